@@ -1,0 +1,17 @@
+//! The error type of `stella-attest`: one enum, with a nested enum per domain.
+
+use stella_core::CoreError;
+
+use crate::transparency::TransparencyError;
+
+/// Everything that can go wrong in `stella-attest`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AttestError {
+    /// An error from `stella-core` (digests, canonical JSON, a signer or log backend).
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    /// Merkle proofs, checkpoints, the log, Rekor entries and Sigstore bundles.
+    #[error(transparent)]
+    Transparency(#[from] TransparencyError),
+}

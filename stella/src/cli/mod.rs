@@ -1,0 +1,117 @@
+//! The `stella` command line (DESIGN §5).
+//!
+//! Each subcommand lives in its own module and exposes `Args` (a `clap::Args` struct) and
+//! `run(args) -> Result<Outcome, CliError>`. Exit codes follow syft/grype habits: 0 success (or
+//! gate allow), 1 a negative verdict (gate deny, verification found a problem the command reports
+//! as a result rather than an error), 2 any error — printed to stderr with the input that caused it.
+
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use output::{KeyRef, read_input, write_output};
+
+/// Exit code of a successful run (or a gate that allows).
+pub const EXIT_OK: u8 = 0;
+/// Exit code of a negative verdict (a gate that denies).
+pub const EXIT_DENY: u8 = 1;
+/// Exit code of an error.
+pub const EXIT_ERROR: u8 = 2;
+
+/// What a subcommand reports when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done; exit 0.
+    Ok,
+    /// A negative verdict; exit 1.
+    Deny,
+}
+
+/// A command-line failure: what went wrong, with the input that caused it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The IO error.
+        source: std::io::Error,
+    },
+    /// A command-line value was not usable.
+    #[error("invalid {what} {value:?}: {reason}")]
+    Usage {
+        /// Which argument.
+        what: &'static str,
+        /// The value given.
+        value: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// An error from one of the library crates, with the input it concerned.
+    #[error("{input}: {source}")]
+    Library {
+        /// The input (file, image, key reference) being processed.
+        input: String,
+        /// The underlying error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl CliError {
+    /// Wraps a library error with the input it concerned.
+    pub fn library(
+        input: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Library {
+            input: input.into(),
+            source: source.into(),
+        }
+    }
+}
+
+/// Stella Ops: SBOM, attest, scan, VEX and gate container images, offline and deterministically.
+#[derive(Debug, Parser)]
+#[command(name = "stella", version, about, long_about = None)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands (DESIGN §5).
+#[derive(Debug, Subcommand)]
+pub enum Command {}
+
+/// Runs the command line with the process arguments and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_ERROR } else { EXIT_OK });
+        }
+    };
+    match run(cli) {
+        Ok(Outcome::Ok) => ExitCode::from(EXIT_OK),
+        Ok(Outcome::Deny) => ExitCode::from(EXIT_DENY),
+        Err(e) => {
+            eprintln!("stella: error: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> Result<Outcome, CliError> {
+    match cli.command {}
+}

@@ -1,0 +1,110 @@
+//! Shared input/output helpers for subcommands: atomic output files, `-` for stdin/stdout, and
+//! key references (`path` or `env://VAR`, as cosign accepts).
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use super::CliError;
+
+/// Writes `bytes` to `path` atomically (a temporary file in the same directory, fsync, rename),
+/// or to stdout when `path` is `None` or `-`.
+pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
+    let io = |path: &Path, source| CliError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    match path {
+        None => write_stdout(bytes),
+        Some(p) if p == Path::new("-") => write_stdout(bytes),
+        Some(path) => {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d,
+                _ => Path::new("."),
+            };
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "output".into());
+            let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+            let result = (|| {
+                let mut file = std::fs::File::create(&tmp)?;
+                file.write_all(bytes)?;
+                file.sync_all()?;
+                std::fs::rename(&tmp, path)
+            })();
+            if let Err(source) = result {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(io(path, source));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|source| CliError::Io {
+            path: "<stdout>".into(),
+            source,
+        })
+}
+
+/// Reads a whole input file, or stdin when `path` is `-`.
+pub fn read_input(path: &Path) -> Result<Vec<u8>, CliError> {
+    let mut bytes = Vec::new();
+    let result = if path == Path::new("-") {
+        std::io::stdin().read_to_end(&mut bytes).map(drop)
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes).map(drop))
+    };
+    result.map_err(|source| CliError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(bytes)
+}
+
+/// Where key material comes from: a file path, or `env://VAR` for an environment variable
+/// holding the PEM text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyRef {
+    /// A file on disk.
+    File(std::path::PathBuf),
+    /// An environment variable.
+    Env(String),
+}
+
+impl KeyRef {
+    /// Parses `env://VAR` or a path.
+    pub fn parse(text: &str) -> Self {
+        match text.strip_prefix("env://") {
+            Some(var) => Self::Env(var.to_owned()),
+            None => Self::File(text.into()),
+        }
+    }
+
+    /// Reads the key bytes.
+    pub fn read(&self) -> Result<Vec<u8>, CliError> {
+        match self {
+            Self::File(path) => read_input(path),
+            Self::Env(var) => {
+                std::env::var(var)
+                    .map(String::into_bytes)
+                    .map_err(|e| CliError::Usage {
+                        what: "key reference",
+                        value: format!("env://{var}"),
+                        reason: e.to_string(),
+                    })
+            }
+        }
+    }
+}
+
+impl std::str::FromStr for KeyRef {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self::parse(s))
+    }
+}
