@@ -1,0 +1,29 @@
+//! # stella-scan
+//!
+//! What is inside an image and what is vulnerable in it: the image model over
+//! [`stella_core::ImageSource`], package catalogers, CycloneDX 1.6 / SPDX 3.0.1 writers, OSV
+//! snapshot matching and entry-trace. Pure: bytes, readers and trait objects in, values out.
+//!
+//! The shared vocabulary lives in [`package`]: [`Package`] (one found component), [`Sbom`] (what
+//! a cataloging run produced for one image) and the [`Cataloger`] contract.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+mod error;
+pub mod package;
+
+pub use error::ScanError;
+pub use package::{
+    CatalogContext, CatalogInput, Cataloger, Evidence, ExtractedFile, ImageInfo, OsRelease,
+    Package, PackageKind, Sbom, SourcePackage,
+};

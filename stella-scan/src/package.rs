@@ -1,0 +1,236 @@
+//! The shared model: packages found in an image, the SBOM of one image, and the contract every
+//! cataloger keeps.
+//!
+//! ## The cataloger contract (two phases; the walker owns traversal)
+//!
+//! 1. **Extract**, during the layer walk: for every regular file of every layer the walker asks
+//!    each cataloger [`Cataloger::wants`] (cheap: path, mode and size only). For a wanted file it
+//!    reads the contents (bounded by the scan limits) and calls [`Cataloger::extract`], which keeps
+//!    what phase 2 needs — the whole file for small metadata (dpkg status, METADATA, package.json)
+//!    or a distilled form (a Go binary's build info, a jar's manifest and pom.properties). What
+//!    `extract` keeps is what the layer cache stores, keyed by (layer digest, cataloger name and
+//!    version), so it must depend only on the path and the bytes.
+//! 2. **Catalog**, once the layers are merged: [`Cataloger::catalog`] receives the extracted
+//!    files that survive whiteouts (each with the layer that put it there) and the image context,
+//!    and returns packages. One cataloger failing adds a note to the scan and the scan goes on.
+//!
+//! Paths are relative to the image root, `/`-separated, without a leading `/` or any `.`/`..`
+//! component (e.g. `var/lib/dpkg/status`).
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+
+use serde::{Deserialize, Serialize};
+use stella_core::Digest;
+
+use crate::error::ScanError;
+
+/// The kind of a package, by the ecosystem that installed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum PackageKind {
+    /// A Debian/Ubuntu package from the dpkg database.
+    Deb,
+    /// An Alpine package from the apk database.
+    Apk,
+    /// An RPM package from the rpm database.
+    Rpm,
+    /// A Python distribution (dist-info / egg-info).
+    Python,
+    /// An npm package (node_modules or a lock file).
+    Npm,
+    /// A Go module (from a binary's build info).
+    GoModule,
+    /// A Rust crate (from a cargo-auditable binary).
+    RustCrate,
+    /// A Java archive (jar/war/ear) or a Maven artifact inside one.
+    Java,
+}
+
+impl PackageKind {
+    /// The OSV ecosystem name for packages of this kind, where it does not depend on the OS
+    /// release (`Debian:12`, `Alpine:v3.20` and RPM distros are resolved with [`OsRelease`]).
+    pub fn osv_ecosystem(&self) -> Option<&'static str> {
+        match self {
+            Self::Python => Some("PyPI"),
+            Self::Npm => Some("npm"),
+            Self::GoModule => Some("Go"),
+            Self::RustCrate => Some("crates.io"),
+            Self::Java => Some("Maven"),
+            Self::Deb | Self::Apk | Self::Rpm => None,
+        }
+    }
+}
+
+/// The source package a binary package was built from (dpkg `Source:`, apk origin, rpm source
+/// rpm). Distro advisories are keyed by it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SourcePackage {
+    /// Source package name.
+    pub name: String,
+    /// Source package version (may differ from the binary's).
+    pub version: String,
+}
+
+/// A file that shows a package is present.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Evidence {
+    /// Path inside the image (no leading `/`).
+    pub path: String,
+    /// Digest of the layer (compressed blob, as in the manifest) that put the file there; `None`
+    /// for a root filesystem directory scan.
+    pub layer: Option<Digest>,
+}
+
+/// One component found in an image.
+///
+/// Lists inside a package are kept sorted and de-duplicated by the cataloger so that output is
+/// deterministic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    /// Package name as its ecosystem spells it.
+    pub name: String,
+    /// Installed version, exactly as the metadata states it (dpkg versions keep their epoch).
+    pub version: String,
+    /// Kind / ecosystem.
+    pub kind: PackageKind,
+    /// Package URL (purl-spec), built with the `packageurl` crate.
+    pub purl: String,
+    /// SPDX license ids or expressions where the metadata states them; free text kept as-is
+    /// otherwise (writers decide how to emit non-SPDX text).
+    pub licenses: Vec<String>,
+    /// CPE 2.3 names where derivable.
+    pub cpes: Vec<String>,
+    /// The source package, for distro packages.
+    pub source: Option<SourcePackage>,
+    /// The metadata file(s) that evidence the package (e.g. `var/lib/dpkg/status`).
+    pub evidence: Vec<Evidence>,
+    /// Files the package owns (dpkg `.list`, apk, rpm, Python RECORD), sorted; may be empty.
+    pub files: Vec<String>,
+    /// Names (for OS packages) or purls (for language packages) of direct dependencies, sorted.
+    pub dependencies: Vec<String>,
+    /// The cataloger that found it (its [`Cataloger::name`]).
+    pub cataloger: String,
+    /// Other facts worth keeping (architecture, maintainer, Go version, …), sorted by key.
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl Package {
+    /// The stable sort key of packages in every output: (purl, name, version, first evidence path).
+    pub fn sort_key(&self) -> (&str, &str, &str, &str) {
+        (
+            &self.purl,
+            &self.name,
+            &self.version,
+            self.evidence.first().map_or("", |e| e.path.as_str()),
+        )
+    }
+}
+
+/// The operating system of the image, from `etc/os-release` (or `usr/lib/os-release`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OsRelease {
+    /// `ID` (e.g. `debian`, `alpine`, `fedora`).
+    pub id: String,
+    /// `VERSION_ID` (e.g. `12`, `3.20.3`).
+    pub version_id: Option<String>,
+    /// `VERSION_CODENAME` (e.g. `bookworm`).
+    pub version_codename: Option<String>,
+    /// `PRETTY_NAME`.
+    pub pretty_name: Option<String>,
+    /// `ID_LIKE`, split on whitespace.
+    pub id_like: Vec<String>,
+}
+
+/// What the catalogers know about the image as a whole.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CatalogContext {
+    /// The OS, when identified.
+    pub os: Option<OsRelease>,
+}
+
+/// One extracted file handed to phase 2.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtractedFile {
+    /// Path inside the image.
+    pub path: String,
+    /// Layer that put it there (`None` for a root filesystem directory).
+    pub layer: Option<Digest>,
+    /// Unix mode bits of the file.
+    pub mode: u32,
+    /// What [`Cataloger::extract`] kept.
+    pub data: Vec<u8>,
+}
+
+/// Phase-2 input of one cataloger: its extracted files that survive in the merged image, sorted
+/// by path, plus a view of every path in the merged image.
+#[derive(Clone, Copy)]
+pub struct CatalogInput<'a> {
+    /// The cataloger's surviving extracted files, sorted by path.
+    pub files: &'a [ExtractedFile],
+    /// Image-wide facts.
+    pub context: &'a CatalogContext,
+    /// Whether a path exists in the merged image (any file type), for catalogers that check
+    /// ownership lists against what is really there.
+    pub exists: &'a dyn Fn(&str) -> bool,
+}
+
+impl Debug for CatalogInput<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CatalogInput")
+            .field("files", &self.files.len())
+            .field("context", self.context)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A package cataloger (see the module docs for the contract).
+pub trait Cataloger: Send + Sync + Debug {
+    /// A short stable name (`dpkg`, `apk`, `python`, …).
+    fn name(&self) -> &'static str;
+    /// The cataloger's own version: bump it whenever its output for the same input changes (it
+    /// keys the layer cache).
+    fn version(&self) -> &'static str;
+    /// Cheap pre-filter on a regular file of a layer.
+    fn wants(&self, path: &str, mode: u32, size: u64) -> bool;
+    /// Phase 1: keeps what phase 2 needs from one wanted file. The default keeps every byte.
+    fn extract(&self, path: &str, contents: &[u8]) -> Result<Option<Vec<u8>>, ScanError> {
+        let _ = path;
+        Ok(Some(contents.to_vec()))
+    }
+    /// Phase 2: packages from the surviving extracted files.
+    fn catalog(&self, input: &CatalogInput<'_>) -> Result<Vec<Package>, ScanError>;
+}
+
+/// The image an SBOM describes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageInfo {
+    /// A name for people (the input path or reference as given, or the image's annotation).
+    pub name: String,
+    /// Digest of the image manifest (the image's identity); `None` for a root filesystem dir.
+    pub manifest_digest: Option<Digest>,
+    /// Digest of the image config blob.
+    pub config_digest: Option<Digest>,
+    /// Platform, e.g. `linux/amd64`.
+    pub platform: Option<String>,
+    /// Layer digests in order, bottom first.
+    pub layers: Vec<Digest>,
+}
+
+/// Everything one cataloging run produced for one image: the input of the SBOM writers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sbom {
+    /// The image.
+    pub image: ImageInfo,
+    /// The OS, when identified.
+    pub os: Option<OsRelease>,
+    /// Packages, sorted by [`Package::sort_key`].
+    pub packages: Vec<Package>,
+    /// Names and versions of the catalogers that ran, sorted.
+    pub catalogers: Vec<(String, String)>,
+    /// Notes about what could not be read (a cataloger that failed, a file over a limit), sorted.
+    pub notes: Vec<String>,
+    /// The version of the scanner that produced it (stella-scan's crate version).
+    pub scanner_version: String,
+}
