@@ -2,6 +2,8 @@
 
 use stella_core::CoreError;
 
+use crate::dsse::DsseError;
+use crate::keys::KeyError;
 use crate::transparency::TransparencyError;
 
 /// Everything that can go wrong in `stella-attest`.
@@ -11,6 +13,12 @@ pub enum AttestError {
     /// An error from `stella-core` (digests, canonical JSON, a signer or log backend).
     #[error(transparent)]
     Core(#[from] CoreError),
+    /// A key or a signature could not be parsed, or a signature did not verify.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// A DSSE envelope could not be parsed, signed or verified.
+    #[error(transparent)]
+    Dsse(#[from] DsseError),
     /// Merkle proofs, checkpoints, the log, Rekor entries and Sigstore bundles.
     #[error(transparent)]
     Transparency(#[from] TransparencyError),

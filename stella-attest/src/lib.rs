@@ -16,7 +16,9 @@
     )
 )]
 
+pub mod dsse;
 mod error;
+pub mod keys;
 pub mod transparency;
 
 pub use error::AttestError;
