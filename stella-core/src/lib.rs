@@ -34,6 +34,7 @@
 //!   strict check.
 //! - `ryu-js`: shortest round-trip doubles formatted exactly as ECMAScript does, which RFC 8785
 //!   requires.
+//! - `itoa`: fast integer formatting (already a dependency of `serde_json`).
 //! - `hex`: digest text. `thiserror`: the error enum. `time`: RFC 3339 timestamps.
 
 #![forbid(unsafe_code)]

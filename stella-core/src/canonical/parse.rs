@@ -1,9 +1,7 @@
 //! The strict RFC 8259 parser that canonicalizes raw bytes in one pass.
 
-use std::borrow::Cow;
-
 use super::JsonLimits;
-use super::writer::Writer;
+use super::writer::{Key, Writer};
 use crate::error::JsonError;
 
 pub(crate) struct Parser<'a> {
@@ -124,12 +122,19 @@ impl<'a> Parser<'a> {
                 let key = match self.string()? {
                     Str::Raw(body) => {
                         // Validated as UTF-8 when the parser was made.
-                        Cow::Borrowed(std::str::from_utf8(body).map_err(|_| JsonError::Syntax {
+                        Key::Borrowed(std::str::from_utf8(body).map_err(|_| JsonError::Syntax {
                             offset: key_offset,
                             reason: "invalid UTF-8",
                         })?)
                     }
-                    Str::Decoded(text) => Cow::Owned(text),
+                    Str::Decoded(text) => {
+                        let start = out.keys.len();
+                        out.keys.push_str(&text);
+                        Key::Arena {
+                            start,
+                            end: out.keys.len(),
+                        }
+                    }
                 };
                 self.skip_ws();
                 if self.peek() != Some(b':') {

@@ -1,11 +1,9 @@
 //! A `serde::Serializer` that writes RFC 8785 canonical JSON directly, without building an
 //! intermediate tree.
 
-use std::borrow::Cow;
-
 use serde::ser::{self, Serialize};
 
-use super::writer::{ObjectFrame, Writer};
+use super::writer::{Key, ObjectFrame, Writer};
 use crate::error::JsonError;
 
 impl ser::Error for JsonError {
@@ -143,7 +141,7 @@ impl<'a, 'w> ser::Serializer for &'a mut Serializer<'w> {
         value: &T,
     ) -> Result<()> {
         let frame = self.w.begin_object();
-        let member = self.w.begin_member(&frame, Cow::Borrowed(variant), 0);
+        let member = self.w.begin_member(&frame, Key::Borrowed(variant), 0);
         value.serialize(&mut *self)?;
         self.w.end_member(member);
         self.w.end_object(frame)
@@ -174,7 +172,7 @@ impl<'a, 'w> ser::Serializer for &'a mut Serializer<'w> {
         _len: usize,
     ) -> Result<Self::SerializeTupleVariant> {
         let frame = self.w.begin_object();
-        let member = self.w.begin_member(&frame, Cow::Borrowed(variant), 0);
+        let member = self.w.begin_member(&frame, Key::Borrowed(variant), 0);
         self.w.out.push(b'[');
         Ok(Seq {
             ser: self,
@@ -202,7 +200,7 @@ impl<'a, 'w> ser::Serializer for &'a mut Serializer<'w> {
         _len: usize,
     ) -> Result<Self::SerializeStructVariant> {
         let outer = self.w.begin_object();
-        let member = self.w.begin_member(&outer, Cow::Borrowed(variant), 0);
+        let member = self.w.begin_member(&outer, Key::Borrowed(variant), 0);
         let frame = self.w.begin_object();
         Ok(Map {
             ser: self,
@@ -290,7 +288,7 @@ pub(crate) struct Map<'a, 'w> {
 }
 
 impl<'w> Map<'_, 'w> {
-    fn key(&mut self, key: Cow<'w, str>) -> Result<()> {
+    fn key(&mut self, key: Key<'w>) -> Result<()> {
         let frame = self.frame.as_ref().ok_or(JsonError::KeyMustBeString)?;
         self.pending = Some(self.ser.w.begin_member(frame, key, 0));
         Ok(())
@@ -318,8 +316,10 @@ impl ser::SerializeMap for Map<'_, '_> {
     type Ok = ();
     type Error = JsonError;
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<()> {
-        let key = key.serialize(KeySerializer)?;
-        self.key(Cow::Owned(key))
+        let start = self.ser.w.keys.len();
+        key.serialize(KeySerializer(&mut self.ser.w.keys))?;
+        let end = self.ser.w.keys.len();
+        self.key(Key::Arena { start, end })
     }
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         self.value(value)
@@ -336,7 +336,7 @@ impl ser::SerializeStruct for Map<'_, '_> {
         key: &'static str,
         value: &T,
     ) -> Result<()> {
-        self.key(Cow::Borrowed(key))?;
+        self.key(Key::Borrowed(key))?;
         self.value(value)
     }
     fn end(self) -> Result<()> {
@@ -351,7 +351,7 @@ impl ser::SerializeStructVariant for Map<'_, '_> {
         key: &'static str,
         value: &T,
     ) -> Result<()> {
-        self.key(Cow::Borrowed(key))?;
+        self.key(Key::Borrowed(key))?;
         self.value(value)
     }
     fn end(self) -> Result<()> {
@@ -361,77 +361,78 @@ impl ser::SerializeStructVariant for Map<'_, '_> {
 
 /// Turns a map key into a string the way serde_json does: strings and chars as they are,
 /// integers and booleans as their decimal / literal text; anything else is an error.
-struct KeySerializer;
+struct KeySerializer<'a>(&'a mut String);
 
-impl ser::Serializer for KeySerializer {
-    type Ok = String;
+impl ser::Serializer for KeySerializer<'_> {
+    type Ok = ();
     type Error = JsonError;
-    type SerializeSeq = ser::Impossible<String, JsonError>;
-    type SerializeTuple = ser::Impossible<String, JsonError>;
-    type SerializeTupleStruct = ser::Impossible<String, JsonError>;
-    type SerializeTupleVariant = ser::Impossible<String, JsonError>;
-    type SerializeMap = ser::Impossible<String, JsonError>;
-    type SerializeStruct = ser::Impossible<String, JsonError>;
-    type SerializeStructVariant = ser::Impossible<String, JsonError>;
+    type SerializeSeq = ser::Impossible<(), JsonError>;
+    type SerializeTuple = ser::Impossible<(), JsonError>;
+    type SerializeTupleStruct = ser::Impossible<(), JsonError>;
+    type SerializeTupleVariant = ser::Impossible<(), JsonError>;
+    type SerializeMap = ser::Impossible<(), JsonError>;
+    type SerializeStruct = ser::Impossible<(), JsonError>;
+    type SerializeStructVariant = ser::Impossible<(), JsonError>;
 
-    fn serialize_bool(self, v: bool) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_bool(self, v: bool) -> Result<()> {
+        self.push(v)
     }
-    fn serialize_i8(self, v: i8) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_i8(self, v: i8) -> Result<()> {
+        self.push(v)
     }
-    fn serialize_i16(self, v: i16) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_i16(self, v: i16) -> Result<()> {
+        self.push(v)
     }
-    fn serialize_i32(self, v: i32) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_i32(self, v: i32) -> Result<()> {
+        self.push(v)
     }
-    fn serialize_i64(self, v: i64) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_i64(self, v: i64) -> Result<()> {
+        self.push(v)
     }
-    fn serialize_i128(self, v: i128) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_i128(self, v: i128) -> Result<()> {
+        self.push(v)
     }
-    fn serialize_u8(self, v: u8) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_u8(self, v: u8) -> Result<()> {
+        self.push(v)
     }
-    fn serialize_u16(self, v: u16) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_u16(self, v: u16) -> Result<()> {
+        self.push(v)
     }
-    fn serialize_u32(self, v: u32) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_u32(self, v: u32) -> Result<()> {
+        self.push(v)
     }
-    fn serialize_u64(self, v: u64) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_u64(self, v: u64) -> Result<()> {
+        self.push(v)
     }
-    fn serialize_u128(self, v: u128) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_u128(self, v: u128) -> Result<()> {
+        self.push(v)
     }
-    fn serialize_f32(self, _v: f32) -> Result<String> {
+    fn serialize_f32(self, _v: f32) -> Result<()> {
         Err(JsonError::KeyMustBeString)
     }
-    fn serialize_f64(self, _v: f64) -> Result<String> {
+    fn serialize_f64(self, _v: f64) -> Result<()> {
         Err(JsonError::KeyMustBeString)
     }
-    fn serialize_char(self, v: char) -> Result<String> {
-        Ok(v.to_string())
+    fn serialize_char(self, v: char) -> Result<()> {
+        self.push(v)
     }
-    fn serialize_str(self, v: &str) -> Result<String> {
-        Ok(v.to_owned())
+    fn serialize_str(self, v: &str) -> Result<()> {
+        self.0.push_str(v);
+        Ok(())
     }
-    fn serialize_bytes(self, _v: &[u8]) -> Result<String> {
+    fn serialize_bytes(self, _v: &[u8]) -> Result<()> {
         Err(JsonError::KeyMustBeString)
     }
-    fn serialize_none(self) -> Result<String> {
+    fn serialize_none(self) -> Result<()> {
         Err(JsonError::KeyMustBeString)
     }
-    fn serialize_some<T: ?Sized + Serialize>(self, _value: &T) -> Result<String> {
+    fn serialize_some<T: ?Sized + Serialize>(self, _value: &T) -> Result<()> {
         Err(JsonError::KeyMustBeString)
     }
-    fn serialize_unit(self) -> Result<String> {
+    fn serialize_unit(self) -> Result<()> {
         Err(JsonError::KeyMustBeString)
     }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<String> {
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<()> {
         Err(JsonError::KeyMustBeString)
     }
     fn serialize_unit_variant(
@@ -439,14 +440,15 @@ impl ser::Serializer for KeySerializer {
         _name: &'static str,
         _index: u32,
         variant: &'static str,
-    ) -> Result<String> {
-        Ok(variant.to_owned())
+    ) -> Result<()> {
+        self.0.push_str(variant);
+        Ok(())
     }
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
         self,
         _name: &'static str,
         value: &T,
-    ) -> Result<String> {
+    ) -> Result<()> {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: ?Sized + Serialize>(
@@ -455,7 +457,7 @@ impl ser::Serializer for KeySerializer {
         _index: u32,
         _variant: &'static str,
         _value: &T,
-    ) -> Result<String> {
+    ) -> Result<()> {
         Err(JsonError::KeyMustBeString)
     }
     fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq> {
@@ -494,5 +496,12 @@ impl ser::Serializer for KeySerializer {
         _len: usize,
     ) -> Result<Self::SerializeStructVariant> {
         Err(JsonError::KeyMustBeString)
+    }
+}
+
+impl KeySerializer<'_> {
+    fn push(self, v: impl std::fmt::Display) -> Result<()> {
+        use std::fmt::Write;
+        write!(self.0, "{v}").map_err(|_| JsonError::KeyMustBeString)
     }
 }

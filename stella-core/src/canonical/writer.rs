@@ -1,7 +1,6 @@
 //! The output side shared by both canonicalizers: RFC 8785 string escaping, ECMAScript number
 //! formatting, and objects whose members are sorted by UTF-16 code units when they close.
 
-use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use crate::error::JsonError;
@@ -9,9 +8,17 @@ use crate::error::JsonError;
 /// Largest integer magnitude every IEEE-754 double represents exactly (2^53).
 const EXACT_INT: u64 = 1 << 53;
 
+/// The raw (unescaped) key of a member: borrowed from the input or a `&'static` field name, or
+/// held in the writer's key arena (map keys built by `serde`, keys that had escapes).
+#[derive(Clone, Copy)]
+pub(crate) enum Key<'k> {
+    Borrowed(&'k str),
+    Arena { start: usize, end: usize },
+}
+
 /// One member of an object being written: its raw key and the byte range of `"key":value`.
 struct Entry<'k> {
-    key: Cow<'k, str>,
+    key: Key<'k>,
     start: usize,
     end: usize,
     /// Input offset of the key, for error messages (0 when serializing a value).
@@ -22,13 +29,23 @@ struct Entry<'k> {
 pub(crate) struct ObjectFrame {
     start: usize,
     base: usize,
+    key_base: usize,
 }
 
 /// Canonical JSON output buffer.
 pub(crate) struct Writer<'k> {
     pub(crate) out: Vec<u8>,
     entries: Vec<Entry<'k>>,
+    /// Keys that are not borrowed, for the objects currently open (a stack, like `entries`).
+    pub(crate) keys: String,
     scratch: Vec<u8>,
+}
+
+fn resolve<'a>(keys: &'a str, key: &'a Key<'_>) -> &'a str {
+    match key {
+        Key::Borrowed(s) => s,
+        Key::Arena { start, end } => keys.get(*start..*end).unwrap_or_default(),
+    }
 }
 
 impl<'k> Writer<'k> {
@@ -36,6 +53,7 @@ impl<'k> Writer<'k> {
         Self {
             out: Vec::with_capacity(capacity),
             entries: Vec::new(),
+            keys: String::new(),
             scratch: Vec::new(),
         }
     }
@@ -45,6 +63,7 @@ impl<'k> Writer<'k> {
         ObjectFrame {
             start: self.out.len(),
             base: self.entries.len(),
+            key_base: self.keys.len(),
         }
     }
 
@@ -53,14 +72,14 @@ impl<'k> Writer<'k> {
     pub(crate) fn begin_member(
         &mut self,
         frame: &ObjectFrame,
-        key: Cow<'k, str>,
+        key: Key<'k>,
         offset: usize,
     ) -> usize {
         if self.entries.len() > frame.base {
             self.out.push(b',');
         }
         let start = self.out.len();
-        self.write_str(&key);
+        write_escaped(&mut self.out, resolve(&self.keys, &key));
         self.out.push(b':');
         self.entries.push(Entry {
             key,
@@ -81,25 +100,27 @@ impl<'k> Writer<'k> {
     /// Closes the object: sorts its members by UTF-16 code units (moving bytes only when they
     /// were not already in order) and rejects duplicate keys.
     pub(crate) fn end_object(&mut self, frame: ObjectFrame) -> Result<(), JsonError> {
+        let keys = self.keys.as_str();
         let members = self.entries.get_mut(frame.base..).unwrap_or_default();
         let mut sorted = true;
         for pair in members.windows(2) {
             if let [a, b] = pair {
-                match cmp_utf16(&a.key, &b.key) {
+                match cmp_utf16(resolve(keys, &a.key), resolve(keys, &b.key)) {
                     Ordering::Less => {}
-                    Ordering::Equal => return Err(duplicate(b)),
+                    Ordering::Equal => return Err(duplicate(keys, b)),
                     Ordering::Greater => sorted = false,
                 }
             }
         }
         if !sorted {
-            members.sort_unstable_by(|a, b| cmp_utf16(&a.key, &b.key));
+            members
+                .sort_unstable_by(|a, b| cmp_utf16(resolve(keys, &a.key), resolve(keys, &b.key)));
             for pair in members.windows(2) {
                 if let [a, b] = pair
-                    && a.key == b.key
+                    && resolve(keys, &a.key) == resolve(keys, &b.key)
                 {
                     let later = if a.offset > b.offset { a } else { b };
-                    return Err(duplicate(later));
+                    return Err(duplicate(keys, later));
                 }
             }
             self.scratch.clear();
@@ -116,6 +137,7 @@ impl<'k> Writer<'k> {
             }
         }
         self.entries.truncate(frame.base);
+        self.keys.truncate(frame.key_base);
         self.out.push(b'}');
         Ok(())
     }
@@ -123,40 +145,7 @@ impl<'k> Writer<'k> {
     /// Writes a string with exactly RFC 8785's escapes: `\"`, `\\`, `\b`, `\f`, `\n`, `\r`,
     /// `\t`, other controls as `\u00xx` (lowercase hex), everything else as literal UTF-8.
     pub(crate) fn write_str(&mut self, s: &str) {
-        self.out.push(b'"');
-        let bytes = s.as_bytes();
-        let mut run_start = 0;
-        for (i, &b) in bytes.iter().enumerate() {
-            if b >= 0x20 && b != b'"' && b != b'\\' {
-                continue;
-            }
-            self.out
-                .extend_from_slice(bytes.get(run_start..i).unwrap_or_default());
-            run_start = i + 1;
-            match b {
-                b'"' => self.out.extend_from_slice(b"\\\""),
-                b'\\' => self.out.extend_from_slice(b"\\\\"),
-                0x08 => self.out.extend_from_slice(b"\\b"),
-                0x0c => self.out.extend_from_slice(b"\\f"),
-                b'\n' => self.out.extend_from_slice(b"\\n"),
-                b'\r' => self.out.extend_from_slice(b"\\r"),
-                b'\t' => self.out.extend_from_slice(b"\\t"),
-                _ => {
-                    // A control character: `b < 0x20`, so the high nibble is 0 or 1.
-                    let low = b & 0xf;
-                    self.out.extend_from_slice(b"\\u00");
-                    self.out.push(b'0' + (b >> 4));
-                    self.out.push(if low < 10 {
-                        b'0' + low
-                    } else {
-                        b'a' + low - 10
-                    });
-                }
-            }
-        }
-        self.out
-            .extend_from_slice(bytes.get(run_start..).unwrap_or_default());
-        self.out.push(b'"');
+        write_escaped(&mut self.out, s);
     }
 
     /// Appends bytes known to be a canonical string body (no escapes needed).
@@ -187,8 +176,8 @@ impl<'k> Writer<'k> {
 
     pub(crate) fn write_u64(&mut self, value: u64) {
         if value <= EXACT_INT {
-            let mut buf = itoa_buf();
-            self.out.extend_from_slice(format_u64(&mut buf, value));
+            let mut buf = itoa::Buffer::new();
+            self.out.extend_from_slice(buf.format(value).as_bytes());
         } else {
             // RFC 8785 numbers are doubles: a larger integer is written as the double nearest
             // to it, exactly as a JavaScript implementation would.
@@ -203,8 +192,8 @@ impl<'k> Writer<'k> {
             let magnitude = value.unsigned_abs();
             if magnitude <= EXACT_INT {
                 self.out.push(b'-');
-                let mut buf = itoa_buf();
-                self.out.extend_from_slice(format_u64(&mut buf, magnitude));
+                let mut buf = itoa::Buffer::new();
+                self.out.extend_from_slice(buf.format(magnitude).as_bytes());
             } else {
                 #[allow(clippy::cast_precision_loss)]
                 let as_double = value as f64;
@@ -238,31 +227,88 @@ impl<'k> Writer<'k> {
     }
 }
 
-fn duplicate(entry: &Entry<'_>) -> JsonError {
+fn duplicate(keys: &str, entry: &Entry<'_>) -> JsonError {
     JsonError::DuplicateKey {
-        key: entry.key.chars().take(80).collect(),
+        key: resolve(keys, &entry.key).chars().take(80).collect(),
         offset: entry.offset,
     }
 }
 
-fn itoa_buf() -> [u8; 20] {
-    [0u8; 20]
+/// True for the bytes a JSON string cannot hold literally: controls, `"` and `\`.
+#[inline]
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
 }
 
-fn format_u64(buf: &mut [u8; 20], mut value: u64) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        if let Some(slot) = buf.get_mut(i) {
-            // `value % 10` is a single digit, so the cast cannot truncate.
-            *slot = b'0' + (value % 10) as u8;
+/// Position of the first byte in `bytes` that needs escaping, scanning eight bytes at a time
+/// (SWAR: a word has a byte below 0x20, or equal to `"` or `\`, exactly when these masks fire).
+#[inline]
+fn first_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let below_space = x.wrapping_sub(ONES * 0x20) & !x;
+        let quote = x ^ (ONES * u64::from(b'"'));
+        let backslash = x ^ (ONES * u64::from(b'\\'));
+        let hits = (below_space
+            | (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash))
+            & HIGH;
+        if hits != 0 {
+            // The masks can flag a byte after a true hit, never miss one: find it exactly.
+            if let Some(i) = chunk.iter().position(|&b| needs_escape(b)) {
+                return Some(base + i);
+            }
         }
-        value /= 10;
-        if value == 0 || i == 0 {
-            break;
-        }
+        base += 8;
     }
-    buf.get(i..).unwrap_or_default()
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| needs_escape(b))
+        .map(|i| base + i)
+}
+
+/// Writes `s` as a JSON string with exactly RFC 8785's escapes: `\"`, `\\`, `\b`, `\f`, `\n`,
+/// `\r`, `\t`, other controls as `\u00xx` (lowercase hex), everything else as literal UTF-8.
+fn write_escaped(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let mut rest = s.as_bytes();
+    while let Some(i) = first_escape(rest) {
+        let (head, tail) = rest.split_at(i);
+        out.extend_from_slice(head);
+        let Some((&b, after)) = tail.split_first() else {
+            break;
+        };
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => {
+                // A control character: `b < 0x20`, so the high nibble is 0 or 1.
+                let low = b & 0xf;
+                out.extend_from_slice(b"\\u00");
+                out.push(b'0' + (b >> 4));
+                out.push(if low < 10 {
+                    b'0' + low
+                } else {
+                    b'a' + low - 10
+                });
+            }
+        }
+        rest = after;
+    }
+    out.extend_from_slice(rest);
+    out.push(b'"');
 }
 
 /// Orders two strings by their UTF-16 code units, as RFC 8785 §3.2.3 requires.
@@ -316,6 +362,35 @@ mod tests {
         assert_eq!(cmp_utf16("\u{10000}", "\u{10001}"), Ordering::Less);
         // Shared prefix inside a multi-byte char.
         assert_eq!(cmp_utf16("\u{00e9}", "\u{00ea}"), Ordering::Less);
+    }
+
+    #[test]
+    fn word_at_a_time_scan_matches_bytewise_scan() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for len in 0..200usize {
+            for _ in 0..20 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        // Mostly printable, sometimes a byte that needs escaping or is high.
+                        match state % 16 {
+                            0 => b'"',
+                            1 => b'\\',
+                            2 => (state >> 8) as u8 % 0x20,
+                            3 => 0x80 | (state >> 8) as u8,
+                            _ => b'a' + (state >> 8) as u8 % 26,
+                        }
+                    })
+                    .collect();
+                assert_eq!(
+                    first_escape(&bytes),
+                    bytes.iter().position(|&b| needs_escape(b)),
+                    "{bytes:?}"
+                );
+            }
+        }
     }
 
     #[test]
