@@ -1,0 +1,252 @@
+//! Generating VEX from findings under a small YAML VEX policy.
+//!
+//! Every (vulnerability, package) pair of the findings gets one statement with status
+//! `under_investigation`, unless a rule of the policy matches it; the first matching rule (in
+//! file order) sets the status and the fields it names. A rule never fires on its own: a
+//! finding the entry-trace marked `not_found_on_entry_paths` becomes `not_affected` only when a
+//! rule says so.
+//!
+//! ```yaml
+//! author: "Example Security Team <security@example.com>"
+//! role: "Security Team"          # optional
+//! rules:
+//!   - name: unreachable code is not affected
+//!     when:
+//!       reachability: not_found_on_entry_paths   # optional: the finding's reachability label
+//!       vulnerabilities: [CVE-2024-1234]          # optional: any id of the finding
+//!       purl: pkg:npm/lodash                      # optional: covers the package (versionless = all)
+//!     status: not_affected
+//!     justification: vulnerable_code_not_in_execute_path
+//!     impact_statement_from_trace: true           # the entry-trace becomes the impact statement
+//!   - name: accepted risk
+//!     when: { vulnerabilities: [CVE-2023-9999] }
+//!     status: affected
+//!     action_statement: "Upgrade scheduled; WAF rule 12 blocks the vector."
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use stella_core::{Digest, Timestamp};
+
+use crate::error::{Invalid, VexError};
+use crate::findings::FindingRef;
+use crate::matching::{Purl, Subject};
+use crate::model::{
+    CONTEXT_V0_2_0, Document, Justification, Product, Statement, Status, Vulnerability,
+};
+use crate::validate::{ValidationOptions, validate};
+
+/// A VEX policy file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VexPolicy {
+    /// The author of generated documents.
+    pub author: String,
+    /// The author's role.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// The rules, first match wins.
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+/// One rule of a VEX policy.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// A name, written into the statement's `status_notes`.
+    pub name: String,
+    /// When it applies (all given conditions must hold; none given = every finding).
+    #[serde(default)]
+    pub when: Condition,
+    /// The status to set.
+    pub status: Status,
+    /// The justification (for `not_affected`).
+    #[serde(default)]
+    pub justification: Option<Justification>,
+    /// A fixed impact statement.
+    #[serde(default)]
+    pub impact_statement: Option<String>,
+    /// Use the finding's entry-trace as the impact statement.
+    #[serde(default)]
+    pub impact_statement_from_trace: bool,
+    /// The action statement (for `affected`).
+    #[serde(default)]
+    pub action_statement: Option<String>,
+}
+
+/// The conditions of a rule.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    /// The finding's reachability label must equal this.
+    #[serde(default)]
+    pub reachability: Option<String>,
+    /// One of the finding's ids must be in this list.
+    #[serde(default)]
+    pub vulnerabilities: Vec<String>,
+    /// This purl must cover the finding's package.
+    #[serde(default)]
+    pub purl: Option<String>,
+}
+
+impl VexPolicy {
+    /// Parses a policy file. YAML via `serde_norway`; unknown keys, statuses and justifications
+    /// are errors; rules are checked so that every statement they produce is valid OpenVEX.
+    pub fn from_yaml(text: &str) -> Result<Self, VexError> {
+        let p: Self = serde_norway::from_str(text).map_err(|e| VexError::Policy {
+            what: "VEX policy",
+            message: e.to_string(),
+        })?;
+        if p.author.trim().is_empty() {
+            return Err(VexError::Policy {
+                what: "VEX policy",
+                message: "author is empty".into(),
+            });
+        }
+        for r in &p.rules {
+            let bad = |m: &str| VexError::Policy {
+                what: "VEX policy",
+                message: format!("rule {:?}: {m}", r.name),
+            };
+            if let Some(purl) = &r.when.purl {
+                Purl::parse(purl).map_err(|e| bad(&e.to_string()))?;
+            }
+            match r.status {
+                Status::NotAffected
+                    if r.justification.is_none()
+                        && r.impact_statement.is_none()
+                        && !r.impact_statement_from_trace =>
+                {
+                    return Err(bad(
+                        "not_affected needs a justification or an impact statement",
+                    ));
+                }
+                Status::Affected if r.action_statement.is_none() => {
+                    return Err(bad("affected needs an action_statement"));
+                }
+                _ => {}
+            }
+        }
+        Ok(p)
+    }
+
+    fn rule_for(&self, f: &FindingRef, package: &Subject) -> Option<&Rule> {
+        self.rules.iter().find(|r| {
+            let c = &r.when;
+            c.reachability
+                .as_ref()
+                .is_none_or(|want| f.reachability.as_ref() == Some(want))
+                && (c.vulnerabilities.is_empty()
+                    || f.ids().any(|id| c.vulnerabilities.iter().any(|v| v == id)))
+                && c.purl.as_ref().is_none_or(|p| {
+                    Purl::parse(p)
+                        .ok()
+                        .zip(package.purl.as_ref())
+                        .is_some_and(|(rule, pkg)| rule.covers(pkg))
+                })
+        })
+    }
+}
+
+/// Generates an OpenVEX document from findings: one statement per (vulnerability, package purl)
+/// — findings without a purl are skipped — sorted by vulnerability then purl, status
+/// `under_investigation` unless a rule decides. The document `@id` is derived from the
+/// statements' content; `now` is its timestamp. The result is validated before it is returned.
+///
+/// ```
+/// use stella_core::Timestamp;
+/// use stella_vex::{FindingRef, Status, VexPolicy, generate};
+///
+/// let policy = VexPolicy::from_yaml("author: team\nrules:\n  - name: unreachable\n    when: {reachability: not_found_on_entry_paths}\n    status: not_affected\n    justification: vulnerable_code_not_in_execute_path\n")?;
+/// let mut f = FindingRef::new("CVE-2024-1", "pkg:npm/a@1.0.0");
+/// f.reachability = Some("not_found_on_entry_paths".into());
+/// let g = FindingRef::new("CVE-2024-2", "pkg:npm/b@2.0.0");
+/// let doc = generate(&[f, g], &policy, Timestamp::parse_rfc3339("2026-01-01T00:00:00Z")?)?;
+/// assert_eq!(doc.statements[0].status, Status::NotAffected);
+/// assert_eq!(doc.statements[1].status, Status::UnderInvestigation);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn generate(
+    findings: &[FindingRef],
+    policy: &VexPolicy,
+    now: Timestamp,
+) -> Result<Document, VexError> {
+    let mut by_key: BTreeMap<(String, String), Statement> = BTreeMap::new();
+    for f in findings {
+        let Some(purl) = &f.purl else { continue };
+        let key = (f.vulnerability.clone(), purl.clone());
+        if by_key.contains_key(&key) {
+            continue;
+        }
+        let package = f.package_subject();
+        let mut vul = Vulnerability::named(f.vulnerability.clone());
+        vul.aliases = f.aliases.clone();
+        let mut product = Product::purl(purl.clone());
+        if let Some(a) = &f.artifact {
+            // The package is a subcomponent of the artifact (image) it was found in.
+            product = Product {
+                component: crate::model::Component::purl(a.clone()),
+                subcomponents: vec![crate::model::Component::purl(purl.clone())],
+            };
+            if let Ok(d) = Digest::parse(a) {
+                product.component.hashes.insert("sha-256".into(), d.hex());
+            }
+        }
+        let mut st = Statement::new(vul, vec![product], Status::UnderInvestigation);
+        if let Some(rule) = policy.rule_for(f, &package) {
+            st.status = rule.status;
+            st.justification = rule.justification;
+            st.action_statement = rule.action_statement.clone();
+            st.impact_statement = if rule.impact_statement_from_trace && !f.trace.is_empty() {
+                Some(format!("entry-trace: {}", f.trace.join(" -> ")))
+            } else {
+                rule.impact_statement.clone()
+            };
+            if rule.impact_statement_from_trace
+                && f.trace.is_empty()
+                && rule.impact_statement.is_none()
+            {
+                st.impact_statement = f
+                    .reachability
+                    .as_ref()
+                    .map(|r| format!("entry-trace reachability: {r}"));
+            }
+            st.status_notes = Some(format!("set by VEX policy rule {:?}", rule.name));
+        }
+        by_key.insert(key, st);
+    }
+    let statements: Vec<Statement> = by_key.into_values().collect();
+    let body = serde_json::to_vec(&statements).map_err(|e| VexError::Shape {
+        what: "generated VEX",
+        message: e.to_string(),
+    })?;
+    let doc = Document {
+        context: CONTEXT_V0_2_0.to_owned(),
+        id: format!(
+            "https://stella-ops.dev/vex/generated/sha256-{}",
+            Digest::of(&body).hex()
+        ),
+        author: policy.author.clone(),
+        role: policy.role.clone(),
+        timestamp: now,
+        last_updated: None,
+        version: 1,
+        tooling: Some(format!("stella-vex {}", env!("CARGO_PKG_VERSION"))),
+        statements,
+    };
+    if doc.statements.is_empty() {
+        return Err(Invalid {
+            document: doc.id,
+            violations: vec![crate::error::Violation {
+                statement: None,
+                statement_id: None,
+                kind: crate::error::ViolationKind::NoStatements,
+            }],
+        }
+        .into());
+    }
+    validate(&doc, &ValidationOptions::at(now))?;
+    Ok(doc)
+}

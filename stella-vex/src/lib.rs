@@ -1,0 +1,94 @@
+//! # stella-vex
+//!
+//! Exploitability over enumeration: OpenVEX v0.2.0 authored, validated, merged with provenance
+//! and applied to findings — all pure (bytes and values in, values out; time only through the
+//! caller's [`Timestamp`](stella_core::Timestamp)).
+//!
+//! - [`Document`] / [`Statement`]: the OpenVEX model; [`Document::parse`] also reads the older
+//!   v0.0.1 shape, [`validate()`] checks the specification's rules, each violation naming its
+//!   statement.
+//! - [`VexSet`]: trusted, unexpired VEX (see [`TrustPolicy`]) indexed for
+//!   [`merge`](VexSet::merge) — one decision per (vulnerability incl. aliases, product) with the
+//!   deciding and superseded statements — and [`apply`](VexSet::apply) to [`FindingRef`]s, where
+//!   a finding without a statement stays `under_investigation` and is counted separately.
+//! - [`generate`]: VEX from findings under a YAML [`VexPolicy`].
+//! - [`Waiver`]: break-glass VEX with an expiry; expired waivers are ignored and reported.
+//! - [`spdx`]: OpenVEX ↔ SPDX 3.0.1 security-profile VEX relationships.
+//!
+//! ```
+//! use stella_core::Timestamp;
+//! use stella_vex::{Document, FindingRef, MergeOptions, Status, TrustPolicy, VexSet, VexSource,
+//!     ValidationOptions, validate};
+//!
+//! let vendor = br#"{"@context":"https://openvex.dev/ns/v0.2.0","@id":"https://example.com/vex/a",
+//!   "author":"vendor","timestamp":"2024-01-01T00:00:00Z","version":1,"statements":[
+//!   {"vulnerability":{"name":"CVE-2024-1"},"products":[{"@id":"pkg:npm/x"}],
+//!    "status":"affected","action_statement":"upgrade to 2.0"}]}"#;
+//! let later = br#"{"@context":"https://openvex.dev/ns/v0.2.0","@id":"https://example.com/vex/b",
+//!   "author":"vendor","timestamp":"2024-03-01T00:00:00Z","version":1,"statements":[
+//!   {"vulnerability":{"name":"CVE-2024-1"},"products":[{"@id":"pkg:npm/x"}],
+//!    "status":"fixed"}]}"#;
+//! let now = Timestamp::parse_rfc3339("2024-06-01T00:00:00Z")?;
+//! let sources = vec![VexSource::unsigned(vendor)?, VexSource::unsigned(later)?];
+//! for s in &sources {
+//!     validate(&s.document, &ValidationOptions::at(now))?;
+//! }
+//! let set = VexSet::build(sources, &TrustPolicy::permissive(), now);
+//! let merged = set.merge(&MergeOptions { now, author: "Stella Ops".into(), explain: true })?;
+//! assert_eq!(merged.decisions[0].decided_by.status, Status::Fixed);
+//! assert_eq!(merged.decisions[0].superseded[0].status, Status::Affected);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Dependencies and why
+//! - `stella-core`: `Timestamp`, `Digest`, the strict JSON parser and RFC 8785.
+//! - `serde`, `serde_json`: the data model.
+//! - `packageurl`: purl parsing with the per-type canonicalization the purl spec requires.
+//! - `serde_norway`: the YAML policy files. It is the maintained fork of the archived
+//!   `serde_yaml`; `serde_yml` was not chosen because of its maintenance and soundness record.
+//! - `thiserror`: [`VexError`].
+//!
+//! Signed VEX and signed waivers (DSSE-wrapped in-toto attestations) need `stella-attest`'s DSSE
+//! verification, which this build does not have yet: [`VexSource::signed`] and
+//! [`Waiver::from_signed`] return [`VexError::Unsupported`], never an unverified pass.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+mod error;
+mod findings;
+mod generate;
+mod matching;
+mod merge;
+mod model;
+pub mod spdx;
+mod trust;
+mod validate;
+mod waiver;
+
+pub use error::{Invalid, VexError, Violation, ViolationKind, WaiverError};
+pub use findings::{
+    FindingRef, NOT_FOUND_ON_ENTRY_PATHS, findings_from_json, findings_from_sarif, read_findings,
+};
+pub use generate::{Condition, Rule, VexPolicy, generate};
+pub use matching::{Purl, Subject, cpe_covers};
+pub use merge::{
+    Applied, AppliedFinding, Decision, ExpiredWaiver, MergeOptions, Merged, Provenance,
+    StatusCounts, Untrusted, VexSet,
+};
+pub use model::{
+    CONTEXT_UNVERSIONED, CONTEXT_V0_2_0, Component, Document, HASH_ALGORITHMS, Identifiers,
+    Justification, ParseOptions, Product, Statement, Status, Vulnerability,
+};
+pub use trust::{Distrust, Issuer, TrustPolicy, VexSource};
+pub use validate::{ValidationOptions, validate};
+pub use waiver::{WAIVER_PREDICATE_TYPE, Waiver};

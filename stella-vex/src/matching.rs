@@ -1,0 +1,323 @@
+//! Product matching: does a statement's product cover a finding's package or artifact?
+//!
+//! Rules (OpenVEX leaves matching to processors; these are ours):
+//! - **purl**: type, namespace and name must be equal after the `packageurl` crate's per-type
+//!   canonicalization (e.g. pypi names lowercased). A statement purl without a version covers
+//!   every version; with one, versions must be equal as text (no range semantics). Every
+//!   qualifier the statement gives must be present with the same value in the subject
+//!   (qualifiers narrow); qualifiers the statement omits are free. A statement subpath must equal
+//!   the subject's.
+//! - **hashes**: any algorithm both sides give with equal values (hex compared
+//!   case-insensitively).
+//! - **CPE**: 2.3 formatted strings compared attribute by attribute, `*` (ANY) in the statement
+//!   matching anything and missing trailing attributes treated as ANY; 2.2 URIs compared
+//!   component by component the same way.
+//! - **@id**: equal text.
+//!
+//! Limits: no version ranges (`vers:`), no CPE-to-purl translation, no SBOM relationship walking.
+
+use std::collections::BTreeMap;
+
+use packageurl::PackageUrl;
+
+use crate::error::VexError;
+use crate::model::{Component, Product};
+
+/// A parsed, canonical purl with owned parts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Purl {
+    /// Package type.
+    pub ty: String,
+    /// Namespace, if any.
+    pub namespace: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Version, if any.
+    pub version: Option<String>,
+    /// Qualifiers, sorted by key.
+    pub qualifiers: BTreeMap<String, String>,
+    /// Subpath, if any.
+    pub subpath: Option<String>,
+}
+
+impl Purl {
+    /// Parses and canonicalizes a purl.
+    ///
+    /// ```
+    /// use stella_vex::Purl;
+    ///
+    /// let any = Purl::parse("pkg:npm/lodash")?;
+    /// let one = Purl::parse("pkg:npm/lodash@4.17.20")?;
+    /// assert!(any.covers(&one));
+    /// assert!(!one.covers(&any));
+    /// # Ok::<(), stella_vex::VexError>(())
+    /// ```
+    pub fn parse(text: &str) -> Result<Self, VexError> {
+        let p: PackageUrl<'static> =
+            text.parse()
+                .map_err(|e: packageurl::Error| VexError::Purl {
+                    purl: text.chars().take(200).collect(),
+                    reason: e.to_string(),
+                })?;
+        Ok(Self {
+            ty: p.ty().to_owned(),
+            namespace: p.namespace().map(str::to_owned),
+            name: p.name().to_owned(),
+            version: p.version().map(str::to_owned),
+            qualifiers: p
+                .qualifiers()
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            subpath: p.subpath().map(str::to_owned),
+        })
+    }
+
+    /// True when this purl (from a statement or trust scope) covers `subject` (from a finding).
+    pub fn covers(&self, subject: &Purl) -> bool {
+        self.ty == subject.ty
+            && self.namespace == subject.namespace
+            && self.name == subject.name
+            && self
+                .version
+                .as_ref()
+                .is_none_or(|v| subject.version.as_ref() == Some(v))
+            && self
+                .qualifiers
+                .iter()
+                .all(|(k, v)| subject.qualifiers.get(k) == Some(v))
+            && self
+                .subpath
+                .as_ref()
+                .is_none_or(|s| subject.subpath.as_ref() == Some(s))
+    }
+
+    /// The versionless `type/namespace/name` key used to index purls.
+    pub fn package_key(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{}/{}/{}", self.ty, ns, self.name),
+            None => format!("{}/{}", self.ty, self.name),
+        }
+    }
+}
+
+/// What a product is matched against: one package or artifact of a finding.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Subject {
+    /// Its purl, parsed.
+    pub purl: Option<Purl>,
+    /// Its raw identifier text (purl, digest or IRI), compared with `@id`.
+    pub id: Option<String>,
+    /// Hashes by OpenVEX hash name (`sha-256`, …).
+    pub hashes: BTreeMap<String, String>,
+    /// CPEs (2.2 or 2.3).
+    pub cpes: Vec<String>,
+}
+
+impl Subject {
+    /// A subject known by a purl (parsed if it parses; kept as `id` either way).
+    pub fn from_purl(purl: &str) -> Self {
+        Self {
+            purl: Purl::parse(purl).ok(),
+            id: Some(purl.to_owned()),
+            ..Self::default()
+        }
+    }
+
+    /// A subject known by an image or file digest `sha256:<hex>`.
+    pub fn from_digest(digest: &stella_core::Digest) -> Self {
+        let mut hashes = BTreeMap::new();
+        hashes.insert("sha-256".to_owned(), digest.hex());
+        Self {
+            id: Some(digest.to_string()),
+            hashes,
+            ..Self::default()
+        }
+    }
+}
+
+/// A statement component prepared for fast matching (purl parsed once).
+#[derive(Debug, Clone)]
+pub(crate) struct PreparedComponent {
+    pub id: Option<String>,
+    pub purl: Option<Purl>,
+    pub hashes: BTreeMap<String, String>,
+    pub cpe23: Option<String>,
+    pub cpe22: Option<String>,
+}
+
+impl PreparedComponent {
+    pub fn new(c: &Component) -> Self {
+        Self {
+            id: c.id.clone(),
+            purl: c.effective_purl().and_then(|p| Purl::parse(p).ok()),
+            hashes: c.hashes.clone(),
+            cpe23: c.identifiers.cpe23.clone(),
+            cpe22: c.identifiers.cpe22.clone(),
+        }
+    }
+
+    pub fn matches(&self, s: &Subject) -> bool {
+        if let (Some(p), Some(sp)) = (&self.purl, &s.purl) {
+            if p.covers(sp) {
+                return true;
+            }
+        }
+        if let (Some(id), Some(sid)) = (&self.id, &s.id) {
+            if id == sid {
+                return true;
+            }
+        }
+        if self.hashes.iter().any(|(alg, val)| {
+            s.hashes
+                .get(alg)
+                .is_some_and(|sv| sv.eq_ignore_ascii_case(val))
+        }) {
+            return true;
+        }
+        s.cpes.iter().any(|c| {
+            self.cpe23.as_deref().is_some_and(|p| cpe_covers(p, c))
+                || self.cpe22.as_deref().is_some_and(|p| cpe_covers(p, c))
+        })
+    }
+}
+
+/// A statement product prepared for matching.
+#[derive(Debug, Clone)]
+pub(crate) struct PreparedProduct {
+    pub product: PreparedComponent,
+    pub subcomponents: Vec<PreparedComponent>,
+}
+
+impl PreparedProduct {
+    pub fn new(p: &Product) -> Self {
+        Self {
+            product: PreparedComponent::new(&p.component),
+            subcomponents: p.subcomponents.iter().map(PreparedComponent::new).collect(),
+        }
+    }
+
+    /// Does this product cover a finding in `package` inside `artifact`?
+    ///
+    /// Without subcomponents the product must match the package or the artifact. With
+    /// subcomponents the product must match the artifact or the package, and one subcomponent
+    /// must match the package: the statement speaks only about those subcomponents inside that
+    /// product.
+    pub fn covers(&self, package: &Subject, artifact: Option<&Subject>) -> bool {
+        let product_hit =
+            self.product.matches(package) || artifact.is_some_and(|a| self.product.matches(a));
+        if !product_hit {
+            return false;
+        }
+        self.subcomponents.is_empty() || self.subcomponents.iter().any(|c| c.matches(package))
+    }
+}
+
+/// True when CPE `pattern` (from a statement) covers CPE `subject`. Both must be the same
+/// binding (2.3 formatted string or 2.2 URI).
+pub fn cpe_covers(pattern: &str, subject: &str) -> bool {
+    let split = |s: &str| -> Option<(bool, Vec<String>)> {
+        if let Some(rest) = s.strip_prefix("cpe:2.3:") {
+            Some((true, split_cpe23(rest)))
+        } else {
+            s.strip_prefix("cpe:/").map(|rest| {
+                (
+                    false,
+                    rest.split(':').map(str::to_ascii_lowercase).collect(),
+                )
+            })
+        }
+    };
+    let (Some((p23, p)), Some((s23, s))) = (split(pattern), split(subject)) else {
+        return false;
+    };
+    if p23 != s23 {
+        return false;
+    }
+    p.iter().enumerate().all(|(i, pv)| {
+        let any = pv == "*" || pv.is_empty();
+        any || s.get(i).is_some_and(|sv| sv == pv)
+    })
+}
+
+fn split_cpe23(rest: &str) -> Vec<String> {
+    // Attributes are separated by unescaped colons; `\:` is a literal colon.
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut escaped = false;
+    for ch in rest.chars() {
+        if escaped {
+            cur.push('\\');
+            cur.push(ch);
+            escaped = false;
+        } else if ch == '\\' {
+            escaped = true;
+        } else if ch == ':' {
+            out.push(std::mem::take(&mut cur).to_ascii_lowercase());
+        } else {
+            cur.push(ch);
+        }
+    }
+    out.push(cur.to_ascii_lowercase());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purl_versionless_and_qualifiers() {
+        let any = Purl::parse("pkg:apk/wolfi/git").unwrap();
+        let arm = Purl::parse("pkg:apk/wolfi/git@2.39.0-r1?arch=armv7").unwrap();
+        let x86 = Purl::parse("pkg:apk/wolfi/git@2.39.0-r1?arch=x86_64&distro=wolfi").unwrap();
+        let only_x86 = Purl::parse("pkg:apk/wolfi/git?arch=x86_64").unwrap();
+        assert!(any.covers(&arm) && any.covers(&x86));
+        assert!(only_x86.covers(&x86));
+        assert!(!only_x86.covers(&arm));
+        assert!(!arm.covers(&any));
+        let other = Purl::parse("pkg:apk/wolfi/git-lfs@2.39.0-r1").unwrap();
+        assert!(!any.covers(&other));
+    }
+
+    #[test]
+    fn purl_canonicalization_applies() {
+        let a = Purl::parse("pkg:pypi/Django").unwrap();
+        let b = Purl::parse("pkg:PYPI/django@4.2").unwrap();
+        assert!(a.covers(&b));
+        assert!(Purl::parse("not a purl").is_err());
+    }
+
+    #[test]
+    fn cpe_wildcards() {
+        assert!(cpe_covers(
+            "cpe:2.3:a:apache:log4j:*:*:*:*:*:*:*:*",
+            "cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*"
+        ));
+        assert!(!cpe_covers(
+            "cpe:2.3:a:apache:log4j:2.15.0:*:*:*:*:*:*:*",
+            "cpe:2.3:a:apache:log4j:2.14.1:*:*:*:*:*:*:*"
+        ));
+        assert!(cpe_covers(
+            "cpe:/a:apache:log4j",
+            "cpe:/a:apache:log4j:2.4:-"
+        ));
+        assert!(!cpe_covers(
+            "cpe:/a:apache:log4j",
+            "cpe:2.3:a:apache:log4j:2.4"
+        ));
+    }
+
+    #[test]
+    fn subcomponents_narrow_the_product() {
+        let mut p = Product::purl("pkg:oci/app@sha256%3Aabc");
+        p.subcomponents.push(Component::purl("pkg:npm/lodash"));
+        let prepared = PreparedProduct::new(&p);
+        let image = Subject::from_purl("pkg:oci/app@sha256%3Aabc");
+        let lodash = Subject::from_purl("pkg:npm/lodash@4.17.20");
+        let express = Subject::from_purl("pkg:npm/express@4.0.0");
+        assert!(prepared.covers(&lodash, Some(&image)));
+        assert!(!prepared.covers(&express, Some(&image)));
+        assert!(!prepared.covers(&lodash, None));
+    }
+}
