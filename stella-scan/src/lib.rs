@@ -19,6 +19,7 @@
     )
 )]
 
+pub mod catalog;
 mod error;
 pub mod package;
 

@@ -1,0 +1,314 @@
+//! Python distributions: `*.dist-info/METADATA` (+ `RECORD` for owned files) and
+//! `*.egg-info/PKG-INFO` (or a single-file `*.egg-info`).
+//!
+//! Licences, in order of preference: PEP 639 `License-Expression`, a short `License` field,
+//! then the trove classifiers we can map to an SPDX id without guessing (MIT, Apache-2.0,
+//! ISC, PSF-2.0, MPL-2.0, BSD-? is not guessed). Dependencies are the `Requires-Dist`
+//! names without an `extra ==` marker that are installed in the same image, as purls.
+//! A METADATA file that does not parse is skipped; the others are still cataloged.
+
+use std::collections::BTreeMap;
+
+use crate::error::ScanError;
+use crate::package::{CatalogInput, Cataloger, ExtractedFile, Package, PackageKind};
+
+use super::util::{
+    cpe, err, evidence, field, fields, finish, license, package, paragraphs, purl, utf8,
+};
+
+const NAME: &str = "python";
+
+/// The Python cataloger (see the module docs).
+///
+/// ```
+/// use stella_scan::{CatalogContext, CatalogInput, Cataloger, ExtractedFile};
+/// use stella_scan::catalog::python::PythonCataloger;
+///
+/// let meta = b"Metadata-Version: 2.1\nName: Flask_Cors\nVersion: 4.0.1\nLicense: MIT\n";
+/// let files = [ExtractedFile { path: "usr/lib/python3/dist-packages/Flask_Cors-4.0.1.dist-info/METADATA".into(), layer: None, mode: 0o644, data: meta.to_vec() }];
+/// let input = CatalogInput { files: &files, context: &CatalogContext::default(), exists: &|_| true };
+/// let pkgs = PythonCataloger.catalog(&input)?;
+/// assert_eq!(pkgs[0].purl, "pkg:pypi/flask-cors@4.0.1");
+/// # Ok::<(), stella_scan::ScanError>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PythonCataloger;
+
+/// What one METADATA / PKG-INFO file says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PythonMetadata {
+    /// `Name`, as written.
+    pub name: String,
+    /// `Version`.
+    pub version: String,
+    /// Licences (SPDX expression or free text), see the module docs.
+    pub licenses: Vec<String>,
+    /// `Requires-Dist` names (normalized) without an `extra` marker.
+    pub requires: Vec<String>,
+    /// `Author` / `Author-email`, when present.
+    pub author: Option<String>,
+}
+
+/// PEP 503 normalization: lower case, runs of `-`, `_`, `.` become one `-`.
+pub fn normalize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.trim().chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+        } else {
+            if sep && !out.is_empty() {
+                out.push('-');
+            }
+            sep = false;
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+fn classifier_license(c: &str) -> Option<&'static str> {
+    let tail = c.strip_prefix("License :: ")?.rsplit(" :: ").next()?;
+    Some(match tail {
+        "MIT License" => "MIT",
+        "Apache Software License" => "Apache-2.0",
+        "ISC License (ISCL)" => "ISC",
+        "Python Software Foundation License" => "PSF-2.0",
+        "Mozilla Public License 2.0 (MPL 2.0)" => "MPL-2.0",
+        "The Unlicense (Unlicense)" => "Unlicense",
+        _ => return None,
+    })
+}
+
+/// Parses a METADATA / PKG-INFO file (email-style headers; the body is ignored).
+pub fn parse_metadata(path: &str, data: &[u8]) -> Result<PythonMetadata, ScanError> {
+    let text = utf8(NAME, path, data)?;
+    let paras = paragraphs(NAME, path, text, true)?;
+    let head = paras
+        .first()
+        .ok_or_else(|| err(NAME, path, "no header fields"))?;
+    let name = field(head, "Name").ok_or_else(|| err(NAME, path, "no Name field"))?;
+    let version = field(head, "Version").ok_or_else(|| err(NAME, path, "no Version field"))?;
+    if name.is_empty() || version.is_empty() {
+        return Err(err(NAME, path, "empty Name or Version"));
+    }
+    let mut licenses: Vec<String> = Vec::new();
+    if let Some(expr) = field(head, "License-Expression").and_then(license) {
+        licenses.push(expr);
+    } else if let Some(l) = field(head, "License").filter(|l| l.len() <= 64 && !l.contains('\n')) {
+        licenses.extend(license(l));
+    }
+    if licenses.is_empty() {
+        licenses.extend(
+            fields(head, "Classifier")
+                .filter_map(classifier_license)
+                .map(str::to_owned),
+        );
+    }
+    let requires = fields(head, "Requires-Dist")
+        .filter(|r| !r.split_once(';').is_some_and(|(_, m)| m.contains("extra")))
+        .filter_map(|r| {
+            let n = r
+                .split([' ', ';', '(', '[', '<', '>', '=', '!', '~'])
+                .next()?;
+            (!n.is_empty()).then(|| normalize_name(n))
+        })
+        .collect();
+    let author = field(head, "Author")
+        .or_else(|| field(head, "Author-email"))
+        .filter(|a| !a.is_empty())
+        .map(str::to_owned);
+    Ok(PythonMetadata {
+        name: name.to_owned(),
+        version: version.to_owned(),
+        licenses,
+        requires,
+        author,
+    })
+}
+
+/// Joins `base/rel` and resolves `.`/`..`; `None` when it escapes the root.
+fn join(base: &str, rel: &str) -> Option<String> {
+    let mut parts: Vec<&str> = if rel.starts_with('/') {
+        Vec::new()
+    } else {
+        base.split('/').filter(|p| !p.is_empty()).collect()
+    };
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// The owned files listed in a RECORD (CSV `path,hash,size`), relative to the image root.
+fn record_files(site: &str, record: &str) -> Vec<String> {
+    record
+        .lines()
+        .filter_map(|l| {
+            let p = if let Some(rest) = l.strip_prefix('"') {
+                rest.split_once('"')?.0
+            } else {
+                l.split(',').next()?
+            };
+            if p.is_empty() {
+                return None;
+            }
+            join(site, p)
+        })
+        .collect()
+}
+
+fn is_metadata(path: &str) -> bool {
+    path.ends_with(".dist-info/METADATA")
+        || path.ends_with(".egg-info/PKG-INFO")
+        || path.ends_with(".egg-info")
+}
+
+impl Cataloger for PythonCataloger {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn version(&self) -> &'static str {
+        "1"
+    }
+
+    fn wants(&self, path: &str, _mode: u32, _size: u64) -> bool {
+        is_metadata(path) || path.ends_with(".dist-info/RECORD")
+    }
+
+    fn catalog(&self, input: &CatalogInput<'_>) -> Result<Vec<Package>, ScanError> {
+        let records: BTreeMap<&str, &ExtractedFile> = input
+            .files
+            .iter()
+            .filter_map(|f| Some((f.path.strip_suffix("/RECORD")?, f)))
+            .collect();
+        let mut found = Vec::new();
+        for f in input.files.iter().filter(|f| is_metadata(&f.path)) {
+            let Ok(meta) = parse_metadata(&f.path, &f.data) else {
+                continue;
+            };
+            let norm = normalize_name(&meta.name);
+            let p = purl(NAME, &f.path, "pypi", None, &norm, &meta.version, &[])?;
+            let mut pkg = package(&meta.name, &meta.version, PackageKind::Python, p, NAME);
+            pkg.licenses = meta.licenses.clone();
+            pkg.cpes.push(cpe(&norm, &norm, &meta.version));
+            pkg.evidence.push(evidence(f));
+            if let Some(a) = &meta.author {
+                pkg.metadata.insert("author".to_owned(), a.clone());
+            }
+            let dir = f.path.strip_suffix("/METADATA").unwrap_or(&f.path);
+            if let Some(rec) = records.get(dir) {
+                pkg.evidence.push(evidence(rec));
+                let site = dir.rsplit_once('/').map_or("", |(s, _)| s);
+                if let Ok(text) = std::str::from_utf8(&rec.data) {
+                    pkg.files = record_files(site, text);
+                }
+            }
+            found.push((pkg, norm, meta.requires));
+        }
+        let by_name: BTreeMap<String, String> = found
+            .iter()
+            .map(|(p, n, _)| (n.clone(), p.purl.clone()))
+            .collect();
+        let packages = found
+            .into_iter()
+            .map(|(mut p, norm, reqs)| {
+                p.dependencies = reqs
+                    .iter()
+                    .filter(|r| **r != norm)
+                    .filter_map(|r| by_name.get(r).cloned())
+                    .collect();
+                p
+            })
+            .collect();
+        Ok(finish(packages))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::package::CatalogContext;
+
+    fn file(path: &str, data: &str) -> ExtractedFile {
+        ExtractedFile {
+            path: path.into(),
+            layer: None,
+            mode: 0o644,
+            data: data.as_bytes().to_vec(),
+        }
+    }
+
+    const SITE: &str = "usr/local/lib/python3.11/site-packages";
+
+    #[test]
+    fn reads_dist_info_with_record_and_dependencies() {
+        let files = [
+            file(
+                &format!("{SITE}/requests-2.31.0.dist-info/METADATA"),
+                "Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\nLicense: Apache 2.0\nClassifier: License :: OSI Approved :: Apache Software License\nRequires-Dist: charset-normalizer (<4,>=2)\nRequires-Dist: urllib3<3,>=1.21.1\nRequires-Dist: PySocks!=1.5.7,>=1.5.6 ; extra == 'socks'\n\nLong description: with a colon\n",
+            ),
+            file(
+                &format!("{SITE}/requests-2.31.0.dist-info/RECORD"),
+                "requests/__init__.py,sha256=abc,4924\n\"requests/a,b.py\",,\n../../../bin/req,,\nrequests-2.31.0.dist-info/RECORD,,\n",
+            ),
+            file(
+                &format!("{SITE}/urllib3-2.0.7.dist-info/METADATA"),
+                "Metadata-Version: 2.3\nName: urllib3\nVersion: 2.0.7\nLicense-Expression: MIT\n",
+            ),
+            file(
+                &format!("{SITE}/broken-1.dist-info/METADATA"),
+                "Name: broken\n",
+            ),
+            file(
+                "usr/lib/python3/dist-packages/six-1.16.0.egg-info",
+                "Metadata-Version: 1.2\nName: six\nVersion: 1.16.0\nClassifier: License :: OSI Approved :: MIT License\n",
+            ),
+        ];
+        let pkgs = PythonCataloger
+            .catalog(&CatalogInput {
+                files: &files,
+                context: &CatalogContext::default(),
+                exists: &|_| true,
+            })
+            .unwrap();
+        let names: Vec<_> = pkgs.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["requests", "six", "urllib3"]);
+        let req = &pkgs[0];
+        assert_eq!(req.purl, "pkg:pypi/requests@2.31.0");
+        assert_eq!(req.licenses, ["Apache 2.0"]);
+        assert_eq!(req.dependencies, ["pkg:pypi/urllib3@2.0.7"]);
+        assert_eq!(
+            req.files,
+            [
+                "usr/local/bin/req",
+                &format!("{SITE}/requests-2.31.0.dist-info/RECORD"),
+                &format!("{SITE}/requests/__init__.py"),
+                &format!("{SITE}/requests/a,b.py"),
+            ]
+        );
+        assert_eq!(pkgs[1].licenses, ["MIT"]);
+        assert_eq!(pkgs[2].licenses, ["MIT"]);
+    }
+
+    #[test]
+    fn normalizes_names_per_pep_503() {
+        assert_eq!(normalize_name("Flask_SQLAlchemy"), "flask-sqlalchemy");
+        assert_eq!(normalize_name("a.-_b"), "a-b");
+    }
+
+    #[test]
+    fn parse_metadata_rejects_missing_fields() {
+        assert!(parse_metadata("p", b"Name: x\n").is_err());
+        assert!(parse_metadata("p", b"Version: 1\n").is_err());
+        assert!(parse_metadata("p", b"").is_err());
+        assert!(parse_metadata("p", &[0xff]).is_err());
+    }
+}
