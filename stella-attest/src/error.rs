@@ -4,6 +4,7 @@ use stella_core::CoreError;
 
 use crate::dsse::DsseError;
 use crate::keys::KeyError;
+use crate::statement::StatementError;
 use crate::transparency::TransparencyError;
 
 /// Everything that can go wrong in `stella-attest`.
@@ -19,6 +20,9 @@ pub enum AttestError {
     /// A DSSE envelope could not be parsed, signed or verified.
     #[error(transparent)]
     Dsse(#[from] DsseError),
+    /// An in-toto statement was malformed, or failed a verification policy.
+    #[error(transparent)]
+    Statement(#[from] StatementError),
     /// Merkle proofs, checkpoints, the log, Rekor entries and Sigstore bundles.
     #[error(transparent)]
     Transparency(#[from] TransparencyError),
