@@ -22,8 +22,9 @@
 pub mod catalog;
 mod error;
 pub mod package;
+pub mod vuln;
 
-pub use error::ScanError;
+pub use error::{SbomInputError, ScanError, VulnError};
 pub use package::{
     CatalogContext, CatalogInput, Cataloger, Evidence, ExtractedFile, ImageInfo, OsRelease,
     Package, PackageKind, Sbom, SourcePackage,

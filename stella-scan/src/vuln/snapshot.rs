@@ -1,0 +1,564 @@
+//! The vulnerability DB snapshot: one compact, content-addressed file.
+//!
+//! ## Format (version 1, all integers little-endian)
+//!
+//! ```text
+//! magic      8 bytes  "STLOSV01"
+//! header     u32 length + canonical JSON (RFC 8785): {"format":1,"date":…,"records":N,
+//!            "ecosystems":{name: count}, "git_ranges": n}
+//! keys       u32 count, then per key (sorted by bytes): u32 string offset, u32 string length,
+//!            u32 first posting, u32 posting count
+//! postings   u32 count, then u32 record indices (per key sorted by record id)
+//! records    u32 count, then per record: u64 offset, u32 length (into the blob)
+//! strings    u32 length + key strings ("<ecosystem>\0<normalized name>")
+//! blob       u64 length + records as compact JSON, sorted by id
+//! trailer    32 bytes: SHA-256 of everything before it
+//! ```
+//!
+//! The snapshot's digest ([`Snapshot::digest`]) is that trailer — the SHA-256 of the file
+//! without its last 32 bytes — and is what scan manifests pin. Loading ([`Snapshot::load`])
+//! checks magic, every table bound and the trailer (so one flipped byte fails the load), and
+//! parses only the header: lookups binary-search the key table in place and parse a record's
+//! JSON only when it is asked for.
+//!
+//! The same records and date always give the same bytes: records are sorted by id (a duplicate
+//! id keeps the record with the latest `modified`, then the later source), keys by bytes.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use stella_core::{Digest, Timestamp};
+
+use crate::error::VulnError;
+use crate::vuln::osv::{OsvRecord, RangeType, normalize_name};
+
+const MAGIC: &[u8; 8] = b"STLOSV01";
+const FORMAT: u32 = 1;
+/// Largest snapshot accepted by [`Snapshot::load`] (bytes).
+pub const MAX_SNAPSHOT_BYTES: usize = 4 << 30;
+
+/// What the header of a snapshot says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotInfo {
+    /// Format version (1).
+    pub format: u32,
+    /// The snapshot date given by the caller at build time (RFC 3339).
+    pub date: String,
+    /// Number of records.
+    pub records: u64,
+    /// Records per ecosystem (an affected entry's ecosystem; a record counts once per
+    /// ecosystem it names).
+    pub ecosystems: BTreeMap<String, u64>,
+    /// GIT ranges kept (they cannot be matched against package versions).
+    pub git_ranges: u64,
+    /// Withdrawn records kept (they never match).
+    pub withdrawn: u64,
+}
+
+/// Collects records for a snapshot.
+///
+/// ```
+/// use stella_core::Timestamp;
+/// use stella_scan::vuln::osv::parse_record;
+/// use stella_scan::vuln::snapshot::{Snapshot, SnapshotBuilder};
+///
+/// let mut b = SnapshotBuilder::new();
+/// b.add("GO-1.json", parse_record("GO-1.json", br#"{"id":"GO-1","modified":"2024-01-01T00:00:00Z",
+///   "affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},
+///   "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.2.3"}]}]}]}"#).unwrap());
+/// let bytes = b.build(&Timestamp::parse_rfc3339("2024-06-01T00:00:00Z").unwrap()).unwrap();
+/// let snap = Snapshot::load(bytes).unwrap();
+/// assert_eq!(snap.info().records, 1);
+/// assert_eq!(snap.lookup("Go", "example.com/m").unwrap().len(), 1);
+/// ```
+#[derive(Debug, Default)]
+pub struct SnapshotBuilder {
+    records: BTreeMap<String, (String, OsvRecord)>,
+    duplicates: u64,
+}
+
+impl SnapshotBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a (validated) record; `source_name` breaks ties between duplicate ids.
+    pub fn add(&mut self, source_name: &str, record: OsvRecord) {
+        match self.records.get(&record.id) {
+            Some((prev_source, prev)) => {
+                self.duplicates += 1;
+                let newer = (record.modified.as_str(), source_name)
+                    > (prev.modified.as_str(), prev_source.as_str());
+                if newer {
+                    self.records
+                        .insert(record.id.clone(), (source_name.to_owned(), record));
+                }
+            }
+            None => {
+                self.records
+                    .insert(record.id.clone(), (source_name.to_owned(), record));
+            }
+        }
+    }
+
+    /// Records added so far (after de-duplication).
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether no record was added.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Duplicate ids seen.
+    pub fn duplicates(&self) -> u64 {
+        self.duplicates
+    }
+
+    /// Writes the snapshot bytes, dated `date` (the caller's choice, never the clock).
+    pub fn build(&self, date: &Timestamp) -> Result<Vec<u8>, VulnError> {
+        let too_big = |what: &'static str| VulnError::Limit {
+            what,
+            limit: u64::from(u32::MAX),
+        };
+        let mut blob = Vec::new();
+        let mut offsets: Vec<(u64, u32)> = Vec::with_capacity(self.records.len());
+        let mut keys: BTreeMap<Vec<u8>, Vec<u32>> = BTreeMap::new();
+        let mut info = SnapshotInfo {
+            format: FORMAT,
+            date: date.to_rfc3339(),
+            records: self.records.len() as u64,
+            ecosystems: BTreeMap::new(),
+            git_ranges: 0,
+            withdrawn: 0,
+        };
+        for (index, (_, rec)) in self.records.values().enumerate() {
+            let index = u32::try_from(index).map_err(|_| too_big("record count"))?;
+            let json = serde_json::to_vec(rec).map_err(|e| VulnError::Write {
+                format: "snapshot",
+                reason: e.to_string(),
+            })?;
+            let len = u32::try_from(json.len()).map_err(|_| too_big("record size"))?;
+            offsets.push((blob.len() as u64, len));
+            blob.extend_from_slice(&json);
+            if rec.withdrawn.is_some() {
+                info.withdrawn += 1;
+            }
+            let mut ecos = Vec::new();
+            for a in &rec.affected {
+                info.git_ranges += a
+                    .ranges
+                    .iter()
+                    .filter(|r| r.kind == RangeType::Git)
+                    .count() as u64;
+                if let Some(p) = &a.package {
+                    let key = index_key(&p.ecosystem, &p.name);
+                    let postings = keys.entry(key).or_default();
+                    if postings.last() != Some(&index) {
+                        postings.push(index);
+                    }
+                    ecos.push(p.ecosystem.clone());
+                }
+            }
+            ecos.sort();
+            ecos.dedup();
+            for e in ecos {
+                *info.ecosystems.entry(e).or_default() += 1;
+            }
+        }
+        let header =
+            stella_core::canonical::to_canonical_vec(&info).map_err(|e| VulnError::Write {
+                format: "snapshot header",
+                reason: e.to_string(),
+            })?;
+        let mut out = Vec::with_capacity(blob.len() + 1024);
+        out.extend_from_slice(MAGIC);
+        put_u32(&mut out, u32::try_from(header.len()).map_err(|_| too_big("header"))?);
+        out.extend_from_slice(&header);
+        let mut strings = Vec::new();
+        let mut postings_all: Vec<u32> = Vec::new();
+        put_u32(&mut out, u32::try_from(keys.len()).map_err(|_| too_big("keys"))?);
+        for (key, postings) in &keys {
+            let so = u32::try_from(strings.len()).map_err(|_| too_big("strings"))?;
+            strings.extend_from_slice(key);
+            put_u32(&mut out, so);
+            put_u32(&mut out, u32::try_from(key.len()).map_err(|_| too_big("key"))?);
+            put_u32(
+                &mut out,
+                u32::try_from(postings_all.len()).map_err(|_| too_big("postings"))?,
+            );
+            put_u32(
+                &mut out,
+                u32::try_from(postings.len()).map_err(|_| too_big("postings"))?,
+            );
+            postings_all.extend_from_slice(postings);
+        }
+        put_u32(
+            &mut out,
+            u32::try_from(postings_all.len()).map_err(|_| too_big("postings"))?,
+        );
+        for p in &postings_all {
+            put_u32(&mut out, *p);
+        }
+        put_u32(&mut out, u32::try_from(offsets.len()).map_err(|_| too_big("records"))?);
+        for (o, l) in &offsets {
+            out.extend_from_slice(&o.to_le_bytes());
+            put_u32(&mut out, *l);
+        }
+        put_u32(&mut out, u32::try_from(strings.len()).map_err(|_| too_big("strings"))?);
+        out.extend_from_slice(&strings);
+        out.extend_from_slice(&(blob.len() as u64).to_le_bytes());
+        out.extend_from_slice(&blob);
+        let digest = Digest::of(&out);
+        out.extend_from_slice(digest.as_bytes());
+        Ok(out)
+    }
+}
+
+fn index_key(ecosystem: &str, name: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(ecosystem.len() + name.len() + 1);
+    k.extend_from_slice(ecosystem.as_bytes());
+    k.push(0);
+    k.extend_from_slice(normalize_name(ecosystem, name).as_bytes());
+    k
+}
+
+fn put_u32(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+/// A loaded snapshot: the file's bytes plus the offsets of its tables.
+///
+/// Cheap to clone (the bytes are shared).
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    bytes: Arc<[u8]>,
+    info: SnapshotInfo,
+    digest: Digest,
+    keys: (usize, usize),
+    postings: (usize, usize),
+    records: (usize, usize),
+    strings: (usize, usize),
+    blob: (usize, usize),
+}
+
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+fn corrupt(reason: impl Into<String>) -> VulnError {
+    VulnError::Snapshot {
+        reason: reason.into(),
+    }
+}
+
+impl Cursor<'_> {
+    fn take(&mut self, n: usize, what: &str) -> Result<(usize, usize), VulnError> {
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|e| *e <= self.bytes.len())
+            .ok_or_else(|| corrupt(format!("truncated in {what}")))?;
+        let start = self.pos;
+        self.pos = end;
+        Ok((start, end))
+    }
+    fn u32(&mut self, what: &str) -> Result<u32, VulnError> {
+        let (s, e) = self.take(4, what)?;
+        let b: [u8; 4] = self
+            .bytes
+            .get(s..e)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| corrupt(format!("truncated in {what}")))?;
+        Ok(u32::from_le_bytes(b))
+    }
+    fn u64(&mut self, what: &str) -> Result<u64, VulnError> {
+        let (s, e) = self.take(8, what)?;
+        let b: [u8; 8] = self
+            .bytes
+            .get(s..e)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| corrupt(format!("truncated in {what}")))?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn table(&mut self, count: usize, width: usize, what: &str) -> Result<(usize, usize), VulnError> {
+        let n = count
+            .checked_mul(width)
+            .ok_or_else(|| corrupt(format!("{what} too large")))?;
+        self.take(n, what)
+    }
+}
+
+fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    bytes
+        .get(at..at.checked_add(4)?)
+        .and_then(|b| b.try_into().ok())
+        .map(u32::from_le_bytes)
+}
+
+fn read_u64(bytes: &[u8], at: usize) -> Option<u64> {
+    bytes
+        .get(at..at.checked_add(8)?)
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_le_bytes)
+}
+
+impl Snapshot {
+    /// Loads snapshot bytes: checks the trailer digest and every table bound, parses the header.
+    pub fn load(bytes: impl Into<Arc<[u8]>>) -> Result<Self, VulnError> {
+        let bytes: Arc<[u8]> = bytes.into();
+        if bytes.len() > MAX_SNAPSHOT_BYTES {
+            return Err(VulnError::Limit {
+                what: "snapshot size",
+                limit: MAX_SNAPSHOT_BYTES as u64,
+            });
+        }
+        if bytes.len() < MAGIC.len() + 32 || bytes.get(..MAGIC.len()) != Some(MAGIC.as_slice()) {
+            return Err(corrupt("not a Stella OSV snapshot (bad magic or too short)"));
+        }
+        let body_len = bytes.len() - 32;
+        let body = bytes.get(..body_len).unwrap_or(&[]);
+        let stated = bytes.get(body_len..).unwrap_or(&[]);
+        let actual = Digest::of(body);
+        if actual.as_bytes().as_slice() != stated {
+            return Err(VulnError::SnapshotDigest {
+                stated: hex::encode(stated),
+                actual: actual.hex(),
+            });
+        }
+        let mut c = Cursor {
+            bytes: body,
+            pos: MAGIC.len(),
+        };
+        let hl = c.u32("header length")? as usize;
+        let (hs, he) = c.take(hl, "header")?;
+        let info: SnapshotInfo = serde_json::from_slice(body.get(hs..he).unwrap_or(&[]))
+            .map_err(|e| corrupt(format!("header: {e}")))?;
+        if info.format != FORMAT {
+            return Err(corrupt(format!("unsupported format {}", info.format)));
+        }
+        let nkeys = c.u32("key count")? as usize;
+        let keys = c.table(nkeys, 16, "key table")?;
+        let npost = c.u32("posting count")? as usize;
+        let postings = c.table(npost, 4, "postings")?;
+        let nrec = c.u32("record count")? as usize;
+        let records = c.table(nrec, 12, "record table")?;
+        let sl = c.u32("strings length")? as usize;
+        let strings = c.take(sl, "strings")?;
+        let bl = usize::try_from(c.u64("blob length")?).map_err(|_| corrupt("blob too large"))?;
+        let blob = c.take(bl, "blob")?;
+        if c.pos != body_len {
+            return Err(corrupt("trailing bytes before the digest"));
+        }
+        if info.records != nrec as u64 {
+            return Err(corrupt("header record count differs from the record table"));
+        }
+        let digest = actual;
+        Ok(Self {
+            bytes,
+            info,
+            digest,
+            keys,
+            postings,
+            records,
+            strings,
+            blob,
+        })
+    }
+
+    /// The header.
+    pub fn info(&self) -> &SnapshotInfo {
+        &self.info
+    }
+
+    /// The digest scans pin (SHA-256 of the file without its 32-byte trailer).
+    pub fn digest(&self) -> Digest {
+        self.digest
+    }
+
+    /// The file's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    fn key_at(&self, i: usize) -> Result<(&[u8], usize, usize), VulnError> {
+        let at = self.keys.0 + i * 16;
+        let b = &self.bytes;
+        let (Some(so), Some(sl), Some(po), Some(pc)) = (
+            read_u32(b, at),
+            read_u32(b, at + 4),
+            read_u32(b, at + 8),
+            read_u32(b, at + 12),
+        ) else {
+            return Err(corrupt("key table entry out of bounds"));
+        };
+        let s = self.strings.0 + so as usize;
+        let key = b
+            .get(s..s + sl as usize)
+            .filter(|_| s + sl as usize <= self.strings.1)
+            .ok_or_else(|| corrupt("key string out of bounds"))?;
+        Ok((key, po as usize, pc as usize))
+    }
+
+    /// Indices of the records naming (ecosystem, package name) in an `affected` entry, sorted.
+    /// `ecosystem` is matched exactly (`Debian:12`); the name is normalized as at build time.
+    pub fn lookup(&self, ecosystem: &str, name: &str) -> Result<Vec<u32>, VulnError> {
+        let want = index_key(ecosystem, name);
+        let n = (self.keys.1 - self.keys.0) / 16;
+        let (mut lo, mut hi) = (0usize, n);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let (key, po, pc) = self.key_at(mid)?;
+            match key.cmp(want.as_slice()) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => {
+                    let mut out = Vec::with_capacity(pc);
+                    for k in 0..pc {
+                        let at = self.postings.0 + (po + k) * 4;
+                        if at + 4 > self.postings.1 {
+                            return Err(corrupt("posting out of bounds"));
+                        }
+                        out.push(read_u32(&self.bytes, at).ok_or_else(|| corrupt("posting"))?);
+                    }
+                    return Ok(out);
+                }
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        (self.records.1 - self.records.0) / 12
+    }
+
+    /// Whether the snapshot has no records.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The raw JSON of record `index`.
+    pub fn record_json(&self, index: u32) -> Result<&[u8], VulnError> {
+        let at = self.records.0 + index as usize * 12;
+        if at + 12 > self.records.1 {
+            return Err(corrupt(format!("record {index} out of range")));
+        }
+        let (Some(off), Some(len)) = (read_u64(&self.bytes, at), read_u32(&self.bytes, at + 8))
+        else {
+            return Err(corrupt("record table entry"));
+        };
+        let start = usize::try_from(off)
+            .ok()
+            .and_then(|o| o.checked_add(self.blob.0))
+            .ok_or_else(|| corrupt("record offset"))?;
+        let end = start
+            .checked_add(len as usize)
+            .filter(|e| *e <= self.blob.1)
+            .ok_or_else(|| corrupt(format!("record {index} out of bounds")))?;
+        self.bytes
+            .get(start..end)
+            .ok_or_else(|| corrupt("record bounds"))
+    }
+
+    /// Parses record `index`.
+    pub fn record(&self, index: u32) -> Result<OsvRecord, VulnError> {
+        serde_json::from_slice(self.record_json(index)?)
+            .map_err(|e| corrupt(format!("record {index}: {e}")))
+    }
+
+    /// Every distinct index key as (ecosystem, normalized name), sorted.
+    pub fn keys(&self) -> Result<Vec<(String, String)>, VulnError> {
+        let n = (self.keys.1 - self.keys.0) / 16;
+        let mut out = Vec::with_capacity(n);
+        for i in 0..n {
+            let (key, _, _) = self.key_at(i)?;
+            let s = String::from_utf8_lossy(key);
+            let (e, name) = s.split_once('\0').unwrap_or((&s, ""));
+            out.push((e.to_owned(), name.to_owned()));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vuln::osv::parse_record;
+
+    fn rec(id: &str, modified: &str, eco: &str, name: &str) -> OsvRecord {
+        parse_record(
+            "t.json",
+            format!(
+                r#"{{"id":"{id}","modified":"{modified}","affected":[{{"package":{{"ecosystem":"{eco}","name":"{name}"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"2.0"}}]}}]}}]}}"#
+            )
+            .as_bytes(),
+        )
+        .unwrap()
+    }
+
+    fn date() -> Timestamp {
+        Timestamp::parse_rfc3339("2024-06-01T00:00:00Z").unwrap()
+    }
+
+    #[test]
+    fn round_trip_and_lookup() {
+        let mut b = SnapshotBuilder::new();
+        b.add("b", rec("PYSEC-2", "2024-01-01T00:00:00Z", "PyPI", "Foo_Bar"));
+        b.add("a", rec("PYSEC-1", "2024-01-01T00:00:00Z", "PyPI", "foo-bar"));
+        b.add("c", rec("DSA-1", "2024-01-01T00:00:00Z", "Debian:12", "openssl"));
+        let bytes = b.build(&date()).unwrap();
+        let s = Snapshot::load(bytes.clone()).unwrap();
+        assert_eq!(s.info().records, 3);
+        assert_eq!(s.info().date, "2024-06-01T00:00:00Z");
+        let hits = s.lookup("PyPI", "FOO.bar").unwrap();
+        let ids: Vec<String> = hits.iter().map(|i| s.record(*i).unwrap().id).collect();
+        assert_eq!(ids, vec!["PYSEC-1", "PYSEC-2"]);
+        assert!(s.lookup("Debian:11", "openssl").unwrap().is_empty());
+        assert_eq!(s.lookup("Debian:12", "openssl").unwrap().len(), 1);
+        assert_eq!(s.digest(), Digest::of(&bytes[..bytes.len() - 32]));
+    }
+
+    #[test]
+    fn same_records_same_bytes_in_any_order() {
+        let mut a = SnapshotBuilder::new();
+        let mut b = SnapshotBuilder::new();
+        let r1 = rec("GO-1", "2024-01-01T00:00:00Z", "Go", "m");
+        let r2 = rec("GO-2", "2024-01-01T00:00:00Z", "Go", "n");
+        a.add("1", r1.clone());
+        a.add("2", r2.clone());
+        b.add("2", r2);
+        b.add("1", r1);
+        assert_eq!(a.build(&date()).unwrap(), b.build(&date()).unwrap());
+    }
+
+    #[test]
+    fn duplicates_keep_the_latest_modified() {
+        let mut b = SnapshotBuilder::new();
+        b.add("new", rec("GO-1", "2024-02-01T00:00:00Z", "Go", "new"));
+        b.add("old", rec("GO-1", "2024-01-01T00:00:00Z", "Go", "old"));
+        assert_eq!(b.duplicates(), 1);
+        let s = Snapshot::load(b.build(&date()).unwrap()).unwrap();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s.lookup("Go", "new").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn every_flipped_byte_fails_to_load() {
+        let mut b = SnapshotBuilder::new();
+        b.add("a", rec("GO-1", "2024-01-01T00:00:00Z", "Go", "m"));
+        let bytes = b.build(&date()).unwrap();
+        for i in 0..bytes.len() {
+            let mut bad = bytes.clone();
+            bad[i] ^= 0x01;
+            assert!(Snapshot::load(bad).is_err(), "flip at {i} loaded");
+        }
+        for n in 0..bytes.len() {
+            assert!(Snapshot::load(bytes[..n].to_vec()).is_err());
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! Version ordering, one submodule per ecosystem family.
+//!
+//! OSV ranges are only meaningful under the ordering of the ecosystem that published them. Each
+//! submodule documents the rules it implements, which upstream tool it follows, and carries a
+//! table test of tricky pairs taken from that ecosystem's documentation and tooling, plus
+//! property tests for a total order (antisymmetry, transitivity).
+//!
+//! | scheme | ecosystems | implementation |
+//! |---|---|---|
+//! | [`Scheme::Dpkg`] | `Debian`, `Ubuntu` | `debversion` crate (dpkg `verrevcmp`) |
+//! | [`Scheme::Rpm`] | `Red Hat`, `AlmaLinux`, `Rocky Linux`, `openSUSE`, `SUSE`, `Mageia`, `Azure Linux`, `Photon OS` | `rpm-version` crate (`rpmvercmp` with `~` and `^`) |
+//! | [`Scheme::Apk`] | `Alpine`, `Wolfi`, `Chainguard` | own (apk-tools rules; no maintained crate) |
+//! | [`Scheme::Pep440`] | `PyPI` | `pep440_rs` crate |
+//! | [`Scheme::Npm`] | `npm` | `semver` crate parse, node-semver precedence (build ignored, loose `v`/`=`) |
+//! | [`Scheme::Go`] | `Go` | `semver` crate parse, `golang.org/x/mod/semver` rules (`v`, shorthand, build ignored) |
+//! | [`Scheme::Cargo`] | `crates.io` | `semver` crate |
+//! | [`Scheme::Maven`] | `Maven` | own (Maven `ComparableVersion`; no crate) |
+//! | [`Scheme::RubyGems`] | `RubyGems` | own (`Gem::Version#<=>`; no crate) |
+//!
+//! Any other ecosystem gives [`VulnError::UnknownEcosystem`]; a version that does not parse gives
+//! [`VulnError::Version`]. Neither is ever read as "not affected": the matcher reports both.
+
+mod apk;
+mod cargo;
+mod dpkg;
+mod go;
+mod maven;
+mod npm;
+mod pypi;
+mod rpm;
+mod rubygems;
+
+use std::cmp::Ordering;
+
+use crate::error::VulnError;
+
+/// A version ordering scheme (one per ecosystem family).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Scheme {
+    /// Debian / Ubuntu dpkg versions.
+    Dpkg,
+    /// RPM epoch:version-release.
+    Rpm,
+    /// Alpine apk versions.
+    Apk,
+    /// PEP 440 (PyPI).
+    Pep440,
+    /// node-semver (npm).
+    Npm,
+    /// Go module versions.
+    Go,
+    /// SemVer as Cargo orders it (crates.io).
+    Cargo,
+    /// Maven `ComparableVersion`.
+    Maven,
+    /// RubyGems `Gem::Version`.
+    RubyGems,
+}
+
+/// A parsed version under one [`Scheme`]; versions of different schemes do not compare.
+#[derive(Debug, Clone)]
+pub struct Version(Inner);
+
+#[derive(Debug, Clone)]
+enum Inner {
+    Dpkg(dpkg::DpkgVersion),
+    Rpm(rpm::RpmVersion),
+    Apk(apk::ApkVersion),
+    Pep440(pypi::PypiVersion),
+    Npm(npm::NpmVersion),
+    Go(go::GoVersion),
+    Cargo(cargo::CargoVersion),
+    Maven(maven::MavenVersion),
+    RubyGems(rubygems::GemVersion),
+}
+
+impl Scheme {
+    /// The scheme of an OSV ecosystem name. Distro ecosystems carry a release after a colon
+    /// (`Debian:12`, `Alpine:v3.20`, `Ubuntu:22.04:LTS`); only the part before it chooses the
+    /// scheme.
+    ///
+    /// ```
+    /// use stella_scan::vuln::version::Scheme;
+    /// assert_eq!(Scheme::for_ecosystem("Debian:12").unwrap(), Scheme::Dpkg);
+    /// assert!(Scheme::for_ecosystem("Hackage").is_err());
+    /// ```
+    pub fn for_ecosystem(ecosystem: &str) -> Result<Self, VulnError> {
+        let base = ecosystem.split(':').next().unwrap_or(ecosystem);
+        Ok(match base {
+            "Debian" | "Ubuntu" => Self::Dpkg,
+            "Red Hat" | "AlmaLinux" | "Rocky Linux" | "openSUSE" | "SUSE" | "Mageia"
+            | "Azure Linux" | "Photon OS" => Self::Rpm,
+            "Alpine" | "Wolfi" | "Chainguard" => Self::Apk,
+            "PyPI" => Self::Pep440,
+            "npm" => Self::Npm,
+            "Go" => Self::Go,
+            "crates.io" => Self::Cargo,
+            "Maven" => Self::Maven,
+            "RubyGems" => Self::RubyGems,
+            _ => {
+                return Err(VulnError::UnknownEcosystem {
+                    ecosystem: ecosystem.to_owned(),
+                });
+            }
+        })
+    }
+
+    /// A short name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Dpkg => "dpkg",
+            Self::Rpm => "rpm",
+            Self::Apk => "apk",
+            Self::Pep440 => "pep440",
+            Self::Npm => "npm",
+            Self::Go => "go",
+            Self::Cargo => "cargo",
+            Self::Maven => "maven",
+            Self::RubyGems => "rubygems",
+        }
+    }
+
+    /// Parses a version under this scheme.
+    pub fn parse(self, text: &str) -> Result<Version, VulnError> {
+        let err = |reason: String| VulnError::Version {
+            ecosystem: self.name().to_owned(),
+            version: text.to_owned(),
+            reason,
+        };
+        if text.len() > MAX_VERSION_LEN {
+            return Err(err(format!("longer than {MAX_VERSION_LEN} bytes")));
+        }
+        let inner = match self {
+            Self::Dpkg => Inner::Dpkg(dpkg::DpkgVersion::parse(text).map_err(err)?),
+            Self::Rpm => Inner::Rpm(rpm::RpmVersion::parse(text).map_err(err)?),
+            Self::Apk => Inner::Apk(apk::ApkVersion::parse(text).map_err(err)?),
+            Self::Pep440 => Inner::Pep440(pypi::PypiVersion::parse(text).map_err(err)?),
+            Self::Npm => Inner::Npm(npm::NpmVersion::parse(text).map_err(err)?),
+            Self::Go => Inner::Go(go::GoVersion::parse(text).map_err(err)?),
+            Self::Cargo => Inner::Cargo(cargo::CargoVersion::parse(text).map_err(err)?),
+            Self::Maven => Inner::Maven(maven::MavenVersion::parse(text).map_err(err)?),
+            Self::RubyGems => Inner::RubyGems(rubygems::GemVersion::parse(text).map_err(err)?),
+        };
+        Ok(Version(inner))
+    }
+
+    /// Compares two version strings under this scheme.
+    ///
+    /// ```
+    /// use std::cmp::Ordering;
+    /// use stella_scan::vuln::version::Scheme;
+    /// assert_eq!(Scheme::Dpkg.compare("1.0~rc1-1", "1.0-1").unwrap(), Ordering::Less);
+    /// assert_eq!(Scheme::Pep440.compare("1.0.post1", "1.0").unwrap(), Ordering::Greater);
+    /// ```
+    pub fn compare(self, a: &str, b: &str) -> Result<Ordering, VulnError> {
+        let a = self.parse(a)?;
+        let b = self.parse(b)?;
+        a.compare(&b).ok_or_else(|| VulnError::Version {
+            ecosystem: self.name().to_owned(),
+            version: String::new(),
+            reason: "versions of different schemes".to_owned(),
+        })
+    }
+}
+
+/// Versions longer than this are refused (hostile input bound).
+pub const MAX_VERSION_LEN: usize = 256;
+
+impl Version {
+    /// The scheme the version was parsed under.
+    pub fn scheme(&self) -> Scheme {
+        match &self.0 {
+            Inner::Dpkg(_) => Scheme::Dpkg,
+            Inner::Rpm(_) => Scheme::Rpm,
+            Inner::Apk(_) => Scheme::Apk,
+            Inner::Pep440(_) => Scheme::Pep440,
+            Inner::Npm(_) => Scheme::Npm,
+            Inner::Go(_) => Scheme::Go,
+            Inner::Cargo(_) => Scheme::Cargo,
+            Inner::Maven(_) => Scheme::Maven,
+            Inner::RubyGems(_) => Scheme::RubyGems,
+        }
+    }
+
+    /// Orders two versions of the same scheme; `None` across schemes.
+    pub fn compare(&self, other: &Version) -> Option<Ordering> {
+        Some(match (&self.0, &other.0) {
+            (Inner::Dpkg(a), Inner::Dpkg(b)) => a.cmp(b),
+            (Inner::Rpm(a), Inner::Rpm(b)) => a.cmp(b),
+            (Inner::Apk(a), Inner::Apk(b)) => a.cmp(b),
+            (Inner::Pep440(a), Inner::Pep440(b)) => a.cmp(b),
+            (Inner::Npm(a), Inner::Npm(b)) => a.cmp(b),
+            (Inner::Go(a), Inner::Go(b)) => a.cmp(b),
+            (Inner::Cargo(a), Inner::Cargo(b)) => a.cmp(b),
+            (Inner::Maven(a), Inner::Maven(b)) => a.cmp(b),
+            (Inner::RubyGems(a), Inner::RubyGems(b)) => a.cmp(b),
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    use super::*;
+
+    /// Checks a table of `(a, op, b)` rows, both ways round.
+    pub fn check_table(scheme: Scheme, rows: &[(&str, char, &str)]) {
+        assert!(rows.len() >= 50, "{scheme:?}: only {} rows", rows.len());
+        for (a, op, b) in rows {
+            let want = match op {
+                '<' => Ordering::Less,
+                '=' => Ordering::Equal,
+                '>' => Ordering::Greater,
+                _ => panic!("bad op {op}"),
+            };
+            let got = scheme
+                .compare(a, b)
+                .unwrap_or_else(|e| panic!("{scheme:?} {a} {op} {b}: {e}"));
+            assert_eq!(got, want, "{scheme:?}: {a} {op} {b}");
+            let back = scheme.compare(b, a).unwrap();
+            assert_eq!(back, want.reverse(), "{scheme:?}: {b} vs {a} (reversed)");
+        }
+    }
+
+    /// Antisymmetry and transitivity on three versions that parse.
+    pub fn check_total_order(scheme: Scheme, a: &str, b: &str, c: &str) {
+        let (Ok(va), Ok(vb), Ok(vc)) = (scheme.parse(a), scheme.parse(b), scheme.parse(c)) else {
+            return;
+        };
+        let ab = va.compare(&vb).unwrap();
+        let ba = vb.compare(&va).unwrap();
+        assert_eq!(ab, ba.reverse(), "antisymmetry {a} {b}");
+        assert_eq!(va.compare(&va).unwrap(), Ordering::Equal, "reflexive {a}");
+        let bc = vb.compare(&vc).unwrap();
+        let ac = va.compare(&vc).unwrap();
+        if ab != Ordering::Greater && bc != Ordering::Greater {
+            assert_ne!(ac, Ordering::Greater, "transitivity {a} <= {b} <= {c}");
+        }
+        if ab != Ordering::Less && bc != Ordering::Less {
+            assert_ne!(ac, Ordering::Less, "transitivity {a} >= {b} >= {c}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ecosystems_map_to_schemes() {
+        assert_eq!(Scheme::for_ecosystem("Ubuntu:22.04:LTS").unwrap(), Scheme::Dpkg);
+        assert_eq!(Scheme::for_ecosystem("Alpine:v3.20").unwrap(), Scheme::Apk);
+        assert_eq!(Scheme::for_ecosystem("Red Hat:enterprise_linux:9").unwrap(), Scheme::Rpm);
+        assert_eq!(Scheme::for_ecosystem("crates.io").unwrap(), Scheme::Cargo);
+        assert!(matches!(
+            Scheme::for_ecosystem("Packagist"),
+            Err(VulnError::UnknownEcosystem { .. })
+        ));
+    }
+
+    #[test]
+    fn overlong_versions_are_refused() {
+        let long = "1".repeat(MAX_VERSION_LEN + 1);
+        assert!(matches!(Scheme::Npm.parse(&long), Err(VulnError::Version { .. })));
+    }
+
+    #[test]
+    fn schemes_do_not_cross_compare() {
+        let a = Scheme::Npm.parse("1.0.0").unwrap();
+        let b = Scheme::Cargo.parse("1.0.0").unwrap();
+        assert_eq!(a.compare(&b), None);
+    }
+}

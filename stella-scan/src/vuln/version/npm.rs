@@ -1,0 +1,118 @@
+//! npm versions, ordered as node-semver does: SemVer 2.0 precedence (major, minor, patch
+//! numerically; a pre-release sorts before its release; pre-release identifiers compare
+//! numerically when numeric, as ASCII otherwise, numeric below alphanumeric, and a longer list
+//! above its prefix). Build metadata is ignored (`1.2.3+a == 1.2.3+b`). As node-semver's loose
+//! parser does, a leading `=` or `v` (and spaces after it) is accepted. Parsing by the `semver`
+//! crate; precedence computed here because the crate also orders build metadata (Cargo's rule).
+
+use std::cmp::Ordering;
+
+/// A parsed npm version (build metadata dropped).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct NpmVersion(semver::Version);
+
+impl NpmVersion {
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+        let t = text.trim().trim_start_matches('=').trim_start();
+        let t = t
+            .strip_prefix('v')
+            .or_else(|| t.strip_prefix('V'))
+            .unwrap_or(t)
+            .trim_start();
+        let mut v = semver::Version::parse(t).map_err(|e| e.to_string())?;
+        v.build = semver::BuildMetadata::EMPTY;
+        Ok(Self(v))
+    }
+}
+
+const _: fn(&NpmVersion, &NpmVersion) -> Ordering = Ord::cmp;
+
+#[cfg(test)]
+mod tests {
+    use super::super::Scheme;
+    use super::super::testutil::{check_table, check_total_order};
+    use proptest::prelude::*;
+
+    /// node-semver's `test/fixtures/comparisons.js` and `equality.js`, and the SemVer 2.0
+    /// spec's §11 precedence example.
+    const TABLE: &[(&str, char, &str)] = &[
+        ("0.0.0", '>', "0.0.0-foo"),
+        ("0.0.1", '>', "0.0.0"),
+        ("1.0.0", '>', "0.9.9"),
+        ("0.10.0", '>', "0.9.0"),
+        ("0.99.0", '>', "0.10.0"),
+        ("2.0.0", '>', "1.2.3"),
+        ("v0.0.0", '>', "0.0.0-foo"),
+        ("v0.0.1", '>', "0.0.0"),
+        ("v1.0.0", '>', "0.9.9"),
+        ("v0.10.0", '>', "0.9.0"),
+        ("v0.99.0", '>', "0.10.0"),
+        ("v2.0.0", '>', "1.2.3"),
+        ("0.0.0", '>', "v0.0.0-foo"),
+        ("1.2.3", '>', "1.2.3-asdf"),
+        ("1.2.3", '>', "1.2.3-4"),
+        ("1.2.3", '>', "1.2.3-4-foo"),
+        ("1.2.3-5-foo", '>', "1.2.3-5"),
+        ("1.2.3-5", '>', "1.2.3-4"),
+        ("1.2.3-5-foo", '>', "1.2.3-5-Foo"),
+        ("3.0.0", '>', "2.7.2+asdf"),
+        ("1.2.3-a.10", '>', "1.2.3-a.5"),
+        ("1.2.3-a.b", '>', "1.2.3-a.5"),
+        ("1.2.3-a.b", '>', "1.2.3-a"),
+        ("1.2.3-a.b.c.10.d.5", '>', "1.2.3-a.b.c.5.d.100"),
+        ("1.2.3-r2", '>', "1.2.3-r100"),
+        ("1.2.3-r100", '>', "1.2.3-R2"),
+        ("1.2.3", '=', "v1.2.3"),
+        ("1.2.3", '=', "=1.2.3"),
+        ("1.2.3", '=', "v 1.2.3"),
+        ("1.2.3", '=', "= 1.2.3"),
+        ("1.2.3", '=', " v1.2.3"),
+        ("1.2.3", '=', " =1.2.3"),
+        ("1.2.3", '=', " v 1.2.3"),
+        ("1.2.3", '=', "=v1.2.3"),
+        ("1.2.3-0", '=', "v1.2.3-0"),
+        ("1.2.3-1", '=', "=1.2.3-1"),
+        ("1.2.3-beta", '=', "v1.2.3-beta"),
+        ("1.2.3-beta+build", '=', "1.2.3-beta+otherbuild"),
+        ("1.2.3+build", '=', "1.2.3+otherbuild"),
+        ("  v1.2.3+build", '=', "1.2.3+otherbuild"),
+        // SemVer 2.0 §11
+        ("1.0.0-alpha", '<', "1.0.0-alpha.1"),
+        ("1.0.0-alpha.1", '<', "1.0.0-alpha.beta"),
+        ("1.0.0-alpha.beta", '<', "1.0.0-beta"),
+        ("1.0.0-beta", '<', "1.0.0-beta.2"),
+        ("1.0.0-beta.2", '<', "1.0.0-beta.11"),
+        ("1.0.0-beta.11", '<', "1.0.0-rc.1"),
+        ("1.0.0-rc.1", '<', "1.0.0"),
+        ("1.0.0", '<', "2.0.0"),
+        ("2.0.0", '<', "2.1.0"),
+        ("2.1.0", '<', "2.1.1"),
+        // real npm advisories' boundaries
+        ("4.17.20", '<', "4.17.21"),
+        ("7.0.0-rc.0", '<', "7.0.0"),
+        ("10.0.0-beta.1", '>', "9.99.99"),
+    ];
+
+    #[test]
+    fn npm_table() {
+        check_table(Scheme::Npm, TABLE);
+    }
+
+    #[test]
+    fn npm_rejects_garbage() {
+        for bad in ["", "1.2", "1.2.3.4", "01.2.3", "1.2.3-", "latest"] {
+            assert!(Scheme::Npm.parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn npm_total_order(
+            a in "v?[0-9]\\.[0-9]{1,2}\\.[0-9](-(alpha|beta|[1-9]|x1)(\\.(alpha|[1-9])){0,2})?(\\+b[0-9])?",
+            b in "v?[0-9]\\.[0-9]{1,2}\\.[0-9](-(alpha|beta|[1-9]|x1)(\\.(alpha|[1-9])){0,2})?(\\+b[0-9])?",
+            c in "v?[0-9]\\.[0-9]{1,2}\\.[0-9](-(alpha|beta|[1-9]|x1)(\\.(alpha|[1-9])){0,2})?(\\+b[0-9])?",
+        ) {
+            check_total_order(Scheme::Npm, &a, &b, &c);
+        }
+    }
+}
