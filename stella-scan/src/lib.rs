@@ -22,6 +22,7 @@
 pub mod catalog;
 mod error;
 pub mod package;
+pub mod sbom;
 pub mod vuln;
 
 pub use error::{SbomInputError, ScanError, VulnError};

@@ -1,0 +1,347 @@
+//! CycloneDX 1.6 JSON, written with serde types of our own (`cyclonedx-bom` 0.8 stops at 1.5).
+//!
+//! Layout: `metadata.component` is the image (type `container`, version = manifest digest,
+//! SHA-256 hash of the manifest); the OS, when known, is the first component (type
+//! `operating-system`); packages follow sorted by [`Package::sort_key`](crate::Package::sort_key)
+//! with `bom-ref` = purl (purl + first evidence path where purls repeat). Each package carries
+//! its evidence files in `evidence.occurrences` (`location` = path, `additionalContext` = the
+//! layer digest) and `stella:*` properties (cataloger, layer digests, source package, metadata),
+//! sorted by name then value. `dependencies` lists every package with at least one resolved
+//! dependency, sorted by `ref`, `dependsOn` sorted.
+
+use serde::Serialize;
+
+use crate::error::ScanError;
+use crate::package::{Package, PackageKind, Sbom};
+
+use super::{
+    LicenseForm, WriteOptions, classify_license, dependency_indexes, document_uuid, package_refs,
+    seconds_rfc3339, sorted_packages,
+};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Bom<'a> {
+    bom_format: &'static str,
+    spec_version: &'static str,
+    serial_number: String,
+    version: u32,
+    metadata: Metadata<'a>,
+    components: Vec<Component<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    dependencies: Vec<Dependency>,
+}
+
+#[derive(Serialize)]
+struct Metadata<'a> {
+    timestamp: String,
+    tools: Tools<'a>,
+    component: Component<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    properties: Vec<Property>,
+}
+
+#[derive(Serialize)]
+struct Tools<'a> {
+    components: Vec<Component<'a>>,
+}
+
+#[derive(Serialize, Default)]
+struct Component<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "bom-ref", skip_serializing_if = "Option::is_none")]
+    bom_ref: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    author: Option<&'a str>,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hashes: Vec<Hash>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    licenses: Vec<LicenseChoice<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cpe: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    purl: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<Evidence>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    properties: Vec<Property>,
+}
+
+#[derive(Serialize)]
+struct Hash {
+    alg: &'static str,
+    content: String,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum LicenseChoice<'a> {
+    License { license: License<'a> },
+    Expression { expression: String },
+}
+
+#[derive(Serialize)]
+struct License<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Evidence {
+    occurrences: Vec<Occurrence>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Occurrence {
+    location: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    additional_context: Option<String>,
+}
+
+#[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
+struct Property {
+    name: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Dependency {
+    #[serde(rename = "ref")]
+    reference: String,
+    depends_on: Vec<String>,
+}
+
+fn prop(name: &str, value: impl Into<String>) -> Property {
+    Property {
+        name: format!("stella:{name}"),
+        value: value.into(),
+    }
+}
+
+/// CycloneDX licences: all SPDX ids / named licences as a list, or — when any is a compound
+/// expression and every entry is SPDX — one expression joining them with `AND`.
+fn licenses(texts: &[String]) -> Vec<LicenseChoice<'_>> {
+    let forms: Vec<(LicenseForm, &str)> = texts
+        .iter()
+        .map(|t| (classify_license(t), t.as_str()))
+        .collect();
+    let any_expr = forms
+        .iter()
+        .any(|(f, _)| matches!(f, LicenseForm::Expression(_)));
+    let all_spdx = forms
+        .iter()
+        .all(|(f, _)| !matches!(f, LicenseForm::Name(_)));
+    if any_expr && all_spdx {
+        let parts: Vec<String> = forms
+            .iter()
+            .map(|(f, _)| match f {
+                LicenseForm::Id(s) | LicenseForm::Expression(s) | LicenseForm::Name(s) => {
+                    if forms.len() > 1 {
+                        format!("({s})")
+                    } else {
+                        s.clone()
+                    }
+                }
+            })
+            .collect();
+        return vec![LicenseChoice::Expression {
+            expression: parts.join(" AND "),
+        }];
+    }
+    forms
+        .into_iter()
+        .map(|(f, raw)| LicenseChoice::License {
+            license: match f {
+                LicenseForm::Id(id) => License {
+                    id: Some(id),
+                    name: None,
+                },
+                LicenseForm::Expression(_) | LicenseForm::Name(_) => License {
+                    id: None,
+                    name: Some(raw),
+                },
+            },
+        })
+        .collect()
+}
+
+/// Every package is a `library`; the kind is in the purl type and the `stella:cataloger`
+/// property.
+fn component_type(_kind: PackageKind) -> &'static str {
+    "library"
+}
+
+fn component<'a>(p: &'a Package, bom_ref: String) -> Component<'a> {
+    let mut properties = vec![prop("cataloger", p.cataloger.clone())];
+    let mut occurrences = Vec::new();
+    for e in &p.evidence {
+        occurrences.push(Occurrence {
+            location: e.path.clone(),
+            additional_context: e.layer.map(|d| format!("layer {d}")),
+        });
+        if let Some(d) = e.layer {
+            properties.push(prop("layer_digest", d.to_string()));
+        }
+    }
+    if let Some(src) = &p.source {
+        properties.push(prop("source_name", src.name.clone()));
+        properties.push(prop("source_version", src.version.clone()));
+    }
+    for cpe in p.cpes.iter().skip(1) {
+        properties.push(prop("cpe", cpe.clone()));
+    }
+    if !p.files.is_empty() {
+        properties.push(prop("owned_file_count", p.files.len().to_string()));
+    }
+    for (k, v) in &p.metadata {
+        properties.push(prop(&format!("metadata:{k}"), v.clone()));
+    }
+    properties.sort();
+    properties.dedup();
+    Component {
+        kind: component_type(p.kind),
+        bom_ref: Some(bom_ref),
+        name: &p.name,
+        version: (!p.version.is_empty()).then_some(p.version.as_str()),
+        licenses: licenses(&p.licenses),
+        cpe: p.cpes.first().map(String::as_str),
+        purl: Some(&p.purl),
+        evidence: (!occurrences.is_empty()).then_some(Evidence { occurrences }),
+        properties,
+        ..Component::default()
+    }
+}
+
+/// Writes the SBOM as CycloneDX 1.6 JSON (pretty-printed, two-space indent, trailing newline).
+///
+/// ```
+/// use stella_core::Timestamp;
+/// use stella_scan::{ImageInfo, Sbom};
+/// use stella_scan::sbom::{WriteOptions, cyclonedx};
+///
+/// let sbom = Sbom {
+///     image: ImageInfo { name: "demo".into(), manifest_digest: None, config_digest: None, platform: None, layers: vec![] },
+///     os: None, packages: vec![], catalogers: vec![], notes: vec![], scanner_version: "0.1.0".into(),
+/// };
+/// let opts = WriteOptions {
+///     timestamp: Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").unwrap(),
+///     tool_name: "stella".into(), tool_version: "0.1.0".into(),
+/// };
+/// let a = cyclonedx::write(&sbom, &opts)?;
+/// assert_eq!(a, cyclonedx::write(&sbom, &opts)?);
+/// assert!(std::str::from_utf8(&a).unwrap().contains("\"specVersion\": \"1.6\""));
+/// # Ok::<(), stella_scan::ScanError>(())
+/// ```
+pub fn write(sbom: &Sbom, options: &WriteOptions) -> Result<Vec<u8>, ScanError> {
+    let packages = sorted_packages(sbom);
+    let refs = package_refs(&packages);
+    let deps = dependency_indexes(&packages);
+
+    let mut image_props = vec![prop("scanner_version", sbom.scanner_version.clone())];
+    if let Some(c) = &sbom.image.config_digest {
+        image_props.push(prop("config_digest", c.to_string()));
+    }
+    if let Some(p) = &sbom.image.platform {
+        image_props.push(prop("platform", p.clone()));
+    }
+    for (i, l) in sbom.image.layers.iter().enumerate() {
+        image_props.push(prop(&format!("layer:{i:04}"), l.to_string()));
+    }
+    image_props.sort();
+    let manifest = sbom.image.manifest_digest.map(|d| d.to_string());
+    let image = Component {
+        kind: "container",
+        bom_ref: Some("image".to_owned()),
+        name: &sbom.image.name,
+        version: manifest.as_deref(),
+        hashes: sbom
+            .image
+            .manifest_digest
+            .map(|d| Hash {
+                alg: "SHA-256",
+                content: d.hex(),
+            })
+            .into_iter()
+            .collect(),
+        properties: image_props,
+        ..Component::default()
+    };
+
+    let mut meta_props: Vec<Property> = sbom
+        .catalogers
+        .iter()
+        .map(|(n, v)| prop("cataloger_version", format!("{n} {v}")))
+        .chain(sbom.notes.iter().map(|n| prop("note", n.clone())))
+        .collect();
+    meta_props.sort();
+
+    let mut components = Vec::with_capacity(packages.len() + 1);
+    if let Some(os) = &sbom.os {
+        components.push(Component {
+            kind: "operating-system",
+            bom_ref: Some(format!("os:{}", os.id)),
+            name: &os.id,
+            version: os.version_id.as_deref(),
+            properties: os
+                .pretty_name
+                .iter()
+                .map(|n| prop("pretty_name", n.clone()))
+                .collect(),
+            ..Component::default()
+        });
+    }
+    for (p, r) in packages.iter().zip(&refs) {
+        components.push(component(p, r.clone()));
+    }
+    let mut dependencies: Vec<Dependency> = deps
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| !d.is_empty())
+        .filter_map(|(i, d)| {
+            let mut on: Vec<String> = d.iter().filter_map(|j| refs.get(*j).cloned()).collect();
+            on.sort();
+            Some(Dependency {
+                reference: refs.get(i)?.clone(),
+                depends_on: on,
+            })
+        })
+        .collect();
+    dependencies.sort_by(|a, b| a.reference.cmp(&b.reference));
+
+    let bom = Bom {
+        bom_format: "CycloneDX",
+        spec_version: "1.6",
+        serial_number: format!("urn:uuid:{}", document_uuid(sbom)),
+        version: 1,
+        metadata: Metadata {
+            timestamp: seconds_rfc3339(&options.timestamp),
+            tools: Tools {
+                components: vec![Component {
+                    kind: "application",
+                    name: &options.tool_name,
+                    version: Some(&options.tool_version),
+                    ..Component::default()
+                }],
+            },
+            component: image,
+            properties: meta_props,
+        },
+        components,
+        dependencies,
+    };
+    let mut out = serde_json::to_vec_pretty(&bom).map_err(|e| ScanError::Catalog {
+        cataloger: "cyclonedx",
+        path: sbom.image.name.clone(),
+        reason: format!("cannot serialize: {e}"),
+    })?;
+    out.push(b'\n');
+    Ok(out)
+}

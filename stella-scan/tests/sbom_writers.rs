@@ -1,0 +1,328 @@
+//! The SBOM writers against the official schemas (CycloneDX 1.6, SPDX 3.0.1), determinism, and
+//! snapshot checks of key fields on a fixed `Sbom`.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use stella_core::{Digest, Timestamp};
+use stella_scan::sbom::{WriteOptions, cyclonedx, spdx};
+use stella_scan::{Evidence, ImageInfo, OsRelease, Package, PackageKind, Sbom, SourcePackage};
+
+const SCHEMAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/schemas");
+
+fn load(rel: &str) -> Value {
+    let text = std::fs::read_to_string(format!("{SCHEMAS}/{rel}")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn pkg(name: &str, version: &str, kind: PackageKind, purl: &str, licenses: &[&str]) -> Package {
+    Package {
+        name: name.into(),
+        version: version.into(),
+        kind,
+        purl: purl.into(),
+        licenses: licenses.iter().map(|s| s.to_string()).collect(),
+        cpes: vec![format!("cpe:2.3:a:{name}:{name}:{version}:*:*:*:*:*:*:*")],
+        source: None,
+        evidence: vec![Evidence {
+            path: "var/lib/dpkg/status".into(),
+            layer: Some(Digest::of(b"layer1")),
+        }],
+        files: vec![],
+        dependencies: vec![],
+        cataloger: "test".into(),
+        metadata: BTreeMap::new(),
+    }
+}
+
+pub fn fixture() -> Sbom {
+    let mut curl = pkg(
+        "curl",
+        "7.88.1-10+deb12u5",
+        PackageKind::Deb,
+        "pkg:deb/debian/curl@7.88.1-10%2Bdeb12u5?arch=amd64&distro=debian-12",
+        &[],
+    );
+    curl.files = vec!["usr/bin/curl".into(), "usr/share/doc/curl/copyright".into()];
+    curl.dependencies = vec!["libc6".into()];
+    curl.source = Some(SourcePackage {
+        name: "curl".into(),
+        version: "7.88.1-10+deb12u5".into(),
+    });
+    curl.metadata.insert("architecture".into(), "amd64".into());
+    let mut libc = pkg(
+        "libc6",
+        "2.36-9+deb12u4",
+        PackageKind::Deb,
+        "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12",
+        &[],
+    );
+    libc.files = vec!["lib/x86_64-linux-gnu/libc.so.6".into()];
+    let mut requests = pkg(
+        "requests",
+        "2.31.0",
+        PackageKind::Python,
+        "pkg:pypi/requests@2.31.0",
+        &["Apache 2.0"],
+    );
+    requests.evidence = vec![Evidence {
+        path: "usr/lib/python3/dist-packages/requests-2.31.0.dist-info/METADATA".into(),
+        layer: Some(Digest::of(b"layer2")),
+    }];
+    requests.dependencies = vec!["pkg:pypi/urllib3@2.0.7".into()];
+    let mut urllib3 = pkg(
+        "urllib3",
+        "2.0.7",
+        PackageKind::Python,
+        "pkg:pypi/urllib3@2.0.7",
+        &["MIT"],
+    );
+    urllib3.evidence[0].path =
+        "usr/lib/python3/dist-packages/urllib3-2.0.7.dist-info/METADATA".into();
+    let mut lodash = pkg(
+        "lodash",
+        "4.17.21",
+        PackageKind::Npm,
+        "pkg:npm/lodash@4.17.21",
+        &["MIT OR Apache-2.0", "ISC"],
+    );
+    lodash.evidence[0].path = "app/node_modules/lodash/package.json".into();
+    // Same purl twice (two copies in different node_modules): bom-refs must stay unique.
+    let mut lodash2 = lodash.clone();
+    lodash2.evidence[0].path = "app/node_modules/x/node_modules/lodash/package.json".into();
+    lodash2.licenses = vec!["LicenseRef-custom".into()];
+    Sbom {
+        image: ImageInfo {
+            name: "example/app:1".into(),
+            manifest_digest: Some(Digest::of(b"manifest")),
+            config_digest: Some(Digest::of(b"config")),
+            platform: Some("linux/amd64".into()),
+            layers: vec![Digest::of(b"layer1"), Digest::of(b"layer2")],
+        },
+        os: Some(OsRelease {
+            id: "debian".into(),
+            version_id: Some("12".into()),
+            version_codename: Some("bookworm".into()),
+            pretty_name: Some("Debian GNU/Linux 12 (bookworm)".into()),
+            id_like: vec![],
+        }),
+        // deliberately unsorted: the writers sort
+        packages: vec![urllib3, lodash2, curl, requests, libc, lodash],
+        catalogers: vec![("dpkg".into(), "1".into()), ("python".into(), "1".into())],
+        notes: vec!["java: cannot parse app/x.jar: test".into()],
+        scanner_version: "0.1.0".into(),
+    }
+}
+
+fn options() -> WriteOptions {
+    WriteOptions {
+        timestamp: Timestamp::parse_rfc3339("2026-01-02T03:04:05.678Z").unwrap(),
+        tool_name: "stella".into(),
+        tool_version: "0.1.0".into(),
+    }
+}
+
+fn validate_cyclonedx(doc: &Value) {
+    let base = "http://cyclonedx.org/schema/";
+    let registry = jsonschema::Registry::new()
+        .add(
+            format!("{base}spdx.schema.json"),
+            load("cyclonedx-1.6/spdx.schema.json"),
+        )
+        .unwrap()
+        .add(
+            format!("{base}jsf-0.82.schema.json"),
+            load("cyclonedx-1.6/jsf-0.82.schema.json"),
+        )
+        .unwrap()
+        .prepare()
+        .unwrap();
+    let schema = load("cyclonedx-1.6/bom-1.6.schema.json");
+    let validator = jsonschema::options()
+        .with_registry(&registry)
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "CycloneDX schema errors: {errors:#?}");
+}
+
+fn validate_spdx(doc: &Value) {
+    let schema = load("spdx-3.0.1/spdx-json-schema.json");
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .take(20)
+        .collect();
+    assert!(errors.is_empty(), "SPDX schema errors: {errors:#?}");
+}
+
+#[test]
+fn cyclonedx_validates_against_the_1_6_schema() {
+    let bytes = cyclonedx::write(&fixture(), &options()).unwrap();
+    let doc: Value = serde_json::from_slice(&bytes).unwrap();
+    validate_cyclonedx(&doc);
+}
+
+#[test]
+fn cyclonedx_schema_check_catches_a_non_spdx_license_id() {
+    // The validator really checks: a free-text licence in `license.id` (trivy 0.69.3's bug)
+    // must fail.
+    let bytes = cyclonedx::write(&fixture(), &options()).unwrap();
+    let mut doc: Value = serde_json::from_slice(&bytes).unwrap();
+    doc["components"][1]["licenses"] = serde_json::json!([{"license": {"id": "Apache 2.0"}}]);
+    let result = std::panic::catch_unwind(|| validate_cyclonedx(&doc));
+    assert!(result.is_err());
+}
+
+#[test]
+fn spdx_validates_against_the_3_0_1_schema() {
+    let bytes = spdx::write(&fixture(), &options()).unwrap();
+    let doc: Value = serde_json::from_slice(&bytes).unwrap();
+    validate_spdx(&doc);
+}
+
+#[test]
+fn writers_are_deterministic_and_order_independent() {
+    let a = fixture();
+    let mut b = fixture();
+    b.packages.reverse();
+    let o = options();
+    assert_eq!(
+        cyclonedx::write(&a, &o).unwrap(),
+        cyclonedx::write(&b, &o).unwrap()
+    );
+    assert_eq!(spdx::write(&a, &o).unwrap(), spdx::write(&b, &o).unwrap());
+}
+
+#[test]
+fn cyclonedx_snapshot_of_key_fields() {
+    let bytes = cyclonedx::write(&fixture(), &options()).unwrap();
+    let doc: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(doc["specVersion"], "1.6");
+    // UUID v5 of manifest + config digest: fixed for this fixture, never random.
+    let serial = doc["serialNumber"].as_str().unwrap();
+    assert!(serial.starts_with("urn:uuid:"));
+    assert_eq!(serial.as_bytes()[23], b'5', "UUID version 5: {serial}");
+    assert_eq!(doc["metadata"]["timestamp"], "2026-01-02T03:04:05Z");
+    assert_eq!(doc["metadata"]["component"]["type"], "container");
+    assert_eq!(
+        doc["metadata"]["component"]["version"],
+        Digest::of(b"manifest").to_string()
+    );
+    let comps = doc["components"].as_array().unwrap();
+    let names: Vec<&str> = comps.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [
+            "debian", "curl", "libc6", "lodash", "lodash", "requests", "urllib3"
+        ]
+    );
+    assert_eq!(comps[0]["type"], "operating-system");
+    let refs: Vec<&str> = comps[1..]
+        .iter()
+        .map(|c| c["bom-ref"].as_str().unwrap())
+        .collect();
+    let unique: std::collections::BTreeSet<_> = refs.iter().collect();
+    assert_eq!(unique.len(), refs.len());
+    // licences: SPDX id, expression, free text as name — never free text in id
+    assert_eq!(
+        comps[6]["licenses"],
+        serde_json::json!([{"license": {"id": "MIT"}}])
+    );
+    assert_eq!(
+        comps[5]["licenses"],
+        serde_json::json!([{"license": {"name": "Apache 2.0"}}])
+    );
+    assert_eq!(
+        comps[3]["licenses"],
+        serde_json::json!([{"expression": "(MIT OR Apache-2.0) AND (ISC)"}])
+    );
+    assert_eq!(
+        comps[1]["evidence"]["occurrences"][0]["additionalContext"],
+        format!("layer {}", Digest::of(b"layer1"))
+    );
+    let deps = doc["dependencies"].as_array().unwrap();
+    assert_eq!(deps.len(), 2);
+    assert_eq!(deps[0]["ref"], comps[1]["bom-ref"]);
+    assert_eq!(
+        deps[0]["dependsOn"],
+        serde_json::json!([comps[2]["bom-ref"]])
+    );
+}
+
+#[test]
+fn spdx_snapshot_of_key_fields() {
+    let bytes = spdx::write(&fixture(), &options()).unwrap();
+    let doc: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(doc["@context"], spdx::CONTEXT);
+    let graph = doc["@graph"].as_array().unwrap();
+    assert_eq!(graph[0]["type"], "CreationInfo");
+    assert_eq!(graph[0]["created"], "2026-01-02T03:04:05Z");
+    let of_type = |t: &str| graph.iter().filter(|n| n["type"] == t).count();
+    assert_eq!(of_type("software_Package"), 8); // image + os + 6 packages
+    assert_eq!(of_type("software_File"), 8);
+    assert_eq!(of_type("SpdxDocument"), 1);
+    assert_eq!(of_type("software_Sbom"), 1);
+    let rels: Vec<&Value> = graph
+        .iter()
+        .filter(|n| n["type"] == "Relationship")
+        .collect();
+    let count = |t: &str| rels.iter().filter(|r| r["relationshipType"] == t).count();
+    assert_eq!(count("dependsOn"), 2);
+    assert_eq!(count("contains"), 7);
+    assert!(count("hasDeclaredLicense") >= 3);
+    // every reference points at an element in the graph
+    let ids: std::collections::BTreeSet<&str> =
+        graph.iter().filter_map(|n| n["spdxId"].as_str()).collect();
+    for r in &rels {
+        assert!(ids.contains(r["from"].as_str().unwrap()));
+        for t in r["to"].as_array().unwrap() {
+            assert!(ids.contains(t.as_str().unwrap()));
+        }
+    }
+    // sorted by spdxId after the creation info
+    let order: Vec<&str> = graph[1..]
+        .iter()
+        .map(|n| n["spdxId"].as_str().unwrap())
+        .collect();
+    let mut sorted = order.clone();
+    sorted.sort();
+    assert_eq!(order, sorted);
+}
+
+#[test]
+fn rootfs_sbom_without_digests_still_has_a_content_serial() {
+    let mut a = fixture();
+    a.image.manifest_digest = None;
+    a.image.config_digest = None;
+    let one = cyclonedx::write(&a, &options()).unwrap();
+    a.packages.pop();
+    let two = cyclonedx::write(&a, &options()).unwrap();
+    let serial = |b: &[u8]| {
+        let v: Value = serde_json::from_slice(b).unwrap();
+        v["serialNumber"].as_str().unwrap().to_owned()
+    };
+    assert_ne!(serial(&one), serial(&two));
+    validate_cyclonedx(&serde_json::from_slice(&one).unwrap());
+    validate_spdx(&serde_json::from_slice(&spdx::write(&a, &options()).unwrap()).unwrap());
+}
+
+#[test]
+fn spdx_schema_check_catches_a_wrong_context_and_a_bad_date() {
+    let bytes = spdx::write(&fixture(), &options()).unwrap();
+    let doc: Value = serde_json::from_slice(&bytes).unwrap();
+    let mut bad = doc.clone();
+    bad["@context"] = "https://spdx.org/rdf/3.0.0/spdx-context.jsonld".into();
+    assert!(std::panic::catch_unwind(|| validate_spdx(&bad)).is_err());
+    let mut bad = doc;
+    bad["@graph"][0]["created"] = "2026-01-02T03:04:05.678Z".into();
+    assert!(std::panic::catch_unwind(|| validate_spdx(&bad)).is_err());
+}
