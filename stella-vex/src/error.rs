@@ -35,6 +35,12 @@ pub enum VexError {
         /// What the purl parser reported.
         reason: String,
     },
+    /// A DSSE envelope could not be parsed or did not verify.
+    #[error("signed VEX: {source}")]
+    Signature {
+        /// What `stella-attest` reported.
+        source: stella_attest::AttestError,
+    },
     /// A waiver was malformed.
     #[error(transparent)]
     Waiver(#[from] WaiverError),
@@ -73,15 +79,6 @@ pub enum VexError {
         max: usize,
         /// The value seen.
         actual: usize,
-    },
-    /// A capability this build does not have (e.g. verifying signed VEX before the DSSE code
-    /// exists). Never a silent pass.
-    #[error("not supported: {feature}: {reason}")]
-    Unsupported {
-        /// What was asked for.
-        feature: &'static str,
-        /// Why it cannot be done.
-        reason: &'static str,
     },
 }
 

@@ -42,15 +42,16 @@
 //!
 //! ## Dependencies and why
 //! - `stella-core`: `Timestamp`, `Digest`, the strict JSON parser and RFC 8785.
+//! - `stella-attest`: DSSE envelopes and keyrings for signed VEX and waivers.
 //! - `serde`, `serde_json`: the data model.
 //! - `packageurl`: purl parsing with the per-type canonicalization the purl spec requires.
 //! - `serde_norway`: the YAML policy files. It is the maintained fork of the archived
 //!   `serde_yaml`; `serde_yml` was not chosen because of its maintenance and soundness record.
 //! - `thiserror`: [`VexError`].
 //!
-//! Signed VEX and signed waivers (DSSE-wrapped in-toto attestations) need `stella-attest`'s DSSE
-//! verification, which this build does not have yet: [`VexSource::signed`] and
-//! [`Waiver::from_signed`] return [`VexError::Unsupported`], never an unverified pass.
+//! Signed VEX and signed waivers are DSSE envelopes (`stella-attest`) around in-toto statements;
+//! [`VexSource::signed`] and [`Waiver::from_signed`] verify them against the caller's keyring
+//! before reading anything, and the verified key ids are what the trust policy judges.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -64,6 +65,7 @@
     )
 )]
 
+mod attestation;
 mod error;
 mod findings;
 mod generate;
@@ -75,6 +77,7 @@ mod trust;
 mod validate;
 mod waiver;
 
+pub use attestation::{IN_TOTO_STATEMENT_V1, OPENVEX_PREDICATE_TYPES, sign_document, sign_waiver};
 pub use error::{Invalid, VexError, Violation, ViolationKind, WaiverError};
 pub use findings::{
     FindingRef, NOT_FOUND_ON_ENTRY_PATHS, findings_from_json, findings_from_sarif, read_findings,

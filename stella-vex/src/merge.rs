@@ -49,9 +49,9 @@ pub struct Provenance {
     pub status: Status,
     /// The effective time used for ordering.
     pub timestamp: Timestamp,
-    /// The verified signing key id, for signed sources.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub signer: Option<String>,
+    /// The verified signing key ids, for signed sources.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signers: Vec<String>,
     /// True when the statement came from a waiver.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub waiver: bool,
@@ -330,7 +330,7 @@ impl VexSet {
             precedence,
             status: c.status,
             timestamp: c.time,
-            signer: src.signer().map(str::to_owned),
+            signers: src.signers().to_vec(),
             waiver: src.as_waiver().is_some(),
         })
     }

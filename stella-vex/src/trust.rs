@@ -94,17 +94,9 @@ impl TrustPolicy {
 
     /// Decides whether `source` counts, and with which issuer.
     pub(crate) fn judge(&self, source: &VexSource) -> Result<TrustedIssuer, Distrust> {
-        match &source.signer {
-            Some(key_id) => self
-                .issuers
-                .iter()
-                .find(|i| i.key_ids.iter().any(|k| k == key_id))
-                .map(TrustedIssuer::of)
-                .ok_or_else(|| Distrust::UnknownKey {
-                    key_id: key_id.clone(),
-                }),
-            None if !self.allow_unsigned => Err(Distrust::Unsigned),
-            None => {
+        match source.signers.as_slice() {
+            [] if !self.allow_unsigned => Err(Distrust::Unsigned),
+            [] => {
                 let author = &source.document.author;
                 if let Some(i) = self
                     .issuers
@@ -124,6 +116,15 @@ impl TrustPolicy {
                     })
                 }
             }
+            signers => self
+                .issuers
+                .iter()
+                .filter(|i| i.key_ids.iter().any(|k| signers.contains(k)))
+                .max_by_key(|i| i.precedence)
+                .map(TrustedIssuer::of)
+                .ok_or_else(|| Distrust::UnknownKey {
+                    key_id: signers.join(","),
+                }),
         }
     }
 }
@@ -196,8 +197,9 @@ pub struct VexSource {
     pub document: Document,
     /// SHA-256 of the bytes it was read from (of the waiver predicate for waivers).
     pub digest: Digest,
-    /// The verified signer's key id; `None` for unsigned input. Only set by verification.
-    pub(crate) signer: Option<String>,
+    /// The key ids whose signatures verified; empty for unsigned input. Only set by
+    /// verification.
+    pub(crate) signers: Vec<String>,
     /// The waiver this document came from, if any.
     pub(crate) waiver: Option<Waiver>,
 }
@@ -208,7 +210,7 @@ impl VexSource {
         Ok(Self {
             document: Document::parse(bytes)?,
             digest: Digest::of(bytes),
-            signer: None,
+            signers: Vec::new(),
             waiver: None,
         })
     }
@@ -218,21 +220,9 @@ impl VexSource {
         Self {
             document,
             digest,
-            signer: None,
+            signers: Vec::new(),
             waiver: None,
         }
-    }
-
-    /// A signed OpenVEX attestation (a DSSE envelope around an in-toto statement with an
-    /// OpenVEX predicate).
-    ///
-    /// Not yet available: the DSSE and key code of `stella-attest` is not in this build, so
-    /// this returns [`VexError::Unsupported`] rather than accepting anything unverified.
-    pub fn signed(_envelope: &[u8]) -> Result<Self, VexError> {
-        Err(VexError::Unsupported {
-            feature: "signed VEX",
-            reason: "DSSE verification (stella-attest keys + dsse) is not available in this build; signed VEX is refused, never accepted unverified",
-        })
     }
 
     /// An unsigned waiver (counts only where the trust policy allows unsigned input).
@@ -241,14 +231,14 @@ impl VexSource {
         Ok(Self {
             digest: waiver.digest()?,
             document,
-            signer: None,
+            signers: Vec::new(),
             waiver: Some(waiver),
         })
     }
 
-    /// The verified signer's key id, if the source was signed.
-    pub fn signer(&self) -> Option<&str> {
-        self.signer.as_deref()
+    /// The key ids whose signatures verified (empty for unsigned sources), sorted.
+    pub fn signers(&self) -> &[String] {
+        &self.signers
     }
 
     /// The waiver this source is, if it is one.

@@ -162,17 +162,6 @@ impl Waiver {
         Ok(w)
     }
 
-    /// A signed waiver attestation.
-    ///
-    /// Not yet available: DSSE verification from `stella-attest` is not in this build, so this
-    /// returns [`VexError::Unsupported`] rather than accepting an unverified waiver.
-    pub fn from_signed(_envelope: &[u8]) -> Result<Self, VexError> {
-        Err(VexError::Unsupported {
-            feature: "signed waiver",
-            reason: "DSSE verification (stella-attest keys + dsse) is not available in this build; signed waivers are refused, never accepted unverified",
-        })
-    }
-
     /// The canonical (RFC 8785) JSON of the predicate.
     pub fn to_json(&self) -> Result<Vec<u8>, VexError> {
         to_canonical_vec(self).map_err(|source| VexError::Json {
