@@ -23,8 +23,11 @@ use crate::package::Cataloger;
 
 pub mod apk;
 pub mod dpkg;
+pub mod golang;
+pub mod npm;
 pub mod os_release;
 pub mod python;
+pub mod rust_audit;
 mod util;
 
 /// Every cataloger this crate has, in a fixed order (by name).
@@ -40,7 +43,10 @@ pub fn default_catalogers() -> Vec<Box<dyn Cataloger>> {
     let mut all: Vec<Box<dyn Cataloger>> = vec![
         Box::new(apk::ApkCataloger),
         Box::new(dpkg::DpkgCataloger),
+        Box::new(golang::GoBinaryCataloger),
+        Box::new(npm::NpmCataloger),
         Box::new(python::PythonCataloger),
+        Box::new(rust_audit::CargoAuditableCataloger),
     ];
     all.sort_by_key(|c| c.name());
     all

@@ -241,6 +241,28 @@ pub(crate) fn license(text: &str) -> Option<String> {
     Some(t.to_owned())
 }
 
+/// Whether the bytes start like an ELF file.
+pub(crate) fn is_elf(data: &[u8]) -> bool {
+    data.starts_with(b"\x7fELF")
+}
+
+/// The contents of a named section of an ELF file (`None` when the file does not parse as ELF
+/// or has no such section, or the section has no file data).
+pub(crate) fn elf_section<'d>(data: &'d [u8], name: &str) -> Option<&'d [u8]> {
+    use object::{Object, ObjectSection};
+    if !is_elf(data) {
+        return None;
+    }
+    let file = object::File::parse(data).ok()?;
+    let section = file.section_by_name(name)?;
+    section.data().ok()
+}
+
+/// Whether a mode says "regular file, executable by someone".
+pub(crate) fn is_executable(mode: u32) -> bool {
+    mode & 0o111 != 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

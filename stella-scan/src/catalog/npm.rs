@@ -1,0 +1,422 @@
+//! npm packages: installed `node_modules/**/package.json` trees and `package-lock.json` v1–v3.
+//!
+//! An installed package is a `package.json` directly in a `node_modules/<name>/` or
+//! `node_modules/@scope/<name>/` directory. Its dependencies are resolved the way Node does:
+//! the nearest `node_modules/<dep>` walking up from the package's directory. A lock file adds
+//! the packages it pins (v1 nested `dependencies`, v2/v3 `packages`), skipping `dev: true`
+//! entries and the root project; a locked package that is also installed is reported once, with
+//! both files as evidence. A `package.json` or lock that does not parse is skipped.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::error::ScanError;
+use crate::package::{CatalogInput, Cataloger, Evidence, ExtractedFile, Package, PackageKind};
+
+use super::util::{err, evidence, finish, license, package, purl};
+
+const NAME: &str = "npm";
+/// Largest `package.json` / lock file read.
+const MAX_LEN: u64 = 32 * 1024 * 1024;
+
+/// The npm cataloger (see the module docs).
+///
+/// ```
+/// use stella_scan::{CatalogContext, CatalogInput, Cataloger, ExtractedFile};
+/// use stella_scan::catalog::npm::NpmCataloger;
+///
+/// let pj = br#"{"name":"@babel/core","version":"7.24.0","license":"MIT"}"#;
+/// let files = [ExtractedFile { path: "app/node_modules/@babel/core/package.json".into(), layer: None, mode: 0o644, data: pj.to_vec() }];
+/// let input = CatalogInput { files: &files, context: &CatalogContext::default(), exists: &|_| true };
+/// let pkgs = NpmCataloger.catalog(&input)?;
+/// assert_eq!(pkgs[0].purl, "pkg:npm/%40babel/core@7.24.0");
+/// # Ok::<(), stella_scan::ScanError>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NpmCataloger;
+
+/// The directory of an installed package (`…/node_modules/[@scope/]name`), from its
+/// `package.json` path.
+fn installed_dir(path: &str) -> Option<&str> {
+    let dir = path.strip_suffix("/package.json")?;
+    let (parent, last) = dir.rsplit_once('/')?;
+    if parent.ends_with("node_modules") || parent == "node_modules" {
+        return (!last.starts_with('.')).then_some(dir);
+    }
+    let (grand, scope) = parent.rsplit_once('/')?;
+    (scope.starts_with('@') && (grand.ends_with("/node_modules") || grand == "node_modules"))
+        .then_some(dir)
+}
+
+fn is_lock(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    file == "package-lock.json" && !path.contains("node_modules/")
+}
+
+/// The purl of an npm package name (`@scope/name` → namespace `@scope`).
+fn npm_purl(path: &str, name: &str, version: &str) -> Result<String, ScanError> {
+    match name.split_once('/') {
+        Some((scope, n)) if scope.starts_with('@') => {
+            purl(NAME, path, "npm", Some(scope), n, version, &[])
+        }
+        _ => purl(NAME, path, "npm", None, name, version, &[]),
+    }
+}
+
+/// Licences from `license` (string or `{type}`) or the old `licenses` array.
+fn licenses(v: &Value) -> Vec<String> {
+    let one = |l: &Value| match l {
+        Value::String(s) => license(s),
+        Value::Object(o) => o.get("type").and_then(Value::as_str).and_then(license),
+        _ => None,
+    };
+    let mut out: Vec<String> = v.get("license").and_then(one).into_iter().collect();
+    if out.is_empty() {
+        if let Some(Value::Array(a)) = v.get("licenses") {
+            out.extend(a.iter().filter_map(one));
+        }
+    }
+    out
+}
+
+fn dep_names(v: &Value, key: &str) -> Vec<String> {
+    v.get(key)
+        .and_then(Value::as_object)
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// Node's resolution: from `dir` (a package directory, or the project root) look for
+/// `dir/node_modules/name`, then each ancestor's.
+fn resolve<'m>(
+    installed: &'m BTreeMap<String, String>,
+    dir: &str,
+    name: &str,
+) -> Option<&'m String> {
+    let mut cur = dir;
+    loop {
+        let candidate = if cur.is_empty() {
+            format!("node_modules/{name}")
+        } else {
+            format!("{cur}/node_modules/{name}")
+        };
+        if let Some(p) = installed.get(&candidate) {
+            return Some(p);
+        }
+        if cur.is_empty() {
+            return None;
+        }
+        cur = cur.rsplit_once('/').map_or("", |(p, _)| p);
+    }
+}
+
+struct Found {
+    pkg: Package,
+    dir: String,
+    deps: Vec<String>,
+}
+
+fn from_installed(f: &ExtractedFile, dir: &str) -> Result<Option<Found>, ScanError> {
+    let Ok(v) = serde_json::from_slice::<Value>(&f.data) else {
+        return Ok(None);
+    };
+    let (Some(name), Some(version)) = (
+        v.get("name").and_then(Value::as_str),
+        v.get("version").and_then(Value::as_str),
+    ) else {
+        return Ok(None);
+    };
+    if name.is_empty() || version.is_empty() {
+        return Ok(None);
+    }
+    let mut pkg = package(
+        name,
+        version,
+        PackageKind::Npm,
+        npm_purl(&f.path, name, version)?,
+        NAME,
+    );
+    pkg.licenses = licenses(&v);
+    pkg.evidence.push(evidence(f));
+    if let Some(a) = v.get("author").and_then(Value::as_str) {
+        pkg.metadata.insert("author".into(), a.to_owned());
+    }
+    let mut deps = dep_names(&v, "dependencies");
+    deps.extend(dep_names(&v, "optionalDependencies"));
+    Ok(Some(Found {
+        pkg,
+        dir: dir.to_owned(),
+        deps,
+    }))
+}
+
+/// Packages pinned by one lock file, with their directories relative to the image root.
+fn from_lock(f: &ExtractedFile) -> Result<Vec<Found>, ScanError> {
+    let Ok(v) = serde_json::from_slice::<Value>(&f.data) else {
+        return Ok(Vec::new());
+    };
+    let root = f.path.rsplit_once('/').map_or("", |(d, _)| d);
+    let join = |rel: &str| {
+        if root.is_empty() {
+            rel.to_owned()
+        } else {
+            format!("{root}/{rel}")
+        }
+    };
+    let mut out = Vec::new();
+    let mut add =
+        |rel: &str, name: &str, entry: &Value, deps: Vec<String>| -> Result<(), ScanError> {
+            let Some(version) = entry.get("version").and_then(Value::as_str) else {
+                return Ok(());
+            };
+            if entry.get("dev").and_then(Value::as_bool) == Some(true)
+                || entry.get("link").and_then(Value::as_bool) == Some(true)
+                || version.is_empty()
+            {
+                return Ok(());
+            }
+            let mut pkg = package(
+                name,
+                version,
+                PackageKind::Npm,
+                npm_purl(&f.path, name, version)?,
+                NAME,
+            );
+            pkg.licenses = licenses(entry);
+            pkg.evidence.push(evidence(f));
+            out.push(Found {
+                pkg,
+                dir: join(rel),
+                deps,
+            });
+            Ok(())
+        };
+    if let Some(Value::Object(pkgs)) = v.get("packages") {
+        // v2 / v3
+        for (rel, entry) in pkgs {
+            if rel.is_empty() {
+                continue;
+            }
+            let Some(idx) = rel.rfind("node_modules/") else {
+                continue;
+            };
+            let name = entry
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or(rel.get(idx + "node_modules/".len()..).unwrap_or(""));
+            let mut deps = dep_names(entry, "dependencies");
+            deps.extend(dep_names(entry, "optionalDependencies"));
+            add(rel, name, entry, deps)?;
+        }
+    } else if let Some(Value::Object(deps)) = v.get("dependencies") {
+        // v1: nested `dependencies`
+        let mut stack: Vec<(String, &serde_json::Map<String, Value>)> = vec![(String::new(), deps)];
+        let mut budget = 1_000_000usize;
+        while let Some((prefix, map)) = stack.pop() {
+            for (name, entry) in map {
+                budget = budget.saturating_sub(1);
+                if budget == 0 {
+                    return Err(err(NAME, &f.path, "lock file nests too many dependencies"));
+                }
+                let rel = if prefix.is_empty() {
+                    format!("node_modules/{name}")
+                } else {
+                    format!("{prefix}/node_modules/{name}")
+                };
+                let requires = dep_names(entry, "requires");
+                add(&rel, name, entry, requires)?;
+                if let Some(Value::Object(inner)) = entry.get("dependencies") {
+                    stack.push((rel, inner));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl Cataloger for NpmCataloger {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn version(&self) -> &'static str {
+        "1"
+    }
+
+    fn wants(&self, path: &str, _mode: u32, size: u64) -> bool {
+        size <= MAX_LEN && (installed_dir(path).is_some() || is_lock(path))
+    }
+
+    fn catalog(&self, input: &CatalogInput<'_>) -> Result<Vec<Package>, ScanError> {
+        let mut found: Vec<Found> = Vec::new();
+        for f in input.files {
+            if let Some(dir) = installed_dir(&f.path) {
+                found.extend(from_installed(f, dir)?);
+            }
+        }
+        // installed package directory → its purl
+        let mut installed: BTreeMap<String, String> = found
+            .iter()
+            .map(|f| (f.dir.clone(), f.pkg.purl.clone()))
+            .collect();
+        let mut by_purl: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, f) in found.iter().enumerate() {
+            by_purl.entry(f.pkg.purl.clone()).or_insert(i);
+        }
+        for f in input.files.iter().filter(|f| is_lock(&f.path)) {
+            for locked in from_lock(f)? {
+                if let Some(&i) = by_purl.get(&locked.pkg.purl) {
+                    if let Some(existing) = found.get_mut(i) {
+                        existing
+                            .pkg
+                            .evidence
+                            .extend(locked.pkg.evidence.iter().map(|e| Evidence {
+                                path: e.path.clone(),
+                                layer: e.layer,
+                            }));
+                    }
+                    continue;
+                }
+                installed
+                    .entry(locked.dir.clone())
+                    .or_insert_with(|| locked.pkg.purl.clone());
+                by_purl.insert(locked.pkg.purl.clone(), found.len());
+                found.push(locked);
+            }
+        }
+        let packages = found
+            .into_iter()
+            .map(|f| {
+                let mut pkg = f.pkg;
+                pkg.dependencies = f
+                    .deps
+                    .iter()
+                    .filter_map(|d| resolve(&installed, &f.dir, d).cloned())
+                    .filter(|p| *p != pkg.purl)
+                    .collect();
+                pkg
+            })
+            .collect();
+        Ok(finish(packages))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::package::CatalogContext;
+
+    fn file(path: &str, data: &str) -> ExtractedFile {
+        ExtractedFile {
+            path: path.into(),
+            layer: None,
+            mode: 0o644,
+            data: data.as_bytes().to_vec(),
+        }
+    }
+
+    fn run(files: &[ExtractedFile]) -> Vec<Package> {
+        NpmCataloger
+            .catalog(&CatalogInput {
+                files,
+                context: &CatalogContext::default(),
+                exists: &|_| true,
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn installed_tree_resolves_nested_and_hoisted_dependencies() {
+        let files = [
+            file(
+                "app/node_modules/a/package.json",
+                r#"{"name":"a","version":"1.0.0","license":"MIT","dependencies":{"b":"^2","c":"*"}}"#,
+            ),
+            file(
+                "app/node_modules/a/node_modules/b/package.json",
+                r#"{"name":"b","version":"2.0.0","licenses":[{"type":"ISC"}]}"#,
+            ),
+            file(
+                "app/node_modules/b/package.json",
+                r#"{"name":"b","version":"1.0.0"}"#,
+            ),
+            file(
+                "app/node_modules/@s/c/package.json",
+                r#"{"name":"@s/c","version":"3.0.0","license":{"type":"BSD-3-Clause"}}"#,
+            ),
+            file(
+                "app/node_modules/c/package.json",
+                r#"{"name":"c","version":"0.1.0","dependencies":{"b":"1"}}"#,
+            ),
+            file("app/node_modules/broken/package.json", "{not json"),
+            file(
+                "app/node_modules/a/test/package.json",
+                r#"{"name":"fixture","version":"0.0.0"}"#,
+            ),
+        ];
+        let pkgs = run(&files);
+        let purls: Vec<_> = pkgs.iter().map(|p| p.purl.as_str()).collect();
+        assert_eq!(
+            purls,
+            [
+                "pkg:npm/%40s/c@3.0.0",
+                "pkg:npm/a@1.0.0",
+                "pkg:npm/b@1.0.0",
+                "pkg:npm/b@2.0.0",
+                "pkg:npm/c@0.1.0"
+            ]
+        );
+        assert_eq!(pkgs[1].dependencies, ["pkg:npm/b@2.0.0", "pkg:npm/c@0.1.0"]);
+        assert_eq!(pkgs[4].dependencies, ["pkg:npm/b@1.0.0"]);
+        assert_eq!(pkgs[0].licenses, ["BSD-3-Clause"]);
+        assert_eq!(pkgs[3].licenses, ["ISC"]);
+    }
+
+    #[test]
+    fn lock_v3_adds_uninstalled_packages_and_merges_installed_ones() {
+        let lock = r#"{"name":"app","lockfileVersion":3,"packages":{
+            "":{"name":"app","version":"1.0.0","dependencies":{"a":"^1"}},
+            "node_modules/a":{"version":"1.0.0","license":"MIT","dependencies":{"d":"^4"}},
+            "node_modules/d":{"version":"4.1.0"},
+            "node_modules/devonly":{"version":"9.0.0","dev":true}}}"#;
+        let files = [
+            file(
+                "app/node_modules/a/package.json",
+                r#"{"name":"a","version":"1.0.0"}"#,
+            ),
+            file("app/package-lock.json", lock),
+        ];
+        let pkgs = run(&files);
+        let purls: Vec<_> = pkgs.iter().map(|p| p.purl.as_str()).collect();
+        assert_eq!(purls, ["pkg:npm/a@1.0.0", "pkg:npm/d@4.1.0"]);
+        assert_eq!(pkgs[0].evidence.len(), 2);
+        assert_eq!(pkgs[1].evidence[0].path, "app/package-lock.json");
+    }
+
+    #[test]
+    fn lock_v1_nested_dependencies() {
+        let lock = r#"{"name":"app","lockfileVersion":1,"dependencies":{
+            "x":{"version":"1.2.3","requires":{"y":"^2"},"dependencies":{"y":{"version":"2.0.1"}}},
+            "y":{"version":"1.0.0"},
+            "t":{"version":"0.0.1","dev":true}}}"#;
+        let pkgs = run(&[file("srv/package-lock.json", lock)]);
+        let purls: Vec<_> = pkgs.iter().map(|p| p.purl.as_str()).collect();
+        assert_eq!(
+            purls,
+            ["pkg:npm/x@1.2.3", "pkg:npm/y@1.0.0", "pkg:npm/y@2.0.1"]
+        );
+        assert_eq!(pkgs[0].dependencies, ["pkg:npm/y@2.0.1"]);
+    }
+
+    #[test]
+    fn wants_package_json_only_as_installed_packages() {
+        let c = NpmCataloger;
+        assert!(c.wants("usr/lib/node_modules/npm/package.json", 0o644, 100));
+        assert!(c.wants("a/node_modules/@types/node/package.json", 0o644, 100));
+        assert!(!c.wants("a/node_modules/x/lib/package.json", 0o644, 100));
+        assert!(!c.wants("a/package.json", 0o644, 100));
+        assert!(c.wants("a/package-lock.json", 0o644, 100));
+        assert!(!c.wants("a/package-lock.json", 0o644, MAX_LEN + 1));
+    }
+}
