@@ -24,6 +24,7 @@ use crate::package::Cataloger;
 pub mod apk;
 pub mod dpkg;
 pub mod golang;
+pub mod java;
 pub mod npm;
 pub mod os_release;
 pub mod python;
@@ -44,6 +45,7 @@ pub fn default_catalogers() -> Vec<Box<dyn Cataloger>> {
         Box::new(apk::ApkCataloger),
         Box::new(dpkg::DpkgCataloger),
         Box::new(golang::GoBinaryCataloger),
+        Box::new(java::JavaCataloger),
         Box::new(npm::NpmCataloger),
         Box::new(python::PythonCataloger),
         Box::new(rust_audit::CargoAuditableCataloger),
