@@ -19,6 +19,27 @@ pub enum ScanError {
         /// What was wrong.
         reason: String,
     },
+    /// An image's structure (index, manifest, config, layers, paths) is wrong or unsupported.
+    #[error(transparent)]
+    Image(#[from] ImageError),
+    /// A configured scan limit ([`crate::ScanLimits`]) was exceeded.
+    #[error("scan limit {limit} exceeded by {input}: {actual} > {max}")]
+    LimitExceeded {
+        /// Which limit (the [`crate::ScanLimits`] field name).
+        limit: &'static str,
+        /// The configured maximum.
+        max: u64,
+        /// The value seen (a lower bound when counting stopped early).
+        actual: u64,
+        /// The input that went over it (a layer digest, a path, the image).
+        input: String,
+    },
+    /// A layer cache entry could not be read or written.
+    #[error("layer cache: {reason}")]
+    Cache {
+        /// What was wrong.
+        reason: String,
+    },
     /// Vulnerability matching: OSV records, snapshots, versions, severity, manifests.
     #[error(transparent)]
     Vuln(#[from] VulnError),
@@ -161,5 +182,73 @@ pub enum SbomInputError {
         what: &'static str,
         /// The limit.
         limit: u64,
+    },
+}
+
+/// What is wrong with an image's structure ([`crate::image`], the layer walk).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImageError {
+    /// An index, manifest or config is not valid JSON of its kind.
+    #[error("{what} {digest}: {reason}")]
+    Parse {
+        /// `index`, `manifest` or `config`.
+        what: &'static str,
+        /// The blob's digest.
+        digest: stella_core::Digest,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A media type this scanner does not read (e.g. a Docker schema 1 manifest).
+    #[error("{digest}: unsupported media type {media_type:?} for {what}")]
+    UnsupportedMediaType {
+        /// What the blob was expected to be.
+        what: &'static str,
+        /// The blob's digest.
+        digest: stella_core::Digest,
+        /// The media type found.
+        media_type: String,
+    },
+    /// No manifest in the index matches the requested platform.
+    #[error("no image for platform {wanted} in index {index} (available: {available})")]
+    NoMatchingPlatform {
+        /// The platform asked for.
+        wanted: String,
+        /// The index digest.
+        index: stella_core::Digest,
+        /// The platforms the index offers, comma-separated.
+        available: String,
+    },
+    /// An index refers to itself, directly or through nested indexes.
+    #[error("image index {digest} refers to itself (a cycle of nested indexes)")]
+    IndexCycle {
+        /// The index met twice.
+        digest: stella_core::Digest,
+    },
+    /// A descriptor claims a size over the limit for its kind of blob.
+    #[error("{what} {digest} claims {size} bytes, over the limit of {max}")]
+    Oversize {
+        /// What the blob is.
+        what: &'static str,
+        /// Its digest.
+        digest: stella_core::Digest,
+        /// The size claimed.
+        size: u64,
+        /// The limit.
+        max: u64,
+    },
+    /// A layer could not be decompressed or is not a valid tar stream.
+    #[error("layer {layer}: {reason}")]
+    Layer {
+        /// The layer digest (`rootfs` for a directory scan).
+        layer: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// An input form or feature that is not supported yet.
+    #[error("not supported yet: {what}")]
+    Unsupported {
+        /// What was asked for.
+        what: String,
     },
 }

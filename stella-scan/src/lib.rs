@@ -23,9 +23,20 @@ pub mod catalog;
 mod error;
 pub mod package;
 pub mod sbom;
+
+// Image model, layer walk, engine and layer cache.
+mod cache;
+pub mod engine;
+pub mod image;
+mod limits;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod vuln;
 
-pub use error::{SbomInputError, ScanError, VulnError};
+pub use cache::LayerCache;
+pub use engine::{ImageScan, RootfsSource, ScanOptions, scan_image, scan_rootfs};
+pub use error::{ImageError, SbomInputError, ScanError, VulnError};
+pub use limits::ScanLimits;
 pub use package::{
     CatalogContext, CatalogInput, Cataloger, Evidence, ExtractedFile, ImageInfo, OsRelease,
     Package, PackageKind, Sbom, SourcePackage,
