@@ -28,6 +28,7 @@ pub mod java;
 pub mod npm;
 pub mod os_release;
 pub mod python;
+pub mod rpm;
 pub mod rust_audit;
 mod util;
 
@@ -48,6 +49,7 @@ pub fn default_catalogers() -> Vec<Box<dyn Cataloger>> {
         Box::new(java::JavaCataloger),
         Box::new(npm::NpmCataloger),
         Box::new(python::PythonCataloger),
+        Box::new(rpm::RpmCataloger),
         Box::new(rust_audit::CargoAuditableCataloger),
     ];
     all.sort_by_key(|c| c.name());
