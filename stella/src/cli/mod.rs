@@ -5,7 +5,11 @@
 //! gate allow), 1 a negative verdict (gate deny, verification found a problem the command reports
 //! as a result rather than an error), 2 any error — printed to stderr with the input that caused it.
 
+mod attest;
+mod key;
 mod output;
+mod sbom;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -85,7 +89,16 @@ pub struct Cli {
 
 /// The subcommands (DESIGN §5).
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Write the SBOM of an image (CycloneDX 1.6 or SPDX 3.0.1 JSON).
+    Sbom(sbom::Args),
+    /// Generate a signing key pair, or print a key's public key.
+    Key(key::Args),
+    /// Sign an in-toto statement about an image into a DSSE envelope.
+    Attest(attest::Args),
+    /// Verify a signed attestation (exit 0 only if verified).
+    Verify(verify::Args),
+}
 
 /// Runs the command line with the process arguments and returns the exit code.
 pub fn main() -> ExitCode {
@@ -113,5 +126,10 @@ pub fn main() -> ExitCode {
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<Outcome, CliError> {
-    match cli.command {}
+    match cli.command {
+        Command::Sbom(args) => sbom::run(args),
+        Command::Key(args) => key::run(args),
+        Command::Attest(args) => attest::run(args),
+        Command::Verify(args) => verify::run(args),
+    }
 }

@@ -1,0 +1,128 @@
+//! `stella attest --predicate F --type URI --key K IMAGE`: sign an in-toto Statement v1 about an
+//! image into a DSSE envelope.
+//!
+//! IMAGE is the image's manifest digest, `sha256:<hex>`, or `NAME@sha256:<hex>` (the name becomes
+//! the subject name). Resolving an image path or archive to its digest is not supported yet:
+//! give the digest.
+//!
+//! `--type` is a predicate type URI, or one of cosign's short names: `cyclonedx`, `spdx`,
+//! `spdxjson`, `slsaprovenance1`, `openvex`, and ours: `sbom`, `scan-result`, `policy-decision`,
+//! `waiver`. Predicates of the types Stella Ops models are checked against their schema before
+//! signing.
+
+use std::path::PathBuf;
+
+use stella_attest::AttestError;
+use stella_attest::keys::{LocalSigner, SystemRandom};
+use stella_attest::predicates::{
+    CycloneDxBom, OpenVexDocument, PolicyDecision, Predicate, SbomReference, ScanResult,
+    SlsaProvenanceV1, SpdxDocument, Waiver,
+};
+use stella_attest::statement::{Statement, Subject};
+use stella_core::Digest;
+
+use super::key::read_private_key;
+use super::{CliError, KeyRef, Outcome, read_input, write_output};
+
+/// `stella attest`: sign a predicate about an image.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The predicate: a JSON file (`-` for stdin).
+    #[arg(long)]
+    pub predicate: PathBuf,
+    /// The predicate type: a URI, or a short name (cyclonedx, spdx, spdxjson, slsaprovenance1,
+    /// openvex, sbom, scan-result, policy-decision, waiver).
+    #[arg(long = "type")]
+    pub predicate_type: String,
+    /// The private key: a file or `env://VAR` (PKCS#8 or SEC1 PEM).
+    #[arg(long)]
+    pub key: KeyRef,
+    /// Where to write the envelope; stdout when absent or `-`.
+    #[arg(long)]
+    pub output_file: Option<PathBuf>,
+    /// The image: `sha256:<hex>` or `NAME@sha256:<hex>`.
+    pub image: String,
+}
+
+/// The predicate type URI for a short name, or the argument itself.
+pub fn predicate_type_uri(name: &str) -> &str {
+    match name {
+        "cyclonedx" => CycloneDxBom::PREDICATE_TYPE,
+        "spdx" | "spdxjson" => SpdxDocument::PREDICATE_TYPE,
+        "slsaprovenance1" => SlsaProvenanceV1::PREDICATE_TYPE,
+        "openvex" => OpenVexDocument::PREDICATE_TYPE,
+        "sbom" => SbomReference::PREDICATE_TYPE,
+        "scan-result" => ScanResult::PREDICATE_TYPE,
+        "policy-decision" => PolicyDecision::PREDICATE_TYPE,
+        "waiver" => Waiver::PREDICATE_TYPE,
+        other => other,
+    }
+}
+
+/// Checks a predicate of a type we model against that model.
+fn check_predicate(uri: &str, value: &serde_json::Value) -> Result<(), String> {
+    fn as_type<P: Predicate>(v: &serde_json::Value) -> Result<(), String> {
+        serde_json::from_value::<P>(v.clone())
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+    match uri {
+        SbomReference::PREDICATE_TYPE => as_type::<SbomReference>(value),
+        ScanResult::PREDICATE_TYPE => as_type::<ScanResult>(value),
+        PolicyDecision::PREDICATE_TYPE => as_type::<PolicyDecision>(value),
+        Waiver::PREDICATE_TYPE => as_type::<Waiver>(value),
+        SlsaProvenanceV1::PREDICATE_TYPE => as_type::<SlsaProvenanceV1>(value),
+        _ if !value.is_object() => Err("a predicate must be a JSON object".into()),
+        _ => Ok(()),
+    }
+}
+
+/// Parses IMAGE into a subject.
+fn subject_of(image: &str) -> Result<Subject, CliError> {
+    let (name, digest_text) = match image.rsplit_once('@') {
+        Some((name, digest)) => (Some(name), digest),
+        None => (None, image),
+    };
+    let digest = Digest::parse(digest_text).map_err(|e| CliError::Usage {
+        what: "image",
+        value: image.to_owned(),
+        reason: format!(
+            "{e}; give the image's manifest digest (sha256:<hex> or NAME@sha256:<hex>) — \
+             resolving an image path to its digest is not supported yet"
+        ),
+    })?;
+    let mut subject = Subject::new(name.unwrap_or("_"), digest);
+    if name.is_none() {
+        subject.name = None;
+    }
+    Ok(subject)
+}
+
+/// Runs `stella attest`.
+pub fn run(args: Args) -> Result<Outcome, CliError> {
+    let subject = subject_of(&args.image)?;
+    let uri = predicate_type_uri(&args.predicate_type).to_owned();
+    let input = args.predicate.display().to_string();
+    let predicate: serde_json::Value =
+        stella_core::canonical::from_slice_strict(&read_input(&args.predicate)?)
+            .map_err(|e| CliError::library(input.clone(), e))?;
+    check_predicate(&uri, &predicate).map_err(|reason| CliError::Usage {
+        what: "predicate",
+        value: input.clone(),
+        reason: format!("not a valid {uri} predicate: {reason}"),
+    })?;
+    let key = read_private_key(&args.key)?;
+    let signer = LocalSigner::new(key, SystemRandom::new())
+        .map_err(|e| CliError::library("signing key", e))?;
+    let envelope = Statement::builder()
+        .subject_digests(subject)
+        .raw_predicate(uri, predicate)
+        .build()
+        .and_then(|statement| statement.sign(&[&signer]))
+        .and_then(|envelope| envelope.to_json())
+        .map_err(|e: AttestError| CliError::library(args.image.clone(), e))?;
+    let mut out = envelope;
+    out.push(b'\n');
+    write_output(args.output_file.as_deref(), &out)?;
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,167 @@
+//! `stella key generate|public`: make a signing key pair, or print a key's public half.
+//!
+//! Keys are PEM: PKCS#8 `PRIVATE KEY` (P-256 or Ed25519) and SPKI `PUBLIC KEY`, as OpenSSL and
+//! cosign's `import-key-pair` read them. The key id (`sha256:` of the SPKI DER) goes to stderr.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Subcommand, ValueEnum};
+use stella_attest::keys::{KeyError, PrivateKey, PublicKey, SystemRandom, Zeroizing};
+use stella_core::SignatureAlgorithm;
+
+use super::{CliError, KeyRef, Outcome, write_output};
+
+/// `stella key`: generate a key pair or print a public key.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: Action,
+}
+
+/// The `key` actions.
+#[derive(Debug, Subcommand)]
+pub enum Action {
+    /// Generate a private key (PKCS#8 PEM) and optionally write its public key.
+    Generate {
+        /// The key algorithm.
+        #[arg(long, value_enum, default_value_t = Algorithm::EcdsaP256)]
+        algorithm: Algorithm,
+        /// Where to write the private key (mode 0600); stdout when absent or `-`.
+        #[arg(long)]
+        output_file: Option<PathBuf>,
+        /// Also write the public key (SPKI PEM) here.
+        #[arg(long)]
+        public_file: Option<PathBuf>,
+    },
+    /// Print the public key (SPKI PEM) of a private or public key.
+    Public {
+        /// The key: a file or `env://VAR`.
+        #[arg(long)]
+        key: KeyRef,
+        /// Where to write it; stdout when absent or `-`.
+        #[arg(long)]
+        output_file: Option<PathBuf>,
+    },
+}
+
+/// A key algorithm on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Algorithm {
+    /// ECDSA over P-256 with SHA-256 (cosign's default).
+    EcdsaP256,
+    /// Ed25519.
+    Ed25519,
+}
+
+impl From<Algorithm> for SignatureAlgorithm {
+    fn from(a: Algorithm) -> Self {
+        match a {
+            Algorithm::EcdsaP256 => SignatureAlgorithm::EcdsaP256Sha256,
+            Algorithm::Ed25519 => SignatureAlgorithm::Ed25519,
+        }
+    }
+}
+
+/// Runs `stella key`.
+pub fn run(args: Args) -> Result<Outcome, CliError> {
+    match args.action {
+        Action::Generate {
+            algorithm,
+            output_file,
+            public_file,
+        } => {
+            let key = PrivateKey::generate(algorithm.into(), &SystemRandom::new())
+                .map_err(|e| CliError::library("key generation", e))?;
+            let pem = key
+                .to_pkcs8_pem()
+                .map_err(|e| CliError::library("key generation", e))?;
+            if let Some(path) = &public_file {
+                write_output(Some(path), key.public_key().to_pem().as_bytes())?;
+            }
+            match output_file.as_deref() {
+                None => write_output(None, pem.as_bytes())?,
+                Some(p) if p == Path::new("-") => write_output(None, pem.as_bytes())?,
+                Some(p) => write_private(p, pem.as_bytes())?,
+            }
+            eprintln!("key id: {}", key.key_id());
+            Ok(Outcome::Ok)
+        }
+        Action::Public { key, output_file } => {
+            let public = read_public_key(&key)?;
+            write_output(output_file.as_deref(), public.to_pem().as_bytes())?;
+            eprintln!("key id: {}", public.key_id());
+            Ok(Outcome::Ok)
+        }
+    }
+}
+
+fn describe(key: &KeyRef) -> String {
+    match key {
+        KeyRef::File(p) => p.display().to_string(),
+        KeyRef::Env(v) => format!("env://{v}"),
+    }
+}
+
+fn key_text(key: &KeyRef) -> Result<String, CliError> {
+    String::from_utf8(key.read()?).map_err(|_| CliError::Usage {
+        what: "key",
+        value: describe(key),
+        reason: "not PEM text (not UTF-8)".into(),
+    })
+}
+
+/// Reads a private key (PKCS#8 or SEC1 PEM) from a key reference.
+pub fn read_private_key(key: &KeyRef) -> Result<PrivateKey, CliError> {
+    let text = Zeroizing::new(key_text(key)?);
+    PrivateKey::from_pem(&text).map_err(|e| CliError::library(describe(key), e))
+}
+
+/// Reads a public key from a key reference: a `PUBLIC KEY` PEM, or the public half of a private
+/// key PEM.
+pub fn read_public_key(key: &KeyRef) -> Result<PublicKey, CliError> {
+    let text = Zeroizing::new(key_text(key)?);
+    match PublicKey::from_pem(&text) {
+        Ok(k) => Ok(k),
+        Err(KeyError::UnsupportedPemLabel { .. }) => PrivateKey::from_pem(&text)
+            .map(|k| k.public_key().clone())
+            .map_err(|e| CliError::library(describe(key), e)),
+        Err(e) => Err(CliError::library(describe(key), e)),
+    }
+}
+
+/// Writes a private key atomically with owner-only permissions.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let io = |source| CliError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "key".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(source) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(source));
+    }
+    Ok(())
+}
