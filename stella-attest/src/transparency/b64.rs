@@ -1,0 +1,90 @@
+//! Standard base64 (RFC 4648 §4, padded), as C2SP notes, Rekor and proto3 JSON use it.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+use super::TransparencyError;
+
+/// Encodes with padding.
+pub(crate) fn encode(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+/// Decodes padded standard base64; `field` names the input in the error.
+pub(crate) fn decode(text: &str, field: &'static str) -> Result<Vec<u8>, TransparencyError> {
+    STANDARD
+        .decode(text.as_bytes())
+        .map_err(|_| TransparencyError::Base64 { field })
+}
+
+/// Decodes a 32-byte hash.
+pub(crate) fn decode_hash(
+    text: &str,
+    field: &'static str,
+) -> Result<stella_core::MerkleHash, TransparencyError> {
+    let bytes = decode(text, field)?;
+    let arr: [u8; 32] = bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| TransparencyError::HashLength {
+            field,
+            length: bytes.len(),
+        })?;
+    Ok(stella_core::MerkleHash(arr))
+}
+
+/// Serde adapter for `bytes` fields in proto3 JSON (standard base64; the proto3 JSON mapping
+/// also accepts URL-safe and unpadded forms on input, so those are accepted too).
+pub(crate) mod serde_bytes {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn decode_lenient(text: &str) -> Option<Vec<u8>> {
+        STANDARD
+            .decode(text)
+            .or_else(|_| STANDARD_NO_PAD.decode(text))
+            .or_else(|_| URL_SAFE.decode(text))
+            .or_else(|_| URL_SAFE_NO_PAD.decode(text))
+            .ok()
+    }
+
+    pub(crate) fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        decode_lenient(&text).ok_or_else(|| serde::de::Error::custom("invalid base64"))
+    }
+
+    /// For `repeated bytes`.
+    pub(crate) mod list {
+        use serde::ser::SerializeSeq;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub(crate) fn serialize<S: Serializer>(items: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+            let mut seq = s.serialize_seq(Some(items.len()))?;
+            for item in items {
+                seq.serialize_element(&base64::Engine::encode(
+                    &base64::engine::general_purpose::STANDARD,
+                    item,
+                ))?;
+            }
+            seq.end()
+        }
+
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Vec<Vec<u8>>, D::Error> {
+            let texts = Vec::<String>::deserialize(d)?;
+            texts
+                .iter()
+                .map(|t| {
+                    super::decode_lenient(t)
+                        .ok_or_else(|| serde::de::Error::custom("invalid base64"))
+                })
+                .collect()
+        }
+    }
+}
