@@ -57,10 +57,7 @@ pub fn sign_document(
         what: "OpenVEX document",
         message: e.to_string(),
     })?;
-    sign_statement(
-        &statement_json(subjects, CONTEXT_V0_2_0, predicate),
-        signer,
-    )
+    sign_statement(&statement_json(subjects, CONTEXT_V0_2_0, predicate), signer)
 }
 
 /// Signs a waiver as an in-toto attestation whose subject is the waived artifact.
@@ -100,11 +97,17 @@ fn open(envelope: &[u8], keyring: &Keyring) -> Result<Verified, VexError> {
                 source,
             }
         })?;
-    let t = statement.get("_type").and_then(Value::as_str).unwrap_or_default();
+    let t = statement
+        .get("_type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if t != IN_TOTO_STATEMENT_V1 && t != "https://in-toto.io/Statement/v0.1" {
         return Err(VexError::Shape {
             what: "in-toto statement",
-            message: format!("_type {:?} is not an in-toto statement", t.chars().take(100).collect::<String>()),
+            message: format!(
+                "_type {:?} is not an in-toto statement",
+                t.chars().take(100).collect::<String>()
+            ),
         });
     }
     Ok(Verified {
@@ -152,7 +155,10 @@ impl VexSource {
 impl Waiver {
     /// A signed waiver: verified against `keyring` first, then read from the waiver predicate.
     /// Returns the waiver and the key ids that signed it.
-    pub fn from_signed(envelope: &[u8], keyring: &Keyring) -> Result<(Self, Vec<String>), VexError> {
+    pub fn from_signed(
+        envelope: &[u8],
+        keyring: &Keyring,
+    ) -> Result<(Self, Vec<String>), VexError> {
         let v = open(envelope, keyring)?;
         Ok((Waiver::from_statement(&v.statement)?, v.key_ids))
     }

@@ -43,7 +43,11 @@ fn spec_examples_keep_their_content() {
         Some("vulnerable_code_not_in_execute_path")
     );
     assert_eq!(
-        s.products[0].component.hashes.get("sha-256").map(String::as_str),
+        s.products[0]
+            .component
+            .hashes
+            .get("sha-256")
+            .map(String::as_str),
         Some("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     );
     // The document timestamp keeps its instant (stored in UTC).
@@ -51,8 +55,14 @@ fn spec_examples_keep_their_content() {
 
     let after = Document::parse(&read("spec-v0.2.0-inheritance-after.repaired.json")).unwrap();
     // The first statement keeps its own timestamp; the second inherits the document's.
-    assert_eq!(after.statement_time(&after.statements[0]), ts("2023-01-09T00:02:03Z"));
-    assert_eq!(after.statement_time(&after.statements[1]), ts("2023-01-09T15:08:42Z"));
+    assert_eq!(
+        after.statement_time(&after.statements[0]),
+        ts("2023-01-09T00:02:03Z")
+    );
+    assert_eq!(
+        after.statement_time(&after.statements[1]),
+        ts("2023-01-09T15:08:42Z")
+    );
 }
 
 #[test]
@@ -81,7 +91,11 @@ fn v0_0_1_readme_example_reads_and_upgrades() {
     );
     let out = doc.to_json().unwrap();
     assert_schema_valid(&openvex_validator(), &out);
-    assert!(String::from_utf8(out).unwrap().contains("https://openvex.dev/ns/v0.2.0"));
+    assert!(
+        String::from_utf8(out)
+            .unwrap()
+            .contains("https://openvex.dev/ns/v0.2.0")
+    );
 }
 
 #[test]

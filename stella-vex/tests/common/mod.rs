@@ -13,7 +13,11 @@ pub fn shared(path: &str) -> std::path::PathBuf {
 }
 
 pub fn vectors(path: &str) -> std::path::PathBuf {
-    std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/openvex")).join(path)
+    std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/openvex"
+    ))
+    .join(path)
 }
 
 pub fn openvex_validator() -> jsonschema::Validator {
@@ -27,7 +31,11 @@ pub fn openvex_validator() -> jsonschema::Validator {
 pub fn assert_schema_valid(validator: &jsonschema::Validator, bytes: &[u8]) {
     let v: Value = serde_json::from_slice(bytes).unwrap();
     let errors: Vec<String> = validator.iter_errors(&v).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "schema errors: {errors:?}\n{}", String::from_utf8_lossy(bytes));
+    assert!(
+        errors.is_empty(),
+        "schema errors: {errors:?}\n{}",
+        String::from_utf8_lossy(bytes)
+    );
 }
 
 /// A v0.2.0 document with the given statements.
