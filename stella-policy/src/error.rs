@@ -1,0 +1,217 @@
+//! The error type of `stella-policy`.
+
+/// Everything that can go wrong loading a policy bundle, building a gate input, evaluating a
+/// policy or replaying a decision.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The policy bundle was not usable.
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    /// A Rego module failed to parse or compile.
+    #[error(transparent)]
+    Rego(#[from] RegoError),
+    /// The gate input was not valid.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// Evaluation failed or produced an unusable result.
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+    /// A decision record was not valid or could not be written.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    /// Signing a decision record failed.
+    #[error("signing the decision record failed: {source}")]
+    Sign {
+        /// What stella-attest reported.
+        #[source]
+        source: stella_attest::AttestError,
+    },
+}
+
+/// A policy bundle problem.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BundleError {
+    /// The bundle holds no `.rego` module.
+    #[error("policy bundle has no .rego module")]
+    Empty,
+    /// A file name is not a relative path of `/`-separated, non-empty, non-`..` components.
+    #[error("policy bundle file name {name:?} is not a plain relative path")]
+    BadName {
+        /// The name given.
+        name: String,
+    },
+    /// The same file name was given twice.
+    #[error("policy bundle file {name:?} given twice")]
+    Duplicate {
+        /// The name.
+        name: String,
+    },
+    /// A file is neither a `.rego` module nor `data.json`.
+    #[error("policy bundle file {name:?} is neither a .rego module nor data.json")]
+    UnknownFile {
+        /// The name.
+        name: String,
+    },
+    /// A module is not UTF-8.
+    #[error("policy module {name} is not UTF-8 (at byte {valid_up_to})")]
+    NotUtf8 {
+        /// The module's name.
+        name: String,
+        /// How many leading bytes are valid UTF-8.
+        valid_up_to: usize,
+    },
+    /// The data JSON is not a strict JSON object.
+    #[error("policy data {name}: {reason}")]
+    BadData {
+        /// The file name.
+        name: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A size or count limit was exceeded.
+    #[error("policy bundle {limit} exceeded: {actual} > {max}")]
+    Limit {
+        /// Which limit.
+        limit: &'static str,
+        /// The configured maximum.
+        max: u64,
+        /// The value seen.
+        actual: u64,
+    },
+}
+
+/// A Rego module that the engine refused, with its position in the file as written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegoError {
+    /// A parse or compile error at a position.
+    #[error("{file}:{line}:{col}: {message}")]
+    Syntax {
+        /// The module's file name in the bundle.
+        file: String,
+        /// 1-based line.
+        line: u32,
+        /// 1-based column.
+        col: u32,
+        /// The engine's message.
+        message: String,
+    },
+    /// A compile-time error the engine reported without a position (for example an undefined
+    /// reference found while compiling the decision rules).
+    #[error("policy does not compile: {message}")]
+    Compile {
+        /// The engine's message.
+        message: String,
+    },
+    /// The query is not a `data.` path.
+    #[error("query {query:?} is not a data document path such as data.stella.policy")]
+    BadQuery {
+        /// The query given.
+        query: String,
+    },
+    /// The queried package defines none of `allow`, `violation`, `deny`.
+    #[error("policy package {query} defines neither allow nor violation/deny")]
+    NoDecisionRule {
+        /// The query.
+        query: String,
+    },
+}
+
+/// A gate input that does not follow the schema.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// The input is not strict JSON, or misses / mistypes a field.
+    #[error("gate input does not follow the schema: {reason}")]
+    Schema {
+        /// What was wrong (serde's message names the field and position).
+        reason: String,
+    },
+    /// A digest field is not `sha256:<hex>`.
+    #[error("gate input field {field}: {value:?} is not a sha256 digest")]
+    BadDigest {
+        /// The field.
+        field: &'static str,
+        /// The value.
+        value: String,
+    },
+    /// The input could not be converted to an engine value.
+    #[error("gate input could not be converted: {reason}")]
+    Convert {
+        /// What the engine reported.
+        reason: String,
+    },
+}
+
+/// An evaluation problem.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EvalError {
+    /// `allow` evaluated to something other than a boolean.
+    #[error("{rule} must be a boolean, got {value}")]
+    NonBooleanAllow {
+        /// The rule path.
+        rule: String,
+        /// The value, as JSON.
+        value: String,
+    },
+    /// `violation`, `deny` or `warn` evaluated to something other than a set of strings.
+    #[error("{rule} must be a set of strings, got {value}")]
+    BadMessages {
+        /// The rule path.
+        rule: String,
+        /// The value, as JSON.
+        value: String,
+    },
+    /// The evaluation exceeded the instruction limit.
+    #[error("policy evaluation exceeded {limit} instructions (EvalLimits::max_instructions)")]
+    InstructionLimit {
+        /// The limit in force.
+        limit: u64,
+    },
+    /// The evaluation exceeded the time limit.
+    #[error("policy evaluation exceeded the time limit of {limit_ms} ms (EvalLimits::max_time)")]
+    TimeLimit {
+        /// The limit in force, in milliseconds.
+        limit_ms: u64,
+    },
+    /// The engine failed at run time (a builtin error, a conflict, an undefined function).
+    #[error("policy evaluation of {rule} failed: {message}")]
+    Engine {
+        /// The rule being evaluated.
+        rule: String,
+        /// The engine's message.
+        message: String,
+    },
+}
+
+/// A decision record problem.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// The record bytes are not a valid decision record.
+    #[error("decision record is not valid: {reason}")]
+    Parse {
+        /// What was wrong.
+        reason: String,
+    },
+    /// Canonical JSON could not be produced.
+    #[error("decision record could not be canonicalized: {source}")]
+    Canonical {
+        /// The core error.
+        #[source]
+        source: stella_core::CoreError,
+    },
+    /// The replay's input or bundle is not the one the record names.
+    #[error("replay {what} digest {actual} does not match the record's {expected}")]
+    Mismatch {
+        /// `input` or `policy bundle`.
+        what: &'static str,
+        /// The digest in the record.
+        expected: String,
+        /// The digest of what was given.
+        actual: String,
+    },
+}

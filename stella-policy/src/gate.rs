@@ -1,0 +1,385 @@
+//! Evaluating a bundle's decision rules over a gate input.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use regorus::rvm::RegoVM;
+use regorus::rvm::program::Program;
+use regorus::rvm::vm::VmError;
+use regorus::utils::limits::ExecutionTimerConfig;
+use regorus::{CompiledPolicy, Engine, Value};
+use serde::{Deserialize, Serialize};
+
+use crate::bundle::Bundle;
+use crate::error::{EvalError, PolicyError, RegoError};
+use crate::input::GateInput;
+use crate::syntax::{self, Prepared};
+
+/// The query evaluated when the caller names none.
+pub const DEFAULT_QUERY: &str = "data.stella.policy";
+
+/// The name of the Rego engine, as recorded in decision records.
+pub const ENGINE_NAME: &str = "regorus";
+/// The version of the Rego engine this crate is built against (pinned in the workspace).
+pub const ENGINE_VERSION: &str = "0.14.1";
+
+/// Bounds on one evaluation, so a hostile or buggy policy cannot hang a CI.
+///
+/// Evaluation runs on regorus' compiled RVM: the policy is compiled once per [`Gate`]. (regorus'
+/// tree-walking interpreter is not used: it has no instruction limit, is slower on the seed
+/// policy, and in 0.14.1 fails on a function whose definitions are split across modules, which
+/// the built-in bundle's `waived` is.)
+///
+/// `max_instructions` is deterministic (the same input and policy always stop at the same
+/// point) and counts per rule evaluated (`allow`, `violation`,
+/// `deny`, `warn`: at most four per decision). regorus' own default is 25,000 instructions,
+/// which a 1,000-finding input already exceeds with the seed policy; Stella's default,
+/// 500,000,000, lets the seed policy run on 100,000 findings with 10,000 VEX statements
+/// (about 2 × 10⁸ instructions) and stops a runaway loop after a few seconds.
+///
+/// `max_time` is regorus' cooperative execution timer (it reads a monotonic clock inside the
+/// engine only to abort; a result never depends on it). `None` (the default) leaves it off, so
+/// a pure caller stays deterministic; the `stella` CLI sets it.
+///
+/// Not bounded: the memory of a single builtin call (`numbers.range(1, 1e9)` allocates its
+/// whole array before the next instruction is counted). regorus can cap memory only through
+/// its `allocator-memory-limits` feature, which installs mimalloc as the process's global
+/// allocator — not something a library may impose on its embedder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvalLimits {
+    /// Most RVM instructions per rule evaluation.
+    pub max_instructions: u64,
+    /// Most wall-clock time per rule evaluation, when set.
+    pub max_time: Option<Duration>,
+}
+
+impl Default for EvalLimits {
+    fn default() -> Self {
+        Self {
+            max_instructions: 500_000_000,
+            max_time: None,
+        }
+    }
+}
+
+/// How a [`Gate`] is set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateOptions {
+    /// The package to evaluate, `data.`-rooted (default [`DEFAULT_QUERY`]).
+    pub query: String,
+    /// Evaluation bounds.
+    pub limits: EvalLimits,
+}
+
+impl Default for GateOptions {
+    fn default() -> Self {
+        Self {
+            query: DEFAULT_QUERY.to_owned(),
+            limits: EvalLimits::default(),
+        }
+    }
+}
+
+/// The result of a gate evaluation.
+///
+/// `allow` is true only when the package's `allow` (if it defines one) is true **and** the
+/// `violation` and `deny` sets (if defined) are empty. `violations` is the union of `violation`
+/// and `deny`, `warnings` the `warn` set; both sorted by code point and free of duplicates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Verdict {
+    /// Whether the gate lets the image through.
+    pub allow: bool,
+    /// Why not (from `violation` and `deny`).
+    pub violations: Vec<String>,
+    /// Warnings (from `warn`); they never deny.
+    pub warnings: Vec<String>,
+}
+
+/// Which decision rules the queried package defines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Rules {
+    allow: bool,
+    violation: bool,
+    deny: bool,
+    warn: bool,
+}
+
+/// A loaded, compiled policy bundle, ready to evaluate inputs.
+///
+/// ```
+/// use stella_policy::{Bundle, Gate, GateInput, GateOptions};
+///
+/// let bundle = Bundle::from_files(
+///     [("gate.rego", &b"package stella.policy\n\nallow { count(input.findings) == 0 }\n"[..])],
+///     None,
+/// )?;
+/// let gate = Gate::new(&bundle, GateOptions::default())?;
+/// let input = GateInput::from_json(br#"{
+///   "image": {"digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000"},
+///   "scan": {}, "findings": [], "vex": [], "attestations": [], "waivers": []
+/// }"#)?;
+/// assert!(gate.evaluate(&input)?.allow);
+/// # Ok::<(), stella_policy::PolicyError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Gate {
+    options: GateOptions,
+    rules: Rules,
+    compiled: CompiledPolicy,
+    program: Arc<Program>,
+    data: Option<Value>,
+}
+
+impl Gate {
+    /// Loads `bundle` into the engine (detecting each module's syntax, see [`crate::syntax`]),
+    /// finds the decision rules of the queried package and compiles them.
+    pub fn new(bundle: &Bundle, options: GateOptions) -> Result<Self, PolicyError> {
+        let package = options
+            .query
+            .strip_prefix("data.")
+            .filter(|p| !p.is_empty())
+            .map(|_| options.query.clone())
+            .ok_or_else(|| RegoError::BadQuery {
+                query: options.query.clone(),
+            })?;
+        let mut engine = Engine::new();
+        engine.set_rego_v0(true);
+        // `print` output is gathered, never written to stderr.
+        engine.set_gather_prints(true);
+        let mut prepared: Vec<(String, Prepared)> = Vec::new();
+        let mut rules = Rules::default();
+        for module in bundle.modules() {
+            let p = syntax::prepare(module.text());
+            let loaded = engine.add_policy(module.name().to_owned(), p.text.clone());
+            prepared.push((module.name().to_owned(), p));
+            let pkg = loaded.map_err(|e| map_load_error(&e.to_string(), &prepared))?;
+            if pkg == package {
+                let has = |r: &str| {
+                    engine
+                        .has_declared_rule_rooted_at(module.name(), r)
+                        .unwrap_or(false)
+                };
+                rules.allow |= has("allow");
+                rules.violation |= has("violation");
+                rules.deny |= has("deny");
+                rules.warn |= has("warn");
+            }
+        }
+        let data = match bundle.data() {
+            Some(json) => {
+                let v = Value::from(json.clone());
+                engine
+                    .add_data(v.clone())
+                    .map_err(|e| map_load_error(&e.to_string(), &prepared))?;
+                Some(v)
+            }
+            None => None,
+        };
+        if !(rules.allow || rules.violation || rules.deny) {
+            return Err(RegoError::NoDecisionRule {
+                query: options.query.clone(),
+            }
+            .into());
+        }
+        let names = rule_names(&options.query, rules);
+        let first = names.first().cloned().unwrap_or_default();
+        let compiled = engine
+            .compile_with_entrypoint(&first.as_str().into())
+            .map_err(|e| map_load_error(&e.to_string(), &prepared))?;
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let program =
+            regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &refs)
+                .map_err(|e| map_load_error(&e.to_string(), &prepared))?;
+        Ok(Self {
+            options,
+            rules,
+            compiled,
+            program,
+            data,
+        })
+    }
+
+    /// The options this gate was built with.
+    pub fn options(&self) -> &GateOptions {
+        &self.options
+    }
+
+    /// Evaluates the decision rules over `input`.
+    pub fn evaluate(&self, input: &GateInput) -> Result<Verdict, PolicyError> {
+        let value = input.to_engine_value()?;
+        self.evaluate_value(value)
+    }
+
+    /// Evaluates over an input already in the engine's value type.
+    fn evaluate_value(&self, input: Value) -> Result<Verdict, PolicyError> {
+        let q = &self.options.query;
+        let mut vm = RegoVM::new_with_policy(self.compiled.clone());
+        vm.load_program(self.program.clone());
+        vm.set_max_instructions(
+            usize::try_from(self.options.limits.max_instructions).unwrap_or(usize::MAX),
+        );
+        vm.set_execution_timer_config(self.timer());
+        if let Some(data) = &self.data {
+            vm.set_data(data.clone()).map_err(|e| EvalError::Engine {
+                rule: q.clone(),
+                message: e.to_string(),
+            })?;
+        }
+        vm.set_input(input);
+        let limits = self.options.limits;
+        let mut eval = |rule: &str| {
+            vm.execute_entry_point_by_name(rule)
+                .map_err(|e| map_vm_error(rule, &e, &limits))
+        };
+        let mut verdict = Verdict {
+            allow: true,
+            violations: Vec::new(),
+            warnings: Vec::new(),
+        };
+        if self.rules.allow {
+            let rule = format!("{q}.allow");
+            match eval(&rule)? {
+                Value::Bool(b) => verdict.allow = b,
+                Value::Undefined => verdict.allow = false,
+                other => {
+                    return Err(EvalError::NonBooleanAllow {
+                        rule,
+                        value: json_text(&other),
+                    }
+                    .into());
+                }
+            }
+        }
+        for (has, name, warn) in [
+            (self.rules.violation, "violation", false),
+            (self.rules.deny, "deny", false),
+            (self.rules.warn, "warn", true),
+        ] {
+            if !has {
+                continue;
+            }
+            let rule = format!("{q}.{name}");
+            let value = eval(&rule)?;
+            let messages = messages(&rule, &value)?;
+            if warn {
+                verdict.warnings.extend(messages);
+            } else {
+                verdict.violations.extend(messages);
+            }
+        }
+        verdict.violations.sort();
+        verdict.violations.dedup();
+        verdict.warnings.sort();
+        verdict.warnings.dedup();
+        if !verdict.violations.is_empty() {
+            verdict.allow = false;
+        }
+        Ok(verdict)
+    }
+
+    fn timer(&self) -> Option<ExecutionTimerConfig> {
+        self.options
+            .limits
+            .max_time
+            .map(|limit| ExecutionTimerConfig {
+                limit,
+                check_interval: NonZeroU32::MIN.saturating_add(999),
+            })
+    }
+}
+
+fn rule_names(query: &str, rules: Rules) -> Vec<String> {
+    [
+        (rules.allow, "allow"),
+        (rules.violation, "violation"),
+        (rules.deny, "deny"),
+        (rules.warn, "warn"),
+    ]
+    .into_iter()
+    .filter(|(has, _)| *has)
+    .map(|(_, n)| format!("{query}.{n}"))
+    .collect()
+}
+
+fn json_text(v: &Value) -> String {
+    v.to_json_str().unwrap_or_else(|_| format!("{v:?}"))
+}
+
+fn messages(rule: &str, value: &Value) -> Result<Vec<String>, PolicyError> {
+    let bad = || EvalError::BadMessages {
+        rule: rule.to_owned(),
+        value: json_text(value),
+    };
+    match value {
+        Value::Undefined => Ok(Vec::new()),
+        Value::Set(set) => set
+            .iter()
+            .map(|m| match m {
+                Value::String(s) => Ok(s.to_string()),
+                _ => Err(bad().into()),
+            })
+            .collect(),
+        // A rule the RVM found no instance of comes back as an empty array or object.
+        Value::Array(a) if a.is_empty() => Ok(Vec::new()),
+        Value::Object(o) if o.is_empty() => Ok(Vec::new()),
+        _ => Err(bad().into()),
+    }
+}
+
+/// Maps an engine error from loading or compiling to a typed error, with the position mapped
+/// back to the file as written.
+fn map_load_error(text: &str, prepared: &[(String, Prepared)]) -> PolicyError {
+    if let Some((file, line, col, message)) = parse_position(text) {
+        let col = prepared
+            .iter()
+            .find(|(name, _)| *name == file)
+            .map_or(col, |(_, p)| p.original_column(line, col));
+        return RegoError::Syntax {
+            file,
+            line,
+            col,
+            message,
+        }
+        .into();
+    }
+    RegoError::Compile {
+        message: text.trim().to_owned(),
+    }
+    .into()
+}
+
+/// regorus reports `\n--> file:line:col\n  |\n… \nerror: message`.
+fn parse_position(text: &str) -> Option<(String, u32, u32, String)> {
+    let start = text.find("--> ")? + 4;
+    let rest = text.get(start..)?;
+    let head = rest.lines().next()?;
+    let mut parts = head.rsplitn(3, ':');
+    let col = parts.next()?.trim().parse().ok()?;
+    let line = parts.next()?.trim().parse().ok()?;
+    let file = parts.next()?.to_owned();
+    let message = text
+        .rfind("error: ")
+        .and_then(|i| text.get(i + 7..))
+        .map_or_else(|| text.trim().to_owned(), |m| m.trim().to_owned());
+    Some((file, line, col, message))
+}
+
+fn map_vm_error(rule: &str, e: &VmError, limits: &EvalLimits) -> PolicyError {
+    match e {
+        VmError::InstructionLimitExceeded { .. } => EvalError::InstructionLimit {
+            limit: limits.max_instructions,
+        }
+        .into(),
+        VmError::TimeLimitExceeded { limit, .. } => EvalError::TimeLimit {
+            limit_ms: u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
+        }
+        .into(),
+        other => EvalError::Engine {
+            rule: rule.to_owned(),
+            message: other.to_string(),
+        }
+        .into(),
+    }
+}

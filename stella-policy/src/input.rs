@@ -1,0 +1,363 @@
+//! The gate input: the one JSON document a policy sees as `input`.
+//!
+//! The schema is `schema/gate-input.schema.json` in this crate (JSON Schema 2020-12), and
+//! [`GATE_INPUT_SCHEMA`] holds its text. Every field listed as required below must be present —
+//! a policy reading a missing field would otherwise see "undefined" and silently allow — and no
+//! unknown field is accepted at any level except inside `scan` (the scan manifest, free-form).
+//!
+//! | field | type | meaning |
+//! |---|---|---|
+//! | `image` | `{digest, name?}` | the image the decision is about (`sha256:…`) |
+//! | `scan` | object | the scan manifest (scanner version, DB snapshot, config hash, …) |
+//! | `findings[]` | [`Finding`] | `id`, `aliases[]`, `severity` (`CRITICAL`…`UNKNOWN`), `score?`, `exploitability` (the VEX-applied status), `package.purl`, `fixed_versions[]`, `reachability` |
+//! | `vex[]` | [`VexStatement`] | `vuln_id`, `product`, `status`, `justification?`, `impact_statement?`, `action_statement?` |
+//! | `attestations[]` | [`Attestation`] | `id`, `predicateType`, `subject_digests[]`, `signer?`, `rekor?` (`log_index`, `inclusion_proof` when logged) |
+//! | `waivers[]` | [`Waiver`] | `vuln_id`, `reason`, `expires` (RFC 3339), `valid` (not yet expired at decision time) |
+//!
+//! Optional fields are omitted, never `null`, so a policy's `not x.field` means "absent".
+
+use serde::{Deserialize, Serialize};
+use stella_core::{Digest, Timestamp, canonical};
+
+use crate::error::{InputError, PolicyError};
+
+/// The JSON Schema of the gate input.
+pub const GATE_INPUT_SCHEMA: &str = include_str!("../schema/gate-input.schema.json");
+
+/// Limits on the gate input JSON.
+pub const MAX_INPUT_BYTES: usize = 256 << 20;
+
+/// The gate input (see the module docs for the schema).
+///
+/// ```
+/// use stella_policy::GateInput;
+///
+/// let input = GateInput::from_json(br#"{
+///   "image": {"digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000"},
+///   "scan": {}, "findings": [], "vex": [], "attestations": [], "waivers": []
+/// }"#)?;
+/// assert!(input.findings.is_empty());
+/// assert_eq!(input.digest()?, input.digest()?);
+/// # Ok::<(), stella_policy::PolicyError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateInput {
+    /// The image the decision is about.
+    pub image: Image,
+    /// The scan manifest (free-form object).
+    pub scan: serde_json::Map<String, serde_json::Value>,
+    /// Vulnerability findings with their VEX-applied status.
+    pub findings: Vec<Finding>,
+    /// VEX statements in force.
+    pub vex: Vec<VexStatement>,
+    /// Attestations about the image.
+    pub attestations: Vec<Attestation>,
+    /// Waivers, with whether each is still valid at decision time.
+    pub waivers: Vec<Waiver>,
+}
+
+/// The image a decision is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Image {
+    /// `sha256:<hex>` of the image manifest.
+    pub digest: String,
+    /// The image name or reference, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Severity as the seed's policies spell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Severity {
+    /// Critical.
+    Critical,
+    /// High.
+    High,
+    /// Medium.
+    Medium,
+    /// Low.
+    Low,
+    /// None.
+    None,
+    /// Unknown.
+    Unknown,
+}
+
+/// An OpenVEX status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VexStatus {
+    /// Not affected.
+    NotAffected,
+    /// Affected.
+    Affected,
+    /// Fixed.
+    Fixed,
+    /// Under investigation (the default when no statement covers a finding).
+    UnderInvestigation,
+}
+
+/// Whether vulnerable code is reachable from the image entrypoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reachability {
+    /// A chain from the entrypoint reaches it.
+    Reachable,
+    /// No chain reaches it.
+    Unreachable,
+    /// Not analysed.
+    Unknown,
+}
+
+/// A package coordinate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageRef {
+    /// The package URL.
+    pub purl: String,
+}
+
+/// One vulnerability finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Finding {
+    /// The vulnerability id (CVE, GHSA, OSV id).
+    pub id: String,
+    /// Other ids of the same vulnerability.
+    pub aliases: Vec<String>,
+    /// Severity.
+    pub severity: Severity,
+    /// CVSS base score, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    /// The VEX-applied status of this finding.
+    pub exploitability: VexStatus,
+    /// The affected package.
+    pub package: PackageRef,
+    /// Versions that fix it.
+    pub fixed_versions: Vec<String>,
+    /// Reachability.
+    pub reachability: Reachability,
+}
+
+/// One VEX statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VexStatement {
+    /// The vulnerability id.
+    pub vuln_id: String,
+    /// The product (purl or image reference) the statement is about.
+    pub product: String,
+    /// The status.
+    pub status: VexStatus,
+    /// The `not_affected` justification, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    /// The impact statement, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact_statement: Option<String>,
+    /// The action statement, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action_statement: Option<String>,
+}
+
+/// One attestation about the image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attestation {
+    /// An id for messages (the envelope digest, say).
+    pub id: String,
+    /// The in-toto predicate type.
+    #[serde(rename = "predicateType")]
+    pub predicate_type: String,
+    /// The subject digests of the statement (`sha256:…`).
+    pub subject_digests: Vec<String>,
+    /// Who signed it (key id or identity), when verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<String>,
+    /// The transparency-log entry, when logged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rekor: Option<Rekor>,
+}
+
+/// A transparency-log entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rekor {
+    /// The entry's index in the log.
+    pub log_index: u64,
+    /// The inclusion proof, when one was obtained and verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inclusion_proof: Option<serde_json::Value>,
+}
+
+/// A waiver: an accepted risk with an expiry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    /// The vulnerability id it waives.
+    pub vuln_id: String,
+    /// Why.
+    pub reason: String,
+    /// When it expires.
+    pub expires: Timestamp,
+    /// Whether it was still valid at decision time (`expires` later than the decision clock).
+    pub valid: bool,
+}
+
+impl Waiver {
+    /// A waiver whose `valid` is computed against `now` (valid while `now < expires`).
+    pub fn new(
+        vuln_id: impl Into<String>,
+        reason: impl Into<String>,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            vuln_id: vuln_id.into(),
+            reason: reason.into(),
+            valid: now.unix_nanos() < expires.unix_nanos(),
+            expires,
+        }
+    }
+}
+
+impl GateInput {
+    /// Parses a gate input strictly (no duplicate keys, no unknown fields, every required field
+    /// present) and checks the image and subject digests.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, PolicyError> {
+        if bytes.len() > MAX_INPUT_BYTES {
+            return Err(InputError::Schema {
+                reason: format!(
+                    "input is {} bytes, more than the {MAX_INPUT_BYTES} allowed",
+                    bytes.len()
+                ),
+            }
+            .into());
+        }
+        let input: Self = canonical::from_slice_strict(bytes).map_err(|e| InputError::Schema {
+            reason: e.to_string(),
+        })?;
+        input.check()?;
+        Ok(input)
+    }
+
+    fn check(&self) -> Result<(), InputError> {
+        if Digest::parse(&self.image.digest).is_err() {
+            return Err(InputError::BadDigest {
+                field: "image.digest",
+                value: self.image.digest.clone(),
+            });
+        }
+        for a in &self.attestations {
+            for d in &a.subject_digests {
+                if Digest::parse(d).is_err() {
+                    return Err(InputError::BadDigest {
+                        field: "attestations[].subject_digests[]",
+                        value: d.clone(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The input's RFC 8785 canonical JSON.
+    pub fn to_canonical_json(&self) -> Result<Vec<u8>, PolicyError> {
+        canonical::to_canonical_vec(self).map_err(|e| {
+            InputError::Convert {
+                reason: e.to_string(),
+            }
+            .into()
+        })
+    }
+
+    /// SHA-256 of [`GateInput::to_canonical_json`]: the input digest of a decision record.
+    pub fn digest(&self) -> Result<Digest, PolicyError> {
+        Ok(Digest::of(&self.to_canonical_json()?))
+    }
+
+    /// Sorts every list by its stated key, so inputs built in any order are the same document:
+    /// findings by (`id`, `package.purl`), VEX by (`vuln_id`, `product`), attestations by `id`,
+    /// waivers by (`vuln_id`, `expires`).
+    pub fn sort(&mut self) {
+        self.findings
+            .sort_by(|a, b| (&a.id, &a.package.purl).cmp(&(&b.id, &b.package.purl)));
+        self.vex
+            .sort_by(|a, b| (&a.vuln_id, &a.product).cmp(&(&b.vuln_id, &b.product)));
+        self.attestations.sort_by(|a, b| a.id.cmp(&b.id));
+        self.waivers.sort_by(|a, b| {
+            (&a.vuln_id, a.expires.unix_nanos()).cmp(&(&b.vuln_id, b.expires.unix_nanos()))
+        });
+    }
+
+    /// The input as the engine's value type.
+    pub(crate) fn to_engine_value(&self) -> Result<regorus::Value, PolicyError> {
+        let json = serde_json::to_value(self).map_err(|e| InputError::Convert {
+            reason: e.to_string(),
+        })?;
+        Ok(regorus::Value::from(json))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const IMG: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+
+    fn minimal() -> serde_json::Value {
+        serde_json::json!({
+            "image": {"digest": IMG}, "scan": {}, "findings": [], "vex": [],
+            "attestations": [], "waivers": []
+        })
+    }
+
+    #[test]
+    fn missing_field_is_a_schema_error() {
+        let mut v = minimal();
+        v.as_object_mut().unwrap().remove("vex");
+        let e = GateInput::from_json(v.to_string().as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("missing field `vex`"), "{e}");
+        let mut v = minimal();
+        v["findings"] = serde_json::json!([{"id": "CVE-1"}]);
+        let e = GateInput::from_json(v.to_string().as_bytes()).unwrap_err();
+        assert!(
+            matches!(e, PolicyError::Input(InputError::Schema { .. })),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unknown_field_and_bad_digest_are_refused() {
+        let mut v = minimal();
+        v["extra"] = serde_json::json!(1);
+        assert!(GateInput::from_json(v.to_string().as_bytes()).is_err());
+        let mut v = minimal();
+        v["image"]["digest"] = serde_json::json!("latest");
+        let e = GateInput::from_json(v.to_string().as_bytes()).unwrap_err();
+        assert!(matches!(
+            e,
+            PolicyError::Input(InputError::BadDigest { .. })
+        ));
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        let text = format!(
+            r#"{{"image":{{"digest":"{IMG}"}},"scan":{{}},"findings":[],"findings":[],"vex":[],"attestations":[],"waivers":[]}}"#
+        );
+        assert!(GateInput::from_json(text.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn waiver_validity_follows_the_clock() {
+        let exp = Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").unwrap();
+        let before = Timestamp::parse_rfc3339("2025-12-31T23:59:59Z").unwrap();
+        assert!(Waiver::new("CVE-1", "r", exp, before).valid);
+        assert!(!Waiver::new("CVE-1", "r", exp, exp).valid);
+    }
+}

@@ -1,0 +1,89 @@
+//! # stella-policy
+//!
+//! The policy gate: may this image ship? Code-reviewable Rego (run by the `regorus` engine) over
+//! one input document — findings with their VEX-applied status, VEX statements, attestations,
+//! waivers, the image and the scan manifest — and a decision record of every verdict.
+//!
+//! - [`Bundle`]: Rego modules plus optional `data.json`, named by the digest of their canonical
+//!   manifest, with an optional revision. OPA syntax v0 and v1 are both accepted, module by
+//!   module ([`syntax`] states the rule), so the seed's example policies run as written.
+//! - [`GateInput`]: the input schema ([`input`] documents it; [`GATE_INPUT_SCHEMA`] is the JSON
+//!   Schema), strictly parsed: a missing field is an error, never a silent "undefined".
+//! - [`Gate`]: evaluates `data.stella.policy` (or another package): `allow`, `violation` /
+//!   `deny`, `warn`; bounded by [`EvalLimits`].
+//! - [`builtin_bundle`]: the seed's two policies plus waiver expiry, `under_investigation`
+//!   criticals and attestation-to-image binding.
+//! - [`DecisionRecord`]: canonical JSON, signable as an in-toto attestation
+//!   ([`DecisionRecord::sign`]); [`replay`] proves a decision byte for byte.
+//!
+//! ```
+//! use stella_core::{FixedClock, Timestamp};
+//! use stella_policy::{builtin_bundle, BuiltinOptions, Gate, GateInput, GateOptions};
+//!
+//! let bundle = builtin_bundle(BuiltinOptions::default())?;
+//! let gate = Gate::new(&bundle, GateOptions::default())?;
+//! let input = GateInput::from_json(br#"{
+//!   "image": {"digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000"},
+//!   "scan": {},
+//!   "findings": [{"id": "CVE-2024-1", "aliases": [], "severity": "CRITICAL",
+//!                 "exploitability": "affected", "package": {"purl": "pkg:npm/a@1"},
+//!                 "fixed_versions": [], "reachability": "reachable"}],
+//!   "vex": [], "attestations": [], "waivers": []
+//! }"#)?;
+//! let clock = FixedClock::new(Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").unwrap());
+//! let record = gate.decide(&input, &bundle, &clock, "ci")?;
+//! assert!(!record.result.allow);
+//! # Ok::<(), stella_policy::PolicyError>(())
+//! ```
+//!
+//! This crate does no IO and reads no clock of its own: bundles and inputs come in as bytes,
+//! time comes from a [`stella_core::Clock`]. (The optional [`EvalLimits::max_time`] lets regorus
+//! read a monotonic clock to abort a runaway evaluation; it is off by default.)
+//!
+//! ## Dependencies and why
+//! - `regorus`: the Rego engine (features `arc` for `Send + Sync` values, `std` for the
+//!   execution timer, `rvm` for the compiled VM and its deterministic instruction limit; the
+//!   default features would add ~20 builtin families we do not need and double the build time).
+//! - `anyhow`: regorus reports errors as `anyhow::Error`; they are mapped to [`PolicyError`] and
+//!   never leave the crate.
+//! - `stella-core`: digests, RFC 8785 canonical JSON, the strict parser, `Clock`, `Signer`.
+//! - `stella-attest`: DSSE envelopes for signed decision records.
+//! - `serde`, `serde_json`: the input and record types. `thiserror`: the error enum.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+mod builtin;
+mod bundle;
+mod error;
+mod gate;
+pub mod input;
+mod record;
+pub mod syntax;
+
+pub use builtin::{
+    BuiltinOptions, SEED_EXPLOITABLE, SEED_REKOR, STELLA_BUILTIN, UnderInvestigation,
+    builtin_bundle,
+};
+pub use bundle::{Bundle, BundleLimits, DATA_FILE, Module};
+pub use error::{BundleError, EvalError, InputError, PolicyError, RecordError, RegoError};
+pub use gate::{
+    DEFAULT_QUERY, ENGINE_NAME, ENGINE_VERSION, EvalLimits, Gate, GateOptions, Verdict,
+};
+pub use input::{
+    Attestation, Finding, GATE_INPUT_SCHEMA, GateInput, Image, PackageRef, Reachability, Rekor,
+    Severity, VexStatement, VexStatus, Waiver,
+};
+pub use record::{
+    DecisionRecord, EngineRef, IN_TOTO_STATEMENT_TYPE, POLICY_DECISION_PREDICATE_TYPE, PolicyRef,
+    RECORD_SCHEMA, Replay, STELLA_VERSION, replay, replay_with,
+};

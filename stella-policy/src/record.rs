@@ -1,0 +1,269 @@
+//! Decision records: what was decided, over what, by which policy and engine, when and by whom.
+
+use serde::{Deserialize, Serialize};
+use stella_core::{Clock, Digest, Signer, Timestamp, canonical};
+
+use crate::bundle::Bundle;
+use crate::error::{PolicyError, RecordError};
+use crate::gate::{ENGINE_NAME, ENGINE_VERSION, EvalLimits, Gate, GateOptions, Verdict};
+use crate::input::GateInput;
+
+/// The version of Stella that made a record (this crate's version).
+pub const STELLA_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The `schema` field of every decision record.
+pub const RECORD_SCHEMA: &str = "https://stella-ops.dev/policy-decision/v1";
+
+/// The in-toto predicate type of a signed decision record.
+pub const POLICY_DECISION_PREDICATE_TYPE: &str =
+    "https://stella-ops.dev/attestations/policy-decision/v1";
+
+/// The in-toto Statement v1 `_type`.
+pub const IN_TOTO_STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
+
+/// The policy a decision was made under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRef {
+    /// The bundle digest ([`Bundle::digest`]).
+    pub digest: Digest,
+    /// The bundle revision, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+    /// The query evaluated.
+    pub query: String,
+}
+
+/// The engine a decision was made by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineRef {
+    /// `regorus`.
+    pub name: String,
+    /// The engine version.
+    pub version: String,
+}
+
+/// A decision record. Its bytes ([`DecisionRecord::to_canonical_json`]) are RFC 8785 canonical
+/// JSON; the same input, bundle, clock and actor always give the same bytes.
+///
+/// ```
+/// use stella_core::{FixedClock, Timestamp};
+/// use stella_policy::{builtin_bundle, BuiltinOptions, Gate, GateInput, GateOptions, replay, Replay};
+///
+/// let bundle = builtin_bundle(BuiltinOptions::default())?;
+/// let gate = Gate::new(&bundle, GateOptions::default())?;
+/// let input = GateInput::from_json(br#"{
+///   "image": {"digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000"},
+///   "scan": {}, "findings": [], "vex": [], "attestations": [], "waivers": []
+/// }"#)?;
+/// let clock = FixedClock::new(Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").unwrap());
+/// let record = gate.decide(&input, &bundle, &clock, "ci@example")?;
+/// assert!(record.result.allow);
+/// assert_eq!(replay(&record, &input, &bundle)?, Replay::Identical);
+/// # Ok::<(), stella_policy::PolicyError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRecord {
+    /// [`RECORD_SCHEMA`].
+    pub schema: String,
+    /// The digest of the image the decision is about (`input.image.digest`).
+    pub image_digest: Digest,
+    /// The digest of the canonical gate input ([`GateInput::digest`]).
+    pub input_digest: Digest,
+    /// The policy.
+    pub policy: PolicyRef,
+    /// The engine.
+    pub engine: EngineRef,
+    /// The Stella version.
+    pub stella_version: String,
+    /// The verdict.
+    pub result: Verdict,
+    /// When, from the caller's [`Clock`].
+    pub decided_at: Timestamp,
+    /// Who asked (caller supplied: a CI job, a user, a service identity).
+    pub actor: String,
+}
+
+impl DecisionRecord {
+    /// RFC 8785 canonical JSON of the record.
+    pub fn to_canonical_json(&self) -> Result<Vec<u8>, PolicyError> {
+        canonical::to_canonical_vec(self).map_err(|source| RecordError::Canonical { source }.into())
+    }
+
+    /// Parses a record strictly (duplicate keys and unknown fields refused).
+    pub fn from_json(bytes: &[u8]) -> Result<Self, PolicyError> {
+        let record: Self = canonical::from_slice_strict(bytes).map_err(|e| RecordError::Parse {
+            reason: e.to_string(),
+        })?;
+        if record.schema != RECORD_SCHEMA {
+            return Err(RecordError::Parse {
+                reason: format!("schema is {:?}, expected {RECORD_SCHEMA:?}", record.schema),
+            }
+            .into());
+        }
+        Ok(record)
+    }
+
+    /// The record as an in-toto Statement v1 whose subject is the image and whose predicate is
+    /// the record, with predicate type [`POLICY_DECISION_PREDICATE_TYPE`]; canonical JSON.
+    pub fn to_statement(&self) -> Result<Vec<u8>, PolicyError> {
+        let statement = serde_json::json!({
+            "_type": IN_TOTO_STATEMENT_TYPE,
+            "subject": [{
+                "name": self.image_digest.to_string(),
+                "digest": {"sha256": self.image_digest.hex()},
+            }],
+            "predicateType": POLICY_DECISION_PREDICATE_TYPE,
+            "predicate": self,
+        });
+        canonical::to_canonical_vec(&statement)
+            .map_err(|source| RecordError::Canonical { source }.into())
+    }
+
+    /// Signs [`DecisionRecord::to_statement`] into a DSSE envelope (payload type
+    /// `application/vnd.in-toto+json`) with every signer given.
+    pub fn sign(
+        &self,
+        signers: &[&dyn Signer],
+    ) -> Result<stella_attest::dsse::Envelope, PolicyError> {
+        let statement = self.to_statement()?;
+        stella_attest::dsse::Envelope::sign(
+            stella_attest::dsse::PAYLOAD_TYPE_IN_TOTO,
+            statement,
+            signers,
+        )
+        .map_err(|source| PolicyError::Sign { source })
+    }
+}
+
+impl Gate {
+    /// Evaluates `input` and records the decision. `bundle` must be the bundle this gate was
+    /// built from (its digest and revision go into the record).
+    pub fn decide(
+        &self,
+        input: &GateInput,
+        bundle: &Bundle,
+        clock: &dyn Clock,
+        actor: &str,
+    ) -> Result<DecisionRecord, PolicyError> {
+        let result = self.evaluate(input)?;
+        let image_digest = Digest::parse(&input.image.digest).map_err(|_| {
+            crate::error::InputError::BadDigest {
+                field: "image.digest",
+                value: input.image.digest.clone(),
+            }
+        })?;
+        Ok(DecisionRecord {
+            schema: RECORD_SCHEMA.to_owned(),
+            image_digest,
+            input_digest: input.digest()?,
+            policy: PolicyRef {
+                digest: bundle.digest(),
+                revision: bundle.revision().map(str::to_owned),
+                query: self.options().query.clone(),
+            },
+            engine: EngineRef {
+                name: ENGINE_NAME.to_owned(),
+                version: ENGINE_VERSION.to_owned(),
+            },
+            stella_version: STELLA_VERSION.to_owned(),
+            result,
+            decided_at: clock.now(),
+            actor: actor.to_owned(),
+        })
+    }
+}
+
+/// The outcome of [`replay`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replay {
+    /// The re-evaluation produced a byte-identical record.
+    Identical,
+    /// The first field (in record order) that differs.
+    Differs {
+        /// The field path, e.g. `result.violations`.
+        field: String,
+        /// The recorded value, as canonical JSON.
+        recorded: String,
+        /// The replayed value, as canonical JSON.
+        replayed: String,
+    },
+}
+
+/// Re-evaluates `input` under `bundle` with the record's query, time and actor, and
+/// reports whether the new record is byte-identical to `record` or the first field that
+/// differs. Uses the default [`EvalLimits`]; see [`replay_with`].
+pub fn replay(
+    record: &DecisionRecord,
+    input: &GateInput,
+    bundle: &Bundle,
+) -> Result<Replay, PolicyError> {
+    replay_with(record, input, bundle, EvalLimits::default())
+}
+
+/// As [`replay`], with explicit limits.
+pub fn replay_with(
+    record: &DecisionRecord,
+    input: &GateInput,
+    bundle: &Bundle,
+    limits: EvalLimits,
+) -> Result<Replay, PolicyError> {
+    let gate = Gate::new(
+        bundle,
+        GateOptions {
+            query: record.policy.query.clone(),
+            limits,
+        },
+    )?;
+    let clock = stella_core::FixedClock::new(record.decided_at);
+    let again = gate.decide(input, bundle, &clock, &record.actor)?;
+    let a = serde_json::to_value(record).map_err(|e| RecordError::Parse {
+        reason: e.to_string(),
+    })?;
+    let b = serde_json::to_value(&again).map_err(|e| RecordError::Parse {
+        reason: e.to_string(),
+    })?;
+    const FIELDS: [&str; 13] = [
+        "schema",
+        "image_digest",
+        "input_digest",
+        "policy.digest",
+        "policy.revision",
+        "policy.query",
+        "engine.name",
+        "engine.version",
+        "stella_version",
+        "result.allow",
+        "result.violations",
+        "result.warnings",
+        "decided_at",
+    ];
+    for field in FIELDS.iter().chain(["actor"].iter()) {
+        let pointer = format!("/{}", field.replace('.', "/"));
+        let (x, y) = (a.pointer(&pointer), b.pointer(&pointer));
+        if x != y {
+            let show = |v: Option<&serde_json::Value>| {
+                v.map_or_else(
+                    || "(absent)".to_owned(),
+                    |v| canonical::to_canonical_string(v).unwrap_or_else(|_| v.to_string()),
+                )
+            };
+            return Ok(Replay::Differs {
+                field: (*field).to_owned(),
+                recorded: show(x),
+                replayed: show(y),
+            });
+        }
+    }
+    if record.to_canonical_json()? == again.to_canonical_json()? {
+        Ok(Replay::Identical)
+    } else {
+        Ok(Replay::Differs {
+            field: "(record bytes)".to_owned(),
+            recorded: String::from_utf8_lossy(&record.to_canonical_json()?).into_owned(),
+            replayed: String::from_utf8_lossy(&again.to_canonical_json()?).into_owned(),
+        })
+    }
+}
