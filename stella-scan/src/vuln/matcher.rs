@@ -1,0 +1,694 @@
+//! Matching packages against a snapshot, and the findings it produces.
+//!
+//! ## What is matched with what
+//! - Language packages by their OSV ecosystem ([`PackageKind::osv_ecosystem`]) and name (npm
+//!   and Maven names taken from the purl: `@scope/name`, `group:artifact`).
+//! - Distro packages by the ecosystem of the image's OS release (`Debian:12`, `Ubuntu:22.04`
+//!   and `Ubuntu:22.04:LTS`, `Alpine:v3.20`, `AlmaLinux:9`, `Rocky Linux:9`, `Wolfi`,
+//!   `Chainguard`) and by their **source** package name and version (dpkg `Source:`, apk
+//!   origin) when the cataloger recorded one, as distro advisories are keyed by source package.
+//! - `affected[].versions` match the installed version exactly (or equal under the scheme);
+//!   `ECOSYSTEM` ranges use the ecosystem's order, `SEMVER` ranges SemVer precedence (Go's
+//!   rules for Go). Events are evaluated as the OSV spec's algorithm does: sorted, `introduced`
+//!   opens, `fixed` closes at that version, `last_affected` closes after it.
+//! - Withdrawn records never match (counted). `GIT` ranges cannot be compared with package
+//!   versions: an affected entry with only GIT ranges is reported as [`ProblemKind::GitRangeOnly`]
+//!   — never as "not affected".
+//! - A package whose ecosystem has no ordering, or whose version (or a range event) does not
+//!   parse, is reported in [`MatchReport::problems`].
+//!
+//! ## Aliases and the primary id
+//! The records that match one package are merged when they share any id (their `id` or an
+//! alias, transitively). The merged finding lists every id; its primary id is the lexically
+//! smallest `CVE-` id, else the smallest `GHSA-` id, else the smallest id.
+//!
+//! ## Determinism
+//! Packages are matched in parallel (rayon) but results are collected in input order and then
+//! sorted: findings by (primary id, purl, installed version, first evidence path), problems by
+//! (purl, kind, detail).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::str::FromStr;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::VulnError;
+use crate::package::{Evidence, OsRelease, Package, PackageKind, SourcePackage};
+use crate::vuln::osv::{Affected, Event, OsvRecord, RangeType, normalize_name};
+use crate::vuln::severity::{Severity, assess};
+use crate::vuln::snapshot::Snapshot;
+use crate::vuln::version::{Scheme, Version};
+
+/// The status of a finding; VEX changes it later (stella-vex applies statements).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// No statement yet (the default, DESIGN invariant 4).
+    UnderInvestigation,
+    /// A statement says the product is affected.
+    Affected,
+    /// A statement says the product is not affected.
+    NotAffected,
+    /// A statement says the vulnerability is fixed in the product.
+    Fixed,
+}
+
+/// Whether the vulnerable code is reachable from the image's entrypoint; filled by the
+/// entry-trace work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reachability {
+    /// Not analysed (the default).
+    Unknown,
+    /// A chain from the entrypoint reaches the package's files.
+    Reachable,
+    /// No chain from the entrypoint reaches them.
+    Unreachable,
+}
+
+/// The package a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingPackage {
+    /// Name as installed.
+    pub name: String,
+    /// Installed version.
+    pub version: String,
+    /// purl.
+    pub purl: String,
+    /// Kind.
+    pub kind: PackageKind,
+    /// The OSV ecosystem it was matched in.
+    pub ecosystem: String,
+    /// The source package it was matched by, for distro packages.
+    pub source: Option<SourcePackage>,
+}
+
+/// Why a record matched: the affected entry's range (or version list) that contains the
+/// installed version.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MatchedRange {
+    /// The OSV record.
+    pub record: String,
+    /// `ECOSYSTEM`, `SEMVER` or `versions` (explicit list).
+    pub range_type: String,
+    /// The package name in the record.
+    pub package: String,
+    /// The version compared (the source version for distro packages).
+    pub compared_version: String,
+    /// The `introduced` event of the window that contains the version.
+    pub introduced: Option<String>,
+    /// The `fixed` event closing that window.
+    pub fixed: Option<String>,
+    /// The `last_affected` event closing that window.
+    pub last_affected: Option<String>,
+}
+
+/// The explanation of a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingEvidence {
+    /// The files that show the package, with the layer that put each there.
+    pub locations: Vec<Evidence>,
+    /// The cataloger that found the package.
+    pub cataloger: String,
+    /// The matched ranges, sorted.
+    pub matched: Vec<MatchedRange>,
+}
+
+/// One vulnerability in one package.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The primary id (see the module docs).
+    pub id: String,
+    /// Every id (primary included), sorted.
+    pub ids: Vec<String>,
+    /// The OSV records merged into this finding, sorted.
+    pub records: Vec<String>,
+    /// The package.
+    pub package: FindingPackage,
+    /// Versions that fix it (the `fixed` events above the installed version), in version order.
+    pub fixed_versions: Vec<String>,
+    /// Severity.
+    pub severity: Severity,
+    /// The summary of the primary record (else the first record with one).
+    pub summary: Option<String>,
+    /// The details of that record (CommonMark).
+    pub details: Option<String>,
+    /// Why.
+    pub evidence: FindingEvidence,
+    /// Status; `under_investigation` until VEX says otherwise.
+    pub status: Status,
+    /// Reachability; `unknown` until entry-trace fills it.
+    pub reachability: Reachability,
+}
+
+impl Finding {
+    /// The sort key of findings: (primary id, purl, installed version, first evidence path).
+    pub fn sort_key(&self) -> (&str, &str, &str, &str) {
+        (
+            &self.id,
+            &self.package.purl,
+            &self.package.version,
+            self.evidence
+                .locations
+                .first()
+                .map_or("", |e| e.path.as_str()),
+        )
+    }
+}
+
+/// Why a package (or one record for it) could not be judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// No OSV ecosystem is known for the package (e.g. a distro package without an OS release).
+    NoEcosystem,
+    /// The ecosystem has no version ordering here.
+    UnknownEcosystem,
+    /// The installed version does not parse under the ecosystem's rules.
+    UnparsableVersion,
+    /// A range event of a record does not parse.
+    UnparsableRange,
+    /// A record names the package only through GIT ranges (commits), which cannot be compared
+    /// with a package version.
+    GitRangeOnly,
+    /// A CVSS vector of a matched record does not parse (the finding stands; its score lacks it).
+    UnparsableSeverity,
+}
+
+/// A package (or record) that could not be judged; never silently "not affected".
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MatchProblem {
+    /// The package's purl.
+    pub purl: String,
+    /// What went wrong.
+    pub kind: ProblemKind,
+    /// The record concerned, if any.
+    pub record: Option<String>,
+    /// Details.
+    pub detail: String,
+}
+
+/// The result of matching.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchReport {
+    /// Findings, sorted by [`Finding::sort_key`].
+    pub findings: Vec<Finding>,
+    /// Problems, sorted.
+    pub problems: Vec<MatchProblem>,
+    /// Packages examined.
+    pub packages: u64,
+    /// Withdrawn records seen for the packages (skipped).
+    pub withdrawn_skipped: u64,
+}
+
+/// OSV ecosystems for a distro package under an OS release; empty when unknown.
+pub fn distro_ecosystems(kind: PackageKind, os: Option<&OsRelease>) -> Vec<String> {
+    let Some(os) = os else { return Vec::new() };
+    let version = os.version_id.as_deref().unwrap_or("");
+    let major = version.split('.').next().unwrap_or("");
+    let major_minor: String = version.split('.').take(2).collect::<Vec<_>>().join(".");
+    match (kind, os.id.as_str()) {
+        (PackageKind::Deb, "debian") if !major.is_empty() => vec![format!("Debian:{major}")],
+        (PackageKind::Deb, "ubuntu") if !version.is_empty() => {
+            vec![format!("Ubuntu:{version}"), format!("Ubuntu:{version}:LTS")]
+        }
+        (PackageKind::Apk, "alpine") if !major_minor.is_empty() => {
+            vec![format!("Alpine:v{major_minor}")]
+        }
+        (PackageKind::Apk, "wolfi") => vec!["Wolfi".to_owned()],
+        (PackageKind::Apk, "chainguard") => vec!["Chainguard".to_owned()],
+        (PackageKind::Rpm, "almalinux") if !major.is_empty() => {
+            vec![format!("AlmaLinux:{major}")]
+        }
+        (PackageKind::Rpm, "rocky") if !major.is_empty() => vec![format!("Rocky Linux:{major}")],
+        _ => Vec::new(),
+    }
+}
+
+/// The name a package has in OSV records of its ecosystem.
+fn osv_name(pkg: &Package) -> String {
+    let from_purl = || packageurl::PackageUrl::from_str(&pkg.purl).ok();
+    match pkg.kind {
+        PackageKind::Npm => from_purl()
+            .map(|p| match p.namespace() {
+                Some(ns) => format!("{ns}/{}", p.name()),
+                None => p.name().to_owned(),
+            })
+            .unwrap_or_else(|| pkg.name.clone()),
+        PackageKind::Java => from_purl()
+            .and_then(|p| p.namespace().map(|ns| format!("{ns}:{}", p.name())))
+            .unwrap_or_else(|| pkg.name.clone()),
+        _ => pkg.name.clone(),
+    }
+}
+
+fn scheme_for_range(kind: RangeType, ecosystem: &str) -> Result<Scheme, VulnError> {
+    match kind {
+        RangeType::Semver if ecosystem.starts_with("Go") => Ok(Scheme::Go),
+        RangeType::Semver => Ok(Scheme::Npm),
+        _ => Scheme::for_ecosystem(ecosystem),
+    }
+}
+
+/// One affected entry judged for one version.
+enum Judgement {
+    Affected(Vec<MatchedRange>, Vec<String>),
+    NotAffected,
+    Problem(ProblemKind, String),
+}
+
+fn parse_event(scheme: Scheme, e: &Event) -> Result<Option<Version>, VulnError> {
+    if matches!(e, Event::Introduced(v) if v == "0") {
+        return Ok(None);
+    }
+    scheme.parse(e.value()).map(Some)
+}
+
+fn judge(
+    record: &str,
+    affected: &Affected,
+    ecosystem: &str,
+    version: &str,
+) -> Judgement {
+    let pkg_name = affected
+        .package
+        .as_ref()
+        .map_or(String::new(), |p| p.name.clone());
+    let mut matched = Vec::new();
+    let mut fixed_all: Vec<String> = Vec::new();
+    let mut comparable = false;
+    let mut problem: Option<(ProblemKind, String)> = None;
+    let eco_scheme = Scheme::for_ecosystem(ecosystem);
+    // explicit versions
+    if !affected.versions.is_empty() {
+        comparable = true;
+        let installed = eco_scheme.as_ref().ok().and_then(|s| s.parse(version).ok());
+        let hit = affected.versions.iter().any(|v| {
+            v == version
+                || match (&installed, &eco_scheme) {
+                    (Some(i), Ok(s)) => s
+                        .parse(v)
+                        .ok()
+                        .and_then(|p| p.compare(i))
+                        .is_some_and(|o| o.is_eq()),
+                    _ => false,
+                }
+        });
+        if hit {
+            matched.push(MatchedRange {
+                record: record.to_owned(),
+                range_type: "versions".to_owned(),
+                package: pkg_name.clone(),
+                compared_version: version.to_owned(),
+                introduced: None,
+                fixed: None,
+                last_affected: None,
+            });
+        }
+    }
+    for range in &affected.ranges {
+        if range.kind == RangeType::Git {
+            continue;
+        }
+        comparable = true;
+        let scheme = match scheme_for_range(range.kind, ecosystem) {
+            Ok(s) => s,
+            Err(e) => return Judgement::Problem(ProblemKind::UnknownEcosystem, e.to_string()),
+        };
+        let installed = match scheme.parse(version) {
+            Ok(v) => v,
+            Err(e) => return Judgement::Problem(ProblemKind::UnparsableVersion, e.to_string()),
+        };
+        let mut events: Vec<(Option<Version>, &Event)> = Vec::with_capacity(range.events.len());
+        let mut bad = None;
+        for e in &range.events {
+            match parse_event(scheme, e) {
+                Ok(v) => events.push((v, e)),
+                Err(err) => bad = Some(err.to_string()),
+            }
+        }
+        if let Some(b) = bad {
+            problem = Some((ProblemKind::UnparsableRange, b));
+            continue;
+        }
+        // Sort by version ("0" first); ties keep the record's order.
+        events.sort_by(|a, b| match (&a.0, &b.0) {
+            (None, None) => std::cmp::Ordering::Equal,
+            (None, Some(_)) => std::cmp::Ordering::Less,
+            (Some(_), None) => std::cmp::Ordering::Greater,
+            (Some(x), Some(y)) => x.compare(y).unwrap_or(std::cmp::Ordering::Equal),
+        });
+        let mut vulnerable = false;
+        let mut window: Option<&Event> = None;
+        let mut closing: Option<&Event> = None;
+        for (v, e) in &events {
+            let ge = |v: &Option<Version>| {
+                v.as_ref()
+                    .is_none_or(|v| installed.compare(v).is_some_and(|o| o.is_ge()))
+            };
+            match e {
+                Event::Introduced(_) => {
+                    if ge(v) {
+                        vulnerable = true;
+                        window = Some(e);
+                        closing = None;
+                    }
+                }
+                Event::Fixed(_) => {
+                    if ge(v) {
+                        vulnerable = false;
+                    } else if vulnerable && closing.is_none() {
+                        closing = Some(e);
+                    }
+                }
+                Event::LastAffected(_) => {
+                    let gt = v
+                        .as_ref()
+                        .is_some_and(|v| installed.compare(v).is_some_and(|o| o.is_gt()));
+                    if gt {
+                        vulnerable = false;
+                    } else if vulnerable && closing.is_none() {
+                        closing = Some(e);
+                    }
+                }
+                Event::Limit(_) => {}
+            }
+            if let (Event::Fixed(f), Some(fv)) = (e, v) {
+                if installed.compare(fv).is_some_and(|o| o.is_lt()) {
+                    fixed_all.push(f.clone());
+                }
+            }
+        }
+        if vulnerable {
+            matched.push(MatchedRange {
+                record: record.to_owned(),
+                range_type: match range.kind {
+                    RangeType::Semver => "SEMVER",
+                    _ => "ECOSYSTEM",
+                }
+                .to_owned(),
+                package: pkg_name.clone(),
+                compared_version: version.to_owned(),
+                introduced: window.map(|e| e.value().to_owned()),
+                fixed: match closing {
+                    Some(Event::Fixed(f)) => Some(f.clone()),
+                    _ => None,
+                },
+                last_affected: match closing {
+                    Some(Event::LastAffected(f)) => Some(f.clone()),
+                    _ => None,
+                },
+            });
+        }
+    }
+    if !matched.is_empty() {
+        return Judgement::Affected(matched, fixed_all);
+    }
+    if let Some((k, d)) = problem {
+        return Judgement::Problem(k, d);
+    }
+    if !comparable && affected.ranges.iter().any(|r| r.kind == RangeType::Git) {
+        return Judgement::Problem(
+            ProblemKind::GitRangeOnly,
+            "the record gives only GIT (commit) ranges for this package".to_owned(),
+        );
+    }
+    if !comparable {
+        // An affected entry without ranges or versions: OSV says every version is affected.
+        return Judgement::Affected(
+            vec![MatchedRange {
+                record: record.to_owned(),
+                range_type: "all".to_owned(),
+                package: pkg_name,
+                compared_version: version.to_owned(),
+                introduced: None,
+                fixed: None,
+                last_affected: None,
+            }],
+            Vec::new(),
+        );
+    }
+    Judgement::NotAffected
+}
+
+struct PackageMatches {
+    findings: Vec<Finding>,
+    problems: Vec<MatchProblem>,
+    withdrawn: u64,
+}
+
+fn primary_id(ids: &BTreeSet<String>) -> String {
+    ids.iter()
+        .find(|i| i.starts_with("CVE-"))
+        .or_else(|| ids.iter().find(|i| i.starts_with("GHSA-")))
+        .or_else(|| ids.iter().next())
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn match_package(
+    snapshot: &Snapshot,
+    pkg: &Package,
+    os: Option<&OsRelease>,
+) -> Result<PackageMatches, VulnError> {
+    let mut out = PackageMatches {
+        findings: Vec::new(),
+        problems: Vec::new(),
+        withdrawn: 0,
+    };
+    let problem = |kind, record: Option<&str>, detail: String| MatchProblem {
+        purl: pkg.purl.clone(),
+        kind,
+        record: record.map(str::to_owned),
+        detail,
+    };
+    let is_distro = matches!(pkg.kind, PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm);
+    let ecosystems: Vec<String> = match pkg.kind.osv_ecosystem() {
+        Some(e) => vec![e.to_owned()],
+        None => distro_ecosystems(pkg.kind, os),
+    };
+    if ecosystems.is_empty() {
+        out.problems.push(problem(
+            ProblemKind::NoEcosystem,
+            None,
+            match os {
+                Some(o) => format!(
+                    "no OSV ecosystem for {:?} packages on OS {:?} {:?}",
+                    pkg.kind, o.id, o.version_id
+                ),
+                None => format!("no OS release known for a {:?} package", pkg.kind),
+            },
+        ));
+        return Ok(out);
+    }
+    let (name, version) = match (&pkg.source, is_distro) {
+        (Some(src), true) => (src.name.clone(), src.version.clone()),
+        _ => (osv_name(pkg), pkg.version.clone()),
+    };
+    if let Err(e) = Scheme::for_ecosystem(&ecosystems.first().cloned().unwrap_or_default()) {
+        out.problems
+            .push(problem(ProblemKind::UnknownEcosystem, None, e.to_string()));
+        return Ok(out);
+    }
+    // Records matched: id -> (record, ranges, fixed)
+    let mut hits: BTreeMap<String, (OsvRecord, Vec<MatchedRange>, Vec<String>, String)> =
+        BTreeMap::new();
+    for eco in &ecosystems {
+        let want = normalize_name(eco, &name);
+        for idx in snapshot.lookup(eco, &name)? {
+            let rec = snapshot.record(idx)?;
+            if rec.withdrawn.is_some() {
+                out.withdrawn += 1;
+                continue;
+            }
+            let mut ranges = Vec::new();
+            let mut fixed = Vec::new();
+            for a in &rec.affected {
+                let Some(p) = &a.package else { continue };
+                if p.ecosystem != *eco || normalize_name(eco, &p.name) != want {
+                    continue;
+                }
+                match judge(&rec.id, a, eco, &version) {
+                    Judgement::Affected(r, f) => {
+                        ranges.extend(r);
+                        fixed.extend(f);
+                    }
+                    Judgement::NotAffected => {}
+                    Judgement::Problem(kind, detail) => {
+                        out.problems.push(problem(kind, Some(&rec.id), detail));
+                    }
+                }
+            }
+            if !ranges.is_empty() {
+                let entry = hits
+                    .entry(rec.id.clone())
+                    .or_insert_with(|| (rec.clone(), Vec::new(), Vec::new(), eco.clone()));
+                entry.1.extend(ranges);
+                entry.2.extend(fixed);
+            }
+        }
+    }
+    // Merge records sharing ids (union-find over the matched records).
+    let ids: Vec<String> = hits.keys().cloned().collect();
+    let mut group: Vec<usize> = (0..ids.len()).collect();
+    fn find(g: &mut [usize], i: usize) -> usize {
+        let mut r = i;
+        while let Some(&p) = g.get(r) {
+            if p == r {
+                break;
+            }
+            r = p;
+        }
+        if let Some(slot) = g.get_mut(i) {
+            *slot = r;
+        }
+        r
+    }
+    let mut owner: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, id) in ids.iter().enumerate() {
+        let Some((rec, ..)) = hits.get(id) else { continue };
+        for alias in rec.all_ids() {
+            match owner.get(&alias) {
+                Some(&j) => {
+                    let (a, b) = (find(&mut group, i), find(&mut group, j));
+                    if let Some(slot) = group.get_mut(a.max(b)) {
+                        *slot = a.min(b);
+                    }
+                }
+                None => {
+                    owner.insert(alias, i);
+                }
+            }
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..ids.len() {
+        let root = find(&mut group, i);
+        groups.entry(root).or_default().push(i);
+    }
+    for members in groups.values() {
+        let recs: Vec<&(OsvRecord, Vec<MatchedRange>, Vec<String>, String)> = members
+            .iter()
+            .filter_map(|i| ids.get(*i).and_then(|id| hits.get(id)))
+            .collect();
+        let Some(first) = recs.first() else { continue };
+        let mut all_ids = BTreeSet::new();
+        let mut record_ids = Vec::new();
+        let mut matched = Vec::new();
+        let mut fixed = Vec::new();
+        for (rec, ranges, f, _) in &recs {
+            all_ids.extend(rec.all_ids());
+            record_ids.push(rec.id.clone());
+            matched.extend(ranges.iter().cloned());
+            fixed.extend(f.iter().cloned());
+        }
+        let primary = primary_id(&all_ids);
+        let eco = first.3.clone();
+        let scheme = Scheme::for_ecosystem(&eco).ok();
+        fixed.sort_by(|a, b| {
+            scheme
+                .and_then(|s| s.compare(a, b).ok())
+                .unwrap_or_else(|| a.cmp(b))
+                .then_with(|| a.cmp(b))
+        });
+        fixed.dedup();
+        matched.sort();
+        matched.dedup();
+        record_ids.sort();
+        let rec_refs: Vec<&OsvRecord> = recs.iter().map(|r| &r.0).collect();
+        let (severity, sev_errors) = assess(&rec_refs);
+        for e in sev_errors {
+            out.problems.push(problem(
+                ProblemKind::UnparsableSeverity,
+                Some(&primary),
+                e.to_string(),
+            ));
+        }
+        // The summary of the record whose id is the primary id, else the first with one.
+        let text_rec = rec_refs
+            .iter()
+            .find(|r| r.id == primary && r.summary.is_some())
+            .or_else(|| rec_refs.iter().find(|r| r.summary.is_some()))
+            .or_else(|| rec_refs.first());
+        let mut locations = pkg.evidence.clone();
+        locations.sort();
+        locations.dedup();
+        out.findings.push(Finding {
+            id: primary,
+            ids: all_ids.into_iter().collect(),
+            records: record_ids,
+            package: FindingPackage {
+                name: pkg.name.clone(),
+                version: pkg.version.clone(),
+                purl: pkg.purl.clone(),
+                kind: pkg.kind,
+                ecosystem: eco,
+                source: if is_distro { pkg.source.clone() } else { None },
+            },
+            fixed_versions: fixed,
+            severity,
+            summary: text_rec.and_then(|r| r.summary.clone()),
+            details: text_rec.and_then(|r| r.details.clone()),
+            evidence: FindingEvidence {
+                locations,
+                cataloger: pkg.cataloger.clone(),
+                matched,
+            },
+            status: Status::UnderInvestigation,
+            reachability: Reachability::Unknown,
+        });
+    }
+    Ok(out)
+}
+
+/// Matches packages against a snapshot (in parallel on the current rayon pool).
+///
+/// ```
+/// use stella_core::Timestamp;
+/// use stella_scan::vuln::matcher::match_packages;
+/// use stella_scan::vuln::osv::parse_record;
+/// use stella_scan::vuln::snapshot::{Snapshot, SnapshotBuilder};
+/// use stella_scan::{Package, PackageKind};
+///
+/// let mut b = SnapshotBuilder::new();
+/// b.add("r", parse_record("r.json", br#"{"id":"PYSEC-1","modified":"2024-01-01T00:00:00Z",
+///   "aliases":["CVE-2024-1"],"affected":[{"package":{"ecosystem":"PyPI","name":"requests"},
+///   "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"2.32.0"}]}]}]}"#).unwrap());
+/// let snap = Snapshot::load(b.build(&Timestamp::parse_rfc3339("2024-06-01T00:00:00Z").unwrap()).unwrap()).unwrap();
+/// let pkg = Package { name: "requests".into(), version: "2.31.0".into(), kind: PackageKind::Python,
+///   purl: "pkg:pypi/requests@2.31.0".into(), licenses: vec![], cpes: vec![], source: None,
+///   evidence: vec![], files: vec![], dependencies: vec![], cataloger: "python".into(),
+///   metadata: Default::default() };
+/// let report = match_packages(&snap, &[pkg], None).unwrap();
+/// assert_eq!(report.findings[0].id, "CVE-2024-1");
+/// assert_eq!(report.findings[0].fixed_versions, vec!["2.32.0"]);
+/// ```
+pub fn match_packages(
+    snapshot: &Snapshot,
+    packages: &[Package],
+    os: Option<&OsRelease>,
+) -> Result<MatchReport, VulnError> {
+    let results: Vec<Result<PackageMatches, VulnError>> = packages
+        .par_iter()
+        .map(|p| match_package(snapshot, p, os))
+        .collect();
+    let mut findings = Vec::new();
+    let mut problems = Vec::new();
+    let mut withdrawn = 0;
+    for r in results {
+        let r = r?;
+        findings.extend(r.findings);
+        problems.extend(r.problems);
+        withdrawn += r.withdrawn;
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    problems.sort();
+    problems.dedup();
+    Ok(MatchReport {
+        findings,
+        problems,
+        packages: packages.len() as u64,
+        withdrawn_skipped: withdrawn,
+    })
+}
