@@ -1,0 +1,293 @@
+//! Signed VEX and waivers (DSSE + in-toto via stella-attest), VEX generation under a YAML
+//! policy, and reading findings from SARIF and findings JSON.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use stella_attest::dsse::Keyring;
+use stella_attest::keys::{LocalSigner, PrivateKey, SystemRandom};
+use stella_core::canonical::JsonLimits;
+use stella_core::{Digest, SignatureAlgorithm};
+use stella_vex::{
+    Distrust, Document, FindingRef, Justification, Status, TrustPolicy, VexError, VexPolicy,
+    VexSet, VexSource, Waiver, findings_from_json, findings_from_sarif, generate, read_findings,
+    sign_document, sign_waiver,
+};
+
+fn key() -> (LocalSigner<SystemRandom>, Keyring, String) {
+    let k = PrivateKey::generate(SignatureAlgorithm::Ed25519, &SystemRandom::new()).unwrap();
+    let public = k.public_key().clone();
+    let id = public.key_id().to_owned();
+    let mut ring = Keyring::new();
+    ring.add(public).unwrap();
+    (LocalSigner::new(k, SystemRandom::new()).unwrap(), ring, id)
+}
+
+fn vendor_doc() -> Document {
+    Document::parse(&doc(
+        "https://example.com/vex/signed",
+        "vendor@example.com",
+        "2024-01-01T00:00:00Z",
+        json!([{"vulnerability": {"name": "CVE-2024-7"}, "products": [{"@id": "pkg:npm/x"}],
+                "status": "not_affected", "justification": "component_not_present"}]),
+    ))
+    .unwrap()
+}
+
+#[test]
+fn signed_vex_counts_by_key_id_and_tampering_is_refused() {
+    let (signer, ring, key_id) = key();
+    let envelope = sign_document(
+        &vendor_doc(),
+        &[("img".into(), Digest::of(b"img"))],
+        &signer,
+    )
+    .unwrap();
+    let source = VexSource::signed(&envelope, &ring).unwrap();
+    assert_eq!(source.signers(), [key_id.clone()]);
+    assert_eq!(source.document, vendor_doc());
+
+    let policy = TrustPolicy::from_yaml(&format!(
+        "issuers:\n  - name: vendor\n    key_ids: [\"{key_id}\"]\n    precedence: 100\n"
+    ))
+    .unwrap();
+    let now = ts("2026-01-01T00:00:00Z");
+    let set = VexSet::build(vec![source], &policy, now);
+    let applied = set.apply(&[FindingRef::new("CVE-2024-7", "pkg:npm/x@1.0.0")]);
+    assert_eq!(applied.findings[0].status, Status::NotAffected);
+    assert_eq!(
+        applied.findings[0].decided_by.as_ref().unwrap().signers,
+        [key_id]
+    );
+
+    // Signed by a key the policy does not know: verified, but untrusted and reported.
+    let (other_signer, other_ring, other_id) = key();
+    let env2 = sign_document(&vendor_doc(), &[], &other_signer).unwrap();
+    let set = VexSet::build(
+        vec![VexSource::signed(&env2, &other_ring).unwrap()],
+        &policy,
+        now,
+    );
+    assert_eq!(
+        set.untrusted()[0].reason,
+        Distrust::UnknownKey { key_id: other_id }
+    );
+
+    // Not verifiable with our keyring: an error, never a document.
+    assert!(matches!(
+        VexSource::signed(&env2, &ring),
+        Err(VexError::Signature { .. })
+    ));
+    // One flipped byte in the payload: an error.
+    let mut env: serde_json::Value = serde_json::from_slice(&envelope).unwrap();
+    let payload = env["payload"].as_str().unwrap().to_owned();
+    let mut chars: Vec<char> = payload.chars().collect();
+    chars[10] = if chars[10] == 'A' { 'B' } else { 'A' };
+    env["payload"] = json!(chars.into_iter().collect::<String>());
+    let tampered = serde_json::to_vec(&env).unwrap();
+    assert!(matches!(
+        VexSource::signed(&tampered, &ring),
+        Err(VexError::Signature { .. })
+    ));
+    // Unsigned policies do not make unsigned documents count.
+    let unsigned = VexSource::from_document(vendor_doc(), Digest::of(b"x"));
+    let set = VexSet::build(vec![unsigned], &policy, now);
+    assert_eq!(set.untrusted()[0].reason, Distrust::Unsigned);
+}
+
+#[test]
+fn signed_waiver_round_trip_and_expiry() {
+    let (signer, ring, key_id) = key();
+    let image = Digest::of(b"image");
+    let w = Waiver::new(
+        image,
+        vec!["CVE-2024-8".into(), "CVE-2024-8".into()],
+        "compensating control: WAF",
+        "ciso@example.com",
+        ts("2026-01-01T00:00:00Z"),
+        ts("2026-02-01T00:00:00Z"),
+        Status::Affected,
+        None,
+        Some("WAF rule 12 blocks the vector".into()),
+    )
+    .unwrap();
+    assert_eq!(w.vulnerabilities, ["CVE-2024-8"]);
+    let env = sign_waiver(&w, &signer).unwrap();
+    let (back, ids) = Waiver::from_signed(&env, &ring).unwrap();
+    assert_eq!(back, w);
+    assert_eq!(ids, [key_id.clone()]);
+    let source = VexSource::signed(&env, &ring).unwrap();
+    assert!(source.as_waiver().is_some());
+    let policy = TrustPolicy::from_yaml(&format!(
+        "issuers:\n  - name: security\n    key_ids: [\"{key_id}\"]\n"
+    ))
+    .unwrap();
+    let mut f = FindingRef::new("CVE-2024-8", "pkg:npm/y@1");
+    f.artifact = Some(image.to_string());
+    let during = VexSet::build(vec![source.clone()], &policy, ts("2026-01-15T00:00:00Z"))
+        .apply(std::slice::from_ref(&f));
+    assert_eq!(during.findings[0].status, Status::Affected);
+    assert_eq!(
+        during.findings[0].action_statement.as_deref(),
+        Some("WAF rule 12 blocks the vector")
+    );
+    let after = VexSet::build(vec![source], &policy, ts("2026-02-01T00:00:00Z")).apply(&[f]);
+    assert_eq!(after.findings[0].status, Status::UnderInvestigation);
+    assert_eq!(after.expired_waivers.len(), 1);
+}
+
+const POLICY: &str = r#"
+author: "Example Security Team <security@example.com>"
+role: "Security Team"
+rules:
+  - name: unreachable
+    when:
+      reachability: not_found_on_entry_paths
+    status: not_affected
+    justification: vulnerable_code_not_in_execute_path
+    impact_statement_from_trace: true
+  - name: accepted
+    when:
+      vulnerabilities: [CVE-2023-9999]
+      purl: pkg:npm/legacy
+    status: affected
+    action_statement: "Upgrade scheduled for Q3"
+"#;
+
+#[test]
+fn generate_from_findings_under_a_yaml_policy() {
+    let policy = VexPolicy::from_yaml(POLICY).unwrap();
+    let mut unreachable = FindingRef::new("CVE-2024-1", "pkg:npm/a@1.0.0");
+    unreachable.reachability = Some("not_found_on_entry_paths".into());
+    unreachable.trace = vec!["/app/server.js".into(), "node_modules/a/index.js".into()];
+    let mut reachable = FindingRef::new("CVE-2024-2", "pkg:npm/b@1.0.0");
+    reachable.reachability = Some("reachable".into());
+    let accepted = FindingRef::new("CVE-2023-9999", "pkg:npm/legacy@0.1.0");
+    let dup = FindingRef::new("CVE-2024-2", "pkg:npm/b@1.0.0");
+    let now = ts("2026-11-26T00:00:00Z");
+    let d = generate(
+        &[
+            reachable.clone(),
+            accepted.clone(),
+            unreachable.clone(),
+            dup,
+        ],
+        &policy,
+        now,
+    )
+    .unwrap();
+    assert_eq!(d.statements.len(), 3);
+    let names: Vec<_> = d
+        .statements
+        .iter()
+        .map(|s| s.vulnerability.name.as_str())
+        .collect();
+    assert_eq!(names, ["CVE-2023-9999", "CVE-2024-1", "CVE-2024-2"]);
+    assert_eq!(d.statements[0].status, Status::Affected);
+    assert_eq!(d.statements[1].status, Status::NotAffected);
+    assert_eq!(
+        d.statements[1].justification,
+        Some(Justification::VulnerableCodeNotInExecutePath)
+    );
+    assert_eq!(
+        d.statements[1].impact_statement.as_deref(),
+        Some("entry-trace: /app/server.js -> node_modules/a/index.js")
+    );
+    assert_eq!(d.statements[2].status, Status::UnderInvestigation);
+    assert_eq!(d.timestamp, now);
+    assert_schema_valid(&openvex_validator(), &d.to_json().unwrap());
+    // Deterministic whatever the finding order.
+    let again = generate(&[unreachable, accepted, reachable], &policy, now).unwrap();
+    assert_eq!(again.to_json().unwrap(), d.to_json().unwrap());
+    // Without a policy rule nothing becomes not_affected.
+    let empty = VexPolicy::from_yaml("author: x\n").unwrap();
+    let mut f = FindingRef::new("CVE-2024-1", "pkg:npm/a@1.0.0");
+    f.reachability = Some("not_found_on_entry_paths".into());
+    assert_eq!(
+        generate(&[f], &empty, now).unwrap().statements[0].status,
+        Status::UnderInvestigation
+    );
+}
+
+#[test]
+fn bad_policies_are_refused() {
+    for bad in [
+        "rules: []\n",
+        "author: a\nrules:\n  - name: r\n    status: not_affected\n",
+        "author: a\nrules:\n  - name: r\n    status: affected\n",
+        "author: a\nrules:\n  - name: r\n    status: exploitable\n",
+        "author: a\nrules:\n  - name: r\n    status: fixed\n    when: {purl: 'pkg:'}\n",
+        "author: a\nunknown: 1\n",
+    ] {
+        assert!(
+            matches!(VexPolicy::from_yaml(bad), Err(VexError::Policy { .. })),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn findings_from_sarif_and_json() {
+    let sarif = json!({
+        "version": "2.1.0",
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "runs": [{
+            "tool": {"driver": {"name": "scanner", "rules": [
+                {"id": "CVE-2024-1", "properties": {"aliases": ["GHSA-1111-2222-3333"]}}
+            ]}},
+            "properties": {"imageDigest": Digest::of(b"img").to_string()},
+            "results": [
+                {"ruleId": "CVE-2024-1", "message": {"text": "x"},
+                 "properties": {"purl": "pkg:npm/a@1.0.0", "reachability": "not_found_on_entry_paths",
+                                "entryTrace": ["/bin/app"]}},
+                {"message": {"text": "no rule"}}
+            ]
+        }]
+    });
+    let bytes = serde_json::to_vec(&sarif).unwrap();
+    let schema: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(shared("schemas/sarif-2.1.0/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(jsonschema::validator_for(&schema).unwrap().is_valid(&sarif));
+    let f = findings_from_sarif(&bytes, &JsonLimits::default()).unwrap();
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].vulnerability, "CVE-2024-1");
+    assert_eq!(f[0].aliases, ["GHSA-1111-2222-3333"]);
+    assert_eq!(f[0].purl.as_deref(), Some("pkg:npm/a@1.0.0"));
+    assert_eq!(f[0].artifact, Some(Digest::of(b"img").to_string()));
+    assert_eq!(f[0].trace, ["/bin/app"]);
+    assert_eq!(read_findings(&bytes, &JsonLimits::default()).unwrap(), f);
+
+    let findings = json!({
+        "image_digest": Digest::of(b"img").to_string(),
+        "findings": [
+            {"vulnerability": {"id": "GHSA-9", "aliases": ["CVE-9"]}, "package": {"purl": "pkg:pypi/django@4.2"},
+             "reachability": {"status": "reachable", "trace": ["/usr/bin/gunicorn"]}, "extra": true},
+            {"id": "CVE-8", "purl": "pkg:npm/b@1"}
+        ]
+    });
+    let f = findings_from_json(
+        &serde_json::to_vec(&findings).unwrap(),
+        &JsonLimits::default(),
+    )
+    .unwrap();
+    assert_eq!(f[0].vulnerability, "GHSA-9");
+    assert_eq!(f[0].aliases, ["CVE-9"]);
+    assert_eq!(f[0].purl.as_deref(), Some("pkg:pypi/django@4.2"));
+    assert_eq!(f[0].reachability.as_deref(), Some("reachable"));
+    assert_eq!(f[0].trace, ["/usr/bin/gunicorn"]);
+    assert_eq!(f[1].artifact, Some(Digest::of(b"img").to_string()));
+    assert!(matches!(
+        findings_from_json(
+            br#"{"findings":[{"purl":"pkg:npm/x@1"}]}"#,
+            &JsonLimits::default()
+        ),
+        Err(VexError::Shape { .. })
+    ));
+    assert!(matches!(
+        findings_from_sarif(b"{}", &JsonLimits::default()),
+        Err(VexError::Shape { .. })
+    ));
+}
