@@ -47,7 +47,8 @@
 //! - `anyhow`: regorus reports errors as `anyhow::Error`; they are mapped to [`PolicyError`] and
 //!   never leave the crate.
 //! - `stella-core`: digests, RFC 8785 canonical JSON, the strict parser, `Clock`, `Signer`.
-//! - `stella-attest`: DSSE envelopes for signed decision records.
+//! - `stella-attest`: the in-toto statement, the policy-decision predicate and DSSE envelopes
+//!   of signed decision records.
 //! - `serde`, `serde_json`: the input and record types. `thiserror`: the error enum.
 
 #![forbid(unsafe_code)]
@@ -84,6 +85,6 @@ pub use input::{
     Severity, VexStatement, VexStatus, Waiver,
 };
 pub use record::{
-    DecisionRecord, EngineRef, IN_TOTO_STATEMENT_TYPE, POLICY_DECISION_PREDICATE_TYPE, PolicyRef,
-    RECORD_SCHEMA, Replay, STELLA_VERSION, replay, replay_with,
+    DecisionRecord, EngineRef, PolicyRef, RECORD_SCHEMA, Replay, STELLA_VERSION, replay,
+    replay_with,
 };

@@ -1,6 +1,9 @@
 //! Decision records: what was decided, over what, by which policy and engine, when and by whom.
 
 use serde::{Deserialize, Serialize};
+use stella_attest::dsse::Envelope;
+use stella_attest::predicates::{self, DecisionInput, PolicyDecision};
+use stella_attest::statement::Statement;
 use stella_core::{Clock, Digest, Signer, Timestamp, canonical};
 
 use crate::bundle::Bundle;
@@ -13,13 +16,6 @@ pub const STELLA_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The `schema` field of every decision record.
 pub const RECORD_SCHEMA: &str = "https://stella-ops.dev/policy-decision/v1";
-
-/// The in-toto predicate type of a signed decision record.
-pub const POLICY_DECISION_PREDICATE_TYPE: &str =
-    "https://stella-ops.dev/attestations/policy-decision/v1";
-
-/// The in-toto Statement v1 `_type`.
-pub const IN_TOTO_STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
 
 /// The policy a decision was made under.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,35 +102,59 @@ impl DecisionRecord {
         Ok(record)
     }
 
-    /// The record as an in-toto Statement v1 whose subject is the image and whose predicate is
-    /// the record, with predicate type [`POLICY_DECISION_PREDICATE_TYPE`]; canonical JSON.
-    pub fn to_statement(&self) -> Result<Vec<u8>, PolicyError> {
-        let statement = serde_json::json!({
-            "_type": IN_TOTO_STATEMENT_TYPE,
-            "subject": [{
-                "name": self.image_digest.to_string(),
-                "digest": {"sha256": self.image_digest.hex()},
-            }],
-            "predicateType": POLICY_DECISION_PREDICATE_TYPE,
-            "predicate": self,
-        });
-        canonical::to_canonical_vec(&statement)
-            .map_err(|source| RecordError::Canonical { source }.into())
+    /// The record as stella-attest's policy-decision predicate
+    /// (`https://stella-ops.org/attestations/policy-decision/1`): verdict, bundle digest, engine,
+    /// reasons (the violations, then each warning prefixed `warn: `, sorted) and time; its inputs
+    /// are the gate input (`gate-input`) and this record's own canonical bytes
+    /// (`decision-record`), so the signature binds every field of the record, the actor, query
+    /// and revision included.
+    pub fn to_predicate(&self) -> Result<PolicyDecision, PolicyError> {
+        let mut reasons = self.result.violations.clone();
+        reasons.extend(self.result.warnings.iter().map(|w| format!("warn: {w}")));
+        let mut decision = PolicyDecision {
+            verdict: if self.result.allow {
+                predicates::Verdict::Allow
+            } else {
+                predicates::Verdict::Deny
+            },
+            policy_digest: self.policy.digest,
+            engine: predicates::Tool {
+                name: self.engine.name.clone(),
+                version: self.engine.version.clone(),
+            },
+            inputs: vec![
+                DecisionInput {
+                    name: "decision-record".to_owned(),
+                    digest: Digest::of(&self.to_canonical_json()?),
+                },
+                DecisionInput {
+                    name: "gate-input".to_owned(),
+                    digest: self.input_digest,
+                },
+            ],
+            reasons,
+            decided_at: self.decided_at,
+        };
+        decision.normalize();
+        Ok(decision)
     }
 
-    /// Signs [`DecisionRecord::to_statement`] into a DSSE envelope (payload type
-    /// `application/vnd.in-toto+json`) with every signer given.
-    pub fn sign(
-        &self,
-        signers: &[&dyn Signer],
-    ) -> Result<stella_attest::dsse::Envelope, PolicyError> {
-        let statement = self.to_statement()?;
-        stella_attest::dsse::Envelope::sign(
-            stella_attest::dsse::PAYLOAD_TYPE_IN_TOTO,
-            statement,
-            signers,
-        )
-        .map_err(|source| PolicyError::Sign { source })
+    /// The in-toto Statement v1 about the image (subject: `image_digest`) with
+    /// [`DecisionRecord::to_predicate`] as predicate.
+    pub fn to_statement(&self) -> Result<Statement, PolicyError> {
+        Statement::builder()
+            .subject(self.image_digest.to_string(), self.image_digest)
+            .predicate(&self.to_predicate()?)
+            .and_then(|b| b.build())
+            .map_err(|source| PolicyError::Sign { source })
+    }
+
+    /// Signs [`DecisionRecord::to_statement`] into a DSSE envelope with every signer given. The
+    /// record itself is stored beside the envelope; its digest is in the predicate's inputs.
+    pub fn sign(&self, signers: &[&dyn Signer]) -> Result<Envelope, PolicyError> {
+        self.to_statement()?
+            .sign(signers)
+            .map_err(|source| PolicyError::Sign { source })
     }
 }
 

@@ -507,3 +507,58 @@ fn a_runaway_policy_stops_at_the_time_limit() {
         "{err}"
     );
 }
+
+#[test]
+fn a_signed_decision_verifies_and_binds_the_record() {
+    use stella_attest::dsse::Keyring;
+    use stella_attest::keys::{LocalSigner, PrivateKey, SystemRandom};
+    use stella_attest::predicates::{PolicyDecision, Predicate, Verdict};
+    use stella_attest::statement::StatementPolicy;
+
+    let bundle = builtin_bundle(BuiltinOptions::default()).unwrap();
+    let gate = Gate::new(&bundle, GateOptions::default()).unwrap();
+    let inp = input(
+        json!([finding("CVE-2024-0001", "CRITICAL", "under_investigation")]),
+        json!([]),
+        json!([{"id": "a", "predicateType": "p", "subject_digests": [IMG]}]),
+        json!([]),
+    );
+    let record = gate.decide(&inp, &bundle, &clock(), "ci").unwrap();
+    let key = PrivateKey::generate(
+        stella_core::SignatureAlgorithm::Ed25519,
+        &SystemRandom::new(),
+    )
+    .unwrap();
+    let signer = LocalSigner::new(key, SystemRandom::new()).unwrap();
+    let envelope = record.sign(&[&signer]).unwrap();
+    let mut keyring = Keyring::new();
+    keyring.add(signer.public_key().clone()).unwrap();
+    let verified = StatementPolicy::new()
+        .allow_predicate_type(PolicyDecision::PREDICATE_TYPE)
+        .expect_subject(stella_core::Digest::parse(IMG).unwrap())
+        .verify(&envelope, &keyring)
+        .unwrap();
+    let decision: PolicyDecision = verified.statement().predicate_as().unwrap();
+    assert_eq!(decision.verdict, Verdict::Deny);
+    assert_eq!(decision.policy_digest, bundle.digest());
+    assert_eq!(
+        decision.reasons,
+        vec![
+            "Attestation a lacks Rekor inclusion proof".to_owned(),
+            "warn: Critical vulnerability CVE-2024-0001 is under investigation".to_owned(),
+        ]
+    );
+    let record_digest = stella_core::Digest::of(&record.to_canonical_json().unwrap());
+    assert!(
+        decision
+            .inputs
+            .iter()
+            .any(|i| i.name == "decision-record" && i.digest == record_digest)
+    );
+    assert!(
+        decision
+            .inputs
+            .iter()
+            .any(|i| i.name == "gate-input" && i.digest == inp.digest().unwrap())
+    );
+}
