@@ -5,6 +5,7 @@
 //!
 //! ## Dependencies and why
 //! - `clap`: the command line (derive API, as syft/grype-style flags need).
+//! - `tar`: reading OCI and docker-save archives in place (members served by seeking).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -19,3 +20,4 @@
 )]
 
 pub mod cli;
+pub mod image;

@@ -1,0 +1,120 @@
+//! `stella sbom IMAGE [-o cyclonedx-json|spdx-json] [--output-file F] [--platform os/arch]`.
+//!
+//! IMAGE is an OCI layout directory, an OCI or docker-save archive, or a root filesystem
+//! directory (detected), or `oci-dir:P`, `oci-archive:P`, `docker-archive:P`, `dir:P`.
+//!
+//! The document's timestamp comes from `SOURCE_DATE_EPOCH` when set, else from the image
+//! config's `created` (so the same image gives the same bytes), else from the system clock
+//! (a root filesystem directory has no creation time of its own).
+
+use std::path::PathBuf;
+
+use clap::{Args as ClapArgs, ValueEnum};
+use stella_core::Timestamp;
+use stella_scan::engine::{ImageScan, ScanOptions, scan_image_detailed, scan_rootfs};
+use stella_scan::image::Platform;
+use stella_scan::sbom::{WriteOptions, cyclonedx, spdx};
+
+use super::{CliError, Outcome, write_output};
+use crate::image::{ImageRef, OpenedImage, open_image};
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// CycloneDX 1.6 JSON.
+    #[value(name = "cyclonedx-json")]
+    CycloneDxJson,
+    /// SPDX 3.0.1 JSON-LD.
+    #[value(name = "spdx-json")]
+    SpdxJson,
+}
+
+/// Arguments of `stella sbom`.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// The image: a path (OCI layout dir, OCI archive, docker-save archive, root filesystem
+    /// dir) or oci-dir:P, oci-archive:P, docker-archive:P, dir:P.
+    pub image: String,
+    /// Output format.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_enum,
+        default_value = "cyclonedx-json"
+    )]
+    pub output: Format,
+    /// Write the document to this file (atomically) instead of stdout.
+    #[arg(long = "output-file")]
+    pub output_file: Option<PathBuf>,
+    /// Platform to pick from a multi-platform image (os/arch[/variant]; default linux/amd64).
+    #[arg(long)]
+    pub platform: Option<String>,
+}
+
+fn timestamp(scan: &ImageScan) -> Result<Timestamp, CliError> {
+    if let Ok(text) = std::env::var("SOURCE_DATE_EPOCH") {
+        let seconds: i64 = text.trim().parse().map_err(|e| CliError::Usage {
+            what: "SOURCE_DATE_EPOCH",
+            value: text.clone(),
+            reason: format!("{e}"),
+        })?;
+        return Timestamp::from_unix_seconds(seconds).map_err(|e| CliError::Usage {
+            what: "SOURCE_DATE_EPOCH",
+            value: text.clone(),
+            reason: e.to_string(),
+        });
+    }
+    if let Some(created) = scan
+        .image
+        .as_ref()
+        .and_then(|i| i.config.created.as_deref())
+        .and_then(|c| Timestamp::parse_rfc3339(c).ok())
+    {
+        return Ok(created);
+    }
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i128)
+        .unwrap_or(0);
+    Timestamp::from_unix_nanos(nanos).map_err(|e| CliError::library("system clock", e))
+}
+
+/// Runs `stella sbom`.
+pub fn run(args: Args) -> Result<Outcome, CliError> {
+    let input = args.image.clone();
+    let platform = args
+        .platform
+        .as_deref()
+        .map(Platform::parse)
+        .transpose()
+        .map_err(|e| CliError::Usage {
+            what: "--platform",
+            value: args.platform.clone().unwrap_or_default(),
+            reason: e.to_string(),
+        })?;
+    let reference = ImageRef::parse(&args.image).map_err(|e| CliError::library(&input, e))?;
+    let opened = open_image(&reference).map_err(|e| CliError::library(&input, e))?;
+    let catalogers = stella_scan::catalog::default_catalogers();
+    let options = ScanOptions {
+        platform,
+        name: Some(args.image.clone()),
+        ..ScanOptions::default()
+    };
+    let scan = match &opened {
+        OpenedImage::Image(source) => scan_image_detailed(source.as_ref(), &catalogers, &options),
+        OpenedImage::Rootfs(dir) => scan_rootfs(dir, &catalogers, &options),
+    }
+    .map_err(|e| CliError::library(&input, e))?;
+    let write_options = WriteOptions {
+        timestamp: timestamp(&scan)?,
+        tool_name: "stella".into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+    };
+    let bytes = match args.output {
+        Format::CycloneDxJson => cyclonedx::write(&scan.sbom, &write_options),
+        Format::SpdxJson => spdx::write(&scan.sbom, &write_options),
+    }
+    .map_err(|e| CliError::library(&input, e))?;
+    write_output(args.output_file.as_deref(), &bytes)?;
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,157 @@
+//! Image readers for the four input forms of `stella sbom` (DESIGN §5): an OCI image layout
+//! directory, an OCI archive (a tar of a layout), a `docker save` archive and a root filesystem
+//! directory. The first three implement [`ImageSource`]; the directory implements
+//! [`RootfsSource`]. Every blob is verified against its digest as it is read, and nothing from
+//! an image is ever written to the host.
+//!
+//! ```no_run
+//! use stella::image::{ImageRef, open_image, OpenedImage};
+//!
+//! let reference = ImageRef::parse("oci-dir:./my-image")?;
+//! match open_image(&reference)? {
+//!     OpenedImage::Image(source) => { let _ = source.root(); }
+//!     OpenedImage::Rootfs(dir) => { let _ = dir; }
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod archive;
+mod layout;
+mod rootfs;
+pub mod testing;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use stella_core::{CoreError, ImageSource};
+use stella_scan::{ImageError, ScanError};
+
+pub use archive::{DockerArchive, TarFiles};
+pub use layout::OciLayout;
+pub use rootfs::RootfsDir;
+
+/// Largest index, manifest or config blob a reader returns whole (16 MiB; real ones are
+/// kilobytes).
+pub const MAX_METADATA_BYTES: u64 = 16 << 20;
+
+/// Which input form an image reference names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageRef {
+    /// `oci-dir:P`: an OCI image layout directory.
+    OciDir(PathBuf),
+    /// `oci-archive:P`: a tar of an OCI image layout.
+    OciArchive(PathBuf),
+    /// `docker-archive:P`: a `docker save` tar.
+    DockerArchive(PathBuf),
+    /// `dir:P`: a root filesystem directory.
+    Dir(PathBuf),
+}
+
+impl fmt::Display for ImageRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::OciDir(p) => write!(f, "oci-dir:{}", p.display()),
+            Self::OciArchive(p) => write!(f, "oci-archive:{}", p.display()),
+            Self::DockerArchive(p) => write!(f, "docker-archive:{}", p.display()),
+            Self::Dir(p) => write!(f, "dir:{}", p.display()),
+        }
+    }
+}
+
+fn unsupported(what: impl Into<String>) -> ScanError {
+    ScanError::Image(ImageError::Unsupported { what: what.into() })
+}
+
+impl ImageRef {
+    /// Parses `oci-dir:P`, `oci-archive:P`, `docker-archive:P`, `dir:P`, or a bare path whose
+    /// form is detected from what is there. `registry:` references are not supported yet.
+    pub fn parse(text: &str) -> Result<Self, ScanError> {
+        if let Some((scheme, rest)) = text.split_once(':') {
+            let path = PathBuf::from(rest);
+            match scheme {
+                "oci-dir" | "oci" => return Ok(Self::OciDir(path)),
+                "oci-archive" => return Ok(Self::OciArchive(path)),
+                "docker-archive" => return Ok(Self::DockerArchive(path)),
+                "dir" => return Ok(Self::Dir(path)),
+                "registry" | "docker" => {
+                    return Err(unsupported(format!(
+                        "reading images from a registry ({text}); save the image with \
+                         `skopeo copy` or `docker save` and scan the layout or archive"
+                    )));
+                }
+                _ => {}
+            }
+        }
+        Self::detect(Path::new(text))
+    }
+
+    /// Detects the form of a bare path: a directory with an `oci-layout` file is a layout,
+    /// another directory a root filesystem; a tar with `oci-layout` and `index.json` is an
+    /// OCI archive, one with `manifest.json` a docker archive.
+    pub fn detect(path: &Path) -> Result<Self, ScanError> {
+        let meta = std::fs::metadata(path).map_err(|source| {
+            ScanError::Core(CoreError::Io {
+                context: format!("image {}", path.display()),
+                source,
+            })
+        })?;
+        if meta.is_dir() {
+            if path.join("oci-layout").is_file() {
+                return Ok(Self::OciDir(path.to_owned()));
+            }
+            return Ok(Self::Dir(path.to_owned()));
+        }
+        let files = TarFiles::index(path)?;
+        if files.contains("oci-layout") && files.contains("index.json") {
+            Ok(Self::OciArchive(path.to_owned()))
+        } else if files.contains("manifest.json") {
+            Ok(Self::DockerArchive(path.to_owned()))
+        } else {
+            Err(unsupported(format!(
+                "{}: a file that is neither an OCI archive (no oci-layout/index.json) nor a \
+                 docker-save archive (no manifest.json); compressed archives are not read",
+                path.display()
+            )))
+        }
+    }
+}
+
+/// An opened image: a content source, or a root filesystem.
+#[derive(Debug)]
+pub enum OpenedImage {
+    /// An OCI layout, OCI archive or docker archive.
+    Image(Box<dyn ImageSource>),
+    /// A root filesystem directory.
+    Rootfs(RootfsDir),
+}
+
+/// Opens the image a reference names.
+pub fn open_image(reference: &ImageRef) -> Result<OpenedImage, ScanError> {
+    Ok(match reference {
+        ImageRef::OciDir(p) => OpenedImage::Image(Box::new(OciLayout::open_dir(p)?)),
+        ImageRef::OciArchive(p) => {
+            OpenedImage::Image(Box::new(OciLayout::open_archive(TarFiles::index(p)?)?))
+        }
+        ImageRef::DockerArchive(p) => {
+            let files = TarFiles::index(p)?;
+            if files.contains("manifest.json") {
+                OpenedImage::Image(Box::new(DockerArchive::open(files)?))
+            } else if files.contains("index.json") {
+                OpenedImage::Image(Box::new(OciLayout::open_archive(files)?))
+            } else {
+                return Err(unsupported(format!(
+                    "{}: not a docker-save archive (no manifest.json)",
+                    p.display()
+                )));
+            }
+        }
+        ImageRef::Dir(p) => OpenedImage::Rootfs(RootfsDir::open(p)?),
+    })
+}
+
+pub(crate) fn io_err(context: impl Into<String>, source: std::io::Error) -> CoreError {
+    CoreError::Io {
+        context: context.into(),
+        source,
+    }
+}

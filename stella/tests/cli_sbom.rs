@@ -1,0 +1,316 @@
+//! `stella sbom` from the command line, for every input form: an image built in code and
+//! written to disk as an OCI layout, an OCI archive, a docker-save archive and a root
+//! filesystem directory.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use stella::image::testing::{write_docker_archive, write_oci_archive, write_oci_layout};
+use stella_scan::image::Platform;
+use stella_scan::testing::{BuiltImage, TestImage, TestIndex, TestLayer};
+
+const OS_RELEASE: &[u8] =
+    b"PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n";
+
+const DPKG_STATUS: &[u8] = b"Package: libc6
+Status: install ok installed
+Priority: optional
+Section: libs
+Installed-Size: 12000
+Maintainer: GNU Libc Maintainers <debian-glibc@lists.debian.org>
+Architecture: amd64
+Multi-Arch: same
+Source: glibc
+Version: 2.36-9+deb12u4
+Description: GNU C Library: Shared libraries
+
+Package: zlib1g
+Status: install ok installed
+Priority: optional
+Section: libs
+Installed-Size: 160
+Maintainer: Mark Brown <broonie@debian.org>
+Architecture: amd64
+Source: zlib
+Version: 1:1.2.13.dfsg-1
+Depends: libc6 (>= 2.14)
+Description: compression library - runtime
+
+Package: removed-pkg
+Status: install ok installed
+Priority: optional
+Section: libs
+Installed-Size: 1
+Maintainer: Nobody <nobody@example.org>
+Architecture: amd64
+Version: 1.0
+Description: whited out by the top layer
+";
+
+const METADATA: &[u8] =
+    b"Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\nLicense: Apache-2.0\nSummary: HTTP\n";
+
+/// (path, contents, mode) of the merged root filesystem the layered image gives.
+fn rootfs_files() -> Vec<(&'static str, Vec<u8>, u32)> {
+    let status = String::from_utf8(DPKG_STATUS.to_vec()).unwrap();
+    let status = status
+        .split("\n\nPackage: removed-pkg")
+        .next()
+        .unwrap()
+        .to_owned()
+        + "\n";
+    vec![
+        ("usr/lib/os-release", OS_RELEASE.to_vec(), 0o644),
+        ("var/lib/dpkg/status", status.into_bytes(), 0o644),
+        (
+            "usr/local/lib/python3.11/site-packages/requests-2.31.0.dist-info/METADATA",
+            METADATA.to_vec(),
+            0o644,
+        ),
+    ]
+}
+
+fn layered_image() -> TestImage {
+    let status = String::from_utf8(DPKG_STATUS.to_vec()).unwrap();
+    let without_removed = status
+        .split("\n\nPackage: removed-pkg")
+        .next()
+        .unwrap()
+        .to_owned()
+        + "\n";
+    TestImage::new()
+        .layer(
+            TestLayer::new()
+                .dir("usr/lib")
+                .file("usr/lib/os-release", OS_RELEASE)
+                .symlink("etc/os-release", "../usr/lib/os-release")
+                .file("var/lib/dpkg/status", DPKG_STATUS)
+                .file(
+                    "tmp/junk/pkg-1.0.dist-info/METADATA",
+                    b"Name: junk\nVersion: 1\n",
+                ),
+        )
+        .layer(
+            TestLayer::new()
+                .file("var/lib/dpkg/status", without_removed.as_bytes())
+                .whiteout("tmp/junk")
+                .zstd(),
+        )
+        .layer(
+            TestLayer::new()
+                .file(
+                    "usr/local/lib/python3.11/site-packages/requests-2.31.0.dist-info/METADATA",
+                    METADATA,
+                )
+                .uncompressed(),
+        )
+}
+
+fn write_all_forms(dir: &Path, image: &BuiltImage) -> Vec<String> {
+    let layout = dir.join("layout");
+    write_oci_layout(&layout, &image.root, &image.blobs).unwrap();
+    let oci_archive = dir.join("image.oci.tar");
+    write_oci_archive(&oci_archive, &image.root, &image.blobs).unwrap();
+    let docker = dir.join("image.docker.tar");
+    let first = image.image().unwrap();
+    write_docker_archive(
+        &docker,
+        &first.config_bytes,
+        &first.layer_tars,
+        "test:latest",
+    )
+    .unwrap();
+    let rootfs = dir.join("rootfs");
+    for (path, data, _) in rootfs_files() {
+        let p = rootfs.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, data).unwrap();
+    }
+    std::fs::create_dir_all(rootfs.join("etc")).unwrap();
+    std::os::unix::fs::symlink("../usr/lib/os-release", rootfs.join("etc/os-release")).unwrap();
+    vec![
+        format!("oci-dir:{}", layout.display()),
+        layout.display().to_string(),
+        format!("oci-archive:{}", oci_archive.display()),
+        oci_archive.display().to_string(),
+        format!("docker-archive:{}", docker.display()),
+        docker.display().to_string(),
+        format!("dir:{}", rootfs.display()),
+        rootfs.display().to_string(),
+    ]
+}
+
+fn sbom(args: &[&str]) -> serde_json::Value {
+    let out = Command::cargo_bin("stella")
+        .unwrap()
+        .arg("sbom")
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "stella sbom {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn components(doc: &serde_json::Value) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["type"] == "library")
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_owned(),
+                c["version"].as_str().unwrap_or_default().to_owned(),
+                c["purl"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn every_input_form_gives_the_same_packages() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = layered_image().build();
+    let forms = write_all_forms(dir.path(), &image);
+    let mut first: Option<Vec<(String, String, String)>> = None;
+    for form in &forms {
+        let doc = sbom(&[form, "-o", "cyclonedx-json"]);
+        assert_eq!(doc["bomFormat"], "CycloneDX");
+        assert_eq!(doc["specVersion"], "1.6");
+        let found = components(&doc);
+        let names: Vec<&str> = found.iter().map(|(n, _, _)| n.as_str()).collect();
+        assert_eq!(names, vec!["libc6", "requests", "zlib1g"], "{form}");
+        assert!(
+            found.iter().any(|(n, v, p)| n == "zlib1g"
+                && v == "1:1.2.13.dfsg-1"
+                && p.starts_with("pkg:deb/debian/zlib1g")),
+            "{form}: {found:?}"
+        );
+        match &first {
+            None => first = Some(found),
+            Some(f) => assert_eq!(f, &found, "{form}"),
+        }
+    }
+}
+
+#[test]
+fn same_image_gives_identical_bytes_and_spdx_goes_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = layered_image().build();
+    let layout = dir.path().join("layout");
+    write_oci_layout(&layout, &image.root, &image.blobs).unwrap();
+    let run = |format: &str, out: &Path| {
+        Command::cargo_bin("stella")
+            .unwrap()
+            .args([
+                "sbom",
+                layout.to_str().unwrap(),
+                "-o",
+                format,
+                "--output-file",
+            ])
+            .arg(out)
+            .env_remove("SOURCE_DATE_EPOCH")
+            .assert()
+            .success();
+        std::fs::read(out).unwrap()
+    };
+    let a = run("spdx-json", &dir.path().join("a.spdx.json"));
+    let b = run("spdx-json", &dir.path().join("b.spdx.json"));
+    assert_eq!(a, b);
+    let doc: serde_json::Value = serde_json::from_slice(&a).unwrap();
+    let text = doc.to_string();
+    assert!(text.contains("\"libc6\""), "{text}");
+    assert!(text.contains("2.31.0"));
+    let c = run("cyclonedx-json", &dir.path().join("a.cdx.json"));
+    let d = run("cyclonedx-json", &dir.path().join("b.cdx.json"));
+    assert_eq!(c, d);
+    let doc: serde_json::Value = serde_json::from_slice(&c).unwrap();
+    assert!(
+        doc["metadata"]["component"]
+            .to_string()
+            .contains(&image.root.digest.to_string())
+            || doc
+                .to_string()
+                .contains(&image.images[0].manifest.digest.to_string())
+    );
+}
+
+#[test]
+fn platform_flag_picks_from_a_multi_platform_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let arm_status = b"Package: arm-only\nStatus: install ok installed\nArchitecture: arm64\nVersion: 3.0\nMaintainer: A <a@example.org>\nDescription: x\n";
+    let index = TestIndex::new()
+        .image(layered_image())
+        .image(
+            TestImage::new()
+                .platform(Platform::parse("linux/arm64").unwrap())
+                .layer(
+                    TestLayer::new()
+                        .file("etc/os-release", OS_RELEASE)
+                        .file("var/lib/dpkg/status", arm_status)
+                        .zstd(),
+                ),
+        )
+        .build();
+    let layout = dir.path().join("layout");
+    write_oci_layout(&layout, &index.root, &index.blobs).unwrap();
+    let path = layout.to_str().unwrap();
+    let amd: Vec<String> = components(&sbom(&[path]))
+        .into_iter()
+        .map(|c| c.0)
+        .collect();
+    assert_eq!(amd, vec!["libc6", "requests", "zlib1g"]);
+    let arm: Vec<String> = components(&sbom(&[path, "--platform", "linux/arm64"]))
+        .into_iter()
+        .map(|c| c.0)
+        .collect();
+    assert_eq!(arm, vec!["arm-only"]);
+    fails_with(&[path, "--platform", "linux/riscv64"], "linux/riscv64");
+}
+
+/// Runs `stella sbom ARGS` and checks it exits 2 with `needle` on stderr.
+fn fails_with(args: &[&str], needle: &str) {
+    let out = Command::cargo_bin("stella")
+        .unwrap()
+        .arg("sbom")
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(stderr.contains(needle), "{args:?}: {stderr}");
+}
+
+#[test]
+fn errors_name_the_input_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    fails_with(
+        &["registry:example.org/app@sha256:abc"],
+        "not supported yet",
+    );
+    let missing = dir.path().join("nope");
+    fails_with(&[missing.to_str().unwrap()], "nope");
+    // A layout whose layer blob was altered on disk: the digest check stops the scan.
+    let image = layered_image().build();
+    let layout = dir.path().join("layout");
+    write_oci_layout(&layout, &image.root, &image.blobs).unwrap();
+    let layer = &image.images[0].layers[2]; // the uncompressed one
+    let blob_path = layout.join("blobs/sha256").join(layer.digest.hex());
+    let mut bytes = std::fs::read(&blob_path).unwrap();
+    // Change file contents only (not a tar header), so only the digest can tell.
+    let pos = bytes
+        .windows(15)
+        .position(|w| w == b"Version: 2.31.0")
+        .unwrap();
+    bytes[pos + 9] = b'9';
+    std::fs::write(&blob_path, bytes).unwrap();
+    fails_with(&[layout.to_str().unwrap()], "does not match its digest");
+}
