@@ -22,6 +22,7 @@
 pub mod catalog;
 mod error;
 pub mod package;
+pub mod sbom_input;
 pub mod sbom;
 
 // Image model, layer walk, engine and layer cache.
