@@ -98,6 +98,16 @@ fn first_str(obj: &Value, keys: &[&str]) -> Option<String> {
         .find_map(|k| obj.get(*k).and_then(Value::as_str).map(str::to_owned))
 }
 
+/// `stella-scan` writes `unreachable` for what the entry-trace calls not found on entry paths;
+/// both read as [`NOT_FOUND_ON_ENTRY_PATHS`].
+fn normalize_reachability(label: String) -> String {
+    if label == "unreachable" {
+        NOT_FOUND_ON_ENTRY_PATHS.to_owned()
+    } else {
+        label
+    }
+}
+
 const PURL_KEYS: [&str; 4] = ["purl", "packageUrl", "package_url", "package-url"];
 
 /// Reads findings from a SARIF 2.1.0 log, generically: for each `runs[].results[]` the
@@ -170,8 +180,13 @@ pub fn findings_from_sarif(bytes: &[u8], limits: &JsonLimits) -> Result<Vec<Find
                 purl: pick(&PURL_KEYS),
                 hashes: BTreeMap::new(),
                 cpes: strs(props.get("cpes")),
-                artifact: pick(&["artifact", "imageDigest", "image"]),
-                reachability: pick(&["reachability"]),
+                artifact: pick(&["artifact", "imageDigest", "image"]).or_else(|| {
+                    run_props
+                        .pointer("/target/image_digest")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                }),
+                reachability: pick(&["reachability"]).map(normalize_reachability),
                 trace,
             });
         }
@@ -179,12 +194,14 @@ pub fn findings_from_sarif(bytes: &[u8], limits: &JsonLimits) -> Result<Vec<Find
     Ok(out)
 }
 
-/// Reads the Stella findings JSON (`stella scan -o json`), tolerantly: an object with a
-/// `findings` array (or a bare array). Per finding: the vulnerability from `vulnerability` /
-/// `id` / `vulnerability_id` (a string, or an object with `id`/`name`), `aliases`, the purl from
-/// `purl` or `package.purl`, `reachability` (string or `{status}`), `trace` / `entry_trace`, and
-/// the artifact from `artifact` / `image` or the top-level `image_digest` / `artifact`.
-/// Unknown fields are ignored.
+/// Reads the Stella findings JSON (`stella scan -o json`, format `stella-ops/findings@v1` of
+/// `stella_scan::vuln`), tolerantly: an object with a `findings` array (or a bare array). Per
+/// finding: the vulnerability from `vulnerability` / `id` / `vulnerability_id` (a string, or an
+/// object with `id`/`name`), aliases from `aliases` and `ids`, the purl from `purl` or
+/// `package.purl`, `reachability` (string or `{status}`; `unreachable` reads as
+/// [`NOT_FOUND_ON_ENTRY_PATHS`]), `trace` / `entry_trace`, and the artifact from `artifact` /
+/// `image` or the top-level `target.image_digest` / `image_digest` / `artifact`. Unknown fields
+/// are ignored.
 pub fn findings_from_json(bytes: &[u8], limits: &JsonLimits) -> Result<Vec<FindingRef>, VexError> {
     let doc: Value = from_slice_strict_with(bytes, limits).map_err(|source| VexError::Json {
         what: "findings JSON",
@@ -226,6 +243,7 @@ pub fn findings_from_json(bytes: &[u8], limits: &JsonLimits) -> Result<Vec<Findi
             });
         }
         aliases.extend(strs(f.get("aliases")));
+        aliases.extend(strs(f.get("ids")));
         aliases.sort();
         aliases.dedup();
         aliases.retain(|a| *a != vulnerability);
@@ -235,7 +253,8 @@ pub fn findings_from_json(bytes: &[u8], limits: &JsonLimits) -> Result<Vec<Findi
             Some(Value::String(s)) => Some(s.clone()),
             Some(o @ Value::Object(_)) => first_str(o, &["status", "state", "label"]),
             _ => None,
-        };
+        }
+        .map(normalize_reachability);
         let mut trace = strs(f.get("trace"));
         trace.extend(strs(f.get("entry_trace")));
         if let Some(Value::Object(_)) = f.get("reachability") {

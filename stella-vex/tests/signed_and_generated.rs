@@ -45,7 +45,7 @@ fn signed_vex_counts_by_key_id_and_tampering_is_refused() {
     )
     .unwrap();
     let source = VexSource::signed(&envelope, &ring).unwrap();
-    assert_eq!(source.signers(), [key_id.clone()]);
+    assert_eq!(source.signers(), std::slice::from_ref(&key_id));
     assert_eq!(source.document, vendor_doc());
 
     let policy = TrustPolicy::from_yaml(&format!(
@@ -116,7 +116,7 @@ fn signed_waiver_round_trip_and_expiry() {
     let env = sign_waiver(&w, &signer).unwrap();
     let (back, ids) = Waiver::from_signed(&env, &ring).unwrap();
     assert_eq!(back, w);
-    assert_eq!(ids, [key_id.clone()]);
+    assert_eq!(ids, std::slice::from_ref(&key_id));
     let source = VexSource::signed(&env, &ring).unwrap();
     assert!(source.as_waiver().is_some());
     let policy = TrustPolicy::from_yaml(&format!(
