@@ -20,4 +20,5 @@
 )]
 
 pub mod cli;
+pub mod db;
 pub mod image;

@@ -161,7 +161,11 @@ fn convert(comps: Vec<Comp>) -> Converted {
             (PackageKind::Npm, Some(ns)) => format!("{ns}/{}", purl.name()),
             _ => purl.name().to_owned(),
         };
-        let name = if c.name.is_empty() { purl_name } else { c.name.clone() };
+        let name = if c.name.is_empty() {
+            purl_name
+        } else {
+            c.name.clone()
+        };
         let p = &c.properties;
         let source = match (
             prop(p, "stella:source_name").or_else(|| prop(p, "aquasecurity:trivy:SrcName")),
@@ -320,7 +324,11 @@ fn flatten16(c: Cdx16Component, out: &mut Vec<Comp>) {
         version: c.version,
         purl: c.purl,
         os,
-        properties: c.properties.into_iter().map(|p| (p.name, p.value)).collect(),
+        properties: c
+            .properties
+            .into_iter()
+            .map(|p| (p.name, p.value))
+            .collect(),
         occurrences: c
             .evidence
             .map(|e| {
@@ -598,7 +606,10 @@ pub fn read_sbom(bytes: &[u8]) -> Result<SbomInput, SbomInputError> {
             }),
         };
     }
-    let context = value.get("@context").map(|c| c.to_string()).unwrap_or_default();
+    let context = value
+        .get("@context")
+        .map(|c| c.to_string())
+        .unwrap_or_default();
     if context.contains("spdx.org/rdf/3.0.1") {
         return read_spdx3(bytes);
     }
@@ -677,8 +688,14 @@ mod tests {
 
     #[test]
     fn unknown_and_unsupported() {
-        assert!(matches!(read_sbom(b"{}"), Err(SbomInputError::UnknownFormat { .. })));
-        assert!(matches!(read_sbom(b"nope"), Err(SbomInputError::UnknownFormat { .. })));
+        assert!(matches!(
+            read_sbom(b"{}"),
+            Err(SbomInputError::UnknownFormat { .. })
+        ));
+        assert!(matches!(
+            read_sbom(b"nope"),
+            Err(SbomInputError::UnknownFormat { .. })
+        ));
         assert!(matches!(
             read_sbom(br#"{"bomFormat":"CycloneDX","specVersion":"1.2"}"#),
             Err(SbomInputError::UnsupportedVersion { .. })

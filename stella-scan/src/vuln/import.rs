@@ -252,7 +252,8 @@ mod tests {
     fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
         let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
         for (n, d) in files {
-            w.start_file(*n, zip::write::SimpleFileOptions::default()).unwrap();
+            w.start_file(*n, zip::write::SimpleFileOptions::default())
+                .unwrap();
             w.write_all(d).unwrap();
         }
         w.finish().unwrap().into_inner()
@@ -320,6 +321,10 @@ mod tests {
             },
         );
         assert!(matches!(imp.add_zip("z", &z), Err(VulnError::Limit { .. })));
-        assert!(Importer::new(ImportMode::Strict).add_zip("z", b"not a zip").is_err());
+        assert!(
+            Importer::new(ImportMode::Strict)
+                .add_zip("z", b"not a zip")
+                .is_err()
+        );
     }
 }

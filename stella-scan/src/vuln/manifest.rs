@@ -44,6 +44,8 @@ pub struct InputLocations {
     pub sbom: Option<String>,
     /// The snapshot file as given.
     pub db: Option<String>,
+    /// The result file as written.
+    pub result: Option<String>,
 }
 
 /// A scan manifest.
@@ -189,7 +191,11 @@ impl ScanManifest {
     /// Checks replayed result bytes against the pinned result digest.
     pub fn verify_result(&self, result: &[u8]) -> Result<(), Digest> {
         let d = Digest::of(result);
-        if d == self.result_digest { Ok(()) } else { Err(d) }
+        if d == self.result_digest {
+            Ok(())
+        } else {
+            Err(d)
+        }
     }
 }
 

@@ -126,7 +126,8 @@ pub struct Finding {
     pub records: Vec<String>,
     /// The package.
     pub package: FindingPackage,
-    /// Versions that fix it (the `fixed` events above the installed version), in version order.
+    /// Versions that fix it: the `fixed` event closing each matched window (the nearest fix
+    /// upwards), in version order.
     pub fixed_versions: Vec<String>,
     /// Severity.
     pub severity: Severity,
@@ -265,18 +266,12 @@ fn parse_event(scheme: Scheme, e: &Event) -> Result<Option<Version>, VulnError> 
     scheme.parse(e.value()).map(Some)
 }
 
-fn judge(
-    record: &str,
-    affected: &Affected,
-    ecosystem: &str,
-    version: &str,
-) -> Judgement {
+fn judge(record: &str, affected: &Affected, ecosystem: &str, version: &str) -> Judgement {
     let pkg_name = affected
         .package
         .as_ref()
         .map_or(String::new(), |p| p.name.clone());
     let mut matched = Vec::new();
-    let mut fixed_all: Vec<String> = Vec::new();
     let mut comparable = false;
     let mut problem: Option<(ProblemKind, String)> = None;
     let eco_scheme = Scheme::for_ecosystem(ecosystem);
@@ -374,11 +369,6 @@ fn judge(
                 }
                 Event::Limit(_) => {}
             }
-            if let (Event::Fixed(f), Some(fv)) = (e, v) {
-                if installed.compare(fv).is_some_and(|o| o.is_lt()) {
-                    fixed_all.push(f.clone());
-                }
-            }
         }
         if vulnerable {
             matched.push(MatchedRange {
@@ -403,7 +393,8 @@ fn judge(
         }
     }
     if !matched.is_empty() {
-        return Judgement::Affected(matched, fixed_all);
+        let fixed = matched.iter().filter_map(|m| m.fixed.clone()).collect();
+        return Judgement::Affected(matched, fixed);
     }
     if let Some((k, d)) = problem {
         return Judgement::Problem(k, d);
@@ -463,7 +454,10 @@ fn match_package(
         record: record.map(str::to_owned),
         detail,
     };
-    let is_distro = matches!(pkg.kind, PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm);
+    let is_distro = matches!(
+        pkg.kind,
+        PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm
+    );
     let ecosystems: Vec<String> = match pkg.kind.osv_ecosystem() {
         Some(e) => vec![e.to_owned()],
         None => distro_ecosystems(pkg.kind, os),
@@ -547,7 +541,9 @@ fn match_package(
     }
     let mut owner: BTreeMap<String, usize> = BTreeMap::new();
     for (i, id) in ids.iter().enumerate() {
-        let Some((rec, ..)) = hits.get(id) else { continue };
+        let Some((rec, ..)) = hits.get(id) else {
+            continue;
+        };
         for alias in rec.all_ids() {
             match owner.get(&alias) {
                 Some(&j) => {

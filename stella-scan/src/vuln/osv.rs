@@ -190,8 +190,10 @@ impl TryFrom<RawEvent> for Event {
             (None, Some(v), None, None) => Ok(Self::Fixed(v)),
             (None, None, Some(v), None) => Ok(Self::LastAffected(v)),
             (None, None, None, Some(v)) => Ok(Self::Limit(v)),
-            _ => Err("an event must have exactly one of introduced, fixed, last_affected, limit"
-                .to_owned()),
+            _ => Err(
+                "an event must have exactly one of introduced, fixed, last_affected, limit"
+                    .to_owned(),
+            ),
         }
     }
 }
@@ -285,8 +287,8 @@ fn yaml_date_to_rfc3339(text: &str) -> String {
     }
     let (date, rest) = t.split_at(10);
     let rest = rest.trim_start_matches([' ', '\t', 'T', 't']);
-    let has_zone = rest.ends_with(['Z', 'z'])
-        || rest.get(8..).is_some_and(|z| z.contains(['+', '-']));
+    let has_zone =
+        rest.ends_with(['Z', 'z']) || rest.get(8..).is_some_and(|z| z.contains(['+', '-']));
     let zone = if has_zone { "" } else { "Z" };
     format!("{date}T{rest}{zone}")
 }
@@ -326,8 +328,15 @@ impl OsvRecord {
         if let Some(w) = &self.withdrawn {
             check_time(id, source_name, "withdrawn", w)?;
         }
-        for s in self.severity.iter().chain(self.affected.iter().flat_map(|a| &a.severity)) {
-            if !matches!(s.kind.as_str(), "CVSS_V2" | "CVSS_V3" | "CVSS_V4" | "Ubuntu") {
+        for s in self
+            .severity
+            .iter()
+            .chain(self.affected.iter().flat_map(|a| &a.severity))
+        {
+            if !matches!(
+                s.kind.as_str(),
+                "CVSS_V2" | "CVSS_V3" | "CVSS_V4" | "Ubuntu"
+            ) {
                 return Err(bad(format!("unknown severity type {:?}", s.kind)));
             }
             if s.score.is_empty() {
@@ -337,7 +346,9 @@ impl OsvRecord {
         for (i, a) in self.affected.iter().enumerate() {
             if let Some(p) = &a.package {
                 if p.ecosystem.is_empty() || p.name.is_empty() {
-                    return Err(bad(format!("affected[{i}].package has an empty ecosystem or name")));
+                    return Err(bad(format!(
+                        "affected[{i}].package has an empty ecosystem or name"
+                    )));
                 }
             } else if !a.ranges.iter().all(|r| r.kind == RangeType::Git) {
                 return Err(bad(format!(
@@ -460,7 +471,10 @@ affected:
     #[test]
     fn yaml_dates_become_rfc3339() {
         assert_eq!(yaml_date_to_rfc3339("2021-01-01"), "2021-01-01T00:00:00Z");
-        assert_eq!(yaml_date_to_rfc3339("2021-01-01 10:00:00"), "2021-01-01T10:00:00Z");
+        assert_eq!(
+            yaml_date_to_rfc3339("2021-01-01 10:00:00"),
+            "2021-01-01T10:00:00Z"
+        );
         assert_eq!(
             yaml_date_to_rfc3339("2021-01-01T10:00:00+02:00"),
             "2021-01-01T10:00:00+02:00"
@@ -483,7 +497,12 @@ affected:
         assert!(e.contains("X-1") && e.contains("introduced"), "{e}");
 
         let git = br#"{"id":"X-2","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Go","name":"m"},"ranges":[{"type":"GIT","events":[{"introduced":"0"}]}]}]}"#;
-        assert!(parse_record("c.json", git).unwrap().validate("c.json").is_err());
+        assert!(
+            parse_record("c.json", git)
+                .unwrap()
+                .validate("c.json")
+                .is_err()
+        );
     }
 
     #[test]
@@ -496,7 +515,10 @@ affected:
 
     #[test]
     fn names_normalize_per_ecosystem() {
-        assert_eq!(normalize_name("PyPI", "Some_Package..Name"), "some-package-name");
+        assert_eq!(
+            normalize_name("PyPI", "Some_Package..Name"),
+            "some-package-name"
+        );
         assert_eq!(normalize_name("crates.io", "Serde_Json"), "serde-json");
         assert_eq!(normalize_name("npm", "@Scope/Pkg"), "@Scope/Pkg");
         assert_eq!(normalize_name("Debian:12", "openssl"), "openssl");

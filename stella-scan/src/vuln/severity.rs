@@ -149,18 +149,20 @@ pub fn assess(records: &[&OsvRecord]) -> (Severity, Vec<VulnError>) {
             .and_then(Level::from_rating);
         rating = rating.max(db_rating);
     }
-    vectors.sort_by(|a, b| {
-        (&a.kind, &a.vector, &a.source).cmp(&(&b.kind, &b.vector, &b.source))
-    });
+    vectors.sort_by(|a, b| (&a.kind, &a.vector, &a.source).cmp(&(&b.kind, &b.vector, &b.source)));
     vectors.dedup_by(|a, b| a.kind == b.kind && a.vector == b.vector && a.source == b.source);
     let best = |kind: &str| {
         vectors
             .iter()
             .filter(|v| v.kind == kind)
             .map(|v| v.score)
-            .fold(None, |acc: Option<f64>, s| Some(acc.map_or(s, |a| a.max(s))))
+            .fold(None, |acc: Option<f64>, s| {
+                Some(acc.map_or(s, |a| a.max(s)))
+            })
     };
-    let score = best("CVSS_V3").or_else(|| best("CVSS_V4")).or_else(|| best("CVSS_V2"));
+    let score = best("CVSS_V3")
+        .or_else(|| best("CVSS_V4"))
+        .or_else(|| best("CVSS_V2"));
     let level = match score {
         Some(s) => Level::from_score(s),
         None => rating.unwrap_or(Level::Unknown),
@@ -202,9 +204,18 @@ mod tests {
     fn cvss_v4_examples() {
         // FIRST CVSS v4.0 calculator reference values.
         let cases = [
-            ("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", 9.3),
-            ("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H", 10.0),
-            ("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N", 0.0),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                9.3,
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H",
+                10.0,
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N",
+                0.0,
+            ),
         ];
         for (v, want) in cases {
             assert_eq!(base_score(v).unwrap(), want, "{v}");
@@ -214,7 +225,10 @@ mod tests {
     #[test]
     fn v2_and_bad_vectors() {
         assert_eq!(base_score("AV:N/AC:L/Au:N/C:P/I:P/A:P").unwrap(), 7.5);
-        assert!(matches!(base_score("CVSS:3.1/AV:X"), Err(VulnError::Cvss { .. })));
+        assert!(matches!(
+            base_score("CVSS:3.1/AV:X"),
+            Err(VulnError::Cvss { .. })
+        ));
     }
 
     #[test]

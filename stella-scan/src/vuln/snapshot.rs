@@ -113,6 +113,20 @@ impl SnapshotBuilder {
         self.records.is_empty()
     }
 
+    /// The latest `modified` time among the records (RFC 3339 as written), a deterministic
+    /// default for the snapshot date.
+    pub fn latest_modified(&self) -> Option<String> {
+        self.records
+            .values()
+            .filter_map(|(_, r)| {
+                Timestamp::parse_rfc3339(&r.modified)
+                    .ok()
+                    .map(|t| (t.unix_nanos(), r.modified.clone()))
+            })
+            .max()
+            .map(|(_, m)| m)
+    }
+
     /// Duplicate ids seen.
     pub fn duplicates(&self) -> u64 {
         self.duplicates
@@ -149,11 +163,8 @@ impl SnapshotBuilder {
             }
             let mut ecos = Vec::new();
             for a in &rec.affected {
-                info.git_ranges += a
-                    .ranges
-                    .iter()
-                    .filter(|r| r.kind == RangeType::Git)
-                    .count() as u64;
+                info.git_ranges +=
+                    a.ranges.iter().filter(|r| r.kind == RangeType::Git).count() as u64;
                 if let Some(p) = &a.package {
                     let key = index_key(&p.ecosystem, &p.name);
                     let postings = keys.entry(key).or_default();
@@ -176,16 +187,25 @@ impl SnapshotBuilder {
             })?;
         let mut out = Vec::with_capacity(blob.len() + 1024);
         out.extend_from_slice(MAGIC);
-        put_u32(&mut out, u32::try_from(header.len()).map_err(|_| too_big("header"))?);
+        put_u32(
+            &mut out,
+            u32::try_from(header.len()).map_err(|_| too_big("header"))?,
+        );
         out.extend_from_slice(&header);
         let mut strings = Vec::new();
         let mut postings_all: Vec<u32> = Vec::new();
-        put_u32(&mut out, u32::try_from(keys.len()).map_err(|_| too_big("keys"))?);
+        put_u32(
+            &mut out,
+            u32::try_from(keys.len()).map_err(|_| too_big("keys"))?,
+        );
         for (key, postings) in &keys {
             let so = u32::try_from(strings.len()).map_err(|_| too_big("strings"))?;
             strings.extend_from_slice(key);
             put_u32(&mut out, so);
-            put_u32(&mut out, u32::try_from(key.len()).map_err(|_| too_big("key"))?);
+            put_u32(
+                &mut out,
+                u32::try_from(key.len()).map_err(|_| too_big("key"))?,
+            );
             put_u32(
                 &mut out,
                 u32::try_from(postings_all.len()).map_err(|_| too_big("postings"))?,
@@ -203,12 +223,18 @@ impl SnapshotBuilder {
         for p in &postings_all {
             put_u32(&mut out, *p);
         }
-        put_u32(&mut out, u32::try_from(offsets.len()).map_err(|_| too_big("records"))?);
+        put_u32(
+            &mut out,
+            u32::try_from(offsets.len()).map_err(|_| too_big("records"))?,
+        );
         for (o, l) in &offsets {
             out.extend_from_slice(&o.to_le_bytes());
             put_u32(&mut out, *l);
         }
-        put_u32(&mut out, u32::try_from(strings.len()).map_err(|_| too_big("strings"))?);
+        put_u32(
+            &mut out,
+            u32::try_from(strings.len()).map_err(|_| too_big("strings"))?,
+        );
         out.extend_from_slice(&strings);
         out.extend_from_slice(&(blob.len() as u64).to_le_bytes());
         out.extend_from_slice(&blob);
@@ -285,7 +311,12 @@ impl Cursor<'_> {
             .ok_or_else(|| corrupt(format!("truncated in {what}")))?;
         Ok(u64::from_le_bytes(b))
     }
-    fn table(&mut self, count: usize, width: usize, what: &str) -> Result<(usize, usize), VulnError> {
+    fn table(
+        &mut self,
+        count: usize,
+        width: usize,
+        what: &str,
+    ) -> Result<(usize, usize), VulnError> {
         let n = count
             .checked_mul(width)
             .ok_or_else(|| corrupt(format!("{what} too large")))?;
@@ -318,7 +349,9 @@ impl Snapshot {
             });
         }
         if bytes.len() < MAGIC.len() + 32 || bytes.get(..MAGIC.len()) != Some(MAGIC.as_slice()) {
-            return Err(corrupt("not a Stella OSV snapshot (bad magic or too short)"));
+            return Err(corrupt(
+                "not a Stella OSV snapshot (bad magic or too short)",
+            ));
         }
         let body_len = bytes.len() - 32;
         let body = bytes.get(..body_len).unwrap_or(&[]);
@@ -508,9 +541,18 @@ mod tests {
     #[test]
     fn round_trip_and_lookup() {
         let mut b = SnapshotBuilder::new();
-        b.add("b", rec("PYSEC-2", "2024-01-01T00:00:00Z", "PyPI", "Foo_Bar"));
-        b.add("a", rec("PYSEC-1", "2024-01-01T00:00:00Z", "PyPI", "foo-bar"));
-        b.add("c", rec("DSA-1", "2024-01-01T00:00:00Z", "Debian:12", "openssl"));
+        b.add(
+            "b",
+            rec("PYSEC-2", "2024-01-01T00:00:00Z", "PyPI", "Foo_Bar"),
+        );
+        b.add(
+            "a",
+            rec("PYSEC-1", "2024-01-01T00:00:00Z", "PyPI", "foo-bar"),
+        );
+        b.add(
+            "c",
+            rec("DSA-1", "2024-01-01T00:00:00Z", "Debian:12", "openssl"),
+        );
         let bytes = b.build(&date()).unwrap();
         let s = Snapshot::load(bytes.clone()).unwrap();
         assert_eq!(s.info().records, 3);

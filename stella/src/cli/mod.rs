@@ -6,9 +6,12 @@
 //! as a result rather than an error), 2 any error — printed to stderr with the input that caused it.
 
 mod attest;
+mod db;
 mod key;
 mod output;
+mod replay;
 mod sbom;
+mod scan;
 mod verify;
 
 use std::process::ExitCode;
@@ -98,6 +101,12 @@ pub enum Command {
     Attest(attest::Args),
     /// Verify a signed attestation (exit 0 only if verified).
     Verify(verify::Args),
+    /// Build or inspect a vulnerability DB snapshot from OSV records.
+    Db(db::Args),
+    /// Match an image's or an SBOM's packages against a DB snapshot (json, sarif, table).
+    Scan(scan::Args),
+    /// Rerun a scan from its manifest and prove the result bytes identical.
+    Replay(replay::Args),
 }
 
 /// Runs the command line with the process arguments and returns the exit code.
@@ -131,5 +140,8 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Key(args) => key::run(args),
         Command::Attest(args) => attest::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Db(args) => db::run(args),
+        Command::Scan(args) => scan::run(args),
+        Command::Replay(args) => replay::run(args),
     }
 }

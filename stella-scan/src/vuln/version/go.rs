@@ -27,9 +27,7 @@ fn toolchain_to_semver(rest: &str) -> Result<String, String> {
     }
     let mut out = parts.join(".");
     if !pre.is_empty() {
-        let d = pre
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(pre.len());
+        let d = pre.find(|c: char| c.is_ascii_digit()).unwrap_or(pre.len());
         let (word, n) = pre.split_at(d);
         out.push('-');
         out.push_str(word);
@@ -112,18 +110,38 @@ mod tests {
         ("0.17.0", '<', "v0.18.0"),
         // pseudo-versions
         ("v0.0.0-20200220183623-bac4c82f6975", '<', "v0.0.0"),
-        ("v0.0.0-20200220183623-bac4c82f6975", '<', "v0.0.0-20200221000000-abcdef123456"),
-        ("v0.0.0-20191109021931-daa7c04131f5", '<', "0.0.0-20200220183623-bac4c82f6975"),
+        (
+            "v0.0.0-20200220183623-bac4c82f6975",
+            '<',
+            "v0.0.0-20200221000000-abcdef123456",
+        ),
+        (
+            "v0.0.0-20191109021931-daa7c04131f5",
+            '<',
+            "0.0.0-20200220183623-bac4c82f6975",
+        ),
         ("v1.2.4-0.20191109021931-daa7c04131f5", '>', "v1.2.3"),
         ("v1.2.4-0.20191109021931-daa7c04131f5", '<', "v1.2.4"),
-        ("v1.2.4-0.20191109021931-daa7c04131f5", '<', "v1.2.4-0.20200101000000-0123456789ab"),
-        ("v1.2.3-pre.0.20191109021931-daa7c04131f5", '>', "v1.2.3-pre"),
+        (
+            "v1.2.4-0.20191109021931-daa7c04131f5",
+            '<',
+            "v1.2.4-0.20200101000000-0123456789ab",
+        ),
+        (
+            "v1.2.3-pre.0.20191109021931-daa7c04131f5",
+            '>',
+            "v1.2.3-pre",
+        ),
         ("v1.2.3-pre.0.20191109021931-daa7c04131f5", '<', "v1.2.3"),
         ("v0.0.0-20210220033148-5ea612d1eb83", '<', "v0.1.0"),
         // +incompatible is build metadata
         ("v2.0.0+incompatible", '=', "v2.0.0"),
         ("v2.0.0+incompatible", '>', "v1.9.9"),
-        ("v17.12.0-ce-rc1.0.20200916142827-bd33bbf0497b+incompatible", '<', "v17.12.0"),
+        (
+            "v17.12.0-ce-rc1.0.20200916142827-bd33bbf0497b+incompatible",
+            '<',
+            "v17.12.0",
+        ),
         ("v20.10.24+incompatible", '<', "v24.0.7+incompatible"),
         ("v24.0.7+incompatible", '<', "v24.0.9+incompatible"),
         // toolchain / stdlib versions
@@ -139,7 +157,11 @@ mod tests {
         ("v1.60.0", '>', "v1.6.0"),
         ("v1.58.3", '<', "v1.60.1"),
         ("v0.23.0", '<', "v0.33.0"),
-        ("v0.0.0-20240213143201-ec583247a57a", '>', "v0.0.0-20231012003039-104605ab7028"),
+        (
+            "v0.0.0-20240213143201-ec583247a57a",
+            '>',
+            "v0.0.0-20231012003039-104605ab7028",
+        ),
     ];
 
     #[test]
@@ -149,7 +171,15 @@ mod tests {
 
     #[test]
     fn go_rejects_garbage() {
-        for bad in ["", "v1-pre", "v1.2-pre", "v1.2+meta", "(devel)", "vx", "v1.2.3.4"] {
+        for bad in [
+            "",
+            "v1-pre",
+            "v1.2-pre",
+            "v1.2+meta",
+            "(devel)",
+            "vx",
+            "v1.2.3.4",
+        ] {
             assert!(Scheme::Go.parse(bad).is_err(), "{bad}");
         }
     }

@@ -176,7 +176,8 @@ impl MavenVersion {
         };
         let mut is_digit = false;
         let mut start = 0usize;
-        let sub = |s: usize, e: usize| -> String { bytes.get(s..e).unwrap_or(&[]).iter().collect() };
+        let sub =
+            |s: usize, e: usize| -> String { bytes.get(s..e).unwrap_or(&[]).iter().collect() };
         for (i, &c) in bytes.iter().enumerate() {
             if c == '.' {
                 if i == start {

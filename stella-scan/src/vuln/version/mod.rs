@@ -249,9 +249,15 @@ mod tests {
 
     #[test]
     fn ecosystems_map_to_schemes() {
-        assert_eq!(Scheme::for_ecosystem("Ubuntu:22.04:LTS").unwrap(), Scheme::Dpkg);
+        assert_eq!(
+            Scheme::for_ecosystem("Ubuntu:22.04:LTS").unwrap(),
+            Scheme::Dpkg
+        );
         assert_eq!(Scheme::for_ecosystem("Alpine:v3.20").unwrap(), Scheme::Apk);
-        assert_eq!(Scheme::for_ecosystem("Red Hat:enterprise_linux:9").unwrap(), Scheme::Rpm);
+        assert_eq!(
+            Scheme::for_ecosystem("Red Hat:enterprise_linux:9").unwrap(),
+            Scheme::Rpm
+        );
         assert_eq!(Scheme::for_ecosystem("crates.io").unwrap(), Scheme::Cargo);
         assert!(matches!(
             Scheme::for_ecosystem("Packagist"),
@@ -262,7 +268,10 @@ mod tests {
     #[test]
     fn overlong_versions_are_refused() {
         let long = "1".repeat(MAX_VERSION_LEN + 1);
-        assert!(matches!(Scheme::Npm.parse(&long), Err(VulnError::Version { .. })));
+        assert!(matches!(
+            Scheme::Npm.parse(&long),
+            Err(VulnError::Version { .. })
+        ));
     }
 
     #[test]

@@ -19,7 +19,6 @@ impl PypiVersion {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::super::Scheme;

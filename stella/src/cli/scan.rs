@@ -1,0 +1,206 @@
+//! `stella scan IMAGE|--sbom F --db SNAPSHOT [-o json|sarif|table] [--output-file F]
+//! [--manifest M]`.
+//!
+//! Scans an image (the same inputs as `stella sbom`) or an SBOM (CycloneDX 1.3–1.6, SPDX 2.3,
+//! SPDX 3.0.1) against a DB snapshot. With `--manifest`, also writes the scan manifest that
+//! `stella replay` checks: image digest, SBOM digest, scanner version, snapshot digest and
+//! date, config hash and result digest.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args as ClapArgs, ValueEnum};
+use stella_core::Digest;
+use stella_scan::engine::{ScanOptions, scan_image_detailed, scan_rootfs};
+use stella_scan::image::Platform;
+use stella_scan::sbom_input::read_sbom;
+use stella_scan::vuln::manifest::{InputLocations, ScanConfig, ScanManifest};
+use stella_scan::vuln::matcher::match_packages;
+use stella_scan::vuln::report::{DbRef, FindingsDocument, OutputFormat, ScanTarget};
+use stella_scan::vuln::snapshot::Snapshot;
+use stella_scan::{OsRelease, Package};
+
+use super::{CliError, Outcome, read_input, write_output};
+use crate::image::{ImageRef, OpenedImage, open_image};
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The findings JSON document.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// A table for people.
+    Table,
+}
+
+impl From<Format> for OutputFormat {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Json => OutputFormat::Json,
+            Format::Sarif => OutputFormat::Sarif,
+            Format::Table => OutputFormat::Table,
+        }
+    }
+}
+
+/// Arguments of `stella scan`.
+#[derive(Debug, ClapArgs)]
+pub struct Args {
+    /// The image (as for `stella sbom`); give either it or --sbom.
+    #[arg(required_unless_present = "sbom", conflicts_with = "sbom")]
+    pub image: Option<String>,
+    /// Scan this SBOM instead of an image.
+    #[arg(long)]
+    pub sbom: Option<PathBuf>,
+    /// The DB snapshot (from `stella db build`).
+    #[arg(long)]
+    pub db: PathBuf,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: Format,
+    /// Write the result to this file (atomically) instead of stdout.
+    #[arg(long = "output-file")]
+    pub output_file: Option<PathBuf>,
+    /// Also write the scan manifest (for `stella replay`) to this file.
+    #[arg(long)]
+    pub manifest: Option<PathBuf>,
+    /// Platform to pick from a multi-platform image (os/arch[/variant]).
+    #[arg(long)]
+    pub platform: Option<String>,
+}
+
+/// What one scan produced.
+pub(crate) struct Executed {
+    pub result: Vec<u8>,
+    pub image_digest: Option<Digest>,
+    pub sbom_digest: Option<Digest>,
+}
+
+fn packages_of_image(
+    image: &str,
+    platform: Option<&str>,
+) -> Result<(Vec<Package>, Option<OsRelease>, Option<Digest>), CliError> {
+    let platform = platform
+        .map(Platform::parse)
+        .transpose()
+        .map_err(|e| CliError::Usage {
+            what: "--platform",
+            value: platform.unwrap_or_default().to_owned(),
+            reason: e.to_string(),
+        })?;
+    let reference = ImageRef::parse(image).map_err(|e| CliError::library(image, e))?;
+    let opened = open_image(&reference).map_err(|e| CliError::library(image, e))?;
+    let catalogers = stella_scan::catalog::default_catalogers();
+    let options = ScanOptions {
+        platform,
+        name: Some(image.to_owned()),
+        ..ScanOptions::default()
+    };
+    let scan = match &opened {
+        OpenedImage::Image(source) => scan_image_detailed(source.as_ref(), &catalogers, &options),
+        OpenedImage::Rootfs(dir) => scan_rootfs(dir, &catalogers, &options),
+    }
+    .map_err(|e| CliError::library(image, e))?;
+    Ok((
+        scan.sbom.packages,
+        scan.sbom.os,
+        scan.sbom.image.manifest_digest,
+    ))
+}
+
+/// Runs one scan and renders the result (shared with `stella replay`).
+pub(crate) fn execute(
+    image: Option<&str>,
+    sbom: Option<&Path>,
+    snapshot: &Snapshot,
+    format: OutputFormat,
+    platform: Option<&str>,
+) -> Result<Executed, CliError> {
+    let (name, packages, os, image_digest, sbom_digest) = match (image, sbom) {
+        (Some(image), None) => {
+            let (p, os, d) = packages_of_image(image, platform)?;
+            (image.to_owned(), p, os, d, None)
+        }
+        (None, Some(path)) => {
+            let bytes = read_input(path)?;
+            let input =
+                read_sbom(&bytes).map_err(|e| CliError::library(path.display().to_string(), e))?;
+            (
+                path.display().to_string(),
+                input.packages,
+                input.os,
+                input.image_digest,
+                Some(Digest::of(&bytes)),
+            )
+        }
+        _ => {
+            return Err(CliError::Usage {
+                what: "IMAGE/--sbom",
+                value: String::new(),
+                reason: "give exactly one of IMAGE or --sbom".to_owned(),
+            });
+        }
+    };
+    let report = match_packages(snapshot, &packages, os.as_ref())
+        .map_err(|e| CliError::library(&name, e))?;
+    let doc = FindingsDocument::new(
+        ScanTarget {
+            name: name.clone(),
+            image_digest,
+            sbom_digest,
+            os,
+        },
+        DbRef::of(snapshot),
+        report,
+    );
+    let result = doc
+        .render(format)
+        .map_err(|e| CliError::library(&name, e))?;
+    Ok(Executed {
+        result,
+        image_digest,
+        sbom_digest,
+    })
+}
+
+/// Loads a snapshot file.
+pub(crate) fn load_snapshot(path: &Path) -> Result<Snapshot, CliError> {
+    let bytes = read_input(path)?;
+    Snapshot::load(bytes).map_err(|e| CliError::library(path.display().to_string(), e))
+}
+
+/// Runs `stella scan`.
+pub fn run(args: Args) -> Result<Outcome, CliError> {
+    let snapshot = load_snapshot(&args.db)?;
+    let format: OutputFormat = args.output.into();
+    let done = execute(
+        args.image.as_deref(),
+        args.sbom.as_deref(),
+        &snapshot,
+        format,
+        args.platform.as_deref(),
+    )?;
+    write_output(args.output_file.as_deref(), &done.result)?;
+    if let Some(path) = &args.manifest {
+        let manifest = ScanManifest::new(
+            done.image_digest,
+            done.sbom_digest,
+            snapshot.digest(),
+            snapshot.info().date.clone(),
+            &ScanConfig { format },
+            &done.result,
+            InputLocations {
+                image: args.image.clone(),
+                sbom: args.sbom.as_ref().map(|p| p.display().to_string()),
+                db: Some(args.db.display().to_string()),
+                result: args.output_file.as_ref().map(|p| p.display().to_string()),
+            },
+        )
+        .map_err(|e| CliError::library(path.display().to_string(), e))?;
+        let bytes = manifest
+            .to_json()
+            .map_err(|e| CliError::library(path.display().to_string(), e))?;
+        write_output(Some(path), &bytes)?;
+    }
+    Ok(Outcome::Ok)
+}
