@@ -20,9 +20,9 @@
 )]
 
 pub mod catalog;
+pub mod entrytrace;
 mod error;
 pub mod package;
-pub mod sbom_input;
 pub mod sbom;
 
 // Image model, layer walk, engine and layer cache.
@@ -32,6 +32,7 @@ pub mod image;
 mod limits;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod sbom_input;
 pub mod vuln;
 
 pub use cache::LayerCache;

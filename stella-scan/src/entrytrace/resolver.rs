@@ -1,0 +1,1647 @@
+//! The breadth-first walk from the entrypoint, and the classification of packages.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::rc::Rc;
+
+use super::elf::{DEFAULT_LIB_DIRS, LdConfLine, expand_origin, parse_ld_so_conf};
+use super::facts::{FileFacts, Lang, lang_of};
+use super::fs::{FsNode, TraceFs, Unresolvable, join, parent, resolve};
+use super::node::is_core_module;
+use super::python::PyImports;
+use super::report::{
+    ComponentTrace, EntryConfig, Reachability, Scope, Step, StepKind, TraceLimits, TraceReport,
+    Unresolved,
+};
+use super::shell::{ShellScript, Word};
+use crate::error::ScanError;
+use crate::package::{Package, PackageKind};
+
+/// An argument: known text, or something computed at run time.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Arg {
+    Lit(String),
+    Dyn(String),
+}
+
+impl Arg {
+    fn lit(&self) -> Option<&str> {
+        match self {
+            Self::Lit(s) => Some(s),
+            Self::Dyn(_) => None,
+        }
+    }
+    fn text(&self) -> &str {
+        match self {
+            Self::Lit(s) | Self::Dyn(s) => s,
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Task {
+    /// Run the program at the real path `path` (named `name` by its caller) with `args`.
+    Run {
+        from: usize,
+        path: String,
+        name: String,
+        args: Vec<Arg>,
+        depth: u32,
+    },
+    Elf(usize),
+    Python(usize, Rc<PySearch>),
+    Node(usize),
+}
+
+#[derive(Debug, Default)]
+struct PySearch {
+    dirs: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Missing {
+    Command(String),
+    Library(String),
+    PyModule(String),
+    NodeModule(String),
+}
+
+struct Reached {
+    path: String,
+    parent: Option<usize>,
+    step: Step,
+}
+
+struct Tracer<'a> {
+    fs: &'a dyn TraceFs,
+    limits: &'a TraceLimits,
+    workdir: String,
+    path_dirs: Vec<String>,
+    ld_library_path: Vec<String>,
+    python_path: Vec<String>,
+    node_path: Vec<String>,
+    reached: Vec<Reached>,
+    index: HashMap<String, usize>,
+    runs: HashSet<(String, Vec<Arg>)>,
+    queue: VecDeque<Task>,
+    unresolved: BTreeSet<Unresolved>,
+    missing: BTreeSet<Missing>,
+    facts: HashMap<String, Option<Rc<FileFacts>>>,
+    ld_dirs: Option<Rc<Vec<String>>>,
+    py_search: HashMap<String, Rc<PySearch>>,
+    work: u64,
+    stopped: bool,
+}
+
+const WRAPPERS: &[&str] = &[
+    "env",
+    "gosu",
+    "su-exec",
+    "tini",
+    "dumb-init",
+    "setpriv",
+    "runuser",
+    "chroot",
+    "nice",
+    "ionice",
+    "timeout",
+    "s6-setuidgid",
+    "catatonit",
+    "xargs",
+    "exec",
+];
+
+/// Traces `config`'s entrypoint through `fs` and classifies every package of `packages`.
+///
+/// Errors only when the file tree itself fails (`TraceFs::facts`); everything the analysis
+/// cannot follow is in the report (see the [module docs](super) for the rules).
+pub fn trace(
+    config: &EntryConfig,
+    fs: &dyn TraceFs,
+    packages: &[Package],
+    limits: &TraceLimits,
+) -> Result<TraceReport, ScanError> {
+    let split = |v: Option<&str>| -> Vec<String> {
+        v.map(|p| {
+            p.split(':')
+                .filter(|d| !d.is_empty())
+                .map(|d| join("", d))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let path_dirs = match config.env_var("PATH") {
+        Some(p) => split(Some(p)),
+        None => split(Some(
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        )),
+    };
+    let workdir = join("", config.working_dir.as_deref().unwrap_or("/"));
+    let mut t = Tracer {
+        fs,
+        limits,
+        path_dirs,
+        ld_library_path: split(config.env_var("LD_LIBRARY_PATH")),
+        python_path: split(config.env_var("PYTHONPATH"))
+            .into_iter()
+            .map(|d| join(&workdir, &d))
+            .collect(),
+        node_path: split(config.env_var("NODE_PATH")),
+        workdir,
+        reached: Vec::new(),
+        index: HashMap::new(),
+        runs: HashSet::new(),
+        queue: VecDeque::new(),
+        unresolved: BTreeSet::new(),
+        missing: BTreeSet::new(),
+        facts: HashMap::new(),
+        ld_dirs: None,
+        py_search: HashMap::new(),
+        work: 0,
+        stopped: false,
+    };
+    let argv = config.argv();
+    match argv.split_first() {
+        None => t.unresolve(Scope::All, "", "the image has no Entrypoint or Cmd"),
+        Some((program, rest)) => {
+            let args: Vec<Arg> = rest.iter().cloned().map(Arg::Lit).collect();
+            t.start(program, args)?;
+        }
+    }
+    while let Some(task) = t.queue.pop_front() {
+        if t.stopped {
+            break;
+        }
+        match task {
+            Task::Run {
+                from,
+                path,
+                name,
+                args,
+                depth,
+            } => t.run(from, &path, &name, args, depth)?,
+            Task::Elf(i) => t.elf(i)?,
+            Task::Python(i, search) => t.python(i, &search)?,
+            Task::Node(i) => t.node(i)?,
+        }
+    }
+    let mut reached_files: Vec<String> = t.reached.iter().map(|r| r.path.clone()).collect();
+    reached_files.sort();
+    let components = classify(&t, packages);
+    Ok(TraceReport {
+        argv,
+        user: config.user.clone(),
+        reached_files,
+        unresolved: t.unresolved.iter().cloned().collect(),
+        components,
+    })
+}
+
+impl Tracer<'_> {
+    fn unresolve(&mut self, scope: Scope, path: &str, reason: impl Into<String>) {
+        self.unresolved.insert(Unresolved {
+            scope,
+            path: path.to_owned(),
+            reason: reason.into(),
+        });
+    }
+
+    /// Counts work; false (and the trace stops) once over a limit.
+    fn tick(&mut self, n: u64) -> bool {
+        if self.stopped {
+            return false;
+        }
+        self.work = self.work.saturating_add(n);
+        if self.work > self.limits.max_work || self.reached.len() >= self.limits.max_files {
+            self.stopped = true;
+            let reason = format!(
+                "trace stopped at its limits ({} files, {} work units); the rest is not analyzed",
+                self.limits.max_files, self.limits.max_work
+            );
+            self.unresolve(Scope::All, "", reason);
+            return false;
+        }
+        true
+    }
+
+    fn facts(&mut self, path: &str) -> Result<Option<Rc<FileFacts>>, ScanError> {
+        if let Some(f) = self.facts.get(path) {
+            return Ok(f.clone());
+        }
+        let f = self.fs.facts(path)?.map(Rc::new);
+        self.facts.insert(path.to_owned(), f.clone());
+        Ok(f)
+    }
+
+    /// Marks a file reached; the index when it is new.
+    fn reach(
+        &mut self,
+        path: &str,
+        parent: Option<usize>,
+        kind: StepKind,
+        detail: String,
+    ) -> Option<usize> {
+        if self.index.contains_key(path) || !self.tick(1) {
+            return None;
+        }
+        let i = self.reached.len();
+        self.reached.push(Reached {
+            path: path.to_owned(),
+            parent,
+            step: Step {
+                path: path.to_owned(),
+                kind,
+                detail,
+            },
+        });
+        self.index.insert(path.to_owned(), i);
+        Some(i)
+    }
+
+    fn resolve_file(&mut self, path: &str, from: &str) -> Option<String> {
+        if !self.tick(1) {
+            return None;
+        }
+        match resolve(self.fs, path, self.limits.max_link_depth) {
+            Ok((real, FsNode::File { .. })) => Some(real),
+            Ok(_) => None,
+            Err(Unresolvable::Missing) => None,
+            Err(Unresolvable::LinkLimit) => {
+                self.unresolve(
+                    Scope::All,
+                    from,
+                    format!("/{path}: too many symbolic links (a loop?)"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Finds a command: a path (relative to the working directory) or a `PATH` name.
+    fn find_command(&mut self, name: &str, from: &str) -> Option<String> {
+        if name.contains('/') {
+            return self.resolve_file(&join(&self.workdir, name), from);
+        }
+        for d in self.path_dirs.clone() {
+            if let Some(p) = self.resolve_file(&join(&d, name), from) {
+                return Some(p);
+            }
+        }
+        None
+    }
+
+    fn start(&mut self, program: &str, args: Vec<Arg>) -> Result<(), ScanError> {
+        let Some(real) = self.find_command(program, "") else {
+            self.unresolve(
+                Scope::All,
+                "",
+                format!("entrypoint program {program:?} is not in the image"),
+            );
+            return Ok(());
+        };
+        let detail = format!("entrypoint {program}");
+        if let Some(i) = self.reach(&real, None, StepKind::Entrypoint, detail) {
+            self.queue.push_back(Task::Run {
+                from: i,
+                path: real,
+                name: program.to_owned(),
+                args,
+                depth: 0,
+            });
+        }
+        Ok(())
+    }
+
+    /// Queues running `name` (looked up from the context of reached file `from`).
+    fn exec(
+        &mut self,
+        from: usize,
+        name: &str,
+        args: Vec<Arg>,
+        kind: StepKind,
+        detail: String,
+        depth: u32,
+    ) {
+        let from_path = self.path_of(from);
+        let Some(real) = self.find_command(name, &from_path) else {
+            if name.contains('/') {
+                let base = name.rsplit('/').next().unwrap_or(name).to_owned();
+                self.missing.insert(Missing::Command(base));
+            } else {
+                self.missing.insert(Missing::Command(name.to_owned()));
+            }
+            return;
+        };
+        let idx = match self.reach(&real, Some(from), kind, detail) {
+            Some(i) => i,
+            None => match self.index.get(&real) {
+                Some(i) => *i,
+                None => return,
+            },
+        };
+        self.queue.push_back(Task::Run {
+            from: idx,
+            path: real,
+            name: name.to_owned(),
+            args,
+            depth,
+        });
+    }
+
+    fn path_of(&self, i: usize) -> String {
+        self.reached
+            .get(i)
+            .map(|r| r.path.clone())
+            .unwrap_or_default()
+    }
+
+    fn run(
+        &mut self,
+        idx: usize,
+        path: &str,
+        name: &str,
+        args: Vec<Arg>,
+        depth: u32,
+    ) -> Result<(), ScanError> {
+        if !self.runs.insert((path.to_owned(), args.clone())) || !self.tick(1) {
+            return Ok(());
+        }
+        let Some(facts) = self.facts(path)? else {
+            self.unresolve(
+                Scope::All,
+                path,
+                "the program's contents are not available for analysis",
+            );
+            return Ok(());
+        };
+        if facts.elf.is_some() || facts.elf_error.is_some() {
+            self.queue.push_back(Task::Elf(idx));
+            let lang = match lang_of(name) {
+                Lang::Other => lang_of(path),
+                l => l,
+            };
+            let base = name.rsplit('/').next().unwrap_or(name);
+            let real_base = path.rsplit('/').next().unwrap_or(path);
+            match lang {
+                Lang::Shell => self.run_shell(idx, path, args)?,
+                Lang::Python => self.run_python(idx, path, args)?,
+                Lang::Node => self.run_node(idx, args)?,
+                Lang::Other if WRAPPERS.contains(&base) || WRAPPERS.contains(&real_base) => {
+                    let w = if WRAPPERS.contains(&base) {
+                        base
+                    } else {
+                        real_base
+                    };
+                    self.run_wrapper(idx, w, args, depth);
+                }
+                Lang::Other => {}
+            }
+            return Ok(());
+        }
+        if let Some(sb) = &facts.shebang {
+            if depth >= self.limits.max_interpreter_depth {
+                self.unresolve(
+                    Scope::All,
+                    path,
+                    format!(
+                        "#! interpreters nested deeper than {}",
+                        self.limits.max_interpreter_depth
+                    ),
+                );
+                return Ok(());
+            }
+            let (prog, lead, via_path) = sb.command();
+            let interp = if via_path {
+                self.find_command(&prog, path)
+            } else {
+                self.resolve_file(&join("", &prog), path)
+            };
+            let Some(interp) = interp else {
+                self.unresolve(
+                    Scope::All,
+                    path,
+                    format!("#! interpreter {prog:?} is not in the image"),
+                );
+                return Ok(());
+            };
+            if interp == path {
+                self.unresolve(Scope::All, path, "#! line names the script itself");
+                return Ok(());
+            }
+            let mut new_args: Vec<Arg> = lead.into_iter().map(Arg::Lit).collect();
+            new_args.push(Arg::Lit(format!("/{path}")));
+            new_args.extend(args);
+            let detail = format!("#!{}", sb.interpreter);
+            let i = match self.reach(&interp, Some(idx), StepKind::Shebang, detail) {
+                Some(i) => i,
+                None => match self.index.get(&interp) {
+                    Some(i) => *i,
+                    None => return Ok(()),
+                },
+            };
+            self.queue.push_back(Task::Run {
+                from: i,
+                path: interp,
+                name: prog,
+                args: new_args,
+                depth: depth + 1,
+            });
+            return Ok(());
+        }
+        if let Some(err) = &facts.shebang_error {
+            self.unresolve(Scope::All, path, format!("cannot use the #! line: {err}"));
+            return Ok(());
+        }
+        if let Some(script) = &facts.shell {
+            // No #! line: execvp and shells run a text file with /bin/sh.
+            let script = script.clone();
+            self.shell_script(idx, path, &script, &args, facts.truncated);
+            return Ok(());
+        }
+        self.unresolve(
+            Scope::All,
+            path,
+            "the program is neither an ELF file nor a script",
+        );
+        Ok(())
+    }
+
+    fn run_wrapper(&mut self, idx: usize, wrapper: &str, args: Vec<Arg>, depth: u32) {
+        let mut it = args.into_iter().peekable();
+        let mut skip_positional = match wrapper {
+            "gosu" | "su-exec" | "s6-setuidgid" | "chroot" | "timeout" => 1,
+            _ => 0,
+        };
+        let from = self.path_of(idx);
+        while let Some(a) = it.next() {
+            let Some(s) = a.lit() else {
+                self.unresolve(
+                    Scope::All,
+                    &from,
+                    format!("{wrapper} runs a computed command {:?}", a.text()),
+                );
+                return;
+            };
+            if s == "--" {
+                continue;
+            }
+            if s.starts_with('-') {
+                // options with a value
+                if matches!(
+                    (wrapper, s),
+                    ("env", "-u" | "-C")
+                        | ("setpriv", "--reuid" | "--regid")
+                        | ("nice", "-n")
+                        | ("timeout", "-s" | "-k")
+                        | ("runuser", "-u" | "-g")
+                ) {
+                    it.next();
+                }
+                continue;
+            }
+            if wrapper == "env" && s.contains('=') {
+                continue;
+            }
+            if skip_positional > 0 {
+                skip_positional -= 1;
+                continue;
+            }
+            let rest: Vec<Arg> = it.collect();
+            let detail = format!("{wrapper} runs {s}");
+            self.exec(idx, s, rest, StepKind::Exec, detail, depth);
+            return;
+        }
+    }
+
+    fn run_shell(&mut self, idx: usize, path: &str, args: Vec<Arg>) -> Result<(), ScanError> {
+        let mut it = args.into_iter();
+        while let Some(a) = it.next() {
+            let Some(s) = a.lit() else {
+                self.unresolve(
+                    Scope::All,
+                    path,
+                    format!("shell runs a computed script {:?}", a.text()),
+                );
+                return Ok(());
+            };
+            if s == "-c" {
+                let Some(code) = it.next() else { return Ok(()) };
+                let Some(code) = code.lit() else {
+                    self.unresolve(Scope::All, path, "sh -c with computed text");
+                    return Ok(());
+                };
+                let script = ShellScript::parse(code, super::facts::MAX_SCRIPT_BYTES);
+                // $0 is the next argument, then $1...
+                let rest: Vec<Arg> = it.skip(1).collect();
+                self.shell_script(idx, path, &script, &rest, false);
+                return Ok(());
+            }
+            if s.starts_with('-') || s.starts_with('+') {
+                continue;
+            }
+            let script_path = join(&self.workdir, s);
+            let Some(real) = self.resolve_file(&script_path, path) else {
+                self.missing.insert(Missing::Command(
+                    s.rsplit('/').next().unwrap_or(s).to_owned(),
+                ));
+                return Ok(());
+            };
+            let rest: Vec<Arg> = it.collect();
+            let i = self.reach(
+                &real,
+                Some(idx),
+                StepKind::Script,
+                format!("{} {s}", path.rsplit('/').next().unwrap_or(path)),
+            );
+            let i = match i.or_else(|| self.index.get(&real).copied()) {
+                Some(i) => i,
+                None => return Ok(()),
+            };
+            if let Some(f) = self.facts(&real)? {
+                match &f.shell {
+                    Some(script) => {
+                        let script = script.clone();
+                        self.shell_script(i, &real, &script, &rest, f.truncated);
+                    }
+                    None => self.unresolve(
+                        Scope::All,
+                        &real,
+                        "script given to the shell is not readable as text",
+                    ),
+                }
+            } else {
+                self.unresolve(
+                    Scope::All,
+                    &real,
+                    "the script's contents are not available for analysis",
+                );
+            }
+            return Ok(());
+        }
+        Ok(())
+    }
+
+    fn shell_script(
+        &mut self,
+        idx: usize,
+        path: &str,
+        script: &ShellScript,
+        args: &[Arg],
+        truncated: bool,
+    ) {
+        if truncated {
+            self.unresolve(
+                Scope::All,
+                path,
+                "script longer than the analysis limit; the rest is not read",
+            );
+        }
+        for u in &script.unresolved {
+            self.unresolve(Scope::All, path, format!("line {}: {}", u.line, u.reason));
+        }
+        for c in &script.commands {
+            if !self.tick(1) {
+                return;
+            }
+            let mut words: Vec<Arg> = Vec::new();
+            for w in std::iter::once(&c.program).chain(&c.args) {
+                match w {
+                    Word::Literal(s) => words.push(Arg::Lit(s.clone())),
+                    Word::Dynamic(s) => words.push(Arg::Dyn(s.clone())),
+                    Word::AllArgs => words.extend(args.iter().cloned()),
+                }
+            }
+            let Some((program, rest)) = words.split_first() else {
+                continue;
+            };
+            let Some(name) = program.lit() else {
+                self.unresolve(
+                    Scope::All,
+                    path,
+                    format!(
+                        "line {}: command word {:?} is computed",
+                        c.line,
+                        program.text()
+                    ),
+                );
+                continue;
+            };
+            let verb = if c.exec { "exec " } else { "" };
+            let detail = format!("line {}: {verb}{name}", c.line);
+            if c.source {
+                let p = join(&self.workdir, name);
+                let found = if name.contains('/') {
+                    self.resolve_file(&p, path)
+                } else {
+                    self.find_command(name, path)
+                };
+                match found {
+                    Some(real) => {
+                        let i = self.reach(&real, Some(idx), StepKind::Source, detail);
+                        if let Some(i) = i
+                            && let Ok(Some(f)) = self.facts(&real)
+                        {
+                            match &f.shell {
+                                Some(s) => {
+                                    let s = s.clone();
+                                    self.shell_script(i, &real, &s, args, f.truncated);
+                                }
+                                None => self.unresolve(
+                                    Scope::All,
+                                    &real,
+                                    "sourced file is not readable as text",
+                                ),
+                            }
+                        }
+                    }
+                    None => {
+                        self.missing.insert(Missing::Command(
+                            name.rsplit('/').next().unwrap_or(name).to_owned(),
+                        ));
+                    }
+                }
+                continue;
+            }
+            self.exec(idx, name, rest.to_vec(), StepKind::Exec, detail, 0);
+        }
+    }
+
+    // ---- Python ----
+
+    fn python_search(&mut self, interp: &str, first: &str) -> Rc<PySearch> {
+        let key = format!("{interp}\0{first}");
+        if let Some(s) = self.py_search.get(&key) {
+            return s.clone();
+        }
+        let mut dirs = vec![first.to_owned()];
+        dirs.extend(self.python_path.iter().cloned());
+        let bin = parent(interp);
+        let mut prefixes: Vec<String> = Vec::new();
+        // A virtualenv: pyvenv.cfg next to bin/.
+        let venv = parent(bin).to_owned();
+        let cfg = join(&venv, "pyvenv.cfg");
+        if matches!(self.fs.node(&cfg), Some(FsNode::File { .. })) {
+            prefixes.push(venv);
+        }
+        prefixes.push(parent(bin).to_owned());
+        for p in ["usr/local", "usr"] {
+            if !prefixes.iter().any(|x| x == p) {
+                prefixes.push(p.to_owned());
+            }
+        }
+        let ver = interp
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .trim_start_matches("python");
+        let mut site: Vec<String> = Vec::new();
+        for prefix in &prefixes {
+            let lib = join(prefix, "lib");
+            let mut names: Vec<String> = self
+                .fs
+                .list(&lib)
+                .into_iter()
+                .filter(|n| n.starts_with("python3") || n.starts_with("python2"))
+                .collect();
+            // The interpreter's own version first.
+            names.sort_by_key(|n| (n.trim_start_matches("python") != ver, n.clone()));
+            for n in names {
+                let d = join(&lib, &n);
+                if n.contains('.') {
+                    dirs.push(d.clone());
+                    dirs.push(join(&d, "lib-dynload"));
+                }
+                site.push(join(&d, "site-packages"));
+                site.push(join(&d, "dist-packages"));
+            }
+        }
+        dirs.extend(site);
+        let mut seen = HashSet::new();
+        dirs.retain(|d| seen.insert(d.clone()) && matches!(self.fs.node(d), Some(FsNode::Dir)));
+        let s = Rc::new(PySearch { dirs });
+        self.py_search.insert(key, s.clone());
+        s
+    }
+
+    fn run_python(&mut self, idx: usize, interp: &str, args: Vec<Arg>) -> Result<(), ScanError> {
+        let mut it = args.into_iter();
+        let from = interp.to_owned();
+        while let Some(a) = it.next() {
+            let Some(s) = a.lit() else {
+                self.unresolve(
+                    Scope::Python,
+                    &from,
+                    format!("python runs a computed script {:?}", a.text()),
+                );
+                return Ok(());
+            };
+            match s {
+                "-m" => {
+                    let Some(m) = it.next() else { return Ok(()) };
+                    let Some(m) = m.lit() else {
+                        self.unresolve(Scope::Python, &from, "python -m with a computed module");
+                        return Ok(());
+                    };
+                    let search = self.python_search(interp, &self.workdir.clone());
+                    let imports = PyImports::parse(&format!("import {m}\nimport {m}.__main__\n"));
+                    self.python_imports(idx, &from, &imports, &search, false);
+                    return Ok(());
+                }
+                "-c" => {
+                    let Some(code) = it.next() else { return Ok(()) };
+                    let Some(code) = code.lit() else {
+                        self.unresolve(Scope::Python, &from, "python -c with computed code");
+                        return Ok(());
+                    };
+                    let search = self.python_search(interp, &self.workdir.clone());
+                    let imports = PyImports::parse(code);
+                    self.python_imports(idx, &from, &imports, &search, false);
+                    return Ok(());
+                }
+                "-W" | "-X" | "--check-hash-based-pycs" => {
+                    it.next();
+                }
+                s if s.starts_with('-') => {}
+                script => {
+                    let p = join(&self.workdir, script);
+                    let Some(real) = self.resolve_file(&p, &from) else {
+                        // A directory or zip with __main__.py
+                        let main = join(&p, "__main__.py");
+                        if let Some(real) = self.resolve_file(&main, &from) {
+                            let search = self.python_search(interp, &p);
+                            if let Some(i) = self.reach(
+                                &real,
+                                Some(idx),
+                                StepKind::Script,
+                                format!("python {script}"),
+                            ) {
+                                self.queue.push_back(Task::Python(i, search));
+                            }
+                        } else {
+                            self.unresolve(
+                                Scope::Python,
+                                &from,
+                                format!("python script {script:?} is not in the image"),
+                            );
+                        }
+                        return Ok(());
+                    };
+                    let search = self.python_search(interp, parent(&real));
+                    let base = interp.rsplit('/').next().unwrap_or(interp);
+                    if let Some(i) = self.reach(
+                        &real,
+                        Some(idx),
+                        StepKind::Script,
+                        format!("{base} {script}"),
+                    ) {
+                        self.queue.push_back(Task::Python(i, search));
+                    }
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn python(&mut self, idx: usize, search: &Rc<PySearch>) -> Result<(), ScanError> {
+        let path = self.path_of(idx);
+        let Some(f) = self.facts(&path)? else {
+            self.unresolve(
+                Scope::Python,
+                &path,
+                "the module's contents are not available for analysis",
+            );
+            return Ok(());
+        };
+        if f.truncated {
+            self.unresolve(
+                Scope::Python,
+                &path,
+                "module longer than the analysis limit; the rest is not read",
+            );
+        }
+        if let Some(imports) = &f.python {
+            let stdlib = self.is_stdlib(&path, search);
+            self.python_imports(idx, &path, imports, search, stdlib);
+        }
+        Ok(())
+    }
+
+    fn is_stdlib(&self, path: &str, search: &PySearch) -> bool {
+        !path.contains("/site-packages/")
+            && !path.contains("/dist-packages/")
+            && search.dirs.iter().skip(1).any(|d| {
+                let name = d.rsplit('/').next().unwrap_or("");
+                (name.starts_with("python") || name == "lib-dynload")
+                    && path.starts_with(d.as_str())
+                    && path.as_bytes().get(d.len()) == Some(&b'/')
+            })
+    }
+
+    /// Files that make up module `dotted` found under `base`: each package's `__init__.py` and
+    /// the module file. Empty when not found.
+    fn module_files(&mut self, base: &str, dotted: &str) -> Option<Vec<String>> {
+        let mut files = Vec::new();
+        let mut dir = base.to_owned();
+        let parts: Vec<&str> = dotted.split('.').collect();
+        for (n, part) in parts.iter().enumerate() {
+            if !self.tick(1) {
+                return None;
+            }
+            let last = n + 1 == parts.len();
+            let pkg = join(&dir, part);
+            if let Some(init) = self.resolve_file(&join(&pkg, "__init__.py"), base) {
+                files.push(init);
+                dir = pkg;
+                continue;
+            }
+            if last {
+                if let Some(m) = self.resolve_file(&format!("{pkg}.py"), base) {
+                    files.push(m);
+                    return Some(files);
+                }
+                // extension modules: name.so or name.<tag>.so
+                let prefix = format!("{part}.");
+                let exts: Vec<String> = self
+                    .fs
+                    .list(&dir)
+                    .into_iter()
+                    .filter(|e| {
+                        e.starts_with(&prefix) && (e.ends_with(".so") || e.ends_with(".pyd"))
+                    })
+                    .collect();
+                if let Some(e) = exts.first()
+                    && let Some(m) = self.resolve_file(&join(&dir, e), base)
+                {
+                    files.push(m);
+                    return Some(files);
+                }
+            }
+            if matches!(
+                resolve(self.fs, &pkg, self.limits.max_link_depth),
+                Ok((_, FsNode::Dir))
+            ) {
+                // namespace package
+                dir = pkg;
+                continue;
+            }
+            return None;
+        }
+        Some(files)
+    }
+
+    fn python_imports(
+        &mut self,
+        idx: usize,
+        path: &str,
+        imports: &PyImports,
+        search: &Rc<PySearch>,
+        stdlib: bool,
+    ) {
+        if !stdlib {
+            for d in &imports.dynamic {
+                self.unresolve(
+                    Scope::Python,
+                    path,
+                    format!("line {}: {}", d.line, d.reason),
+                );
+            }
+        }
+        for imp in &imports.imports {
+            if !self.tick(1) {
+                return;
+            }
+            let mut targets: Vec<(String, String)> = Vec::new(); // (base dir, dotted)
+            let mut candidates: Vec<String> = Vec::new();
+            if imp.level > 0 {
+                let mut base = parent(path).to_owned();
+                for _ in 1..imp.level {
+                    base = parent(&base).to_owned();
+                }
+                if imp.module.is_empty() {
+                    for n in &imp.names {
+                        targets.push((base.clone(), n.clone()));
+                    }
+                    // `from . import x` also runs the package's __init__
+                    candidates.push(join(&base, "__init__.py"));
+                } else {
+                    targets.push((base.clone(), imp.module.clone()));
+                    for n in &imp.names {
+                        targets.push((base.clone(), format!("{}.{n}", imp.module)));
+                    }
+                }
+                let mut any = false;
+                for (b, m) in &targets {
+                    if let Some(files) = self.module_files(b, m) {
+                        any = true;
+                        candidates.extend(files);
+                    }
+                }
+                if !any && !stdlib {
+                    self.missing.insert(Missing::PyModule(
+                        imp.module.split('.').next().unwrap_or("").to_owned(),
+                    ));
+                }
+            } else {
+                let mut found = false;
+                for d in search.dirs.clone() {
+                    if let Some(files) = self.module_files(&d, &imp.module) {
+                        found = true;
+                        candidates.extend(files);
+                        for n in &imp.names {
+                            if let Some(sub) = self.module_files(&d, &format!("{}.{n}", imp.module))
+                            {
+                                candidates.extend(sub);
+                            }
+                        }
+                        break;
+                    }
+                }
+                if !found && !is_builtin_module(&imp.module) {
+                    self.missing.insert(Missing::PyModule(
+                        imp.module.split('.').next().unwrap_or("").to_owned(),
+                    ));
+                }
+            }
+            let what = if imp.module.is_empty() {
+                format!(
+                    "from {} import {}",
+                    ".".repeat(imp.level as usize),
+                    imp.names.join(", ")
+                )
+            } else {
+                format!("import {}{}", ".".repeat(imp.level as usize), imp.module)
+            };
+            let detail = format!("line {}: {what}", imp.line);
+            for file in candidates {
+                if let Some(i) = self.reach(&file, Some(idx), StepKind::Import, detail.clone()) {
+                    if file.ends_with(".py") {
+                        self.queue.push_back(Task::Python(i, search.clone()));
+                    } else {
+                        self.queue.push_back(Task::Elf(i));
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- Node ----
+
+    fn run_node(&mut self, idx: usize, args: Vec<Arg>) -> Result<(), ScanError> {
+        let from = self.path_of(idx);
+        let mut it = args.into_iter();
+        while let Some(a) = it.next() {
+            let Some(s) = a.lit() else {
+                self.unresolve(
+                    Scope::Node,
+                    &from,
+                    format!("node runs a computed script {:?}", a.text()),
+                );
+                return Ok(());
+            };
+            match s {
+                "-e" | "--eval" | "-p" | "--print" => {
+                    let Some(code) = it.next() else { return Ok(()) };
+                    match code.lit() {
+                        Some(code) => {
+                            let j = super::node::JsImports::parse(code);
+                            let wd = self.workdir.clone();
+                            self.node_imports(idx, &wd, &j);
+                        }
+                        None => self.unresolve(Scope::Node, &from, "node -e with computed code"),
+                    }
+                    return Ok(());
+                }
+                "-r" | "--require" | "--import" | "--loader" => {
+                    if let Some(m) = it.next().and_then(|m| m.lit().map(str::to_owned)) {
+                        let j = super::node::JsImports {
+                            specifiers: vec![(0, m)],
+                            dynamic: Vec::new(),
+                        };
+                        let wd = self.workdir.clone();
+                        self.node_imports(idx, &wd, &j);
+                    }
+                }
+                s if s.starts_with('-') => {}
+                script => {
+                    let p = join(&self.workdir, script);
+                    match self.node_file(&p) {
+                        Some(real) => {
+                            if let Some(i) = self.reach(
+                                &real,
+                                Some(idx),
+                                StepKind::Script,
+                                format!("node {script}"),
+                            ) {
+                                self.queue.push_back(Task::Node(i));
+                            }
+                        }
+                        None => self.unresolve(
+                            Scope::Node,
+                            &from,
+                            format!("node script {script:?} is not in the image"),
+                        ),
+                    }
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Node's file / directory resolution of an absolute (root-relative) path.
+    fn node_file(&mut self, p: &str) -> Option<String> {
+        for cand in [
+            p.to_owned(),
+            format!("{p}.js"),
+            format!("{p}.json"),
+            format!("{p}.mjs"),
+            format!("{p}.cjs"),
+            format!("{p}.node"),
+        ] {
+            if let Some(r) = self.resolve_file(&cand, p) {
+                return Some(r);
+            }
+        }
+        let pj = join(p, "package.json");
+        if let Some(pj_real) = self.resolve_file(&pj, p)
+            && let Ok(Some(f)) = self.facts(&pj_real)
+            && let Some(text) = &f.text
+            && let Ok(v) = serde_json::from_str::<serde_json::Value>(text)
+            && let Some(main) = v.get("main").and_then(|m| m.as_str())
+        {
+            let m = join(p, main);
+            for cand in [
+                m.clone(),
+                format!("{m}.js"),
+                format!("{m}.json"),
+                join(&m, "index.js"),
+            ] {
+                if let Some(r) = self.resolve_file(&cand, p) {
+                    return Some(r);
+                }
+            }
+        }
+        for cand in [
+            "index.js",
+            "index.json",
+            "index.node",
+            "index.mjs",
+            "index.cjs",
+        ] {
+            if let Some(r) = self.resolve_file(&join(p, cand), p) {
+                return Some(r);
+            }
+        }
+        None
+    }
+
+    fn node(&mut self, idx: usize) -> Result<(), ScanError> {
+        let path = self.path_of(idx);
+        if path.ends_with(".node") {
+            self.queue.push_back(Task::Elf(idx));
+            return Ok(());
+        }
+        let Some(f) = self.facts(&path)? else {
+            if !path.ends_with(".json") {
+                self.unresolve(
+                    Scope::Node,
+                    &path,
+                    "the module's contents are not available for analysis",
+                );
+            }
+            return Ok(());
+        };
+        if let Some(j) = &f.node {
+            let j = j.clone();
+            self.node_imports(idx, parent(&path), &j);
+        }
+        Ok(())
+    }
+
+    fn node_imports(&mut self, idx: usize, dir: &str, j: &super::node::JsImports) {
+        let from = self.path_of(idx);
+        for line in &j.dynamic {
+            self.unresolve(
+                Scope::Node,
+                &from,
+                format!("line {line}: require/import with a computed argument"),
+            );
+        }
+        for (line, spec) in &j.specifiers {
+            if !self.tick(1) {
+                return;
+            }
+            if is_core_module(spec) {
+                continue;
+            }
+            let found = if spec.starts_with("./")
+                || spec.starts_with("../")
+                || spec.starts_with('/')
+                || spec == "."
+                || spec == ".."
+            {
+                self.node_file(&join(dir, spec))
+            } else {
+                let mut found = None;
+                let mut d = dir.to_owned();
+                loop {
+                    if !d.ends_with("node_modules") {
+                        let cand = join(&join(&d, "node_modules"), spec);
+                        if let Some(r) = self.node_file(&cand) {
+                            found = Some(r);
+                            break;
+                        }
+                    }
+                    if d.is_empty() {
+                        break;
+                    }
+                    d = parent(&d).to_owned();
+                }
+                if found.is_none() {
+                    for np in self.node_path.clone() {
+                        if let Some(r) = self.node_file(&join(&np, spec)) {
+                            found = Some(r);
+                            break;
+                        }
+                    }
+                }
+                found
+            };
+            match found {
+                Some(real) => {
+                    let detail = format!("line {line}: require {spec}");
+                    if let Some(i) = self.reach(&real, Some(idx), StepKind::Require, detail) {
+                        self.queue.push_back(Task::Node(i));
+                    }
+                }
+                None => {
+                    let head = if spec.starts_with('@') {
+                        spec.splitn(3, '/').take(2).collect::<Vec<_>>().join("/")
+                    } else {
+                        spec.split('/').next().unwrap_or(spec).to_owned()
+                    };
+                    self.missing.insert(Missing::NodeModule(head));
+                }
+            }
+        }
+    }
+
+    // ---- ELF ----
+
+    fn ld_dirs(&mut self) -> Result<Rc<Vec<String>>, ScanError> {
+        if let Some(d) = &self.ld_dirs {
+            return Ok(d.clone());
+        }
+        let mut dirs: Vec<String> = Vec::new();
+        let mut files: VecDeque<(String, u32)> = VecDeque::from([("etc/ld.so.conf".to_owned(), 0)]);
+        let mut seen = HashSet::new();
+        while let Some((f, depth)) = files.pop_front() {
+            if depth > 8 || !seen.insert(f.clone()) || seen.len() > 1024 {
+                continue;
+            }
+            let Some(real) = self.resolve_file(&f, "etc/ld.so.conf") else {
+                continue;
+            };
+            let Some(facts) = self.facts(&real)? else {
+                continue;
+            };
+            let Some(text) = &facts.text else { continue };
+            for line in parse_ld_so_conf(text) {
+                match line {
+                    LdConfLine::Dir(d) => dirs.push(join("", &d)),
+                    LdConfLine::Include(pat) => {
+                        let pat = if pat.starts_with('/') {
+                            join("", &pat)
+                        } else {
+                            join("etc", &pat)
+                        };
+                        let (d, name) = pat.rsplit_once('/').unwrap_or(("", pat.as_str()));
+                        for e in self.fs.list(d) {
+                            if glob(name, &e) {
+                                files.push_back((join(d, &e), depth + 1));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // musl
+        for e in self.fs.list("etc") {
+            if e.starts_with("ld-musl-")
+                && e.ends_with(".path")
+                && let Some(real) = self.resolve_file(&join("etc", &e), "etc")
+                && let Some(f) = self.facts(&real)?
+                && let Some(text) = &f.text
+            {
+                for d in text
+                    .split(['\n', ':'])
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                {
+                    dirs.push(join("", d));
+                }
+            }
+        }
+        dirs.extend(DEFAULT_LIB_DIRS.iter().map(|d| (*d).to_owned()));
+        let mut seen = HashSet::new();
+        dirs.retain(|d| seen.insert(d.clone()));
+        let rc = Rc::new(dirs);
+        self.ld_dirs = Some(rc.clone());
+        Ok(rc)
+    }
+
+    fn elf(&mut self, idx: usize) -> Result<(), ScanError> {
+        let path = self.path_of(idx);
+        let Some(f) = self.facts(&path)? else {
+            self.unresolve(
+                Scope::Native,
+                &path,
+                "the file's contents are not available for analysis",
+            );
+            return Ok(());
+        };
+        if let Some(e) = &f.elf_error {
+            self.unresolve(Scope::All, &path, format!("cannot read ELF: {e}"));
+            return Ok(());
+        }
+        let Some(elf) = &f.elf else {
+            if !path.ends_with(".py") {
+                self.unresolve(
+                    Scope::Native,
+                    &path,
+                    "loaded as native code but not an ELF file",
+                );
+            }
+            return Ok(());
+        };
+        if elf.imports_dlopen {
+            self.unresolve(
+                Scope::Native,
+                &path,
+                "imports dlopen: may load libraries not named in DT_NEEDED",
+            );
+        }
+        if let Some(interp) = &elf.interpreter {
+            match self.resolve_file(&join("", interp), &path) {
+                Some(real) => {
+                    if let Some(i) = self.reach(
+                        &real,
+                        Some(idx),
+                        StepKind::ProgramInterpreter,
+                        format!("PT_INTERP {interp}"),
+                    ) {
+                        self.queue.push_back(Task::Elf(i));
+                    }
+                }
+                None => {
+                    self.missing.insert(Missing::Library(
+                        interp.rsplit('/').next().unwrap_or(interp).to_owned(),
+                    ));
+                }
+            }
+        }
+        if elf.needed.is_empty() {
+            return Ok(());
+        }
+        let origin = parent(&path).to_owned();
+        let expand = |t: &mut Self, list: &[String]| -> Vec<String> {
+            let mut out = Vec::new();
+            for e in list {
+                match expand_origin(e, &origin) {
+                    Some(v) => out.extend(v.iter().map(|p| join("", p))),
+                    None => t.unresolve(
+                        Scope::Native,
+                        &path,
+                        format!("run path {e:?} cannot be expanded statically"),
+                    ),
+                }
+            }
+            out
+        };
+        let mut dirs: Vec<String> = Vec::new();
+        if elf.runpath.is_empty() {
+            let r = expand(self, &elf.rpath);
+            dirs.extend(r);
+        }
+        dirs.extend(self.ld_library_path.iter().cloned());
+        let r = expand(self, &elf.runpath);
+        dirs.extend(r);
+        dirs.extend(self.ld_dirs()?.iter().cloned());
+        for name in &elf.needed {
+            if !self.tick(1) {
+                return Ok(());
+            }
+            let found = if name.contains('/') {
+                self.resolve_file(&join(&self.workdir, name), &path)
+            } else {
+                let mut found = None;
+                for d in &dirs {
+                    if let Some(r) = self.resolve_file(&join(d, name), &path) {
+                        found = Some(r);
+                        break;
+                    }
+                }
+                found
+            };
+            match found {
+                Some(real) => {
+                    if let Some(i) = self.reach(
+                        &real,
+                        Some(idx),
+                        StepKind::Needed,
+                        format!("DT_NEEDED {name}"),
+                    ) {
+                        self.queue.push_back(Task::Elf(i));
+                    }
+                }
+                None => {
+                    self.missing.insert(Missing::Library(
+                        name.rsplit('/').next().unwrap_or(name).to_owned(),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn chain(&self, mut i: usize) -> Vec<Step> {
+        let mut out = Vec::new();
+        while let Some(r) = self.reached.get(i) {
+            out.push(r.step.clone());
+            match r.parent {
+                Some(p) if p < i => i = p,
+                _ => break,
+            }
+        }
+        out.reverse();
+        out
+    }
+}
+
+/// `*` and `?` glob over one file name.
+fn glob(pat: &str, name: &str) -> bool {
+    let p: Vec<char> = pat.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    let (mut pi, mut ni) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ni));
+                pi += 1;
+            }
+            Some(c) if *c == '?' || Some(c) == n.get(ni) => {
+                pi += 1;
+                ni += 1;
+            }
+            _ => match star {
+                Some((sp, sn)) => {
+                    pi = sp + 1;
+                    ni = sn + 1;
+                    star = Some((sp, sn + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    p.get(pi..)
+        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+}
+
+/// Modules compiled into the interpreter (no file).
+fn is_builtin_module(m: &str) -> bool {
+    const BUILTIN: &[&str] = &[
+        "sys",
+        "builtins",
+        "_thread",
+        "_io",
+        "_imp",
+        "_warnings",
+        "_weakref",
+        "marshal",
+        "posix",
+        "time",
+        "errno",
+        "itertools",
+        "_abc",
+        "_codecs",
+        "_collections",
+        "_functools",
+        "_signal",
+        "_sre",
+        "_stat",
+        "_string",
+        "_symtable",
+        "_tracemalloc",
+        "atexit",
+        "faulthandler",
+        "gc",
+        "pwd",
+        "_operator",
+        "_locale",
+        "_ast",
+        "_tokenize",
+        "_typing",
+        "__future__",
+        "__main__",
+    ];
+    BUILTIN.contains(&m.split('.').next().unwrap_or(m))
+}
+
+fn scope_covers(scope: Scope, pkg: &Package) -> bool {
+    let os = matches!(
+        pkg.kind,
+        PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm
+    );
+    match scope {
+        Scope::All => true,
+        Scope::Native => os,
+        Scope::Python => {
+            pkg.kind == PackageKind::Python
+                || (os && pkg.files.iter().any(|f| f.contains("/python")))
+        }
+        Scope::Node => {
+            pkg.kind == PackageKind::Npm
+                || (os && pkg.files.iter().any(|f| f.contains("node_modules/")))
+        }
+    }
+}
+
+fn owns_missing(m: &Missing, pkg: &Package) -> bool {
+    let base = |f: &String| f.rsplit('/').next().unwrap_or(f.as_str()).to_owned();
+    match m {
+        Missing::Command(n) | Missing::Library(n) => pkg.files.iter().any(|f| &base(f) == n),
+        Missing::PyModule(top) => {
+            let norm = |s: &str| s.to_ascii_lowercase().replace(['-', '.'], "_");
+            norm(&pkg.name) == norm(top)
+                || pkg.files.iter().any(|f| {
+                    let parts: Vec<&str> = f.split('/').collect();
+                    parts.windows(2).any(|w| {
+                        matches!(w.first(), Some(&"site-packages") | Some(&"dist-packages"))
+                            && w.get(1).is_some_and(|n| {
+                                *n == top.as_str()
+                                    || n.strip_suffix(".py") == Some(top.as_str())
+                                    || n.starts_with(&format!("{top}."))
+                            })
+                    })
+                })
+        }
+        Missing::NodeModule(name) => pkg.kind == PackageKind::Npm && &pkg.name == name,
+    }
+}
+
+/// The `node_modules/<name>` (or `node_modules/@scope/name`) directory a file belongs to.
+fn npm_package_dir(path: &str) -> Option<String> {
+    let at = path.rfind("node_modules/")?;
+    let rest = path.get(at + "node_modules/".len()..)?;
+    let mut parts = rest.split('/');
+    let first = parts.next()?;
+    let name_len = if first.starts_with('@') {
+        first.len() + 1 + parts.next()?.len()
+    } else {
+        first.len()
+    };
+    // a file directly in node_modules is no package's
+    parts.next()?;
+    path.get(..at + "node_modules/".len() + name_len)
+        .map(str::to_owned)
+}
+
+fn classify(t: &Tracer<'_>, packages: &[Package]) -> Vec<ComponentTrace> {
+    // file -> first reached index
+    let first = |path: &str| t.index.get(path).copied();
+    // Aliases: top-level directories that are links (merged /usr) map listed paths to real ones.
+    let mut top_links: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut real_of = |f: &str| -> Option<String> {
+        let top = f.split('/').next().unwrap_or(f).to_owned();
+        let target = top_links
+            .entry(top.clone())
+            .or_insert_with(|| match t.fs.node(&top) {
+                Some(FsNode::Symlink(_)) => resolve(t.fs, &top, t.limits.max_link_depth)
+                    .ok()
+                    .map(|r| r.0),
+                _ => None,
+            });
+        target
+            .as_ref()
+            .map(|real| join(real, f.get(top.len() + 1..).unwrap_or("")))
+    };
+    // npm package directory -> first reached file inside it (not inside a nested node_modules)
+    let mut npm_dirs: HashMap<String, usize> = HashMap::new();
+    for (i, r) in t.reached.iter().enumerate() {
+        if let Some(dir) = npm_package_dir(&r.path) {
+            npm_dirs.entry(dir).or_insert(i);
+        }
+    }
+    let mut out: Vec<ComponentTrace> = Vec::with_capacity(packages.len());
+    for pkg in packages {
+        let mut best: Option<usize> = None;
+        let mut consider = |i: Option<usize>| {
+            if let Some(i) = i {
+                best = Some(best.map_or(i, |b| b.min(i)));
+            }
+        };
+        for f in &pkg.files {
+            let f = join("", f);
+            consider(first(&f));
+            if let Some(r) = real_of(&f) {
+                consider(first(&r));
+            }
+        }
+        match pkg.kind {
+            PackageKind::GoModule | PackageKind::RustCrate => {
+                for e in &pkg.evidence {
+                    consider(first(&join("", &e.path)));
+                }
+            }
+            PackageKind::Npm => {
+                for e in &pkg.evidence {
+                    if let Some(dir) = e.path.strip_suffix("/package.json") {
+                        consider(npm_dirs.get(&join("", dir)).copied());
+                    }
+                }
+            }
+            _ => {}
+        }
+        let reachability = if let Some(i) = best {
+            Reachability::Reachable {
+                file: t.path_of(i),
+                chain: t.chain(i),
+            }
+        } else {
+            let mut reasons: BTreeSet<String> = BTreeSet::new();
+            let mapped = !pkg.files.is_empty()
+                || matches!(
+                    pkg.kind,
+                    PackageKind::GoModule | PackageKind::RustCrate | PackageKind::Npm
+                );
+            if pkg.kind == PackageKind::Java {
+                reasons.insert("Java class loading is not analyzed".into());
+            } else if !mapped {
+                reasons.insert("the package has no list of owned files".into());
+            }
+            for u in &t.unresolved {
+                if scope_covers(u.scope, pkg) && reasons.len() < 16 {
+                    let at = if u.path.is_empty() {
+                        String::new()
+                    } else {
+                        format!("/{}: ", u.path)
+                    };
+                    reasons.insert(format!("{at}{}", u.reason));
+                }
+            }
+            for m in &t.missing {
+                if owns_missing(m, pkg) && reasons.len() < 16 {
+                    let what = match m {
+                        Missing::Command(n) => format!("command {n} is run but not found on PATH"),
+                        Missing::Library(n) => {
+                            format!("library {n} is needed but not found on the search path")
+                        }
+                        Missing::PyModule(n) => {
+                            format!("module {n} is imported but not found on sys.path")
+                        }
+                        Missing::NodeModule(n) => {
+                            format!("module {n} is required but not found in node_modules")
+                        }
+                    };
+                    reasons.insert(what);
+                }
+            }
+            if reasons.is_empty() {
+                Reachability::NotFoundOnEntryPaths
+            } else {
+                Reachability::Unknown {
+                    reasons: reasons.into_iter().collect(),
+                }
+            }
+        };
+        out.push(ComponentTrace {
+            purl: pkg.purl.clone(),
+            name: pkg.name.clone(),
+            version: pkg.version.clone(),
+            kind: pkg.kind,
+            evidence: pkg
+                .evidence
+                .first()
+                .map(|e| e.path.clone())
+                .unwrap_or_default(),
+            reachability,
+        });
+    }
+    out.sort_by(|a, b| (&a.purl, &a.evidence).cmp(&(&b.purl, &b.evidence)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globbing() {
+        assert!(glob("*.conf", "libc.conf"));
+        assert!(!glob("*.conf", "libc.conf.bak"));
+        assert!(glob("a?c*", "abcdef"));
+        assert!(glob("*", ""));
+        assert!(!glob("x", ""));
+    }
+}
