@@ -29,6 +29,9 @@ pub struct TimestampError {
 }
 
 impl Timestamp {
+    /// 1970-01-01T00:00:00Z.
+    pub const UNIX_EPOCH: Timestamp = Timestamp(OffsetDateTime::UNIX_EPOCH);
+
     /// Parses RFC 3339 (any offset; stored as UTC).
     pub fn parse_rfc3339(text: &str) -> Result<Self, TimestampError> {
         OffsetDateTime::parse(text, &Rfc3339)

@@ -22,3 +22,4 @@
 pub mod cli;
 pub mod db;
 pub mod image;
+pub mod store;
