@@ -207,11 +207,17 @@ pub fn findings_from_json(bytes: &[u8], limits: &JsonLimits) -> Result<Vec<Findi
         what: "findings JSON",
         source,
     })?;
-    let top_artifact = first_str(&doc, &["image_digest", "artifact", "image"]).or_else(|| {
-        doc.pointer("/image/digest")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    });
+    let top_artifact = first_str(&doc, &["image_digest", "artifact", "image"])
+        .or_else(|| {
+            doc.pointer("/target/image_digest")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .or_else(|| {
+            doc.pointer("/image/digest")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
     let items = match &doc {
         Value::Array(a) => a,
         _ => doc

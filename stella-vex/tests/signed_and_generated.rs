@@ -279,6 +279,47 @@ fn findings_from_sarif_and_json() {
     assert_eq!(f[0].reachability.as_deref(), Some("reachable"));
     assert_eq!(f[0].trace, ["/usr/bin/gunicorn"]);
     assert_eq!(f[1].artifact, Some(Digest::of(b"img").to_string()));
+    // The shape stella_scan::vuln writes (format stella-ops/findings@v1), fields we do not need
+    // included to show they are ignored.
+    let scan = json!({
+        "format": "stella-ops/findings@v1",
+        "scanner": {"name": "stella-scan", "version": "0.1.0"},
+        "target": {"name": "app.tar", "image_digest": Digest::of(b"img").to_string(), "sbom_digest": null, "os": null},
+        "findings": [{
+            "id": "GHSA-jfh8-c2jp-5v3q", "ids": ["CVE-2021-44228", "GHSA-jfh8-c2jp-5v3q"],
+            "records": ["GHSA-jfh8-c2jp-5v3q"],
+            "package": {"name": "log4j-core", "version": "2.14.1", "purl": "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1",
+                        "kind": "java-archive", "ecosystem": "Maven", "source": null},
+            "fixed_versions": ["2.15.0"], "severity": {"level": "critical"}, "summary": null, "details": null,
+            "evidence": {"locations": [{"path": "app/lib/log4j-core-2.14.1.jar", "layer": null}], "cataloger": "java", "matched": []},
+            "status": "under_investigation", "reachability": "unreachable"
+        }],
+        "problems": []
+    });
+    let f =
+        findings_from_json(&serde_json::to_vec(&scan).unwrap(), &JsonLimits::default()).unwrap();
+    assert_eq!(f[0].vulnerability, "GHSA-jfh8-c2jp-5v3q");
+    assert_eq!(f[0].aliases, ["CVE-2021-44228"]);
+    assert_eq!(
+        f[0].purl.as_deref(),
+        Some("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1")
+    );
+    assert_eq!(
+        f[0].reachability.as_deref(),
+        Some(stella_vex::NOT_FOUND_ON_ENTRY_PATHS)
+    );
+    assert_eq!(f[0].artifact, Some(Digest::of(b"img").to_string()));
+    // Their SARIF names the image under the run's properties.target.
+    let sarif = json!({"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "stella-scan", "rules": []}},
+        "results": [{"ruleId": "CVE-1", "message": {"text": "x"}, "properties": {"purl": "pkg:npm/a@1", "reachability": "unreachable"}}],
+        "properties": {"target": {"name": "app", "image_digest": Digest::of(b"img").to_string()}}}]});
+    let f =
+        findings_from_sarif(&serde_json::to_vec(&sarif).unwrap(), &JsonLimits::default()).unwrap();
+    assert_eq!(f[0].artifact, Some(Digest::of(b"img").to_string()));
+    assert_eq!(
+        f[0].reachability.as_deref(),
+        Some(stella_vex::NOT_FOUND_ON_ENTRY_PATHS)
+    );
     assert!(matches!(
         findings_from_json(
             br#"{"findings":[{"purl":"pkg:npm/x@1"}]}"#,

@@ -13,6 +13,7 @@ mod replay;
 mod sbom;
 mod scan;
 mod verify;
+mod vex;
 
 use std::process::ExitCode;
 
@@ -101,6 +102,8 @@ pub enum Command {
     Attest(attest::Args),
     /// Verify a signed attestation (exit 0 only if verified).
     Verify(verify::Args),
+    /// OpenVEX: validate, merge (with provenance), apply to findings, create from findings.
+    Vex(vex::Args),
     /// Build or inspect a vulnerability DB snapshot from OSV records.
     Db(db::Args),
     /// Match an image's or an SBOM's packages against a DB snapshot (json, sarif, table).
@@ -140,6 +143,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Key(args) => key::run(args),
         Command::Attest(args) => attest::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Vex(args) => vex::run(args),
         Command::Db(args) => db::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Replay(args) => replay::run(args),

@@ -1,0 +1,398 @@
+//! `stella vex validate | merge | apply | create` (DESIGN §5): OpenVEX from the command line.
+//!
+//! - `validate F…`: parse and check each document against the OpenVEX rules; exit 2 with every
+//!   violation (naming its statement) on the first invalid file.
+//! - `merge F… [--allow-unsigned] [--trust P] [--key K]… [--explain] [--output-file F]`: merge
+//!   trusted VEX into one OpenVEX document; `--explain` prints which statement decided each
+//!   (vulnerability, product) and what it superseded on stderr, and writes the same provenance
+//!   into the statements' `status_notes`.
+//! - `apply --findings F --vex V… […]`: apply VEX to findings (SARIF 2.1.0 or Stella findings
+//!   JSON); prints per-status counts and each finding's status as JSON.
+//! - `create --from F [--policy vex-policy.yaml] [--author A]`: one `under_investigation`
+//!   statement per (vulnerability, package), then the policy's rules.
+//!
+//! Inputs to `merge`/`apply` may be OpenVEX documents, waiver predicates, or DSSE envelopes
+//! (signed VEX or waivers), which are verified against `--key` before they are read. Unsigned
+//! input counts only with `--allow-unsigned` or a trust policy that allows it; signed input counts
+//! when its key is an issuer of the trust policy, or, without a policy, is one of the `--key`s.
+//! Untrusted statements and expired waivers are reported on stderr, never applied. Time comes
+//! from `--now` (RFC 3339) or the system clock.
+
+use std::path::{Path, PathBuf};
+
+use stella_attest::dsse::Keyring;
+use stella_core::Timestamp;
+use stella_core::canonical::JsonLimits;
+use stella_vex::{
+    Document, Issuer, MergeOptions, TrustPolicy, ValidationOptions, VexPolicy, VexSet, VexSource,
+    Waiver, generate, read_findings, validate,
+};
+
+use super::key::read_public_key;
+use super::{CliError, KeyRef, Outcome, read_input, write_output};
+
+/// `stella vex`: author, validate, merge and apply OpenVEX.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The operation.
+    #[command(subcommand)]
+    pub command: VexCommand,
+}
+
+/// The `stella vex` operations.
+#[derive(Debug, clap::Subcommand)]
+pub enum VexCommand {
+    /// Check OpenVEX documents against the specification's rules.
+    Validate(ValidateArgs),
+    /// Merge trusted VEX documents into one, with provenance.
+    Merge(MergeArgs),
+    /// Apply VEX to findings (SARIF or Stella findings JSON).
+    Apply(ApplyArgs),
+    /// Create VEX from findings under a YAML VEX policy.
+    Create(CreateArgs),
+}
+
+/// Options shared by the commands that read time.
+#[derive(Debug, clap::Args)]
+pub struct ClockArgs {
+    /// The current time (RFC 3339); default: the system clock.
+    #[arg(long)]
+    pub now: Option<String>,
+}
+
+impl ClockArgs {
+    fn now(&self) -> Result<Timestamp, CliError> {
+        match &self.now {
+            Some(t) => Timestamp::parse_rfc3339(t).map_err(|e| CliError::Usage {
+                what: "--now",
+                value: t.clone(),
+                reason: e.to_string(),
+            }),
+            None => {
+                let secs = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                Timestamp::from_unix_seconds(i64::try_from(secs).unwrap_or(0)).map_err(|e| {
+                    CliError::Usage {
+                        what: "system clock",
+                        value: secs.to_string(),
+                        reason: e.to_string(),
+                    }
+                })
+            }
+        }
+    }
+}
+
+/// Which VEX counts.
+#[derive(Debug, clap::Args)]
+pub struct TrustArgs {
+    /// Count unsigned VEX (every author, equal precedence, unless `--trust` names issuers).
+    #[arg(long)]
+    pub allow_unsigned: bool,
+    /// A trust policy (YAML): issuers by key id or identity, product scopes, precedence.
+    #[arg(long)]
+    pub trust: Option<PathBuf>,
+    /// A public key (file or `env://VAR`) to verify signed VEX and waivers; repeatable.
+    #[arg(long)]
+    pub key: Vec<KeyRef>,
+}
+
+/// `stella vex validate`.
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// OpenVEX documents (`-` for stdin).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Clock for the future-timestamp check.
+    #[command(flatten)]
+    pub clock: ClockArgs,
+}
+
+/// `stella vex merge`.
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// VEX documents, waivers or signed envelopes.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Trust.
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Print which statement decided each (vulnerability, product) and what it superseded.
+    #[arg(long)]
+    pub explain: bool,
+    /// The merged document's author.
+    #[arg(long, default_value = "Stella Ops")]
+    pub author: String,
+    /// Where to write the merged document (default stdout).
+    #[arg(long, short = 'o')]
+    pub output_file: Option<PathBuf>,
+    /// Clock.
+    #[command(flatten)]
+    pub clock: ClockArgs,
+}
+
+/// `stella vex apply`.
+#[derive(Debug, clap::Args)]
+pub struct ApplyArgs {
+    /// Findings: SARIF 2.1.0 or Stella findings JSON.
+    #[arg(long)]
+    pub findings: PathBuf,
+    /// VEX documents, waivers or signed envelopes; repeatable.
+    #[arg(long, required = true)]
+    pub vex: Vec<PathBuf>,
+    /// Trust.
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Where to write the result (default stdout).
+    #[arg(long, short = 'o')]
+    pub output_file: Option<PathBuf>,
+    /// Clock.
+    #[command(flatten)]
+    pub clock: ClockArgs,
+}
+
+/// `stella vex create`.
+#[derive(Debug, clap::Args)]
+pub struct CreateArgs {
+    /// Findings: SARIF 2.1.0 or Stella findings JSON.
+    #[arg(long = "from", alias = "findings")]
+    pub from: PathBuf,
+    /// The YAML VEX policy; without one every statement is `under_investigation`.
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+    /// The author when no policy names one.
+    #[arg(long, default_value = "Stella Ops")]
+    pub author: String,
+    /// Where to write the document (default stdout).
+    #[arg(long, short = 'o')]
+    pub output_file: Option<PathBuf>,
+    /// Clock.
+    #[command(flatten)]
+    pub clock: ClockArgs,
+}
+
+/// Runs `stella vex`.
+pub fn run(args: Args) -> Result<Outcome, CliError> {
+    match args.command {
+        VexCommand::Validate(a) => run_validate(a),
+        VexCommand::Merge(a) => run_merge(a),
+        VexCommand::Apply(a) => run_apply(a),
+        VexCommand::Create(a) => run_create(a),
+    }
+}
+
+fn name(path: &Path) -> String {
+    path.display().to_string()
+}
+
+fn run_validate(args: ValidateArgs) -> Result<Outcome, CliError> {
+    let now = args.clock.now()?;
+    let mut report = String::new();
+    for file in &args.files {
+        let bytes = read_input(file)?;
+        let doc = Document::parse(&bytes).map_err(|e| CliError::library(name(file), e))?;
+        validate(&doc, &ValidationOptions::at(now))
+            .map_err(|e| CliError::library(name(file), e))?;
+        report.push_str(&format!(
+            "{}: valid OpenVEX ({} statement{})\n",
+            name(file),
+            doc.statements.len(),
+            if doc.statements.len() == 1 { "" } else { "s" }
+        ));
+    }
+    write_output(None, report.as_bytes())?;
+    Ok(Outcome::Ok)
+}
+
+fn keyring(keys: &[KeyRef]) -> Result<Option<Keyring>, CliError> {
+    if keys.is_empty() {
+        return Ok(None);
+    }
+    let mut ring = Keyring::new();
+    for k in keys {
+        let public = read_public_key(k)?;
+        ring.add(public)
+            .map_err(|e| CliError::library(format!("{k:?}"), e))?;
+    }
+    Ok(Some(ring))
+}
+
+fn policy(args: &TrustArgs, ring: Option<&Keyring>) -> Result<TrustPolicy, CliError> {
+    let mut policy = match &args.trust {
+        Some(path) => {
+            let bytes = read_input(path)?;
+            let text = String::from_utf8(bytes).map_err(|e| CliError::Usage {
+                what: "--trust",
+                value: name(path),
+                reason: e.to_string(),
+            })?;
+            TrustPolicy::from_yaml(&text).map_err(|e| CliError::library(name(path), e))?
+        }
+        None if args.allow_unsigned => TrustPolicy::permissive(),
+        None => TrustPolicy::default(),
+    };
+    if args.allow_unsigned {
+        policy.allow_unsigned = true;
+    }
+    // Without a policy file, the keys given on the command line are the trusted signers.
+    if args.trust.is_none() {
+        if let Some(ring) = ring {
+            for id in ring.ids() {
+                policy.issuers.push(Issuer {
+                    name: id.to_owned(),
+                    key_ids: vec![id.to_owned()],
+                    ..Issuer::default()
+                });
+            }
+            policy.trust_any_author = args.allow_unsigned;
+        }
+    }
+    Ok(policy)
+}
+
+/// Reads one VEX input: a DSSE envelope (verified first), a waiver predicate, or an OpenVEX
+/// document.
+fn read_source(path: &Path, ring: Option<&Keyring>) -> Result<VexSource, CliError> {
+    let bytes = read_input(path)?;
+    let probe: serde_json::Value =
+        stella_core::canonical::from_slice_strict_with(&bytes, &JsonLimits::default())
+            .map_err(|e| CliError::library(name(path), e))?;
+    if probe.get("payloadType").is_some() && probe.get("signatures").is_some() {
+        let ring = ring.ok_or_else(|| CliError::Usage {
+            what: "--key",
+            value: name(path),
+            reason:
+                "the input is a signed envelope; give the public key(s) to verify it with --key"
+                    .into(),
+        })?;
+        return VexSource::signed(&bytes, ring).map_err(|e| CliError::library(name(path), e));
+    }
+    if probe.get("approver").is_some() && probe.get("expires").is_some() {
+        let waiver = Waiver::parse(&bytes).map_err(|e| CliError::library(name(path), e))?;
+        return VexSource::waiver(waiver).map_err(|e| CliError::library(name(path), e));
+    }
+    VexSource::unsigned(&bytes).map_err(|e| CliError::library(name(path), e))
+}
+
+fn read_sources(
+    files: &[PathBuf],
+    ring: Option<&Keyring>,
+    now: Timestamp,
+) -> Result<Vec<VexSource>, CliError> {
+    let mut sources = Vec::with_capacity(files.len());
+    for f in files {
+        let source = read_source(f, ring)?;
+        if source.as_waiver().is_none() {
+            validate(&source.document, &ValidationOptions::at(now))
+                .map_err(|e| CliError::library(name(f), e))?;
+        }
+        sources.push(source);
+    }
+    Ok(sources)
+}
+
+fn report_set(set: &VexSet) {
+    for u in set.untrusted() {
+        eprintln!(
+            "stella: warning: not applied (untrusted): {} by {:?}{}: {}",
+            u.document,
+            u.author,
+            u.statement
+                .map(|s| format!(" statement #{s}"))
+                .unwrap_or_default(),
+            serde_json::to_string(&u.reason).unwrap_or_default()
+        );
+    }
+    for w in set.expired_waivers() {
+        eprintln!(
+            "stella: warning: waiver {} for {} ({}) approved by {:?} {} {}; ignored",
+            w.digest,
+            w.artifact,
+            w.vulnerabilities.join(", "),
+            w.approver,
+            if w.not_yet_valid {
+                "is not valid yet, expires"
+            } else {
+                "expired"
+            },
+            w.expires
+        );
+    }
+}
+
+fn run_merge(args: MergeArgs) -> Result<Outcome, CliError> {
+    let now = args.clock.now()?;
+    let ring = keyring(&args.trust.key)?;
+    let policy = policy(&args.trust, ring.as_ref())?;
+    let sources = read_sources(&args.files, ring.as_ref(), now)?;
+    let set = VexSet::build(sources, &policy, now);
+    report_set(&set);
+    let merged = set
+        .merge(&MergeOptions {
+            now,
+            author: args.author.clone(),
+            explain: args.explain,
+        })
+        .map_err(|e| {
+            let inputs: Vec<String> = args.files.iter().map(|f| name(f)).collect();
+            CliError::library(inputs.join(", "), e)
+        })?;
+    if args.explain {
+        eprint!("{}", merged.explain());
+    }
+    let bytes = merged
+        .document
+        .to_json()
+        .map_err(|e| CliError::library("merged document", e))?;
+    write_output(args.output_file.as_deref(), &bytes)?;
+    Ok(Outcome::Ok)
+}
+
+fn run_apply(args: ApplyArgs) -> Result<Outcome, CliError> {
+    let now = args.clock.now()?;
+    let ring = keyring(&args.trust.key)?;
+    let policy = policy(&args.trust, ring.as_ref())?;
+    let findings_bytes = read_input(&args.findings)?;
+    let findings = read_findings(&findings_bytes, &JsonLimits::default())
+        .map_err(|e| CliError::library(name(&args.findings), e))?;
+    let sources = read_sources(&args.vex, ring.as_ref(), now)?;
+    let set = VexSet::build(sources, &policy, now);
+    report_set(&set);
+    let applied = set.apply(&findings);
+    let mut bytes =
+        serde_json::to_vec_pretty(&applied).map_err(|e| CliError::library("apply result", e))?;
+    bytes.push(b'\n');
+    write_output(args.output_file.as_deref(), &bytes)?;
+    Ok(Outcome::Ok)
+}
+
+fn run_create(args: CreateArgs) -> Result<Outcome, CliError> {
+    let now = args.clock.now()?;
+    let findings_bytes = read_input(&args.from)?;
+    let findings = read_findings(&findings_bytes, &JsonLimits::default())
+        .map_err(|e| CliError::library(name(&args.from), e))?;
+    let policy = match &args.policy {
+        Some(path) => {
+            let text = String::from_utf8(read_input(path)?).map_err(|e| CliError::Usage {
+                what: "--policy",
+                value: name(path),
+                reason: e.to_string(),
+            })?;
+            VexPolicy::from_yaml(&text).map_err(|e| CliError::library(name(path), e))?
+        }
+        None => VexPolicy {
+            author: args.author.clone(),
+            role: None,
+            rules: Vec::new(),
+        },
+    };
+    let doc =
+        generate(&findings, &policy, now).map_err(|e| CliError::library(name(&args.from), e))?;
+    let bytes = doc
+        .to_json()
+        .map_err(|e| CliError::library("generated document", e))?;
+    write_output(args.output_file.as_deref(), &bytes)?;
+    Ok(Outcome::Ok)
+}
