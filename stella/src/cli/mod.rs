@@ -7,6 +7,7 @@
 
 mod attest;
 mod db;
+mod gate;
 mod key;
 mod output;
 mod replay;
@@ -104,6 +105,8 @@ pub enum Command {
     Verify(verify::Args),
     /// OpenVEX: validate, merge (with provenance), apply to findings, create from findings.
     Vex(vex::Args),
+    /// Decide whether an image may ship: a Rego policy over findings, VEX, attestations, waivers.
+    Gate(gate::Args),
     /// Build or inspect a vulnerability DB snapshot from OSV records.
     Db(db::Args),
     /// Match an image's or an SBOM's packages against a DB snapshot (json, sarif, table).
@@ -144,6 +147,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Attest(args) => attest::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Vex(args) => vex::run(args),
+        Command::Gate(args) => gate::run(args),
         Command::Db(args) => db::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Replay(args) => replay::run(args),
