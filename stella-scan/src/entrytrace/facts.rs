@@ -130,6 +130,12 @@ impl FileFacts {
             f.truncated = data.len() > MAX_CONFIG_BYTES;
             return f;
         }
+        let name = file_name(path);
+        if name.ends_with(".so") || name.contains(".so.") || name.ends_with(".node") {
+            // A shared object that is not ELF (a linker script, data): nothing to run.
+            f.elf_error = Some("not an ELF file".into());
+            return f;
+        }
         match Shebang::parse(data) {
             Ok(s) => f.shebang = s,
             Err(e) => f.shebang_error = Some(e.to_string()),

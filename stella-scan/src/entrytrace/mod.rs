@@ -83,6 +83,7 @@
 mod elf;
 mod facts;
 mod fs;
+mod image;
 mod node;
 mod python;
 mod report;
@@ -95,6 +96,7 @@ pub use elf::build_test_elf;
 pub use elf::{DEFAULT_LIB_DIRS, ElfError, ElfFacts, LdConfLine, expand_origin, parse_ld_so_conf};
 pub use facts::{FileFacts, MAX_CONFIG_BYTES, MAX_SCRIPT_BYTES, is_config_path};
 pub use fs::{FsNode, MemoryFs, TraceFs};
+pub use image::{COLLECTOR_NAME, TraceCollector, TreeFs, trace_scan, trace_tree, wanted_by_trace};
 pub use node::{JsImports, is_core_module};
 pub use python::{PyDynamic, PyImport, PyImports};
 pub use report::{

@@ -383,7 +383,7 @@ impl Tracer<'_> {
             let real_base = path.rsplit('/').next().unwrap_or(path);
             match lang {
                 Lang::Shell => self.run_shell(idx, path, args)?,
-                Lang::Python => self.run_python(idx, path, args)?,
+                Lang::Python => self.run_python(idx, path, name, args)?,
                 Lang::Node => self.run_node(idx, args)?,
                 Lang::Other if WRAPPERS.contains(&base) || WRAPPERS.contains(&real_base) => {
                     let w = if WRAPPERS.contains(&base) {
@@ -722,7 +722,13 @@ impl Tracer<'_> {
         s
     }
 
-    fn run_python(&mut self, idx: usize, interp: &str, args: Vec<Arg>) -> Result<(), ScanError> {
+    fn run_python(
+        &mut self,
+        idx: usize,
+        interp: &str,
+        invoked: &str,
+        args: Vec<Arg>,
+    ) -> Result<(), ScanError> {
         let mut it = args.into_iter();
         let from = interp.to_owned();
         while let Some(a) = it.next() {
@@ -786,7 +792,7 @@ impl Tracer<'_> {
                         return Ok(());
                     };
                     let search = self.python_search(interp, parent(&real));
-                    let base = interp.rsplit('/').next().unwrap_or(interp);
+                    let base = invoked.rsplit('/').next().unwrap_or(invoked);
                     if let Some(i) = self.reach(
                         &real,
                         Some(idx),

@@ -1,0 +1,250 @@
+//! The adapter between the scan engine and the trace: a cataloger that distils every file the
+//! trace may need during the engine's single layer walk, and a [`TraceFs`] over the merged
+//! [`FileTree`] and those facts.
+//!
+//! The collector rides the engine's cataloger contract (it finds no packages; its phase 2 keeps
+//! the surviving facts for the trace), so the layers are read once for the SBOM and the trace
+//! together, and the facts are cached with the layer like any cataloger's extract. It appears in
+//! the scan's cataloger list as `entrytrace`.
+//!
+//! ```
+//! use stella_scan::engine::{scan_image_detailed, ScanOptions};
+//! use stella_scan::entrytrace::{trace_scan, build_test_elf, TraceCollector, TraceLimits, Reachability};
+//! use stella_scan::image::ContainerConfig;
+//! use stella_scan::testing::{TestImage, TestLayer};
+//!
+//! let image = TestImage::new()
+//!     .layer(TestLayer::new().file_mode("app/server", &build_test_elf(None, &[], None, None), 0o755))
+//!     .config(ContainerConfig { entrypoint: Some(vec!["/app/server".into()]), ..Default::default() })
+//!     .build();
+//! let collector = TraceCollector::new();
+//! let mut catalogers = stella_scan::catalog::default_catalogers();
+//! catalogers.push(collector.cataloger());
+//! let scan = scan_image_detailed(&image.source, &catalogers, &ScanOptions::default())?;
+//! let report = trace_scan(&scan, &collector, &TraceLimits::default())?;
+//! assert_eq!(report.reached_files, vec!["app/server".to_string()]);
+//! # Ok::<(), stella_scan::ScanError>(())
+//! ```
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::facts::{FileFacts, is_config_path};
+use super::fs::{FsNode, TraceFs};
+use super::report::{EntryConfig, TraceLimits, TraceReport};
+use super::resolver::trace;
+use crate::engine::ImageScan;
+use crate::error::ScanError;
+use crate::image::{ContainerConfig, EntryKind, FileTree};
+use crate::package::{CatalogInput, Cataloger, Package};
+
+/// Name of the collecting cataloger.
+pub const COLLECTOR_NAME: &str = "entrytrace";
+
+type Shared = Arc<Mutex<BTreeMap<String, FileFacts>>>;
+
+/// Collects file facts during a scan; hand [`TraceCollector::cataloger`] to the engine with the
+/// other catalogers, then call [`trace_scan`].
+#[derive(Debug, Clone, Default)]
+pub struct TraceCollector {
+    shared: Shared,
+}
+
+impl TraceCollector {
+    /// A new, empty collector.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The cataloger to add to the engine's list (it reports into this collector).
+    pub fn cataloger(&self) -> Box<dyn Cataloger> {
+        Box::new(CollectingCataloger {
+            shared: self.shared.clone(),
+        })
+    }
+
+    /// The facts collected by the last scan, by path.
+    pub fn facts(&self) -> BTreeMap<String, FileFacts> {
+        self.shared
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+#[derive(Debug)]
+struct CollectingCataloger {
+    shared: Shared,
+}
+
+/// Whether the trace may need a file's facts (path and mode only).
+pub fn wanted_by_trace(path: &str, mode: u32) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    mode & 0o111 != 0
+        || is_config_path(path)
+        || name.ends_with(".py")
+        || name.ends_with(".pyw")
+        || name.ends_with(".js")
+        || name.ends_with(".mjs")
+        || name.ends_with(".cjs")
+        || name.ends_with(".node")
+        || name.ends_with(".so")
+        || name.contains(".so.")
+}
+
+impl Cataloger for CollectingCataloger {
+    fn name(&self) -> &'static str {
+        COLLECTOR_NAME
+    }
+
+    fn version(&self) -> &'static str {
+        "1"
+    }
+
+    fn wants(&self, path: &str, mode: u32, _size: u64) -> bool {
+        wanted_by_trace(path, mode)
+    }
+
+    fn extract(&self, path: &str, contents: &[u8]) -> Result<Option<Vec<u8>>, ScanError> {
+        let facts = FileFacts::analyze(path, contents);
+        let bytes = serde_json::to_vec(&facts).map_err(|e| ScanError::Catalog {
+            cataloger: COLLECTOR_NAME,
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Ok(Some(bytes))
+    }
+
+    fn catalog(&self, input: &CatalogInput<'_>) -> Result<Vec<Package>, ScanError> {
+        let mut map = BTreeMap::new();
+        for f in input.files {
+            // A cache entry from another version would not parse: skip it (the trace then says
+            // `unknown` for what needed it).
+            if let Ok(facts) = serde_json::from_slice::<FileFacts>(&f.data) {
+                map.insert(f.path.clone(), facts);
+            }
+        }
+        *self.shared.lock().unwrap_or_else(PoisonError::into_inner) = map;
+        Ok(Vec::new())
+    }
+}
+
+/// A [`TraceFs`] over a merged image tree and the facts collected for it.
+#[derive(Debug)]
+pub struct TreeFs<'a> {
+    tree: &'a FileTree,
+    facts: BTreeMap<String, FileFacts>,
+    children: BTreeMap<String, Vec<String>>,
+}
+
+impl<'a> TreeFs<'a> {
+    /// Indexes the tree's directories (one pass).
+    pub fn new(tree: &'a FileTree, facts: BTreeMap<String, FileFacts>) -> Self {
+        let mut children: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (path, _) in tree.iter() {
+            let mut p = path;
+            // Register every ancestor (directories implied by children).
+            loop {
+                let (dir, name) = p.rsplit_once('/').unwrap_or(("", p));
+                let list = children.entry(dir.to_owned()).or_default();
+                let known = list.last().is_some_and(|l| l == name);
+                if !known {
+                    list.push(name.to_owned());
+                }
+                if dir.is_empty() || known {
+                    break;
+                }
+                p = dir;
+            }
+        }
+        for list in children.values_mut() {
+            list.sort();
+            list.dedup();
+        }
+        Self {
+            tree,
+            facts,
+            children,
+        }
+    }
+}
+
+impl TraceFs for TreeFs<'_> {
+    fn node(&self, path: &str) -> Option<FsNode> {
+        if path.is_empty() {
+            return Some(FsNode::Dir);
+        }
+        match self.tree.node(path) {
+            Some(n) => Some(match &n.kind {
+                EntryKind::File | EntryKind::HardLink(_) => FsNode::File { mode: n.mode },
+                EntryKind::Dir => FsNode::Dir,
+                EntryKind::Symlink(t) => FsNode::Symlink(t.clone()),
+                EntryKind::Whiteout | EntryKind::OpaqueWhiteout | EntryKind::Other => FsNode::Other,
+            }),
+            None => self.children.contains_key(path).then_some(FsNode::Dir),
+        }
+    }
+
+    fn list(&self, dir: &str) -> Vec<String> {
+        self.children.get(dir).cloned().unwrap_or_default()
+    }
+
+    fn facts(&self, path: &str) -> Result<Option<FileFacts>, ScanError> {
+        if let Some(f) = self.facts.get(path) {
+            return Ok(Some(f.clone()));
+        }
+        // A hard link: the facts of what it links to.
+        if let Some((real, _)) = self.tree.resolve_file(path, 40)
+            && real != path
+        {
+            return Ok(self.facts.get(&real).cloned());
+        }
+        Ok(None)
+    }
+}
+
+impl From<&ContainerConfig> for EntryConfig {
+    fn from(c: &ContainerConfig) -> Self {
+        Self {
+            entrypoint: c.entrypoint.clone().unwrap_or_default(),
+            cmd: c.cmd.clone().unwrap_or_default(),
+            env: c.env.clone().unwrap_or_default(),
+            working_dir: c.working_dir.clone().filter(|w| !w.is_empty()),
+            user: c.user.clone().filter(|u| !u.is_empty()),
+        }
+    }
+}
+
+/// Traces a finished scan: its image config's entrypoint over its merged tree, for its SBOM's
+/// packages. A root filesystem scan has no config: use [`trace_tree`] with a config of your own.
+pub fn trace_scan(
+    scan: &ImageScan,
+    collector: &TraceCollector,
+    limits: &TraceLimits,
+) -> Result<TraceReport, ScanError> {
+    let config = scan
+        .image
+        .as_ref()
+        .and_then(|i| i.config.config.as_ref())
+        .map(EntryConfig::from)
+        .unwrap_or_default();
+    trace_tree(
+        &config,
+        &scan.tree,
+        collector.facts(),
+        &scan.sbom.packages,
+        limits,
+    )
+}
+
+/// Traces `config` over a merged tree with collected facts.
+pub fn trace_tree(
+    config: &EntryConfig,
+    tree: &FileTree,
+    facts: BTreeMap<String, FileFacts>,
+    packages: &[Package],
+    limits: &TraceLimits,
+) -> Result<TraceReport, ScanError> {
+    let fs = TreeFs::new(tree, facts);
+    trace(config, &fs, packages, limits)
+}
