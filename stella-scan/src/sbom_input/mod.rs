@@ -428,10 +428,7 @@ fn read_cdx_legacy(value: serde_json::Value) -> Result<SbomInput, SbomInputError
     if let Some(c) = bom.metadata.as_ref().and_then(|m| m.component.as_ref()) {
         name = Some(c.name.to_string());
         if c.component_type.to_string() == "container" {
-            image_digest = c
-                .version
-                .as_ref()
-                .and_then(|v| Digest::parse(&v.to_string()).ok());
+            image_digest = c.version.as_ref().and_then(|v| Digest::parse(v).ok());
         }
     }
     if let Some(cs) = &bom.components {

@@ -76,10 +76,10 @@ pub(crate) struct Executed {
     pub sbom_digest: Option<Digest>,
 }
 
-fn packages_of_image(
-    image: &str,
-    platform: Option<&str>,
-) -> Result<(Vec<Package>, Option<OsRelease>, Option<Digest>), CliError> {
+/// An image's packages, OS release and manifest digest.
+type ImagePackages = (Vec<Package>, Option<OsRelease>, Option<Digest>);
+
+fn packages_of_image(image: &str, platform: Option<&str>) -> Result<ImagePackages, CliError> {
     let platform = platform
         .map(Platform::parse)
         .transpose()

@@ -57,15 +57,13 @@ impl GemVersion {
         let mut cur_digit = false;
         for c in t.chars() {
             let is_alnum = c.is_ascii_alphanumeric();
-            if !is_alnum || (!cur.is_empty() && c.is_ascii_digit() != cur_digit) {
-                if !cur.is_empty() {
-                    segs.push(if cur_digit {
-                        Seg::Num(cur.trim_start_matches('0').to_owned())
-                    } else {
-                        Seg::Str(cur.clone())
-                    });
-                    cur.clear();
-                }
+            if (!is_alnum || c.is_ascii_digit() != cur_digit) && !cur.is_empty() {
+                segs.push(if cur_digit {
+                    Seg::Num(cur.trim_start_matches('0').to_owned())
+                } else {
+                    Seg::Str(cur.clone())
+                });
+                cur.clear();
             }
             if is_alnum {
                 cur_digit = c.is_ascii_digit();
