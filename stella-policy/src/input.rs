@@ -294,12 +294,137 @@ impl GateInput {
         });
     }
 
-    /// The input as the engine's value type.
+    /// The input as the engine's value type, built directly (no JSON text, no intermediate
+    /// `serde_json::Value`) with each object key allocated once and shared.
     pub(crate) fn to_engine_value(&self) -> Result<regorus::Value, PolicyError> {
-        let json = serde_json::to_value(self).map_err(|e| InputError::Convert {
-            reason: e.to_string(),
-        })?;
-        Ok(regorus::Value::from(json))
+        let mut b = ValueBuilder::default();
+        let findings: Vec<_> = self.findings.iter().map(|f| b.finding(f)).collect();
+        let vex: Vec<_> = self.vex.iter().map(|v| b.vex(v)).collect();
+        let attestations = self
+            .attestations
+            .iter()
+            .map(|a| b.attestation(a))
+            .collect::<Result<Vec<_>, _>>()?;
+        let waivers: Vec<_> = self.waivers.iter().map(|w| b.waiver(w)).collect();
+        let mut image = vec![("digest", str_value(&self.image.digest))];
+        if let Some(name) = &self.image.name {
+            image.push(("name", str_value(name)));
+        }
+        let image = b.object(image);
+        let scan = json_value(&serde_json::Value::Object(self.scan.clone()));
+        Ok(b.object(vec![
+            ("attestations", regorus::Value::from(attestations)),
+            ("findings", regorus::Value::from(findings)),
+            ("image", image),
+            ("scan", scan),
+            ("vex", regorus::Value::from(vex)),
+            ("waivers", regorus::Value::from(waivers)),
+        ]))
+    }
+}
+
+fn str_value(s: &str) -> regorus::Value {
+    regorus::Value::from(s)
+}
+
+fn json_value(v: &serde_json::Value) -> regorus::Value {
+    regorus::Value::from(v.clone())
+}
+
+fn strings(items: &[String]) -> regorus::Value {
+    regorus::Value::from(items.iter().map(|s| str_value(s)).collect::<Vec<_>>())
+}
+
+fn enum_text<T: Serialize>(v: &T) -> regorus::Value {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => regorus::Value::from(s),
+        Ok(other) => json_value(&other),
+        Err(_) => regorus::Value::Undefined,
+    }
+}
+
+/// Builds engine objects with shared key strings.
+#[derive(Default)]
+struct ValueBuilder {
+    keys: std::collections::HashMap<&'static str, regorus::Value>,
+}
+
+impl ValueBuilder {
+    fn key(&mut self, k: &'static str) -> regorus::Value {
+        self.keys
+            .entry(k)
+            .or_insert_with(|| regorus::Value::from(k))
+            .clone()
+    }
+
+    fn object(&mut self, fields: Vec<(&'static str, regorus::Value)>) -> regorus::Value {
+        let map: std::collections::BTreeMap<regorus::Value, regorus::Value> =
+            fields.into_iter().map(|(k, v)| (self.key(k), v)).collect();
+        regorus::Value::from(map)
+    }
+
+    fn finding(&mut self, f: &Finding) -> regorus::Value {
+        let mut fields = vec![
+            ("id", str_value(&f.id)),
+            ("aliases", strings(&f.aliases)),
+            ("severity", enum_text(&f.severity)),
+            ("exploitability", enum_text(&f.exploitability)),
+            ("fixed_versions", strings(&f.fixed_versions)),
+            ("reachability", enum_text(&f.reachability)),
+        ];
+        if let Some(score) = f.score {
+            fields.push(("score", regorus::Value::from(score)));
+        }
+        let package = self.object(vec![("purl", str_value(&f.package.purl))]);
+        fields.push(("package", package));
+        self.object(fields)
+    }
+
+    fn vex(&mut self, v: &VexStatement) -> regorus::Value {
+        let mut fields = vec![
+            ("vuln_id", str_value(&v.vuln_id)),
+            ("product", str_value(&v.product)),
+            ("status", enum_text(&v.status)),
+        ];
+        for (k, o) in [
+            ("justification", &v.justification),
+            ("impact_statement", &v.impact_statement),
+            ("action_statement", &v.action_statement),
+        ] {
+            if let Some(text) = o {
+                fields.push((k, str_value(text)));
+            }
+        }
+        self.object(fields)
+    }
+
+    fn attestation(&mut self, a: &Attestation) -> Result<regorus::Value, PolicyError> {
+        let mut fields = vec![
+            ("id", str_value(&a.id)),
+            ("predicateType", str_value(&a.predicate_type)),
+            ("subject_digests", strings(&a.subject_digests)),
+        ];
+        if let Some(signer) = &a.signer {
+            fields.push(("signer", str_value(signer)));
+        }
+        if let Some(rekor) = &a.rekor {
+            let mut r = vec![("log_index", regorus::Value::from(rekor.log_index))];
+            if let Some(proof) = &rekor.inclusion_proof {
+                r.push(("inclusion_proof", json_value(proof)));
+            }
+            let r = self.object(r);
+            fields.push(("rekor", r));
+        }
+        Ok(self.object(fields))
+    }
+
+    fn waiver(&mut self, w: &Waiver) -> regorus::Value {
+        self.object(vec![
+            ("vuln_id", str_value(&w.vuln_id)),
+            ("reason", str_value(&w.reason)),
+            ("expires", regorus::Value::from(w.expires.to_rfc3339())),
+            ("valid", regorus::Value::from(w.valid)),
+        ])
     }
 }
 
@@ -351,6 +476,28 @@ mod tests {
             r#"{{"image":{{"digest":"{IMG}"}},"scan":{{}},"findings":[],"findings":[],"vex":[],"attestations":[],"waivers":[]}}"#
         );
         assert!(GateInput::from_json(text.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn engine_value_equals_the_json_document() {
+        let v = serde_json::json!({
+            "image": {"digest": IMG, "name": "app"}, "scan": {"db": {"date": "2026-01-01"}},
+            "findings": [{"id": "CVE-1", "aliases": ["GHSA-1"], "severity": "CRITICAL", "score": 9.8,
+                          "exploitability": "under_investigation", "package": {"purl": "pkg:npm/a@1"},
+                          "fixed_versions": ["2"], "reachability": "unknown"}],
+            "vex": [{"vuln_id": "CVE-1", "product": "p", "status": "not_affected",
+                     "justification": "component_not_present", "impact_statement": "i"}],
+            "attestations": [{"id": "a", "predicateType": "t", "subject_digests": [IMG], "signer": "k",
+                              "rekor": {"log_index": 3, "inclusion_proof": {"hashes": ["x"]}}}],
+            "waivers": [{"vuln_id": "CVE-2", "reason": "r", "expires": "2027-01-01T00:00:00Z", "valid": true}]
+        });
+        let input = GateInput::from_json(v.to_string().as_bytes()).unwrap();
+        let direct = input.to_engine_value().unwrap();
+        assert_eq!(
+            direct,
+            regorus::Value::from(serde_json::to_value(&input).unwrap())
+        );
+        assert_eq!(direct, regorus::Value::from(v));
     }
 
     #[test]
