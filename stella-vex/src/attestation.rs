@@ -1,53 +1,62 @@
-//! Signed VEX and signed waivers: DSSE envelopes (from `stella-attest`) around in-toto
-//! Statement v1 with an OpenVEX or waiver predicate.
+//! Signed VEX and signed waivers: DSSE envelopes around in-toto Statement v1, built and verified
+//! with `stella-attest` ([`Statement`], [`StatementPolicy`]).
 //!
 //! Nothing here returns a document or waiver before the envelope verified against the caller's
 //! [`Keyring`]; the key ids that verified become the source's signers, which the trust policy
 //! maps to issuers.
+//!
+//! Three predicate types are read:
+//! - OpenVEX ([`OPENVEX_PREDICATE_TYPES`]): the predicate is the document;
+//! - our VEX waiver ([`WAIVER_PREDICATE_TYPE`]): a [`Waiver`] (artifact, ids, status and
+//!   justification or action statement, approver, created, expires);
+//! - `stella-attest`'s waiver ([`ATTEST_WAIVER_PREDICATE_TYPE`], one vulnerability, optional
+//!   packages, free-text justification): read as a `not_affected` waiver whose impact statement
+//!   is that justification, for the statement's first subject; its `packages` are not modelled
+//!   (the waiver then covers every package of the image) — a documented narrowing loss.
 
-use serde_json::{Value, json};
-use stella_attest::dsse::{Envelope, Keyring, PAYLOAD_TYPE_IN_TOTO};
-use stella_core::canonical::{JsonLimits, from_slice_strict_with, to_canonical_vec};
+use stella_attest::dsse::{Envelope, Keyring};
+use stella_attest::predicates::{Predicate, Waiver as AttestWaiver};
+use stella_attest::statement::{Statement, StatementPolicy};
 use stella_core::{Digest, Signer};
 
 use crate::error::VexError;
-use crate::model::{CONTEXT_V0_2_0, Document, ParseOptions};
+use crate::model::{CONTEXT_V0_2_0, Document, ParseOptions, Status};
 use crate::trust::VexSource;
 use crate::waiver::{WAIVER_PREDICATE_TYPE, Waiver};
-
-/// The in-toto Statement v1 `_type`.
-pub const IN_TOTO_STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
 
 /// Predicate types accepted as OpenVEX (`vexctl attest` writes the document's context).
 pub const OPENVEX_PREDICATE_TYPES: [&str; 2] = [CONTEXT_V0_2_0, crate::model::CONTEXT_UNVERSIONED];
 
-fn statement_json(subjects: &[(String, Digest)], predicate_type: &str, predicate: Value) -> Value {
-    let subject: Vec<Value> = subjects
-        .iter()
-        .map(|(name, d)| json!({"name": name, "digest": {"sha256": d.hex()}}))
-        .collect();
-    json!({
-        "_type": IN_TOTO_STATEMENT_V1,
-        "subject": subject,
-        "predicateType": predicate_type,
-        "predicate": predicate,
-    })
+/// The predicate type of `stella-attest`'s waiver, also accepted.
+pub const ATTEST_WAIVER_PREDICATE_TYPE: &str = AttestWaiver::PREDICATE_TYPE;
+
+fn sig(source: stella_attest::AttestError) -> VexError {
+    VexError::Signature { source }
 }
 
-fn sign_statement(statement: &Value, signer: &dyn Signer) -> Result<Vec<u8>, VexError> {
-    let payload = to_canonical_vec(statement).map_err(|source| VexError::Json {
-        what: "in-toto statement",
-        source,
-    })?;
-    let envelope = Envelope::sign(PAYLOAD_TYPE_IN_TOTO, payload, &[signer])
-        .map_err(|source| VexError::Signature { source })?;
-    envelope
+fn sign_raw(
+    subjects: &[(String, Digest)],
+    predicate_type: &str,
+    predicate: serde_json::Value,
+    signer: &dyn Signer,
+) -> Result<Vec<u8>, VexError> {
+    let mut builder = Statement::builder();
+    for (name, digest) in subjects {
+        builder = builder.subject(name.clone(), *digest);
+    }
+    let statement = builder
+        .raw_predicate(predicate_type, predicate)
+        .build()
+        .map_err(sig)?;
+    statement
+        .sign(&[signer])
+        .map_err(sig)?
         .to_json()
-        .map_err(|source| VexError::Signature { source })
+        .map_err(sig)
 }
 
-/// Signs an OpenVEX document as an in-toto attestation about `subjects` (name, digest) and
-/// returns the DSSE envelope JSON.
+/// Signs an OpenVEX document as an in-toto attestation about `subjects` (name, digest; at least
+/// one) and returns the DSSE envelope JSON.
 pub fn sign_document(
     document: &Document,
     subjects: &[(String, Digest)],
@@ -57,7 +66,7 @@ pub fn sign_document(
         what: "OpenVEX document",
         message: e.to_string(),
     })?;
-    sign_statement(&statement_json(subjects, CONTEXT_V0_2_0, predicate), signer)
+    sign_raw(subjects, CONTEXT_V0_2_0, predicate, signer)
 }
 
 /// Signs a waiver as an in-toto attestation whose subject is the waived artifact.
@@ -66,100 +75,94 @@ pub fn sign_waiver(waiver: &Waiver, signer: &dyn Signer) -> Result<Vec<u8>, VexE
         what: "waiver",
         message: e.to_string(),
     })?;
-    sign_statement(
-        &statement_json(
-            &[(waiver.artifact.to_string(), waiver.artifact)],
-            WAIVER_PREDICATE_TYPE,
-            predicate,
-        ),
+    sign_raw(
+        &[(waiver.artifact.to_string(), waiver.artifact)],
+        WAIVER_PREDICATE_TYPE,
+        predicate,
         signer,
     )
 }
 
-/// A verified in-toto statement: its JSON and the key ids that signed it.
-struct Verified {
-    statement: Value,
-    payload_digest: Digest,
-    key_ids: Vec<String>,
+/// Parses an envelope (verification follows in [`StatementPolicy::verify`]).
+fn open(envelope: &[u8]) -> Result<Envelope, VexError> {
+    Envelope::from_json(envelope).map_err(sig)
 }
 
-fn open(envelope: &[u8], keyring: &Keyring) -> Result<Verified, VexError> {
-    let env = Envelope::from_json(envelope).map_err(|source| VexError::Signature { source })?;
-    let verified = env
-        .verify(keyring, &[PAYLOAD_TYPE_IN_TOTO])
-        .map_err(|source| VexError::Signature { source })?;
-    let key_ids = verified.key_ids().to_vec();
-    let payload = verified.into_payload();
-    let statement: Value =
-        from_slice_strict_with(&payload, &JsonLimits::default()).map_err(|source| {
-            VexError::Json {
-                what: "in-toto statement",
-                source,
-            }
-        })?;
-    let t = statement
-        .get("_type")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if t != IN_TOTO_STATEMENT_V1 && t != "https://in-toto.io/Statement/v0.1" {
-        return Err(VexError::Shape {
-            what: "in-toto statement",
-            message: format!(
-                "_type {:?} is not an in-toto statement",
-                t.chars().take(100).collect::<String>()
-            ),
-        });
+fn waiver_from(statement: &Statement) -> Result<Waiver, VexError> {
+    if statement.predicate_type() == WAIVER_PREDICATE_TYPE {
+        return Waiver::from_predicate(statement.predicate());
     }
-    Ok(Verified {
-        statement,
-        payload_digest: Digest::of(&payload),
-        key_ids,
-    })
+    // stella-attest's waiver: one vulnerability, free-text justification.
+    let w: AttestWaiver = statement.predicate_as().map_err(sig)?;
+    let artifact = statement
+        .subjects()
+        .first()
+        .and_then(|s| s.sha256())
+        .ok_or_else(|| VexError::Shape {
+            what: "waiver",
+            message: "the waiver statement has no sha256 subject".into(),
+        })?;
+    // Not affected, with the free text as the impact statement (a justification label is not
+    // in that predicate).
+    let waiver = Waiver {
+        artifact,
+        vulnerabilities: vec![w.vulnerability],
+        reason: w.justification.clone(),
+        approver: w.author,
+        created: w.issued_at,
+        expires: w.expires_at,
+        status: Status::NotAffected,
+        justification: None,
+        impact_statement: Some(w.justification),
+        action_statement: None,
+    };
+    waiver.check()?;
+    Ok(waiver)
 }
 
 impl VexSource {
-    /// A signed OpenVEX attestation: the DSSE envelope is verified against `keyring` (payload
-    /// type in-toto) before anything is read; the predicate type must be OpenVEX; the verified
-    /// key ids become the signers the trust policy judges. The source digest is that of the
-    /// verified in-toto statement.
+    /// A signed OpenVEX or waiver attestation: the DSSE envelope is verified against `keyring`
+    /// (payload type in-toto, predicate type OpenVEX or a waiver) before anything is read; the
+    /// verified key ids become the signers the trust policy judges. The source digest is that
+    /// of the verified in-toto statement.
     pub fn signed(envelope: &[u8], keyring: &Keyring) -> Result<Self, VexError> {
-        let v = open(envelope, keyring)?;
-        let pt = v
-            .statement
-            .get("predicateType")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if pt == WAIVER_PREDICATE_TYPE {
-            let w = Waiver::from_statement(&v.statement)?;
-            let mut source = VexSource::waiver(w)?;
-            source.signers = v.key_ids;
-            return Ok(source);
+        let env = open(envelope)?;
+        let mut policy = StatementPolicy::new()
+            .allow_predicate_type(WAIVER_PREDICATE_TYPE)
+            .allow_predicate_type(ATTEST_WAIVER_PREDICATE_TYPE);
+        for t in OPENVEX_PREDICATE_TYPES {
+            policy = policy.allow_predicate_type(t);
         }
-        if !OPENVEX_PREDICATE_TYPES.contains(&pt) {
-            return Err(VexError::Shape {
-                what: "in-toto statement",
-                message: format!(
-                    "predicateType {:?} is neither OpenVEX nor a waiver",
-                    pt.chars().take(100).collect::<String>()
-                ),
-            });
-        }
-        let predicate = v.statement.get("predicate").cloned().unwrap_or_default();
-        let document = Document::from_value(&predicate, &ParseOptions::default())?;
-        let mut source = VexSource::from_document(document, v.payload_digest);
-        source.signers = v.key_ids;
+        let verified = policy.verify(&env, keyring).map_err(sig)?;
+        let key_ids = verified.key_ids().to_vec();
+        let statement = verified.into_statement();
+        let payload = statement.to_payload().map_err(sig)?;
+        let pt = statement.predicate_type();
+        let mut source = if pt == WAIVER_PREDICATE_TYPE || pt == ATTEST_WAIVER_PREDICATE_TYPE {
+            VexSource::waiver(waiver_from(&statement)?)?
+        } else {
+            let document = Document::from_value(statement.predicate(), &ParseOptions::default())?;
+            VexSource::from_document(document, Digest::of(&payload))
+        };
+        source.signers = key_ids;
         Ok(source)
     }
 }
 
 impl Waiver {
-    /// A signed waiver: verified against `keyring` first, then read from the waiver predicate.
-    /// Returns the waiver and the key ids that signed it.
+    /// A signed waiver (ours or `stella-attest`'s): verified against `keyring` first, then read
+    /// from the predicate. Returns the waiver and the key ids that signed it.
     pub fn from_signed(
         envelope: &[u8],
         keyring: &Keyring,
     ) -> Result<(Self, Vec<String>), VexError> {
-        let v = open(envelope, keyring)?;
-        Ok((Waiver::from_statement(&v.statement)?, v.key_ids))
+        let env = open(envelope)?;
+        let verified = StatementPolicy::new()
+            .allow_predicate_type(WAIVER_PREDICATE_TYPE)
+            .allow_predicate_type(ATTEST_WAIVER_PREDICATE_TYPE)
+            .verify(&env, keyring)
+            .map_err(sig)?;
+        let key_ids = verified.key_ids().to_vec();
+        Ok((waiver_from(verified.statement())?, key_ids))
     }
 }

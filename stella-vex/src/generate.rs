@@ -225,7 +225,7 @@ pub fn generate(
     let doc = Document {
         context: CONTEXT_V0_2_0.to_owned(),
         id: format!(
-            "https://stella-ops.dev/vex/generated/sha256-{}",
+            "https://stella-ops.org/vex/generated/sha256-{}",
             Digest::of(&body).hex()
         ),
         author: policy.author.clone(),

@@ -444,7 +444,7 @@ impl VexSet {
         let document = Document {
             context: CONTEXT_V0_2_0.to_owned(),
             id: format!(
-                "https://stella-ops.dev/vex/merged/sha256-{}",
+                "https://stella-ops.org/vex/merged/sha256-{}",
                 id_digest.hex()
             ),
             author: options.author.clone(),

@@ -34,8 +34,9 @@ pub struct TrustPolicy {
     /// `identities`). Default false.
     #[serde(default)]
     pub allow_unsigned: bool,
-    /// When true and `issuers` is empty, every author is trusted with precedence 0 (what
-    /// `stella vex merge --allow-unsigned` uses without a policy file). Default false.
+    /// When true, an author (unsigned, when allowed) or verified signer that no issuer names
+    /// is still trusted, with precedence 0 and no product scope (what `stella vex merge
+    /// --allow-unsigned` uses without a policy file). Default false.
     #[serde(default)]
     pub trust_any_author: bool,
     /// The issuers.
@@ -104,7 +105,7 @@ impl TrustPolicy {
                     .find(|i| i.identities.iter().any(|id| id == author))
                 {
                     Ok(TrustedIssuer::of(i))
-                } else if self.trust_any_author && self.issuers.is_empty() {
+                } else if self.trust_any_author {
                     Ok(TrustedIssuer {
                         name: author.clone(),
                         precedence: 0,
@@ -116,15 +117,23 @@ impl TrustPolicy {
                     })
                 }
             }
-            signers => self
+            signers => match self
                 .issuers
                 .iter()
                 .filter(|i| i.key_ids.iter().any(|k| signers.contains(k)))
                 .max_by_key(|i| i.precedence)
-                .map(TrustedIssuer::of)
-                .ok_or_else(|| Distrust::UnknownKey {
+            {
+                Some(i) => Ok(TrustedIssuer::of(i)),
+                // An open policy trusts every verified signer too.
+                None if self.trust_any_author => Ok(TrustedIssuer {
+                    name: signers.join(","),
+                    precedence: 0,
+                    scope: Vec::new(),
+                }),
+                None => Err(Distrust::UnknownKey {
                     key_id: signers.join(","),
                 }),
+            },
         }
     }
 }

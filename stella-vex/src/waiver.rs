@@ -17,7 +17,7 @@ use crate::model::{
 };
 
 /// The in-toto predicate type of a Stella Ops waiver.
-pub const WAIVER_PREDICATE_TYPE: &str = "https://stella-ops.dev/attestations/waiver/v1";
+pub const WAIVER_PREDICATE_TYPE: &str = "https://stella-ops.org/attestations/vex-waiver/1";
 
 /// A waiver (the predicate of a waiver attestation).
 ///
@@ -60,6 +60,9 @@ pub struct Waiver {
     /// The justification (required for `not_affected`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub justification: Option<Justification>,
+    /// Why not affected, in words (a `not_affected` waiver needs this or a justification).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact_statement: Option<String>,
     /// Compensating controls (required for `affected`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action_statement: Option<String>,
@@ -90,13 +93,14 @@ impl Waiver {
             expires,
             status,
             justification,
+            impact_statement: None,
             action_statement,
         };
         w.check()?;
         Ok(w)
     }
 
-    fn check(&self) -> Result<(), WaiverError> {
+    pub(crate) fn check(&self) -> Result<(), WaiverError> {
         if self.expires <= self.created {
             return Err(WaiverError::ExpiryNotAfterCreation {
                 created: self.created.to_string(),
@@ -115,7 +119,13 @@ impl Waiver {
             return Err(WaiverError::Empty { field: "reason" });
         }
         let ok = match self.status {
-            Status::NotAffected => self.justification.is_some(),
+            Status::NotAffected => {
+                self.justification.is_some()
+                    || self
+                        .impact_statement
+                        .as_deref()
+                        .is_some_and(|t| !t.trim().is_empty())
+            }
             Status::Affected => self
                 .action_statement
                 .as_deref()
@@ -153,8 +163,16 @@ impl Waiver {
             }
             .into());
         }
-        let predicate = statement.get("predicate").cloned().unwrap_or_default();
-        let w: Self = serde_json::from_value(predicate).map_err(|e| VexError::Shape {
+        Self::from_predicate(
+            statement
+                .get("predicate")
+                .unwrap_or(&serde_json::Value::Null),
+        )
+    }
+
+    /// Reads and checks a waiver predicate given as JSON.
+    pub fn from_predicate(predicate: &serde_json::Value) -> Result<Self, VexError> {
+        let w: Self = serde_json::from_value(predicate.clone()).map_err(|e| VexError::Shape {
             what: "waiver",
             message: e.to_string(),
         })?;
@@ -202,6 +220,7 @@ impl Waiver {
             .map(|v| Statement {
                 timestamp: Some(self.created),
                 justification: self.justification,
+                impact_statement: self.impact_statement.clone(),
                 action_statement: self.action_statement.clone(),
                 status_notes: Some(format!(
                     "waiver approved by {}, expires {}: {}",
@@ -216,7 +235,7 @@ impl Waiver {
             .collect();
         Ok(Document {
             context: CONTEXT_V0_2_0.into(),
-            id: format!("https://stella-ops.dev/waivers/sha256-{}", digest.hex()),
+            id: format!("https://stella-ops.org/waivers/sha256-{}", digest.hex()),
             author: self.approver.clone(),
             role: Some("waiver approver".into()),
             timestamp: self.created,

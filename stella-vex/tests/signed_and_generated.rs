@@ -63,7 +63,12 @@ fn signed_vex_counts_by_key_id_and_tampering_is_refused() {
 
     // Signed by a key the policy does not know: verified, but untrusted and reported.
     let (other_signer, other_ring, other_id) = key();
-    let env2 = sign_document(&vendor_doc(), &[], &other_signer).unwrap();
+    let env2 = sign_document(
+        &vendor_doc(),
+        &[("img".into(), Digest::of(b"img"))],
+        &other_signer,
+    )
+    .unwrap();
     let set = VexSet::build(
         vec![VexSource::signed(&env2, &other_ring).unwrap()],
         &policy,
@@ -135,6 +140,64 @@ fn signed_waiver_round_trip_and_expiry() {
     let after = VexSet::build(vec![source], &policy, ts("2026-02-01T00:00:00Z")).apply(&[f]);
     assert_eq!(after.findings[0].status, Status::UnderInvestigation);
     assert_eq!(after.expired_waivers.len(), 1);
+}
+
+#[test]
+fn stella_attest_waiver_predicate_is_read_as_a_not_affected_waiver() {
+    use stella_attest::predicates::Waiver as AttestWaiver;
+    use stella_attest::statement::Statement;
+    let (signer, ring, _) = key();
+    let image = Digest::of(b"image");
+    let w = AttestWaiver {
+        vulnerability: "CVE-2024-9".into(),
+        packages: vec![],
+        justification: "only reachable from the admin network".into(),
+        author: "ciso@example.com".into(),
+        issued_at: ts("2026-01-01T00:00:00Z"),
+        expires_at: ts("2026-03-01T00:00:00Z"),
+    };
+    let env = Statement::builder()
+        .subject("registry.example/app", image)
+        .predicate(&w)
+        .unwrap()
+        .build()
+        .unwrap()
+        .sign(&[&signer])
+        .unwrap()
+        .to_json()
+        .unwrap();
+    let (waiver, _) = Waiver::from_signed(&env, &ring).unwrap();
+    assert_eq!(waiver.artifact, image);
+    assert_eq!(waiver.vulnerabilities, ["CVE-2024-9"]);
+    assert_eq!(waiver.status, Status::NotAffected);
+    assert_eq!(
+        waiver.impact_statement.as_deref(),
+        Some("only reachable from the admin network")
+    );
+    assert_eq!(waiver.expires, ts("2026-03-01T00:00:00Z"));
+    let source = VexSource::signed(&env, &ring).unwrap();
+    let set = VexSet::build(
+        vec![source],
+        &TrustPolicy::permissive(),
+        ts("2026-02-01T00:00:00Z"),
+    );
+    let mut f = FindingRef::new("CVE-2024-9", "pkg:npm/z@1");
+    f.artifact = Some(image.to_string());
+    assert_eq!(set.apply(&[f]).findings[0].status, Status::NotAffected);
+    // Another predicate type is refused before anything is read.
+    let other = Statement::builder()
+        .subject("x", image)
+        .raw_predicate("https://example.com/other", json!({}))
+        .build()
+        .unwrap()
+        .sign(&[&signer])
+        .unwrap()
+        .to_json()
+        .unwrap();
+    assert!(matches!(
+        VexSource::signed(&other, &ring),
+        Err(VexError::Signature { .. })
+    ));
 }
 
 const POLICY: &str = r#"

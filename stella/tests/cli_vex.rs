@@ -325,7 +325,8 @@ fn signed_vex_is_verified_with_the_given_key() {
         .unwrap(),
     )
     .unwrap();
-    let env = stella_vex::sign_document(&doc, &[], &signer).unwrap();
+    let env =
+        stella_vex::sign_document(&doc, &[("img".into(), Digest::of(b"img"))], &signer).unwrap();
     let env_path = dir.path().join("signed.dsse.json");
     std::fs::write(&env_path, env).unwrap();
 
@@ -337,6 +338,61 @@ fn signed_vex_is_verified_with_the_given_key() {
         .success();
     let merged = Document::parse(&out.get_output().stdout).unwrap();
     assert_eq!(merged.statements[0].status, Status::Fixed);
+    // Signed and unsigned together: --allow-unsigned lets the unsigned one count as well.
+    let later = dir.path().join("later.json");
+    std::fs::write(
+        &later,
+        serde_json::to_vec(&vex_doc(
+            "https://example.com/l",
+            "team",
+            "2025-01-01T00:00:00Z",
+            "affected",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let out = stella()
+        .args([
+            "vex",
+            "merge",
+            "--allow-unsigned",
+            "--explain",
+            "--now",
+            NOW,
+            "--key",
+        ])
+        .arg(&public)
+        .arg(&env_path)
+        .arg(&later)
+        .assert()
+        .success();
+    let merged = Document::parse(&out.get_output().stdout).unwrap();
+    assert_eq!(merged.statements[0].status, Status::Affected);
+    assert!(
+        stderr(&out).contains("superseded: fixed"),
+        "{}",
+        stderr(&out)
+    );
+    // Without --allow-unsigned the unsigned one is reported, not applied.
+    let out = stella()
+        .args(["vex", "merge", "--now", NOW, "--key"])
+        .arg(&public)
+        .arg(&env_path)
+        .arg(&later)
+        .assert()
+        .success();
+    assert_eq!(
+        Document::parse(&out.get_output().stdout)
+            .unwrap()
+            .statements[0]
+            .status,
+        Status::Fixed
+    );
+    assert!(
+        stderr(&out).contains("untrusted") && stderr(&out).contains("unsigned"),
+        "{}",
+        stderr(&out)
+    );
     // No key: a usage error naming the file.
     let out = stella()
         .args(["vex", "merge", "--now", NOW])
