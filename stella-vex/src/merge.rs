@@ -160,8 +160,9 @@ struct Candidate {
     status: Status,
 }
 
-/// Allowed clock skew (seconds) when deciding whether a waiver is valid yet.
-const WAIVER_SKEW_SECONDS: i64 = 300;
+/// Allowed clock skew (seconds): a waiver created later than now plus this is not valid yet, and
+/// a statement dated later than now plus this is not applied.
+const CLOCK_SKEW_SECONDS: i64 = 300;
 
 /// Trusted, unexpired VEX ready to merge or apply.
 ///
@@ -192,8 +193,9 @@ pub struct VexSet {
 }
 
 impl VexSet {
-    /// Judges every source against `policy` at `now`: expired (or not yet valid) waivers and
-    /// untrusted documents or statements are set aside and reported; the rest are indexed.
+    /// Judges every source against `policy` at `now`: expired (or not yet valid) waivers,
+    /// untrusted documents or statements, and statements dated more than five minutes after
+    /// `now` are set aside and reported; the rest are indexed.
     pub fn build(sources: Vec<VexSource>, policy: &TrustPolicy, now: Timestamp) -> Self {
         let mut set = Self {
             sources: Vec::new(),
@@ -203,10 +205,11 @@ impl VexSet {
             untrusted: Vec::new(),
             expired: Vec::new(),
         };
+        let future_limit = now.checked_add_seconds(CLOCK_SKEW_SECONDS);
         for source in sources {
             if let Some(w) = source.as_waiver() {
                 let not_yet = now
-                    .checked_add_seconds(WAIVER_SKEW_SECONDS)
+                    .checked_add_seconds(CLOCK_SKEW_SECONDS)
                     .is_some_and(|limit| w.created > limit);
                 if w.is_expired_at(now) || not_yet {
                     set.expired.push(ExpiredWaiver {
@@ -239,6 +242,18 @@ impl VexSet {
             let doc = &source.document;
             for (st_i, st) in doc.statements.iter().enumerate() {
                 let time = doc.statement_time(st);
+                if future_limit.is_some_and(|limit| time > limit) {
+                    set.untrusted.push(Untrusted {
+                        document: doc.id.clone(),
+                        author: doc.author.clone(),
+                        digest: source.digest,
+                        statement: Some(st_i),
+                        reason: Distrust::FutureTimestamp {
+                            timestamp: time.to_string(),
+                        },
+                    });
+                    continue;
+                }
                 for (p_i, product) in st.products.iter().enumerate() {
                     let product_key = product.component.key();
                     if !issuer.may_speak_for(product) {

@@ -196,6 +196,12 @@ pub enum Distrust {
         /// The product key.
         product: String,
     },
+    /// The statement claims a time later than now plus the allowed skew: it would win every
+    /// merge by recency, so it is not applied.
+    FutureTimestamp {
+        /// The statement's effective time.
+        timestamp: String,
+    },
 }
 
 /// One VEX input to merge or apply: a parsed document with its digest and, when it came signed

@@ -550,3 +550,28 @@ fn findings_without_statements_are_under_investigation_and_counted_apart() {
     assert_eq!(json["not_affected"], 0, "every status is always reported");
     assert!(applied.findings[2].decided_by.is_none());
 }
+
+#[test]
+fn statements_from_the_future_are_not_applied() {
+    let vex = doc(
+        "https://example.com/vex/f",
+        "v",
+        "2024-01-01T00:00:00Z",
+        json!([{"vulnerability": {"name": "CVE-1"}, "products": [{"@id": "pkg:npm/a"}],
+                "status": "fixed", "timestamp": "2030-01-01T00:00:00Z"},
+               stmt("CVE-1", "pkg:npm/a", "affected")]),
+    );
+    let set = VexSet::build(
+        vec![src(&vex)],
+        &TrustPolicy::permissive(),
+        ts("2026-01-01T00:00:00Z"),
+    );
+    assert_eq!(
+        set.untrusted()[0].reason,
+        Distrust::FutureTimestamp {
+            timestamp: "2030-01-01T00:00:00Z".into()
+        }
+    );
+    let applied = set.apply(&[FindingRef::new("CVE-1", "pkg:npm/a@1")]);
+    assert_eq!(applied.findings[0].status, Status::Affected);
+}
