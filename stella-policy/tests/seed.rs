@@ -562,3 +562,16 @@ fn a_signed_decision_verifies_and_binds_the_record() {
             .any(|i| i.name == "gate-input" && i.digest == inp.digest().unwrap())
     );
 }
+
+#[test]
+fn a_call_to_an_undefined_function_is_a_typed_error() {
+    let text = "package stella.policy\n\nallow {\n  no_such_function(input.image)\n}\n";
+    let bundle = Bundle::from_files([("f.rego", text.as_bytes())], None).unwrap();
+    let err = match Gate::new(&bundle, GateOptions::default()) {
+        Err(e) => e,
+        Ok(gate) => gate
+            .evaluate(&input(json!([]), json!([]), json!([]), json!([])))
+            .unwrap_err(),
+    };
+    assert!(err.to_string().contains("no_such_function"), "{err}");
+}
