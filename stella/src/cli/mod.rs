@@ -14,6 +14,7 @@ mod replay;
 mod sbom;
 mod scan;
 mod verify;
+mod verify_bundle;
 mod vex;
 
 use std::process::ExitCode;

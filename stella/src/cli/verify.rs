@@ -48,6 +48,9 @@ pub struct Args {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Options for Sigstore bundles (see `verify_bundle`).
+    #[command(flatten)]
+    pub bundle: super::verify_bundle::BundleArgs,
 }
 
 /// A recognised input.
@@ -181,7 +184,11 @@ fn print_summary(name: &str, summary: &VerifiedSummary, json: bool) -> Result<()
 /// Runs `stella verify`.
 pub fn run(args: Args) -> Result<Outcome, CliError> {
     let name = args.input.display().to_string();
-    let input = Input::detect(&name, &read_input(&args.input)?)?;
+    let bytes = read_input(&args.input)?;
+    if super::verify_bundle::is_bundle(&bytes) {
+        return super::verify_bundle::run(&args.key, &args.bundle, args.json, &name, &bytes);
+    }
+    let input = Input::detect(&name, &bytes)?;
     let mut keyring = Keyring::new();
     for key in &args.key {
         let public = read_public_key(key)?;
