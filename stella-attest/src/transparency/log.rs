@@ -16,8 +16,8 @@ use super::note::{Checkpoint, NoteSigner};
 ///
 /// The log keeps the leaf hashes and every complete subtree hash (about two hashes per entry;
 /// the entry bytes themselves are not kept — store them in a `BlobStore`). Appending costs
-/// O(log n) hashing plus one checkpoint signature; proofs for any earlier size cost O(log² n)
-/// lookups. The checkpoint's origin line is also the note key name, so it must have no spaces
+/// O(log n) hashing (the new leaf's proof and root) plus one checkpoint signature; proofs for any
+/// earlier size cost O(log n). The checkpoint's origin line is also the note key name, so it must have no spaces
 /// or `+` (for example `stella.example/log`).
 ///
 /// ```

@@ -7,8 +7,9 @@
 //! too long is reported as such rather than as a root mismatch.
 //!
 //! [`MerkleTree`] keeps every complete subtree hash (about `2n` hashes for `n` leaves), so
-//! appending costs O(log n) and a proof or root for any earlier size costs O(log² n) hash lookups
-//! and at most O(log n) hash computations per proof element on the right edge.
+//! appending costs O(log n) (one hash on average) and a root or proof for any size up to the
+//! current one costs O(log n) lookups and hashes (the right edge of the requested tree is folded
+//! once per request).
 //!
 //! ```
 //! use stella_attest::transparency::merkle::{self, MerkleTree};
@@ -367,27 +368,75 @@ impl MerkleTree {
 
     /// The hash of the leaves `[lo, hi)`, `lo < hi <= size`, where `lo` is the start of a
     /// subtree in the RFC 9162 decomposition of a tree that ends at or after `hi`.
-    fn range_hash(&self, lo: u64, hi: u64) -> Result<MerkleHash, TransparencyError> {
+    fn complete_hash(&self, lo: u64, n: u64) -> Option<MerkleHash> {
+        let height = n.trailing_zeros() as usize;
+        self.levels
+            .get(height)
+            .and_then(|level| {
+                usize::try_from(lo >> height)
+                    .ok()
+                    .and_then(|i| level.get(i))
+            })
+            .copied()
+    }
+
+    /// The right edge of the tree of the first `size` leaves: for each complete subtree of its
+    /// RFC 9162 decomposition (largest first), its start and the hash of the leaves from there
+    /// to `size`. O(log n) to build; it makes every right-edge range an O(1) lookup, so a proof
+    /// costs O(log n).
+    fn right_edge(&self, size: u64) -> Result<Vec<(u64, MerkleHash)>, TransparencyError> {
+        let mut subtrees: Vec<(u64, MerkleHash)> = Vec::with_capacity(64);
+        let mut start = 0u64;
+        for bit in (0..u64::BITS).rev() {
+            let n = 1u64 << bit;
+            if size & n != 0 {
+                let h = self
+                    .complete_hash(start, n)
+                    .ok_or(TransparencyError::SizeBeyondTree {
+                        requested: size,
+                        size: self.size(),
+                    })?;
+                subtrees.push((start, h));
+                start += n;
+            }
+        }
+        let mut acc: Option<MerkleHash> = None;
+        for entry in subtrees.iter_mut().rev() {
+            let folded = match acc {
+                None => entry.1,
+                Some(right) => node_hash(&entry.1, &right),
+            };
+            entry.1 = folded;
+            acc = Some(folded);
+        }
+        Ok(subtrees)
+    }
+
+    /// The hash of the leaves `[lo, hi)` (`lo < hi <= size`), using the right edge of the tree
+    /// ending at `hi` when the range is not one complete subtree.
+    fn range_hash(
+        &self,
+        lo: u64,
+        hi: u64,
+        edge: &[(u64, MerkleHash)],
+    ) -> Result<MerkleHash, TransparencyError> {
         let n = hi - lo;
         if n.is_power_of_two() && lo % n == 0 {
-            let height = n.trailing_zeros() as usize;
             return self
-                .levels
-                .get(height)
-                .and_then(|level| {
-                    usize::try_from(lo >> height)
-                        .ok()
-                        .and_then(|i| level.get(i))
-                })
-                .copied()
+                .complete_hash(lo, n)
                 .ok_or(TransparencyError::IndexOutOfRange {
                     index: hi - 1,
                     size: self.size(),
                 });
         }
+        if let Ok(i) = edge.binary_search_by_key(&lo, |(start, _)| *start)
+            && let Some((_, h)) = edge.get(i)
+        {
+            return Ok(*h);
+        }
         let k = largest_power_of_two_below(n);
-        let left = self.range_hash(lo, lo + k)?;
-        let right = self.range_hash(lo + k, hi)?;
+        let left = self.range_hash(lo, lo + k, edge)?;
+        let right = self.range_hash(lo + k, hi, edge)?;
         Ok(node_hash(&left, &right))
     }
 
@@ -407,7 +456,8 @@ impl MerkleTree {
     /// The root hash of the first `size` leaves (`0 < size <= self.size()`).
     pub fn root(&self, size: u64) -> Result<MerkleHash, TransparencyError> {
         self.check_size(size, "root")?;
-        self.range_hash(0, size)
+        let edge = self.right_edge(size)?;
+        self.range_hash(0, size, &edge)
     }
 
     /// The leaf hash at `index`.
@@ -434,7 +484,8 @@ impl MerkleTree {
             return Err(TransparencyError::IndexOutOfRange { index, size });
         }
         let mut out = Vec::with_capacity(inclusion_proof_len(index, size));
-        self.path(index, 0, size, &mut out)?;
+        let edge = self.right_edge(size)?;
+        self.path(index, 0, size, &edge, &mut out)?;
         Ok(out)
     }
 
@@ -444,6 +495,7 @@ impl MerkleTree {
         m: u64,
         lo: u64,
         hi: u64,
+        edge: &[(u64, MerkleHash)],
         out: &mut Vec<MerkleHash>,
     ) -> Result<(), TransparencyError> {
         let n = hi - lo;
@@ -452,11 +504,11 @@ impl MerkleTree {
         }
         let k = largest_power_of_two_below(n);
         if m < k {
-            self.path(m, lo, lo + k, out)?;
-            out.push(self.range_hash(lo + k, hi)?);
+            self.path(m, lo, lo + k, edge, out)?;
+            out.push(self.range_hash(lo + k, hi, edge)?);
         } else {
-            self.path(m - k, lo + k, hi, out)?;
-            out.push(self.range_hash(lo, lo + k)?);
+            self.path(m - k, lo + k, hi, edge, out)?;
+            out.push(self.range_hash(lo, lo + k, edge)?);
         }
         Ok(())
     }
@@ -475,7 +527,8 @@ impl MerkleTree {
         }
         let mut out = Vec::with_capacity(consistency_proof_len(old_size, new_size));
         if old_size < new_size {
-            self.subproof(old_size, 0, new_size, true, &mut out)?;
+            let edge = self.right_edge(new_size)?;
+            self.subproof(old_size, 0, new_size, true, &edge, &mut out)?;
         }
         Ok(out)
     }
@@ -487,22 +540,23 @@ impl MerkleTree {
         lo: u64,
         hi: u64,
         complete: bool,
+        edge: &[(u64, MerkleHash)],
         out: &mut Vec<MerkleHash>,
     ) -> Result<(), TransparencyError> {
         let n = hi - lo;
         if m == n {
             if !complete {
-                out.push(self.range_hash(lo, hi)?);
+                out.push(self.range_hash(lo, hi, edge)?);
             }
             return Ok(());
         }
         let k = largest_power_of_two_below(n);
         if m <= k {
-            self.subproof(m, lo, lo + k, complete, out)?;
-            out.push(self.range_hash(lo + k, hi)?);
+            self.subproof(m, lo, lo + k, complete, edge, out)?;
+            out.push(self.range_hash(lo + k, hi, edge)?);
         } else {
-            self.subproof(m - k, lo + k, hi, false, out)?;
-            out.push(self.range_hash(lo, lo + k)?);
+            self.subproof(m - k, lo + k, hi, false, edge, out)?;
+            out.push(self.range_hash(lo, lo + k, edge)?);
         }
         Ok(())
     }
