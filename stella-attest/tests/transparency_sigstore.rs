@@ -73,6 +73,41 @@ fn sigstore_python_bundle_parses_and_its_log_entry_verifies_offline() {
 }
 
 #[test]
+fn sigstore_rs_dsse_bundle_parses_and_its_log_entry_verifies_offline() {
+    let bundle = Bundle::parse(&vector("dsse_v001_bundle.sigstore.json")).unwrap();
+    assert_eq!(bundle.version().unwrap(), BundleVersion::V0_3);
+    let env = bundle.dsse_envelope.as_ref().unwrap();
+    assert_eq!(env.payload_type, "application/vnd.in-toto+json");
+    assert_eq!(
+        bundle.verification_material.tlog_entries[0]
+            .kind_version
+            .kind,
+        "dsse"
+    );
+    let trust = TrustRoot::from_trusted_root_json(&vector("trustedroot.v1.json")).unwrap();
+    let v = bundle.verify_transparency(None, &trust).unwrap();
+    let e = &v.log_entries[0];
+    assert_eq!(e.log_index, 456_061_810);
+    assert!(e.set_verified);
+    assert!(matches!(e.body, EntryBody::Dsse(_)));
+    assert_eq!(e.checkpoint.as_ref().unwrap().size, 334_157_555);
+
+    // A payload other than the logged one.
+    let mut b = bundle.clone();
+    b.dsse_envelope.as_mut().unwrap().payload.push(b' ');
+    assert!(matches!(
+        b.verify_transparency(None, &trust),
+        Err(TransparencyError::Mismatch { .. })
+    ));
+    // Keyless: never a pass.
+    let key = signer(SignatureAlgorithm::EcdsaP256Sha256);
+    assert!(matches!(
+        bundle.verify_with_key(key.public_key(), None, &trust),
+        Err(TransparencyError::NotSupported { .. })
+    ));
+}
+
+#[test]
 fn sigstore_python_bundle_tampering_fails() {
     let bytes = vector("new_bundle.txt.sigstore.json");
     let artifact = vector("new_bundle.txt");
