@@ -7,7 +7,8 @@
 //! error naming the file. `extract` keeps only the Go version and the module text, never the
 //! binary.
 //!
-//! Reported: `stdlib` at the Go version, the main module (unless its version is `(devel)`),
+//! Reported: `stdlib` at the Go version, the main module (a `(devel)` build gets the
+//! pseudo-version of its VCS stamp, else no version),
 //! and every `dep` (with `=>` replacements applied); the main module depends on every dep.
 
 use std::collections::BTreeMap;
@@ -146,6 +147,26 @@ pub fn parse_modinfo(go_version: &str, text: &str) -> BuildInfo {
     info
 }
 
+/// The main module's version: as recorded, or for a `(devel)` build with VCS stamping the Go
+/// pseudo-version `v0.0.0-<commit time>-<12 hex of the revision>` (what syft reports), else
+/// empty (the module is still reported, without a version, as trivy does).
+fn main_version(recorded: &str, settings: &BTreeMap<String, String>) -> String {
+    if !recorded.is_empty() && recorded != "(devel)" {
+        return recorded.to_owned();
+    }
+    match (settings.get("vcs.revision"), settings.get("vcs.time")) {
+        (Some(rev), Some(time)) if rev.len() >= 12 => {
+            let stamp: String = time.chars().filter(char::is_ascii_digit).take(14).collect();
+            if stamp.len() == 14 {
+                format!("v0.0.0-{stamp}-{}", rev.get(..12).unwrap_or(rev))
+            } else {
+                String::new()
+            }
+        }
+        _ => String::new(),
+    }
+}
+
 fn go_purl(path: &str, module: &str, version: &str) -> Result<String, ScanError> {
     match module.rsplit_once('/') {
         Some((ns, name)) => purl(NAME, path, "golang", Some(ns), name, version, &[]),
@@ -159,7 +180,7 @@ impl Cataloger for GoBinaryCataloger {
     }
 
     fn version(&self) -> &'static str {
-        "1"
+        "2"
     }
 
     fn wants(&self, _path: &str, mode: u32, size: u64) -> bool {
@@ -205,16 +226,13 @@ impl Cataloger for GoBinaryCataloger {
                 p.evidence.push(evidence(f));
                 packages.push(p);
             }
-            if let Some((module, v)) = info
-                .main
-                .as_ref()
-                .filter(|(_, v)| v != "(devel)" && !v.is_empty())
-            {
+            if let Some((module, recorded)) = info.main.as_ref() {
+                let v = main_version(recorded, &info.settings);
                 let mut p = package(
                     module,
-                    v,
+                    &v,
                     PackageKind::GoModule,
-                    go_purl(&f.path, module, v)?,
+                    go_purl(&f.path, module, &v)?,
                     NAME,
                 );
                 p.evidence.push(evidence(f));
@@ -321,6 +339,19 @@ mod tests {
         assert_eq!(pkgs[1].purl, "pkg:golang/github.com/google/uuid@v1.6.0");
         assert_eq!(pkgs[0].dependencies.len(), 3);
         assert_eq!(pkgs[0].metadata["GOARCH"], "amd64");
+    }
+
+    #[test]
+    fn devel_main_module_gets_the_vcs_pseudo_version() {
+        let mut settings = BTreeMap::new();
+        assert_eq!(main_version("(devel)", &settings), "");
+        settings.insert("vcs.revision".into(), "04ef75fd7ff5a1b2c3d4e5f6".into());
+        settings.insert("vcs.time".into(), "2022-08-08T14:19:30Z".into());
+        assert_eq!(
+            main_version("(devel)", &settings),
+            "v0.0.0-20220808141930-04ef75fd7ff5"
+        );
+        assert_eq!(main_version("v1.2.3", &settings), "v1.2.3");
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! `node_modules/@scope/<name>/` directory. Its dependencies are resolved the way Node does:
 //! the nearest `node_modules/<dep>` walking up from the package's directory. A lock file adds
 //! the packages it pins (v1 nested `dependencies`, v2/v3 `packages`), skipping `dev: true`
-//! entries and the root project; a locked package that is also installed is reported once, with
-//! both files as evidence. A `package.json` or lock that does not parse is skipped.
+//! entries; the project itself (the lock's root) is reported too. When the project's
+//! `node_modules` exists in the image, a locked package whose directory is missing (an optional
+//! platform package that was not installed) is not reported. A locked package that is also
+//! installed is reported once, with both files as evidence. A `package.json` or lock that does not parse is skipped.
 
 use std::collections::BTreeMap;
 
@@ -152,18 +154,19 @@ fn from_installed(f: &ExtractedFile, dir: &str) -> Result<Option<Found>, ScanErr
 }
 
 /// Packages pinned by one lock file, with their directories relative to the image root.
-fn from_lock(f: &ExtractedFile) -> Result<Vec<Found>, ScanError> {
+fn from_lock(f: &ExtractedFile, exists: &dyn Fn(&str) -> bool) -> Result<Vec<Found>, ScanError> {
     let Ok(v) = serde_json::from_slice::<Value>(&f.data) else {
         return Ok(Vec::new());
     };
     let root = f.path.rsplit_once('/').map_or("", |(d, _)| d);
-    let join = |rel: &str| {
-        if root.is_empty() {
-            rel.to_owned()
-        } else {
-            format!("{root}/{rel}")
-        }
+    let join = |rel: &str| match (root.is_empty(), rel.is_empty()) {
+        (true, _) => rel.to_owned(),
+        (false, true) => root.to_owned(),
+        (false, false) => format!("{root}/{rel}"),
     };
+    // With the project's node_modules present, a locked package whose directory is missing was
+    // not installed (an optional platform package, an omitted dev tree): it is not reported.
+    let installed_tree = exists(&join("node_modules"));
     let mut out = Vec::new();
     let mut add =
         |rel: &str, name: &str, entry: &Value, deps: Vec<String>| -> Result<(), ScanError> {
@@ -173,6 +176,7 @@ fn from_lock(f: &ExtractedFile) -> Result<Vec<Found>, ScanError> {
             if entry.get("dev").and_then(Value::as_bool) == Some(true)
                 || entry.get("link").and_then(Value::as_bool) == Some(true)
                 || version.is_empty()
+                || (installed_tree && !rel.is_empty() && !exists(&join(rel)))
             {
                 return Ok(());
             }
@@ -196,6 +200,16 @@ fn from_lock(f: &ExtractedFile) -> Result<Vec<Found>, ScanError> {
         // v2 / v3
         for (rel, entry) in pkgs {
             if rel.is_empty() {
+                // the project itself
+                if let Some(name) = entry
+                    .get("name")
+                    .or_else(|| v.get("name"))
+                    .and_then(Value::as_str)
+                {
+                    let mut deps = dep_names(entry, "dependencies");
+                    deps.extend(dep_names(entry, "optionalDependencies"));
+                    add("", name, entry, deps)?;
+                }
                 continue;
             }
             let Some(idx) = rel.rfind("node_modules/") else {
@@ -210,7 +224,15 @@ fn from_lock(f: &ExtractedFile) -> Result<Vec<Found>, ScanError> {
             add(rel, name, entry, deps)?;
         }
     } else if let Some(Value::Object(deps)) = v.get("dependencies") {
-        // v1: nested `dependencies`
+        // v1: nested `dependencies`; the project itself from the top-level name and version
+        if let Some(name) = v.get("name").and_then(Value::as_str) {
+            let direct = deps
+                .iter()
+                .filter(|(_, e)| e.get("dev").and_then(Value::as_bool) != Some(true))
+                .map(|(n, _)| n.clone())
+                .collect();
+            add("", name, &v, direct)?;
+        }
         let mut stack: Vec<(String, &serde_json::Map<String, Value>)> = vec![(String::new(), deps)];
         let mut budget = 1_000_000usize;
         while let Some((prefix, map)) = stack.pop() {
@@ -241,7 +263,7 @@ impl Cataloger for NpmCataloger {
     }
 
     fn version(&self) -> &'static str {
-        "1"
+        "2"
     }
 
     fn wants(&self, path: &str, _mode: u32, size: u64) -> bool {
@@ -265,7 +287,7 @@ impl Cataloger for NpmCataloger {
             by_purl.entry(f.pkg.purl.clone()).or_insert(i);
         }
         for f in input.files.iter().filter(|f| is_lock(&f.path)) {
-            for locked in from_lock(f)? {
+            for locked in from_lock(f, input.exists)? {
                 if let Some(&i) = by_purl.get(&locked.pkg.purl) {
                     if let Some(existing) = found.get_mut(i) {
                         existing
@@ -389,14 +411,29 @@ mod tests {
         ];
         let pkgs = run(&files);
         let purls: Vec<_> = pkgs.iter().map(|p| p.purl.as_str()).collect();
-        assert_eq!(purls, ["pkg:npm/a@1.0.0", "pkg:npm/d@4.1.0"]);
+        assert_eq!(
+            purls,
+            ["pkg:npm/a@1.0.0", "pkg:npm/app@1.0.0", "pkg:npm/d@4.1.0"]
+        );
         assert_eq!(pkgs[0].evidence.len(), 2);
-        assert_eq!(pkgs[1].evidence[0].path, "app/package-lock.json");
+        assert_eq!(pkgs[1].dependencies, ["pkg:npm/a@1.0.0"]);
+        assert_eq!(pkgs[2].evidence[0].path, "app/package-lock.json");
+        // With app/node_modules present, locked packages that are not installed are dropped.
+        let installed = |p: &str| p == "app/node_modules" || p == "app/node_modules/a";
+        let pkgs = NpmCataloger
+            .catalog(&CatalogInput {
+                files: &files,
+                context: &CatalogContext::default(),
+                exists: &installed,
+            })
+            .unwrap();
+        let purls: Vec<_> = pkgs.iter().map(|p| p.purl.as_str()).collect();
+        assert_eq!(purls, ["pkg:npm/a@1.0.0", "pkg:npm/app@1.0.0"]);
     }
 
     #[test]
     fn lock_v1_nested_dependencies() {
-        let lock = r#"{"name":"app","lockfileVersion":1,"dependencies":{
+        let lock = r#"{"name":"app","version":"0.0.0","lockfileVersion":1,"dependencies":{
             "x":{"version":"1.2.3","requires":{"y":"^2"},"dependencies":{"y":{"version":"2.0.1"}}},
             "y":{"version":"1.0.0"},
             "t":{"version":"0.0.1","dev":true}}}"#;
@@ -404,9 +441,15 @@ mod tests {
         let purls: Vec<_> = pkgs.iter().map(|p| p.purl.as_str()).collect();
         assert_eq!(
             purls,
-            ["pkg:npm/x@1.2.3", "pkg:npm/y@1.0.0", "pkg:npm/y@2.0.1"]
+            [
+                "pkg:npm/app@0.0.0",
+                "pkg:npm/x@1.2.3",
+                "pkg:npm/y@1.0.0",
+                "pkg:npm/y@2.0.1"
+            ]
         );
-        assert_eq!(pkgs[0].dependencies, ["pkg:npm/y@2.0.1"]);
+        assert_eq!(pkgs[0].dependencies, ["pkg:npm/x@1.2.3", "pkg:npm/y@1.0.0"]);
+        assert_eq!(pkgs[1].dependencies, ["pkg:npm/y@2.0.1"]);
     }
 
     #[test]
