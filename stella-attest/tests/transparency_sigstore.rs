@@ -108,6 +108,51 @@ fn sigstore_rs_dsse_bundle_parses_and_its_log_entry_verifies_offline() {
 }
 
 #[test]
+fn sigstore_python_v0_2_bundle_without_checkpoint_is_refused() {
+    // sigstore-python's negative vector: a v0.2 bundle (certificate chain, staging Rekor) whose
+    // inclusion proof has no checkpoint, which v0.2 requires.
+    let bytes = vector("bundle_no_checkpoint.txt.sigstore");
+    assert!(matches!(
+        Bundle::parse(&bytes),
+        Err(TransparencyError::MissingField {
+            field: "checkpoint",
+            ..
+        })
+    ));
+    // Read as v0.1 (SET only) the same content parses, with its chain and proof intact.
+    let as_v01 = String::from_utf8(bytes)
+        .unwrap()
+        .replace("version=0.2", "version=0.1");
+    let b = Bundle::parse(as_v01.as_bytes()).unwrap();
+    assert_eq!(b.version().unwrap(), BundleVersion::V0_1);
+    let chain = b
+        .verification_material
+        .x509_certificate_chain
+        .as_ref()
+        .unwrap();
+    assert_eq!(chain.certificates.len(), 1);
+    let entry = b.verification_material.tlog_entries[0]
+        .to_log_entry()
+        .unwrap();
+    let proof = entry.inclusion_proof.as_ref().unwrap();
+    // The proof is genuine: it leads to the recorded root.
+    merkle::verify_inclusion(
+        &entry.leaf_hash(),
+        proof.log_index,
+        proof.tree_size,
+        &proof.hashes,
+        &proof.root_hash,
+    )
+    .unwrap();
+    // The staging log is not in the production trust root.
+    let trust = TrustRoot::from_trusted_root_json(&vector("trustedroot.v1.json")).unwrap();
+    assert!(matches!(
+        b.verify_transparency(None, &trust),
+        Err(TransparencyError::UnknownLog { .. })
+    ));
+}
+
+#[test]
 fn sigstore_python_bundle_tampering_fails() {
     let bytes = vector("new_bundle.txt.sigstore.json");
     let artifact = vector("new_bundle.txt");
