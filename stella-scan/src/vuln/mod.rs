@@ -1,4 +1,62 @@
-//! Vulnerability matching against a pinned OSV snapshot.
+//! Vulnerability matching against a pinned OSV snapshot: explainable, replayable, SARIF.
+//!
+//! ## The path through this module
+//! 1. [`osv`]: the OSV record model (schema 1.6/1.7) read from JSON or YAML, with strict
+//!    validation naming the record id.
+//! 2. [`import`]: documents, zip and tar archives into a [`snapshot::SnapshotBuilder`], strict or
+//!    lenient (the `stella` crate walks directories).
+//! 3. [`snapshot`]: one compact, content-addressed file with an index by (ecosystem, normalized
+//!    package name), the caller's date, a record count and a digest trailer; loading checks the
+//!    digest and parses only the header.
+//! 4. [`version`]: the version orderings of each ecosystem family.
+//! 5. [`matcher`]: packages against the snapshot into [`matcher::Finding`]s (aliases merged,
+//!    distro packages by source package, evidence and matched ranges kept), and the
+//!    [`matcher::MatchProblem`]s that could not be judged.
+//! 6. [`severity`]: CVSS v2/v3/v4 base scores from the vectors.
+//! 7. [`report`]: the findings JSON document, SARIF 2.1.0 and a human table.
+//! 8. [`manifest`]: the scan manifest that pins the inputs and the result, and the replay check.
+//!
+//! ```
+//! use stella_core::Timestamp;
+//! use stella_scan::vuln::{matcher, osv, report, snapshot};
+//! use stella_scan::{Package, PackageKind};
+//!
+//! let mut b = snapshot::SnapshotBuilder::new();
+//! b.add("GO-1.json", osv::parse_record("GO-1.json", br#"{"id":"GO-2024-1","modified":"2024-01-01T00:00:00Z",
+//!   "aliases":["CVE-2024-1"],"affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},
+//!   "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.2.3"}]}]}]}"#).unwrap());
+//! let date = Timestamp::parse_rfc3339("2024-06-01T00:00:00Z").unwrap();
+//! let snap = snapshot::Snapshot::load(b.build(&date).unwrap()).unwrap();
+//! let pkg = Package { name: "example.com/m".into(), version: "v1.2.0".into(),
+//!   kind: PackageKind::GoModule, purl: "pkg:golang/example.com/m@v1.2.0".into(),
+//!   licenses: vec![], cpes: vec![], source: None, evidence: vec![], files: vec![],
+//!   dependencies: vec![], cataloger: "go-binary".into(), metadata: Default::default() };
+//! let found = matcher::match_packages(&snap, &[pkg], None).unwrap();
+//! let doc = report::FindingsDocument::new(
+//!     report::ScanTarget { name: "demo".into(), image_digest: None, sbom_digest: None, os: None },
+//!     report::DbRef::of(&snap), found);
+//! assert_eq!(doc.findings[0].id, "CVE-2024-1");
+//! let sarif = doc.render(report::OutputFormat::Sarif).unwrap();
+//! assert_eq!(sarif, doc.render(report::OutputFormat::Sarif).unwrap());
+//! ```
+//!
+//! ## Dependencies and why
+//! - `semver`: SemVer parsing for npm, Go and crates.io (Cargo's own crate).
+//! - `pep440_rs`: PEP 440 versions (astral's, as uv uses).
+//! - `debversion`: dpkg version ordering.
+//! - `rpm-version`: `rpmvercmp` with `~` and `^`.
+//! - `cvss`: CVSS v2/v3.x/v4.0 vector parsing and base scores (RustSec's).
+//! - `zip`, `tar`, `flate2`: OSV archives as osv.dev exports them.
+//! - `serde_norway`: the PyPA advisory database is YAML (the maintained serde_yaml fork).
+//! - `packageurl`: purls of packages (npm scopes, Maven groups) and of SBOM components.
+//! - `cyclonedx-bom`, `spdx-rs`: reading CycloneDX 1.3–1.5 and SPDX 2.3 SBOMs as scan input.
+//! - `rayon`: matching packages in parallel; results are collected in order and sorted.
+//!
+//! ## Limits
+//! - Only the ecosystems in [`version`] are ordered; others are reported, never "not affected".
+//! - GIT ranges are kept and counted but cannot be compared with package versions.
+//! - Red Hat / SUSE distro ecosystems need product names the OS release does not give; RPM
+//!   distros other than AlmaLinux and Rocky Linux are reported as without an ecosystem.
 
 pub mod import;
 pub mod manifest;

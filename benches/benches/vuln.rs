@@ -1,0 +1,122 @@
+//! Vulnerability matching: snapshot build and load for the full ../shared/data record set
+//! (Go vulndb JSON + PyPA YAML), and matching 2,000 packages.
+//!
+//! Targets (issue 6): load ≤ 50 ms per 100k records, match ≤ 10 ms per 2,000 packages.
+//! Run: `cargo bench -p stella-benches --bench vuln`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use stella_core::Timestamp;
+use stella_scan::vuln::import::{ImportMode, Importer};
+use stella_scan::vuln::matcher::match_packages;
+use stella_scan::vuln::snapshot::Snapshot;
+use stella_scan::{Package, PackageKind};
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/osv");
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+fn documents() -> Vec<(String, Vec<u8>)> {
+    let mut files = Vec::new();
+    walk(Path::new(DATA), &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .map(|f| (f.display().to_string(), std::fs::read(&f).unwrap()))
+        .collect()
+}
+
+fn build(docs: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut imp = Importer::new(ImportMode::Lenient);
+    for (name, bytes) in docs {
+        imp.add_document(name, bytes).unwrap();
+    }
+    let date = Timestamp::parse_rfc3339("2026-08-21T00:00:00Z").unwrap();
+    imp.builder().build(&date).unwrap()
+}
+
+/// 2,000 packages over the snapshot's (ecosystem, name) keys, at low versions so most match.
+fn packages(snap: &Snapshot) -> Vec<Package> {
+    let keys: Vec<(String, String)> = snap
+        .keys()
+        .unwrap()
+        .into_iter()
+        .filter(|(e, _)| e == "PyPI" || e == "Go")
+        .collect();
+    (0..2000)
+        .map(|i| {
+            let (eco, name) = &keys[(i * 7) % keys.len()];
+            let (kind, version, purl) = if eco == "Go" {
+                (
+                    PackageKind::GoModule,
+                    "v0.1.0".to_owned(),
+                    format!("pkg:golang/{name}@v0.1.0"),
+                )
+            } else {
+                (
+                    PackageKind::Python,
+                    "1.0".to_owned(),
+                    format!("pkg:pypi/{name}@1.0"),
+                )
+            };
+            Package {
+                name: name.clone(),
+                version,
+                kind,
+                purl,
+                licenses: vec![],
+                cpes: vec![],
+                source: None,
+                evidence: vec![],
+                files: vec![],
+                dependencies: vec![],
+                cataloger: "bench".into(),
+                metadata: Default::default(),
+            }
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let docs = documents();
+    let bytes: Arc<[u8]> = build(&docs).into();
+    let snap = Snapshot::load(bytes.clone()).unwrap();
+    eprintln!(
+        "snapshot: {} records, {} bytes, {} keys",
+        snap.info().records,
+        bytes.len(),
+        snap.keys().unwrap().len()
+    );
+    let mut g = c.benchmark_group("vuln");
+    g.sample_size(10);
+    g.bench_function("snapshot_build_full_data", |b| b.iter(|| build(&docs)));
+    g.bench_function("snapshot_load_full_data", |b| {
+        b.iter(|| Snapshot::load(bytes.clone()).unwrap())
+    });
+    let pkgs = packages(&snap);
+    let report = match_packages(&snap, &pkgs, None).unwrap();
+    eprintln!(
+        "match: {} packages -> {} findings, {} problems",
+        pkgs.len(),
+        report.findings.len(),
+        report.problems.len()
+    );
+    g.bench_function("match_2000_packages", |b| {
+        b.iter(|| match_packages(&snap, &pkgs, None).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
