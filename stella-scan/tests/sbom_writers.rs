@@ -326,3 +326,32 @@ fn spdx_schema_check_catches_a_wrong_context_and_a_bad_date() {
     bad["@graph"][0]["created"] = "2026-01-02T03:04:05.678Z".into();
     assert!(std::panic::catch_unwind(|| validate_spdx(&bad)).is_err());
 }
+
+/// Byte snapshots of both writers on the fixed `Sbom` (timestamps come from the options, not
+/// redacted). Regenerate with `STELLA_UPDATE_SNAPSHOTS=1 cargo test -p stella-scan --test
+/// sbom_writers` and review the diff.
+#[test]
+fn byte_snapshots_of_both_writers() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots");
+    for (name, bytes) in [
+        (
+            "sbom_writers.cdx.json",
+            cyclonedx::write(&fixture(), &options()).unwrap(),
+        ),
+        (
+            "sbom_writers.spdx.json",
+            spdx::write(&fixture(), &options()).unwrap(),
+        ),
+    ] {
+        let path = format!("{dir}/{name}");
+        if std::env::var_os("STELLA_UPDATE_SNAPSHOTS").is_some() {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(&path, &bytes).unwrap();
+        }
+        let want = std::fs::read(&path).unwrap();
+        assert!(
+            want == bytes,
+            "{name} differs from the snapshot; rerun with STELLA_UPDATE_SNAPSHOTS=1 and review"
+        );
+    }
+}
