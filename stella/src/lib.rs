@@ -6,6 +6,7 @@
 //! ## Dependencies and why
 //! - `clap`: the command line (derive API, as syft/grype-style flags need).
 //! - `tar`: reading OCI and docker-save archives in place (members served by seeking).
+//! - `rayon`: walking root filesystem directories in parallel.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -4,6 +4,9 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
 
 use stella_scan::engine::RootfsSource;
 use stella_scan::image::{EntryKind, TreeEntry};
@@ -11,7 +14,7 @@ use stella_scan::{ScanError, ScanLimits};
 
 use super::io_err;
 
-/// A root filesystem directory. Symbolic links are listed, never followed while walking;
+/// A root filesystem directory, walked in parallel. Symbolic links are listed, never followed;
 /// files are opened only when a cataloger wants them, and only if the resolved path is still
 /// inside the root.
 #[derive(Debug, Clone)]
@@ -33,54 +36,81 @@ impl RootfsDir {
     }
 }
 
+/// Lists one directory (not following links) and, in parallel with rayon, its subdirectories.
+/// Directory and link entries are typed from `readdir` alone; only regular files are stat'ed
+/// (for their size and mode).
+fn walk(
+    dir: &Path,
+    prefix: &str,
+    seen: &AtomicU64,
+    limits: &ScanLimits,
+) -> Result<Vec<TreeEntry>, ScanError> {
+    let context = || format!("root filesystem {}", dir.display());
+    let mut out = Vec::new();
+    let mut subdirs = Vec::new();
+    for item in std::fs::read_dir(dir).map_err(|e| io_err(context(), e))? {
+        let item = item.map_err(|e| io_err(context(), e))?;
+        let name = item.file_name().to_string_lossy().into_owned();
+        let path = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let ft = item
+            .file_type()
+            .map_err(|e| io_err(item.path().display().to_string(), e))?;
+        let (kind, mode, size) = if ft.is_dir() {
+            subdirs.push((item.path(), path.clone()));
+            (EntryKind::Dir, 0o755, 0)
+        } else if ft.is_symlink() {
+            let target = std::fs::read_link(item.path())
+                .map_err(|e| io_err(item.path().display().to_string(), e))?;
+            (
+                EntryKind::Symlink(target.to_string_lossy().into_owned()),
+                0o777,
+                0,
+            )
+        } else if ft.is_file() {
+            let meta = item
+                .metadata()
+                .map_err(|e| io_err(item.path().display().to_string(), e))?;
+            (
+                EntryKind::File,
+                meta.permissions().mode() & 0o7777,
+                meta.len(),
+            )
+        } else {
+            (EntryKind::Other, 0, 0)
+        };
+        out.push(TreeEntry {
+            path,
+            kind,
+            mode,
+            size,
+        });
+    }
+    let total = seen.fetch_add(out.len() as u64, Ordering::Relaxed) + out.len() as u64;
+    if total > limits.max_entries {
+        return Err(ScanError::LimitExceeded {
+            limit: "max_entries",
+            max: limits.max_entries,
+            actual: total,
+            input: context(),
+        });
+    }
+    let nested: Vec<Result<Vec<TreeEntry>, ScanError>> = subdirs
+        .par_iter()
+        .map(|(d, p)| walk(d, p, seen, limits))
+        .collect();
+    for n in nested {
+        out.extend(n?);
+    }
+    Ok(out)
+}
+
 impl RootfsSource for RootfsDir {
     fn entries(&self, limits: &ScanLimits) -> Result<Vec<TreeEntry>, ScanError> {
-        let mut out = Vec::new();
-        let mut stack: Vec<(PathBuf, String)> = vec![(self.root.clone(), String::new())];
-        while let Some((dir, prefix)) = stack.pop() {
-            let context = || format!("root filesystem {}", dir.display());
-            let read = std::fs::read_dir(&dir).map_err(|e| io_err(context(), e))?;
-            for item in read {
-                let item = item.map_err(|e| io_err(context(), e))?;
-                let name = item.file_name().to_string_lossy().into_owned();
-                let path = if prefix.is_empty() {
-                    name
-                } else {
-                    format!("{prefix}/{name}")
-                };
-                let meta = std::fs::symlink_metadata(item.path())
-                    .map_err(|e| io_err(item.path().display().to_string(), e))?;
-                let mode = meta.permissions().mode() & 0o7777;
-                let ft = meta.file_type();
-                let (kind, size) = if ft.is_file() {
-                    (EntryKind::File, meta.len())
-                } else if ft.is_dir() {
-                    stack.push((item.path(), path.clone()));
-                    (EntryKind::Dir, 0)
-                } else if ft.is_symlink() {
-                    let target = std::fs::read_link(item.path())
-                        .map_err(|e| io_err(item.path().display().to_string(), e))?;
-                    (EntryKind::Symlink(target.to_string_lossy().into_owned()), 0)
-                } else {
-                    (EntryKind::Other, 0)
-                };
-                out.push(TreeEntry {
-                    path,
-                    kind,
-                    mode,
-                    size,
-                });
-                if out.len() as u64 > limits.max_entries {
-                    return Err(ScanError::LimitExceeded {
-                        limit: "max_entries",
-                        max: limits.max_entries,
-                        actual: out.len() as u64,
-                        input: format!("root filesystem {}", self.root.display()),
-                    });
-                }
-            }
-        }
-        Ok(out)
+        walk(&self.root, "", &AtomicU64::new(0), limits)
     }
 
     fn open(&self, path: &str) -> Result<Box<dyn Read + Send + '_>, ScanError> {
