@@ -72,6 +72,16 @@ impl FindingRef {
         s
     }
 
+    /// The package as a subject without its purl parsed (the caller parses it).
+    pub(crate) fn package_subject_unparsed(&self) -> Subject {
+        Subject {
+            purl: None,
+            id: self.purl.clone(),
+            hashes: self.hashes.clone(),
+            cpes: self.cpes.clone(),
+        }
+    }
+
     /// The artifact as a matching subject.
     pub fn artifact_subject(&self) -> Option<Subject> {
         let a = self.artifact.as_deref()?;

@@ -144,7 +144,7 @@ impl VexPolicy {
                     Purl::parse(p)
                         .ok()
                         .zip(package.purl.as_ref())
-                        .is_some_and(|(rule, pkg)| rule.covers(pkg))
+                        .is_some_and(|(rule, pkg)| rule.covers(pkg.as_ref()))
                 })
         })
     }

@@ -16,7 +16,8 @@
 //!
 //! Limits: no version ranges (`vers:`), no CPE-to-purl translation, no SBOM relationship walking.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use packageurl::PackageUrl;
 
@@ -104,8 +105,8 @@ impl Purl {
 /// What a product is matched against: one package or artifact of a finding.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Subject {
-    /// Its purl, parsed.
-    pub purl: Option<Purl>,
+    /// Its purl, parsed (shared: the same purl is parsed once per apply).
+    pub purl: Option<Arc<Purl>>,
     /// Its raw identifier text (purl, digest or IRI), compared with `@id`.
     pub id: Option<String>,
     /// Hashes by OpenVEX hash name (`sha-256`, …).
@@ -118,7 +119,7 @@ impl Subject {
     /// A subject known by a purl (parsed if it parses; kept as `id` either way).
     pub fn from_purl(purl: &str) -> Self {
         Self {
-            purl: Purl::parse(purl).ok(),
+            purl: Purl::parse(purl).ok().map(Arc::new),
             id: Some(purl.to_owned()),
             ..Self::default()
         }
@@ -136,21 +137,36 @@ impl Subject {
     }
 }
 
+/// Parsed purls by text, so each distinct purl is parsed once per build or apply.
+#[derive(Debug, Default)]
+pub(crate) struct PurlCache(HashMap<String, Option<Arc<Purl>>>);
+
+impl PurlCache {
+    pub fn parse(&mut self, text: &str) -> Option<Arc<Purl>> {
+        if let Some(p) = self.0.get(text) {
+            return p.clone();
+        }
+        let parsed = Purl::parse(text).ok().map(Arc::new);
+        self.0.insert(text.to_owned(), parsed.clone());
+        parsed
+    }
+}
+
 /// A statement component prepared for fast matching (purl parsed once).
 #[derive(Debug, Clone)]
 pub(crate) struct PreparedComponent {
     pub id: Option<String>,
-    pub purl: Option<Purl>,
+    pub purl: Option<Arc<Purl>>,
     pub hashes: BTreeMap<String, String>,
     pub cpe23: Option<String>,
     pub cpe22: Option<String>,
 }
 
 impl PreparedComponent {
-    pub fn new(c: &Component) -> Self {
+    pub fn new(c: &Component, cache: &mut PurlCache) -> Self {
         Self {
             id: c.id.clone(),
-            purl: c.effective_purl().and_then(|p| Purl::parse(p).ok()),
+            purl: c.effective_purl().and_then(|p| cache.parse(p)),
             hashes: c.hashes.clone(),
             cpe23: c.identifiers.cpe23.clone(),
             cpe22: c.identifiers.cpe22.clone(),
@@ -159,7 +175,7 @@ impl PreparedComponent {
 
     pub fn matches(&self, s: &Subject) -> bool {
         if let (Some(p), Some(sp)) = (&self.purl, &s.purl) {
-            if p.covers(sp) {
+            if p.covers(sp.as_ref()) {
                 return true;
             }
         }
@@ -190,10 +206,14 @@ pub(crate) struct PreparedProduct {
 }
 
 impl PreparedProduct {
-    pub fn new(p: &Product) -> Self {
+    pub fn new(p: &Product, cache: &mut PurlCache) -> Self {
         Self {
-            product: PreparedComponent::new(&p.component),
-            subcomponents: p.subcomponents.iter().map(PreparedComponent::new).collect(),
+            product: PreparedComponent::new(&p.component, cache),
+            subcomponents: p
+                .subcomponents
+                .iter()
+                .map(|c| PreparedComponent::new(c, cache))
+                .collect(),
         }
     }
 
@@ -312,7 +332,7 @@ mod tests {
     fn subcomponents_narrow_the_product() {
         let mut p = Product::purl("pkg:oci/app@sha256%3Aabc");
         p.subcomponents.push(Component::purl("pkg:npm/lodash"));
-        let prepared = PreparedProduct::new(&p);
+        let prepared = PreparedProduct::new(&p, &mut PurlCache::default());
         let image = Subject::from_purl("pkg:oci/app@sha256%3Aabc");
         let lodash = Subject::from_purl("pkg:npm/lodash@4.17.20");
         let express = Subject::from_purl("pkg:npm/express@4.0.0");

@@ -15,7 +15,7 @@
 //! Every other candidate is recorded as superseded, so an explanation names the deciding
 //! document (`@id`, author, digest) and statement and everything it overrode.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::Serialize;
@@ -23,7 +23,7 @@ use stella_core::{Digest, Timestamp};
 
 use crate::error::VexError;
 use crate::findings::FindingRef;
-use crate::matching::PreparedProduct;
+use crate::matching::{PreparedProduct, PurlCache, Subject};
 use crate::model::{CONTEXT_V0_2_0, Document, Justification, Statement, Status};
 use crate::trust::{Distrust, TrustPolicy, VexSource};
 
@@ -206,6 +206,7 @@ impl VexSet {
             expired: Vec::new(),
         };
         let future_limit = now.checked_add_seconds(CLOCK_SKEW_SECONDS);
+        let mut purls = PurlCache::default();
         for source in sources {
             if let Some(w) = source.as_waiver() {
                 let not_yet = now
@@ -274,7 +275,7 @@ impl VexSet {
                         source: si,
                         statement: st_i,
                         product: p_i,
-                        prepared: PreparedProduct::new(product),
+                        prepared: PreparedProduct::new(product, &mut purls),
                         product_key,
                         issuer: ii,
                         precedence: issuer.precedence,
@@ -282,9 +283,15 @@ impl VexSet {
                         status: st.status,
                     });
                     for id in st.vulnerability.ids() {
-                        let list = set.by_id.entry(id.to_owned()).or_default();
-                        if list.last() != Some(&ci) {
-                            list.push(ci);
+                        match set.by_id.get_mut(id) {
+                            Some(list) => {
+                                if list.last() != Some(&ci) {
+                                    list.push(ci);
+                                }
+                            }
+                            None => {
+                                set.by_id.insert(id.to_owned(), vec![ci]);
+                            }
                         }
                     }
                 }
@@ -394,14 +401,15 @@ impl VexSet {
             let Some(st) = self.statement(c) else {
                 continue;
             };
-            let mut ids: Vec<String> = Vec::new();
+            let mut id_refs: Vec<&str> = Vec::new();
             for m in &members {
                 if let Some(s) = self.candidates.get(*m).and_then(|mc| self.statement(mc)) {
-                    ids.extend(s.vulnerability.ids().map(str::to_owned));
+                    id_refs.extend(s.vulnerability.ids());
                 }
             }
-            ids.sort();
-            ids.dedup();
+            id_refs.sort_unstable();
+            id_refs.dedup();
+            let ids = id_refs.into_iter().map(str::to_owned).collect();
             decisions.push(Decision {
                 vulnerability: st.vulnerability.name.clone(),
                 ids,
@@ -411,28 +419,36 @@ impl VexSet {
             });
             winners.push(win);
         }
-        let mut order: Vec<usize> = (0..decisions.len()).collect();
-        order.sort_by(|a, b| {
-            let da = decisions.get(*a);
-            let db = decisions.get(*b);
-            da.map(|d| (&d.vulnerability, &d.product))
-                .cmp(&db.map(|d| (&d.vulnerability, &d.product)))
+        let mut pairs: Vec<(Decision, usize)> = decisions.into_iter().zip(winners).collect();
+        pairs.sort_unstable_by(|(a, _), (b, _)| {
+            (&a.vulnerability, &a.product).cmp(&(&b.vulnerability, &b.product))
         });
-        let mut sorted_decisions = Vec::with_capacity(order.len());
-        let mut statements = Vec::with_capacity(order.len());
-        for i in order {
-            let (Some(d), Some(&win)) = (decisions.get(i), winners.get(i)) else {
-                continue;
-            };
+        let mut sorted_decisions = Vec::with_capacity(pairs.len());
+        let mut statements = Vec::with_capacity(pairs.len());
+        for (d, win) in pairs {
             let Some(c) = self.candidates.get(win) else {
                 continue;
             };
             let (Some(st), Some(src)) = (self.statement(c), self.sources.get(c.source)) else {
                 continue;
             };
-            let mut s = st.clone();
-            s.products = st.products.get(c.product).cloned().into_iter().collect();
-            s.timestamp = Some(st.timestamp.unwrap_or(src.document.timestamp));
+            // The winning statement narrowed to the decided product, with its effective
+            // timestamp written out (the source document's is not carried over).
+            let mut s = Statement {
+                id: st.id.clone(),
+                version: st.version,
+                vulnerability: st.vulnerability.clone(),
+                timestamp: Some(st.timestamp.unwrap_or(src.document.timestamp)),
+                last_updated: st.last_updated,
+                products: st.products.get(c.product).cloned().into_iter().collect(),
+                status: st.status,
+                supplier: st.supplier.clone(),
+                status_notes: st.status_notes.clone(),
+                justification: st.justification,
+                impact_statement: st.impact_statement.clone(),
+                action_statement: st.action_statement.clone(),
+                action_statement_timestamp: st.action_statement_timestamp,
+            };
             if options.explain {
                 let mut note = s.status_notes.take().unwrap_or_default();
                 if !note.is_empty() {
@@ -445,7 +461,7 @@ impl VexSet {
                 s.status_notes = Some(note);
             }
             statements.push(s);
-            sorted_decisions.push(d.clone());
+            sorted_decisions.push(d);
         }
         if statements.is_empty() {
             return Err(VexError::NoTrustedStatements {
@@ -485,6 +501,7 @@ impl VexSet {
         let mut out = Vec::with_capacity(findings.len());
         let mut counts = StatusCounts::default();
         let mut scratch: Vec<usize> = Vec::new();
+        let mut purls = PurlCache::default();
         for f in findings {
             scratch.clear();
             for id in f.ids() {
@@ -494,7 +511,10 @@ impl VexSet {
             }
             scratch.sort_unstable();
             scratch.dedup();
-            let package = f.package_subject();
+            let package = Subject {
+                purl: f.purl.as_deref().and_then(|p| purls.parse(p)),
+                ..f.package_subject_unparsed()
+            };
             let artifact = f.artifact_subject();
             scratch.retain(|ci| {
                 self.candidates
@@ -672,7 +692,7 @@ pub struct Applied {
 #[derive(Debug, Default)]
 struct UnionFind {
     parent: Vec<usize>,
-    names: BTreeMap<String, usize>,
+    names: HashMap<String, usize>,
 }
 
 impl UnionFind {
