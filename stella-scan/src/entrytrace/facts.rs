@@ -142,7 +142,6 @@ impl FileFacts {
         }
         let cut = data.get(..MAX_SCRIPT_BYTES).unwrap_or(data);
         f.truncated = data.len() > MAX_SCRIPT_BYTES;
-        let text = String::from_utf8_lossy(cut);
         let by_shebang = f.shebang.as_ref().map(|s| {
             let (prog, _, _) = s.command();
             lang_of(&prog)
@@ -150,17 +149,18 @@ impl FileFacts {
         let python = is_python_path(path) || by_shebang == Some(Lang::Python);
         let node = is_js_path(path) || by_shebang == Some(Lang::Node);
         if python {
-            f.python = Some(PyImports::parse(&text));
+            f.python = Some(PyImports::parse_bytes(cut));
         }
         if node {
-            f.node = Some(JsImports::parse(&text));
+            f.node = Some(JsImports::parse_bytes(cut));
         }
         // A shell script by its #! line, or a text file without one that something executes
         // (the kernel refuses it; shells and execvp run it with /bin/sh). Binary data is not
         // text and is left alone.
         let shell = by_shebang == Some(Lang::Shell)
-            || (f.shebang.is_none() && !python && !node && !cut.contains(&0));
+            || (f.shebang.is_none() && !python && !node && memchr::memchr(0, cut).is_none());
         if shell {
+            let text = String::from_utf8_lossy(cut);
             f.shell = Some(ShellScript::parse(&text, MAX_SCRIPT_BYTES));
         }
         f

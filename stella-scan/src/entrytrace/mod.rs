@@ -84,6 +84,7 @@ mod elf;
 mod facts;
 mod fs;
 mod image;
+mod lines;
 mod node;
 mod python;
 mod report;

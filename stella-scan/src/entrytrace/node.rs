@@ -25,6 +25,14 @@ pub struct JsImports {
 /// Most specifiers kept from one file.
 pub const MAX_SPECIFIERS: usize = 20_000;
 
+static JS_FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+    std::sync::LazyLock::new(|| {
+        ["require(", "import", "export", " from "]
+            .iter()
+            .map(|p| memchr::memmem::Finder::new(p.as_bytes()))
+            .collect()
+    });
+
 fn string_at(s: &str) -> Option<&str> {
     let s = s.trim_start();
     let q = s.chars().next().filter(|c| matches!(c, '"' | '\'' | '`'))?;
@@ -37,51 +45,67 @@ fn string_at(s: &str) -> Option<&str> {
 impl JsImports {
     /// Reads a file.
     pub fn parse(text: &str) -> Self {
+        Self::parse_bytes(text.as_bytes())
+    }
+
+    /// Reads a file from bytes (invalid UTF-8 is replaced). Only lines holding `require(`,
+    /// `import` or `export` / ` from ` are decoded and read (SIMD substring search).
+    pub fn parse_bytes(data: &[u8]) -> Self {
         let mut out = Self::default();
-        for (i, line) in text.lines().enumerate() {
-            let lineno = i + 1;
-            if out.specifiers.len() >= MAX_SPECIFIERS {
-                out.dynamic.push(lineno);
+        let mut counter = super::lines::LineCounter::default();
+        for start in super::lines::interesting_line_starts(data, &JS_FINDERS) {
+            let (line, _) = super::lines::line_at(data, start);
+            let lineno = counter.line_of(data, start);
+            let line = String::from_utf8_lossy(line);
+            if !out.read_line(lineno, &line) {
                 break;
-            }
-            for call in ["require(", "import("] {
-                let mut from = 0;
-                while let Some(p) = line.get(from..).and_then(|s| s.find(call)) {
-                    let at = from + p;
-                    from = at + call.len();
-                    let before = line.get(..at).and_then(|b| b.chars().last());
-                    if before
-                        .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == '.')
-                    {
-                        continue;
-                    }
-                    let arg = line.get(from..).unwrap_or("");
-                    match string_at(arg) {
-                        Some(lit) => out.specifiers.push((lineno, lit.to_owned())),
-                        None => out.dynamic.push(lineno),
-                    }
-                }
-            }
-            let t = line.trim_start();
-            if t.starts_with("import ") || t.starts_with("export ") || t.contains("} from ") {
-                if let Some(p) = t.rfind(" from ") {
-                    if let Some(lit) = string_at(t.get(p + 6..).unwrap_or("")) {
-                        out.specifiers.push((lineno, lit.to_owned()));
-                    }
-                } else if let Some(rest) = t.strip_prefix("import ")
-                    && let Some(lit) = string_at(rest)
-                {
-                    out.specifiers.push((lineno, lit.to_owned()));
-                }
-            } else if let Some(p) = t.find("} from ") {
-                // the last line of a multi-line import
-                if let Some(lit) = string_at(t.get(p + 7..).unwrap_or("")) {
-                    out.specifiers.push((lineno, lit.to_owned()));
-                }
             }
         }
         out.dynamic.dedup();
         out
+    }
+
+    /// Reads one line; false once over the limit.
+    fn read_line(&mut self, lineno: usize, line: &str) -> bool {
+        let out = self;
+        if out.specifiers.len() >= MAX_SPECIFIERS {
+            out.dynamic.push(lineno);
+            return false;
+        }
+        for call in ["require(", "import("] {
+            let mut from = 0;
+            while let Some(p) = line.get(from..).and_then(|s| s.find(call)) {
+                let at = from + p;
+                from = at + call.len();
+                let before = line.get(..at).and_then(|b| b.chars().last());
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$' || c == '.') {
+                    continue;
+                }
+                let arg = line.get(from..).unwrap_or("");
+                match string_at(arg) {
+                    Some(lit) => out.specifiers.push((lineno, lit.to_owned())),
+                    None => out.dynamic.push(lineno),
+                }
+            }
+        }
+        let t = line.trim_start();
+        if t.starts_with("import ") || t.starts_with("export ") || t.contains("} from ") {
+            if let Some(p) = t.rfind(" from ") {
+                if let Some(lit) = string_at(t.get(p + 6..).unwrap_or("")) {
+                    out.specifiers.push((lineno, lit.to_owned()));
+                }
+            } else if let Some(rest) = t.strip_prefix("import ")
+                && let Some(lit) = string_at(rest)
+            {
+                out.specifiers.push((lineno, lit.to_owned()));
+            }
+        } else if let Some(p) = t.find("} from ") {
+            // the last line of a multi-line import
+            if let Some(lit) = string_at(t.get(p + 7..).unwrap_or("")) {
+                out.specifiers.push((lineno, lit.to_owned()));
+            }
+        }
+        true
     }
 }
 

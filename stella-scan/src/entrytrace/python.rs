@@ -57,6 +57,38 @@ pub const MAX_IMPORTS: usize = 20_000;
 
 const MAX_STATEMENT: usize = 64 * 1024;
 
+/// What a line of Python may need to be read: `import` (also in `__import__`, `import_module`),
+/// dynamic loaders, and triple quotes (docstring state).
+static PY_FINDERS: std::sync::LazyLock<Vec<memchr::memmem::Finder<'static>>> =
+    std::sync::LazyLock::new(|| {
+        [
+            "import",
+            "exec(",
+            "run_module(",
+            "run_path(",
+            "load_source(",
+            "SourceFileLoader(",
+            "spec_from_file_location(",
+            "\"\"\"",
+            "'''",
+        ]
+        .iter()
+        .map(|p| memmem_finder(p))
+        .collect()
+    });
+
+fn memmem_finder(p: &'static str) -> memchr::memmem::Finder<'static> {
+    memchr::memmem::Finder::new(p.as_bytes())
+}
+
+/// Line-reading state carried between lines.
+#[derive(Default)]
+struct PyState {
+    in_triple: Option<&'static str>,
+    /// A statement continued over lines: (first line, text so far, in parentheses).
+    pending: Option<(usize, String, bool)>,
+}
+
 fn is_ident(s: &str) -> bool {
     !s.is_empty()
         && s.split('.').all(|p| {
@@ -91,71 +123,100 @@ fn relative_arg(s: &str) -> bool {
 impl PyImports {
     /// Reads a file's imports.
     pub fn parse(text: &str) -> Self {
+        Self::parse_bytes(text.as_bytes())
+    }
+
+    /// Reads a file's imports from bytes (invalid UTF-8 is replaced). Only the lines holding
+    /// `import`, a dynamic-loading call or a triple quote are decoded and read (found with a
+    /// SIMD substring search), plus the continuation lines of a statement.
+    pub fn parse_bytes(data: &[u8]) -> Self {
         let mut out = Self::default();
-        let mut in_triple: Option<&str> = None;
-        let mut pending: Option<(usize, String, bool)> = None; // continued statement, in parens
-        for (i, raw) in text.lines().enumerate() {
-            let lineno = i + 1;
-            if out.imports.len() >= MAX_IMPORTS {
-                out.dynamic.push(PyDynamic {
-                    line: lineno,
-                    reason: format!("more than {MAX_IMPORTS} imports; the rest is not read"),
-                });
-                break;
-            }
-            // Triple-quoted strings (docstrings): skip their contents.
-            let mut line = raw;
-            if let Some(q) = in_triple {
-                match line.find(q) {
-                    Some(p) => {
-                        in_triple = None;
-                        line = line.get(p + 3..).unwrap_or("");
-                    }
-                    None => continue,
-                }
-            }
-            for q in ["\"\"\"", "'''"] {
-                if let Some(p) = line.find(q) {
-                    let after = line.get(p + 3..).unwrap_or("");
-                    if !after.contains(q) {
-                        in_triple = Some(q);
-                        line = line.get(..p).unwrap_or("");
-                    }
-                    break;
-                }
-            }
-            let code = line.split('#').next().unwrap_or("");
-            if let Some((start, mut acc, paren)) = pending.take() {
-                acc.push(' ');
-                acc.push_str(code.trim_end().trim_end_matches('\\'));
-                let done = if paren {
-                    code.contains(')')
-                } else {
-                    !code.trim_end().ends_with('\\')
-                };
-                if done || acc.len() > MAX_STATEMENT {
-                    out.statement(start, &acc);
-                } else {
-                    pending = Some((start, acc, paren));
-                }
+        let starts = super::lines::interesting_line_starts(data, &PY_FINDERS);
+        let mut state = PyState::default();
+        let mut counter = super::lines::LineCounter::default();
+        let mut cursor = 0usize;
+        for start in starts {
+            if start < cursor {
                 continue;
             }
-            for stmt in code.split(';') {
-                let t = stmt.trim();
-                let is_import = t.starts_with("from ") || t.starts_with("import ");
-                if is_import && t.starts_with("from ") && t.contains('(') && !t.contains(')') {
-                    pending = Some((lineno, t.to_owned(), true));
-                    continue;
+            let mut at = start;
+            loop {
+                let (line, next) = super::lines::line_at(data, at);
+                let lineno = counter.line_of(data, at);
+                if out.imports.len() >= MAX_IMPORTS {
+                    out.dynamic.push(PyDynamic {
+                        line: lineno,
+                        reason: format!("more than {MAX_IMPORTS} imports; the rest is not read"),
+                    });
+                    return out;
                 }
-                if is_import && t.ends_with('\\') {
-                    pending = Some((lineno, t.trim_end_matches('\\').to_owned(), false));
-                    continue;
+                let text = String::from_utf8_lossy(line);
+                out.read_line(&mut state, lineno, &text);
+                cursor = next;
+                if state.pending.is_none() || next >= data.len() {
+                    break;
                 }
-                out.statement(lineno, t);
+                at = next;
             }
-            out.dynamic_calls(lineno, code);
+        }
+        if let Some((start, acc, _)) = state.pending.take() {
+            out.statement(start, &acc);
         }
         out
+    }
+
+    fn read_line(&mut self, state: &mut PyState, lineno: usize, raw: &str) {
+        // Triple-quoted strings (docstrings): skip their contents.
+        let mut line = raw;
+        if let Some(q) = state.in_triple {
+            match line.find(q) {
+                Some(p) => {
+                    state.in_triple = None;
+                    line = line.get(p + 3..).unwrap_or("");
+                }
+                None => return,
+            }
+        }
+        for q in ["\"\"\"", "'''"] {
+            if let Some(p) = line.find(q) {
+                let after = line.get(p + 3..).unwrap_or("");
+                if !after.contains(q) {
+                    state.in_triple = Some(q);
+                    line = line.get(..p).unwrap_or("");
+                }
+                break;
+            }
+        }
+        let code = line.split('#').next().unwrap_or("");
+        if let Some((start, mut acc, paren)) = state.pending.take() {
+            acc.push(' ');
+            acc.push_str(code.trim_end().trim_end_matches('\\'));
+            let done = if paren {
+                code.contains(')')
+            } else {
+                !code.trim_end().ends_with('\\')
+            };
+            if done || acc.len() > MAX_STATEMENT {
+                self.statement(start, &acc);
+            } else {
+                state.pending = Some((start, acc, paren));
+            }
+            return;
+        }
+        for stmt in code.split(';') {
+            let t = stmt.trim();
+            let is_import = t.starts_with("from ") || t.starts_with("import ");
+            if is_import && t.starts_with("from ") && t.contains('(') && !t.contains(')') {
+                state.pending = Some((lineno, t.to_owned(), true));
+                continue;
+            }
+            if is_import && t.ends_with('\\') {
+                state.pending = Some((lineno, t.trim_end_matches('\\').to_owned(), false));
+                continue;
+            }
+            self.statement(lineno, t);
+        }
+        self.dynamic_calls(lineno, code);
     }
 
     fn statement(&mut self, line: usize, t: &str) {
@@ -288,6 +349,20 @@ mod tests {
         assert_eq!(i.imports[3].names, vec!["j"]);
         assert_eq!(i.imports[6].names, vec!["n"]);
         assert!(i.dynamic.is_empty());
+    }
+
+    #[test]
+    fn line_numbers_and_binary_noise() {
+        let mut data = b"x = 1\n\xff\xfe garbage\n\n  import a  # c\n".to_vec();
+        data.extend_from_slice(b"s = '''\nimport not_me\n'''\nfrom b import (\n c,\n d)\n");
+        let i = PyImports::parse_bytes(&data);
+        let got: Vec<(usize, &str)> = i
+            .imports
+            .iter()
+            .map(|x| (x.line, x.module.as_str()))
+            .collect();
+        assert_eq!(got, vec![(4, "a"), (8, "b")]);
+        assert_eq!(i.imports[1].names, vec!["c", "d"]);
     }
 
     #[test]
