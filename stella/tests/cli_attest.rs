@@ -161,3 +161,89 @@ fn attest_refuses_bad_input_with_exit_2() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn attest_resolves_an_oci_layout_to_its_manifest_digest() {
+    use std::collections::BTreeMap;
+    use stella_core::{Descriptor, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST};
+    let dir = tempfile::tempdir().unwrap();
+    let (key, private) = generate(dir.path(), "ecdsa-p256");
+    let predicate = sbom_predicate(dir.path());
+    let manifest = br#"{"schemaVersion":2}"#.to_vec();
+    let root = Descriptor::new(
+        MEDIA_TYPE_OCI_MANIFEST,
+        Digest::of(&manifest),
+        manifest.len() as u64,
+    );
+    let blobs = BTreeMap::from([(root.digest, manifest)]);
+    let layout = dir.path().join("layout");
+    stella::image::testing::write_oci_layout(&layout, &root, &blobs).unwrap();
+    let archive = dir.path().join("image.tar");
+    stella::image::testing::write_oci_archive(&archive, &root, &blobs).unwrap();
+    let mut keyring = Keyring::new();
+    keyring.add(private.public_key().clone()).unwrap();
+    for image in [
+        layout.display().to_string(),
+        format!("oci-dir:{}", layout.display()),
+        format!("oci-archive:{}", archive.display()),
+    ] {
+        let out = stella()
+            .args(["attest", "--type", "sbom", "--predicate"])
+            .arg(&predicate)
+            .arg("--key")
+            .arg(&key)
+            .arg(&image)
+            .assert()
+            .success();
+        StatementPolicy::new()
+            .allow_predicate_type(SbomReference::PREDICATE_TYPE)
+            .expect_subject(root.digest)
+            .verify(
+                &Envelope::from_json(&out.get_output().stdout).unwrap(),
+                &keyring,
+            )
+            .unwrap();
+    }
+    // A root filesystem directory has no digest.
+    let rootfs = dir.path().join("rootfs");
+    std::fs::create_dir(&rootfs).unwrap();
+    let out = stella()
+        .args(["attest", "--type", "sbom", "--predicate"])
+        .arg(&predicate)
+        .arg("--key")
+        .arg(&key)
+        .arg(&rootfs)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("root filesystem"), "{stderr}");
+    // An index naming two images is ambiguous.
+    let second = br#"{"schemaVersion":2,"x":1}"#.to_vec();
+    let d2 = Descriptor::new(
+        MEDIA_TYPE_OCI_MANIFEST,
+        Digest::of(&second),
+        second.len() as u64,
+    );
+    let index = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2, "mediaType": MEDIA_TYPE_OCI_INDEX, "manifests": [root, d2]
+    }))
+    .unwrap();
+    let index_desc = Descriptor::new(MEDIA_TYPE_OCI_INDEX, Digest::of(&index), index.len() as u64);
+    let multi = dir.path().join("multi");
+    let blobs = BTreeMap::from([
+        (root.digest, br#"{"schemaVersion":2}"#.to_vec()),
+        (d2.digest, second),
+        (index_desc.digest, index),
+    ]);
+    stella::image::testing::write_oci_layout(&multi, &index_desc, &blobs).unwrap();
+    let out = stella()
+        .args(["attest", "--type", "sbom", "--predicate"])
+        .arg(&predicate)
+        .arg("--key")
+        .arg(&key)
+        .arg(&multi)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("2 images"), "{stderr}");
+}

@@ -1,9 +1,12 @@
 //! `stella attest --predicate F --type URI --key K IMAGE`: sign an in-toto Statement v1 about an
 //! image into a DSSE envelope.
 //!
-//! IMAGE is the image's manifest digest, `sha256:<hex>`, or `NAME@sha256:<hex>` (the name becomes
-//! the subject name). Resolving an image path or archive to its digest is not supported yet:
-//! give the digest.
+//! IMAGE is the image's digest, `sha256:<hex>`, or `NAME@sha256:<hex>` (the name becomes the
+//! subject name), or an OCI image layout (`oci-dir:P`, `oci-archive:P`, or a bare path detected
+//! as one) whose `index.json` names exactly one manifest or index: its digest is the subject, as
+//! a registry names the image. A `docker save` archive carries no registry manifest (its
+//! manifest digest would be one the reader synthesizes) and a root filesystem has none, so both
+//! are refused: give the digest.
 //!
 //! `--type` is a predicate type URI, or one of cosign's short names: `cyclonedx`, `spdx`,
 //! `spdxjson`, `slsaprovenance1`, `openvex`, and ours: `sbom`, `scan-result`, `policy-decision`,
@@ -23,6 +26,7 @@ use stella_core::Digest;
 
 use super::key::read_private_key;
 use super::{CliError, KeyRef, Outcome, read_input, write_output};
+use crate::image::{ImageRef, OpenedImage, open_image};
 
 /// `stella attest`: sign a predicate about an image.
 #[derive(Debug, clap::Args)]
@@ -77,20 +81,76 @@ fn check_predicate(uri: &str, value: &serde_json::Value) -> Result<(), String> {
     }
 }
 
+/// The digest an OCI layout names its image by: the one entry of its `index.json`.
+fn layout_digest(image: &str) -> Result<Digest, CliError> {
+    let refuse = |reason: String| CliError::Usage {
+        what: "image",
+        value: image.to_owned(),
+        reason,
+    };
+    let reference = ImageRef::parse(image).map_err(|e| {
+        refuse(format!(
+            "{e}; give the image's digest (sha256:<hex> or NAME@sha256:<hex>) or an OCI layout"
+        ))
+    })?;
+    let source = match (&reference, open_image(&reference)) {
+        (ImageRef::OciDir(_) | ImageRef::OciArchive(_), Ok(OpenedImage::Image(source))) => source,
+        (_, Err(e)) => return Err(CliError::library(image.to_owned(), e)),
+        (ImageRef::DockerArchive(_), _) => {
+            return Err(refuse(
+                "a docker-save archive has no registry manifest digest to attest; give the \
+                 image's digest (sha256:<hex>)"
+                    .into(),
+            ));
+        }
+        _ => {
+            return Err(refuse(
+                "a root filesystem directory has no image digest; give the image's digest \
+                 (sha256:<hex>)"
+                    .into(),
+            ));
+        }
+    };
+    let lib = |e: stella_core::CoreError| CliError::library(image.to_owned(), e);
+    let root = source.root().map_err(lib)?;
+    let index: serde_json::Value =
+        stella_core::canonical::from_slice_strict(&source.blob(&root.digest).map_err(lib)?)
+            .map_err(lib)?;
+    let entries = index
+        .get("manifests")
+        .and_then(serde_json::Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    match entries {
+        [only] => only
+            .get("digest")
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| refuse("index.json entry has no digest".into()))
+            .and_then(|d| Digest::parse(d).map_err(|e| refuse(e.to_string()))),
+        other => Err(refuse(format!(
+            "index.json names {} images, not one; give the digest of the one to attest",
+            other.len()
+        ))),
+    }
+}
+
 /// Parses IMAGE into a subject.
 fn subject_of(image: &str) -> Result<Subject, CliError> {
     let (name, digest_text) = match image.rsplit_once('@') {
-        Some((name, digest)) => (Some(name), digest),
-        None => (None, image),
+        Some((name, digest)) if digest.starts_with("sha256:") => (Some(name), digest),
+        _ => (None, image),
     };
-    let digest = Digest::parse(digest_text).map_err(|e| CliError::Usage {
-        what: "image",
-        value: image.to_owned(),
-        reason: format!(
-            "{e}; give the image's manifest digest (sha256:<hex> or NAME@sha256:<hex>) — \
-             resolving an image path to its digest is not supported yet"
-        ),
-    })?;
+    let digest = match Digest::parse(digest_text) {
+        Ok(d) => d,
+        Err(_) if !digest_text.starts_with("sha256:") => layout_digest(image)?,
+        Err(e) => {
+            return Err(CliError::Usage {
+                what: "image",
+                value: image.to_owned(),
+                reason: e.to_string(),
+            });
+        }
+    };
     let mut subject = Subject::new(name.unwrap_or("_"), digest);
     if name.is_none() {
         subject.name = None;
