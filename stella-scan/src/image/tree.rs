@@ -247,7 +247,9 @@ impl FileTree {
     /// Whether `path` exists: directories in it resolved through links, the last component
     /// itself not followed (a dangling link exists).
     pub fn exists(&self, path: &str) -> bool {
-        self.resolve(path, false, 40).is_some()
+        // Fast path: a literal node (a non-directory entry removes its children, so no ancestor
+        // of a node is a link or a file).
+        self.nodes.contains_key(path) || self.resolve(path, false, 40).is_some()
     }
 
     /// The regular file `path` names after following symbolic links and hard links (bounded by
