@@ -1,6 +1,7 @@
 //! Path normalization and the merged, read-only file tree of an image.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
 
@@ -127,6 +128,15 @@ impl FileTree {
     }
 
     fn remove_children(&mut self, dir: &str) {
+        // Cheap check first: the key after `dir` must at least start with it.
+        let candidate = self
+            .nodes
+            .range::<str, _>((Bound::Excluded(dir), Bound::Unbounded))
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(dir));
+        if !candidate {
+            return;
+        }
         let prefix = if dir.is_empty() {
             String::new()
         } else {
@@ -154,10 +164,36 @@ impl FileTree {
             .is_some_and(|(k, _)| k.starts_with(&prefix))
     }
 
-    /// Applies one layer on top of the tree: first its whiteouts (which, per the OCI layer spec,
+    /// Applies one layer on top of the tree (an empty tree takes the layer as its bottom one):
+    /// first its whiteouts (which, per the OCI layer spec,
     /// hide only what lower layers put there), then its entries in archive order (a later entry
     /// for the same path wins; a non-directory replacing a directory removes its children).
     pub fn apply_layer(&mut self, layer: usize, entries: &[TreeEntry]) {
+        if self.nodes.is_empty() {
+            // Bottom layer: nothing below to hide, so the map is built in one sorted pass; a
+            // path listed twice keeps its last entry, as in later layers. (Unlike later layers,
+            // a file listed after children of the same path does not remove them; a path under
+            // a file never resolves anyway.)
+            self.nodes = entries
+                .iter()
+                .filter(|e| {
+                    !matches!(e.kind, EntryKind::Whiteout | EntryKind::OpaqueWhiteout)
+                        && !e.path.is_empty()
+                })
+                .map(|e| {
+                    (
+                        e.path.clone(),
+                        Node {
+                            kind: e.kind.clone(),
+                            mode: e.mode,
+                            size: e.size,
+                            layer,
+                        },
+                    )
+                })
+                .collect();
+            return;
+        }
         for e in entries {
             match e.kind {
                 EntryKind::Whiteout => {
