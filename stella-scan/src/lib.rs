@@ -40,9 +40,9 @@ mod cache;
 pub mod engine;
 pub mod image;
 mod limits;
+pub mod sbom_input;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod sbom_input;
 pub mod vuln;
 
 pub use cache::LayerCache;
