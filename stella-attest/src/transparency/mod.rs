@@ -13,6 +13,18 @@
 //!
 //! Signatures are checked through [`stella_core::Verifier`] trait objects and made through
 //! [`stella_core::Signer`], so any key backend can stand behind a log or a trust root.
+//!
+//! Dependencies used here and why: `sha2` for RFC 9162 leaf/node hashes and note key ids;
+//! `base64` for note signatures, checkpoint roots, Rekor bodies and proto3 JSON `bytes`;
+//! `serde`/`serde_json` for the bundle and Rekor models, with `stella-core`'s strict parser
+//! (duplicate keys refused) and RFC 8785 writer (Rekor bodies, SET payloads); `hex` for Rekor log
+//! ids and hashes; the [`crate::keys`] module (`ring`) for the keys of bundles and trust roots.
+//! Test-only: `sigstore-verify` (sigstore-rust) as a differential oracle for bundles.
+//!
+//! Limits: keyless (Fulcio certificate) bundles are not verified (their certificate chain and
+//! identity are not checked; [`bundle::Bundle::verify_with_key`] returns
+//! [`TransparencyError::NotSupported`]), RFC 3161 timestamps are parsed but not verified, trust
+//! root validity periods are not enforced, and Rekor v2 (tile-based) entries are not modelled.
 
 mod b64;
 pub mod bundle;
