@@ -42,7 +42,7 @@ fn bench(c: &mut Criterion) {
 
         let envelope = Envelope::sign(PAYLOAD_TYPE, payload.clone(), &[&signer]).unwrap();
         let json = envelope.to_json().unwrap();
-        let pae = envelope.pae();
+        let pae = stella_attest::dsse::pae(PAYLOAD_TYPE, &payload);
         let sig = envelope.signatures()[0].sig().to_vec();
         let (verify_alg, sign_raw): (
             &'static dyn signature::VerificationAlgorithm,

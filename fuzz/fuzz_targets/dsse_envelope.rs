@@ -50,8 +50,8 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(verified) = envelope.verify(keyring(), &types) {
             assert_eq!(verified.payload_type(), envelope.payload_type());
             assert_eq!(
-                envelope.pae(),
-                stella_attest::dsse::pae(verified.payload_type(), verified.payload())
+                envelope.payload_digest(),
+                stella_core::Digest::of(verified.payload())
             );
             let _ = Statement::from_json(verified.payload());
         }

@@ -370,7 +370,7 @@ impl Envelope {
         Ok(())
     }
 
-    /// Adds a signature made elsewhere over [`Envelope::pae`].
+    /// Adds a signature made elsewhere over [`pae`] of this envelope's payload type and payload.
     pub fn add_signature_bytes(&mut self, keyid: impl Into<String>, sig: Vec<u8>) {
         self.signatures.push(EnvelopeSignature::new(keyid, sig));
     }
@@ -449,9 +449,17 @@ impl Envelope {
         &self.signatures
     }
 
-    /// The PAE bytes the signatures are over.
-    pub fn pae(&self) -> Vec<u8> {
+    /// The PAE bytes the signatures are over. Not public: the PAE contains the payload, which
+    /// leaves this type only through [`Envelope::verify`]. A caller signing elsewhere has the
+    /// payload and computes [`pae`] itself.
+    pub(crate) fn pae(&self) -> Vec<u8> {
         pae(&self.payload_type, &self.payload)
+    }
+
+    /// `sha256:` of the (unverified) payload bytes, as transparency log entries record it. A
+    /// digest, not the payload: nothing here can be read as if it were verified.
+    pub fn payload_digest(&self) -> stella_core::Digest {
+        stella_core::Digest::of(&self.payload)
     }
 
     /// Verifies the envelope: its payload type must be one of `allowed_payload_types`, and at
