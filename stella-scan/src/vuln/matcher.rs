@@ -141,6 +141,11 @@ pub struct Finding {
     pub status: Status,
     /// Reachability; `unknown` until entry-trace fills it.
     pub reachability: Reachability,
+    /// The entry-trace chain when reachable: one step per entry, entrypoint first, as
+    /// `/path (how it was reached)`, ending at the package's file; empty otherwise (filled by
+    /// `stella_scan::entrytrace::apply_to_findings`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trace: Vec<String>,
 }
 
 impl Finding {
@@ -633,6 +638,7 @@ fn match_package(
             },
             status: Status::UnderInvestigation,
             reachability: Reachability::Unknown,
+            trace: Vec::new(),
         });
     }
     Ok(out)

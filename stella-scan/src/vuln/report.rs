@@ -306,7 +306,7 @@ pub fn to_sarif(doc: &FindingsDocument) -> Result<Vec<u8>, VulnError> {
             } else {
                 format!("fixed in {}", f.fixed_versions.join(", "))
             };
-            json!({
+            let mut result = json!({
                 "ruleId": f.id,
                 "ruleIndex": index.get(f.id.as_str()).copied().unwrap_or(0),
                 "level": sarif_level(f.severity.level),
@@ -327,7 +327,37 @@ pub fn to_sarif(doc: &FindingsDocument) -> Result<Vec<u8>, VulnError> {
                     "cataloger": f.evidence.cataloger,
                     "matched": f.evidence.matched,
                 },
-            })
+            });
+            // The entry-trace chain, when there is one: as a code flow (IDEs show it as a path)
+            // and as text in the properties.
+            if !f.trace.is_empty()
+                && let Some(obj) = result.as_object_mut()
+            {
+                let steps: Vec<Value> = f
+                    .trace
+                    .iter()
+                    .map(|step| {
+                        let (uri, how) = step
+                            .split_once(" (")
+                            .map_or((step.as_str(), ""), |(p, h)| (p, h.trim_end_matches(')')));
+                        json!({"location": {
+                            "physicalLocation": {"artifactLocation": {"uri": uri.trim_start_matches('/')}},
+                            "message": {"text": if how.is_empty() { step.as_str() } else { how }},
+                        }})
+                    })
+                    .collect();
+                obj.insert(
+                    "codeFlows".to_owned(),
+                    json!([{
+                        "message": {"text": format!("entrypoint to {}", f.package.purl)},
+                        "threadFlows": [{"locations": steps}],
+                    }]),
+                );
+                if let Some(props) = obj.get_mut("properties").and_then(Value::as_object_mut) {
+                    props.insert("trace".to_owned(), json!(f.trace));
+                }
+            }
+            result
         })
         .collect();
     let sarif = json!({

@@ -1,20 +1,27 @@
 //! `stella scan IMAGE|--sbom F --db SNAPSHOT [-o json|sarif|table] [--output-file F]
-//! [--manifest M]`.
+//! [--manifest M] [--explain ID]`.
 //!
 //! Scans an image (the same inputs as `stella sbom`) or an SBOM (CycloneDX 1.3–1.6, SPDX 2.3,
 //! SPDX 3.0.1) against a DB snapshot. With `--manifest`, also writes the scan manifest that
 //! `stella replay` checks: image digest, SBOM digest, scanner version, snapshot digest and
 //! date, config hash and result digest.
+//!
+//! An image scan also runs the entry-trace (`stella_scan::entrytrace`): each finding gets its
+//! reachability from the image's entrypoint and, when reachable, the chain (JSON `trace`, SARIF
+//! `codeFlows`). `--explain ID` prints that chain for one finding (by id or alias) for a person.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args as ClapArgs, ValueEnum};
 use stella_core::Digest;
 use stella_scan::engine::{ScanOptions, scan_image_detailed, scan_rootfs};
+use stella_scan::entrytrace::{
+    TraceCollector, TraceLimits, TraceReport, apply_to_findings, explain_finding, trace_scan,
+};
 use stella_scan::image::Platform;
 use stella_scan::sbom_input::read_sbom;
 use stella_scan::vuln::manifest::{InputLocations, ScanConfig, ScanManifest};
-use stella_scan::vuln::matcher::match_packages;
+use stella_scan::vuln::matcher::{Finding, match_packages};
 use stella_scan::vuln::report::{DbRef, FindingsDocument, OutputFormat, ScanTarget};
 use stella_scan::vuln::snapshot::Snapshot;
 use stella_scan::{OsRelease, Package};
@@ -67,6 +74,9 @@ pub struct Args {
     /// Platform to pick from a multi-platform image (os/arch[/variant]).
     #[arg(long)]
     pub platform: Option<String>,
+    /// Print the entry-trace chain of the finding with this id (or alias) instead of the report.
+    #[arg(long)]
+    pub explain: Option<String>,
 }
 
 /// What one scan produced.
@@ -74,10 +84,17 @@ pub(crate) struct Executed {
     pub result: Vec<u8>,
     pub image_digest: Option<Digest>,
     pub sbom_digest: Option<Digest>,
+    /// The findings (for `--explain`).
+    pub findings: Vec<Finding>,
 }
 
-/// An image's packages, OS release and manifest digest.
-type ImagePackages = (Vec<Package>, Option<OsRelease>, Option<Digest>);
+/// An image's packages, OS release, manifest digest and entry-trace.
+type ImagePackages = (
+    Vec<Package>,
+    Option<OsRelease>,
+    Option<Digest>,
+    Option<TraceReport>,
+);
 
 fn packages_of_image(image: &str, platform: Option<&str>) -> Result<ImagePackages, CliError> {
     let platform = platform
@@ -90,7 +107,9 @@ fn packages_of_image(image: &str, platform: Option<&str>) -> Result<ImagePackage
         })?;
     let reference = ImageRef::parse(image).map_err(|e| CliError::library(image, e))?;
     let opened = open_image(&reference).map_err(|e| CliError::library(image, e))?;
-    let catalogers = stella_scan::catalog::default_catalogers();
+    let collector = TraceCollector::new();
+    let mut catalogers = stella_scan::catalog::default_catalogers();
+    catalogers.push(collector.cataloger());
     let options = ScanOptions {
         platform,
         name: Some(image.to_owned()),
@@ -101,10 +120,19 @@ fn packages_of_image(image: &str, platform: Option<&str>) -> Result<ImagePackage
         OpenedImage::Rootfs(dir) => scan_rootfs(dir, &catalogers, &options),
     }
     .map_err(|e| CliError::library(image, e))?;
+    // A root filesystem has no config (no entrypoint): no trace.
+    let trace = match scan.image {
+        Some(_) => Some(
+            trace_scan(&scan, &collector, &TraceLimits::default())
+                .map_err(|e| CliError::library(image, e))?,
+        ),
+        None => None,
+    };
     Ok((
         scan.sbom.packages,
         scan.sbom.os,
         scan.sbom.image.manifest_digest,
+        trace,
     ))
 }
 
@@ -116,10 +144,10 @@ pub(crate) fn execute(
     format: OutputFormat,
     platform: Option<&str>,
 ) -> Result<Executed, CliError> {
-    let (name, packages, os, image_digest, sbom_digest) = match (image, sbom) {
+    let (name, packages, os, image_digest, sbom_digest, trace) = match (image, sbom) {
         (Some(image), None) => {
-            let (p, os, d) = packages_of_image(image, platform)?;
-            (image.to_owned(), p, os, d, None)
+            let (p, os, d, trace) = packages_of_image(image, platform)?;
+            (image.to_owned(), p, os, d, None, trace)
         }
         (None, Some(path)) => {
             let bytes = read_input(path)?;
@@ -131,6 +159,7 @@ pub(crate) fn execute(
                 input.os,
                 input.image_digest,
                 Some(Digest::of(&bytes)),
+                None,
             )
         }
         _ => {
@@ -141,8 +170,11 @@ pub(crate) fn execute(
             });
         }
     };
-    let report = match_packages(snapshot, &packages, os.as_ref())
+    let mut report = match_packages(snapshot, &packages, os.as_ref())
         .map_err(|e| CliError::library(&name, e))?;
+    if let Some(trace) = &trace {
+        apply_to_findings(&mut report.findings, trace);
+    }
     let doc = FindingsDocument::new(
         ScanTarget {
             name: name.clone(),
@@ -160,6 +192,7 @@ pub(crate) fn execute(
         result,
         image_digest,
         sbom_digest,
+        findings: doc.findings,
     })
 }
 
@@ -180,7 +213,25 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         format,
         args.platform.as_deref(),
     )?;
-    write_output(args.output_file.as_deref(), &done.result)?;
+    match &args.explain {
+        Some(id) => {
+            let text: String = done
+                .findings
+                .iter()
+                .filter(|f| f.id == *id || f.ids.iter().any(|a| a == id))
+                .map(explain_finding)
+                .collect();
+            if text.is_empty() {
+                return Err(CliError::Usage {
+                    what: "--explain",
+                    value: id.clone(),
+                    reason: "no finding has this id or alias".to_owned(),
+                });
+            }
+            write_output(args.output_file.as_deref(), text.as_bytes())?;
+        }
+        None => write_output(args.output_file.as_deref(), &done.result)?,
+    }
     if let Some(path) = &args.manifest {
         let manifest = ScanManifest::new(
             done.image_digest,
