@@ -314,3 +314,42 @@ fn errors_name_the_input_and_exit_2() {
     std::fs::write(&blob_path, bytes).unwrap();
     fails_with(&[layout.to_str().unwrap()], "does not match its digest");
 }
+
+#[test]
+fn cache_dir_rescans_give_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = layered_image().build();
+    let layout = dir.path().join("layout");
+    write_oci_layout(&layout, &image.root, &image.blobs).unwrap();
+    let cache = dir.path().join("cache");
+    let run = || {
+        let out = Command::cargo_bin("stella")
+            .unwrap()
+            .args(["sbom", layout.to_str().unwrap(), "--cache-dir"])
+            .arg(&cache)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let uncached = sbom(&[layout.to_str().unwrap()]);
+    let cold = run();
+    let index = std::fs::read_to_string(cache.join("layer-cache-index")).unwrap();
+    assert!(index.starts_with("sha256:"), "{index}");
+    let blobs = std::fs::read_dir(cache.join("blobs/sha256"))
+        .unwrap()
+        .count();
+    // One result per layer plus the index.
+    assert_eq!(blobs, image.images[0].layers.len() + 1);
+    let warm = run();
+    assert_eq!(cold, warm);
+    let warm: serde_json::Value = serde_json::from_slice(&warm).unwrap();
+    assert_eq!(components(&warm), components(&uncached));
+    // A corrupt pointer is a warning, not a failure.
+    std::fs::write(cache.join("layer-cache-index"), "garbage").unwrap();
+    assert_eq!(run(), cold);
+}

@@ -215,7 +215,7 @@ pub fn scan_rootfs(
         .map(|e| {
             let mut part = LayerResult::default();
             let mut reader = source.open(&e.path)?;
-            extract_file(catalogers, e, &mut reader, limits, &mut part)?;
+            extract_file(catalogers, "rootfs", e, &mut reader, limits, &mut part)?;
             Ok(part)
         })
         .collect();
@@ -257,6 +257,7 @@ fn wanted_by(catalogers: &[Box<dyn Cataloger>], e: &TreeEntry) -> bool {
 /// keeps what each wanting cataloger extracts. Failures of a cataloger become notes.
 fn extract_file(
     catalogers: &[Box<dyn Cataloger>],
+    input: &str,
     entry: &TreeEntry,
     reader: &mut dyn Read,
     limits: &ScanLimits,
@@ -284,7 +285,7 @@ fn extract_file(
         .read_to_end(&mut data)
         .map_err(|e| {
             ScanError::Image(crate::error::ImageError::Layer {
-                layer: "file".into(),
+                layer: input.to_owned(),
                 reason: format!("reading {}: {e}", entry.path),
             })
         })?;
@@ -322,7 +323,7 @@ fn read_layer(
 ) -> Result<LayerResult, ScanError> {
     let mut result = LayerResult::default();
     let listing = walk_layer(raw, name, limits, budget, &mut |entry, reader| {
-        extract_file(catalogers, entry, reader, limits, &mut result)
+        extract_file(catalogers, name, entry, reader, limits, &mut result)
     })?;
     result.entries = listing.entries;
     result.decompressed_bytes = listing.decompressed_bytes;

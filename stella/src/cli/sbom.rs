@@ -6,17 +6,22 @@
 //! The document's timestamp comes from `SOURCE_DATE_EPOCH` when set, else from the image
 //! config's `created` (so the same image gives the same bytes), else from the system clock
 //! (a root filesystem directory has no creation time of its own).
+//!
+//! `--cache-dir DIR` keeps each layer's phase-1 result in a write-once blob store under `DIR`;
+//! a rescan reads only layers it has not seen (a cache hit never changes the output).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args as ClapArgs, ValueEnum};
-use stella_core::Timestamp;
+use stella_core::{Digest, Timestamp};
 use stella_scan::engine::{ImageScan, ScanOptions, scan_image_detailed, scan_rootfs};
 use stella_scan::image::Platform;
 use stella_scan::sbom::{WriteOptions, cyclonedx, spdx};
+use stella_scan::{LayerCache, ScanError};
 
 use super::{CliError, Outcome, write_output};
 use crate::image::{ImageRef, OpenedImage, open_image};
+use crate::store::FsBlobStore;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -49,6 +54,36 @@ pub struct Args {
     /// Platform to pick from a multi-platform image (os/arch[/variant]; default linux/amd64).
     #[arg(long)]
     pub platform: Option<String>,
+    /// Keep per-layer results in this directory (a write-once blob store plus the file
+    /// `layer-cache-index` naming the current index blob), so rescans of images sharing layers
+    /// read only the new layers.
+    #[arg(long = "cache-dir")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// The file in a cache directory that names the current layer-cache index blob.
+const CACHE_INDEX_FILE: &str = "layer-cache-index";
+
+/// Opens the layer cache kept in `dir`; an unreadable index starts an empty cache (the cache
+/// is only an accelerator), and says so on stderr.
+fn open_cache<'a>(dir: &Path, store: &'a FsBlobStore) -> LayerCache<'a> {
+    let pointer = dir.join(CACHE_INDEX_FILE);
+    let Ok(text) = std::fs::read_to_string(&pointer) else {
+        return LayerCache::new(store);
+    };
+    match Digest::parse(text.trim())
+        .map_err(ScanError::from)
+        .and_then(|d| LayerCache::open(store, &d))
+    {
+        Ok(cache) => cache,
+        Err(e) => {
+            eprintln!(
+                "stella: warning: {}: {e}; starting an empty layer cache",
+                pointer.display()
+            );
+            LayerCache::new(store)
+        }
+    }
 }
 
 fn timestamp(scan: &ImageScan) -> Result<Timestamp, CliError> {
@@ -95,9 +130,21 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     let reference = ImageRef::parse(&args.image).map_err(|e| CliError::library(&input, e))?;
     let opened = open_image(&reference).map_err(|e| CliError::library(&input, e))?;
     let catalogers = stella_scan::catalog::default_catalogers();
+    let store = match &args.cache_dir {
+        Some(dir) => Some(
+            FsBlobStore::open(dir)
+                .map_err(|e| CliError::library(format!("cache directory {}", dir.display()), e))?,
+        ),
+        None => None,
+    };
+    let cache = match (&args.cache_dir, &store) {
+        (Some(dir), Some(store)) => Some(open_cache(dir, store)),
+        _ => None,
+    };
     let options = ScanOptions {
         platform,
         name: Some(args.image.clone()),
+        cache: cache.as_ref(),
         ..ScanOptions::default()
     };
     let scan = match &opened {
@@ -105,6 +152,14 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         OpenedImage::Rootfs(dir) => scan_rootfs(dir, &catalogers, &options),
     }
     .map_err(|e| CliError::library(&input, e))?;
+    if let (Some(dir), Some(cache)) = (&args.cache_dir, &cache) {
+        let context = |e| CliError::library(format!("cache directory {}", dir.display()), e);
+        let index = cache.save().map_err(context)?;
+        write_output(
+            Some(&dir.join(CACHE_INDEX_FILE)),
+            format!("{index}\n").as_bytes(),
+        )?;
+    }
     let write_options = WriteOptions {
         timestamp: timestamp(&scan)?,
         tool_name: "stella".into(),
