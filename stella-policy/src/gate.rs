@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::Bundle;
 use crate::error::{EvalError, PolicyError, RegoError};
+use crate::index;
 use crate::input::GateInput;
 use crate::syntax::{self, Prepared};
 
@@ -70,6 +71,9 @@ pub struct GateOptions {
     pub query: String,
     /// Evaluation bounds.
     pub limits: EvalLimits,
+    /// Apply the lookup indexing of [`crate::index`] (default on): the same decisions, linear
+    /// instead of quadratic time for "scan for a key" functions such as the seed's `waived`.
+    pub index_lookups: bool,
 }
 
 impl Default for GateOptions {
@@ -77,6 +81,7 @@ impl Default for GateOptions {
         Self {
             query: DEFAULT_QUERY.to_owned(),
             limits: EvalLimits::default(),
+            index_lookups: true,
         }
     }
 }
@@ -130,75 +135,71 @@ pub struct Gate {
     compiled: CompiledPolicy,
     program: Arc<Program>,
     data: Option<Value>,
+    indexed: usize,
 }
 
 impl Gate {
     /// Loads `bundle` into the engine (detecting each module's syntax, see [`crate::syntax`]),
-    /// finds the decision rules of the queried package and compiles them.
+    /// finds the decision rules of the queried package and compiles them; then, unless
+    /// [`GateOptions::index_lookups`] is off, applies the lookup indexing of [`crate::index`].
     pub fn new(bundle: &Bundle, options: GateOptions) -> Result<Self, PolicyError> {
-        let package = options
+        if options
             .query
             .strip_prefix("data.")
-            .filter(|p| !p.is_empty())
-            .map(|_| options.query.clone())
-            .ok_or_else(|| RegoError::BadQuery {
-                query: options.query.clone(),
-            })?;
-        let mut engine = Engine::new();
-        engine.set_rego_v0(true);
-        // `print` output is gathered, never written to stderr.
-        engine.set_gather_prints(true);
-        let mut prepared: Vec<(String, Prepared)> = Vec::new();
-        let mut rules = Rules::default();
-        for module in bundle.modules() {
-            let p = syntax::prepare(module.text());
-            let loaded = engine.add_policy(module.name().to_owned(), p.text.clone());
-            prepared.push((module.name().to_owned(), p));
-            let pkg = loaded.map_err(|e| map_load_error(&e.to_string(), &prepared))?;
-            if pkg == package {
-                let has = |r: &str| {
-                    engine
-                        .has_declared_rule_rooted_at(module.name(), r)
-                        .unwrap_or(false)
-                };
-                rules.allow |= has("allow");
-                rules.violation |= has("violation");
-                rules.deny |= has("deny");
-                rules.warn |= has("warn");
-            }
-        }
-        let data = match bundle.data() {
-            Some(json) => {
-                let v = Value::from(json.clone());
-                engine
-                    .add_data(v.clone())
-                    .map_err(|e| map_load_error(&e.to_string(), &prepared))?;
-                Some(v)
-            }
-            None => None,
-        };
-        if !(rules.allow || rules.violation || rules.deny) {
-            return Err(RegoError::NoDecisionRule {
+            .is_none_or(|p| p.is_empty())
+        {
+            return Err(RegoError::BadQuery {
                 query: options.query.clone(),
             }
             .into());
         }
-        let names = rule_names(&options.query, rules);
-        let first = names.first().cloned().unwrap_or_default();
-        let compiled = engine
-            .compile_with_entrypoint(&first.as_str().into())
-            .map_err(|e| map_load_error(&e.to_string(), &prepared))?;
-        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let program =
-            regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &refs)
-                .map_err(|e| map_load_error(&e.to_string(), &prepared))?;
-        Ok(Self {
+        let data = bundle.data().map(|json| Value::from(json.clone()));
+        let as_written: Vec<(String, String)> = bundle
+            .modules()
+            .iter()
+            .map(|m| (m.name().to_owned(), m.text().to_owned()))
+            .collect();
+        let (rules, compiled, program) = load(&as_written, data.as_ref(), &options.query)?;
+        let mut gate = Self {
             options,
             rules,
             compiled,
             program,
             data,
-        })
+            indexed: 0,
+        };
+        if gate.options.index_lookups && !as_written.iter().any(|(_, t)| index::uses_with(t)) {
+            let mut changed = 0;
+            let rewritten: Vec<(String, String)> = as_written
+                .iter()
+                .enumerate()
+                .map(|(k, (name, text))| match index::rewrite(text, k) {
+                    Some((new, count)) => {
+                        changed += count;
+                        (name.clone(), new)
+                    }
+                    None => (name.clone(), text.clone()),
+                })
+                .collect();
+            if changed > 0 {
+                if let Ok((rules, compiled, program)) =
+                    load(&rewritten, gate.data.as_ref(), &gate.options.query)
+                {
+                    if rules == gate.rules {
+                        gate.compiled = compiled;
+                        gate.program = program;
+                        gate.indexed = changed;
+                    }
+                }
+            }
+        }
+        Ok(gate)
+    }
+
+    /// How many function definitions run with lookup indexing (see [`crate::index`]); 0 when
+    /// it is off or nothing matched.
+    pub fn indexed_lookups(&self) -> usize {
+        self.indexed
     }
 
     /// The options this gate was built with.
@@ -288,6 +289,55 @@ impl Gate {
                 check_interval: NonZeroU32::MIN.saturating_add(999),
             })
     }
+}
+
+/// Loads modules (name, text as written) and data, finds the decision rules of `query` and
+/// compiles them for the RVM.
+fn load(
+    modules: &[(String, String)],
+    data: Option<&Value>,
+    query: &str,
+) -> Result<(Rules, CompiledPolicy, Arc<Program>), PolicyError> {
+    let mut engine = Engine::new();
+    engine.set_rego_v0(true);
+    // `print` output is gathered, never written to stderr.
+    engine.set_gather_prints(true);
+    let mut prepared: Vec<(String, Prepared)> = Vec::new();
+    let mut rules = Rules::default();
+    for (name, text) in modules {
+        let p = syntax::prepare(text);
+        let loaded = engine.add_policy(name.clone(), p.text.clone());
+        prepared.push((name.clone(), p));
+        let pkg = loaded.map_err(|e| map_load_error(&e.to_string(), &prepared))?;
+        if pkg == query {
+            let has = |r: &str| engine.has_declared_rule_rooted_at(name, r).unwrap_or(false);
+            rules.allow |= has("allow");
+            rules.violation |= has("violation");
+            rules.deny |= has("deny");
+            rules.warn |= has("warn");
+        }
+    }
+    if let Some(v) = data {
+        engine
+            .add_data(v.clone())
+            .map_err(|e| map_load_error(&e.to_string(), &prepared))?;
+    }
+    if !(rules.allow || rules.violation || rules.deny) {
+        return Err(RegoError::NoDecisionRule {
+            query: query.to_owned(),
+        }
+        .into());
+    }
+    let names = rule_names(query, rules);
+    let first = names.first().cloned().unwrap_or_default();
+    let compiled = engine
+        .compile_with_entrypoint(&first.as_str().into())
+        .map_err(|e| map_load_error(&e.to_string(), &prepared))?;
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let program =
+        regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &refs)
+            .map_err(|e| map_load_error(&e.to_string(), &prepared))?;
+    Ok((rules, compiled, program))
 }
 
 fn rule_names(query: &str, rules: Rules) -> Vec<String> {

@@ -13,6 +13,8 @@
 //!   `deny`, `warn`; bounded by [`EvalLimits`].
 //! - [`builtin_bundle`]: the seed's two policies plus waiver expiry, `under_investigation`
 //!   criticals and attestation-to-image binding.
+//! - [`index`]: lookup indexing, the rewrite that makes the seed's per-finding VEX scan a
+//!   set lookup (same decisions, linear time; [`GateOptions::index_lookups`]).
 //! - [`DecisionRecord`]: canonical JSON, signable as an in-toto attestation
 //!   ([`DecisionRecord::sign`]); [`replay`] proves a decision byte for byte.
 //!
@@ -67,6 +69,7 @@ mod builtin;
 mod bundle;
 mod error;
 mod gate;
+pub mod index;
 pub mod input;
 mod record;
 pub mod syntax;

@@ -235,6 +235,7 @@ pub fn replay_with(
         GateOptions {
             query: record.policy.query.clone(),
             limits,
+            ..GateOptions::default()
         },
     )?;
     let clock = stella_core::FixedClock::new(record.decided_at);

@@ -33,8 +33,15 @@ fn seed_bundle() -> Bundle {
     .unwrap()
 }
 
-fn options_under_test() -> [GateOptions; 1] {
-    [GateOptions::default()]
+/// Every table runs with lookup indexing (the default) and without: the decisions must agree.
+fn options_under_test() -> [GateOptions; 2] {
+    [
+        GateOptions::default(),
+        GateOptions {
+            index_lookups: false,
+            ..GateOptions::default()
+        },
+    ]
 }
 
 /// (name, input, allow, violations, warnings)
@@ -158,7 +165,9 @@ fn seed_policies_table() {
     ];
     let bundle = seed_bundle();
     for options in options_under_test() {
+        let index = options.index_lookups;
         let gate = Gate::new(&bundle, options).unwrap();
+        assert_eq!(gate.indexed_lookups(), usize::from(index));
         for (name, input, allow, violations) in &cases {
             let v = gate.evaluate(input).unwrap();
             assert_eq!(v.allow, *allow, "{name}");
@@ -243,7 +252,9 @@ fn builtin_bundle_table() {
     ];
     let bundle = builtin_bundle(BuiltinOptions::default()).unwrap();
     for options in options_under_test() {
+        let index = options.index_lookups;
         let gate = Gate::new(&bundle, options).unwrap();
+        assert_eq!(gate.indexed_lookups(), 2 * usize::from(index));
         for (name, input, allow, violations, warnings) in &cases {
             let v = gate.evaluate(input).unwrap();
             assert_eq!(v.allow, *allow, "{name}");
@@ -574,4 +585,69 @@ fn a_call_to_an_undefined_function_is_a_typed_error() {
             .unwrap_err(),
     };
     assert!(err.to_string().contains("no_such_function"), "{err}");
+}
+
+#[test]
+fn lookup_indexing_agrees_with_the_policy_as_written_on_mixed_inputs() {
+    let bundle = builtin_bundle(BuiltinOptions::default()).unwrap();
+    let indexed = Gate::new(&bundle, GateOptions::default()).unwrap();
+    let plain = Gate::new(
+        &bundle,
+        GateOptions {
+            index_lookups: false,
+            ..GateOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(indexed.indexed_lookups(), 2);
+    let statuses = ["affected", "not_affected", "fixed", "under_investigation"];
+    let severities = ["CRITICAL", "HIGH", "CRITICAL", "LOW"];
+    let mut state = 0x2545_f491_u64;
+    let mut next = |m: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        usize::try_from(state % m).unwrap()
+    };
+    let (mut allowed, mut denied) = (0, 0);
+    for _ in 0..60 {
+        let ids = 1 + next(12) as u64;
+        let findings: Vec<Value> = (0..next(15))
+            .map(|_| {
+                let id = format!("CVE-{}", next(ids));
+                finding(&id, severities[next(4)], statuses[next(4)])
+            })
+            .collect();
+        let vex: Vec<Value> = (0..next(10))
+            .map(|_| {
+                let mut s = json!({"vuln_id": format!("CVE-{}", next(ids)), "product": "p",
+                                   "status": statuses[next(4)]});
+                match next(3) {
+                    0 => {}
+                    1 => s["justification"] = json!(""),
+                    _ => s["justification"] = json!("inline_mitigations_already_exist"),
+                }
+                s
+            })
+            .collect();
+        let waivers: Vec<Value> = (0..next(3))
+            .map(|_| {
+                json!({"vuln_id": format!("CVE-{}", next(ids)), "reason": "r",
+                       "expires": "2027-01-01T00:00:00Z", "valid": next(2) == 0})
+            })
+            .collect();
+        let inp = input(json!(findings), json!(vex), json!([]), json!(waivers));
+        let a = indexed.evaluate(&inp).unwrap();
+        assert_eq!(a, plain.evaluate(&inp).unwrap(), "{inp:?}");
+        if a.allow {
+            allowed += 1;
+        } else {
+            denied += 1;
+        }
+    }
+    // The generator exercises both verdicts.
+    assert!(
+        allowed > 5 && denied > 5,
+        "{allowed} allowed, {denied} denied"
+    );
 }

@@ -61,6 +61,10 @@ pub struct Args {
     /// Most milliseconds per rule evaluation (0: no time limit).
     #[arg(long, default_value_t = 60_000)]
     pub timeout_ms: u64,
+    /// Evaluate the modules exactly as written, without lookup indexing (same decisions,
+    /// slower on "scan for a key" functions such as the seed's `waived`).
+    #[arg(long)]
+    pub no_index: bool,
     /// Sign the decision with this private key (file or `env://VAR`).
     #[arg(long, requires = "envelope_file")]
     pub key: Option<KeyRef>,
@@ -113,6 +117,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
                 max_instructions: args.max_instructions,
                 max_time: (args.timeout_ms > 0).then(|| Duration::from_millis(args.timeout_ms)),
             },
+            index_lookups: !args.no_index,
         },
     )
     .map_err(|e| CliError::library(&bundle_name, e))?;
