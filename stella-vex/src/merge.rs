@@ -153,7 +153,10 @@ struct Candidate {
     statement: usize,
     product: usize,
     prepared: PreparedProduct,
-    product_key: String,
+    /// Index into `product_keys`.
+    product_id: usize,
+    /// Id index of the statement's vulnerability name.
+    vuln: usize,
     issuer: usize,
     precedence: i64,
     time: Timestamp,
@@ -187,7 +190,16 @@ pub struct VexSet {
     sources: Vec<VexSource>,
     issuers: Vec<(String, i64)>,
     candidates: Vec<Candidate>,
-    by_id: HashMap<String, Vec<usize>>,
+    /// Every vulnerability id (names and aliases), interned, with the alias groups.
+    ids: UnionFind,
+    /// Per id index: the candidates whose statement names that id.
+    cands_by_id: Vec<Vec<usize>>,
+    /// Per id index: its group's root, and its rank in the sorted id names.
+    roots: Vec<usize>,
+    id_rank: Vec<usize>,
+    /// Product keys, interned, and their rank in sorted order.
+    product_keys: Vec<String>,
+    product_rank: Vec<usize>,
     untrusted: Vec<Untrusted>,
     expired: Vec<ExpiredWaiver>,
 }
@@ -201,12 +213,18 @@ impl VexSet {
             sources: Vec::new(),
             issuers: Vec::new(),
             candidates: Vec::new(),
-            by_id: HashMap::new(),
+            ids: UnionFind::default(),
+            cands_by_id: Vec::new(),
+            roots: Vec::new(),
+            id_rank: Vec::new(),
+            product_keys: Vec::new(),
+            product_rank: Vec::new(),
             untrusted: Vec::new(),
             expired: Vec::new(),
         };
         let future_limit = now.checked_add_seconds(CLOCK_SKEW_SECONDS);
         let mut purls = PurlCache::default();
+        let mut product_index: HashMap<String, usize> = HashMap::new();
         for source in sources {
             if let Some(w) = source.as_waiver() {
                 let not_yet = now
@@ -255,6 +273,12 @@ impl VexSet {
                     });
                     continue;
                 }
+                // Ids named together in a statement are one vulnerability.
+                let vuln = set.ids.id(&st.vulnerability.name);
+                for alias in &st.vulnerability.aliases {
+                    let a = set.ids.id(alias);
+                    set.ids.union(vuln, a);
+                }
                 for (p_i, product) in st.products.iter().enumerate() {
                     let product_key = product.component.key();
                     if !issuer.may_speak_for(product) {
@@ -270,27 +294,36 @@ impl VexSet {
                         });
                         continue;
                     }
+                    let product_id = match product_index.get(&product_key) {
+                        Some(id) => *id,
+                        None => {
+                            let id = set.product_keys.len();
+                            set.product_keys.push(product_key.clone());
+                            product_index.insert(product_key, id);
+                            id
+                        }
+                    };
                     let ci = set.candidates.len();
                     set.candidates.push(Candidate {
                         source: si,
                         statement: st_i,
                         product: p_i,
                         prepared: PreparedProduct::new(product, &mut purls),
-                        product_key,
+                        product_id,
+                        vuln,
                         issuer: ii,
                         precedence: issuer.precedence,
                         time,
                         status: st.status,
                     });
                     for id in st.vulnerability.ids() {
-                        match set.by_id.get_mut(id) {
-                            Some(list) => {
-                                if list.last() != Some(&ci) {
-                                    list.push(ci);
-                                }
-                            }
-                            None => {
-                                set.by_id.insert(id.to_owned(), vec![ci]);
+                        let ix = set.ids.id(id);
+                        if set.cands_by_id.len() <= ix {
+                            set.cands_by_id.resize_with(ix + 1, Vec::new);
+                        }
+                        if let Some(list) = set.cands_by_id.get_mut(ix) {
+                            if list.last() != Some(&ci) {
+                                list.push(ci);
                             }
                         }
                     }
@@ -302,6 +335,10 @@ impl VexSet {
             (&a.document, a.digest, a.statement).cmp(&(&b.document, b.digest, b.statement))
         });
         set.expired.sort_by_key(|a| a.digest);
+        let n = set.ids.names.len();
+        set.roots = (0..n).map(|i| set.ids.find(i)).collect();
+        set.id_rank = ranks(&set.ids.names);
+        set.product_rank = ranks(&set.product_keys);
         set
     }
 
@@ -362,35 +399,22 @@ impl VexSet {
     /// key. With `options.explain` each statement's `status_notes` also names the deciding
     /// document and what it superseded (the document stays valid OpenVEX).
     pub fn merge(&self, options: &MergeOptions) -> Result<Merged, VexError> {
-        // Vulnerability groups: ids that appear together in any statement are one vulnerability.
-        let mut uf = UnionFind::default();
-        for c in &self.candidates {
-            if let Some(st) = self.statement(c) {
-                let mut ids = st.vulnerability.ids();
-                if let Some(first) = ids.next() {
-                    let a = uf.id(first);
-                    for other in ids {
-                        let b = uf.id(other);
-                        uf.union(a, b);
-                    }
-                }
-            }
-        }
-        let mut groups: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
-        for (ci, c) in self.candidates.iter().enumerate() {
-            let Some(st) = self.statement(c) else {
-                continue;
-            };
-            let root = uf.find_name(&st.vulnerability.name);
-            groups
-                .entry((root, c.product_key.as_str()))
-                .or_default()
-                .push(ci);
-        }
-        let mut decisions = Vec::with_capacity(groups.len());
-        let mut winners = Vec::with_capacity(groups.len());
-        for (_, mut members) in groups {
-            members.sort_by(|a, b| self.order(*a, *b));
+        // Group by (vulnerability group, product); within a group, best first.
+        let group_of = |ci: usize| {
+            self.candidates.get(ci).map(|c| {
+                (
+                    self.roots.get(c.vuln).copied().unwrap_or(c.vuln),
+                    c.product_id,
+                )
+            })
+        };
+        let mut order: Vec<usize> = (0..self.candidates.len()).collect();
+        order.sort_unstable_by(|&a, &b| {
+            group_of(a).cmp(&group_of(b)).then_with(|| self.order(a, b))
+        });
+        let mut decisions = Vec::new();
+        let mut winners = Vec::new();
+        for members in order.chunk_by(|&a, &b| group_of(a) == group_of(b)) {
             let Some((&win, rest)) = members.split_first() else {
                 continue;
             };
@@ -402,7 +426,7 @@ impl VexSet {
                 continue;
             };
             let mut id_refs: Vec<&str> = Vec::new();
-            for m in &members {
+            for m in members {
                 if let Some(s) = self.candidates.get(*m).and_then(|mc| self.statement(mc)) {
                     id_refs.extend(s.vulnerability.ids());
                 }
@@ -413,16 +437,27 @@ impl VexSet {
             decisions.push(Decision {
                 vulnerability: st.vulnerability.name.clone(),
                 ids,
-                product: c.product_key.clone(),
+                product: self
+                    .product_keys
+                    .get(c.product_id)
+                    .cloned()
+                    .unwrap_or_default(),
                 decided_by,
                 superseded: rest.iter().filter_map(|r| self.provenance(*r)).collect(),
             });
             winners.push(win);
         }
+        // Sorted by vulnerability name, then product key (through their precomputed ranks).
+        let rank = |ci: usize| {
+            self.candidates.get(ci).map(|c| {
+                (
+                    self.id_rank.get(c.vuln).copied(),
+                    self.product_rank.get(c.product_id).copied(),
+                )
+            })
+        };
         let mut pairs: Vec<(Decision, usize)> = decisions.into_iter().zip(winners).collect();
-        pairs.sort_unstable_by(|(a, _), (b, _)| {
-            (&a.vulnerability, &a.product).cmp(&(&b.vulnerability, &b.product))
-        });
+        pairs.sort_unstable_by_key(|(_, w)| rank(*w));
         let mut sorted_decisions = Vec::with_capacity(pairs.len());
         let mut statements = Vec::with_capacity(pairs.len());
         for (d, win) in pairs {
@@ -505,7 +540,12 @@ impl VexSet {
         for f in findings {
             scratch.clear();
             for id in f.ids() {
-                if let Some(list) = self.by_id.get(id) {
+                if let Some(list) = self
+                    .ids
+                    .index
+                    .get(id)
+                    .and_then(|ix| self.cands_by_id.get(*ix))
+                {
                     scratch.extend_from_slice(list);
                 }
             }
@@ -689,20 +729,36 @@ pub struct Applied {
     pub expired_waivers: Vec<ExpiredWaiver>,
 }
 
-#[derive(Debug, Default)]
+/// For each name, its rank in sorted order.
+fn ranks(names: &[String]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_unstable_by(|a, b| names.get(*a).cmp(&names.get(*b)));
+    let mut rank = vec![0; names.len()];
+    for (r, i) in order.into_iter().enumerate() {
+        if let Some(slot) = rank.get_mut(i) {
+            *slot = r;
+        }
+    }
+    rank
+}
+
+/// Interned vulnerability ids with union-find over "named together".
+#[derive(Debug, Clone, Default)]
 struct UnionFind {
     parent: Vec<usize>,
-    names: HashMap<String, usize>,
+    names: Vec<String>,
+    index: HashMap<String, usize>,
 }
 
 impl UnionFind {
     fn id(&mut self, name: &str) -> usize {
-        if let Some(i) = self.names.get(name) {
+        if let Some(i) = self.index.get(name) {
             return *i;
         }
         let i = self.parent.len();
         self.parent.push(i);
-        self.names.insert(name.to_owned(), i);
+        self.names.push(name.to_owned());
+        self.index.insert(name.to_owned(), i);
         i
     }
 
@@ -718,11 +774,6 @@ impl UnionFind {
             i = p;
         }
         i
-    }
-
-    fn find_name(&mut self, name: &str) -> usize {
-        let i = self.id(name);
-        self.find(i)
     }
 
     fn union(&mut self, a: usize, b: usize) {

@@ -29,6 +29,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -280,10 +281,16 @@ fn judge(record: &str, affected: &Affected, ecosystem: &str, version: &str) -> J
     let mut comparable = false;
     let mut problem: Option<(ProblemKind, String)> = None;
     let eco_scheme = Scheme::for_ecosystem(ecosystem);
-    // explicit versions
+    // Explicit versions: an exact string match; equality under the scheme too when the entry
+    // has no comparable ranges (otherwise the ranges, which the list enumerates, decide).
     if !affected.versions.is_empty() {
         comparable = true;
-        let installed = eco_scheme.as_ref().ok().and_then(|s| s.parse(version).ok());
+        let has_ranges = affected.ranges.iter().any(|r| r.kind != RangeType::Git);
+        let installed = if has_ranges {
+            None
+        } else {
+            eco_scheme.as_ref().ok().and_then(|s| s.parse(version).ok())
+        };
         let hit = affected.versions.iter().any(|v| {
             v == version
                 || match (&installed, &eco_scheme) {
@@ -428,6 +435,9 @@ fn judge(record: &str, affected: &Affected, ecosystem: &str, version: &str) -> J
     Judgement::NotAffected
 }
 
+/// A matched record with its matched ranges, fixed versions and the ecosystem it matched in.
+type Hit = (Arc<OsvRecord>, Vec<MatchedRange>, Vec<String>, String);
+
 struct PackageMatches {
     findings: Vec<Finding>,
     problems: Vec<MatchProblem>,
@@ -491,8 +501,7 @@ fn match_package(
         return Ok(out);
     }
     // Records matched: id -> (record, ranges, fixed)
-    let mut hits: BTreeMap<String, (OsvRecord, Vec<MatchedRange>, Vec<String>, String)> =
-        BTreeMap::new();
+    let mut hits: BTreeMap<String, Hit> = BTreeMap::new();
     for eco in &ecosystems {
         let want = normalize_name(eco, &name);
         for idx in snapshot.lookup(eco, &name)? {
@@ -522,7 +531,7 @@ fn match_package(
             if !ranges.is_empty() {
                 let entry = hits
                     .entry(rec.id.clone())
-                    .or_insert_with(|| (rec.clone(), Vec::new(), Vec::new(), eco.clone()));
+                    .or_insert_with(|| (Arc::clone(&rec), Vec::new(), Vec::new(), eco.clone()));
                 entry.1.extend(ranges);
                 entry.2.extend(fixed);
             }
@@ -569,7 +578,7 @@ fn match_package(
         groups.entry(root).or_default().push(i);
     }
     for members in groups.values() {
-        let recs: Vec<&(OsvRecord, Vec<MatchedRange>, Vec<String>, String)> = members
+        let recs: Vec<&Hit> = members
             .iter()
             .filter_map(|i| ids.get(*i).and_then(|id| hits.get(id)))
             .collect();
@@ -597,7 +606,7 @@ fn match_package(
         matched.sort();
         matched.dedup();
         record_ids.sort();
-        let rec_refs: Vec<&OsvRecord> = recs.iter().map(|r| &r.0).collect();
+        let rec_refs: Vec<&OsvRecord> = recs.iter().map(|r| r.0.as_ref()).collect();
         let (severity, sev_errors) = assess(&rec_refs);
         for e in sev_errors {
             out.problems.push(problem(
@@ -693,4 +702,136 @@ pub fn match_packages(
         packages: packages.len() as u64,
         withdrawn_skipped: withdrawn,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vuln::osv::parse_record;
+    use crate::vuln::snapshot::SnapshotBuilder;
+    use stella_core::Timestamp;
+
+    fn snap(records: &[&str]) -> Snapshot {
+        let mut b = SnapshotBuilder::new();
+        for (i, r) in records.iter().enumerate() {
+            let rec = parse_record("r.json", r.as_bytes()).unwrap();
+            rec.validate("r.json").unwrap();
+            b.add(&i.to_string(), rec);
+        }
+        let date = Timestamp::parse_rfc3339("2024-01-01T00:00:00Z").unwrap();
+        Snapshot::load(b.build(&date).unwrap()).unwrap()
+    }
+
+    fn py(name: &str, version: &str) -> Package {
+        Package {
+            name: name.into(),
+            version: version.into(),
+            kind: PackageKind::Python,
+            purl: format!("pkg:pypi/{name}@{version}"),
+            licenses: vec![],
+            cpes: vec![],
+            source: None,
+            evidence: vec![],
+            files: vec![],
+            dependencies: vec![],
+            cataloger: "python".into(),
+            metadata: BTreeMap::new(),
+        }
+    }
+
+    const M: &str = r#""modified":"2024-01-01T00:00:00Z""#;
+
+    #[test]
+    fn version_lists_alone_match_by_scheme_equality() {
+        let s = snap(&[&format!(
+            r#"{{"id":"PYSEC-1",{M},"affected":[{{"package":{{"ecosystem":"PyPI","name":"a"}},"versions":["1.0"]}}]}}"#
+        )]);
+        let r = match_packages(&s, &[py("a", "1.0.0"), py("a", "1.1")], None).unwrap();
+        assert_eq!(r.findings.len(), 1);
+        assert_eq!(r.findings[0].package.version, "1.0.0");
+        assert_eq!(r.findings[0].evidence.matched[0].range_type, "versions");
+    }
+
+    #[test]
+    fn last_affected_includes_the_version_itself() {
+        let s = snap(&[&format!(
+            r#"{{"id":"PYSEC-2",{M},"affected":[{{"package":{{"ecosystem":"PyPI","name":"a"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"1.0"}},{{"last_affected":"1.5"}}]}}]}}]}}"#
+        )]);
+        let r = match_packages(
+            &s,
+            &[
+                py("a", "0.9"),
+                py("a", "1.0"),
+                py("a", "1.5"),
+                py("a", "1.5.1"),
+            ],
+            None,
+        )
+        .unwrap();
+        let versions: Vec<&str> = r
+            .findings
+            .iter()
+            .map(|f| f.package.version.as_str())
+            .collect();
+        assert_eq!(versions, vec!["1.0", "1.5"]);
+        assert_eq!(
+            r.findings[0].evidence.matched[0].last_affected.as_deref(),
+            Some("1.5")
+        );
+        assert!(r.findings[0].fixed_versions.is_empty());
+    }
+
+    #[test]
+    fn git_only_ranges_are_reported_not_dropped() {
+        let s = snap(&[&format!(
+            r#"{{"id":"PYSEC-3",{M},"affected":[{{"package":{{"ecosystem":"PyPI","name":"a"}},"ranges":[{{"type":"GIT","repo":"https://example.com/a","events":[{{"introduced":"0"}},{{"fixed":"abcdef"}}]}}]}}]}}"#
+        )]);
+        let r = match_packages(&s, &[py("a", "1.0")], None).unwrap();
+        assert!(r.findings.is_empty());
+        assert_eq!(r.problems.len(), 1);
+        assert_eq!(r.problems[0].kind, ProblemKind::GitRangeOnly);
+        assert_eq!(r.problems[0].record.as_deref(), Some("PYSEC-3"));
+    }
+
+    #[test]
+    fn withdrawn_records_never_match_and_unparsable_events_are_reported() {
+        let s = snap(&[
+            &format!(
+                r#"{{"id":"PYSEC-4",{M},"withdrawn":"2024-01-02T00:00:00Z","affected":[{{"package":{{"ecosystem":"PyPI","name":"a"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}}]}}]}}]}}"#
+            ),
+            &format!(
+                r#"{{"id":"PYSEC-5",{M},"affected":[{{"package":{{"ecosystem":"PyPI","name":"a"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"not-a-version!"}}]}}]}}]}}"#
+            ),
+        ]);
+        let r = match_packages(&s, &[py("a", "1.0")], None).unwrap();
+        assert!(r.findings.is_empty());
+        assert_eq!(r.withdrawn_skipped, 1);
+        assert_eq!(r.problems.len(), 1);
+        assert_eq!(r.problems[0].kind, ProblemKind::UnparsableRange);
+    }
+
+    #[test]
+    fn distros_without_an_ecosystem_are_reported() {
+        let s = snap(&[]);
+        let mut p = py("bash", "5.2-1.fc40");
+        p.kind = PackageKind::Rpm;
+        let fedora = OsRelease {
+            id: "fedora".into(),
+            version_id: Some("40".into()),
+            ..OsRelease::default()
+        };
+        let r = match_packages(&s, &[p], Some(&fedora)).unwrap();
+        assert_eq!(r.problems[0].kind, ProblemKind::NoEcosystem);
+        assert_eq!(
+            distro_ecosystems(
+                PackageKind::Apk,
+                Some(&OsRelease {
+                    id: "alpine".into(),
+                    version_id: Some("3.20.3".into()),
+                    ..OsRelease::default()
+                })
+            ),
+            vec!["Alpine:v3.20"]
+        );
+    }
 }

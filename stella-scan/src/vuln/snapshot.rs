@@ -25,7 +25,7 @@
 //! id keeps the record with the latest `modified`, then the later source), keys by bytes.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 use stella_core::{Digest, Timestamp};
@@ -258,10 +258,12 @@ fn put_u32(out: &mut Vec<u8>, v: u32) {
 
 /// A loaded snapshot: the file's bytes plus the offsets of its tables.
 ///
-/// Cheap to clone (the bytes are shared).
-#[derive(Debug, Clone)]
+/// Cheap to clone (the bytes and the parsed-record memo are shared). Records are parsed on
+/// first use and kept, so matching against a loaded snapshot again does not parse again.
+#[derive(Clone)]
 pub struct Snapshot {
     bytes: Arc<[u8]>,
+    parsed: Arc<[OnceLock<Arc<OsvRecord>>]>,
     info: SnapshotInfo,
     digest: Digest,
     keys: (usize, usize),
@@ -269,6 +271,16 @@ pub struct Snapshot {
     records: (usize, usize),
     strings: (usize, usize),
     blob: (usize, usize),
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("digest", &self.digest)
+            .field("info", &self.info)
+            .field("bytes", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
 }
 
 struct Cursor<'a> {
@@ -391,8 +403,10 @@ impl Snapshot {
             return Err(corrupt("header record count differs from the record table"));
         }
         let digest = actual;
+        let parsed: Arc<[OnceLock<Arc<OsvRecord>>]> = (0..nrec).map(|_| OnceLock::new()).collect();
         Ok(Self {
             bytes,
+            parsed,
             info,
             digest,
             keys,
@@ -498,10 +512,19 @@ impl Snapshot {
             .ok_or_else(|| corrupt("record bounds"))
     }
 
-    /// Parses record `index`.
-    pub fn record(&self, index: u32) -> Result<OsvRecord, VulnError> {
-        serde_json::from_slice(self.record_json(index)?)
-            .map_err(|e| corrupt(format!("record {index}: {e}")))
+    /// Record `index`, parsed on first use and kept.
+    pub fn record(&self, index: u32) -> Result<Arc<OsvRecord>, VulnError> {
+        let slot = self.parsed.get(index as usize);
+        if let Some(r) = slot.and_then(OnceLock::get) {
+            return Ok(Arc::clone(r));
+        }
+        let rec: OsvRecord = serde_json::from_slice(self.record_json(index)?)
+            .map_err(|e| corrupt(format!("record {index}: {e}")))?;
+        let rec = Arc::new(rec);
+        Ok(match slot {
+            Some(slot) => Arc::clone(slot.get_or_init(|| rec)),
+            None => rec,
+        })
     }
 
     /// Every distinct index key as (ecosystem, normalized name), sorted.
@@ -558,7 +581,7 @@ mod tests {
         assert_eq!(s.info().records, 3);
         assert_eq!(s.info().date, "2024-06-01T00:00:00Z");
         let hits = s.lookup("PyPI", "FOO.bar").unwrap();
-        let ids: Vec<String> = hits.iter().map(|i| s.record(*i).unwrap().id).collect();
+        let ids: Vec<String> = hits.iter().map(|i| s.record(*i).unwrap().id.clone()).collect();
         assert_eq!(ids, vec!["PYSEC-1", "PYSEC-2"]);
         assert!(s.lookup("Debian:11", "openssl").unwrap().is_empty());
         assert_eq!(s.lookup("Debian:12", "openssl").unwrap().len(), 1);
