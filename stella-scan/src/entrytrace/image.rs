@@ -41,7 +41,10 @@ use crate::package::{CatalogInput, Cataloger, Package};
 /// Name of the collecting cataloger.
 pub const COLLECTOR_NAME: &str = "entrytrace";
 
-type Shared = Arc<Mutex<BTreeMap<String, FileFacts>>>;
+/// The collected facts by path.
+pub type FactsMap = BTreeMap<String, FileFacts>;
+
+type Shared = Arc<Mutex<Arc<FactsMap>>>;
 
 /// Collects file facts during a scan; hand [`TraceCollector::cataloger`] to the engine with the
 /// other catalogers, then call [`trace_scan`].
@@ -63,12 +66,9 @@ impl TraceCollector {
         })
     }
 
-    /// The facts collected by the last scan, by path.
-    pub fn facts(&self) -> BTreeMap<String, FileFacts> {
-        self.shared
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+    /// The facts collected by the last scan, by path (shared, not copied).
+    pub fn facts(&self) -> Arc<FactsMap> {
+        Arc::clone(&self.shared.lock().unwrap_or_else(PoisonError::into_inner))
     }
 }
 
@@ -107,6 +107,20 @@ impl Cataloger for CollectingCataloger {
 
     fn extract(&self, path: &str, contents: &[u8]) -> Result<Option<Vec<u8>>, ScanError> {
         let facts = FileFacts::analyze(path, contents);
+        // Nothing the trace can use (a shared object that is not ELF, binary data): keep
+        // nothing. The trace then finds the file's contents unavailable, which it treats as
+        // conservatively as an unreadable file (`unknown`, never `not_found`).
+        if !contents.starts_with(b"\x7fELF")
+            && facts.elf.is_none()
+            && facts.shebang.is_none()
+            && facts.shebang_error.is_none()
+            && facts.shell.is_none()
+            && facts.python.is_none()
+            && facts.node.is_none()
+            && facts.text.is_none()
+        {
+            return Ok(None);
+        }
         let bytes = serde_json::to_vec(&facts).map_err(|e| ScanError::Catalog {
             cataloger: COLLECTOR_NAME,
             path: path.to_owned(),
@@ -124,7 +138,7 @@ impl Cataloger for CollectingCataloger {
                 map.insert(f.path.clone(), facts);
             }
         }
-        *self.shared.lock().unwrap_or_else(PoisonError::into_inner) = map;
+        *self.shared.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(map);
         Ok(Vec::new())
     }
 }
@@ -133,13 +147,13 @@ impl Cataloger for CollectingCataloger {
 #[derive(Debug)]
 pub struct TreeFs<'a> {
     tree: &'a FileTree,
-    facts: BTreeMap<String, FileFacts>,
+    facts: Arc<FactsMap>,
     children: BTreeMap<String, Vec<String>>,
 }
 
 impl<'a> TreeFs<'a> {
     /// Indexes the tree's directories (one pass).
-    pub fn new(tree: &'a FileTree, facts: BTreeMap<String, FileFacts>) -> Self {
+    pub fn new(tree: &'a FileTree, facts: Arc<FactsMap>) -> Self {
         let mut children: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (path, _) in tree.iter() {
             let mut p = path;
@@ -241,7 +255,7 @@ pub fn trace_scan(
 pub fn trace_tree(
     config: &EntryConfig,
     tree: &FileTree,
-    facts: BTreeMap<String, FileFacts>,
+    facts: Arc<FactsMap>,
     packages: &[Package],
     limits: &TraceLimits,
 ) -> Result<TraceReport, ScanError> {

@@ -99,7 +99,9 @@ pub use elf::{DEFAULT_LIB_DIRS, ElfError, ElfFacts, LdConfLine, expand_origin, p
 pub use facts::{FileFacts, MAX_CONFIG_BYTES, MAX_SCRIPT_BYTES, is_config_path};
 pub use findings::{apply_to_findings, explain_finding};
 pub use fs::{FsNode, MemoryFs, TraceFs};
-pub use image::{COLLECTOR_NAME, TraceCollector, TreeFs, trace_scan, trace_tree, wanted_by_trace};
+pub use image::{
+    COLLECTOR_NAME, FactsMap, TraceCollector, TreeFs, trace_scan, trace_tree, wanted_by_trace,
+};
 pub use node::{JsImports, is_core_module};
 pub use python::{PyDynamic, PyImport, PyImports};
 pub use report::{
