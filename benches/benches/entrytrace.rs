@@ -1,0 +1,231 @@
+//! Entry-trace cost against the cold scan it rides on.
+//!
+//! The image is the SBOM bench's generated image (three gzip layers, ~64 MiB uncompressed,
+//! ~12 000 files: a Debian-like OS layer of 120 dpkg packages with 60 `.so` files each, a Python
+//! layer of 16 distributions with 40 modules each, an app layer of 60 npm packages) plus what an
+//! entrypoint `python3 /app/main.py` needs: a `python3.11` ELF needing libc, the dist RECORDs, and
+//! `/app/main.py` importing two of the 16 distributions.
+//!
+//! Measured: the cold scan with the default catalogers; the cold scan with the entry-trace
+//! collector added and the trace run; the trace alone over a finished scan. The trace's share of
+//! the cold scan is (scan+trace − scan) / scan.
+//!
+//! Run: `cargo bench -p stella-benches --bench entrytrace`
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use stella_scan::catalog::default_catalogers;
+use stella_scan::engine::{ScanOptions, scan_image_detailed};
+use stella_scan::entrytrace::{
+    TraceCollector, TraceLimits, build_test_elf, trace_scan, wanted_by_trace,
+};
+use stella_scan::{CatalogInput, Cataloger, Package, ScanError};
+
+/// Wants what the collector wants and keeps nothing: the cost of handing those files over.
+#[derive(Debug)]
+struct ReadOnly;
+
+impl Cataloger for ReadOnly {
+    fn name(&self) -> &'static str {
+        "read-only"
+    }
+    fn version(&self) -> &'static str {
+        "1"
+    }
+    fn wants(&self, path: &str, mode: u32, _size: u64) -> bool {
+        wanted_by_trace(path, mode)
+    }
+    fn extract(&self, _path: &str, _contents: &[u8]) -> Result<Option<Vec<u8>>, ScanError> {
+        Ok(None)
+    }
+    fn catalog(&self, _input: &CatalogInput<'_>) -> Result<Vec<Package>, ScanError> {
+        Ok(Vec::new())
+    }
+}
+use stella_scan::image::ContainerConfig;
+use stella_scan::testing::{BuiltImage, TestImage, TestLayer};
+
+/// Deterministic filler: text lines with pseudo-random runs (xorshift), ~3:1 under gzip.
+fn filler(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed | 1;
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        if x % 4 == 0 {
+            out.extend_from_slice(&x.to_le_bytes());
+        } else {
+            out.extend_from_slice(b"lorem ipsum dolor sit amet ");
+        }
+    }
+    out.truncate(len);
+    out
+}
+
+fn image() -> BuiltImage {
+    let libc = build_test_elf(None, &[], None, Some("libc.so.6"));
+    let python = build_test_elf(
+        Some("/lib64/ld-linux-x86-64.so.2"),
+        &["libc.so.6"],
+        None,
+        None,
+    );
+    let mut os = TestLayer::new()
+        .file(
+            "usr/lib/os-release",
+            b"ID=debian\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\n",
+        )
+        .symlink("etc/os-release", "../usr/lib/os-release")
+        .file_mode("usr/lib/x86_64-linux-gnu/libc.so.6", &libc, 0o755)
+        .file_mode("usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", &libc, 0o755)
+        .symlink("lib64", "usr/lib/x86_64-linux-gnu")
+        .file_mode("usr/bin/python3.11", &python, 0o755)
+        .symlink("usr/bin/python3", "python3.11")
+        .file(
+            "var/lib/dpkg/info/libc6:amd64.list",
+            b"/usr/lib/x86_64-linux-gnu/libc.so.6\n/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2\n",
+        )
+        .file(
+            "var/lib/dpkg/info/python3.11-minimal.list",
+            b"/usr/bin/python3.11\n",
+        );
+    let mut status = String::from(
+        "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.36-9\n\n\
+         Package: python3.11-minimal\nStatus: install ok installed\nArchitecture: amd64\n\
+         Version: 3.11.2-6\n\n",
+    );
+    for p in 0..120 {
+        status.push_str(&format!(
+            "Package: pkg{p}\nStatus: install ok installed\nPriority: optional\nSection: libs\n\
+             Installed-Size: 100\nMaintainer: M <m@example.org>\nArchitecture: amd64\n\
+             Version: 1.{p}-1\nDepends: libc6 (>= 2.36)\nDescription: package {p}\n\n"
+        ));
+        let mut list = String::new();
+        for f in 0..60 {
+            let path = format!("usr/lib/pkg{p}/file{f}.so");
+            list.push_str(&format!("/{path}\n"));
+            os = os.file(&path, &filler((p * 1000 + f) as u64, 6 * 1024));
+        }
+        os = os.file(&format!("var/lib/dpkg/info/pkg{p}.list"), list.as_bytes());
+    }
+    os = os.file("var/lib/dpkg/status", status.as_bytes());
+    let site = "usr/local/lib/python3.11/dist-packages";
+    let mut py = TestLayer::new();
+    for p in 0..16 {
+        let dir = format!("{site}/py{p}-2.{p}.0.dist-info");
+        let mut record = String::new();
+        let mut init = String::new();
+        for f in 0..40 {
+            let module = format!("py{p}/m{f}.py");
+            record.push_str(&format!("{module},sha256=x,8192\n"));
+            init.push_str(&format!("from . import m{f}\n"));
+            let mut body = format!("import os\nfrom . import m{}\n", (f + 1) % 40).into_bytes();
+            body.extend_from_slice(&filler((p * 77 + f) as u64, 8 * 1024));
+            py = py.file(&format!("{site}/{module}"), &body);
+        }
+        record.push_str(&format!("py{p}/__init__.py,,\n"));
+        py = py
+            .file(&format!("{site}/py{p}/__init__.py"), init.as_bytes())
+            .file(
+                &format!("{dir}/METADATA"),
+                format!("Metadata-Version: 2.1\nName: py{p}\nVersion: 2.{p}.0\nLicense: MIT\n")
+                    .as_bytes(),
+            )
+            .file(&format!("{dir}/RECORD"), record.as_bytes());
+    }
+    let mut app = TestLayer::new().file(
+        "app/main.py",
+        b"import os\nimport py3\nfrom py7 import m5\n",
+    );
+    for p in 0..60 {
+        app = app.file(
+            &format!("app/node_modules/n{p}/package.json"),
+            format!("{{\"name\":\"n{p}\",\"version\":\"0.{p}.1\",\"license\":\"ISC\"}}").as_bytes(),
+        );
+        for f in 0..20 {
+            app = app.file(
+                &format!("app/node_modules/n{p}/lib/f{f}.js"),
+                &filler((p * 13 + f) as u64, 4 * 1024),
+            );
+        }
+    }
+    TestImage::new()
+        .layer(os)
+        .layer(py)
+        .layer(app)
+        .config(ContainerConfig {
+            entrypoint: Some(vec!["python3".into(), "/app/main.py".into()]),
+            env: Some(vec!["PATH=/usr/local/bin:/usr/bin:/bin".into()]),
+            ..ContainerConfig::default()
+        })
+        .build()
+}
+
+fn bench(c: &mut Criterion) {
+    let image = image();
+    let plain = default_catalogers();
+    let collector = TraceCollector::new();
+    let mut with_trace = default_catalogers();
+    with_trace.push(collector.cataloger());
+    let mut read_only = default_catalogers();
+    read_only.push(Box::new(ReadOnly));
+    let options = ScanOptions::default();
+    let limits = TraceLimits::default();
+
+    let scan = scan_image_detailed(&image.source, &with_trace, &options).unwrap();
+    let report = trace_scan(&scan, &collector, &limits).unwrap();
+    let count = |status: &str| {
+        report
+            .components
+            .iter()
+            .filter(|c| c.reachability.status() == status)
+            .count()
+    };
+    eprintln!(
+        "trace: {} files reached, {} reachable / {} not found / {} unknown of {} packages",
+        report.reached_files.len(),
+        count("reachable"),
+        count("not_found_on_entry_paths"),
+        count("unknown"),
+        report.components.len()
+    );
+    for comp in report
+        .components
+        .iter()
+        .filter(|c| c.reachability.status() == "reachable")
+    {
+        eprintln!("{}", report.explain(&comp.purl).unwrap_or_default());
+    }
+    assert_eq!(count("reachable"), 4, "{report:#?}");
+
+    let mut group = c.benchmark_group("entrytrace/bench-image");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(10));
+    group.bench_function("cold scan", |b| {
+        b.iter(|| scan_image_detailed(black_box(&image.source), &plain, &options).unwrap())
+    });
+    group.bench_function(
+        "cold scan + reading the trace's files (kept: nothing)",
+        |b| b.iter(|| scan_image_detailed(black_box(&image.source), &read_only, &options).unwrap()),
+    );
+    group.bench_function("cold scan + collector (no trace)", |b| {
+        b.iter(|| scan_image_detailed(black_box(&image.source), &with_trace, &options).unwrap())
+    });
+    group.bench_function("cold scan + trace", |b| {
+        b.iter(|| {
+            let scan =
+                scan_image_detailed(black_box(&image.source), &with_trace, &options).unwrap();
+            trace_scan(&scan, &collector, &limits).unwrap()
+        })
+    });
+    group.bench_function("trace only", |b| {
+        b.iter(|| trace_scan(black_box(&scan), &collector, &limits).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
