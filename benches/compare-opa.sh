@@ -23,5 +23,5 @@ if ! "$venv/bin/python" -c "import opa_bindings" 2>/dev/null; then
 fi
 
 cd "$root"
-cargo bench -p stella-benches --bench policy -- --noplot 'policy_seed/(evaluate|parse_and_evaluate|indexed_evaluate)/'
+cargo bench -p stella-benches --bench policy -- --noplot 'policy_seed/(evaluate|evaluate_no_index|parse_and_evaluate|indexed_evaluate)/'
 "$venv/bin/python" "$root/benches/compare_opa.py" "$target/policy-bench" "$target/criterion"

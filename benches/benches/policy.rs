@@ -8,7 +8,9 @@
 //! every critical and the gate allows; one attestation with an inclusion proof. The inputs are
 //! written to `<target>/policy-bench/input-<n>.json` for the comparison script.
 //!
-//! Also timed: the same decisions from an indexed formulation of the seed's first policy
+//! `evaluate` is the gate as shipped (lookup indexing on, see `stella_policy::index`);
+//! `evaluate_no_index` runs the modules exactly as written. Also timed: the same decisions
+//! from an indexed formulation of the seed's first policy
 //! (`indexed_evaluate`), to separate the engine's speed from the seed policy's quadratic
 //! `waived(id)` scan.
 //!
@@ -112,6 +114,15 @@ fn bench(c: &mut Criterion) {
     )
     .unwrap();
     let gate = Gate::new(&seed, GateOptions::default()).unwrap();
+    assert_eq!(gate.indexed_lookups(), 1);
+    let as_written = Gate::new(
+        &seed,
+        GateOptions {
+            index_lookups: false,
+            ..GateOptions::default()
+        },
+    )
+    .unwrap();
     let indexed = Bundle::from_files(
         [
             (
@@ -143,10 +154,17 @@ fn bench(c: &mut Criterion) {
             verdict.allow && verdict.violations.is_empty(),
             "{verdict:?}"
         );
+        assert_eq!(indexed_gate.evaluate(&input).unwrap(), verdict);
+        assert_eq!(as_written.evaluate(&input).unwrap(), verdict);
 
         group.bench_with_input(BenchmarkId::new("evaluate", n), &input, |b, input| {
             b.iter(|| gate.evaluate(black_box(input)).unwrap())
         });
+        group.bench_with_input(
+            BenchmarkId::new("evaluate_no_index", n),
+            &input,
+            |b, input| b.iter(|| as_written.evaluate(black_box(input)).unwrap()),
+        );
         group.bench_with_input(
             BenchmarkId::new("parse_and_evaluate", n),
             &bytes,
