@@ -378,6 +378,20 @@ impl PublicKey {
                     .map_err(|_| bad())
             }
             _ => {
+                // Fast path: a DER signature goes to ring as is (ring parses DER strictly);
+                // `p256` parses only to tell a malformed signature from a bad one, to check S in
+                // strict mode, and to read the fixed-size form.
+                if !reject_high_s
+                    && signature.len() != 64
+                    && ring_sig::UnparsedPublicKey::new(
+                        &ring_sig::ECDSA_P256_SHA256_ASN1,
+                        &self.raw,
+                    )
+                    .verify(message, signature)
+                    .is_ok()
+                {
+                    return Ok(());
+                }
                 let sig = parse_ecdsa_signature(signature)?;
                 if reject_high_s && sig.normalize_s() != sig {
                     return Err(KeyError::HighS {
