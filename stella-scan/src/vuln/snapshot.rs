@@ -581,7 +581,10 @@ mod tests {
         assert_eq!(s.info().records, 3);
         assert_eq!(s.info().date, "2024-06-01T00:00:00Z");
         let hits = s.lookup("PyPI", "FOO.bar").unwrap();
-        let ids: Vec<String> = hits.iter().map(|i| s.record(*i).unwrap().id.clone()).collect();
+        let ids: Vec<String> = hits
+            .iter()
+            .map(|i| s.record(*i).unwrap().id.clone())
+            .collect();
         assert_eq!(ids, vec!["PYSEC-1", "PYSEC-2"]);
         assert!(s.lookup("Debian:11", "openssl").unwrap().is_empty());
         assert_eq!(s.lookup("Debian:12", "openssl").unwrap().len(), 1);
