@@ -14,6 +14,12 @@ use stella_core::SignatureAlgorithm;
 
 const PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 
+/// The raw `ring` verification algorithm and signing closure a benchmark compares against.
+type RawPrimitive = (
+    &'static dyn signature::VerificationAlgorithm,
+    Box<dyn Fn(&[u8]) -> Vec<u8>>,
+);
+
 fn payload() -> Vec<u8> {
     // 1 KiB of JSON-ish text.
     let mut p = br#"{"_type":"https://in-toto.io/Statement/v1","predicate":{"x":""#.to_vec();
@@ -44,10 +50,7 @@ fn bench(c: &mut Criterion) {
         let json = envelope.to_json().unwrap();
         let pae = stella_attest::dsse::pae(PAYLOAD_TYPE, &payload);
         let sig = envelope.signatures()[0].sig().to_vec();
-        let (verify_alg, sign_raw): (
-            &'static dyn signature::VerificationAlgorithm,
-            Box<dyn Fn(&[u8]) -> Vec<u8>>,
-        ) = match alg {
+        let (verify_alg, sign_raw): RawPrimitive = match alg {
             SignatureAlgorithm::Ed25519 => {
                 // ring reads RFC 8410 v1 PKCS#8 with `from_pkcs8_maybe_unchecked`.
                 let pair = signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(&pkcs8).unwrap();
