@@ -129,10 +129,16 @@ pub fn main() -> ExitCode {
         Ok(Outcome::Ok) => ExitCode::from(EXIT_OK),
         Ok(Outcome::Deny) => ExitCode::from(EXIT_DENY),
         Err(e) => {
-            eprintln!("stella: error: {e}");
+            let mut printed = e.to_string();
+            eprintln!("stella: error: {printed}");
             let mut source = std::error::Error::source(&e);
             while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
+                // Most messages already embed their cause; print only what adds something.
+                let text = cause.to_string();
+                if !printed.contains(&text) {
+                    eprintln!("  caused by: {text}");
+                    printed = text;
+                }
                 source = cause.source();
             }
             ExitCode::from(EXIT_ERROR)
