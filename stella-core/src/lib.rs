@@ -69,4 +69,4 @@ pub use log::{
     ConsistencyProof, InclusionProof, LogReceipt, MerkleHash, SignedCheckpoint, TransparencyLog,
 };
 pub use sign::{SignatureAlgorithm, Signer, Verifier};
-pub use store::{BlobStore, MemoryBlobStore, read_and_digest};
+pub use store::{BlobStore, MemoryBlobStore};

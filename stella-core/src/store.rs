@@ -5,7 +5,7 @@ use std::fmt::Debug;
 use std::io::Read;
 use std::sync::RwLock;
 
-use crate::digest::{Digest, Hasher};
+use crate::digest::Digest;
 use crate::error::CoreError;
 
 /// A content-addressed, write-once store: every blob is named by the SHA-256 of its bytes.
@@ -104,18 +104,4 @@ impl BlobStore for MemoryBlobStore {
             .map_err(|_| poisoned())?
             .contains_key(digest))
     }
-}
-
-/// Hashes a reader fully while copying it into memory; a helper for stores and sources.
-pub fn read_and_digest(reader: &mut dyn Read) -> Result<(Digest, Vec<u8>), CoreError> {
-    let mut bytes = Vec::new();
-    reader
-        .read_to_end(&mut bytes)
-        .map_err(|source| CoreError::Io {
-            context: "reading blob".into(),
-            source,
-        })?;
-    let mut h = Hasher::new();
-    h.update(&bytes);
-    Ok((h.finish(), bytes))
 }
