@@ -13,7 +13,7 @@ use std::cmp::Ordering;
 
 /// A parsed Maven version.
 #[derive(Debug, Clone)]
-pub(crate) struct MavenVersion(Vec<Item>);
+pub(crate) struct MavenVersion(Vec<Key>);
 
 #[derive(Debug, Clone)]
 enum Item {
@@ -69,50 +69,114 @@ impl Item {
             Item::List(l) => l.is_empty(),
         }
     }
+}
 
-    /// `self.compareTo(null)`.
-    fn cmp_null(&self) -> Ordering {
-        match self {
-            Item::Int(d) => {
-                if d.is_empty() {
-                    Ordering::Equal
+/// Where a flattened item sits relative to Maven's "null" (a missing item): below it, equal to
+/// it, or above it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Band {
+    Below,
+    Null,
+    Above,
+}
+
+/// One item of the flattened version: the nested lists become one sequence in which an item
+/// that opens a sub-list is marked. Keys compare as `(band, rank, value)`; a key in
+/// [`Band::Null`] equals every other null key, so padding a shorter version with null keys is
+/// exactly Maven's "compare to null".
+#[derive(Debug, Clone)]
+struct Key {
+    band: Band,
+    /// Within a band: 0 qualifier, 1 sub-list opening with a qualifier, 2 sub-list opening with
+    /// an integer, 3 integer. This is Maven's `Int > List > Str`.
+    rank: u8,
+    /// Digits without leading zeroes, or the comparable qualifier.
+    value: String,
+}
+
+impl Key {
+    const NULL: Key = Key {
+        band: Band::Null,
+        rank: 0,
+        value: String::new(),
+    };
+
+    fn cmp_key(&self, other: &Key) -> Ordering {
+        match self.band.cmp(&other.band) {
+            Ordering::Equal if self.band == Band::Null => Ordering::Equal,
+            Ordering::Equal => self.rank.cmp(&other.rank).then_with(|| {
+                if self.rank >= 2 {
+                    let (a, b) = (&self.value, &other.value);
+                    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
                 } else {
-                    Ordering::Greater
+                    self.value.cmp(&other.value)
                 }
-            }
-            Item::Str(s) => s.as_str().cmp(RELEASE_INDEX),
-            Item::List(l) => l.first().map_or(Ordering::Equal, Item::cmp_null),
-        }
-    }
-
-    fn cmp_item(&self, other: &Item) -> Ordering {
-        match (self, other) {
-            (Item::Int(a), Item::Int(b)) => a.len().cmp(&b.len()).then_with(|| a.cmp(b)),
-            (Item::Int(_), _) => Ordering::Greater,
-            (Item::Str(_), Item::Int(_)) => Ordering::Less,
-            (Item::Str(a), Item::Str(b)) => a.cmp(b),
-            (Item::Str(_), Item::List(_)) => Ordering::Less,
-            (Item::List(_), Item::Int(_)) => Ordering::Less,
-            (Item::List(_), Item::Str(_)) => Ordering::Greater,
-            (Item::List(a), Item::List(b)) => cmp_lists(a, b),
+            }),
+            o => o,
         }
     }
 }
 
-fn cmp_lists(a: &[Item], b: &[Item]) -> Ordering {
-    let n = a.len().max(b.len());
-    for i in 0..n {
-        let o = match (a.get(i), b.get(i)) {
-            (Some(l), Some(r)) => l.cmp_item(r),
-            (Some(l), None) => l.cmp_null(),
-            (None, Some(r)) => r.cmp_null().reverse(),
-            (None, None) => Ordering::Equal,
-        };
-        if o != Ordering::Equal {
-            return o;
-        }
+/// Flattens the normalized item tree into keys.
+///
+/// Maven's own `ComparableVersion` is not transitive: it puts integers above sub-lists above
+/// qualifiers whatever their value, yet compares a missing item as "null", which sits between
+/// low qualifiers (`alpha` … `snapshot`) and high ones (`sp`, unknown), and between a zero and
+/// every other integer. `9-alpha > 9.sp-0 > 9 > 9-alpha` and `5.0.0.rc1 < 5 < 5-1 < 5.0.0.rc1`
+/// are cycles in Maven itself, and a cycle in an `Ord` is a panic or a wrong answer waiting in
+/// every sort. This order keeps Maven's `Int > List > Str` rule *within* each band (below,
+/// equal to, above null) and orders the bands first, which agrees with Maven wherever Maven
+/// is consistent (every case of maven-artifact's own tests) and makes it a total order by
+/// construction. A run of zeroes takes the band of the item after it in the same list, so
+/// `5.0.0.rc1 < 5` and `2-1 < 2.0.2` both hold, as in Maven.
+fn flatten(list: &[Item], opens_list: bool, out: &mut Vec<Key>) {
+    let mut first = opens_list;
+    if opens_list && matches!(list.first(), Some(Item::List(_)) | None) {
+        // A sub-list that starts with a sub-list: its leading zero was normalized away.
+        out.push(Key::NULL);
+        first = false;
     }
-    Ordering::Equal
+    for (i, item) in list.iter().enumerate() {
+        let (band, is_int, value) = match item {
+            Item::List(inner) => {
+                flatten(inner, true, out);
+                continue;
+            }
+            Item::Int(d) if d.is_empty() => {
+                // Borrow the band of the next non-zero item of this list.
+                let band = list
+                    .get(i + 1..)
+                    .unwrap_or(&[])
+                    .iter()
+                    .find_map(|next| match next {
+                        Item::Int(d) if d.is_empty() => None,
+                        Item::Int(_) => Some(Band::Above),
+                        Item::Str(s) => Some(str_band(s)),
+                        Item::List(_) => Some(Band::Null),
+                    })
+                    .unwrap_or(Band::Null);
+                (band, true, String::new())
+            }
+            Item::Int(d) => (Band::Above, true, d.clone()),
+            Item::Str(s) => (str_band(s), false, s.clone()),
+        };
+        let rank = match (first, is_int) {
+            (false, false) => 0,
+            (true, false) => 1,
+            (true, true) => 2,
+            (false, true) => 3,
+        };
+        out.push(Key { band, rank, value });
+        first = false;
+    }
+}
+
+fn str_band(s: &str) -> Band {
+    match s.cmp(RELEASE_INDEX) {
+        Ordering::Less => Band::Below,
+        Ordering::Equal => Band::Null,
+        Ordering::Greater => Band::Above,
+    }
 }
 
 /// Removes trailing null items (recursively, innermost first as Maven's stack does).
@@ -219,7 +283,9 @@ impl MavenVersion {
         }
         let mut root = b.finish();
         normalize(&mut root);
-        Ok(Self(root))
+        let mut keys = Vec::new();
+        flatten(&root, false, &mut keys);
+        Ok(Self(keys))
     }
 }
 
@@ -236,7 +302,17 @@ impl PartialOrd for MavenVersion {
 }
 impl Ord for MavenVersion {
     fn cmp(&self, other: &Self) -> Ordering {
-        cmp_lists(&self.0, &other.0)
+        let null = Key::NULL;
+        let n = self.0.len().max(other.0.len());
+        for i in 0..n {
+            let a = self.0.get(i).unwrap_or(&null);
+            let b = other.0.get(i).unwrap_or(&null);
+            let o = a.cmp_key(b);
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        Ordering::Equal
     }
 }
 
@@ -324,6 +400,16 @@ mod tests {
         ("5.3.18", '<', "5.3.20"),
         ("2.13.4.1", '>', "2.13.4"),
         ("2.13.4.2", '<', "2.13.5"),
+        ("5.0.0.RC1", '<', "5.0.0"),
+        ("5.0.0.RC1", '<', "5.0.0.RELEASE"),
+        // cycles in Maven's own order, broken by band (see `flatten`)
+        ("9-alpha", '<', "9"),
+        ("9", '<', "9.sp-0"),
+        ("9-alpha", '<', "9.sp-0"),
+        ("5.0.0.rc1", '<', "5"),
+        ("5", '<', "5-1"),
+        ("5.0.0.rc1", '<', "5-1"),
+        ("1--x", '=', "1-0-x"),
     ];
 
     #[test]
@@ -337,12 +423,34 @@ mod tests {
         assert!(Scheme::Maven.parse("1 0").is_err());
     }
 
+    /// Short versions mixing every item kind: zeroes, empty items, low, null and high
+    /// qualifiers, shorthand qualifiers, digit/letter switches.
+    const MAVEN_SHAPE: &str = "[0-9]{1,2}([.-]{1,2}(0|00|[0-9]{1,2}|alpha|rc|sp|ga|final|x|a1|b|m2|rc1|snapshot|1a)?){0,4}";
+
+    #[test]
+    fn maven_known_cycles_are_ordered() {
+        for triple in [
+            ["9-alpha", "9.sp-0", "9"],
+            ["5.0.0.rc1", "5", "5-1"],
+            ["1.0.alpha-1", "1-1", "1"],
+        ] {
+            for a in triple {
+                for b in triple {
+                    for c in triple {
+                        check_total_order(Scheme::Maven, a, b, c);
+                    }
+                }
+            }
+        }
+    }
+
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
         #[test]
         fn maven_total_order(
-            a in "[0-9]{1,2}([.-]([0-9]{1,2}|alpha|rc|sp|ga|x|a1|snapshot)){0,3}",
-            b in "[0-9]{1,2}([.-]([0-9]{1,2}|alpha|rc|sp|ga|x|a1|snapshot)){0,3}",
-            c in "[0-9]{1,2}([.-]([0-9]{1,2}|alpha|rc|sp|ga|x|a1|snapshot)){0,3}",
+            a in MAVEN_SHAPE,
+            b in MAVEN_SHAPE,
+            c in MAVEN_SHAPE,
         ) {
             check_total_order(Scheme::Maven, &a, &b, &c);
         }
