@@ -22,5 +22,7 @@
 
 pub mod cli;
 pub mod db;
+pub mod demo;
 pub mod image;
+pub mod pipeline;
 pub mod store;

@@ -184,7 +184,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
 /// Most files walked in a bundle directory (the pure crate limits what it accepts further).
 const MAX_WALK_ENTRIES: usize = 10_000;
 
-fn load_bundle(dir: &Path, revision: Option<String>) -> Result<Bundle, CliError> {
+pub(crate) fn load_bundle(dir: &Path, revision: Option<String>) -> Result<Bundle, CliError> {
     let io = |path: &Path, source| CliError::Io {
         path: path.display().to_string(),
         source,

@@ -11,6 +11,7 @@ mod gate;
 mod key;
 mod output;
 mod replay;
+mod run;
 mod sbom;
 mod scan;
 mod verify;
@@ -114,6 +115,8 @@ pub enum Command {
     Scan(scan::Args),
     /// Rerun a scan from its manifest and prove the result bytes identical.
     Replay(replay::Args),
+    /// The whole golden path into a store: SBOM, attest, log, scan, VEX, gate (`--demo`).
+    Run(run::Args),
 }
 
 /// Runs the command line with the process arguments and returns the exit code.
@@ -158,5 +161,6 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Db(args) => db::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::Run(args) => run::run(args),
     }
 }

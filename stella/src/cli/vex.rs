@@ -206,7 +206,7 @@ fn run_validate(args: ValidateArgs) -> Result<Outcome, CliError> {
     Ok(Outcome::Ok)
 }
 
-fn keyring(keys: &[KeyRef]) -> Result<Option<Keyring>, CliError> {
+pub(crate) fn keyring(keys: &[KeyRef]) -> Result<Option<Keyring>, CliError> {
     if keys.is_empty() {
         return Ok(None);
     }
@@ -219,7 +219,7 @@ fn keyring(keys: &[KeyRef]) -> Result<Option<Keyring>, CliError> {
     Ok(Some(ring))
 }
 
-fn policy(args: &TrustArgs, ring: Option<&Keyring>) -> Result<TrustPolicy, CliError> {
+pub(crate) fn policy(args: &TrustArgs, ring: Option<&Keyring>) -> Result<TrustPolicy, CliError> {
     let mut policy = match &args.trust {
         Some(path) => {
             let bytes = read_input(path)?;
@@ -276,7 +276,7 @@ fn read_source(path: &Path, ring: Option<&Keyring>) -> Result<VexSource, CliErro
     VexSource::unsigned(&bytes).map_err(|e| CliError::library(name(path), e))
 }
 
-fn read_sources(
+pub(crate) fn read_sources(
     files: &[PathBuf],
     ring: Option<&Keyring>,
     now: Timestamp,

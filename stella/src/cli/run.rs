@@ -1,0 +1,283 @@
+//! `stella run [IMAGE | --demo] [--store DIR] [--deterministic]`: the whole golden path.
+//!
+//! image → SBOM (CycloneDX 1.6, SPDX 3.0.1) → in-toto statement → DSSE → transparency-log
+//! receipt → scan (findings, SARIF) → VEX → gate → signed decision record, every artifact kept
+//! in the store directory under its digest (`blobs/sha256/<hex>`, write-once, verified on
+//! read), every step appended to the store's hash-chained audit log (`audit/audit.log`), and
+//! every envelope appended to the store's transparency log.
+//!
+//! With no IMAGE (or `--demo`) it runs the embedded demo ([`crate::demo`]): an image, an OSV
+//! snapshot and a vendor VEX built in code, the built-in policy, and the public demo key —
+//! offline, nothing read from outside the binary. `--deterministic` fixes the clock (at the
+//! demo time, or `--time`), so a rerun gives the same digests.
+//!
+//! Exit codes: 0 the gate allows, 1 it denies, 2 an error.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use stella_attest::keys::{LocalSigner, SystemRandom};
+use stella_attest::transparency::MemoryLog;
+use stella_core::{Clock, FixedClock, Signer, Timestamp};
+use stella_policy::{BuiltinOptions, GateOptions, builtin_bundle};
+use stella_scan::image::Platform;
+
+use super::vex::{TrustArgs, keyring, policy as trust_policy, read_sources};
+use super::{CliError, KeyRef, Outcome, read_input, write_output};
+use crate::demo::{DEMO_LOG_ORIGIN, DEMO_TIME, Demo};
+use crate::image::{ImageRef, OpenedImage, open_image};
+use crate::pipeline::{ImageInput, Pipeline, RunInputs, RunReport, demo_inputs};
+use crate::store::{AuditLog, FsBlobStore, SystemClock};
+
+/// Arguments of `stella run`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The image (as for `stella sbom`); none, or `--demo`, runs the embedded demo.
+    pub image: Option<String>,
+    /// Run the embedded demo image, DB, VEX and policy.
+    #[arg(long, conflicts_with = "image")]
+    pub demo: bool,
+    /// The store directory (created if missing).
+    #[arg(long, default_value = ".stella")]
+    pub store: PathBuf,
+    /// Fix the clock (at the demo time, or `--time`) so reruns give the same digests.
+    #[arg(long)]
+    pub deterministic: bool,
+    /// The fixed time of a deterministic run (RFC 3339).
+    #[arg(long, requires = "deterministic")]
+    pub time: Option<String>,
+    /// The vulnerability DB snapshot (required with IMAGE).
+    #[arg(long)]
+    pub db: Option<PathBuf>,
+    /// The signing key (file or `env://VAR`); default with `--demo`: the public demo key.
+    #[arg(long)]
+    pub key: Option<KeyRef>,
+    /// A policy bundle directory (default: the built-in policy).
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+    /// VEX documents, signed VEX envelopes or waivers to apply; repeatable.
+    #[arg(long = "vex")]
+    pub vex: Vec<PathBuf>,
+    /// Count unsigned VEX from `--vex` (default: only VEX signed by a `--vex-key`).
+    #[arg(long)]
+    pub allow_unsigned: bool,
+    /// A VEX trust policy (YAML): issuers by key id or identity, product scopes, precedence.
+    #[arg(long)]
+    pub trust: Option<PathBuf>,
+    /// A public key (file or `env://VAR`) that verifies signed VEX and waivers; repeatable.
+    #[arg(long = "vex-key")]
+    pub vex_key: Vec<KeyRef>,
+    /// A VEX policy (YAML) turning findings into statements (default: unreachable →
+    /// `not_affected`).
+    #[arg(long = "vex-policy")]
+    pub vex_policy: Option<PathBuf>,
+    /// Platform to pick from a multi-platform image (os/arch[/variant]).
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Who runs it (recorded in the decision and the audit log).
+    #[arg(long, default_value = "stella run")]
+    pub actor: String,
+    /// Print the run report as canonical JSON instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Print nothing (the exit code says allow / deny / error).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn usage(what: &'static str, value: impl Into<String>, reason: impl Into<String>) -> CliError {
+    CliError::Usage {
+        what,
+        value: value.into(),
+        reason: reason.into(),
+    }
+}
+
+/// Runs `stella run`.
+pub fn run(args: Args) -> Result<Outcome, CliError> {
+    let clock: Box<dyn Clock> = if args.deterministic {
+        let text = args.time.as_deref().unwrap_or(DEMO_TIME);
+        Box::new(FixedClock::new(
+            Timestamp::parse_rfc3339(text).map_err(|e| usage("--time", text, e.to_string()))?,
+        ))
+    } else {
+        Box::new(SystemClock)
+    };
+    let demo = args.image.is_none() || args.demo;
+    let signer: Arc<dyn Signer> = match (&args.key, demo) {
+        (Some(key), _) => Arc::new(
+            LocalSigner::new(super::key::read_private_key(key)?, SystemRandom::new())
+                .map_err(|e| CliError::library("signing key", e))?,
+        ),
+        (None, true) => Arc::new(
+            crate::demo::demo_key()
+                .and_then(|k| LocalSigner::new(k, SystemRandom::new()))
+                .map_err(|e| CliError::library("demo key", e))?,
+        ),
+        (None, false) => {
+            return Err(usage(
+                "--key",
+                "",
+                "a run over an image signs its attestations and decision: give --key FILE|env://VAR",
+            ));
+        }
+    };
+    let store_name = args.store.display().to_string();
+    let store = FsBlobStore::open(&args.store).map_err(|e| CliError::library(&store_name, e))?;
+    let mut audit =
+        AuditLog::open_recovering(&args.store).map_err(|e| CliError::library(&store_name, e))?;
+    let log = MemoryLog::new(DEMO_LOG_ORIGIN, signer.clone())
+        .map_err(|e| CliError::library("transparency log", e))?;
+    let pipeline = Pipeline {
+        store: &store,
+        log: &log,
+        clock: clock.as_ref(),
+        signer: signer.as_ref(),
+    };
+
+    let report = if demo {
+        let built = Demo::build().map_err(|e| CliError::library("demo", e))?;
+        let inputs = demo_inputs(&built).map_err(|e| CliError::library("demo", e))?;
+        pipeline
+            .run(inputs, &mut audit)
+            .map_err(|e| CliError::library("demo", e))?
+    } else {
+        run_image(&args, &pipeline, &mut audit, clock.now())?
+    };
+
+    if args.json {
+        let mut bytes = report
+            .to_canonical_json()
+            .map_err(|e| CliError::library("run report", e))?;
+        bytes.push(b'\n');
+        write_output(None, &bytes)?;
+    } else if !args.quiet {
+        write_output(None, summary(&report, &store, &audit).as_bytes())?;
+    }
+    Ok(if report.gate.allow {
+        Outcome::Ok
+    } else {
+        Outcome::Deny
+    })
+}
+
+fn run_image(
+    args: &Args,
+    pipeline: &Pipeline<'_>,
+    audit: &mut AuditLog,
+    now: Timestamp,
+) -> Result<RunReport, CliError> {
+    let image = args.image.clone().unwrap_or_default();
+    let db = args
+        .db
+        .as_ref()
+        .ok_or_else(|| usage("--db", "", "a run over an image needs --db SNAPSHOT"))?;
+    let snapshot = super::scan::load_snapshot(db)?;
+    let platform = args
+        .platform
+        .as_deref()
+        .map(Platform::parse)
+        .transpose()
+        .map_err(|e| {
+            usage(
+                "--platform",
+                args.platform.clone().unwrap_or_default(),
+                e.to_string(),
+            )
+        })?;
+    let bundle = match &args.policy {
+        Some(dir) => super::gate::load_bundle(dir, None)?,
+        None => builtin_bundle(BuiltinOptions::default())
+            .map_err(|e| CliError::library("built-in policy bundle", e))?,
+    };
+    let trust_args = TrustArgs {
+        allow_unsigned: args.allow_unsigned,
+        trust: args.trust.clone(),
+        key: args.vex_key.clone(),
+    };
+    let ring = keyring(&trust_args.key)?;
+    let trust = trust_policy(&trust_args, ring.as_ref())?;
+    let vex = read_sources(&args.vex, ring.as_ref(), now)?;
+    let vex_policy = match &args.vex_policy {
+        Some(path) => {
+            let text = String::from_utf8(read_input(path)?)
+                .map_err(|e| usage("--vex-policy", path.display().to_string(), e.to_string()))?;
+            stella_vex::VexPolicy::from_yaml(&text)
+                .map_err(|e| CliError::library(path.display().to_string(), e))?
+        }
+        None => crate::demo::vex_policy().map_err(|e| CliError::library("VEX policy", e))?,
+    };
+    let reference = ImageRef::parse(&image).map_err(|e| CliError::library(&image, e))?;
+    let opened = open_image(&reference).map_err(|e| CliError::library(&image, e))?;
+    let input = match &opened {
+        OpenedImage::Image(source) => ImageInput::Image(source.as_ref()),
+        OpenedImage::Rootfs(dir) => ImageInput::Rootfs(dir),
+    };
+    pipeline
+        .run(
+            RunInputs {
+                image: input,
+                name: image.clone(),
+                platform,
+                snapshot: &snapshot,
+                vex,
+                trust,
+                vex_policy,
+                policy: &bundle,
+                gate: GateOptions::default(),
+                actor: args.actor.clone(),
+            },
+            audit,
+        )
+        .map_err(|e| CliError::library(&image, e))
+}
+
+/// The summary `stella run` prints.
+pub fn summary(report: &RunReport, store: &FsBlobStore, audit: &AuditLog) -> String {
+    let s = &report.by_severity;
+    let v = &report.by_vex_status;
+    let mut out = format!(
+        "image     {} @ {}\npackages  {}\nfindings  {} (critical {}, high {}, medium {}, low {}, unknown {})\nVEX       affected {}, fixed {}, not_affected {}\n          under_investigation {}\ngate      {} (policy {})\n",
+        report.image_name,
+        report.image_digest,
+        report.packages,
+        report.findings,
+        s.critical,
+        s.high,
+        s.medium,
+        s.low,
+        s.unknown,
+        v.affected,
+        v.fixed,
+        v.not_affected,
+        v.under_investigation,
+        if report.gate.allow { "ALLOW" } else { "DENY" },
+        report.gate.policy_digest,
+    );
+    for r in &report.gate.violations {
+        out.push_str(&format!("          violation: {r}\n"));
+    }
+    for r in &report.gate.warnings {
+        out.push_str(&format!("          warning: {r}\n"));
+    }
+    out.push_str(&format!("store     {}\n", store.root().display()));
+    for a in &report.artifacts {
+        let kind = serde_json::to_value(a.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {kind:<28} {}\n  {:<28} {}\n",
+            a.digest,
+            "",
+            store.path_of(&a.digest).display()
+        ));
+    }
+    out.push_str(&format!(
+        "audit     {} ({} records, {} from this run)\n",
+        audit.path().display(),
+        audit.records().len(),
+        report.audit.len()
+    ));
+    out
+}

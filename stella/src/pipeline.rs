@@ -1,0 +1,998 @@
+//! The golden path: image → SBOM → statement → DSSE → log receipt → store → scan → VEX → gate
+//! → decision record.
+//!
+//! [`Pipeline`] is pure logic over the core traits: it reads the image through an
+//! [`ImageSource`] (or a [`RootfsSource`]), keeps every artifact in a [`BlobStore`], logs every
+//! envelope in a [`TransparencyLog`], takes time only from a [`Clock`], signs with a [`Signer`],
+//! and appends one record per step to an [`AuditSink`]. Only the adapters given to it do IO; the
+//! same run over the same inputs with a fixed clock and a deterministic signer (Ed25519) gives
+//! the same artifact digests.
+//!
+//! | step | artifact (media type) |
+//! |---|---|
+//! | SBOM | CycloneDX 1.6 (`application/vnd.cyclonedx+json`), SPDX 3.0.1 (`application/spdx+json`) |
+//! | attest | one DSSE envelope per SBOM, an in-toto Statement v1 with the SBOM-reference predicate about the image digest |
+//! | log | one log receipt per envelope: leaf index, inclusion proof, signed checkpoint |
+//! | scan | findings JSON, SARIF 2.1.0, and a signed scan-result attestation |
+//! | VEX | the OpenVEX document in force (given VEX merged with VEX generated under the VEX policy), with provenance |
+//! | gate | the gate input, the decision record and its signed envelope |
+//!
+//! ```
+//! use std::sync::Arc;
+//! use stella::pipeline::{demo_inputs, Pipeline, MemoryAudit};
+//! use stella_attest::transparency::MemoryLog;
+//! use stella_core::{FixedClock, MemoryBlobStore};
+//!
+//! let demo = stella::demo::Demo::build()?;
+//! let store = MemoryBlobStore::default();
+//! let signer = Arc::new(demo.signer()?);
+//! let log = MemoryLog::new("demo.stella-ops.org/log", signer.clone())?;
+//! let clock = FixedClock::new(demo.time);
+//! let pipeline = Pipeline { store: &store, log: &log, clock: &clock, signer: signer.as_ref() };
+//! let mut audit = MemoryAudit::default();
+//! let report = pipeline.run(demo_inputs(&demo)?, &mut audit)?;
+//! assert!(report.packages > 0);
+//! assert_eq!(audit.events.len(), report.audit.len());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use stella_attest::AttestError;
+use stella_attest::predicates::{
+    DatabaseSnapshot, SbomLocation, SbomReference, ScanResult, SeverityCounts, Tool,
+};
+use stella_attest::statement::{Statement, Subject};
+use stella_core::{
+    BlobStore, Clock, CoreError, Digest, ImageSource, LogReceipt, Signer, Timestamp,
+    TransparencyLog, canonical,
+};
+use stella_policy::{
+    Bundle, Gate, GateInput, GateOptions, PolicyError,
+    input::{Attestation, Finding as GateFinding, Image, PackageRef, Reachability, Rekor},
+    input::{Severity as GateSeverity, VexStatement, VexStatus},
+};
+use stella_scan::engine::{RootfsSource, ScanOptions, scan_image_detailed, scan_rootfs};
+use stella_scan::entrytrace::{TraceCollector, TraceLimits, apply_to_findings, trace_scan};
+use stella_scan::image::Platform;
+use stella_scan::sbom::{WriteOptions, cyclonedx, spdx};
+use stella_scan::vuln::matcher::{self, match_packages};
+use stella_scan::vuln::report::{DbRef, FindingsDocument, OutputFormat, ScanTarget};
+use stella_scan::vuln::severity::Level;
+use stella_scan::vuln::snapshot::Snapshot;
+use stella_scan::{ScanError, VulnError};
+use stella_vex::{
+    MergeOptions, Status, StatusCounts, TrustPolicy, VexError, VexPolicy, VexSet, VexSource,
+    generate, read_findings,
+};
+
+/// The DSSE envelope media type.
+pub const DSSE_MEDIA_TYPE: &str = "application/vnd.dsse.envelope.v1+json";
+
+/// The image a run is about.
+#[derive(Debug, Clone, Copy)]
+pub enum ImageInput<'a> {
+    /// An image (OCI layout, archive, registry) read through the core trait.
+    Image(&'a dyn ImageSource),
+    /// A root filesystem. It has no manifest digest, so it cannot be attested or gated: a run
+    /// over one fails at the attest step with [`PipelineError::NoImageDigest`].
+    Rootfs(&'a dyn RootfsSource),
+}
+
+/// Everything a run reads besides the adapters.
+#[derive(Debug)]
+pub struct RunInputs<'a> {
+    /// The image.
+    pub image: ImageInput<'a>,
+    /// Its name or reference, written into the SBOM and the gate input.
+    pub name: String,
+    /// Platform to pick from a multi-platform image (default linux/amd64).
+    pub platform: Option<Platform>,
+    /// The vulnerability DB snapshot.
+    pub snapshot: &'a Snapshot,
+    /// VEX supplied by the caller (documents, signed envelopes, waivers).
+    pub vex: Vec<VexSource>,
+    /// Which VEX counts.
+    pub trust: TrustPolicy,
+    /// Rules that turn findings into VEX statements (e.g. unreachable → `not_affected`); the
+    /// generated document is merged with `vex` under `trust` as an unsigned source authored by
+    /// the policy's author.
+    pub vex_policy: VexPolicy,
+    /// The policy bundle of the gate.
+    pub policy: &'a Bundle,
+    /// Gate options (query, limits).
+    pub gate: GateOptions,
+    /// Who runs it (recorded in the decision record and the audit log).
+    pub actor: String,
+}
+
+/// One audit event: what a step read, what ran, what it produced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEvent {
+    /// When (from the pipeline's clock).
+    pub time: Timestamp,
+    /// Who.
+    pub actor: String,
+    /// The step: `sbom`, `attest`, `log`, `scan`, `vex`, `decision`.
+    pub kind: String,
+    /// Inputs by name (digests or values).
+    pub inputs: BTreeMap<String, String>,
+    /// Versions of what ran.
+    pub versions: BTreeMap<String, String>,
+    /// Outputs (digests, verdicts).
+    pub result: BTreeMap<String, String>,
+}
+
+/// Where the pipeline appends its audit events (the hash-chained
+/// [`AuditLog`](crate::store::AuditLog) in a store; [`MemoryAudit`] in tests).
+pub trait AuditSink {
+    /// Appends one event durably; returns the digest of the written record.
+    fn append(&mut self, event: &AuditEvent) -> Result<Digest, CoreError>;
+}
+
+/// An [`AuditSink`] that keeps events in memory.
+#[derive(Debug, Default)]
+pub struct MemoryAudit {
+    /// The events, oldest first.
+    pub events: Vec<AuditEvent>,
+}
+
+impl AuditSink for MemoryAudit {
+    fn append(&mut self, event: &AuditEvent) -> Result<Digest, CoreError> {
+        let bytes = canonical::to_canonical_vec(event)?;
+        self.events.push(event.clone());
+        Ok(Digest::of(&bytes))
+    }
+}
+
+impl AuditSink for crate::store::AuditLog {
+    fn append(&mut self, event: &AuditEvent) -> Result<Digest, CoreError> {
+        crate::store::AuditLog::append(
+            self,
+            event.time,
+            &event.actor,
+            &event.kind,
+            event.inputs.clone(),
+            event.versions.clone(),
+            event.result.clone(),
+        )
+        .map_err(|e| CoreError::Backend {
+            backend: "audit-log",
+            source: Box::new(e),
+        })
+    }
+}
+
+/// What an artifact of a run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtifactKind {
+    /// The CycloneDX 1.6 SBOM.
+    SbomCyclonedx,
+    /// The SPDX 3.0.1 SBOM.
+    SbomSpdx,
+    /// The DSSE envelope attesting the CycloneDX SBOM.
+    SbomCyclonedxAttestation,
+    /// The DSSE envelope attesting the SPDX SBOM.
+    SbomSpdxAttestation,
+    /// The log receipt of the CycloneDX SBOM attestation.
+    SbomCyclonedxReceipt,
+    /// The log receipt of the SPDX SBOM attestation.
+    SbomSpdxReceipt,
+    /// The findings JSON.
+    Findings,
+    /// The findings as SARIF 2.1.0.
+    Sarif,
+    /// The signed scan-result attestation.
+    ScanAttestation,
+    /// The log receipt of the scan-result attestation.
+    ScanReceipt,
+    /// The OpenVEX document in force.
+    Openvex,
+    /// The gate input.
+    GateInput,
+    /// The decision record (canonical JSON).
+    DecisionRecord,
+    /// The signed decision record.
+    DecisionAttestation,
+    /// The log receipt of the decision attestation.
+    DecisionReceipt,
+}
+
+/// One stored artifact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Artifact {
+    /// What it is.
+    pub kind: ArtifactKind,
+    /// Its digest: its name in the blob store.
+    pub digest: Digest,
+    /// Its media type.
+    pub media_type: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// Findings counted by severity level (every level present).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SeveritySummary {
+    /// Critical.
+    pub critical: u64,
+    /// High.
+    pub high: u64,
+    /// Medium.
+    pub medium: u64,
+    /// Low.
+    pub low: u64,
+    /// None or unknown.
+    pub unknown: u64,
+}
+
+/// The gate's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GateSummary {
+    /// Whether the image may ship.
+    pub allow: bool,
+    /// Why not (sorted).
+    pub violations: Vec<String>,
+    /// Warnings (sorted).
+    pub warnings: Vec<String>,
+    /// The policy bundle's digest.
+    pub policy_digest: Digest,
+}
+
+/// The result of a run: every artifact by digest and the summary `stella run` prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunReport {
+    /// The image's manifest digest.
+    pub image_digest: Digest,
+    /// Its name.
+    pub image_name: String,
+    /// Packages in the SBOM.
+    pub packages: u64,
+    /// Findings (one per vulnerability and package).
+    pub findings: u64,
+    /// Findings by severity.
+    pub by_severity: SeveritySummary,
+    /// Findings by VEX status; `under_investigation` counts those no statement covers.
+    pub by_vex_status: StatusCounts,
+    /// The gate.
+    pub gate: GateSummary,
+    /// Every artifact, in the order written.
+    pub artifacts: Vec<Artifact>,
+    /// The digests of the audit records appended, in order.
+    pub audit: Vec<Digest>,
+}
+
+impl RunReport {
+    /// The report as RFC 8785 canonical JSON.
+    pub fn to_canonical_json(&self) -> Result<Vec<u8>, CoreError> {
+        canonical::to_canonical_vec(self)
+    }
+
+    /// The digest of one artifact kind, if the run wrote it.
+    pub fn artifact(&self, kind: ArtifactKind) -> Option<&Artifact> {
+        self.artifacts.iter().find(|a| a.kind == kind)
+    }
+}
+
+/// The step a failure happened in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Step {
+    /// Reading the image and writing the SBOM.
+    Sbom,
+    /// Building and signing statements.
+    Attest,
+    /// Appending to the transparency log.
+    Log,
+    /// Storing an artifact.
+    Store,
+    /// Matching against the DB.
+    Scan,
+    /// Generating, merging and applying VEX.
+    Vex,
+    /// Evaluating the policy.
+    Gate,
+    /// Appending to the audit log.
+    Audit,
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Step::Sbom => "sbom",
+            Step::Attest => "attest",
+            Step::Log => "log",
+            Step::Store => "store",
+            Step::Scan => "scan",
+            Step::Vex => "vex",
+            Step::Gate => "gate",
+            Step::Audit => "audit",
+        })
+    }
+}
+
+/// Why a run failed, with the step it failed in.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// Reading the image or writing the SBOM failed.
+    #[error("{step}: {source}")]
+    Scan {
+        /// The step.
+        step: Step,
+        /// The scanner's error.
+        source: ScanError,
+    },
+    /// Matching or rendering findings failed.
+    #[error("{step}: {source}")]
+    Vuln {
+        /// The step.
+        step: Step,
+        /// The matcher's error.
+        source: VulnError,
+    },
+    /// Building or signing a statement failed.
+    #[error("{step}: {source}")]
+    Attest {
+        /// The step.
+        step: Step,
+        /// The attestation error.
+        source: AttestError,
+    },
+    /// A store, log, clock or audit adapter failed.
+    #[error("{step}: {source}")]
+    Core {
+        /// The step.
+        step: Step,
+        /// The adapter's error.
+        source: CoreError,
+    },
+    /// VEX generation, merge or parsing failed.
+    #[error("{step}: {source}")]
+    Vex {
+        /// The step.
+        step: Step,
+        /// The VEX error.
+        source: VexError,
+    },
+    /// The gate failed to evaluate (not a deny: a deny is a result).
+    #[error("{step}: {source}")]
+    Policy {
+        /// The step.
+        step: Step,
+        /// The policy error.
+        source: PolicyError,
+    },
+    /// The image has no manifest digest (a root filesystem): nothing to attest or gate.
+    #[error(
+        "attest: the image has no manifest digest (a root filesystem directory); attestations and decisions must name an image digest"
+    )]
+    NoImageDigest,
+}
+
+fn core(step: Step) -> impl Fn(CoreError) -> PipelineError {
+    move |source| PipelineError::Core { step, source }
+}
+
+fn attest(step: Step) -> impl Fn(AttestError) -> PipelineError {
+    move |source| PipelineError::Attest { step, source }
+}
+
+/// The golden-path pipeline over the core traits.
+#[derive(Debug, Clone, Copy)]
+pub struct Pipeline<'a> {
+    /// Where every artifact goes (write-once, content-addressed).
+    pub store: &'a dyn BlobStore,
+    /// Where every envelope is logged.
+    pub log: &'a dyn TransparencyLog,
+    /// The only source of time.
+    pub clock: &'a dyn Clock,
+    /// Signs statements and decision records.
+    pub signer: &'a dyn Signer,
+}
+
+/// The stored outputs of a run, collected as it goes.
+struct Outputs<'p> {
+    store: &'p dyn BlobStore,
+    artifacts: Vec<Artifact>,
+}
+
+impl Outputs<'_> {
+    fn put(
+        &mut self,
+        kind: ArtifactKind,
+        media_type: &str,
+        bytes: &[u8],
+    ) -> Result<Digest, PipelineError> {
+        let digest = self.store.put(bytes).map_err(core(Step::Store))?;
+        self.artifacts.push(Artifact {
+            kind,
+            digest,
+            media_type: media_type.to_owned(),
+            size: bytes.len() as u64,
+        });
+        Ok(digest)
+    }
+}
+
+fn map<I: IntoIterator<Item = (&'static str, String)>>(items: I) -> BTreeMap<String, String> {
+    items.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+fn versions() -> BTreeMap<String, String> {
+    map([("stella", env!("CARGO_PKG_VERSION").to_owned())])
+}
+
+impl Pipeline<'_> {
+    fn audit(
+        &self,
+        sink: &mut dyn AuditSink,
+        trail: &mut Vec<Digest>,
+        actor: &str,
+        kind: &str,
+        inputs: BTreeMap<String, String>,
+        result: BTreeMap<String, String>,
+    ) -> Result<(), PipelineError> {
+        let event = AuditEvent {
+            time: self.clock.now(),
+            actor: actor.to_owned(),
+            kind: kind.to_owned(),
+            inputs,
+            versions: versions(),
+            result,
+        };
+        trail.push(sink.append(&event).map_err(core(Step::Audit))?);
+        Ok(())
+    }
+
+    /// Signs `statement`, stores the envelope and logs it; returns (envelope digest, receipt).
+    fn sign_and_log(
+        &self,
+        out: &mut Outputs<'_>,
+        statement: &Statement,
+        kinds: (ArtifactKind, ArtifactKind),
+    ) -> Result<(Digest, LogReceipt), PipelineError> {
+        let envelope = statement
+            .sign(&[self.signer])
+            .and_then(|e| e.to_json())
+            .map_err(attest(Step::Attest))?;
+        let envelope_digest = out.put(kinds.0, DSSE_MEDIA_TYPE, &envelope)?;
+        let receipt = self.log.append(&envelope).map_err(core(Step::Log))?;
+        let receipt_bytes = canonical::to_canonical_vec(&receipt)
+            .map_err(core(Step::Log))?;
+        out.put(kinds.1, "application/json", &receipt_bytes)?;
+        Ok((envelope_digest, receipt))
+    }
+
+    /// Runs the whole golden path and returns the report. Every artifact is in the store
+    /// before this returns; each step appends its audit event as it finishes, so a run that
+    /// fails part-way leaves an audit trail up to the failure.
+    pub fn run(
+        &self,
+        inputs: RunInputs<'_>,
+        audit: &mut dyn AuditSink,
+    ) -> Result<RunReport, PipelineError> {
+        let mut out = Outputs {
+            store: self.store,
+            artifacts: Vec::new(),
+        };
+        let mut trail = Vec::new();
+        let actor = inputs.actor.as_str();
+
+        // 1. SBOM (with the entry-trace collector riding along).
+        let collector = TraceCollector::new();
+        let mut catalogers = stella_scan::catalog::default_catalogers();
+        catalogers.push(collector.cataloger());
+        let options = ScanOptions {
+            platform: inputs.platform.clone(),
+            name: Some(inputs.name.clone()),
+            ..ScanOptions::default()
+        };
+        let scan = match inputs.image {
+            ImageInput::Image(source) => scan_image_detailed(source, &catalogers, &options),
+            ImageInput::Rootfs(source) => scan_rootfs(source, &catalogers, &options),
+        }
+        .map_err(|source| PipelineError::Scan {
+            step: Step::Sbom,
+            source,
+        })?;
+        let image_digest = scan
+            .sbom
+            .image
+            .manifest_digest
+            .ok_or(PipelineError::NoImageDigest)?;
+        let write_options = WriteOptions {
+            timestamp: self.clock.now(),
+            tool_name: "stella".into(),
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+        };
+        let sbom_err = |source| PipelineError::Scan {
+            step: Step::Sbom,
+            source,
+        };
+        let cdx = cyclonedx::write(&scan.sbom, &write_options).map_err(sbom_err)?;
+        let spdx_bytes = spdx::write(&scan.sbom, &write_options).map_err(sbom_err)?;
+        let cdx_digest = out.put(
+            ArtifactKind::SbomCyclonedx,
+            "application/vnd.cyclonedx+json",
+            &cdx,
+        )?;
+        let spdx_digest = out.put(ArtifactKind::SbomSpdx, "application/spdx+json", &spdx_bytes)?;
+        self.audit(
+            audit,
+            &mut trail,
+            actor,
+            "sbom",
+            map([
+                ("image", image_digest.to_string()),
+                ("name", inputs.name.clone()),
+            ]),
+            map([
+                ("cyclonedx", cdx_digest.to_string()),
+                ("spdx", spdx_digest.to_string()),
+                ("packages", scan.sbom.packages.len().to_string()),
+            ]),
+        )?;
+
+        // 2. Attest each SBOM by reference, and log the envelopes.
+        let subject = Subject::new(inputs.name.clone(), image_digest);
+        let mut attestations = Vec::new();
+        for (format, version, media_type, digest, kinds) in [
+            (
+                "CycloneDX",
+                "1.6",
+                "application/vnd.cyclonedx+json",
+                cdx_digest,
+                (
+                    ArtifactKind::SbomCyclonedxAttestation,
+                    ArtifactKind::SbomCyclonedxReceipt,
+                ),
+            ),
+            (
+                "SPDX",
+                "3.0.1",
+                "application/spdx+json",
+                spdx_digest,
+                (
+                    ArtifactKind::SbomSpdxAttestation,
+                    ArtifactKind::SbomSpdxReceipt,
+                ),
+            ),
+        ] {
+            let statement = Statement::builder()
+                .subject_digests(subject.clone())
+                .predicate(&SbomReference {
+                    sbom_format: format.to_owned(),
+                    sbom_version: version.to_owned(),
+                    media_type: media_type.to_owned(),
+                    location: SbomLocation { digest, uri: None },
+                })
+                .and_then(|b| b.build())
+                .map_err(attest(Step::Attest))?;
+            let (envelope, receipt) = self.sign_and_log(&mut out, &statement, kinds)?;
+            self.audit(
+                audit,
+                &mut trail,
+                actor,
+                "attest",
+                map([
+                    ("image", image_digest.to_string()),
+                    ("sbom", digest.to_string()),
+                ]),
+                map([
+                    ("envelope", envelope.to_string()),
+                    ("signer", self.signer.key_id().to_owned()),
+                    ("log_index", receipt.log_index.to_string()),
+                ]),
+            )?;
+            attestations.push(gate_attestation(
+                envelope,
+                SbomReference::PREDICATE_TYPE_STR,
+                image_digest,
+                self.signer.key_id(),
+                &receipt,
+            )?);
+        }
+
+        // 3. Scan: match, trace, render.
+        let vuln_err = |source| PipelineError::Vuln {
+            step: Step::Scan,
+            source,
+        };
+        let mut report =
+            match_packages(inputs.snapshot, &scan.sbom.packages, scan.sbom.os.as_ref())
+                .map_err(vuln_err)?;
+        if scan.image.is_some() {
+            let trace =
+                trace_scan(&scan, &collector, &TraceLimits::default()).map_err(|source| {
+                    PipelineError::Scan {
+                        step: Step::Scan,
+                        source,
+                    }
+                })?;
+            apply_to_findings(&mut report.findings, &trace);
+        }
+        let doc = FindingsDocument::new(
+            ScanTarget {
+                name: inputs.name.clone(),
+                image_digest: Some(image_digest),
+                sbom_digest: Some(cdx_digest),
+                os: scan.sbom.os.clone(),
+            },
+            DbRef::of(inputs.snapshot),
+            report,
+        );
+        let findings_json = doc.render(OutputFormat::Json).map_err(vuln_err)?;
+        let sarif = doc.render(OutputFormat::Sarif).map_err(vuln_err)?;
+        let findings_digest =
+            out.put(ArtifactKind::Findings, "application/json", &findings_json)?;
+        let sarif_digest = out.put(ArtifactKind::Sarif, "application/sarif+json", &sarif)?;
+
+        // 4. VEX: generated under the VEX policy, merged with the caller's, applied.
+        let now = self.clock.now();
+        let vex_err = |source| PipelineError::Vex {
+            step: Step::Vex,
+            source,
+        };
+        let refs =
+            read_findings(&findings_json, &canonical::JsonLimits::default()).map_err(vex_err)?;
+        let mut generated = generate(&refs, &inputs.vex_policy, now).map_err(vex_err)?;
+        // Only what a rule decided: a generated `under_investigation` says nothing an absent
+        // statement does not, and being newer it would outrank the caller's VEX.
+        generated
+            .statements
+            .retain(|s| s.status != Status::UnderInvestigation);
+        let mut sources = inputs.vex;
+        if !generated.statements.is_empty() {
+            let generated_bytes = generated.to_json().map_err(vex_err)?;
+            sources.push(VexSource::from_document(
+                generated,
+                Digest::of(&generated_bytes),
+            ));
+        }
+        let set = VexSet::build(sources, &inputs.trust, now);
+        let applied = set.apply(&refs);
+        let merged = set
+            .merge(&MergeOptions {
+                now,
+                author: inputs.vex_policy.author.clone(),
+                explain: true,
+            })
+            .map_err(vex_err)?;
+        let openvex = merged.document.to_json().map_err(vex_err)?;
+        let openvex_digest =
+            out.put(ArtifactKind::Openvex, "application/openvex+json", &openvex)?;
+
+        let by_severity = severity_summary(&doc.findings);
+        let counts = applied.counts;
+        let scan_statement = Statement::builder()
+            .subject_digests(subject.clone())
+            .predicate(&ScanResult {
+                scanner: Tool {
+                    name: "stella".into(),
+                    version: env!("CARGO_PKG_VERSION").into(),
+                },
+                database: DatabaseSnapshot {
+                    digest: inputs.snapshot.digest(),
+                    snapshot_date: Timestamp::parse_rfc3339(&inputs.snapshot.info().date).map_err(
+                        |e| {
+                            core(Step::Scan)(CoreError::Backend {
+                                backend: "snapshot",
+                                source: Box::new(e),
+                            })
+                        },
+                    )?,
+                },
+                sbom_digest: cdx_digest,
+                config_digest: Digest::of(br#"{"format":"json"}"#),
+                findings_digest,
+                findings_media_type: "application/json".into(),
+                summary: SeverityCounts {
+                    critical: by_severity.critical,
+                    high: by_severity.high,
+                    medium: by_severity.medium,
+                    low: by_severity.low,
+                    unknown: by_severity.unknown,
+                    under_investigation: counts.under_investigation as u64,
+                },
+                scanned_at: now,
+            })
+            .and_then(|b| b.build())
+            .map_err(attest(Step::Attest))?;
+        let (scan_envelope, scan_receipt) = self.sign_and_log(
+            &mut out,
+            &scan_statement,
+            (ArtifactKind::ScanAttestation, ArtifactKind::ScanReceipt),
+        )?;
+        attestations.push(gate_attestation(
+            scan_envelope,
+            ScanResult::PREDICATE_TYPE_STR,
+            image_digest,
+            self.signer.key_id(),
+            &scan_receipt,
+        )?);
+        self.audit(
+            audit,
+            &mut trail,
+            actor,
+            "scan",
+            map([
+                ("image", image_digest.to_string()),
+                ("sbom", cdx_digest.to_string()),
+                ("db", inputs.snapshot.digest().to_string()),
+            ]),
+            map([
+                ("findings", findings_digest.to_string()),
+                ("sarif", sarif_digest.to_string()),
+                ("attestation", scan_envelope.to_string()),
+                ("count", doc.findings.len().to_string()),
+            ]),
+        )?;
+        self.audit(
+            audit,
+            &mut trail,
+            actor,
+            "vex",
+            map([("findings", findings_digest.to_string())]),
+            map([
+                ("openvex", openvex_digest.to_string()),
+                ("affected", counts.affected.to_string()),
+                ("fixed", counts.fixed.to_string()),
+                ("not_affected", counts.not_affected.to_string()),
+                (
+                    "under_investigation",
+                    counts.under_investigation.to_string(),
+                ),
+            ]),
+        )?;
+
+        // 5. Gate.
+        let policy_err = |source| PipelineError::Policy {
+            step: Step::Gate,
+            source,
+        };
+        let mut gate_input = GateInput {
+            image: Image {
+                digest: image_digest.to_string(),
+                name: Some(inputs.name.clone()),
+            },
+            scan: scan_manifest(&doc, inputs.snapshot, cdx_digest, findings_digest),
+            findings: gate_findings(&doc.findings, &applied.findings),
+            vex: gate_vex(&merged.document),
+            attestations,
+            waivers: Vec::new(),
+        };
+        gate_input.sort();
+        let input_bytes = gate_input.to_canonical_json().map_err(policy_err)?;
+        out.put(ArtifactKind::GateInput, "application/json", &input_bytes)?;
+        let gate = Gate::new(inputs.policy, inputs.gate.clone()).map_err(policy_err)?;
+        let record = gate
+            .decide(&gate_input, inputs.policy, self.clock, actor)
+            .map_err(policy_err)?;
+        let record_bytes = record.to_canonical_json().map_err(policy_err)?;
+        let record_digest = out.put(
+            ArtifactKind::DecisionRecord,
+            "application/json",
+            &record_bytes,
+        )?;
+        let statement = record.to_statement().map_err(policy_err)?;
+        let (decision_envelope, decision_receipt) = self.sign_and_log(
+            &mut out,
+            &statement,
+            (
+                ArtifactKind::DecisionAttestation,
+                ArtifactKind::DecisionReceipt,
+            ),
+        )?;
+        let mut violations = record.result.violations.clone();
+        violations.sort();
+        let mut warnings = record.result.warnings.clone();
+        warnings.sort();
+        self.audit(
+            audit,
+            &mut trail,
+            actor,
+            "decision",
+            map([
+                ("image", image_digest.to_string()),
+                ("input", record.input_digest.to_string()),
+                ("policy", record.policy.digest.to_string()),
+            ]),
+            map([
+                (
+                    "verdict",
+                    if record.result.allow { "allow" } else { "deny" }.to_owned(),
+                ),
+                ("record", record_digest.to_string()),
+                ("envelope", decision_envelope.to_string()),
+                ("log_index", decision_receipt.log_index.to_string()),
+            ]),
+        )?;
+
+        Ok(RunReport {
+            image_digest,
+            image_name: inputs.name,
+            packages: scan.sbom.packages.len() as u64,
+            findings: doc.findings.len() as u64,
+            by_severity,
+            by_vex_status: counts,
+            gate: GateSummary {
+                allow: record.result.allow,
+                violations,
+                warnings,
+                policy_digest: record.policy.digest,
+            },
+            artifacts: out.artifacts,
+            audit: trail,
+        })
+    }
+}
+
+/// Predicate type URIs as `&'static str` without naming the trait at each use.
+trait PredicateTypeStr {
+    const PREDICATE_TYPE_STR: &'static str;
+}
+impl<P: stella_attest::predicates::Predicate> PredicateTypeStr for P {
+    const PREDICATE_TYPE_STR: &'static str = P::PREDICATE_TYPE;
+}
+
+fn gate_attestation(
+    envelope: Digest,
+    predicate_type: &str,
+    image: Digest,
+    signer: &str,
+    receipt: &LogReceipt,
+) -> Result<Attestation, PipelineError> {
+    let proof = serde_json::to_value(&receipt.inclusion_proof).map_err(|e| {
+        core(Step::Log)(CoreError::Backend {
+            backend: "inclusion-proof",
+            source: Box::new(e),
+        })
+    })?;
+    Ok(Attestation {
+        id: envelope.to_string(),
+        predicate_type: predicate_type.to_owned(),
+        subject_digests: vec![image.to_string()],
+        signer: Some(signer.to_owned()),
+        rekor: Some(Rekor {
+            log_index: receipt.log_index,
+            inclusion_proof: Some(proof),
+        }),
+    })
+}
+
+fn severity_summary(findings: &[matcher::Finding]) -> SeveritySummary {
+    let mut s = SeveritySummary::default();
+    for f in findings {
+        match f.severity.level {
+            Level::Critical => s.critical += 1,
+            Level::High => s.high += 1,
+            Level::Medium => s.medium += 1,
+            Level::Low => s.low += 1,
+            Level::None | Level::Unknown => s.unknown += 1,
+        }
+    }
+    s
+}
+
+fn scan_manifest(
+    doc: &FindingsDocument,
+    snapshot: &Snapshot,
+    sbom: Digest,
+    findings: Digest,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut m = serde_json::Map::new();
+    let s = |v: String| serde_json::Value::String(v);
+    m.insert(
+        "scanner".into(),
+        s(format!("stella {}", env!("CARGO_PKG_VERSION"))),
+    );
+    m.insert("db_digest".into(), s(snapshot.digest().to_string()));
+    m.insert("db_date".into(), s(snapshot.info().date.clone()));
+    m.insert("sbom_digest".into(), s(sbom.to_string()));
+    m.insert("findings_digest".into(), s(findings.to_string()));
+    m.insert(
+        "packages".into(),
+        serde_json::Value::from(doc.summary.packages),
+    );
+    m
+}
+
+/// The gate-input findings: each scan finding with the VEX status applied to it.
+pub fn gate_findings(
+    findings: &[matcher::Finding],
+    applied: &[stella_vex::AppliedFinding],
+) -> Vec<GateFinding> {
+    let status_of = |f: &matcher::Finding| {
+        applied
+            .iter()
+            .find(|a| {
+                a.finding.vulnerability == f.id
+                    && a.finding.purl.as_deref() == Some(&f.package.purl)
+            })
+            .map_or(VexStatus::UnderInvestigation, |a| vex_status(a.status))
+    };
+    findings
+        .iter()
+        .map(|f| GateFinding {
+            id: f.id.clone(),
+            aliases: f.ids.iter().filter(|i| **i != f.id).cloned().collect(),
+            severity: match f.severity.level {
+                Level::Critical => GateSeverity::Critical,
+                Level::High => GateSeverity::High,
+                Level::Medium => GateSeverity::Medium,
+                Level::Low => GateSeverity::Low,
+                Level::None => GateSeverity::None,
+                Level::Unknown => GateSeverity::Unknown,
+            },
+            score: f.severity.score,
+            exploitability: status_of(f),
+            package: PackageRef {
+                purl: f.package.purl.clone(),
+            },
+            fixed_versions: f.fixed_versions.clone(),
+            reachability: match f.reachability {
+                matcher::Reachability::Reachable => Reachability::Reachable,
+                matcher::Reachability::Unreachable => Reachability::Unreachable,
+                matcher::Reachability::Unknown => Reachability::Unknown,
+            },
+        })
+        .collect()
+}
+
+fn vex_status(s: Status) -> VexStatus {
+    match s {
+        Status::NotAffected => VexStatus::NotAffected,
+        Status::Affected => VexStatus::Affected,
+        Status::Fixed => VexStatus::Fixed,
+        Status::UnderInvestigation => VexStatus::UnderInvestigation,
+    }
+}
+
+/// The gate-input VEX statements of a merged OpenVEX document: one per (vulnerability,
+/// product), including subcomponents.
+pub fn gate_vex(document: &stella_vex::Document) -> Vec<VexStatement> {
+    let mut out = Vec::new();
+    for st in &document.statements {
+        for product in &st.products {
+            let id_of = |c: &stella_vex::Component| c.identifiers.purl.clone().or(c.id.clone());
+            let mut ids = vec![id_of(&product.component)];
+            ids.extend(product.subcomponents.iter().map(id_of));
+            for id in ids.into_iter().flatten() {
+                out.push(VexStatement {
+                    vuln_id: st.vulnerability.name.clone(),
+                    product: id,
+                    status: vex_status(st.status),
+                    justification: st.justification.map(|j| j.to_string()),
+                    impact_statement: st.impact_statement.clone(),
+                    action_statement: st.action_statement.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The run inputs of the embedded demo (image, snapshot, VEX, built-in policy).
+pub fn demo_inputs(demo: &crate::demo::Demo) -> Result<RunInputs<'_>, PipelineError> {
+    Ok(RunInputs {
+        image: ImageInput::Image(&demo.image.source),
+        name: crate::demo::DEMO_IMAGE_NAME.to_owned(),
+        platform: None,
+        snapshot: &demo.snapshot,
+        vex: demo.vex_sources().map_err(|source| PipelineError::Vex {
+            step: Step::Vex,
+            source,
+        })?,
+        trust: TrustPolicy::permissive(),
+        vex_policy: crate::demo::vex_policy().map_err(|source| PipelineError::Vex {
+            step: Step::Vex,
+            source,
+        })?,
+        policy: &demo.policy,
+        gate: GateOptions::default(),
+        actor: "stella run --demo".to_owned(),
+    })
+}
