@@ -14,7 +14,7 @@
 //! | attest | one DSSE envelope per SBOM, an in-toto Statement v1 with the SBOM-reference predicate about the image digest |
 //! | log | one log receipt per envelope: leaf index, inclusion proof, signed checkpoint |
 //! | scan | findings JSON, SARIF 2.1.0, and a signed scan-result attestation |
-//! | VEX | the OpenVEX document in force (given VEX merged with VEX generated under the VEX policy), with provenance |
+//! | VEX | the VEX generated under the VEX policy, signed; the OpenVEX document in force (the caller's trusted VEX merged with the generated), with provenance |
 //! | gate | the gate input, the decision record and its signed envelope |
 //!
 //! ```
@@ -188,7 +188,9 @@ pub enum ArtifactKind {
     ScanAttestation,
     /// The log receipt of the scan-result attestation.
     ScanReceipt,
-    /// The OpenVEX document in force.
+    /// The VEX the pipeline's VEX policy generated, signed (absent when no rule matched).
+    GeneratedVexAttestation,
+    /// The OpenVEX document in force (absent when no statement is trusted).
     Openvex,
     /// The gate input.
     GateInput,
@@ -460,8 +462,7 @@ impl Pipeline<'_> {
             .map_err(attest(Step::Attest))?;
         let envelope_digest = out.put(kinds.0, DSSE_MEDIA_TYPE, &envelope)?;
         let receipt = self.log.append(&envelope).map_err(core(Step::Log))?;
-        let receipt_bytes = canonical::to_canonical_vec(&receipt)
-            .map_err(core(Step::Log))?;
+        let receipt_bytes = canonical::to_canonical_vec(&receipt).map_err(core(Step::Log))?;
         out.put(kinds.1, "application/json", &receipt_bytes)?;
         Ok((envelope_digest, receipt))
     }
@@ -645,25 +646,56 @@ impl Pipeline<'_> {
             .statements
             .retain(|s| s.status != Status::UnderInvestigation);
         let mut sources = inputs.vex;
+        let mut trust = inputs.trust;
         if !generated.statements.is_empty() {
-            let generated_bytes = generated.to_json().map_err(vex_err)?;
-            sources.push(VexSource::from_document(
-                generated,
-                Digest::of(&generated_bytes),
-            ));
-        }
-        let set = VexSet::build(sources, &inputs.trust, now);
-        let applied = set.apply(&refs);
-        let merged = set
-            .merge(&MergeOptions {
-                now,
-                author: inputs.vex_policy.author.clone(),
-                explain: true,
-            })
+            // The pipeline signs what its VEX policy decided and trusts its own key for it, at
+            // precedence 0: any issuer the caller ranks higher still wins.
+            let envelope = stella_vex::sign_document(
+                &generated,
+                &[(inputs.name.clone(), image_digest)],
+                self.signer,
+            )
             .map_err(vex_err)?;
-        let openvex = merged.document.to_json().map_err(vex_err)?;
-        let openvex_digest =
-            out.put(ArtifactKind::Openvex, "application/openvex+json", &openvex)?;
+            out.put(
+                ArtifactKind::GeneratedVexAttestation,
+                DSSE_MEDIA_TYPE,
+                &envelope,
+            )?;
+            let public =
+                stella_attest::keys::PublicKey::from_spki_der(&self.signer.public_key_spki_der())
+                    .map_err(|e| attest(Step::Vex)(e.into()))?;
+            let mut ring = stella_attest::dsse::Keyring::new();
+            ring.add(public).map_err(|e| attest(Step::Vex)(e.into()))?;
+            sources.push(VexSource::signed(&envelope, &ring).map_err(vex_err)?);
+            let own = self.signer.key_id().to_owned();
+            if !trust.issuers.iter().any(|i| i.key_ids.contains(&own)) {
+                trust.issuers.push(stella_vex::Issuer {
+                    name: format!("stella pipeline ({})", inputs.vex_policy.author),
+                    key_ids: vec![own],
+                    ..stella_vex::Issuer::default()
+                });
+            }
+        }
+        let set = VexSet::build(sources, &trust, now);
+        let applied = set.apply(&refs);
+        // With no trusted statement at all there is no VEX document to write: every finding
+        // is `under_investigation`, and the counts say so.
+        let merged = match set.merge(&MergeOptions {
+            now,
+            author: inputs.vex_policy.author.clone(),
+            explain: true,
+        }) {
+            Ok(m) => Some(m),
+            Err(VexError::NoTrustedStatements { .. }) => None,
+            Err(e) => return Err(vex_err(e)),
+        };
+        let openvex_digest = match &merged {
+            Some(m) => {
+                let openvex = m.document.to_json().map_err(vex_err)?;
+                Some(out.put(ArtifactKind::Openvex, "application/openvex+json", &openvex)?)
+            }
+            None => None,
+        };
 
         let by_severity = severity_summary(&doc.findings);
         let counts = applied.counts;
@@ -737,7 +769,10 @@ impl Pipeline<'_> {
             "vex",
             map([("findings", findings_digest.to_string())]),
             map([
-                ("openvex", openvex_digest.to_string()),
+                (
+                    "openvex",
+                    openvex_digest.map_or_else(|| "none".to_owned(), |d| d.to_string()),
+                ),
                 ("affected", counts.affected.to_string()),
                 ("fixed", counts.fixed.to_string()),
                 ("not_affected", counts.not_affected.to_string()),
@@ -760,7 +795,10 @@ impl Pipeline<'_> {
             },
             scan: scan_manifest(&doc, inputs.snapshot, cdx_digest, findings_digest),
             findings: gate_findings(&doc.findings, &applied.findings),
-            vex: gate_vex(&merged.document),
+            vex: merged
+                .as_ref()
+                .map(|m| gate_vex(&m.document))
+                .unwrap_or_default(),
             attestations,
             waivers: Vec::new(),
         };
@@ -995,4 +1033,58 @@ pub fn demo_inputs(demo: &crate::demo::Demo) -> Result<RunInputs<'_>, PipelineEr
         gate: GateOptions::default(),
         actor: "stella run --demo".to_owned(),
     })
+}
+
+/// Verifies a log receipt for `entry`: the leaf hash is the entry's, the checkpoint is signed
+/// by `log_key` and commits to the proof's tree size and root, and the inclusion proof leads
+/// from the leaf to that root.
+///
+/// ```
+/// use std::sync::Arc;
+/// use stella::pipeline::verify_receipt;
+/// use stella_attest::transparency::{MemoryLog, note::NoteVerifier};
+/// use stella_core::TransparencyLog;
+///
+/// let key = Arc::new(stella::demo::demo_key().and_then(|k| {
+///     stella_attest::keys::LocalSigner::new(k, stella_attest::keys::SystemRandom::new())
+/// })?);
+/// let log = MemoryLog::new("example.org/log", key.clone())?;
+/// let receipt = log.append(b"entry")?;
+/// let public = key.public_key();
+/// let trusted = NoteVerifier::new("example.org/log", public.spki_der(), Arc::new(public.clone()))?;
+/// verify_receipt(b"entry", &receipt, &trusted)?;
+/// assert!(verify_receipt(b"other", &receipt, &trusted).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn verify_receipt(
+    entry: &[u8],
+    receipt: &LogReceipt,
+    log_key: &stella_attest::transparency::note::NoteVerifier,
+) -> Result<(), stella_attest::transparency::TransparencyError> {
+    use stella_attest::transparency::TransparencyError;
+    use stella_attest::transparency::merkle::{leaf_hash, verify_inclusion};
+    use stella_attest::transparency::note::Checkpoint;
+    let leaf = leaf_hash(entry);
+    if leaf != receipt.leaf_hash {
+        return Err(TransparencyError::RootMismatch {
+            what: "receipt leaf hash",
+            expected: receipt.leaf_hash,
+            computed: leaf,
+        });
+    }
+    let proof = &receipt.inclusion_proof;
+    let verified = Checkpoint::verify(
+        receipt.checkpoint.0.as_bytes(),
+        std::slice::from_ref(log_key),
+    )?;
+    verified
+        .checkpoint
+        .check_matches(proof.tree_size, &proof.root_hash, "inclusion proof")?;
+    verify_inclusion(
+        &leaf,
+        receipt.log_index,
+        proof.tree_size,
+        &proof.hashes,
+        &proof.root_hash,
+    )
 }

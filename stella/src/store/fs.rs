@@ -68,13 +68,31 @@ impl FsBlobStore {
             .join(format!(".tmp-{}-{n}-{}", std::process::id(), nonce()))
     }
 
+    /// Checks that the blob already stored under `digest` still has that content, so a put of
+    /// existing content never vouches for a file someone edited (write-once means the edited
+    /// file is reported, not repaired or overwritten).
+    fn check_existing(&self, digest: &Digest) -> Result<(), CoreError> {
+        let path = self.path_of(digest);
+        let file = File::open(&path).map_err(io_err(format!("reading {}", path.display())))?;
+        let (actual, _) = Hasher::digest_reader(io::BufReader::new(file))
+            .map_err(io_err(format!("reading {}", path.display())))?;
+        if actual != *digest {
+            return Err(CoreError::DigestMismatch {
+                expected: *digest,
+                actual,
+            });
+        }
+        Ok(())
+    }
+
     /// Publishes a fully written, fsynced temporary file under `digest`.
     fn publish(&self, tmp: &Path, digest: &Digest) -> Result<(), CoreError> {
         let dest = self.path_of(digest);
         let result = match fs::hard_link(tmp, &dest) {
             Ok(()) => Ok(()),
-            // Someone (possibly another process) published the same content first: a no-op.
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+            // Someone (possibly another process) published the same content first: a no-op,
+            // once the file there is checked to hold that content.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => self.check_existing(digest),
             Err(e) => Err(io_err(format!("publishing {}", dest.display()))(e)),
         };
         let _ = fs::remove_file(tmp);
@@ -123,6 +141,7 @@ impl BlobStore for FsBlobStore {
     fn put(&self, bytes: &[u8]) -> Result<Digest, CoreError> {
         let digest = Digest::of(bytes);
         if self.path_of(&digest).exists() {
+            self.check_existing(&digest)?;
             return Ok(digest);
         }
         let (tmp, _) = self.write_temp(|f| {
@@ -217,8 +236,16 @@ mod tests {
             store.get(&d),
             Err(CoreError::DigestMismatch { expected, .. }) if expected == d
         ));
-        // A put of the real content does not repair by overwriting: the store is write-once.
-        store.put(b"original").unwrap();
+        // A put of the real content does not repair by overwriting (the store is write-once),
+        // and does not vouch for the edited file either: it reports it.
+        assert!(matches!(
+            store.put(b"original"),
+            Err(CoreError::DigestMismatch { expected, .. }) if expected == d
+        ));
+        assert!(matches!(
+            store.put_reader(&mut &b"original"[..]),
+            Err(CoreError::DigestMismatch { expected, .. }) if expected == d
+        ));
         assert_eq!(fs::read(&path).unwrap(), b"tampered");
     }
 
