@@ -9,8 +9,8 @@
 
 use std::process::ExitCode;
 
+use stella::gate_input::GateInputBuilder;
 use stella_core::{FixedClock, Timestamp, canonical::JsonLimits};
-use stella_policy::input::{GateInput, Image};
 use stella_policy::{BuiltinOptions, Gate, GateOptions, builtin_bundle};
 use stella_scan::vuln::report::FindingsDocument;
 use stella_vex::{TrustPolicy, VexSet, VexSource, read_findings};
@@ -34,24 +34,16 @@ fn gate(findings_json: &[u8], vex: &[Vec<u8>]) -> Result<bool, Box<dyn std::erro
         })
         .ok();
 
-    let mut input = GateInput {
-        image: Image {
-            digest: doc
-                .target
-                .image_digest
-                .map(|d| d.to_string())
-                .ok_or("the findings name no image digest")?,
-            name: Some(doc.target.name.clone()),
-        },
-        scan: serde_json::Map::new(),
-        findings: stella::pipeline::gate_findings(&doc.findings, &applied.findings),
-        vex: merged
-            .map(|m| stella::pipeline::gate_vex(&m.document))
-            .unwrap_or_default(),
-        attestations: Vec::new(),
-        waivers: Vec::new(),
-    };
-    input.sort();
+    let image = doc
+        .target
+        .image_digest
+        .ok_or("the findings name no image digest")?;
+    let mut builder = GateInputBuilder::new(image, Some(doc.target.name.clone()))
+        .findings(&doc.findings, &applied.findings);
+    if let Some(m) = &merged {
+        builder = builder.vex(&m.document);
+    }
+    let input = builder.build();
     let bundle = builtin_bundle(BuiltinOptions::default())?;
     let record = Gate::new(&bundle, GateOptions::default())?.decide(
         &input,

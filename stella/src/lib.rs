@@ -23,6 +23,7 @@
 pub mod cli;
 pub mod db;
 pub mod demo;
+pub mod gate_input;
 pub mod image;
 pub mod pipeline;
 pub mod store;

@@ -48,11 +48,9 @@ use stella_core::{
     BlobStore, Clock, CoreError, Digest, ImageSource, LogReceipt, Signer, Timestamp,
     TransparencyLog, canonical,
 };
-use stella_policy::{
-    Bundle, Gate, GateInput, GateOptions, PolicyError,
-    input::{Attestation, Finding as GateFinding, Image, PackageRef, Reachability, Rekor},
-    input::{Severity as GateSeverity, VexStatement, VexStatus},
-};
+use stella_policy::{Bundle, Gate, GateOptions, PolicyError};
+
+use crate::gate_input::GateInputBuilder;
 use stella_scan::engine::{RootfsSource, ScanOptions, scan_image_detailed, scan_rootfs};
 use stella_scan::entrytrace::{TraceCollector, TraceLimits, apply_to_findings, trace_scan};
 use stella_scan::image::Platform;
@@ -588,13 +586,7 @@ impl Pipeline<'_> {
                     ("log_index", receipt.log_index.to_string()),
                 ]),
             )?;
-            attestations.push(gate_attestation(
-                envelope,
-                SbomReference::PREDICATE_TYPE_STR,
-                image_digest,
-                self.signer.key_id(),
-                &receipt,
-            )?);
+            attestations.push((envelope, statement, receipt));
         }
 
         // 3. Scan: match, trace, render.
@@ -738,13 +730,7 @@ impl Pipeline<'_> {
             &scan_statement,
             (ArtifactKind::ScanAttestation, ArtifactKind::ScanReceipt),
         )?;
-        attestations.push(gate_attestation(
-            scan_envelope,
-            ScanResult::PREDICATE_TYPE_STR,
-            image_digest,
-            self.signer.key_id(),
-            &scan_receipt,
-        )?);
+        attestations.push((scan_envelope, scan_statement, scan_receipt));
         self.audit(
             audit,
             &mut trail,
@@ -788,21 +774,26 @@ impl Pipeline<'_> {
             step: Step::Gate,
             source,
         };
-        let mut gate_input = GateInput {
-            image: Image {
-                digest: image_digest.to_string(),
-                name: Some(inputs.name.clone()),
-            },
-            scan: scan_manifest(&doc, inputs.snapshot, cdx_digest, findings_digest),
-            findings: gate_findings(&doc.findings, &applied.findings),
-            vex: merged
-                .as_ref()
-                .map(|m| gate_vex(&m.document))
-                .unwrap_or_default(),
-            attestations,
-            waivers: Vec::new(),
-        };
-        gate_input.sort();
+        let mut builder = GateInputBuilder::new(image_digest, Some(inputs.name.clone()))
+            .scan(scan_manifest(
+                &doc,
+                inputs.snapshot,
+                cdx_digest,
+                findings_digest,
+            ))
+            .findings(&doc.findings, &applied.findings);
+        if let Some(m) = &merged {
+            builder = builder.vex(&m.document);
+        }
+        for (envelope, statement, receipt) in &attestations {
+            builder = builder.attestation(
+                *envelope,
+                statement,
+                Some(self.signer.key_id()),
+                Some(receipt),
+            );
+        }
+        let gate_input = builder.build();
         let input_bytes = gate_input.to_canonical_json().map_err(policy_err)?;
         out.put(ArtifactKind::GateInput, "application/json", &input_bytes)?;
         let gate = Gate::new(inputs.policy, inputs.gate.clone()).map_err(policy_err)?;
@@ -868,39 +859,6 @@ impl Pipeline<'_> {
     }
 }
 
-/// Predicate type URIs as `&'static str` without naming the trait at each use.
-trait PredicateTypeStr {
-    const PREDICATE_TYPE_STR: &'static str;
-}
-impl<P: stella_attest::predicates::Predicate> PredicateTypeStr for P {
-    const PREDICATE_TYPE_STR: &'static str = P::PREDICATE_TYPE;
-}
-
-fn gate_attestation(
-    envelope: Digest,
-    predicate_type: &str,
-    image: Digest,
-    signer: &str,
-    receipt: &LogReceipt,
-) -> Result<Attestation, PipelineError> {
-    let proof = serde_json::to_value(&receipt.inclusion_proof).map_err(|e| {
-        core(Step::Log)(CoreError::Backend {
-            backend: "inclusion-proof",
-            source: Box::new(e),
-        })
-    })?;
-    Ok(Attestation {
-        id: envelope.to_string(),
-        predicate_type: predicate_type.to_owned(),
-        subject_digests: vec![image.to_string()],
-        signer: Some(signer.to_owned()),
-        rekor: Some(Rekor {
-            log_index: receipt.log_index,
-            inclusion_proof: Some(proof),
-        }),
-    })
-}
-
 fn severity_summary(findings: &[matcher::Finding]) -> SeveritySummary {
     let mut s = SeveritySummary::default();
     for f in findings {
@@ -936,81 +894,6 @@ fn scan_manifest(
         serde_json::Value::from(doc.summary.packages),
     );
     m
-}
-
-/// The gate-input findings: each scan finding with the VEX status applied to it.
-pub fn gate_findings(
-    findings: &[matcher::Finding],
-    applied: &[stella_vex::AppliedFinding],
-) -> Vec<GateFinding> {
-    let status_of = |f: &matcher::Finding| {
-        applied
-            .iter()
-            .find(|a| {
-                a.finding.vulnerability == f.id
-                    && a.finding.purl.as_deref() == Some(&f.package.purl)
-            })
-            .map_or(VexStatus::UnderInvestigation, |a| vex_status(a.status))
-    };
-    findings
-        .iter()
-        .map(|f| GateFinding {
-            id: f.id.clone(),
-            aliases: f.ids.iter().filter(|i| **i != f.id).cloned().collect(),
-            severity: match f.severity.level {
-                Level::Critical => GateSeverity::Critical,
-                Level::High => GateSeverity::High,
-                Level::Medium => GateSeverity::Medium,
-                Level::Low => GateSeverity::Low,
-                Level::None => GateSeverity::None,
-                Level::Unknown => GateSeverity::Unknown,
-            },
-            score: f.severity.score,
-            exploitability: status_of(f),
-            package: PackageRef {
-                purl: f.package.purl.clone(),
-            },
-            fixed_versions: f.fixed_versions.clone(),
-            reachability: match f.reachability {
-                matcher::Reachability::Reachable => Reachability::Reachable,
-                matcher::Reachability::Unreachable => Reachability::Unreachable,
-                matcher::Reachability::Unknown => Reachability::Unknown,
-            },
-        })
-        .collect()
-}
-
-fn vex_status(s: Status) -> VexStatus {
-    match s {
-        Status::NotAffected => VexStatus::NotAffected,
-        Status::Affected => VexStatus::Affected,
-        Status::Fixed => VexStatus::Fixed,
-        Status::UnderInvestigation => VexStatus::UnderInvestigation,
-    }
-}
-
-/// The gate-input VEX statements of a merged OpenVEX document: one per (vulnerability,
-/// product), including subcomponents.
-pub fn gate_vex(document: &stella_vex::Document) -> Vec<VexStatement> {
-    let mut out = Vec::new();
-    for st in &document.statements {
-        for product in &st.products {
-            let id_of = |c: &stella_vex::Component| c.identifiers.purl.clone().or(c.id.clone());
-            let mut ids = vec![id_of(&product.component)];
-            ids.extend(product.subcomponents.iter().map(id_of));
-            for id in ids.into_iter().flatten() {
-                out.push(VexStatement {
-                    vuln_id: st.vulnerability.name.clone(),
-                    product: id,
-                    status: vex_status(st.status),
-                    justification: st.justification.map(|j| j.to_string()),
-                    impact_statement: st.impact_statement.clone(),
-                    action_statement: st.action_statement.clone(),
-                });
-            }
-        }
-    }
-    out
 }
 
 /// The run inputs of the embedded demo (image, snapshot, VEX, built-in policy).

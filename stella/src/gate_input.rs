@@ -1,0 +1,206 @@
+//! The gate input built from the outputs of the other crates: a scan's findings
+//! (`stella-scan`) with the VEX applied to them and the VEX in force (`stella-vex`), verified
+//! attestations with their log receipts (`stella-attest`), and waivers.
+//!
+//! `stella-policy` defines the input (its schema and strict parser) and stays free of the
+//! scanner and VEX crates; this builder is the bridge, used by the pipeline, by `stella gate
+//! --findings`, and by anyone gating from library calls.
+//!
+//! ```
+//! use stella::gate_input::GateInputBuilder;
+//! use stella_core::{Digest, Timestamp};
+//!
+//! let image = Digest::of(b"manifest");
+//! let now = Timestamp::parse_rfc3339("2026-01-01T00:00:00Z")?;
+//! let input = GateInputBuilder::new(image, Some("shop-api:1.0".into()))
+//!     .waiver("CVE-2024-1", "accepted until the fix ships", Timestamp::parse_rfc3339("2026-02-01T00:00:00Z")?, now)
+//!     .build();
+//! assert_eq!(input.image.digest, image.to_string());
+//! assert!(input.waivers[0].valid);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use stella_attest::statement::Statement;
+use stella_core::{Digest, LogReceipt, Timestamp};
+use stella_policy::GateInput;
+use stella_policy::input::{
+    Attestation, Finding, Image, PackageRef, Reachability, Rekor, Severity, VexStatement,
+    VexStatus, Waiver,
+};
+use stella_scan::vuln::matcher;
+use stella_scan::vuln::severity::Level;
+use stella_vex::{AppliedFinding, Component, Document, Status};
+
+/// Builds a [`GateInput`]; [`GateInputBuilder::build`] sorts every list by its stated key, so
+/// the order of calls does not change the input's digest.
+#[derive(Debug, Clone)]
+pub struct GateInputBuilder {
+    input: GateInput,
+}
+
+/// The gate's VEX status of an OpenVEX status.
+pub fn vex_status(s: Status) -> VexStatus {
+    match s {
+        Status::NotAffected => VexStatus::NotAffected,
+        Status::Affected => VexStatus::Affected,
+        Status::Fixed => VexStatus::Fixed,
+        Status::UnderInvestigation => VexStatus::UnderInvestigation,
+    }
+}
+
+/// The gate's severity of a scan severity level.
+pub fn severity(level: Level) -> Severity {
+    match level {
+        Level::Critical => Severity::Critical,
+        Level::High => Severity::High,
+        Level::Medium => Severity::Medium,
+        Level::Low => Severity::Low,
+        Level::None => Severity::None,
+        Level::Unknown => Severity::Unknown,
+    }
+}
+
+impl GateInputBuilder {
+    /// An input about the image `digest` with no findings, VEX, attestations or waivers yet.
+    pub fn new(image: Digest, name: Option<String>) -> Self {
+        Self {
+            input: GateInput {
+                image: Image {
+                    digest: image.to_string(),
+                    name,
+                },
+                scan: serde_json::Map::new(),
+                findings: Vec::new(),
+                vex: Vec::new(),
+                attestations: Vec::new(),
+                waivers: Vec::new(),
+            },
+        }
+    }
+
+    /// Sets the scan manifest (free-form: scanner, DB snapshot, digests).
+    pub fn scan(mut self, manifest: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.input.scan = manifest;
+        self
+    }
+
+    /// Adds the scan's findings, each with the VEX status `applied` gives it (a finding VEX
+    /// does not cover is `under_investigation`).
+    pub fn findings(mut self, findings: &[matcher::Finding], applied: &[AppliedFinding]) -> Self {
+        let status_of = |f: &matcher::Finding| {
+            applied
+                .iter()
+                .find(|a| {
+                    a.finding.vulnerability == f.id
+                        && a.finding.purl.as_deref() == Some(f.package.purl.as_str())
+                })
+                .map_or(VexStatus::UnderInvestigation, |a| vex_status(a.status))
+        };
+        self.input.findings.extend(findings.iter().map(|f| Finding {
+            id: f.id.clone(),
+            aliases: f.ids.iter().filter(|i| **i != f.id).cloned().collect(),
+            severity: severity(f.severity.level),
+            score: f.severity.score,
+            exploitability: status_of(f),
+            package: PackageRef {
+                purl: f.package.purl.clone(),
+            },
+            fixed_versions: f.fixed_versions.clone(),
+            reachability: match f.reachability {
+                matcher::Reachability::Reachable => Reachability::Reachable,
+                matcher::Reachability::Unreachable => Reachability::Unreachable,
+                matcher::Reachability::Unknown => Reachability::Unknown,
+            },
+        }));
+        self
+    }
+
+    /// Adds the statements of the VEX in force (a merged OpenVEX document): one entry per
+    /// (vulnerability, product or subcomponent).
+    pub fn vex(mut self, document: &Document) -> Self {
+        let id_of = |c: &Component| c.identifiers.purl.clone().or_else(|| c.id.clone());
+        for st in &document.statements {
+            for product in &st.products {
+                let ids = std::iter::once(id_of(&product.component))
+                    .chain(product.subcomponents.iter().map(id_of))
+                    .flatten();
+                for id in ids {
+                    self.input.vex.push(VexStatement {
+                        vuln_id: st.vulnerability.name.clone(),
+                        product: id,
+                        status: vex_status(st.status),
+                        justification: st.justification.map(|j| j.to_string()),
+                        impact_statement: st.impact_statement.clone(),
+                        action_statement: st.action_statement.clone(),
+                    });
+                }
+            }
+        }
+        self
+    }
+
+    /// Adds a verified attestation: its envelope digest (the id), its statement, who signed it,
+    /// and its log receipt when it was logged. Pass only statements whose envelope verified.
+    pub fn attestation(
+        mut self,
+        envelope: Digest,
+        statement: &Statement,
+        signer: Option<&str>,
+        receipt: Option<&LogReceipt>,
+    ) -> Self {
+        let mut subjects: Vec<String> = statement
+            .subjects()
+            .iter()
+            .filter_map(|s| s.sha256().map(|d| d.to_string()))
+            .collect();
+        subjects.sort();
+        subjects.dedup();
+        self.input.attestations.push(Attestation {
+            id: envelope.to_string(),
+            predicate_type: statement.predicate_type().to_owned(),
+            subject_digests: subjects,
+            signer: signer.map(str::to_owned),
+            rekor: receipt.map(|r| Rekor {
+                log_index: r.log_index,
+                inclusion_proof: serde_json::to_value(&r.inclusion_proof).ok(),
+            }),
+        });
+        self
+    }
+
+    /// Adds a waiver of `vuln_id`, valid while `now` is before `expires`.
+    pub fn waiver(
+        mut self,
+        vuln_id: impl Into<String>,
+        reason: impl Into<String>,
+        expires: Timestamp,
+        now: Timestamp,
+    ) -> Self {
+        self.input
+            .waivers
+            .push(Waiver::new(vuln_id, reason, expires, now));
+        self
+    }
+
+    /// Adds a VEX waiver (`stella-vex`): one gate waiver per vulnerability it names, when it is
+    /// about this image.
+    pub fn vex_waiver(mut self, waiver: &stella_vex::Waiver, now: Timestamp) -> Self {
+        if waiver.artifact.to_string() == self.input.image.digest {
+            for v in &waiver.vulnerabilities {
+                self.input.waivers.push(Waiver::new(
+                    v.clone(),
+                    waiver.reason.clone(),
+                    waiver.expires,
+                    now,
+                ));
+            }
+        }
+        self
+    }
+
+    /// The input, every list sorted.
+    pub fn build(mut self) -> GateInput {
+        self.input.sort();
+        self.input
+    }
+}
