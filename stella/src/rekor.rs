@@ -265,10 +265,9 @@ fn parse_submission(envelope_json: &[u8], verifier_pem: &str) -> Result<Submissi
             envelope_json.len()
         )));
     }
-    canonical::validate_strict(envelope_json)
-        .map_err(|e| bad_input(format!("envelope: {e}")))?;
-    let envelope: WireEnvelope = serde_json::from_slice(envelope_json)
-        .map_err(|e| bad_input(format!("envelope: {e}")))?;
+    canonical::validate_strict(envelope_json).map_err(|e| bad_input(format!("envelope: {e}")))?;
+    let envelope: WireEnvelope =
+        serde_json::from_slice(envelope_json).map_err(|e| bad_input(format!("envelope: {e}")))?;
     let payload = B64
         .decode(&envelope.payload)
         .map_err(|_| bad_input("envelope payload is not base64"))?;
@@ -352,8 +351,8 @@ impl RekorClient {
         verifier_pem: &str,
     ) -> Result<RekorEntry, RekorError> {
         let sub = parse_submission(envelope_json, verifier_pem)?;
-        let envelope = std::str::from_utf8(envelope_json)
-            .map_err(|_| bad_input("envelope is not UTF-8"))?;
+        let envelope =
+            std::str::from_utf8(envelope_json).map_err(|_| bad_input("envelope is not UTF-8"))?;
         let proposed = Proposed {
             api_version: "0.0.1",
             kind: "dsse",

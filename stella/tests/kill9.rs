@@ -226,7 +226,10 @@ fn kill9_rounds() {
         }
         let delay = 10 + random.hash_one(round) % 300;
         std::thread::sleep(Duration::from_millis(delay));
-        assert!(child.try_wait().unwrap().is_none(), "child exited by itself");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "child exited by itself"
+        );
         child.kill().unwrap(); // SIGKILL on Unix
         let status = child.wait().unwrap();
         assert_eq!(status.signal(), Some(9), "round {round}: {status:?}");
@@ -238,5 +241,8 @@ fn kill9_rounds() {
             "round {round}: killed after {delay} ms; {blobs} blobs, {size} log entries, {audit} audit records"
         );
     }
-    assert!(acked.log.len() as u64 >= rounds, "too little work was done to test anything");
+    assert!(
+        acked.log.len() as u64 >= rounds,
+        "too little work was done to test anything"
+    );
 }

@@ -86,14 +86,8 @@ fn survives_restart_with_the_same_root_proofs_and_receipts_as_memory_log() {
         // And the old checkpoint is consistent with the current one.
         let proof = log.consistency_proof(i + 1, 13).unwrap();
         let now = log.inclusion_proof(0, 13).unwrap().root_hash;
-        merkle::verify_consistency(
-            i + 1,
-            13,
-            &proof.hashes,
-            &r.inclusion_proof.root_hash,
-            &now,
-        )
-        .unwrap();
+        merkle::verify_consistency(i + 1, 13, &proof.hashes, &r.inclusion_proof.root_hash, &now)
+            .unwrap();
     }
     // Appending after the restart continues the same tree.
     let r = log.append(&entry(13)).unwrap();

@@ -92,7 +92,9 @@ pub enum TlogError {
     },
     /// The log holds fewer committed leaves than the head checkpoint (the file was truncated or
     /// its tail edited).
-    #[error("transparency log has {log_size} committed entries, its head checkpoint commits to {head_size}")]
+    #[error(
+        "transparency log has {log_size} committed entries, its head checkpoint commits to {head_size}"
+    )]
     Truncated {
         /// The size the head checkpoint commits to.
         head_size: u64,
