@@ -218,6 +218,12 @@ fn every_edited_byte_is_detected() {
         open(dir.path(), &key),
         Err(TlogError::Checkpoint { offset: 0, .. })
     ));
+    // A deleted head checkpoint is detected.
+    fs::remove_file(dir.path().join(HEAD_FILE)).unwrap();
+    assert!(matches!(
+        open(dir.path(), &key),
+        Err(TlogError::HeadMissing { .. })
+    ));
     fs::write(dir.path().join(HEAD_FILE), &head).unwrap();
     assert_eq!(open(dir.path(), &key).unwrap().size().unwrap(), 3);
 }

@@ -101,6 +101,12 @@ pub enum TlogError {
         /// The size the log file proves.
         log_size: u64,
     },
+    /// The head checkpoint file of a non-empty log is missing.
+    #[error("transparency log head checkpoint {path} is missing")]
+    HeadMissing {
+        /// The head file.
+        path: PathBuf,
+    },
     /// Signing a checkpoint failed.
     #[error("signing a checkpoint: {0}")]
     Sign(TransparencyError),
@@ -168,14 +174,16 @@ struct State {
 /// or the rest of the file is zero bytes) — is a [`TornTail`] left by a crash mid-append: it is
 /// never read as a leaf, [`FileLog::torn_tail`] reports it, and the next append cuts it off
 /// before writing. No acknowledged entry can be in it, since an append returns only after its
-/// checkpoint is durable.
+/// checkpoint is durable. The head file is replaced after that: if replacing it fails, `append`
+/// returns the error although the entry is already durable in the log (a reopen shows it).
 ///
 /// ## Tamper evidence on open
 /// Every record's checksum is checked; every checkpoint's signature is verified with the log's
 /// key, its origin checked, and its size and root compared with the tree rebuilt from the leaf
 /// records before it; a complete but malformed record anywhere is [`TlogError::Corrupt`]. The
-/// head file must verify too, and the log must prove at least the head's size with the same
-/// root, so cutting whole records off the end is [`TlogError::Truncated`]. (Someone who can
+/// head file must verify too (and exist once the log has entries), and the log must prove at
+/// least the head's size with the same root, so cutting whole records off the end is
+/// [`TlogError::Truncated`]. (Someone who can
 /// rewrite both files and holds no older checkpoint can roll the log back undetected — keep
 /// receipts or checkpoints elsewhere and check consistency against them.)
 ///
@@ -664,8 +672,14 @@ fn check_head(
     let head_path = dir.join(HEAD_FILE);
     let head = match fs::read(&head_path) {
         Ok(b) => b,
-        // A crash between creating the log and its head: the log's own last checkpoint stands.
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        // A crash between creating the log and its head leaves an empty log without a head;
+        // a log with entries and no head has lost its truncation check.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return match parsed.tree.size() {
+                0 => Ok(()),
+                _ => Err(TlogError::HeadMissing { path: head_path }),
+            };
+        }
         Err(e) => return Err(io_at(&head_path)(e)),
     };
     let at = |source| TlogError::Checkpoint { offset: 0, source };
