@@ -11,6 +11,8 @@
 //! A SIGKILL loses what the process had not handed to the kernel; it does not test power loss
 //! (pages the kernel held but had not written), which only the fsyncs in the code address.
 
+#![cfg(unix)]
+
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 use std::io::{BufRead, BufReader, Write};
