@@ -7,6 +7,11 @@
 //! - `clap`: the command line (derive API, as syft/grype-style flags need).
 //! - `tar`: reading OCI and docker-save archives in place (members served by seeking).
 //! - `rayon`: walking root filesystem directories in parallel.
+//! - `fs4`: the exclusive `flock` of the file-backed transparency log (one writer; released by
+//!   the kernel when a process dies, so a crash leaves no stale lock).
+//! - `sha2`: record checksums of the file-backed transparency log.
+//! - `ureq` (rustls): the Rekor client ([`rekor`]), used only when a caller passes a Rekor URL.
+//! - `base64`, `hex`: Rekor request bodies and log ids.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -26,4 +31,5 @@ pub mod demo;
 pub mod gate_input;
 pub mod image;
 pub mod pipeline;
+pub mod rekor;
 pub mod store;

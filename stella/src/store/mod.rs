@@ -1,11 +1,13 @@
 //! Std adapters for persistence: the filesystem [`FsBlobStore`], the hash-chained
-//! [`AuditLog`], and the [`SystemClock`].
+//! [`AuditLog`], the file-backed Merkle transparency log [`FileLog`], and the [`SystemClock`].
 
 mod audit;
 mod fs;
+mod tlog;
 
 pub use audit::{AuditError, AuditLog, AuditRecord};
 pub use fs::FsBlobStore;
+pub use tlog::{FileLog, HEAD_FILE, LOCK_FILE, LOG_FILE, STORE_DIR, TlogError, TornTail};
 
 use stella_core::{Clock, Timestamp};
 
