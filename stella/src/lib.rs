@@ -7,6 +7,8 @@
 //! - `clap`: the command line (derive API, as syft/grype-style flags need).
 //! - `tar`: reading OCI and docker-save archives in place (members served by seeking).
 //! - `rayon`: walking root filesystem directories in parallel.
+//! - `ureq` (rustls): the registry client's HTTP(S); `percent-encoding`: the token request's
+//!   query; `base64`: basic auth. See [`image::registry`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
