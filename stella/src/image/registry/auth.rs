@@ -75,7 +75,11 @@ pub(crate) fn parse_challenge(header: &str) -> Option<Challenge> {
         Some(i) => (header.get(..i)?, header.get(i + 1..)?),
         None => (header, ""),
     };
-    if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+    if scheme.is_empty()
+        || !scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
         return None;
     }
     let mut params = BTreeMap::new();
@@ -139,8 +143,9 @@ mod tests {
 
     #[test]
     fn parses_tokens_escapes_and_basic() {
-        let c = parse_challenge(r#"Bearer realm=http://x/t, error="insufficient_scope", scope="a\"b""#)
-            .unwrap();
+        let c =
+            parse_challenge(r#"Bearer realm=http://x/t, error="insufficient_scope", scope="a\"b""#)
+                .unwrap();
         assert_eq!(c.params["realm"], "http://x/t");
         assert_eq!(c.params["error"], "insufficient_scope");
         assert_eq!(c.params["scope"], "a\"b");
@@ -151,7 +156,13 @@ mod tests {
 
     #[test]
     fn rejects_garbage_without_panicking() {
-        for h in ["", "Bearer realm=\"unterminated", "Bearer =x", "B@d realm=x", "Bearer realm"] {
+        for h in [
+            "",
+            "Bearer realm=\"unterminated",
+            "Bearer =x",
+            "B@d realm=x",
+            "Bearer realm",
+        ] {
             let _ = parse_challenge(h);
         }
         assert!(parse_challenge("").is_none());

@@ -77,7 +77,10 @@ fn host_of(url: &str) -> Option<String> {
 pub(crate) fn resolve_location(base: &str, location: &str) -> Result<String, RegistryError> {
     let bad = |reason: &str| RegistryError::BadRedirect {
         url: base.to_owned(),
-        reason: format!("{reason}: {:?}", location.chars().take(200).collect::<String>()),
+        reason: format!(
+            "{reason}: {:?}",
+            location.chars().take(200).collect::<String>()
+        ),
     };
     if location.len() > 8192 {
         return Err(bad("Location too long"));
@@ -111,7 +114,11 @@ pub(crate) fn header(response: &Response<Body>, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn transport_err(method: Method, url: &str, e: impl std::error::Error + Send + Sync + 'static) -> RegistryError {
+fn transport_err(
+    method: Method,
+    url: &str,
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> RegistryError {
     RegistryError::Transport {
         method: method.as_str(),
         url: url.to_owned(),
@@ -342,12 +349,11 @@ impl Transport {
                     max: self.options.max_redirects,
                 });
             }
-            let location = header(&response, "location").ok_or_else(|| {
-                RegistryError::BadRedirect {
+            let location =
+                header(&response, "location").ok_or_else(|| RegistryError::BadRedirect {
                     url: current.clone(),
                     reason: format!("HTTP {status} without Location"),
-                }
-            })?;
+                })?;
             let next = resolve_location(&current, &location)?;
             if current.starts_with("https://") && next.starts_with("http://") {
                 let loopback = host_of(&next).is_some_and(|h| is_loopback_host(&h));
@@ -428,13 +434,14 @@ impl Transport {
 
     /// The token flow: `GET realm?service=…&scope=…` (with basic credentials when given).
     fn fetch_token(&self, url: &str, challenge: &Challenge) -> Result<String, RegistryError> {
-        let realm = challenge
-            .params
-            .get("realm")
-            .ok_or_else(|| RegistryError::UnsupportedChallenge {
-                url: url.to_owned(),
-                challenge: "Bearer challenge without realm".into(),
-            })?;
+        let realm =
+            challenge
+                .params
+                .get("realm")
+                .ok_or_else(|| RegistryError::UnsupportedChallenge {
+                    url: url.to_owned(),
+                    challenge: "Bearer challenge without realm".into(),
+                })?;
         let token_err = |reason: String| RegistryError::Token {
             realm: realm.clone(),
             reason,
@@ -491,7 +498,9 @@ impl Transport {
             .or(parsed.access_token.filter(|t| !t.is_empty()))
             .ok_or_else(|| token_err("answer has neither token nor access_token".into()))?;
         if !token.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(token_err("token has characters not allowed in a header".into()));
+            return Err(token_err(
+                "token has characters not allowed in a header".into(),
+            ));
         }
         Ok(token)
     }
@@ -532,7 +541,12 @@ mod tests {
             resolve_location(base, "https://cdn.example/b?sig=1").unwrap(),
             "https://cdn.example/b?sig=1"
         );
-        for bad in ["relative/path", "//evil.example/x", "ftp://x/y", "javascript:1"] {
+        for bad in [
+            "relative/path",
+            "//evil.example/x",
+            "ftp://x/y",
+            "javascript:1",
+        ] {
             assert!(resolve_location(base, bad).is_err(), "{bad}");
         }
     }

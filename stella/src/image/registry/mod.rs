@@ -226,7 +226,9 @@ impl From<RegistryError> for CoreError {
             RegistryError::DigestMismatch {
                 expected, actual, ..
             } => CoreError::DigestMismatch { expected, actual },
-            RegistryError::TooLarge { what, max, actual, .. } => CoreError::LimitExceeded {
+            RegistryError::TooLarge {
+                what, max, actual, ..
+            } => CoreError::LimitExceeded {
                 limit: what,
                 max,
                 actual,
@@ -359,7 +361,11 @@ fn strip_params(content_type: &str) -> &str {
 }
 
 /// The media type of a received manifest: its own `mediaType` field, else the header.
-fn manifest_media_type(url: &str, bytes: &[u8], content_type: Option<&str>) -> Result<String, RegistryError> {
+fn manifest_media_type(
+    url: &str,
+    bytes: &[u8],
+    content_type: Option<&str>,
+) -> Result<String, RegistryError> {
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Probe {
@@ -377,7 +383,9 @@ fn manifest_media_type(url: &str, bytes: &[u8], content_type: Option<&str>) -> R
         .media_type
         .or_else(|| header.map(str::to_owned))
         .unwrap_or_default();
-    if probe.schema_version == Some(1) || media_type.contains("manifest.v1") {
+    if probe.schema_version == Some(1)
+        || media_type.starts_with("application/vnd.docker.distribution.manifest.v1")
+    {
         return Err(RegistryError::UnsupportedMediaType {
             url: url.to_owned(),
             media_type: if media_type.is_empty() {
@@ -433,7 +441,10 @@ impl RegistryClient {
     }
 
     fn manifest_url(&self, repository: &str, reference: &str) -> String {
-        format!("{}/v2/{repository}/manifests/{reference}", self.transport.base())
+        format!(
+            "{}/v2/{repository}/manifests/{reference}",
+            self.transport.base()
+        )
     }
 
     fn blob_url(&self, repository: &str, digest: &Digest) -> String {
@@ -447,9 +458,12 @@ impl RegistryClient {
     ) -> Result<FetchedManifest, RegistryError> {
         let url = self.manifest_url(repository, reference);
         let accept = MANIFEST_MEDIA_TYPES.join(", ");
-        let response = self
-            .transport
-            .request(http::Method::Get, &url, &[("accept", accept.as_str())], None)?;
+        let response = self.transport.request(
+            http::Method::Get,
+            &url,
+            &[("accept", accept.as_str())],
+            None,
+        )?;
         let response = http::expect_status(response, "GET", &url, &[200])?;
         let content_type = http::header(&response, "content-type");
         let digest_header = http::header(&response, "docker-content-digest");
@@ -546,19 +560,22 @@ impl RegistryClient {
     pub fn push_blob(&self, repository: &str, bytes: &[u8]) -> Result<Digest, RegistryError> {
         let digest = Digest::of(bytes);
         let url = self.blob_url(repository, &digest);
-        let head = self.transport.request(http::Method::Head, &url, &[], None)?;
+        let head = self
+            .transport
+            .request(http::Method::Head, &url, &[], None)?;
         if head.status().as_u16() == 200 {
             return Ok(digest);
         }
         let start = format!("{}/v2/{repository}/blobs/uploads/", self.transport.base());
-        let response = self.transport.request(http::Method::Post, &start, &[], Some(&[]))?;
+        let response = self
+            .transport
+            .request(http::Method::Post, &start, &[], Some(&[]))?;
         let response = http::expect_status(response, "POST", &start, &[202])?;
-        let location = http::header(&response, "location").ok_or_else(|| {
-            RegistryError::Protocol {
+        let location =
+            http::header(&response, "location").ok_or_else(|| RegistryError::Protocol {
                 url: start.clone(),
                 reason: "upload session answer has no Location".into(),
-            }
-        })?;
+            })?;
         let upload = http::resolve_location(&start, &location)?;
         let separator = if upload.contains('?') { '&' } else { '?' };
         let put = format!("{upload}{separator}digest={digest}");
@@ -705,7 +722,10 @@ fn is_index_media_type(media_type: &str) -> bool {
 
 impl RegistryImage {
     /// Pulls `reference` with a shared client (see [`RegistryClient::pull`]).
-    pub fn open(client: Arc<RegistryClient>, reference: &RegistryRef) -> Result<Self, RegistryError> {
+    pub fn open(
+        client: Arc<RegistryClient>,
+        reference: &RegistryRef,
+    ) -> Result<Self, RegistryError> {
         let (digest, resolved_from_tag) = match (&reference.digest, &reference.tag) {
             (Some(d), _) => (*d, false),
             (None, Some(tag)) => (client.resolve_tag(&reference.repository, tag)?, true),
@@ -953,5 +973,72 @@ impl ImageSource for RegistryImage {
     fn manifest(&self, digest: &Digest) -> Result<Vec<u8>, CoreError> {
         lock(&self.manifests).insert(*digest);
         self.blob(digest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base(reference: &str, insecure: bool) -> String {
+        let r = RegistryRef::parse(reference).unwrap();
+        let options = RegistryOptions {
+            insecure,
+            ..RegistryOptions::default()
+        };
+        RegistryClient::new(&r, options)
+            .unwrap()
+            .transport
+            .base()
+            .to_owned()
+    }
+
+    #[test]
+    fn https_unless_loopback_or_insecure() {
+        assert_eq!(base("ghcr.io/a/b:1", false), "https://ghcr.io");
+        assert_eq!(base("alpine", false), "https://registry-1.docker.io");
+        assert_eq!(base("ghcr.io/a/b:1", true), "http://ghcr.io");
+        assert_eq!(base("localhost:5000/a", false), "http://localhost:5000");
+        assert_eq!(base("127.0.0.1:5000/a", false), "http://127.0.0.1:5000");
+    }
+
+    #[test]
+    fn schema1_and_non_json_manifests_are_refused() {
+        let url = "http://x/v2/a/manifests/t";
+        assert!(matches!(
+            manifest_media_type(url, br#"{"schemaVersion":1,"name":"a"}"#, None),
+            Err(RegistryError::UnsupportedMediaType { .. })
+        ));
+        assert!(matches!(
+            manifest_media_type(
+                url,
+                b"{}",
+                Some("application/vnd.docker.distribution.manifest.v1+prettyjws")
+            ),
+            Err(RegistryError::UnsupportedMediaType { .. })
+        ));
+        assert!(matches!(
+            manifest_media_type(url, b"<html>", None),
+            Err(RegistryError::Protocol { .. })
+        ));
+        assert_eq!(
+            manifest_media_type(
+                url,
+                b"{}",
+                Some("application/vnd.oci.image.index.v1+json; charset=utf-8")
+            )
+            .unwrap(),
+            MEDIA_TYPE_OCI_INDEX
+        );
+    }
+
+    #[test]
+    fn digest_header_is_a_hint_that_must_agree() {
+        let d = Digest::of(b"x");
+        check_digest_header("u", None, &d).unwrap();
+        check_digest_header("u", Some(&d.to_string()), &d).unwrap();
+        check_digest_header("u", Some("sha512:abcd"), &d).unwrap();
+        assert!(check_digest_header("u", Some(&Digest::of(b"y").to_string()), &d).is_err());
+        assert!(check_digest_header("u", Some("sha256:zz"), &d).is_err());
     }
 }

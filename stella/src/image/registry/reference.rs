@@ -143,7 +143,9 @@ fn valid_host(h: &str) -> bool {
                         && label.len() <= 63
                         && !label.starts_with('-')
                         && !label.ends_with('-')
-                        && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                        && label
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 })
         }
     }
@@ -158,7 +160,10 @@ impl RegistryRef {
         if input.len() > MAX_NAME_LEN + MAX_TAG_LEN + 80 {
             return Err(bad(input, "reference too long"));
         }
-        if input.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+        if input
+            .bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+        {
             return Err(bad(input, "whitespace or control character in reference"));
         }
         if input.contains("://") {
@@ -269,11 +274,13 @@ pub(crate) fn is_loopback_host(host_port: &str) -> bool {
     let host = if let Some(rest) = host_port.strip_prefix('[') {
         rest.split_once(']').map_or(rest, |(h, _)| h)
     } else {
-        host_port
-            .rsplit_once(':')
-            .map_or(host_port, |(h, p)| if p.contains(':') { host_port } else { h })
+        host_port.rsplit_once(':').map_or(
+            host_port,
+            |(h, p)| if p.contains(':') { host_port } else { h },
+        )
     };
-    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 impl fmt::Display for RegistryRef {
@@ -331,10 +338,21 @@ mod tests {
 
     #[test]
     fn loopback_detection() {
-        for h in ["localhost", "localhost:5000", "127.0.0.1", "127.9.9.9:80", "[::1]:443"] {
+        for h in [
+            "localhost",
+            "localhost:5000",
+            "127.0.0.1",
+            "127.9.9.9:80",
+            "[::1]:443",
+        ] {
             assert!(is_loopback_host(h), "{h}");
         }
-        for h in ["example.com", "10.0.0.1:5000", "localhost.example.com", "[2001:db8::1]"] {
+        for h in [
+            "example.com",
+            "10.0.0.1:5000",
+            "localhost.example.com",
+            "[2001:db8::1]",
+        ] {
             assert!(!is_loopback_host(h), "{h}");
         }
     }
