@@ -440,6 +440,42 @@ fn oversize_responses_are_refused() {
 }
 
 #[test]
+fn a_stalled_response_times_out() {
+    let fake = Fake::start();
+    let built = image();
+    serve(&fake, &built, "v1");
+    let config = built.images[0].config.digest;
+    let layer = built.images[0].layers[0].digest;
+    {
+        let mut s = fake.state();
+        s.trickle.insert(config);
+        s.stall.insert(layer);
+    }
+    let options = RegistryOptions {
+        request_timeout: std::time::Duration::from_millis(1000),
+        read_timeout: std::time::Duration::from_millis(700),
+        ..RegistryOptions::default()
+    };
+    let pulled = pull_with(&fake, ":v1", options).unwrap();
+    // A whole small blob trickled byte by byte (each read within the read deadline): the
+    // call's deadline.
+    let started = std::time::Instant::now();
+    let err = pulled.blob(&config).unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    assert!(
+        matches!(registry_error(&err), Some(RegistryError::Transport { .. })),
+        "{err}"
+    );
+    // A stream: the per-read deadline.
+    let err = pulled
+        .open_blob(&layer)
+        .unwrap()
+        .read_to_end(&mut Vec::new())
+        .unwrap_err();
+    assert!(err.to_string().to_lowercase().contains("timeout"), "{err}");
+}
+
+#[test]
 fn blob_redirects_to_storage_are_followed_without_credentials() {
     let storage = Fake::start();
     let fake = Fake::start();

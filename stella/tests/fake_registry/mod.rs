@@ -45,6 +45,12 @@ pub struct State {
     pub lying_length: BTreeMap<Digest, u64>,
     /// Blobs streamed without `Content-Length`: this many zero bytes (bounded).
     pub endless: BTreeMap<Digest, u64>,
+    /// Blobs whose first half is sent at once and the rest never (the connection is held
+    /// for 3 s, then closed).
+    pub stall: std::collections::BTreeSet<Digest>,
+    /// Blobs whose first half is sent at once and then one byte every 200 ms (for at most
+    /// 4 s): each read is quick, the whole is not.
+    pub trickle: std::collections::BTreeSet<Digest>,
     /// Every request.
     pub requests: Vec<Recorded>,
 }
@@ -156,6 +162,10 @@ struct Reply {
     length: Option<u64>,
     /// Send the body (false for HEAD and lying lengths).
     send_body: bool,
+    /// Send half the body, then hold the connection.
+    stall: bool,
+    /// Send half the body, then a byte every 200 ms.
+    trickle: bool,
 }
 
 fn reply(status: u16) -> Reply {
@@ -165,6 +175,8 @@ fn reply(status: u16) -> Reply {
         body: Vec::new(),
         length: Some(0),
         send_body: true,
+        stall: false,
+        trickle: false,
     }
 }
 
@@ -175,6 +187,8 @@ fn with_body(status: u16, content_type: &str, body: Vec<u8>) -> Reply {
         length: Some(body.len() as u64),
         body,
         send_body: true,
+        stall: false,
+        trickle: false,
     }
 }
 
@@ -224,6 +238,22 @@ fn serve(stream: TcpStream, state: &Mutex<State>, port: u16) -> std::io::Result<
     head.push_str("\r\n");
     out.write_all(head.as_bytes())?;
     if req.method != "HEAD" && reply.send_body {
+        if reply.trickle {
+            let half = reply.body.len() / 2;
+            out.write_all(&reply.body[..half])?;
+            for byte in reply.body[half..].iter().take(20) {
+                out.write_all(&[*byte])?;
+                out.flush()?;
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            return Ok(());
+        }
+        if reply.stall {
+            out.write_all(&reply.body[..reply.body.len() / 2])?;
+            out.flush()?;
+            std::thread::sleep(std::time::Duration::from_secs(3));
+            return Ok(());
+        }
         if reply.length.is_none() {
             // Stream in chunks until the body is sent or the client hangs up.
             for chunk in reply.body.chunks(64 * 1024) {
@@ -392,7 +422,12 @@ fn route(s: &mut State, req: &Request, port: u16) -> Reply {
             return r;
         }
         return match s.blobs.get(&d) {
-            Some(b) => with_body(200, "application/octet-stream", b.clone()),
+            Some(b) => {
+                let mut r = with_body(200, "application/octet-stream", b.clone());
+                r.stall = s.stall.contains(&d);
+                r.trickle = s.trickle.contains(&d);
+                r
+            }
             None => error(404, "BLOB_UNKNOWN"),
         };
     }

@@ -38,6 +38,17 @@ impl Method {
     }
 }
 
+/// How long a call may take as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Timing {
+    /// Small answers (manifests, tokens, configs, errors): the whole call, body included, is
+    /// bounded by [`RegistryOptions::request_timeout`].
+    Whole,
+    /// Streams (layers, uploads): only each read is bounded
+    /// ([`RegistryOptions::read_timeout`]).
+    Stream,
+}
+
 /// The `Authorization` header in use for the registry's origin.
 #[derive(Debug, Default)]
 struct AuthState {
@@ -297,6 +308,7 @@ impl Transport {
     /// URL is on `auth_origin`.
     fn execute(
         &self,
+        timing: Timing,
         method: Method,
         url: &str,
         headers: &[(&str, &str)],
@@ -318,25 +330,15 @@ impl Transport {
             {
                 builder = builder.header("authorization", value);
             }
-            let result = match body {
-                Some(bytes) => builder
-                    .body(bytes)
-                    .map_err(|e| transport_err(method, &current, e))
-                    .and_then(|r| {
-                        self.agent
-                            .run(r)
-                            .map_err(|e| transport_err(method, &current, e))
-                    }),
-                None => builder
-                    .body(())
-                    .map_err(|e| transport_err(method, &current, e))
-                    .and_then(|r| {
-                        self.agent
-                            .run(r)
-                            .map_err(|e| transport_err(method, &current, e))
-                    }),
+            let whole = match timing {
+                Timing::Whole => Some(self.options.request_timeout),
+                Timing::Stream => None,
             };
-            let response = result?;
+            let response = match body {
+                Some(bytes) => self.run(builder.body(bytes), whole),
+                None => self.run(builder.body(()), whole),
+            }
+            .map_err(|e| transport_err(method, &current, e))?;
             let status = response.status().as_u16();
             let redirect = matches!(status, 301 | 302 | 303 | 307 | 308);
             if !redirect || !matches!(method, Method::Get | Method::Head) {
@@ -365,9 +367,23 @@ impl Transport {
         }
     }
 
+    fn run<S: ureq::AsSendBody>(
+        &self,
+        request: Result<ureq::http::Request<S>, ureq::http::Error>,
+        whole: Option<std::time::Duration>,
+    ) -> Result<Response<Body>, ureq::Error> {
+        let request = self
+            .agent
+            .configure_request(request?)
+            .timeout_global(whole)
+            .build();
+        self.agent.run(request)
+    }
+
     /// A request to the registry, answering one `401` challenge (bearer token or basic).
     pub(crate) fn request(
         &self,
+        timing: Timing,
         method: Method,
         url: &str,
         headers: &[(&str, &str)],
@@ -376,6 +392,7 @@ impl Transport {
         let registry_origin = origin(&self.base).unwrap_or_default();
         let current = lock(&self.auth).header.clone();
         let response = self.execute(
+            timing,
             method,
             url,
             headers,
@@ -413,6 +430,7 @@ impl Transport {
         }
         lock(&self.auth).header = Some(new_header.clone());
         let response = self.execute(
+            timing,
             method,
             url,
             headers,
@@ -469,6 +487,7 @@ impl Transport {
         let basic = self.options.credentials.as_ref().map(|c| c.basic_header());
         let realm_origin = origin(&token_url).unwrap_or_default();
         let response = self.execute(
+            Timing::Whole,
             Method::Get,
             &token_url,
             &[("accept", "application/json")],

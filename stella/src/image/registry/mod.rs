@@ -59,7 +59,7 @@ use stella_scan::{ScanError, ScanLimits};
 pub use auth::Credentials;
 pub use reference::{DOCKER_HUB, RegistryRef};
 
-use http::Transport;
+use http::{Timing, Transport};
 
 /// The manifest media types asked for (`Accept`) and read.
 pub const MANIFEST_MEDIA_TYPES: [&str; 4] = [
@@ -278,6 +278,10 @@ pub struct RegistryOptions {
     pub connect_timeout: Duration,
     /// Longest wait for any one read from the network (default 120 s).
     pub read_timeout: Duration,
+    /// Longest time for a whole call that returns a small answer (manifests, tokens, configs,
+    /// error bodies), body included (default 120 s): a server trickling bytes cannot hold a
+    /// pull forever. Layer downloads and uploads are bounded per read only.
+    pub request_timeout: Duration,
 }
 
 impl Default for RegistryOptions {
@@ -291,6 +295,7 @@ impl Default for RegistryOptions {
             max_redirects: 5,
             connect_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(120),
+            request_timeout: Duration::from_secs(120),
         }
     }
 }
@@ -459,6 +464,7 @@ impl RegistryClient {
         let url = self.manifest_url(repository, reference);
         let accept = MANIFEST_MEDIA_TYPES.join(", ");
         let response = self.transport.request(
+            Timing::Whole,
             http::Method::Get,
             &url,
             &[("accept", accept.as_str())],
@@ -510,7 +516,7 @@ impl RegistryClient {
         max: u64,
     ) -> Result<Vec<u8>, RegistryError> {
         let url = self.blob_url(repository, digest);
-        let response = self.blob_response(repository, digest)?;
+        let response = self.blob_response(Timing::Whole, repository, digest)?;
         let bytes = http::read_body(response, &url, "blob", max)?;
         let actual = Digest::of(&bytes);
         if actual != *digest {
@@ -525,11 +531,14 @@ impl RegistryClient {
 
     fn blob_response(
         &self,
+        timing: Timing,
         repository: &str,
         digest: &Digest,
     ) -> Result<::ureq::http::Response<::ureq::Body>, RegistryError> {
         let url = self.blob_url(repository, digest);
-        let response = self.transport.request(http::Method::Get, &url, &[], None)?;
+        let response = self
+            .transport
+            .request(timing, http::Method::Get, &url, &[], None)?;
         http::expect_status(response, "GET", &url, &[200])
     }
 
@@ -543,7 +552,7 @@ impl RegistryClient {
         digest: &Digest,
     ) -> Result<Box<dyn Read + Send + 'static>, RegistryError> {
         let url = self.blob_url(repository, digest);
-        let response = self.blob_response(repository, digest)?;
+        let response = self.blob_response(Timing::Stream, repository, digest)?;
         let max = self.options().max_blob_bytes;
         http::verified_stream(response, &url, *digest, max)
     }
@@ -562,14 +571,14 @@ impl RegistryClient {
         let url = self.blob_url(repository, &digest);
         let head = self
             .transport
-            .request(http::Method::Head, &url, &[], None)?;
+            .request(Timing::Whole, http::Method::Head, &url, &[], None)?;
         if head.status().as_u16() == 200 {
             return Ok(digest);
         }
         let start = format!("{}/v2/{repository}/blobs/uploads/", self.transport.base());
-        let response = self
-            .transport
-            .request(http::Method::Post, &start, &[], Some(&[]))?;
+        let response =
+            self.transport
+                .request(Timing::Whole, http::Method::Post, &start, &[], Some(&[]))?;
         let response = http::expect_status(response, "POST", &start, &[202])?;
         let location =
             http::header(&response, "location").ok_or_else(|| RegistryError::Protocol {
@@ -580,6 +589,7 @@ impl RegistryClient {
         let separator = if upload.contains('?') { '&' } else { '?' };
         let put = format!("{upload}{separator}digest={digest}");
         let response = self.transport.request(
+            Timing::Stream,
             http::Method::Put,
             &put,
             &[("content-type", "application/octet-stream")],
@@ -600,6 +610,7 @@ impl RegistryClient {
     ) -> Result<Digest, RegistryError> {
         let url = self.manifest_url(repository, reference);
         let response = self.transport.request(
+            Timing::Whole,
             http::Method::Put,
             &url,
             &[("content-type", media_type)],
