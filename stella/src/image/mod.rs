@@ -47,6 +47,9 @@ pub enum ImageRef {
     /// `dir:P`: a root filesystem directory.
     Dir(PathBuf),
     /// `registry:HOST[:PORT]/NAME[:TAG][@sha256:…]`: an image in an OCI distribution registry.
+    /// [`open_image`] pulls it with [`registry::RegistryOptions::from_env`] (credentials from
+    /// `STELLA_REGISTRY_USERNAME` / `STELLA_REGISTRY_PASSWORD`); a tag is resolved to a digest
+    /// once, when the image is opened.
     Registry(registry::RegistryRef),
 }
 

@@ -178,4 +178,24 @@ mod tests {
             "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn challenge_parser_never_panics(input in "\\PC{0,400}") {
+            let _ = parse_challenge(&input);
+        }
+
+        #[test]
+        fn quoted_params_round_trip(realm in "[ -~]{0,60}", scope in "[ -~]{0,60}") {
+            let quote = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"");
+            let header = format!(
+                "Bearer realm=\"{}\",service=\"svc\",scope=\"{}\"",
+                quote(&realm),
+                quote(&scope)
+            );
+            let c = parse_challenge(&header).unwrap();
+            proptest::prop_assert_eq!(&c.params["realm"], &realm);
+            proptest::prop_assert_eq!(&c.params["scope"], &scope);
+        }
+    }
 }

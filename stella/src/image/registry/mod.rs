@@ -22,6 +22,16 @@
 //! [`RegistryImage::with_store`] caches every verified blob; [`RegistryImage::copy_to_store`]
 //! pulls one platform's whole image into a store.
 //!
+//! Not supported (each fails with a typed error, never a guess): schema-1 manifests
+//! ([`RegistryError::UnsupportedMediaType`]), digests other than SHA-256, credential helpers and
+//! `~/.docker/config.json` (pass [`Credentials`], or `STELLA_REGISTRY_USERNAME` /
+//! `STELLA_REGISTRY_PASSWORD` for `registry:` references), challenges other than `Bearer` and
+//! `Basic`, chunked uploads and cross-repository mounts when pushing, a `Location` that is a
+//! relative path other than an absolute path (`/…`). A blob served with `Content-Encoding:
+//! gzip` is decoded by the HTTP client and then fails its digest check (we ask for `identity`).
+//! With a [`BlobStore`], a layer read through [`ImageSource::open_blob`] is stored first and
+//! then read back whole (the trait has no streaming read); without one it streams.
+//!
 //! Pushing ([`RegistryClient::push_blob`], [`RegistryClient::push_manifest`],
 //! [`RegistryClient::push_image`]: a monolithic `POST` + `PUT` upload, then the manifest) is here
 //! so tests can load a real registry with our own code.

@@ -269,15 +269,17 @@ impl RegistryRef {
     }
 }
 
-/// Whether `HOST[:PORT]` names this machine.
+/// Whether `HOST[:PORT]` (IPv6 in brackets, or a bare IP address) names this machine.
 pub(crate) fn is_loopback_host(host_port: &str) -> bool {
-    let host = if let Some(rest) = host_port.strip_prefix('[') {
-        rest.split_once(']').map_or(rest, |(h, _)| h)
+    let host = if let Ok(ip) = host_port.parse::<IpAddr>() {
+        return ip.is_loopback();
+    } else if let Some(rest) = host_port.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((h, _)) => h,
+            None => return false,
+        }
     } else {
-        host_port.rsplit_once(':').map_or(
-            host_port,
-            |(h, p)| if p.contains(':') { host_port } else { h },
-        )
+        host_port.split_once(':').map_or(host_port, |(h, _)| h)
     };
     host.eq_ignore_ascii_case("localhost")
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
@@ -397,6 +399,49 @@ mod tests {
         }
         for no in ["", ".a", "a.", "a..b", "a___b", "a._b", "A"] {
             assert!(!valid_component(no), "{no}");
+        }
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn component() -> impl Strategy<Value = String> {
+            "[a-z0-9]{1,8}((\\.|_|__|-{1,3})[a-z0-9]{1,8}){0,2}"
+        }
+
+        proptest! {
+            #[test]
+            fn parse_never_panics(input in "\\PC{0,300}") {
+                let _ = RegistryRef::parse(&input);
+            }
+
+            #[test]
+            fn display_round_trips(
+                host in prop_oneof![
+                    Just("localhost:5000".to_owned()),
+                    Just("[::1]:443".to_owned()),
+                    "[a-z]{1,10}\\.[a-z]{2,5}(:[1-9][0-9]{0,3})?",
+                ],
+                path in proptest::collection::vec(component(), 1..4),
+                tag in proptest::option::of("[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}"),
+                digest in proptest::option::of(any::<[u8; 8]>()),
+            ) {
+                let mut text = format!("{host}/{}", path.join("/"));
+                if let Some(t) = &tag {
+                    text.push(':');
+                    text.push_str(t);
+                }
+                if let Some(d) = digest {
+                    text.push('@');
+                    text.push_str(&Digest::of(&d).to_string());
+                }
+                let parsed = RegistryRef::parse(&text).unwrap();
+                prop_assert_eq!(&parsed.registry, &host);
+                prop_assert_eq!(&parsed.repository, &path.join("/"));
+                let again = RegistryRef::parse(&parsed.to_string()).unwrap();
+                prop_assert_eq!(again, parsed);
+            }
         }
     }
 }
