@@ -1,8 +1,9 @@
 //! Image readers for the input forms of `stella sbom` (DESIGN §5): an OCI image layout
 //! directory, an OCI archive (a tar of a layout), a `docker save` archive, an image in a
 //! registry ([`registry`]) and a root filesystem directory. All but the last implement
-//! [`ImageSource`]; the directory implements [`RootfsSource`](stella_scan::engine::RootfsSource). Every blob is verified against its digest as it is read, and nothing from
-//! an image is ever written to the host.
+//! [`ImageSource`]; the directory implements
+//! [`RootfsSource`](stella_scan::engine::RootfsSource). Every blob is verified against its
+//! digest as it is read, and nothing from an image is ever written to the host.
 //!
 //! ```no_run
 //! use stella::image::{ImageRef, open_image, OpenedImage};
