@@ -706,6 +706,8 @@ impl RegistryClient {
 
 /// Most manifests and configs held in memory by one [`RegistryImage`].
 const MAX_CACHED_METADATA: usize = 256;
+/// Most bytes of manifests and configs held in memory by one [`RegistryImage`].
+const MAX_CACHED_BYTES: usize = 64 << 20;
 
 /// An image pulled from a registry by digest, served as an [`ImageSource`] whose root is the
 /// manifest or index that digest names. Manifests (the root, and the entries of any index read
@@ -935,7 +937,9 @@ impl RegistryImage {
 
     fn remember(&self, digest: &Digest, bytes: Vec<u8>) -> Result<Vec<u8>, RegistryError> {
         let mut cache = lock(&self.cache);
-        if cache.len() < MAX_CACHED_METADATA {
+        let held: usize = cache.values().map(Vec::len).sum();
+        if cache.len() < MAX_CACHED_METADATA && held.saturating_add(bytes.len()) <= MAX_CACHED_BYTES
+        {
             cache.insert(*digest, bytes.clone());
         }
         Ok(bytes)
