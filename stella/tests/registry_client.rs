@@ -55,8 +55,20 @@ fn multi_arch() -> BuiltImage {
         .build()
 }
 
+/// Serves a built image: every manifest and index (nested ones too) under its digest, the
+/// root also under `tag`.
 fn serve(fake: &Fake, built: &BuiltImage, tag: &str) {
-    let manifests: Vec<_> = built.images.iter().map(|i| i.manifest.clone()).collect();
+    let manifests: Vec<_> = built
+        .blobs
+        .iter()
+        .filter_map(|(digest, bytes)| {
+            let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+            let media_type = value.get("mediaType")?.as_str()?;
+            stella::image::registry::MANIFEST_MEDIA_TYPES
+                .contains(&media_type)
+                .then(|| stella_core::Descriptor::new(media_type, *digest, bytes.len() as u64))
+        })
+        .collect();
     fake.add_image(REPO, tag, &built.root, &built.blobs, &manifests);
 }
 
@@ -320,6 +332,44 @@ fn a_store_caches_every_verified_blob_and_serves_from_it() {
     assert!(
         after.iter().all(|r| r.target.contains("/manifests/")),
         "{after:?}"
+    );
+}
+
+#[test]
+fn a_nested_index_pulls_and_caches() {
+    let fake = Fake::start();
+    let built = TestIndex::new()
+        .image(TestImage::new().layer(TestLayer::new().file("etc/hostname", b"a\n")))
+        .image(
+            TestImage::new()
+                .platform(Platform::parse("linux/arm64").unwrap())
+                .layer(TestLayer::new().file("etc/hostname", b"b\n")),
+        )
+        .nested()
+        .build();
+    serve(&fake, &built, "nested");
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn BlobStore> = Arc::new(FsBlobStore::open(dir.path()).unwrap());
+    let first = pull(&fake, ":nested").unwrap().with_store(store.clone());
+    assert_eq!(sbom(&first, None).unwrap(), layout_sbom(&built, None));
+    // Served again from the store: the outer index comes from the registry (by tag, then by
+    // digest), the inner index, manifest, config and layer from the store.
+    let before = fake.requests().len();
+    let second = pull(&fake, ":nested").unwrap().with_store(store);
+    assert_eq!(sbom(&second, None).unwrap(), layout_sbom(&built, None));
+    let after = fake.requests().split_off(before);
+    assert_eq!(after.len(), 2, "{after:?}");
+    // And the other platform's manifest is still fetched from the manifests endpoint.
+    let arm = Platform::parse("linux/arm64").unwrap();
+    assert_eq!(
+        sbom(&second, Some(arm.clone())).unwrap(),
+        layout_sbom(&built, Some(arm))
+    );
+    let arm_manifest = built.images[1].manifest.digest;
+    assert!(
+        fake.requests()
+            .iter()
+            .any(|r| r.target.ends_with(&format!("/manifests/{arm_manifest}")))
     );
 }
 

@@ -918,6 +918,10 @@ impl RegistryImage {
             && store.contains(digest).map_err(RegistryError::Store)?
         {
             let bytes = store.get(digest).map_err(RegistryError::Store)?;
+            if self.is_manifest(digest) {
+                // A nested index read from the store still names manifests.
+                self.note_children("", &bytes);
+            }
             return self.remember(digest, bytes);
         }
         let repository = &self.reference.repository;
