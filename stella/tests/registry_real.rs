@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use assert_cmd::Command;
 use stella::image::OciLayout;
 use stella::image::registry::{
-    RegistryClient, RegistryError, RegistryImage, RegistryOptions, RegistryRef,
+    Credentials, RegistryClient, RegistryError, RegistryImage, RegistryOptions, RegistryRef,
 };
 use stella::image::testing::write_oci_layout;
 use stella::store::FsBlobStore;
@@ -24,6 +24,7 @@ use stella_scan::sbom::{WriteOptions, cyclonedx, spdx};
 use stella_scan::testing::{BuiltImage, TestImage, TestIndex, TestLayer};
 
 const VAR: &str = "STELLA_TEST_REGISTRY";
+const BASIC_VAR: &str = "STELLA_TEST_REGISTRY_BASIC";
 
 /// A run-unique repository prefix, so reruns against the same registry do not collide.
 fn repo(name: &str) -> String {
@@ -114,6 +115,7 @@ fn layout_sbom(built: &BuiltImage, platform: Option<Platform>) -> (Vec<u8>, Vec<
 
 struct Registry {
     host: String,
+    options: RegistryOptions,
 }
 
 impl Registry {
@@ -122,16 +124,12 @@ impl Registry {
     }
 
     fn client(&self, repository: &str) -> RegistryClient {
-        RegistryClient::new(
-            &self.reference(repository, ":x"),
-            RegistryOptions::default(),
-        )
-        .unwrap()
+        RegistryClient::new(&self.reference(repository, ":x"), self.options.clone()).unwrap()
     }
 
     fn pull(&self, repository: &str, suffix: &str) -> Result<RegistryImage, RegistryError> {
         let r = self.reference(repository, suffix);
-        RegistryClient::new(&r, RegistryOptions::default())?.pull(&r)
+        RegistryClient::new(&r, self.options.clone())?.pull(&r)
     }
 
     fn push(&self, repository: &str, tag: &str, built: &BuiltImage) -> Digest {
@@ -141,21 +139,54 @@ impl Registry {
     }
 }
 
-/// Connects to the registry named by the variable, failing loudly when it is set but the
-/// registry does not answer `/v2/` the way a distribution registry does.
+/// Connects to the registry named by `STELLA_TEST_REGISTRY`, failing loudly when it is set but
+/// the registry does not answer `/v2/` the way a distribution registry does.
 fn registry() -> Option<Registry> {
-    let host = match std::env::var(VAR) {
-        Ok(h) if !h.is_empty() => h,
+    let host = configured(VAR)?;
+    check_reachable(&host);
+    Some(Registry {
+        host,
+        options: RegistryOptions::default(),
+    })
+}
+
+/// The registry with basic auth named by `STELLA_TEST_REGISTRY_BASIC=USER:PASSWORD@HOST:PORT`.
+fn basic_registry() -> Option<(Registry, Credentials)> {
+    let value = configured(BASIC_VAR)?;
+    let (userinfo, host) = value
+        .rsplit_once('@')
+        .unwrap_or_else(|| panic!("{BASIC_VAR} must be USER:PASSWORD@HOST:PORT"));
+    let (user, password) = userinfo
+        .split_once(':')
+        .unwrap_or_else(|| panic!("{BASIC_VAR} must be USER:PASSWORD@HOST:PORT"));
+    check_reachable(host);
+    let credentials = Credentials::new(user, password);
+    let registry = Registry {
+        host: host.to_owned(),
+        options: RegistryOptions {
+            credentials: Some(credentials.clone()),
+            ..RegistryOptions::default()
+        },
+    };
+    Some((registry, credentials))
+}
+
+fn configured(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(h) if !h.is_empty() => Some(h),
         _ => {
             eprintln!(
-                "{VAR} is not set: the real-registry test is NOT CONFIGURED and checked nothing \
-                 (run tests/registry/test.sh)"
+                "{var} is not set: this real-registry test is NOT CONFIGURED and checked \
+                 nothing (run tests/registry/test.sh)"
             );
-            return None;
+            None
         }
-    };
+    }
+}
+
+fn check_reachable(host: &str) {
     let url = format!("http://{host}/v2/");
-    let mut stream = std::net::TcpStream::connect(&host)
+    let mut stream = std::net::TcpStream::connect(host)
         .unwrap_or_else(|e| panic!("{VAR}={host} is set but the registry is unreachable: {e}"));
     use std::io::{Read, Write};
     write!(
@@ -175,7 +206,6 @@ fn registry() -> Option<Registry> {
             .contains("docker-distribution-api-version: registry/2.0"),
         "{url} is not a distribution registry: {answer}"
     );
-    Some(Registry { host })
 }
 
 #[test]
@@ -306,4 +336,60 @@ fn real_registry_tag_moved_and_unknown_digest__needs_STELLA_TEST_REGISTRY() {
         }
         other => panic!("expected 404, got {other:?}"),
     }
+}
+
+#[test]
+#[allow(non_snake_case)]
+fn real_registry_basic_auth__needs_STELLA_TEST_REGISTRY_BASIC() {
+    let Some((registry, credentials)) = basic_registry() else {
+        return;
+    };
+    let built = fixture();
+    let name = repo("basic");
+    // Our push and pull with the caller's credentials.
+    assert_eq!(registry.push(&name, "v1", &built), built.root.digest);
+    let pulled = registry.pull(&name, ":v1").unwrap();
+    assert!(sbom(&pulled, None) == layout_sbom(&built, None));
+    // Without credentials, or with wrong ones: refused, typed.
+    let r = registry.reference(&name, ":v1");
+    let anonymous = RegistryClient::new(&r, RegistryOptions::default())
+        .unwrap()
+        .pull(&r);
+    assert!(
+        matches!(anonymous, Err(RegistryError::Unauthorized { .. })),
+        "{anonymous:?}"
+    );
+    let wrong = RegistryOptions {
+        credentials: Some(Credentials::new(credentials.username.clone(), "wrong")),
+        ..RegistryOptions::default()
+    };
+    let refused = RegistryClient::new(&r, wrong).unwrap().pull(&r);
+    assert!(
+        matches!(refused, Err(RegistryError::Unauthorized { .. })),
+        "{refused:?}"
+    );
+    // The CLI takes credentials from the environment.
+    let text = format!("registry:{}/{name}:v1", registry.host);
+    let out = Command::cargo_bin("stella")
+        .unwrap()
+        .args(["sbom", &text])
+        .env("STELLA_REGISTRY_USERNAME", &credentials.username)
+        .env("STELLA_REGISTRY_PASSWORD", &credentials.password)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pkg:pypi/requests@2.19.1"));
+    let out = Command::cargo_bin("stella")
+        .unwrap()
+        .args(["sbom", &text])
+        .env_remove("STELLA_REGISTRY_USERNAME")
+        .env_remove("STELLA_REGISTRY_PASSWORD")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unauthorized"));
 }

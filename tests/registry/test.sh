@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The registry client against a real OCI distribution registry: Debian's `docker-registry`
-# (github.com/distribution/distribution 2.8), started here on a free loopback port with a
-# temporary storage directory and a config written below (no systemd), killed on exit.
+# (github.com/distribution/distribution 2.8), started here on free loopback ports with
+# temporary storage directories and configs written below (no systemd), killed on exit.
 #
 # 1. `cargo test -p stella --test registry_real` with STELLA_TEST_REGISTRY=127.0.0.1:PORT: the
 #    test pushes fixture images with our own push code (monolithic blob upload, manifest PUT),
 #    pulls them by tag and by digest and checks the SBOMs equal, byte for byte, those of the
 #    same images read from OCI layouts; manifest list selection, Docker v2 types, a tag moved
-#    after the pull (typed error), an unknown digest.
+#    after the pull (typed error), an unknown digest. A second registry with htpasswd (basic)
+#    auth (STELLA_TEST_REGISTRY_BASIC=USER:PASSWORD@127.0.0.1:PORT) checks the caller's
+#    credentials: refused without them or with wrong ones, pushed and pulled with them (also
+#    through the CLI's STELLA_REGISTRY_USERNAME / STELLA_REGISTRY_PASSWORD).
 # 2. Cross-check with skopeo: skopeo copies what our code pushed into an OCI layout (skopeo
 #    verifies every digest), its manifest digest must be the one we pushed; skopeo pushes that
 #    layout back under another name, and `stella sbom registry:…` of skopeo's push finds the
@@ -38,54 +41,90 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 WORK="$(mktemp -d)"
-REGISTRY_PID=""
+REGISTRY_PIDS=()
 cleanup() {
-    if [ -n "$REGISTRY_PID" ]; then
-        kill "$REGISTRY_PID" 2>/dev/null || true
-        wait "$REGISTRY_PID" 2>/dev/null || true
-    fi
+    for pid in "${REGISTRY_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-HOST="127.0.0.1:$PORT"
-mkdir -p "$WORK/storage"
-cat >"$WORK/config.yml" <<EOF
-version: 0.1
-log:
-  level: warn
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $WORK/storage
-  delete:
-    enabled: true
-http:
-  addr: $HOST
-EOF
-
-echo "== docker-registry serve on $HOST"
-docker-registry serve "$WORK/config.yml" >"$WORK/registry.log" 2>&1 &
-REGISTRY_PID=$!
-answers() {
-    python3 -c 'import sys, urllib.request; urllib.request.urlopen("http://" + sys.argv[1] + "/v2/", timeout=2)' "$HOST" 2>/dev/null
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
-for _ in $(seq 1 100); do
-    if answers; then
-        break
-    fi
-    kill -0 "$REGISTRY_PID" 2>/dev/null || { cat "$WORK/registry.log" >&2; fail "docker-registry exited"; }
-    sleep 0.1
-done
-answers || { cat "$WORK/registry.log" >&2; fail "docker-registry did not answer on $HOST"; }
+
+# Whether a distribution registry answers /v2/ on $1 (200, or 401 when it wants auth).
+answers() {
+    python3 - "$1" 2>/dev/null <<'PY'
+import sys, urllib.error, urllib.request
+try:
+    urllib.request.urlopen("http://" + sys.argv[1] + "/v2/", timeout=2)
+except urllib.error.HTTPError as e:
+    sys.exit(e.code != 401)
+PY
+}
+
+# A test user for the basic-auth registry: user `stella`, password `stella-test-password`
+# (bcrypt, as `htpasswd -B` writes it; a fixed test credential, not a secret).
+BASIC_USER=stella
+BASIC_PASSWORD=stella-test-password
+BASIC_HTPASSWD='stella:$2b$10$d7IRgBruS8q3l2jMt9jcCOBlsz3IychjI14xcI3qfqsi6gukTci6W'
+
+# start_registry NAME [AUTH_YAML]: docker-registry on a free loopback port, storage under
+# $WORK/NAME; waits until it answers and sets REGISTRY_HOST to its HOST:PORT. (Run in this
+# shell, not in a $(...) subshell, so the trap can kill and reap it.)
+start_registry() {
+    local name="$1" auth="${2:-}" port host
+    port="$(free_port)"
+    host="127.0.0.1:$port"
+    mkdir -p "$WORK/$name/storage"
+    {
+        echo "version: 0.1"
+        echo "log:"
+        echo "  level: warn"
+        echo "  accesslog:"
+        echo "    disabled: true"
+        echo "storage:"
+        echo "  filesystem:"
+        echo "    rootdirectory: $WORK/$name/storage"
+        echo "  delete:"
+        echo "    enabled: true"
+        echo "http:"
+        echo "  addr: $host"
+        echo "  secret: stella-test-$name"
+        [ -z "$auth" ] || echo "$auth"
+    } >"$WORK/$name/config.yml"
+    echo "== docker-registry serve on $host ($name)"
+    docker-registry serve "$WORK/$name/config.yml" >"$WORK/$name/registry.log" 2>&1 &
+    local pid=$!
+    REGISTRY_PIDS+=("$pid")
+    REGISTRY_HOST="$host"
+    for _ in $(seq 1 100); do
+        answers "$host" && return 0
+        kill -0 "$pid" 2>/dev/null || { cat "$WORK/$name/registry.log" >&2; fail "docker-registry ($name) exited"; }
+        sleep 0.1
+    done
+    cat "$WORK/$name/registry.log" >&2
+    fail "docker-registry ($name) did not answer on $host"
+}
+
+start_registry plain
+HOST="$REGISTRY_HOST"
+printf '%s\n' "$BASIC_HTPASSWD" >"$WORK/htpasswd"
+start_registry basic "auth:
+  htpasswd:
+    realm: stella-test
+    path: $WORK/htpasswd"
+BASIC_HOST="$REGISTRY_HOST"
 
 echo "== cargo test -p stella --test registry_real (STELLA_TEST_REGISTRY=$HOST)"
 STELLA_TEST_REGISTRY="$HOST" STELLA_TEST_REGISTRY_REPORT="$WORK/pushed.txt" \
+    STELLA_TEST_REGISTRY_BASIC="$BASIC_USER:$BASIC_PASSWORD@$BASIC_HOST" \
     cargo test --locked -p stella --test registry_real -- --test-threads=2 ||
-    { tail -50 "$WORK/registry.log" >&2; fail "registry_real failed"; }
+    { tail -n 50 "$WORK"/*/registry.log >&2; fail "registry_real failed"; }
 [ -s "$WORK/pushed.txt" ] || fail "the Rust test did not report what it pushed"
 read -r PUSHED_REPO PUSHED_DIGEST <"$WORK/pushed.txt"
 
@@ -120,14 +159,14 @@ check "stella sbom registry: of skopeo's push" \
 check "stella sbom oci-dir: of skopeo's layout" \
     "$STELLA" sbom "oci-dir:$WORK/layout" --output-file "$WORK/from-layout.json"
 same_packages() {
-    python3 - "$WORK/from-registry.json" "$WORK/from-layout.json" "$PUSHED_DIGEST" <<'EOF'
+    python3 - "$WORK/from-registry.json" "$WORK/from-layout.json" "$PUSHED_DIGEST" <<'PY'
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
 purls = lambda d: sorted(c.get("purl", "") for c in d.get("components", []))
 assert purls(a) == purls(b) and len(purls(a)) >= 4, (purls(a), purls(b))
 for doc in (a, b):
     assert sys.argv[3].split(":")[1] in json.dumps(doc), "manifest digest missing"
-EOF
+PY
 }
 check "both SBOMs list the same packages and name the pushed manifest digest" same_packages
 
