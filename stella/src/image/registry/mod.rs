@@ -207,6 +207,16 @@ pub enum RegistryError {
         /// Its media type.
         media_type: String,
     },
+    /// A manifest whose `mediaType` is another manifest type than its `Content-Type`.
+    #[error("{url}: Content-Type {header:?} but the manifest says mediaType {body:?}")]
+    MediaTypeMismatch {
+        /// The manifest URL.
+        url: String,
+        /// The `Content-Type` (without parameters).
+        header: String,
+        /// The manifest's `mediaType` (truncated).
+        body: String,
+    },
     /// The tag names another digest than when it was resolved for the pull.
     #[error("tag {reference} moved during the pull: resolved to {pulled}, now {now}")]
     TagMoved {
@@ -394,6 +404,19 @@ fn manifest_media_type(
         reason: format!("manifest is not JSON: {e}"),
     })?;
     let header = content_type.map(strip_params).filter(|t| !t.is_empty());
+    // OCI distribution spec: a manifest whose `mediaType` differs from its `Content-Type` should
+    // be rejected. A generic header (`application/json`, …) from an older registry or a proxy
+    // is tolerated; two different manifest types are a confusion we refuse.
+    if let (Some(body), Some(header)) = (probe.media_type.as_deref(), header)
+        && body != header
+        && MANIFEST_MEDIA_TYPES.contains(&header)
+    {
+        return Err(RegistryError::MediaTypeMismatch {
+            url: url.to_owned(),
+            header: header.to_owned(),
+            body: body.chars().take(200).collect(),
+        });
+    }
     let media_type = probe
         .media_type
         .or_else(|| header.map(str::to_owned))
@@ -1059,6 +1082,22 @@ mod tests {
             .unwrap(),
             MEDIA_TYPE_OCI_INDEX
         );
+    }
+
+    #[test]
+    fn media_type_must_agree_with_a_manifest_content_type() {
+        let url = "http://x/v2/a/manifests/t";
+        let index = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json"}"#;
+        assert!(matches!(
+            manifest_media_type(url, index, Some(MEDIA_TYPE_OCI_MANIFEST)),
+            Err(RegistryError::MediaTypeMismatch { .. })
+        ));
+        for tolerated in [Some("application/json"), Some(MEDIA_TYPE_OCI_INDEX), None] {
+            assert_eq!(
+                manifest_media_type(url, index, tolerated).unwrap(),
+                MEDIA_TYPE_OCI_INDEX
+            );
+        }
     }
 
     #[test]
