@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 echo "== Rust: cargo test --workspace"
 cargo test --workspace --locked
 
-for script in bindings/*/test.sh tests/interop/test.sh; do
+for script in bindings/*/test.sh tests/interop/test.sh tests/registry/test.sh; do
     if [ -x "$script" ]; then
         echo "== $script"
         "$script"

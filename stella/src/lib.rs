@@ -10,8 +10,10 @@
 //! - `fs4`: the exclusive `flock` of the file-backed transparency log (one writer; released by
 //!   the kernel when a process dies, so a crash leaves no stale lock).
 //! - `sha2`: record checksums of the file-backed transparency log.
-//! - `ureq` (rustls): the Rekor client ([`rekor`]), used only when a caller passes a Rekor URL.
-//! - `base64`, `hex`: Rekor request bodies and log ids.
+//! - `ureq` (rustls): HTTP(S) for the Rekor client ([`rekor`]) and the registry client
+//!   ([`image::registry`]); used only when a caller names a Rekor URL or a registry image.
+//! - `percent-encoding`: the registry token request's query.
+//! - `base64`, `hex`: Rekor request bodies, registry basic auth, Rekor log ids.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -294,7 +294,7 @@ fn errors_name_the_input_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     fails_with(
         &["registry:example.org/app@sha256:abc"],
-        "not supported yet",
+        "invalid image reference",
     );
     let missing = dir.path().join("nope");
     fails_with(&[missing.to_str().unwrap()], "nope");

@@ -1,8 +1,9 @@
-//! Image readers for the four input forms of `stella sbom` (DESIGN §5): an OCI image layout
-//! directory, an OCI archive (a tar of a layout), a `docker save` archive and a root filesystem
-//! directory. The first three implement [`ImageSource`]; the directory implements
-//! [`RootfsSource`]. Every blob is verified against its digest as it is read, and nothing from
-//! an image is ever written to the host.
+//! Image readers for the input forms of `stella sbom` (DESIGN §5): an OCI image layout
+//! directory, an OCI archive (a tar of a layout), a `docker save` archive, an image in a
+//! registry ([`registry`]) and a root filesystem directory. All but the last implement
+//! [`ImageSource`]; the directory implements
+//! [`RootfsSource`](stella_scan::engine::RootfsSource). Every blob is verified against its
+//! digest as it is read, and nothing from an image is ever written to the host.
 //!
 //! ```no_run
 //! use stella::image::{ImageRef, open_image, OpenedImage};
@@ -17,6 +18,7 @@
 
 mod archive;
 mod layout;
+pub mod registry;
 mod rootfs;
 pub mod testing;
 
@@ -45,6 +47,11 @@ pub enum ImageRef {
     DockerArchive(PathBuf),
     /// `dir:P`: a root filesystem directory.
     Dir(PathBuf),
+    /// `registry:HOST[:PORT]/NAME[:TAG][@sha256:…]`: an image in an OCI distribution registry.
+    /// [`open_image`] pulls it with [`registry::RegistryOptions::from_env`] (credentials from
+    /// `STELLA_REGISTRY_USERNAME` / `STELLA_REGISTRY_PASSWORD`); a tag is resolved to a digest
+    /// once, when the image is opened.
+    Registry(registry::RegistryRef),
 }
 
 impl fmt::Display for ImageRef {
@@ -54,6 +61,7 @@ impl fmt::Display for ImageRef {
             Self::OciArchive(p) => write!(f, "oci-archive:{}", p.display()),
             Self::DockerArchive(p) => write!(f, "docker-archive:{}", p.display()),
             Self::Dir(p) => write!(f, "dir:{}", p.display()),
+            Self::Registry(r) => write!(f, "registry:{r}"),
         }
     }
 }
@@ -63,8 +71,9 @@ fn unsupported(what: impl Into<String>) -> ScanError {
 }
 
 impl ImageRef {
-    /// Parses `oci-dir:P`, `oci-archive:P`, `docker-archive:P`, `dir:P`, or a bare path whose
-    /// form is detected from what is there. `registry:` references are not supported yet.
+    /// Parses `oci-dir:P`, `oci-archive:P`, `docker-archive:P`, `dir:P`,
+    /// `registry:HOST[:PORT]/NAME[:TAG][@sha256:…]`, or a bare path whose form is detected from
+    /// what is there.
     pub fn parse(text: &str) -> Result<Self, ScanError> {
         if let Some((scheme, rest)) = text.split_once(':') {
             let path = PathBuf::from(rest);
@@ -73,10 +82,11 @@ impl ImageRef {
                 "oci-archive" => return Ok(Self::OciArchive(path)),
                 "docker-archive" => return Ok(Self::DockerArchive(path)),
                 "dir" => return Ok(Self::Dir(path)),
-                "registry" | "docker" => {
+                "registry" => return Ok(Self::Registry(registry::RegistryRef::parse(rest)?)),
+                "docker" => {
                     return Err(unsupported(format!(
-                        "reading images from a registry ({text}); save the image with \
-                         `skopeo copy` or `docker save` and scan the layout or archive"
+                        "reading images from a docker daemon ({text}); use registry:REF, or \
+                         `docker save` and scan the archive"
                     )));
                 }
                 _ => {}
@@ -146,6 +156,10 @@ pub fn open_image(reference: &ImageRef) -> Result<OpenedImage, ScanError> {
             }
         }
         ImageRef::Dir(p) => OpenedImage::Rootfs(RootfsDir::open(p)?),
+        ImageRef::Registry(r) => {
+            let client = registry::RegistryClient::new(r, registry::RegistryOptions::from_env())?;
+            OpenedImage::Image(Box::new(client.pull(r)?))
+        }
     })
 }
 
