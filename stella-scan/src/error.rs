@@ -245,6 +245,16 @@ pub enum ImageError {
         /// What was wrong.
         reason: String,
     },
+    /// A whiteout marker that names no file of the directory: `.wh.` (empty), `.wh..` or
+    /// `.wh...` would hide the directory itself, its parent or the image root, which no layer
+    /// tool writes (an opaque directory is `.wh..wh..opq`).
+    #[error("layer {layer}: whiteout {path:?} names no file (it would hide `.`, `..` or `/`)")]
+    InvalidWhiteout {
+        /// The layer digest.
+        layer: String,
+        /// The marker's path as written in the tar.
+        path: String,
+    },
     /// An input form or feature that is not supported yet.
     #[error("not supported yet: {what}")]
     Unsupported {
