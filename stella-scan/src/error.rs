@@ -175,6 +175,18 @@ pub enum SbomInputError {
         /// What was wrong.
         reason: String,
     },
+    /// The SBOM is about another image than the one it was presented for (or names none), so
+    /// it cannot stand for that image (a confused deputy: image A's SBOM scanned as image B).
+    #[error(
+        "SBOM input: the SBOM describes {}, not the image {expected}",
+        stated.map_or_else(|| "no image digest".to_owned(), |d| format!("image {d}"))
+    )]
+    SubjectMismatch {
+        /// The image the SBOM was presented for.
+        expected: stella_core::Digest,
+        /// The image digest the SBOM states, if any.
+        stated: Option<stella_core::Digest>,
+    },
     /// The document is over a size limit.
     #[error("SBOM input: {what} exceeds the limit of {limit}")]
     Limit {
