@@ -60,13 +60,13 @@ run_one() {
         -artifact_prefix="artifacts/$t/" -print_final_stats=1 >"$log" 2>&1
     local rc=$?
     local runs cov result
-    runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
-    cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+')
+    runs=$(grep -aoE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
+    cov=$(grep -aoE 'cov: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+')
     if [ "$rc" -eq 0 ]; then
         result=ok
-    elif grep -q 'ERROR: libFuzzer: timeout' "$log"; then
+    elif grep -aq 'ERROR: libFuzzer: timeout' "$log"; then
         result=TIMEOUT
-    elif grep -q 'out-of-memory' "$log"; then
+    elif grep -aq 'out-of-memory' "$log"; then
         result=OOM
     else
         result="CRASH(rc=$rc)"

@@ -23,4 +23,5 @@
 pub mod cli;
 pub mod db;
 pub mod image;
+pub mod limits;
 pub mod store;
