@@ -206,7 +206,7 @@ impl TransparencyLog for MemoryLog {
 /// let public = key.public_key().clone();
 /// let log = MemoryLog::new("stella.example/log", Arc::new(key))?;
 /// let receipt = log.append(b"entry")?;
-/// let trusted = [NoteVerifier::new("stella.example/log", public.spki_der(), Arc::new(public))?];
+/// let trusted = [NoteVerifier::new("stella.example/log", public.spki_der(), Arc::new(public.clone()))?];
 /// let checkpoint = verify_receipt(b"entry", &receipt, &trusted)?;
 /// assert_eq!(checkpoint.checkpoint.size, 1);
 /// assert!(matches!(

@@ -72,7 +72,7 @@ impl SbomInput {
     /// use stella_scan::SbomInputError;
     ///
     /// let a = Digest::of(b"image A");
-    /// let doc = format!(r#"{{"bomFormat":"CycloneDX","specVersion":"1.5","metadata":{{"component":
+    /// let doc = format!(r#"{{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"metadata":{{"component":
     ///   {{"type":"container","name":"app","version":"{a}"}}}},"components":[]}}"#);
     /// let sbom = read_sbom(doc.as_bytes())?;
     /// assert_eq!(sbom.image_digest, Some(a));
