@@ -30,6 +30,11 @@ impl Serialize for MerkleHash {
 impl<'de> Deserialize<'de> for MerkleHash {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        // Lowercase only, as written: accepting `A`-`F` too would let a hash be re-spelled
+        // without changing its value (a changed byte that verification cannot see).
+        if !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return Err(serde::de::Error::custom("expected 64 lowercase hex digits"));
+        }
         let mut out = [0u8; 32];
         hex::decode_to_slice(text.as_bytes(), &mut out)
             .map_err(|_| serde::de::Error::custom("expected 64 hex digits"))?;

@@ -175,6 +175,18 @@ pub enum SbomInputError {
         /// What was wrong.
         reason: String,
     },
+    /// The SBOM is about another image than the one it was presented for (or names none), so
+    /// it cannot stand for that image (a confused deputy: image A's SBOM scanned as image B).
+    #[error(
+        "SBOM input: the SBOM describes {}, not the image {expected}",
+        stated.map_or_else(|| "no image digest".to_owned(), |d| format!("image {d}"))
+    )]
+    SubjectMismatch {
+        /// The image the SBOM was presented for.
+        expected: stella_core::Digest,
+        /// The image digest the SBOM states, if any.
+        stated: Option<stella_core::Digest>,
+    },
     /// The document is over a size limit.
     #[error("SBOM input: {what} exceeds the limit of {limit}")]
     Limit {
@@ -244,6 +256,16 @@ pub enum ImageError {
         layer: String,
         /// What was wrong.
         reason: String,
+    },
+    /// A whiteout marker that names no file of the directory: `.wh.` (empty), `.wh..` or
+    /// `.wh...` would hide the directory itself, its parent or the image root, which no layer
+    /// tool writes (an opaque directory is `.wh..wh..opq`).
+    #[error("layer {layer}: whiteout {path:?} names no file (it would hide `.`, `..` or `/`)")]
+    InvalidWhiteout {
+        /// The layer digest.
+        layer: String,
+        /// The marker's path as written in the tar.
+        path: String,
     },
     /// An input form or feature that is not supported yet.
     #[error("not supported yet: {what}")]

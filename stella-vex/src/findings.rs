@@ -156,12 +156,16 @@ pub fn findings_from_sarif(bytes: &[u8], limits: &JsonLimits) -> Result<Vec<Find
             .into_iter()
             .flatten()
         {
-            let Some(rule_id) = first_str(result, &["ruleId"]).or_else(|| {
-                result
-                    .pointer("/rule/id")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            }) else {
+            // An empty id names no rule: skipped like a missing one (a finding needs an id).
+            let Some(rule_id) = first_str(result, &["ruleId"])
+                .or_else(|| {
+                    result
+                        .pointer("/rule/id")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
+                .filter(|id| !id.is_empty())
+            else {
                 continue;
             };
             let props = result.get("properties").unwrap_or(&empty);
@@ -176,6 +180,7 @@ pub fn findings_from_sarif(bytes: &[u8], limits: &JsonLimits) -> Result<Vec<Find
             };
             let vulnerability = first_str(props, &["vulnerability", "vulnerabilityId"])
                 .or_else(|| first_str(rule_props, &["vulnerability", "vulnerabilityId"]))
+                .filter(|v| !v.is_empty())
                 .unwrap_or(rule_id);
             let mut aliases = strs(props.get("aliases"));
             aliases.extend(strs(rule_props.get("aliases")));

@@ -32,6 +32,7 @@ pub mod db;
 pub mod demo;
 pub mod gate_input;
 pub mod image;
+pub mod limits;
 pub mod pipeline;
 pub mod rekor;
 pub mod store;

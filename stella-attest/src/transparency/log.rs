@@ -10,7 +10,7 @@ use stella_core::{
 
 use super::TransparencyError;
 use super::merkle::{self, MerkleTree};
-use super::note::{Checkpoint, NoteSigner};
+use super::note::{Checkpoint, NoteSigner, NoteVerifier, VerifiedCheckpoint};
 
 /// An append-only, in-memory RFC 9162 Merkle log whose checkpoints are C2SP signed notes.
 ///
@@ -186,4 +186,64 @@ impl TransparencyLog for MemoryLog {
             hashes,
         })
     }
+}
+
+/// Verifies a log receipt offline for the entry bytes it was issued for: the checkpoint is
+/// signed by a trusted log key, the receipt's leaf hash is the entry's RFC 9162 leaf hash, its
+/// index is the proof's, the checkpoint commits to the proof's tree size and root, and the
+/// inclusion proof leads from the leaf to that root. Every field of the receipt is checked, so
+/// a receipt changed anywhere (or presented for other entry bytes) is an error.
+///
+/// ```
+/// use std::sync::Arc;
+/// use stella_attest::keys::{LocalSigner, PrivateKey, SystemRandom};
+/// use stella_attest::transparency::{verify_receipt, MemoryLog, TransparencyError};
+/// use stella_attest::transparency::note::NoteVerifier;
+/// use stella_core::{SignatureAlgorithm, TransparencyLog};
+///
+/// let rng = SystemRandom::new();
+/// let key = LocalSigner::new(PrivateKey::generate(SignatureAlgorithm::Ed25519, &rng)?, rng)?;
+/// let public = key.public_key().clone();
+/// let log = MemoryLog::new("stella.example/log", Arc::new(key))?;
+/// let receipt = log.append(b"entry")?;
+/// let trusted = [NoteVerifier::new("stella.example/log", public.spki_der(), Arc::new(public.clone()))?];
+/// let checkpoint = verify_receipt(b"entry", &receipt, &trusted)?;
+/// assert_eq!(checkpoint.checkpoint.size, 1);
+/// assert!(matches!(
+///     verify_receipt(b"other entry", &receipt, &trusted),
+///     Err(TransparencyError::Mismatch { field: "leaf hash", .. })
+/// ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn verify_receipt(
+    entry: &[u8],
+    receipt: &LogReceipt,
+    trusted: &[NoteVerifier],
+) -> Result<VerifiedCheckpoint, TransparencyError> {
+    let verified = Checkpoint::verify(receipt.checkpoint.0.as_bytes(), trusted)?;
+    let leaf = merkle::leaf_hash(entry);
+    if receipt.leaf_hash != leaf {
+        return Err(TransparencyError::Mismatch {
+            what: "log receipt",
+            field: "leaf hash",
+        });
+    }
+    let proof = &receipt.inclusion_proof;
+    if receipt.log_index != proof.log_index {
+        return Err(TransparencyError::Mismatch {
+            what: "log receipt",
+            field: "log index",
+        });
+    }
+    verified
+        .checkpoint
+        .check_matches(proof.tree_size, &proof.root_hash, "inclusion proof")?;
+    merkle::verify_inclusion(
+        &leaf,
+        proof.log_index,
+        proof.tree_size,
+        &proof.hashes,
+        &proof.root_hash,
+    )?;
+    Ok(verified)
 }

@@ -35,4 +35,4 @@ pub mod note;
 pub mod rekor;
 
 pub use error::TransparencyError;
-pub use log::MemoryLog;
+pub use log::{MemoryLog, verify_receipt};

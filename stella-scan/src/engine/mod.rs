@@ -279,7 +279,9 @@ fn extract_file(
         ));
         return Ok(());
     }
-    let mut data = Vec::with_capacity(usize::try_from(entry.size).unwrap_or(0));
+    // The size is the tar header's claim: reserve at most 8 MiB up front and let the data that
+    // really arrives grow the buffer (a header may claim 2^63 bytes over four real ones).
+    let mut data = Vec::with_capacity(usize::try_from(entry.size.min(8 << 20)).unwrap_or(0));
     reader
         .take(entry.size)
         .read_to_end(&mut data)

@@ -239,8 +239,13 @@ fn walk_tar(
         if let Some(hidden) = base.strip_prefix(".wh.") {
             let (path, kind) = if hidden == ".wh..opq" {
                 (dir.to_owned(), EntryKind::OpaqueWhiteout)
-            } else if hidden.starts_with(".wh.") || hidden.is_empty() {
+            } else if hidden.starts_with(".wh.") {
                 continue; // aufs bookkeeping (.wh..wh.plnk, .wh..wh.aufs): not content
+            } else if matches!(hidden, "" | "." | "..") {
+                return Err(ScanError::Image(ImageError::InvalidWhiteout {
+                    layer: layer.to_owned(),
+                    path: raw_path,
+                }));
             } else if dir.is_empty() {
                 (hidden.to_owned(), EntryKind::Whiteout)
             } else {

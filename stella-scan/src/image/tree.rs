@@ -171,9 +171,7 @@ impl FileTree {
     pub fn apply_layer(&mut self, layer: usize, entries: &[TreeEntry]) {
         if self.nodes.is_empty() {
             // Bottom layer: nothing below to hide, so the map is built in one sorted pass; a
-            // path listed twice keeps its last entry, as in later layers. (Unlike later layers,
-            // a file listed after children of the same path does not remove them; a path under
-            // a file never resolves anyway.)
+            // path listed twice keeps its last entry, as in later layers.
             self.nodes = entries
                 .iter()
                 .filter(|e| {
@@ -192,7 +190,16 @@ impl FileTree {
                     )
                 })
                 .collect();
-            return;
+            // A non-directory with children (a file listed after, or before, paths under its
+            // own path) needs the archive order: rebuild entry by entry, as for later layers.
+            let conflict = self
+                .nodes
+                .iter()
+                .any(|(k, n)| n.kind != EntryKind::Dir && self.has_children(k));
+            if !conflict {
+                return;
+            }
+            self.nodes.clear();
         }
         for e in entries {
             match e.kind {

@@ -60,6 +60,38 @@ pub struct SbomInput {
     pub skipped: Vec<String>,
 }
 
+impl SbomInput {
+    /// Checks that this SBOM describes `image`: its stated image digest must be `image`. An
+    /// SBOM that states no image digest cannot be bound to an image and is refused as well. Call
+    /// it whenever an SBOM stands in for an image (a scan of image B must not use image A's
+    /// SBOM).
+    ///
+    /// ```
+    /// use stella_core::Digest;
+    /// use stella_scan::sbom_input::read_sbom;
+    /// use stella_scan::SbomInputError;
+    ///
+    /// let a = Digest::of(b"image A");
+    /// let doc = format!(r#"{{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"metadata":{{"component":
+    ///   {{"type":"container","name":"app","version":"{a}"}}}},"components":[]}}"#);
+    /// let sbom = read_sbom(doc.as_bytes())?;
+    /// assert_eq!(sbom.image_digest, Some(a));
+    /// sbom.check_subject(&a)?;
+    /// let b = Digest::of(b"image B");
+    /// assert!(matches!(sbom.check_subject(&b), Err(SbomInputError::SubjectMismatch { .. })));
+    /// # Ok::<(), SbomInputError>(())
+    /// ```
+    pub fn check_subject(&self, image: &Digest) -> Result<(), SbomInputError> {
+        if self.image_digest.as_ref() == Some(image) {
+            return Ok(());
+        }
+        Err(SbomInputError::SubjectMismatch {
+            expected: *image,
+            stated: self.image_digest,
+        })
+    }
+}
+
 /// One component in a format-neutral form.
 #[derive(Debug, Default)]
 struct Comp {

@@ -464,7 +464,9 @@ impl Snapshot {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => {
-                    let mut out = Vec::with_capacity(pc);
+                    // `pc` is read from the file: reserve no more than the postings table holds.
+                    let room = self.postings.1.saturating_sub(self.postings.0) / 4;
+                    let mut out = Vec::with_capacity(pc.min(room));
                     for k in 0..pc {
                         let at = self.postings.0 + (po + k) * 4;
                         if at + 4 > self.postings.1 {
