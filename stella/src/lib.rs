@@ -23,4 +23,5 @@
 pub mod cli;
 pub mod db;
 pub mod image;
+pub mod scan;
 pub mod store;

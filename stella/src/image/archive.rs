@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
-use std::sync::Arc;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use stella_core::{
     CoreError, Descriptor, Digest, ImageSource, MEDIA_TYPE_DOCKER_MANIFEST, VerifyingReader,
@@ -120,7 +120,7 @@ fn index_members(
     context: &dyn Fn() -> String,
 ) -> Result<BTreeMap<String, (u64, u64)>, ScanError> {
     let mut archive = tar::Archive::new(reader);
-        let mut members = BTreeMap::new();
+    let mut members = BTreeMap::new();
     for entry in archive.entries().map_err(|e| io_err(context(), e))? {
         let entry = entry.map_err(|e| io_err(context(), e))?;
         if !matches!(
@@ -136,7 +136,7 @@ fn index_members(
                 limit: "archive members",
                 max: MAX_MEMBERS as u64,
                 actual: members.len() as u64,
-                    input: context(),
+                input: context(),
             });
         }
     }
