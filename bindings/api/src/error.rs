@@ -23,11 +23,10 @@ use stella_vex::VexError;
 /// stable: bindings expose them to callers who match on them.
 ///
 /// ```
-/// use stella_bindings_api::{ErrorKind, digest_of_hex};
-/// let err = stella_bindings_api::canonicalize_json(b"{").unwrap_err();
+/// use stella_bindings_api::{ErrorKind, canonicalize_json};
+/// let err = canonicalize_json(b"{").unwrap_err();
 /// assert_eq!(err.kind, ErrorKind::Parse);
 /// assert_eq!(err.kind.code(), "E_PARSE");
-/// # let _ = digest_of_hex;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
@@ -335,10 +334,8 @@ fn vex_kind(e: &VexError) -> ErrorKind {
 
 fn policy_kind(e: &PolicyError) -> ErrorKind {
     match e {
-        PolicyError::Bundle(b) => match b {
-            stella_policy::BundleError::Limit { .. } => ErrorKind::Limit,
-            _ => ErrorKind::Policy,
-        },
+        PolicyError::Bundle(stella_policy::BundleError::Limit { .. }) => ErrorKind::Limit,
+        PolicyError::Bundle(_) => ErrorKind::Policy,
         PolicyError::Rego(_) => ErrorKind::Policy,
         PolicyError::Input(_) => ErrorKind::Parse,
         PolicyError::Eval(EvalError::InstructionLimit { .. } | EvalError::TimeLimit { .. }) => {
@@ -377,4 +374,72 @@ map_error! {
     PolicyError => policy_kind,
     TimestampError => |_| ErrorKind::InvalidArgument,
     DigestError => |_| ErrorKind::Parse,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn library_errors_map_to_their_kinds() {
+        let io = CoreError::Io {
+            context: "x".into(),
+            source: std::io::Error::other("gone"),
+        };
+        let e = ApiError::from(io);
+        assert_eq!(e.kind, ErrorKind::Io);
+        assert!(e.message.contains("gone"), "{}", e.message);
+        let cases: Vec<(ApiError, ErrorKind)> = vec![
+            (
+                TransparencyError::NotSupported { feature: "keyless" }.into(),
+                ErrorKind::Unsupported,
+            ),
+            (
+                TransparencyError::LimitExceeded {
+                    what: "proof",
+                    max: 1,
+                    actual: 2,
+                }
+                .into(),
+                ErrorKind::Limit,
+            ),
+            (DsseError::NoSignatures.into(), ErrorKind::Verification),
+            (
+                AttestError::Statement(StatementError::NoSubjects).into(),
+                ErrorKind::Parse,
+            ),
+            (KeyError::Rng.into(), ErrorKind::Internal),
+            (
+                CoreError::LimitExceeded {
+                    limit: "bytes",
+                    max: 1,
+                    actual: 2,
+                }
+                .into(),
+                ErrorKind::Limit,
+            ),
+            (
+                ScanError::Core(CoreError::DigestMismatch {
+                    expected: stella_core::Digest::of(b"a"),
+                    actual: stella_core::Digest::of(b"b"),
+                })
+                .into(),
+                ErrorKind::Verification,
+            ),
+        ];
+        for (error, kind) in cases {
+            assert_eq!(error.kind, kind, "{error}");
+        }
+    }
+
+    #[test]
+    fn panic_payloads_become_messages() {
+        let e = ApiError::from_panic(&"boom");
+        assert_eq!(e.kind, ErrorKind::Internal);
+        assert!(e.message.contains("boom"));
+        let e = ApiError::from_panic(&String::from("owned boom"));
+        assert!(e.message.contains("owned boom"));
+        let e = ApiError::from_panic(&42u32);
+        assert!(e.message.contains("non-string"));
+    }
 }

@@ -948,7 +948,12 @@ fn committed_test_key_is_the_fixed_seed_key() {
 #[test]
 fn ed25519_envelopes_are_byte_identical() {
     let pem = test_key().to_pkcs8_pem().unwrap().to_string();
-    let a = dsse_sign(b"payload", &[pem.clone()], &DsseSignOptions::default()).unwrap();
+    let a = dsse_sign(
+        b"payload",
+        std::slice::from_ref(&pem),
+        &DsseSignOptions::default(),
+    )
+    .unwrap();
     let b = dsse_sign(b"payload", &[pem], &DsseSignOptions::default()).unwrap();
     assert_eq!(a, b);
 }
