@@ -25,3 +25,4 @@ pub mod db;
 pub mod image;
 pub mod scan;
 pub mod store;
+pub mod vex;

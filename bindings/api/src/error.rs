@@ -9,6 +9,7 @@
 use std::any::Any;
 use std::fmt;
 
+use stella::vex::VexInputError;
 use stella_attest::AttestError;
 use stella_attest::dsse::DsseError;
 use stella_attest::keys::KeyError;
@@ -374,6 +375,12 @@ map_error! {
     PolicyError => policy_kind,
     TimestampError => |_| ErrorKind::InvalidArgument,
     DigestError => |_| ErrorKind::Parse,
+    VexInputError => |e| match e {
+        VexInputError::NeedsKey => ErrorKind::InvalidArgument,
+        VexInputError::Json(c) => core_kind(c),
+        VexInputError::Vex(v) => vex_kind(v),
+        _ => ErrorKind::Parse,
+    },
 }
 
 #[cfg(test)]

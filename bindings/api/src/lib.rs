@@ -107,8 +107,8 @@ use stella_scan::vuln::import::{ImportMode, Importer};
 use stella_scan::vuln::report::OutputFormat;
 use stella_scan::vuln::snapshot::Snapshot;
 use stella_vex::{
-    Document, Issuer, MergeOptions, TrustPolicy, ValidationOptions, VexPolicy, VexSet, VexSource,
-    Waiver, generate, read_findings, validate,
+    Document, MergeOptions, ValidationOptions, VexPolicy, VexSet, VexSource, generate,
+    read_findings, validate,
 };
 
 pub use error::{ApiError, ErrorKind};
@@ -578,54 +578,12 @@ pub fn vex_validate(
     })
 }
 
-fn trust_policy(
-    options: &VexMergeOptions,
-    ring: Option<&Keyring>,
-) -> Result<TrustPolicy, ApiError> {
-    let has_policy = !options.trust_policy_yaml.is_empty();
-    let mut policy = if has_policy {
-        TrustPolicy::from_yaml(&options.trust_policy_yaml)?
-    } else if options.allow_unsigned {
-        TrustPolicy::permissive()
-    } else {
-        TrustPolicy::default()
-    };
-    if options.allow_unsigned {
-        policy.allow_unsigned = true;
-    }
-    if !has_policy {
-        if let Some(ring) = ring {
-            for id in ring.ids() {
-                policy.issuers.push(Issuer {
-                    name: id.to_owned(),
-                    key_ids: vec![id.to_owned()],
-                    ..Issuer::default()
-                });
-            }
-            policy.trust_any_author = options.allow_unsigned;
-        }
-    }
-    Ok(policy)
-}
-
+/// A VEX input, read and (unless a waiver) validated at `now`.
 fn vex_source(bytes: &[u8], ring: Option<&Keyring>, now: Timestamp) -> Result<VexSource, ApiError> {
-    let probe: serde_json::Value =
-        canonical::from_slice_strict_with(bytes, &JsonLimits::default())?;
-    if probe.get("payloadType").is_some() && probe.get("signatures").is_some() {
-        let ring = ring.ok_or_else(|| {
-            ApiError::invalid(
-                "a VEX input is a signed envelope; give trusted_keys_pem to verify it",
-            )
-        })?;
-        let source = VexSource::signed(bytes, ring)?;
+    let source = stella::vex::read_source(bytes, ring)?;
+    if source.as_waiver().is_none() {
         validate(&source.document, &ValidationOptions::at(now))?;
-        return Ok(source);
     }
-    if probe.get("approver").is_some() && probe.get("expires").is_some() {
-        return Ok(VexSource::waiver(Waiver::parse(bytes)?)?);
-    }
-    let source = VexSource::unsigned(bytes)?;
-    validate(&source.document, &ValidationOptions::at(now))?;
     Ok(source)
 }
 
@@ -639,7 +597,11 @@ fn vex_set(
     } else {
         Some(keyring(&options.trusted_keys_pem, 1)?)
     };
-    let policy = trust_policy(options, ring.as_ref())?;
+    let policy = stella::vex::trust_policy(
+        non_empty(&options.trust_policy_yaml),
+        options.allow_unsigned,
+        ring.as_ref(),
+    )?;
     let sources = documents
         .iter()
         .map(|d| vex_source(d, ring.as_ref(), now))
