@@ -16,6 +16,10 @@
 //!   [`ErrorKind::code`] (`"E_PARSE"`, …).
 //! - Panics never cross: every public function runs under [`std::panic::catch_unwind`] and a
 //!   panic becomes [`ErrorKind::Internal`]. [`force_panic_for_tests`] proves it per binding.
+//!   The three infallible hashing functions ([`digest_of`], [`digest_of_hex`],
+//!   [`merkle_leaf_hash`]) only run SHA-256 over the bytes given, which cannot panic; they
+//!   return plain strings. The panic message still goes to the process's panic hook (stderr
+//!   by default); a binding may install its own hook.
 //! - Deterministic: clocks come in as options (`now`, `time`, `timestamp`, RFC 3339). Only
 //!   when such an option is empty is the system clock read. Ed25519 signatures are
 //!   deterministic; ECDSA P-256 signatures are randomized (verify them, do not compare bytes).

@@ -314,3 +314,59 @@ fn path_and_bytes_variants_agree() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn sigstore_bundles_verify_offline() {
+    let example = stella_attest::transparency::bundle::doc_example_bundle().unwrap();
+    let options = BundleVerifyOptions {
+        public_keys_pem: vec![example.signer_key.to_pem()],
+        rekor_keys_pem: vec![example.log_key.to_pem()],
+        artifact: example.artifact.clone(),
+        ..BundleVerifyOptions::default()
+    };
+    let verified = sigstore_bundle_verify(&example.bundle_json, &options).unwrap();
+    assert_eq!(verified.artifact_digest, digest_of(&example.artifact));
+    assert_eq!(verified.key_id, example.signer_key.key_id());
+    assert_eq!(verified.log_indexes.len(), 1);
+    assert!(
+        verified
+            .media_type
+            .starts_with("application/vnd.dev.sigstore.bundle")
+    );
+
+    let wrong_artifact = BundleVerifyOptions {
+        artifact: b"another artifact".to_vec(),
+        ..options.clone()
+    };
+    assert_eq!(
+        kind(sigstore_bundle_verify(
+            &example.bundle_json,
+            &wrong_artifact
+        )),
+        ErrorKind::Verification
+    );
+    let wrong_signer = BundleVerifyOptions {
+        public_keys_pem: vec![
+            generate_key(&GenerateKeyOptions::default())
+                .unwrap()
+                .public_pem,
+        ],
+        ..options.clone()
+    };
+    assert_eq!(
+        kind(sigstore_bundle_verify(&example.bundle_json, &wrong_signer)),
+        ErrorKind::Verification
+    );
+    let untrusted_log = BundleVerifyOptions {
+        rekor_keys_pem: vec![
+            generate_key(&GenerateKeyOptions::default())
+                .unwrap()
+                .public_pem,
+        ],
+        ..options
+    };
+    assert_eq!(
+        kind(sigstore_bundle_verify(&example.bundle_json, &untrusted_log)),
+        ErrorKind::Verification
+    );
+}
