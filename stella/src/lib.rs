@@ -35,4 +35,6 @@ pub mod image;
 pub mod limits;
 pub mod pipeline;
 pub mod rekor;
+pub mod scan;
 pub mod store;
+pub mod vex;

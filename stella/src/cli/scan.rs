@@ -14,20 +14,17 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args as ClapArgs, ValueEnum};
 use stella_core::Digest;
-use stella_scan::engine::{ScanOptions, scan_image_detailed, scan_rootfs};
-use stella_scan::entrytrace::{
-    TraceCollector, TraceLimits, TraceReport, apply_to_findings, explain_finding, trace_scan,
-};
+use stella_scan::entrytrace::explain_finding;
 use stella_scan::image::Platform;
 use stella_scan::sbom_input::read_sbom;
 use stella_scan::vuln::manifest::{InputLocations, ScanConfig, ScanManifest};
-use stella_scan::vuln::matcher::{Finding, match_packages};
-use stella_scan::vuln::report::{DbRef, FindingsDocument, OutputFormat, ScanTarget};
+use stella_scan::vuln::matcher::Finding;
+use stella_scan::vuln::report::OutputFormat;
 use stella_scan::vuln::snapshot::Snapshot;
-use stella_scan::{OsRelease, Package};
 
 use super::{CliError, Outcome, read_input, write_output};
-use crate::image::{ImageRef, OpenedImage, open_image};
+use crate::image::{ImageRef, open_image};
+use crate::scan::{ScannedImage, findings_document, scan_opened_image};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -88,15 +85,7 @@ pub(crate) struct Executed {
     pub findings: Vec<Finding>,
 }
 
-/// An image's packages, OS release, manifest digest and entry-trace.
-type ImagePackages = (
-    Vec<Package>,
-    Option<OsRelease>,
-    Option<Digest>,
-    Option<TraceReport>,
-);
-
-fn packages_of_image(image: &str, platform: Option<&str>) -> Result<ImagePackages, CliError> {
+fn packages_of_image(image: &str, platform: Option<&str>) -> Result<ScannedImage, CliError> {
     let platform = platform
         .map(Platform::parse)
         .transpose()
@@ -107,33 +96,7 @@ fn packages_of_image(image: &str, platform: Option<&str>) -> Result<ImagePackage
         })?;
     let reference = ImageRef::parse(image).map_err(|e| CliError::library(image, e))?;
     let opened = open_image(&reference).map_err(|e| CliError::library(image, e))?;
-    let collector = TraceCollector::new();
-    let mut catalogers = stella_scan::catalog::default_catalogers();
-    catalogers.push(collector.cataloger());
-    let options = ScanOptions {
-        platform,
-        name: Some(image.to_owned()),
-        ..ScanOptions::default()
-    };
-    let scan = match &opened {
-        OpenedImage::Image(source) => scan_image_detailed(source.as_ref(), &catalogers, &options),
-        OpenedImage::Rootfs(dir) => scan_rootfs(dir, &catalogers, &options),
-    }
-    .map_err(|e| CliError::library(image, e))?;
-    // A root filesystem has no config (no entrypoint): no trace.
-    let trace = match scan.image {
-        Some(_) => Some(
-            trace_scan(&scan, &collector, &TraceLimits::default())
-                .map_err(|e| CliError::library(image, e))?,
-        ),
-        None => None,
-    };
-    Ok((
-        scan.sbom.packages,
-        scan.sbom.os,
-        scan.sbom.image.manifest_digest,
-        trace,
-    ))
+    scan_opened_image(&opened, image, platform).map_err(|e| CliError::library(image, e))
 }
 
 /// Runs one scan and renders the result (shared with `stella replay`).
@@ -144,22 +107,22 @@ pub(crate) fn execute(
     format: OutputFormat,
     platform: Option<&str>,
 ) -> Result<Executed, CliError> {
-    let (name, packages, os, image_digest, sbom_digest, trace) = match (image, sbom) {
-        (Some(image), None) => {
-            let (p, os, d, trace) = packages_of_image(image, platform)?;
-            (image.to_owned(), p, os, d, None, trace)
-        }
+    let (name, scanned, sbom_digest) = match (image, sbom) {
+        (Some(image), None) => (image.to_owned(), packages_of_image(image, platform)?, None),
         (None, Some(path)) => {
             let bytes = read_input(path)?;
             let input =
                 read_sbom(&bytes).map_err(|e| CliError::library(path.display().to_string(), e))?;
+            let scanned = ScannedImage {
+                packages: input.packages,
+                os: input.os,
+                image_digest: input.image_digest,
+                trace: None,
+            };
             (
                 path.display().to_string(),
-                input.packages,
-                input.os,
-                input.image_digest,
+                scanned,
                 Some(Digest::of(&bytes)),
-                None,
             )
         }
         _ => {
@@ -170,21 +133,9 @@ pub(crate) fn execute(
             });
         }
     };
-    let mut report = match_packages(snapshot, &packages, os.as_ref())
+    let image_digest = scanned.image_digest;
+    let doc = findings_document(&name, scanned, sbom_digest, snapshot)
         .map_err(|e| CliError::library(&name, e))?;
-    if let Some(trace) = &trace {
-        apply_to_findings(&mut report.findings, trace);
-    }
-    let doc = FindingsDocument::new(
-        ScanTarget {
-            name: name.clone(),
-            image_digest,
-            sbom_digest,
-            os,
-        },
-        DbRef::of(snapshot),
-        report,
-    );
     let result = doc
         .render(format)
         .map_err(|e| CliError::library(&name, e))?;

@@ -24,9 +24,11 @@ use stella_attest::dsse::Keyring;
 use stella_core::Timestamp;
 use stella_core::canonical::JsonLimits;
 use stella_vex::{
-    Document, Issuer, MergeOptions, TrustPolicy, ValidationOptions, VexPolicy, VexSet, VexSource,
-    Waiver, generate, read_findings, validate,
+    Document, MergeOptions, TrustPolicy, ValidationOptions, VexPolicy, VexSet, VexSource, generate,
+    read_findings, validate,
 };
+
+use crate::vex::VexInputError;
 
 use super::key::read_public_key;
 use super::{CliError, KeyRef, Outcome, read_input, write_output};
@@ -220,60 +222,32 @@ pub(crate) fn keyring(keys: &[KeyRef]) -> Result<Option<Keyring>, CliError> {
 }
 
 pub(crate) fn policy(args: &TrustArgs, ring: Option<&Keyring>) -> Result<TrustPolicy, CliError> {
-    let mut policy = match &args.trust {
-        Some(path) => {
-            let bytes = read_input(path)?;
-            let text = String::from_utf8(bytes).map_err(|e| CliError::Usage {
+    let text = match &args.trust {
+        Some(path) => Some(
+            String::from_utf8(read_input(path)?).map_err(|e| CliError::Usage {
                 what: "--trust",
                 value: name(path),
                 reason: e.to_string(),
-            })?;
-            TrustPolicy::from_yaml(&text).map_err(|e| CliError::library(name(path), e))?
-        }
-        None if args.allow_unsigned => TrustPolicy::permissive(),
-        None => TrustPolicy::default(),
+            })?,
+        ),
+        None => None,
     };
-    if args.allow_unsigned {
-        policy.allow_unsigned = true;
-    }
-    // Without a policy file, the keys given on the command line are the trusted signers.
-    if args.trust.is_none() {
-        if let Some(ring) = ring {
-            for id in ring.ids() {
-                policy.issuers.push(Issuer {
-                    name: id.to_owned(),
-                    key_ids: vec![id.to_owned()],
-                    ..Issuer::default()
-                });
-            }
-            policy.trust_any_author = args.allow_unsigned;
-        }
-    }
-    Ok(policy)
+    crate::vex::trust_policy(text.as_deref(), args.allow_unsigned, ring)
+        .map_err(|e| CliError::library(args.trust.as_deref().map(name).unwrap_or_default(), e))
 }
 
-/// Reads one VEX input: a DSSE envelope (verified first), a waiver predicate, or an OpenVEX
-/// document.
 fn read_source(path: &Path, ring: Option<&Keyring>) -> Result<VexSource, CliError> {
     let bytes = read_input(path)?;
-    let probe: serde_json::Value =
-        stella_core::canonical::from_slice_strict_with(&bytes, &JsonLimits::default())
-            .map_err(|e| CliError::library(name(path), e))?;
-    if probe.get("payloadType").is_some() && probe.get("signatures").is_some() {
-        let ring = ring.ok_or_else(|| CliError::Usage {
+    crate::vex::read_source(&bytes, ring).map_err(|e| match e {
+        VexInputError::NeedsKey => CliError::Usage {
             what: "--key",
             value: name(path),
             reason:
                 "the input is a signed envelope; give the public key(s) to verify it with --key"
                     .into(),
-        })?;
-        return VexSource::signed(&bytes, ring).map_err(|e| CliError::library(name(path), e));
-    }
-    if probe.get("approver").is_some() && probe.get("expires").is_some() {
-        let waiver = Waiver::parse(&bytes).map_err(|e| CliError::library(name(path), e))?;
-        return VexSource::waiver(waiver).map_err(|e| CliError::library(name(path), e));
-    }
-    VexSource::unsigned(&bytes).map_err(|e| CliError::library(name(path), e))
+        },
+        e => CliError::library(name(path), e),
+    })
 }
 
 pub(crate) fn read_sources(

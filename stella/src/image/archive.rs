@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use stella_core::{
     CoreError, Descriptor, Digest, ImageSource, MEDIA_TYPE_DOCKER_MANIFEST, VerifyingReader,
@@ -18,10 +19,12 @@ use super::{MAX_METADATA_BYTES, io_err};
 /// Most members an image archive may have (a docker archive of 1000 layers has ~3000).
 const MAX_MEMBERS: usize = 1_000_000;
 
-/// The regular-file members of a tar archive on disk: path → (data offset, size).
+/// The regular-file members of a tar archive on disk or in memory: path → (data offset, size).
 #[derive(Debug, Clone)]
 pub struct TarFiles {
     path: PathBuf,
+    /// The whole archive, when it was given as bytes ([`TarFiles::index_bytes`]).
+    bytes: Option<Arc<[u8]>>,
     members: BTreeMap<String, (u64, u64)>,
 }
 
@@ -30,29 +33,22 @@ impl TarFiles {
     pub fn index(path: &Path) -> Result<Self, ScanError> {
         let context = || format!("archive {}", path.display());
         let file = File::open(path).map_err(|e| io_err(context(), e))?;
-        let mut archive = tar::Archive::new(BufReader::new(file));
-        let mut members = BTreeMap::new();
-        for entry in archive.entries().map_err(|e| io_err(context(), e))? {
-            let entry = entry.map_err(|e| io_err(context(), e))?;
-            if !matches!(
-                entry.header().entry_type(),
-                tar::EntryType::Regular | tar::EntryType::Continuous
-            ) {
-                continue;
-            }
-            let name = normalize_path(&String::from_utf8_lossy(&entry.path_bytes()));
-            members.insert(name, (entry.raw_file_position(), entry.size()));
-            if members.len() > MAX_MEMBERS {
-                return Err(ScanError::LimitExceeded {
-                    limit: "archive members",
-                    max: MAX_MEMBERS as u64,
-                    actual: members.len() as u64,
-                    input: context(),
-                });
-            }
-        }
+        let members = index_members(BufReader::new(file), &context)?;
         Ok(Self {
             path: path.to_owned(),
+            bytes: None,
+            members,
+        })
+    }
+
+    /// Indexes an archive held in memory; `name` stands for it in messages (e.g. `<bytes>`).
+    pub fn index_bytes(name: &str, bytes: impl Into<Arc<[u8]>>) -> Result<Self, ScanError> {
+        let bytes: Arc<[u8]> = bytes.into();
+        let context = || format!("archive {name}");
+        let members = index_members(Cursor::new(bytes.as_ref()), &context)?;
+        Ok(Self {
+            path: PathBuf::from(name),
+            bytes: Some(bytes),
             members,
         })
     }
@@ -78,6 +74,18 @@ impl TarFiles {
             backend: "image-archive",
             source: format!("{}: no member {name}", self.path.display()).into(),
         })?;
+        if let Some(bytes) = &self.bytes {
+            let member = usize::try_from(offset)
+                .ok()
+                .zip(usize::try_from(size).ok())
+                .and_then(|(start, len)| bytes.get(start..start.checked_add(len)?))
+                .ok_or_else(|| CoreError::Backend {
+                    backend: "image-archive",
+                    source: format!("{}: member {name} is out of bounds", self.path.display())
+                        .into(),
+                })?;
+            return Ok(Box::new(member));
+        }
         let context = || format!("archive {} member {name}", self.path.display());
         let mut file = File::open(&self.path).map_err(|e| io_err(context(), e))?;
         file.seek(SeekFrom::Start(offset))
@@ -104,6 +112,35 @@ impl TarFiles {
             .map_err(|e| io_err(format!("archive {} member {name}", self.path.display()), e))?;
         Ok(bytes)
     }
+}
+
+/// Reads a tar's headers once (member data is skipped): regular-file path → (offset, size).
+fn index_members(
+    reader: impl Read,
+    context: &dyn Fn() -> String,
+) -> Result<BTreeMap<String, (u64, u64)>, ScanError> {
+    let mut archive = tar::Archive::new(reader);
+    let mut members = BTreeMap::new();
+    for entry in archive.entries().map_err(|e| io_err(context(), e))? {
+        let entry = entry.map_err(|e| io_err(context(), e))?;
+        if !matches!(
+            entry.header().entry_type(),
+            tar::EntryType::Regular | tar::EntryType::Continuous
+        ) {
+            continue;
+        }
+        let name = normalize_path(&String::from_utf8_lossy(&entry.path_bytes()));
+        members.insert(name, (entry.raw_file_position(), entry.size()));
+        if members.len() > MAX_MEMBERS {
+            return Err(ScanError::LimitExceeded {
+                limit: "archive members",
+                max: MAX_MEMBERS as u64,
+                actual: members.len() as u64,
+                input: context(),
+            });
+        }
+    }
+    Ok(members)
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -163,6 +163,31 @@ pub fn open_image(reference: &ImageRef) -> Result<OpenedImage, ScanError> {
     })
 }
 
+/// Opens an OCI archive or a `docker save` archive held in memory (uncompressed tar bytes),
+/// detected as [`ImageRef::detect`] detects a file: `oci-layout` and `index.json` make an OCI
+/// archive, `manifest.json` a docker archive. `name` stands for the archive in messages.
+///
+/// ```
+/// let err = stella::image::open_image_bytes("<bytes>", b"not a tar".to_vec()).unwrap_err();
+/// assert!(err.to_string().contains("<bytes>"));
+/// ```
+pub fn open_image_bytes(
+    name: &str,
+    bytes: impl Into<std::sync::Arc<[u8]>>,
+) -> Result<Box<dyn ImageSource>, ScanError> {
+    let files = TarFiles::index_bytes(name, bytes)?;
+    if files.contains("oci-layout") && files.contains("index.json") {
+        Ok(Box::new(OciLayout::open_archive(files)?))
+    } else if files.contains("manifest.json") {
+        Ok(Box::new(DockerArchive::open(files)?))
+    } else {
+        Err(unsupported(format!(
+            "{name}: neither an OCI archive (no oci-layout/index.json) nor a docker-save \
+             archive (no manifest.json); compressed archives are not read"
+        )))
+    }
+}
+
 pub(crate) fn io_err(context: impl Into<String>, source: std::io::Error) -> CoreError {
     CoreError::Io {
         context: context.into(),

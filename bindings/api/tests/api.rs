@@ -1,0 +1,372 @@
+//! API tests of `stella-bindings-api`: every error kind is reachable from the public surface,
+//! panics become `Internal` errors, option defaults mean what their docs say, and the
+//! randomized (P-256) and path-based functions round-trip.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use stella_bindings_api::*;
+
+fn vectors(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/vectors/conformance")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn text(name: &str) -> String {
+    String::from_utf8(vectors(name)).unwrap()
+}
+
+fn kind<T: std::fmt::Debug>(r: Result<T, ApiError>) -> ErrorKind {
+    r.unwrap_err().kind
+}
+
+#[test]
+fn codes_are_stable_and_distinct() {
+    let codes: Vec<&str> = ErrorKind::ALL.iter().map(|k| k.code()).collect();
+    assert_eq!(
+        codes,
+        [
+            "E_INVALID_ARGUMENT",
+            "E_PARSE",
+            "E_VERIFICATION",
+            "E_POLICY",
+            "E_LIMIT",
+            "E_IO",
+            "E_UNSUPPORTED",
+            "E_INTERNAL"
+        ]
+    );
+    assert_eq!(codes.iter().collect::<BTreeSet<_>>().len(), codes.len());
+    let e = ApiError::new(ErrorKind::Parse, "bad");
+    assert_eq!(e.to_string(), "E_PARSE: bad");
+}
+
+#[test]
+fn invalid_argument_is_reachable() {
+    assert_eq!(
+        kind(dsse_verify(b"{}", &DsseVerifyOptions::default())),
+        ErrorKind::InvalidArgument
+    );
+    let bad_time = vex_validate(
+        &vectors("vex/team.openvex.json"),
+        &VexValidateOptions {
+            now: "yesterday".into(),
+        },
+    );
+    assert_eq!(kind(bad_time), ErrorKind::InvalidArgument);
+    let bad_platform = sbom_from_image_bytes(
+        &vectors("image/image.tar"),
+        &SbomOptions {
+            platform: "not a platform!".into(),
+            ..SbomOptions::default()
+        },
+    );
+    assert_eq!(kind(bad_platform), ErrorKind::InvalidArgument);
+}
+
+#[test]
+fn parse_is_reachable() {
+    assert_eq!(kind(canonicalize_json(b"{")), ErrorKind::Parse);
+    assert_eq!(
+        kind(canonicalize_json(br#"{"a":1,"a":2}"#)),
+        ErrorKind::Parse
+    );
+    assert_eq!(kind(statement_parse(b"{}")), ErrorKind::Parse);
+    assert_eq!(kind(public_key_from_pem("not pem")), ErrorKind::Parse);
+    // A tar without image metadata is not an image archive.
+    let k = kind(sbom_from_image_bytes(&[0u8; 1024], &SbomOptions::default()));
+    assert_eq!(k, ErrorKind::Unsupported);
+}
+
+#[test]
+fn verification_is_reachable() {
+    let options = DsseVerifyOptions {
+        public_keys_pem: vec![text("keys/ed25519-test.pub.pem")],
+        ..DsseVerifyOptions::default()
+    };
+    assert_eq!(
+        kind(dsse_verify(
+            &vectors("dsse/envelope-tampered.json"),
+            &options
+        )),
+        ErrorKind::Verification
+    );
+    // Threshold 2 with one signer does not verify.
+    let two = DsseVerifyOptions {
+        public_keys_pem: vec![
+            text("keys/ed25519-test.pub.pem"),
+            generate_key(&GenerateKeyOptions::default())
+                .unwrap()
+                .public_pem,
+        ],
+        threshold: 2,
+        ..DsseVerifyOptions::default()
+    };
+    assert_eq!(
+        kind(dsse_verify(&vectors("dsse/envelope.json"), &two)),
+        ErrorKind::Verification
+    );
+    assert_eq!(
+        kind(merkle_verify_inclusion(
+            b"not a leaf",
+            &vectors("merkle/proof-3-of-7.json")
+        )),
+        ErrorKind::Verification
+    );
+}
+
+#[test]
+fn policy_is_reachable_and_a_deny_is_not_an_error() {
+    let bad = PolicyOptions {
+        bundle_files: vec![NamedBytes {
+            name: "bad.rego".into(),
+            bytes: vectors("policy/bad.rego"),
+        }],
+        time: "2024-06-01T00:00:00Z".into(),
+        ..PolicyOptions::default()
+    };
+    assert_eq!(
+        kind(policy_evaluate(
+            &vectors("policy/input-affected.json"),
+            &bad
+        )),
+        ErrorKind::Policy
+    );
+    let deny = policy_evaluate(
+        &vectors("policy/input-affected.json"),
+        &PolicyOptions {
+            time: "2024-06-01T00:00:00Z".into(),
+            ..PolicyOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(!deny.allow);
+}
+
+#[test]
+fn limit_is_reachable() {
+    let deep = "[".repeat(100_000);
+    assert_eq!(kind(canonicalize_json(deep.as_bytes())), ErrorKind::Limit);
+    // A Rego loop stopped by the instruction limit.
+    let spin = NamedBytes {
+        name: "spin.rego".into(),
+        bytes: b"package stella.policy\n\nimport rego.v1\n\nallow if {\n\tcount([x | some x in numbers.range(1, 100000000)]) > 0\n}\n".to_vec(),
+    };
+    let limited = PolicyOptions {
+        bundle_files: vec![spin],
+        time: "2024-06-01T00:00:00Z".into(),
+        max_instructions: 1_000,
+        ..PolicyOptions::default()
+    };
+    assert_eq!(
+        kind(policy_evaluate(
+            &vectors("policy/input-affected.json"),
+            &limited
+        )),
+        ErrorKind::Limit
+    );
+}
+
+#[test]
+fn io_is_reachable() {
+    let missing =
+        sbom_from_image_path("does-not-exist/anywhere/image.tar", &SbomOptions::default());
+    assert_eq!(kind(missing), ErrorKind::Io);
+}
+
+#[test]
+fn unsupported_is_reachable() {
+    let registry = sbom_from_image_path(
+        "registry:example.com/app@sha256:00",
+        &SbomOptions::default(),
+    );
+    assert_eq!(kind(registry), ErrorKind::Unsupported);
+}
+
+#[test]
+fn a_panic_becomes_internal_and_the_api_still_works() {
+    let err = force_panic_for_tests().unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Internal);
+    assert_eq!(err.kind.code(), "E_INTERNAL");
+    assert!(
+        err.message.contains("forced panic for tests"),
+        "{}",
+        err.message
+    );
+    // Nothing is poisoned: the next calls work.
+    assert_eq!(canonicalize_json(b"[1.0]").unwrap(), b"[1]");
+    assert!(force_panic_for_tests().is_err());
+}
+
+#[test]
+fn option_defaults_are_the_documented_ones() {
+    assert_eq!(
+        GenerateKeyOptions::default().algorithm,
+        KeyAlgorithm::EcdsaP256
+    );
+    assert_eq!(SbomOptions::default().format, SbomFormat::CycloneDxJson);
+    assert_eq!(ScanOptions::default().format, ScanFormat::Json);
+    assert_eq!(KeyAlgorithm::parse("ed25519"), Some(KeyAlgorithm::Ed25519));
+    assert_eq!(
+        KeyAlgorithm::parse(KeyAlgorithm::EcdsaP256.name()),
+        Some(KeyAlgorithm::EcdsaP256)
+    );
+
+    // Default payload type is in-toto; threshold 0 means 1; default verify accepts in-toto only.
+    let key = generate_key(&GenerateKeyOptions::default()).unwrap();
+    assert_eq!(key.algorithm, KeyAlgorithm::EcdsaP256);
+    let envelope = dsse_sign(
+        b"{}",
+        std::slice::from_ref(&key.private_pem),
+        &DsseSignOptions::default(),
+    )
+    .unwrap();
+    let verify = DsseVerifyOptions {
+        public_keys_pem: vec![key.public_pem.clone()],
+        ..DsseVerifyOptions::default()
+    };
+    assert_eq!(
+        dsse_verify(&envelope, &verify).unwrap().payload_type,
+        "application/vnd.in-toto+json"
+    );
+    let other = dsse_sign(
+        b"x",
+        std::slice::from_ref(&key.private_pem),
+        &DsseSignOptions {
+            payload_type: "text/plain".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(kind(dsse_verify(&other, &verify)), ErrorKind::Verification);
+    let allowed = DsseVerifyOptions {
+        payload_types: vec!["text/plain".into()],
+        ..verify
+    };
+    assert_eq!(dsse_verify(&other, &allowed).unwrap().payload, b"x");
+
+    // Default policy options: the built-in bundle, query data.stella.policy, actor
+    // stella-bindings.
+    let d = policy_evaluate(
+        &vectors("policy/input-not-affected.json"),
+        &PolicyOptions {
+            time: "2024-06-01T00:00:00Z".into(),
+            ..PolicyOptions::default()
+        },
+    )
+    .unwrap();
+    let record: serde_json::Value = serde_json::from_slice(&d.record).unwrap();
+    assert_eq!(record["actor"], "stella-bindings");
+    assert_eq!(record["policy"]["query"], "data.stella.policy");
+    assert!(
+        record["policy"]["revision"]
+            .as_str()
+            .unwrap()
+            .ends_with("/builtin")
+    );
+
+    // An SBOM without a timestamp option uses the image config's `created`.
+    let sbom = sbom_from_image_bytes(&vectors("image/image.tar"), &SbomOptions::default()).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&sbom).unwrap();
+    assert_eq!(doc["metadata"]["timestamp"], "1970-01-01T00:00:00Z");
+}
+
+#[test]
+fn p256_keys_round_trip_through_pem() {
+    let key = generate_key(&GenerateKeyOptions::default()).unwrap();
+    let again = import_private_key(&key.private_pem).unwrap();
+    assert_eq!(again, key);
+    let public = public_key_from_pem(&key.private_pem).unwrap();
+    assert_eq!(public.public_pem, key.public_pem);
+    assert_eq!(public.key_id, key.key_id);
+}
+
+#[test]
+fn path_and_bytes_variants_agree() {
+    let dir = std::env::temp_dir().join(format!("stella-bindings-api-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("image.tar");
+    std::fs::write(&path, vectors("image/image.tar")).unwrap();
+    let path = path.to_str().unwrap();
+    let sbom = SbomOptions {
+        timestamp: "2024-06-01T00:00:00Z".into(),
+        name: "registry.example/app".into(),
+        ..SbomOptions::default()
+    };
+    assert_eq!(
+        sbom_from_image_path(path, &sbom).unwrap(),
+        vectors("image/sbom.cdx.json")
+    );
+    let scan = ScanOptions {
+        name: "registry.example/app".into(),
+        ..ScanOptions::default()
+    };
+    assert_eq!(
+        scan_image_path(path, &vectors("db/snapshot.db"), &scan).unwrap(),
+        vectors("scan/findings.json")
+    );
+    assert_eq!(
+        entry_trace_image_path(path, &EntryTraceOptions::default()).unwrap(),
+        vectors("scan/entry-trace.json")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sigstore_bundles_verify_offline() {
+    let example = stella_attest::transparency::bundle::doc_example_bundle().unwrap();
+    let options = BundleVerifyOptions {
+        public_keys_pem: vec![example.signer_key.to_pem()],
+        rekor_keys_pem: vec![example.log_key.to_pem()],
+        artifact: example.artifact.clone(),
+        ..BundleVerifyOptions::default()
+    };
+    let verified = sigstore_bundle_verify(&example.bundle_json, &options).unwrap();
+    assert_eq!(verified.artifact_digest, digest_of(&example.artifact));
+    assert_eq!(verified.key_id, example.signer_key.key_id());
+    assert_eq!(verified.log_indexes.len(), 1);
+    assert!(
+        verified
+            .media_type
+            .starts_with("application/vnd.dev.sigstore.bundle")
+    );
+
+    let wrong_artifact = BundleVerifyOptions {
+        artifact: b"another artifact".to_vec(),
+        ..options.clone()
+    };
+    assert_eq!(
+        kind(sigstore_bundle_verify(
+            &example.bundle_json,
+            &wrong_artifact
+        )),
+        ErrorKind::Verification
+    );
+    let wrong_signer = BundleVerifyOptions {
+        public_keys_pem: vec![
+            generate_key(&GenerateKeyOptions::default())
+                .unwrap()
+                .public_pem,
+        ],
+        ..options.clone()
+    };
+    assert_eq!(
+        kind(sigstore_bundle_verify(&example.bundle_json, &wrong_signer)),
+        ErrorKind::Verification
+    );
+    let untrusted_log = BundleVerifyOptions {
+        rekor_keys_pem: vec![
+            generate_key(&GenerateKeyOptions::default())
+                .unwrap()
+                .public_pem,
+        ],
+        ..options
+    };
+    assert_eq!(
+        kind(sigstore_bundle_verify(&example.bundle_json, &untrusted_log)),
+        ErrorKind::Verification
+    );
+}

@@ -1,0 +1,3 @@
+package stella.policy
+
+allow if {
