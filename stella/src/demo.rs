@@ -46,9 +46,6 @@ pub const DEMO_IMAGE_NAME: &str = "demo.stella-ops.org/shop-api:1.0";
 /// `--deterministic` runs).
 pub const DEMO_TIME: &str = "2024-06-01T00:00:00Z";
 
-/// The origin line of the demo's transparency log checkpoints.
-pub const DEMO_LOG_ORIGIN: &str = "demo.stella-ops.org/log";
-
 /// Why the demo could not be assembled (a bug: every input is a constant).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use common::{fixture, stella};
 use serde_json::Value;
-use stella::pipeline::verify_receipt;
 use stella::store::{AuditLog, FsBlobStore};
 use stella_attest::dsse::{Envelope, Keyring};
 use stella_attest::transparency::note::NoteVerifier;
+use stella_attest::transparency::verify_receipt;
 use stella_core::{BlobStore, Digest, LogReceipt};
 
 fn run_json(store: &Path, extra: &[&str]) -> (Value, Vec<u8>) {
@@ -131,7 +131,7 @@ fn every_artifact_is_stored_verified_and_well_formed() {
     let mut ring = Keyring::new();
     ring.add(public.clone()).unwrap();
     let log_key = NoteVerifier::new(
-        stella::demo::DEMO_LOG_ORIGIN,
+        stella::store::DEFAULT_LOG_ORIGIN,
         public.spki_der(),
         Arc::new(public.clone()),
     )
@@ -151,8 +151,10 @@ fn every_artifact_is_stored_verified_and_well_formed() {
         assert!(statement.has_subject(&image), "{envelope}");
         let receipt: LogReceipt =
             serde_json::from_slice(&store.get(&artifact(&report, receipt)).unwrap()).unwrap();
-        verify_receipt(&bytes, &receipt, &log_key).unwrap();
-        assert!(verify_receipt(b"another entry", &receipt, &log_key).is_err());
+        verify_receipt(&bytes, &receipt, std::slice::from_ref(&log_key)).unwrap();
+        assert!(
+            verify_receipt(b"another entry", &receipt, std::slice::from_ref(&log_key)).is_err()
+        );
     }
 
     // The audit log: one record per step, hash-chained, in order.
@@ -171,15 +173,48 @@ fn deterministic_reruns_give_the_same_digests() {
     let (_, a) = run_json(&t.path().join("a"), &["--demo", "--deterministic"]);
     let (_, b) = run_json(&t.path().join("b"), &["--demo", "--deterministic"]);
     assert_eq!(a, b, "two fresh stores: byte-identical reports");
-    // Again into the same store: same artifacts (write-once puts are no-ops), the audit log
-    // grows by one run.
+    // Again into the same store: the store's transparency log is append-only, so the second
+    // run's attestations land as new leaves: the SBOMs, findings, VEX and envelopes are the
+    // same bytes, the receipts (and the gate input and decision that cite them) are new.
     let (first, _) = run_json(&t.path().join("a"), &["--demo", "--deterministic"]);
     let (again, _) = run_json(&t.path().join("a"), &["--demo", "--deterministic"]);
-    assert_eq!(first["artifacts"], again["artifacts"]);
+    let by_kind = |r: &serde_json::Value| -> std::collections::BTreeMap<String, String> {
+        r["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["kind"].as_str().unwrap().to_owned(),
+                    a["digest"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let (first, again) = (by_kind(&first), by_kind(&again));
+    assert_eq!(first.len(), again.len());
+    for (kind, digest) in &first {
+        let log_bound =
+            kind.ends_with("-receipt") || kind.starts_with("decision") || kind == "gate-input";
+        assert_eq!(digest != &again[kind], log_bound, "{kind}");
+    }
     assert_eq!(
         AuditLog::open(&t.path().join("a")).unwrap().records().len(),
         18
     );
+    // Three runs, four log entries each (two SBOMs, the scan, the decision).
+    let key = stella::demo::demo_key()
+        .and_then(|k| {
+            stella_attest::keys::LocalSigner::new(k, stella_attest::keys::SystemRandom::new())
+        })
+        .unwrap();
+    let log = stella::store::FileLog::open_in_store(
+        &t.path().join("a"),
+        stella::store::DEFAULT_LOG_ORIGIN,
+        std::sync::Arc::new(key),
+    )
+    .unwrap();
+    assert_eq!(log.size().unwrap(), 12);
 }
 
 #[test]

@@ -4,7 +4,10 @@
 //! receipt → scan (findings, SARIF) → VEX → gate → signed decision record, every artifact kept
 //! in the store directory under its digest (`blobs/sha256/<hex>`, write-once, verified on
 //! read), every step appended to the store's hash-chained audit log (`audit/audit.log`), and
-//! every envelope appended to the store's transparency log.
+//! every envelope appended to the store's transparency log (`tlog/`, a [`FileLog`] signed by
+//! the run's key: a store keeps one key and one origin). A rerun into the same store appends
+//! new leaves, so its receipts (and the report's digests of them) differ from the first run's;
+//! two deterministic runs into fresh stores are byte-identical.
 //!
 //! With no IMAGE (or `--demo`) it runs the embedded demo ([`crate::demo`]): an image, an OSV
 //! snapshot and a vendor VEX built in code, the built-in policy, and the public demo key —
@@ -17,17 +20,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use stella_attest::keys::{LocalSigner, SystemRandom};
-use stella_attest::transparency::MemoryLog;
 use stella_core::{Clock, FixedClock, Signer, Timestamp};
 use stella_policy::{BuiltinOptions, GateOptions, builtin_bundle};
 use stella_scan::image::Platform;
 
 use super::vex::{TrustArgs, keyring, policy as trust_policy, read_sources};
 use super::{CliError, KeyRef, Outcome, read_input, write_output};
-use crate::demo::{DEMO_LOG_ORIGIN, DEMO_TIME, Demo};
+use crate::demo::{DEMO_TIME, Demo};
 use crate::image::{ImageRef, OpenedImage, open_image};
 use crate::pipeline::{ImageInput, Pipeline, RunInputs, RunReport, demo_inputs};
-use crate::store::{AuditLog, FsBlobStore, SystemClock};
+use crate::store::{AuditLog, DEFAULT_LOG_ORIGIN, FileLog, FsBlobStore, SystemClock};
 
 /// Arguments of `stella run`.
 #[derive(Debug, clap::Args)]
@@ -74,6 +76,10 @@ pub struct Args {
     /// Platform to pick from a multi-platform image (os/arch[/variant]).
     #[arg(long)]
     pub platform: Option<String>,
+    /// The origin line of the store's transparency log (`STORE/tlog`); fixed when the log is
+    /// created, and the log's signing key is the run's key.
+    #[arg(long, default_value = DEFAULT_LOG_ORIGIN)]
+    pub log_origin: String,
     /// Who runs it (recorded in the decision and the audit log).
     #[arg(long, default_value = "stella run")]
     pub actor: String,
@@ -126,8 +132,8 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     let store = FsBlobStore::open(&args.store).map_err(|e| CliError::library(&store_name, e))?;
     let mut audit =
         AuditLog::open_recovering(&args.store).map_err(|e| CliError::library(&store_name, e))?;
-    let log = MemoryLog::new(DEMO_LOG_ORIGIN, signer.clone())
-        .map_err(|e| CliError::library("transparency log", e))?;
+    let log = FileLog::open_in_store(&args.store, &args.log_origin, signer.clone())
+        .map_err(|e| CliError::library(&store_name, e))?;
     let pipeline = Pipeline {
         store: &store,
         log: &log,

@@ -7,7 +7,10 @@ mod tlog;
 
 pub use audit::{AuditError, AuditLog, AuditRecord};
 pub use fs::FsBlobStore;
-pub use tlog::{FileLog, HEAD_FILE, LOCK_FILE, LOG_FILE, STORE_DIR, TlogError, TornTail};
+pub use tlog::{
+    DEFAULT_ORIGIN as DEFAULT_LOG_ORIGIN, FileLog, HEAD_FILE, LOCK_FILE, LOG_FILE, STORE_DIR,
+    TlogError, TornTail,
+};
 
 use stella_core::{Clock, Timestamp};
 

@@ -33,6 +33,10 @@ const MAX_CHECKPOINT_PAYLOAD: usize = stella_attest::transparency::note::MAX_NOT
 
 /// The log directory under a store root (see [`FileLog::open_in_store`]).
 pub const STORE_DIR: &str = "tlog";
+
+/// The origin line of a store's own log unless the caller names another (`stella run
+/// --log-origin`): a C2SP checkpoint origin, so a schema-less name without spaces or `+`.
+pub const DEFAULT_ORIGIN: &str = "stella.local/log";
 /// The log file under the log directory.
 pub const LOG_FILE: &str = "log";
 /// The latest signed checkpoint, replaced atomically after each durable append.
