@@ -88,7 +88,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let spki = public.spki_der().to_vec();
     let log_key = NoteVerifier::new("example.org/log", &spki, Arc::new(public))?;
-    stella_attest::transparency::verify_receipt(&envelope, &receipt, std::slice::from_ref(&log_key))?;
+    stella_attest::transparency::verify_receipt(
+        &envelope,
+        &receipt,
+        std::slice::from_ref(&log_key),
+    )?;
     println!(
         "log receipt verified: leaf {} in a tree of {}",
         receipt.log_index, receipt.inclusion_proof.tree_size

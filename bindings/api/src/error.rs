@@ -9,6 +9,7 @@
 use std::any::Any;
 use std::fmt;
 
+use stella::image::registry::RegistryError;
 use stella::vex::VexInputError;
 use stella_attest::AttestError;
 use stella_attest::dsse::DsseError;
@@ -119,7 +120,7 @@ impl ApiError {
         Self::new(ErrorKind::InvalidArgument, message)
     }
 
-    fn from_error(kind: ErrorKind, e: &dyn std::error::Error) -> Self {
+    pub(crate) fn from_error(kind: ErrorKind, e: &dyn std::error::Error) -> Self {
         let mut message = e.to_string();
         let mut source = e.source();
         while let Some(cause) = source {
@@ -162,8 +163,27 @@ fn core_kind(e: &CoreError) -> ErrorKind {
         CoreError::LimitExceeded { .. } => ErrorKind::Limit,
         CoreError::Io { .. } => ErrorKind::Io,
         CoreError::NotFound { .. } | CoreError::LogRange { .. } => ErrorKind::InvalidArgument,
-        CoreError::Sign { .. } | CoreError::Backend { .. } => ErrorKind::Internal,
+        CoreError::Backend { source, .. } => match source.downcast_ref::<RegistryError>() {
+            Some(r) => registry_kind(r),
+            None => ErrorKind::Internal,
+        },
+        CoreError::Sign { .. } => ErrorKind::Internal,
         _ => ErrorKind::Internal,
+    }
+}
+
+fn registry_kind(e: &RegistryError) -> ErrorKind {
+    match e {
+        RegistryError::Reference { .. } | RegistryError::InsecureTransport { .. } => {
+            ErrorKind::InvalidArgument
+        }
+        RegistryError::DigestMismatch { .. } | RegistryError::DigestHeaderMismatch { .. } => {
+            ErrorKind::Verification
+        }
+        RegistryError::TooLarge { .. } => ErrorKind::Limit,
+        RegistryError::UnsupportedChallenge { .. } => ErrorKind::Unsupported,
+        RegistryError::Store(c) => core_kind(c),
+        _ => ErrorKind::Io,
     }
 }
 

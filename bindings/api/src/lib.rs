@@ -37,9 +37,8 @@
 //! | VEX | [`vex_validate`], [`vex_merge`], [`vex_apply`], [`vex_generate`] |
 //! | policy | [`policy_evaluate`] |
 //! | transparency | [`merkle_leaf_hash`], [`merkle_verify_inclusion`], [`checkpoint_verify`], [`sigstore_bundle_verify`] |
+//! | pipeline | [`run`] |
 //! | tests | [`force_panic_for_tests`] |
-//!
-//! Not here yet: the end-to-end pipeline `run` (it is being written in the `stella` crate).
 //!
 //! ## Example
 //! ```
@@ -879,4 +878,167 @@ pub fn sigstore_bundle_verify(
         }
         Err(last.unwrap_or_else(|| ApiError::invalid("no key given")))
     })
+}
+
+// ---------------------------------------------------------------- the pipeline
+
+fn artifact_kind_name(kind: stella::pipeline::ArtifactKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Runs the whole golden path: image → SBOMs → signed, logged attestations → scan → VEX →
+/// gate → signed decision record; the built-in policy. With an empty
+/// [`RunOptions::image_path`], the embedded demo (offline, deterministic). With a
+/// [`RunOptions::store_dir`], everything is kept there as `stella run --store` keeps it.
+///
+/// ```
+/// let run = stella_bindings_api::run(&stella_bindings_api::RunOptions::default())?;
+/// assert!(run.allow);
+/// assert!(run.artifacts.iter().any(|a| a.kind == "decision-attestation"));
+/// # Ok::<(), stella_bindings_api::ApiError>(())
+/// ```
+pub fn run(options: &RunOptions) -> Result<RunResult, ApiError> {
+    use stella::pipeline::{ImageInput, Pipeline, RunInputs, demo_inputs};
+    use stella::store::{AuditLog, DEFAULT_LOG_ORIGIN, FileLog, FsBlobStore, SystemClock};
+    use stella_attest::transparency::MemoryLog;
+    use stella_core::{BlobStore, Clock, MemoryBlobStore, Signer, TransparencyLog};
+
+    guard(|| {
+        let demo = options.image_path.is_empty();
+        let clock: Box<dyn Clock> = match (non_empty(&options.time), demo) {
+            (Some(t), _) => Box::new(FixedClock::new(time_or_now(t, "time")?)),
+            (None, true) => Box::new(FixedClock::new(Timestamp::parse_rfc3339(
+                stella::demo::DEMO_TIME,
+            )?)),
+            (None, false) => Box::new(SystemClock),
+        };
+        let key = match (non_empty(&options.private_key_pem), demo) {
+            (Some(pem), _) => PrivateKey::from_pem(pem)?,
+            (None, true) => stella::demo::demo_key()?,
+            (None, false) => {
+                return Err(ApiError::invalid(
+                    "run: an image run signs its attestations and decision: give private_key_pem",
+                ));
+            }
+        };
+        let signer: Arc<dyn Signer> = Arc::new(LocalSigner::new(key, SystemRandom::new())?);
+        let (store, log, mut audit): (
+            Box<dyn BlobStore>,
+            Box<dyn TransparencyLog>,
+            Box<dyn stella::pipeline::AuditSink>,
+        ) = match non_empty(&options.store_dir) {
+            Some(dir) => {
+                let root = std::path::Path::new(dir);
+                (
+                    Box::new(FsBlobStore::open(root)?),
+                    Box::new(
+                        FileLog::open_in_store(root, DEFAULT_LOG_ORIGIN, signer.clone())
+                            .map_err(|e| ApiError::from_error(ErrorKind::Io, &e))?,
+                    ),
+                    Box::new(
+                        AuditLog::open_recovering(root)
+                            .map_err(|e| ApiError::from_error(ErrorKind::Io, &e))?,
+                    ),
+                )
+            }
+            None => (
+                Box::new(MemoryBlobStore::new()),
+                Box::new(MemoryLog::new(DEFAULT_LOG_ORIGIN, signer.clone())?),
+                Box::new(stella::pipeline::MemoryAudit::default()),
+            ),
+        };
+        let pipeline = Pipeline {
+            store: store.as_ref(),
+            log: log.as_ref(),
+            clock: clock.as_ref(),
+            signer: signer.as_ref(),
+        };
+        let report = if demo {
+            let built = stella::demo::Demo::build()
+                .map_err(|e| ApiError::from_error(ErrorKind::Internal, &e))?;
+            let inputs = demo_inputs(&built).map_err(pipeline_error)?;
+            pipeline
+                .run(inputs, audit.as_mut())
+                .map_err(pipeline_error)?
+        } else {
+            if options.snapshot.is_empty() {
+                return Err(ApiError::invalid(
+                    "run: an image run needs a DB snapshot (db_build)",
+                ));
+            }
+            let snapshot = Snapshot::load(Arc::<[u8]>::from(options.snapshot.as_slice()))?;
+            let ring = if options.vex_public_keys_pem.is_empty() {
+                None
+            } else {
+                Some(keyring(&options.vex_public_keys_pem, 1)?)
+            };
+            let trust = stella::vex::trust_policy(None, options.allow_unsigned_vex, ring.as_ref())?;
+            let vex = options
+                .vex
+                .iter()
+                .map(|bytes| stella::vex::read_source(bytes, ring.as_ref()))
+                .collect::<Result<Vec<_>, _>>()?;
+            let bundle = stella_policy::builtin_bundle(BuiltinOptions::default())?;
+            let vex_policy = stella::demo::vex_policy()
+                .map_err(|e| ApiError::from_error(ErrorKind::Internal, &e))?;
+            let opened = open_path(&options.image_path)?;
+            let image = match &opened {
+                OpenedImage::Image(source) => ImageInput::Image(source.as_ref()),
+                OpenedImage::Rootfs(dir) => ImageInput::Rootfs(dir),
+            };
+            let inputs = RunInputs {
+                image,
+                name: non_empty(&options.name)
+                    .unwrap_or(&options.image_path)
+                    .to_owned(),
+                platform: platform(&options.platform)?,
+                snapshot: &snapshot,
+                vex,
+                trust,
+                vex_policy,
+                policy: &bundle,
+                gate: GateOptions::default(),
+                actor: non_empty(&options.actor).unwrap_or("stella api").to_owned(),
+            };
+            pipeline
+                .run(inputs, audit.as_mut())
+                .map_err(pipeline_error)?
+        };
+        let artifacts = report
+            .artifacts
+            .iter()
+            .map(|a| {
+                Ok(RunArtifact {
+                    kind: artifact_kind_name(a.kind),
+                    digest: a.digest.to_string(),
+                    media_type: a.media_type.clone(),
+                    bytes: store.get(&a.digest)?,
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        Ok(RunResult {
+            allow: report.gate.allow,
+            report_json: report.to_canonical_json()?,
+            artifacts,
+        })
+    })
+}
+
+fn pipeline_error(e: stella::pipeline::PipelineError) -> ApiError {
+    use stella::pipeline::PipelineError as P;
+    // The message names the step ("attest: …"); the kind is the failing library's.
+    let message = ApiError::from_error(ErrorKind::Internal, &e).message;
+    let kind = match e {
+        P::Scan { source, .. } => ApiError::from(source).kind,
+        P::Vuln { source, .. } => ApiError::from(source).kind,
+        P::Attest { source, .. } => ApiError::from(source).kind,
+        P::Core { source, .. } => ApiError::from(source).kind,
+        P::Vex { source, .. } => ApiError::from(source).kind,
+        P::Policy { source, .. } => ApiError::from(source).kind,
+        _ => ErrorKind::InvalidArgument,
+    };
+    ApiError::new(kind, message)
 }

@@ -402,3 +402,59 @@ pub struct BundleVerified {
     /// The log index of each verified transparency log entry.
     pub log_indexes: Vec<u64>,
 }
+
+/// Options of [`crate::run`], the whole pipeline.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// The image path (as [`crate::sbom_from_image_path`] takes); empty runs the embedded demo
+    /// (its image, DB snapshot, vendor VEX, policy and public demo key).
+    pub image_path: String,
+    /// The image's name in documents; empty: the path (or the demo's name).
+    pub name: String,
+    /// The DB snapshot ([`crate::db_build`]); required with an image, ignored by the demo.
+    pub snapshot: Vec<u8>,
+    /// The signing key (PKCS#8 / SEC1 PEM) of attestations, the decision and the store's log;
+    /// required with an image; empty with the demo: the public demo key.
+    pub private_key_pem: String,
+    /// The store directory (created if missing): blobs, audit log and transparency log kept
+    /// as `stella run --store` keeps them. Empty: in memory, nothing written.
+    pub store_dir: String,
+    /// The fixed clock (RFC 3339) that makes a run deterministic; empty: the system clock
+    /// (the demo's empty default is its own fixed time, so the demo is deterministic).
+    pub time: String,
+    /// VEX inputs (OpenVEX JSON, DSSE-signed OpenVEX, waivers), in order (image runs).
+    pub vex: Vec<Vec<u8>>,
+    /// Public keys (PEM) that verify signed VEX and waivers.
+    pub vex_public_keys_pem: Vec<String>,
+    /// Count unsigned VEX (default: only VEX signed by a `vex_public_keys_pem` key).
+    pub allow_unsigned_vex: bool,
+    /// `os/arch[/variant]` to pick from a multi-platform image; empty: the host's default.
+    pub platform: String,
+    /// Who runs it (recorded in the decision and the audit); empty: `"stella api"`.
+    pub actor: String,
+}
+
+/// One artifact of a run, with its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunArtifact {
+    /// The artifact kind (`"sbom-cyclonedx"`, `"decision-attestation"`, …).
+    pub kind: String,
+    /// Its digest, `sha256:<hex>`.
+    pub digest: String,
+    /// Its media type.
+    pub media_type: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// The result of [`crate::run`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunResult {
+    /// Whether the gate allows the image.
+    pub allow: bool,
+    /// The run report as canonical JSON (the bytes `stella run --json` prints, without the
+    /// newline).
+    pub report_json: Vec<u8>,
+    /// Every artifact, in report order.
+    pub artifacts: Vec<RunArtifact>,
+}

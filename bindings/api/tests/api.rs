@@ -180,11 +180,16 @@ fn io_is_reachable() {
 
 #[test]
 fn unsupported_is_reachable() {
+    let encrypted = import_private_key(
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMA==\n-----END ENCRYPTED PRIVATE KEY-----\n",
+    );
+    assert_eq!(kind(encrypted), ErrorKind::Unsupported);
+    // A registry reference that does not parse is the caller's error, not an internal one.
     let registry = sbom_from_image_path(
         "registry:example.com/app@sha256:00",
         &SbomOptions::default(),
     );
-    assert_eq!(kind(registry), ErrorKind::Unsupported);
+    assert_eq!(kind(registry), ErrorKind::InvalidArgument);
 }
 
 #[test]
@@ -369,4 +374,52 @@ fn sigstore_bundles_verify_offline() {
         kind(sigstore_bundle_verify(&example.bundle_json, &untrusted_log)),
         ErrorKind::Verification
     );
+}
+
+#[test]
+fn run_keeps_a_store_and_matches_the_in_memory_run() {
+    let dir = std::env::temp_dir().join(format!("stella-api-run-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let in_memory = run(&RunOptions::default()).unwrap();
+    let stored = run(&RunOptions {
+        store_dir: dir.display().to_string(),
+        ..RunOptions::default()
+    })
+    .unwrap();
+    // Same demo, same clock and key, a fresh log in both: the same report but for the audit
+    // record digests (the store's audit log chains each record to the one before).
+    let without_audit = |bytes: &[u8]| {
+        let mut v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        v.as_object_mut().unwrap().remove("audit");
+        v
+    };
+    assert!(
+        without_audit(&in_memory.report_json) == without_audit(&stored.report_json),
+        "reports differ beyond the audit digests"
+    );
+    assert!(stored.allow);
+    for a in &stored.artifacts {
+        let hex = a.digest.strip_prefix("sha256:").unwrap();
+        let on_disk = std::fs::read(dir.join("blobs/sha256").join(hex)).unwrap();
+        assert_eq!(on_disk, a.bytes, "{}", a.kind);
+        assert_eq!(digest_of(&a.bytes), a.digest);
+    }
+    assert!(dir.join("audit").is_dir() && dir.join("tlog").is_dir());
+    // An image run needs a key and a snapshot; a missing image is an I/O error.
+    let image = RunOptions {
+        image_path: dir.join("no-such-image").display().to_string(),
+        ..RunOptions::default()
+    };
+    assert_eq!(kind(run(&image)), ErrorKind::InvalidArgument);
+    let key = generate_key(&GenerateKeyOptions::default()).unwrap();
+    let with_key = RunOptions {
+        private_key_pem: key.private_pem,
+        ..image.clone()
+    };
+    assert_eq!(
+        kind(run(&with_key)),
+        ErrorKind::InvalidArgument,
+        "no snapshot"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

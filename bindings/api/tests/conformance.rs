@@ -363,6 +363,23 @@ fn dispatch(dir: &Path, op: &str, a: &Value, field: Option<&str>) -> Result<Vec<
                 ],
             )
         }
+        "run" => {
+            let o = &a["options"];
+            let v = run(&RunOptions {
+                time: opt_text(dir, o, "time"),
+                actor: opt_text(dir, o, "actor"),
+                private_key_pem: opt_text(dir, o, "private_key_pem"),
+                ..RunOptions::default()
+            })?;
+            output(
+                field,
+                None,
+                &[
+                    ("allow", v.allow.to_string().into_bytes()),
+                    ("report_json", v.report_json),
+                ],
+            )
+        }
         "force_panic_for_tests" => {
             force_panic_for_tests()?;
             Vec::new()
@@ -836,6 +853,18 @@ fn generate_inputs(dir: &Path) -> Vec<Value> {
     );
     cases.push(json!({"name": "checkpoint_verify/tampered-size", "op": "checkpoint_verify",
         "args": {"note": f("merkle/checkpoint-tampered.txt"), "options": {"trusted_keys": trusted}}, "expect_error": "E_VERIFICATION"}));
+
+    // The whole pipeline over the embedded demo (in memory, the demo's fixed clock and key).
+    cases_push_field(
+        &mut cases,
+        "run/demo",
+        "run",
+        json!({"options": {}}),
+        "report_json",
+        "run/demo-report.json",
+    );
+    cases.push(json!({"name": "run/bad-time", "op": "run",
+        "args": {"options": {"time": "yesterday"}}, "expect_error": "E_INVALID_ARGUMENT"}));
 
     cases.push(json!({"name": "force_panic_for_tests", "op": "force_panic_for_tests", "args": {}, "expect_error": "E_INTERNAL"}));
     cases
