@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The CI fuzz smoke test: builds every fuzz target (stable Rust, `--sanitizer none`, into a
+# The fuzz smoke test (outside CI; CI only checks the targets compile): builds every fuzz target (stable Rust, `--sanitizer none`, into a
 # target dir under $HOME/.cache/stella-ops/ so CI rebuilds incrementally) and runs each one
 # briefly, failing on any crash, timeout or out-of-memory. Prints the run-all.sh table.
 #

@@ -157,6 +157,24 @@ fn scan(text: &str) -> Vec<Scanned> {
     out
 }
 
+/// The deepest nesting of `[` and `{` in Rego text, outside comments and string literals
+/// (regorus' parser takes time exponential in it; `(` nesting is linear and not counted).
+pub(crate) fn max_bracket_nesting(text: &str) -> usize {
+    let mut depth = 0usize;
+    let mut max = 0usize;
+    for s in scan(text) {
+        match s.tok {
+            Tok::Punct('[' | '{') => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            Tok::Punct(']' | '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 fn is_word(tok: &Tok, w: &str) -> bool {
     matches!(tok, Tok::Word { text, .. } if text == w)
 }
@@ -325,6 +343,17 @@ mod tests {
         let p = prepare(text);
         assert_eq!(p.syntax, Syntax::V0);
         assert_eq!(p.text, text);
+    }
+
+    #[test]
+    fn bracket_nesting_counts_brackets_and_braces_outside_strings_and_comments() {
+        assert_eq!(max_bracket_nesting("p := [1, {\"a\": [2]}]"), 3);
+        assert_eq!(
+            max_bracket_nesting("p := \"[[[[\" # {{{{\nq := ((((1))))"),
+            0
+        );
+        assert_eq!(max_bracket_nesting("p := [1] q := [2]"), 1);
+        assert_eq!(max_bracket_nesting("]]]] p := [1]"), 1);
     }
 
     #[test]

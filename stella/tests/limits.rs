@@ -418,6 +418,7 @@ fn bundle_limits_at_their_edges() {
         max_files: 2,
         max_module_bytes: module.len(),
         max_data_bytes: data.len(),
+        max_module_nesting: 0,
     };
     Bundle::from_files_with(files, None, &limits).unwrap();
     let (_, max) = bundle_limit(Bundle::from_files_with(
@@ -447,6 +448,18 @@ fn bundle_limits_at_their_edges() {
         },
     ));
     assert_eq!(max, data.len() as u64 - 1);
+    // regorus parses `[`/`{` nesting in exponential time: the default bound (12) refuses the
+    // fuzzer's input before regorus sees it, and 12 levels still load.
+    let nested = |n: usize| format!("package p\n\nx := {}1{}\n", "[".repeat(n), "]".repeat(n));
+    let deep = nested(13);
+    let (limit, max) = bundle_limit(Bundle::from_files_with(
+        [("a.rego", deep.as_bytes())],
+        None,
+        &BundleLimits::default(),
+    ));
+    assert_eq!((limit, max), ("module bracket nesting", 12));
+    let ok = nested(12);
+    Bundle::from_files_with([("a.rego", ok.as_bytes())], None, &BundleLimits::default()).unwrap();
 }
 
 #[test]
@@ -521,4 +534,37 @@ fn import_limits_at_their_edges() {
         Err(VulnError::Limit { limit, .. }) => assert_eq!(limit, total - 1),
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_root_filesystem_nested_past_the_path_depth_is_refused_not_a_stack_overflow() {
+    use stella_scan::engine::RootfsSource;
+    let t = tempfile::tempdir().unwrap();
+    let limits = ScanLimits::default();
+    // One directory per level, created relative to the previous one so no path passes
+    // PATH_MAX; the walk used to recurse once per level and overflowed the stack at ~1,800.
+    let mut dir = t.path().to_path_buf();
+    for _ in 0..=limits.max_path_depth {
+        dir.push("d");
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = stella::image::RootfsDir::open(t.path()).unwrap();
+    match root.entries(&limits) {
+        Err(ScanError::LimitExceeded { limit, max, .. }) => {
+            assert_eq!((limit, max), ("max_path_depth", limits.max_path_depth));
+        }
+        other => panic!("expected max_path_depth, got {:?}", other.map(|e| e.len())),
+    }
+    // At the limit it walks.
+    let ok = tempfile::tempdir().unwrap();
+    let mut dir = ok.path().to_path_buf();
+    for _ in 0..limits.max_path_depth {
+        dir.push("d");
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    let entries = stella::image::RootfsDir::open(ok.path())
+        .unwrap()
+        .entries(&limits)
+        .unwrap();
+    assert_eq!(entries.len() as u64, limits.max_path_depth);
 }

@@ -36,15 +36,53 @@ impl RootfsDir {
     }
 }
 
-/// Lists one directory (not following links) and, in parallel with rayon, its subdirectories.
-/// Directory and link entries are typed from `readdir` alone; only regular files are stat'ed
-/// (for their size and mode).
-fn walk(
+/// A directory still to list: its path on disk and its path relative to the root.
+type Pending = (PathBuf, String);
+
+/// Walks the tree level by level: every directory of one depth is listed in parallel (rayon),
+/// their subdirectories form the next level. No recursion, so a hostile tree nested thousands
+/// of levels deep cannot exhaust a stack; a tree deeper than `max_path_depth` (the deepest
+/// path the scanner accepts) is refused as soon as the walk reaches that level.
+fn walk(root: &Path, limits: &ScanLimits) -> Result<Vec<TreeEntry>, ScanError> {
+    let seen = AtomicU64::new(0);
+    let mut out = Vec::new();
+    let mut level: Vec<Pending> = vec![(root.to_path_buf(), String::new())];
+    let mut depth = 1u64;
+    while !level.is_empty() {
+        let listed: Vec<Result<(Vec<TreeEntry>, Vec<Pending>), ScanError>> = level
+            .par_iter()
+            .map(|(dir, prefix)| list_dir(dir, prefix, &seen, limits))
+            .collect();
+        let mut next = Vec::new();
+        for ((dir, _), result) in level.iter().zip(listed) {
+            let (entries, subdirs) = result?;
+            // The entries of this level have `depth` path components.
+            if depth > limits.max_path_depth && !entries.is_empty() {
+                return Err(ScanError::LimitExceeded {
+                    limit: "max_path_depth",
+                    max: limits.max_path_depth,
+                    actual: depth,
+                    input: format!("root filesystem {}", dir.display()),
+                });
+            }
+            out.extend(entries);
+            next.extend(subdirs);
+        }
+        level = next;
+        depth += 1;
+    }
+    Ok(out)
+}
+
+/// Lists one directory (not following links): its entries and its subdirectories. Directory
+/// and link entries are typed from `readdir` alone; only regular files are stat'ed (for their
+/// size and mode).
+fn list_dir(
     dir: &Path,
     prefix: &str,
     seen: &AtomicU64,
     limits: &ScanLimits,
-) -> Result<Vec<TreeEntry>, ScanError> {
+) -> Result<(Vec<TreeEntry>, Vec<Pending>), ScanError> {
     let context = || format!("root filesystem {}", dir.display());
     let mut out = Vec::new();
     let mut subdirs = Vec::new();
@@ -98,19 +136,12 @@ fn walk(
             input: context(),
         });
     }
-    let nested: Vec<Result<Vec<TreeEntry>, ScanError>> = subdirs
-        .par_iter()
-        .map(|(d, p)| walk(d, p, seen, limits))
-        .collect();
-    for n in nested {
-        out.extend(n?);
-    }
-    Ok(out)
+    Ok((out, subdirs))
 }
 
 impl RootfsSource for RootfsDir {
     fn entries(&self, limits: &ScanLimits) -> Result<Vec<TreeEntry>, ScanError> {
-        walk(&self.root, "", &AtomicU64::new(0), limits)
+        walk(&self.root, limits)
     }
 
     fn open(&self, path: &str) -> Result<Box<dyn Read + Send + '_>, ScanError> {
