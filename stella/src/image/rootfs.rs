@@ -39,6 +39,9 @@ impl RootfsDir {
 /// A directory still to list: its path on disk and its path relative to the root.
 type Pending = (PathBuf, String);
 
+/// One directory's listing: its entries and its subdirectories.
+type Listing = (Vec<TreeEntry>, Vec<Pending>);
+
 /// Walks the tree level by level: every directory of one depth is listed in parallel (rayon),
 /// their subdirectories form the next level. No recursion, so a hostile tree nested thousands
 /// of levels deep cannot exhaust a stack; a tree deeper than `max_path_depth` (the deepest
@@ -49,7 +52,7 @@ fn walk(root: &Path, limits: &ScanLimits) -> Result<Vec<TreeEntry>, ScanError> {
     let mut level: Vec<Pending> = vec![(root.to_path_buf(), String::new())];
     let mut depth = 1u64;
     while !level.is_empty() {
-        let listed: Vec<Result<(Vec<TreeEntry>, Vec<Pending>), ScanError>> = level
+        let listed: Vec<Result<Listing, ScanError>> = level
             .par_iter()
             .map(|(dir, prefix)| list_dir(dir, prefix, &seen, limits))
             .collect();
@@ -82,7 +85,7 @@ fn list_dir(
     prefix: &str,
     seen: &AtomicU64,
     limits: &ScanLimits,
-) -> Result<(Vec<TreeEntry>, Vec<Pending>), ScanError> {
+) -> Result<Listing, ScanError> {
     let context = || format!("root filesystem {}", dir.display());
     let mut out = Vec::new();
     let mut subdirs = Vec::new();
