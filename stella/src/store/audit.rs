@@ -72,6 +72,14 @@ pub enum AuditError {
         /// How many bytes of it there are.
         bytes: u64,
     },
+    /// Another `AuditLog` (in this or another process) has the log open: one writer at a
+    /// time, so a second opener can neither interleave records nor cut off, as a "torn tail",
+    /// the record the first is writing.
+    #[error("audit log {path} is open in another writer")]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+    },
     /// A record could not be serialized.
     #[error("cannot serialize audit record: {0}")]
     Serialize(#[from] stella_core::CoreError),
@@ -95,6 +103,9 @@ pub enum AuditError {
 ///     BTreeMap::new(),
 /// )?;
 /// assert_eq!(log.head(), Some(digest));
+/// // One writer at a time: reopen once the first is closed.
+/// assert!(AuditLog::open(dir.path()).is_err());
+/// drop(log);
 /// assert_eq!(AuditLog::open(dir.path())?.records().len(), 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -104,10 +115,14 @@ pub struct AuditLog {
     records: Vec<AuditRecord>,
     head: Option<Digest>,
     len: u64,
+    /// The exclusive `flock` on `audit/lock`, held while the log is open (the kernel drops it
+    /// when the process dies, so a crash leaves no stale lock).
+    _lock: fs::File,
 }
 
 impl AuditLog {
-    /// Opens (creating if needed) the log under `root` and verifies every record and link.
+    /// Opens (creating if needed) the log under `root`, takes its writer lock (a second open
+    /// while this one lives is [`AuditError::Locked`]) and verifies every record and link.
     /// A torn final record is an error ([`AuditError::TornTail`]); see
     /// [`AuditLog::open_recovering`].
     pub fn open(root: &Path) -> Result<Self, AuditError> {
@@ -129,6 +144,20 @@ impl AuditLog {
             move |source| AuditError::Io { path, source }
         };
         fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let lock_path = dir.join("lock");
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io(&lock_path))?;
+        match fs4::FileExt::try_lock(&lock) {
+            Ok(()) => {}
+            Err(fs4::TryLockError::WouldBlock) => {
+                return Err(AuditError::Locked { path: lock_path });
+            }
+            Err(fs4::TryLockError::Error(e)) => return Err(io(&lock_path)(e)),
+        }
         let bytes = match fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
@@ -187,6 +216,7 @@ impl AuditLog {
             records,
             head,
             len: offset as u64,
+            _lock: lock,
         })
     }
 
@@ -266,6 +296,21 @@ mod tests {
     }
 
     #[test]
+    fn one_writer_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut first = AuditLog::open(dir.path()).unwrap();
+        append(&mut first, "sbom");
+        // A second opener (here, or a second `stella run` into the same store) is refused
+        // rather than cutting off, as a torn tail, a record the first is writing.
+        assert!(matches!(
+            AuditLog::open_recovering(dir.path()),
+            Err(AuditError::Locked { .. })
+        ));
+        drop(first);
+        assert_eq!(AuditLog::open(dir.path()).unwrap().records().len(), 1);
+    }
+
+    #[test]
     fn chain_survives_reopen_and_detects_edits() {
         let dir = tempfile::tempdir().unwrap();
         let mut log = AuditLog::open(dir.path()).unwrap();
@@ -273,11 +318,13 @@ mod tests {
             append(&mut log, kind);
         }
         let head = log.head();
+        drop(log);
         let reopened = AuditLog::open(dir.path()).unwrap();
         assert_eq!(reopened.records().len(), 4);
         assert_eq!(reopened.head(), head);
 
         let path = reopened.path().to_path_buf();
+        drop(reopened);
         let original = fs::read(&path).unwrap();
         // Edit one byte inside the second record's kind.
         let text = String::from_utf8(original.clone()).unwrap();
@@ -303,6 +350,7 @@ mod tests {
         append(&mut log, "sbom");
         append(&mut log, "scan");
         let path = log.path().to_path_buf();
+        drop(log);
         let full = fs::read(&path).unwrap();
         // A crash mid-append leaves part of a third record.
         let mut torn = full.clone();
@@ -316,6 +364,7 @@ mod tests {
         assert_eq!(recovered.records().len(), 2);
         assert_eq!(fs::read(&path).unwrap(), full);
         append(&mut recovered, "decision");
+        drop(recovered);
         assert_eq!(AuditLog::open(dir.path()).unwrap().records().len(), 3);
     }
 }
