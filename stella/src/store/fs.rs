@@ -73,7 +73,7 @@ impl FsBlobStore {
     /// file is reported, not repaired or overwritten).
     fn check_existing(&self, digest: &Digest) -> Result<(), CoreError> {
         let path = self.path_of(digest);
-        let file = File::open(&path).map_err(io_err(format!("reading {}", path.display())))?;
+        let file = open_blob(&path, digest)?;
         let (actual, _) = Hasher::digest_reader(io::BufReader::new(file))
             .map_err(io_err(format!("reading {}", path.display())))?;
         if actual != *digest {
@@ -129,6 +129,27 @@ impl FsBlobStore {
     }
 }
 
+/// Opens the blob file at `path`, which must be a regular file: the store only ever publishes
+/// regular files, and a symbolic link (to a file outside the store, or to a FIFO that would
+/// block the read forever) or a device put there by hand is refused before it is opened.
+fn open_blob(path: &Path, digest: &Digest) -> Result<File, CoreError> {
+    let context = || format!("reading {}", path.display());
+    let meta = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(CoreError::NotFound { digest: *digest });
+        }
+        Err(e) => return Err(io_err(context())(e)),
+    };
+    if !meta.file_type().is_file() {
+        return Err(io_err(context())(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "not a regular file (a blob is never a link, directory, FIFO or device)",
+        )));
+    }
+    File::open(path).map_err(io_err(context()))
+}
+
 /// A per-call nonce so temporary names never collide across threads or processes.
 fn nonce() -> u64 {
     let t = std::time::SystemTime::now()
@@ -175,19 +196,16 @@ impl BlobStore for FsBlobStore {
 
     fn get(&self, digest: &Digest) -> Result<Vec<u8>, CoreError> {
         let path = self.path_of(digest);
-        let bytes = match fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(CoreError::NotFound { digest: *digest });
-            }
-            Err(e) => return Err(io_err(format!("reading {}", path.display()))(e)),
-        };
+        let mut file = open_blob(&path, digest)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .map_err(io_err(format!("reading {}", path.display())))?;
         digest.verify(&bytes)?;
         Ok(bytes)
     }
 
     fn contains(&self, digest: &Digest) -> Result<bool, CoreError> {
-        Ok(self.path_of(digest).is_file())
+        Ok(fs::symlink_metadata(self.path_of(digest)).is_ok_and(|m| m.file_type().is_file()))
     }
 }
 
@@ -219,6 +237,36 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp-"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn only_regular_files_are_blobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsBlobStore::open(dir.path()).unwrap();
+        // A link under a blob name, even to a file with the right content, is refused.
+        let outside = dir.path().join("outside");
+        fs::write(&outside, b"content").unwrap();
+        let d = Digest::of(b"content");
+        std::os::unix::fs::symlink(&outside, store.path_of(&d)).unwrap();
+        assert!(matches!(store.get(&d), Err(CoreError::Io { .. })));
+        assert!(!store.contains(&d).unwrap());
+        assert!(
+            store.put(b"content").is_err(),
+            "put does not vouch for a link"
+        );
+        // A FIFO would block the read forever: refused without opening it.
+        let fifo = Digest::of(b"fifo");
+        let status = std::process::Command::new("mkfifo")
+            .arg(store.path_of(&fifo))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert!(matches!(store.get(&fifo), Err(CoreError::Io { .. })));
+        assert!(store.put(b"fifo").is_err());
+        assert!(matches!(
+            store.get(&Digest::of(b"missing")),
+            Err(CoreError::NotFound { .. })
+        ));
     }
 
     #[test]
