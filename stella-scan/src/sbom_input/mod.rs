@@ -607,9 +607,13 @@ pub fn read_sbom(bytes: &[u8]) -> Result<SbomInput, SbomInputError> {
             limit: MAX_SBOM_BYTES as u64,
         });
     }
+    // Strict (I-JSON): a duplicate key, a lone surrogate or an out-of-range number is refused,
+    // so no two readers of the same SBOM can disagree on what it lists.
     let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| SbomInputError::UnknownFormat {
-            reason: format!("not JSON: {e}"),
+        stella_core::canonical::from_slice_strict(bytes).map_err(|e| {
+            SbomInputError::UnknownFormat {
+                reason: format!("not strict JSON: {e}"),
+            }
         })?;
     if value.get("bomFormat").and_then(|v| v.as_str()) == Some("CycloneDX") {
         let spec = value
@@ -656,6 +660,17 @@ pub fn read_sbom(bytes: &[u8]) -> Result<SbomInput, SbomInputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_duplicate_key_is_refused_not_last_one_wins() {
+        let doc = br#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":[
+          {"type":"library","name":"requests","version":"2.31.0",
+           "purl":"pkg:pypi/requests@2.31.0","purl":"pkg:pypi/requests@2.99.0"}]}"#;
+        assert!(matches!(
+            read_sbom(doc),
+            Err(SbomInputError::UnknownFormat { reason }) if reason.contains("duplicate")
+        ));
+    }
 
     #[test]
     fn cyclonedx_16_reads_our_properties() {
