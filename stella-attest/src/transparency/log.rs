@@ -116,18 +116,6 @@ impl MemoryLog {
     }
 }
 
-/// Maps a tree error to the trait's error, naming the log's actual size.
-fn range_error(e: TransparencyError, size: u64) -> CoreError {
-    match e {
-        TransparencyError::EmptyTree { .. } => CoreError::LogRange {
-            what: "tree size",
-            requested: 0,
-            tree_size: size,
-        },
-        other => other.into(),
-    }
-}
-
 impl TransparencyLog for MemoryLog {
     fn append(&self, entry: &[u8]) -> Result<LogReceipt, CoreError> {
         let leaf_hash = merkle::leaf_hash(entry);
@@ -156,18 +144,7 @@ impl TransparencyLog for MemoryLog {
     }
 
     fn inclusion_proof(&self, log_index: u64, tree_size: u64) -> Result<InclusionProof, CoreError> {
-        let tree = self.lock()?;
-        let size = tree.size();
-        let hashes = tree
-            .inclusion_proof(log_index, tree_size)
-            .map_err(|e| range_error(e, size))?;
-        let root_hash = tree.root(tree_size).map_err(|e| range_error(e, size))?;
-        Ok(InclusionProof {
-            log_index,
-            tree_size,
-            root_hash,
-            hashes,
-        })
+        self.lock()?.log_inclusion_proof(log_index, tree_size)
     }
 
     fn consistency_proof(
@@ -175,16 +152,7 @@ impl TransparencyLog for MemoryLog {
         old_size: u64,
         new_size: u64,
     ) -> Result<ConsistencyProof, CoreError> {
-        let tree = self.lock()?;
-        let size = tree.size();
-        let hashes = tree
-            .consistency_proof(old_size, new_size)
-            .map_err(|e| range_error(e, size))?;
-        Ok(ConsistencyProof {
-            old_size,
-            new_size,
-            hashes,
-        })
+        self.lock()?.log_consistency_proof(old_size, new_size)
     }
 }
 

@@ -29,7 +29,7 @@
 //! ```
 
 use sha2::{Digest as _, Sha256};
-use stella_core::MerkleHash;
+use stella_core::{ConsistencyProof, CoreError, InclusionProof, MerkleHash};
 
 use super::TransparencyError;
 
@@ -321,6 +321,51 @@ pub struct MerkleTree {
 }
 
 impl MerkleTree {
+    /// The inclusion proof of leaf `log_index` in the tree's first `tree_size` leaves, as a
+    /// [`stella_core::TransparencyLog`] returns it (a request past the tree is
+    /// [`CoreError::LogRange`] naming the tree's size). Shared by every log built on this tree.
+    pub fn log_inclusion_proof(
+        &self,
+        log_index: u64,
+        tree_size: u64,
+    ) -> Result<InclusionProof, CoreError> {
+        let range = |e| self.range_error(e);
+        Ok(InclusionProof {
+            log_index,
+            tree_size,
+            hashes: self.inclusion_proof(log_index, tree_size).map_err(range)?,
+            root_hash: self.root(tree_size).map_err(range)?,
+        })
+    }
+
+    /// The consistency proof from `old_size` to `new_size`, as a
+    /// [`stella_core::TransparencyLog`] returns it.
+    pub fn log_consistency_proof(
+        &self,
+        old_size: u64,
+        new_size: u64,
+    ) -> Result<ConsistencyProof, CoreError> {
+        Ok(ConsistencyProof {
+            old_size,
+            new_size,
+            hashes: self
+                .consistency_proof(old_size, new_size)
+                .map_err(|e| self.range_error(e))?,
+        })
+    }
+
+    /// Maps a tree error to the trait's error, naming the tree's actual size.
+    fn range_error(&self, e: TransparencyError) -> CoreError {
+        match e {
+            TransparencyError::EmptyTree { .. } => CoreError::LogRange {
+                what: "tree size",
+                requested: 0,
+                tree_size: self.size(),
+            },
+            other => other.into(),
+        }
+    }
+
     /// An empty tree.
     pub fn new() -> Self {
         Self::default()

@@ -715,20 +715,7 @@ impl TransparencyLog for FileLog {
     }
 
     fn inclusion_proof(&self, log_index: u64, tree_size: u64) -> Result<InclusionProof, CoreError> {
-        let state = self.lock()?;
-        let size = state.tree.size();
-        let range = |e: TransparencyError| range_error(e, size);
-        let hashes = state
-            .tree
-            .inclusion_proof(log_index, tree_size)
-            .map_err(range)?;
-        let root_hash = state.tree.root(tree_size).map_err(range)?;
-        Ok(InclusionProof {
-            log_index,
-            tree_size,
-            root_hash,
-            hashes,
-        })
+        self.lock()?.tree.log_inclusion_proof(log_index, tree_size)
     }
 
     fn consistency_proof(
@@ -736,28 +723,6 @@ impl TransparencyLog for FileLog {
         old_size: u64,
         new_size: u64,
     ) -> Result<ConsistencyProof, CoreError> {
-        let state = self.lock()?;
-        let size = state.tree.size();
-        let hashes = state
-            .tree
-            .consistency_proof(old_size, new_size)
-            .map_err(|e| range_error(e, size))?;
-        Ok(ConsistencyProof {
-            old_size,
-            new_size,
-            hashes,
-        })
-    }
-}
-
-/// Maps a tree error to the trait's error, naming the log's actual size.
-fn range_error(e: TransparencyError, size: u64) -> CoreError {
-    match e {
-        TransparencyError::EmptyTree { .. } => CoreError::LogRange {
-            what: "tree size",
-            requested: 0,
-            tree_size: size,
-        },
-        other => other.into(),
+        self.lock()?.tree.log_consistency_proof(old_size, new_size)
     }
 }
