@@ -65,6 +65,7 @@ fn demo_prints_the_summary_and_exits_0() {
         "  sbom-cyclonedx ",
         "  decision-receipt ",
         "audit     ",
+        "(origin stella.local/log, 4 entries)\n",
     ] {
         assert!(text.contains(line), "missing {line:?} in\n{text}");
     }

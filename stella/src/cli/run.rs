@@ -158,7 +158,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         bytes.push(b'\n');
         write_output(None, &bytes)?;
     } else if !args.quiet {
-        write_output(None, summary(&report, &store, &audit).as_bytes())?;
+        write_output(None, summary(&report, &store, &audit, &log).as_bytes())?;
     }
     Ok(if report.gate.allow {
         Outcome::Ok
@@ -239,7 +239,7 @@ fn run_image(
 }
 
 /// The summary `stella run` prints.
-pub fn summary(report: &RunReport, store: &FsBlobStore, audit: &AuditLog) -> String {
+pub fn summary(report: &RunReport, store: &FsBlobStore, audit: &AuditLog, log: &FileLog) -> String {
     let s = &report.by_severity;
     let v = &report.by_vex_status;
     let mut out = format!(
@@ -284,6 +284,12 @@ pub fn summary(report: &RunReport, store: &FsBlobStore, audit: &AuditLog) -> Str
         audit.path().display(),
         audit.records().len(),
         report.audit.len()
+    ));
+    out.push_str(&format!(
+        "log       {} (origin {}, {} entries)\n",
+        log.path().display(),
+        log.origin(),
+        log.size().unwrap_or_default()
     ));
     out
 }
