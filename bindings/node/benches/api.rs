@@ -1,7 +1,9 @@
-//! The Rust side of `benches/node/`: the same calls the Node benchmark times, made directly on
-//! `stella_bindings_api`, so the difference is the binding's cost.
+//! The Rust side of `benches/node/bench.sh`: the calls the Node benchmark times, made directly
+//! on `stella_bindings_api`, so the difference is the cost of the binding.
 //!
-//! `cargo bench -p stella-ops-node --bench api` (release profile).
+//! `cargo bench -p stella-ops-node --bench api` (release profile); criterion writes each
+//! estimate to `<target>/criterion/node-compare/<name>/new/estimates.json`, which
+//! `benches/node/bench.mjs` reads.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -16,8 +18,9 @@ fn fixture_image() -> Vec<u8> {
 }
 
 fn benches(c: &mut Criterion) {
+    let mut group = c.benchmark_group("node-compare");
     let bytes = [7u8; 32];
-    c.bench_function("rust/digest_of(32 bytes)", |b| {
+    group.bench_function("digest_of_32", |b| {
         b.iter(|| api::digest_of(black_box(&bytes)))
     });
     let image = fixture_image();
@@ -25,12 +28,11 @@ fn benches(c: &mut Criterion) {
         timestamp: "2024-06-01T00:00:00Z".into(),
         ..api::SbomOptions::default()
     };
-    c.bench_function("rust/sbom_from_image_bytes(fixture)", |b| {
+    group.bench_function("sbom_from_image_bytes", |b| {
         b.iter(|| api::sbom_from_image_bytes(black_box(&image), &options).unwrap())
     });
-    let mut group = c.benchmark_group("rust");
-    group.sample_size(10);
-    group.bench_function("run(demo)", |b| {
+    group.sample_size(20);
+    group.bench_function("run_demo", |b| {
         b.iter(|| api::run(&api::RunOptions::default()).unwrap())
     });
     group.finish();
