@@ -19,17 +19,25 @@ const stella = require(path.join(root, 'bindings', 'node'))
 const image = fs.readFileSync(path.join(root, 'tests/vectors/conformance/image/image.tar'))
 const sbomOptions = { timestamp: '2024-06-01T00:00:00Z' }
 
-/** Median of `rounds` rounds of `iterations` calls, in ns per call. */
+const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+/**
+ * Median over `rounds` rounds of `iterations` calls: wall time and this process's CPU time
+ * (user + system), in ns per call. On a loaded machine the CPU time is the steadier number.
+ */
 function time(fn, iterations, rounds) {
   for (let i = 0; i < Math.min(iterations, 1000); i++) fn() // warm up
-  const perCall = []
+  const wall = []
+  const cpu = []
   for (let r = 0; r < rounds; r++) {
+    const cpuStart = process.cpuUsage()
     const start = process.hrtime.bigint()
     for (let i = 0; i < iterations; i++) fn()
-    perCall.push(Number(process.hrtime.bigint() - start) / iterations)
+    wall.push(Number(process.hrtime.bigint() - start) / iterations)
+    const used = process.cpuUsage(cpuStart)
+    cpu.push(((used.user + used.system) * 1000) / iterations)
   }
-  perCall.sort((a, b) => a - b)
-  return perCall[Math.floor(perCall.length / 2)]
+  return { wall: median(wall), cpu: median(cpu) }
 }
 
 const bytes32 = Buffer.alloc(32, 7)
@@ -48,10 +56,11 @@ function rust(name) {
 }
 
 const fmt = (ns) => ns === undefined ? 'n/a' : ns < 10_000 ? `${ns.toFixed(0)} ns` : `${(ns / 1e6).toFixed(3)} ms`
-console.log('call                          node (median)   rust (median)   node - rust      node / rust')
-for (const [name, ns] of Object.entries(node)) {
+console.log('call                    node wall       node cpu        rust wall       node wall - rust   node wall / rust')
+for (const [name, { wall, cpu }] of Object.entries(node)) {
   const r = rust(name)
-  const diff = r === undefined ? 'n/a' : fmt(ns - r)
-  const ratio = r === undefined ? 'n/a' : `${((ns / r - 1) * 100).toFixed(1)} %`
-  console.log(`${name.padEnd(30)}${fmt(ns).padEnd(16)}${fmt(r).padEnd(16)}${diff.padEnd(17)}${ratio}`)
+  const diff = r === undefined ? 'n/a' : fmt(wall - r)
+  const ratio = r === undefined ? 'n/a' : `${((wall / r - 1) * 100).toFixed(1)} %`
+  console.log(`${name.padEnd(24)}${fmt(wall).padEnd(16)}${fmt(cpu).padEnd(16)}${fmt(r).padEnd(16)}${diff.padEnd(19)}${ratio}`)
 }
+console.log('(medians; rust: criterion wall time of stella_bindings_api called directly)')
