@@ -50,7 +50,8 @@ function imageFile(t) {
 }
 
 test('every error kind surfaces as error.code', (t) => {
-  throwsCode(() => stella.canonicalizeJson(Buffer.from('{"a":1,"a":2}')), 'E_PARSE')
+  const parse = throwsCode(() => stella.canonicalizeJson(Buffer.from('{"a":1,"a":2}')), 'E_PARSE')
+  assert.equal(parse.message, 'duplicate object key "a" at byte 7', 'the Rust message, verbatim')
   throwsCode(() => stella.dsseVerify(readFile('dsse/envelope-tampered.json'), {
     publicKeysPem: [readFile('keys/ed25519-test.pub.pem').toString()],
   }), 'E_VERIFICATION')
