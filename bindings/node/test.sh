@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The Node binding's whole suite (run by scripts/test-all.sh): install the pinned dev dependency
-# (@napi-rs/cli), build the addon in the *debug* profile (enough for tests, and incremental with
-# the workspace's CARGO_TARGET_DIR when set), run every node:test file, then pack the package and
-# install the tarball in a fresh folder and run the README quick start from there.
+# (@napi-rs/cli), build the addon in the *debug* profile (enough for tests; incremental in
+# CARGO_TARGET_DIR when set — napi passes `--target <host triple>`, so its artifacts live in
+# <target>/x86_64-unknown-linux-gnu/debug, apart from `cargo test`'s), run every node:test file,
+# then pack the package, install the tarball in a fresh folder and run the README quick start
+# from there.
 # Fails on any failure; skips nothing.
 set -euo pipefail
 cd "$(dirname "$0")"
