@@ -96,7 +96,10 @@ fn digest_of_hex(py: Python<'_>, data: &[u8]) -> String {
 
 /// Generates a key pair (`"ecdsa-p256"` or `"ed25519"`).
 #[pyfunction]
-#[pyo3(signature = (*, algorithm = "ecdsa-p256".to_owned()))]
+#[pyo3(
+    signature = (*, algorithm = "ecdsa-p256".to_owned()),
+    text_signature = "(*, algorithm = 'ecdsa-p256')"
+)]
 fn generate_key(py: Python<'_>, algorithm: String) -> PyResult<KeyPair> {
     let options = api::GenerateKeyOptions {
         algorithm: convert::key_algorithm(py, &algorithm)?,
@@ -120,7 +123,10 @@ fn public_key_from_pem(py: Python<'_>, pem: String) -> PyResult<PublicKeyInfo> {
 
 /// Signs `payload` into a DSSE envelope (JSON bytes) with every private key, in order.
 #[pyfunction]
-#[pyo3(signature = (payload, private_keys_pem, *, payload_type = String::new()))]
+#[pyo3(
+    signature = (payload, private_keys_pem, *, payload_type = String::new()),
+    text_signature = "(payload, private_keys_pem, *, payload_type = '')"
+)]
 fn dsse_sign(
     py: Python<'_>,
     payload: &[u8],
@@ -134,10 +140,13 @@ fn dsse_sign(
 
 /// Verifies a DSSE envelope; returns the payload only when verified.
 #[pyfunction]
-#[pyo3(signature = (
+#[pyo3(
+    signature = (
     envelope, *, public_keys_pem = Vec::new(), threshold = 0, payload_types = Vec::new(),
     reject_high_s = false
-))]
+),
+    text_signature = "(envelope, *, public_keys_pem = (), threshold = 0, payload_types = (), reject_high_s = False)"
+)]
 fn dsse_verify(
     py: Python<'_>,
     envelope: &[u8],
@@ -200,10 +209,13 @@ fn sbom_options(
 
 /// The SBOM of an image at a path (OCI layout, OCI / docker archive, rootfs directory).
 #[pyfunction]
-#[pyo3(signature = (
+#[pyo3(
+    signature = (
     path, *, format = "cyclonedx-json".to_owned(), timestamp = String::new(), platform = String::new(),
     name = String::new()
-))]
+),
+    text_signature = "(path, *, format = 'cyclonedx-json', timestamp = '', platform = '', name = '')"
+)]
 fn sbom_from_image_path(
     py: Python<'_>,
     path: PathBuf,
@@ -220,10 +232,13 @@ fn sbom_from_image_path(
 
 /// The SBOM of an image archive given as bytes.
 #[pyfunction]
-#[pyo3(signature = (
+#[pyo3(
+    signature = (
     archive, *, format = "cyclonedx-json".to_owned(), timestamp = String::new(), platform = String::new(),
     name = String::new()
-))]
+),
+    text_signature = "(archive, *, format = 'cyclonedx-json', timestamp = '', platform = '', name = '')"
+)]
 fn sbom_from_image_bytes(
     py: Python<'_>,
     archive: &[u8],
@@ -239,7 +254,10 @@ fn sbom_from_image_bytes(
 
 /// Builds a vulnerability DB snapshot from OSV documents.
 #[pyfunction]
-#[pyo3(signature = (documents, *, date = String::new(), lenient = false))]
+#[pyo3(
+    signature = (documents, *, date = String::new(), lenient = false),
+    text_signature = "(documents, *, date = '', lenient = False)"
+)]
 fn db_build(
     py: Python<'_>,
     documents: Vec<NamedBytesArg<'_>>,
@@ -268,9 +286,12 @@ fn scan_options(
 
 /// Scans an image at a path against a DB snapshot: findings JSON or SARIF.
 #[pyfunction]
-#[pyo3(signature = (
+#[pyo3(
+    signature = (
     path, snapshot, *, format = "json".to_owned(), platform = String::new(), name = String::new()
-))]
+),
+    text_signature = "(path, snapshot, *, format = 'json', platform = '', name = '')"
+)]
 fn scan_image_path(
     py: Python<'_>,
     path: PathBuf,
@@ -287,9 +308,12 @@ fn scan_image_path(
 
 /// Scans an image archive given as bytes against a DB snapshot.
 #[pyfunction]
-#[pyo3(signature = (
+#[pyo3(
+    signature = (
     archive, snapshot, *, format = "json".to_owned(), platform = String::new(), name = String::new()
-))]
+),
+    text_signature = "(archive, snapshot, *, format = 'json', platform = '', name = '')"
+)]
 fn scan_image_bytes(
     py: Python<'_>,
     archive: &[u8],
@@ -305,9 +329,12 @@ fn scan_image_bytes(
 
 /// Scans an SBOM (CycloneDX 1.3–1.6, SPDX 2.3, SPDX 3.0.1) against a DB snapshot.
 #[pyfunction]
-#[pyo3(signature = (
+#[pyo3(
+    signature = (
     sbom, snapshot, *, format = "json".to_owned(), platform = String::new(), name = String::new()
-))]
+),
+    text_signature = "(sbom, snapshot, *, format = 'json', platform = '', name = '')"
+)]
 fn scan_sbom(
     py: Python<'_>,
     sbom: &[u8],
@@ -323,7 +350,10 @@ fn scan_sbom(
 
 /// The entry-trace of an image at a path, canonical JSON.
 #[pyfunction]
-#[pyo3(signature = (path, *, platform = String::new()))]
+#[pyo3(
+    signature = (path, *, platform = String::new()),
+    text_signature = "(path, *, platform = '')"
+)]
 fn entry_trace_image_path(
     py: Python<'_>,
     path: PathBuf,
@@ -337,7 +367,10 @@ fn entry_trace_image_path(
 
 /// The entry-trace of an image archive given as bytes, canonical JSON.
 #[pyfunction]
-#[pyo3(signature = (archive, *, platform = String::new()))]
+#[pyo3(
+    signature = (archive, *, platform = String::new()),
+    text_signature = "(archive, *, platform = '')"
+)]
 fn entry_trace_image_bytes(
     py: Python<'_>,
     archive: &[u8],
@@ -352,7 +385,10 @@ fn entry_trace_image_bytes(
 
 /// Validates an OpenVEX document.
 #[pyfunction]
-#[pyo3(signature = (document, *, now = String::new()))]
+#[pyo3(
+    signature = (document, *, now = String::new()),
+    text_signature = "(document, *, now = '')"
+)]
 fn vex_validate(py: Python<'_>, document: &[u8], now: String) -> PyResult<VexValidation> {
     let options = api::VexValidateOptions { now };
     detached(py, || api::vex_validate(document, &options)).map(convert::vex_validation)
@@ -379,10 +415,13 @@ fn vex_merge_options(
 
 /// Merges trusted VEX into one OpenVEX document, with the explanation of every decision.
 #[pyfunction]
-#[pyo3(signature = (
+#[pyo3(
+    signature = (
     documents, *, now = String::new(), author = String::new(), explain = false,
     allow_unsigned = false, trusted_keys_pem = Vec::new(), trust_policy_yaml = String::new()
-))]
+),
+    text_signature = "(documents, *, now = '', author = '', explain = False, allow_unsigned = False, trusted_keys_pem = (), trust_policy_yaml = '')"
+)]
 #[allow(clippy::too_many_arguments)]
 fn vex_merge(
     py: Python<'_>,
@@ -409,10 +448,13 @@ fn vex_merge(
 
 /// Applies trusted VEX to findings (SARIF or findings JSON); canonical JSON.
 #[pyfunction]
-#[pyo3(signature = (
+#[pyo3(
+    signature = (
     findings, documents, *, now = String::new(), author = String::new(), explain = false,
     allow_unsigned = false, trusted_keys_pem = Vec::new(), trust_policy_yaml = String::new()
-))]
+),
+    text_signature = "(findings, documents, *, now = '', author = '', explain = False, allow_unsigned = False, trusted_keys_pem = (), trust_policy_yaml = '')"
+)]
 #[allow(clippy::too_many_arguments)]
 fn vex_apply(
     py: Python<'_>,
@@ -440,9 +482,12 @@ fn vex_apply(
 
 /// Generates OpenVEX from findings.
 #[pyfunction]
-#[pyo3(signature = (
+#[pyo3(
+    signature = (
     findings, *, now = String::new(), author = String::new(), policy_yaml = String::new()
-))]
+),
+    text_signature = "(findings, *, now = '', author = '', policy_yaml = '')"
+)]
 fn vex_generate(
     py: Python<'_>,
     findings: &[u8],
@@ -463,11 +508,14 @@ fn vex_generate(
 
 /// Evaluates a gate input under a Rego bundle (or the built-in one); a deny is a result.
 #[pyfunction]
-#[pyo3(signature = (
+#[pyo3(
+    signature = (
     input_json, *, bundle_files = Vec::new(), revision = String::new(),
     deny_under_investigation = false, time = String::new(), actor = String::new(),
     query = String::new(), max_instructions = 0
-))]
+),
+    text_signature = "(input_json, *, bundle_files = (), revision = '', deny_under_investigation = False, time = '', actor = '', query = '', max_instructions = 0)"
+)]
 #[allow(clippy::too_many_arguments)]
 fn policy_evaluate(
     py: Python<'_>,
@@ -517,9 +565,12 @@ fn merkle_verify_inclusion(
 
 /// Verifies a C2SP signed-note checkpoint against trusted note keys.
 #[pyfunction]
-#[pyo3(signature = (
+#[pyo3(
+    signature = (
     note, *, trusted_keys = Vec::new(), expected_size = 0, expected_root_hash = String::new()
-))]
+),
+    text_signature = "(note, *, trusted_keys = (), expected_size = 0, expected_root_hash = '')"
+)]
 fn checkpoint_verify(
     py: Python<'_>,
     note: &[u8],
@@ -537,10 +588,13 @@ fn checkpoint_verify(
 
 /// Verifies a key-based Sigstore bundle offline.
 #[pyfunction]
-#[pyo3(signature = (
+#[pyo3(
+    signature = (
     bundle, *, public_keys_pem = Vec::new(), rekor_keys_pem = Vec::new(),
     trusted_root_json = None, artifact = None
-))]
+),
+    text_signature = "(bundle, *, public_keys_pem = (), rekor_keys_pem = (), trusted_root_json = None, artifact = None)"
+)]
 fn sigstore_bundle_verify(
     py: Python<'_>,
     bundle: &[u8],
@@ -563,12 +617,15 @@ fn sigstore_bundle_verify(
 
 /// Runs the whole golden path (the embedded demo when `image_path` is empty).
 #[pyfunction]
-#[pyo3(signature = (
+#[pyo3(
+    signature = (
     *, image_path = PathBuf::new(), name = String::new(), snapshot = None,
     private_key_pem = String::new(), store_dir = PathBuf::new(), time = String::new(),
     vex = Vec::new(), vex_public_keys_pem = Vec::new(), allow_unsigned_vex = false,
     platform = String::new(), actor = String::new()
-))]
+),
+    text_signature = "(*, image_path = '', name = '', snapshot = None, private_key_pem = '', store_dir = '', time = '', vex = (), vex_public_keys_pem = (), allow_unsigned_vex = False, platform = '', actor = '')"
+)]
 #[allow(clippy::too_many_arguments)]
 fn run(
     py: Python<'_>,

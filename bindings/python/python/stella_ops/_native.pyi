@@ -10,12 +10,69 @@ import os
 from collections.abc import Sequence
 from typing import Literal, Union, final
 
+__all__ = [
+    "BundleVerified",
+    "CheckpointVerified",
+    "InclusionVerified",
+    "InternalError",
+    "InvalidArgumentError",
+    "KeyPair",
+    "LimitError",
+    "NamedBytes",
+    "NoteKey",
+    "ParseError",
+    "PolicyDecision",
+    "PolicyError",
+    "PublicKeyInfo",
+    "RunArtifact",
+    "RunResult",
+    "StatementInfo",
+    "StatementSubject",
+    "StellaError",
+    "StellaIOError",
+    "UnsupportedError",
+    "VerificationError",
+    "VerifiedEnvelope",
+    "VexMerged",
+    "VexValidation",
+    "canonicalize_json",
+    "checkpoint_verify",
+    "db_build",
+    "digest_of",
+    "digest_of_hex",
+    "dsse_sign",
+    "dsse_verify",
+    "entry_trace_image_bytes",
+    "entry_trace_image_path",
+    "force_panic_for_tests",
+    "generate_key",
+    "import_private_key",
+    "merkle_leaf_hash",
+    "merkle_verify_inclusion",
+    "policy_evaluate",
+    "public_key_from_pem",
+    "run",
+    "sbom_from_image_bytes",
+    "sbom_from_image_path",
+    "scan_image_bytes",
+    "scan_image_path",
+    "scan_sbom",
+    "sigstore_bundle_verify",
+    "statement_build",
+    "statement_parse",
+    "vex_apply",
+    "vex_generate",
+    "vex_merge",
+    "vex_validate",
+    "__version__",
+]
+
 __version__: str
 
-KeyAlgorithm = Literal["ecdsa-p256", "ed25519"]
-SbomFormat = Literal["cyclonedx-json", "spdx-json"]
-ScanFormat = Literal["json", "sarif"]
-StrPath = Union[str, os.PathLike[str]]
+_KeyAlgorithm = Literal["ecdsa-p256", "ed25519"]
+_SbomFormat = Literal["cyclonedx-json", "spdx-json"]
+_ScanFormat = Literal["json", "sarif"]
+_StrPath = Union[str, os.PathLike[str]]
 
 # ------------------------------------------------------------------ errors
 
@@ -59,7 +116,7 @@ class KeyPair:
     """A private key with its public half, PEM text (``repr`` hides the private key)."""
 
     @property
-    def algorithm(self) -> KeyAlgorithm: ...
+    def algorithm(self) -> _KeyAlgorithm: ...
     @property
     def private_pem(self) -> str: ...
     @property
@@ -72,7 +129,7 @@ class PublicKeyInfo:
     """A public key, PEM text."""
 
     @property
-    def algorithm(self) -> KeyAlgorithm: ...
+    def algorithm(self) -> _KeyAlgorithm: ...
     @property
     def public_pem(self) -> str: ...
     @property
@@ -243,7 +300,7 @@ def digest_of(data: bytes) -> str:
 def digest_of_hex(data: bytes) -> str:
     """SHA-256 of the bytes, 64 lowercase hex digits."""
 
-def generate_key(*, algorithm: KeyAlgorithm = "ecdsa-p256") -> KeyPair:
+def generate_key(*, algorithm: _KeyAlgorithm = "ecdsa-p256") -> KeyPair:
     """A new key pair from the system's secure RNG."""
 
 def import_private_key(pem: str) -> KeyPair:
@@ -278,9 +335,9 @@ def statement_parse(data: bytes) -> StatementInfo:
     """Parses an in-toto statement (v1, or v0.1)."""
 
 def sbom_from_image_path(
-    path: StrPath,
+    path: _StrPath,
     *,
-    format: SbomFormat = "cyclonedx-json",
+    format: _SbomFormat = "cyclonedx-json",
     timestamp: str = "",
     platform: str = "",
     name: str = "",
@@ -291,7 +348,7 @@ def sbom_from_image_path(
 def sbom_from_image_bytes(
     archive: bytes,
     *,
-    format: SbomFormat = "cyclonedx-json",
+    format: _SbomFormat = "cyclonedx-json",
     timestamp: str = "",
     platform: str = "",
     name: str = "",
@@ -307,10 +364,10 @@ def db_build(
     """A vulnerability DB snapshot from OSV documents (JSON/YAML, or .zip/.tar of them)."""
 
 def scan_image_path(
-    path: StrPath,
+    path: _StrPath,
     snapshot: bytes,
     *,
-    format: ScanFormat = "json",
+    format: _ScanFormat = "json",
     platform: str = "",
     name: str = "",
 ) -> bytes:
@@ -320,7 +377,7 @@ def scan_image_bytes(
     archive: bytes,
     snapshot: bytes,
     *,
-    format: ScanFormat = "json",
+    format: _ScanFormat = "json",
     platform: str = "",
     name: str = "",
 ) -> bytes:
@@ -330,13 +387,13 @@ def scan_sbom(
     sbom: bytes,
     snapshot: bytes,
     *,
-    format: ScanFormat = "json",
+    format: _ScanFormat = "json",
     platform: str = "",
     name: str = "",
 ) -> bytes:
     """Scans an SBOM (CycloneDX 1.3-1.6, SPDX 2.3, SPDX 3.0.1) against a DB snapshot."""
 
-def entry_trace_image_path(path: StrPath, *, platform: str = "") -> bytes:
+def entry_trace_image_path(path: _StrPath, *, platform: str = "") -> bytes:
     """The entry-trace of an image at a path, canonical JSON."""
 
 def entry_trace_image_bytes(archive: bytes, *, platform: str = "") -> bytes:
@@ -415,11 +472,11 @@ def sigstore_bundle_verify(
 
 def run(
     *,
-    image_path: StrPath = "",
+    image_path: _StrPath = "",
     name: str = "",
     snapshot: Union[bytes, None] = None,
     private_key_pem: str = "",
-    store_dir: StrPath = "",
+    store_dir: _StrPath = "",
     time: str = "",
     vex: Sequence[bytes] = (),
     vex_public_keys_pem: Sequence[str] = (),
