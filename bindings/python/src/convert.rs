@@ -87,7 +87,7 @@ record! {
         private_pem: String,
         /// SPKI PEM.
         public_pem: String,
-        /// Hex SHA-256 of the DER SPKI.
+        /// `sha256:<hex>` of the DER SPKI (what DSSE `keyid`s hold).
         key_id: String,
     }
 }
@@ -99,7 +99,7 @@ record! {
         algorithm: &'static str,
         /// SPKI PEM.
         public_pem: String,
-        /// Hex SHA-256 of the DER SPKI.
+        /// `sha256:<hex>` of the DER SPKI (what DSSE `keyid`s hold).
         key_id: String,
     }
 }

@@ -113,7 +113,8 @@ class InternalError(StellaError):
 
 @final
 class KeyPair:
-    """A private key with its public half, PEM text (``repr`` hides the private key)."""
+    """A private key with its public half, PEM text (``repr`` hides the private key);
+    ``key_id`` is ``sha256:<hex>`` of the DER SubjectPublicKeyInfo (what DSSE keyids hold)."""
 
     @property
     def algorithm(self) -> _KeyAlgorithm: ...
