@@ -142,9 +142,9 @@ fn dsse_sign(
 #[pyfunction]
 #[pyo3(
     signature = (
-    envelope, *, public_keys_pem = Vec::new(), threshold = 0, payload_types = Vec::new(),
-    reject_high_s = false
-),
+        envelope, *, public_keys_pem = Vec::new(), threshold = 0, payload_types = Vec::new(),
+        reject_high_s = false
+    ),
     text_signature = "(envelope, *, public_keys_pem = (), threshold = 0, payload_types = (), reject_high_s = False)"
 )]
 fn dsse_verify(
@@ -211,9 +211,9 @@ fn sbom_options(
 #[pyfunction]
 #[pyo3(
     signature = (
-    path, *, format = "cyclonedx-json".to_owned(), timestamp = String::new(), platform = String::new(),
-    name = String::new()
-),
+        path, *, format = "cyclonedx-json".to_owned(), timestamp = String::new(), platform = String::new(),
+        name = String::new()
+    ),
     text_signature = "(path, *, format = 'cyclonedx-json', timestamp = '', platform = '', name = '')"
 )]
 fn sbom_from_image_path(
@@ -234,9 +234,9 @@ fn sbom_from_image_path(
 #[pyfunction]
 #[pyo3(
     signature = (
-    archive, *, format = "cyclonedx-json".to_owned(), timestamp = String::new(), platform = String::new(),
-    name = String::new()
-),
+        archive, *, format = "cyclonedx-json".to_owned(), timestamp = String::new(), platform = String::new(),
+        name = String::new()
+    ),
     text_signature = "(archive, *, format = 'cyclonedx-json', timestamp = '', platform = '', name = '')"
 )]
 fn sbom_from_image_bytes(
@@ -288,8 +288,8 @@ fn scan_options(
 #[pyfunction]
 #[pyo3(
     signature = (
-    path, snapshot, *, format = "json".to_owned(), platform = String::new(), name = String::new()
-),
+        path, snapshot, *, format = "json".to_owned(), platform = String::new(), name = String::new()
+    ),
     text_signature = "(path, snapshot, *, format = 'json', platform = '', name = '')"
 )]
 fn scan_image_path(
@@ -310,8 +310,8 @@ fn scan_image_path(
 #[pyfunction]
 #[pyo3(
     signature = (
-    archive, snapshot, *, format = "json".to_owned(), platform = String::new(), name = String::new()
-),
+        archive, snapshot, *, format = "json".to_owned(), platform = String::new(), name = String::new()
+    ),
     text_signature = "(archive, snapshot, *, format = 'json', platform = '', name = '')"
 )]
 fn scan_image_bytes(
@@ -331,8 +331,8 @@ fn scan_image_bytes(
 #[pyfunction]
 #[pyo3(
     signature = (
-    sbom, snapshot, *, format = "json".to_owned(), platform = String::new(), name = String::new()
-),
+        sbom, snapshot, *, format = "json".to_owned(), platform = String::new(), name = String::new()
+    ),
     text_signature = "(sbom, snapshot, *, format = 'json', platform = '', name = '')"
 )]
 fn scan_sbom(
@@ -417,9 +417,9 @@ fn vex_merge_options(
 #[pyfunction]
 #[pyo3(
     signature = (
-    documents, *, now = String::new(), author = String::new(), explain = false,
-    allow_unsigned = false, trusted_keys_pem = Vec::new(), trust_policy_yaml = String::new()
-),
+        documents, *, now = String::new(), author = String::new(), explain = false,
+        allow_unsigned = false, trusted_keys_pem = Vec::new(), trust_policy_yaml = String::new()
+    ),
     text_signature = "(documents, *, now = '', author = '', explain = False, allow_unsigned = False, trusted_keys_pem = (), trust_policy_yaml = '')"
 )]
 #[allow(clippy::too_many_arguments)]
@@ -450,9 +450,9 @@ fn vex_merge(
 #[pyfunction]
 #[pyo3(
     signature = (
-    findings, documents, *, now = String::new(), author = String::new(), explain = false,
-    allow_unsigned = false, trusted_keys_pem = Vec::new(), trust_policy_yaml = String::new()
-),
+        findings, documents, *, now = String::new(), author = String::new(), explain = false,
+        allow_unsigned = false, trusted_keys_pem = Vec::new(), trust_policy_yaml = String::new()
+    ),
     text_signature = "(findings, documents, *, now = '', author = '', explain = False, allow_unsigned = False, trusted_keys_pem = (), trust_policy_yaml = '')"
 )]
 #[allow(clippy::too_many_arguments)]
@@ -484,8 +484,8 @@ fn vex_apply(
 #[pyfunction]
 #[pyo3(
     signature = (
-    findings, *, now = String::new(), author = String::new(), policy_yaml = String::new()
-),
+        findings, *, now = String::new(), author = String::new(), policy_yaml = String::new()
+    ),
     text_signature = "(findings, *, now = '', author = '', policy_yaml = '')"
 )]
 fn vex_generate(
@@ -510,10 +510,10 @@ fn vex_generate(
 #[pyfunction]
 #[pyo3(
     signature = (
-    input_json, *, bundle_files = Vec::new(), revision = String::new(),
-    deny_under_investigation = false, time = String::new(), actor = String::new(),
-    query = String::new(), max_instructions = 0
-),
+        input_json, *, bundle_files = Vec::new(), revision = String::new(),
+        deny_under_investigation = false, time = String::new(), actor = String::new(),
+        query = String::new(), max_instructions = 0
+    ),
     text_signature = "(input_json, *, bundle_files = (), revision = '', deny_under_investigation = False, time = '', actor = '', query = '', max_instructions = 0)"
 )]
 #[allow(clippy::too_many_arguments)]
@@ -567,8 +567,8 @@ fn merkle_verify_inclusion(
 #[pyfunction]
 #[pyo3(
     signature = (
-    note, *, trusted_keys = Vec::new(), expected_size = 0, expected_root_hash = String::new()
-),
+        note, *, trusted_keys = Vec::new(), expected_size = 0, expected_root_hash = String::new()
+    ),
     text_signature = "(note, *, trusted_keys = (), expected_size = 0, expected_root_hash = '')"
 )]
 fn checkpoint_verify(
@@ -590,9 +590,9 @@ fn checkpoint_verify(
 #[pyfunction]
 #[pyo3(
     signature = (
-    bundle, *, public_keys_pem = Vec::new(), rekor_keys_pem = Vec::new(),
-    trusted_root_json = None, artifact = None
-),
+        bundle, *, public_keys_pem = Vec::new(), rekor_keys_pem = Vec::new(),
+        trusted_root_json = None, artifact = None
+    ),
     text_signature = "(bundle, *, public_keys_pem = (), rekor_keys_pem = (), trusted_root_json = None, artifact = None)"
 )]
 fn sigstore_bundle_verify(
@@ -619,11 +619,11 @@ fn sigstore_bundle_verify(
 #[pyfunction]
 #[pyo3(
     signature = (
-    *, image_path = PathBuf::new(), name = String::new(), snapshot = None,
-    private_key_pem = String::new(), store_dir = PathBuf::new(), time = String::new(),
-    vex = Vec::new(), vex_public_keys_pem = Vec::new(), allow_unsigned_vex = false,
-    platform = String::new(), actor = String::new()
-),
+        *, image_path = PathBuf::new(), name = String::new(), snapshot = None,
+        private_key_pem = String::new(), store_dir = PathBuf::new(), time = String::new(),
+        vex = Vec::new(), vex_public_keys_pem = Vec::new(), allow_unsigned_vex = false,
+        platform = String::new(), actor = String::new()
+    ),
     text_signature = "(*, image_path = '', name = '', snapshot = None, private_key_pem = '', store_dir = '', time = '', vex = (), vex_public_keys_pem = (), allow_unsigned_vex = False, platform = '', actor = '')"
 )]
 #[allow(clippy::too_many_arguments)]
