@@ -56,7 +56,7 @@ pub struct KeyPair {
     pub private_pem: String,
     /// The public key, SPKI PEM (`BEGIN PUBLIC KEY`).
     pub public_pem: String,
-    /// The key id: hex SHA-256 of the DER SubjectPublicKeyInfo (what DSSE `keyid`s hold).
+    /// The key id: `sha256:<hex>` of the DER SubjectPublicKeyInfo (what DSSE `keyid`s hold).
     pub key_id: String,
 }
 
@@ -67,7 +67,7 @@ pub struct PublicKeyInfo {
     pub algorithm: KeyAlgorithm,
     /// The public key, SPKI PEM.
     pub public_pem: String,
-    /// The key id (hex SHA-256 of the DER SPKI).
+    /// The key id: `sha256:<hex>` of the DER SPKI.
     pub key_id: String,
 }
 
