@@ -45,3 +45,12 @@ binds_image(a) if {
 	some d in a.subject_digests
 	d == input.image.digest
 }
+
+# The seed's allow rule says no without saying why: name each finding that makes it say no
+# (the same condition as the seed's exploitable_some), so a deny always carries its reason.
+violation contains msg if {
+	some v in input.findings
+	exploitable(v)
+	not waived(v.id)
+	msg := sprintf("Critical vulnerability %s is affected and not waived", [v.id])
+}

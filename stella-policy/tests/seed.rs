@@ -213,7 +213,7 @@ fn builtin_bundle_table() {
                 waiver("2026-01-01T00:00:00Z"),
             ),
             false,
-            vec![],
+            vec!["Critical vulnerability CVE-2024-0001 is affected and not waived"],
             vec![],
         ),
         (
@@ -318,7 +318,7 @@ fn decision_record_is_canonical_and_replays_byte_identical() {
         "\"revision\":\"stella-policy/0.1.0/builtin\"",
         &format!("\"input_digest\":\"{}\"", inp.digest().unwrap()),
         &format!("\"digest\":\"{}\"", bundle.digest()),
-        "\"result\":{\"allow\":false,\"violations\":[],\"warnings\":[\"Critical vulnerability CVE-2024-0002 is under investigation\"]}",
+        "\"result\":{\"allow\":false,\"violations\":[\"Critical vulnerability CVE-2024-0001 is affected and not waived\"],\"warnings\":[\"Critical vulnerability CVE-2024-0002 is under investigation\"]}",
     ] {
         assert!(text.contains(needle), "{needle} not in {text}");
     }
