@@ -353,3 +353,36 @@ fn cache_dir_rescans_give_the_same_bytes() {
     std::fs::write(cache.join("layer-cache-index"), "garbage").unwrap();
     assert_eq!(run(), cold);
 }
+
+#[test]
+fn an_output_file_that_is_not_a_regular_file_is_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let image = layered_image().build();
+    let layout = dir.path().join("layout");
+    write_oci_layout(&layout, &image.root, &image.blobs).unwrap();
+    // A FIFO stands for /dev/null or a terminal: the atomic rename used for regular files
+    // would replace the node itself (as root, `--output-file /dev/null` made /dev/null a file).
+    let fifo = dir.path().join("out.fifo");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    Command::cargo_bin("stella")
+        .unwrap()
+        .args(["sbom", layout.to_str().unwrap(), "--output-file"])
+        .arg(&fifo)
+        .assert()
+        .success();
+    // Checked before joining: had the FIFO been replaced, the reader would wait forever.
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "the FIFO is still a FIFO");
+    let bytes = reader.join().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(doc["bomFormat"], "CycloneDX");
+}

@@ -7,7 +7,9 @@ use std::path::Path;
 use super::CliError;
 
 /// Writes `bytes` to `path` atomically (a temporary file in the same directory, fsync, rename),
-/// or to stdout when `path` is `None` or `-`.
+/// or to stdout when `path` is `None` or `-`. A path that exists and is not a regular file
+/// (`/dev/null`, a FIFO, a terminal) is written in place: renaming over it would replace the
+/// device node itself (as root, `--output-file /dev/null` turned /dev/null into a file).
 pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
     let io = |path: &Path, source| CliError::Io {
         path: path.display().to_string(),
@@ -16,6 +18,13 @@ pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
     match path {
         None => write_stdout(bytes),
         Some(p) if p == Path::new("-") => write_stdout(bytes),
+        Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.file_type().is_file()) => {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()))
+                .map_err(|source| io(path, source))
+        }
         Some(path) => {
             let dir = match path.parent() {
                 Some(d) if !d.as_os_str().is_empty() => d,
