@@ -131,12 +131,20 @@ pub fn read_public_key(key: &KeyRef) -> Result<PublicKey, CliError> {
     }
 }
 
-/// Writes a private key atomically with owner-only permissions.
+/// Writes a private key atomically with owner-only permissions (a path that exists and is not
+/// a regular file, e.g. a FIFO a secret manager reads, is written in place, never replaced).
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let io = |source| CliError::Io {
         path: path.display().to_string(),
         source,
     };
+    if std::fs::metadata(path).is_ok_and(|m| !m.file_type().is_file()) {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()))
+            .map_err(io);
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
