@@ -155,10 +155,12 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     if let (Some(dir), Some(cache)) = (&args.cache_dir, &cache) {
         let context = |e| CliError::library(format!("cache directory {}", dir.display()), e);
         let index = cache.save().map_err(context)?;
-        write_output(
-            Some(&dir.join(CACHE_INDEX_FILE)),
-            format!("{index}\n").as_bytes(),
-        )?;
+        let line = format!("{index}\n");
+        let path = dir.join(CACHE_INDEX_FILE);
+        // A rescan that added nothing leaves the index as it was (no rewrite, no fsync).
+        if std::fs::read(&path).ok().as_deref() != Some(line.as_bytes()) {
+            write_output(Some(&path), line.as_bytes())?;
+        }
     }
     let write_options = WriteOptions {
         timestamp: timestamp(&scan)?,
