@@ -78,6 +78,15 @@ pub enum ImageInput<'a> {
     Rootfs(&'a dyn RootfsSource),
 }
 
+impl<'a> From<&'a crate::image::OpenedImage> for ImageInput<'a> {
+    fn from(opened: &'a crate::image::OpenedImage) -> Self {
+        match opened {
+            crate::image::OpenedImage::Image(source) => Self::Image(source.as_ref()),
+            crate::image::OpenedImage::Rootfs(dir) => Self::Rootfs(dir),
+        }
+    }
+}
+
 /// Everything a run reads besides the adapters.
 #[derive(Debug)]
 pub struct RunInputs<'a> {
@@ -198,6 +207,17 @@ pub enum ArtifactKind {
     DecisionAttestation,
     /// The log receipt of the decision attestation.
     DecisionReceipt,
+}
+
+impl std::fmt::Display for ArtifactKind {
+    /// The kind's name as the report writes it (`sbom-cyclonedx`, `decision-receipt`, …).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A unit variant always serializes to its name; nothing else is written.
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(name)) => f.write_str(&name),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// One stored artifact.

@@ -882,13 +882,6 @@ pub fn sigstore_bundle_verify(
 
 // ---------------------------------------------------------------- the pipeline
 
-fn artifact_kind_name(kind: stella::pipeline::ArtifactKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 /// Runs the whole golden path: image → SBOMs → signed, logged attestations → scan → VEX →
 /// gate → signed decision record; the built-in policy. With an empty
 /// [`RunOptions::image_path`], the embedded demo (offline, deterministic). With a
@@ -985,10 +978,7 @@ pub fn run(options: &RunOptions) -> Result<RunResult, ApiError> {
             let vex_policy = stella::demo::vex_policy()
                 .map_err(|e| ApiError::from_error(ErrorKind::Internal, &e))?;
             let opened = open_path(&options.image_path)?;
-            let image = match &opened {
-                OpenedImage::Image(source) => ImageInput::Image(source.as_ref()),
-                OpenedImage::Rootfs(dir) => ImageInput::Rootfs(dir),
-            };
+            let image = ImageInput::from(&opened);
             let inputs = RunInputs {
                 image,
                 name: non_empty(&options.name)
@@ -1012,7 +1002,7 @@ pub fn run(options: &RunOptions) -> Result<RunResult, ApiError> {
             .iter()
             .map(|a| {
                 Ok(RunArtifact {
-                    kind: artifact_kind_name(a.kind),
+                    kind: a.kind.to_string(),
                     digest: a.digest.to_string(),
                     media_type: a.media_type.clone(),
                     bytes: store.get(&a.digest)?,

@@ -3,7 +3,6 @@
 //! Keys are PEM: PKCS#8 `PRIVATE KEY` (P-256 or Ed25519) and SPKI `PUBLIC KEY`, as OpenSSL and
 //! cosign's `import-key-pair` read them. The key id (`sha256:` of the SPKI DER) goes to stderr.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Subcommand, ValueEnum};
@@ -131,45 +130,7 @@ pub fn read_public_key(key: &KeyRef) -> Result<PublicKey, CliError> {
     }
 }
 
-/// Writes a private key atomically with owner-only permissions (a path that exists and is not
-/// a regular file, e.g. a FIFO a secret manager reads, is written in place, never replaced).
+/// Writes a private key atomically with owner-only permissions.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let io = |source| CliError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    if std::fs::metadata(path).is_ok_and(|m| !m.file_type().is_file()) {
-        return std::fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()))
-            .map_err(io);
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "key".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options.open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(source) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io(source));
-    }
-    Ok(())
+    super::output::write_file(path, bytes, Some(0o600))
 }

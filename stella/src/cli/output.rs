@@ -6,48 +6,65 @@ use std::path::Path;
 
 use super::CliError;
 
-/// Writes `bytes` to `path` atomically (a temporary file in the same directory, fsync, rename),
-/// or to stdout when `path` is `None` or `-`. A path that exists and is not a regular file
-/// (`/dev/null`, a FIFO, a terminal) is written in place: renaming over it would replace the
-/// device node itself (as root, `--output-file /dev/null` turned /dev/null into a file).
+/// Writes `bytes` to stdout when `path` is `None` or `-`, otherwise to the file `path` (see
+/// [`write_file`]).
 pub fn write_output(path: Option<&Path>, bytes: &[u8]) -> Result<(), CliError> {
-    let io = |path: &Path, source| CliError::Io {
-        path: path.display().to_string(),
-        source,
-    };
     match path {
         None => write_stdout(bytes),
         Some(p) if p == Path::new("-") => write_stdout(bytes),
-        Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.file_type().is_file()) => {
-            std::fs::OpenOptions::new()
-                .write(true)
-                .open(path)
-                .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()))
-                .map_err(|source| io(path, source))
-        }
-        Some(path) => {
-            let dir = match path.parent() {
-                Some(d) if !d.as_os_str().is_empty() => d,
-                _ => Path::new("."),
-            };
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "output".into());
-            let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-            let result = (|| {
-                let mut file = std::fs::File::create(&tmp)?;
-                file.write_all(bytes)?;
-                file.sync_all()?;
-                std::fs::rename(&tmp, path)
-            })();
-            if let Err(source) = result {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(io(path, source));
-            }
-            Ok(())
-        }
+        Some(path) => write_file(path, bytes, None),
     }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory (created with
+/// `mode` when given, e.g. `0o600` for a private key), fsync, rename. A path that exists and
+/// is not a regular file (`/dev/null`, a FIFO, a terminal) is written in place: renaming over
+/// it would replace the node itself (as root, `--output-file /dev/null` turned /dev/null into
+/// a file).
+pub(crate) fn write_file(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<(), CliError> {
+    let io = |source| CliError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    if std::fs::metadata(path).is_ok_and(|m| !m.file_type().is_file()) {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()))
+            .map_err(io);
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true);
+        match mode {
+            // A secret: a fresh file with its mode from the start, never a leftover one.
+            Some(mode) => {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.create_new(true).mode(mode);
+            }
+            None => {
+                options.create(true).truncate(true);
+            }
+        }
+        let mut file = options.open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(source) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(source));
+    }
+    Ok(())
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {

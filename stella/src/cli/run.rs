@@ -27,7 +27,7 @@ use stella_scan::image::Platform;
 use super::vex::{TrustArgs, keyring, policy as trust_policy, read_sources};
 use super::{CliError, KeyRef, Outcome, read_input, write_output};
 use crate::demo::{DEMO_TIME, Demo};
-use crate::image::{ImageRef, OpenedImage, open_image};
+use crate::image::{ImageRef, open_image};
 use crate::pipeline::{ImageInput, Pipeline, RunInputs, RunReport, demo_inputs};
 use crate::store::{AuditLog, DEFAULT_LOG_ORIGIN, FileLog, FsBlobStore, SystemClock};
 
@@ -215,10 +215,7 @@ fn run_image(
     };
     let reference = ImageRef::parse(&image).map_err(|e| CliError::library(&image, e))?;
     let opened = open_image(&reference).map_err(|e| CliError::library(&image, e))?;
-    let input = match &opened {
-        OpenedImage::Image(source) => ImageInput::Image(source.as_ref()),
-        OpenedImage::Rootfs(dir) => ImageInput::Rootfs(dir),
-    };
+    let input = ImageInput::from(&opened);
     pipeline
         .run(
             RunInputs {
@@ -268,10 +265,7 @@ pub fn summary(report: &RunReport, store: &FsBlobStore, audit: &AuditLog, log: &
     }
     out.push_str(&format!("store     {}\n", store.root().display()));
     for a in &report.artifacts {
-        let kind = serde_json::to_value(a.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let kind = a.kind.to_string();
         out.push_str(&format!(
             "  {kind:<28} {}\n  {:<28} {}\n",
             a.digest,

@@ -145,19 +145,9 @@ impl AuditLog {
         };
         fs::create_dir_all(&dir).map_err(io(&dir))?;
         let lock_path = dir.join("lock");
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io(&lock_path))?;
-        match fs4::FileExt::try_lock(&lock) {
-            Ok(()) => {}
-            Err(fs4::TryLockError::WouldBlock) => {
-                return Err(AuditError::Locked { path: lock_path });
-            }
-            Err(fs4::TryLockError::Error(e)) => return Err(io(&lock_path)(e)),
-        }
+        let lock = super::try_lock_exclusive(&lock_path)
+            .map_err(io(&lock_path))?
+            .ok_or(AuditError::Locked { path: lock_path })?;
         let bytes = match fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),

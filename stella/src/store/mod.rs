@@ -14,6 +14,24 @@ pub use tlog::{
 
 use stella_core::{Clock, Timestamp};
 
+/// Opens (creating) `path` and takes an exclusive advisory lock (`flock`) on it without
+/// waiting: `Ok(None)` when another holder has it. The kernel drops the lock when the holder
+/// dies, so a crash leaves no stale lock. The audit log and the file-backed log hold one each
+/// for as long as they are open (one writer at a time).
+pub(crate) fn try_lock_exclusive(path: &std::path::Path) -> std::io::Result<Option<std::fs::File>> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
+    match fs4::FileExt::try_lock(&file) {
+        Ok(()) => Ok(Some(file)),
+        Err(fs4::TryLockError::WouldBlock) => Ok(None),
+        Err(fs4::TryLockError::Error(e)) => Err(e),
+    }
+}
+
 /// The system's wall clock, for live runs. Replays and `--deterministic` runs use
 /// [`stella_core::FixedClock`] instead.
 #[derive(Debug, Clone, Copy, Default)]

@@ -373,20 +373,9 @@ impl FileLog {
         let note_signer = NoteSigner::new(origin, signer.as_ref()).map_err(TlogError::Sign)?;
 
         let lock_path = dir.join(LOCK_FILE);
-        let lock = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&lock_path)
-            .map_err(io_at(&lock_path))?;
-        match fs4::FileExt::try_lock(&lock) {
-            Ok(()) => {}
-            Err(fs4::TryLockError::WouldBlock) => {
-                return Err(TlogError::Locked { path: lock_path });
-            }
-            Err(fs4::TryLockError::Error(e)) => return Err(io_at(&lock_path)(e)),
-        }
+        let lock = super::try_lock_exclusive(&lock_path)
+            .map_err(io_at(&lock_path))?
+            .ok_or(TlogError::Locked { path: lock_path })?;
 
         let path = dir.join(LOG_FILE);
         if !path.exists() {
