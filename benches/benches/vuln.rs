@@ -10,7 +10,7 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use stella_core::Timestamp;
 use stella_scan::vuln::import::{ImportMode, Importer};
-use stella_scan::vuln::matcher::match_packages;
+use stella_scan::vuln::matcher::{MatchReport, match_packages};
 use stella_scan::vuln::snapshot::Snapshot;
 use stella_scan::{Package, PackageKind};
 
@@ -93,6 +93,12 @@ fn packages_at(snap: &Snapshot, go_version: &str, py_version: &str) -> Vec<Packa
         .collect()
 }
 
+/// The SHA-256 of a report's JSON: printed so a change to the matcher can show it kept the
+/// results byte for byte.
+fn report_digest(report: &MatchReport) -> String {
+    stella_core::Digest::of(&serde_json::to_vec(report).unwrap()).to_string()
+}
+
 fn bench(c: &mut Criterion) {
     let docs = documents();
     let bytes: Arc<[u8]> = build(&docs).into();
@@ -103,6 +109,7 @@ fn bench(c: &mut Criterion) {
         bytes.len(),
         snap.keys().unwrap().len()
     );
+    eprintln!("snapshot digest {}", snap.digest());
     let mut g = c.benchmark_group("vuln");
     g.sample_size(10);
     g.bench_function("snapshot_build_full_data", |b| b.iter(|| build(&docs)));
@@ -116,10 +123,11 @@ fn bench(c: &mut Criterion) {
     let pkgs = packages(&snap);
     let report = match_packages(&snap, &pkgs, None).unwrap();
     eprintln!(
-        "match: {} packages -> {} findings, {} problems",
+        "match: {} packages -> {} findings, {} problems, report {}",
         pkgs.len(),
         report.findings.len(),
-        report.problems.len()
+        report.problems.len(),
+        report_digest(&report)
     );
     // Steady state: a loaded snapshot keeps the records it parsed.
     g.bench_function("match_2000_packages", |b| {
@@ -127,12 +135,11 @@ fn bench(c: &mut Criterion) {
     });
     // The same names at versions above every fix: lookups and range evaluation, few findings.
     let current = packages_at(&snap, "v999.0.0", "999.0");
+    let current_report = match_packages(&snap, &current, None).unwrap();
     eprintln!(
-        "match (current versions): {} findings",
-        match_packages(&snap, &current, None)
-            .unwrap()
-            .findings
-            .len()
+        "match (current versions): {} findings, report {}",
+        current_report.findings.len(),
+        report_digest(&current_report)
     );
     g.bench_function("match_2000_packages_current_versions", |b| {
         b.iter(|| match_packages(&snap, &current, None).unwrap())

@@ -272,41 +272,221 @@ fn parse_event(scheme: Scheme, e: &Event) -> Result<Option<Version>, VulnError> 
     scheme.parse(e.value()).map(Some)
 }
 
-fn judge(record: &str, affected: &Affected, ecosystem: &str, version: &str) -> Judgement {
-    let pkg_name = affected
-        .package
-        .as_ref()
-        .map_or(String::new(), |p| p.name.clone());
+/// A record prepared for matching, once per loaded [`Snapshot`] (which keeps it): each affected
+/// entry's (ecosystem, normalized name), its range events parsed and ordered under the range's
+/// scheme, its version list parsed, and the record's own severity. Matching a package then
+/// parses only the installed version (once per scheme), so a snapshot that has seen a record
+/// never parses its events again.
+pub(crate) struct CompiledRecord {
+    /// The record.
+    pub(crate) record: Arc<OsvRecord>,
+    /// One per `record.affected` entry, in order.
+    affected: Vec<CompiledAffected>,
+    /// [`assess`] of the record alone, errors as text.
+    severity: (Severity, Vec<String>),
+    /// [`OsvRecord::all_ids`].
+    all_ids: Vec<String>,
+}
+
+/// One affected entry prepared for matching.
+struct CompiledAffected {
+    /// (ecosystem, normalized name); `None` for an entry without a package.
+    key: Option<(String, String)>,
+    /// Whether the entry has a range that is not GIT (then its version list is not compared
+    /// under the scheme: the ranges decide).
+    has_ranges: bool,
+    /// Indices into the entry's `versions`, sorted by the version text: the exact-text lookup
+    /// is a binary search (PyPI records enumerate hundreds of versions).
+    versions_sorted: Vec<u32>,
+    /// The ecosystem's scheme, for the version list.
+    eco_scheme: Option<Scheme>,
+    /// The version list parsed under `eco_scheme`, aligned with `versions`; empty when the
+    /// entry has comparable ranges or no scheme.
+    versions: Vec<Option<Version>>,
+    /// The entry's non-GIT ranges.
+    ranges: Vec<CompiledRange>,
+}
+
+/// One non-GIT range prepared for matching.
+struct CompiledRange {
+    /// Index into the entry's `ranges`.
+    index: usize,
+    /// The range's scheme, or why there is none.
+    scheme: Result<Scheme, String>,
+    /// The events as (version, index into `events`), sorted by version (`"0"` first, ties in
+    /// the record's order); or the error of the last event that does not parse.
+    events: Result<Vec<(Option<Version>, usize)>, String>,
+}
+
+impl CompiledRecord {
+    pub(crate) fn new(record: Arc<OsvRecord>) -> Self {
+        let affected = record.affected.iter().map(CompiledAffected::new).collect();
+        let (severity, errors) = assess(&[record.as_ref()]);
+        Self {
+            affected,
+            severity: (severity, errors.iter().map(ToString::to_string).collect()),
+            all_ids: record.all_ids(),
+            record,
+        }
+    }
+}
+
+impl CompiledAffected {
+    fn new(affected: &Affected) -> Self {
+        let Some(p) = &affected.package else {
+            return Self {
+                key: None,
+                versions_sorted: Vec::new(),
+                has_ranges: false,
+                eco_scheme: None,
+                versions: Vec::new(),
+                ranges: Vec::new(),
+            };
+        };
+        let eco = p.ecosystem.as_str();
+        let has_ranges = affected.ranges.iter().any(|r| r.kind != RangeType::Git);
+        let eco_scheme = Scheme::for_ecosystem(eco).ok();
+        let mut versions_sorted: Vec<u32> = (0..affected.versions.len())
+            .filter_map(|i| u32::try_from(i).ok())
+            .collect();
+        versions_sorted.sort_by(|a, b| {
+            let text = |i: &u32| affected.versions.get(*i as usize).map(String::as_str);
+            text(a).cmp(&text(b))
+        });
+        let versions = match eco_scheme {
+            Some(s) if !has_ranges => affected.versions.iter().map(|v| s.parse(v).ok()).collect(),
+            _ => Vec::new(),
+        };
+        let ranges = affected
+            .ranges
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.kind != RangeType::Git)
+            .map(|(index, range)| {
+                let scheme = scheme_for_range(range.kind, eco).map_err(|e| e.to_string());
+                let events = match scheme {
+                    Ok(scheme) => parse_events(scheme, &range.events),
+                    Err(_) => Ok(Vec::new()),
+                };
+                CompiledRange {
+                    index,
+                    scheme,
+                    events,
+                }
+            })
+            .collect();
+        Self {
+            key: Some((p.ecosystem.clone(), normalize_name(eco, &p.name))),
+            versions_sorted,
+            has_ranges,
+            eco_scheme,
+            versions,
+            ranges,
+        }
+    }
+}
+
+/// A range's events parsed under `scheme` and sorted by version ("0" first; ties keep the
+/// record's order), or the error of the last event that does not parse.
+fn parse_events(scheme: Scheme, events: &[Event]) -> Result<Vec<(Option<Version>, usize)>, String> {
+    let mut out: Vec<(Option<Version>, usize)> = Vec::with_capacity(events.len());
+    let mut bad = None;
+    for (i, e) in events.iter().enumerate() {
+        match parse_event(scheme, e) {
+            Ok(v) => out.push((v, i)),
+            Err(err) => bad = Some(err.to_string()),
+        }
+    }
+    if let Some(b) = bad {
+        return Err(b);
+    }
+    out.sort_by(|a, b| match (&a.0, &b.0) {
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, Some(_)) => std::cmp::Ordering::Less,
+        (Some(_), None) => std::cmp::Ordering::Greater,
+        (Some(x), Some(y)) => x.compare(y).unwrap_or(std::cmp::Ordering::Equal),
+    });
+    Ok(out)
+}
+
+/// The installed version of one package, parsed once per scheme it is compared under.
+struct InstalledVersion<'a> {
+    text: &'a str,
+    parsed: Vec<(Scheme, Result<Version, String>)>,
+}
+
+impl<'a> InstalledVersion<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text,
+            parsed: Vec::new(),
+        }
+    }
+
+    fn parse(&mut self, scheme: Scheme) -> Result<&Version, &str> {
+        let at = match self.parsed.iter().position(|(s, _)| *s == scheme) {
+            Some(at) => at,
+            None => {
+                let parsed = scheme.parse(self.text).map_err(|e| e.to_string());
+                self.parsed.push((scheme, parsed));
+                self.parsed.len() - 1
+            }
+        };
+        match self.parsed.get(at) {
+            Some((_, Ok(v))) => Ok(v),
+            Some((_, Err(e))) => Err(e),
+            None => Err("the parsed version is missing"),
+        }
+    }
+}
+
+fn judge(
+    record: &str,
+    affected: &Affected,
+    compiled: &CompiledAffected,
+    installed: &mut InstalledVersion<'_>,
+) -> Judgement {
+    let pkg_name = || {
+        affected
+            .package
+            .as_ref()
+            .map_or(String::new(), |p| p.name.clone())
+    };
+    let version = installed.text;
     let mut matched = Vec::new();
     let mut comparable = false;
     let mut problem: Option<(ProblemKind, String)> = None;
-    let eco_scheme = Scheme::for_ecosystem(ecosystem);
     // Explicit versions: an exact string match; equality under the scheme too when the entry
     // has no comparable ranges (otherwise the ranges, which the list enumerates, decide).
     if !affected.versions.is_empty() {
         comparable = true;
-        let has_ranges = affected.ranges.iter().any(|r| r.kind != RangeType::Git);
-        let installed = if has_ranges {
-            None
-        } else {
-            eco_scheme.as_ref().ok().and_then(|s| s.parse(version).ok())
+        let scheme_installed = match compiled.eco_scheme {
+            Some(s) if !compiled.has_ranges => installed.parse(s).ok(),
+            _ => None,
         };
-        let hit = affected.versions.iter().any(|v| {
-            v == version
-                || match (&installed, &eco_scheme) {
-                    (Some(i), Ok(s)) => s
-                        .parse(v)
-                        .ok()
-                        .and_then(|p| p.compare(i))
-                        .is_some_and(|o| o.is_eq()),
-                    _ => false,
-                }
-        });
+        let exact = compiled
+            .versions_sorted
+            .binary_search_by(|i| {
+                affected
+                    .versions
+                    .get(*i as usize)
+                    .map_or("", String::as_str)
+                    .cmp(version)
+            })
+            .is_ok();
+        let hit = exact
+            || scheme_installed.is_some_and(|i| {
+                compiled
+                    .versions
+                    .iter()
+                    .flatten()
+                    .any(|p| p.compare(i).is_some_and(|o| o.is_eq()))
+            });
         if hit {
             matched.push(MatchedRange {
                 record: record.to_owned(),
                 range_type: "versions".to_owned(),
-                package: pkg_name.clone(),
+                package: pkg_name(),
                 compared_version: version.to_owned(),
                 introduced: None,
                 fixed: None,
@@ -314,42 +494,33 @@ fn judge(record: &str, affected: &Affected, ecosystem: &str, version: &str) -> J
             });
         }
     }
-    for range in &affected.ranges {
-        if range.kind == RangeType::Git {
+    for cr in &compiled.ranges {
+        let Some(range) = affected.ranges.get(cr.index) else {
             continue;
-        }
+        };
         comparable = true;
-        let scheme = match scheme_for_range(range.kind, ecosystem) {
-            Ok(s) => s,
-            Err(e) => return Judgement::Problem(ProblemKind::UnknownEcosystem, e.to_string()),
+        let scheme = match &cr.scheme {
+            Ok(s) => *s,
+            Err(e) => return Judgement::Problem(ProblemKind::UnknownEcosystem, e.clone()),
         };
-        let installed = match scheme.parse(version) {
+        let installed = match installed.parse(scheme) {
             Ok(v) => v,
-            Err(e) => return Judgement::Problem(ProblemKind::UnparsableVersion, e.to_string()),
+            Err(e) => return Judgement::Problem(ProblemKind::UnparsableVersion, e.to_owned()),
         };
-        let mut events: Vec<(Option<Version>, &Event)> = Vec::with_capacity(range.events.len());
-        let mut bad = None;
-        for e in &range.events {
-            match parse_event(scheme, e) {
-                Ok(v) => events.push((v, e)),
-                Err(err) => bad = Some(err.to_string()),
+        let events = match &cr.events {
+            Ok(events) => events,
+            Err(b) => {
+                problem = Some((ProblemKind::UnparsableRange, b.clone()));
+                continue;
             }
-        }
-        if let Some(b) = bad {
-            problem = Some((ProblemKind::UnparsableRange, b));
-            continue;
-        }
-        // Sort by version ("0" first); ties keep the record's order.
-        events.sort_by(|a, b| match (&a.0, &b.0) {
-            (None, None) => std::cmp::Ordering::Equal,
-            (None, Some(_)) => std::cmp::Ordering::Less,
-            (Some(_), None) => std::cmp::Ordering::Greater,
-            (Some(x), Some(y)) => x.compare(y).unwrap_or(std::cmp::Ordering::Equal),
-        });
+        };
         let mut vulnerable = false;
         let mut window: Option<&Event> = None;
         let mut closing: Option<&Event> = None;
-        for (v, e) in &events {
+        for (v, i) in events {
+            let Some(e) = range.events.get(*i) else {
+                continue;
+            };
             let ge = |v: &Option<Version>| {
                 v.as_ref()
                     .is_none_or(|v| installed.compare(v).is_some_and(|o| o.is_ge()))
@@ -390,7 +561,7 @@ fn judge(record: &str, affected: &Affected, ecosystem: &str, version: &str) -> J
                     _ => "ECOSYSTEM",
                 }
                 .to_owned(),
-                package: pkg_name.clone(),
+                package: pkg_name(),
                 compared_version: version.to_owned(),
                 introduced: window.map(|e| e.value().to_owned()),
                 fixed: match closing {
@@ -423,7 +594,7 @@ fn judge(record: &str, affected: &Affected, ecosystem: &str, version: &str) -> J
             vec![MatchedRange {
                 record: record.to_owned(),
                 range_type: "all".to_owned(),
-                package: pkg_name,
+                package: pkg_name(),
                 compared_version: version.to_owned(),
                 introduced: None,
                 fixed: None,
@@ -436,7 +607,7 @@ fn judge(record: &str, affected: &Affected, ecosystem: &str, version: &str) -> J
 }
 
 /// A matched record with its matched ranges, fixed versions and the ecosystem it matched in.
-type Hit = (Arc<OsvRecord>, Vec<MatchedRange>, Vec<String>, String);
+type Hit<'a> = (&'a CompiledRecord, Vec<MatchedRange>, Vec<String>, String);
 
 struct PackageMatches {
     findings: Vec<Finding>,
@@ -444,13 +615,12 @@ struct PackageMatches {
     withdrawn: u64,
 }
 
-fn primary_id(ids: &BTreeSet<String>) -> String {
+fn primary_id(ids: &BTreeSet<&str>) -> String {
     ids.iter()
         .find(|i| i.starts_with("CVE-"))
         .or_else(|| ids.iter().find(|i| i.starts_with("GHSA-")))
         .or_else(|| ids.iter().next())
-        .cloned()
-        .unwrap_or_default()
+        .map_or_else(String::new, |i| (*i).to_owned())
 }
 
 fn match_package(
@@ -501,23 +671,25 @@ fn match_package(
         return Ok(out);
     }
     // Records matched: id -> (record, ranges, fixed)
-    let mut hits: BTreeMap<String, Hit> = BTreeMap::new();
+    let mut hits: BTreeMap<&str, Hit<'_>> = BTreeMap::new();
+    let mut installed = InstalledVersion::new(&version);
     for eco in &ecosystems {
         let want = normalize_name(eco, &name);
         for idx in snapshot.lookup(eco, &name)? {
-            let rec = snapshot.record(idx)?;
+            let compiled = snapshot.compiled(idx)?;
+            let rec = compiled.record.as_ref();
             if rec.withdrawn.is_some() {
                 out.withdrawn += 1;
                 continue;
             }
             let mut ranges = Vec::new();
             let mut fixed = Vec::new();
-            for a in &rec.affected {
-                let Some(p) = &a.package else { continue };
-                if p.ecosystem != *eco || normalize_name(eco, &p.name) != want {
+            for (a, ca) in rec.affected.iter().zip(&compiled.affected) {
+                let Some((e, n)) = &ca.key else { continue };
+                if e != eco || *n != want {
                     continue;
                 }
-                match judge(&rec.id, a, eco, &version) {
+                match judge(&rec.id, a, ca, &mut installed) {
                     Judgement::Affected(r, f) => {
                         ranges.extend(r);
                         fixed.extend(f);
@@ -530,15 +702,15 @@ fn match_package(
             }
             if !ranges.is_empty() {
                 let entry = hits
-                    .entry(rec.id.clone())
-                    .or_insert_with(|| (Arc::clone(&rec), Vec::new(), Vec::new(), eco.clone()));
+                    .entry(rec.id.as_str())
+                    .or_insert_with(|| (compiled, Vec::new(), Vec::new(), eco.clone()));
                 entry.1.extend(ranges);
                 entry.2.extend(fixed);
             }
         }
     }
     // Merge records sharing ids (union-find over the matched records).
-    let ids: Vec<String> = hits.keys().cloned().collect();
+    let ids: Vec<&str> = hits.keys().copied().collect();
     let mut group: Vec<usize> = (0..ids.len()).collect();
     fn find(g: &mut [usize], i: usize) -> usize {
         let mut r = i;
@@ -553,13 +725,13 @@ fn match_package(
         }
         r
     }
-    let mut owner: BTreeMap<String, usize> = BTreeMap::new();
+    let mut owner: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, id) in ids.iter().enumerate() {
         let Some((rec, ..)) = hits.get(id) else {
             continue;
         };
-        for alias in rec.all_ids() {
-            match owner.get(&alias) {
+        for alias in rec.all_ids.iter().map(String::as_str) {
+            match owner.get(alias) {
                 Some(&j) => {
                     let (a, b) = (find(&mut group, i), find(&mut group, j));
                     if let Some(slot) = group.get_mut(a.max(b)) {
@@ -577,24 +749,33 @@ fn match_package(
         let root = find(&mut group, i);
         groups.entry(root).or_default().push(i);
     }
+    // The hits in id order (as `ids`), each taken once by its group.
+    let mut hits: Vec<Option<Hit<'_>>> = hits.into_values().map(Some).collect();
+    let mut locations = pkg.evidence.clone();
+    locations.sort();
+    locations.dedup();
     for members in groups.values() {
-        let recs: Vec<&Hit> = members
+        let recs: Vec<Hit<'_>> = members
             .iter()
-            .filter_map(|i| ids.get(*i).and_then(|id| hits.get(id)))
+            .filter_map(|i| hits.get_mut(*i).and_then(Option::take))
             .collect();
         let Some(first) = recs.first() else { continue };
-        let mut all_ids = BTreeSet::new();
-        let mut record_ids = Vec::new();
+        let eco = first.3.clone();
+        let mut all_ids: BTreeSet<&str> = BTreeSet::new();
+        let mut record_ids = Vec::with_capacity(recs.len());
         let mut matched = Vec::new();
         let mut fixed = Vec::new();
-        for (rec, ranges, f, _) in &recs {
-            all_ids.extend(rec.all_ids());
-            record_ids.push(rec.id.clone());
-            matched.extend(ranges.iter().cloned());
-            fixed.extend(f.iter().cloned());
+        let mut rec_refs: Vec<&OsvRecord> = Vec::with_capacity(recs.len());
+        let mut compiled: Vec<&CompiledRecord> = Vec::with_capacity(recs.len());
+        for (rec, ranges, f, _) in recs {
+            all_ids.extend(rec.all_ids.iter().map(String::as_str));
+            record_ids.push(rec.record.id.clone());
+            rec_refs.push(rec.record.as_ref());
+            compiled.push(rec);
+            matched.extend(ranges);
+            fixed.extend(f);
         }
         let primary = primary_id(&all_ids);
-        let eco = first.3.clone();
         let scheme = Scheme::for_ecosystem(&eco).ok();
         fixed.sort_by(|a, b| {
             scheme
@@ -606,14 +787,17 @@ fn match_package(
         matched.sort();
         matched.dedup();
         record_ids.sort();
-        let rec_refs: Vec<&OsvRecord> = recs.iter().map(|r| r.0.as_ref()).collect();
-        let (severity, sev_errors) = assess(&rec_refs);
+        // One record (the usual case): its severity was assessed when it was compiled.
+        let (severity, sev_errors) = match compiled.as_slice() {
+            [one] => one.severity.clone(),
+            _ => {
+                let (severity, errors) = assess(&rec_refs);
+                (severity, errors.iter().map(ToString::to_string).collect())
+            }
+        };
         for e in sev_errors {
-            out.problems.push(problem(
-                ProblemKind::UnparsableSeverity,
-                Some(&primary),
-                e.to_string(),
-            ));
+            out.problems
+                .push(problem(ProblemKind::UnparsableSeverity, Some(&primary), e));
         }
         // The summary of the record whose id is the primary id, else the first with one.
         let text_rec = rec_refs
@@ -621,12 +805,9 @@ fn match_package(
             .find(|r| r.id == primary && r.summary.is_some())
             .or_else(|| rec_refs.iter().find(|r| r.summary.is_some()))
             .or_else(|| rec_refs.first());
-        let mut locations = pkg.evidence.clone();
-        locations.sort();
-        locations.dedup();
         out.findings.push(Finding {
             id: primary,
-            ids: all_ids.into_iter().collect(),
+            ids: all_ids.into_iter().map(str::to_owned).collect(),
             records: record_ids,
             package: FindingPackage {
                 name: pkg.name.clone(),
@@ -641,7 +822,7 @@ fn match_package(
             summary: text_rec.and_then(|r| r.summary.clone()),
             details: text_rec.and_then(|r| r.details.clone()),
             evidence: FindingEvidence {
-                locations,
+                locations: locations.clone(),
                 cataloger: pkg.cataloger.clone(),
                 matched,
             },
@@ -693,7 +874,17 @@ pub fn match_packages(
         problems.extend(r.problems);
         withdrawn += r.withdrawn;
     }
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // Sort an index rather than the findings themselves (large structs), then move each once.
+    let mut order: Vec<usize> = (0..findings.len()).collect();
+    order.sort_by(|a, b| {
+        let key = |i: &usize| findings.get(*i).map(Finding::sort_key);
+        key(a).cmp(&key(b))
+    });
+    let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
+    let findings: Vec<Finding> = order
+        .iter()
+        .filter_map(|i| slots.get_mut(*i).and_then(Option::take))
+        .collect();
     problems.sort();
     problems.dedup();
     Ok(MatchReport {
