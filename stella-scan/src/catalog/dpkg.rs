@@ -201,30 +201,32 @@ fn dependency_names(value: &str) -> Vec<String> {
 }
 
 fn clean_path(p: &str) -> String {
-    p.trim()
-        .trim_start_matches("./")
-        .trim_start_matches('/')
-        .to_owned()
+    clean_path_str(p).to_owned()
+}
+
+fn clean_path_str(p: &str) -> &str {
+    p.trim().trim_start_matches("./").trim_start_matches('/')
 }
 
 /// Entries of a `.list` file without the directories (entries that prefix another entry).
 fn owned_files(list: &str) -> Vec<String> {
-    let mut all: Vec<String> = list
+    // Sorted and de-duplicated as slices of the list; only the files are copied out.
+    let mut all: Vec<&str> = list
         .lines()
-        .map(clean_path)
-        .filter(|p| !p.is_empty() && p != ".")
+        .map(clean_path_str)
+        .filter(|p| !p.is_empty() && *p != ".")
         .collect();
-    all.sort();
+    all.sort_unstable();
     all.dedup();
     let mut files = Vec::with_capacity(all.len());
     for (i, p) in all.iter().enumerate() {
         let is_dir = all.get(i + 1).is_some_and(|next| {
             next.len() > p.len()
-                && next.starts_with(p.as_str())
+                && next.starts_with(p)
                 && next.as_bytes().get(p.len()) == Some(&b'/')
         });
         if !is_dir {
-            files.push(p.clone());
+            files.push((*p).to_owned());
         }
     }
     files

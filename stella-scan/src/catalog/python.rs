@@ -148,20 +148,39 @@ fn join(base: &str, rel: &str) -> Option<String> {
 
 /// The owned files listed in a RECORD (CSV `path,hash,size`), relative to the image root.
 fn record_files(site: &str, record: &str) -> Vec<String> {
+    // Most entries are plain relative paths (no empty, `.` or `..` segment): those are the
+    // normalized site directory joined with the entry, without splitting and re-joining both.
+    let site_norm = join(site, "").unwrap_or_default();
     record
         .lines()
         .filter_map(|l| {
             let p = if let Some(rest) = l.strip_prefix('"') {
                 rest.split_once('"')?.0
             } else {
-                l.split(',').next()?
+                l.split_once(',').map_or(l, |(p, _)| p)
             };
             if p.is_empty() {
                 return None;
             }
-            join(site, p)
+            if !is_plain_relative(p) {
+                return join(site, p);
+            }
+            if site_norm.is_empty() {
+                return Some(p.to_owned());
+            }
+            let mut out = String::with_capacity(site_norm.len() + 1 + p.len());
+            out.push_str(&site_norm);
+            out.push('/');
+            out.push_str(p);
+            Some(out)
         })
         .collect()
+}
+
+/// Whether `p` is relative with no empty, `.` or `..` segment (so joining needs no
+/// normalization).
+fn is_plain_relative(p: &str) -> bool {
+    !p.is_empty() && p.split('/').all(|s| !s.is_empty() && s != "." && s != "..")
 }
 
 fn is_metadata(path: &str) -> bool {
@@ -247,6 +266,38 @@ mod tests {
     }
 
     const SITE: &str = "usr/local/lib/python3.11/site-packages";
+
+    /// The plain-path fast path gives what normalizing every entry gives.
+    #[test]
+    fn record_files_match_the_normalizing_join() {
+        let record = "pkg/__init__.py,sha256=x,1\n../../../bin/tool,,\n./pkg/a.py,,\npkg//b.py,,\n\
+                      /abs/c.py,,\n\"pkg/with,comma.py\",,\npkg/../up.py,,\n\nplain\n";
+        for site in [
+            "usr/lib/python3/dist-packages",
+            "/usr/lib/./python3//site",
+            "",
+            "a/../b",
+        ] {
+            let reference: Vec<String> = record
+                .lines()
+                .filter_map(|l| {
+                    let p = match l.strip_prefix('"') {
+                        Some(rest) => rest.split_once('"')?.0,
+                        None => l.split(',').next()?,
+                    };
+                    if p.is_empty() { None } else { join(site, p) }
+                })
+                .collect();
+            assert_eq!(record_files(site, record), reference, "site {site:?}");
+        }
+        assert_eq!(
+            record_files(
+                "usr/lib/python3/dist-packages",
+                "../../../bin/tool,,\npkg/m.py,,\n"
+            ),
+            ["usr/bin/tool", "usr/lib/python3/dist-packages/pkg/m.py"]
+        );
+    }
 
     #[test]
     fn reads_dist_info_with_record_and_dependencies() {

@@ -1,6 +1,6 @@
 //! Path normalization and the merged, read-only file tree of an image.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::ops::Bound;
 
 use serde::{Deserialize, Serialize};
@@ -192,10 +192,23 @@ impl FileTree {
                 .collect();
             // A non-directory with children (a file listed after, or before, paths under its
             // own path) needs the archive order: rebuild entry by entry, as for later layers.
+            // Every proper ancestor of every path, collected walking up from each path until an
+            // ancestor already seen (whose own ancestors are then in the set too): one hash
+            // lookup per path instead of a range search per non-directory.
+            let mut ancestors: HashSet<&str> = HashSet::new();
+            for k in self.nodes.keys() {
+                let mut p = k.as_str();
+                while let Some((parent, _)) = p.rsplit_once('/') {
+                    if !ancestors.insert(parent) {
+                        break;
+                    }
+                    p = parent;
+                }
+            }
             let conflict = self
                 .nodes
                 .iter()
-                .any(|(k, n)| n.kind != EntryKind::Dir && self.has_children(k));
+                .any(|(k, n)| n.kind != EntryKind::Dir && ancestors.contains(k.as_str()));
             if !conflict {
                 return;
             }
@@ -382,5 +395,33 @@ mod tests {
         t2.apply_layer(0, &[e("f", EntryKind::Dir), e("f/z", EntryKind::File)]);
         t2.apply_layer(1, &[e("f", EntryKind::File)]);
         assert!(!t2.exists("f/z"));
+    }
+
+    /// In the bottom layer too, a non-directory replaces what an earlier entry put under its
+    /// path, at any depth, and a later entry under a file's path is kept (archive order).
+    #[test]
+    fn bottom_layer_files_over_directories_follow_archive_order() {
+        let paths = |t: &FileTree| t.iter().map(|(p, _)| p.to_owned()).collect::<Vec<_>>();
+        let mut t = FileTree::new();
+        t.apply_layer(0, &[e("x/y/z", EntryKind::File), e("x", EntryKind::File)]);
+        assert_eq!(paths(&t), ["x"]);
+        let mut t = FileTree::new();
+        t.apply_layer(0, &[e("a", EntryKind::File), e("a/b", EntryKind::File)]);
+        assert_eq!(paths(&t), ["a", "a/b"]);
+        // Siblings that sort between a path and its children ("a-b", "a.b") change nothing.
+        let mut t = FileTree::new();
+        t.apply_layer(
+            0,
+            &[
+                e("a/c", EntryKind::File),
+                e("a-b", EntryKind::File),
+                e("a.b", EntryKind::File),
+                e("a", EntryKind::Symlink("t".into())),
+            ],
+        );
+        assert_eq!(paths(&t), ["a", "a-b", "a.b"]);
+        let mut t = FileTree::new();
+        t.apply_layer(0, &[e("a-b", EntryKind::File), e("a/c", EntryKind::File)]);
+        assert_eq!(paths(&t), ["a-b", "a/c"]);
     }
 }
