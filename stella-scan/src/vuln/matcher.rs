@@ -27,7 +27,7 @@
 //! sorted: findings by (primary id, purl, installed version, first evidence path), problems by
 //! (purl, kind, detail).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -133,9 +133,9 @@ pub struct Finding {
     /// Severity.
     pub severity: Severity,
     /// The summary of the primary record (else the first record with one).
-    pub summary: Option<String>,
+    pub summary: Option<Arc<str>>,
     /// The details of that record (CommonMark).
-    pub details: Option<String>,
+    pub details: Option<Arc<str>>,
     /// Why.
     pub evidence: FindingEvidence,
     /// Status; `under_investigation` until VEX says otherwise.
@@ -260,7 +260,8 @@ fn scheme_for_range(kind: RangeType, ecosystem: &str) -> Result<Scheme, VulnErro
 
 /// One affected entry judged for one version.
 enum Judgement {
-    Affected(Vec<MatchedRange>, Vec<String>),
+    /// The matched ranges were appended to the caller's vector.
+    Affected,
     NotAffected,
     Problem(ProblemKind, String),
 }
@@ -440,11 +441,30 @@ impl<'a> InstalledVersion<'a> {
     }
 }
 
+/// Judges one affected entry for the installed version, appending the matched ranges to
+/// `matched` (which is left as it was unless the answer is [`Judgement::Affected`]).
 fn judge(
     record: &str,
     affected: &Affected,
     compiled: &CompiledAffected,
     installed: &mut InstalledVersion<'_>,
+    matched: &mut Vec<MatchedRange>,
+) -> Judgement {
+    let start = matched.len();
+    let judgement = judge_into(record, affected, compiled, installed, matched, start);
+    if !matches!(judgement, Judgement::Affected) {
+        matched.truncate(start);
+    }
+    judgement
+}
+
+fn judge_into(
+    record: &str,
+    affected: &Affected,
+    compiled: &CompiledAffected,
+    installed: &mut InstalledVersion<'_>,
+    matched: &mut Vec<MatchedRange>,
+    start: usize,
 ) -> Judgement {
     let pkg_name = || {
         affected
@@ -453,7 +473,6 @@ fn judge(
             .map_or(String::new(), |p| p.name.clone())
     };
     let version = installed.text;
-    let mut matched = Vec::new();
     let mut comparable = false;
     let mut problem: Option<(ProblemKind, String)> = None;
     // Explicit versions: an exact string match; equality under the scheme too when the entry
@@ -575,9 +594,8 @@ fn judge(
             });
         }
     }
-    if !matched.is_empty() {
-        let fixed = matched.iter().filter_map(|m| m.fixed.clone()).collect();
-        return Judgement::Affected(matched, fixed);
+    if matched.len() > start {
+        return Judgement::Affected;
     }
     if let Some((k, d)) = problem {
         return Judgement::Problem(k, d);
@@ -590,24 +608,22 @@ fn judge(
     }
     if !comparable {
         // An affected entry without ranges or versions: OSV says every version is affected.
-        return Judgement::Affected(
-            vec![MatchedRange {
-                record: record.to_owned(),
-                range_type: "all".to_owned(),
-                package: pkg_name(),
-                compared_version: version.to_owned(),
-                introduced: None,
-                fixed: None,
-                last_affected: None,
-            }],
-            Vec::new(),
-        );
+        matched.push(MatchedRange {
+            record: record.to_owned(),
+            range_type: "all".to_owned(),
+            package: pkg_name(),
+            compared_version: version.to_owned(),
+            introduced: None,
+            fixed: None,
+            last_affected: None,
+        });
+        return Judgement::Affected;
     }
     Judgement::NotAffected
 }
 
-/// A matched record with its matched ranges, fixed versions and the ecosystem it matched in.
-type Hit<'a> = (&'a CompiledRecord, Vec<MatchedRange>, Vec<String>, String);
+/// A matched record with its matched ranges and the ecosystem it matched in.
+type Hit<'a> = (&'a CompiledRecord, Vec<MatchedRange>, &'a str);
 
 struct PackageMatches {
     findings: Vec<Finding>,
@@ -615,7 +631,8 @@ struct PackageMatches {
     withdrawn: u64,
 }
 
-fn primary_id(ids: &BTreeSet<&str>) -> String {
+/// `ids` sorted and without duplicates.
+fn primary_id(ids: &[&str]) -> String {
     ids.iter()
         .find(|i| i.starts_with("CVE-"))
         .or_else(|| ids.iter().find(|i| i.starts_with("GHSA-")))
@@ -670,9 +687,10 @@ fn match_package(
             .push(problem(ProblemKind::UnknownEcosystem, None, e.to_string()));
         return Ok(out);
     }
-    // Records matched: id -> (record, ranges, fixed)
+    // Records matched: id -> (record, ranges, ecosystem)
     let mut hits: BTreeMap<&str, Hit<'_>> = BTreeMap::new();
     let mut installed = InstalledVersion::new(&version);
+    let mut ranges: Vec<MatchedRange> = Vec::new();
     for eco in &ecosystems {
         let want = normalize_name(eco, &name);
         for idx in snapshot.lookup(eco, &name)? {
@@ -682,19 +700,13 @@ fn match_package(
                 out.withdrawn += 1;
                 continue;
             }
-            let mut ranges = Vec::new();
-            let mut fixed = Vec::new();
             for (a, ca) in rec.affected.iter().zip(&compiled.affected) {
                 let Some((e, n)) = &ca.key else { continue };
                 if e != eco || *n != want {
                     continue;
                 }
-                match judge(&rec.id, a, ca, &mut installed) {
-                    Judgement::Affected(r, f) => {
-                        ranges.extend(r);
-                        fixed.extend(f);
-                    }
-                    Judgement::NotAffected => {}
+                match judge(&rec.id, a, ca, &mut installed, &mut ranges) {
+                    Judgement::Affected | Judgement::NotAffected => {}
                     Judgement::Problem(kind, detail) => {
                         out.problems.push(problem(kind, Some(&rec.id), detail));
                     }
@@ -703,9 +715,12 @@ fn match_package(
             if !ranges.is_empty() {
                 let entry = hits
                     .entry(rec.id.as_str())
-                    .or_insert_with(|| (compiled, Vec::new(), Vec::new(), eco.clone()));
-                entry.1.extend(ranges);
-                entry.2.extend(fixed);
+                    .or_insert_with(|| (compiled, Vec::new(), eco.as_str()));
+                if entry.1.is_empty() {
+                    std::mem::swap(&mut entry.1, &mut ranges);
+                } else {
+                    entry.1.append(&mut ranges);
+                }
             }
         }
     }
@@ -744,37 +759,39 @@ fn match_package(
             }
         }
     }
-    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..ids.len() {
-        let root = find(&mut group, i);
-        groups.entry(root).or_default().push(i);
-    }
+    // (root, member) pairs in root order, members ascending: one run per group.
+    let mut members: Vec<(usize, usize)> =
+        (0..ids.len()).map(|i| (find(&mut group, i), i)).collect();
+    members.sort_unstable();
     // The hits in id order (as `ids`), each taken once by its group.
     let mut hits: Vec<Option<Hit<'_>>> = hits.into_values().map(Some).collect();
     let mut locations = pkg.evidence.clone();
     locations.sort();
     locations.dedup();
-    for members in groups.values() {
-        let recs: Vec<Hit<'_>> = members
+    for run in members.chunk_by(|a, b| a.0 == b.0) {
+        let mut recs: Vec<Hit<'_>> = run
             .iter()
-            .filter_map(|i| hits.get_mut(*i).and_then(Option::take))
+            .filter_map(|(_, i)| hits.get_mut(*i).and_then(Option::take))
             .collect();
         let Some(first) = recs.first() else { continue };
-        let eco = first.3.clone();
-        let mut all_ids: BTreeSet<&str> = BTreeSet::new();
+        let eco = first.2.to_owned();
+        let mut all_ids: Vec<&str> = Vec::new();
         let mut record_ids = Vec::with_capacity(recs.len());
-        let mut matched = Vec::new();
-        let mut fixed = Vec::new();
-        let mut rec_refs: Vec<&OsvRecord> = Vec::with_capacity(recs.len());
-        let mut compiled: Vec<&CompiledRecord> = Vec::with_capacity(recs.len());
-        for (rec, ranges, f, _) in recs {
+        let mut matched: Vec<MatchedRange> = Vec::new();
+        for (rec, ranges, _) in &mut recs {
             all_ids.extend(rec.all_ids.iter().map(String::as_str));
             record_ids.push(rec.record.id.clone());
-            rec_refs.push(rec.record.as_ref());
-            compiled.push(rec);
-            matched.extend(ranges);
-            fixed.extend(f);
+            if matched.is_empty() {
+                std::mem::swap(&mut matched, ranges);
+            } else {
+                matched.append(ranges);
+            }
         }
+        all_ids.sort_unstable();
+        all_ids.dedup();
+        // The fixed versions in the matched ranges' order (then sorted by version below).
+        let mut fixed: Vec<String> = matched.iter().filter_map(|m| m.fixed.clone()).collect();
+        let rec_refs: Vec<&OsvRecord> = recs.iter().map(|r| r.0.record.as_ref()).collect();
         let primary = primary_id(&all_ids);
         let scheme = Scheme::for_ecosystem(&eco).ok();
         fixed.sort_by(|a, b| {
@@ -788,8 +805,8 @@ fn match_package(
         matched.dedup();
         record_ids.sort();
         // One record (the usual case): its severity was assessed when it was compiled.
-        let (severity, sev_errors) = match compiled.as_slice() {
-            [one] => one.severity.clone(),
+        let (severity, sev_errors) = match recs.as_slice() {
+            [one] => one.0.severity.clone(),
             _ => {
                 let (severity, errors) = assess(&rec_refs);
                 (severity, errors.iter().map(ToString::to_string).collect())
@@ -807,7 +824,7 @@ fn match_package(
             .or_else(|| rec_refs.first());
         out.findings.push(Finding {
             id: primary,
-            ids: all_ids.into_iter().map(str::to_owned).collect(),
+            ids: all_ids.iter().map(|i| (*i).to_owned()).collect(),
             records: record_ids,
             package: FindingPackage {
                 name: pkg.name.clone(),

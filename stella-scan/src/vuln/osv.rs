@@ -10,6 +10,7 @@
 //! counts them and never reads them as "not affected".
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use stella_core::Timestamp;
@@ -55,10 +56,10 @@ pub struct OsvRecord {
     pub upstream: Vec<String>,
     /// `summary`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub summary: Option<String>,
+    pub summary: Option<Arc<str>>,
     /// `details` (CommonMark).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub details: Option<String>,
+    pub details: Option<Arc<str>>,
     /// `severity`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub severity: Vec<OsvSeverity>,

@@ -252,7 +252,7 @@ pub fn to_sarif(doc: &FindingsDocument) -> Result<Vec<u8>, VulnError> {
     let rules_json: Vec<Value> = rules
         .values()
         .map(|f| {
-            let short = f.summary.clone().unwrap_or_else(|| f.id.clone());
+            let short: &str = f.summary.as_deref().unwrap_or(&f.id);
             let mut props = json!({
                 "tags": ["security", "vulnerability", f.severity.level.as_str()],
                 "aliases": f.ids,
@@ -269,7 +269,7 @@ pub fn to_sarif(doc: &FindingsDocument) -> Result<Vec<u8>, VulnError> {
                 "id": f.id,
                 "name": f.id.replace(['-', '.', ':'], "_"),
                 "shortDescription": {"text": short},
-                "fullDescription": {"text": f.details.clone().unwrap_or_else(|| short.clone())},
+                "fullDescription": {"text": f.details.as_deref().unwrap_or(short)},
                 "help": {"text": help_text(f), "markdown": help_text(f)},
                 "helpUri": format!("https://osv.dev/vulnerability/{first_record}"),
                 "defaultConfiguration": {"level": sarif_level(f.severity.level)},
