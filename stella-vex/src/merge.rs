@@ -30,11 +30,29 @@ use crate::matching::{PreparedProduct, Purl, PurlCache, Subject};
 use crate::model::{CONTEXT_V0_2_0, Document, Justification, Product, Statement, Status};
 use crate::trust::{Distrust, TrustPolicy, VexSource};
 
-/// Where a statement came from: the provenance recorded for every decision.
-///
-/// The texts naming the source (`document`, `author`, `issuer`, `signers`) and the statement
-/// `@id` are shared (`Arc`) between every provenance of the same source or statement, so a
-/// merge of many statements copies no strings; they serialize as plain JSON strings.
+/// What a provenance says about the source document a statement came from, shared (`Arc`) by
+/// every provenance from that source, so recording one copies no strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceProvenance {
+    /// The document `@id`.
+    pub document: String,
+    /// The document author.
+    pub author: String,
+    /// SHA-256 of the document bytes (of the predicate for waivers).
+    pub digest: Digest,
+    /// The trust-policy issuer it was attributed to.
+    pub issuer: String,
+    /// The issuer's precedence.
+    pub precedence: i64,
+    /// The verified signing key ids, for signed sources.
+    pub signers: Vec<String>,
+    /// True when the source is a waiver.
+    pub waiver: bool,
+}
+
+/// Where a statement came from: the provenance recorded for every decision. Serialized flat:
+/// `document`, `author`, `digest`, `statement`, `statement_id` (when set), `issuer`,
+/// `precedence`, `status`, `timestamp`, `signers` (when any), `waiver` (when true).
 ///
 /// ```
 /// use stella_core::Timestamp;
@@ -48,58 +66,80 @@ use crate::trust::{Distrust, TrustPolicy, VexSource};
 /// let set = VexSet::build(vec![VexSource::unsigned(vex)?], &TrustPolicy::permissive(), now);
 /// let merged = set.merge(&MergeOptions { now, author: "me".into(), explain: false })?;
 /// let p = &merged.decisions[0].decided_by;
-/// assert_eq!(&*p.document, "https://example.com/vex/1");
-/// assert_eq!((&*p.author, p.statement), ("vendor", 0));
-/// assert_eq!(serde_json::to_value(p)?["author"], "vendor");
+/// assert_eq!(p.source.document, "https://example.com/vex/1");
+/// assert_eq!((p.source.author.as_str(), p.statement), ("vendor", 0));
+/// let json = serde_json::to_value(p)?;
+/// assert_eq!((&json["author"], &json["statement"]), (&"vendor".into(), &0.into()));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Provenance {
-    /// The document `@id`.
-    pub document: Arc<str>,
-    /// The document author.
-    pub author: Arc<str>,
-    /// SHA-256 of the document bytes (of the predicate for waivers).
-    pub digest: Digest,
+    /// The source document, shared with every other provenance from it.
+    pub source: Arc<SourceProvenance>,
     /// 0-based statement index in the document.
     pub statement: usize,
     /// The statement `@id`, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub statement_id: Option<Arc<str>>,
-    /// The trust-policy issuer it was attributed to.
-    pub issuer: Arc<str>,
-    /// The issuer's precedence.
-    pub precedence: i64,
     /// The statement's status.
     pub status: Status,
     /// The effective time used for ordering.
     pub timestamp: Timestamp,
-    /// The verified signing key ids, for signed sources.
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    pub signers: Arc<[String]>,
-    /// True when the statement came from a waiver.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub waiver: bool,
+}
+
+impl Serialize for Provenance {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let src = &*self.source;
+        let len = 8
+            + usize::from(self.statement_id.is_some())
+            + usize::from(!src.signers.is_empty())
+            + usize::from(src.waiver);
+        let mut s = serializer.serialize_struct("Provenance", len)?;
+        s.serialize_field("document", &src.document)?;
+        s.serialize_field("author", &src.author)?;
+        s.serialize_field("digest", &src.digest)?;
+        s.serialize_field("statement", &self.statement)?;
+        match &self.statement_id {
+            Some(id) => s.serialize_field("statement_id", &**id)?,
+            None => s.skip_field("statement_id")?,
+        }
+        s.serialize_field("issuer", &src.issuer)?;
+        s.serialize_field("precedence", &src.precedence)?;
+        s.serialize_field("status", &self.status)?;
+        s.serialize_field("timestamp", &self.timestamp)?;
+        if src.signers.is_empty() {
+            s.skip_field("signers")?;
+        } else {
+            s.serialize_field("signers", &src.signers)?;
+        }
+        if src.waiver {
+            s.serialize_field("waiver", &true)?;
+        } else {
+            s.skip_field("waiver")?;
+        }
+        s.end()
+    }
 }
 
 impl fmt::Display for Provenance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let src = &*self.source;
         write!(
             f,
             "{} at {} by {:?} (issuer {}, precedence {}) in {} [{}] statement #{}",
             self.status,
             self.timestamp,
-            self.author,
-            self.issuer,
-            self.precedence,
-            self.document,
-            self.digest,
+            src.author,
+            src.issuer,
+            src.precedence,
+            src.document,
+            src.digest,
             self.statement
         )?;
         if let Some(id) = &self.statement_id {
             write!(f, " ({id})")?;
         }
-        if self.waiver {
+        if src.waiver {
             f.write_str(" [waiver]")?;
         }
         Ok(())
@@ -170,17 +210,6 @@ pub struct ExpiredWaiver {
     /// True when it was ignored because its creation time is still in the future.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub not_yet_valid: bool,
-}
-
-/// What every provenance names about a trusted source, shared by all its statements.
-#[derive(Debug, Clone)]
-struct SourceInfo {
-    document: Arc<str>,
-    author: Arc<str>,
-    issuer: Arc<str>,
-    precedence: i64,
-    signers: Arc<[String]>,
-    waiver: bool,
 }
 
 /// The deciding rule as integers, best first in ascending order: issuer precedence and
@@ -277,7 +306,7 @@ const CLOCK_SKEW_SECONDS: i64 = 300;
 pub struct VexSet {
     sources: Vec<VexSource>,
     /// Per source: what its provenances name.
-    info: Vec<SourceInfo>,
+    info: Vec<Arc<SourceProvenance>>,
     candidates: Vec<Candidate>,
     /// Per candidate: its product's purls, parsed.
     prepared: Vec<PreparedProduct>,
@@ -327,6 +356,15 @@ impl VexSet {
             expired: Vec::new(),
         };
         let future_limit = now.checked_add_seconds(CLOCK_SKEW_SECONDS);
+        // At most one candidate per product of every statement.
+        let most: usize = sources
+            .iter()
+            .flat_map(|s| &s.document.statements)
+            .map(|st| st.products.len())
+            .sum();
+        set.candidates.reserve(most);
+        set.prepared.reserve(most);
+        set.match_keys.reserve(most);
         let mut purls = PurlCache::default();
         // Per product text: its purl parsed with its package index, once a product with an
         // effective purl had that key (such a product's key is its effective purl).
@@ -363,14 +401,15 @@ impl VexSet {
             };
             let si = set.sources.len();
             let doc = &source.document;
-            set.info.push(SourceInfo {
-                document: Arc::from(doc.id.as_str()),
-                author: Arc::from(doc.author.as_str()),
-                issuer: Arc::from(issuer.name.as_str()),
+            set.info.push(Arc::new(SourceProvenance {
+                document: doc.id.clone(),
+                author: doc.author.clone(),
+                digest: source.digest,
+                issuer: issuer.name.clone(),
                 precedence: issuer.precedence,
-                signers: Arc::from(source.signers()),
+                signers: source.signers().to_vec(),
                 waiver: source.as_waiver().is_some(),
-            });
+            }));
             for (st_i, st) in doc.statements.iter().enumerate() {
                 let time = doc.statement_time(st);
                 if future_limit.is_some_and(|limit| time > limit) {
@@ -585,20 +624,12 @@ impl VexSet {
 
     fn provenance(&self, ci: usize) -> Option<Provenance> {
         let c = self.candidates.get(ci)?;
-        let info = self.info.get(c.source)?;
-        let src = self.sources.get(c.source)?;
         Some(Provenance {
-            document: info.document.clone(),
-            author: info.author.clone(),
-            digest: src.digest,
+            source: self.info.get(c.source)?.clone(),
             statement: c.statement,
             statement_id: c.statement_id.clone(),
-            issuer: info.issuer.clone(),
-            precedence: info.precedence,
             status: c.status,
             timestamp: c.time,
-            signers: info.signers.clone(),
-            waiver: info.waiver,
         })
     }
 

@@ -60,11 +60,11 @@ fn two_authors_disagree_latest_wins_and_both_are_recorded() {
     assert_eq!(merged.decisions.len(), 1);
     let d = &merged.decisions[0];
     assert_eq!(d.decided_by.status, Status::NotAffected);
-    assert_eq!(&*d.decided_by.author, "bob@distro.example");
-    assert_eq!(&*d.decided_by.document, "https://example.com/vex/bob");
-    assert_eq!(d.decided_by.digest, Digest::of(&bob));
+    assert_eq!(d.decided_by.source.author, "bob@distro.example");
+    assert_eq!(d.decided_by.source.document, "https://example.com/vex/bob");
+    assert_eq!(d.decided_by.source.digest, Digest::of(&bob));
     assert_eq!(d.superseded.len(), 1);
-    assert_eq!(&*d.superseded[0].author, "alice@vendor.example");
+    assert_eq!(d.superseded[0].source.author, "alice@vendor.example");
     assert_eq!(d.superseded[0].status, Status::Affected);
     // The explanation names both, and the merged document carries it and stays valid OpenVEX.
     let text = merged.explain();
@@ -299,7 +299,14 @@ fn expired_waiver_is_ignored_and_reported_a_live_one_applies() {
     let set = VexSet::build(vec![live], &TrustPolicy::permissive(), now);
     let applied = set.apply(std::slice::from_ref(&finding));
     assert_eq!(applied.findings[0].status, Status::NotAffected);
-    assert!(applied.findings[0].decided_by.as_ref().unwrap().waiver);
+    assert!(
+        applied.findings[0]
+            .decided_by
+            .as_ref()
+            .unwrap()
+            .source
+            .waiver
+    );
     assert!(applied.expired_waivers.is_empty());
     // The same finding in another image is not waived.
     let mut elsewhere = finding.clone();
@@ -485,7 +492,7 @@ issuers:
         Some("pkg:npm/widget@1.0.0")
     );
     assert_eq!(applied.findings[1].status, Status::NotAffected);
-    assert_eq!(&*applied.findings[1].superseded[0].issuer, "our-team");
+    assert_eq!(applied.findings[1].superseded[0].source.issuer, "our-team");
     // The vendor may not speak for gadget: that statement is reported, not applied.
     assert_eq!(applied.findings[0].status, Status::UnderInvestigation);
     let reasons: Vec<&Distrust> = applied.untrusted.iter().map(|u| &u.reason).collect();

@@ -199,7 +199,7 @@ fn digests(sources: Vec<VexSource>) -> Vec<String> {
         applied
             .findings
             .iter()
-            .any(|f| f.decided_by.as_ref().is_some_and(|p| p.waiver))
+            .any(|f| f.decided_by.as_ref().is_some_and(|p| p.source.waiver))
     );
     assert!(applied.counts.under_investigation > 0 && applied.counts.not_affected > 0);
     [
