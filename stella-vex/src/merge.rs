@@ -273,6 +273,9 @@ impl MatchKey {
     }
 }
 
+/// A product purl parsed, with its package index in `VexSet::packages`.
+type ParsedPurl = (Arc<Purl>, usize);
+
 /// A purl's package identity: type, namespace, name.
 type PackageName = (String, Option<String>, String);
 
@@ -368,7 +371,7 @@ impl VexSet {
         let mut purls = PurlCache::default();
         // Per product text: its purl parsed with its package index, once a product with an
         // effective purl had that key (such a product's key is its effective purl).
-        let mut product_purls: Vec<Option<Option<(Arc<Purl>, usize)>>> = Vec::new();
+        let mut product_purls: Vec<Option<Option<ParsedPurl>>> = Vec::new();
         for source in sources {
             if let Some(w) = source.as_waiver() {
                 let not_yet = now
