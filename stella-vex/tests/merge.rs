@@ -582,3 +582,53 @@ fn statements_from_the_future_are_not_applied() {
     let applied = set.apply(&[FindingRef::new("CVE-1", "pkg:npm/a@1")]);
     assert_eq!(applied.findings[0].status, Status::Affected);
 }
+
+#[test]
+fn products_match_by_purl_id_cpe_and_hash_whatever_the_key() {
+    // One product known by an IRI `@id` and a purl identifier (key: the purl), one by a CPE
+    // only, one by a hash only.
+    let vex = doc(
+        "https://example.com/vex/ids",
+        "vendor",
+        "2024-01-01T00:00:00Z",
+        json!([
+            {"vulnerability": {"name": "CVE-1"}, "status": "fixed",
+             "products": [{"@id": "https://example.com/product/x",
+                           "identifiers": {"purl": "pkg:npm/x"}}]},
+            {"vulnerability": {"name": "CVE-2"}, "status": "fixed",
+             "products": [{"identifiers": {"cpe23": "cpe:2.3:a:acme:tool:*:*:*:*:*:*:*:*"}}]},
+            {"vulnerability": {"name": "CVE-3"}, "status": "fixed",
+             "products": [{"hashes": {"sha-256": "AB12"}}]}
+        ]),
+    );
+    let set = VexSet::build(
+        vec![src(&vex)],
+        &TrustPolicy::permissive(),
+        ts("2026-01-01T00:00:00Z"),
+    );
+    let status = |f: FindingRef| set.apply(&[f]).findings[0].status;
+    // By purl (the key), and by the `@id` text, which is not the key.
+    assert_eq!(
+        status(FindingRef::new("CVE-1", "pkg:npm/x@1.0.0")),
+        Status::Fixed
+    );
+    assert_eq!(
+        status(FindingRef::new("CVE-1", "https://example.com/product/x")),
+        Status::Fixed
+    );
+    assert_eq!(
+        status(FindingRef::new("CVE-1", "pkg:npm/y@1.0.0")),
+        Status::UnderInvestigation
+    );
+    // By CPE and by hash, with an unrelated purl.
+    let mut cpe = FindingRef::new("CVE-2", "pkg:npm/unrelated@1");
+    cpe.cpes = vec!["cpe:2.3:a:acme:tool:2.0:*:*:*:*:*:*:*".into()];
+    assert_eq!(status(cpe.clone()), Status::Fixed);
+    cpe.cpes = vec!["cpe:2.3:a:other:tool:2.0:*:*:*:*:*:*:*".into()];
+    assert_eq!(status(cpe), Status::UnderInvestigation);
+    let mut hashed = FindingRef::new("CVE-3", "pkg:npm/unrelated@1");
+    hashed.hashes.insert("sha-256".into(), "ab12".into());
+    assert_eq!(status(hashed.clone()), Status::Fixed);
+    hashed.hashes.insert("sha-256".into(), "cd34".into());
+    assert_eq!(status(hashed), Status::UnderInvestigation);
+}
