@@ -323,8 +323,10 @@ pub struct VexSet {
     statement_ids: Vec<usize>,
     /// Every vulnerability id (names and aliases), interned, with the alias groups.
     ids: UnionFind,
-    /// Per id index: the candidates whose statement names that id.
-    cands_by_id: Vec<Vec<usize>>,
+    /// Per id index `i`: the candidates whose statement names that id, ascending, are
+    /// `cands_by_id[cand_offsets[i]..cand_offsets[i + 1]]`.
+    cands_by_id: Vec<usize>,
+    cand_offsets: Vec<usize>,
     /// Per id index: its group's root, and its rank in the sorted id names.
     roots: Vec<usize>,
     id_rank: Vec<usize>,
@@ -351,6 +353,7 @@ impl VexSet {
             statement_ids: Vec::new(),
             ids: UnionFind::default(),
             cands_by_id: Vec::new(),
+            cand_offsets: Vec::new(),
             roots: Vec::new(),
             id_rank: Vec::new(),
             product_keys: Vec::new(),
@@ -368,6 +371,8 @@ impl VexSet {
         set.candidates.reserve(most);
         set.prepared.reserve(most);
         set.match_keys.reserve(most);
+        // (id index, candidate) for every id a candidate's statement names, each once.
+        let mut id_cands: Vec<(usize, usize)> = Vec::with_capacity(most);
         let mut purls = PurlCache::default();
         // Per product text: its purl parsed with its package index, once a product with an
         // effective purl had that key (such a product's key is its effective purl).
@@ -512,14 +517,10 @@ impl VexSet {
                     });
                     set.prepared
                         .push(PreparedProduct::new(product, purl, &mut purls));
-                    for &ix in set.statement_ids.get(ids.clone()).unwrap_or_default() {
-                        if set.cands_by_id.len() <= ix {
-                            set.cands_by_id.resize_with(ix + 1, Vec::new);
-                        }
-                        if let Some(list) = set.cands_by_id.get_mut(ix) {
-                            if list.last() != Some(&ci) {
-                                list.push(ci);
-                            }
+                    let named = set.statement_ids.get(ids.clone()).unwrap_or_default();
+                    for (k, &ix) in named.iter().enumerate() {
+                        if !named.get(..k).unwrap_or_default().contains(&ix) {
+                            id_cands.push((ix, ci));
                         }
                     }
                 }
@@ -548,6 +549,29 @@ impl VexSet {
         }
         for c in &mut set.candidates {
             c.key.digest_rank = digest_rank.get(c.source).copied().unwrap_or(usize::MAX);
+        }
+        // The candidates by id, flat: a counting sort on the id, candidates ascending within.
+        let n_ids = set.ids.names.len();
+        set.cand_offsets = vec![0; n_ids + 1];
+        for (ix, _) in &id_cands {
+            if let Some(n) = set.cand_offsets.get_mut(ix + 1) {
+                *n += 1;
+            }
+        }
+        let mut total = 0;
+        for n in &mut set.cand_offsets {
+            total += *n;
+            *n = total;
+        }
+        let mut next = set.cand_offsets.clone();
+        set.cands_by_id = vec![0; id_cands.len()];
+        for (ix, ci) in id_cands {
+            if let Some(n) = next.get_mut(ix) {
+                if let Some(slot) = set.cands_by_id.get_mut(*n) {
+                    *slot = ci;
+                }
+                *n += 1;
+            }
         }
         set.untrusted.sort_by(|a, b| {
             (&a.document, a.digest, a.statement).cmp(&(&b.document, b.digest, b.statement))
@@ -795,12 +819,11 @@ impl VexSet {
         for f in sorted {
             scratch.clear();
             for id in f.ids() {
-                if let Some(list) = self
-                    .ids
-                    .index
-                    .get(id)
-                    .and_then(|ix| self.cands_by_id.get(*ix))
-                {
+                if let Some(list) = self.ids.index.get(id).and_then(|ix| {
+                    let start = *self.cand_offsets.get(*ix)?;
+                    let end = *self.cand_offsets.get(ix + 1)?;
+                    self.cands_by_id.get(start..end)
+                }) {
                     scratch.extend_from_slice(list);
                 }
             }
