@@ -88,7 +88,7 @@ pub use generate::{Condition, Rule, VexPolicy, generate};
 pub use matching::{Purl, Subject, cpe_covers};
 pub use merge::{
     Applied, AppliedFinding, Decision, ExpiredWaiver, MergeOptions, Merged, Provenance,
-    StatusCounts, Untrusted, VexSet,
+    SourceProvenance, StatusCounts, Untrusted, VexSet,
 };
 pub use model::{
     CONTEXT_UNVERSIONED, CONTEXT_V0_2_0, Component, Document, HASH_ALGORITHMS, Identifiers,

@@ -152,84 +152,78 @@ impl PurlCache {
     }
 }
 
-/// A statement component prepared for fast matching (purl parsed once).
-#[derive(Debug, Clone)]
-pub(crate) struct PreparedComponent {
-    pub id: Option<String>,
-    pub purl: Option<Arc<Purl>>,
-    pub hashes: BTreeMap<String, String>,
-    pub cpe23: Option<String>,
-    pub cpe22: Option<String>,
-}
-
-impl PreparedComponent {
-    pub fn new(c: &Component, cache: &mut PurlCache) -> Self {
-        Self {
-            id: c.id.clone(),
-            purl: c.effective_purl().and_then(|p| cache.parse(p)),
-            hashes: c.hashes.clone(),
-            cpe23: c.identifiers.cpe23.clone(),
-            cpe22: c.identifiers.cpe22.clone(),
-        }
-    }
-
-    pub fn matches(&self, s: &Subject) -> bool {
-        if let (Some(p), Some(sp)) = (&self.purl, &s.purl) {
-            if p.covers(sp.as_ref()) {
-                return true;
-            }
-        }
-        if let (Some(id), Some(sid)) = (&self.id, &s.id) {
-            if id == sid {
-                return true;
-            }
-        }
-        if self.hashes.iter().any(|(alg, val)| {
-            s.hashes
-                .get(alg)
-                .is_some_and(|sv| sv.eq_ignore_ascii_case(val))
-        }) {
+/// Does statement component `c`, whose purl parsed is `purl`, match `s`?
+fn component_matches(c: &Component, purl: Option<&Purl>, s: &Subject) -> bool {
+    if let (Some(p), Some(sp)) = (purl, &s.purl) {
+        if p.covers(sp.as_ref()) {
             return true;
         }
-        s.cpes.iter().any(|c| {
-            self.cpe23.as_deref().is_some_and(|p| cpe_covers(p, c))
-                || self.cpe22.as_deref().is_some_and(|p| cpe_covers(p, c))
-        })
     }
+    if let (Some(id), Some(sid)) = (&c.id, &s.id) {
+        if id == sid {
+            return true;
+        }
+    }
+    if c.hashes.iter().any(|(alg, val)| {
+        s.hashes
+            .get(alg)
+            .is_some_and(|sv| sv.eq_ignore_ascii_case(val))
+    }) {
+        return true;
+    }
+    s.cpes.iter().any(|cpe| {
+        c.identifiers
+            .cpe23
+            .as_deref()
+            .is_some_and(|p| cpe_covers(p, cpe))
+            || c.identifiers
+                .cpe22
+                .as_deref()
+                .is_some_and(|p| cpe_covers(p, cpe))
+    })
 }
 
-/// A statement product prepared for matching.
+/// The parsed purls of a statement product (product and subcomponents), so matching parses
+/// nothing; the rest of the product is read from the statement itself.
 #[derive(Debug, Clone)]
 pub(crate) struct PreparedProduct {
-    pub product: PreparedComponent,
-    pub subcomponents: Vec<PreparedComponent>,
+    pub purl: Option<Arc<Purl>>,
+    pub subcomponents: Vec<Option<Arc<Purl>>>,
 }
 
 impl PreparedProduct {
-    pub fn new(p: &Product, cache: &mut PurlCache) -> Self {
+    /// `purl` is the product's effective purl, already parsed (`None` when it has none or it
+    /// does not parse).
+    pub fn new(p: &Product, purl: Option<Arc<Purl>>, cache: &mut PurlCache) -> Self {
         Self {
-            product: PreparedComponent::new(&p.component, cache),
+            purl,
             subcomponents: p
                 .subcomponents
                 .iter()
-                .map(|c| PreparedComponent::new(c, cache))
+                .map(|c| c.effective_purl().and_then(|t| cache.parse(t)))
                 .collect(),
         }
     }
 
-    /// Does this product cover a finding in `package` inside `artifact`?
+    /// Does product `p` (the one this was prepared from) cover a finding in `package` inside
+    /// `artifact`?
     ///
     /// Without subcomponents the product must match the package or the artifact. With
     /// subcomponents the product must match the artifact or the package, and one subcomponent
     /// must match the package: the statement speaks only about those subcomponents inside that
     /// product.
-    pub fn covers(&self, package: &Subject, artifact: Option<&Subject>) -> bool {
-        let product_hit =
-            self.product.matches(package) || artifact.is_some_and(|a| self.product.matches(a));
+    pub fn covers(&self, p: &Product, package: &Subject, artifact: Option<&Subject>) -> bool {
+        let purl = self.purl.as_deref();
+        let product_hit = component_matches(&p.component, purl, package)
+            || artifact.is_some_and(|a| component_matches(&p.component, purl, a));
         if !product_hit {
             return false;
         }
-        self.subcomponents.is_empty() || self.subcomponents.iter().any(|c| c.matches(package))
+        p.subcomponents.is_empty()
+            || p.subcomponents
+                .iter()
+                .zip(&self.subcomponents)
+                .any(|(c, purl)| component_matches(c, purl.as_deref(), package))
     }
 }
 
@@ -332,12 +326,14 @@ mod tests {
     fn subcomponents_narrow_the_product() {
         let mut p = Product::purl("pkg:oci/app@sha256%3Aabc");
         p.subcomponents.push(Component::purl("pkg:npm/lodash"));
-        let prepared = PreparedProduct::new(&p, &mut PurlCache::default());
+        let mut cache = PurlCache::default();
+        let purl = cache.parse("pkg:oci/app@sha256%3Aabc");
+        let prepared = PreparedProduct::new(&p, purl, &mut cache);
         let image = Subject::from_purl("pkg:oci/app@sha256%3Aabc");
         let lodash = Subject::from_purl("pkg:npm/lodash@4.17.20");
         let express = Subject::from_purl("pkg:npm/express@4.0.0");
-        assert!(prepared.covers(&lodash, Some(&image)));
-        assert!(!prepared.covers(&express, Some(&image)));
-        assert!(!prepared.covers(&lodash, None));
+        assert!(prepared.covers(&p, &lodash, Some(&image)));
+        assert!(!prepared.covers(&p, &express, Some(&image)));
+        assert!(!prepared.covers(&p, &lodash, None));
     }
 }

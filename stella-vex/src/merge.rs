@@ -15,66 +15,131 @@
 //! Every other candidate is recorded as superseded, so an explanation names the deciding
 //! document (`@id`, author, digest) and statement and everything it overrode.
 
+use std::cmp::{Ordering, Reverse};
 use std::collections::HashMap;
-use std::fmt;
+use std::fmt::{self, Write as _};
+use std::ops::Range;
+use std::sync::Arc;
 
 use serde::Serialize;
 use stella_core::{Digest, Timestamp};
 
 use crate::error::VexError;
 use crate::findings::FindingRef;
-use crate::matching::{PreparedProduct, PurlCache, Subject};
-use crate::model::{CONTEXT_V0_2_0, Document, Justification, Statement, Status};
+use crate::matching::{PreparedProduct, Purl, PurlCache, Subject};
+use crate::model::{CONTEXT_V0_2_0, Document, Justification, Product, Statement, Status};
 use crate::trust::{Distrust, TrustPolicy, VexSource};
 
-/// Where a statement came from: the provenance recorded for every decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Provenance {
+/// What a provenance says about the source document a statement came from, shared (`Arc`) by
+/// every provenance from that source, so recording one copies no strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceProvenance {
     /// The document `@id`.
     pub document: String,
     /// The document author.
     pub author: String,
     /// SHA-256 of the document bytes (of the predicate for waivers).
     pub digest: Digest,
-    /// 0-based statement index in the document.
-    pub statement: usize,
-    /// The statement `@id`, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub statement_id: Option<String>,
     /// The trust-policy issuer it was attributed to.
     pub issuer: String,
     /// The issuer's precedence.
     pub precedence: i64,
+    /// The verified signing key ids, for signed sources.
+    pub signers: Vec<String>,
+    /// True when the source is a waiver.
+    pub waiver: bool,
+}
+
+/// Where a statement came from: the provenance recorded for every decision. Serialized flat:
+/// `document`, `author`, `digest`, `statement`, `statement_id` (when set), `issuer`,
+/// `precedence`, `status`, `timestamp`, `signers` (when any), `waiver` (when true).
+///
+/// ```
+/// use stella_core::Timestamp;
+/// use stella_vex::{MergeOptions, TrustPolicy, VexSet, VexSource};
+///
+/// let vex = br#"{"@context":"https://openvex.dev/ns/v0.2.0","@id":"https://example.com/vex/1",
+///   "author":"vendor","timestamp":"2024-01-01T00:00:00Z","version":1,"statements":[
+///   {"vulnerability":{"name":"CVE-2024-1"},"products":[{"@id":"pkg:npm/x"}],
+///    "status":"fixed"}]}"#;
+/// let now = Timestamp::parse_rfc3339("2024-06-01T00:00:00Z")?;
+/// let set = VexSet::build(vec![VexSource::unsigned(vex)?], &TrustPolicy::permissive(), now);
+/// let merged = set.merge(&MergeOptions { now, author: "me".into(), explain: false })?;
+/// let p = &merged.decisions[0].decided_by;
+/// assert_eq!(p.source.document, "https://example.com/vex/1");
+/// assert_eq!((p.source.author.as_str(), p.statement), ("vendor", 0));
+/// let json = serde_json::to_value(p)?;
+/// assert_eq!((&json["author"], &json["statement"]), (&"vendor".into(), &0.into()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    /// The source document, shared with every other provenance from it.
+    pub source: Arc<SourceProvenance>,
+    /// 0-based statement index in the document.
+    pub statement: usize,
+    /// The statement `@id`, if any.
+    pub statement_id: Option<Arc<str>>,
     /// The statement's status.
     pub status: Status,
     /// The effective time used for ordering.
     pub timestamp: Timestamp,
-    /// The verified signing key ids, for signed sources.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub signers: Vec<String>,
-    /// True when the statement came from a waiver.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub waiver: bool,
+}
+
+impl Serialize for Provenance {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let src = &*self.source;
+        let len = 8
+            + usize::from(self.statement_id.is_some())
+            + usize::from(!src.signers.is_empty())
+            + usize::from(src.waiver);
+        let mut s = serializer.serialize_struct("Provenance", len)?;
+        s.serialize_field("document", &src.document)?;
+        s.serialize_field("author", &src.author)?;
+        s.serialize_field("digest", &src.digest)?;
+        s.serialize_field("statement", &self.statement)?;
+        match &self.statement_id {
+            Some(id) => s.serialize_field("statement_id", &**id)?,
+            None => s.skip_field("statement_id")?,
+        }
+        s.serialize_field("issuer", &src.issuer)?;
+        s.serialize_field("precedence", &src.precedence)?;
+        s.serialize_field("status", &self.status)?;
+        s.serialize_field("timestamp", &self.timestamp)?;
+        if src.signers.is_empty() {
+            s.skip_field("signers")?;
+        } else {
+            s.serialize_field("signers", &src.signers)?;
+        }
+        if src.waiver {
+            s.serialize_field("waiver", &true)?;
+        } else {
+            s.skip_field("waiver")?;
+        }
+        s.end()
+    }
 }
 
 impl fmt::Display for Provenance {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let src = &*self.source;
         write!(
             f,
             "{} at {} by {:?} (issuer {}, precedence {}) in {} [{}] statement #{}",
             self.status,
             self.timestamp,
-            self.author,
-            self.issuer,
-            self.precedence,
-            self.document,
-            self.digest,
+            src.author,
+            src.issuer,
+            src.precedence,
+            src.document,
+            src.digest,
             self.statement
         )?;
         if let Some(id) = &self.statement_id {
             write!(f, " ({id})")?;
         }
-        if self.waiver {
+        if src.waiver {
             f.write_str(" [waiver]")?;
         }
         Ok(())
@@ -147,20 +212,75 @@ pub struct ExpiredWaiver {
     pub not_yet_valid: bool,
 }
 
+/// The deciding rule as integers, best first in ascending order: issuer precedence and
+/// effective time (descending), caution (descending), then the rank of the source digest, the
+/// statement index and the product index (ascending).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct OrderKey {
+    precedence: Reverse<i64>,
+    time: Reverse<i128>,
+    caution: Reverse<u8>,
+    digest_rank: usize,
+    statement: usize,
+    product: usize,
+}
+
 #[derive(Debug, Clone)]
 struct Candidate {
     source: usize,
     statement: usize,
     product: usize,
-    prepared: PreparedProduct,
     /// Index into `product_keys`.
     product_id: usize,
     /// Id index of the statement's vulnerability name.
     vuln: usize,
-    issuer: usize,
-    precedence: i64,
+    /// The statement's vulnerability ids (name, then aliases): a range of `statement_ids`.
+    ids: Range<usize>,
+    /// The statement `@id`, shared by the statement's candidates.
+    statement_id: Option<Arc<str>>,
     time: Timestamp,
     status: Status,
+    key: OrderKey,
+}
+
+/// What a candidate's product can match, as interned integers: a necessary condition checked
+/// before the full match, so most non-matching candidates are rejected without reading their
+/// product.
+#[derive(Debug, Clone, Copy)]
+struct MatchKey {
+    /// The interned (type, namespace, name) of the product's purl, when it has one that parses.
+    package: Option<usize>,
+    /// The product `@id`, interned among the product texts.
+    id: Option<usize>,
+    /// The product has hashes or CPEs: only the full match can tell.
+    other: bool,
+}
+
+/// The same for a finding's package or artifact.
+#[derive(Debug, Clone, Copy, Default)]
+struct SubjectKey {
+    package: Option<usize>,
+    id: Option<usize>,
+}
+
+impl MatchKey {
+    /// False only when this product cannot match the subject (no shared purl package, no equal
+    /// `@id`, and nothing else to compare).
+    fn may_match(&self, s: &SubjectKey) -> bool {
+        self.other
+            || (self.package.is_some() && self.package == s.package)
+            || (self.id.is_some() && self.id == s.id)
+    }
+}
+
+/// A product purl parsed, with its package index in `VexSet::packages`.
+type ParsedPurl = (Arc<Purl>, usize);
+
+/// A purl's package identity: type, namespace, name.
+type PackageName = (String, Option<String>, String);
+
+fn package_name(p: &Purl) -> PackageName {
+    (p.ty.clone(), p.namespace.clone(), p.name.clone())
 }
 
 /// Allowed clock skew (seconds): a waiver created later than now plus this is not valid yet, and
@@ -188,16 +308,29 @@ const CLOCK_SKEW_SECONDS: i64 = 300;
 #[derive(Debug, Clone)]
 pub struct VexSet {
     sources: Vec<VexSource>,
-    issuers: Vec<(String, i64)>,
+    /// Per source: what its provenances name.
+    info: Vec<Arc<SourceProvenance>>,
     candidates: Vec<Candidate>,
+    /// Per candidate: its product's purls, parsed.
+    prepared: Vec<PreparedProduct>,
+    /// Per candidate: what its product can match.
+    match_keys: Vec<MatchKey>,
+    /// Purl package identities of the products, interned.
+    packages: HashMap<PackageName, usize>,
+    /// Product texts (keys and `@id`s), interned: index into `product_keys`.
+    product_index: HashMap<String, usize>,
+    /// The id indices of every statement's vulnerability ids (see `Candidate::ids`).
+    statement_ids: Vec<usize>,
     /// Every vulnerability id (names and aliases), interned, with the alias groups.
     ids: UnionFind,
-    /// Per id index: the candidates whose statement names that id.
-    cands_by_id: Vec<Vec<usize>>,
+    /// Per id index `i`: the candidates whose statement names that id, ascending, are
+    /// `cands_by_id[cand_offsets[i]..cand_offsets[i + 1]]`.
+    cands_by_id: Vec<usize>,
+    cand_offsets: Vec<usize>,
     /// Per id index: its group's root, and its rank in the sorted id names.
     roots: Vec<usize>,
     id_rank: Vec<usize>,
-    /// Product keys, interned, and their rank in sorted order.
+    /// Product texts (keys and `@id`s), interned, and their rank in sorted order.
     product_keys: Vec<String>,
     product_rank: Vec<usize>,
     untrusted: Vec<Untrusted>,
@@ -211,10 +344,16 @@ impl VexSet {
     pub fn build(sources: Vec<VexSource>, policy: &TrustPolicy, now: Timestamp) -> Self {
         let mut set = Self {
             sources: Vec::new(),
-            issuers: Vec::new(),
+            info: Vec::new(),
             candidates: Vec::new(),
+            prepared: Vec::new(),
+            match_keys: Vec::new(),
+            packages: HashMap::new(),
+            product_index: HashMap::new(),
+            statement_ids: Vec::new(),
             ids: UnionFind::default(),
             cands_by_id: Vec::new(),
+            cand_offsets: Vec::new(),
             roots: Vec::new(),
             id_rank: Vec::new(),
             product_keys: Vec::new(),
@@ -223,8 +362,21 @@ impl VexSet {
             expired: Vec::new(),
         };
         let future_limit = now.checked_add_seconds(CLOCK_SKEW_SECONDS);
+        // At most one candidate per product of every statement.
+        let most: usize = sources
+            .iter()
+            .flat_map(|s| &s.document.statements)
+            .map(|st| st.products.len())
+            .sum();
+        set.candidates.reserve(most);
+        set.prepared.reserve(most);
+        set.match_keys.reserve(most);
+        // (id index, candidate) for every id a candidate's statement names, each once.
+        let mut id_cands: Vec<(usize, usize)> = Vec::with_capacity(most);
         let mut purls = PurlCache::default();
-        let mut product_index: HashMap<String, usize> = HashMap::new();
+        // Per product text: its purl parsed with its package index, once a product with an
+        // effective purl had that key (such a product's key is its effective purl).
+        let mut product_purls: Vec<Option<Option<ParsedPurl>>> = Vec::new();
         for source in sources {
             if let Some(w) = source.as_waiver() {
                 let not_yet = now
@@ -256,9 +408,16 @@ impl VexSet {
                 }
             };
             let si = set.sources.len();
-            let ii = set.issuers.len();
-            set.issuers.push((issuer.name.clone(), issuer.precedence));
             let doc = &source.document;
+            set.info.push(Arc::new(SourceProvenance {
+                document: doc.id.clone(),
+                author: doc.author.clone(),
+                digest: source.digest,
+                issuer: issuer.name.clone(),
+                precedence: issuer.precedence,
+                signers: source.signers().to_vec(),
+                waiver: source.as_waiver().is_some(),
+            }));
             for (st_i, st) in doc.statements.iter().enumerate() {
                 let time = doc.statement_time(st);
                 if future_limit.is_some_and(|limit| time > limit) {
@@ -275,13 +434,39 @@ impl VexSet {
                 }
                 // Ids named together in a statement are one vulnerability.
                 let vuln = set.ids.id(&st.vulnerability.name);
+                let ids_start = set.statement_ids.len();
+                set.statement_ids.push(vuln);
                 for alias in &st.vulnerability.aliases {
                     let a = set.ids.id(alias);
                     set.ids.union(vuln, a);
+                    set.statement_ids.push(a);
                 }
+                let ids = ids_start..set.statement_ids.len();
+                let statement_id: Option<Arc<str>> = st.id.as_deref().map(Arc::from);
+                let time_key = time.unix_nanos();
                 for (p_i, product) in st.products.iter().enumerate() {
-                    let product_key = product.component.key();
-                    if !issuer.may_speak_for(product) {
+                    let key = product.component.key_ref();
+                    let product_id = set.intern_text(&key, &mut product_purls);
+                    let parsed = match product.component.effective_purl() {
+                        None => None,
+                        Some(text) => match product_purls.get_mut(product_id) {
+                            Some(Some(parsed)) => parsed.clone(),
+                            Some(slot) => slot
+                                .insert(purls.parse(text).map(|p| {
+                                    let next = set.packages.len();
+                                    let package =
+                                        *set.packages.entry(package_name(&p)).or_insert(next);
+                                    (p, package)
+                                }))
+                                .clone(),
+                            None => None,
+                        },
+                    };
+                    let (purl, package) = match parsed {
+                        Some((p, package)) => (Some(p), Some(package)),
+                        None => (None, None),
+                    };
+                    if !issuer.may_speak_for(purl.as_deref()) {
                         set.untrusted.push(Untrusted {
                             document: doc.id.clone(),
                             author: doc.author.clone(),
@@ -289,47 +474,104 @@ impl VexSet {
                             statement: Some(st_i),
                             reason: Distrust::OutOfScope {
                                 issuer: issuer.name.clone(),
-                                product: product_key,
+                                product: key.into_owned(),
                             },
                         });
                         continue;
                     }
-                    let product_id = match product_index.get(&product_key) {
-                        Some(id) => *id,
-                        None => {
-                            let id = set.product_keys.len();
-                            set.product_keys.push(product_key.clone());
-                            product_index.insert(product_key, id);
-                            id
-                        }
-                    };
                     let ci = set.candidates.len();
                     set.candidates.push(Candidate {
                         source: si,
                         statement: st_i,
                         product: p_i,
-                        prepared: PreparedProduct::new(product, &mut purls),
                         product_id,
                         vuln,
-                        issuer: ii,
-                        precedence: issuer.precedence,
+                        ids: ids.clone(),
+                        statement_id: statement_id.clone(),
                         time,
                         status: st.status,
+                        key: OrderKey {
+                            precedence: Reverse(issuer.precedence),
+                            time: Reverse(time_key),
+                            caution: Reverse(st.status.caution()),
+                            // Set once every source is known.
+                            digest_rank: 0,
+                            statement: st_i,
+                            product: p_i,
+                        },
                     });
-                    for id in st.vulnerability.ids() {
-                        let ix = set.ids.id(id);
-                        if set.cands_by_id.len() <= ix {
-                            set.cands_by_id.resize_with(ix + 1, Vec::new);
+                    let c = &product.component;
+                    let id = c.id.as_deref().map(|id| {
+                        if id == key.as_ref() {
+                            product_id
+                        } else {
+                            set.intern_text(id, &mut product_purls)
                         }
-                        if let Some(list) = set.cands_by_id.get_mut(ix) {
-                            if list.last() != Some(&ci) {
-                                list.push(ci);
-                            }
+                    });
+                    set.match_keys.push(MatchKey {
+                        package,
+                        id,
+                        other: !c.hashes.is_empty()
+                            || c.identifiers.cpe23.is_some()
+                            || c.identifiers.cpe22.is_some(),
+                    });
+                    set.prepared
+                        .push(PreparedProduct::new(product, purl, &mut purls));
+                    let named = set.statement_ids.get(ids.clone()).unwrap_or_default();
+                    for (k, &ix) in named.iter().enumerate() {
+                        if !named.get(..k).unwrap_or_default().contains(&ix) {
+                            id_cands.push((ix, ci));
                         }
                     }
                 }
             }
             set.sources.push(source);
+        }
+        // Equal digests get equal ranks, so the key orders exactly as the digests do.
+        let mut by_digest: Vec<(Digest, usize)> = set
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.digest, i))
+            .collect();
+        by_digest.sort_unstable();
+        let mut digest_rank = vec![0; by_digest.len()];
+        let mut previous: Option<(Digest, usize)> = None;
+        for (position, (digest, si)) in by_digest.into_iter().enumerate() {
+            let rank = match previous {
+                Some((d, r)) if d == digest => r,
+                _ => position,
+            };
+            previous = Some((digest, rank));
+            if let Some(slot) = digest_rank.get_mut(si) {
+                *slot = rank;
+            }
+        }
+        for c in &mut set.candidates {
+            c.key.digest_rank = digest_rank.get(c.source).copied().unwrap_or(usize::MAX);
+        }
+        // The candidates by id, flat: a counting sort on the id, candidates ascending within.
+        let n_ids = set.ids.names.len();
+        set.cand_offsets = vec![0; n_ids + 1];
+        for (ix, _) in &id_cands {
+            if let Some(n) = set.cand_offsets.get_mut(ix + 1) {
+                *n += 1;
+            }
+        }
+        let mut total = 0;
+        for n in &mut set.cand_offsets {
+            total += *n;
+            *n = total;
+        }
+        let mut next = set.cand_offsets.clone();
+        set.cands_by_id = vec![0; id_cands.len()];
+        for (ix, ci) in id_cands {
+            if let Some(n) = next.get_mut(ix) {
+                if let Some(slot) = set.cands_by_id.get_mut(*n) {
+                    *slot = ci;
+                }
+                *n += 1;
+            }
         }
         set.untrusted.sort_by(|a, b| {
             (&a.document, a.digest, a.statement).cmp(&(&b.document, b.digest, b.statement))
@@ -340,6 +582,18 @@ impl VexSet {
         set.id_rank = ranks(&set.ids.names);
         set.product_rank = ranks(&set.product_keys);
         set
+    }
+
+    /// The index of a product text, interned on first sight.
+    fn intern_text<T>(&mut self, text: &str, per_text: &mut Vec<Option<T>>) -> usize {
+        if let Some(id) = self.product_index.get(text) {
+            return *id;
+        }
+        let id = self.product_keys.len();
+        self.product_keys.push(text.to_owned());
+        self.product_index.insert(text.to_owned(), id);
+        per_text.push(None);
+        id
     }
 
     /// Statements that were not applied because their issuer is not trusted for them, sorted by
@@ -359,39 +613,68 @@ impl VexSet {
             .and_then(|s| s.document.statements.get(c.statement))
     }
 
-    fn order(&self, a: usize, b: usize) -> std::cmp::Ordering {
-        let (Some(ca), Some(cb)) = (self.candidates.get(a), self.candidates.get(b)) else {
-            return a.cmp(&b);
-        };
-        let da = self.sources.get(ca.source).map(|s| s.digest);
-        let db = self.sources.get(cb.source).map(|s| s.digest);
-        cb.precedence
-            .cmp(&ca.precedence)
-            .then(cb.time.cmp(&ca.time))
-            .then(cb.status.caution().cmp(&ca.status.caution()))
-            .then(da.cmp(&db))
-            .then(ca.statement.cmp(&cb.statement))
-            .then(ca.product.cmp(&cb.product))
+    fn product(&self, c: &Candidate) -> Option<&Product> {
+        self.statement(c).and_then(|st| st.products.get(c.product))
+    }
+
+    /// The deciding rule: best first. Candidates equal under the rule (the same statement of
+    /// two byte-identical sources) keep their index order.
+    fn order(&self, a: usize, b: usize) -> Ordering {
+        match (self.candidates.get(a), self.candidates.get(b)) {
+            (Some(ca), Some(cb)) => ca.key.cmp(&cb.key).then(a.cmp(&b)),
+            _ => a.cmp(&b),
+        }
+    }
+
+    /// Every candidate, grouped by the (vulnerability group, product) it decides, each group
+    /// best first; and per candidate that group.
+    fn grouped(&self) -> (Vec<usize>, Vec<(usize, usize)>) {
+        let groups: Vec<(usize, usize)> = self
+            .candidates
+            .iter()
+            .map(|c| {
+                (
+                    self.roots.get(c.vuln).copied().unwrap_or(c.vuln),
+                    c.product_id,
+                )
+            })
+            .collect();
+        let group_of = |ci: usize| groups.get(ci).copied().unwrap_or_default();
+        let all: Vec<usize> = (0..self.candidates.len()).collect();
+        let by_product = counting_sort(&all, self.product_keys.len(), |ci| group_of(ci).1);
+        let mut grouped = counting_sort(&by_product, self.roots.len(), |ci| group_of(ci).0);
+        for members in grouped.chunk_by_mut(|a, b| group_of(*a) == group_of(*b)) {
+            members.sort_unstable_by(|a, b| self.order(*a, *b));
+        }
+        (grouped, groups)
     }
 
     fn provenance(&self, ci: usize) -> Option<Provenance> {
         let c = self.candidates.get(ci)?;
-        let src = self.sources.get(c.source)?;
-        let st = self.statement(c)?;
-        let (issuer, precedence) = self.issuers.get(c.issuer).cloned()?;
         Some(Provenance {
-            document: src.document.id.clone(),
-            author: src.document.author.clone(),
-            digest: src.digest,
+            source: self.info.get(c.source)?.clone(),
             statement: c.statement,
-            statement_id: st.id.clone(),
-            issuer,
-            precedence,
+            statement_id: c.statement_id.clone(),
             status: c.status,
             timestamp: c.time,
-            signers: src.signers().to_vec(),
-            waiver: src.as_waiver().is_some(),
         })
+    }
+
+    /// The keys of a subject known by the text `id`, whose purl parsed is `purl`.
+    fn subject_key(&self, id: &str, purl: Option<Arc<Purl>>) -> (Option<Arc<Purl>>, SubjectKey) {
+        let key = SubjectKey {
+            package: purl
+                .as_deref()
+                .and_then(|p| self.packages.get(&package_name(p)).copied()),
+            id: self.product_index.get(id).copied(),
+        };
+        (purl, key)
+    }
+
+    fn provenances(&self, candidates: &[usize]) -> Vec<Provenance> {
+        let mut out = Vec::with_capacity(candidates.len());
+        out.extend(candidates.iter().filter_map(|c| self.provenance(*c)));
+        out
     }
 
     /// Merges into one decision per (vulnerability, product), and an OpenVEX document holding
@@ -399,22 +682,26 @@ impl VexSet {
     /// key. With `options.explain` each statement's `status_notes` also names the deciding
     /// document and what it superseded (the document stays valid OpenVEX).
     pub fn merge(&self, options: &MergeOptions) -> Result<Merged, VexError> {
-        // Group by (vulnerability group, product); within a group, best first.
-        let group_of = |ci: usize| {
-            self.candidates.get(ci).map(|c| {
-                (
-                    self.roots.get(c.vuln).copied().unwrap_or(c.vuln),
-                    c.product_id,
-                )
+        let (grouped, group_of) = self.grouped();
+        let group_of = |ci: usize| group_of.get(ci).copied();
+        // One group per decision, sorted by the winner's vulnerability name, then product key
+        // (through their precomputed ranks; no two groups share both).
+        let mut groups: Vec<_> = grouped
+            .chunk_by(|a, b| group_of(*a) == group_of(*b))
+            .filter_map(|members| {
+                let c = self.candidates.get(*members.first()?)?;
+                let rank = (
+                    self.id_rank.get(c.vuln).copied(),
+                    self.product_rank.get(c.product_id).copied(),
+                );
+                Some((rank, members))
             })
-        };
-        let mut order: Vec<usize> = (0..self.candidates.len()).collect();
-        order.sort_unstable_by(|&a, &b| {
-            group_of(a).cmp(&group_of(b)).then_with(|| self.order(a, b))
-        });
-        let mut decisions = Vec::new();
-        let mut winners = Vec::new();
-        for members in order.chunk_by(|&a, &b| group_of(a) == group_of(b)) {
+            .collect();
+        groups.sort_unstable_by_key(|(rank, _)| *rank);
+        let mut decisions = Vec::with_capacity(groups.len());
+        let mut statements = Vec::with_capacity(groups.len());
+        let mut id_scratch: Vec<usize> = Vec::new();
+        for (_, members) in groups {
             let Some((&win, rest)) = members.split_first() else {
                 continue;
             };
@@ -422,50 +709,34 @@ impl VexSet {
             else {
                 continue;
             };
-            let Some(st) = self.statement(c) else {
+            let (Some(st), Some(src)) = (self.statement(c), self.sources.get(c.source)) else {
                 continue;
             };
-            let mut id_refs: Vec<&str> = Vec::new();
+            // Every id the group's statements name, sorted by name (ranks are a permutation,
+            // so equal ranks are equal ids).
+            id_scratch.clear();
             for m in members {
-                if let Some(s) = self.candidates.get(*m).and_then(|mc| self.statement(mc)) {
-                    id_refs.extend(s.vulnerability.ids());
+                if let Some(mc) = self.candidates.get(*m) {
+                    id_scratch.extend_from_slice(
+                        self.statement_ids.get(mc.ids.clone()).unwrap_or_default(),
+                    );
                 }
             }
-            id_refs.sort_unstable();
-            id_refs.dedup();
-            let ids = id_refs.into_iter().map(str::to_owned).collect();
-            decisions.push(Decision {
+            id_scratch.sort_unstable_by_key(|i| self.id_rank.get(*i).copied());
+            id_scratch.dedup();
+            let d = Decision {
                 vulnerability: st.vulnerability.name.clone(),
-                ids,
+                ids: id_scratch
+                    .iter()
+                    .filter_map(|i| self.ids.names.get(*i).cloned())
+                    .collect(),
                 product: self
                     .product_keys
                     .get(c.product_id)
                     .cloned()
                     .unwrap_or_default(),
                 decided_by,
-                superseded: rest.iter().filter_map(|r| self.provenance(*r)).collect(),
-            });
-            winners.push(win);
-        }
-        // Sorted by vulnerability name, then product key (through their precomputed ranks).
-        let rank = |ci: usize| {
-            self.candidates.get(ci).map(|c| {
-                (
-                    self.id_rank.get(c.vuln).copied(),
-                    self.product_rank.get(c.product_id).copied(),
-                )
-            })
-        };
-        let mut pairs: Vec<(Decision, usize)> = decisions.into_iter().zip(winners).collect();
-        pairs.sort_unstable_by_key(|(_, w)| rank(*w));
-        let mut sorted_decisions = Vec::with_capacity(pairs.len());
-        let mut statements = Vec::with_capacity(pairs.len());
-        for (d, win) in pairs {
-            let Some(c) = self.candidates.get(win) else {
-                continue;
-            };
-            let (Some(st), Some(src)) = (self.statement(c), self.sources.get(c.source)) else {
-                continue;
+                superseded: self.provenances(rest),
             };
             // The winning statement narrowed to the decided product, with its effective
             // timestamp written out (the source document's is not carried over).
@@ -489,14 +760,15 @@ impl VexSet {
                 if !note.is_empty() {
                     note.push_str(" | ");
                 }
-                note.push_str(&format!("stella-vex merge: decided by {}", d.decided_by));
+                // Writing into a String cannot fail.
+                let _ = write!(note, "stella-vex merge: decided by {}", d.decided_by);
                 for sup in &d.superseded {
-                    note.push_str(&format!("; superseded {sup}"));
+                    let _ = write!(note, "; superseded {sup}");
                 }
                 s.status_notes = Some(note);
             }
             statements.push(s);
-            sorted_decisions.push(d);
+            decisions.push(d);
         }
         if statements.is_empty() {
             return Err(VexError::NoTrustedStatements {
@@ -523,7 +795,7 @@ impl VexSet {
         };
         Ok(Merged {
             document,
-            decisions: sorted_decisions,
+            decisions,
             untrusted: self.untrusted.clone(),
             expired_waivers: self.expired.clone(),
         })
@@ -533,35 +805,73 @@ impl VexSet {
     /// statement (same deciding rule as [`VexSet::merge`]), or `under_investigation` when none
     /// matches. Findings are returned sorted by vulnerability, purl, artifact.
     pub fn apply(&self, findings: &[FindingRef]) -> Applied {
+        // Sorted first (stable: equal findings keep their input order), then applied in order.
+        let mut sorted: Vec<&FindingRef> = findings.iter().collect();
+        sorted.sort_by(|a, b| {
+            (&a.vulnerability, &a.purl, &a.artifact).cmp(&(&b.vulnerability, &b.purl, &b.artifact))
+        });
         let mut out = Vec::with_capacity(findings.len());
         let mut counts = StatusCounts::default();
         let mut scratch: Vec<usize> = Vec::new();
         let mut purls = PurlCache::default();
-        for f in findings {
+        let mut packages: HashMap<&str, (Option<Arc<Purl>>, SubjectKey)> = HashMap::new();
+        let mut artifacts: HashMap<&str, Option<(Subject, SubjectKey)>> = HashMap::new();
+        for f in sorted {
             scratch.clear();
             for id in f.ids() {
-                if let Some(list) = self
-                    .ids
-                    .index
-                    .get(id)
-                    .and_then(|ix| self.cands_by_id.get(*ix))
-                {
+                if let Some(list) = self.ids.index.get(id).and_then(|ix| {
+                    let start = *self.cand_offsets.get(*ix)?;
+                    let end = *self.cand_offsets.get(ix + 1)?;
+                    self.cands_by_id.get(start..end)
+                }) {
                     scratch.extend_from_slice(list);
                 }
             }
             scratch.sort_unstable();
             scratch.dedup();
-            let package = Subject {
-                purl: f.purl.as_deref().and_then(|p| purls.parse(p)),
-                ..f.package_subject_unparsed()
+            // The cheap necessary condition first; the full match only for what passes.
+            let (package_purl, package_key) = match f.purl.as_deref() {
+                Some(p) => packages
+                    .entry(p)
+                    .or_insert_with(|| self.subject_key(p, purls.parse(p)))
+                    .clone(),
+                None => (None, SubjectKey::default()),
             };
-            let artifact = f.artifact_subject();
+            let artifact = match f.artifact.as_deref() {
+                Some(a) => artifacts.entry(a).or_insert_with(|| {
+                    f.artifact_subject().map(|s| {
+                        let key =
+                            self.subject_key(s.id.as_deref().unwrap_or_default(), s.purl.clone());
+                        (s, key.1)
+                    })
+                }),
+                None => &None,
+            };
+            let artifact_key = artifact.as_ref().map(|(_, k)| *k);
             scratch.retain(|ci| {
-                self.candidates
-                    .get(*ci)
-                    .is_some_and(|c| c.prepared.covers(&package, artifact.as_ref()))
+                self.match_keys.get(*ci).is_some_and(|m| {
+                    m.may_match(&package_key) || artifact_key.is_some_and(|a| m.may_match(&a))
+                })
             });
-            scratch.sort_by(|a, b| self.order(*a, *b));
+            if !scratch.is_empty() {
+                let package = Subject {
+                    purl: package_purl,
+                    ..f.package_subject_unparsed()
+                };
+                let artifact = artifact.as_ref().map(|(s, _)| s);
+                scratch.retain(|ci| {
+                    match (
+                        self.candidates.get(*ci).and_then(|c| self.product(c)),
+                        self.prepared.get(*ci),
+                    ) {
+                        (Some(product), Some(prepared)) => {
+                            prepared.covers(product, &package, artifact)
+                        }
+                        _ => false,
+                    }
+                });
+            }
+            scratch.sort_unstable_by(|a, b| self.order(*a, *b));
             let winner = scratch.first().copied();
             let st = winner
                 .and_then(|w| self.candidates.get(w))
@@ -575,26 +885,9 @@ impl VexSet {
                 impact_statement: st.and_then(|s| s.impact_statement.clone()),
                 action_statement: st.and_then(|s| s.action_statement.clone()),
                 decided_by: winner.and_then(|w| self.provenance(w)),
-                superseded: scratch
-                    .get(1..)
-                    .unwrap_or_default()
-                    .iter()
-                    .filter_map(|c| self.provenance(*c))
-                    .collect(),
+                superseded: self.provenances(scratch.get(1..).unwrap_or_default()),
             });
         }
-        out.sort_by(|a, b| {
-            (
-                &a.finding.vulnerability,
-                &a.finding.purl,
-                &a.finding.artifact,
-            )
-                .cmp(&(
-                    &b.finding.vulnerability,
-                    &b.finding.purl,
-                    &b.finding.artifact,
-                ))
-        });
         Applied {
             counts,
             findings: out,
@@ -740,6 +1033,35 @@ fn ranks(names: &[String]) -> Vec<usize> {
         }
     }
     rank
+}
+
+/// `items` reordered by `bucket(item)` (in `0..buckets`), keeping their order within a bucket:
+/// a counting sort, O(items + buckets).
+fn counting_sort(items: &[usize], buckets: usize, bucket: impl Fn(usize) -> usize) -> Vec<usize> {
+    let last = buckets.saturating_sub(1);
+    let bucket = |i: usize| bucket(i).min(last);
+    // First the size of each bucket (at b + 1), then where the next item of bucket b goes.
+    let mut next = vec![0usize; buckets + 1];
+    for &i in items {
+        if let Some(n) = next.get_mut(bucket(i) + 1) {
+            *n += 1;
+        }
+    }
+    let mut total = 0;
+    for n in &mut next {
+        total += *n;
+        *n = total;
+    }
+    let mut out = vec![0usize; items.len()];
+    for &i in items {
+        if let Some(n) = next.get_mut(bucket(i)) {
+            if let Some(slot) = out.get_mut(*n) {
+                *slot = i;
+            }
+            *n += 1;
+        }
+    }
+    out
 }
 
 /// Interned vulnerability ids with union-find over "named together".

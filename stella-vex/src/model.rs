@@ -1,6 +1,7 @@
 //! The OpenVEX v0.2.0 data model, its parser (which also reads the older v0.0.1 shape) and its
 //! writer (always v0.2.0).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -225,11 +226,16 @@ impl Component {
     /// A stable text key naming this component: the purl, else `@id`, else a CPE, else the
     /// first hash as `algorithm:value`.
     pub fn key(&self) -> String {
+        self.key_ref().into_owned()
+    }
+
+    /// [`Component::key`], borrowed where it can be.
+    pub(crate) fn key_ref(&self) -> Cow<'_, str> {
         if let Some(p) = self.effective_purl() {
-            return p.to_owned();
+            return Cow::Borrowed(p);
         }
         if let Some(id) = &self.id {
-            return id.clone();
+            return Cow::Borrowed(id);
         }
         if let Some(c) = self
             .identifiers
@@ -237,12 +243,12 @@ impl Component {
             .as_ref()
             .or(self.identifiers.cpe22.as_ref())
         {
-            return c.clone();
+            return Cow::Borrowed(c);
         }
         self.hashes
             .iter()
             .next()
-            .map(|(a, v)| format!("{a}:{v}"))
+            .map(|(a, v)| Cow::Owned(format!("{a}:{v}")))
             .unwrap_or_default()
     }
 

@@ -5,7 +5,7 @@ use stella_core::Digest;
 
 use crate::error::VexError;
 use crate::matching::Purl;
-use crate::model::{Document, Product};
+use crate::model::Document;
 use crate::waiver::Waiver;
 
 /// A trust policy: the issuers whose statements count, and how much.
@@ -159,16 +159,13 @@ impl TrustedIssuer {
         }
     }
 
-    /// May this issuer speak for `product`?
-    pub fn may_speak_for(&self, product: &Product) -> bool {
+    /// May this issuer speak for a product whose effective purl, parsed, is `purl` (`None`
+    /// when it has none or it does not parse)?
+    pub fn may_speak_for(&self, purl: Option<&Purl>) -> bool {
         if self.scope.is_empty() {
             return true;
         }
-        product
-            .component
-            .effective_purl()
-            .and_then(|p| Purl::parse(p).ok())
-            .is_some_and(|p| self.scope.iter().any(|s| s.covers(&p)))
+        purl.is_some_and(|p| self.scope.iter().any(|s| s.covers(p)))
     }
 }
 

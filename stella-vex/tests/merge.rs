@@ -60,11 +60,11 @@ fn two_authors_disagree_latest_wins_and_both_are_recorded() {
     assert_eq!(merged.decisions.len(), 1);
     let d = &merged.decisions[0];
     assert_eq!(d.decided_by.status, Status::NotAffected);
-    assert_eq!(d.decided_by.author, "bob@distro.example");
-    assert_eq!(d.decided_by.document, "https://example.com/vex/bob");
-    assert_eq!(d.decided_by.digest, Digest::of(&bob));
+    assert_eq!(d.decided_by.source.author, "bob@distro.example");
+    assert_eq!(d.decided_by.source.document, "https://example.com/vex/bob");
+    assert_eq!(d.decided_by.source.digest, Digest::of(&bob));
     assert_eq!(d.superseded.len(), 1);
-    assert_eq!(d.superseded[0].author, "alice@vendor.example");
+    assert_eq!(d.superseded[0].source.author, "alice@vendor.example");
     assert_eq!(d.superseded[0].status, Status::Affected);
     // The explanation names both, and the merged document carries it and stays valid OpenVEX.
     let text = merged.explain();
@@ -299,7 +299,14 @@ fn expired_waiver_is_ignored_and_reported_a_live_one_applies() {
     let set = VexSet::build(vec![live], &TrustPolicy::permissive(), now);
     let applied = set.apply(std::slice::from_ref(&finding));
     assert_eq!(applied.findings[0].status, Status::NotAffected);
-    assert!(applied.findings[0].decided_by.as_ref().unwrap().waiver);
+    assert!(
+        applied.findings[0]
+            .decided_by
+            .as_ref()
+            .unwrap()
+            .source
+            .waiver
+    );
     assert!(applied.expired_waivers.is_empty());
     // The same finding in another image is not waived.
     let mut elsewhere = finding.clone();
@@ -485,7 +492,7 @@ issuers:
         Some("pkg:npm/widget@1.0.0")
     );
     assert_eq!(applied.findings[1].status, Status::NotAffected);
-    assert_eq!(applied.findings[1].superseded[0].issuer, "our-team");
+    assert_eq!(applied.findings[1].superseded[0].source.issuer, "our-team");
     // The vendor may not speak for gadget: that statement is reported, not applied.
     assert_eq!(applied.findings[0].status, Status::UnderInvestigation);
     let reasons: Vec<&Distrust> = applied.untrusted.iter().map(|u| &u.reason).collect();
@@ -574,4 +581,54 @@ fn statements_from_the_future_are_not_applied() {
     );
     let applied = set.apply(&[FindingRef::new("CVE-1", "pkg:npm/a@1")]);
     assert_eq!(applied.findings[0].status, Status::Affected);
+}
+
+#[test]
+fn products_match_by_purl_id_cpe_and_hash_whatever_the_key() {
+    // One product known by an IRI `@id` and a purl identifier (key: the purl), one by a CPE
+    // only, one by a hash only.
+    let vex = doc(
+        "https://example.com/vex/ids",
+        "vendor",
+        "2024-01-01T00:00:00Z",
+        json!([
+            {"vulnerability": {"name": "CVE-1"}, "status": "fixed",
+             "products": [{"@id": "https://example.com/product/x",
+                           "identifiers": {"purl": "pkg:npm/x"}}]},
+            {"vulnerability": {"name": "CVE-2"}, "status": "fixed",
+             "products": [{"identifiers": {"cpe23": "cpe:2.3:a:acme:tool:*:*:*:*:*:*:*:*"}}]},
+            {"vulnerability": {"name": "CVE-3"}, "status": "fixed",
+             "products": [{"hashes": {"sha-256": "AB12"}}]}
+        ]),
+    );
+    let set = VexSet::build(
+        vec![src(&vex)],
+        &TrustPolicy::permissive(),
+        ts("2026-01-01T00:00:00Z"),
+    );
+    let status = |f: FindingRef| set.apply(&[f]).findings[0].status;
+    // By purl (the key), and by the `@id` text, which is not the key.
+    assert_eq!(
+        status(FindingRef::new("CVE-1", "pkg:npm/x@1.0.0")),
+        Status::Fixed
+    );
+    assert_eq!(
+        status(FindingRef::new("CVE-1", "https://example.com/product/x")),
+        Status::Fixed
+    );
+    assert_eq!(
+        status(FindingRef::new("CVE-1", "pkg:npm/y@1.0.0")),
+        Status::UnderInvestigation
+    );
+    // By CPE and by hash, with an unrelated purl.
+    let mut cpe = FindingRef::new("CVE-2", "pkg:npm/unrelated@1");
+    cpe.cpes = vec!["cpe:2.3:a:acme:tool:2.0:*:*:*:*:*:*:*".into()];
+    assert_eq!(status(cpe.clone()), Status::Fixed);
+    cpe.cpes = vec!["cpe:2.3:a:other:tool:2.0:*:*:*:*:*:*:*".into()];
+    assert_eq!(status(cpe), Status::UnderInvestigation);
+    let mut hashed = FindingRef::new("CVE-3", "pkg:npm/unrelated@1");
+    hashed.hashes.insert("sha-256".into(), "ab12".into());
+    assert_eq!(status(hashed.clone()), Status::Fixed);
+    hashed.hashes.insert("sha-256".into(), "cd34".into());
+    assert_eq!(status(hashed), Status::UnderInvestigation);
 }

@@ -57,7 +57,12 @@ fn signed_vex_counts_by_key_id_and_tampering_is_refused() {
     let applied = set.apply(&[FindingRef::new("CVE-2024-7", "pkg:npm/x@1.0.0")]);
     assert_eq!(applied.findings[0].status, Status::NotAffected);
     assert_eq!(
-        applied.findings[0].decided_by.as_ref().unwrap().signers,
+        applied.findings[0]
+            .decided_by
+            .as_ref()
+            .unwrap()
+            .source
+            .signers,
         [key_id]
     );
 
