@@ -258,6 +258,9 @@ fn summarize(report: &stella_scan::entrytrace::TraceReport) -> usize {
     {
         eprintln!("{}", report.explain(&comp.purl).unwrap_or_default());
     }
+    for u in &report.unresolved {
+        eprintln!("unresolved ({:?}) /{}: {}", u.scope, u.path, u.reason);
+    }
     count("reachable")
 }
 
