@@ -331,14 +331,26 @@ fn interleaved(
     let options = ScanOptions::default();
     let limits = TraceLimits::default();
     let (mut without, mut with) = (Vec::new(), Vec::new());
+    let (mut cpu_without, mut cpu_with) = (Duration::ZERO, Duration::ZERO);
     for _ in 0..8 {
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), cpu_time());
         black_box(scan_image_detailed(layout, plain, &options).unwrap());
         without.push(t.elapsed());
-        let t = Instant::now();
+        cpu_without += cpu_time().saturating_sub(c);
+        let (t, c) = (Instant::now(), cpu_time());
         let scan = scan_image_detailed(layout, with_trace, &options).unwrap();
         black_box(trace_scan(&scan, collector, &limits).unwrap());
         with.push(t.elapsed());
+        cpu_with += cpu_time().saturating_sub(c);
+    }
+    if cpu_without > Duration::ZERO {
+        eprintln!(
+            "interleaved x8, CPU time of the process (all threads): cold scan {:.1?}, cold scan \
+             + trace {:.1?}; trace share {:.1} %",
+            cpu_without / 8,
+            cpu_with / 8,
+            (cpu_with.as_secs_f64() / cpu_without.as_secs_f64() - 1.0) * 100.0
+        );
     }
     without.sort();
     with.sort();
@@ -351,6 +363,23 @@ fn interleaved(
         share(min_a, min_b),
         share(med_a, med_b)
     );
+}
+
+/// User + system CPU time of this process so far (Linux `/proc/self/stat`; zero elsewhere).
+fn cpu_time() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line (11 and 12 after the name), in ticks
+    // of 1/100 s on Linux.
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
 }
 
 criterion_group!(benches, bench);

@@ -96,7 +96,7 @@ struct Tracer<'a> {
     listings: HashMap<String, Rc<Vec<String>>>,
     /// [`Tracer::module_files`] results by `base\0dotted`, with the work they counted (counted
     /// again on a hit, so limits stop a trace at the same point).
-    modules: HashMap<String, (Option<Vec<String>>, u64)>,
+    modules: HashMap<String, (Option<Rc<Vec<String>>>, u64)>,
     work: u64,
     stopped: bool,
 }
@@ -877,14 +877,14 @@ impl Tracer<'_> {
 
     /// Files that make up module `dotted` found under `base`: each package's `__init__.py` and
     /// the module file. Empty when not found.
-    fn module_files(&mut self, base: &str, dotted: &str) -> Option<Vec<String>> {
+    fn module_files(&mut self, base: &str, dotted: &str) -> Option<Rc<Vec<String>>> {
         let key = format!("{base}\0{dotted}");
         if let Some((files, work)) = self.modules.get(&key) {
             let (files, work) = (files.clone(), *work);
             return if self.tick(work) { files } else { None };
         }
         let before = self.work;
-        let files = self.find_module_files(base, dotted);
+        let files = self.find_module_files(base, dotted).map(Rc::new);
         // The search depends only on the tree; links over the limit were recorded for `base`
         // on the first search already.
         if !self.stopped {
@@ -892,6 +892,17 @@ impl Tracer<'_> {
                 .insert(key, (files.clone(), self.work.saturating_sub(before)));
         }
         files
+    }
+
+    /// Appends the files of `files` not reached yet (reaching them is all that is done with
+    /// them, and nothing is reached while an import's files are gathered).
+    fn new_files(&self, files: &[String], out: &mut Vec<String>) {
+        out.extend(
+            files
+                .iter()
+                .filter(|f| !self.index.contains_key(f.as_str()))
+                .cloned(),
+        );
     }
 
     fn find_module_files(&mut self, base: &str, dotted: &str) -> Option<Vec<String>> {
@@ -981,7 +992,7 @@ impl Tracer<'_> {
                 for (b, m) in &targets {
                     if let Some(files) = self.module_files(b, m) {
                         any = true;
-                        candidates.extend(files);
+                        self.new_files(&files, &mut candidates);
                     }
                 }
                 if !any && !stdlib {
@@ -994,11 +1005,11 @@ impl Tracer<'_> {
                 for d in search.dirs.iter() {
                     if let Some(files) = self.module_files(d, &imp.module) {
                         found = true;
-                        candidates.extend(files);
+                        self.new_files(&files, &mut candidates);
                         for n in &imp.names {
                             if let Some(sub) = self.module_files(d, &format!("{}.{n}", imp.module))
                             {
-                                candidates.extend(sub);
+                                self.new_files(&sub, &mut candidates);
                             }
                         }
                         break;
@@ -1010,18 +1021,27 @@ impl Tracer<'_> {
                     ));
                 }
             }
-            let what = if imp.module.is_empty() {
-                format!(
-                    "from {} import {}",
-                    ".".repeat(imp.level as usize),
-                    imp.names.join(", ")
-                )
-            } else {
-                format!("import {}{}", ".".repeat(imp.level as usize), imp.module)
-            };
-            let detail = format!("line {}: {what}", imp.line);
+            // Written only when a file is new (most imports name modules reached already).
+            let mut detail: Option<String> = None;
             for file in candidates {
-                if let Some(i) = self.reach(&file, Some(idx), StepKind::Import, detail.clone()) {
+                if self.index.contains_key(&file) {
+                    continue;
+                }
+                let detail = detail
+                    .get_or_insert_with(|| {
+                        let what = if imp.module.is_empty() {
+                            format!(
+                                "from {} import {}",
+                                ".".repeat(imp.level as usize),
+                                imp.names.join(", ")
+                            )
+                        } else {
+                            format!("import {}{}", ".".repeat(imp.level as usize), imp.module)
+                        };
+                        format!("line {}: {what}", imp.line)
+                    })
+                    .clone();
+                if let Some(i) = self.reach(&file, Some(idx), StepKind::Import, detail) {
                     if file.ends_with(".py") {
                         self.queue.push_back(Task::Python(i, search.clone()));
                     } else {
