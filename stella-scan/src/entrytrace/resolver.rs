@@ -905,6 +905,23 @@ impl Tracer<'_> {
         );
     }
 
+    /// Whether `dir` resolves to a directory holding no entry `part`, `part.py` or `part.*`:
+    /// then no probe for module `part` in it (package, module file, extension, namespace
+    /// directory) can succeed, nor meet a link loop. One listing instead of four resolutions.
+    fn surely_absent(&mut self, dir: &str, part: &str) -> bool {
+        if part.is_empty() || part == "." || part == ".." || part.contains('/') {
+            return false;
+        }
+        let Ok((real, FsNode::Dir)) = self.resolve_cached(dir) else {
+            return false;
+        };
+        let listing = self.list(&real);
+        !listing.iter().any(|n| {
+            n.strip_prefix(part)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        })
+    }
+
     fn find_module_files(&mut self, base: &str, dotted: &str) -> Option<Vec<String>> {
         let mut files = Vec::new();
         let mut dir = base.to_owned();
@@ -914,6 +931,11 @@ impl Tracer<'_> {
                 return None;
             }
             let last = n + 1 == parts.len();
+            if self.surely_absent(&dir, part) {
+                // The probes below would all miss: count them as they would, and stop.
+                self.tick(if last { 2 } else { 1 });
+                return None;
+            }
             let pkg = join(&dir, part);
             if let Some(init) = self.resolve_file(&join(&pkg, "__init__.py"), base) {
                 files.push(init);
