@@ -72,6 +72,9 @@ struct Reached {
     step: Step,
 }
 
+/// The files of a module found in one directory (`None`: not found there).
+type ModuleFiles = Option<Rc<Vec<String>>>;
+
 struct Tracer<'a> {
     fs: &'a dyn TraceFs,
     limits: &'a TraceLimits,
@@ -96,7 +99,7 @@ struct Tracer<'a> {
     listings: HashMap<String, Rc<Vec<String>>>,
     /// [`Tracer::module_files`] results by `base\0dotted`, with the work they counted (counted
     /// again on a hit, so limits stop a trace at the same point).
-    modules: HashMap<String, (Option<Rc<Vec<String>>>, u64)>,
+    modules: HashMap<String, (ModuleFiles, u64)>,
     work: u64,
     stopped: bool,
 }
@@ -877,7 +880,7 @@ impl Tracer<'_> {
 
     /// Files that make up module `dotted` found under `base`: each package's `__init__.py` and
     /// the module file. Empty when not found.
-    fn module_files(&mut self, base: &str, dotted: &str) -> Option<Rc<Vec<String>>> {
+    fn module_files(&mut self, base: &str, dotted: &str) -> ModuleFiles {
         let key = format!("{base}\0{dotted}");
         if let Some((files, work)) = self.modules.get(&key) {
             let (files, work) = (files.clone(), *work);
