@@ -10,10 +10,14 @@
 //! collector added and the trace run; the trace alone over a finished scan. The trace's share of
 //! the cold scan is (scan+trace − scan) / scan.
 //!
+//! With `STELLA_BENCH_OCI=<OCI layout dir>` (e.g. the Debian image `../shared/tools/bench-image/
+//! build-image.sh` writes to `out/oci`, entrypoint `python3 /app/main.py`), the same functions
+//! run on that real image too (group `entrytrace/real-oci-layout`).
+//!
 //! Run: `cargo bench -p stella-benches --bench entrytrace`
 
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use stella_scan::catalog::default_catalogers;
@@ -225,6 +229,157 @@ fn bench(c: &mut Criterion) {
         b.iter(|| trace_scan(black_box(&scan), &collector, &limits).unwrap())
     });
     group.finish();
+    real_image(c);
+}
+
+/// Prints what the trace found: counts, and each reachable package's chain.
+fn summarize(report: &stella_scan::entrytrace::TraceReport) -> usize {
+    let count = |status: &str| {
+        report
+            .components
+            .iter()
+            .filter(|c| c.reachability.status() == status)
+            .count()
+    };
+    eprintln!(
+        "trace: {} files reached, {} reachable / {} not found / {} unknown of {} packages, \
+         {} unresolved",
+        report.reached_files.len(),
+        count("reachable"),
+        count("not_found_on_entry_paths"),
+        count("unknown"),
+        report.components.len(),
+        report.unresolved.len()
+    );
+    for comp in report
+        .components
+        .iter()
+        .filter(|c| c.reachability.status() == "reachable")
+    {
+        eprintln!("{}", report.explain(&comp.purl).unwrap_or_default());
+    }
+    for u in &report.unresolved {
+        eprintln!("unresolved ({:?}) /{}: {}", u.scope, u.path, u.reason);
+    }
+    count("reachable")
+}
+
+/// The same functions on a real image, when `STELLA_BENCH_OCI` names its OCI layout.
+fn real_image(c: &mut Criterion) {
+    let Ok(dir) = std::env::var("STELLA_BENCH_OCI") else {
+        return;
+    };
+    let layout = stella::image::OciLayout::open_dir(std::path::Path::new(&dir)).unwrap();
+    let plain = default_catalogers();
+    let collector = TraceCollector::new();
+    let mut with_trace = default_catalogers();
+    with_trace.push(collector.cataloger());
+    let mut read_only = default_catalogers();
+    read_only.push(Box::new(ReadOnly));
+    let options = ScanOptions::default();
+    let limits = TraceLimits::default();
+
+    let scan = scan_image_detailed(&layout, &with_trace, &options).unwrap();
+    let report = trace_scan(&scan, &collector, &limits).unwrap();
+    eprintln!(
+        "{dir}: {} decompressed bytes, {} paths, {} packages, {} files with trace facts",
+        scan.stats.decompressed_bytes,
+        scan.stats.paths,
+        scan.sbom.packages.len(),
+        collector.facts().len()
+    );
+    assert!(summarize(&report) > 0, "{report:#?}");
+    let plain_scan = scan_image_detailed(&layout, &plain, &options).unwrap();
+    assert_eq!(plain_scan.sbom.packages, scan.sbom.packages);
+
+    interleaved(&layout, &plain, &with_trace, &collector);
+
+    let mut group = c.benchmark_group("entrytrace/real-oci-layout");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(15));
+    group.bench_function("cold scan", |b| {
+        b.iter(|| scan_image_detailed(black_box(&layout), &plain, &options).unwrap())
+    });
+    group.bench_function(
+        "cold scan + reading the trace's files (kept: nothing)",
+        |b| b.iter(|| scan_image_detailed(black_box(&layout), &read_only, &options).unwrap()),
+    );
+    group.bench_function("cold scan + collector (no trace)", |b| {
+        b.iter(|| scan_image_detailed(black_box(&layout), &with_trace, &options).unwrap())
+    });
+    group.bench_function("cold scan + trace", |b| {
+        b.iter(|| {
+            let scan = scan_image_detailed(black_box(&layout), &with_trace, &options).unwrap();
+            trace_scan(&scan, &collector, &limits).unwrap()
+        })
+    });
+    group.bench_function("trace only", |b| {
+        b.iter(|| trace_scan(black_box(&scan), &collector, &limits).unwrap())
+    });
+    group.finish();
+}
+
+/// Cold scans without and with the trace, alternated: on a loaded machine the load drifts
+/// between criterion's functions, so the trace's share is also printed from pairs run
+/// back to back (minimum and median of each).
+fn interleaved(
+    layout: &stella::image::OciLayout,
+    plain: &[Box<dyn Cataloger>],
+    with_trace: &[Box<dyn Cataloger>],
+    collector: &TraceCollector,
+) {
+    let options = ScanOptions::default();
+    let limits = TraceLimits::default();
+    let (mut without, mut with) = (Vec::new(), Vec::new());
+    let (mut cpu_without, mut cpu_with) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..8 {
+        let (t, c) = (Instant::now(), cpu_time());
+        black_box(scan_image_detailed(layout, plain, &options).unwrap());
+        without.push(t.elapsed());
+        cpu_without += cpu_time().saturating_sub(c);
+        let (t, c) = (Instant::now(), cpu_time());
+        let scan = scan_image_detailed(layout, with_trace, &options).unwrap();
+        black_box(trace_scan(&scan, collector, &limits).unwrap());
+        with.push(t.elapsed());
+        cpu_with += cpu_time().saturating_sub(c);
+    }
+    if cpu_without > Duration::ZERO {
+        eprintln!(
+            "interleaved x8, CPU time of the process (all threads): cold scan {:.1?}, cold scan \
+             + trace {:.1?}; trace share {:.1} %",
+            cpu_without / 8,
+            cpu_with / 8,
+            (cpu_with.as_secs_f64() / cpu_without.as_secs_f64() - 1.0) * 100.0
+        );
+    }
+    without.sort();
+    with.sort();
+    let share = |a: Duration, b: Duration| (b.as_secs_f64() / a.as_secs_f64() - 1.0) * 100.0;
+    let (min_a, min_b) = (without[0], with[0]);
+    let (med_a, med_b) = (without[without.len() / 2], with[with.len() / 2]);
+    eprintln!(
+        "interleaved x8: cold scan min {min_a:.1?} median {med_a:.1?}; cold scan + trace min \
+         {min_b:.1?} median {med_b:.1?}; trace share {:.1} % (min), {:.1} % (median)",
+        share(min_a, min_b),
+        share(med_a, med_b)
+    );
+}
+
+/// User + system CPU time of this process so far (Linux `/proc/self/stat`; zero elsewhere).
+fn cpu_time() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line (11 and 12 after the name), in ticks
+    // of 1/100 s on Linux.
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
 }
 
 criterion_group!(benches, bench);

@@ -26,7 +26,7 @@
 //! # Ok::<(), stella_scan::ScanError>(())
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::facts::{FileFacts, is_config_path};
@@ -41,8 +41,39 @@ use crate::package::{CatalogInput, Cataloger, Package};
 /// Name of the collecting cataloger.
 pub const COLLECTOR_NAME: &str = "entrytrace";
 
-/// The collected facts by path.
-pub type FactsMap = BTreeMap<String, FileFacts>;
+/// The collected facts by path. Each file's facts stay in the collector's encoding (what the
+/// layer cache holds) until the trace reads them: a trace reads the few hundred files on its
+/// paths, not the thousands collected.
+///
+/// ```
+/// use stella_scan::entrytrace::FactsMap;
+///
+/// let facts = FactsMap::default();
+/// assert!(facts.is_empty() && facts.get("app/main.py").is_none());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FactsMap {
+    encoded: BTreeMap<String, Vec<u8>>,
+}
+
+impl FactsMap {
+    /// Number of files with facts.
+    pub fn len(&self) -> usize {
+        self.encoded.len()
+    }
+
+    /// Whether no file has facts.
+    pub fn is_empty(&self) -> bool {
+        self.encoded.is_empty()
+    }
+
+    /// The facts of the file at `path`; `None` when none were collected, or when they do not
+    /// decode (a cache entry written by another version): the trace then treats the file as
+    /// unreadable (`unknown`, never `not_found`).
+    pub fn get(&self, path: &str) -> Option<FileFacts> {
+        serde_json::from_slice(self.encoded.get(path)?).ok()
+    }
+}
 
 type Shared = Arc<Mutex<Arc<FactsMap>>>;
 
@@ -130,15 +161,14 @@ impl Cataloger for CollectingCataloger {
     }
 
     fn catalog(&self, input: &CatalogInput<'_>) -> Result<Vec<Package>, ScanError> {
-        let mut map = BTreeMap::new();
-        for f in input.files {
-            // A cache entry from another version would not parse: skip it (the trace then says
-            // `unknown` for what needed it).
-            if let Ok(facts) = serde_json::from_slice::<FileFacts>(&f.data) {
-                map.insert(f.path.clone(), facts);
-            }
-        }
-        *self.shared.lock().unwrap_or_else(PoisonError::into_inner) = Arc::new(map);
+        // Decoded when the trace reads a file (see `FactsMap::get`).
+        let encoded = input
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), f.data.clone()))
+            .collect();
+        *self.shared.lock().unwrap_or_else(PoisonError::into_inner) =
+            Arc::new(FactsMap { encoded });
         Ok(Vec::new())
     }
 }
@@ -148,22 +178,23 @@ impl Cataloger for CollectingCataloger {
 pub struct TreeFs<'a> {
     tree: &'a FileTree,
     facts: Arc<FactsMap>,
-    children: BTreeMap<String, Vec<String>>,
+    /// Directory → its entries' names, sorted (borrowed from the tree's paths).
+    children: HashMap<&'a str, Vec<&'a str>>,
 }
 
 impl<'a> TreeFs<'a> {
     /// Indexes the tree's directories (one pass).
     pub fn new(tree: &'a FileTree, facts: Arc<FactsMap>) -> Self {
-        let mut children: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut children: HashMap<&'a str, Vec<&'a str>> = HashMap::new();
         for (path, _) in tree.iter() {
             let mut p = path;
             // Register every ancestor (directories implied by children).
             loop {
                 let (dir, name) = p.rsplit_once('/').unwrap_or(("", p));
-                let list = children.entry(dir.to_owned()).or_default();
-                let known = list.last().is_some_and(|l| l == name);
+                let list = children.entry(dir).or_default();
+                let known = list.last().is_some_and(|l| *l == name);
                 if !known {
-                    list.push(name.to_owned());
+                    list.push(name);
                 }
                 if dir.is_empty() || known {
                     break;
@@ -200,18 +231,21 @@ impl TraceFs for TreeFs<'_> {
     }
 
     fn list(&self, dir: &str) -> Vec<String> {
-        self.children.get(dir).cloned().unwrap_or_default()
+        self.children
+            .get(dir)
+            .map(|l| l.iter().map(|n| (*n).to_owned()).collect())
+            .unwrap_or_default()
     }
 
     fn facts(&self, path: &str) -> Result<Option<FileFacts>, ScanError> {
         if let Some(f) = self.facts.get(path) {
-            return Ok(Some(f.clone()));
+            return Ok(Some(f));
         }
         // A hard link: the facts of what it links to.
         if let Some((real, _)) = self.tree.resolve_file(path, 40)
             && real != path
         {
-            return Ok(self.facts.get(&real).cloned());
+            return Ok(self.facts.get(&real));
         }
         Ok(None)
     }

@@ -1,6 +1,7 @@
 //! The breadth-first walk from the entrypoint, and the classification of packages.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 
 use super::elf::{DEFAULT_LIB_DIRS, LdConfLine, expand_origin, parse_ld_so_conf};
@@ -71,6 +72,9 @@ struct Reached {
     step: Step,
 }
 
+/// The files of a module found in one directory (`None`: not found there).
+type ModuleFiles = Option<Rc<Vec<String>>>;
+
 struct Tracer<'a> {
     fs: &'a dyn TraceFs,
     limits: &'a TraceLimits,
@@ -88,6 +92,14 @@ struct Tracer<'a> {
     facts: HashMap<String, Option<Rc<FileFacts>>>,
     ld_dirs: Option<Rc<Vec<String>>>,
     py_search: HashMap<String, Rc<PySearch>>,
+    /// Resolutions by path (the tree does not change during a trace; the same module paths
+    /// are probed from many importing files).
+    resolved: HashMap<String, Result<(String, FsNode), Unresolvable>>,
+    /// Directory listings by directory.
+    listings: HashMap<String, Rc<Vec<String>>>,
+    /// [`Tracer::module_files`] results by `base\0dotted`, with the work they counted (counted
+    /// again on a hit, so limits stop a trace at the same point).
+    modules: HashMap<String, (ModuleFiles, u64)>,
     work: u64,
     stopped: bool,
 }
@@ -156,6 +168,9 @@ pub fn trace(
         facts: HashMap::new(),
         ld_dirs: None,
         py_search: HashMap::new(),
+        resolved: HashMap::new(),
+        listings: HashMap::new(),
+        modules: HashMap::new(),
         work: 0,
         stopped: false,
     };
@@ -257,11 +272,31 @@ impl Tracer<'_> {
         Some(i)
     }
 
+    /// [`resolve`], remembered by path.
+    fn resolve_cached(&mut self, path: &str) -> Result<(String, FsNode), Unresolvable> {
+        if let Some(r) = self.resolved.get(path) {
+            return r.clone();
+        }
+        let r = resolve(self.fs, path, self.limits.max_link_depth);
+        self.resolved.insert(path.to_owned(), r.clone());
+        r
+    }
+
+    /// The names in directory `dir` (shared, remembered by directory).
+    fn list(&mut self, dir: &str) -> Rc<Vec<String>> {
+        if let Some(l) = self.listings.get(dir) {
+            return Rc::clone(l);
+        }
+        let l = Rc::new(self.fs.list(dir));
+        self.listings.insert(dir.to_owned(), Rc::clone(&l));
+        l
+    }
+
     fn resolve_file(&mut self, path: &str, from: &str) -> Option<String> {
         if !self.tick(1) {
             return None;
         }
-        match resolve(self.fs, path, self.limits.max_link_depth) {
+        match self.resolve_cached(path) {
             Ok((real, FsNode::File { .. })) => Some(real),
             Ok(_) => None,
             Err(Unresolvable::Missing) => None,
@@ -845,7 +880,52 @@ impl Tracer<'_> {
 
     /// Files that make up module `dotted` found under `base`: each package's `__init__.py` and
     /// the module file. Empty when not found.
-    fn module_files(&mut self, base: &str, dotted: &str) -> Option<Vec<String>> {
+    fn module_files(&mut self, base: &str, dotted: &str) -> ModuleFiles {
+        let key = format!("{base}\0{dotted}");
+        if let Some((files, work)) = self.modules.get(&key) {
+            let (files, work) = (files.clone(), *work);
+            return if self.tick(work) { files } else { None };
+        }
+        let before = self.work;
+        let files = self.find_module_files(base, dotted).map(Rc::new);
+        // The search depends only on the tree; links over the limit were recorded for `base`
+        // on the first search already.
+        if !self.stopped {
+            self.modules
+                .insert(key, (files.clone(), self.work.saturating_sub(before)));
+        }
+        files
+    }
+
+    /// Appends the files of `files` not reached yet (reaching them is all that is done with
+    /// them, and nothing is reached while an import's files are gathered).
+    fn new_files(&self, files: &[String], out: &mut Vec<String>) {
+        out.extend(
+            files
+                .iter()
+                .filter(|f| !self.index.contains_key(f.as_str()))
+                .cloned(),
+        );
+    }
+
+    /// Whether `dir` resolves to a directory holding no entry `part`, `part.py` or `part.*`:
+    /// then no probe for module `part` in it (package, module file, extension, namespace
+    /// directory) can succeed, nor meet a link loop. One listing instead of four resolutions.
+    fn surely_absent(&mut self, dir: &str, part: &str) -> bool {
+        if part.is_empty() || part == "." || part == ".." || part.contains('/') {
+            return false;
+        }
+        let Ok((real, FsNode::Dir)) = self.resolve_cached(dir) else {
+            return false;
+        };
+        let listing = self.list(&real);
+        !listing.iter().any(|n| {
+            n.strip_prefix(part)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        })
+    }
+
+    fn find_module_files(&mut self, base: &str, dotted: &str) -> Option<Vec<String>> {
         let mut files = Vec::new();
         let mut dir = base.to_owned();
         let parts: Vec<&str> = dotted.split('.').collect();
@@ -854,6 +934,11 @@ impl Tracer<'_> {
                 return None;
             }
             let last = n + 1 == parts.len();
+            if self.surely_absent(&dir, part) {
+                // The probes below would all miss: count them as they would, and stop.
+                self.tick(if last { 2 } else { 1 });
+                return None;
+            }
             let pkg = join(&dir, part);
             if let Some(init) = self.resolve_file(&join(&pkg, "__init__.py"), base) {
                 files.push(init);
@@ -867,25 +952,18 @@ impl Tracer<'_> {
                 }
                 // extension modules: name.so or name.<tag>.so
                 let prefix = format!("{part}.");
-                let exts: Vec<String> = self
-                    .fs
-                    .list(&dir)
-                    .into_iter()
-                    .filter(|e| {
-                        e.starts_with(&prefix) && (e.ends_with(".so") || e.ends_with(".pyd"))
-                    })
-                    .collect();
-                if let Some(e) = exts.first()
+                let listing = self.list(&dir);
+                let ext = listing.iter().find(|e| {
+                    e.starts_with(&prefix) && (e.ends_with(".so") || e.ends_with(".pyd"))
+                });
+                if let Some(e) = ext
                     && let Some(m) = self.resolve_file(&join(&dir, e), base)
                 {
                     files.push(m);
                     return Some(files);
                 }
             }
-            if matches!(
-                resolve(self.fs, &pkg, self.limits.max_link_depth),
-                Ok((_, FsNode::Dir))
-            ) {
+            if matches!(self.resolve_cached(&pkg), Ok((_, FsNode::Dir))) {
                 // namespace package
                 dir = pkg;
                 continue;
@@ -939,7 +1017,7 @@ impl Tracer<'_> {
                 for (b, m) in &targets {
                     if let Some(files) = self.module_files(b, m) {
                         any = true;
-                        candidates.extend(files);
+                        self.new_files(&files, &mut candidates);
                     }
                 }
                 if !any && !stdlib {
@@ -949,14 +1027,14 @@ impl Tracer<'_> {
                 }
             } else {
                 let mut found = false;
-                for d in search.dirs.clone() {
-                    if let Some(files) = self.module_files(&d, &imp.module) {
+                for d in search.dirs.iter() {
+                    if let Some(files) = self.module_files(d, &imp.module) {
                         found = true;
-                        candidates.extend(files);
+                        self.new_files(&files, &mut candidates);
                         for n in &imp.names {
-                            if let Some(sub) = self.module_files(&d, &format!("{}.{n}", imp.module))
+                            if let Some(sub) = self.module_files(d, &format!("{}.{n}", imp.module))
                             {
-                                candidates.extend(sub);
+                                self.new_files(&sub, &mut candidates);
                             }
                         }
                         break;
@@ -968,18 +1046,27 @@ impl Tracer<'_> {
                     ));
                 }
             }
-            let what = if imp.module.is_empty() {
-                format!(
-                    "from {} import {}",
-                    ".".repeat(imp.level as usize),
-                    imp.names.join(", ")
-                )
-            } else {
-                format!("import {}{}", ".".repeat(imp.level as usize), imp.module)
-            };
-            let detail = format!("line {}: {what}", imp.line);
+            // Written only when a file is new (most imports name modules reached already).
+            let mut detail: Option<String> = None;
             for file in candidates {
-                if let Some(i) = self.reach(&file, Some(idx), StepKind::Import, detail.clone()) {
+                if self.index.contains_key(&file) {
+                    continue;
+                }
+                let detail = detail
+                    .get_or_insert_with(|| {
+                        let what = if imp.module.is_empty() {
+                            format!(
+                                "from {} import {}",
+                                ".".repeat(imp.level as usize),
+                                imp.names.join(", ")
+                            )
+                        } else {
+                            format!("import {}{}", ".".repeat(imp.level as usize), imp.module)
+                        };
+                        format!("line {}: {what}", imp.line)
+                    })
+                    .clone();
+                if let Some(i) = self.reach(&file, Some(idx), StepKind::Import, detail) {
                     if file.ends_with(".py") {
                         self.queue.push_back(Task::Python(i, search.clone()));
                     } else {
@@ -1454,45 +1541,84 @@ fn is_builtin_module(m: &str) -> bool {
     BUILTIN.contains(&m.split('.').next().unwrap_or(m))
 }
 
-fn scope_covers(scope: Scope, pkg: &Package) -> bool {
-    let os = matches!(
-        pkg.kind,
-        PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm
-    );
-    match scope {
-        Scope::All => true,
-        Scope::Native => os,
-        Scope::Python => {
-            pkg.kind == PackageKind::Python
-                || (os && pkg.files.iter().any(|f| f.contains("/python")))
+/// What the `unknown` reasons need to know about a package's file list, read in one pass.
+struct OwnedFiles<'p> {
+    os: bool,
+    /// An owned path contains `/python`.
+    python_files: bool,
+    /// An owned path contains `node_modules/`.
+    node_files: bool,
+    /// File names of the owned paths.
+    names: HashSet<&'p str>,
+    /// Names directly inside a `site-packages` / `dist-packages` directory.
+    site_entries: BTreeSet<&'p str>,
+}
+
+impl<'p> OwnedFiles<'p> {
+    fn new(pkg: &'p Package) -> Self {
+        let mut o = Self {
+            os: matches!(
+                pkg.kind,
+                PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm
+            ),
+            python_files: false,
+            node_files: false,
+            names: HashSet::with_capacity(pkg.files.len()),
+            site_entries: BTreeSet::new(),
+        };
+        for f in &pkg.files {
+            o.python_files |= f.contains("/python");
+            o.node_files |= f.contains("node_modules/");
+            o.names.insert(f.rsplit('/').next().unwrap_or(f.as_str()));
+            let mut prev: Option<&str> = None;
+            for part in f.split('/') {
+                if matches!(prev, Some("site-packages" | "dist-packages")) {
+                    o.site_entries.insert(part);
+                }
+                prev = Some(part);
+            }
         }
-        Scope::Node => {
-            pkg.kind == PackageKind::Npm
-                || (os && pkg.files.iter().any(|f| f.contains("node_modules/")))
-        }
+        o
     }
 }
 
-fn owns_missing(m: &Missing, pkg: &Package) -> bool {
-    let base = |f: &String| f.rsplit('/').next().unwrap_or(f.as_str()).to_owned();
+fn scope_covers(scope: Scope, pkg: &Package, owned: &OwnedFiles<'_>) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Native => owned.os,
+        Scope::Python => pkg.kind == PackageKind::Python || (owned.os && owned.python_files),
+        Scope::Node => pkg.kind == PackageKind::Npm || (owned.os && owned.node_files),
+    }
+}
+
+fn owns_missing(m: &Missing, pkg: &Package, owned: &OwnedFiles<'_>) -> bool {
     match m {
-        Missing::Command(n) | Missing::Library(n) => pkg.files.iter().any(|f| &base(f) == n),
+        Missing::Command(n) | Missing::Library(n) => owned.names.contains(n.as_str()),
         Missing::PyModule(top) => {
             let norm = |s: &str| s.to_ascii_lowercase().replace(['-', '.'], "_");
+            let dotted = format!("{top}.");
             norm(&pkg.name) == norm(top)
-                || pkg.files.iter().any(|f| {
-                    let parts: Vec<&str> = f.split('/').collect();
-                    parts.windows(2).any(|w| {
-                        matches!(w.first(), Some(&"site-packages") | Some(&"dist-packages"))
-                            && w.get(1).is_some_and(|n| {
-                                *n == top.as_str()
-                                    || n.strip_suffix(".py") == Some(top.as_str())
-                                    || n.starts_with(&format!("{top}."))
-                            })
-                    })
+                || owned.site_entries.iter().any(|n| {
+                    *n == top.as_str()
+                        || n.strip_suffix(".py") == Some(top.as_str())
+                        || n.starts_with(&dotted)
                 })
         }
         Missing::NodeModule(name) => pkg.kind == PackageKind::Npm && &pkg.name == name,
+    }
+}
+
+/// `path` as [`join`]`("", path)` would write it, without copying when it is already normal.
+fn normal_path(path: &str) -> Cow<'_, str> {
+    let p = path.strip_prefix('/').unwrap_or(path);
+    let plain = !p.is_empty()
+        && !p.ends_with('/')
+        && !p.starts_with('/')
+        && p.split('/').all(|c| !matches!(c, "" | "." | ".."));
+    if plain {
+        Cow::Borrowed(p)
+    } else {
+        Cow::Owned(join("", path))
     }
 }
 
@@ -1517,18 +1643,20 @@ fn classify(t: &Tracer<'_>, packages: &[Package]) -> Vec<ComponentTrace> {
     // file -> first reached index
     let first = |path: &str| t.index.get(path).copied();
     // Aliases: top-level directories that are links (merged /usr) map listed paths to real ones.
-    let mut top_links: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut top_links: HashMap<String, Option<String>> = HashMap::new();
     let mut real_of = |f: &str| -> Option<String> {
-        let top = f.split('/').next().unwrap_or(f).to_owned();
-        let target = top_links
-            .entry(top.clone())
-            .or_insert_with(|| match t.fs.node(&top) {
-                Some(FsNode::Symlink(_)) => resolve(t.fs, &top, t.limits.max_link_depth)
+        let top = f.split('/').next().unwrap_or(f);
+        if !top_links.contains_key(top) {
+            let target = match t.fs.node(top) {
+                Some(FsNode::Symlink(_)) => resolve(t.fs, top, t.limits.max_link_depth)
                     .ok()
                     .map(|r| r.0),
                 _ => None,
-            });
-        target
+            };
+            top_links.insert(top.to_owned(), target);
+        }
+        top_links
+            .get(top)?
             .as_ref()
             .map(|real| join(real, f.get(top.len() + 1..).unwrap_or("")))
     };
@@ -1548,7 +1676,7 @@ fn classify(t: &Tracer<'_>, packages: &[Package]) -> Vec<ComponentTrace> {
             }
         };
         for f in &pkg.files {
-            let f = join("", f);
+            let f = normal_path(f);
             consider(first(&f));
             if let Some(r) = real_of(&f) {
                 consider(first(&r));
@@ -1586,8 +1714,9 @@ fn classify(t: &Tracer<'_>, packages: &[Package]) -> Vec<ComponentTrace> {
             } else if !mapped {
                 reasons.insert("the package has no list of owned files".into());
             }
+            let owned = OwnedFiles::new(pkg);
             for u in &t.unresolved {
-                if scope_covers(u.scope, pkg) && reasons.len() < 16 {
+                if reasons.len() < 16 && scope_covers(u.scope, pkg, &owned) {
                     let at = if u.path.is_empty() {
                         String::new()
                     } else {
@@ -1597,7 +1726,7 @@ fn classify(t: &Tracer<'_>, packages: &[Package]) -> Vec<ComponentTrace> {
                 }
             }
             for m in &t.missing {
-                if owns_missing(m, pkg) && reasons.len() < 16 {
+                if reasons.len() < 16 && owns_missing(m, pkg, &owned) {
                     let what = match m {
                         Missing::Command(n) => format!("command {n} is run but not found on PATH"),
                         Missing::Library(n) => {
