@@ -178,6 +178,11 @@ impl PyImports {
             }
         }
         for q in ["\"\"\"", "'''"] {
+            // Most lines have no quote at all: skip the substring search for them.
+            let quote = if q.starts_with('"') { b'"' } else { b'\'' };
+            if memchr::memchr(quote, line.as_bytes()).is_none() {
+                continue;
+            }
             if let Some(p) = line.find(q) {
                 let after = line.get(p + 3..).unwrap_or("");
                 if !after.contains(q) {
