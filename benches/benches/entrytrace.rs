@@ -181,29 +181,7 @@ fn bench(c: &mut Criterion) {
 
     let scan = scan_image_detailed(&image.source, &with_trace, &options).unwrap();
     let report = trace_scan(&scan, &collector, &limits).unwrap();
-    let count = |status: &str| {
-        report
-            .components
-            .iter()
-            .filter(|c| c.reachability.status() == status)
-            .count()
-    };
-    eprintln!(
-        "trace: {} files reached, {} reachable / {} not found / {} unknown of {} packages",
-        report.reached_files.len(),
-        count("reachable"),
-        count("not_found_on_entry_paths"),
-        count("unknown"),
-        report.components.len()
-    );
-    for comp in report
-        .components
-        .iter()
-        .filter(|c| c.reachability.status() == "reachable")
-    {
-        eprintln!("{}", report.explain(&comp.purl).unwrap_or_default());
-    }
-    assert_eq!(count("reachable"), 4, "{report:#?}");
+    assert_eq!(summarize(&report), 4, "{report:#?}");
 
     let mut group = c.benchmark_group("entrytrace/bench-image");
     group.sample_size(10);

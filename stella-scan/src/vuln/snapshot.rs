@@ -412,6 +412,24 @@ impl Cursor<'_> {
     }
 }
 
+/// Slot `index` of a lazily filled table: made by `make` on first use and kept (a failure is
+/// returned and not kept); an index past the table is corrupt.
+fn memo<'a, T>(
+    slots: &'a [OnceLock<T>],
+    index: u32,
+    what: &str,
+    make: impl FnOnce() -> Result<T, VulnError>,
+) -> Result<&'a T, VulnError> {
+    let slot = slots
+        .get(index as usize)
+        .ok_or_else(|| corrupt(format!("{what} {index} out of range")))?;
+    if let Some(v) = slot.get() {
+        return Ok(v);
+    }
+    let made = make()?;
+    Ok(slot.get_or_init(|| made))
+}
+
 fn read_u32(bytes: &[u8], at: usize) -> Option<u32> {
     bytes
         .get(at..at.checked_add(4)?)
@@ -596,15 +614,13 @@ impl Snapshot {
             .ok_or_else(|| corrupt(format!("record {index} out of bounds")))
     }
 
-    /// Chunk `chunk` inflated (bounded by its stated length, which must be exact).
+    /// Chunk `chunk` inflated, on first use and kept.
     fn chunk(&self, chunk: u32) -> Result<&[u8], VulnError> {
-        let slot = self
-            .inflated
-            .get(chunk as usize)
-            .ok_or_else(|| corrupt(format!("chunk {chunk} out of range")))?;
-        if let Some(raw) = slot.get() {
-            return Ok(raw);
-        }
+        memo(&self.inflated, chunk, "chunk", || self.inflate(chunk)).map(|raw| &**raw)
+    }
+
+    /// Inflates chunk `chunk` (bounded by its stated length, which must be exact).
+    fn inflate(&self, chunk: u32) -> Result<Box<[u8]>, VulnError> {
         let at = self.chunks.0 + chunk as usize * 16;
         let (Some(off), Some(len), Some(raw_len)) = (
             read_u64(&self.bytes, at),
@@ -641,35 +657,24 @@ impl Snapshot {
                 "chunk {chunk} does not inflate to its stated {raw_len} bytes"
             )));
         }
-        Ok(slot.get_or_init(|| out.into_boxed_slice()))
+        Ok(out.into_boxed_slice())
     }
 
     /// Record `index`, parsed on first use and kept.
     pub fn record(&self, index: u32) -> Result<Arc<OsvRecord>, VulnError> {
-        let slot = self.parsed.get(index as usize);
-        if let Some(r) = slot.and_then(OnceLock::get) {
-            return Ok(Arc::clone(r));
-        }
-        let rec: OsvRecord = serde_json::from_slice(self.record_json(index)?)
-            .map_err(|e| corrupt(format!("record {index}: {e}")))?;
-        let rec = Arc::new(rec);
-        Ok(match slot {
-            Some(slot) => Arc::clone(slot.get_or_init(|| rec)),
-            None => rec,
+        memo(&self.parsed, index, "record", || {
+            serde_json::from_slice(self.record_json(index)?)
+                .map(Arc::new)
+                .map_err(|e| corrupt(format!("record {index}: {e}")))
         })
+        .map(Arc::clone)
     }
 
     /// Record `index` prepared for matching, made on first use and kept.
     pub(crate) fn compiled(&self, index: u32) -> Result<&CompiledRecord, VulnError> {
-        let slot = self
-            .compiled
-            .get(index as usize)
-            .ok_or_else(|| corrupt(format!("record {index} out of range")))?;
-        if let Some(c) = slot.get() {
-            return Ok(c);
-        }
-        let made = CompiledRecord::new(self.record(index)?);
-        Ok(slot.get_or_init(|| made))
+        memo(&self.compiled, index, "record", || {
+            Ok(CompiledRecord::new(self.record(index)?))
+        })
     }
 
     /// Every distinct index key as (ecosystem, normalized name), sorted.
