@@ -126,10 +126,10 @@ fn summary(r: &MatchReport) -> Vec<(String, String, Vec<String>, Vec<String>)> {
         .iter()
         .map(|f| {
             (
-                f.id.clone(),
-                f.package.purl.clone(),
-                f.fixed_versions.clone(),
-                f.ids.clone(),
+                f.id.to_string(),
+                f.package.purl.to_string(),
+                f.fixed_versions.iter().map(ToString::to_string).collect(),
+                f.ids.iter().map(ToString::to_string).collect(),
             )
         })
         .collect()
@@ -366,7 +366,7 @@ fn debian_binary_matched_through_its_source_package() {
     );
     let libc6 = &r.findings[1];
     assert_eq!(libc6.package.ecosystem, "Debian:12");
-    assert_eq!(libc6.records, vec!["DEBIAN-CVE-2023-4911", "DSA-5514-1"]);
+    assert_eq!(libc6.records[..], ["DEBIAN-CVE-2023-4911", "DSA-5514-1"]);
     assert_eq!(libc6.severity.score, Some(7.8));
     assert_eq!(libc6.evidence.matched.len(), 2);
     assert_eq!(libc6.evidence.cataloger, "dpkg");

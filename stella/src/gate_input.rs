@@ -96,21 +96,28 @@ impl GateInputBuilder {
                 })
                 .map_or(VexStatus::UnderInvestigation, |a| vex_status(a.status))
         };
-        self.input.findings.extend(findings.iter().map(|f| Finding {
-            id: f.id.clone(),
-            aliases: f.ids.iter().filter(|i| **i != f.id).cloned().collect(),
-            severity: severity(f.severity.level),
-            score: f.severity.score,
-            exploitability: status_of(f),
-            package: PackageRef {
-                purl: f.package.purl.clone(),
-            },
-            fixed_versions: f.fixed_versions.clone(),
-            reachability: match f.reachability {
-                matcher::Reachability::Reachable => Reachability::Reachable,
-                matcher::Reachability::Unreachable => Reachability::Unreachable,
-                matcher::Reachability::Unknown => Reachability::Unknown,
-            },
+        self.input.findings.extend(findings.iter().map(|f| {
+            Finding {
+                id: f.id.to_string(),
+                aliases: f
+                    .ids
+                    .iter()
+                    .filter(|i| **i != f.id)
+                    .map(ToString::to_string)
+                    .collect(),
+                severity: severity(f.severity.level),
+                score: f.severity.score,
+                exploitability: status_of(f),
+                package: PackageRef {
+                    purl: f.package.purl.to_string(),
+                },
+                fixed_versions: f.fixed_versions.iter().map(ToString::to_string).collect(),
+                reachability: match f.reachability {
+                    matcher::Reachability::Reachable => Reachability::Reachable,
+                    matcher::Reachability::Unreachable => Reachability::Unreachable,
+                    matcher::Reachability::Unknown => Reachability::Unknown,
+                },
+            }
         }));
         self
     }

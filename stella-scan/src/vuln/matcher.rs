@@ -22,14 +22,23 @@
 //! alias, transitively). The merged finding lists every id; its primary id is the lexically
 //! smallest `CVE-` id, else the smallest `GHSA-` id, else the smallest id.
 //!
+//! ## Shared texts
+//! A finding's strings are [`ArcStr`]s (and its id lists `Arc<[ArcStr]>`) shared with the
+//! loaded snapshot's compiled records and with the other findings of the same package:
+//! building or dropping a finding allocates little. They compare with `&str` and `String`,
+//! dereference to `&str`, and serialize as plain JSON strings.
+//!
 //! ## Determinism
 //! Packages are matched in parallel (rayon) but results are collected in input order and then
 //! sorted: findings by (primary id, purl, installed version, first evidence path), problems by
 //! (purl, kind, detail).
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 use std::sync::Arc;
+
+use arcstr::ArcStr;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -72,15 +81,15 @@ pub enum Reachability {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FindingPackage {
     /// Name as installed.
-    pub name: String,
+    pub name: ArcStr,
     /// Installed version.
-    pub version: String,
+    pub version: ArcStr,
     /// purl.
-    pub purl: String,
+    pub purl: ArcStr,
     /// Kind.
     pub kind: PackageKind,
     /// The OSV ecosystem it was matched in.
-    pub ecosystem: String,
+    pub ecosystem: ArcStr,
     /// The source package it was matched by, for distro packages.
     pub source: Option<SourcePackage>,
 }
@@ -90,19 +99,20 @@ pub struct FindingPackage {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct MatchedRange {
     /// The OSV record.
-    pub record: String,
-    /// `ECOSYSTEM`, `SEMVER` or `versions` (explicit list).
-    pub range_type: String,
+    pub record: ArcStr,
+    /// `ECOSYSTEM`, `SEMVER`, `versions` (explicit list) or `all` (an entry without ranges or
+    /// versions).
+    pub range_type: ArcStr,
     /// The package name in the record.
-    pub package: String,
+    pub package: ArcStr,
     /// The version compared (the source version for distro packages).
-    pub compared_version: String,
+    pub compared_version: ArcStr,
     /// The `introduced` event of the window that contains the version.
-    pub introduced: Option<String>,
+    pub introduced: Option<ArcStr>,
     /// The `fixed` event closing that window.
-    pub fixed: Option<String>,
+    pub fixed: Option<ArcStr>,
     /// The `last_affected` event closing that window.
-    pub last_affected: Option<String>,
+    pub last_affected: Option<ArcStr>,
 }
 
 /// The explanation of a finding.
@@ -111,7 +121,7 @@ pub struct FindingEvidence {
     /// The files that show the package, with the layer that put each there.
     pub locations: Vec<Evidence>,
     /// The cataloger that found the package.
-    pub cataloger: String,
+    pub cataloger: ArcStr,
     /// The matched ranges, sorted.
     pub matched: Vec<MatchedRange>,
 }
@@ -120,22 +130,23 @@ pub struct FindingEvidence {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// The primary id (see the module docs).
-    pub id: String,
-    /// Every id (primary included), sorted.
-    pub ids: Vec<String>,
+    pub id: ArcStr,
+    /// Every id (primary included), sorted. Shared with the snapshot when the finding comes
+    /// from one record (the usual case).
+    pub ids: Arc<[ArcStr]>,
     /// The OSV records merged into this finding, sorted.
-    pub records: Vec<String>,
+    pub records: Arc<[ArcStr]>,
     /// The package.
     pub package: FindingPackage,
     /// Versions that fix it: the `fixed` event closing each matched window (the nearest fix
     /// upwards), in version order.
-    pub fixed_versions: Vec<String>,
+    pub fixed_versions: Vec<ArcStr>,
     /// Severity.
     pub severity: Severity,
     /// The summary of the primary record (else the first record with one).
-    pub summary: Option<Arc<str>>,
+    pub summary: Option<ArcStr>,
     /// The details of that record (CommonMark).
-    pub details: Option<Arc<str>>,
+    pub details: Option<ArcStr>,
     /// Why.
     pub evidence: FindingEvidence,
     /// Status; `under_investigation` until VEX says otherwise.
@@ -234,19 +245,22 @@ pub fn distro_ecosystems(kind: PackageKind, os: Option<&OsRelease>) -> Vec<Strin
 }
 
 /// The name a package has in OSV records of its ecosystem.
-fn osv_name(pkg: &Package) -> String {
+fn osv_name(pkg: &Package) -> Cow<'_, str> {
     let from_purl = || packageurl::PackageUrl::from_str(&pkg.purl).ok();
     match pkg.kind {
         PackageKind::Npm => from_purl()
             .map(|p| match p.namespace() {
-                Some(ns) => format!("{ns}/{}", p.name()),
-                None => p.name().to_owned(),
+                Some(ns) => Cow::Owned(format!("{ns}/{}", p.name())),
+                None => Cow::Owned(p.name().to_owned()),
             })
-            .unwrap_or_else(|| pkg.name.clone()),
+            .unwrap_or(Cow::Borrowed(&pkg.name)),
         PackageKind::Java => from_purl()
-            .and_then(|p| p.namespace().map(|ns| format!("{ns}:{}", p.name())))
-            .unwrap_or_else(|| pkg.name.clone()),
-        _ => pkg.name.clone(),
+            .and_then(|p| {
+                p.namespace()
+                    .map(|ns| Cow::Owned(format!("{ns}:{}", p.name())))
+            })
+            .unwrap_or(Cow::Borrowed(&pkg.name)),
+        _ => Cow::Borrowed(&pkg.name),
     }
 }
 
@@ -285,20 +299,30 @@ pub(crate) struct CompiledRecord {
     affected: Vec<CompiledAffected>,
     /// [`assess`] of the record alone, errors as text.
     severity: (Severity, Vec<String>),
-    /// [`OsvRecord::all_ids`].
-    all_ids: Vec<String>,
+    /// The record's id, shared by the findings it produces.
+    id: ArcStr,
+    /// [`OsvRecord::all_ids`], shared by the findings.
+    all_ids: Arc<[ArcStr]>,
+    /// `[id]`: [`Finding::records`] of a finding from this record alone.
+    ids_of_record: Arc<[ArcStr]>,
+    /// The primary id of a finding from this record alone.
+    primary: ArcStr,
 }
 
 /// One affected entry prepared for matching.
 struct CompiledAffected {
     /// (ecosystem, normalized name); `None` for an entry without a package.
     key: Option<(String, String)>,
+    /// The package name as the record writes it (for [`MatchedRange::package`]).
+    package: ArcStr,
     /// Whether the entry has a range that is not GIT (then its version list is not compared
     /// under the scheme: the ranges decide).
     has_ranges: bool,
-    /// Indices into the entry's `versions`, sorted by the version text: the exact-text lookup
-    /// is a binary search (PyPI records enumerate hundreds of versions).
-    versions_sorted: Vec<u32>,
+    /// (hash of the version text, index into the entry's `versions`), sorted: the exact-text
+    /// lookup is a binary search over this contiguous table, confirmed by comparing the text
+    /// (PyPI records enumerate hundreds of versions; searching the strings themselves chases a
+    /// pointer per probe).
+    versions_by_hash: Vec<(u64, u32)>,
     /// The ecosystem's scheme, for the version list.
     eco_scheme: Option<Scheme>,
     /// The version list parsed under `eco_scheme`, aligned with `versions`; empty when the
@@ -310,23 +334,55 @@ struct CompiledAffected {
 
 /// One non-GIT range prepared for matching.
 struct CompiledRange {
-    /// Index into the entry's `ranges`.
-    index: usize,
     /// The range's scheme, or why there is none.
     scheme: Result<Scheme, String>,
-    /// The events as (version, index into `events`), sorted by version (`"0"` first, ties in
-    /// the record's order); or the error of the last event that does not parse.
-    events: Result<Vec<(Option<Version>, usize)>, String>,
+    /// [`MatchedRange::range_type`] of a match: `SEMVER` or `ECOSYSTEM`.
+    range_type: ArcStr,
+    /// The events, sorted by version (`"0"` first, ties in the record's order); or the error of
+    /// the last event that does not parse.
+    events: Result<Vec<CompiledEvent>, String>,
 }
+
+/// One range event prepared for matching.
+struct CompiledEvent {
+    /// The version parsed under the range's scheme; `None` for `introduced: "0"`.
+    version: Option<Version>,
+    /// The event's kind.
+    kind: EventKind,
+    /// The event's text, shared by the matched ranges that cite it.
+    text: ArcStr,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EventKind {
+    Introduced,
+    Fixed,
+    LastAffected,
+    Limit,
+}
+
+/// Shared texts of [`MatchedRange::range_type`].
+const RANGE_TYPE_VERSIONS: ArcStr = arcstr::literal!("versions");
+const RANGE_TYPE_ALL: ArcStr = arcstr::literal!("all");
 
 impl CompiledRecord {
     pub(crate) fn new(record: Arc<OsvRecord>) -> Self {
         let affected = record.affected.iter().map(CompiledAffected::new).collect();
         let (severity, errors) = assess(&[record.as_ref()]);
+        let all_ids: Arc<[ArcStr]> = record.all_ids().into_iter().map(ArcStr::from).collect();
+        let id = all_ids
+            .iter()
+            .find(|i| **i == record.id)
+            .cloned()
+            .unwrap_or_else(|| ArcStr::from(record.id.as_str()));
+        let primary = primary_id(&all_ids.iter().collect::<Vec<_>>());
         Self {
             affected,
             severity: (severity, errors.iter().map(ToString::to_string).collect()),
-            all_ids: record.all_ids(),
+            ids_of_record: Arc::from([ArcStr::clone(&id)]),
+            id,
+            primary,
+            all_ids,
             record,
         }
     }
@@ -337,7 +393,8 @@ impl CompiledAffected {
         let Some(p) = &affected.package else {
             return Self {
                 key: None,
-                versions_sorted: Vec::new(),
+                package: ArcStr::from(""),
+                versions_by_hash: Vec::new(),
                 has_ranges: false,
                 eco_scheme: None,
                 versions: Vec::new(),
@@ -347,13 +404,13 @@ impl CompiledAffected {
         let eco = p.ecosystem.as_str();
         let has_ranges = affected.ranges.iter().any(|r| r.kind != RangeType::Git);
         let eco_scheme = Scheme::for_ecosystem(eco).ok();
-        let mut versions_sorted: Vec<u32> = (0..affected.versions.len())
-            .filter_map(|i| u32::try_from(i).ok())
+        let mut versions_by_hash: Vec<(u64, u32)> = affected
+            .versions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| Some((text_hash(v), u32::try_from(i).ok()?)))
             .collect();
-        versions_sorted.sort_by(|a, b| {
-            let text = |i: &u32| affected.versions.get(*i as usize).map(String::as_str);
-            text(a).cmp(&text(b))
-        });
+        versions_by_hash.sort_unstable();
         let versions = match eco_scheme {
             Some(s) if !has_ranges => affected.versions.iter().map(|v| s.parse(v).ok()).collect(),
             _ => Vec::new(),
@@ -361,24 +418,27 @@ impl CompiledAffected {
         let ranges = affected
             .ranges
             .iter()
-            .enumerate()
-            .filter(|(_, r)| r.kind != RangeType::Git)
-            .map(|(index, range)| {
+            .filter(|r| r.kind != RangeType::Git)
+            .map(|range| {
                 let scheme = scheme_for_range(range.kind, eco).map_err(|e| e.to_string());
                 let events = match scheme {
                     Ok(scheme) => parse_events(scheme, &range.events),
                     Err(_) => Ok(Vec::new()),
                 };
                 CompiledRange {
-                    index,
                     scheme,
+                    range_type: match range.kind {
+                        RangeType::Semver => arcstr::literal!("SEMVER"),
+                        _ => arcstr::literal!("ECOSYSTEM"),
+                    },
                     events,
                 }
             })
             .collect();
         Self {
             key: Some((p.ecosystem.clone(), normalize_name(eco, &p.name))),
-            versions_sorted,
+            package: ArcStr::from(p.name.as_str()),
+            versions_by_hash,
             has_ranges,
             eco_scheme,
             versions,
@@ -387,21 +447,39 @@ impl CompiledAffected {
     }
 }
 
+/// The hash of a version text for the exact-text lookup. Only compared within one process, and
+/// every hit is confirmed by comparing the text, so a collision cannot change a result.
+fn text_hash(text: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
 /// A range's events parsed under `scheme` and sorted by version ("0" first; ties keep the
 /// record's order), or the error of the last event that does not parse.
-fn parse_events(scheme: Scheme, events: &[Event]) -> Result<Vec<(Option<Version>, usize)>, String> {
-    let mut out: Vec<(Option<Version>, usize)> = Vec::with_capacity(events.len());
+fn parse_events(scheme: Scheme, events: &[Event]) -> Result<Vec<CompiledEvent>, String> {
+    let mut out: Vec<CompiledEvent> = Vec::with_capacity(events.len());
     let mut bad = None;
-    for (i, e) in events.iter().enumerate() {
+    for e in events {
         match parse_event(scheme, e) {
-            Ok(v) => out.push((v, i)),
+            Ok(version) => out.push(CompiledEvent {
+                version,
+                kind: match e {
+                    Event::Introduced(_) => EventKind::Introduced,
+                    Event::Fixed(_) => EventKind::Fixed,
+                    Event::LastAffected(_) => EventKind::LastAffected,
+                    Event::Limit(_) => EventKind::Limit,
+                },
+                text: ArcStr::from(e.value()),
+            }),
             Err(err) => bad = Some(err.to_string()),
         }
     }
     if let Some(b) = bad {
         return Err(b);
     }
-    out.sort_by(|a, b| match (&a.0, &b.0) {
+    // A stable sort: ties keep the record's order.
+    out.sort_by(|a, b| match (&a.version, &b.version) {
         (None, None) => std::cmp::Ordering::Equal,
         (None, Some(_)) => std::cmp::Ordering::Less,
         (Some(_), None) => std::cmp::Ordering::Greater,
@@ -411,15 +489,19 @@ fn parse_events(scheme: Scheme, events: &[Event]) -> Result<Vec<(Option<Version>
 }
 
 /// The installed version of one package, parsed once per scheme it is compared under.
-struct InstalledVersion<'a> {
-    text: &'a str,
+struct InstalledVersion {
+    /// The text, shared by the matched ranges that cite it.
+    text: ArcStr,
+    /// [`text_hash`] of `text`.
+    hash: u64,
     parsed: Vec<(Scheme, Result<Version, String>)>,
 }
 
-impl<'a> InstalledVersion<'a> {
-    fn new(text: &'a str) -> Self {
+impl InstalledVersion {
+    fn new(text: &str) -> Self {
         Self {
-            text,
+            text: ArcStr::from(text),
+            hash: text_hash(text),
             parsed: Vec::new(),
         }
     }
@@ -428,7 +510,7 @@ impl<'a> InstalledVersion<'a> {
         let at = match self.parsed.iter().position(|(s, _)| *s == scheme) {
             Some(at) => at,
             None => {
-                let parsed = scheme.parse(self.text).map_err(|e| e.to_string());
+                let parsed = scheme.parse(&self.text).map_err(|e| e.to_string());
                 self.parsed.push((scheme, parsed));
                 self.parsed.len() - 1
             }
@@ -444,10 +526,10 @@ impl<'a> InstalledVersion<'a> {
 /// Judges one affected entry for the installed version, appending the matched ranges to
 /// `matched` (which is left as it was unless the answer is [`Judgement::Affected`]).
 fn judge(
-    record: &str,
+    record: &ArcStr,
     affected: &Affected,
     compiled: &CompiledAffected,
-    installed: &mut InstalledVersion<'_>,
+    installed: &mut InstalledVersion,
     matched: &mut Vec<MatchedRange>,
 ) -> Judgement {
     let start = matched.len();
@@ -459,40 +541,44 @@ fn judge(
 }
 
 fn judge_into(
-    record: &str,
+    record: &ArcStr,
     affected: &Affected,
     compiled: &CompiledAffected,
-    installed: &mut InstalledVersion<'_>,
+    installed: &mut InstalledVersion,
     matched: &mut Vec<MatchedRange>,
     start: usize,
 ) -> Judgement {
-    let pkg_name = || {
-        affected
-            .package
-            .as_ref()
-            .map_or(String::new(), |p| p.name.clone())
+    let version = ArcStr::clone(&installed.text);
+    let matched_range = |range_type: &ArcStr| MatchedRange {
+        record: ArcStr::clone(record),
+        range_type: ArcStr::clone(range_type),
+        package: ArcStr::clone(&compiled.package),
+        compared_version: ArcStr::clone(&version),
+        introduced: None,
+        fixed: None,
+        last_affected: None,
     };
-    let version = installed.text;
     let mut comparable = false;
     let mut problem: Option<(ProblemKind, String)> = None;
     // Explicit versions: an exact string match; equality under the scheme too when the entry
     // has no comparable ranges (otherwise the ranges, which the list enumerates, decide).
     if !affected.versions.is_empty() {
         comparable = true;
+        let hash = installed.hash;
         let scheme_installed = match compiled.eco_scheme {
             Some(s) if !compiled.has_ranges => installed.parse(s).ok(),
             _ => None,
         };
-        let exact = compiled
-            .versions_sorted
-            .binary_search_by(|i| {
+        let table = &compiled.versions_by_hash;
+        let from = table.partition_point(|(h, _)| *h < hash);
+        let exact = table.get(from..).is_some_and(|same| {
+            same.iter().take_while(|(h, _)| *h == hash).any(|(_, i)| {
                 affected
                     .versions
                     .get(*i as usize)
-                    .map_or("", String::as_str)
-                    .cmp(version)
+                    .is_some_and(|v| **v == *version)
             })
-            .is_ok();
+        });
         let hit = exact
             || scheme_installed.is_some_and(|i| {
                 compiled
@@ -502,21 +588,10 @@ fn judge_into(
                     .any(|p| p.compare(i).is_some_and(|o| o.is_eq()))
             });
         if hit {
-            matched.push(MatchedRange {
-                record: record.to_owned(),
-                range_type: "versions".to_owned(),
-                package: pkg_name(),
-                compared_version: version.to_owned(),
-                introduced: None,
-                fixed: None,
-                last_affected: None,
-            });
+            matched.push(matched_range(&RANGE_TYPE_VERSIONS));
         }
     }
     for cr in &compiled.ranges {
-        let Some(range) = affected.ranges.get(cr.index) else {
-            continue;
-        };
         comparable = true;
         let scheme = match &cr.scheme {
             Ok(s) => *s,
@@ -534,33 +609,31 @@ fn judge_into(
             }
         };
         let mut vulnerable = false;
-        let mut window: Option<&Event> = None;
-        let mut closing: Option<&Event> = None;
-        for (v, i) in events {
-            let Some(e) = range.events.get(*i) else {
-                continue;
-            };
+        let mut window: Option<&CompiledEvent> = None;
+        let mut closing: Option<&CompiledEvent> = None;
+        for e in events {
             let ge = |v: &Option<Version>| {
                 v.as_ref()
                     .is_none_or(|v| installed.compare(v).is_some_and(|o| o.is_ge()))
             };
-            match e {
-                Event::Introduced(_) => {
-                    if ge(v) {
+            match e.kind {
+                EventKind::Introduced => {
+                    if ge(&e.version) {
                         vulnerable = true;
                         window = Some(e);
                         closing = None;
                     }
                 }
-                Event::Fixed(_) => {
-                    if ge(v) {
+                EventKind::Fixed => {
+                    if ge(&e.version) {
                         vulnerable = false;
                     } else if vulnerable && closing.is_none() {
                         closing = Some(e);
                     }
                 }
-                Event::LastAffected(_) => {
-                    let gt = v
+                EventKind::LastAffected => {
+                    let gt = e
+                        .version
                         .as_ref()
                         .is_some_and(|v| installed.compare(v).is_some_and(|o| o.is_gt()));
                     if gt {
@@ -569,28 +642,20 @@ fn judge_into(
                         closing = Some(e);
                     }
                 }
-                Event::Limit(_) => {}
+                EventKind::Limit => {}
             }
         }
         if vulnerable {
+            let closing_text = |kind: EventKind| {
+                closing
+                    .filter(|e| e.kind == kind)
+                    .map(|e| ArcStr::clone(&e.text))
+            };
             matched.push(MatchedRange {
-                record: record.to_owned(),
-                range_type: match range.kind {
-                    RangeType::Semver => "SEMVER",
-                    _ => "ECOSYSTEM",
-                }
-                .to_owned(),
-                package: pkg_name(),
-                compared_version: version.to_owned(),
-                introduced: window.map(|e| e.value().to_owned()),
-                fixed: match closing {
-                    Some(Event::Fixed(f)) => Some(f.clone()),
-                    _ => None,
-                },
-                last_affected: match closing {
-                    Some(Event::LastAffected(f)) => Some(f.clone()),
-                    _ => None,
-                },
+                introduced: window.map(|e| ArcStr::clone(&e.text)),
+                fixed: closing_text(EventKind::Fixed),
+                last_affected: closing_text(EventKind::LastAffected),
+                ..matched_range(&cr.range_type)
             });
         }
     }
@@ -608,15 +673,7 @@ fn judge_into(
     }
     if !comparable {
         // An affected entry without ranges or versions: OSV says every version is affected.
-        matched.push(MatchedRange {
-            record: record.to_owned(),
-            range_type: "all".to_owned(),
-            package: pkg_name(),
-            compared_version: version.to_owned(),
-            introduced: None,
-            fixed: None,
-            last_affected: None,
-        });
+        matched.push(matched_range(&RANGE_TYPE_ALL));
         return Judgement::Affected;
     }
     Judgement::NotAffected
@@ -631,19 +688,52 @@ struct PackageMatches {
     withdrawn: u64,
 }
 
+/// Working space of [`match_package`], reused from one package to the next by a rayon worker
+/// (it only holds capacity between packages; every use starts by clearing).
+#[derive(Default)]
+struct Scratch<'s> {
+    index_key: Vec<u8>,
+    postings: Vec<u32>,
+    ranges: Vec<MatchedRange>,
+    hits: Vec<Hit<'s>>,
+    taken: Vec<Option<Hit<'s>>>,
+    aliases: Vec<(&'s str, usize)>,
+    group: Vec<usize>,
+    members: Vec<(usize, usize)>,
+    recs: Vec<Hit<'s>>,
+    all_ids: Vec<&'s ArcStr>,
+    rec_refs: Vec<&'s OsvRecord>,
+}
+
 /// `ids` sorted and without duplicates.
-fn primary_id(ids: &[&str]) -> String {
+fn primary_id(ids: &[&ArcStr]) -> ArcStr {
     ids.iter()
         .find(|i| i.starts_with("CVE-"))
         .or_else(|| ids.iter().find(|i| i.starts_with("GHSA-")))
-        .or_else(|| ids.iter().next())
-        .map_or_else(String::new, |i| (*i).to_owned())
+        .or_else(|| ids.first())
+        .map_or_else(ArcStr::new, |i| ArcStr::clone(i))
 }
 
-fn match_package(
-    snapshot: &Snapshot,
+/// The root of `i` in the union-find forest `g`, compressing `i`'s link.
+fn find(g: &mut [usize], i: usize) -> usize {
+    let mut r = i;
+    while let Some(&p) = g.get(r) {
+        if p == r {
+            break;
+        }
+        r = p;
+    }
+    if let Some(slot) = g.get_mut(i) {
+        *slot = r;
+    }
+    r
+}
+
+fn match_package<'s>(
+    snapshot: &'s Snapshot,
     pkg: &Package,
     os: Option<&OsRelease>,
+    scratch: &mut Scratch<'s>,
 ) -> Result<PackageMatches, VulnError> {
     let mut out = PackageMatches {
         findings: Vec::new(),
@@ -660,11 +750,14 @@ fn match_package(
         pkg.kind,
         PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm
     );
-    let ecosystems: Vec<String> = match pkg.kind.osv_ecosystem() {
-        Some(e) => vec![e.to_owned()],
-        None => distro_ecosystems(pkg.kind, os),
+    let ecosystems: Vec<Cow<'static, str>> = match pkg.kind.osv_ecosystem() {
+        Some(e) => vec![Cow::Borrowed(e)],
+        None => distro_ecosystems(pkg.kind, os)
+            .into_iter()
+            .map(Cow::Owned)
+            .collect(),
     };
-    if ecosystems.is_empty() {
+    let Some(first_ecosystem) = ecosystems.first() else {
         out.problems.push(problem(
             ProblemKind::NoEcosystem,
             None,
@@ -677,23 +770,38 @@ fn match_package(
             },
         ));
         return Ok(out);
-    }
-    let (name, version) = match (&pkg.source, is_distro) {
-        (Some(src), true) => (src.name.clone(), src.version.clone()),
-        _ => (osv_name(pkg), pkg.version.clone()),
     };
-    if let Err(e) = Scheme::for_ecosystem(&ecosystems.first().cloned().unwrap_or_default()) {
+    let (name, version): (Cow<'_, str>, &str) = match (&pkg.source, is_distro) {
+        (Some(src), true) => (Cow::Borrowed(&src.name), &src.version),
+        _ => (osv_name(pkg), &pkg.version),
+    };
+    if let Err(e) = Scheme::for_ecosystem(first_ecosystem) {
         out.problems
             .push(problem(ProblemKind::UnknownEcosystem, None, e.to_string()));
         return Ok(out);
     }
-    // Records matched: id -> (record, ranges, ecosystem)
-    let mut hits: BTreeMap<&str, Hit<'_>> = BTreeMap::new();
-    let mut installed = InstalledVersion::new(&version);
-    let mut ranges: Vec<MatchedRange> = Vec::new();
+    let Scratch {
+        index_key,
+        postings,
+        ranges,
+        hits,
+        taken,
+        aliases,
+        group,
+        members,
+        recs,
+        all_ids,
+        rec_refs,
+    } = scratch;
+    // Records matched, in the order met; a record met twice (under two ecosystems) is merged
+    // below.
+    hits.clear();
+    ranges.clear();
+    let mut installed = InstalledVersion::new(version);
     for eco in &ecosystems {
         let want = normalize_name(eco, &name);
-        for idx in snapshot.lookup(eco, &name)? {
+        snapshot.lookup_normalized_into(eco, &want, index_key, postings)?;
+        for &idx in postings.iter() {
             let compiled = snapshot.compiled(idx)?;
             let rec = compiled.record.as_ref();
             if rec.withdrawn.is_some() {
@@ -702,10 +810,10 @@ fn match_package(
             }
             for (a, ca) in rec.affected.iter().zip(&compiled.affected) {
                 let Some((e, n)) = &ca.key else { continue };
-                if e != eco || *n != want {
+                if *e != **eco || *n != want {
                     continue;
                 }
-                match judge(&rec.id, a, ca, &mut installed, &mut ranges) {
+                match judge(&compiled.id, a, ca, &mut installed, ranges) {
                     Judgement::Affected | Judgement::NotAffected => {}
                     Judgement::Problem(kind, detail) => {
                         out.problems.push(problem(kind, Some(&rec.id), detail));
@@ -713,102 +821,138 @@ fn match_package(
                 }
             }
             if !ranges.is_empty() {
-                let entry = hits
-                    .entry(rec.id.as_str())
-                    .or_insert_with(|| (compiled, Vec::new(), eco.as_str()));
-                if entry.1.is_empty() {
-                    std::mem::swap(&mut entry.1, &mut ranges);
-                } else {
-                    entry.1.append(&mut ranges);
-                }
+                let eco: &'s str = compiled
+                    .affected
+                    .iter()
+                    .filter_map(|ca| ca.key.as_ref())
+                    .map(|(e, _)| e.as_str())
+                    .find(|e| **e == **eco)
+                    .unwrap_or_default();
+                hits.push((compiled, std::mem::take(ranges), eco));
             }
         }
     }
-    // Merge records sharing ids (union-find over the matched records).
-    let ids: Vec<&str> = hits.keys().copied().collect();
-    let mut group: Vec<usize> = (0..ids.len()).collect();
-    fn find(g: &mut [usize], i: usize) -> usize {
-        let mut r = i;
-        while let Some(&p) = g.get(r) {
-            if p == r {
-                break;
-            }
-            r = p;
-        }
-        if let Some(slot) = g.get_mut(i) {
-            *slot = r;
-        }
-        r
+    if hits.is_empty() {
+        return Ok(out);
     }
-    let mut owner: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, id) in ids.iter().enumerate() {
-        let Some((rec, ..)) = hits.get(id) else {
-            continue;
-        };
-        for alias in rec.all_ids.iter().map(String::as_str) {
-            match owner.get(alias) {
-                Some(&j) => {
-                    let (a, b) = (find(&mut group, i), find(&mut group, j));
-                    if let Some(slot) = group.get_mut(a.max(b)) {
-                        *slot = a.min(b);
-                    }
-                }
-                None => {
-                    owner.insert(alias, i);
-                }
+    // One hit per record id (the first ecosystem it matched in keeps it), in id order.
+    hits.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    hits.dedup_by(|later, kept| {
+        let same = later.0.id == kept.0.id;
+        if same {
+            kept.1.append(&mut later.1);
+        }
+        same
+    });
+    // Merge records sharing ids (union-find over the matched records): (alias, hit) pairs
+    // sorted by alias, so hits that share an alias are neighbours.
+    group.clear();
+    group.extend(0..hits.len());
+    aliases.clear();
+    aliases.extend(
+        hits.iter()
+            .enumerate()
+            .flat_map(|(i, h)| h.0.all_ids.iter().map(move |a| (a.as_str(), i))),
+    );
+    aliases.sort_unstable();
+    for pair in aliases.windows(2) {
+        if let [(a, i), (b, j)] = pair
+            && a == b
+        {
+            let (x, y) = (find(group, *i), find(group, *j));
+            if let Some(slot) = group.get_mut(x.max(y)) {
+                *slot = x.min(y);
             }
         }
     }
     // (root, member) pairs in root order, members ascending: one run per group.
-    let mut members: Vec<(usize, usize)> =
-        (0..ids.len()).map(|i| (find(&mut group, i), i)).collect();
+    members.clear();
+    members.extend((0..hits.len()).map(|i| (find(group, i), i)));
     members.sort_unstable();
-    // The hits in id order (as `ids`), each taken once by its group.
-    let mut hits: Vec<Option<Hit<'_>>> = hits.into_values().map(Some).collect();
+    // The hits in id order, each taken once by its group.
+    taken.clear();
+    taken.extend(hits.drain(..).map(Some));
     let mut locations = pkg.evidence.clone();
     locations.sort();
     locations.dedup();
+    // The package's texts, shared by its findings.
+    let shared = FindingPackage {
+        name: ArcStr::from(pkg.name.as_str()),
+        version: ArcStr::from(pkg.version.as_str()),
+        purl: ArcStr::from(pkg.purl.as_str()),
+        kind: pkg.kind,
+        ecosystem: ArcStr::new(),
+        source: if is_distro { pkg.source.clone() } else { None },
+    };
+    let cataloger = ArcStr::from(pkg.cataloger.as_str());
+    let mut ecosystem_texts: Vec<ArcStr> = Vec::new();
+    out.findings
+        .reserve(members.chunk_by(|a, b| a.0 == b.0).count());
     for run in members.chunk_by(|a, b| a.0 == b.0) {
-        let mut recs: Vec<Hit<'_>> = run
-            .iter()
-            .filter_map(|(_, i)| hits.get_mut(*i).and_then(Option::take))
-            .collect();
+        recs.clear();
+        recs.extend(
+            run.iter()
+                .filter_map(|(_, i)| taken.get_mut(*i).and_then(Option::take)),
+        );
         let Some(first) = recs.first() else { continue };
-        let eco = first.2.to_owned();
-        let mut all_ids: Vec<&str> = Vec::new();
-        let mut record_ids = Vec::with_capacity(recs.len());
+        let eco = first.2;
+        let ecosystem = match ecosystem_texts.iter().find(|e| e.as_str() == eco) {
+            Some(e) => ArcStr::clone(e),
+            None => {
+                let e = ArcStr::from(eco);
+                ecosystem_texts.push(ArcStr::clone(&e));
+                e
+            }
+        };
+        all_ids.clear();
+        rec_refs.clear();
         let mut matched: Vec<MatchedRange> = Vec::new();
-        for (rec, ranges, _) in &mut recs {
-            all_ids.extend(rec.all_ids.iter().map(String::as_str));
-            record_ids.push(rec.record.id.clone());
+        for (rec, ranges, _) in recs.iter_mut() {
+            all_ids.extend(rec.all_ids.iter());
+            rec_refs.push(rec.record.as_ref());
             if matched.is_empty() {
                 std::mem::swap(&mut matched, ranges);
             } else {
                 matched.append(ranges);
             }
         }
-        all_ids.sort_unstable();
-        all_ids.dedup();
-        // The fixed versions in the matched ranges' order (then sorted by version below).
-        let mut fixed: Vec<String> = matched.iter().filter_map(|m| m.fixed.clone()).collect();
-        let rec_refs: Vec<&OsvRecord> = recs.iter().map(|r| r.0.record.as_ref()).collect();
-        let primary = primary_id(&all_ids);
-        let scheme = Scheme::for_ecosystem(&eco).ok();
-        fixed.sort_by(|a, b| {
-            scheme
-                .and_then(|s| s.compare(a, b).ok())
-                .unwrap_or_else(|| a.cmp(b))
-                .then_with(|| a.cmp(b))
-        });
-        fixed.dedup();
-        matched.sort();
-        matched.dedup();
-        record_ids.sort();
+        // Hits are in id order, so the records of a group are too.
+        let (ids, records) = match recs.as_slice() {
+            [(one, ..)] => (Arc::clone(&one.all_ids), Arc::clone(&one.ids_of_record)),
+            _ => {
+                all_ids.sort_unstable();
+                all_ids.dedup();
+                (
+                    all_ids.iter().copied().cloned().collect(),
+                    recs.iter().map(|r| ArcStr::clone(&r.0.id)).collect(),
+                )
+            }
+        };
+        let primary = match recs.as_slice() {
+            [(one, ..)] => ArcStr::clone(&one.primary),
+            _ => primary_id(all_ids),
+        };
+        // The fixed versions of the matched ranges, sorted by version.
+        let mut fixed: Vec<ArcStr> = matched.iter().filter_map(|m| m.fixed.clone()).collect();
+        if fixed.len() > 1 {
+            let scheme = Scheme::for_ecosystem(eco).ok();
+            fixed.sort_by(|a, b| {
+                scheme
+                    .and_then(|s| s.compare(a, b).ok())
+                    .unwrap_or_else(|| a.cmp(b))
+                    .then_with(|| a.cmp(b))
+            });
+            fixed.dedup();
+        }
+        if matched.len() > 1 {
+            matched.sort();
+            matched.dedup();
+        }
         // One record (the usual case): its severity was assessed when it was compiled.
         let (severity, sev_errors) = match recs.as_slice() {
             [one] => one.0.severity.clone(),
             _ => {
-                let (severity, errors) = assess(&rec_refs);
+                let (severity, errors) = assess(rec_refs);
                 (severity, errors.iter().map(ToString::to_string).collect())
             }
         };
@@ -824,15 +968,11 @@ fn match_package(
             .or_else(|| rec_refs.first());
         out.findings.push(Finding {
             id: primary,
-            ids: all_ids.iter().map(|i| (*i).to_owned()).collect(),
-            records: record_ids,
+            ids,
+            records,
             package: FindingPackage {
-                name: pkg.name.clone(),
-                version: pkg.version.clone(),
-                purl: pkg.purl.clone(),
-                kind: pkg.kind,
-                ecosystem: eco,
-                source: if is_distro { pkg.source.clone() } else { None },
+                ecosystem,
+                ..shared.clone()
             },
             fixed_versions: fixed,
             severity,
@@ -840,7 +980,7 @@ fn match_package(
             details: text_rec.and_then(|r| r.details.clone()),
             evidence: FindingEvidence {
                 locations: locations.clone(),
-                cataloger: pkg.cataloger.clone(),
+                cataloger: ArcStr::clone(&cataloger),
                 matched,
             },
             status: Status::UnderInvestigation,
@@ -880,13 +1020,15 @@ pub fn match_packages(
 ) -> Result<MatchReport, VulnError> {
     let results: Vec<Result<PackageMatches, VulnError>> = packages
         .par_iter()
-        .map(|p| match_package(snapshot, p, os))
+        .map_init(Scratch::default, |scratch, p| {
+            match_package(snapshot, p, os, scratch)
+        })
         .collect();
-    let mut findings = Vec::new();
+    let results: Vec<PackageMatches> = results.into_iter().collect::<Result<_, _>>()?;
+    let mut findings = Vec::with_capacity(results.iter().map(|r| r.findings.len()).sum());
     let mut problems = Vec::new();
     let mut withdrawn = 0;
     for r in results {
-        let r = r?;
         findings.extend(r.findings);
         problems.extend(r.problems);
         withdrawn += r.withdrawn;
@@ -943,7 +1085,7 @@ mod tests {
             files: vec![],
             dependencies: vec![],
             cataloger: "python".into(),
-            metadata: BTreeMap::new(),
+            metadata: std::collections::BTreeMap::new(),
         }
     }
 

@@ -48,6 +48,11 @@
 //! - `cvss`: CVSS v2/v3.x/v4.0 vector parsing and base scores (RustSec's).
 //! - `zip`, `tar`, `flate2`: OSV archives as osv.dev exports them.
 //! - `serde_norway`: the PyPA advisory database is YAML (the maintained serde_yaml fork).
+//! - `arcstr`: the texts of findings ([`matcher::Finding`]) are reference-counted strings shared
+//!   with the loaded snapshot and between the findings of one package, so a scan that finds
+//!   thousands of vulnerabilities does not copy (and later free) tens of thousands of strings;
+//!   unlike `Arc<str>` they compare with `&str` and `String` directly (`finding.id ==
+//!   "CVE-2024-1"`) and string literals cost no allocation. They serialize as plain strings.
 //! - `packageurl`: purls of packages (npm scopes, Maven groups) and of SBOM components.
 //! - `cyclonedx-bom`, `spdx-rs`: reading CycloneDX 1.3–1.5 and SPDX 2.3 SBOMs as scan input.
 //! - `rayon`: matching packages in parallel; results are collected in order and sorted.

@@ -9,8 +9,8 @@
 //! record id. `GIT` ranges are kept but cannot be matched against package versions: the matcher
 //! counts them and never reads them as "not affected".
 
+use arcstr::ArcStr;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use stella_core::Timestamp;
@@ -56,10 +56,10 @@ pub struct OsvRecord {
     pub upstream: Vec<String>,
     /// `summary`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub summary: Option<Arc<str>>,
+    pub summary: Option<ArcStr>,
     /// `details` (CommonMark).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub details: Option<Arc<str>>,
+    pub details: Option<ArcStr>,
     /// `severity`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub severity: Vec<OsvSeverity>,

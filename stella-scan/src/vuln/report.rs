@@ -391,13 +391,13 @@ pub fn to_table(doc: &FindingsDocument) -> String {
         .iter()
         .map(|f| {
             [
-                f.id.clone(),
+                f.id.to_string(),
                 match f.severity.score {
                     Some(s) => format!("{} {s:.1}", f.severity.level.as_str()),
                     None => f.severity.level.as_str().to_owned(),
                 },
-                f.package.name.clone(),
-                f.package.version.clone(),
+                f.package.name.to_string(),
+                f.package.version.to_string(),
                 if f.fixed_versions.is_empty() {
                     "-".to_owned()
                 } else {

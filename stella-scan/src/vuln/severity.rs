@@ -10,6 +10,7 @@
 
 use std::str::FromStr;
 
+use arcstr::ArcStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::VulnError;
@@ -76,13 +77,13 @@ impl Level {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScoredVector {
     /// OSV severity type (`CVSS_V3`, `CVSS_V4`, `CVSS_V2`).
-    pub kind: String,
+    pub kind: ArcStr,
     /// The vector as the record gives it.
-    pub vector: String,
+    pub vector: ArcStr,
     /// The computed base score.
     pub score: f64,
     /// The record that carried it.
-    pub source: String,
+    pub source: ArcStr,
 }
 
 /// The severity of a finding.
@@ -130,10 +131,10 @@ pub fn assess(records: &[&OsvRecord]) -> (Severity, Vec<VulnError>) {
             match s.kind.as_str() {
                 "CVSS_V2" | "CVSS_V3" | "CVSS_V4" => match base_score(&s.score) {
                     Ok(score) => vectors.push(ScoredVector {
-                        kind: s.kind.clone(),
-                        vector: s.score.clone(),
+                        kind: ArcStr::from(s.kind.as_str()),
+                        vector: ArcStr::from(s.score.as_str()),
                         score,
-                        source: rec.id.clone(),
+                        source: ArcStr::from(rec.id.as_str()),
                     }),
                     Err(e) => errors.push(e),
                 },

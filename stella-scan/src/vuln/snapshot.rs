@@ -556,7 +556,27 @@ impl Snapshot {
     /// Indices of the records naming (ecosystem, package name) in an `affected` entry, sorted.
     /// `ecosystem` is matched exactly (`Debian:12`); the name is normalized as at build time.
     pub fn lookup(&self, ecosystem: &str, name: &str) -> Result<Vec<u32>, VulnError> {
-        let want = index_key(ecosystem, name);
+        let mut out = Vec::new();
+        let normalized = normalize_name(ecosystem, name);
+        self.lookup_normalized_into(ecosystem, &normalized, &mut Vec::new(), &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Snapshot::lookup`] of a name already normalized ([`normalize_name`]), into `out`
+    /// (cleared first), building the index key in `key`: for callers that reuse both vectors.
+    pub(crate) fn lookup_normalized_into(
+        &self,
+        ecosystem: &str,
+        normalized: &str,
+        key: &mut Vec<u8>,
+        out: &mut Vec<u32>,
+    ) -> Result<(), VulnError> {
+        out.clear();
+        key.clear();
+        key.extend_from_slice(ecosystem.as_bytes());
+        key.push(0);
+        key.extend_from_slice(normalized.as_bytes());
+        let want = key;
         let n = (self.keys.1 - self.keys.0) / 16;
         let (mut lo, mut hi) = (0usize, n);
         while lo < hi {
@@ -568,7 +588,7 @@ impl Snapshot {
                 std::cmp::Ordering::Equal => {
                     // `pc` is read from the file: reserve no more than the postings table holds.
                     let room = self.postings.1.saturating_sub(self.postings.0) / 4;
-                    let mut out = Vec::with_capacity(pc.min(room));
+                    out.reserve(pc.min(room));
                     for k in 0..pc {
                         let at = self.postings.0 + (po + k) * 4;
                         if at + 4 > self.postings.1 {
@@ -576,11 +596,11 @@ impl Snapshot {
                         }
                         out.push(read_u32(&self.bytes, at).ok_or_else(|| corrupt("posting"))?);
                     }
-                    return Ok(out);
+                    return Ok(());
                 }
             }
         }
-        Ok(Vec::new())
+        Ok(())
     }
 
     /// Number of records.
