@@ -260,13 +260,21 @@ pub(crate) struct ChainResult {
 }
 
 /// The cache key of a chain of layers: the per-layer keys in order (each covers the layer
-/// digest, the catalogers and the phase-1 limits), the limits phase 2 uses, the scanner
-/// version (phase 2's code) and the record format.
-pub(crate) fn chain_key(layer_keys: &[Digest], max_link_depth: u64) -> Digest {
+/// digest, the catalogers and the phase-1 limits), the catalogers again (phase 2 runs them
+/// even over no layer at all), the limits phase 2 uses, the scanner version (phase 2's code)
+/// and the record format.
+pub(crate) fn chain_key(
+    layer_keys: &[Digest],
+    catalogers: &[(String, String)],
+    max_link_depth: u64,
+) -> Digest {
     let mut text = format!(
         "stella-scan chain cache v1\nscanner {}\nmax_link_depth {max_link_depth}\n",
         env!("CARGO_PKG_VERSION")
     );
+    for (name, version) in catalogers {
+        text.push_str(&format!("cataloger {name} {version}\n"));
+    }
     for key in layer_keys {
         text.push_str(&format!("layer-key {key}\n"));
     }
@@ -847,7 +855,7 @@ mod tests {
         use stella_core::{CoreError, MemoryBlobStore};
         let store = MemoryBlobStore::new();
         let cache = LayerCache::new(&store);
-        let key = chain_key(&[Digest::of(b"k")], 40);
+        let key = chain_key(&[Digest::of(b"k")], &[], 40);
         assert!(cache.lookup_chain(&key).unwrap().is_none());
         cache.insert_chain(key, b"not a record").unwrap();
         assert!(cache.has_chain(&key).unwrap());
@@ -888,14 +896,18 @@ mod tests {
     }
 
     #[test]
-    fn chain_keys_cover_every_layer_in_order_and_the_link_limit() {
+    fn chain_keys_cover_every_layer_in_order_the_catalogers_and_the_link_limit() {
         let (a, b) = (Digest::of(b"a"), Digest::of(b"b"));
-        let base = chain_key(&[a, b], 40);
-        assert_eq!(base, chain_key(&[a, b], 40));
-        assert_ne!(base, chain_key(&[b, a], 40));
-        assert_ne!(base, chain_key(&[a], 40));
-        assert_ne!(base, chain_key(&[a, b, b], 40));
-        assert_ne!(base, chain_key(&[a, b], 41));
+        let set = [("dpkg".to_owned(), "1".to_owned())];
+        let base = chain_key(&[a, b], &set, 40);
+        assert_eq!(base, chain_key(&[a, b], &set, 40));
+        assert_ne!(base, chain_key(&[b, a], &set, 40));
+        assert_ne!(base, chain_key(&[a], &set, 40));
+        assert_ne!(base, chain_key(&[a, b, b], &set, 40));
+        assert_ne!(base, chain_key(&[a, b], &set, 41));
+        assert_ne!(base, chain_key(&[a, b], &[], 40));
+        // No layers at all: the catalogers still tell results apart.
+        assert_ne!(chain_key(&[], &set, 40), chain_key(&[], &[], 40));
     }
 
     #[test]

@@ -299,7 +299,7 @@ fn an_image_sharing_only_base_layers_misses_the_chain_and_reuses_those_layers() 
 }
 
 #[test]
-fn the_chain_result_depends_on_catalogers_and_link_limit() {
+fn the_chain_result_depends_on_catalogers_and_the_link_limit() {
     let img = image(base_layers());
     let store = MemoryBlobStore::new();
     let cache = LayerCache::new(&store);
@@ -323,6 +323,22 @@ fn the_chain_result_depends_on_catalogers_and_link_limit() {
         scan.stats.layers_cached, 3,
         "phase 1 does not: the layers are reused"
     );
+
+    // An image without layers: phase 2 still runs every cataloger (one that fails leaves a
+    // note), so the catalogers key the chain even when no layer key does.
+    let empty = TestImage::new().build();
+    let options = ScanOptions {
+        cache: Some(&cache),
+        ..ScanOptions::default()
+    };
+    let plain = scan_image_sbom(&empty.source, &lines(), &options).unwrap();
+    assert!(plain.sbom.notes.is_empty());
+    let broken = scan_image_sbom(&empty.source, &with_broken, &options).unwrap();
+    assert!(!broken.stats.chain_cached);
+    assert_eq!(broken.sbom.notes.len(), 1, "{:?}", broken.sbom.notes);
+    let again = scan_image_sbom(&empty.source, &with_broken, &options).unwrap();
+    assert!(again.stats.chain_cached);
+    assert_eq!(again.sbom, broken.sbom);
 }
 
 /// A store that keeps blobs as given and lets a test edit them, verifying every read as a

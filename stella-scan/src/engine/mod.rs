@@ -152,7 +152,7 @@ pub fn scan_image_sbom(
     let resolved = resolve(source, options.platform.as_ref(), &options.limits)?;
     let set = cataloger_set(catalogers);
     let keys = layer_keys(&resolved, &set, &options.limits);
-    let chain = chain_key(&keys, options.limits.max_link_depth);
+    let chain = chain_key(&keys, &set, options.limits.max_link_depth);
     if let Some(cache) = options.cache
         && let Some(hit) = cache.lookup_chain(&chain)?
     {
@@ -207,7 +207,7 @@ pub fn scan_image_detailed(
     let resolved = resolve(source, options.platform.as_ref(), &options.limits)?;
     let set = cataloger_set(catalogers);
     let keys = layer_keys(&resolved, &set, &options.limits);
-    let chain = chain_key(&keys, options.limits.max_link_depth);
+    let chain = chain_key(&keys, &set, options.limits.max_link_depth);
     let missing = match options.cache {
         Some(cache) => !cache.has_chain(&chain)?,
         None => false,
