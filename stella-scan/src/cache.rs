@@ -22,6 +22,11 @@
 //! scan returns (a write-once store that changed is reported, not silently repaired); a
 //! record that verifies but that this version cannot decode is a miss, and is rebuilt.
 //!
+//! Limits that do not change a result that stays within them (tar entries, decompressed bytes
+//! per layer and per image) are in neither key: each record keeps its layers' counts, and a hit
+//! charges them to the scan's limits as walking the layers would, so a scan over a limit fails
+//! warm as it does cold.
+//!
 //! Trust: the cache is as trusted as the store holding it. Whoever can write the store's
 //! directory can put a well-formed record under a key and make a scan report it.
 //!
@@ -65,7 +70,7 @@ struct Index {
 const INDEX_FORMAT: &str = "stella-scan/layer-cache-index/v2";
 const INDEX_FORMAT_V1: &str = "stella-scan/layer-cache-index/v1";
 /// Format tags of result blobs; bump when an encoding changes.
-const RESULT_MAGIC: &[u8] = b"stella-scan/layer-result/v1\n";
+const RESULT_MAGIC: &[u8] = b"stella-scan/layer-result/v2\n";
 const CHAIN_MAGIC: &[u8] = b"stella-scan/chain-result/v1\n";
 
 fn cache_err(reason: impl Into<String>) -> ScanError {
@@ -236,6 +241,9 @@ pub(crate) struct LayerResult {
     pub extracted: Vec<Extracted>,
     pub notes: Vec<String>,
     pub decompressed_bytes: u64,
+    /// Tar entries counted against `max_entries` (a hit charges them, and the bytes, to the
+    /// scan's limits as a walk would).
+    pub tar_entries: u64,
 }
 
 /// The cache key of one layer under one set of catalogers and limits.
@@ -257,6 +265,9 @@ pub(crate) struct ChainResult {
     pub notes: Vec<String>,
     /// Paths in the merged tree (for [`crate::engine::ScanStats::paths`]).
     pub paths: u64,
+    /// (tar entries, decompressed bytes) of each layer, bottom first: a hit charges them to the
+    /// scan's limits as walking the layers would.
+    pub layer_sizes: Vec<(u64, u64)>,
 }
 
 /// The cache key of a chain of layers: the per-layer keys in order (each covers the layer
@@ -457,10 +468,16 @@ impl ChainResult {
         packages: &[Package],
         notes: &[String],
         paths: u64,
+        layer_sizes: &[(u64, u64)],
     ) -> Vec<u8> {
         let mut w = Writer(Vec::with_capacity(256 * 1024));
         w.0.extend_from_slice(CHAIN_MAGIC);
         w.var(paths);
+        w.var(layer_sizes.len() as u64);
+        for &(entries, bytes) in layer_sizes {
+            w.var(entries);
+            w.var(bytes);
+        }
         match os {
             None => w.var(0),
             Some(os) => {
@@ -540,6 +557,11 @@ impl ChainResult {
             return None;
         }
         let paths = r.var()?;
+        let n = r.count()?;
+        let mut layer_sizes = Vec::with_capacity(n);
+        for _ in 0..n {
+            layer_sizes.push((r.var()?, r.var()?));
+        }
         let os = match r.var()? {
             0 => None,
             1 => Some(OsRelease {
@@ -613,6 +635,7 @@ impl ChainResult {
             packages,
             notes,
             paths,
+            layer_sizes,
         })
     }
 }
@@ -622,6 +645,7 @@ impl LayerResult {
         let mut w = Writer(Vec::with_capacity(64 * 1024));
         w.0.extend_from_slice(RESULT_MAGIC);
         w.u64(self.decompressed_bytes);
+        w.u64(self.tar_entries);
         w.u64(self.entries.len() as u64);
         for e in &self.entries {
             w.bytes(e.path.as_bytes());
@@ -659,6 +683,7 @@ impl LayerResult {
             return None;
         }
         let decompressed_bytes = r.u64()?;
+        let tar_entries = r.u64()?;
         let n = r.u64()?;
         let mut entries = Vec::new();
         for _ in 0..n {
@@ -707,6 +732,7 @@ impl LayerResult {
             extracted,
             notes,
             decompressed_bytes,
+            tar_entries,
         })
     }
 }
@@ -732,6 +758,7 @@ mod tests {
             }],
             notes: vec!["n".into()],
             decompressed_bytes: 1024,
+            tar_entries: 3,
         };
         let bytes = r.encode();
         assert_eq!(LayerResult::decode(&bytes), Some(r));
@@ -805,11 +832,18 @@ mod tests {
             packages: vec![deb, npm],
             notes: vec!["layer sha256:x: note".into()],
             paths: 21_000,
+            layer_sizes: vec![(12, 80 << 20), (0, 1024), (300, 1)],
         }
     }
 
     fn encode(r: &ChainResult) -> Vec<u8> {
-        ChainResult::encode(r.os.as_ref(), &r.packages, &r.notes, r.paths)
+        ChainResult::encode(
+            r.os.as_ref(),
+            &r.packages,
+            &r.notes,
+            r.paths,
+            &r.layer_sizes,
+        )
     }
 
     #[test]
@@ -845,7 +879,7 @@ mod tests {
         }
         // A count far beyond the record is refused before anything is reserved.
         let mut huge = CHAIN_MAGIC.to_vec();
-        huge.extend_from_slice(&[0, 0]); // paths 0, no OS
+        huge.extend_from_slice(&[0, 0, 0]); // paths 0, no layers, no OS
         huge.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]);
         assert_eq!(ChainResult::decode(&huge), None);
     }

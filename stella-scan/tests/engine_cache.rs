@@ -9,7 +9,7 @@ use stella_scan::engine::{ScanOptions, scan_image, scan_image_detailed, scan_ima
 use stella_scan::image::ContainerConfig;
 use stella_scan::sbom::{WriteOptions, cyclonedx, spdx};
 use stella_scan::testing::{TestImage, TestLayer};
-use stella_scan::{Cataloger, LayerCache, Sbom, ScanError};
+use stella_scan::{Cataloger, LayerCache, Sbom, ScanError, ScanLimits};
 
 fn base_layers() -> Vec<TestLayer> {
     vec![
@@ -446,4 +446,89 @@ fn a_tampered_chain_record_is_an_error_and_an_unreadable_one_is_rebuilt() {
     let saved: serde_json::Value =
         serde_json::from_slice(&store.get(&reopened.save().unwrap()).unwrap()).unwrap();
     assert_eq!(saved["chains"][&chain_key], record.to_string());
+}
+
+/// The limit a scan exceeded, if any.
+fn exceeded<T: std::fmt::Debug>(result: Result<T, ScanError>) -> Option<&'static str> {
+    match result {
+        Ok(_) => None,
+        Err(ScanError::LimitExceeded { limit, .. }) => Some(limit),
+        Err(e) => panic!("not a limit error: {e:?}"),
+    }
+}
+
+/// Image-wide and per-layer limits (entries, decompressed bytes) are keyed by neither cache
+/// (they do not change a result that stays within them), so a hit charges the cached layers'
+/// sizes to them: a scan over a limit fails the same way warm as cold, and one at the limit
+/// passes both ways.
+#[test]
+fn a_cache_hit_counts_against_the_entry_and_byte_limits_as_a_walk_does() {
+    let img = image(base_layers());
+    let store = MemoryBlobStore::new();
+    let cache = LayerCache::new(&store);
+    let cached = ScanOptions {
+        cache: Some(&cache),
+        ..ScanOptions::default()
+    };
+    let cold = scan_image_sbom(&img.source, &lines(), &cached).unwrap();
+    let total_bytes = cold.stats.decompressed_bytes;
+    // The smallest limits a cold scan passes, found by trying.
+    let smallest = |make: &dyn Fn(u64) -> ScanLimits| {
+        (1..=total_bytes)
+            .find(|&n| {
+                let options = ScanOptions {
+                    limits: make(n),
+                    ..ScanOptions::default()
+                };
+                scan_image(&img.source, &lines(), &options).is_ok()
+            })
+            .unwrap()
+    };
+    let entries = |n| ScanLimits {
+        max_entries: n,
+        ..ScanLimits::default()
+    };
+    let layer_bytes = |n| ScanLimits {
+        max_layer_bytes: n,
+        ..ScanLimits::default()
+    };
+    let image_bytes = |n| ScanLimits {
+        max_image_bytes: n,
+        ..ScanLimits::default()
+    };
+    let cases: [(&str, &dyn Fn(u64) -> ScanLimits); 3] = [
+        ("max_entries", &entries),
+        ("max_layer_bytes", &layer_bytes),
+        ("max_image_bytes", &image_bytes),
+    ];
+    for (name, make) in cases {
+        let at = smallest(make);
+        assert!(at > 1, "{name}");
+        for (n, expected) in [(at, None), (at - 1, Some(name))] {
+            let plain = ScanOptions {
+                limits: make(n),
+                ..ScanOptions::default()
+            };
+            let warm = ScanOptions {
+                limits: make(n),
+                cache: Some(&cache),
+                ..ScanOptions::default()
+            };
+            assert_eq!(
+                exceeded(scan_image(&img.source, &lines(), &plain)),
+                expected
+            );
+            // Per-layer hits (the detailed scan) and the chain hit.
+            let detailed = scan_image_detailed(&img.source, &lines(), &warm);
+            if let Ok(scan) = &detailed {
+                assert_eq!(scan.stats.layers_cached, 3);
+            }
+            assert_eq!(exceeded(detailed), expected, "{name} {n} layer hits");
+            let chained = scan_image_sbom(&img.source, &lines(), &warm);
+            if let Ok(scan) = &chained {
+                assert!(scan.stats.chain_cached);
+            }
+            assert_eq!(exceeded(chained), expected, "{name} {n} chain hit");
+        }
+    }
 }

@@ -155,7 +155,13 @@ pub fn scan_image_sbom(
     let chain = chain_key(&keys, &set, options.limits.max_link_depth);
     if let Some(cache) = options.cache
         && let Some(hit) = cache.lookup_chain(&chain)?
+        && hit.layer_sizes.len() == resolved.layers.len()
     {
+        // The layers' sizes count against the limits as if they had been walked.
+        let budget = WalkBudget::default();
+        for (layer, &(entries, bytes)) in resolved.layers.iter().zip(&hit.layer_sizes) {
+            budget.charge(&layer.digest.to_string(), entries, bytes, &options.limits)?;
+        }
         let stats = ScanStats {
             layers_cached: resolved.layers.len(),
             paths: usize::try_from(hit.paths).unwrap_or(usize::MAX),
@@ -271,6 +277,8 @@ fn scan_layers(
             if let Some(cache) = options.cache
                 && let Some(hit) = cache.lookup(&key)?
             {
+                let name = layer.digest.to_string();
+                budget.charge(&name, hit.tar_entries, hit.decompressed_bytes, limits)?;
                 return Ok((hit, true));
             }
             let blob = source.open_blob(&layer.digest)?;
@@ -304,11 +312,16 @@ fn scan_layers(
     let (sbom, tree) = finish(info, &layers, &digests, catalogers, limits, set)?;
     stats.paths = tree.len();
     if let (Some(cache), Some(chain)) = (options.cache, store_chain) {
+        let sizes: Vec<(u64, u64)> = layers
+            .iter()
+            .map(|l| (l.tar_entries, l.decompressed_bytes))
+            .collect();
         let record = ChainResult::encode(
             sbom.os.as_ref(),
             &sbom.packages,
             &sbom.notes,
             tree.len() as u64,
+            &sizes,
         );
         cache.insert_chain(*chain, &record)?;
     }
@@ -462,6 +475,7 @@ fn read_layer(
     })?;
     result.entries = listing.entries;
     result.decompressed_bytes = listing.decompressed_bytes;
+    result.tar_entries = listing.tar_entries;
     result.notes = result
         .notes
         .into_iter()
