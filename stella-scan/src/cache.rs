@@ -6,8 +6,8 @@
 //!   that change phase 1). An image that shares only some layers with one scanned before reads
 //!   only its other layers.
 //! - **Per chain of layers**: what phase 2 made of a whole stack of layers (OS, packages, notes),
-//!   keyed like an OCI ChainID by the per-layer keys of every layer in order, plus the limits
-//!   phase 2 uses, the scanner version and the record format. The image's own identity (name,
+//!   keyed like an OCI ChainID by the per-layer keys of every layer in order, plus the cataloger
+//!   set, the limit phase 2 uses (`max_link_depth`), the scanner version and the record format. The image's own identity (name,
 //!   manifest, config, platform) is not cached: it is filled in from the image at hand. A hit
 //!   skips merging the layers and cataloging; only [`crate::engine::scan_image_sbom`] (and
 //!   [`crate::engine::scan_image`]) use it, since [`crate::engine::scan_image_detailed`] returns
@@ -19,8 +19,10 @@
 //! the store). Every read is verified by the store against its digest, so a cache hit yields
 //! exactly the bytes a cold scan stored: a hit never changes a result. A blob whose bytes do
 //! not match its digest (edited behind the store's back) is the store's typed error, which the
-//! scan returns (a write-once store that changed is reported, not silently repaired); a
-//! record that verifies but that this version cannot decode is a miss, and is rebuilt.
+//! scan returns: a write-once store that changed is reported, not silently repaired (nor could
+//! it be: the rebuilt record has the same bytes, so the same name, which the store refuses to
+//! overwrite). A record that verifies but that this version cannot decode is a miss, and is
+//! rebuilt.
 //!
 //! Limits that do not change a result that stays within them (tar entries, decompressed bytes
 //! per layer and per image) are in neither key: each record keeps its layers' counts, and a hit
