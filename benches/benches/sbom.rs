@@ -1,5 +1,8 @@
-//! The SBOM engine on a generated image: cold (every layer streamed, inflated and walked) and
-//! warm (every layer's phase-1 result from the layer cache), with the default catalogers.
+//! The SBOM engine on a generated image: cold (every layer streamed, inflated and walked),
+//! warm through the layer cache (every layer's phase-1 result from the cache, then merged and
+//! cataloged: `scan_image_detailed`) and warm through the chain cache (the whole image's result
+//! from the cache: `scan_image_sbom`, what `stella sbom --cache-dir` does), with the default
+//! catalogers.
 //!
 //! The image is built in code (no fixture): three gzip layers of ~64 MiB uncompressed in
 //! ~12 000 files — a Debian-like OS layer with a dpkg status of 120 packages and their `.list`
@@ -10,7 +13,7 @@
 //!
 //! With `STELLA_BENCH_OCI=<OCI layout dir>` (e.g. the image `../shared/tools/bench-image/
 //! build-image.sh` writes to `out/oci`) and optionally `STELLA_BENCH_ROOTFS=<dir>`, the same
-//! cold / warm pair runs on that real image too.
+//! cold / warm cases run on that real image too.
 //!
 //! Run: `cargo bench -p stella-benches --bench sbom`
 
@@ -19,7 +22,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use stella_core::MemoryBlobStore;
-use stella_scan::engine::{ScanOptions, scan_image_detailed};
+use stella_scan::engine::{ScanOptions, scan_image_detailed, scan_image_sbom};
 use stella_scan::testing::{BuiltImage, TestImage, TestLayer};
 use stella_scan::{LayerCache, catalog::default_catalogers};
 
@@ -136,6 +139,15 @@ fn bench(c: &mut Criterion) {
     group.bench_function("warm (layer cache)", |b| {
         b.iter(|| scan_image_detailed(black_box(&image.source), &catalogers, &warm).unwrap())
     });
+    assert!(
+        scan_image_sbom(&image.source, &catalogers, &warm)
+            .unwrap()
+            .stats
+            .chain_cached
+    );
+    group.bench_function("warm (chain cache)", |b| {
+        b.iter(|| scan_image_sbom(black_box(&image.source), &catalogers, &warm).unwrap())
+    });
     group.finish();
     real_image(c, &catalogers);
 }
@@ -175,6 +187,12 @@ fn real_image(c: &mut Criterion, catalogers: &[Box<dyn stella_scan::Cataloger>])
     });
     group.bench_function("warm (layer cache)", |b| {
         b.iter(|| scan_image_detailed(black_box(&layout), catalogers, &warm).unwrap())
+    });
+    let chained = scan_image_sbom(&layout, catalogers, &warm).unwrap();
+    assert!(chained.stats.chain_cached);
+    assert_eq!(chained.sbom, first.sbom);
+    group.bench_function("warm (chain cache)", |b| {
+        b.iter(|| scan_image_sbom(black_box(&layout), catalogers, &warm).unwrap())
     });
     if let Ok(root) = std::env::var("STELLA_BENCH_ROOTFS") {
         let rootfs = stella::image::RootfsDir::open(std::path::Path::new(&root)).unwrap();

@@ -343,8 +343,8 @@ fn cache_dir_rescans_give_the_same_bytes() {
     let blobs = std::fs::read_dir(cache.join("blobs/sha256"))
         .unwrap()
         .count();
-    // One result per layer plus the index.
-    assert_eq!(blobs, image.images[0].layers.len() + 1);
+    // One result per layer, one for the chain of layers, plus the index.
+    assert_eq!(blobs, image.images[0].layers.len() + 2);
     let warm = run();
     assert_eq!(cold, warm);
     let warm: serde_json::Value = serde_json::from_slice(&warm).unwrap();
@@ -352,6 +352,67 @@ fn cache_dir_rescans_give_the_same_bytes() {
     // A corrupt pointer is a warning, not a failure.
     std::fs::write(cache.join("layer-cache-index"), "garbage").unwrap();
     assert_eq!(run(), cold);
+}
+
+/// The chain record (a whole image's result) answers a rescan with the same bytes in both
+/// formats; edited on disk, it stops the scan with the store's digest error.
+#[test]
+fn cache_dir_chain_record_gives_the_same_bytes_and_is_verified() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let image = layered_image().build();
+    let layout = dir.path().join("layout");
+    write_oci_layout(&layout, &image.root, &image.blobs).unwrap();
+    let cache = dir.path().join("cache");
+    let run = |format: &str| {
+        Command::cargo_bin("stella")
+            .unwrap()
+            .args([
+                "sbom",
+                layout.to_str().unwrap(),
+                "-o",
+                format,
+                "--cache-dir",
+            ])
+            .arg(&cache)
+            .output()
+            .unwrap()
+    };
+    for format in ["cyclonedx-json", "spdx-json"] {
+        let uncached = Command::cargo_bin("stella")
+            .unwrap()
+            .args(["sbom", layout.to_str().unwrap(), "-o", format])
+            .output()
+            .unwrap();
+        assert!(uncached.status.success());
+        for _ in 0..2 {
+            let out = run(format);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(out.stdout, uncached.stdout, "{format}");
+        }
+    }
+    let record = std::fs::read_dir(cache.join("blobs/sha256"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            std::fs::read(p)
+                .unwrap()
+                .starts_with(b"stella-scan/chain-result/v1\n")
+        })
+        .expect("a chain record in the cache");
+    let mut bytes = std::fs::read(&record).unwrap();
+    let pos = bytes.windows(8).position(|w| w == b"requests").unwrap();
+    bytes[pos] = b'R';
+    std::fs::set_permissions(&record, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(&record, bytes).unwrap();
+    let out = run("cyclonedx-json");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("does not match its digest"), "{stderr}");
 }
 
 #[test]

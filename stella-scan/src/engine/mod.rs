@@ -30,7 +30,7 @@ use std::io::Read;
 use rayon::prelude::*;
 use stella_core::{Digest, ImageSource};
 
-use crate::cache::{Extracted, LayerCache, LayerResult, cache_key};
+use crate::cache::{ChainResult, Extracted, LayerCache, LayerResult, cache_key, chain_key};
 use crate::error::ScanError;
 use crate::image::layer::{ExactSize, WalkBudget, check_path, walk_layer};
 use crate::image::{
@@ -70,6 +70,9 @@ pub struct ScanStats {
     pub decompressed_bytes: u64,
     /// Paths in the merged tree.
     pub paths: usize,
+    /// Whether the result of the whole chain of layers came from the cache (no layer was
+    /// merged or cataloged; [`scan_image_sbom`] only).
+    pub chain_cached: bool,
 }
 
 /// Everything a scan produced: the SBOM, and for later analyses (entry-trace) the image and
@@ -96,13 +99,98 @@ pub trait RootfsSource: Send + Sync + Debug {
     fn open(&self, path: &str) -> Result<Box<dyn Read + Send + '_>, ScanError>;
 }
 
+/// What [`scan_image_sbom`] produced: the SBOM, the resolved image and counts (no merged
+/// tree: a hit of the chain cache never builds one).
+#[derive(Debug, Clone)]
+pub struct ImageSbom {
+    /// The SBOM.
+    pub sbom: Sbom,
+    /// The resolved image.
+    pub image: ResolvedImage,
+    /// Counts ([`ScanStats::chain_cached`] says whether the chain cache answered).
+    pub stats: ScanStats,
+}
+
 /// Scans one platform's image of `source` and returns its SBOM.
 pub fn scan_image(
     source: &dyn ImageSource,
     catalogers: &[Box<dyn Cataloger>],
     options: &ScanOptions<'_>,
 ) -> Result<Sbom, ScanError> {
-    scan_image_detailed(source, catalogers, options).map(|s| s.sbom)
+    scan_image_sbom(source, catalogers, options).map(|s| s.sbom)
+}
+
+/// Like [`scan_image`], and also returns the resolved image and counts. With a cache in the
+/// options, the result of the image's whole chain of layers is looked up first (see
+/// [`LayerCache`]): a hit reads no layer and merges nothing; a miss scans as
+/// [`scan_image_detailed`] does (reusing the layers the cache has) and stores the chain's
+/// result.
+///
+/// ```
+/// use stella_core::MemoryBlobStore;
+/// use stella_scan::engine::{scan_image_sbom, ScanOptions};
+/// use stella_scan::testing::{TestImage, TestLayer};
+/// use stella_scan::LayerCache;
+///
+/// let image = TestImage::new()
+///     .layer(TestLayer::new().file("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n"))
+///     .build();
+/// let store = MemoryBlobStore::new();
+/// let cache = LayerCache::new(&store);
+/// let options = ScanOptions { cache: Some(&cache), ..ScanOptions::default() };
+/// let cold = scan_image_sbom(&image.source, &[], &options)?;
+/// let warm = scan_image_sbom(&image.source, &[], &options)?;
+/// assert!(!cold.stats.chain_cached && warm.stats.chain_cached);
+/// assert_eq!(warm.sbom, cold.sbom);
+/// # Ok::<(), stella_scan::ScanError>(())
+/// ```
+pub fn scan_image_sbom(
+    source: &dyn ImageSource,
+    catalogers: &[Box<dyn Cataloger>],
+    options: &ScanOptions<'_>,
+) -> Result<ImageSbom, ScanError> {
+    let resolved = resolve(source, options.platform.as_ref(), &options.limits)?;
+    let set = cataloger_set(catalogers);
+    let keys = layer_keys(&resolved, &set, &options.limits);
+    let chain = chain_key(&keys, &set, options.limits.max_link_depth);
+    if let Some(cache) = options.cache
+        && let Some(hit) = cache.lookup_chain(&chain)?
+        && hit.layer_sizes.len() == resolved.layers.len()
+    {
+        // The layers' sizes count against the limits as if they had been walked.
+        let budget = WalkBudget::default();
+        for (layer, &(entries, bytes)) in resolved.layers.iter().zip(&hit.layer_sizes) {
+            budget.charge(&layer.digest.to_string(), entries, bytes, &options.limits)?;
+        }
+        let stats = ScanStats {
+            layers_cached: resolved.layers.len(),
+            paths: usize::try_from(hit.paths).unwrap_or(usize::MAX),
+            chain_cached: true,
+            ..ScanStats::default()
+        };
+        let sbom = Sbom {
+            image: image_info(&resolved, options),
+            os: hit.os,
+            packages: hit.packages,
+            catalogers: set,
+            notes: hit.notes,
+            scanner_version: env!("CARGO_PKG_VERSION").to_owned(),
+        };
+        return Ok(ImageSbom {
+            sbom,
+            image: resolved,
+            stats,
+        });
+    }
+    // A miss (or a record this version cannot decode): the chain's result is stored anew.
+    let store = Some(&chain);
+    let (sbom, _tree, stats) =
+        scan_layers(source, &resolved, &keys, store, catalogers, &set, options)?;
+    Ok(ImageSbom {
+        sbom,
+        image: resolved,
+        stats,
+    })
 }
 
 fn cataloger_set(catalogers: &[Box<dyn Cataloger>]) -> Vec<(String, String)> {
@@ -114,25 +202,83 @@ fn cataloger_set(catalogers: &[Box<dyn Cataloger>]) -> Vec<(String, String)> {
     set
 }
 
-/// Like [`scan_image`], and also returns the resolved image, the merged tree and counts.
+/// Like [`scan_image`], and also returns the resolved image, the merged tree and counts. With
+/// a cache, layers are looked up one by one (the chain's result holds no tree); the chain's
+/// result is stored too, for [`scan_image_sbom`].
 pub fn scan_image_detailed(
     source: &dyn ImageSource,
     catalogers: &[Box<dyn Cataloger>],
     options: &ScanOptions<'_>,
 ) -> Result<ImageScan, ScanError> {
-    let limits = &options.limits;
-    let resolved = resolve(source, options.platform.as_ref(), limits)?;
+    let resolved = resolve(source, options.platform.as_ref(), &options.limits)?;
     let set = cataloger_set(catalogers);
+    let keys = layer_keys(&resolved, &set, &options.limits);
+    let chain = chain_key(&keys, &set, options.limits.max_link_depth);
+    let missing = match options.cache {
+        Some(cache) => !cache.has_chain(&chain)?,
+        None => false,
+    };
+    let store = missing.then_some(&chain);
+    let (sbom, tree, stats) =
+        scan_layers(source, &resolved, &keys, store, catalogers, &set, options)?;
+    Ok(ImageScan {
+        sbom,
+        image: Some(resolved),
+        tree,
+        stats,
+    })
+}
+
+/// The per-layer cache key of each layer of `resolved`, in order.
+fn layer_keys(
+    resolved: &ResolvedImage,
+    set: &[(String, String)],
+    limits: &ScanLimits,
+) -> Vec<Digest> {
     let fingerprint = limits.fingerprint();
+    resolved
+        .layers
+        .iter()
+        .map(|layer| cache_key(&layer.digest, set, &fingerprint))
+        .collect()
+}
+
+fn image_info(resolved: &ResolvedImage, options: &ScanOptions<'_>) -> ImageInfo {
+    ImageInfo {
+        name: options
+            .name
+            .clone()
+            .unwrap_or_else(|| resolved.manifest_digest.to_string()),
+        manifest_digest: Some(resolved.manifest_digest),
+        config_digest: Some(resolved.config_digest),
+        platform: Some(resolved.platform.to_string()),
+        layers: resolved.layers.iter().map(|d| d.digest).collect(),
+    }
+}
+
+/// Phase 1 of every layer (through the per-layer cache), the merge and phase 2; with a cache,
+/// stores the chain's result under `store_chain` when given.
+fn scan_layers(
+    source: &dyn ImageSource,
+    resolved: &ResolvedImage,
+    keys: &[Digest],
+    store_chain: Option<&Digest>,
+    catalogers: &[Box<dyn Cataloger>],
+    set: &[(String, String)],
+    options: &ScanOptions<'_>,
+) -> Result<(Sbom, FileTree, ScanStats), ScanError> {
+    let limits = &options.limits;
     let budget = WalkBudget::default();
     let results: Vec<Result<(LayerResult, bool), ScanError>> = resolved
         .layers
         .par_iter()
-        .map(|layer| {
-            let key = cache_key(&layer.digest, &set, &fingerprint);
+        .zip(keys.par_iter())
+        .map(|(layer, &key)| {
             if let Some(cache) = options.cache
                 && let Some(hit) = cache.lookup(&key)?
             {
+                let name = layer.digest.to_string();
+                budget.charge(&name, hit.tar_entries, hit.decompressed_bytes, limits)?;
                 return Ok((hit, true));
             }
             let blob = source.open_blob(&layer.digest)?;
@@ -162,24 +308,24 @@ pub fn scan_image_detailed(
         layers.push(result);
     }
     let digests: Vec<Option<Digest>> = resolved.layers.iter().map(|d| Some(d.digest)).collect();
-    let info = ImageInfo {
-        name: options
-            .name
-            .clone()
-            .unwrap_or_else(|| resolved.manifest_digest.to_string()),
-        manifest_digest: Some(resolved.manifest_digest),
-        config_digest: Some(resolved.config_digest),
-        platform: Some(resolved.platform.to_string()),
-        layers: resolved.layers.iter().map(|d| d.digest).collect(),
-    };
-    let (sbom, tree) = finish(info, &layers, &digests, catalogers, limits, &set)?;
+    let info = image_info(resolved, options);
+    let (sbom, tree) = finish(info, &layers, &digests, catalogers, limits, set)?;
     stats.paths = tree.len();
-    Ok(ImageScan {
-        sbom,
-        image: Some(resolved),
-        tree,
-        stats,
-    })
+    if let (Some(cache), Some(chain)) = (options.cache, store_chain) {
+        let sizes: Vec<(u64, u64)> = layers
+            .iter()
+            .map(|l| (l.tar_entries, l.decompressed_bytes))
+            .collect();
+        let record = ChainResult::encode(
+            sbom.os.as_ref(),
+            &sbom.packages,
+            &sbom.notes,
+            tree.len() as u64,
+            &sizes,
+        );
+        cache.insert_chain(*chain, &record)?;
+    }
+    Ok((sbom, tree, stats))
 }
 
 /// Scans a root filesystem (one pseudo-layer without a digest; no layer cache).
@@ -329,6 +475,7 @@ fn read_layer(
     })?;
     result.entries = listing.entries;
     result.decompressed_bytes = listing.decompressed_bytes;
+    result.tar_entries = listing.tar_entries;
     result.notes = result
         .notes
         .into_iter()

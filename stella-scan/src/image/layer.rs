@@ -57,6 +57,42 @@ pub struct LayerListing {
     pub entries: Vec<TreeEntry>,
     /// Decompressed bytes of the layer.
     pub decompressed_bytes: u64,
+    /// Tar entries of the layer as counted against [`ScanLimits::max_entries`] (whiteouts,
+    /// the root directory and metadata-only entries included, so it can exceed
+    /// `entries.len()`).
+    pub tar_entries: u64,
+}
+
+impl WalkBudget {
+    /// Charges a layer whose walk was not repeated (its result came from a cache) against the
+    /// image-wide and per-layer limits, as walking it would have: the same limit is exceeded
+    /// (with the layer's totals as the actual values), so a cache hit does not turn a scan
+    /// over a limit into one that passes.
+    pub fn charge(
+        &self,
+        layer: &str,
+        tar_entries: u64,
+        decompressed_bytes: u64,
+        limits: &ScanLimits,
+    ) -> Result<(), ScanError> {
+        let input = || format!("layer {layer}");
+        ScanLimits::check(
+            "max_layer_bytes",
+            limits.max_layer_bytes,
+            decompressed_bytes,
+            input,
+        )?;
+        let total = self
+            .image_bytes
+            .fetch_add(decompressed_bytes, Ordering::Relaxed)
+            .saturating_add(decompressed_bytes);
+        ScanLimits::check("max_image_bytes", limits.max_image_bytes, total, input)?;
+        let seen = self
+            .entries
+            .fetch_add(tar_entries, Ordering::Relaxed)
+            .saturating_add(tar_entries);
+        ScanLimits::check("max_entries", limits.max_entries, seen, input)
+    }
 }
 
 /// Multi-frame Zstandard decoder over a buffered reader (ruzstd's streaming decoder reads one
@@ -180,7 +216,8 @@ pub fn walk_layer(
         budget,
         exceeded: None,
     };
-    let result = walk_tar(&mut counted, layer, limits, budget, visit);
+    let mut tar_entries = 0;
+    let result = walk_tar(&mut counted, layer, limits, budget, &mut tar_entries, visit);
     let result = result.and_then(|entries| {
         io::copy(&mut counted, &mut io::sink())
             .map(|_| entries)
@@ -201,6 +238,7 @@ pub fn walk_layer(
     Ok(LayerListing {
         entries,
         decompressed_bytes,
+        tar_entries,
     })
 }
 
@@ -209,6 +247,7 @@ fn walk_tar(
     layer: &str,
     limits: &ScanLimits,
     budget: &WalkBudget,
+    counted: &mut u64,
     visit: &mut dyn FnMut(&TreeEntry, &mut dyn Read) -> Result<(), ScanError>,
 ) -> Result<Vec<TreeEntry>, ScanError> {
     let mut archive = tar::Archive::new(stream);
@@ -216,6 +255,7 @@ fn walk_tar(
     let entries = archive.entries().map_err(|e| layer_error(layer, e))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| layer_error(layer, e))?;
+        *counted += 1;
         let seen = budget.entries.fetch_add(1, Ordering::Relaxed) + 1;
         ScanLimits::check("max_entries", limits.max_entries, seen, || {
             format!("layer {layer}")

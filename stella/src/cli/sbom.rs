@@ -7,15 +7,18 @@
 //! config's `created` (so the same image gives the same bytes), else from the system clock
 //! (a root filesystem directory has no creation time of its own).
 //!
-//! `--cache-dir DIR` keeps each layer's phase-1 result in a write-once blob store under `DIR`;
-//! a rescan reads only layers it has not seen (a cache hit never changes the output).
+//! `--cache-dir DIR` keeps each layer's phase-1 result, and the result of each image's whole
+//! chain of layers, in a write-once blob store under `DIR`: a rescan of the same layers reads
+//! no layer and merges nothing, a rescan of an image sharing some layers reads only the others
+//! (a cache hit never changes the output).
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args as ClapArgs, ValueEnum};
 use stella_core::{Digest, Timestamp};
-use stella_scan::engine::{ImageScan, ScanOptions, scan_image_detailed, scan_rootfs};
-use stella_scan::image::Platform;
+use stella_scan::Sbom;
+use stella_scan::engine::{ScanOptions, scan_image_sbom, scan_rootfs};
+use stella_scan::image::{Platform, ResolvedImage};
 use stella_scan::sbom::{WriteOptions, cyclonedx, spdx};
 use stella_scan::{LayerCache, ScanError};
 
@@ -86,7 +89,7 @@ fn open_cache<'a>(dir: &Path, store: &'a FsBlobStore) -> LayerCache<'a> {
     }
 }
 
-fn timestamp(scan: &ImageScan) -> Result<Timestamp, CliError> {
+fn timestamp(image: Option<&ResolvedImage>) -> Result<Timestamp, CliError> {
     if let Ok(text) = std::env::var("SOURCE_DATE_EPOCH") {
         let seconds: i64 = text.trim().parse().map_err(|e| CliError::Usage {
             what: "SOURCE_DATE_EPOCH",
@@ -99,9 +102,7 @@ fn timestamp(scan: &ImageScan) -> Result<Timestamp, CliError> {
             reason: e.to_string(),
         });
     }
-    if let Some(created) = scan
-        .image
-        .as_ref()
+    if let Some(created) = image
         .and_then(|i| i.config.created.as_deref())
         .and_then(|c| Timestamp::parse_rfc3339(c).ok())
     {
@@ -147,9 +148,12 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         cache: cache.as_ref(),
         ..ScanOptions::default()
     };
-    let scan = match &opened {
-        OpenedImage::Image(source) => scan_image_detailed(source.as_ref(), &catalogers, &options),
-        OpenedImage::Rootfs(dir) => scan_rootfs(dir, &catalogers, &options),
+    // The merged tree is not needed here, so an image scan can be answered by the chain cache.
+    let (sbom, image): (Sbom, Option<ResolvedImage>) = match &opened {
+        OpenedImage::Image(source) => {
+            scan_image_sbom(source.as_ref(), &catalogers, &options).map(|s| (s.sbom, Some(s.image)))
+        }
+        OpenedImage::Rootfs(dir) => scan_rootfs(dir, &catalogers, &options).map(|s| (s.sbom, None)),
     }
     .map_err(|e| CliError::library(&input, e))?;
     if let (Some(dir), Some(cache)) = (&args.cache_dir, &cache) {
@@ -163,13 +167,13 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         }
     }
     let write_options = WriteOptions {
-        timestamp: timestamp(&scan)?,
+        timestamp: timestamp(image.as_ref())?,
         tool_name: "stella".into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
     };
     let bytes = match args.output {
-        Format::CycloneDxJson => cyclonedx::write(&scan.sbom, &write_options),
-        Format::SpdxJson => spdx::write(&scan.sbom, &write_options),
+        Format::CycloneDxJson => cyclonedx::write(&sbom, &write_options),
+        Format::SpdxJson => spdx::write(&sbom, &write_options),
     }
     .map_err(|e| CliError::library(&input, e))?;
     write_output(args.output_file.as_deref(), &bytes)?;
