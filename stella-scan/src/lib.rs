@@ -10,7 +10,8 @@
 //! [`engine::scan_image`] turns an [`stella_core::ImageSource`] into an [`Sbom`]: [`image`]
 //! resolves the platform's manifest and streams each layer, the catalogers' phase 1 runs during
 //! the walk (cached per layer by [`LayerCache`]), and phase 2 runs over the merged tree, all
-//! within [`ScanLimits`].
+//! within [`ScanLimits`]. The cache also keeps phase 2's result per chain of layers, so a rescan
+//! of the same layers ([`engine::scan_image_sbom`]) reads and merges none of them.
 //!
 //! Image-side dependencies and why: `tar` (streamed layer entries, and the test image builder),
 //! `flate2` with the `zlib-rs` backend (gzip layers: about three times GNU gzip's speed),

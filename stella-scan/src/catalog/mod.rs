@@ -1,5 +1,5 @@
 //! Package catalogers: one small unit per ecosystem, each keeping the two-phase
-//! [`Cataloger`](crate::Cataloger) contract (see [`crate::package`]).
+//! [`Cataloger`] contract (see [`crate::package`]).
 //!
 //! | cataloger | reads | kind |
 //! |---|---|---|

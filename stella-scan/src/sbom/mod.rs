@@ -1,7 +1,7 @@
 //! SBOM writers: CycloneDX 1.6 JSON ([`cyclonedx::write`]) and SPDX 3.0.1 JSON-LD
 //! ([`spdx::write`]).
 //!
-//! Both take an [`Sbom`](crate::Sbom) and [`WriteOptions`] and return bytes. They are
+//! Both take an [`Sbom`] and [`WriteOptions`] and return bytes. They are
 //! deterministic: the same input gives the same bytes. Time enters only through
 //! [`WriteOptions::timestamp`]; every list is sorted by a stated key (packages by
 //! [`Package::sort_key`](crate::Package::sort_key), files by path, relationships by their
