@@ -20,8 +20,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use stella_core::ImageSource;
 use stella_scan::catalog::default_catalogers;
-use stella_scan::engine::{ScanOptions, scan_image_detailed};
+use stella_scan::engine::{ImageScan, ScanOptions, scan_image_detailed};
 use stella_scan::entrytrace::{
     TraceCollector, TraceLimits, build_test_elf, trace_scan, wanted_by_trace,
 };
@@ -168,45 +169,78 @@ fn image() -> BuiltImage {
         .build()
 }
 
-fn bench(c: &mut Criterion) {
-    let image = image();
-    let plain = default_catalogers();
-    let collector = TraceCollector::new();
-    let mut with_trace = default_catalogers();
-    with_trace.push(collector.cataloger());
-    let mut read_only = default_catalogers();
-    read_only.push(Box::new(ReadOnly));
+/// The cataloger sets the benches compare.
+struct Sets {
+    /// The default catalogers.
+    plain: Vec<Box<dyn Cataloger>>,
+    /// The default catalogers and the trace collector.
+    with_trace: Vec<Box<dyn Cataloger>>,
+    /// The default catalogers and [`ReadOnly`].
+    read_only: Vec<Box<dyn Cataloger>>,
+    collector: TraceCollector,
+}
+
+impl Sets {
+    fn new() -> Self {
+        let collector = TraceCollector::new();
+        let mut with_trace = default_catalogers();
+        with_trace.push(collector.cataloger());
+        let mut read_only = default_catalogers();
+        read_only.push(Box::new(ReadOnly));
+        Self {
+            plain: default_catalogers(),
+            with_trace,
+            read_only,
+            collector,
+        }
+    }
+}
+
+/// The five measurements of one image: cold scans with each set, with the trace, and the
+/// trace alone over `scan` (a scan with the collector).
+fn bench_image(
+    c: &mut Criterion,
+    group: &str,
+    seconds: u64,
+    source: &dyn ImageSource,
+    sets: &Sets,
+    scan: &ImageScan,
+) {
     let options = ScanOptions::default();
     let limits = TraceLimits::default();
-
-    let scan = scan_image_detailed(&image.source, &with_trace, &options).unwrap();
-    let report = trace_scan(&scan, &collector, &limits).unwrap();
-    assert_eq!(summarize(&report), 4, "{report:#?}");
-
-    let mut group = c.benchmark_group("entrytrace/bench-image");
+    let mut group = c.benchmark_group(group);
     group.sample_size(10);
-    group.measurement_time(Duration::from_secs(10));
+    group.measurement_time(Duration::from_secs(seconds));
     group.bench_function("cold scan", |b| {
-        b.iter(|| scan_image_detailed(black_box(&image.source), &plain, &options).unwrap())
+        b.iter(|| scan_image_detailed(black_box(source), &sets.plain, &options).unwrap())
     });
     group.bench_function(
         "cold scan + reading the trace's files (kept: nothing)",
-        |b| b.iter(|| scan_image_detailed(black_box(&image.source), &read_only, &options).unwrap()),
+        |b| b.iter(|| scan_image_detailed(black_box(source), &sets.read_only, &options).unwrap()),
     );
     group.bench_function("cold scan + collector (no trace)", |b| {
-        b.iter(|| scan_image_detailed(black_box(&image.source), &with_trace, &options).unwrap())
+        b.iter(|| scan_image_detailed(black_box(source), &sets.with_trace, &options).unwrap())
     });
     group.bench_function("cold scan + trace", |b| {
         b.iter(|| {
-            let scan =
-                scan_image_detailed(black_box(&image.source), &with_trace, &options).unwrap();
-            trace_scan(&scan, &collector, &limits).unwrap()
+            let scan = scan_image_detailed(black_box(source), &sets.with_trace, &options).unwrap();
+            trace_scan(&scan, &sets.collector, &limits).unwrap()
         })
     });
     group.bench_function("trace only", |b| {
-        b.iter(|| trace_scan(black_box(&scan), &collector, &limits).unwrap())
+        b.iter(|| trace_scan(black_box(scan), &sets.collector, &limits).unwrap())
     });
     group.finish();
+}
+
+fn bench(c: &mut Criterion) {
+    let image = image();
+    let sets = Sets::new();
+    let scan =
+        scan_image_detailed(&image.source, &sets.with_trace, &ScanOptions::default()).unwrap();
+    let report = trace_scan(&scan, &sets.collector, &TraceLimits::default()).unwrap();
+    assert_eq!(summarize(&report), 4, "{report:#?}");
+    bench_image(c, "entrytrace/bench-image", 10, &image.source, &sets, &scan);
     real_image(c);
 }
 
@@ -248,76 +282,41 @@ fn real_image(c: &mut Criterion) {
         return;
     };
     let layout = stella::image::OciLayout::open_dir(std::path::Path::new(&dir)).unwrap();
-    let plain = default_catalogers();
-    let collector = TraceCollector::new();
-    let mut with_trace = default_catalogers();
-    with_trace.push(collector.cataloger());
-    let mut read_only = default_catalogers();
-    read_only.push(Box::new(ReadOnly));
+    let sets = Sets::new();
     let options = ScanOptions::default();
-    let limits = TraceLimits::default();
-
-    let scan = scan_image_detailed(&layout, &with_trace, &options).unwrap();
-    let report = trace_scan(&scan, &collector, &limits).unwrap();
+    let scan = scan_image_detailed(&layout, &sets.with_trace, &options).unwrap();
+    let report = trace_scan(&scan, &sets.collector, &TraceLimits::default()).unwrap();
     eprintln!(
         "{dir}: {} decompressed bytes, {} paths, {} packages, {} files with trace facts",
         scan.stats.decompressed_bytes,
         scan.stats.paths,
         scan.sbom.packages.len(),
-        collector.facts().len()
+        sets.collector.facts().len()
     );
     assert!(summarize(&report) > 0, "{report:#?}");
-    let plain_scan = scan_image_detailed(&layout, &plain, &options).unwrap();
+    let plain_scan = scan_image_detailed(&layout, &sets.plain, &options).unwrap();
     assert_eq!(plain_scan.sbom.packages, scan.sbom.packages);
 
-    interleaved(&layout, &plain, &with_trace, &collector);
-
-    let mut group = c.benchmark_group("entrytrace/real-oci-layout");
-    group.sample_size(10);
-    group.measurement_time(Duration::from_secs(15));
-    group.bench_function("cold scan", |b| {
-        b.iter(|| scan_image_detailed(black_box(&layout), &plain, &options).unwrap())
-    });
-    group.bench_function(
-        "cold scan + reading the trace's files (kept: nothing)",
-        |b| b.iter(|| scan_image_detailed(black_box(&layout), &read_only, &options).unwrap()),
-    );
-    group.bench_function("cold scan + collector (no trace)", |b| {
-        b.iter(|| scan_image_detailed(black_box(&layout), &with_trace, &options).unwrap())
-    });
-    group.bench_function("cold scan + trace", |b| {
-        b.iter(|| {
-            let scan = scan_image_detailed(black_box(&layout), &with_trace, &options).unwrap();
-            trace_scan(&scan, &collector, &limits).unwrap()
-        })
-    });
-    group.bench_function("trace only", |b| {
-        b.iter(|| trace_scan(black_box(&scan), &collector, &limits).unwrap())
-    });
-    group.finish();
+    interleaved(&layout, &sets);
+    bench_image(c, "entrytrace/real-oci-layout", 15, &layout, &sets, &scan);
 }
 
 /// Cold scans without and with the trace, alternated: on a loaded machine the load drifts
 /// between criterion's functions, so the trace's share is also printed from pairs run
 /// back to back (minimum and median of each).
-fn interleaved(
-    layout: &stella::image::OciLayout,
-    plain: &[Box<dyn Cataloger>],
-    with_trace: &[Box<dyn Cataloger>],
-    collector: &TraceCollector,
-) {
+fn interleaved(layout: &stella::image::OciLayout, sets: &Sets) {
     let options = ScanOptions::default();
     let limits = TraceLimits::default();
     let (mut without, mut with) = (Vec::new(), Vec::new());
     let (mut cpu_without, mut cpu_with) = (Duration::ZERO, Duration::ZERO);
     for _ in 0..8 {
         let (t, c) = (Instant::now(), cpu_time());
-        black_box(scan_image_detailed(layout, plain, &options).unwrap());
+        black_box(scan_image_detailed(layout, &sets.plain, &options).unwrap());
         without.push(t.elapsed());
         cpu_without += cpu_time().saturating_sub(c);
         let (t, c) = (Instant::now(), cpu_time());
-        let scan = scan_image_detailed(layout, with_trace, &options).unwrap();
-        black_box(trace_scan(&scan, collector, &limits).unwrap());
+        let scan = scan_image_detailed(layout, &sets.with_trace, &options).unwrap();
+        black_box(trace_scan(&scan, &sets.collector, &limits).unwrap());
         with.push(t.elapsed());
         cpu_with += cpu_time().saturating_sub(c);
     }

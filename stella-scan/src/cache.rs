@@ -46,7 +46,7 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::sync::RwLock;
+use std::sync::{RwLock, RwLockReadGuard};
 
 use stella_core::{BlobStore, Digest};
 
@@ -127,10 +127,7 @@ impl<'a> LayerCache<'a> {
     /// Writes the index as a blob and returns its digest (the same entries give the same
     /// digest: the index is canonical JSON).
     pub fn save(&self) -> Result<Digest, ScanError> {
-        let index = self
-            .index
-            .read()
-            .map_err(|_| cache_err("index lock poisoned"))?;
+        let index = self.read_index()?;
         let text = |map: &BTreeMap<Digest, Digest>| -> BTreeMap<String, String> {
             map.iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -162,67 +159,68 @@ impl<'a> LayerCache<'a> {
         self.len() == 0 && self.chain_len() == 0
     }
 
-    pub(crate) fn lookup(&self, key: &Digest) -> Result<Option<LayerResult>, ScanError> {
-        let found = self
-            .index
+    fn read_index(&self) -> Result<RwLockReadGuard<'_, Index>, ScanError> {
+        self.index
             .read()
-            .map_err(|_| cache_err("index lock poisoned"))?
-            .layers
-            .get(key)
-            .copied();
-        let Some(blob) = found else {
-            return Ok(None);
-        };
-        let bytes = self.store.get(&blob)?;
+            .map_err(|_| cache_err("index lock poisoned"))
+    }
+
+    /// The bytes of the result blob indexed under `key` in `table`, if any (verified by the
+    /// store against its digest).
+    fn result_bytes(
+        &self,
+        table: fn(&Index) -> &BTreeMap<Digest, Digest>,
+        key: &Digest,
+    ) -> Result<Option<Vec<u8>>, ScanError> {
+        let found = table(&*self.read_index()?).get(key).copied();
+        match found {
+            Some(blob) => Ok(Some(self.store.get(&blob)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Stores `bytes` as a blob and indexes it under `key` in `table`.
+    fn put_result(
+        &self,
+        table: fn(&mut Index) -> &mut BTreeMap<Digest, Digest>,
+        key: Digest,
+        bytes: &[u8],
+    ) -> Result<(), ScanError> {
+        let blob = self.store.put(bytes)?;
+        let mut index = self
+            .index
+            .write()
+            .map_err(|_| cache_err("index lock poisoned"))?;
+        table(&mut index).insert(key, blob);
+        Ok(())
+    }
+
+    pub(crate) fn lookup(&self, key: &Digest) -> Result<Option<LayerResult>, ScanError> {
         // A result this version cannot decode is a miss: the layer is read again.
-        Ok(LayerResult::decode(&bytes))
+        Ok(self
+            .result_bytes(|i| &i.layers, key)?
+            .and_then(|bytes| LayerResult::decode(&bytes)))
     }
 
     pub(crate) fn insert(&self, key: Digest, result: &LayerResult) -> Result<(), ScanError> {
-        let blob = self.store.put(&result.encode())?;
-        self.index
-            .write()
-            .map_err(|_| cache_err("index lock poisoned"))?
-            .layers
-            .insert(key, blob);
-        Ok(())
+        self.put_result(|i| &mut i.layers, key, &result.encode())
     }
 
     /// Whether a chain result is indexed under `key` (its blob is not read).
     pub(crate) fn has_chain(&self, key: &Digest) -> Result<bool, ScanError> {
-        Ok(self
-            .index
-            .read()
-            .map_err(|_| cache_err("index lock poisoned"))?
-            .chains
-            .contains_key(key))
+        Ok(self.read_index()?.chains.contains_key(key))
     }
 
     pub(crate) fn lookup_chain(&self, key: &Digest) -> Result<Option<ChainResult>, ScanError> {
-        let found = self
-            .index
-            .read()
-            .map_err(|_| cache_err("index lock poisoned"))?
-            .chains
-            .get(key)
-            .copied();
-        let Some(blob) = found else {
-            return Ok(None);
-        };
-        let bytes = self.store.get(&blob)?;
         // A result this version cannot decode is a miss: the layers are merged again.
-        Ok(ChainResult::decode(&bytes))
+        Ok(self
+            .result_bytes(|i| &i.chains, key)?
+            .and_then(|bytes| ChainResult::decode(&bytes)))
     }
 
     /// Stores `record` (from [`ChainResult::encode`]) under `key`.
     pub(crate) fn insert_chain(&self, key: Digest, record: &[u8]) -> Result<(), ScanError> {
-        let blob = self.store.put(record)?;
-        self.index
-            .write()
-            .map_err(|_| cache_err("index lock poisoned"))?
-            .chains
-            .insert(key, blob);
-        Ok(())
+        self.put_result(|i| &mut i.chains, key, record)
     }
 }
 

@@ -30,15 +30,28 @@ fn image(layers: Vec<TestLayer>) -> stella_scan::testing::BuiltImage {
         .build()
 }
 
+/// The base image with its top layer replaced by another.
+fn base_with_new_top_layer() -> stella_scan::testing::BuiltImage {
+    let mut layers = base_layers();
+    layers.pop();
+    layers.push(TestLayer::new().file("pkgs/other", b"4\n"));
+    image(layers)
+}
+
+/// Default scan options with `cache`.
+fn cached<'a>(cache: &'a LayerCache<'a>) -> ScanOptions<'a> {
+    ScanOptions {
+        cache: Some(cache),
+        ..ScanOptions::default()
+    }
+}
+
 #[test]
 fn warm_rescan_reads_no_layer_and_gives_the_same_sbom() {
     let img = image(base_layers());
     let store = MemoryBlobStore::new();
     let cache = LayerCache::new(&store);
-    let options = ScanOptions {
-        cache: Some(&cache),
-        ..ScanOptions::default()
-    };
+    let options = cached(&cache);
     let uncached = scan_image(&img.source, &lines(), &ScanOptions::default()).unwrap();
     let cold = scan_image_detailed(&img.source, &lines(), &options).unwrap();
     assert_eq!(cold.stats.layers_read, 3);
@@ -58,10 +71,7 @@ fn warm_rescan_reads_no_layer_and_gives_the_same_sbom() {
     // The index survives a save / open round trip through the store.
     let index = cache.save().unwrap();
     let reopened = LayerCache::open(&store, &index).unwrap();
-    let options = ScanOptions {
-        cache: Some(&reopened),
-        ..ScanOptions::default()
-    };
+    let options = cached(&reopened);
     let again = scan_image_detailed(&img.source, &lines(), &options).unwrap();
     assert_eq!(again.stats.layers_cached, 3);
     assert_eq!(again.sbom, uncached);
@@ -71,15 +81,9 @@ fn warm_rescan_reads_no_layer_and_gives_the_same_sbom() {
 fn an_image_sharing_layers_reads_only_its_new_layers() {
     let store = MemoryBlobStore::new();
     let cache = LayerCache::new(&store);
-    let options = ScanOptions {
-        cache: Some(&cache),
-        ..ScanOptions::default()
-    };
+    let options = cached(&cache);
     scan_image(&image(base_layers()).source, &lines(), &options).unwrap();
-    let mut layers = base_layers();
-    layers.pop();
-    layers.push(TestLayer::new().file("pkgs/other", b"4\n"));
-    let next = image(layers);
+    let next = base_with_new_top_layer();
     let scan = scan_image_detailed(&next.source, &lines(), &options).unwrap();
     assert_eq!(scan.stats.layers_read, 1);
     assert_eq!(scan.stats.layers_cached, 2);
@@ -113,10 +117,7 @@ fn a_different_cataloger_set_misses_the_cache() {
     let img = image(base_layers());
     let store = MemoryBlobStore::new();
     let cache = LayerCache::new(&store);
-    let options = ScanOptions {
-        cache: Some(&cache),
-        ..ScanOptions::default()
-    };
+    let options = cached(&cache);
     scan_image(&img.source, &lines(), &options).unwrap();
     let v2: Vec<Box<dyn Cataloger>> = vec![Box::new(LinesV2)];
     let scan = scan_image_detailed(&img.source, &v2, &options).unwrap();
@@ -195,10 +196,7 @@ fn a_chain_hit_reads_and_merges_nothing_and_gives_the_same_bytes() {
     let uncached = scan_image_detailed(&img.source, &lines(), &ScanOptions::default()).unwrap();
     let store = MemoryBlobStore::new();
     let cache = LayerCache::new(&store);
-    let options = ScanOptions {
-        cache: Some(&cache),
-        ..ScanOptions::default()
-    };
+    let options = cached(&cache);
     let cold = scan_image_sbom(&img.source, &lines(), &options).unwrap();
     assert_eq!(
         (cold.stats.layers_read, cold.stats.chain_cached),
@@ -218,10 +216,7 @@ fn a_chain_hit_reads_and_merges_nothing_and_gives_the_same_bytes() {
     let index = cache.save().unwrap();
     let reopened = LayerCache::open(&store, &index).unwrap();
     assert_eq!((reopened.len(), reopened.chain_len()), (3, 1));
-    let options = ScanOptions {
-        cache: Some(&reopened),
-        ..ScanOptions::default()
-    };
+    let options = cached(&reopened);
     let again = scan_image_sbom(&img.source, &lines(), &options).unwrap();
     assert!(again.stats.chain_cached);
     assert_eq!(documents(&again.sbom), documents(&uncached.sbom));
@@ -236,10 +231,7 @@ fn a_chain_hit_reads_and_merges_nothing_and_gives_the_same_bytes() {
 fn another_image_with_the_same_layers_hits_the_chain_and_keeps_its_own_identity() {
     let store = MemoryBlobStore::new();
     let cache = LayerCache::new(&store);
-    let options = ScanOptions {
-        cache: Some(&cache),
-        ..ScanOptions::default()
-    };
+    let options = cached(&cache);
     scan_image_sbom(&image(base_layers()).source, &lines(), &options).unwrap();
     let other = base_layers()
         .into_iter()
@@ -264,15 +256,9 @@ fn another_image_with_the_same_layers_hits_the_chain_and_keeps_its_own_identity(
 fn an_image_sharing_only_base_layers_misses_the_chain_and_reuses_those_layers() {
     let store = MemoryBlobStore::new();
     let cache = LayerCache::new(&store);
-    let options = ScanOptions {
-        cache: Some(&cache),
-        ..ScanOptions::default()
-    };
+    let options = cached(&cache);
     scan_image_sbom(&image(base_layers()).source, &lines(), &options).unwrap();
-    let mut layers = base_layers();
-    layers.pop();
-    layers.push(TestLayer::new().file("pkgs/other", b"4\n"));
-    let next = image(layers);
+    let next = base_with_new_top_layer();
     let fresh = scan_image(&next.source, &lines(), &ScanOptions::default()).unwrap();
     let scan = scan_image_sbom(&next.source, &lines(), &options).unwrap();
     assert!(!scan.stats.chain_cached);
@@ -303,10 +289,7 @@ fn the_chain_result_depends_on_catalogers_and_the_link_limit() {
     let img = image(base_layers());
     let store = MemoryBlobStore::new();
     let cache = LayerCache::new(&store);
-    let options = ScanOptions {
-        cache: Some(&cache),
-        ..ScanOptions::default()
-    };
+    let options = cached(&cache);
     scan_image_sbom(&img.source, &lines(), &options).unwrap();
     let with_broken: Vec<Box<dyn Cataloger>> = vec![Box::new(Broken), Box::new(Lines)];
     let scan = scan_image_sbom(&img.source, &with_broken, &options).unwrap();
@@ -327,10 +310,7 @@ fn the_chain_result_depends_on_catalogers_and_the_link_limit() {
     // An image without layers: phase 2 still runs every cataloger (one that fails leaves a
     // note), so the catalogers key the chain even when no layer key does.
     let empty = TestImage::new().build();
-    let options = ScanOptions {
-        cache: Some(&cache),
-        ..ScanOptions::default()
-    };
+    let options = cached(&cache);
     let plain = scan_image_sbom(&empty.source, &lines(), &options).unwrap();
     assert!(plain.sbom.notes.is_empty());
     let broken = scan_image_sbom(&empty.source, &with_broken, &options).unwrap();
@@ -391,10 +371,7 @@ fn a_tampered_chain_record_is_an_error_and_an_unreadable_one_is_rebuilt() {
     let uncached = scan_image(&img.source, &lines(), &ScanOptions::default()).unwrap();
     let store = EditableStore::default();
     let cache = LayerCache::new(&store);
-    let options = ScanOptions {
-        cache: Some(&cache),
-        ..ScanOptions::default()
-    };
+    let options = cached(&cache);
     scan_image_sbom(&img.source, &lines(), &options).unwrap();
     let index = cache.save().unwrap();
     let records = store.blobs_starting_with(CHAIN_MAGIC);
@@ -432,10 +409,7 @@ fn a_tampered_chain_record_is_an_error_and_an_unreadable_one_is_rebuilt() {
     assert_ne!(pointed, text);
     let bad_index = store.put(pointed.as_bytes()).unwrap();
     let reopened = LayerCache::open(&store, &bad_index).unwrap();
-    let options = ScanOptions {
-        cache: Some(&reopened),
-        ..ScanOptions::default()
-    };
+    let options = cached(&reopened);
     let scan = scan_image_sbom(&img.source, &lines(), &options).unwrap();
     assert!(!scan.stats.chain_cached);
     assert_eq!((scan.stats.layers_read, scan.stats.layers_cached), (0, 3));

@@ -2,7 +2,7 @@
 //! written to disk as an OCI layout, an OCI archive, a docker-save archive and a root
 //! filesystem directory.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use stella::image::testing::{write_docker_archive, write_oci_archive, write_oci_layout};
@@ -106,6 +106,14 @@ fn layered_image() -> TestImage {
         )
 }
 
+/// [`layered_image`] written as an OCI layout in `dir/layout`.
+fn layered_layout(dir: &Path) -> (BuiltImage, PathBuf) {
+    let image = layered_image().build();
+    let layout = dir.join("layout");
+    write_oci_layout(&layout, &image.root, &image.blobs).unwrap();
+    (image, layout)
+}
+
 fn write_all_forms(dir: &Path, image: &BuiltImage) -> Vec<String> {
     let layout = dir.join("layout");
     write_oci_layout(&layout, &image.root, &image.blobs).unwrap();
@@ -203,9 +211,7 @@ fn every_input_form_gives_the_same_packages() {
 #[test]
 fn same_image_gives_identical_bytes_and_spdx_goes_to_a_file() {
     let dir = tempfile::tempdir().unwrap();
-    let image = layered_image().build();
-    let layout = dir.path().join("layout");
-    write_oci_layout(&layout, &image.root, &image.blobs).unwrap();
+    let (image, layout) = layered_layout(dir.path());
     let run = |format: &str, out: &Path| {
         Command::cargo_bin("stella")
             .unwrap()
@@ -299,9 +305,7 @@ fn errors_name_the_input_and_exit_2() {
     let missing = dir.path().join("nope");
     fails_with(&[missing.to_str().unwrap()], "nope");
     // A layout whose layer blob was altered on disk: the digest check stops the scan.
-    let image = layered_image().build();
-    let layout = dir.path().join("layout");
-    write_oci_layout(&layout, &image.root, &image.blobs).unwrap();
+    let (image, layout) = layered_layout(dir.path());
     let layer = &image.images[0].layers[2]; // the uncompressed one
     let blob_path = layout.join("blobs/sha256").join(layer.digest.hex());
     let mut bytes = std::fs::read(&blob_path).unwrap();
@@ -318,9 +322,7 @@ fn errors_name_the_input_and_exit_2() {
 #[test]
 fn cache_dir_rescans_give_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();
-    let image = layered_image().build();
-    let layout = dir.path().join("layout");
-    write_oci_layout(&layout, &image.root, &image.blobs).unwrap();
+    let (image, layout) = layered_layout(dir.path());
     let cache = dir.path().join("cache");
     let run = || {
         let out = Command::cargo_bin("stella")
@@ -360,9 +362,7 @@ fn cache_dir_rescans_give_the_same_bytes() {
 fn cache_dir_chain_record_gives_the_same_bytes_and_is_verified() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    let image = layered_image().build();
-    let layout = dir.path().join("layout");
-    write_oci_layout(&layout, &image.root, &image.blobs).unwrap();
+    let (_, layout) = layered_layout(dir.path());
     let cache = dir.path().join("cache");
     let run = |format: &str| {
         Command::cargo_bin("stella")
@@ -419,9 +419,7 @@ fn cache_dir_chain_record_gives_the_same_bytes_and_is_verified() {
 fn an_output_file_that_is_not_a_regular_file_is_written_in_place() {
     use std::os::unix::fs::FileTypeExt;
     let dir = tempfile::tempdir().unwrap();
-    let image = layered_image().build();
-    let layout = dir.path().join("layout");
-    write_oci_layout(&layout, &image.root, &image.blobs).unwrap();
+    let (_, layout) = layered_layout(dir.path());
     // A FIFO stands for /dev/null or a terminal: the atomic rename used for regular files
     // would replace the node itself (as root, `--output-file /dev/null` made /dev/null a file).
     let fifo = dir.path().join("out.fifo");

@@ -149,10 +149,12 @@ pub fn scan_image_sbom(
     catalogers: &[Box<dyn Cataloger>],
     options: &ScanOptions<'_>,
 ) -> Result<ImageSbom, ScanError> {
-    let resolved = resolve(source, options.platform.as_ref(), &options.limits)?;
-    let set = cataloger_set(catalogers);
-    let keys = layer_keys(&resolved, &set, &options.limits);
-    let chain = chain_key(&keys, &set, options.limits.max_link_depth);
+    let Prepared {
+        resolved,
+        set,
+        keys,
+        chain,
+    } = prepare(source, catalogers, options)?;
     if let Some(cache) = options.cache
         && let Some(hit) = cache.lookup_chain(&chain)?
         && hit.layer_sizes.len() == resolved.layers.len()
@@ -210,10 +212,12 @@ pub fn scan_image_detailed(
     catalogers: &[Box<dyn Cataloger>],
     options: &ScanOptions<'_>,
 ) -> Result<ImageScan, ScanError> {
-    let resolved = resolve(source, options.platform.as_ref(), &options.limits)?;
-    let set = cataloger_set(catalogers);
-    let keys = layer_keys(&resolved, &set, &options.limits);
-    let chain = chain_key(&keys, &set, options.limits.max_link_depth);
+    let Prepared {
+        resolved,
+        set,
+        keys,
+        chain,
+    } = prepare(source, catalogers, options)?;
     let missing = match options.cache {
         Some(cache) => !cache.has_chain(&chain)?,
         None => false,
@@ -229,18 +233,36 @@ pub fn scan_image_detailed(
     })
 }
 
-/// The per-layer cache key of each layer of `resolved`, in order.
-fn layer_keys(
-    resolved: &ResolvedImage,
-    set: &[(String, String)],
-    limits: &ScanLimits,
-) -> Vec<Digest> {
+/// What both image scans start from: the resolved image, the cataloger set, the per-layer
+/// cache key of each layer in order, and the key of the whole chain.
+struct Prepared {
+    resolved: ResolvedImage,
+    set: Vec<(String, String)>,
+    keys: Vec<Digest>,
+    chain: Digest,
+}
+
+fn prepare(
+    source: &dyn ImageSource,
+    catalogers: &[Box<dyn Cataloger>],
+    options: &ScanOptions<'_>,
+) -> Result<Prepared, ScanError> {
+    let limits = &options.limits;
+    let resolved = resolve(source, options.platform.as_ref(), limits)?;
+    let set = cataloger_set(catalogers);
     let fingerprint = limits.fingerprint();
-    resolved
+    let keys: Vec<Digest> = resolved
         .layers
         .iter()
-        .map(|layer| cache_key(&layer.digest, set, &fingerprint))
-        .collect()
+        .map(|layer| cache_key(&layer.digest, &set, &fingerprint))
+        .collect();
+    let chain = chain_key(&keys, &set, limits.max_link_depth);
+    Ok(Prepared {
+        resolved,
+        set,
+        keys,
+        chain,
+    })
 }
 
 fn image_info(resolved: &ResolvedImage, options: &ScanOptions<'_>) -> ImageInfo {

@@ -679,8 +679,9 @@ fn judge_into(
     Judgement::NotAffected
 }
 
-/// A matched record with its matched ranges and the ecosystem it matched in.
-type Hit<'a> = (&'a CompiledRecord, Vec<MatchedRange>, &'a str);
+/// A matched record with its matched ranges and the index (in the package's ecosystems) of
+/// the ecosystem it matched in.
+type Hit<'a> = (&'a CompiledRecord, Vec<MatchedRange>, usize);
 
 struct PackageMatches {
     findings: Vec<Finding>,
@@ -798,7 +799,7 @@ fn match_package<'s>(
     hits.clear();
     ranges.clear();
     let mut installed = InstalledVersion::new(version);
-    for eco in &ecosystems {
+    for (eco_index, eco) in ecosystems.iter().enumerate() {
         let want = normalize_name(eco, &name);
         snapshot.lookup_normalized_into(eco, &want, index_key, postings)?;
         for &idx in postings.iter() {
@@ -821,14 +822,7 @@ fn match_package<'s>(
                 }
             }
             if !ranges.is_empty() {
-                let eco: &'s str = compiled
-                    .affected
-                    .iter()
-                    .filter_map(|ca| ca.key.as_ref())
-                    .map(|(e, _)| e.as_str())
-                    .find(|e| **e == **eco)
-                    .unwrap_or_default();
-                hits.push((compiled, std::mem::take(ranges), eco));
+                hits.push((compiled, std::mem::take(ranges), eco_index));
             }
         }
     }
@@ -885,7 +879,7 @@ fn match_package<'s>(
         source: if is_distro { pkg.source.clone() } else { None },
     };
     let cataloger = ArcStr::from(pkg.cataloger.as_str());
-    let mut ecosystem_texts: Vec<ArcStr> = Vec::new();
+    let ecosystem_texts: Vec<ArcStr> = ecosystems.iter().map(|e| ArcStr::from(&**e)).collect();
     out.findings
         .reserve(members.chunk_by(|a, b| a.0 == b.0).count());
     for run in members.chunk_by(|a, b| a.0 == b.0) {
@@ -894,15 +888,8 @@ fn match_package<'s>(
             run.iter()
                 .filter_map(|(_, i)| taken.get_mut(*i).and_then(Option::take)),
         );
-        let Some(first) = recs.first() else { continue };
-        let eco = first.2;
-        let ecosystem = match ecosystem_texts.iter().find(|e| e.as_str() == eco) {
-            Some(e) => ArcStr::clone(e),
-            None => {
-                let e = ArcStr::from(eco);
-                ecosystem_texts.push(ArcStr::clone(&e));
-                e
-            }
+        let Some(ecosystem) = recs.first().and_then(|h| ecosystem_texts.get(h.2)).cloned() else {
+            continue;
         };
         all_ids.clear();
         rec_refs.clear();
@@ -916,26 +903,29 @@ fn match_package<'s>(
                 matched.append(ranges);
             }
         }
-        // Hits are in id order, so the records of a group are too.
-        let (ids, records) = match recs.as_slice() {
-            [(one, ..)] => (Arc::clone(&one.all_ids), Arc::clone(&one.ids_of_record)),
+        // One record (the usual case) shares what it computed when it was compiled. Hits are
+        // in id order, so the records of a group are too.
+        let (ids, records, primary): (Arc<[ArcStr]>, Arc<[ArcStr]>, ArcStr) = match recs.as_slice()
+        {
+            [(one, ..)] => (
+                Arc::clone(&one.all_ids),
+                Arc::clone(&one.ids_of_record),
+                ArcStr::clone(&one.primary),
+            ),
             _ => {
                 all_ids.sort_unstable();
                 all_ids.dedup();
                 (
                     all_ids.iter().copied().cloned().collect(),
                     recs.iter().map(|r| ArcStr::clone(&r.0.id)).collect(),
+                    primary_id(all_ids),
                 )
             }
-        };
-        let primary = match recs.as_slice() {
-            [(one, ..)] => ArcStr::clone(&one.primary),
-            _ => primary_id(all_ids),
         };
         // The fixed versions of the matched ranges, sorted by version.
         let mut fixed: Vec<ArcStr> = matched.iter().filter_map(|m| m.fixed.clone()).collect();
         if fixed.len() > 1 {
-            let scheme = Scheme::for_ecosystem(eco).ok();
+            let scheme = Scheme::for_ecosystem(&ecosystem).ok();
             fixed.sort_by(|a, b| {
                 scheme
                     .and_then(|s| s.compare(a, b).ok())

@@ -316,11 +316,17 @@ fn deflate_chunk(raw: &[u8], blob: &mut Vec<u8>) -> Result<(u64, u32, u32), Vuln
 }
 
 fn index_key(ecosystem: &str, name: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(ecosystem.len() + name.len() + 1);
-    k.extend_from_slice(ecosystem.as_bytes());
-    k.push(0);
-    k.extend_from_slice(normalize_name(ecosystem, name).as_bytes());
+    let mut k = Vec::new();
+    write_index_key(&mut k, ecosystem, &normalize_name(ecosystem, name));
     k
+}
+
+/// The index key of (ecosystem, an already normalized name) into `out` (cleared first).
+fn write_index_key(out: &mut Vec<u8>, ecosystem: &str, normalized: &str) {
+    out.clear();
+    out.extend_from_slice(ecosystem.as_bytes());
+    out.push(0);
+    out.extend_from_slice(normalized.as_bytes());
 }
 
 fn put_u32(out: &mut Vec<u8>, v: u32) {
@@ -572,10 +578,7 @@ impl Snapshot {
         out: &mut Vec<u32>,
     ) -> Result<(), VulnError> {
         out.clear();
-        key.clear();
-        key.extend_from_slice(ecosystem.as_bytes());
-        key.push(0);
-        key.extend_from_slice(normalized.as_bytes());
+        write_index_key(key, ecosystem, normalized);
         let want = key;
         let n = (self.keys.1 - self.keys.0) / 16;
         let (mut lo, mut hi) = (0usize, n);
