@@ -10,7 +10,8 @@
 #    after the pull (typed error), an unknown digest. A second registry with htpasswd (basic)
 #    auth (STELLA_TEST_REGISTRY_BASIC=USER:PASSWORD@127.0.0.1:PORT) checks the caller's
 #    credentials: refused without them or with wrong ones, pushed and pulled with them (also
-#    through the CLI's STELLA_REGISTRY_USERNAME / STELLA_REGISTRY_PASSWORD).
+#    through the CLI: STELLA_REGISTRY_HOST / _USERNAME / _PASSWORD for that host only, and a
+#    DOCKER_CONFIG config.json with an `auths` entry).
 # 2. Cross-check with skopeo: skopeo copies what our code pushed into an OCI layout (skopeo
 #    verifies every digest), its manifest digest must be the one we pushed; skopeo pushes that
 #    layout back under another name, and `stella sbom registry:…` of skopeo's push finds the
