@@ -1022,7 +1022,12 @@ fn cli_env_credentials_go_to_their_host_only() {
     assert!(authorized(&b).is_empty(), "{:?}", b.requests());
     // For the right host: pulled.
     assert_ok(&cli.sbom(&image_arg(&a), &env_creds(&a.host())));
+}
+
+#[test]
+fn cli_plain_http_realm_off_loopback_gets_no_credentials() {
     // A token realm on plain HTTP off loopback, even with STELLA_REGISTRY_INSECURE=1.
+    let cli = CliEnv::new();
     let c = Fake::start();
     serve(&c, &image(), "v1");
     {
@@ -1034,6 +1039,21 @@ fn cli_env_credentials_go_to_their_host_only() {
     insecure.push(("STELLA_REGISTRY_INSECURE", "1".into()));
     let out = cli.sbom(&image_arg(&c), &insecure);
     assert_refused(&out, "refusing to send registry credentials over plain HTTP");
+}
+
+#[test]
+fn cli_blob_storage_asking_for_credentials_gets_none() {
+    // Blob storage a redirect leads to asks for credentials (a Bearer realm of its own): it
+    // gets neither the basic credentials nor a token request with them.
+    let cli = CliEnv::new();
+    let d = basic_fake();
+    let storage = Fake::start();
+    storage.state().storage_challenge = true;
+    d.state().redirect_blobs_to = Some(format!("http://localhost:{}", storage.port));
+    let out = cli.sbom(&image_arg(&d), &env_creds(&d.host()));
+    assert_refused(&out, "is not the registry");
+    assert!(!storage.requests().is_empty());
+    assert!(authorized(&storage).is_empty(), "{:?}", storage.requests());
 }
 
 #[test]
