@@ -690,8 +690,12 @@ fn host_a_credentials_are_not_sent_to_host_b() {
     // Another name for the same address is another host: credentials for `localhost:PORT`
     // are not sent to `127.0.0.1:PORT`.
     let c = basic_fake();
-    let err = pull_with(&c, ":v1", creds_for(&format!("localhost:{}", c.port), "ci", "pw"))
-        .unwrap_err();
+    let err = pull_with(
+        &c,
+        ":v1",
+        creds_for(&format!("localhost:{}", c.port), "ci", "pw"),
+    )
+    .unwrap_err();
     assert!(matches!(err, RegistryError::Unauthorized { .. }), "{err}");
     assert!(authorized(&c).is_empty(), "{:?}", c.requests());
 }
@@ -758,10 +762,7 @@ fn a_plain_http_realm_off_loopback_never_gets_the_credentials() {
     // And a realm with userinfo is refused without echoing it.
     fake.state().realm = Some(format!("http://ci:s3cret@127.0.0.1:{}/token", fake.port));
     let err = pull_with(&fake, ":v1", RegistryOptions::default()).unwrap_err();
-    assert!(
-        matches!(err, RegistryError::UrlCredentials { .. }),
-        "{err}"
-    );
+    assert!(matches!(err, RegistryError::UrlCredentials { .. }), "{err}");
     assert!(!format!("{err} {err:?}").contains("s3cret"), "{err}");
 }
 
@@ -807,7 +808,10 @@ fn blob_storage_asking_for_credentials_gets_none() {
     let pulled = pull_with(&registry, ":v1", creds_for(&registry.host(), "ci", "pw")).unwrap();
     let err = pulled.blob(&built.images[0].config.digest).unwrap_err();
     assert!(
-        matches!(registry_error(&err), Some(RegistryError::UrlCredentials { .. })),
+        matches!(
+            registry_error(&err),
+            Some(RegistryError::UrlCredentials { .. })
+        ),
         "{err}"
     );
     assert!(!format!("{err} {err:?}").contains("s3cret"), "{err}");
@@ -910,20 +914,29 @@ fn credential_helpers_are_bounded_and_their_failures_typed() {
         other => panic!("{host}: {other:?}"),
     };
     let started = std::time::Instant::now();
-    assert!(matches!(problem("slow.example"), HelperProblem::Timeout { .. }));
+    assert!(matches!(
+        problem("slow.example"),
+        HelperProblem::Timeout { .. }
+    ));
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
     assert!(matches!(
         problem("chatty.example"),
         HelperProblem::OutputTooLarge { .. }
     ));
     let garbled = problem("garbled.example");
-    assert!(matches!(garbled, HelperProblem::BadOutput { .. }), "{garbled}");
+    assert!(
+        matches!(garbled, HelperProblem::BadOutput { .. }),
+        "{garbled}"
+    );
     assert!(!garbled.to_string().contains("s3cret"));
     assert!(matches!(
         problem("broken.example"),
         HelperProblem::Failed { code: Some(3), ref message } if message == "keychain locked"
     ));
-    assert!(matches!(problem("missing.example"), HelperProblem::NotFound));
+    assert!(matches!(
+        problem("missing.example"),
+        HelperProblem::NotFound
+    ));
     let token = provider.credentials("token.example").unwrap().unwrap();
     assert_eq!(token.identity_token.as_deref(), Some("refresh-1"));
     // A host no helper is named for: anonymous, no helper run.
@@ -1038,7 +1051,10 @@ fn cli_plain_http_realm_off_loopback_gets_no_credentials() {
     let mut insecure = env_creds(&c.host());
     insecure.push(("STELLA_REGISTRY_INSECURE", "1".into()));
     let out = cli.sbom(&image_arg(&c), &insecure);
-    assert_refused(&out, "refusing to send registry credentials over plain HTTP");
+    assert_refused(
+        &out,
+        "refusing to send registry credentials over plain HTTP",
+    );
 }
 
 #[test]
@@ -1062,9 +1078,8 @@ fn cli_reads_docker_config_and_containers_auth_files() {
     let cli = CliEnv::new();
     let a = basic_fake();
     let b = basic_fake();
-    let auth = |u: &str, p: &str| {
-        base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
-    };
+    let auth =
+        |u: &str, p: &str| base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
     // ~/.docker/config.json, key with scheme and path: A's credentials, for A only.
     std::fs::write(
         cli.path("home/.docker/config.json"),
@@ -1150,7 +1165,11 @@ fi"#,
     // credsStore for every host: the helper is asked for B, has nothing, B gets nothing.
     std::fs::write(&config, r#"{"credsStore":"stellatest"}"#).unwrap();
     assert_refused(&cli.sbom(&image_arg(&b), &[]), "unauthorized");
-    assert!(std::fs::read_to_string(&log).unwrap().contains(&format!("get {}", b.host())));
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .contains(&format!("get {}", b.host()))
+    );
     assert!(authorized(&b).is_empty(), "{:?}", b.requests());
     assert_ok(&cli.sbom(&image_arg(&a), &[]));
     // A helper that is not installed is an error, not an anonymous pull.
@@ -1179,6 +1198,9 @@ fn cli_help_documents_the_credential_lookup() {
         "credHelpers",
         "docker-credential-",
     ] {
-        assert!(help.contains(needle), "{needle} missing from --help:\n{help}");
+        assert!(
+            help.contains(needle),
+            "{needle} missing from --help:\n{help}"
+        );
     }
 }

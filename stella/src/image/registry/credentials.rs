@@ -248,7 +248,9 @@ pub enum HelperProblem {
     },
     /// Its answer is not the JSON `{"Username": …, "Secret": …}` of the helper protocol (no
     /// content is echoed).
-    #[error("answered something other than {{\"Username\",\"Secret\"}} JSON (error at line {line}, column {column})")]
+    #[error(
+        "answered something other than {{\"Username\",\"Secret\"}} JSON (error at line {line}, column {column})"
+    )]
     BadOutput {
         /// The line of the error.
         line: usize,
@@ -347,7 +349,11 @@ impl DockerConfig {
         self
     }
 
-    fn lookup_file(&self, path: &Path, registry: &str) -> Result<Option<Credentials>, RegistryError> {
+    fn lookup_file(
+        &self,
+        path: &Path,
+        registry: &str,
+    ) -> Result<Option<Credentials>, RegistryError> {
         let config_err = |reason| RegistryError::CredentialConfig {
             path: path.to_owned(),
             reason,
@@ -376,13 +382,13 @@ impl DockerConfig {
                     name: name.chars().take(100).collect(),
                 }));
             }
-            let found = self
-                .run_helper(name, &server_url)
-                .map_err(|problem| RegistryError::CredentialHelper {
+            let found = self.run_helper(name, &server_url).map_err(|problem| {
+                RegistryError::CredentialHelper {
                     helper: name.clone(),
                     registry: canonical.clone(),
                     problem,
-                })?;
+                }
+            })?;
             if found.is_some() || per_host {
                 return Ok(found);
             }
@@ -395,7 +401,11 @@ impl DockerConfig {
             .map_err(|()| config_err(ConfigProblem::BadAuth { key: key.clone() }))
     }
 
-    fn run_helper(&self, name: &str, server_url: &str) -> Result<Option<Credentials>, HelperProblem> {
+    fn run_helper(
+        &self,
+        name: &str,
+        server_url: &str,
+    ) -> Result<Option<Credentials>, HelperProblem> {
         let mut command = Command::new(format!("docker-credential-{name}"));
         command
             .arg("get")
@@ -496,7 +506,9 @@ fn read_helper_output(
         }
     }
     let Some(stdout) = child.stdout.take() else {
-        return Err(HelperProblem::Io(io::Error::other("helper stdout not captured")));
+        return Err(HelperProblem::Io(io::Error::other(
+            "helper stdout not captured",
+        )));
     };
     let (tx, rx) = mpsc::channel();
     // The read blocks; the thread ends when the helper closes stdout or is killed (a
@@ -573,8 +585,10 @@ fn find_entry<'a, V>(
     } else {
         registry
     };
-    map.get_key_value(exact)
-        .or_else(|| map.iter().find(|(key, _)| canonical_registry(key) == canonical))
+    map.get_key_value(exact).or_else(|| {
+        map.iter()
+            .find(|(key, _)| canonical_registry(key) == canonical)
+    })
 }
 
 /// The parts of a docker `config.json` / containers `auth.json` read here.
@@ -663,8 +677,8 @@ mod tests {
 
     #[test]
     fn host_credentials_belong_to_one_host() {
-        let c = HostCredentials::new("https://127.0.0.1:5000/", Credentials::new("u", "p"))
-            .unwrap();
+        let c =
+            HostCredentials::new("https://127.0.0.1:5000/", Credentials::new("u", "p")).unwrap();
         assert_eq!(c.registry(), "127.0.0.1:5000");
         assert!(c.credentials("127.0.0.1:5000").unwrap().is_some());
         for other in ["127.0.0.1:5001", "localhost:5000", "127.0.0.1", "docker.io"] {
@@ -695,7 +709,10 @@ mod tests {
         );
         let c = DockerConfig::from_files([&path]);
         let hub = c.credentials("docker.io").unwrap().unwrap();
-        assert_eq!((hub.username.as_str(), hub.password.as_str()), ("hub", "hp"));
+        assert_eq!(
+            (hub.username.as_str(), hub.password.as_str()),
+            ("hub", "hp")
+        );
         let local = c.credentials("localhost:5000").unwrap().unwrap();
         assert_eq!(local.password, "lp:with:colons");
         assert!(c.credentials("localhost:5001").unwrap().is_none());
@@ -712,7 +729,10 @@ mod tests {
         let first = config(
             dir.path(),
             "auth.json",
-            &format!(r#"{{"auths":{{"a.example":{{"auth":"{}"}}}}}}"#, b64("first:1")),
+            &format!(
+                r#"{{"auths":{{"a.example":{{"auth":"{}"}}}}}}"#,
+                b64("first:1")
+            ),
         );
         let second = config(
             dir.path(),
@@ -724,7 +744,10 @@ mod tests {
             ),
         );
         let c = DockerConfig::from_files([dir.path().join("nope.json"), first, second]);
-        assert_eq!(c.credentials("a.example").unwrap().unwrap().username, "first");
+        assert_eq!(
+            c.credentials("a.example").unwrap().unwrap().username,
+            "first"
+        );
         assert_eq!(c.credentials("b.example").unwrap().unwrap().password, "3");
         assert!(c.credentials("c.example").unwrap().is_none());
     }
@@ -733,10 +756,22 @@ mod tests {
     fn broken_files_are_typed_errors_that_echo_no_secret() {
         let dir = tempfile::tempdir().unwrap();
         for (json, want) in [
-            (r#"{"auths":{"a.example":{"auth":"s3cret-not-base64!"}}}"#, "BadAuth"),
-            (&format!(r#"{{"auths":{{"a.example":{{"auth":"{}"}}}}}}"#, b64("s3cret")), "BadAuth"),
+            (
+                r#"{"auths":{"a.example":{"auth":"s3cret-not-base64!"}}}"#,
+                "BadAuth",
+            ),
+            (
+                &format!(
+                    r#"{{"auths":{{"a.example":{{"auth":"{}"}}}}}}"#,
+                    b64("s3cret")
+                ),
+                "BadAuth",
+            ),
             (r#"{"auths":{"a.example":{"auth":"s3cret"}"#, "Json"),
-            (r#"{"credHelpers":{"a.example":"../../bin/sh"}}"#, "BadHelperName"),
+            (
+                r#"{"credHelpers":{"a.example":"../../bin/sh"}}"#,
+                "BadHelperName",
+            ),
         ] {
             let path = config(dir.path(), "c.json", json);
             let err = DockerConfig::from_files([&path])

@@ -596,9 +596,7 @@ impl Transport {
                     value
                         .split(' ')
                         .filter(|p| !p.is_empty())
-                        .map(|part| {
-                            percent_encoding::utf8_percent_encode(part, QUERY).to_string()
-                        })
+                        .map(|part| percent_encoding::utf8_percent_encode(part, QUERY).to_string())
                         .collect()
                 })
                 .unwrap_or_default()
@@ -624,8 +622,7 @@ impl Transport {
             }) => {
                 // OAuth2 refresh-token grant (distribution's token spec): the token in the
                 // body, `scope` space-separated, never in the URL.
-                let encode =
-                    |v: &str| percent_encoding::utf8_percent_encode(v, QUERY).to_string();
+                let encode = |v: &str| percent_encoding::utf8_percent_encode(v, QUERY).to_string();
                 let mut form = vec![
                     "grant_type=refresh_token".to_owned(),
                     "client_id=stella".to_owned(),
