@@ -79,7 +79,7 @@ pub fn canonical_registry(name: &str) -> String {
         .strip_prefix("https://")
         .or_else(|| lower.strip_prefix("http://"))
         .unwrap_or(&lower);
-    let host = rest.split('/').next().unwrap_or_default();
+    let host = rest.split('/').next().unwrap_or_default().trim();
     match host {
         "index.docker.io" | "registry-1.docker.io" => DOCKER_HUB.to_owned(),
         other => other.to_owned(),
@@ -794,6 +794,26 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn canonical_registry_never_panics_and_is_idempotent(name in "\\PC{0,80}") {
+            let once = canonical_registry(&name);
+            proptest::prop_assert_eq!(canonical_registry(&once), once.clone());
+        }
+
+        #[test]
+        fn config_entries_never_panic(auth in "\\PC{0,60}", token in "\\PC{0,20}") {
+            let json = serde_json::json!({
+                "auths": {"h": {"auth": auth, "identitytoken": token}},
+                "credHelpers": {"x": "y"},
+            });
+            let config: ConfigFile = serde_json::from_value(json).unwrap();
+            for entry in config.auths.values() {
+                let _ = entry.credentials();
+            }
+        }
     }
 
     #[test]
