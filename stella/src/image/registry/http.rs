@@ -1,6 +1,6 @@
-//! The HTTP side of the registry client: one `ureq` agent with its own redirect handling (so
-//! credentials never follow a redirect to another origin and HTTPS never downgrades), the
-//! token flow, and bounded body reads.
+//! The HTTP side of the registry client: `ureq` agents (loopback hosts never through a proxy) with
+//! our own redirect handling (so credentials never follow a redirect to another origin and HTTPS
+//! never downgrades), the token flow, and bounded body reads.
 //!
 //! Where credentials go: the registry's credentials (looked up when the registry first
 //! answers `401`) are sent only to the registry's own origin (basic) or to the token realm of
@@ -77,7 +77,12 @@ impl std::fmt::Debug for AuthState {
 /// One registry's HTTP transport.
 #[derive(Debug)]
 pub(crate) struct Transport {
+    /// For every host but loopback: with the environment's proxy, if any.
     agent: ureq::Agent,
+    /// For loopback hosts: never through a proxy (an environment proxy must not see, or
+    /// break, loopback traffic: plain HTTP, credentials included, is allowed there only
+    /// because it never leaves the machine).
+    direct: ureq::Agent,
     base: String,
     /// The registry's name as the reference gives it (what credentials are looked up for).
     registry: String,
@@ -317,26 +322,20 @@ pub(crate) fn verified_stream(
 }
 
 impl Transport {
-    pub(crate) fn new(
-        base: String,
-        registry: String,
-        loopback: bool,
-        options: RegistryOptions,
-    ) -> Self {
-        let mut config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_connect(Some(options.connect_timeout))
-            .timeout_per_read(Some(options.read_timeout))
-            // Blobs are verified byte for byte: ask for them as stored.
-            .accept_encoding("identity")
-            .user_agent(concat!("stella/", env!("CARGO_PKG_VERSION")));
-        if loopback {
-            // An environment proxy must not see (or break) loopback traffic.
-            config = config.proxy(None);
-        }
+    pub(crate) fn new(base: String, registry: String, options: RegistryOptions) -> Self {
+        let config = || {
+            ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .timeout_connect(Some(options.connect_timeout))
+                .timeout_per_read(Some(options.read_timeout))
+                // Blobs are verified byte for byte: ask for them as stored.
+                .accept_encoding("identity")
+                .user_agent(concat!("stella/", env!("CARGO_PKG_VERSION")))
+        };
         Self {
-            agent: ureq::Agent::new_with_config(config.build()),
+            agent: ureq::Agent::new_with_config(config().build()),
+            direct: ureq::Agent::new_with_config(config().proxy(None).build()),
             base,
             registry,
             options,
@@ -444,12 +443,22 @@ impl Transport {
         request: Result<ureq::http::Request<S>, ureq::http::Error>,
         whole: Option<std::time::Duration>,
     ) -> Result<Response<Body>, ureq::Error> {
-        let request = self
-            .agent
-            .configure_request(request?)
+        let request = request?;
+        let agent = self.agent_for(request.uri());
+        let request = agent
+            .configure_request(request)
             .timeout_global(whole)
             .build();
-        self.agent.run(request)
+        agent.run(request)
+    }
+
+    /// The agent for a URL: [`Transport::direct`] (no proxy) for loopback hosts, whether the
+    /// registry, its token realm or a redirect names them.
+    fn agent_for(&self, uri: &Uri) -> &ureq::Agent {
+        match uri.authority() {
+            Some(a) if is_loopback_host(a.as_str()) => &self.direct,
+            _ => &self.agent,
+        }
     }
 
     /// The registry's credentials: asked of the providers once, the first time they are
@@ -776,6 +785,26 @@ mod tests {
         ] {
             assert!(!credentials_may_go_to(refused), "{refused}");
         }
+    }
+
+    #[test]
+    fn loopback_urls_never_go_through_a_proxy() {
+        let t = Transport::new(
+            "https://r.example".into(),
+            "r.example".into(),
+            RegistryOptions::default(),
+        );
+        assert!(t.direct.config().proxy().is_none());
+        for loopback in [
+            "http://localhost:5000/token",
+            "http://127.0.0.1/v2/",
+            "http://[::1]:8080/x",
+        ] {
+            let uri: Uri = loopback.parse().unwrap();
+            assert!(std::ptr::eq(t.agent_for(&uri), &t.direct), "{loopback}");
+        }
+        let uri: Uri = "https://r.example/v2/".parse().unwrap();
+        assert!(std::ptr::eq(t.agent_for(&uri), &t.agent));
     }
 
     #[test]

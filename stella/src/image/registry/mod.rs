@@ -554,12 +554,7 @@ impl RegistryClient {
         let plain = reference.is_loopback() || options.insecure;
         let base = format!("{}://{host}", if plain { "http" } else { "https" });
         Ok(Self {
-            transport: Transport::new(
-                base,
-                reference.registry.clone(),
-                reference.is_loopback(),
-                options,
-            ),
+            transport: Transport::new(base, reference.registry.clone(), options),
             registry: reference.registry.clone(),
         })
     }
