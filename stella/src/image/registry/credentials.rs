@@ -673,6 +673,9 @@ mod tests {
         ] {
             assert_eq!(canonical_registry(name), want, "{name}");
         }
+        // Found by the proptest below: whitespace before a path is trimmed too.
+        let once = canonical_registry("x\u{a0}/");
+        assert_eq!(canonical_registry(&once), once);
     }
 
     #[test]
