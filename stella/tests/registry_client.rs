@@ -11,7 +11,8 @@ use std::sync::Arc;
 use assert_cmd::Command;
 use fake_registry::Fake;
 use stella::image::registry::{
-    Credentials, RegistryClient, RegistryError, RegistryImage, RegistryOptions, RegistryRef,
+    Credentials, DockerConfig, RegistryClient, RegistryError, RegistryImage, RegistryOptions,
+    RegistryRef,
 };
 use stella::image::testing::write_oci_layout;
 use stella::image::{ImageRef, OciLayout};
@@ -195,18 +196,16 @@ fn token_endpoint_gets_basic_credentials_and_refuses_without_them() {
     }
     let err = pull(&fake, ":v1").unwrap_err();
     assert!(matches!(err, RegistryError::Unauthorized { .. }), "{err}");
-    let wrong = RegistryOptions {
-        credentials: Some(Credentials::new("ci", "nope")),
-        ..RegistryOptions::default()
-    };
+    let wrong = RegistryOptions::default()
+        .with_credentials(&fake.host(), Credentials::new("ci", "nope"))
+        .unwrap();
     assert!(matches!(
         pull_with(&fake, ":v1", wrong),
         Err(RegistryError::Unauthorized { .. })
     ));
-    let right = RegistryOptions {
-        credentials: Some(Credentials::new("ci", "pw")),
-        ..RegistryOptions::default()
-    };
+    let right = RegistryOptions::default()
+        .with_credentials(&fake.host(), Credentials::new("ci", "pw"))
+        .unwrap();
     pull_with(&fake, ":v1", right).unwrap();
 }
 
@@ -651,4 +650,557 @@ fn registry_references_parse_and_the_cli_scans_them() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("invalid image reference"), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credentials belong to one registry host.
+
+/// Options with `user:password` for `registry` only.
+fn creds_for(registry: &str, user: &str, password: &str) -> RegistryOptions {
+    RegistryOptions::default()
+        .with_credentials(registry, Credentials::new(user, password))
+        .unwrap()
+}
+
+/// A fake that wants basic auth `ci:pw` and serves the test image as `v1`.
+fn basic_fake() -> Fake {
+    let fake = Fake::start();
+    serve(&fake, &image(), "v1");
+    fake.state().basic = Some(("ci".into(), "pw".into()));
+    fake
+}
+
+fn authorized(fake: &Fake) -> Vec<fake_registry::Recorded> {
+    fake.requests()
+        .into_iter()
+        .filter(|r| r.authorization.is_some())
+        .collect()
+}
+
+#[test]
+fn host_a_credentials_are_not_sent_to_host_b() {
+    let a = basic_fake();
+    let b = basic_fake();
+    // The owner of host B asks for basic credentials: host A's are not given.
+    let options = creds_for(&a.host(), "ci", "pw");
+    let err = pull_with(&b, ":v1", options.clone()).unwrap_err();
+    assert!(matches!(err, RegistryError::Unauthorized { .. }), "{err}");
+    assert!(authorized(&b).is_empty(), "{:?}", b.requests());
+    pull_with(&a, ":v1", options).unwrap();
+    // Another name for the same address is another host: credentials for `localhost:PORT`
+    // are not sent to `127.0.0.1:PORT`.
+    let c = basic_fake();
+    let err = pull_with(
+        &c,
+        ":v1",
+        creds_for(&format!("localhost:{}", c.port), "ci", "pw"),
+    )
+    .unwrap_err();
+    assert!(matches!(err, RegistryError::Unauthorized { .. }), "{err}");
+    assert!(authorized(&c).is_empty(), "{:?}", c.requests());
+}
+
+#[test]
+fn a_token_realm_on_another_loopback_host_gets_the_credentials_and_the_token_stays_home() {
+    // The registry on 127.0.0.1:P1 names a realm on localhost:P2 (another host:port).
+    let registry = Fake::start();
+    let realm = Fake::start();
+    serve(&registry, &image(), "v1");
+    {
+        let mut s = realm.state();
+        s.token = Some("tok-from-realm".into());
+        s.token_basic = Some(("ci".into(), "pw".into()));
+    }
+    {
+        let mut s = registry.state();
+        s.token = Some("tok-from-realm".into());
+        s.realm = Some(format!("http://localhost:{}/token", realm.port));
+    }
+    let pulled = pull_with(&registry, ":v1", creds_for(&registry.host(), "ci", "pw")).unwrap();
+    sbom(&pulled, None).unwrap();
+    let at_realm = realm.requests();
+    assert_eq!(at_realm.len(), 1, "{at_realm:?}");
+    assert!(at_realm[0].target.starts_with("/token?"));
+    assert!(
+        at_realm[0]
+            .authorization
+            .as_deref()
+            .is_some_and(|a| a.starts_with("Basic ")),
+        "{at_realm:?}"
+    );
+    // The registry sees the token only, never the basic credentials.
+    let at_registry = registry.requests();
+    assert!(
+        at_registry.iter().all(|r| r
+            .authorization
+            .as_deref()
+            .is_none_or(|a| a == "Bearer tok-from-realm")),
+        "{at_registry:?}"
+    );
+}
+
+#[test]
+fn a_plain_http_realm_off_loopback_never_gets_the_credentials() {
+    // Even with `insecure`, credentials do not cross plain HTTP to a host that is not
+    // loopback. The check comes before any connection, so the host need not exist.
+    let fake = Fake::start();
+    serve(&fake, &image(), "v1");
+    {
+        let mut s = fake.state();
+        s.token = Some("tok".into());
+        s.realm = Some("http://auth.stella-test.invalid/token".into());
+    }
+    let options = RegistryOptions {
+        insecure: true,
+        ..creds_for(&fake.host(), "ci", "pw")
+    };
+    let err = pull_with(&fake, ":v1", options).unwrap_err();
+    assert!(
+        matches!(&err, RegistryError::InsecureCredentials { url } if url.starts_with("http://auth.stella-test.invalid/")),
+        "{err}"
+    );
+    // And a realm with userinfo is refused without echoing it.
+    fake.state().realm = Some(format!("http://ci:s3cret@127.0.0.1:{}/token", fake.port));
+    let err = pull_with(&fake, ":v1", RegistryOptions::default()).unwrap_err();
+    assert!(matches!(err, RegistryError::UrlCredentials { .. }), "{err}");
+    assert!(!format!("{err} {err:?}").contains("s3cret"), "{err}");
+}
+
+#[test]
+fn blob_storage_asking_for_credentials_gets_none() {
+    // The registry (basic auth) redirects blobs to storage on another origin, which answers
+    // 401 with a Bearer challenge naming its own realm: neither the registry's credentials nor
+    // a token obtained with them may go there.
+    let registry = basic_fake();
+    let storage = Fake::start();
+    storage.state().storage_challenge = true;
+    registry.state().redirect_blobs_to = Some(format!("http://localhost:{}", storage.port));
+    let built = image();
+    let pulled = pull_with(&registry, ":v1", creds_for(&registry.host(), "ci", "pw")).unwrap();
+    let err = pulled.blob(&built.images[0].config.digest).unwrap_err();
+    assert!(
+        matches!(
+            registry_error(&err),
+            Some(RegistryError::ForeignChallenge { url, .. }) if url.contains(&format!("localhost:{}", storage.port))
+        ),
+        "{err}"
+    );
+    let at_storage = storage.requests();
+    assert!(!at_storage.is_empty());
+    assert!(
+        at_storage.iter().all(|r| r.authorization.is_none()),
+        "credentials leaked to blob storage: {at_storage:?}"
+    );
+    assert!(
+        at_storage.iter().all(|r| !r.target.starts_with("/token")),
+        "{at_storage:?}"
+    );
+    // Storage that does not ask: followed, and it sees no Authorization (basic this time).
+    storage.state().storage_challenge = false;
+    storage.state().blobs = built.blobs.clone();
+    let pulled = pull_with(&registry, ":v1", creds_for(&registry.host(), "ci", "pw")).unwrap();
+    assert_eq!(sbom(&pulled, None).unwrap(), layout_sbom(&built, None));
+    assert!(authorized(&storage).is_empty(), "{:?}", storage.requests());
+    // A redirect whose Location carries userinfo is refused, unechoed.
+    registry.state().redirect_blobs_to =
+        Some(format!("http://ci:s3cret@localhost:{}", storage.port));
+    let before = storage.requests().len();
+    let pulled = pull_with(&registry, ":v1", creds_for(&registry.host(), "ci", "pw")).unwrap();
+    let err = pulled.blob(&built.images[0].config.digest).unwrap_err();
+    assert!(
+        matches!(
+            registry_error(&err),
+            Some(RegistryError::UrlCredentials { .. })
+        ),
+        "{err}"
+    );
+    assert!(!format!("{err} {err:?}").contains("s3cret"), "{err}");
+    assert_eq!(storage.requests().len(), before);
+}
+
+#[test]
+fn debug_output_and_errors_hold_no_secret() {
+    let fake = basic_fake();
+    let pulled = pull_with(&fake, ":v1", creds_for(&fake.host(), "ci", "s3cret-pw")).unwrap_err();
+    assert!(!format!("{pulled} {pulled:?}").contains("s3cret"));
+    fake.state().basic = Some(("ci".into(), "s3cret-pw".into()));
+    let pulled = pull_with(&fake, ":v1", creds_for(&fake.host(), "ci", "s3cret-pw")).unwrap();
+    let text = format!("{pulled:?}");
+    // Neither the password nor the Authorization header (base64 of `ci:s3cret-pw`).
+    assert!(!text.contains("s3cret"), "{text}");
+    assert!(!text.contains("Y2k6czNjcmV0LXB3"), "{text}");
+    assert!(text.contains("<redacted>"), "{text}");
+}
+
+#[test]
+fn docker_config_identity_token_uses_the_refresh_grant() {
+    let fake = Fake::start();
+    serve(&fake, &image(), "v1");
+    {
+        let mut s = fake.state();
+        s.token = Some("access-1".into());
+        s.refresh_token = Some("refresh-xyz".into());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.json");
+    std::fs::write(
+        &config,
+        format!(
+            r#"{{"auths":{{"http://{}/v2/":{{"auth":"","identitytoken":"refresh-xyz"}}}}}}"#,
+            fake.host()
+        ),
+    )
+    .unwrap();
+    let options = RegistryOptions {
+        credentials: vec![Arc::new(DockerConfig::from_files([&config]))],
+        ..RegistryOptions::default()
+    };
+    let pulled = pull_with(&fake, ":v1", options).unwrap();
+    sbom(&pulled, None).unwrap();
+    let token_requests: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.target.starts_with("/token"))
+        .collect();
+    assert_eq!(token_requests.len(), 1, "{token_requests:?}");
+    assert_eq!(token_requests[0].method, "POST");
+    assert_eq!(token_requests[0].target, "/token", "no secret in the URL");
+    assert!(token_requests[0].body.contains("refresh_token=refresh-xyz"));
+    assert!(token_requests[0].body.contains("grant_type=refresh_token"));
+}
+
+/// Writes an executable script.
+fn script(dir: &std::path::Path, name: &str, body: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn credential_helpers_are_bounded_and_their_failures_typed() {
+    use stella::image::registry::{CredentialProvider, HelperProblem};
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    script(&bin, "docker-credential-slow", "exec sleep 20");
+    script(&bin, "docker-credential-chatty", "exec yes");
+    script(&bin, "docker-credential-garbled", "echo 'not json s3cret'");
+    script(
+        &bin,
+        "docker-credential-broken",
+        "echo 'keychain locked'; exit 3",
+    );
+    script(
+        &bin,
+        "docker-credential-token",
+        r#"printf '{"Username":"<token>","Secret":"refresh-1"}'"#,
+    );
+    let config = dir.path().join("config.json");
+    std::fs::write(
+        &config,
+        r#"{"credHelpers":{"slow.example":"slow","chatty.example":"chatty","garbled.example":"garbled","broken.example":"broken","token.example":"token","missing.example":"stella-missing"}}"#,
+    )
+    .unwrap();
+    let provider = DockerConfig::from_files([&config])
+        .with_helper_path(format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        ))
+        .with_helper_timeout(std::time::Duration::from_millis(500));
+    let problem = |host: &str| match provider.credentials(host) {
+        Err(RegistryError::CredentialHelper { problem, .. }) => problem,
+        other => panic!("{host}: {other:?}"),
+    };
+    let started = std::time::Instant::now();
+    assert!(matches!(
+        problem("slow.example"),
+        HelperProblem::Timeout { .. }
+    ));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(matches!(
+        problem("chatty.example"),
+        HelperProblem::OutputTooLarge { .. }
+    ));
+    let garbled = problem("garbled.example");
+    assert!(
+        matches!(garbled, HelperProblem::BadOutput { .. }),
+        "{garbled}"
+    );
+    assert!(!garbled.to_string().contains("s3cret"));
+    assert!(matches!(
+        problem("broken.example"),
+        HelperProblem::Failed { code: Some(3), ref message } if message == "keychain locked"
+    ));
+    assert!(matches!(
+        problem("missing.example"),
+        HelperProblem::NotFound
+    ));
+    let token = provider.credentials("token.example").unwrap().unwrap();
+    assert_eq!(token.identity_token.as_deref(), Some("refresh-1"));
+    // A host no helper is named for: anonymous, no helper run.
+    assert!(provider.credentials("other.example").unwrap().is_none());
+}
+
+// The CLI: `STELLA_REGISTRY_*`, config files and helpers, with a private HOME so the machine's
+// own credentials play no part.
+
+struct CliEnv {
+    dir: tempfile::TempDir,
+}
+
+impl CliEnv {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("home/.docker")).unwrap();
+        std::fs::create_dir_all(dir.path().join("bin")).unwrap();
+        Self { dir }
+    }
+
+    fn path(&self, rel: &str) -> std::path::PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn sbom(&self, image: &str, env: &[(&str, String)]) -> std::process::Output {
+        let path = format!(
+            "{}:{}",
+            self.path("bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut cmd = Command::cargo_bin("stella").unwrap();
+        cmd.args(["sbom", image])
+            .env("HOME", self.path("home"))
+            .env("PATH", path);
+        for var in [
+            "DOCKER_CONFIG",
+            "REGISTRY_AUTH_FILE",
+            "XDG_RUNTIME_DIR",
+            "XDG_CONFIG_HOME",
+            "STELLA_REGISTRY_HOST",
+            "STELLA_REGISTRY_USERNAME",
+            "STELLA_REGISTRY_PASSWORD",
+            "STELLA_REGISTRY_INSECURE",
+        ] {
+            cmd.env_remove(var);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
+}
+
+fn image_arg(fake: &Fake) -> String {
+    format!("registry:{}/{REPO}:v1", fake.host())
+}
+
+fn assert_ok(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pkg:pypi/requests@2.19.1"));
+}
+
+fn assert_refused(out: &std::process::Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(needle), "{stderr}");
+}
+
+fn env_creds(host: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("STELLA_REGISTRY_HOST", host.to_owned()),
+        ("STELLA_REGISTRY_USERNAME", "ci".to_owned()),
+        ("STELLA_REGISTRY_PASSWORD", "pw".to_owned()),
+    ]
+}
+
+#[test]
+fn cli_env_credentials_go_to_their_host_only() {
+    let cli = CliEnv::new();
+    let a = basic_fake();
+    let b = basic_fake();
+    // Credentials for A, image on B: B gets nothing.
+    let out = cli.sbom(&image_arg(&b), &env_creds(&a.host()));
+    assert_refused(&out, "unauthorized");
+    assert!(authorized(&b).is_empty(), "{:?}", b.requests());
+    // Without STELLA_REGISTRY_HOST the variables are an error, and nothing is sent.
+    let mut unscoped = env_creds(&a.host());
+    unscoped.remove(0);
+    let out = cli.sbom(&image_arg(&b), &unscoped);
+    assert_refused(&out, "STELLA_REGISTRY_HOST");
+    assert!(authorized(&b).is_empty(), "{:?}", b.requests());
+    // For the right host: pulled.
+    assert_ok(&cli.sbom(&image_arg(&a), &env_creds(&a.host())));
+}
+
+#[test]
+fn cli_plain_http_realm_off_loopback_gets_no_credentials() {
+    // A token realm on plain HTTP off loopback, even with STELLA_REGISTRY_INSECURE=1.
+    let cli = CliEnv::new();
+    let c = Fake::start();
+    serve(&c, &image(), "v1");
+    {
+        let mut s = c.state();
+        s.token = Some("tok".into());
+        s.realm = Some("http://auth.stella-test.invalid/token".into());
+    }
+    let mut insecure = env_creds(&c.host());
+    insecure.push(("STELLA_REGISTRY_INSECURE", "1".into()));
+    let out = cli.sbom(&image_arg(&c), &insecure);
+    assert_refused(
+        &out,
+        "refusing to send registry credentials over plain HTTP",
+    );
+}
+
+#[test]
+fn cli_blob_storage_asking_for_credentials_gets_none() {
+    // Blob storage a redirect leads to asks for credentials (a Bearer realm of its own): it
+    // gets neither the basic credentials nor a token request with them.
+    let cli = CliEnv::new();
+    let d = basic_fake();
+    let storage = Fake::start();
+    storage.state().storage_challenge = true;
+    d.state().redirect_blobs_to = Some(format!("http://localhost:{}", storage.port));
+    let out = cli.sbom(&image_arg(&d), &env_creds(&d.host()));
+    assert_refused(&out, "is not the registry");
+    assert!(!storage.requests().is_empty());
+    assert!(authorized(&storage).is_empty(), "{:?}", storage.requests());
+}
+
+#[test]
+fn cli_reads_docker_config_and_containers_auth_files() {
+    use base64::Engine as _;
+    let cli = CliEnv::new();
+    let a = basic_fake();
+    let b = basic_fake();
+    let auth =
+        |u: &str, p: &str| base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
+    // ~/.docker/config.json, key with scheme and path: A's credentials, for A only.
+    std::fs::write(
+        cli.path("home/.docker/config.json"),
+        format!(
+            r#"{{"auths":{{"http://{}/v2/":{{"auth":"{}"}}}}}}"#,
+            a.host(),
+            auth("ci", "pw")
+        ),
+    )
+    .unwrap();
+    assert_ok(&cli.sbom(&image_arg(&a), &[]));
+    let out = cli.sbom(&image_arg(&b), &[]);
+    assert_refused(&out, "unauthorized");
+    assert!(authorized(&b).is_empty(), "{:?}", b.requests());
+    // DOCKER_CONFIG replaces ~/.docker; REGISTRY_AUTH_FILE comes before it.
+    std::fs::create_dir_all(cli.path("dc")).unwrap();
+    std::fs::write(
+        cli.path("dc/config.json"),
+        format!(
+            r#"{{"auths":{{"{}":{{"auth":"{}"}}}}}}"#,
+            b.host(),
+            auth("ci", "wrong")
+        ),
+    )
+    .unwrap();
+    let docker_config = ("DOCKER_CONFIG", cli.path("dc").display().to_string());
+    assert_refused(
+        &cli.sbom(&image_arg(&b), std::slice::from_ref(&docker_config)),
+        "unauthorized",
+    );
+    std::fs::write(
+        cli.path("auth.json"),
+        format!(
+            r#"{{"auths":{{"{}":{{"auth":"{}"}}}}}}"#,
+            b.host(),
+            auth("ci", "pw")
+        ),
+    )
+    .unwrap();
+    let auth_file = (
+        "REGISTRY_AUTH_FILE",
+        cli.path("auth.json").display().to_string(),
+    );
+    assert_ok(&cli.sbom(&image_arg(&b), &[docker_config, auth_file]));
+}
+
+#[test]
+fn cli_runs_credential_helpers_for_their_host_only() {
+    let cli = CliEnv::new();
+    let a = basic_fake();
+    let b = basic_fake();
+    let log = cli.path("helper.log");
+    script(
+        &cli.path("bin"),
+        "docker-credential-stellatest",
+        &format!(
+            r#"read -r url
+echo "$1 $url" >> '{}'
+if [ "$url" = '{}' ]; then
+  printf '{{"ServerURL":"%s","Username":"ci","Secret":"pw"}}' "$url"
+else
+  echo 'credentials not found in native keychain'; exit 1
+fi"#,
+            log.display(),
+            a.host()
+        ),
+    );
+    // credHelpers for A.
+    let config = cli.path("home/.docker/config.json");
+    std::fs::write(
+        &config,
+        format!(r#"{{"credHelpers":{{"{}":"stellatest"}}}}"#, a.host()),
+    )
+    .unwrap();
+    assert_ok(&cli.sbom(&image_arg(&a), &[]));
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        format!("get {}\n", a.host())
+    );
+    // B has no credHelpers entry and no credsStore: anonymous, the helper is not run.
+    assert_refused(&cli.sbom(&image_arg(&b), &[]), "unauthorized");
+    assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 1);
+    // credsStore for every host: the helper is asked for B, has nothing, B gets nothing.
+    std::fs::write(&config, r#"{"credsStore":"stellatest"}"#).unwrap();
+    assert_refused(&cli.sbom(&image_arg(&b), &[]), "unauthorized");
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .contains(&format!("get {}", b.host()))
+    );
+    assert!(authorized(&b).is_empty(), "{:?}", b.requests());
+    assert_ok(&cli.sbom(&image_arg(&a), &[]));
+    // A helper that is not installed is an error, not an anonymous pull.
+    std::fs::write(
+        &config,
+        format!(r#"{{"credHelpers":{{"{}":"stella-missing"}}}}"#, a.host()),
+    )
+    .unwrap();
+    let out = cli.sbom(&image_arg(&a), &[]);
+    assert_refused(&out, "docker-credential-stella-missing");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not found on PATH"));
+}
+
+#[test]
+fn cli_help_documents_the_credential_lookup() {
+    let out = Command::cargo_bin("stella")
+        .unwrap()
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "STELLA_REGISTRY_HOST",
+        "REGISTRY_AUTH_FILE",
+        "DOCKER_CONFIG",
+        "credHelpers",
+        "docker-credential-",
+    ] {
+        assert!(
+            help.contains(needle),
+            "{needle} missing from --help:\n{help}"
+        );
+    }
 }

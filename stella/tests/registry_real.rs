@@ -164,10 +164,9 @@ fn basic_registry() -> Option<(Registry, Credentials)> {
     let credentials = Credentials::new(user, password);
     let registry = Registry {
         host: host.to_owned(),
-        options: RegistryOptions {
-            credentials: Some(credentials.clone()),
-            ..RegistryOptions::default()
-        },
+        options: RegistryOptions::default()
+            .with_credentials(host, credentials.clone())
+            .unwrap(),
     };
     Some((registry, credentials))
 }
@@ -358,37 +357,72 @@ fn real_registry_basic_auth__needs_STELLA_TEST_REGISTRY_BASIC() {
         matches!(anonymous, Err(RegistryError::Unauthorized { .. })),
         "{anonymous:?}"
     );
-    let wrong = RegistryOptions {
-        credentials: Some(Credentials::new(credentials.username.clone(), "wrong")),
-        ..RegistryOptions::default()
-    };
+    let wrong = RegistryOptions::default()
+        .with_credentials(
+            &registry.host,
+            Credentials::new(credentials.username.clone(), "wrong"),
+        )
+        .unwrap();
     let refused = RegistryClient::new(&r, wrong).unwrap().pull(&r);
     assert!(
         matches!(refused, Err(RegistryError::Unauthorized { .. })),
         "{refused:?}"
     );
-    // The CLI takes credentials from the environment.
+    // The CLI takes credentials from the environment (scoped to STELLA_REGISTRY_HOST) or
+    // from a docker config file, with a private HOME so the machine's own play no part.
     let text = format!("registry:{}/{name}:v1", registry.host);
-    let out = Command::cargo_bin("stella")
-        .unwrap()
-        .args(["sbom", &text])
-        .env("STELLA_REGISTRY_USERNAME", &credentials.username)
-        .env("STELLA_REGISTRY_PASSWORD", &credentials.password)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("pkg:pypi/requests@2.19.1"));
-    let out = Command::cargo_bin("stella")
-        .unwrap()
-        .args(["sbom", &text])
-        .env_remove("STELLA_REGISTRY_USERNAME")
-        .env_remove("STELLA_REGISTRY_PASSWORD")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unauthorized"));
+    let home = tempfile::tempdir().unwrap();
+    let cli = |env: &[(&str, String)]| {
+        let mut cmd = Command::cargo_bin("stella").unwrap();
+        cmd.args(["sbom", &text]).env("HOME", home.path());
+        for var in [
+            "STELLA_REGISTRY_HOST",
+            "STELLA_REGISTRY_USERNAME",
+            "STELLA_REGISTRY_PASSWORD",
+            "DOCKER_CONFIG",
+            "REGISTRY_AUTH_FILE",
+            "XDG_RUNTIME_DIR",
+            "XDG_CONFIG_HOME",
+        ] {
+            cmd.env_remove(var);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    let ok = |out: std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("pkg:pypi/requests@2.19.1"));
+    };
+    let refused = |out: std::process::Output| {
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("unauthorized"));
+    };
+    let env = |host: &str| {
+        vec![
+            ("STELLA_REGISTRY_HOST", host.to_owned()),
+            ("STELLA_REGISTRY_USERNAME", credentials.username.clone()),
+            ("STELLA_REGISTRY_PASSWORD", credentials.password.clone()),
+        ]
+    };
+    ok(cli(&env(&registry.host)));
+    refused(cli(&[]));
+    // Credentials scoped to another host are not used for this one.
+    refused(cli(&env("registry.stella-test.invalid")));
+    let config = home.path().join("docker");
+    std::fs::create_dir_all(&config).unwrap();
+    use base64::Engine as _;
+    let auth = base64::engine::general_purpose::STANDARD
+        .encode(format!("{}:{}", credentials.username, credentials.password));
+    std::fs::write(
+        config.join("config.json"),
+        format!(r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#, registry.host),
+    )
+    .unwrap();
+    ok(cli(&[("DOCKER_CONFIG", config.display().to_string())]));
 }

@@ -10,11 +10,15 @@
 #    after the pull (typed error), an unknown digest. A second registry with htpasswd (basic)
 #    auth (STELLA_TEST_REGISTRY_BASIC=USER:PASSWORD@127.0.0.1:PORT) checks the caller's
 #    credentials: refused without them or with wrong ones, pushed and pulled with them (also
-#    through the CLI's STELLA_REGISTRY_USERNAME / STELLA_REGISTRY_PASSWORD).
+#    through the CLI: STELLA_REGISTRY_HOST / _USERNAME / _PASSWORD for that host only, and a
+#    DOCKER_CONFIG config.json with an `auths` entry).
 # 2. Cross-check with skopeo: skopeo copies what our code pushed into an OCI layout (skopeo
 #    verifies every digest), its manifest digest must be the one we pushed; skopeo pushes that
 #    layout back under another name, and `stella sbom registry:…` of skopeo's push finds the
 #    same packages and manifest digest as `stella sbom oci-dir:` of skopeo's layout.
+# 3. Credentials as skopeo stores them: `skopeo login --authfile F` to the basic-auth registry,
+#    skopeo pushes there with F, and `stella sbom registry:` reads F through
+#    REGISTRY_AUTH_FILE (and is refused without it).
 #
 # Needs root and apt-get when docker-registry or skopeo is missing: this script installs them
 # and FAILS (never skips) when it cannot.
@@ -169,6 +173,29 @@ for doc in (a, b):
 PY
 }
 check "both SBOMs list the same packages and name the pushed manifest digest" same_packages
+
+# 3. Credentials the way skopeo/podman store them: `skopeo login` writes an auth file, skopeo
+#    pushes with it to the basic-auth registry, and stella reads the same file
+#    (REGISTRY_AUTH_FILE), with a private HOME and no STELLA_REGISTRY_* variables.
+mkdir -p "$WORK/home"
+stella_authed() {
+    env -u STELLA_REGISTRY_HOST -u STELLA_REGISTRY_USERNAME -u STELLA_REGISTRY_PASSWORD \
+        -u DOCKER_CONFIG -u XDG_RUNTIME_DIR -u XDG_CONFIG_HOME -u REGISTRY_AUTH_FILE \
+        HOME="$WORK/home" "$@" "$STELLA" sbom "registry:$BASIC_HOST/stella-test/authed:v1" \
+        --output-file "$WORK/from-authed.json"
+}
+refused_without_auth_file() {
+    ! stella_authed 2>"$WORK/refused.txt" && grep -q unauthorized "$WORK/refused.txt"
+}
+check "skopeo login writes an auth file for the basic-auth registry" \
+    sh -c 'printf %s "$1" | skopeo login --authfile "$2" --tls-verify=false -u "$3" --password-stdin "$4" >/dev/null' \
+    _ "$BASIC_PASSWORD" "$WORK/auth.json" "$BASIC_USER" "$BASIC_HOST"
+check "skopeo pushes the layout to the basic-auth registry with it" \
+    skopeo copy --quiet --authfile "$WORK/auth.json" --dest-tls-verify=false \
+    "oci:$WORK/layout:v1" "docker://$BASIC_HOST/stella-test/authed:v1"
+check "stella sbom registry: of it with REGISTRY_AUTH_FILE = skopeo's auth file" \
+    stella_authed REGISTRY_AUTH_FILE="$WORK/auth.json"
+check "stella sbom registry: of it without the auth file: unauthorized" refused_without_auth_file
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

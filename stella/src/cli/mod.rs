@@ -87,7 +87,13 @@ impl CliError {
 
 /// Stella Ops: SBOM, attest, scan, VEX and gate container images, offline and deterministically.
 #[derive(Debug, Parser)]
-#[command(name = "stella", version, about, long_about = None)]
+#[command(
+    name = "stella",
+    version,
+    about,
+    long_about = None,
+    after_long_help = crate::image::registry::CREDENTIAL_LOOKUP
+)]
 pub struct Cli {
     /// The subcommand.
     #[command(subcommand)]

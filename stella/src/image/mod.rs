@@ -48,9 +48,9 @@ pub enum ImageRef {
     /// `dir:P`: a root filesystem directory.
     Dir(PathBuf),
     /// `registry:HOST[:PORT]/NAME[:TAG][@sha256:…]`: an image in an OCI distribution registry.
-    /// [`open_image`] pulls it with [`registry::RegistryOptions::from_env`] (credentials from
-    /// `STELLA_REGISTRY_USERNAME` / `STELLA_REGISTRY_PASSWORD`); a tag is resolved to a digest
-    /// once, when the image is opened.
+    /// [`open_image`] pulls it with [`registry::RegistryOptions::from_env`] (credentials for
+    /// that registry host only, looked up as [`registry::CREDENTIAL_LOOKUP`] says); a tag is
+    /// resolved to a digest once, when the image is opened.
     Registry(registry::RegistryRef),
 }
 
@@ -157,7 +157,7 @@ pub fn open_image(reference: &ImageRef) -> Result<OpenedImage, ScanError> {
         }
         ImageRef::Dir(p) => OpenedImage::Rootfs(RootfsDir::open(p)?),
         ImageRef::Registry(r) => {
-            let client = registry::RegistryClient::new(r, registry::RegistryOptions::from_env())?;
+            let client = registry::RegistryClient::new(r, registry::RegistryOptions::from_env()?)?;
             OpenedImage::Image(Box::new(client.pull(r)?))
         }
     })

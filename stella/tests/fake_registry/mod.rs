@@ -1,8 +1,10 @@
 //! A tiny OCI distribution registry on a loopback `TcpListener`, for hermetic tests of
 //! `stella::image::registry`. It serves manifests and blobs from maps the test fills, and
 //! can misbehave on demand: token auth, wrong bytes for a digest, a tag that moves, lying or
-//! missing lengths, redirects of blob GETs to another server, redirect loops. Every request
-//! is recorded (method, path and query, Authorization header).
+//! missing lengths, redirects of blob GETs to another server, redirect loops, basic auth, a
+//! token realm elsewhere, an OAuth2 refresh-token grant, blob storage that asks for
+//! credentials. Every request is recorded (method, path and query, Authorization header,
+//! body).
 
 #![allow(dead_code)]
 
@@ -19,6 +21,8 @@ pub struct Recorded {
     pub method: String,
     pub target: String,
     pub authorization: Option<String>,
+    /// The body (lossy UTF-8).
+    pub body: String,
 }
 
 /// What the server serves and how it misbehaves. Tests change it through [`Fake::state`].
@@ -35,6 +39,16 @@ pub struct State {
     pub token: Option<String>,
     /// When set, /token needs these basic credentials.
     pub token_basic: Option<(String, String)>,
+    /// When set, /token also answers a `POST` of `grant_type=refresh_token` with this
+    /// refresh token (with an `access_token`).
+    pub refresh_token: Option<String>,
+    /// The realm named in the Bearer challenge (default `http://127.0.0.1:PORT/token`).
+    pub realm: Option<String>,
+    /// When set, every /v2/ request needs these basic credentials (`WWW-Authenticate: Basic`).
+    pub basic: Option<(String, String)>,
+    /// The blob-storage side (`/blobs/…`) answers 401 with a Bearer challenge naming its own
+    /// realm (`http://localhost:PORT/token`).
+    pub storage_challenge: bool,
     /// When set, blob GETs answer 307 to `<base>/blobs/<digest>?sig=1`.
     pub redirect_blobs_to: Option<String>,
     /// Blob GETs answer 302 to themselves, forever.
@@ -211,6 +225,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>, port: u16) -> std::io::Result<
             method: req.method.clone(),
             target: req.target.clone(),
             authorization: req.headers.get("authorization").cloned(),
+            body: String::from_utf8_lossy(&req.body).into_owned(),
         });
         route(&mut s, &req, port)
     };
@@ -278,18 +293,38 @@ fn query_param<'a>(target: &'a str, key: &str) -> Vec<&'a str> {
         .collect()
 }
 
+fn basic(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
 fn route(s: &mut State, req: &Request, port: u16) -> Reply {
     let path = req.target.split('?').next().unwrap_or("");
+    if path == "/token" && req.method == "POST" {
+        let form = String::from_utf8_lossy(&req.body).into_owned();
+        let fields: Vec<&str> = form.split('&').collect();
+        let ok = s.refresh_token.as_ref().is_some_and(|t| {
+            fields.contains(&"grant_type=refresh_token")
+                && fields.contains(&format!("refresh_token={t}").as_str())
+        });
+        if !ok {
+            return error(401, "UNAUTHORIZED");
+        }
+        let token = s.token.clone().unwrap_or_default();
+        return with_body(
+            200,
+            "application/json",
+            format!(r#"{{"access_token":"{token}","expires_in":300}}"#).into_bytes(),
+        );
+    }
     if path == "/token" {
-        if let Some((u, p)) = &s.token_basic {
-            use base64::Engine as _;
-            let want = format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
-            );
-            if req.headers.get("authorization") != Some(&want) {
-                return error(401, "UNAUTHORIZED");
-            }
+        if let Some((u, p)) = &s.token_basic
+            && req.headers.get("authorization") != Some(&basic(u, p))
+        {
+            return error(401, "UNAUTHORIZED");
         }
         let token = s.token.clone().unwrap_or_default();
         return with_body(
@@ -300,6 +335,14 @@ fn route(s: &mut State, req: &Request, port: u16) -> Reply {
     }
     if let Some(hex) = path.strip_prefix("/blobs/sha256:") {
         // The "blob storage" side of a redirect.
+        if s.storage_challenge {
+            let mut r = error(401, "UNAUTHORIZED");
+            r.headers.push((
+                "WWW-Authenticate".into(),
+                format!(r#"Bearer realm="http://localhost:{port}/token",service="storage""#),
+            ));
+            return r;
+        }
         let Ok(d) = Digest::parse_hex(hex) else {
             return error(404, "BLOB_UNKNOWN");
         };
@@ -311,16 +354,28 @@ fn route(s: &mut State, req: &Request, port: u16) -> Reply {
     let Some(rest) = path.strip_prefix("/v2/") else {
         return error(404, "NOT_FOUND");
     };
+    if let Some((u, p)) = &s.basic
+        && req.headers.get("authorization") != Some(&basic(u, p))
+    {
+        let mut r = error(401, "UNAUTHORIZED");
+        r.headers
+            .push(("WWW-Authenticate".into(), r#"Basic realm="fake""#.into()));
+        return r;
+    }
     if let Some(token) = &s.token
         && req.headers.get("authorization") != Some(&format!("Bearer {token}"))
     {
         let repo = rest.split("/manifests/").next().unwrap_or("");
         let repo = repo.split("/blobs/").next().unwrap_or("");
+        let realm = s
+            .realm
+            .clone()
+            .unwrap_or_else(|| format!("http://127.0.0.1:{port}/token"));
         let mut r = error(401, "UNAUTHORIZED");
         r.headers.push((
             "WWW-Authenticate".into(),
             format!(
-                r#"Bearer realm="http://127.0.0.1:{port}/token",service="fake-registry",scope="repository:{repo}:pull""#
+                r#"Bearer realm="{realm}",service="fake-registry",scope="repository:{repo}:pull""#
             ),
         ));
         return r;

@@ -1,4 +1,4 @@
-//! Registry authentication: caller-supplied basic credentials and the `WWW-Authenticate`
+//! Registry authentication: the credentials of one registry and the `WWW-Authenticate`
 //! challenge of the distribution token flow (`Bearer realm=…,service=…,scope=…`).
 
 use std::collections::BTreeMap;
@@ -6,14 +6,18 @@ use std::fmt;
 
 use base64::Engine as _;
 
-/// A user name and password (or token) for a registry, as `docker login` stores them. The
-/// password never appears in `Debug` output.
+/// A user name and password (or token) for a registry, as `docker login` stores them, and
+/// optionally an OAuth2 identity (refresh) token. They belong to one registry: a
+/// [`CredentialProvider`](super::CredentialProvider) hands them out per registry host. Neither
+/// the password nor the identity token ever appears in `Debug` output.
 ///
 /// ```
 /// use stella::image::registry::Credentials;
 ///
 /// let c = Credentials::new("ci", "s3cret");
 /// assert!(!format!("{c:?}").contains("s3cret"));
+/// let t = Credentials::identity_token("00000000-0000-0000-0000-000000000000", "refresh");
+/// assert!(!format!("{t:?}").contains("refresh"));
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
@@ -21,6 +25,10 @@ pub struct Credentials {
     pub username: String,
     /// The password or access token.
     pub password: String,
+    /// An OAuth2 refresh token (`identitytoken` in docker's config, or a credential helper's
+    /// `Secret` when its `Username` is `<token>`): exchanged at the bearer token realm with
+    /// `grant_type=refresh_token` instead of basic credentials.
+    pub identity_token: Option<String>,
 }
 
 impl Credentials {
@@ -29,6 +37,17 @@ impl Credentials {
         Self {
             username: username.into(),
             password: password.into(),
+            identity_token: None,
+        }
+    }
+
+    /// Credentials that are an OAuth2 identity (refresh) token, as `docker login` stores for
+    /// registries that issue them (Azure, Harbor with OIDC, …).
+    pub fn identity_token(username: impl Into<String>, token: impl Into<String>) -> Self {
+        Self {
+            username: username.into(),
+            password: String::new(),
+            identity_token: Some(token.into()),
         }
     }
 
@@ -47,6 +66,10 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("username", &self.username)
             .field("password", &"<redacted>")
+            .field(
+                "identity_token",
+                &self.identity_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }

@@ -1,6 +1,13 @@
-//! The HTTP side of the registry client: one `ureq` agent with its own redirect handling (so
-//! credentials never follow a redirect to another origin and HTTPS never downgrades), the
-//! token flow, and bounded body reads.
+//! The HTTP side of the registry client: `ureq` agents (loopback hosts never through a proxy) with
+//! our own redirect handling (so credentials never follow a redirect to another origin and HTTPS
+//! never downgrades), the token flow, and bounded body reads.
+//!
+//! Where credentials go: the registry's credentials (looked up when the registry first
+//! answers `401`) are sent only to the registry's own origin (basic) or to the token realm of
+//! a challenge the registry's origin itself sent (basic, or an identity token), and only over
+//! HTTPS or to a loopback host ([`credentials_may_go_to`]); the token obtained is sent only to
+//! the registry's origin. A `401` from any other origin (blob storage a redirect led to) is
+//! not answered. URLs with userinfo (`user:password@`) are refused everywhere.
 
 use std::io::{self, Read};
 use std::sync::Mutex;
@@ -9,7 +16,7 @@ use stella_core::{CoreError, Digest, VerifyingReader};
 use ureq::Body;
 use ureq::http::{Response, Uri};
 
-use super::auth::{Challenge, parse_challenge};
+use super::auth::{Challenge, Credentials, parse_challenge};
 use super::reference::is_loopback_host;
 use super::{RegistryError, RegistryOptions, lock};
 
@@ -49,19 +56,73 @@ pub(crate) enum Timing {
     Stream,
 }
 
-/// The `Authorization` header in use for the registry's origin.
-#[derive(Debug, Default)]
+/// The `Authorization` header in use for the registry's origin, and the registry's
+/// credentials once looked up. `Debug` shows neither.
+#[derive(Default)]
 struct AuthState {
     header: Option<String>,
+    /// `None` until looked up; then the answer of the providers.
+    credentials: Option<Option<Credentials>>,
+}
+
+impl std::fmt::Debug for AuthState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthState")
+            .field("header", &self.header.as_ref().map(|_| "<redacted>"))
+            .field("credentials", &self.credentials)
+            .finish()
+    }
 }
 
 /// One registry's HTTP transport.
 #[derive(Debug)]
 pub(crate) struct Transport {
+    /// For every host but loopback: with the environment's proxy, if any.
     agent: ureq::Agent,
+    /// For loopback hosts: never through a proxy (an environment proxy must not see, or
+    /// break, loopback traffic: plain HTTP, credentials included, is allowed there only
+    /// because it never leaves the machine).
+    direct: ureq::Agent,
     base: String,
+    /// The registry's name as the reference gives it (what credentials are looked up for).
+    registry: String,
     options: RegistryOptions,
     auth: Mutex<AuthState>,
+}
+
+/// Whether credentials (or a token obtained with them) may be sent to `url`: over HTTPS, or
+/// over plain HTTP to a loopback host only (even with [`RegistryOptions::insecure`], which
+/// allows plain HTTP for anonymous pulls). A URL with userinfo never.
+pub(crate) fn credentials_may_go_to(url: &str) -> bool {
+    let Ok(uri) = url.parse::<Uri>() else {
+        return false;
+    };
+    let Some(authority) = uri.authority() else {
+        return false;
+    };
+    if authority.as_str().contains('@') {
+        return false;
+    }
+    match uri.scheme_str().map(str::to_ascii_lowercase).as_deref() {
+        Some("https") => true,
+        Some("http") => is_loopback_host(authority.as_str()),
+        _ => false,
+    }
+}
+
+/// `url` without userinfo, for error messages.
+fn redact_userinfo(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let (authority, path) = rest.split_at(end);
+            match authority.rsplit_once('@') {
+                Some((_, host)) => format!("{scheme}://<redacted>@{host}{path}"),
+                None => url.to_owned(),
+            }
+        }
+        None => url.to_owned(),
+    }
 }
 
 /// `scheme://host[:port]` of a URL, lowercased, with the default port made explicit.
@@ -261,22 +322,22 @@ pub(crate) fn verified_stream(
 }
 
 impl Transport {
-    pub(crate) fn new(base: String, loopback: bool, options: RegistryOptions) -> Self {
-        let mut config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_connect(Some(options.connect_timeout))
-            .timeout_per_read(Some(options.read_timeout))
-            // Blobs are verified byte for byte: ask for them as stored.
-            .accept_encoding("identity")
-            .user_agent(concat!("stella/", env!("CARGO_PKG_VERSION")));
-        if loopback {
-            // An environment proxy must not see (or break) loopback traffic.
-            config = config.proxy(None);
-        }
+    pub(crate) fn new(base: String, registry: String, options: RegistryOptions) -> Self {
+        let config = || {
+            ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .timeout_connect(Some(options.connect_timeout))
+                .timeout_per_read(Some(options.read_timeout))
+                // Blobs are verified byte for byte: ask for them as stored.
+                .accept_encoding("identity")
+                .user_agent(concat!("stella/", env!("CARGO_PKG_VERSION")))
+        };
         Self {
-            agent: ureq::Agent::new_with_config(config.build()),
+            agent: ureq::Agent::new_with_config(config().build()),
+            direct: ureq::Agent::new_with_config(config().proxy(None).build()),
             base,
+            registry,
             options,
             auth: Mutex::new(AuthState::default()),
         }
@@ -290,8 +351,18 @@ impl Transport {
         &self.options
     }
 
-    /// Whether plain HTTP to `url`'s host is allowed.
+    /// Whether plain HTTP to `url`'s host is allowed (and that it has no userinfo).
     fn check_scheme(&self, url: &str) -> Result<(), RegistryError> {
+        if url
+            .parse::<Uri>()
+            .ok()
+            .and_then(|u| u.authority().map(|a| a.as_str().contains('@')))
+            .unwrap_or(false)
+        {
+            return Err(RegistryError::UrlCredentials {
+                url: redact_userinfo(url),
+            });
+        }
         if url.starts_with("https://") {
             return Ok(());
         }
@@ -305,7 +376,7 @@ impl Transport {
     }
 
     /// One request, following redirects for `GET`/`HEAD`. `auth` is attached only while the
-    /// URL is on `auth_origin`.
+    /// URL is on `auth_origin`. Returns the response and the URL that gave it.
     fn execute(
         &self,
         timing: Timing,
@@ -314,7 +385,7 @@ impl Transport {
         headers: &[(&str, &str)],
         body: Option<&[u8]>,
         auth: Option<(&str, &str)>,
-    ) -> Result<Response<Body>, RegistryError> {
+    ) -> Result<(Response<Body>, String), RegistryError> {
         let mut current = url.to_owned();
         let mut hops = 0u32;
         loop {
@@ -342,7 +413,7 @@ impl Transport {
             let status = response.status().as_u16();
             let redirect = matches!(status, 301 | 302 | 303 | 307 | 308);
             if !redirect || !matches!(method, Method::Get | Method::Head) {
-                return Ok(response);
+                return Ok((response, current));
             }
             hops += 1;
             if hops > self.options.max_redirects {
@@ -372,15 +443,43 @@ impl Transport {
         request: Result<ureq::http::Request<S>, ureq::http::Error>,
         whole: Option<std::time::Duration>,
     ) -> Result<Response<Body>, ureq::Error> {
-        let request = self
-            .agent
-            .configure_request(request?)
+        let request = request?;
+        let agent = self.agent_for(request.uri());
+        let request = agent
+            .configure_request(request)
             .timeout_global(whole)
             .build();
-        self.agent.run(request)
+        agent.run(request)
     }
 
-    /// A request to the registry, answering one `401` challenge (bearer token or basic).
+    /// The agent for a URL: [`Transport::direct`] (no proxy) for loopback hosts, whether the
+    /// registry, its token realm or a redirect names them.
+    fn agent_for(&self, uri: &Uri) -> &ureq::Agent {
+        match uri.authority() {
+            Some(a) if is_loopback_host(a.as_str()) => &self.direct,
+            _ => &self.agent,
+        }
+    }
+
+    /// The registry's credentials: asked of the providers once, the first time they are
+    /// needed.
+    fn credentials(&self) -> Result<Option<Credentials>, RegistryError> {
+        if let Some(known) = &lock(&self.auth).credentials {
+            return Ok(known.clone());
+        }
+        let mut found = None;
+        for provider in &self.options.credentials {
+            if let Some(c) = provider.credentials(&self.registry)? {
+                found = Some(c);
+                break;
+            }
+        }
+        lock(&self.auth).credentials = Some(found.clone());
+        Ok(found)
+    }
+
+    /// A request to the registry, answering one `401` challenge (bearer token or basic) that
+    /// the registry's own origin sent.
     pub(crate) fn request(
         &self,
         timing: Timing,
@@ -391,7 +490,7 @@ impl Transport {
     ) -> Result<Response<Body>, RegistryError> {
         let registry_origin = origin(&self.base).unwrap_or_default();
         let current = lock(&self.auth).header.clone();
-        let response = self.execute(
+        let (response, answered_by) = self.execute(
             timing,
             method,
             url,
@@ -402,25 +501,44 @@ impl Transport {
         if response.status().as_u16() != 401 {
             return Ok(response);
         }
+        if origin(&answered_by).as_deref() != Some(registry_origin.as_str()) {
+            // Blob storage (or whatever a redirect led to) asking for credentials: it gets
+            // neither the registry's credentials nor a token for them.
+            return Err(RegistryError::ForeignChallenge {
+                url: answered_by,
+                registry: self.base.clone(),
+            });
+        }
         let challenge_text = header(&response, "www-authenticate").unwrap_or_default();
         let unsupported = || RegistryError::UnsupportedChallenge {
             url: url.to_owned(),
             challenge: challenge_text.chars().take(300).collect(),
         };
         let challenge = parse_challenge(&challenge_text).ok_or_else(unsupported)?;
-        let new_header = match challenge.scheme.as_str() {
-            "bearer" => format!("Bearer {}", self.fetch_token(url, &challenge)?),
-            "basic" => match &self.options.credentials {
-                Some(c) => c.basic_header(),
-                None => {
-                    return Err(RegistryError::Unauthorized {
-                        url: url.to_owned(),
-                        reason: "the registry asks for basic credentials and none were given"
-                            .into(),
-                    });
-                }
-            },
+        let credentials = match challenge.scheme.as_str() {
+            "bearer" | "basic" => self.credentials()?,
             _ => return Err(unsupported()),
+        };
+        if credentials.is_some() && !credentials_may_go_to(&self.base) {
+            // A token obtained with the credentials, or the credentials themselves, would
+            // cross plain HTTP.
+            return Err(RegistryError::InsecureCredentials {
+                url: self.base.clone(),
+            });
+        }
+        let new_header = match (challenge.scheme.as_str(), &credentials) {
+            ("bearer", _) => format!(
+                "Bearer {}",
+                self.fetch_token(url, &challenge, credentials.as_ref())?
+            ),
+            (_, Some(c)) => c.basic_header(),
+            (_, None) => {
+                return Err(RegistryError::Unauthorized {
+                    url: url.to_owned(),
+                    reason: "the registry asks for basic credentials and none were found for it"
+                        .into(),
+                });
+            }
         };
         if current.as_deref() == Some(new_header.as_str()) {
             return Err(RegistryError::Unauthorized {
@@ -429,7 +547,7 @@ impl Transport {
             });
         }
         lock(&self.auth).header = Some(new_header.clone());
-        let response = self.execute(
+        let (response, _) = self.execute(
             timing,
             method,
             url,
@@ -440,8 +558,8 @@ impl Transport {
         if response.status().as_u16() == 401 {
             return Err(RegistryError::Unauthorized {
                 url: url.to_owned(),
-                reason: if self.options.credentials.is_some() {
-                    "still 401 with the token obtained for these credentials".into()
+                reason: if credentials.is_some() {
+                    "still 401 with the credentials found for this registry".into()
                 } else {
                     "still 401 with an anonymous token (credentials may be needed)".into()
                 },
@@ -450,8 +568,15 @@ impl Transport {
         Ok(response)
     }
 
-    /// The token flow: `GET realm?service=…&scope=…` (with basic credentials when given).
-    fn fetch_token(&self, url: &str, challenge: &Challenge) -> Result<String, RegistryError> {
+    /// The token flow: `GET realm?service=…&scope=…` (with basic credentials when there are
+    /// some), or with an identity token the OAuth2 `POST realm` of `grant_type=refresh_token`.
+    /// Credentials go to the realm only over HTTPS or to loopback.
+    fn fetch_token(
+        &self,
+        url: &str,
+        challenge: &Challenge,
+        credentials: Option<&Credentials>,
+    ) -> Result<String, RegistryError> {
         let realm =
             challenge
                 .params
@@ -461,46 +586,104 @@ impl Transport {
                     challenge: "Bearer challenge without realm".into(),
                 })?;
         let token_err = |reason: String| RegistryError::Token {
-            realm: realm.clone(),
+            realm: redact_userinfo(realm),
             reason,
         };
         if !(realm.starts_with("https://") || realm.starts_with("http://")) {
             return Err(token_err("realm is not an http(s) URL".into()));
         }
+        if credentials.is_some() && !credentials_may_go_to(realm) {
+            return Err(RegistryError::InsecureCredentials {
+                url: redact_userinfo(realm),
+            });
+        }
+        let scopes = |key: &str| -> Vec<String> {
+            challenge
+                .params
+                .get(key)
+                .map(|value| {
+                    value
+                        .split(' ')
+                        .filter(|p| !p.is_empty())
+                        .map(|part| percent_encoding::utf8_percent_encode(part, QUERY).to_string())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
         let mut query = Vec::new();
         for key in ["service", "scope"] {
-            if let Some(value) = challenge.params.get(key) {
-                for part in value.split(' ').filter(|p| !p.is_empty()) {
-                    query.push(format!(
-                        "{key}={}",
-                        percent_encoding::utf8_percent_encode(part, QUERY)
-                    ));
-                }
+            for part in scopes(key) {
+                query.push(format!("{key}={part}"));
             }
         }
-        let separator = if realm.contains('?') { '&' } else { '?' };
-        let token_url = if query.is_empty() {
-            realm.clone()
-        } else {
-            format!("{realm}{separator}{}", query.join("&"))
+        let realm_origin = origin(realm).unwrap_or_default();
+        let post = matches!(
+            credentials,
+            Some(Credentials {
+                identity_token: Some(_),
+                ..
+            })
+        );
+        let (response, token_url) = match credentials {
+            Some(Credentials {
+                identity_token: Some(refresh),
+                ..
+            }) => {
+                // OAuth2 refresh-token grant (distribution's token spec): the token in the
+                // body, `scope` space-separated, never in the URL.
+                let encode = |v: &str| percent_encoding::utf8_percent_encode(v, QUERY).to_string();
+                let mut form = vec![
+                    "grant_type=refresh_token".to_owned(),
+                    "client_id=stella".to_owned(),
+                    format!("refresh_token={}", encode(refresh)),
+                ];
+                if let Some(service) = challenge.params.get("service") {
+                    form.push(format!("service={}", encode(service)));
+                }
+                if let Some(scope) = challenge.params.get("scope") {
+                    form.push(format!("scope={}", encode(scope)));
+                }
+                let form = form.join("&");
+                let (response, _) = self.execute(
+                    Timing::Whole,
+                    Method::Post,
+                    realm,
+                    &[
+                        ("accept", "application/json"),
+                        ("content-type", "application/x-www-form-urlencoded"),
+                    ],
+                    Some(form.as_bytes()),
+                    None,
+                )?;
+                (response, realm.clone())
+            }
+            _ => {
+                let separator = if realm.contains('?') { '&' } else { '?' };
+                let token_url = if query.is_empty() {
+                    realm.clone()
+                } else {
+                    format!("{realm}{separator}{}", query.join("&"))
+                };
+                let basic = credentials.map(Credentials::basic_header);
+                let (response, _) = self.execute(
+                    Timing::Whole,
+                    Method::Get,
+                    &token_url,
+                    &[("accept", "application/json")],
+                    None,
+                    basic.as_deref().map(|h| (realm_origin.as_str(), h)),
+                )?;
+                (response, token_url)
+            }
         };
-        let basic = self.options.credentials.as_ref().map(|c| c.basic_header());
-        let realm_origin = origin(&token_url).unwrap_or_default();
-        let response = self.execute(
-            Timing::Whole,
-            Method::Get,
-            &token_url,
-            &[("accept", "application/json")],
-            None,
-            basic.as_deref().map(|h| (realm_origin.as_str(), h)),
-        )?;
         if response.status().as_u16() == 401 {
             return Err(RegistryError::Unauthorized {
                 url: token_url,
                 reason: "the token endpoint refused the credentials".into(),
             });
         }
-        let response = expect_status(response, "GET", &token_url, &[200])?;
+        let method = if post { "POST" } else { "GET" };
+        let response = expect_status(response, method, &token_url, &[200])?;
         let bytes = read_body(response, &token_url, "token response", MAX_TOKEN_RESPONSE)?;
         #[derive(serde::Deserialize)]
         struct TokenResponse {
@@ -509,8 +692,14 @@ impl Transport {
             #[serde(default)]
             access_token: Option<String>,
         }
-        let parsed: TokenResponse = serde_json::from_slice(&bytes)
-            .map_err(|e| token_err(format!("answer is not token JSON: {e}")))?;
+        // The serde message is not echoed: it could quote part of a token.
+        let parsed: TokenResponse = serde_json::from_slice(&bytes).map_err(|e| {
+            token_err(format!(
+                "answer is not token JSON (error at line {}, column {})",
+                e.line(),
+                e.column()
+            ))
+        })?;
         let token = parsed
             .token
             .filter(|t| !t.is_empty())
@@ -568,6 +757,76 @@ mod tests {
         ] {
             assert!(resolve_location(base, bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn credentials_go_over_https_or_to_loopback_only() {
+        for ok in [
+            "https://auth.example/token",
+            "HTTPS://auth.example:8443/token?x=1",
+            "http://127.0.0.1:5000/token",
+            "http://localhost/token",
+            "http://[::1]:80/token",
+        ] {
+            assert!(credentials_may_go_to(ok), "{ok}");
+        }
+        for refused in [
+            // A realm on another host over plain HTTP.
+            "http://auth.example/token",
+            "http://10.0.0.1:5000/token",
+            "http://localhost.example/token",
+            "http://127.0.0.1.nip.io/token",
+            // Userinfo, other schemes, garbage.
+            "https://user:pw@auth.example/token",
+            "http://u@127.0.0.1/token",
+            "ftp://auth.example/token",
+            "auth.example/token",
+            "",
+        ] {
+            assert!(!credentials_may_go_to(refused), "{refused}");
+        }
+    }
+
+    #[test]
+    fn loopback_urls_never_go_through_a_proxy() {
+        let t = Transport::new(
+            "https://r.example".into(),
+            "r.example".into(),
+            RegistryOptions::default(),
+        );
+        assert!(t.direct.config().proxy().is_none());
+        for loopback in [
+            "http://localhost:5000/token",
+            "http://127.0.0.1/v2/",
+            "http://[::1]:8080/x",
+        ] {
+            let uri: Uri = loopback.parse().unwrap();
+            assert!(std::ptr::eq(t.agent_for(&uri), &t.direct), "{loopback}");
+        }
+        let uri: Uri = "https://r.example/v2/".parse().unwrap();
+        assert!(std::ptr::eq(t.agent_for(&uri), &t.agent));
+    }
+
+    #[test]
+    fn userinfo_is_redacted() {
+        assert_eq!(
+            redact_userinfo("https://ci:s3cret@r.example/v2/?a=b@c"),
+            "https://<redacted>@r.example/v2/?a=b@c"
+        );
+        assert_eq!(
+            redact_userinfo("https://r.example/x@y"),
+            "https://r.example/x@y"
+        );
+    }
+
+    #[test]
+    fn debug_output_shows_no_header_or_credentials() {
+        let state = AuthState {
+            header: Some("Basic Y2k6czNjcmV0".into()),
+            credentials: Some(Some(Credentials::new("ci", "s3cret"))),
+        };
+        let text = format!("{state:?}");
+        assert!(!text.contains("Y2k6") && !text.contains("s3cret"), "{text}");
     }
 
     #[test]

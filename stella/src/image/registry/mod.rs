@@ -10,11 +10,33 @@
 //!   uses only the digest after that; [`RegistryImage::confirm_tag`] re-resolves the tag and
 //!   fails with [`RegistryError::TagMoved`] when it now names something else (TOCTOU);
 //! - every response body is bounded ([`RegistryOptions`]), redirects are followed only for
-//!   reads, at most [`RegistryOptions::max_redirects`] times, never from HTTPS down to HTTP,
-//!   and credentials are sent only to the registry's own origin (and basic credentials to the
-//!   token realm the registry names), never to the blob storage a redirect points at;
+//!   reads, at most [`RegistryOptions::max_redirects`] times, never from HTTPS down to HTTP;
 //! - plain HTTP is spoken only to loopback registries or when [`RegistryOptions::insecure`] is
 //!   set.
+//!
+//! Credentials belong to one registry host. [`RegistryOptions::credentials`] lists
+//! [`CredentialProvider`]s, asked for the client's registry (`HOST[:PORT]`) the first time it
+//! answers `401`: [`HostCredentials`] (one host's credentials, also from
+//! `STELLA_REGISTRY_HOST` / `STELLA_REGISTRY_USERNAME` / `STELLA_REGISTRY_PASSWORD`) and
+//! [`DockerConfig`] (docker's and podman's credential files and `docker-credential-*`
+//! helpers). The order `stella` uses ([`RegistryOptions::from_env`]) is [`CREDENTIAL_LOOKUP`]:
+//!
+//! 1. `STELLA_REGISTRY_HOST` + `STELLA_REGISTRY_USERNAME` + `STELLA_REGISTRY_PASSWORD`, only
+//!    when the host is the image's registry (a user name or password without the host is
+//!    [`RegistryError::CredentialEnv`]);
+//! 2. `$REGISTRY_AUTH_FILE`, else `${XDG_RUNTIME_DIR}/containers/auth.json`;
+//! 3. `${XDG_CONFIG_HOME:-~/.config}/containers/auth.json`;
+//! 4. `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`;
+//!
+//! in each file `credHelpers[host]`, else `credsStore`, else `auths[host]`. The credentials are
+//! sent only to the registry's own origin (basic) and to the token realm of a challenge that
+//! origin sent (basic, or an identity token's refresh grant), and only over HTTPS or to a
+//! loopback host, even with [`RegistryOptions::insecure`]
+//! ([`RegistryError::InsecureCredentials`]); the token obtained goes only to the registry's
+//! origin. Nothing is sent along a redirect to another origin, a `401` from another origin
+//! (blob storage) is not answered ([`RegistryError::ForeignChallenge`]), URLs with userinfo
+//! are refused ([`RegistryError::UrlCredentials`]), and no password, token or
+//! `Authorization` header appears in `Debug` output or errors.
 //!
 //! Manifests and indexes of both the OCI and the Docker v2 media types are read; platform
 //! selection in an index is the scanner's ([`stella_scan::image::resolve`], `linux/amd64` by
@@ -23,10 +45,10 @@
 //! pulls one platform's whole image into a store.
 //!
 //! Not supported (each fails with a typed error, never a guess): schema-1 manifests
-//! ([`RegistryError::UnsupportedMediaType`]), digests other than SHA-256, credential helpers and
-//! `~/.docker/config.json` (pass [`Credentials`], or `STELLA_REGISTRY_USERNAME` /
-//! `STELLA_REGISTRY_PASSWORD` for `registry:` references), challenges other than `Bearer` and
-//! `Basic`, chunked uploads and cross-repository mounts when pushing, a `Location` that is a
+//! ([`RegistryError::UnsupportedMediaType`]), digests other than SHA-256, challenges other
+//! than `Bearer` and `Basic`, `~/.dockercfg` (docker's pre-1.7 file) and containers'
+//! `registries.conf` credential-helper lists (not read: no credentials from them), chunked
+//! uploads and cross-repository mounts when pushing, a `Location` that is a
 //! relative path other than an absolute path (`/…`). A blob served with `Content-Encoding:
 //! gzip` is decoded by the HTTP client and then fails its digest check (we ask for `identity`).
 //! With a [`BlobStore`], a layer read through [`ImageSource::open_blob`] is stored first and
@@ -51,6 +73,7 @@
 //! ```
 
 mod auth;
+mod credentials;
 mod http;
 mod reference;
 
@@ -67,6 +90,10 @@ use stella_scan::image::{ImageIndex, ImageManifest, Platform, ResolvedImage};
 use stella_scan::{ScanError, ScanLimits};
 
 pub use auth::Credentials;
+pub use credentials::{
+    CREDENTIAL_LOOKUP, ConfigProblem, CredentialProvider, DockerConfig, HelperProblem,
+    HostCredentials, canonical_registry,
+};
 pub use reference::{DOCKER_HUB, RegistryRef};
 
 use http::{Timing, Transport};
@@ -238,6 +265,57 @@ pub enum RegistryError {
     /// The blob store caching pulled blobs failed.
     #[error("blob store: {0}")]
     Store(#[source] CoreError),
+    /// Credentials would cross plain HTTP to a host that is not loopback (a plain-HTTP
+    /// registry, or a token realm on plain HTTP): refused, with or without
+    /// [`RegistryOptions::insecure`].
+    #[error(
+        "refusing to send registry credentials over plain HTTP to {url} (HTTPS, or loopback only)"
+    )]
+    InsecureCredentials {
+        /// Where they would have gone (userinfo redacted).
+        url: String,
+    },
+    /// A `401` from another origin than the registry's (blob storage a redirect led to): not
+    /// answered with the registry's credentials or a token for them.
+    #[error("{url} asks for credentials, but it is not the registry {registry}: none are sent")]
+    ForeignChallenge {
+        /// The URL that answered `401`.
+        url: String,
+        /// The registry's base URL.
+        registry: String,
+    },
+    /// A URL with userinfo (`user:password@host`) in a redirect, realm or upload location.
+    #[error("refusing a URL with credentials in it: {url}")]
+    UrlCredentials {
+        /// The URL, userinfo redacted.
+        url: String,
+    },
+    /// The `STELLA_REGISTRY_*` credential variables are incomplete or invalid.
+    #[error("{variable} {reason}")]
+    CredentialEnv {
+        /// The variable at fault.
+        variable: &'static str,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A credential file (docker `config.json`, containers `auth.json`) could not be used.
+    #[error("credential file {}: {reason}", path.display())]
+    CredentialConfig {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: ConfigProblem,
+    },
+    /// The credential helper the config names for a registry could not give its credentials.
+    #[error("credential helper docker-credential-{helper} for {registry}: {problem}")]
+    CredentialHelper {
+        /// The helper's name (after `docker-credential-`).
+        helper: String,
+        /// The registry (canonical `HOST[:PORT]`).
+        registry: String,
+        /// What went wrong.
+        problem: HelperProblem,
+    },
 }
 
 impl From<RegistryError> for CoreError {
@@ -273,18 +351,20 @@ impl From<RegistryError> for ScanError {
 /// ```
 /// use stella::image::registry::{Credentials, RegistryOptions};
 ///
-/// let options = RegistryOptions {
-///     credentials: Some(Credentials::new("ci", "token")),
-///     ..RegistryOptions::default()
-/// };
+/// let options = RegistryOptions::default()
+///     .with_credentials("ghcr.io", Credentials::new("ci", "token"))?;
+/// assert_eq!(options.credentials.len(), 1);
 /// assert!(!options.insecure);
+/// # Ok::<(), stella::image::registry::RegistryError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct RegistryOptions {
-    /// Basic credentials: sent when the registry asks for basic auth, and to the token realm
-    /// of a bearer challenge. Anonymous when `None`.
-    pub credentials: Option<Credentials>,
-    /// Allow plain HTTP to registries that are not on loopback (loopback always may).
+    /// Where the registry's credentials come from: asked in order, for the client's registry
+    /// only, the first time it answers `401`; the first with credentials wins. Anonymous when
+    /// empty or when none has any.
+    pub credentials: Vec<Arc<dyn CredentialProvider>>,
+    /// Allow plain HTTP to registries that are not on loopback (loopback always may), for
+    /// anonymous pulls: credentials never cross plain HTTP off loopback.
     pub insecure: bool,
     /// Largest manifest or index read (default 4 MiB, the distribution registry's own limit).
     pub max_manifest_bytes: u64,
@@ -307,7 +387,7 @@ pub struct RegistryOptions {
 impl Default for RegistryOptions {
     fn default() -> Self {
         Self {
-            credentials: None,
+            credentials: Vec::new(),
             insecure: false,
             max_manifest_bytes: 4 << 20,
             max_metadata_bytes: crate::image::MAX_METADATA_BYTES,
@@ -321,22 +401,33 @@ impl Default for RegistryOptions {
 }
 
 impl RegistryOptions {
-    /// The defaults, with credentials from `STELLA_REGISTRY_USERNAME` /
-    /// `STELLA_REGISTRY_PASSWORD` and `insecure` from `STELLA_REGISTRY_INSECURE=1` when set
-    /// (what `stella` uses for `registry:` references).
-    pub fn from_env() -> Self {
-        let credentials = match (
-            std::env::var("STELLA_REGISTRY_USERNAME"),
-            std::env::var("STELLA_REGISTRY_PASSWORD"),
-        ) {
-            (Ok(u), Ok(p)) if !u.is_empty() => Some(Credentials::new(u, p)),
-            _ => None,
-        };
-        Self {
+    /// What `stella` uses for `registry:` references: the defaults, `insecure` from
+    /// `STELLA_REGISTRY_INSECURE=1`, and the credential lookup of [`CREDENTIAL_LOOKUP`]
+    /// ([`HostCredentials::from_env`], then [`DockerConfig::from_env`]). Fails when the
+    /// `STELLA_REGISTRY_*` credential variables are incomplete.
+    pub fn from_env() -> Result<Self, RegistryError> {
+        let mut credentials: Vec<Arc<dyn CredentialProvider>> = Vec::new();
+        if let Some(host) = HostCredentials::from_env()? {
+            credentials.push(Arc::new(host));
+        }
+        credentials.push(Arc::new(DockerConfig::from_env()));
+        Ok(Self {
             credentials,
             insecure: std::env::var("STELLA_REGISTRY_INSECURE").is_ok_and(|v| v == "1"),
             ..Self::default()
-        }
+        })
+    }
+
+    /// Adds `credentials` for `registry` (`HOST[:PORT]`; see [`HostCredentials::new`]) after
+    /// the providers already listed.
+    pub fn with_credentials(
+        mut self,
+        registry: &str,
+        credentials: Credentials,
+    ) -> Result<Self, RegistryError> {
+        self.credentials
+            .push(Arc::new(HostCredentials::new(registry, credentials)?));
+        Ok(self)
     }
 }
 
@@ -463,7 +554,7 @@ impl RegistryClient {
         let plain = reference.is_loopback() || options.insecure;
         let base = format!("{}://{host}", if plain { "http" } else { "https" });
         Ok(Self {
-            transport: Transport::new(base, reference.is_loopback(), options),
+            transport: Transport::new(base, reference.registry.clone(), options),
             registry: reference.registry.clone(),
         })
     }

@@ -104,7 +104,7 @@ fn valid_tag(t: &str) -> bool {
 }
 
 /// `HOST[:PORT]` where HOST is a DNS name, an IPv4 address or a bracketed IPv6 address.
-fn valid_host(h: &str) -> bool {
+pub(crate) fn valid_host(h: &str) -> bool {
     let (host, port) = if let Some(rest) = h.strip_prefix('[') {
         let Some((inside, after)) = rest.split_once(']') else {
             return false;
@@ -173,6 +173,14 @@ impl RegistryRef {
             ));
         }
         let (rest, digest) = match input.split_once('@') {
+            Some((userinfo, after)) if after.contains('/') && !userinfo.contains('/') => {
+                // `user:password@host/name`: credentials do not belong in a reference, and
+                // are not echoed back in the error.
+                return Err(RegistryError::Reference {
+                    input: format!("<redacted>@{}", after.chars().take(300).collect::<String>()),
+                    reason: "credentials (USER:PASSWORD@) do not belong in an image reference",
+                });
+            }
             Some((rest, digest)) => {
                 let digest = Digest::parse(digest)
                     .map_err(|_| bad(input, "digest is not sha256:<64 lowercase hex>"))?;
@@ -386,6 +394,9 @@ mod tests {
                 "{input:?} was accepted"
             );
         }
+        let err = RegistryRef::parse("ci:s3cret@ghcr.io/org/app:1").unwrap_err();
+        assert!(!format!("{err} {err:?}").contains("s3cret"), "{err}");
+        assert!(err.to_string().contains("ghcr.io/org/app:1"), "{err}");
         let long = format!("a/{}", "b".repeat(300));
         assert!(RegistryRef::parse(&long).is_err());
         let tag = format!("a:{}", "t".repeat(129));
