@@ -11,6 +11,7 @@ use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::{CompiledPolicy, Engine, Value};
 use serde::{Deserialize, Serialize};
 
+use crate::analysis;
 use crate::bundle::Bundle;
 use crate::error::{EvalError, PolicyError, RegoError};
 use crate::index;
@@ -159,7 +160,9 @@ impl Gate {
             .iter()
             .map(|m| (m.name().to_owned(), m.text().to_owned()))
             .collect();
-        let (rules, compiled, program) = load(&as_written, data.as_ref(), &options.query)?;
+        let (rules, compiled, program) = on_eval_stack(&options.query, || {
+            load(&as_written, data.as_ref(), &options.query)
+        })?;
         let mut gate = Self {
             options,
             rules,
@@ -182,8 +185,10 @@ impl Gate {
                 })
                 .collect();
             if changed > 0 {
+                let query = &gate.options.query;
+                let data = gate.data.as_ref();
                 if let Ok((rules, compiled, program)) =
-                    load(&rewritten, gate.data.as_ref(), &gate.options.query)
+                    on_eval_stack(query, || load(&rewritten, data, query))
                 {
                     if rules == gate.rules {
                         gate.compiled = compiled;
@@ -207,10 +212,11 @@ impl Gate {
         &self.options
     }
 
-    /// Evaluates the decision rules over `input`.
+    /// Evaluates the decision rules over `input` (on a thread of its own, see
+    /// [`EvalLimits`]).
     pub fn evaluate(&self, input: &GateInput) -> Result<Verdict, PolicyError> {
         let value = input.to_engine_value()?;
-        self.evaluate_value(value)
+        on_eval_stack(&self.options.query, || self.evaluate_value(value))
     }
 
     /// Evaluates over an input already in the engine's value type.
@@ -291,8 +297,41 @@ impl Gate {
     }
 }
 
-/// Loads modules (name, text as written) and data, finds the decision rules of `query` and
-/// compiles them for the RVM.
+/// The stack size of the thread that loads, compiles and evaluates a policy. regorus' VM
+/// evaluates a rule or function reference by a native call (about 55 KiB of stack per level in
+/// a debug build, a few KiB optimized), so the stack is fixed here rather than inherited from
+/// whichever thread the caller happens to use, and the nesting is bounded at load time by
+/// [`crate::MAX_RULE_DEPTH`] (recursion is refused outright, see [`crate::analysis`]). The stack is
+/// reserved address space; only the pages used are backed by memory.
+pub const EVAL_STACK_BYTES: usize = 64 << 20;
+
+/// Runs `f` on a thread with an [`EVAL_STACK_BYTES`] stack.
+fn on_eval_stack<T: Send>(
+    query: &str,
+    f: impl FnOnce() -> Result<T, PolicyError> + Send,
+) -> Result<T, PolicyError> {
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("stella-policy-eval".to_owned())
+            .stack_size(EVAL_STACK_BYTES)
+            .spawn_scoped(scope, f)
+            .map_err(|e| EvalError::Engine {
+                rule: query.to_owned(),
+                message: format!("the evaluation thread could not be started: {e}"),
+            })?;
+        handle.join().unwrap_or_else(|_| {
+            Err(EvalError::Engine {
+                rule: query.to_owned(),
+                message: "the evaluation thread panicked".to_owned(),
+            }
+            .into())
+        })
+    })
+}
+
+/// Loads modules (name, text as written) and data, checks the parsed modules (builtins and
+/// recursion, see [`crate::analysis`]), finds the decision rules of `query` and compiles them
+/// for the RVM.
 fn load(
     modules: &[(String, String)],
     data: Option<&Value>,
@@ -322,6 +361,8 @@ fn load(
             .add_data(v.clone())
             .map_err(|e| map_load_error(&e.to_string(), &prepared))?;
     }
+    let modules = engine.get_modules().clone();
+    analysis::check(&modules, &prepared)?;
     if !(rules.allow || rules.violation || rules.deny) {
         return Err(RegoError::NoDecisionRule {
             query: query.to_owned(),

@@ -65,6 +65,7 @@
     )
 )]
 
+mod analysis;
 mod builtin;
 mod bundle;
 mod error;
@@ -74,6 +75,7 @@ pub mod input;
 mod record;
 pub mod syntax;
 
+pub use analysis::{ALLOWED_BUILTINS, MAX_RULE_DEPTH};
 pub use builtin::{
     BuiltinOptions, SEED_EXPLOITABLE, SEED_REKOR, STELLA_BUILTIN, UnderInvestigation,
     builtin_bundle,
@@ -81,7 +83,8 @@ pub use builtin::{
 pub use bundle::{Bundle, BundleLimits, DATA_FILE, Module};
 pub use error::{BundleError, EvalError, InputError, PolicyError, RecordError, RegoError};
 pub use gate::{
-    DEFAULT_QUERY, ENGINE_NAME, ENGINE_VERSION, EvalLimits, Gate, GateOptions, Verdict,
+    DEFAULT_QUERY, ENGINE_NAME, ENGINE_VERSION, EVAL_STACK_BYTES, EvalLimits, Gate, GateOptions,
+    Verdict,
 };
 pub use input::{
     Attestation, Finding, GATE_INPUT_SCHEMA, GateInput, Image, PackageRef, Reachability, Rekor,
