@@ -160,15 +160,17 @@ const REFUSED_BUILTINS: &[(&str, &str)] = &[
     ("__builtin_host_await", "suspends evaluation for the host"),
 ];
 
-/// Why a known builtin is refused.
-fn refusal(name: &str) -> Option<&'static str> {
+/// Why a call of `name` is refused as a builtin call. `user` says whether the name also
+/// resolves to a function of the bundle: regorus then calls that function, except for names it
+/// has compiled in, which are refused whatever the bundle defines.
+fn refusal(name: &str, user: bool) -> Option<&'static str> {
     if ALLOWED_BUILTINS.contains(&name) {
         return None;
     }
     if let Some((_, why)) = REFUSED_BUILTINS.iter().find(|(n, _)| *n == name) {
         return Some(why);
     }
-    if regorus::unstable::BUILTINS.contains_key(name) || is_opa_namespace(name) {
+    if regorus::unstable::BUILTINS.contains_key(name) || (!user && is_opa_namespace(name)) {
         return Some("not on the allow-list of pure builtins");
     }
     None
@@ -920,9 +922,6 @@ fn walk_root(
                             .chain(comps.iter().map(String::as_str))
                             .collect::<Vec<_>>()
                             .join(".");
-                        if let Some(reason) = refusal(&name) {
-                            return Err((span.clone(), CallProblem::Forbidden { name, reason }));
-                        }
                         let mut named = Vec::new();
                         if let Some(t) = ctx.target(&root, &comps) {
                             ctx.named(&t, &mut named);
@@ -933,6 +932,9 @@ fn walk_root(
                         rel.push(root.clone());
                         rel.extend(comps.iter().cloned());
                         ctx.named(&rel, &mut named);
+                        if let Some(reason) = refusal(&name, !named.is_empty()) {
+                            return Err((span.clone(), CallProblem::Forbidden { name, reason }));
+                        }
                         if named.is_empty() && !ALLOWED_BUILTINS.contains(&name.as_str()) {
                             return Err((span.clone(), CallProblem::Unknown { name }));
                         }
@@ -973,7 +975,7 @@ fn check_with_name(e: &Ref<Expr>) -> Result<(), (Span, CallProblem)> {
             .chain(comps.iter().map(String::as_str))
             .collect::<Vec<_>>()
             .join(".");
-        if let Some(reason) = refusal(&name) {
+        if let Some(reason) = refusal(&name, false) {
             return Err((e.span().clone(), CallProblem::Forbidden { name, reason }));
         }
     }
@@ -1000,13 +1002,16 @@ mod tests {
                 regorus::unstable::BUILTINS.contains_key(name),
                 "{name} is allowed but not compiled in"
             );
-            assert_eq!(refusal(name), None);
+            assert_eq!(refusal(name, false), None);
         }
         for (name, why) in REFUSED_BUILTINS {
-            assert_eq!(refusal(name), Some(*why));
+            assert_eq!(refusal(name, true), Some(*why));
         }
         // Internal set helpers are not callable by name from a policy.
-        assert!(refusal("__builtin_sets.union").is_some());
+        assert!(refusal("__builtin_sets.union", true).is_some());
+        // An OPA namespace regorus does not compile in: refused unless the bundle defines it.
+        assert!(refusal("time.parse_ns", false).is_some());
+        assert_eq!(refusal("time.parse_ns", true), None);
     }
 
     #[test]

@@ -44,6 +44,10 @@ pub const ENGINE_VERSION: &str = "0.14.1";
 /// engine only to abort; a result never depends on it). `None` (the default) leaves it off, so
 /// a pure caller stays deterministic; the `stella` CLI sets it.
 ///
+/// The native stack is bounded too: loading and each evaluation run on a thread with an
+/// [`EVAL_STACK_BYTES`] stack, recursion is refused when the bundle loads and the depth of rule
+/// chains is at most [`crate::MAX_RULE_DEPTH`].
+///
 /// Not bounded: the memory of a single builtin call (`numbers.range(1, 1e9)` allocates its
 /// whole array before the next instruction is counted). regorus can cap memory only through
 /// its `allocator-memory-limits` feature, which installs mimalloc as the process's global
@@ -141,6 +145,9 @@ pub struct Gate {
 
 impl Gate {
     /// Loads `bundle` into the engine (detecting each module's syntax, see [`crate::syntax`]),
+    /// refuses recursion, builtins not on [`crate::ALLOWED_BUILTINS`] and rule chains deeper
+    /// than [`crate::MAX_RULE_DEPTH`] ([`RegoError::Recursion`],
+    /// [`RegoError::ForbiddenBuiltin`], [`RegoError::UnknownFunction`], [`RegoError::TooDeep`]),
     /// finds the decision rules of the queried package and compiles them; then, unless
     /// [`GateOptions::index_lookups`] is off, applies the lookup indexing of [`crate::index`].
     pub fn new(bundle: &Bundle, options: GateOptions) -> Result<Self, PolicyError> {

@@ -259,6 +259,16 @@ fn rules_that_only_look_alike_are_not_recursion() {
             "lib.rego",
             "package lib\nimport rego.v1\nallow if { data.stella.policy.helper == 1 }\n",
         ),
+        // A library imported under the name of an OPA builtin namespace regorus does not
+        // compile in (`net.`) calls the library's function.
+        (
+            "net.rego",
+            "package net\nimport rego.v1\nf(x) if { x == 1 }\n",
+        ),
+        (
+            "q.rego",
+            "package stella.policy\nimport rego.v1\nimport data.net\nviolation contains \"net\" if { not net.f(1) }\n",
+        ),
     ];
     outcome(&files).unwrap();
 }
