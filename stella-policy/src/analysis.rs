@@ -525,6 +525,18 @@ fn tarjan(succ: &[Vec<usize>]) -> Vec<Vec<usize>> {
     out
 }
 
+/// Where a reference starts: its root variable (regorus' span of `a.b` starts at `.b`).
+fn root_span(e: &Ref<Expr>) -> Span {
+    let mut cur = e.clone();
+    loop {
+        let next = match cur.as_ref() {
+            Expr::RefDot { refr, .. } | Expr::RefBrack { refr, .. } => refr.clone(),
+            _ => return cur.span().clone(),
+        };
+        cur = next;
+    }
+}
+
 /// The reference of a rule head.
 fn head_refr(head: &RuleHead) -> &Ref<Expr> {
     match head {
@@ -856,9 +868,7 @@ fn walk_root(
                                     if let Some(t) = ctx.target(&root, &comps) {
                                         let mut named = Vec::new();
                                         ctx.named(&t, &mut named);
-                                        found.extend(
-                                            named.into_iter().map(|n| (n, e.span().clone())),
-                                        );
+                                        found.extend(named.into_iter().map(|n| (n, root_span(&e))));
                                     }
                                 }
                             }
@@ -907,9 +917,8 @@ fn walk_root(
                             BTreeSet::new(),
                         ));
                     }
-                    Expr::Call {
-                        span, fcn, params, ..
-                    } => {
+                    Expr::Call { fcn, params, .. } => {
+                        let span = &root_span(fcn);
                         let Some((root, comps, false)) = static_path(fcn) else {
                             return Err((
                                 span.clone(),
@@ -976,7 +985,7 @@ fn check_with_name(e: &Ref<Expr>) -> Result<(), (Span, CallProblem)> {
             .collect::<Vec<_>>()
             .join(".");
         if let Some(reason) = refusal(&name, false) {
-            return Err((e.span().clone(), CallProblem::Forbidden { name, reason }));
+            return Err((root_span(e), CallProblem::Forbidden { name, reason }));
         }
     }
     Ok(())

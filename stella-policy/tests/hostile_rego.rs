@@ -229,8 +229,12 @@ fn recursion_in_every_form_is_refused_when_the_policy_loads() {
                 cycle: got,
                 file,
                 line,
-                ..
+                col,
             })) => {
+                if name == "direct function recursion" {
+                    // The reference that closes the cycle: `f` in `y := f(x)`.
+                    assert_eq!((line, col), (3, 21));
+                }
                 assert_eq!(got, cycle, "{name}");
                 assert!(files.iter().any(|(n, _)| *n == file), "{name}: {file}");
                 assert!(line >= 2, "{name}: line {line}");
@@ -322,9 +326,16 @@ fn non_deterministic_builtins_are_refused_by_name_when_the_policy_loads() {
             };
             match outcome(&files) {
                 Err(PolicyError::Rego(RegoError::ForbiddenBuiltin {
-                    builtin: got, line, ..
+                    builtin: got,
+                    line,
+                    col,
+                    ..
                 })) => {
                     assert_eq!(got, builtin, "{builtin} at place {k}");
+                    if k == 0 {
+                        // `allow if { ` is 11 characters: the call starts in column 12.
+                        assert_eq!((line, col), (3, 12), "{builtin}");
+                    }
                     assert!(line >= 2, "{builtin} at place {k}: line {line}");
                 }
                 other => panic!("{builtin} at place {k}: expected ForbiddenBuiltin, got {other:?}"),
