@@ -43,7 +43,7 @@ use crate::syntax::Prepared;
 
 /// The deepest chain of rules and functions depending on each other a bundle may have. The VM
 /// evaluates a rule reference by a native call, so this bounds the VM's native stack use (the
-/// evaluation thread has [`crate::gate`]'s fixed stack size); real policies nest under 20.
+/// evaluation thread has a fixed stack, [`crate::EVAL_STACK_BYTES`]); real policies nest under 20.
 pub const MAX_RULE_DEPTH: usize = 64;
 
 /// The builtins a policy may call: every one is pure (its result depends only on its
@@ -194,19 +194,11 @@ struct Pos {
     col: u32,
 }
 
-/// What the analysis found: nothing to act on when it succeeds, except the depth.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Summary {
-    /// The longest chain of rules depending on each other (in rules).
-    #[allow(dead_code)]
-    pub(crate) depth: usize,
-}
-
 /// Checks the parsed modules; `prepared` maps positions back to the files as written.
 pub(crate) fn check(
     modules: &[Ref<Module>],
     prepared: &[(String, Prepared)],
-) -> Result<Summary, PolicyError> {
+) -> Result<(), PolicyError> {
     let pos = |span: &Span| {
         let file = span.source.file().clone();
         let col = prepared
@@ -346,7 +338,6 @@ pub(crate) fn check(
     // Tarjan emits a component after every component it reaches: depths in one pass.
     let mut depth = vec![0usize; succ.len()];
     let mut next_on_chain = vec![usize::MAX; succ.len()];
-    let mut deepest = 0usize;
     for scc in &sccs {
         let cyclic = scc.len() > 1
             || scc
@@ -390,7 +381,6 @@ pub(crate) fn check(
             if let Some(slot) = depth.get_mut(n) {
                 *slot = best + 1;
             }
-            deepest = deepest.max(best + 1);
             if best + 1 > MAX_RULE_DEPTH {
                 let mut chain = vec![name(n)];
                 let mut cur = n;
@@ -418,7 +408,7 @@ pub(crate) fn check(
             }
         }
     }
-    Ok(Summary { depth: deepest })
+    Ok(())
 }
 
 /// A shortest cycle from `start` back to itself inside `members` (breadth first).

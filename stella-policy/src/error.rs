@@ -155,7 +155,7 @@ pub enum RegoError {
         name: String,
     },
     /// Rules and functions depend on each other more levels deep than the gate evaluates
-    /// (`stella_policy::MAX_RULE_DEPTH`, which bounds the evaluator's stack use).
+    /// ([`crate::analysis::MAX_RULE_DEPTH`], which bounds the evaluator's stack use).
     #[error("{file}:{line}:{col}: rules depend on each other {depth} levels deep, more than {max}: {}", chain.join(" -> "))]
     TooDeep {
         /// The module's file name in the bundle.

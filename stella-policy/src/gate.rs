@@ -46,7 +46,7 @@ pub const ENGINE_VERSION: &str = "0.14.1";
 ///
 /// The native stack is bounded too: loading and each evaluation run on a thread with an
 /// [`EVAL_STACK_BYTES`] stack, recursion is refused when the bundle loads and the depth of rule
-/// chains is at most [`crate::MAX_RULE_DEPTH`].
+/// chains is at most [`crate::analysis::MAX_RULE_DEPTH`].
 ///
 /// Not bounded: the memory of a single builtin call (`numbers.range(1, 1e9)` allocates its
 /// whole array before the next instruction is counted). regorus can cap memory only through
@@ -145,8 +145,8 @@ pub struct Gate {
 
 impl Gate {
     /// Loads `bundle` into the engine (detecting each module's syntax, see [`crate::syntax`]),
-    /// refuses recursion, builtins not on [`crate::ALLOWED_BUILTINS`] and rule chains deeper
-    /// than [`crate::MAX_RULE_DEPTH`] ([`RegoError::Recursion`],
+    /// refuses recursion, builtins not on [`crate::analysis::ALLOWED_BUILTINS`] and rule chains deeper
+    /// than [`crate::analysis::MAX_RULE_DEPTH`] ([`RegoError::Recursion`],
     /// [`RegoError::ForbiddenBuiltin`], [`RegoError::UnknownFunction`], [`RegoError::TooDeep`]),
     /// finds the decision rules of the queried package and compiles them; then, unless
     /// [`GateOptions::index_lookups`] is off, applies the lookup indexing of [`crate::index`].
@@ -308,7 +308,7 @@ impl Gate {
 /// evaluates a rule or function reference by a native call (about 55 KiB of stack per level in
 /// a debug build, a few KiB optimized), so the stack is fixed here rather than inherited from
 /// whichever thread the caller happens to use, and the nesting is bounded at load time by
-/// [`crate::MAX_RULE_DEPTH`] (recursion is refused outright, see [`crate::analysis`]). The stack is
+/// [`crate::analysis::MAX_RULE_DEPTH`] (recursion is refused outright, see [`crate::analysis`]). The stack is
 /// reserved address space; only the pages used are backed by memory.
 pub const EVAL_STACK_BYTES: usize = 64 << 20;
 

@@ -12,10 +12,11 @@
 //! - [`Gate`]: evaluates `data.stella.policy` (or another package): `allow`, `violation` /
 //!   `deny`, `warn`; bounded by [`EvalLimits`]. Before anything is compiled, the parsed modules
 //!   are checked: recursion (direct, mutual, through rules, `data.` references, imports, `with`)
-//!   is refused ([`RegoError::Recursion`]), as is any builtin not on [`ALLOWED_BUILTINS`], the
+//!   is refused ([`RegoError::Recursion`]), as is any builtin not on
+//!   [`analysis::ALLOWED_BUILTINS`], the
 //!   pure ones ([`RegoError::ForbiddenBuiltin`]: `rand.intn`, `time.now_ns`, `http.send`, …),
 //!   so the same input and bundle always give the same decision; rule chains deeper than
-//!   [`MAX_RULE_DEPTH`] are refused and evaluation runs on a thread with a fixed stack
+//!   [`analysis::MAX_RULE_DEPTH`] are refused and evaluation runs on a thread with a fixed stack
 //!   ([`EVAL_STACK_BYTES`]), so a policy cannot overflow the stack.
 //! - [`builtin_bundle`]: the seed's two policies plus waiver expiry, `under_investigation`
 //!   criticals and attestation-to-image binding.
@@ -73,7 +74,7 @@
     )
 )]
 
-mod analysis;
+pub mod analysis;
 mod builtin;
 mod bundle;
 mod error;
@@ -83,7 +84,6 @@ pub mod input;
 mod record;
 pub mod syntax;
 
-pub use analysis::{ALLOWED_BUILTINS, MAX_RULE_DEPTH};
 pub use builtin::{
     BuiltinOptions, SEED_EXPLOITABLE, SEED_REKOR, STELLA_BUILTIN, UnderInvestigation,
     builtin_bundle,

@@ -6,9 +6,9 @@
 
 use serde_json::json;
 use stella_core::{FixedClock, Timestamp};
+use stella_policy::analysis::{ALLOWED_BUILTINS, MAX_RULE_DEPTH};
 use stella_policy::{
-    ALLOWED_BUILTINS, BuiltinOptions, Bundle, Gate, GateInput, GateOptions, MAX_RULE_DEPTH,
-    PolicyError, RegoError, builtin_bundle,
+    BuiltinOptions, Bundle, Gate, GateInput, GateOptions, PolicyError, RegoError, builtin_bundle,
 };
 
 const IMG: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
