@@ -260,13 +260,50 @@ pub(crate) fn check(
         module_info.push((package, imports));
     }
 
+    // Subtree nodes: one per prefix of a rule path, with edges to the subtrees one component
+    // longer and to the rule at its path. A reference names a subtree (every rule under it) by
+    // one edge, so the graph stays linear in the size of the bundle however wide a reference is
+    // (`data`, `data.pkg[x]`).
+    let rule_count = node_info.len();
+    let mut subtrees: BTreeMap<Vec<String>, usize> = BTreeMap::new();
+    let mut tree_edges: Vec<(usize, usize)> = Vec::new();
+    for r in 0..rule_count {
+        let Some((path, at)) = node_info.get(r).cloned() else {
+            continue;
+        };
+        let mut below = r;
+        for k in (0..=path.len()).rev() {
+            let prefix = path.get(..k).map(<[String]>::to_vec).unwrap_or_default();
+            let (id, new) = match subtrees.get(&prefix) {
+                Some(&id) => (id, false),
+                None => {
+                    let id = node_info.len();
+                    subtrees.insert(prefix.clone(), id);
+                    node_info.push((prefix, at.clone()));
+                    (id, true)
+                }
+            };
+            tree_edges.push((id, below));
+            if !new {
+                break;
+            }
+            below = id;
+        }
+    }
+
     // Edges, with the position of the reference that made each.
     let mut edges: Vec<BTreeMap<usize, Pos>> = vec![BTreeMap::new(); node_info.len()];
+    for (from, to) in tree_edges {
+        if let (Some(out), Some((_, at))) = (edges.get_mut(from), node_info.get(to)) {
+            out.entry(to).or_insert_with(|| at.clone());
+        }
+    }
     for (module, (package, imports)) in modules.iter().zip(&module_info) {
         let ctx = Ctx {
             package,
             imports,
-            nodes: &nodes,
+            rules: &nodes,
+            subtrees: &subtrees,
         };
         for rule in &module.policy {
             let (head_ref, roots) = match rule.as_ref() {
@@ -327,6 +364,7 @@ pub(crate) fn check(
         }
     }
 
+    let is_rule = |i: usize| i < rule_count;
     let name = |i: usize| {
         node_info
             .get(i)
@@ -363,7 +401,11 @@ pub(crate) fn check(
                 file: at.file,
                 line: at.line,
                 col: at.col,
-                cycle: cycle.into_iter().map(name).collect(),
+                cycle: cycle
+                    .into_iter()
+                    .filter(|&n| is_rule(n))
+                    .map(name)
+                    .collect(),
             }
             .into());
         }
@@ -378,18 +420,24 @@ pub(crate) fn check(
                     }
                 }
             }
+            // A subtree node adds no level: it stands for the rules under it.
+            let here = if is_rule(n) { best + 1 } else { best };
             if let Some(slot) = depth.get_mut(n) {
-                *slot = best + 1;
+                *slot = here;
             }
-            if best + 1 > MAX_RULE_DEPTH {
+            if here > MAX_RULE_DEPTH {
                 let mut chain = vec![name(n)];
                 let mut cur = n;
-                while let Some(&next) = next_on_chain.get(cur) {
-                    if next == usize::MAX || chain.len() > MAX_RULE_DEPTH + 1 {
-                        break;
+                for _ in 0..succ.len() {
+                    match next_on_chain.get(cur) {
+                        Some(&next) if next != usize::MAX => {
+                            if is_rule(next) {
+                                chain.push(name(next));
+                            }
+                            cur = next;
+                        }
+                        _ => break,
                     }
-                    chain.push(name(next));
-                    cur = next;
                 }
                 let at = node_info.get(n).map(|(_, p)| p.clone()).unwrap_or(Pos {
                     file: String::new(),
@@ -400,7 +448,7 @@ pub(crate) fn check(
                     file: at.file,
                     line: at.line,
                     col: at.col,
-                    depth: best + 1,
+                    depth: here,
                     max: MAX_RULE_DEPTH,
                     chain,
                 }
@@ -680,7 +728,10 @@ struct Ctx<'a> {
     package: &'a [String],
     /// Import alias → `data` path (None: an `input` import).
     imports: &'a BTreeMap<String, Option<Vec<String>>>,
-    nodes: &'a BTreeMap<Vec<String>, usize>,
+    /// Rule path → rule node.
+    rules: &'a BTreeMap<Vec<String>, usize>,
+    /// Path prefix → subtree node.
+    subtrees: &'a BTreeMap<Vec<String>, usize>,
 }
 
 impl Ctx<'_> {
@@ -706,20 +757,17 @@ impl Ctx<'_> {
         }
     }
 
-    /// Every rule node a `data` path names: those under it and those above it.
+    /// The nodes a `data` path names: the subtree of the rules at or under it, and the rules
+    /// above it (whose value contains it).
     fn named(&self, target: &[String], out: &mut Vec<usize>) {
-        for k in 0..=target.len() {
+        for k in 0..target.len() {
             if let Some(prefix) = target.get(..k) {
-                if let Some(&n) = self.nodes.get(prefix) {
+                if let Some(&n) = self.rules.get(prefix) {
                     out.push(n);
                 }
             }
         }
-        let start = target.to_vec();
-        for (path, &n) in self.nodes.range(start..) {
-            if !path.starts_with(target) {
-                break;
-            }
+        if let Some(&n) = self.subtrees.get(target) {
             out.push(n);
         }
     }
