@@ -31,7 +31,15 @@
 //! declaration on; every other name is taken as a reference, so a policy the engine would run
 //! without recursion can be refused (a variable first bound by `=` unification that shares its
 //! name with a rule of a cycle), never the reverse. The walk is iterative: a hostile module's
-//! deep reference chains cannot overflow the stack here.
+//! deep reference chains cannot overflow the stack here, and a reference names the subtree of
+//! its path by one edge to one node (which has edges to the rules and subtrees under it), so
+//! the graph stays linear in the size of the bundle however wide its references are.
+//!
+//! Limits: the name resolution mirrors regorus 0.14.1's (a package-relative name, an import
+//! alias, a `data.` path; a function of the bundle before a builtin of the same name, except
+//! for builtins regorus compiles in, which are refused whatever the bundle defines); a regorus
+//! upgrade must re-check it. regorus 0.14.1 does not compile `with` at all; the analysis handles
+//! it anyway.
 
 use std::collections::{BTreeMap, BTreeSet};
 
