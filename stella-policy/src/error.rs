@@ -111,6 +111,66 @@ pub enum RegoError {
         /// The query given.
         query: String,
     },
+    /// A rule or function depends on itself: directly, through other rules or functions, or
+    /// through a `data.` reference to its own package. OPA refuses recursion when it compiles a
+    /// policy; regorus 0.14.1 would recurse until the stack overflows.
+    #[error("{file}:{line}:{col}: recursion: {}", cycle.join(" -> "))]
+    Recursion {
+        /// The module's file name in the bundle.
+        file: String,
+        /// 1-based line of the reference that closes the cycle.
+        line: u32,
+        /// 1-based column.
+        col: u32,
+        /// The rules of the cycle in call order, the first repeated at the end
+        /// (`data.p.f -> data.p.g -> data.p.f`).
+        cycle: Vec<String>,
+    },
+    /// A call of a builtin that is not on the allow-list of pure builtins (it reads the clock,
+    /// randomness, the network or the environment, or is debug output): decisions must be
+    /// reproducible.
+    #[error("{file}:{line}:{col}: builtin {builtin} is not allowed in a policy: {reason}")]
+    ForbiddenBuiltin {
+        /// The module's file name in the bundle.
+        file: String,
+        /// 1-based line of the call.
+        line: u32,
+        /// 1-based column.
+        col: u32,
+        /// The builtin as called (`rand.intn`).
+        builtin: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
+    /// A call of a function that is neither defined by the bundle nor an allowed builtin.
+    #[error("{file}:{line}:{col}: unknown function {name}")]
+    UnknownFunction {
+        /// The module's file name in the bundle.
+        file: String,
+        /// 1-based line of the call.
+        line: u32,
+        /// 1-based column.
+        col: u32,
+        /// The function as called.
+        name: String,
+    },
+    /// Rules and functions depend on each other more levels deep than the gate evaluates
+    /// ([`crate::analysis::MAX_RULE_DEPTH`], which bounds the evaluator's stack use).
+    #[error("{file}:{line}:{col}: rules depend on each other {depth} levels deep, more than {max}: {}", chain.join(" -> "))]
+    TooDeep {
+        /// The module's file name in the bundle.
+        file: String,
+        /// 1-based line of the first rule of the chain.
+        line: u32,
+        /// 1-based column.
+        col: u32,
+        /// The depth found.
+        depth: usize,
+        /// The limit.
+        max: usize,
+        /// The chain, outermost rule first.
+        chain: Vec<String>,
+    },
     /// The queried package defines none of `allow`, `violation`, `deny`.
     #[error("policy package {query} defines neither allow nor violation/deny")]
     NoDecisionRule {

@@ -11,6 +11,7 @@ use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::{CompiledPolicy, Engine, Value};
 use serde::{Deserialize, Serialize};
 
+use crate::analysis;
 use crate::bundle::Bundle;
 use crate::error::{EvalError, PolicyError, RegoError};
 use crate::index;
@@ -42,6 +43,10 @@ pub const ENGINE_VERSION: &str = "0.14.1";
 /// `max_time` is regorus' cooperative execution timer (it reads a monotonic clock inside the
 /// engine only to abort; a result never depends on it). `None` (the default) leaves it off, so
 /// a pure caller stays deterministic; the `stella` CLI sets it.
+///
+/// The native stack is bounded too: loading and each evaluation run on a thread with an
+/// [`EVAL_STACK_BYTES`] stack, recursion is refused when the bundle loads and the depth of rule
+/// chains is at most [`crate::analysis::MAX_RULE_DEPTH`].
 ///
 /// Not bounded: the memory of a single builtin call (`numbers.range(1, 1e9)` allocates its
 /// whole array before the next instruction is counted). regorus can cap memory only through
@@ -140,6 +145,9 @@ pub struct Gate {
 
 impl Gate {
     /// Loads `bundle` into the engine (detecting each module's syntax, see [`crate::syntax`]),
+    /// refuses recursion, builtins not on [`crate::analysis::ALLOWED_BUILTINS`] and rule chains deeper
+    /// than [`crate::analysis::MAX_RULE_DEPTH`] ([`RegoError::Recursion`],
+    /// [`RegoError::ForbiddenBuiltin`], [`RegoError::UnknownFunction`], [`RegoError::TooDeep`]),
     /// finds the decision rules of the queried package and compiles them; then, unless
     /// [`GateOptions::index_lookups`] is off, applies the lookup indexing of [`crate::index`].
     pub fn new(bundle: &Bundle, options: GateOptions) -> Result<Self, PolicyError> {
@@ -159,7 +167,9 @@ impl Gate {
             .iter()
             .map(|m| (m.name().to_owned(), m.text().to_owned()))
             .collect();
-        let (rules, compiled, program) = load(&as_written, data.as_ref(), &options.query)?;
+        let (rules, compiled, program) = on_eval_stack(&options.query, || {
+            load(&as_written, data.as_ref(), &options.query)
+        })?;
         let mut gate = Self {
             options,
             rules,
@@ -182,8 +192,10 @@ impl Gate {
                 })
                 .collect();
             if changed > 0 {
+                let query = &gate.options.query;
+                let data = gate.data.as_ref();
                 if let Ok((rules, compiled, program)) =
-                    load(&rewritten, gate.data.as_ref(), &gate.options.query)
+                    on_eval_stack(query, || load(&rewritten, data, query))
                 {
                     if rules == gate.rules {
                         gate.compiled = compiled;
@@ -207,10 +219,11 @@ impl Gate {
         &self.options
     }
 
-    /// Evaluates the decision rules over `input`.
+    /// Evaluates the decision rules over `input` (on a thread of its own, see
+    /// [`EvalLimits`]).
     pub fn evaluate(&self, input: &GateInput) -> Result<Verdict, PolicyError> {
         let value = input.to_engine_value()?;
-        self.evaluate_value(value)
+        on_eval_stack(&self.options.query, || self.evaluate_value(value))
     }
 
     /// Evaluates over an input already in the engine's value type.
@@ -291,8 +304,41 @@ impl Gate {
     }
 }
 
-/// Loads modules (name, text as written) and data, finds the decision rules of `query` and
-/// compiles them for the RVM.
+/// The stack size of the thread that loads, compiles and evaluates a policy. regorus' VM
+/// evaluates a rule or function reference by a native call (about 55 KiB of stack per level in
+/// a debug build, a few KiB optimized), so the stack is fixed here rather than inherited from
+/// whichever thread the caller happens to use, and the nesting is bounded at load time by
+/// [`crate::analysis::MAX_RULE_DEPTH`] (recursion is refused outright, see [`crate::analysis`]). The stack is
+/// reserved address space; only the pages used are backed by memory.
+pub const EVAL_STACK_BYTES: usize = 64 << 20;
+
+/// Runs `f` on a thread with an [`EVAL_STACK_BYTES`] stack.
+fn on_eval_stack<T: Send>(
+    query: &str,
+    f: impl FnOnce() -> Result<T, PolicyError> + Send,
+) -> Result<T, PolicyError> {
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("stella-policy-eval".to_owned())
+            .stack_size(EVAL_STACK_BYTES)
+            .spawn_scoped(scope, f)
+            .map_err(|e| EvalError::Engine {
+                rule: query.to_owned(),
+                message: format!("the evaluation thread could not be started: {e}"),
+            })?;
+        handle.join().unwrap_or_else(|_| {
+            Err(EvalError::Engine {
+                rule: query.to_owned(),
+                message: "the evaluation thread panicked".to_owned(),
+            }
+            .into())
+        })
+    })
+}
+
+/// Loads modules (name, text as written) and data, checks the parsed modules (builtins and
+/// recursion, see [`crate::analysis`]), finds the decision rules of `query` and compiles them
+/// for the RVM.
 fn load(
     modules: &[(String, String)],
     data: Option<&Value>,
@@ -322,6 +368,8 @@ fn load(
             .add_data(v.clone())
             .map_err(|e| map_load_error(&e.to_string(), &prepared))?;
     }
+    let modules = engine.get_modules().clone();
+    analysis::check(&modules, &prepared)?;
     if !(rules.allow || rules.violation || rules.deny) {
         return Err(RegoError::NoDecisionRule {
             query: query.to_owned(),

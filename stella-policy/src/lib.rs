@@ -10,7 +10,14 @@
 //! - [`GateInput`]: the input schema ([`input`] documents it; [`GATE_INPUT_SCHEMA`] is the JSON
 //!   Schema), strictly parsed: a missing field is an error, never a silent "undefined".
 //! - [`Gate`]: evaluates `data.stella.policy` (or another package): `allow`, `violation` /
-//!   `deny`, `warn`; bounded by [`EvalLimits`].
+//!   `deny`, `warn`; bounded by [`EvalLimits`]. Before anything is compiled, the parsed modules
+//!   are checked: recursion (direct, mutual, through rules, `data.` references, imports, `with`)
+//!   is refused ([`RegoError::Recursion`]), as is any builtin not on
+//!   [`analysis::ALLOWED_BUILTINS`], the
+//!   pure ones ([`RegoError::ForbiddenBuiltin`]: `rand.intn`, `time.now_ns`, `http.send`, …),
+//!   so the same input and bundle always give the same decision; rule chains deeper than
+//!   [`analysis::MAX_RULE_DEPTH`] are refused and evaluation runs on a thread with a fixed stack
+//!   ([`EVAL_STACK_BYTES`]), so a policy cannot overflow the stack.
 //! - [`builtin_bundle`]: the seed's two policies plus waiver expiry, `under_investigation`
 //!   criticals and attestation-to-image binding.
 //! - [`index`]: lookup indexing, the rewrite that makes the seed's per-finding VEX scan a
@@ -46,6 +53,8 @@
 //! - `regorus`: the Rego engine (features `arc` for `Send + Sync` values, `std` for the
 //!   execution timer, `rvm` for the compiled VM and its deterministic instruction limit; the
 //!   default features would add ~20 builtin families we do not need and double the build time).
+//!   The load-time checks walk its parsed modules through `regorus::unstable` (the AST) and
+//!   `Engine::get_modules`, which are not covered by semver: the version is pinned exactly.
 //! - `anyhow`: regorus reports errors as `anyhow::Error`; they are mapped to [`PolicyError`] and
 //!   never leave the crate.
 //! - `stella-core`: digests, RFC 8785 canonical JSON, the strict parser, `Clock`, `Signer`.
@@ -65,6 +74,7 @@
     )
 )]
 
+pub mod analysis;
 mod builtin;
 mod bundle;
 mod error;
@@ -81,7 +91,8 @@ pub use builtin::{
 pub use bundle::{Bundle, BundleLimits, DATA_FILE, Module};
 pub use error::{BundleError, EvalError, InputError, PolicyError, RecordError, RegoError};
 pub use gate::{
-    DEFAULT_QUERY, ENGINE_NAME, ENGINE_VERSION, EvalLimits, Gate, GateOptions, Verdict,
+    DEFAULT_QUERY, ENGINE_NAME, ENGINE_VERSION, EVAL_STACK_BYTES, EvalLimits, Gate, GateOptions,
+    Verdict,
 };
 pub use input::{
     Attestation, Finding, GATE_INPUT_SCHEMA, GateInput, Image, PackageRef, Reachability, Rekor,

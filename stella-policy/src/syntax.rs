@@ -18,7 +18,7 @@
 //! not a field access (`x.in`). The supplied imports are inserted on the `package` line, directly
 //! after the package path, so every line number of the file is unchanged, and every column too,
 //! except on the package line after the package path (error positions there are mapped back by
-//! [`Prepared::original_column`]). Errors are always reported against the file as written.
+//! `Prepared::original_column`). Errors are always reported against the file as written.
 
 /// The syntax a module was detected as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]

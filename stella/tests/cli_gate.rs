@@ -231,3 +231,38 @@ fn errors_exit_2_with_the_input_named() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("exceeded 10000 instructions"), "{err}");
 }
+
+#[test]
+fn a_recursive_policy_or_a_random_builtin_exits_2_naming_it() {
+    // Before, the recursive policy aborted `stella gate` with a stack overflow (exit by
+    // SIGABRT), and rand.intn made the same input decide differently from run to run.
+    let dir = tempfile::tempdir().unwrap();
+    let input = write_input(dir.path(), json!([]), json!([]), json!([]));
+    for (name, text, expected) in [
+        (
+            "recursive",
+            "package stella.policy\nimport rego.v1\nf(x) := y if { y := g(x) }\ng(x) := y if { y := f(x) }\nallow if { f(1) }\n",
+            "p.rego:3:21: recursion: data.stella.policy.f -> data.stella.policy.g -> data.stella.policy.f",
+        ),
+        (
+            "random",
+            "package stella.policy\nimport rego.v1\nallow if { rand.intn(\"k\", 2) == 1 }\n",
+            "p.rego:3:12: builtin rand.intn is not allowed in a policy",
+        ),
+    ] {
+        let policy = dir.path().join(name);
+        std::fs::create_dir(&policy).unwrap();
+        std::fs::write(policy.join("p.rego"), text).unwrap();
+        let out = stella()
+            .args(["gate", "--policy"])
+            .arg(&policy)
+            .arg("--input")
+            .arg(&input)
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(expected), "{name}: {err}");
+    }
+}
