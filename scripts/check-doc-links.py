@@ -7,9 +7,9 @@ repository (`../shared/...` from the root, an absolute path, a `file:` URL). Web
 links and images `[text](target)`, reference definitions `[name]: target`, and paths written as
 code that start with `../` (the form the old README used for `../shared/DESIGN.md`).
 
-Files: every *.md tracked by git (or, outside a git checkout, found on disk, skipping
-`node_modules`, `target` and hidden directories). Exit 0 when every link resolves, 1 otherwise,
-naming each broken link with its file and line.
+Files: every *.md that git tracks or would track (untracked but not ignored); outside a git
+checkout, every *.md on disk except under `node_modules`, `target` and hidden directories.
+Exit 0 when every link resolves, 1 otherwise, naming each broken link with its file and line.
 
 Usage: scripts/check-doc-links.py [REPO_ROOT]   (default: this script's parent directory)
 """
@@ -33,7 +33,7 @@ EXTERNAL = ("http://", "https://", "mailto:")
 def markdown_files(root: Path) -> list[Path]:
     try:
         out = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-z", "--", "*.md"],
+            ["git", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "*.md"],
             check=True,
             capture_output=True,
         ).stdout
