@@ -2,10 +2,10 @@
 """Checks every relative link in the repository's Markdown files (run by scripts/test-all.sh).
 
 A link fails when it points at a file or directory that does not exist, or leaves the
-repository (`../shared/...` from the root, an absolute path, a `file:` URL). Web links
+repository (a `../` path above the root, an absolute path, a `file:` URL). Web links
 (`http:`, `https:`, `mailto:`) and in-page anchors (`#...`) are not fetched. Checked: inline
 links and images `[text](target)`, reference definitions `[name]: target`, and paths written as
-code that start with `../` (the form the old README used for `../shared/DESIGN.md`).
+code that start with `../` (the form the README once used for a design document outside it).
 
 Files: every *.md that git tracks or would track (untracked but not ignored); outside a git
 checkout, every *.md on disk except under `node_modules`, `target` and hidden directories.
