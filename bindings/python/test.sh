@@ -20,6 +20,7 @@ CACHE="${HOME}/.cache/stella-ops"
 if [ ! -x "$VENV/bin/python" ]; then
     mkdir -p "$(dirname "$VENV")"
     python3 -m venv "$VENV" || {
+        rm -rf "$VENV"
         echo "FAIL bindings/python/test.sh: python3 -m venv failed; it needs Python 3.9+ with venv (Debian/Ubuntu: sudo apt-get install -y python3-venv)" >&2
         exit 1
     }

@@ -14,6 +14,7 @@ VENV="${HOME}/.cache/stella-ops/venv-interop"
 if [ ! -x "$VENV/bin/python" ]; then
     mkdir -p "$(dirname "$VENV")"
     python3 -m venv "$VENV" || {
+        rm -rf "$VENV"
         echo "FAIL tests/interop/test.sh: python3 -m venv failed; it needs Python 3.9+ with venv (Debian/Ubuntu: sudo apt-get install -y python3-venv)" >&2
         exit 1
     }
