@@ -260,9 +260,10 @@ fn pypa_git_ranges_are_kept_and_counted() {
     let snap = real_snapshot();
     // The subset's PyPA records carry 12 GIT ranges (3 requests, 7 urllib3, 2 jinja2), the Go
     // records none.
-    assert_eq!(snap.info().git_ranges, 12, "{:?}", snap.info());
-    assert_eq!(snap.info().ecosystems.get("PyPI"), Some(&27), "{:?}", snap.info());
-    assert_eq!(snap.info().ecosystems.get("Go"), Some(&38), "{:?}", snap.info());
+    let info = snap.info();
+    assert_eq!(info.git_ranges, 12, "{info:?}");
+    assert_eq!(info.ecosystems.get("PyPI"), Some(&27), "{info:?}");
+    assert_eq!(info.ecosystems.get("Go"), Some(&38), "{info:?}");
 }
 
 fn dsa_snapshot() -> Snapshot {
