@@ -6,8 +6,9 @@
 //! every Go record that names golang.org/x/text, google.golang.org/grpc or golang.org/x/net
 //! (38), and every PyPA record of requests, redis, urllib3, jinja2 and the look-alike names
 //! requests-kerberos, requests-xml and rediswrapper (27): 65 records, 12 GIT ranges. That is
-//! every record that names a package of `packages()` (so the expected findings are those of the
-//! whole databases), next to records of neighbouring and look-alike packages that must not match.
+//! every record naming a package of `packages()` in the corpus it was cut from (the whole PyPA
+//! database and a 361-record Go vulndb selection), so the expected findings are the ones that
+//! corpus gives, next to records of neighbouring and look-alike packages that must not match.
 
 use std::collections::BTreeMap;
 use std::path::Path;
