@@ -10,6 +10,13 @@ cd "$(dirname "$0")/.."
 echo "== docs: relative links resolve inside the repository"
 python3 scripts/check-doc-links.py
 
+echo "== the repository stands alone: nothing outside the benches reads ../shared"
+if git rev-parse --git-dir >/dev/null 2>&1 &&
+    git grep -nE '\.\./(\.\./)*shared/' -- ':!benches' ':!scripts/test-all.sh'; then
+    echo "FAIL: the files above read or link ../shared (outside the repository)" >&2
+    exit 1
+fi
+
 echo "== Rust: cargo test --workspace"
 cargo test --workspace --locked
 
