@@ -13,7 +13,7 @@
 #      peak RSS of each run (os.wait4 rusage of the tool's own process);
 #   5. prints per tool and input: median wall time, peak RSS, components per purl type, and
 #      whether the document validates against the official CycloneDX schema of its specVersion
-#      (1.6 from ../shared/schemas when python `jsonschema` is importable);
+#      (1.6 from tests/data/schemas when python `jsonschema` is importable);
 #   6. prints, on the OCI layout, the (name, version) pairs of deb / pypi / npm / golang
 #      components each tool finds that the others do not.
 #
@@ -26,7 +26,9 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
-SHARED="$(cd "$REPO/../shared" && pwd)"
+# The image recipe lives outside the repository, in ../shared/tools (optional: only needed to
+# build the image when $OUT does not hold it yet).
+SHARED="$(cd "$REPO/../shared" 2>/dev/null && pwd || true)"
 OUT="${OUT:-/tmp/stella-bench-image/out}"
 WORK="${WORK:-/tmp/stella-compare}"
 RUNS="${RUNS:-5}"
@@ -34,6 +36,11 @@ mkdir -p "$WORK"
 
 # --- 1. the image ----------------------------------------------------------------------------
 if [ "${REBUILD:-0}" = 1 ] || [ ! -f "$OUT/IMAGE-DIGESTS.txt" ]; then
+  [ -n "$SHARED" ] && [ -f "$SHARED/tools/bench-image/build-image.sh" ] || {
+    echo "compare-sbom: no benchmark image in $OUT and no ../shared/tools/bench-image/build-image.sh to build one" >&2
+    echo "compare-sbom: set OUT to a directory holding the built image (IMAGE-DIGESTS.txt), or place the recipe there" >&2
+    exit 1
+  }
   echo "== building the benchmark image into $OUT (debootstrap + umoci + skopeo)"
   OUT="$OUT" BUILD="${BUILD:-$(dirname "$OUT")/build}" bash "$SHARED/tools/bench-image/build-image.sh" \
     > "$WORK/build-image.log" 2>&1 || { tail -30 "$WORK/build-image.log"; exit 1; }
@@ -62,7 +69,7 @@ if [ -z "${STELLA:-}" ]; then
 fi
 
 # --- 4-6. run, measure, compare --------------------------------------------------------------
-export OUT WORK RUNS SYFT TRIVY76 TRIVY69 STELLA SHARED
+export OUT WORK RUNS SYFT TRIVY76 TRIVY69 STELLA SHARED REPO
 "$PY" - <<'PYEOF'
 import collections, json, os, statistics, subprocess, sys, time
 
@@ -119,7 +126,7 @@ def validator(spec):
         import jsonschema, referencing
     except ImportError:
         return None
-    d = f"{SHARED}/schemas/cyclonedx-1.6"
+    d = f"{os.environ['REPO']}/tests/data/schemas/cyclonedx-1.6"
     load = lambda n: json.load(open(f"{d}/{n}"))
     base = "http://cyclonedx.org/schema/"
     reg = referencing.Registry().with_resources([

@@ -19,7 +19,11 @@ CACHE="${HOME}/.cache/stella-ops"
 
 if [ ! -x "$VENV/bin/python" ]; then
     mkdir -p "$(dirname "$VENV")"
-    python3 -m venv "$VENV"
+    python3 -m venv "$VENV" || {
+        rm -rf "$VENV"
+        echo "FAIL bindings/python/test.sh: python3 -m venv failed; it needs Python 3.9+ with venv (Debian/Ubuntu: sudo apt-get install -y python3-venv)" >&2
+        exit 1
+    }
 fi
 PY="$VENV/bin/python"
 if ! "$PY" - "$MATURIN_VERSION" "$PYTEST_VERSION" "$MYPY_VERSION" <<'PYEOF' 2>/dev/null; then

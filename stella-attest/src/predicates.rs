@@ -214,7 +214,7 @@ pub struct DatabaseSnapshot {
 }
 
 /// Findings counted by severity. Vulnerabilities without a VEX statement are also counted in
-/// `under_investigation` (DESIGN §3: unknown is visible).
+/// `under_investigation` (docs/design.md §3: unknown is visible).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SeverityCounts {

@@ -1,4 +1,4 @@
-//! Bounds on what one scan may read: hostile images are expected (DESIGN §3.7).
+//! Bounds on what one scan may read: hostile images are expected (docs/design.md §3.7).
 
 use crate::error::ScanError;
 

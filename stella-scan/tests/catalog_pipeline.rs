@@ -10,7 +10,7 @@ use stella_scan::catalog::{default_catalogers, os_release};
 use stella_scan::sbom::{WriteOptions, cyclonedx, spdx};
 use stella_scan::{CatalogContext, CatalogInput, ExtractedFile, ImageInfo, Package, Sbom};
 
-const SCHEMAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/schemas");
+const SCHEMAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/schemas");
 
 fn load(rel: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(format!("{SCHEMAS}/{rel}")).unwrap()).unwrap()

@@ -125,7 +125,7 @@ fn findings_carry_the_trace_in_json_and_sarif() {
         serde_json::from_slice(&doc.render(OutputFormat::Sarif).unwrap()).unwrap();
     let schema_path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/schemas/sarif-2.1.0/sarif-schema-2.1.0.json"
+        "/../tests/data/schemas/sarif-2.1.0/sarif-schema-2.1.0.json"
     );
     let schema: serde_json::Value =
         serde_json::from_slice(&std::fs::read(schema_path).unwrap()).unwrap();

@@ -8,7 +8,7 @@ use stella_core::{Digest, Timestamp};
 use stella_scan::sbom::{WriteOptions, cyclonedx, spdx};
 use stella_scan::{Evidence, ImageInfo, OsRelease, Package, PackageKind, Sbom, SourcePackage};
 
-const SCHEMAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/schemas");
+const SCHEMAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/schemas");
 
 fn load(rel: &str) -> Value {
     let text = std::fs::read_to_string(format!("{SCHEMAS}/{rel}")).unwrap();

@@ -1,6 +1,6 @@
 //! The finding side: what VEX is applied to and generated from.
 //!
-//! `stella-vex` does not depend on `stella-scan` (they are siblings, DESIGN §2), so findings
+//! `stella-vex` does not depend on `stella-scan` (siblings, docs/design.md §2), so findings
 //! come in as [`FindingRef`]s, read from any SARIF 2.1.0 log ([`findings_from_sarif`]) or from
 //! the Stella findings JSON ([`findings_from_json`]), each reading only the fields it needs.
 

@@ -315,7 +315,7 @@ fn findings_from_sarif_and_json() {
     });
     let bytes = serde_json::to_vec(&sarif).unwrap();
     let schema: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(shared("schemas/sarif-2.1.0/sarif-schema-2.1.0.json")).unwrap(),
+        &std::fs::read(test_data("schemas/sarif-2.1.0/sarif-schema-2.1.0.json")).unwrap(),
     )
     .unwrap();
     assert!(jsonschema::validator_for(&schema).unwrap().is_valid(&sarif));

@@ -56,7 +56,7 @@ fn round_trip_keeps_every_mapped_field() {
 #[test]
 fn spdx_output_passes_the_official_schema() {
     let schema: Value = serde_json::from_slice(
-        &std::fs::read(shared("schemas/spdx-3.0.1/spdx-json-schema.json")).unwrap(),
+        &std::fs::read(test_data("schemas/spdx-3.0.1/spdx-json-schema.json")).unwrap(),
     )
     .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();

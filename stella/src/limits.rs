@@ -1,4 +1,4 @@
-//! Every bound Stella Ops puts on hostile input, in one place (DESIGN §3.7: parsers bound
+//! Every bound Stella Ops puts on hostile input, in one place (docs/design.md §3.7: parsers bound
 //! memory and time, reject rather than guess).
 //!
 //! [`Limits`] gathers the configurable limit types of the pure crates, each still defined

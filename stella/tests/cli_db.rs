@@ -5,7 +5,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-const GO_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/osv/go");
+const GO_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/osv/go");
 
 const REC_A: &str = r#"{"id":"GO-2099-0001","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2099-1"],
  "affected":[{"package":{"ecosystem":"Go","name":"example.com/mod"},

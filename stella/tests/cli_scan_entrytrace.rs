@@ -12,7 +12,7 @@ use stella_scan::testing::{TestImage, TestLayer};
 
 const PYPA_REQUESTS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/data/osv/pypa/vulns/requests"
+    "/../tests/data/osv/pypa/vulns/requests"
 );
 const SITE: &str = "usr/local/lib/python3.11/site-packages";
 

@@ -54,7 +54,7 @@ use crate::vuln::version::{Scheme, Version};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
-    /// No statement yet (the default, DESIGN invariant 4).
+    /// No statement yet (the default, docs/design.md §3.4).
     UnderInvestigation,
     /// A statement says the product is affected.
     Affected,

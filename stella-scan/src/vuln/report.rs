@@ -59,7 +59,7 @@ impl DbRef {
     }
 }
 
-/// Counts, each status and severity counted separately (DESIGN invariant 4).
+/// Counts, each status and severity counted separately (docs/design.md §3.4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     /// Packages examined.

@@ -8,8 +8,9 @@ pub fn ts(s: &str) -> Timestamp {
     Timestamp::parse_rfc3339(s).unwrap()
 }
 
-pub fn shared(path: &str) -> std::path::PathBuf {
-    std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared")).join(path)
+/// A file under the repository's `tests/data/` (see its PROVENANCE.md files).
+pub fn test_data(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data")).join(path)
 }
 
 pub fn vectors(path: &str) -> std::path::PathBuf {
@@ -22,7 +23,7 @@ pub fn vectors(path: &str) -> std::path::PathBuf {
 
 pub fn openvex_validator() -> jsonschema::Validator {
     let schema: Value = serde_json::from_slice(
-        &std::fs::read(shared("schemas/openvex/openvex_json_schema.json")).unwrap(),
+        &std::fs::read(test_data("schemas/openvex/openvex_json_schema.json")).unwrap(),
     )
     .unwrap();
     jsonschema::validator_for(&schema).unwrap()

@@ -1,4 +1,4 @@
-//! The `stella` command line (DESIGN §5).
+//! The `stella` command line (docs/design.md §5).
 //!
 //! Each subcommand lives in its own module and exposes `Args` (a `clap::Args` struct) and
 //! `run(args) -> Result<Outcome, CliError>`. Exit codes follow syft/grype habits: 0 success (or
@@ -100,7 +100,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands (DESIGN §5).
+/// The subcommands (docs/design.md §5).
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write the SBOM of an image (CycloneDX 1.6 or SPDX 3.0.1 JSON).

@@ -1,4 +1,4 @@
-//! `stella vex validate | merge | apply | create` (DESIGN §5): OpenVEX from the command line.
+//! `stella vex validate | merge | apply | create` (docs/design.md §5): OpenVEX on the command line.
 //!
 //! - `validate F…`: parse and check each document against the OpenVEX rules; exit 2 with every
 //!   violation (naming its statement) on the first invalid file.

@@ -1,4 +1,4 @@
-//! Image readers for the input forms of `stella sbom` (DESIGN §5): an OCI image layout
+//! Image readers for the input forms of `stella sbom` (docs/design.md §5): an OCI image layout
 //! directory, an OCI archive (a tar of a layout), a `docker save` archive, an image in a
 //! registry ([`registry`]) and a root filesystem directory. All but the last implement
 //! [`ImageSource`]; the directory implements

@@ -11,7 +11,7 @@ use stella_scan::testing::{TestImage, TestLayer};
 
 pub const PYPA_REQUESTS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/data/osv/pypa/vulns/requests"
+    "/../tests/data/osv/pypa/vulns/requests"
 );
 
 pub const OS_RELEASE: &[u8] =
