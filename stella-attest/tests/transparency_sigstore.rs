@@ -751,14 +751,17 @@ fn an_artifact_given_with_a_dsse_bundle_must_be_a_subject_never_ignored() {
     bundle
         .verify_with_key(author.public_key(), Some(artifact), &trust)
         .unwrap();
-    bundle.verify_transparency(Some(artifact), &trust).unwrap();
     // Another artifact: not a subject.
     assert!(matches!(
         bundle.verify_with_key(author.public_key(), Some(b"another"), &trust),
         Err(TransparencyError::ArtifactNotSubject { artifact, .. }) if artifact == Digest::of(b"another")
     ));
+    // The same on the transparency-only path (a real keyless DSSE bundle, sigstore-rs).
+    let keyless = Bundle::parse(&vector("dsse_v001_bundle.sigstore.json")).unwrap();
+    let production = TrustRoot::from_trusted_root_json(&vector("trustedroot.v1.json")).unwrap();
+    keyless.verify_transparency(None, &production).unwrap();
     assert!(matches!(
-        bundle.verify_transparency(Some(b"another"), &trust),
+        keyless.verify_transparency(Some(b"another"), &production),
         Err(TransparencyError::ArtifactNotSubject { .. })
     ));
     // An envelope of another payload type names no subjects: an artifact cannot be checked.
