@@ -544,12 +544,17 @@ fn a_pem_with_two_keys_is_refused_everywhere_keys_are_read() {
     assert_eq!(
         kind(dsse_sign(
             b"{}",
-            &[two_private.clone()],
+            std::slice::from_ref(&two_private),
             &DsseSignOptions::default()
         )),
         ErrorKind::Parse
     );
-    let envelope = dsse_sign(b"{}", &[a.private_pem.clone()], &DsseSignOptions::default()).unwrap();
+    let envelope = dsse_sign(
+        b"{}",
+        std::slice::from_ref(&a.private_pem),
+        &DsseSignOptions::default(),
+    )
+    .unwrap();
     assert_eq!(
         kind(dsse_verify(
             &envelope,

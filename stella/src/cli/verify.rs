@@ -158,11 +158,11 @@ impl Constraints {
         verified: &VerifiedEnvelope,
     ) -> Result<VerifiedStatement, AttestError> {
         let mut policy = StatementPolicy::new();
-        if self.predicate_types.is_empty() {
-            if verified.payload_type() == PAYLOAD_TYPE_IN_TOTO {
-                let statement = Statement::from_json(verified.payload())?;
-                policy = policy.allow_predicate_type(statement.predicate_type());
-            }
+        // Without --type the statement's own type is accepted (and reported); an envelope of
+        // another payload type is refused by the policy's payload type check below.
+        if self.predicate_types.is_empty() && verified.payload_type() == PAYLOAD_TYPE_IN_TOTO {
+            let statement = Statement::from_json(verified.payload())?;
+            policy = policy.allow_predicate_type(statement.predicate_type());
         }
         for t in &self.predicate_types {
             policy = policy.allow_predicate_type(t.as_str());
