@@ -43,7 +43,8 @@ pub struct BundleArgs {
     /// Sigstore bundles: a Sigstore `trusted_root.json` whose Rekor logs are trusted.
     #[arg(long)]
     pub trusted_root: Option<PathBuf>,
-    /// Sigstore bundles with a message signature: the signed artifact.
+    /// The artifact: its SHA-256 must be a subject of the statement (an envelope, a DSSE
+    /// bundle); for a message-signature bundle, the signed artifact (required).
     #[arg(long)]
     pub artifact: Option<PathBuf>,
 }
