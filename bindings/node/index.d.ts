@@ -33,7 +33,10 @@ export interface BundleVerifyOptions {
   rekorKeysPem?: Array<string>
   /** A Sigstore `trusted_root.json` whose Rekor logs are trusted; default none. */
   trustedRootJson?: Uint8Array
-  /** The signed artifact, for a message-signature bundle; default none. */
+  /**
+   * The signed artifact: required for a message-signature bundle; for a DSSE bundle,
+   * optional, and when given it must be a subject of the envelope's in-toto statement.
+   */
   artifact?: Uint8Array
 }
 

@@ -536,6 +536,16 @@ pub struct VerifiedEnvelope {
 }
 
 impl VerifiedEnvelope {
+    /// An envelope whose signature another verifier checked (a Sigstore bundle's, under
+    /// `key_id`). Crate-internal: only code that verified the signature makes one.
+    pub(crate) fn from_verified(payload_type: String, payload: Vec<u8>, key_id: String) -> Self {
+        Self {
+            payload_type,
+            payload,
+            key_ids: vec![key_id],
+        }
+    }
+
     /// The (verified) payload type.
     pub fn payload_type(&self) -> &str {
         &self.payload_type

@@ -3,15 +3,17 @@
 //! ## API summary
 //!
 //! - [`PublicKey`]: import from SPKI DER ([`PublicKey::from_spki_der`]), PEM `PUBLIC KEY`
-//!   ([`PublicKey::from_pem`]), a raw 32-byte Ed25519 key as C2SP signed notes carry it
-//!   ([`PublicKey::from_ed25519_raw`]) or a SEC1 P-256 point ([`PublicKey::from_p256_sec1`]);
+//!   ([`PublicKey::from_pem`]), either of those told apart by content
+//!   ([`PublicKey::from_pem_or_der`], what a key file may hold), a raw 32-byte Ed25519 key as
+//!   C2SP signed notes carry it ([`PublicKey::from_ed25519_raw`]) or a SEC1 P-256 point
+//!   ([`PublicKey::from_p256_sec1`]);
 //!   export with [`PublicKey::spki_der`] / [`PublicKey::to_pem`]; [`PublicKey::key_id`];
 //!   [`PublicKey::verify`] (accepts DER and fixed-size `r||s` ECDSA signatures, high-S accepted)
 //!   and [`PublicKey::verify_strict`] (high-S refused with [`KeyError::HighS`]). `PublicKey`
 //!   implements [`stella_core::Verifier`].
 //! - [`PrivateKey`]: [`PrivateKey::generate`] from a caller-given RNG; import PKCS#8 or SEC1, DER
 //!   or PEM ([`PrivateKey::from_pkcs8_der`], [`PrivateKey::from_sec1_der`],
-//!   [`PrivateKey::from_der`], [`PrivateKey::from_pem`]); export PKCS#8 / SEC1 DER and PEM (in
+//!   [`PrivateKey::from_der`], [`PrivateKey::from_pem`], [`PrivateKey::from_pem_or_der`]); export PKCS#8 / SEC1 DER and PEM (in
 //!   [`Zeroizing`] buffers); [`PrivateKey::public_key`]. Key bytes are zeroized on drop and
 //!   `Debug` prints only the algorithm and key id.
 //! - [`LocalSigner`]: a private key ready to sign (the ring key schedule built once), with the
@@ -39,6 +41,14 @@
 //! A pure crate reads no entropy of its own: key generation and ECDSA signing take a
 //! [`SecureRandom`] from the caller (re-exported from `ring`; the `stella` crate passes
 //! [`SystemRandom`]). `ring` hedges ECDSA nonces with the key and message as well as the RNG.
+//!
+//! ## One key per input
+//!
+//! A PEM input holding more than one key block (two `PUBLIC KEY`s, a public and a private key,
+//! a key and a certificate) is refused with [`KeyError::MultipleKeys`], for public and private
+//! keys alike: cosign's key files hold one key, and using "the first" would let whoever
+//! prepends a block choose the key. An `EC PARAMETERS` block before a SEC1 key (as
+//! `openssl ecparam -genkey` writes it) is not a key and is skipped.
 //!
 //! ## Limits
 //!
@@ -101,6 +111,16 @@ pub enum KeyError {
         /// What the PEM decoder reported.
         reason: String,
     },
+    /// The input holds more than one key block. A key file holds exactly one key (as cosign
+    /// requires); which of several keys was meant is not guessed.
+    #[error("key input holds {count} PEM key blocks; exactly one key is expected (split the file)")]
+    MultipleKeys {
+        /// How many PEM blocks (other than `EC PARAMETERS`) were found.
+        count: usize,
+    },
+    /// Bytes that are neither PEM text (no `-----BEGIN` line) nor DER (a leading SEQUENCE).
+    #[error("key is neither PEM (no -----BEGIN line) nor DER (does not start with a SEQUENCE)")]
+    UnknownEncoding,
     /// A PEM block whose label is not a key this module reads.
     #[error(
         "PEM label {label:?} is not a supported key (expected PUBLIC KEY, PRIVATE KEY or EC PRIVATE KEY)"
@@ -309,13 +329,24 @@ impl PublicKey {
         }
     }
 
-    /// A PEM `PUBLIC KEY` block (other blocks before it, e.g. comments, are skipped).
+    /// A PEM `PUBLIC KEY` block. Text around the block is ignored; a second PEM block is
+    /// [`KeyError::MultipleKeys`] (one key per file, as cosign requires).
     pub fn from_pem(pem_text: &str) -> Result<Self, KeyError> {
         check_size(pem_text.len())?;
         let (label, der) = decode_pem(pem_text)?;
         match label.as_str() {
             "PUBLIC KEY" => Self::from_spki_der(&der),
             _ => Err(KeyError::UnsupportedPemLabel { label }),
+        }
+    }
+
+    /// A public key file's bytes, PEM or DER SubjectPublicKeyInfo, told apart by content (see
+    /// [`KeyEncoding::detect`]), not by file name: what cosign's `--key` accepts.
+    pub fn from_pem_or_der(bytes: &[u8]) -> Result<Self, KeyError> {
+        check_size(bytes.len())?;
+        match KeyEncoding::detect(bytes)? {
+            KeyEncoding::Pem(text) => Self::from_pem(text),
+            KeyEncoding::Der => Self::from_spki_der(bytes),
         }
     }
 
@@ -592,7 +623,8 @@ impl PrivateKey {
     }
 
     /// PEM `PRIVATE KEY` (PKCS#8) or `EC PRIVATE KEY` (SEC1; a preceding `EC PARAMETERS` block,
-    /// as `openssl ecparam -genkey` writes, is skipped).
+    /// as `openssl ecparam -genkey` writes, is skipped). A second key block is
+    /// [`KeyError::MultipleKeys`].
     pub fn from_pem(pem_text: &str) -> Result<Self, KeyError> {
         check_size(pem_text.len())?;
         let (label, der) = decode_pem(pem_text)?;
@@ -602,6 +634,16 @@ impl PrivateKey {
             "EC PRIVATE KEY" => Self::from_sec1_der(&der),
             l if l.contains("ENCRYPTED") => Err(KeyError::EncryptedKey { label }),
             _ => Err(KeyError::UnsupportedPemLabel { label }),
+        }
+    }
+
+    /// A private key file's bytes: PEM (as [`PrivateKey::from_pem`]) or DER PKCS#8 / SEC1 (as
+    /// [`PrivateKey::from_der`]), told apart by content (see [`KeyEncoding::detect`]).
+    pub fn from_pem_or_der(bytes: &[u8]) -> Result<Self, KeyError> {
+        check_size(bytes.len())?;
+        match KeyEncoding::detect(bytes)? {
+            KeyEncoding::Pem(text) => Self::from_pem(text),
+            KeyEncoding::Der => Self::from_der(bytes),
         }
     }
 
@@ -678,38 +720,85 @@ fn pem_encode(label: &str, der: &[u8]) -> String {
     pem::encode_string(label, LineEnding::LF, der).unwrap_or_default()
 }
 
-/// Decodes the first PEM block whose label is not `EC PARAMETERS`.
-fn decode_pem(text: &str) -> Result<(String, Vec<u8>), KeyError> {
-    const BEGIN: &str = "-----BEGIN ";
-    let mut rest = text;
-    loop {
-        let start = rest.find(BEGIN).ok_or_else(|| KeyError::Pem {
-            reason: "no -----BEGIN line".into(),
+/// How a key file is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyEncoding<'a> {
+    /// PEM text (the input, as text).
+    Pem(&'a str),
+    /// DER.
+    Der,
+}
+
+impl<'a> KeyEncoding<'a> {
+    /// Tells PEM from DER by content: UTF-8 text with a `-----BEGIN ` line is PEM; bytes that
+    /// start with a DER SEQUENCE tag (`0x30`) are DER; anything else is
+    /// [`KeyError::UnknownEncoding`]. (A DER key is never valid PEM and PEM text may begin
+    /// with `0`, the same byte as the SEQUENCE tag, so PEM is tested first.)
+    pub fn detect(bytes: &'a [u8]) -> Result<Self, KeyError> {
+        if let Ok(text) = std::str::from_utf8(bytes)
+            && text.contains(PEM_BEGIN)
+        {
+            return Ok(Self::Pem(text));
+        }
+        match bytes.first() {
+            Some(0x30) => Ok(Self::Der),
+            _ => Err(KeyError::UnknownEncoding),
+        }
+    }
+}
+
+const PEM_BEGIN: &str = "-----BEGIN ";
+
+/// One PEM block: its label and the whole block's text.
+fn next_pem_block(rest: &str) -> Result<Option<(&str, &str, &str)>, KeyError> {
+    let Some(start) = rest.find(PEM_BEGIN) else {
+        return Ok(None);
+    };
+    let block = rest.get(start..).unwrap_or_default();
+    let label_end = block
+        .get(PEM_BEGIN.len()..)
+        .and_then(|s| s.find("-----"))
+        .ok_or_else(|| KeyError::Pem {
+            reason: "unterminated BEGIN line".into(),
         })?;
-        let block = rest.get(start..).unwrap_or_default();
-        let label_end = block
-            .get(BEGIN.len()..)
-            .and_then(|s| s.find("-----"))
-            .ok_or_else(|| KeyError::Pem {
-                reason: "unterminated BEGIN line".into(),
-            })?;
-        let label = block
-            .get(BEGIN.len()..BEGIN.len() + label_end)
-            .unwrap_or_default();
-        let end_marker = format!("-----END {label}-----");
-        let end = block.find(&end_marker).ok_or_else(|| KeyError::Pem {
-            reason: truncate(&format!("no {end_marker} line")),
-        })? + end_marker.len();
-        let this = block.get(..end).unwrap_or_default();
-        rest = block.get(end..).unwrap_or_default();
+    let label = block
+        .get(PEM_BEGIN.len()..PEM_BEGIN.len() + label_end)
+        .unwrap_or_default();
+    let end_marker = format!("-----END {label}-----");
+    let end = block.find(&end_marker).ok_or_else(|| KeyError::Pem {
+        reason: truncate(&format!("no {end_marker} line")),
+    })? + end_marker.len();
+    Ok(Some((
+        label,
+        block.get(..end).unwrap_or_default(),
+        block.get(end..).unwrap_or_default(),
+    )))
+}
+
+/// Decodes the one PEM block whose label is not `EC PARAMETERS`; a second such block is
+/// [`KeyError::MultipleKeys`] (counting every block in the input).
+fn decode_pem(text: &str) -> Result<(String, Vec<u8>), KeyError> {
+    let mut found: Option<&str> = None;
+    let mut count = 0usize;
+    let mut rest = text;
+    while let Some((label, block, after)) = next_pem_block(rest)? {
+        rest = after;
         if label == "EC PARAMETERS" {
             continue;
         }
-        let (label, der) = pem::decode_vec(this.trim().as_bytes()).map_err(|e| KeyError::Pem {
-            reason: e.to_string(),
-        })?;
-        return Ok((label.to_owned(), der));
+        count += 1;
+        found.get_or_insert(block);
     }
+    if count > 1 {
+        return Err(KeyError::MultipleKeys { count });
+    }
+    let block = found.ok_or_else(|| KeyError::Pem {
+        reason: "no -----BEGIN line".into(),
+    })?;
+    let (label, der) = pem::decode_vec(block.trim().as_bytes()).map_err(|e| KeyError::Pem {
+        reason: e.to_string(),
+    })?;
+    Ok((label.to_owned(), der))
 }
 
 enum RingPair {

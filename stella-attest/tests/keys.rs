@@ -296,3 +296,152 @@ fn core_traits_are_implemented() {
         assert!(v.verify(MSG, &sig[..10]).is_err());
     }
 }
+
+fn generated(alg: SignatureAlgorithm) -> PrivateKey {
+    PrivateKey::generate(alg, &SystemRandom::new()).unwrap()
+}
+
+#[test]
+fn pem_input_with_two_keys_is_refused_not_first_used() {
+    for alg in [
+        SignatureAlgorithm::EcdsaP256Sha256,
+        SignatureAlgorithm::Ed25519,
+    ] {
+        let a = generated(alg);
+        let b = generated(alg);
+        let (a_pub, b_pub) = (a.public_key().to_pem(), b.public_key().to_pem());
+        let (a_priv, b_priv) = (
+            a.to_pkcs8_pem().unwrap().to_string(),
+            b.to_pkcs8_pem().unwrap().to_string(),
+        );
+        // Two public keys: which one was meant is not guessed.
+        let two_public = format!("{a_pub}{b_pub}");
+        assert_eq!(
+            PublicKey::from_pem(&two_public),
+            Err(KeyError::MultipleKeys { count: 2 })
+        );
+        assert_eq!(
+            PublicKey::from_pem_or_der(two_public.as_bytes()),
+            Err(KeyError::MultipleKeys { count: 2 })
+        );
+        // Two private keys.
+        let two_private = format!("{a_priv}\n{b_priv}");
+        assert!(matches!(
+            PrivateKey::from_pem(&two_private),
+            Err(KeyError::MultipleKeys { count: 2 })
+        ));
+        assert!(matches!(
+            PrivateKey::from_pem_or_der(two_private.as_bytes()),
+            Err(KeyError::MultipleKeys { count: 2 })
+        ));
+        // A public and a private key, in either order, and three blocks with comment text.
+        assert_eq!(
+            PublicKey::from_pem(&format!("{a_pub}{b_priv}")),
+            Err(KeyError::MultipleKeys { count: 2 })
+        );
+        assert!(matches!(
+            PrivateKey::from_pem(&format!("{a_priv}{b_pub}")),
+            Err(KeyError::MultipleKeys { count: 2 })
+        ));
+        assert_eq!(
+            PublicKey::from_pem(&format!("# keys\n{a_pub}# more\n{a_pub}{b_pub}")),
+            Err(KeyError::MultipleKeys { count: 3 })
+        );
+        // One key with text around it still loads.
+        assert_eq!(
+            PublicKey::from_pem(&format!("comment\n{a_pub}trailing\n")).unwrap(),
+            *a.public_key()
+        );
+    }
+    // `EC PARAMETERS` before a SEC1 key is not a second key (openssl ecparam -genkey).
+    assert!(PrivateKey::from_pem(P256_SEC1_PARAMS).is_ok());
+    // ...but a second SEC1 key after it is.
+    assert!(matches!(
+        PrivateKey::from_pem(&format!("{P256_SEC1_PARAMS}{P256_SEC1}")),
+        Err(KeyError::MultipleKeys { count: 2 })
+    ));
+}
+
+#[test]
+fn der_keys_load_by_content_not_name() {
+    for alg in [
+        SignatureAlgorithm::EcdsaP256Sha256,
+        SignatureAlgorithm::Ed25519,
+    ] {
+        let key = generated(alg);
+        let public = key.public_key().clone();
+        // DER SPKI public key, DER PKCS#8 private key.
+        assert_eq!(
+            PublicKey::from_pem_or_der(public.spki_der()).unwrap(),
+            public
+        );
+        let pkcs8 = key.to_pkcs8_der().unwrap();
+        let from_der = PrivateKey::from_pem_or_der(&pkcs8).unwrap();
+        assert_eq!(from_der.key_id(), key.key_id());
+        // PEM still loads through the same entry points.
+        assert_eq!(
+            PublicKey::from_pem_or_der(public.to_pem().as_bytes()).unwrap(),
+            public
+        );
+        assert_eq!(
+            PrivateKey::from_pem_or_der(key.to_pkcs8_pem().unwrap().as_bytes())
+                .unwrap()
+                .key_id(),
+            key.key_id()
+        );
+        // A DER-loaded private key signs what the DER-loaded public key verifies.
+        let sig = signer(from_der).sign(b"der").unwrap();
+        PublicKey::from_pem_or_der(public.spki_der())
+            .unwrap()
+            .verify(b"der", &sig)
+            .unwrap();
+        // DER with trailing bytes is refused.
+        let mut trailing = public.spki_der().to_vec();
+        trailing.push(0);
+        assert!(PublicKey::from_pem_or_der(&trailing).is_err());
+    }
+    // SEC1 DER private keys load too.
+    let p = generated(SignatureAlgorithm::EcdsaP256Sha256);
+    let sec1 = p.to_sec1_der().unwrap();
+    assert_eq!(
+        PrivateKey::from_pem_or_der(&sec1).unwrap().key_id(),
+        p.key_id()
+    );
+    // A private key's DER is not a public key.
+    assert!(matches!(
+        PublicKey::from_pem_or_der(&p.to_pkcs8_der().unwrap()),
+        Err(KeyError::MalformedKey { format: "SPKI", .. })
+    ));
+    // Neither PEM nor DER.
+    assert_eq!(
+        PublicKey::from_pem_or_der(b"not a key"),
+        Err(KeyError::UnknownEncoding)
+    );
+    assert!(matches!(
+        PrivateKey::from_pem_or_der(b""),
+        Err(KeyError::UnknownEncoding)
+    ));
+    // PEM text whose first byte is '0' (0x30, the DER SEQUENCE tag) is still PEM.
+    let pem = format!("0 leading comment\n{}", p.public_key().to_pem());
+    assert_eq!(
+        PublicKey::from_pem_or_der(pem.as_bytes()).unwrap(),
+        *p.public_key()
+    );
+    let huge = vec![0x30u8; stella_attest::keys::MAX_KEY_INPUT + 1];
+    assert!(matches!(
+        PublicKey::from_pem_or_der(&huge),
+        Err(KeyError::TooLarge { .. })
+    ));
+}
+
+#[test]
+fn openssl_der_spki_key_verifies_an_openssl_signature() {
+    // p256-pub.der and p256-msg.sig were written by `openssl pkey -outform DER` and
+    // `openssl dgst -sha256 -sign` (see data/keys/README.md).
+    let p = PublicKey::from_pem_or_der(P256_PUB_DER).unwrap();
+    assert_eq!(p.key_id(), P256_ID);
+    p.verify(MSG, P256_SIG).unwrap();
+    assert!(p.verify(b"other", P256_SIG).is_err());
+    let c = PublicKey::from_pem_or_der(P256_PUB_COMPRESSED_DER).unwrap();
+    c.verify(MSG, P256_SIG).unwrap();
+}

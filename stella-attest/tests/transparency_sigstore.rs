@@ -376,8 +376,23 @@ fn dsse_bundle(
     rekor: &mut TestRekor,
     payload: &[u8],
 ) -> Bundle {
-    let payload_type = "application/vnd.in-toto+json";
-    let sig = author.sign(&pae(payload_type, payload)).unwrap();
+    dsse_bundle_with(
+        author,
+        rekor,
+        "application/vnd.in-toto+json",
+        payload,
+        |s| s,
+    )
+}
+
+fn dsse_bundle_with(
+    author: &LocalSigner<SystemRandom>,
+    rekor: &mut TestRekor,
+    payload_type: &str,
+    payload: &[u8],
+    adjust: fn(Vec<u8>) -> Vec<u8>,
+) -> Bundle {
+    let sig = adjust(author.sign(&pae(payload_type, payload)).unwrap());
     let body = EntryBody::Dsse(DsseV001 {
         envelope_hash: None,
         payload_hash: Some(RekorHash::sha256(&Digest::of(payload))),
@@ -520,7 +535,7 @@ fn our_dsse_bundle_round_trips_and_verifies() {
         .verify_with_key(author.public_key(), None, &trust)
         .unwrap();
     assert!(
-        matches!(v.content, VerifiedContent::Dsse { ref payload_type, .. } if payload_type == "application/vnd.in-toto+json")
+        matches!(v.content, VerifiedContent::Dsse(ref e) if e.payload_type() == "application/vnd.in-toto+json" && e.key_ids() == [author.key_id().to_owned()])
     );
 
     // Payload swapped after logging: the signature fails first.
@@ -704,4 +719,133 @@ fn log_key_from_public_key_matches_spki_hash() {
 fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn high_s(sig: Vec<u8>) -> Vec<u8> {
+    use p256::elliptic_curve::PrimeField as _;
+    let parsed = p256::ecdsa::Signature::from_der(&sig).unwrap();
+    let (r, s) = parsed.split_scalars();
+    let neg = -*s;
+    let flipped = p256::ecdsa::Signature::from_scalars(r.to_repr(), neg.to_repr()).unwrap();
+    assert_ne!(flipped.normalize_s(), flipped);
+    flipped.to_der().as_bytes().to_vec()
+}
+
+fn in_toto_statement(subject: &[u8]) -> Vec<u8> {
+    stella_attest::statement::Statement::builder()
+        .subject("app", Digest::of(subject))
+        .raw_predicate("https://example.com/p/v1", serde_json::json!({}))
+        .build()
+        .unwrap()
+        .to_payload()
+        .unwrap()
+}
+
+#[test]
+fn an_artifact_given_with_a_dsse_bundle_must_be_a_subject_never_ignored() {
+    let author = signer(SignatureAlgorithm::EcdsaP256Sha256);
+    let mut rekor = TestRekor::new(SignatureAlgorithm::EcdsaP256Sha256);
+    let artifact = b"the artifact";
+    let bundle = dsse_bundle(&author, &mut rekor, &in_toto_statement(artifact));
+    let trust = TrustRoot::new(vec![rekor.log_key()]);
+    bundle
+        .verify_with_key(author.public_key(), Some(artifact), &trust)
+        .unwrap();
+    // Another artifact: not a subject.
+    assert!(matches!(
+        bundle.verify_with_key(author.public_key(), Some(b"another"), &trust),
+        Err(TransparencyError::ArtifactNotSubject { artifact, .. }) if artifact == Digest::of(b"another")
+    ));
+    // The same on the transparency-only path (a real keyless DSSE bundle, sigstore-rs).
+    let keyless = Bundle::parse(&vector("dsse_v001_bundle.sigstore.json")).unwrap();
+    let production = TrustRoot::from_trusted_root_json(&vector("trustedroot.v1.json")).unwrap();
+    keyless.verify_transparency(None, &production).unwrap();
+    assert!(matches!(
+        keyless.verify_transparency(Some(b"another"), &production),
+        Err(TransparencyError::ArtifactNotSubject { .. })
+    ));
+    // An envelope of another payload type names no subjects: an artifact cannot be checked.
+    let other = dsse_bundle_with(
+        &author,
+        &mut rekor,
+        "application/vnd.example+json",
+        &in_toto_statement(artifact),
+        |s| s,
+    );
+    other
+        .verify_with_key(author.public_key(), None, &trust)
+        .unwrap();
+    assert!(matches!(
+        other.verify_with_key(author.public_key(), Some(artifact), &trust),
+        Err(TransparencyError::Mismatch { .. })
+    ));
+}
+
+#[test]
+fn a_dsse_bundle_content_takes_the_statement_policy() {
+    use stella_attest::AttestError;
+    use stella_attest::statement::{StatementError, StatementPolicy};
+    let author = signer(SignatureAlgorithm::EcdsaP256Sha256);
+    let other = signer(SignatureAlgorithm::EcdsaP256Sha256);
+    let mut rekor = TestRekor::new(SignatureAlgorithm::EcdsaP256Sha256);
+    let bundle = dsse_bundle(&author, &mut rekor, &in_toto_statement(b"a"));
+    let trust = TrustRoot::new(vec![rekor.log_key()]);
+    let v = bundle
+        .verify_with_key(author.public_key(), None, &trust)
+        .unwrap();
+    assert_eq!(v.key_id, author.key_id());
+    let VerifiedContent::Dsse(envelope) = &v.content else {
+        panic!("not a DSSE content: {:?}", v.content);
+    };
+    let base = || StatementPolicy::new().allow_predicate_type("https://example.com/p/v1");
+    let ok = base()
+        .expect_subject(Digest::of(b"a"))
+        .require_signer(author.key_id())
+        .check(envelope)
+        .unwrap();
+    assert_eq!(ok.key_ids(), [author.key_id().to_owned()]);
+    assert!(matches!(
+        base().expect_subject(Digest::of(b"b")).check(envelope),
+        Err(AttestError::Statement(
+            StatementError::SubjectMismatch { .. }
+        ))
+    ));
+    assert!(matches!(
+        base().require_signer(other.key_id()).check(envelope),
+        Err(AttestError::Statement(StatementError::MissingSigner { .. }))
+    ));
+    assert!(matches!(
+        StatementPolicy::new()
+            .allow_predicate_type("https://slsa.dev/provenance/v1")
+            .check(envelope),
+        Err(AttestError::Statement(
+            StatementError::PredicateTypeNotAllowed { .. }
+        ))
+    ));
+}
+
+#[test]
+fn strict_bundle_verification_refuses_high_s() {
+    let author = signer(SignatureAlgorithm::EcdsaP256Sha256);
+    let mut rekor = TestRekor::new(SignatureAlgorithm::EcdsaP256Sha256);
+    let trust = TrustRoot::new(vec![rekor.log_key()]);
+    let low = dsse_bundle(&author, &mut rekor, &in_toto_statement(b"a"));
+    low.verify_with_key_strict(author.public_key(), None, &trust)
+        .unwrap();
+    let high = dsse_bundle_with(
+        &author,
+        &mut rekor,
+        "application/vnd.in-toto+json",
+        &in_toto_statement(b"a"),
+        high_s,
+    );
+    high.verify_with_key(author.public_key(), None, &trust)
+        .unwrap();
+    assert!(matches!(
+        high.verify_with_key_strict(author.public_key(), None, &trust),
+        Err(TransparencyError::HighS {
+            what: "DSSE envelope",
+            ..
+        })
+    ));
 }

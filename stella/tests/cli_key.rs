@@ -108,3 +108,123 @@ fn bad_key_input_exits_2_naming_the_input() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn der_keys_load_by_content_for_every_command() {
+    use stella_attest::keys::{LocalSigner, SystemRandom};
+    use stella_attest::statement::Statement;
+    use stella_core::Digest;
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    for alg in [
+        SignatureAlgorithm::EcdsaP256Sha256,
+        SignatureAlgorithm::Ed25519,
+    ] {
+        let key = PrivateKey::generate(alg, &SystemRandom::new()).unwrap();
+        let expected = key.public_key().to_pem();
+        // The names say nothing: detection is by content.
+        std::fs::write(p("public.pem"), key.public_key().spki_der()).unwrap();
+        std::fs::write(p("private.pub"), key.to_pkcs8_der().unwrap().as_slice()).unwrap();
+        for file in ["public.pem", "private.pub"] {
+            let out = stella()
+                .args(["key", "public", "--key"])
+                .arg(p(file))
+                .assert()
+                .success();
+            assert_eq!(
+                String::from_utf8_lossy(&out.get_output().stdout),
+                expected,
+                "{file}"
+            );
+        }
+        // A DER private key signs (`stella attest`), a DER public key verifies.
+        std::fs::write(p("predicate.json"), b"{}").unwrap();
+        let image = Digest::of(b"manifest");
+        stella()
+            .args([
+                "attest",
+                "--type",
+                "https://example.com/p/v1",
+                "--predicate",
+            ])
+            .arg(p("predicate.json"))
+            .arg("--key")
+            .arg(p("private.pub"))
+            .arg("--output-file")
+            .arg(p("att.json"))
+            .arg(format!("app@{image}"))
+            .assert()
+            .success();
+        stella()
+            .arg("verify")
+            .arg(p("att.json"))
+            .arg("--key")
+            .arg(p("public.pem"))
+            .args(["--subject", &image.to_string()])
+            .assert()
+            .code(0);
+    }
+    // An OpenSSL-written DER SPKI key (`openssl pkey -pubout -outform DER`, see
+    // stella-attest/tests/data/keys/README.md) verifies what its private key signed.
+    let data = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../stella-attest/tests/data/keys/"
+    );
+    let private =
+        PrivateKey::from_pem(&std::fs::read_to_string(format!("{data}p256-pkcs8.pem")).unwrap())
+            .unwrap();
+    let image = Digest::of(b"openssl");
+    let envelope = Statement::builder()
+        .subject("app", image)
+        .raw_predicate("https://example.com/p/v1", serde_json::json!({}))
+        .build()
+        .unwrap()
+        .sign(&[&LocalSigner::new(private, SystemRandom::new()).unwrap()])
+        .unwrap();
+    std::fs::write(p("openssl.dsse.json"), envelope.to_json().unwrap()).unwrap();
+    stella()
+        .arg("verify")
+        .arg(p("openssl.dsse.json"))
+        .arg("--key")
+        .arg(format!("{data}p256-pub.der"))
+        .args(["--subject", &image.to_string()])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn a_key_file_with_two_keys_is_refused() {
+    use stella_attest::keys::SystemRandom;
+    let dir = tempfile::tempdir().unwrap();
+    let a =
+        PrivateKey::generate(SignatureAlgorithm::EcdsaP256Sha256, &SystemRandom::new()).unwrap();
+    let b =
+        PrivateKey::generate(SignatureAlgorithm::EcdsaP256Sha256, &SystemRandom::new()).unwrap();
+    let cases = [
+        (
+            "two-public.pem",
+            format!("{}{}", a.public_key().to_pem(), b.public_key().to_pem()),
+        ),
+        (
+            "two-private.pem",
+            format!(
+                "{}{}",
+                a.to_pkcs8_pem().unwrap().as_str(),
+                b.to_pkcs8_pem().unwrap().as_str()
+            ),
+        ),
+    ];
+    for (name, text) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = stella()
+            .args(["key", "public", "--key"])
+            .arg(&path)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(stderr.contains("2 PEM key blocks"), "{stderr}");
+        assert!(stderr.contains(name), "{stderr}");
+        assert!(out.get_output().stdout.is_empty());
+    }
+}

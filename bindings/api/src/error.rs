@@ -190,6 +190,8 @@ fn registry_kind(e: &RegistryError) -> ErrorKind {
 fn key_kind(e: &KeyError) -> ErrorKind {
     match e {
         KeyError::Pem { .. }
+        | KeyError::MultipleKeys { .. }
+        | KeyError::UnknownEncoding
         | KeyError::UnsupportedPemLabel { .. }
         | KeyError::MalformedKey { .. }
         | KeyError::PublicKeyMismatch { .. }
@@ -254,7 +256,9 @@ fn transparency_kind(e: &TransparencyError) -> ErrorKind {
         | T::CheckpointMismatch { .. }
         | T::NoTrustedSignature { .. }
         | T::UnknownLog { .. }
-        | T::NotCanonical { .. } => ErrorKind::Verification,
+        | T::NotCanonical { .. }
+        | T::HighS { .. }
+        | T::ArtifactNotSubject { .. } => ErrorKind::Verification,
         T::EmptyTree { .. } | T::SizeBeyondTree { .. } | T::SizesOutOfOrder { .. } => {
             ErrorKind::InvalidArgument
         }

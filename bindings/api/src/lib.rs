@@ -854,10 +854,11 @@ pub fn sigstore_bundle_verify(
                         VerifiedContent::Artifact { digest } => {
                             (digest.to_string(), String::new(), Vec::new())
                         }
-                        VerifiedContent::Dsse {
-                            payload_type,
-                            payload,
-                        } => (String::new(), payload_type, payload),
+                        VerifiedContent::Dsse(envelope) => (
+                            String::new(),
+                            envelope.payload_type().to_owned(),
+                            envelope.into_payload(),
+                        ),
                         _ => (String::new(), String::new(), Vec::new()),
                     };
                     return Ok(BundleVerified {
@@ -865,7 +866,7 @@ pub fn sigstore_bundle_verify(
                         artifact_digest,
                         payload_type,
                         payload,
-                        key_id: key.key_id().to_owned(),
+                        key_id: v.key_id.clone(),
                         log_indexes: v.log_entries.iter().map(|e| e.log_index).collect(),
                     });
                 }

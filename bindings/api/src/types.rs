@@ -382,7 +382,10 @@ pub struct BundleVerifyOptions {
     pub rekor_keys_pem: Vec<String>,
     /// A Sigstore `trusted_root.json` whose Rekor logs are trusted; empty means none.
     pub trusted_root_json: Vec<u8>,
-    /// The signed artifact, for a message-signature bundle; empty means none.
+    /// The signed artifact: required for a message-signature bundle (its digest and signature
+    /// are checked). For a DSSE bundle, optional; when given, the envelope must hold an in-toto
+    /// statement with a subject of the artifact's SHA-256, or the bundle does not verify.
+    /// Empty means none.
     pub artifact: Vec<u8>,
 }
 

@@ -720,7 +720,8 @@ pub struct BundleVerifyOptions {
     pub rekor_keys_pem: Option<Vec<String>>,
     /// A Sigstore `trusted_root.json` whose Rekor logs are trusted; default none.
     pub trusted_root_json: Option<Uint8Array>,
-    /// The signed artifact, for a message-signature bundle; default none.
+    /// The signed artifact: required for a message-signature bundle; for a DSSE bundle,
+    /// optional, and when given it must be a subject of the envelope's in-toto statement.
     pub artifact: Option<Uint8Array>,
 }
 

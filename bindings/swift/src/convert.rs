@@ -369,7 +369,9 @@ pub struct BundleVerifyOptions {
     /// A Sigstore `trusted_root.json` whose Rekor logs are trusted; empty means none.
     #[uniffi(default)]
     pub trusted_root_json: Vec<u8>,
-    /// The signed artifact, for a message-signature bundle; empty means none.
+    /// The signed artifact: required for a message-signature bundle; for a DSSE bundle,
+    /// optional, and when given it must be a subject of the envelope's in-toto statement.
+    /// Empty means none.
     #[uniffi(default)]
     pub artifact: Vec<u8>,
 }

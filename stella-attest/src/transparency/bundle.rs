@@ -13,7 +13,10 @@
 //! - key-based bundles ([`Bundle::verify_with_key`]): the signature over the artifact or the
 //!   DSSE envelope verifies under the caller's key; every log entry comes from a trusted log,
 //!   its SET / inclusion proof / checkpoint verify, and its body records exactly this
-//!   signature, artifact digest or payload, and key;
+//!   signature, artifact digest or payload, and key; an artifact given with a DSSE envelope
+//!   must be a subject of its in-toto statement. What the envelope's statement must say
+//!   (predicate type, subjects, signer) is checked by applying a
+//!   [`crate::statement::StatementPolicy`] to the [`VerifiedContent::Dsse`] envelope;
 //! - keyless bundles (a Fulcio certificate): certificate-chain and identity verification are
 //!   **not implemented**; [`Bundle::verify_with_key`] returns
 //!   [`TransparencyError::NotSupported`] for them, never a pass.
@@ -39,11 +42,13 @@
 //! ```
 
 use serde::{Deserialize, Serialize};
-use stella_core::{Digest, MerkleHash, Verifier, canonical};
+use stella_core::{Digest, MerkleHash, canonical};
 
 use super::TransparencyError;
 use super::rekor::{self, EntryBody, LogEntry, RekorInclusionProof, RekorLogKey, VerifiedEntry};
-use crate::keys::PublicKey;
+use crate::dsse::{PAYLOAD_TYPE_IN_TOTO, VerifiedEnvelope};
+use crate::keys::{KeyError, PublicKey};
+use crate::statement::Statement;
 
 /// The largest bundle accepted by [`Bundle::parse`], in bytes.
 pub const MAX_BUNDLE_BYTES: usize = 32 << 20;
@@ -542,13 +547,10 @@ pub enum VerifiedContent {
         /// The artifact's SHA-256.
         digest: Digest,
     },
-    /// A DSSE envelope's payload.
-    Dsse {
-        /// The payload type.
-        payload_type: String,
-        /// The payload bytes (verified).
-        payload: Vec<u8>,
-    },
+    /// A DSSE envelope whose signature verified under the caller's key: apply a
+    /// [`crate::statement::StatementPolicy`] to it with
+    /// [`crate::statement::StatementPolicy::check`] (its key ids hold the bundle's key id).
+    Dsse(VerifiedEnvelope),
 }
 
 /// A bundle whose signature and log entries verified.
@@ -558,6 +560,8 @@ pub struct VerifiedBundle {
     pub version: BundleVersion,
     /// What was signed.
     pub content: VerifiedContent,
+    /// The id of the key the signature verified under.
+    pub key_id: String,
     /// The verified log entries, in bundle order.
     pub log_entries: Vec<VerifiedEntry>,
 }
@@ -716,6 +720,15 @@ impl Bundle {
     /// records this signature, digest or payload, and this key). At least one log entry is
     /// required.
     ///
+    /// `artifact` is required for a message signature. For a DSSE envelope it is optional and,
+    /// when given, must be a subject of the envelope's in-toto statement (as
+    /// `cosign verify-blob-attestation` checks): an envelope of another payload type, or a
+    /// statement without a subject of the artifact's SHA-256, does not verify
+    /// ([`TransparencyError::ArtifactNotSubject`]). It is never ignored.
+    ///
+    /// High-S ECDSA signatures are accepted (as cosign does); see
+    /// [`Bundle::verify_with_key_strict`].
+    ///
     /// Keyless bundles (a certificate instead of a key) return
     /// [`TransparencyError::NotSupported`]: Fulcio chain and identity verification is not
     /// implemented.
@@ -725,17 +738,39 @@ impl Bundle {
         artifact: Option<&[u8]>,
         trust: &TrustRoot,
     ) -> Result<VerifiedBundle, TransparencyError> {
+        self.verify_key_based(key, artifact, trust, false)
+    }
+
+    /// As [`Bundle::verify_with_key`], but a high-S ECDSA signature over the artifact or
+    /// envelope is refused ([`TransparencyError::HighS`]).
+    pub fn verify_with_key_strict(
+        &self,
+        key: &PublicKey,
+        artifact: Option<&[u8]>,
+        trust: &TrustRoot,
+    ) -> Result<VerifiedBundle, TransparencyError> {
+        self.verify_key_based(key, artifact, trust, true)
+    }
+
+    fn verify_key_based(
+        &self,
+        key: &PublicKey,
+        artifact: Option<&[u8]>,
+        trust: &TrustRoot,
+        reject_high_s: bool,
+    ) -> Result<VerifiedBundle, TransparencyError> {
         let version = self.check_structure()?;
         if !self.is_key_based() {
             return Err(TransparencyError::NotSupported {
                 feature: "keyless bundle verification (Fulcio certificate chain and identity)",
             });
         }
-        let content = self.verify_signature(key, artifact)?;
+        let content = self.verify_signature(key, artifact, reject_high_s)?;
         let log_entries = self.verify_entries(version, Signer::Key(key), artifact, trust)?;
         Ok(VerifiedBundle {
             version,
             content,
+            key_id: key.key_id().to_owned(),
             log_entries,
         })
     }
@@ -743,8 +778,10 @@ impl Bundle {
     /// Verifies only the transparency log part, for key-based and keyless bundles: every entry
     /// is from a trusted log and its SET / inclusion proof / checkpoint verify, and its body
     /// records this bundle's signature (and artifact digest, if `artifact` is given, or
-    /// payload) and the bundle's certificate. This does **not** verify the signature itself or
-    /// who made it; use [`Bundle::verify_with_key`] for a full verification.
+    /// payload) and the bundle's certificate. For a DSSE envelope, a given `artifact` must be a
+    /// subject of the envelope's in-toto statement, as in [`Bundle::verify_with_key`]. This
+    /// does **not** verify the signature itself or who made it; use
+    /// [`Bundle::verify_with_key`] for a full verification.
     pub fn verify_transparency(
         &self,
         artifact: Option<&[u8]>,
@@ -758,6 +795,9 @@ impl Bundle {
             })?;
         let log_entries =
             self.verify_entries(version, Signer::Certificate(cert), artifact, trust)?;
+        if let (Some(env), Some(artifact)) = (&self.dsse_envelope, artifact) {
+            check_artifact_is_subject(env, artifact)?;
+        }
         Ok(VerifiedTransparency {
             version,
             log_entries,
@@ -768,7 +808,18 @@ impl Bundle {
         &self,
         key: &PublicKey,
         artifact: Option<&[u8]>,
+        reject_high_s: bool,
     ) -> Result<VerifiedContent, TransparencyError> {
+        let check = |message: &[u8], signature: &[u8], what: &'static str| {
+            key.verify_with(message, signature, reject_high_s)
+                .map_err(|e| match e {
+                    KeyError::HighS { key_id } => TransparencyError::HighS { key_id, what },
+                    _ => TransparencyError::BadSignature {
+                        name: key.key_id().to_owned(),
+                        what,
+                    },
+                })
+        };
         if let Some(ms) = &self.message_signature {
             let artifact = artifact.ok_or(TransparencyError::MissingField {
                 what: "message signature verification",
@@ -776,12 +827,7 @@ impl Bundle {
             })?;
             let digest = Digest::of(artifact);
             check_message_digest(ms, &digest)?;
-            Verifier::verify(key, artifact, &ms.signature).map_err(|_| {
-                TransparencyError::BadSignature {
-                    name: key.key_id().to_owned(),
-                    what: "artifact",
-                }
-            })?;
+            check(artifact, &ms.signature, "artifact")?;
             return Ok(VerifiedContent::Artifact { digest });
         }
         let env = self
@@ -798,16 +844,19 @@ impl Bundle {
                 reason: "a Sigstore bundle's envelope has exactly one signature",
             });
         };
-        Verifier::verify(key, &pae(&env.payload_type, &env.payload), &sig.sig).map_err(|_| {
-            TransparencyError::BadSignature {
-                name: key.key_id().to_owned(),
-                what: "DSSE envelope",
-            }
-        })?;
-        Ok(VerifiedContent::Dsse {
-            payload_type: env.payload_type.clone(),
-            payload: env.payload.clone(),
-        })
+        check(
+            &pae(&env.payload_type, &env.payload),
+            &sig.sig,
+            "DSSE envelope",
+        )?;
+        if let Some(artifact) = artifact {
+            check_artifact_is_subject(env, artifact)?;
+        }
+        Ok(VerifiedContent::Dsse(VerifiedEnvelope::from_verified(
+            env.payload_type.clone(),
+            env.payload.clone(),
+            key.key_id().to_owned(),
+        )))
     }
 
     fn verify_entries(
@@ -968,6 +1017,33 @@ fn check_envelope_without_key(
         return Err(TransparencyError::Mismatch {
             what,
             field: "signatures",
+        });
+    }
+    Ok(())
+}
+
+/// For a DSSE bundle checked against an artifact: the envelope holds an in-toto statement one
+/// of whose subjects has the artifact's SHA-256.
+fn check_artifact_is_subject(env: &Envelope, artifact: &[u8]) -> Result<(), TransparencyError> {
+    if env.payload_type != PAYLOAD_TYPE_IN_TOTO {
+        return Err(TransparencyError::Mismatch {
+            what: "DSSE bundle checked against an artifact",
+            field: "payloadType (only an in-toto statement names subjects)",
+        });
+    }
+    let statement = Statement::from_json(&env.payload).map_err(|e| TransparencyError::Json {
+        what: "in-toto statement in the bundle's envelope",
+        reason: e.to_string().chars().take(200).collect(),
+    })?;
+    let digest = Digest::of(artifact);
+    if !statement.has_subject(&digest) {
+        return Err(TransparencyError::ArtifactNotSubject {
+            artifact: digest,
+            subjects: statement
+                .subjects()
+                .iter()
+                .filter_map(|s| s.sha256().map(|d| d.to_string()))
+                .collect(),
         });
     }
     Ok(())

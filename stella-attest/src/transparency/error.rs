@@ -1,7 +1,7 @@
 //! [`TransparencyError`]: what can go wrong with proofs, checkpoints, logs, Rekor entries and
 //! Sigstore bundles.
 
-use stella_core::{CoreError, MerkleHash};
+use stella_core::{CoreError, Digest, MerkleHash};
 
 /// What can go wrong verifying or building transparency data.
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +122,24 @@ pub enum TransparencyError {
         against: &'static str,
         /// That value.
         other: String,
+    },
+    /// An ECDSA signature with a high S value, refused by strict verification.
+    #[error("the {what} signature under key {key_id} has a high S value (not canonical low-S)")]
+    HighS {
+        /// The key id.
+        key_id: String,
+        /// What was signed (artifact, DSSE envelope).
+        what: &'static str,
+    },
+    /// The artifact the caller named is not a subject of the bundle's in-toto statement.
+    #[error(
+        "artifact {artifact} is not a subject of the bundle's statement (subjects: {subjects:?})"
+    )]
+    ArtifactNotSubject {
+        /// The artifact's SHA-256.
+        artifact: Digest,
+        /// The statement's subject sha256 digests.
+        subjects: Vec<String>,
     },
     /// A base64 field that does not decode.
     #[error("{field} is not valid base64")]

@@ -1,12 +1,21 @@
 //! `stella key generate|public`: make a signing key pair, or print a key's public half.
 //!
-//! Keys are PEM: PKCS#8 `PRIVATE KEY` (P-256 or Ed25519) and SPKI `PUBLIC KEY`, as OpenSSL and
-//! cosign's `import-key-pair` read them. The key id (`sha256:` of the SPKI DER) goes to stderr.
+//! Keys are written as PEM: PKCS#8 `PRIVATE KEY` (P-256 or Ed25519) and SPKI `PUBLIC KEY`, as
+//! OpenSSL and cosign's `import-key-pair` read them. The key id (`sha256:` of the SPKI DER) goes
+//! to stderr.
+//!
+//! Keys are read (here and by every other command) as PEM or DER, told apart by content, not
+//! by file name: SPKI public keys, PKCS#8 or SEC1 private keys. A file holding more than one
+//! key is refused, as cosign refuses it: which key was meant is not guessed. Key files larger
+//! than [`MAX_KEY_INPUT`] are refused before they are read whole.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use clap::{Subcommand, ValueEnum};
-use stella_attest::keys::{KeyError, PrivateKey, PublicKey, SystemRandom, Zeroizing};
+use stella_attest::keys::{
+    KeyError, MAX_KEY_INPUT, PrivateKey, PublicKey, SystemRandom, Zeroizing,
+};
 use stella_core::SignatureAlgorithm;
 
 use super::{CliError, KeyRef, Outcome, write_output};
@@ -103,29 +112,55 @@ fn describe(key: &KeyRef) -> String {
     }
 }
 
-fn key_text(key: &KeyRef) -> Result<String, CliError> {
-    String::from_utf8(key.read()?).map_err(|_| CliError::Usage {
-        what: "key",
-        value: describe(key),
-        reason: "not PEM text (not UTF-8)".into(),
-    })
+/// The key's bytes, at most [`MAX_KEY_INPUT`] + 1 of them read (a larger input is refused by
+/// the key parser), so `--key /dev/zero` cannot exhaust memory.
+fn key_bytes(key: &KeyRef) -> Result<Zeroizing<Vec<u8>>, CliError> {
+    let limit = u64::try_from(MAX_KEY_INPUT)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    match key {
+        KeyRef::File(path) => {
+            let mut bytes = Zeroizing::new(Vec::new());
+            let result = if path == Path::new("-") {
+                std::io::stdin()
+                    .take(limit)
+                    .read_to_end(&mut bytes)
+                    .map(drop)
+            } else {
+                std::fs::File::open(path)
+                    .and_then(|f| f.take(limit).read_to_end(&mut bytes).map(drop))
+            };
+            result.map_err(|source| CliError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+            Ok(bytes)
+        }
+        KeyRef::Env(_) => key.read().map(Zeroizing::new),
+    }
 }
 
-/// Reads a private key (PKCS#8 or SEC1 PEM) from a key reference.
+/// Reads a private key (PKCS#8 or SEC1, PEM or DER) from a key reference.
 pub fn read_private_key(key: &KeyRef) -> Result<PrivateKey, CliError> {
-    let text = Zeroizing::new(key_text(key)?);
-    PrivateKey::from_pem(&text).map_err(|e| CliError::library(describe(key), e))
+    let bytes = key_bytes(key)?;
+    PrivateKey::from_pem_or_der(&bytes).map_err(|e| CliError::library(describe(key), e))
 }
 
-/// Reads a public key from a key reference: a `PUBLIC KEY` PEM, or the public half of a private
-/// key PEM.
+/// Reads a public key from a key reference: an SPKI public key (PEM `PUBLIC KEY` or DER), or
+/// the public half of a private key (PEM or DER).
 pub fn read_public_key(key: &KeyRef) -> Result<PublicKey, CliError> {
-    let text = Zeroizing::new(key_text(key)?);
-    match PublicKey::from_pem(&text) {
+    let bytes = key_bytes(key)?;
+    match PublicKey::from_pem_or_der(&bytes) {
         Ok(k) => Ok(k),
-        Err(KeyError::UnsupportedPemLabel { .. }) => PrivateKey::from_pem(&text)
+        Err(KeyError::UnsupportedPemLabel { .. }) => PrivateKey::from_pem_or_der(&bytes)
             .map(|k| k.public_key().clone())
             .map_err(|e| CliError::library(describe(key), e)),
+        // DER that is not an SPKI may be a private key; if it is not, the SPKI error says why.
+        Err(spki_err @ KeyError::MalformedKey { format: "SPKI", .. }) => {
+            PrivateKey::from_pem_or_der(&bytes)
+                .map(|k| k.public_key().clone())
+                .map_err(|_| CliError::library(describe(key), spki_err))
+        }
         Err(e) => Err(CliError::library(describe(key), e)),
     }
 }

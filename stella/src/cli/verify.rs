@@ -1,21 +1,30 @@
-//! `stella verify ENVELOPE --key K`: verify a DSSE envelope holding an in-toto statement.
+//! `stella verify INPUT --key K`: verify a DSSE envelope holding an in-toto statement, or a
+//! key-based Sigstore bundle (see `verify_bundle`).
 //!
-//! Exit 0 only when the envelope verified under the keys (at least `--threshold` distinct ones)
-//! and the statement passed the policy given by the flags: `--type` (allowed predicate types;
-//! when absent, the statement's own type is reported and accepted), `--subject` (a digest that
-//! must be among the subjects, any of them), `--require-signer` (key ids that must have signed).
+//! Exit 0 only when the input verified under the keys (at least `--threshold` distinct ones)
+//! and passed every constraint the flags state: `--type` (allowed predicate types; when
+//! absent, the statement's own type is reported and accepted), `--subject` (a digest that
+//! must be among the subjects, any of them), `--require-signer` (key ids that must have
+//! signed), `--artifact` (a file whose SHA-256 must be among the subjects), `--strict-low-s`.
 //! A verification failure prints why on stderr and exits 1; unreadable input exits 2.
 //!
-//! The input kinds are recognised in [`Input::detect`]; each kind's verification ends in a
-//! [`VerifiedSummary`], printed the same way. A Sigstore bundle kind is to be added in its own
-//! file next to this one, as one more [`Input`] variant and one more arm in [`verify_input`].
+//! Every constraint is read once into [`Constraints`] and applied on every input kind, or the
+//! command refuses it for that kind with a usage error (exit 2), never ignores it: a flag the
+//! verifier cannot honour is a false "Verified OK" waiting to happen. The bundle-only flags
+//! (`--rekor-key`, `--trusted-root`) are refused for a plain envelope, which has no log entry.
+//!
+//! The input kinds are recognised in [`Input::detect`].
 
 use std::path::PathBuf;
 
 use serde::Serialize;
 use stella_attest::AttestError;
-use stella_attest::dsse::{DsseError, Envelope, Keyring, PAYLOAD_TYPE_IN_TOTO};
-use stella_attest::statement::{Statement, StatementError, StatementPolicy, Subject};
+use stella_attest::dsse::{DsseError, Envelope, Keyring, PAYLOAD_TYPE_IN_TOTO, VerifiedEnvelope};
+use stella_attest::keys::PublicKey;
+use stella_attest::statement::{
+    Statement, StatementError, StatementPolicy, Subject, VerifiedStatement,
+};
+use stella_attest::transparency::bundle::Bundle;
 use stella_core::Digest;
 
 use super::attest::predicate_type_uri;
@@ -25,7 +34,7 @@ use super::{CliError, KeyRef, Outcome, read_input, write_output};
 /// `stella verify`: verify a signed attestation.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The envelope file (`-` for stdin).
+    /// The envelope or Sigstore bundle file (`-` for stdin).
     pub input: PathBuf,
     /// A trusted public key (file or `env://VAR`); repeat for several.
     #[arg(long, required = true)]
@@ -58,14 +67,116 @@ pub struct Args {
 pub enum Input {
     /// A DSSE envelope.
     Envelope(Envelope),
+    /// A Sigstore bundle (see `verify_bundle`).
+    Bundle(Box<Bundle>),
 }
 
 impl Input {
-    /// Recognises and parses the input bytes.
+    /// Recognises and parses the input bytes: a JSON object with a Sigstore bundle
+    /// `mediaType` is a bundle, anything else must be a DSSE envelope.
     pub fn detect(name: &str, bytes: &[u8]) -> Result<Self, CliError> {
+        if super::verify_bundle::is_bundle(bytes) {
+            return Bundle::parse(bytes)
+                .map(|b| Self::Bundle(Box::new(b)))
+                .map_err(|e| CliError::library(name.to_owned(), e));
+        }
         Envelope::from_json(bytes)
             .map(Self::Envelope)
             .map_err(|e| CliError::library(name.to_owned(), e))
+    }
+}
+
+/// The file given with `--artifact`.
+#[derive(Debug)]
+pub struct Artifact {
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// Its SHA-256.
+    pub digest: Digest,
+}
+
+/// Everything the caller asked of the input, whatever its kind.
+#[derive(Debug)]
+pub struct Constraints {
+    /// Allowed predicate type URIs; empty: the statement's own type is accepted.
+    pub predicate_types: Vec<String>,
+    /// Digests that must each be among the subjects.
+    pub subjects: Vec<Digest>,
+    /// Key ids that must each be among the verified signers.
+    pub require_signers: Vec<String>,
+    /// An artifact whose SHA-256 must be among the subjects (an envelope) or be the signed
+    /// message (a message-signature bundle).
+    pub artifact: Option<Artifact>,
+    /// How many distinct keys must have signed.
+    pub threshold: usize,
+    /// Refuse high-S ECDSA signatures.
+    pub strict_low_s: bool,
+}
+
+impl Constraints {
+    /// Reads the constraints from the flags; a malformed `--subject` is a usage error.
+    pub fn from_args(args: &Args) -> Result<Self, CliError> {
+        let subjects = args
+            .subject
+            .iter()
+            .map(|s| {
+                Digest::parse(s).map_err(|e| CliError::Usage {
+                    what: "--subject",
+                    value: s.clone(),
+                    reason: e.to_string(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let artifact = match &args.bundle.artifact {
+            Some(path) => {
+                let bytes = read_input(path)?;
+                Some(Artifact {
+                    digest: Digest::of(&bytes),
+                    bytes,
+                })
+            }
+            None => None,
+        };
+        Ok(Self {
+            predicate_types: args
+                .predicate_types
+                .iter()
+                .map(|t| predicate_type_uri(t).to_owned())
+                .collect(),
+            subjects,
+            require_signers: args.require_signer.clone(),
+            artifact,
+            threshold: args.threshold,
+            strict_low_s: args.strict_low_s,
+        })
+    }
+
+    /// Applies the statement constraints (`--type`, `--subject`, `--artifact`,
+    /// `--require-signer`) to an envelope whose signatures verified, whatever carried it.
+    pub fn check_statement(
+        &self,
+        verified: &VerifiedEnvelope,
+    ) -> Result<VerifiedStatement, AttestError> {
+        let mut policy = StatementPolicy::new();
+        // Without --type the statement's own type is accepted (and reported); an envelope of
+        // another payload type is refused by the policy's payload type check below.
+        if self.predicate_types.is_empty() && verified.payload_type() == PAYLOAD_TYPE_IN_TOTO {
+            let statement = Statement::from_json(verified.payload())?;
+            policy = policy.allow_predicate_type(statement.predicate_type());
+        }
+        for t in &self.predicate_types {
+            policy = policy.allow_predicate_type(t.as_str());
+        }
+        for s in &self.subjects {
+            policy = policy.expect_subject(*s);
+        }
+        if let Some(a) = &self.artifact {
+            policy = policy.expect_subject(a.digest);
+        }
+        for k in &self.require_signers {
+            policy = policy.require_signer(k.as_str());
+        }
+        policy.check(verified)
     }
 }
 
@@ -90,7 +201,7 @@ pub struct VerifiedSummary {
 }
 
 /// Whether an error means "did not verify" (exit 1) rather than "could not be processed".
-fn is_verification_failure(e: &AttestError) -> bool {
+pub fn is_verification_failure(e: &AttestError) -> bool {
     matches!(
         e,
         AttestError::Dsse(
@@ -111,26 +222,12 @@ fn is_verification_failure(e: &AttestError) -> bool {
 }
 
 fn verify_envelope(
-    args: &Args,
+    constraints: &Constraints,
     envelope: &Envelope,
     keyring: &Keyring,
 ) -> Result<VerifiedSummary, AttestError> {
     let verified = envelope.verify(keyring, &[PAYLOAD_TYPE_IN_TOTO])?;
-    let mut policy = StatementPolicy::new();
-    if args.predicate_types.is_empty() {
-        let statement = Statement::from_json(verified.payload())?;
-        policy = policy.allow_predicate_type(statement.predicate_type());
-    }
-    for t in &args.predicate_types {
-        policy = policy.allow_predicate_type(predicate_type_uri(t));
-    }
-    for s in &args.subject {
-        policy = policy.expect_subject(Digest::parse(s)?);
-    }
-    for k in &args.require_signer {
-        policy = policy.require_signer(k.as_str());
-    }
-    let statement = policy.check(&verified)?;
+    let statement = constraints.check_statement(&verified)?;
     Ok(VerifiedSummary {
         verified: true,
         kind: "dsse-envelope",
@@ -142,14 +239,42 @@ fn verify_envelope(
     })
 }
 
-/// Verifies one input.
-pub fn verify_input(
+/// Verifies a DSSE envelope input.
+fn run_envelope(
     args: &Args,
-    input: &Input,
-    keyring: &Keyring,
-) -> Result<VerifiedSummary, AttestError> {
-    match input {
-        Input::Envelope(envelope) => verify_envelope(args, envelope, keyring),
+    name: &str,
+    envelope: &Envelope,
+    keys: Vec<PublicKey>,
+    constraints: &Constraints,
+) -> Result<Outcome, CliError> {
+    // The bundle-only flags ask for a transparency log check an envelope cannot give.
+    if !args.bundle.rekor_key.is_empty() || args.bundle.trusted_root.is_some() {
+        return Err(CliError::Usage {
+            what: "--rekor-key / --trusted-root",
+            value: name.to_owned(),
+            reason: "a DSSE envelope carries no transparency log entry to check; verify a \
+                     Sigstore bundle instead, or drop the flag"
+                .to_owned(),
+        });
+    }
+    let mut keyring = Keyring::new();
+    for public in keys {
+        keyring
+            .add(public)
+            .map_err(|e| CliError::library("--key", e))?;
+    }
+    keyring.set_threshold(constraints.threshold);
+    keyring.reject_high_s(constraints.strict_low_s);
+    match verify_envelope(constraints, envelope, &keyring) {
+        Ok(summary) => {
+            print_summary(name, &summary, args.json)?;
+            Ok(Outcome::Ok)
+        }
+        Err(e) if is_verification_failure(&e) => {
+            eprintln!("stella: verification failed: {name}: {e}");
+            Ok(Outcome::Deny)
+        }
+        Err(e) => Err(CliError::library(name.to_owned(), e)),
     }
 }
 
@@ -185,28 +310,17 @@ fn print_summary(name: &str, summary: &VerifiedSummary, json: bool) -> Result<()
 pub fn run(args: Args) -> Result<Outcome, CliError> {
     let name = args.input.display().to_string();
     let bytes = read_input(&args.input)?;
-    if super::verify_bundle::is_bundle(&bytes) {
-        return super::verify_bundle::run(&args.key, &args.bundle, args.json, &name, &bytes);
-    }
     let input = Input::detect(&name, &bytes)?;
-    let mut keyring = Keyring::new();
-    for key in &args.key {
-        let public = read_public_key(key)?;
-        keyring
-            .add(public)
-            .map_err(|e| CliError::library("--key", e))?;
-    }
-    keyring.set_threshold(args.threshold);
-    keyring.reject_high_s(args.strict_low_s);
-    match verify_input(&args, &input, &keyring) {
-        Ok(summary) => {
-            print_summary(&name, &summary, args.json)?;
-            Ok(Outcome::Ok)
+    let constraints = Constraints::from_args(&args)?;
+    let keys = args
+        .key
+        .iter()
+        .map(read_public_key)
+        .collect::<Result<Vec<_>, _>>()?;
+    match &input {
+        Input::Envelope(envelope) => run_envelope(&args, &name, envelope, keys, &constraints),
+        Input::Bundle(bundle) => {
+            super::verify_bundle::run(bundle, &keys, &args.bundle, &constraints, args.json, &name)
         }
-        Err(e) if is_verification_failure(&e) => {
-            eprintln!("stella: verification failed: {name}: {e}");
-            Ok(Outcome::Deny)
-        }
-        Err(e) => Err(CliError::library(name, e)),
     }
 }

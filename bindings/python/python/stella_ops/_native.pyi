@@ -469,7 +469,11 @@ def sigstore_bundle_verify(
     trusted_root_json: Union[bytes, None] = None,
     artifact: Union[bytes, None] = None,
 ) -> BundleVerified:
-    """Verifies a key-based Sigstore bundle offline (keyless: ``UnsupportedError``)."""
+    """Verifies a key-based Sigstore bundle offline (keyless: ``UnsupportedError``).
+
+    ``artifact`` is required for a message-signature bundle; for a DSSE bundle it is
+    optional, and when given it must be a subject of the envelope's in-toto statement.
+    """
 
 def run(
     *,
