@@ -21,6 +21,7 @@
 //! | `scan.max_layers` | 1024 | layers of one image: overlayfs stacks at most 500 lower directories |
 //! | `scan.max_index_depth` | 8 | nested image indexes: real images nest at most 2 |
 //! | `scan.max_link_depth` | 40 | symbolic links followed for one path: Linux `MAXSYMLINKS`; ends loops |
+//! | `scan.max_tar_header_bytes` | 1 MiB | one tar PAX header or GNU sparse map, checked against its declared size before it is read: real ones carry a path, a link target and a few extended attributes (≤ 64 KiB each) |
 //! | `json.max_depth` | 128 | nesting of strictly parsed JSON: SBOMs, envelopes and VEX need under 32; the parser recurses, hard cap 1024 |
 //! | `json.max_bytes` | 256 MiB | one strictly parsed JSON document: the largest SBOMs are tens of MiB |
 //! | `envelope.max_bytes` | 64 MiB | one DSSE envelope: an embedded SBOM can be large |

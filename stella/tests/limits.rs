@@ -104,7 +104,8 @@ fn the_defaults_are_the_documented_ones() {
             s.max_metadata_bytes,
             s.max_layers,
             s.max_index_depth,
-            s.max_link_depth
+            s.max_link_depth,
+            s.max_tar_header_bytes
         ],
         [
             16 << 30,
@@ -116,7 +117,8 @@ fn the_defaults_are_the_documented_ones() {
             16 << 20,
             1024,
             8,
-            40
+            40,
+            1 << 20
         ]
     );
     assert_eq!((l.json.max_depth, l.json.max_bytes), (128, 256 << 20));
