@@ -356,8 +356,9 @@ impl<'a, R: Read> TarGuard<'a, R> {
         }
         if swallowed && long_name {
             let max = self.limits.max_path_bytes;
+            // The record ends in a NUL (as every writer writes it): the path is one byte less.
             if size > max.saturating_add(1) {
-                return self.refuse("max_path_bytes", max, size);
+                return self.refuse("max_path_bytes", max, size - 1);
             }
         }
         if (swallowed && pax_local) || kind.is_pax_global_extensions() {
