@@ -30,6 +30,7 @@
 pub mod cli;
 pub mod db;
 pub mod demo;
+pub mod files;
 pub mod gate_input;
 pub mod image;
 pub mod limits;
