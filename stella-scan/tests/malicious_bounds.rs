@@ -80,7 +80,10 @@ fn refused(kind: tar::EntryType, size: u64) -> (&'static str, u64, u64) {
     let result = walk(&mut &mut stream, &ScanLimits::default());
     match result {
         Err(ScanError::LimitExceeded { limit, actual, .. }) => (limit, actual, stream.read),
-        other => panic!("expected a limit error, got {other:?} after {} bytes", stream.read),
+        other => panic!(
+            "expected a limit error, got {other:?} after {} bytes",
+            stream.read
+        ),
     }
 }
 
@@ -153,7 +156,13 @@ fn endless_gnu_sparse_map_is_refused_at_the_header_limit() {
     let mut stream = Declared::new(head, 0);
     let e = walk(&mut &mut stream, &ScanLimits::default()).unwrap_err();
     assert!(
-        matches!(e, ScanError::LimitExceeded { limit: "max_tar_header_bytes", .. }),
+        matches!(
+            e,
+            ScanError::LimitExceeded {
+                limit: "max_tar_header_bytes",
+                ..
+            }
+        ),
         "{e}"
     );
     assert!(stream.read <= 2 << 20, "read {} bytes", stream.read);
@@ -183,7 +192,11 @@ fn pad(out: &mut Vec<u8>) {
 fn every_record_kind() -> Vec<u8> {
     let mut out = Vec::new();
     let long = format!("usr/share/{}/file.txt", "d".repeat(300));
-    let mut ln = block("././@LongLink", tar::EntryType::GNULongName, long.len() as u64 + 1);
+    let mut ln = block(
+        "././@LongLink",
+        tar::EntryType::GNULongName,
+        long.len() as u64 + 1,
+    );
     ln.set_cksum();
     out.extend_from_slice(ln.as_bytes());
     out.extend_from_slice(long.as_bytes());
@@ -195,7 +208,12 @@ fn every_record_kind() -> Vec<u8> {
 
     let target = format!("/{}", "t".repeat(200));
     out.extend_from_slice(
-        block("././@LongLink", tar::EntryType::GNULongLink, target.len() as u64).as_bytes(),
+        block(
+            "././@LongLink",
+            tar::EntryType::GNULongLink,
+            target.len() as u64,
+        )
+        .as_bytes(),
     );
     out.extend_from_slice(target.as_bytes());
     pad(&mut out);
@@ -265,7 +283,13 @@ fn real_extension_records_are_read_exactly_as_before() {
     };
     let e = walk(&mut tar.as_slice(), &limits).unwrap_err();
     assert!(
-        matches!(e, ScanError::LimitExceeded { limit: "max_path_bytes", .. }),
+        matches!(
+            e,
+            ScanError::LimitExceeded {
+                limit: "max_path_bytes",
+                ..
+            }
+        ),
         "{e}"
     );
     // A PAX header over its limit.
@@ -275,7 +299,13 @@ fn real_extension_records_are_read_exactly_as_before() {
     };
     let e = walk(&mut tar.as_slice(), &limits).unwrap_err();
     assert!(
-        matches!(e, ScanError::LimitExceeded { limit: "max_tar_header_bytes", .. }),
+        matches!(
+            e,
+            ScanError::LimitExceeded {
+                limit: "max_tar_header_bytes",
+                ..
+            }
+        ),
         "{e}"
     );
 }
@@ -343,7 +373,11 @@ fn zstd_cli_and_the_walk_read_the_same_tar() {
         }
         Err(e) => panic!("zstd: {e}"),
     };
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(out.stdout, tar, "zstd -d reads the tar the frames hold");
     let from_cli = walk(&mut out.stdout.as_slice(), &ScanLimits::default()).unwrap();
     let from_blob = walk(&mut blob.as_slice(), &ScanLimits::default()).unwrap();

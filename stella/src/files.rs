@@ -105,7 +105,9 @@ pub(crate) fn read_capped(
     capacity: usize,
 ) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    bytes.try_reserve_exact(capacity).map_err(io::Error::other)?;
+    bytes
+        .try_reserve_exact(capacity)
+        .map_err(io::Error::other)?;
     reader.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max {
         return Err(too_large(path, max, bytes.len() as u64));

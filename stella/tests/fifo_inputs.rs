@@ -112,7 +112,9 @@ fn an_image_archive_that_is_a_fifo_is_refused() {
     let p = path.clone();
     let e = within("TarFiles::index", move || TarFiles::index(&p).unwrap_err());
     assert!(scan_error_is_not_regular(&e), "{e}");
-    let e = within("ImageRef::detect", move || ImageRef::detect(&path).unwrap_err());
+    let e = within("ImageRef::detect", move || {
+        ImageRef::detect(&path).unwrap_err()
+    });
     assert!(scan_error_is_not_regular(&e), "{e}");
 }
 
@@ -136,7 +138,9 @@ fn command_line_inputs_that_are_fifos_are_refused() {
     mkfifo(&fifo);
     // read_input is what --db, --input, keys, VEX documents and manifests are read with.
     let p = fifo.clone();
-    let e = within("read_input", move || stella::cli::read_input(&p).unwrap_err());
+    let e = within("read_input", move || {
+        stella::cli::read_input(&p).unwrap_err()
+    });
     assert!(
         matches!(&e, stella::cli::CliError::Io { source, .. } if is_not_regular(source)),
         "{e}"
@@ -147,7 +151,8 @@ fn command_line_inputs_that_are_fifos_are_refused() {
     // `stella db build --source FIFO`.
     let p = fifo.clone();
     let e = within("db import", move || {
-        let mut importer = stella_scan::vuln::import::Importer::new(stella_scan::vuln::import::ImportMode::Strict);
+        let mut importer =
+            stella_scan::vuln::import::Importer::new(stella_scan::vuln::import::ImportMode::Strict);
         stella::db::import_source(&mut importer, &p).unwrap_err()
     });
     assert!(

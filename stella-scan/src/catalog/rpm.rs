@@ -401,11 +401,7 @@ fn step_budget(
 }
 
 /// A SQLite error: [`ScanError::LimitExceeded`] when the step budget stopped the statement.
-fn sqlite_err(
-    path: &str,
-    steps: &std::sync::atomic::AtomicU64,
-    e: rusqlite::Error,
-) -> ScanError {
+fn sqlite_err(path: &str, steps: &std::sync::atomic::AtomicU64, e: rusqlite::Error) -> ScanError {
     let used = steps
         .load(std::sync::atomic::Ordering::Relaxed)
         .saturating_mul(SQLITE_STEP_GRANULARITY);
@@ -816,7 +812,13 @@ mod tests {
             .unwrap_err()
         });
         assert!(
-            matches!(e, ScanError::LimitExceeded { max: MAX_SQLITE_STEPS, .. }),
+            matches!(
+                e,
+                ScanError::LimitExceeded {
+                    max: MAX_SQLITE_STEPS,
+                    ..
+                }
+            ),
             "{e}"
         );
     }
@@ -843,13 +845,24 @@ mod tests {
             (TAG_NAME, TYPE_STRING, s(&["bomb"]), vec![]),
             (TAG_VERSION, TYPE_STRING, s(&["1"]), vec![]),
             (TAG_DIRINDEXES, TYPE_INT32, vec![], vec![0; files]),
-            (TAG_BASENAMES, TYPE_STRING_ARRAY, vec!["a".into(); files], vec![]),
+            (
+                TAG_BASENAMES,
+                TYPE_STRING_ARRAY,
+                vec!["a".into(); files],
+                vec![],
+            ),
             (TAG_DIRNAMES, TYPE_STRING_ARRAY, vec![dir], vec![]),
         ]);
         assert!(blob.len() < 200_000);
         let e = parse_header("p", &blob).unwrap_err();
         assert!(
-            matches!(e, ScanError::LimitExceeded { limit: "rpm expanded file list bytes", .. }),
+            matches!(
+                e,
+                ScanError::LimitExceeded {
+                    limit: "rpm expanded file list bytes",
+                    ..
+                }
+            ),
             "{e}"
         );
         // A real-shaped header (deep directories, short names) is read.
@@ -860,7 +873,12 @@ mod tests {
         let blob = build_header(&[
             (TAG_NAME, TYPE_STRING, s(&["kernel-devel"]), vec![]),
             (TAG_VERSION, TYPE_STRING, s(&["6.5.6"]), vec![]),
-            (TAG_DIRINDEXES, TYPE_INT32, vec![], (0..5000).map(|i| i % 50).collect()),
+            (
+                TAG_DIRINDEXES,
+                TYPE_INT32,
+                vec![],
+                (0..5000).map(|i| i % 50).collect(),
+            ),
             (TAG_BASENAMES, TYPE_STRING_ARRAY, names, vec![]),
             (TAG_DIRNAMES, TYPE_STRING_ARRAY, dirs, vec![]),
         ]);

@@ -369,7 +369,8 @@ impl<'a, R: Read> TarGuard<'a, R> {
         }
         let data_start = start + BLOCK as u64;
         if swallowed && pax_local {
-            let capacity = usize::try_from(size).unwrap_or(0);
+            // Grown as the bytes arrive: the declared size is not allocated up front.
+            let capacity = usize::try_from(size).unwrap_or(0).min(64 << 10);
             self.pax_capture = Some((data_start, size, Vec::with_capacity(capacity)));
         }
         if sparse_extended {

@@ -9,8 +9,8 @@ use stella_core::{
 use stella_scan::{ImageError, ScanError};
 
 use super::archive::TarFiles;
-use crate::files::{Links, open_regular};
 use super::{MAX_METADATA_BYTES, io_err};
+use crate::files::{Links, open_regular};
 
 #[derive(Debug)]
 enum Files {

@@ -664,7 +664,8 @@ fn check_head(
     parsed: &Parsed,
 ) -> Result<(), TlogError> {
     let head_path = dir.join(HEAD_FILE);
-    let head = match crate::files::read_regular_no_follow(&head_path, crate::files::MAX_INPUT_BYTES) {
+    let head = match crate::files::read_regular_no_follow(&head_path, crate::files::MAX_INPUT_BYTES)
+    {
         Ok(b) => b,
         // A crash between creating the log and its head leaves an empty log without a head;
         // a log with entries and no head has lost its truncation check.
