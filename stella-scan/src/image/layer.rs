@@ -1,6 +1,8 @@
 //! Streaming one layer blob: decompression (detected by magic bytes), the tar walk, path
 //! normalization, whiteouts and the decompressed-size limits. A layer is never held in memory
-//! whole: entries are visited as the stream passes.
+//! whole: entries are visited as the stream passes, and a tar record the walk must hold (a GNU
+//! long name or link, a PAX header, a GNU sparse map) is checked against its limit by the size
+//! its header declares, before any of it is read. zstd skippable frames are skipped.
 
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -462,7 +464,7 @@ impl<R: Read> Read for TarGuard<'_, R> {
         }
         let want = match self.expect {
             Expect::Done => buf.len(),
-            _ => usize::try_from(self.next_block - self.pos)
+            _ => usize::try_from(self.next_block.saturating_sub(self.pos))
                 .unwrap_or(usize::MAX)
                 .min(buf.len()),
         };
@@ -473,7 +475,7 @@ impl<R: Read> Read for TarGuard<'_, R> {
         if let Some((start, size, data)) = &mut self.pax_capture
             && self.pos == *start + data.len() as u64
         {
-            let take = usize::try_from(*size - data.len() as u64)
+            let take = usize::try_from(size.saturating_sub(data.len() as u64))
                 .unwrap_or(usize::MAX)
                 .min(n);
             data.extend_from_slice(dst.get(..take).unwrap_or_default());
