@@ -183,4 +183,22 @@ pub const FIXED_LIMITS: &[FixedLimit] = &[
         why: "an index, manifest or config read whole by the image readers (as \
               scan.max_metadata_bytes)",
     },
+    FixedLimit {
+        name: "stella_scan::catalog::rpm::MAX_SQLITE_STEPS",
+        value: 100_000_000,
+        why: "SQLite virtual machine steps of one statement on an image's rpmdb.sqlite: \
+              reading a real Packages table takes some 10 per package; about a second",
+    },
+    FixedLimit {
+        name: "stella_scan::catalog::rpm::MAX_FILES_EXPANSION",
+        value: 32,
+        why: "an RPM header's file list, expanded from directory indexes, at most this many \
+              times the header's size (4 MiB at least): real headers expand 2-5 times",
+    },
+    FixedLimit {
+        name: "stella::files::MAX_INPUT_BYTES",
+        value: 4 << 30,
+        why: "one input file (or stdin) the command line reads whole: SBOMs, snapshots, \
+              keys, VEX, policies; a device or FIFO is refused by its type before this",
+    },
 ];

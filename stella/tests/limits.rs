@@ -81,6 +81,18 @@ fn the_fixed_limits_table_matches_the_code() {
             "stella::image::MAX_METADATA_BYTES",
             stella::image::MAX_METADATA_BYTES,
         ),
+        (
+            "stella_scan::catalog::rpm::MAX_SQLITE_STEPS",
+            stella_scan::catalog::rpm::MAX_SQLITE_STEPS,
+        ),
+        (
+            "stella_scan::catalog::rpm::MAX_FILES_EXPANSION",
+            stella_scan::catalog::rpm::MAX_FILES_EXPANSION as u64,
+        ),
+        (
+            "stella::files::MAX_INPUT_BYTES",
+            stella::files::MAX_INPUT_BYTES,
+        ),
     ];
     assert_eq!(FIXED_LIMITS.len(), actual.len());
     for (fixed, (name, value)) in FIXED_LIMITS.iter().zip(actual) {
