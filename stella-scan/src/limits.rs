@@ -40,6 +40,14 @@ pub struct ScanLimits {
     pub max_index_depth: u64,
     /// Symbolic links followed while resolving one path. Default 40, Linux's `MAXSYMLINKS`.
     pub max_link_depth: u64,
+    /// Bytes of the tar extension records the layer walk holds in memory for one entry: a PAX
+    /// extended header (`x`, and `g`, though a global header is only skipped) or the GNU sparse
+    /// map's extension blocks. Checked against the size a header declares, before any of it
+    /// is read. Default 1 MiB: real PAX headers carry a path, a link target and a few extended
+    /// attributes (Linux caps one attribute value at 64 KiB); real sparse maps a few blocks.
+    /// GNU long names and long link targets (`L`, `K`) are held to
+    /// [`ScanLimits::max_path_bytes`] instead.
+    pub max_tar_header_bytes: u64,
 }
 
 impl Default for ScanLimits {
@@ -55,6 +63,7 @@ impl Default for ScanLimits {
             max_layers: 1024,
             max_index_depth: 8,
             max_link_depth: 40,
+            max_tar_header_bytes: 1 << 20,
         }
     }
 }

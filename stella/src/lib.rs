@@ -14,6 +14,8 @@
 //!   ([`image::registry`]); used only when a caller names a Rekor URL or a registry image.
 //! - `percent-encoding`: the registry token request's query.
 //! - `base64`, `hex`: Rekor request bodies, registry basic auth, Rekor log ids.
+//! - `libc`: the `O_NONBLOCK` / `O_NOFOLLOW` flags [`files`] opens input files with (so a FIFO
+//!   is refused by its type instead of blocking the open); constants only, no `unsafe`.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -30,6 +32,7 @@
 pub mod cli;
 pub mod db;
 pub mod demo;
+pub mod files;
 pub mod gate_input;
 pub mod image;
 pub mod limits;

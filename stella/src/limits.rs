@@ -21,6 +21,7 @@
 //! | `scan.max_layers` | 1024 | layers of one image: overlayfs stacks at most 500 lower directories |
 //! | `scan.max_index_depth` | 8 | nested image indexes: real images nest at most 2 |
 //! | `scan.max_link_depth` | 40 | symbolic links followed for one path: Linux `MAXSYMLINKS`; ends loops |
+//! | `scan.max_tar_header_bytes` | 1 MiB | one tar PAX header or GNU sparse map, checked against its declared size before it is read: real ones carry a path, a link target and a few extended attributes (≤ 64 KiB each) |
 //! | `json.max_depth` | 128 | nesting of strictly parsed JSON: SBOMs, envelopes and VEX need under 32; the parser recurses, hard cap 1024 |
 //! | `json.max_bytes` | 256 MiB | one strictly parsed JSON document: the largest SBOMs are tens of MiB |
 //! | `envelope.max_bytes` | 64 MiB | one DSSE envelope: an embedded SBOM can be large |
@@ -181,5 +182,23 @@ pub const FIXED_LIMITS: &[FixedLimit] = &[
         value: 16 << 20,
         why: "an index, manifest or config read whole by the image readers (as \
               scan.max_metadata_bytes)",
+    },
+    FixedLimit {
+        name: "stella_scan::catalog::rpm::MAX_SQLITE_STEPS",
+        value: 100_000_000,
+        why: "SQLite virtual machine steps of one statement on an image's rpmdb.sqlite: \
+              reading a real Packages table takes some 10 per package; about a second",
+    },
+    FixedLimit {
+        name: "stella_scan::catalog::rpm::MAX_FILES_EXPANSION",
+        value: 32,
+        why: "an RPM header's file list, expanded from directory indexes, at most this many \
+              times the header's size (4 MiB at least): real headers expand 2-5 times",
+    },
+    FixedLimit {
+        name: "stella::files::MAX_INPUT_BYTES",
+        value: 4 << 30,
+        why: "one input file (or stdin) the command line reads whole: SBOMs, snapshots, \
+              keys, VEX, policies; a device or FIFO is refused by its type before this",
     },
 ];

@@ -81,6 +81,18 @@ fn the_fixed_limits_table_matches_the_code() {
             "stella::image::MAX_METADATA_BYTES",
             stella::image::MAX_METADATA_BYTES,
         ),
+        (
+            "stella_scan::catalog::rpm::MAX_SQLITE_STEPS",
+            stella_scan::catalog::rpm::MAX_SQLITE_STEPS,
+        ),
+        (
+            "stella_scan::catalog::rpm::MAX_FILES_EXPANSION",
+            stella_scan::catalog::rpm::MAX_FILES_EXPANSION as u64,
+        ),
+        (
+            "stella::files::MAX_INPUT_BYTES",
+            stella::files::MAX_INPUT_BYTES,
+        ),
     ];
     assert_eq!(FIXED_LIMITS.len(), actual.len());
     for (fixed, (name, value)) in FIXED_LIMITS.iter().zip(actual) {
@@ -104,7 +116,8 @@ fn the_defaults_are_the_documented_ones() {
             s.max_metadata_bytes,
             s.max_layers,
             s.max_index_depth,
-            s.max_link_depth
+            s.max_link_depth,
+            s.max_tar_header_bytes
         ],
         [
             16 << 30,
@@ -116,7 +129,8 @@ fn the_defaults_are_the_documented_ones() {
             16 << 20,
             1024,
             8,
-            40
+            40,
+            1 << 20
         ]
     );
     assert_eq!((l.json.max_depth, l.json.max_bytes), (128, 256 << 20));

@@ -4,7 +4,22 @@
 //! The database bytes are opened in memory, read-only, with SQLite itself (`rusqlite`,
 //! bundled, `serialize` feature for `sqlite3_deserialize`): SQLite is the reference reader of
 //! its own format and is hardened against corrupt files, which a hand-written b-tree reader
-//! would have to earn; no file is opened, so the crate stays free of IO. Each row of the
+//! would have to earn; no file is opened, so the crate stays free of IO.
+//!
+//! The database is untrusted, and SQL in its schema runs when it is queried (a `Packages`
+//! *view* over an endless recursive query ran forever and filled the host's temp directory).
+//! So the connection is defensive (`SQLITE_DBCONFIG_DEFENSIVE`), trusts no function in the
+//! schema (`trusted_schema` off), has views and triggers disabled, keeps temporary data in
+//! memory (`temp_store = MEMORY`, nothing written to disk), caps string and blob lengths, and
+//! runs under a progress handler that stops any statement after [`MAX_SQLITE_STEPS`] virtual
+//! machine steps; before the query, the schema must hold no view or trigger and `Packages`
+//! must be a plain table whose columns are stored, not generated. (SQLite's heap limits,
+//! `sqlite3_hard_heap_limit64`, are process-wide and need `unsafe`; the checks above bound
+//! memory instead: the one query reads a plain table of a database already in memory.)
+//!
+//! The file list of a header is expanded from directory indexes (one directory name shared
+//! by many files), so its size is bounded as expanded: at most [`MAX_FILES_EXPANSION`] times
+//! the header's size (or 4 MiB for a small header). Each row of the
 //! `Packages` table is an RPM header blob (`il`, `dl`, `il` 16-byte index entries, data store);
 //! we read NAME, VERSION, RELEASE, EPOCH, ARCH, LICENSE, VENDOR, SOURCERPM, the file list
 //! (DIRNAMES / BASENAMES / DIRINDEXES), REQUIRENAME and PROVIDENAME.
@@ -33,6 +48,18 @@ const UNSUPPORTED: [&str; 4] = [
 ];
 /// Largest header blob read (rpm itself caps headers at 256 MiB; real ones are < 1 MiB).
 const MAX_HEADER: usize = 64 << 20;
+/// How many times its header's size the expanded file list of a package may be (a directory
+/// name stored once stands for every file in it: real headers expand 2-5 times, a package of
+/// many short names in deep directories up to ~17).
+pub const MAX_FILES_EXPANSION: usize = 32;
+/// The expanded file list a header of any size may have.
+const MIN_FILES_BUDGET: usize = 4 << 20;
+/// Virtual machine steps any one statement on an `rpmdb.sqlite` may take. Reading the
+/// `Packages` table of a real database takes some 10 steps a package (a few 10 000 in all);
+/// 10^8 steps take about a second.
+pub const MAX_SQLITE_STEPS: u64 = 100_000_000;
+/// How often (in steps) the progress handler runs.
+const SQLITE_STEP_GRANULARITY: u64 = 1000;
 
 /// The RPM cataloger (see the module docs).
 #[derive(Debug, Clone, Copy, Default)]
@@ -78,6 +105,23 @@ const TAG_REQUIRENAME: u32 = 1049;
 const TAG_DIRINDEXES: u32 = 1116;
 const TAG_BASENAMES: u32 = 1117;
 const TAG_DIRNAMES: u32 = 1118;
+
+/// The tags [`parse_header`] reads.
+const READ_TAGS: [u32; 13] = [
+    TAG_NAME,
+    TAG_VERSION,
+    TAG_RELEASE,
+    TAG_EPOCH,
+    TAG_VENDOR,
+    TAG_LICENSE,
+    TAG_ARCH,
+    TAG_SOURCERPM,
+    TAG_PROVIDENAME,
+    TAG_REQUIRENAME,
+    TAG_DIRINDEXES,
+    TAG_BASENAMES,
+    TAG_DIRNAMES,
+];
 
 const TYPE_INT32: u32 = 4;
 const TYPE_STRING: u32 = 6;
@@ -137,6 +181,9 @@ pub fn parse_header(path: &str, blob: &[u8]) -> Result<RpmHeader, ScanError> {
     let mut dirnames = Vec::new();
     let mut basenames = Vec::new();
     let mut dirindexes = Vec::new();
+    // Each tag read is read once: entries repeating a tag (all pointing at the same large
+    // region of the store) would otherwise cost `il` times the store.
+    let mut seen = std::collections::BTreeSet::new();
     for i in 0..il {
         let at = 8 + i * 16;
         let (Some(tag), Some(ty), Some(offset), Some(count)) = (
@@ -150,6 +197,9 @@ pub fn parse_header(path: &str, blob: &[u8]) -> Result<RpmHeader, ScanError> {
         let (offset, count) = (offset as usize, count as usize);
         if count > dl {
             return Err(bad("entry count larger than the data store"));
+        }
+        if READ_TAGS.contains(&tag) && !seen.insert(tag) {
+            return Err(bad("a tag listed twice"));
         }
         let str_one = || -> Result<String, ScanError> {
             match ty {
@@ -190,6 +240,27 @@ pub fn parse_header(path: &str, blob: &[u8]) -> Result<RpmHeader, ScanError> {
     if h.name.is_empty() || h.version.is_empty() {
         return Err(bad("no NAME or VERSION"));
     }
+    // The expanded list is a product (files × directory name length): bound it before
+    // building it.
+    let budget = blob
+        .len()
+        .saturating_mul(MAX_FILES_EXPANSION)
+        .max(MIN_FILES_BUDGET);
+    let mut expanded = 0usize;
+    for (base, di) in basenames.iter().zip(&dirindexes) {
+        if let Some(dir) = dirnames.get(*di as usize) {
+            expanded = expanded.saturating_add(dir.len() + base.len());
+            if expanded > budget {
+                return Err(ScanError::LimitExceeded {
+                    limit: "rpm expanded file list bytes",
+                    max: budget as u64,
+                    actual: expanded as u64,
+                    input: format!("{NAME}: {path}: header of {}", h.name),
+                });
+            }
+        }
+    }
+    h.files.reserve(basenames.len().min(dirindexes.len()));
     for (base, di) in basenames.iter().zip(&dirindexes) {
         if let Some(dir) = dirnames.get(*di as usize) {
             let full = format!("{dir}{base}");
@@ -199,12 +270,16 @@ pub fn parse_header(path: &str, blob: &[u8]) -> Result<RpmHeader, ScanError> {
     Ok(h)
 }
 
-/// Reads every header blob of the `Packages` table of an in-memory `rpmdb.sqlite`.
+/// Reads every header blob of the `Packages` table of an in-memory `rpmdb.sqlite`, on a
+/// hardened connection (see the module docs): a database whose schema holds a view or a
+/// trigger, or whose `Packages` is not a plain table, is refused before it is queried, and a
+/// statement that runs past [`MAX_SQLITE_STEPS`] is stopped with
+/// [`ScanError::LimitExceeded`].
 pub fn read_sqlite(path: &str, db: &[u8]) -> Result<Vec<Vec<u8>>, ScanError> {
-    let sql = |e: rusqlite::Error| err(NAME, path, format!("sqlite: {e}"));
-    let mut conn = rusqlite::Connection::open_in_memory().map_err(sql)?;
-    conn.deserialize_read_exact(rusqlite::MAIN_DB, db, db.len(), true)
-        .map_err(sql)?;
+    let mut conn = open_hardened(path, db)?;
+    check_schema(path, &conn)?;
+    let steps = step_budget(&mut conn, path)?;
+    let sql = |e: rusqlite::Error| sqlite_err(path, &steps, e);
     let mut stmt = conn
         .prepare("SELECT blob FROM Packages ORDER BY hnum")
         .map_err(sql)?;
@@ -212,6 +287,135 @@ pub fn read_sqlite(path: &str, db: &[u8]) -> Result<Vec<Vec<u8>>, ScanError> {
         .query_map([], |r| r.get::<_, Vec<u8>>(0))
         .map_err(sql)?;
     rows.collect::<Result<Vec<_>, _>>().map_err(sql)
+}
+
+/// An in-memory, read-only, defensive connection over the database bytes.
+fn open_hardened(path: &str, db: &[u8]) -> Result<rusqlite::Connection, ScanError> {
+    use rusqlite::config::DbConfig;
+    use rusqlite::limits::Limit;
+    let sql = |e: rusqlite::Error| err(NAME, path, format!("sqlite: {e}"));
+    let mut conn = rusqlite::Connection::open_in_memory().map_err(sql)?;
+    for (config, on) in [
+        (DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true),
+        (DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA, false),
+        (DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false),
+        (DbConfig::SQLITE_DBCONFIG_ENABLE_VIEW, false),
+    ] {
+        conn.set_db_config(config, on).map_err(sql)?;
+    }
+    // Nothing the database holds is longer than the largest header we read.
+    let length = i32::try_from(MAX_HEADER + 1024).unwrap_or(i32::MAX);
+    for (limit, value) in [
+        (Limit::SQLITE_LIMIT_LENGTH, length),
+        (Limit::SQLITE_LIMIT_SQL_LENGTH, 1 << 20),
+        (Limit::SQLITE_LIMIT_EXPR_DEPTH, 100),
+        (Limit::SQLITE_LIMIT_COMPOUND_SELECT, 16),
+        (Limit::SQLITE_LIMIT_ATTACHED, 0),
+    ] {
+        conn.set_limit(limit, value).map_err(sql)?;
+    }
+    conn.pragma_update(None, "temp_store", "MEMORY")
+        .map_err(sql)?;
+    conn.deserialize_read_exact(rusqlite::MAIN_DB, db, db.len(), true)
+        .map_err(sql)?;
+    Ok(conn)
+}
+
+/// Refuses a schema with views or triggers, and a `Packages` that is not a plain table with
+/// stored `hnum` and `blob` columns. Reading the schema runs none of its SQL.
+fn check_schema(path: &str, conn: &rusqlite::Connection) -> Result<(), ScanError> {
+    let sql = |e: rusqlite::Error| err(NAME, path, format!("sqlite: {e}"));
+    let refuse = |what: String| err(NAME, path, format!("not an rpm database: {what}"));
+    let mut stmt = conn
+        .prepare("SELECT type, name, sql FROM main.sqlite_schema")
+        .map_err(sql)?;
+    let objects = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })
+        .map_err(sql)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql)?;
+    let mut packages = false;
+    for (kind, name, text) in &objects {
+        if kind == "view" || kind == "trigger" {
+            return Err(refuse(format!("the schema has a {kind} ({name:?})")));
+        }
+        if name.eq_ignore_ascii_case("Packages") {
+            let plain = kind == "table"
+                && text.as_deref().is_some_and(|t| {
+                    t.trim_start()
+                        .get(..12)
+                        .is_some_and(|p| p.eq_ignore_ascii_case("CREATE TABLE"))
+                });
+            if !plain {
+                return Err(refuse("Packages is not a plain table".into()));
+            }
+            packages = true;
+        }
+    }
+    if !packages {
+        return Err(refuse("no Packages table".into()));
+    }
+    // hidden: 0 a stored column, 1 a virtual table's hidden column, 2/3 a generated column.
+    let mut stmt = conn
+        .prepare("SELECT name, hidden FROM pragma_table_xinfo('Packages')")
+        .map_err(sql)?;
+    let columns = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+        .map_err(sql)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql)?;
+    for wanted in ["hnum", "blob"] {
+        match columns.iter().find(|(n, _)| n.eq_ignore_ascii_case(wanted)) {
+            Some((_, 0)) => {}
+            Some(_) => {
+                return Err(refuse(format!("Packages.{wanted} is a generated column")));
+            }
+            None => return Err(refuse(format!("Packages has no {wanted} column"))),
+        }
+    }
+    Ok(())
+}
+
+/// Installs the step budget: every statement after this is stopped past
+/// [`MAX_SQLITE_STEPS`]. Returns the counter (in units of the handler's granularity).
+fn step_budget(
+    conn: &mut rusqlite::Connection,
+    path: &str,
+) -> Result<std::sync::Arc<std::sync::atomic::AtomicU64>, ScanError> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let steps = std::sync::Arc::new(AtomicU64::new(0));
+    let counter = std::sync::Arc::clone(&steps);
+    let max = MAX_SQLITE_STEPS / SQLITE_STEP_GRANULARITY;
+    conn.progress_handler(
+        SQLITE_STEP_GRANULARITY as std::ffi::c_int,
+        Some(move || counter.fetch_add(1, Ordering::Relaxed) + 1 > max),
+    )
+    .map_err(|e| err(NAME, path, format!("sqlite: {e}")))?;
+    Ok(steps)
+}
+
+/// A SQLite error: [`ScanError::LimitExceeded`] when the step budget stopped the statement.
+fn sqlite_err(path: &str, steps: &std::sync::atomic::AtomicU64, e: rusqlite::Error) -> ScanError {
+    let used = steps
+        .load(std::sync::atomic::Ordering::Relaxed)
+        .saturating_mul(SQLITE_STEP_GRANULARITY);
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::OperationInterrupted)
+        && used > MAX_SQLITE_STEPS
+    {
+        return ScanError::LimitExceeded {
+            limit: "rpmdb.sqlite query steps",
+            max: MAX_SQLITE_STEPS,
+            actual: used,
+            input: format!("{NAME}: {path}"),
+        };
+    }
+    err(NAME, path, format!("sqlite: {e}"))
 }
 
 /// `bash-5.2.15-3.fc38.src.rpm` → (`bash`, `5.2.15-3.fc38`).
@@ -536,5 +740,162 @@ mod tests {
         assert!(parse_header("p", &h).is_err());
         assert!(read_sqlite("p", b"SQLite format 3\0garbage").is_err());
         assert!(read_sqlite("p", b"").is_err());
+    }
+
+    /// Runs `f` on a thread and fails the test if it takes longer than `secs` (a regression to
+    /// a hang fails instead of hanging the test run).
+    fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(secs))
+            .expect("did not finish in time")
+    }
+
+    /// A database built from `schema` (SQL run on an empty database), serialized.
+    fn db_with(schema: &str) -> Vec<u8> {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(schema).unwrap();
+        conn.serialize(rusqlite::MAIN_DB).unwrap().to_vec()
+    }
+
+    #[test]
+    fn rpmdb_whose_packages_is_an_endless_recursive_view_is_refused_quickly() {
+        let db = db_with(
+            "CREATE VIEW Packages AS WITH RECURSIVE r(hnum, blob) AS \
+             (SELECT 1, zeroblob(1000) UNION ALL SELECT hnum + 1, blob FROM r) \
+             SELECT hnum, blob FROM r;",
+        );
+        let start = std::time::Instant::now();
+        let e = within(60, move || read_sqlite("var/lib/rpm/rpmdb.sqlite", &db)).unwrap_err();
+        assert!(
+            matches!(&e, ScanError::Catalog { reason, .. } if reason.contains("view")),
+            "{e}"
+        );
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn rpmdb_with_a_trigger_or_generated_blob_is_refused() {
+        let trigger = db_with(
+            "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB);\
+             CREATE TABLE t (x);\
+             CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM t; END;",
+        );
+        let e = read_sqlite("p", &trigger).unwrap_err();
+        assert!(e.to_string().contains("trigger"), "{e}");
+        let generated = db_with(
+            "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, \
+             blob BLOB GENERATED ALWAYS AS (zeroblob(hnum * 1000000)) VIRTUAL);",
+        );
+        let e = read_sqlite("p", &generated).unwrap_err();
+        assert!(e.to_string().contains("generated"), "{e}");
+        let none = db_with("CREATE TABLE Other (x);");
+        let e = read_sqlite("p", &none).unwrap_err();
+        assert!(e.to_string().contains("no Packages"), "{e}");
+    }
+
+    #[test]
+    fn a_runaway_statement_stops_at_the_step_budget() {
+        let db = build_rpmdb(&[bash()]);
+        let e = within(60, move || {
+            let mut conn = open_hardened("p", &db).unwrap();
+            let steps = step_budget(&mut conn, "p").unwrap();
+            conn.query_row(
+                "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) \
+                 SELECT count(*) FROM r",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(|e| sqlite_err("p", &steps, e))
+            .unwrap_err()
+        });
+        assert!(
+            matches!(
+                e,
+                ScanError::LimitExceeded {
+                    max: MAX_SQLITE_STEPS,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_hardened_connection_writes_nothing() {
+        let db = build_rpmdb(&[bash()]);
+        let conn = open_hardened("p", &db).unwrap();
+        assert!(conn.execute("DELETE FROM Packages", []).is_err());
+        assert!(conn.execute_batch("CREATE TABLE x (y)").is_err());
+        let temp: i64 = conn
+            .query_row("PRAGMA temp_store", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(temp, 2, "temp_store = MEMORY");
+    }
+
+    #[test]
+    fn directory_indexes_multiplying_one_long_name_are_bounded_as_expanded() {
+        // One 10 KB directory name shared by 20 000 one-letter files: a 130 KB header that
+        // expands to 200 MB of paths (the reported image: 68 KB → 3.4 GB and an abort).
+        let files = 20_000;
+        let dir = format!("/{}/", "d".repeat(10_000));
+        let blob = build_header(&[
+            (TAG_NAME, TYPE_STRING, s(&["bomb"]), vec![]),
+            (TAG_VERSION, TYPE_STRING, s(&["1"]), vec![]),
+            (TAG_DIRINDEXES, TYPE_INT32, vec![], vec![0; files]),
+            (
+                TAG_BASENAMES,
+                TYPE_STRING_ARRAY,
+                vec!["a".into(); files],
+                vec![],
+            ),
+            (TAG_DIRNAMES, TYPE_STRING_ARRAY, vec![dir], vec![]),
+        ]);
+        assert!(blob.len() < 200_000);
+        let e = parse_header("p", &blob).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ScanError::LimitExceeded {
+                    limit: "rpm expanded file list bytes",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        // A real-shaped header (deep directories, short names) is read.
+        let dirs: Vec<String> = (0..50)
+            .map(|i| format!("/usr/src/kernels/6.5.6-300.fc39.x86_64/include/dir{i}/"))
+            .collect();
+        let names: Vec<String> = (0..5000).map(|i| format!("f{i}.h")).collect();
+        let blob = build_header(&[
+            (TAG_NAME, TYPE_STRING, s(&["kernel-devel"]), vec![]),
+            (TAG_VERSION, TYPE_STRING, s(&["6.5.6"]), vec![]),
+            (
+                TAG_DIRINDEXES,
+                TYPE_INT32,
+                vec![],
+                (0..5000).map(|i| i % 50).collect(),
+            ),
+            (TAG_BASENAMES, TYPE_STRING_ARRAY, names, vec![]),
+            (TAG_DIRNAMES, TYPE_STRING_ARRAY, dirs, vec![]),
+        ]);
+        assert_eq!(parse_header("p", &blob).unwrap().files.len(), 5000);
+    }
+
+    #[test]
+    fn a_tag_repeated_to_reread_the_store_is_refused() {
+        let big: Vec<String> = (0..1000).map(|i| format!("provide-{i}")).collect();
+        let mut entries = vec![
+            (TAG_NAME, TYPE_STRING, s(&["x"]), vec![]),
+            (TAG_VERSION, TYPE_STRING, s(&["1"]), vec![]),
+        ];
+        for _ in 0..2 {
+            entries.push((TAG_PROVIDENAME, TYPE_STRING_ARRAY, big.clone(), vec![]));
+        }
+        let e = parse_header("p", &build_header(&entries)).unwrap_err();
+        assert!(e.to_string().contains("twice"), "{e}");
     }
 }

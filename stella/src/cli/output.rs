@@ -1,7 +1,7 @@
 //! Shared input/output helpers for subcommands: atomic output files, `-` for stdin/stdout, and
 //! key references (`path` or `env://VAR`, as cosign accepts).
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 use super::CliError;
@@ -77,19 +77,21 @@ fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
         })
 }
 
-/// Reads a whole input file, or stdin when `path` is `-`.
+/// Reads a whole input file, or stdin when `path` is `-`, of at most
+/// [`MAX_INPUT_BYTES`](crate::files::MAX_INPUT_BYTES). A path must be a regular file (a link
+/// to one is followed): a FIFO, device or directory is refused without being read (see
+/// [`crate::files`]); stdin, asked for by name, may be a pipe.
 pub fn read_input(path: &Path) -> Result<Vec<u8>, CliError> {
-    let mut bytes = Vec::new();
+    let max = crate::files::MAX_INPUT_BYTES;
     let result = if path == Path::new("-") {
-        std::io::stdin().read_to_end(&mut bytes).map(drop)
+        crate::files::read_capped(std::io::stdin().lock(), Path::new("<stdin>"), max, 0)
     } else {
-        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes).map(drop))
+        crate::files::read_regular(path, max)
     };
     result.map_err(|source| CliError::Io {
         path: path.display().to_string(),
         source,
-    })?;
-    Ok(bytes)
+    })
 }
 
 /// Where key material comes from: a file path, or `env://VAR` for an environment variable

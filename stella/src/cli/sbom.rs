@@ -71,7 +71,10 @@ const CACHE_INDEX_FILE: &str = "layer-cache-index";
 /// is only an accelerator), and says so on stderr.
 fn open_cache<'a>(dir: &Path, store: &'a FsBlobStore) -> LayerCache<'a> {
     let pointer = dir.join(CACHE_INDEX_FILE);
-    let Ok(text) = std::fs::read_to_string(&pointer) else {
+    let Ok(text) = crate::files::read_regular(&pointer, 4096).map(String::from_utf8) else {
+        return LayerCache::new(store);
+    };
+    let Ok(text) = text else {
         return LayerCache::new(store);
     };
     match Digest::parse(text.trim())
@@ -162,7 +165,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         let line = format!("{index}\n");
         let path = dir.join(CACHE_INDEX_FILE);
         // A rescan that added nothing leaves the index as it was (no rewrite, no fsync).
-        if std::fs::read(&path).ok().as_deref() != Some(line.as_bytes()) {
+        if crate::files::read_regular(&path, 4096).ok().as_deref() != Some(line.as_bytes()) {
             write_output(Some(&path), line.as_bytes())?;
         }
     }

@@ -9,6 +9,8 @@ use std::fs;
 use std::path::Path;
 
 use stella_scan::VulnError;
+
+use crate::files::{Links, MAX_INPUT_BYTES, open_regular, read_regular, read_regular_no_follow};
 use stella_scan::vuln::import::Importer;
 
 /// Why a source could not be imported.
@@ -45,7 +47,7 @@ pub fn import_source(importer: &mut Importer, path: &Path) -> Result<(), DbImpor
         files.sort();
         for rel in files {
             let full = path.join(&rel);
-            let bytes = fs::read(&full).map_err(io(&full))?;
+            let bytes = read_regular_no_follow(&full, MAX_INPUT_BYTES).map_err(io(&full))?;
             importer.add_document(&rel, &bytes)?;
         }
         return Ok(());
@@ -56,13 +58,13 @@ pub fn import_source(importer: &mut Importer, path: &Path) -> Result<(), DbImpor
         .unwrap_or_default();
     let lower = name.to_ascii_lowercase();
     if lower.ends_with(".zip") {
-        let bytes = fs::read(path).map_err(io(path))?;
+        let bytes = read_regular(path, MAX_INPUT_BYTES).map_err(io(path))?;
         importer.add_zip(&name, &bytes)?;
     } else if lower.ends_with(".tar") || lower.ends_with(".tar.gz") || lower.ends_with(".tgz") {
-        let file = fs::File::open(path).map_err(io(path))?;
+        let file = open_regular(path, Links::Follow).map_err(io(path))?;
         importer.add_tar(&name, file)?;
     } else {
-        let bytes = fs::read(path).map_err(io(path))?;
+        let bytes = read_regular(path, MAX_INPUT_BYTES).map_err(io(path))?;
         importer.add_document(&name, &bytes)?;
     }
     Ok(())

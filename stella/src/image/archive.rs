@@ -2,7 +2,6 @@
 //! serves each member by seeking, and the `docker save` format on top of it.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,6 +14,7 @@ use stella_scan::image::{ImageConfig, ImageManifest, MEDIA_TYPE_DOCKER_CONFIG, n
 use stella_scan::{ImageError, ScanError};
 
 use super::{MAX_METADATA_BYTES, io_err};
+use crate::files::{Links, open_regular};
 
 /// Most members an image archive may have (a docker archive of 1000 layers has ~3000).
 const MAX_MEMBERS: usize = 1_000_000;
@@ -32,7 +32,7 @@ impl TarFiles {
     /// Reads the archive's headers once (member data is skipped, not read).
     pub fn index(path: &Path) -> Result<Self, ScanError> {
         let context = || format!("archive {}", path.display());
-        let file = File::open(path).map_err(|e| io_err(context(), e))?;
+        let file = open_regular(path, Links::Follow).map_err(|e| io_err(context(), e))?;
         let members = index_members(BufReader::new(file), &context)?;
         Ok(Self {
             path: path.to_owned(),
@@ -87,7 +87,7 @@ impl TarFiles {
             return Ok(Box::new(member));
         }
         let context = || format!("archive {} member {name}", self.path.display());
-        let mut file = File::open(&self.path).map_err(|e| io_err(context(), e))?;
+        let mut file = open_regular(&self.path, Links::Follow).map_err(|e| io_err(context(), e))?;
         file.seek(SeekFrom::Start(offset))
             .map_err(|e| io_err(context(), e))?;
         Ok(Box::new(BufReader::with_capacity(

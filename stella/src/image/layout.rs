@@ -1,6 +1,5 @@
 //! OCI image layouts (image-spec `image-layout.md`): a directory, or a tar of one.
 
-use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -11,6 +10,7 @@ use stella_scan::{ImageError, ScanError};
 
 use super::archive::TarFiles;
 use super::{MAX_METADATA_BYTES, io_err};
+use crate::files::{Links, open_regular};
 
 #[derive(Debug)]
 enum Files {
@@ -83,7 +83,7 @@ impl Files {
             Files::Dir(dir) => {
                 let path = dir.join(name);
                 let context = || path.display().to_string();
-                let file = File::open(&path).map_err(|e| io_err(context(), e))?;
+                let file = open_regular(&path, Links::Follow).map_err(|e| io_err(context(), e))?;
                 let len = file.metadata().map_err(|e| io_err(context(), e))?.len();
                 Ok((Box::new(BufReader::with_capacity(256 * 1024, file)), len))
             }

@@ -1,6 +1,5 @@
 //! A root filesystem directory as a [`RootfsSource`].
 
-use std::fs::File;
 use std::io::{BufReader, Read};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -13,6 +12,7 @@ use stella_scan::image::{EntryKind, TreeEntry};
 use stella_scan::{ScanError, ScanLimits};
 
 use super::io_err;
+use crate::files::{Links, open_regular};
 
 /// A root filesystem directory, walked in parallel. Symbolic links are listed, never followed;
 /// files are opened only when a cataloger wants them, and only if the resolved path is still
@@ -160,7 +160,7 @@ impl RootfsSource for RootfsDir {
                 reason: format!("{path} is no longer a regular file inside the root"),
             }));
         }
-        let file = File::open(&real).map_err(|e| io_err(context(), e))?;
+        let file = open_regular(&real, Links::Refuse).map_err(|e| io_err(context(), e))?;
         Ok(Box::new(BufReader::new(file)))
     }
 }

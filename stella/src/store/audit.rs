@@ -148,7 +148,8 @@ impl AuditLog {
         let lock = super::try_lock_exclusive(&lock_path)
             .map_err(io(&lock_path))?
             .ok_or(AuditError::Locked { path: lock_path })?;
-        let bytes = match fs::read(&path) {
+        let bytes = match crate::files::read_regular_no_follow(&path, crate::files::MAX_INPUT_BYTES)
+        {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(io(&path)(e)),

@@ -133,21 +133,13 @@ impl FsBlobStore {
 /// regular files, and a symbolic link (to a file outside the store, or to a FIFO that would
 /// block the read forever) or a device put there by hand is refused before it is opened.
 fn open_blob(path: &Path, digest: &Digest) -> Result<File, CoreError> {
-    let context = || format!("reading {}", path.display());
-    let meta = match fs::symlink_metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(CoreError::NotFound { digest: *digest });
+    crate::files::open_regular(path, crate::files::Links::Refuse).map_err(|e| {
+        if e.kind() == io::ErrorKind::NotFound {
+            CoreError::NotFound { digest: *digest }
+        } else {
+            io_err(format!("reading {}", path.display()))(e)
         }
-        Err(e) => return Err(io_err(context())(e)),
-    };
-    if !meta.file_type().is_file() {
-        return Err(io_err(context())(io::Error::new(
-            io::ErrorKind::InvalidData,
-            "not a regular file (a blob is never a link, directory, FIFO or device)",
-        )));
-    }
-    File::open(path).map_err(io_err(context()))
+    })
 }
 
 /// A per-call nonce so temporary names never collide across threads or processes.

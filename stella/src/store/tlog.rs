@@ -389,7 +389,8 @@ impl FileLog {
             write_atomically(dir, HEAD_FILE, empty.0.as_bytes())?;
         }
 
-        let bytes = fs::read(&path).map_err(io_at(&path))?;
+        let bytes = crate::files::read_regular_no_follow(&path, crate::files::MAX_INPUT_BYTES)
+            .map_err(io_at(&path))?;
         let parsed = parse_log(&path, &bytes, origin, &verifier)?;
         check_head(dir, &verifier, origin, &parsed)?;
 
@@ -663,7 +664,8 @@ fn check_head(
     parsed: &Parsed,
 ) -> Result<(), TlogError> {
     let head_path = dir.join(HEAD_FILE);
-    let head = match fs::read(&head_path) {
+    let head = match crate::files::read_regular_no_follow(&head_path, crate::files::MAX_INPUT_BYTES)
+    {
         Ok(b) => b,
         // A crash between creating the log and its head leaves an empty log without a head;
         // a log with entries and no head has lost its truncation check.
