@@ -19,6 +19,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use stella_core::Digest;
@@ -159,8 +160,9 @@ pub struct ExtractedFile {
     pub layer: Option<Digest>,
     /// Unix mode bits of the file.
     pub mode: u32,
-    /// What [`Cataloger::extract`] kept.
-    pub data: Vec<u8>,
+    /// What [`Cataloger::extract`] kept (shared: a file reached under several names, such as
+    /// hard links, is kept once).
+    pub data: Arc<[u8]>,
 }
 
 /// Phase-2 input of one cataloger: its extracted files that survive in the merged image, sorted
@@ -198,6 +200,28 @@ pub trait Cataloger: Send + Sync + Debug {
     fn extract(&self, path: &str, contents: &[u8]) -> Result<Option<Vec<u8>>, ScanError> {
         let _ = path;
         Ok(Some(contents.to_vec()))
+    }
+    /// Phase 1 as the engine calls it: [`Cataloger::extract`] with the image's archive budget,
+    /// which a cataloger that inflates archives must charge before inflating. The default
+    /// ignores the budget. A [`ScanError::LimitExceeded`] returned here fails the scan (an
+    /// image-wide budget ran out, and the files after it would go unread); any other error
+    /// becomes a note.
+    fn extract_with(
+        &self,
+        path: &str,
+        contents: &[u8],
+        archives: &crate::ArchiveBudget,
+    ) -> Result<Option<Vec<u8>>, ScanError> {
+        let _ = archives;
+        self.extract(path, contents)
+    }
+    /// Whether what [`Cataloger::extract`] keeps depends on the bytes only, not on the path.
+    /// When it does not depend on the path, a file extracted under one name is handed over
+    /// under its other names (a hard link, a name through a symbolic link) without reading it
+    /// again; otherwise the engine reads it again and extracts it under the name it hands
+    /// over. Default `false` (always correct, sometimes slower).
+    fn path_independent(&self) -> bool {
+        false
     }
     /// Phase 2: packages from the surviving extracted files.
     fn catalog(&self, input: &CatalogInput<'_>) -> Result<Vec<Package>, ScanError>;

@@ -101,6 +101,11 @@ impl Cataloger for ApkCataloger {
         "1"
     }
 
+    fn path_independent(&self) -> bool {
+        // What extract keeps depends on the bytes only (the path appears in errors at most).
+        true
+    }
+
     fn wants(&self, path: &str, _mode: u32, _size: u64) -> bool {
         path == DB
     }
@@ -184,7 +189,7 @@ mod tests {
             path: DB.into(),
             layer: None,
             mode: 0o644,
-            data: data.as_bytes().to_vec(),
+            data: data.as_bytes().into(),
         }];
         let context = CatalogContext {
             os: Some(OsRelease {

@@ -266,6 +266,11 @@ impl Cataloger for NpmCataloger {
         "2"
     }
 
+    fn path_independent(&self) -> bool {
+        // What extract keeps depends on the bytes only (the path appears in errors at most).
+        true
+    }
+
     fn wants(&self, path: &str, _mode: u32, size: u64) -> bool {
         size <= MAX_LEN && (installed_dir(path).is_some() || is_lock(path))
     }
@@ -334,7 +339,7 @@ mod tests {
             path: path.into(),
             layer: None,
             mode: 0o644,
-            data: data.as_bytes().to_vec(),
+            data: data.as_bytes().into(),
         }
     }
 

@@ -198,6 +198,11 @@ impl Cataloger for PythonCataloger {
         "1"
     }
 
+    fn path_independent(&self) -> bool {
+        // What extract keeps depends on the bytes only (the path appears in errors at most).
+        true
+    }
+
     fn wants(&self, path: &str, _mode: u32, _size: u64) -> bool {
         is_metadata(path) || path.ends_with(".dist-info/RECORD")
     }
@@ -261,7 +266,7 @@ mod tests {
             path: path.into(),
             layer: None,
             mode: 0o644,
-            data: data.as_bytes().to_vec(),
+            data: data.as_bytes().into(),
         }
     }
 
