@@ -24,6 +24,15 @@
 //! overwrite). A record that verifies but that this version cannot decode is a miss, and is
 //! rebuilt.
 //!
+//! A per-layer record holds what phase 1 extracted under the layer's own tar paths, which
+//! depends on the layer alone; what a layer's entries mean in the image (a path through a
+//! symbolic link of a lower layer, a hard link) is decided when the chain is merged, so a
+//! layer shared by images with different lower layers is read right in each. Format: layer
+//! records v3 (each extraction keeps its file's ordinal in the layer, plus the layer's archive
+//! work), layer keys v2, chain records v2 (plus the image-wide budgets used) and chain keys v2
+//! (plus the image-wide budgets): records of the scanner before link resolution are never
+//! served.
+//!
 //! Limits that do not change a result that stays within them (tar entries, decompressed bytes
 //! per layer and per image) are in neither key: each record keeps its layers' counts, and a hit
 //! charges them to the scan's limits as walking the layers would, so a scan over a limit fails

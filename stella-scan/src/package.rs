@@ -5,14 +5,23 @@
 //!
 //! 1. **Extract**, during the layer walk: for every regular file of every layer the walker asks
 //!    each cataloger [`Cataloger::wants`] (cheap: path, mode and size only). For a wanted file it
-//!    reads the contents (bounded by the scan limits) and calls [`Cataloger::extract`], which keeps
+//!    reads the contents (bounded by the scan limits) and calls [`Cataloger::extract`] (through
+//!    [`Cataloger::extract_with`], which carries the image's archive budget), which keeps
 //!    what phase 2 needs — the whole file for small metadata (dpkg status, METADATA, package.json)
 //!    or a distilled form (a Go binary's build info, a jar's manifest and pom.properties). What
 //!    `extract` keeps is what the layer cache stores, keyed by (layer digest, cataloger name and
 //!    version), so it must depend only on the path and the bytes.
 //! 2. **Catalog**, once the layers are merged: [`Cataloger::catalog`] receives the extracted
-//!    files that survive whiteouts (each with the layer that put it there) and the image context,
+//!    files of the merged image (each with the layer that put it there) and the image context,
 //!    and returns packages. One cataloger failing adds a note to the scan and the scan goes on.
+//!
+//! The merged image is the filesystem a container sees: entries written through symbolic links
+//! land at the links' targets, whiteouts apply where they resolve, hard links have their
+//! target's bytes. Each of its regular files (and hard links) is offered to a cataloger under
+//! its canonical path, else under the first (sorted) of its other names through symbolic links
+//! that the cataloger wants (`var/lib/dpkg/status` when `var/lib/dpkg` links to another
+//! directory). A file the walk did not extract under that name (its tar path was another) is
+//! read again from its layer, so the catalogers always see the bytes the runtime reads.
 //!
 //! Paths are relative to the image root, `/`-separated, without a leading `/` or any `.`/`..`
 //! component (e.g. `var/lib/dpkg/status`).

@@ -6,9 +6,22 @@
 //! whatever order they finish in, packages are sorted by [`crate::Package::sort_key`] (then by
 //! cataloger), notes and the cataloger list are sorted by their text.
 //!
-//! Limits of the analysis: a cataloger sees regular files under their own paths; a symbolic
-//! link to a wanted file is not handed over a second time under the link's path, while a hard
-//! link is (with the data extracted from its target, when the target was wanted too).
+//! The merged tree is the filesystem extraction makes ([`FileTree::apply_layer`]): entries
+//! written through symbolic links land at their targets (inside the root), whiteouts apply at
+//! the path they resolve to, hard links share their target's content. Catalogers are asked
+//! about every file's canonical path and, when they do not want it, about its other names
+//! through links ([`crate::image::AliasIndex`]); a file that phase 1 did not extract under the
+//! name it is handed over under is read again from its layer (the per-layer cache keeps what
+//! phase 1 extracted under tar paths only, which depends on the layer alone).
+//!
+//! Limits of the analysis: a file reached under several names is handed to a cataloger once
+//! per canonical path (hard links are several canonical paths), under the canonical path when
+//! the cataloger wants it, else under the first of its names it wants. Names are built up to 8
+//! links deep, each link used once per name. An entry whose directory is a regular file, or
+//! that needs more than 255 links, stays at its literal path (extraction fails there).
+//! Everything kept for catalogers counts against [`ScanLimits::max_retained_bytes`], archive
+//! inflation against [`ScanLimits::max_archive_bytes`] and
+//! [`ScanLimits::max_archive_entries`]: exceeding an image-wide budget fails the scan.
 //!
 //! ```
 //! use stella_scan::engine::{scan_image, ScanOptions};
@@ -354,7 +367,7 @@ enum Who {
 }
 
 impl Who {
-    fn name<'c>(self, catalogers: &'c [Box<dyn Cataloger>]) -> &'c str {
+    fn name(self, catalogers: &[Box<dyn Cataloger>]) -> &str {
         match self {
             Who::Os => OS_RELEASE,
             Who::Cataloger(i) => catalogers.get(i).map_or(OS_RELEASE, |c| c.name()),
@@ -379,6 +392,9 @@ impl Who {
 /// Files to extract again from one layer: regular-file ordinal → (who, the path to extract
 /// it under).
 type Requests = BTreeMap<u64, Vec<(Who, String)>>;
+
+/// What one extraction kept: (who, the path it was extracted under, the bytes).
+type Kept = (Who, String, Arc<[u8]>);
 
 /// One file extracted again: (ordinal, who, path, what was kept).
 type Reextracted = (u64, Who, String, Arc<[u8]>);
@@ -704,7 +720,7 @@ fn extract_as(
     archives: &ArchiveBudget,
     input: &str,
     notes: &mut Vec<String>,
-) -> Result<Vec<(Who, String, Arc<[u8]>)>, ScanError> {
+) -> Result<Vec<Kept>, ScanError> {
     let Some((_, first)) = requests.first() else {
         return Ok(Vec::new());
     };
@@ -733,7 +749,7 @@ fn read_and_extract(
     archives: &ArchiveBudget,
     input: &str,
     notes: &mut Vec<String>,
-) -> Result<Vec<(Who, String, Arc<[u8]>)>, ScanError> {
+) -> Result<Vec<Kept>, ScanError> {
     let layer_error = |reason: String| {
         ScanError::Image(crate::error::ImageError::Layer {
             layer: input.to_owned(),

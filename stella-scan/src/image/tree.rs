@@ -775,4 +775,79 @@ mod tests {
             .unwrap();
         assert_eq!(paths(&t), ["a-b", "a/c"]);
     }
+
+    /// Entries land where extraction puts them: through links of the same layer and of lower
+    /// layers, never outside the root; a whiteout through a link hides only lower layers'
+    /// paths; a hard link keeps the content it was made with.
+    #[test]
+    fn entries_whiteouts_and_hard_links_resolve_like_extraction() {
+        let mut t = FileTree::new();
+        t.apply_layer(
+            0,
+            &[
+                e("x", EntryKind::Symlink("/var/lib/dpkg".into())),
+                e("x/status", EntryKind::File),
+                e("up", EntryKind::Symlink("../../..".into())),
+                e("up/etc/passwd", EntryKind::File),
+                e("h", EntryKind::HardLink("x/status".into())),
+            ],
+        )
+        .unwrap();
+        let paths = t.iter().map(|(p, _)| p.to_owned()).collect::<Vec<_>>();
+        assert_eq!(paths, ["etc/passwd", "h", "up", "var/lib/dpkg/status", "x"]);
+        let status = t.node("var/lib/dpkg/status").unwrap().content;
+        assert_eq!(status, Some(ContentId { layer: 0, file: 0 }));
+        assert_eq!(t.node("h").unwrap().content, status);
+        t.apply_layer(
+            1,
+            &[
+                e("x/new", EntryKind::File),
+                e("x/.keep", EntryKind::File),
+                e("var/lib/dpkg/status", EntryKind::File),
+                e("x/status", EntryKind::Whiteout),
+                e("x/new", EntryKind::Whiteout),
+            ],
+        )
+        .unwrap();
+        // The whiteout does not hide what its own layer wrote; the hard link keeps layer 0's.
+        assert_eq!(
+            t.node("var/lib/dpkg/status").unwrap().content,
+            Some(ContentId { layer: 1, file: 2 })
+        );
+        assert!(t.node("var/lib/dpkg/new").is_some());
+        assert_eq!(t.node("h").unwrap().content, status);
+        t.apply_layer(2, &[e("x/.keep", EntryKind::Whiteout)])
+            .unwrap();
+        assert!(t.node("var/lib/dpkg/.keep").is_none());
+        let index = t.alias_index(40);
+        let mut budget = 100;
+        assert_eq!(
+            index
+                .aliases("var/lib/dpkg/status", &mut budget, 100)
+                .unwrap(),
+            ["up/var/lib/dpkg/status", "up/x/status", "x/status"]
+        );
+    }
+
+    #[test]
+    fn link_hops_are_bounded_per_tree() {
+        let mut t = FileTree::with_link_hops(2);
+        let r = t.apply_layer(
+            0,
+            &[
+                e("a", EntryKind::Symlink("b".into())),
+                e("b", EntryKind::Dir),
+                e("a/1", EntryKind::File),
+                e("a/2", EntryKind::File),
+                e("a/3", EntryKind::File),
+            ],
+        );
+        assert!(matches!(
+            r,
+            Err(ScanError::LimitExceeded {
+                limit: "max_link_hops",
+                ..
+            })
+        ));
+    }
 }
