@@ -51,8 +51,10 @@ pub struct ScanLimits {
     /// wanted file (metadata files, distilled binaries and archives), plus each file being read.
     /// Checked before each file is read (against the size its header states) and as each
     /// cataloger's result is kept; hard links and the names a symbolic link gives a file share
-    /// one copy. Default 1 GiB: a full distro's package metadata is tens of MiB, a large Node
-    /// image's 50 000 `package.json` files about 100 MiB.
+    /// one copy. The same bound applies to the bytes handed to the catalogers in phase 2 (a
+    /// file reached through many hard links is read once per link). Default 1 GiB: a full
+    /// distro's package metadata is tens of MiB, a large Node image's 50 000 `package.json`
+    /// files about 100 MiB.
     pub max_retained_bytes: u64,
     /// Bytes inflated from archives (jars and the archives nested in them) over the whole
     /// image, checked before each entry is inflated. Default 2 GiB: catalogers inflate only

@@ -1342,6 +1342,21 @@ fn hard_links_to_one_big_metadata_file_share_one_copy() {
     assert_eq!(scan.sbom.packages.len(), 101);
     // The old engine copied the file once per link (over 100 MiB).
     assert!(peak < 48 * MIB, "peak {peak}");
+    // Read once per link, the bytes handed over count against the same budget: 101 MiB of
+    // parsing from a 1 MiB file is over a 32 MiB budget although 1 MiB is kept.
+    let limits = ScanLimits {
+        max_retained_bytes: 32 * MIB as u64,
+        ..ScanLimits::default()
+    };
+    let result = scan_image_detailed(
+        &image.source,
+        &stella_scan::catalog::default_catalogers(),
+        &ScanOptions {
+            limits,
+            ..ScanOptions::default()
+        },
+    );
+    assert_eq!(limit_of(result).0, "max_retained_bytes");
 }
 
 /// A jar holding `nested` entries `lib/n{i}.jar` that deflate to almost nothing and inflate

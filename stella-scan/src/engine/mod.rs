@@ -999,6 +999,18 @@ fn finish(
             ));
         }
     }
+    // What the catalogers will read: a file shared by many hard links is kept once but read
+    // once per link, so the reading is bounded like the keeping (200 links to one 60 MiB file
+    // would otherwise be 12 GB of parsing from an image of kilobytes).
+    let handed = ready
+        .iter()
+        .fold(0u64, |n, (_, f)| n.saturating_add(f.data.len() as u64));
+    ScanLimits::check(
+        "max_retained_bytes",
+        limits.max_retained_bytes,
+        handed,
+        || "the files handed to the catalogers".to_owned(),
+    )?;
     let mut by_cataloger: BTreeMap<String, Vec<ExtractedFile>> = BTreeMap::new();
     for (who, file) in ready {
         by_cataloger
