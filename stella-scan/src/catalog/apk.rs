@@ -23,7 +23,7 @@ const DB: &str = "lib/apk/db/installed";
 /// use stella_scan::catalog::apk::ApkCataloger;
 ///
 /// let db = b"P:musl\nV:1.2.5-r0\nA:x86_64\nL:MIT\no:musl\n";
-/// let files = [ExtractedFile { path: "lib/apk/db/installed".into(), layer: None, mode: 0o644, data: db.to_vec() }];
+/// let files = [ExtractedFile { path: "lib/apk/db/installed".into(), layer: None, mode: 0o644, data: db.as_slice().into() }];
 /// let input = CatalogInput { files: &files, context: &CatalogContext::default(), exists: &|_| true };
 /// let pkgs = ApkCataloger.catalog(&input)?;
 /// assert_eq!(pkgs[0].purl, "pkg:apk/alpine/musl@1.2.5-r0?arch=x86_64");

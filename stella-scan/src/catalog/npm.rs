@@ -29,7 +29,7 @@ const MAX_LEN: u64 = 32 * 1024 * 1024;
 /// use stella_scan::catalog::npm::NpmCataloger;
 ///
 /// let pj = br#"{"name":"@babel/core","version":"7.24.0","license":"MIT"}"#;
-/// let files = [ExtractedFile { path: "app/node_modules/@babel/core/package.json".into(), layer: None, mode: 0o644, data: pj.to_vec() }];
+/// let files = [ExtractedFile { path: "app/node_modules/@babel/core/package.json".into(), layer: None, mode: 0o644, data: pj.as_slice().into() }];
 /// let input = CatalogInput { files: &files, context: &CatalogContext::default(), exists: &|_| true };
 /// let pkgs = NpmCataloger.catalog(&input)?;
 /// assert_eq!(pkgs[0].purl, "pkg:npm/%40babel/core@7.24.0");

@@ -25,7 +25,7 @@ const NAME: &str = "python";
 /// use stella_scan::catalog::python::PythonCataloger;
 ///
 /// let meta = b"Metadata-Version: 2.1\nName: Flask_Cors\nVersion: 4.0.1\nLicense: MIT\n";
-/// let files = [ExtractedFile { path: "usr/lib/python3/dist-packages/Flask_Cors-4.0.1.dist-info/METADATA".into(), layer: None, mode: 0o644, data: meta.to_vec() }];
+/// let files = [ExtractedFile { path: "usr/lib/python3/dist-packages/Flask_Cors-4.0.1.dist-info/METADATA".into(), layer: None, mode: 0o644, data: meta.as_slice().into() }];
 /// let input = CatalogInput { files: &files, context: &CatalogContext::default(), exists: &|_| true };
 /// let pkgs = PythonCataloger.catalog(&input)?;
 /// assert_eq!(pkgs[0].purl, "pkg:pypi/flask-cors@4.0.1");
