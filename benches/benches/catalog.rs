@@ -13,7 +13,7 @@ fn file(path: String, data: String) -> ExtractedFile {
         path,
         layer: None,
         mode: 0o644,
-        data: data.into_bytes(),
+        data: data.into_bytes().into(),
     }
 }
 

@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
         path: "lib/apk/db/installed".into(),
         layer: None,
         mode: 0o644,
-        data: data.to_vec(),
+        data: data.into(),
     }];
     let context = CatalogContext::default();
     let _ = ApkCataloger.catalog(&CatalogInput {

@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
         path: "var/lib/dpkg/status".into(),
         layer: None,
         mode: 0o644,
-        data: data.to_vec(),
+        data: data.into(),
     }];
     let context = CatalogContext::default();
     let _ = DpkgCataloger.catalog(&CatalogInput {

@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
         path: path.into(),
         layer: None,
         mode: 0o644,
-        data: d.to_vec(),
+        data: d.into(),
     };
     let files = [
         file("app/node_modules/x/package.json", a),

@@ -24,6 +24,15 @@
 //! overwrite). A record that verifies but that this version cannot decode is a miss, and is
 //! rebuilt.
 //!
+//! A per-layer record holds what phase 1 extracted under the layer's own tar paths, which
+//! depends on the layer alone; what a layer's entries mean in the image (a path through a
+//! symbolic link of a lower layer, a hard link) is decided when the chain is merged, so a
+//! layer shared by images with different lower layers is read right in each. Format: layer
+//! records v3 (each extraction keeps its file's ordinal in the layer, plus the layer's archive
+//! work), layer keys v2, chain records v2 (plus the image-wide budgets used) and chain keys v2
+//! (plus the image-wide budgets): records of the scanner before link resolution are never
+//! served.
+//!
 //! Limits that do not change a result that stays within them (tar entries, decompressed bytes
 //! per layer and per image) are in neither key: each record keeps its layers' counts, and a hit
 //! charges them to the scan's limits as walking the layers would, so a scan over a limit fails
@@ -46,7 +55,7 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::sync::{RwLock, RwLockReadGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
 
 use stella_core::{BlobStore, Digest};
 
@@ -72,8 +81,8 @@ struct Index {
 const INDEX_FORMAT: &str = "stella-scan/layer-cache-index/v2";
 const INDEX_FORMAT_V1: &str = "stella-scan/layer-cache-index/v1";
 /// Format tags of result blobs; bump when an encoding changes.
-const RESULT_MAGIC: &[u8] = b"stella-scan/layer-result/v2\n";
-const CHAIN_MAGIC: &[u8] = b"stella-scan/chain-result/v1\n";
+const RESULT_MAGIC: &[u8] = b"stella-scan/layer-result/v3\n";
+const CHAIN_MAGIC: &[u8] = b"stella-scan/chain-result/v2\n";
 
 fn cache_err(reason: impl Into<String>) -> ScanError {
     ScanError::Cache {
@@ -231,7 +240,10 @@ pub(crate) struct Extracted {
     pub cataloger: String,
     pub path: String,
     pub mode: u32,
-    pub data: Vec<u8>,
+    /// Ordinal of the file among the layer's regular-file entries (its
+    /// [`crate::image::ContentId::file`]).
+    pub file: u64,
+    pub data: Arc<[u8]>,
 }
 
 /// Phase 1 of one layer: what the cache stores.
@@ -244,11 +256,14 @@ pub(crate) struct LayerResult {
     /// Tar entries counted against `max_entries` (a hit charges them, and the bytes, to the
     /// scan's limits as a walk would).
     pub tar_entries: u64,
+    /// (bytes inflated, entries walked) of archives while extracting (a hit charges them to the
+    /// image's archive budget as extracting would).
+    pub archive: (u64, u64),
 }
 
 /// The cache key of one layer under one set of catalogers and limits.
 pub(crate) fn cache_key(layer: &Digest, catalogers: &[(String, String)], limits: &str) -> Digest {
-    let mut text = format!("stella-scan layer cache v1\nlayer {layer}\nlimits {limits}\n");
+    let mut text = format!("stella-scan layer cache v2\nlayer {layer}\nlimits {limits}\n");
     for (name, version) in catalogers {
         text.push_str(&format!("cataloger {name} {version}\n"));
     }
@@ -268,6 +283,20 @@ pub(crate) struct ChainResult {
     /// (tar entries, decompressed bytes) of each layer, bottom first: a hit charges them to the
     /// scan's limits as walking the layers would.
     pub layer_sizes: Vec<(u64, u64)>,
+    /// The image-wide budgets the cold scan used: a hit charges them again.
+    pub budgets: BudgetsUsed,
+}
+
+/// The image-wide budgets a scan used (the chain key holds the limits; the record what was
+/// used under them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct BudgetsUsed {
+    /// Bytes kept for the catalogers at the end of the scan.
+    pub retained: u64,
+    /// Bytes inflated from archives.
+    pub archive_bytes: u64,
+    /// Archive entries walked.
+    pub archive_entries: u64,
 }
 
 /// The cache key of a chain of layers: the per-layer keys in order (each covers the layer
@@ -278,9 +307,12 @@ pub(crate) fn chain_key(
     layer_keys: &[Digest],
     catalogers: &[(String, String)],
     max_link_depth: u64,
+    budgets: &str,
 ) -> Digest {
+    // v2: the merged tree places entries through symbolic links and catalogers are asked about
+    // every name of a file; a v1 record (made without) must not answer.
     let mut text = format!(
-        "stella-scan chain cache v1\nscanner {}\nmax_link_depth {max_link_depth}\n",
+        "stella-scan chain cache v2\nscanner {}\nmax_link_depth {max_link_depth}\nbudgets {budgets}\n",
         env!("CARGO_PKG_VERSION")
     );
     for (name, version) in catalogers {
@@ -473,6 +505,7 @@ impl ChainResult {
         notes: &[String],
         paths: u64,
         layer_sizes: &[(u64, u64)],
+        budgets: BudgetsUsed,
     ) -> Vec<u8> {
         let mut w = Writer(Vec::with_capacity(256 * 1024));
         w.0.extend_from_slice(CHAIN_MAGIC);
@@ -482,6 +515,14 @@ impl ChainResult {
             w.var(entries);
             w.var(bytes);
         }
+        let BudgetsUsed {
+            retained,
+            archive_bytes,
+            archive_entries,
+        } = budgets;
+        w.var(retained);
+        w.var(archive_bytes);
+        w.var(archive_entries);
         match os {
             None => w.var(0),
             Some(os) => {
@@ -570,6 +611,11 @@ impl ChainResult {
         for _ in 0..n {
             layer_sizes.push((r.var()?, r.var()?));
         }
+        let budgets = BudgetsUsed {
+            retained: r.var()?,
+            archive_bytes: r.var()?,
+            archive_entries: r.var()?,
+        };
         let os = match r.var()? {
             0 => None,
             1 => Some(OsRelease {
@@ -644,6 +690,7 @@ impl ChainResult {
             notes,
             paths,
             layer_sizes,
+            budgets,
         })
     }
 }
@@ -654,6 +701,8 @@ impl LayerResult {
         w.0.extend_from_slice(RESULT_MAGIC);
         w.u64(self.decompressed_bytes);
         w.u64(self.tar_entries);
+        w.u64(self.archive.0);
+        w.u64(self.archive.1);
         w.u64(self.entries.len() as u64);
         for e in &self.entries {
             w.bytes(e.path.as_bytes());
@@ -676,6 +725,7 @@ impl LayerResult {
             w.bytes(x.cataloger.as_bytes());
             w.bytes(x.path.as_bytes());
             w.u64(u64::from(x.mode));
+            w.u64(x.file);
             w.bytes(&x.data);
         }
         w.u64(self.notes.len() as u64);
@@ -692,6 +742,7 @@ impl LayerResult {
         }
         let decompressed_bytes = r.u64()?;
         let tar_entries = r.u64()?;
+        let archive = (r.u64()?, r.u64()?);
         let n = r.u64()?;
         let mut entries = Vec::new();
         for _ in 0..n {
@@ -724,7 +775,8 @@ impl LayerResult {
                 cataloger: r.string()?,
                 path: r.string()?,
                 mode: u32::try_from(r.u64()?).ok()?,
-                data: r.bytes()?.to_vec(),
+                file: r.u64()?,
+                data: r.bytes()?.into(),
             });
         }
         let n = r.u64()?;
@@ -741,6 +793,7 @@ impl LayerResult {
             notes,
             decompressed_bytes,
             tar_entries,
+            archive,
         })
     }
 }
@@ -762,11 +815,13 @@ mod tests {
                 cataloger: "dpkg".into(),
                 path: "var/lib/dpkg/status".into(),
                 mode: 0o644,
-                data: b"Package: x\n".to_vec(),
+                file: 7,
+                data: b"Package: x\n".as_slice().into(),
             }],
             notes: vec!["n".into()],
             decompressed_bytes: 1024,
             tar_entries: 3,
+            archive: (5, 6),
         };
         let bytes = r.encode();
         assert_eq!(LayerResult::decode(&bytes), Some(r));
@@ -841,6 +896,11 @@ mod tests {
             notes: vec!["layer sha256:x: note".into()],
             paths: 21_000,
             layer_sizes: vec![(12, 80 << 20), (0, 1024), (300, 1)],
+            budgets: BudgetsUsed {
+                retained: 4096,
+                archive_bytes: 1 << 20,
+                archive_entries: 300,
+            },
         }
     }
 
@@ -851,6 +911,7 @@ mod tests {
             &r.notes,
             r.paths,
             &r.layer_sizes,
+            r.budgets,
         )
     }
 
@@ -914,7 +975,7 @@ mod tests {
         use stella_core::{CoreError, MemoryBlobStore};
         let store = MemoryBlobStore::new();
         let cache = LayerCache::new(&store);
-        let key = chain_key(&[Digest::of(b"k")], &[], 40);
+        let key = chain_key(&[Digest::of(b"k")], &[], 40, "");
         assert!(cache.lookup_chain(&key).unwrap().is_none());
         cache.insert_chain(key, b"not a record").unwrap();
         assert!(cache.has_chain(&key).unwrap());
@@ -958,15 +1019,16 @@ mod tests {
     fn chain_keys_cover_every_layer_in_order_the_catalogers_and_the_link_limit() {
         let (a, b) = (Digest::of(b"a"), Digest::of(b"b"));
         let set = [("dpkg".to_owned(), "1".to_owned())];
-        let base = chain_key(&[a, b], &set, 40);
-        assert_eq!(base, chain_key(&[a, b], &set, 40));
-        assert_ne!(base, chain_key(&[b, a], &set, 40));
-        assert_ne!(base, chain_key(&[a], &set, 40));
-        assert_ne!(base, chain_key(&[a, b, b], &set, 40));
-        assert_ne!(base, chain_key(&[a, b], &set, 41));
-        assert_ne!(base, chain_key(&[a, b], &[], 40));
+        let base = chain_key(&[a, b], &set, 40, "");
+        assert_eq!(base, chain_key(&[a, b], &set, 40, ""));
+        assert_ne!(base, chain_key(&[b, a], &set, 40, ""));
+        assert_ne!(base, chain_key(&[a], &set, 40, ""));
+        assert_ne!(base, chain_key(&[a, b, b], &set, 40, ""));
+        assert_ne!(base, chain_key(&[a, b], &set, 41, ""));
+        assert_ne!(base, chain_key(&[a, b], &set, 40, "retained=1"));
+        assert_ne!(base, chain_key(&[a, b], &[], 40, ""));
         // No layers at all: the catalogers still tell results apart.
-        assert_ne!(chain_key(&[], &set, 40), chain_key(&[], &[], 40));
+        assert_ne!(chain_key(&[], &set, 40, ""), chain_key(&[], &[], 40, ""));
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub mod vuln;
 pub use cache::LayerCache;
 pub use engine::{ImageScan, RootfsSource, ScanOptions, scan_image, scan_rootfs};
 pub use error::{ImageError, SbomInputError, ScanError, VulnError};
-pub use limits::ScanLimits;
+pub use limits::{ArchiveBudget, ScanLimits};
 pub use package::{
     CatalogContext, CatalogInput, Cataloger, Evidence, ExtractedFile, ImageInfo, OsRelease,
     Package, PackageKind, Sbom, SourcePackage,

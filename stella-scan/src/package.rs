@@ -5,20 +5,30 @@
 //!
 //! 1. **Extract**, during the layer walk: for every regular file of every layer the walker asks
 //!    each cataloger [`Cataloger::wants`] (cheap: path, mode and size only). For a wanted file it
-//!    reads the contents (bounded by the scan limits) and calls [`Cataloger::extract`], which keeps
+//!    reads the contents (bounded by the scan limits) and calls [`Cataloger::extract`] (through
+//!    [`Cataloger::extract_with`], which carries the image's archive budget), which keeps
 //!    what phase 2 needs — the whole file for small metadata (dpkg status, METADATA, package.json)
 //!    or a distilled form (a Go binary's build info, a jar's manifest and pom.properties). What
 //!    `extract` keeps is what the layer cache stores, keyed by (layer digest, cataloger name and
 //!    version), so it must depend only on the path and the bytes.
 //! 2. **Catalog**, once the layers are merged: [`Cataloger::catalog`] receives the extracted
-//!    files that survive whiteouts (each with the layer that put it there) and the image context,
+//!    files of the merged image (each with the layer that put it there) and the image context,
 //!    and returns packages. One cataloger failing adds a note to the scan and the scan goes on.
+//!
+//! The merged image is the filesystem a container sees: entries written through symbolic links
+//! land at the links' targets, whiteouts apply where they resolve, hard links have their
+//! target's bytes. Each of its regular files (and hard links) is offered to a cataloger under
+//! its canonical path, else under the first (sorted) of its other names through symbolic links
+//! that the cataloger wants (`var/lib/dpkg/status` when `var/lib/dpkg` links to another
+//! directory). A file the walk did not extract under that name (its tar path was another) is
+//! read again from its layer, so the catalogers always see the bytes the runtime reads.
 //!
 //! Paths are relative to the image root, `/`-separated, without a leading `/` or any `.`/`..`
 //! component (e.g. `var/lib/dpkg/status`).
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use stella_core::Digest;
@@ -159,8 +169,9 @@ pub struct ExtractedFile {
     pub layer: Option<Digest>,
     /// Unix mode bits of the file.
     pub mode: u32,
-    /// What [`Cataloger::extract`] kept.
-    pub data: Vec<u8>,
+    /// What [`Cataloger::extract`] kept (shared: a file reached under several names, such as
+    /// hard links, is kept once).
+    pub data: Arc<[u8]>,
 }
 
 /// Phase-2 input of one cataloger: its extracted files that survive in the merged image, sorted
@@ -198,6 +209,28 @@ pub trait Cataloger: Send + Sync + Debug {
     fn extract(&self, path: &str, contents: &[u8]) -> Result<Option<Vec<u8>>, ScanError> {
         let _ = path;
         Ok(Some(contents.to_vec()))
+    }
+    /// Phase 1 as the engine calls it: [`Cataloger::extract`] with the image's archive budget,
+    /// which a cataloger that inflates archives must charge before inflating. The default
+    /// ignores the budget. A [`ScanError::LimitExceeded`] returned here fails the scan (an
+    /// image-wide budget ran out, and the files after it would go unread); any other error
+    /// becomes a note.
+    fn extract_with(
+        &self,
+        path: &str,
+        contents: &[u8],
+        archives: &crate::ArchiveBudget,
+    ) -> Result<Option<Vec<u8>>, ScanError> {
+        let _ = archives;
+        self.extract(path, contents)
+    }
+    /// Whether what [`Cataloger::extract`] keeps depends on the bytes only, not on the path.
+    /// When it does not depend on the path, a file extracted under one name is handed over
+    /// under its other names (a hard link, a name through a symbolic link) without reading it
+    /// again; otherwise the engine reads it again and extracts it under the name it hands
+    /// over. Default `false` (always correct, sometimes slower).
+    fn path_independent(&self) -> bool {
+        false
     }
     /// Phase 2: packages from the surviving extracted files.
     fn catalog(&self, input: &CatalogInput<'_>) -> Result<Vec<Package>, ScanError>;

@@ -106,7 +106,7 @@ fn scan() -> Sbom {
                     path: p.clone(),
                     layer: Some(layer),
                     mode: *m,
-                    data,
+                    data: data.into(),
                 })
             })
             .collect();

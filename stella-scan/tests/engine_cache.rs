@@ -366,7 +366,7 @@ impl EditableStore {
 
 #[test]
 fn a_tampered_chain_record_is_an_error_and_an_unreadable_one_is_rebuilt() {
-    const CHAIN_MAGIC: &[u8] = b"stella-scan/chain-result/v1\n";
+    const CHAIN_MAGIC: &[u8] = b"stella-scan/chain-result/v2\n";
     let img = image(base_layers());
     let uncached = scan_image(&img.source, &lines(), &ScanOptions::default()).unwrap();
     let store = EditableStore::default();
@@ -394,7 +394,7 @@ fn a_tampered_chain_record_is_an_error_and_an_unreadable_one_is_rebuilt() {
     // Unreadable (it verifies, but is not a record this version decodes): a miss; the layers
     // come from the cache, the chain is merged again and its record replaced.
     let garbage = store
-        .put(b"stella-scan/chain-result/v1\nnot a record")
+        .put(b"stella-scan/chain-result/v2\nnot a record")
         .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&store.get(&index).unwrap()).unwrap();
     let text = String::from_utf8(store.get(&index).unwrap()).unwrap();

@@ -363,6 +363,11 @@ fn a_tar_entry_claiming_2_pow_63_bytes_is_an_error_not_an_allocation() {
             Err(ScanError::Image(ImageError::Layer { reason, .. })) => {
                 assert!(!reason.is_empty())
             }
+            // The claim is checked against the image's retained budget before any buffer.
+            Err(ScanError::LimitExceeded {
+                limit: "max_retained_bytes",
+                ..
+            }) => {}
             other => panic!("claimed {claimed}: {:?}", other.map(|s| names(&s))),
         }
         assert!(peak < 16 * MIB, "claimed {claimed}: peak {peak}");
@@ -466,7 +471,7 @@ fn a_million_tiny_files_are_walked_within_limits() {
         .unwrap();
         assert_eq!(visited, N);
         let mut tree = FileTree::new();
-        tree.apply_layer(0, &listing.entries);
+        tree.apply_layer(0, &listing.entries).unwrap();
         (listing, tree.len())
     });
     assert_eq!(listing.entries.len() as u64, N);
@@ -871,4 +876,576 @@ fn a_crafted_snapshot_posting_count_is_an_error_not_an_allocation() {
         other => panic!("{other:?}"),
     }
     assert!(peak < MIB, "peak {peak}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the scan sees must be what the runtime sees: entries written through symbolic links,
+// databases behind linked directories, hard links, whiteouts through links (issue: hiding a
+// package from the SBOM).
+
+const VULNERABLE: &[u8] =
+    b"Package: openssl\nStatus: install ok installed\nVersion: 3.0.2-0ubuntu1\nArchitecture: amd64\n";
+const BENIGN: &[u8] =
+    b"Package: benign\nStatus: install ok installed\nVersion: 1.0\nArchitecture: amd64\n";
+
+/// Scans with every cataloger and default limits (optionally through a cache).
+fn scan_all(image: &dyn ImageSource, cache: Option<&stella_scan::LayerCache<'_>>) -> ImageScan {
+    scan_image_detailed(
+        image,
+        &stella_scan::catalog::default_catalogers(),
+        &ScanOptions {
+            cache,
+            ..ScanOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+/// (name@version, evidence path) of every package.
+fn found_at(scan: &ImageScan) -> Vec<(String, String)> {
+    scan.sbom
+        .packages
+        .iter()
+        .map(|p| {
+            (
+                format!("{}@{}", p.name, p.version),
+                p.evidence
+                    .first()
+                    .map(|e| e.path.clone())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// No path of the merged tree leaves the root or keeps a `.`/`..` component.
+fn assert_inside_root(scan: &ImageScan) {
+    for (path, _) in scan.tree.iter() {
+        assert!(
+            !path.starts_with('/') && path.split('/').all(|c| !matches!(c, "" | "." | "..")),
+            "{path}"
+        );
+    }
+}
+
+/// Scans cold, then warm through a per-layer and chain cache, and checks both agree.
+fn scan_cold_and_warm(image: &dyn ImageSource) -> ImageScan {
+    let cold = scan_all(image, None);
+    let store = stella_core::MemoryBlobStore::new();
+    let cache = stella_scan::LayerCache::new(&store);
+    let first = scan_all(image, Some(&cache));
+    let sbom = stella_scan::engine::scan_image_sbom(
+        image,
+        &stella_scan::catalog::default_catalogers(),
+        &ScanOptions {
+            cache: Some(&cache),
+            ..ScanOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(sbom.stats.chain_cached);
+    assert_eq!(first.sbom, cold.sbom);
+    assert_eq!(sbom.sbom, cold.sbom);
+    assert_inside_root(&cold);
+    cold
+}
+
+#[test]
+fn a_dpkg_status_written_through_a_symlinked_directory_is_found() {
+    let _s = serial();
+    // One layer: `x -> /var/lib/dpkg`, then `x/status`: extraction writes var/lib/dpkg/status.
+    for target in ["/var/lib/dpkg", "var/lib/dpkg", "../../../var/lib/./dpkg/"] {
+        let image = TestImage::new()
+            .layer(
+                TestLayer::new()
+                    .dir("var/lib/dpkg")
+                    .symlink("x", target)
+                    .file("x/status", VULNERABLE),
+            )
+            .build();
+        let scan = scan_cold_and_warm(&image.source);
+        assert_eq!(
+            found_at(&scan),
+            [(
+                "openssl@3.0.2-0ubuntu1".into(),
+                "var/lib/dpkg/status".into()
+            )],
+            "{target}"
+        );
+        assert!(scan.tree.node("var/lib/dpkg/status").is_some());
+        assert!(scan.tree.node("x/status").is_none());
+    }
+    // The link in a lower layer, the file written through it in an upper one.
+    let image = TestImage::new()
+        .layer(
+            TestLayer::new()
+                .dir("var/lib/dpkg")
+                .symlink("x", "/var/lib/dpkg"),
+        )
+        .layer(TestLayer::new().file("x/status", VULNERABLE))
+        .build();
+    let scan = scan_cold_and_warm(&image.source);
+    assert_eq!(names(&scan), ["openssl@3.0.2-0ubuntu1"]);
+    assert_eq!(
+        scan.sbom.packages[0].evidence[0].layer,
+        Some(scan.sbom.image.layers[1])
+    );
+}
+
+#[test]
+fn a_benign_status_overwritten_through_a_symlink_is_replaced() {
+    let _s = serial();
+    // Same layer: the literal benign file first, the vulnerable one through an alias after.
+    let image = TestImage::new()
+        .layer(
+            TestLayer::new()
+                .file("var/lib/dpkg/status", BENIGN)
+                .symlink("x", "/var/lib")
+                .file("x/dpkg/status", VULNERABLE),
+        )
+        .build();
+    assert_eq!(
+        names(&scan_cold_and_warm(&image.source)),
+        ["openssl@3.0.2-0ubuntu1"]
+    );
+    // Across layers, the alias made in the upper layer.
+    let image = TestImage::new()
+        .layer(TestLayer::new().file("var/lib/dpkg/status", BENIGN))
+        .layer(
+            TestLayer::new()
+                .symlink("y", "var/lib/dpkg")
+                .file("y/status", VULNERABLE),
+        )
+        .build();
+    assert_eq!(
+        names(&scan_cold_and_warm(&image.source)),
+        ["openssl@3.0.2-0ubuntu1"]
+    );
+}
+
+#[test]
+fn a_dpkg_directory_that_is_a_symlink_is_read_through_it() {
+    let _s = serial();
+    // var/lib/dpkg -> /opt/db: dpkg reads /opt/db/status.
+    let one = TestImage::new()
+        .layer(
+            TestLayer::new()
+                .symlink("var/lib/dpkg", "/opt/db")
+                .file("opt/db/status", VULNERABLE),
+        )
+        .build();
+    // The link added by an upper layer over a lower layer's directory of files.
+    let two = TestImage::new()
+        .layer(TestLayer::new().file("opt/db/status", VULNERABLE))
+        .layer(TestLayer::new().symlink("var/lib/dpkg", "../../opt/db"))
+        .build();
+    // Linked twice: var -> v, v/lib/dpkg -> /v/lib/hidden.
+    let three = TestImage::new()
+        .layer(
+            TestLayer::new()
+                .symlink("var", "v")
+                .symlink("v/lib/dpkg", "/v/lib/hidden")
+                .file("v/lib/hidden/status", VULNERABLE),
+        )
+        .build();
+    for image in [one, two, three] {
+        let scan = scan_cold_and_warm(&image.source);
+        assert_eq!(
+            found_at(&scan),
+            [(
+                "openssl@3.0.2-0ubuntu1".into(),
+                "var/lib/dpkg/status".into()
+            )]
+        );
+    }
+}
+
+#[test]
+fn a_status_that_is_a_link_to_a_file_the_cataloger_does_not_read_is_read() {
+    let _s = serial();
+    // A hard link, a symbolic link, and a distroless status.d entry hard-linked.
+    let hard = TestImage::new()
+        .layer(
+            TestLayer::new()
+                .file("opt/blob", VULNERABLE)
+                .hardlink("var/lib/dpkg/status", "opt/blob"),
+        )
+        .build();
+    let soft = TestImage::new()
+        .layer(
+            TestLayer::new()
+                .file("opt/blob", VULNERABLE)
+                .symlink("var/lib/dpkg/status", "../../../opt/blob"),
+        )
+        .build();
+    let status_d = TestImage::new()
+        .layer(TestLayer::new().file("opt/blob", VULNERABLE))
+        .layer(TestLayer::new().hardlink("var/lib/dpkg/status.d/openssl", "/opt/blob"))
+        .build();
+    for image in [hard, soft, status_d] {
+        assert_eq!(
+            names(&scan_cold_and_warm(&image.source)),
+            ["openssl@3.0.2-0ubuntu1"]
+        );
+    }
+    // A hard link keeps the bytes it was made with when its target is replaced afterwards
+    // (the runtime's inode), in the same layer and in a later one.
+    let same_layer = TestImage::new()
+        .layer(
+            TestLayer::new()
+                .file("opt/blob", VULNERABLE)
+                .hardlink("var/lib/dpkg/status", "opt/blob")
+                .file("opt/blob", BENIGN),
+        )
+        .build();
+    let later = TestImage::new()
+        .layer(
+            TestLayer::new()
+                .file("opt/blob", VULNERABLE)
+                .hardlink("var/lib/dpkg/status", "opt/blob"),
+        )
+        .layer(TestLayer::new().file("opt/blob", BENIGN))
+        .build();
+    for image in [same_layer, later] {
+        assert_eq!(
+            names(&scan_cold_and_warm(&image.source)),
+            ["openssl@3.0.2-0ubuntu1"]
+        );
+    }
+}
+
+#[test]
+fn whiteouts_apply_at_the_path_they_resolve_to() {
+    let _s = serial();
+    // A whiteout through a linked directory removes the lower file it resolves to.
+    let image = TestImage::new()
+        .layer(TestLayer::new().file("var/lib/dpkg/status", VULNERABLE))
+        .layer(
+            TestLayer::new()
+                .symlink("w", "/var/lib/dpkg")
+                .whiteout("w/status"),
+        )
+        .build();
+    let scan = scan_cold_and_warm(&image.source);
+    assert!(names(&scan).is_empty(), "{:?}", names(&scan));
+    // A directory that replaces a lower link is where a later whiteout applies; the link's
+    // target keeps its file (as containerd leaves it).
+    let image = TestImage::new()
+        .layer(
+            TestLayer::new()
+                .symlink("x", "/var/lib/dpkg")
+                .file("var/lib/dpkg/status", VULNERABLE),
+        )
+        .layer(TestLayer::new().dir("x").whiteout("x/status"))
+        .build();
+    assert_eq!(
+        names(&scan_cold_and_warm(&image.source)),
+        ["openssl@3.0.2-0ubuntu1"]
+    );
+}
+
+#[test]
+fn other_catalogers_databases_behind_links_are_found() {
+    let _s = serial();
+    let metadata = b"Metadata-Version: 2.1\nName: requests\nVersion: 2.19.0\n";
+    let package_json = br#"{"name":"lodash","version":"4.17.15"}"#;
+    let apk = b"P:musl\nV:1.2.3-r0\nA:x86_64\n\n";
+    let image = TestImage::new()
+        .layer(
+            TestLayer::new()
+                .file("opt/meta/METADATA", metadata)
+                .file("opt/node/package.json", package_json)
+                .file("opt/apk/installed", apk),
+        )
+        .layer(
+            TestLayer::new()
+                .symlink(
+                    "usr/lib/python3/site-packages/requests-2.19.0.dist-info",
+                    "/opt/meta",
+                )
+                .symlink("app/node_modules/lodash", "/opt/node")
+                .symlink("lib/apk/db", "/opt/apk"),
+        )
+        .build();
+    let scan = scan_cold_and_warm(&image.source);
+    let mut got = names(&scan);
+    got.sort();
+    assert_eq!(got, ["lodash@4.17.15", "musl@1.2.3-r0", "requests@2.19.0"]);
+}
+
+#[test]
+fn a_shared_upper_layer_means_what_its_lower_layers_make_it_mean() {
+    let _s = serial();
+    // The same upper layer over two different bottoms, through one cache: per-layer records
+    // must not carry one image's view into the other.
+    let upper = TestLayer::new().file("x/status", VULNERABLE);
+    let linked = TestImage::new()
+        .layer(TestLayer::new().symlink("x", "/var/lib/dpkg"))
+        .layer(upper.clone())
+        .build();
+    let plain = TestImage::new()
+        .layer(TestLayer::new().dir("x"))
+        .layer(upper)
+        .build();
+    let store = stella_core::MemoryBlobStore::new();
+    let cache = stella_scan::LayerCache::new(&store);
+    for _ in 0..2 {
+        assert_eq!(
+            names(&scan_all(&linked.source, Some(&cache))),
+            ["openssl@3.0.2-0ubuntu1"]
+        );
+        assert!(names(&scan_all(&plain.source, Some(&cache))).is_empty());
+    }
+}
+
+#[test]
+fn links_used_to_place_entries_stay_inside_the_root_and_loops_end() {
+    let _s = serial();
+    let mut layer = TestLayer::new()
+        // Climbing out lands at the root.
+        .symlink("up", "../../../../..")
+        .file("up/var/lib/dpkg/status", VULNERABLE)
+        // Loops: the entry stays at its literal path (extraction would fail there).
+        .symlink("a", "b")
+        .symlink("b", "a")
+        .file("a/status", BENIGN)
+        .symlink("self", "self/x")
+        .file("self/y", BENIGN)
+        // Names made of links to the root and to a directory itself end too.
+        .symlink("r1", "/")
+        .symlink("r2", "/")
+        .symlink("d/again", ".");
+    // A chain of 300 links (over the 255 extraction follows).
+    for i in 0..300 {
+        layer = layer.symlink(&format!("c/l{i}"), &format!("l{}", i + 1));
+    }
+    layer = layer
+        .symlink("c/l300", "/var/lib/dpkg")
+        .file("c/l0/status.d/x", BENIGN);
+    let image = TestImage::new().layer(layer).build();
+    let start = std::time::Instant::now();
+    let scan = scan_cold_and_warm(&image.source);
+    assert!(start.elapsed() < std::time::Duration::from_secs(30));
+    assert_eq!(
+        found_at(&scan),
+        [(
+            "openssl@3.0.2-0ubuntu1".into(),
+            "var/lib/dpkg/status".into()
+        )]
+    );
+    assert!(scan.tree.node("a/status").is_some());
+}
+
+#[test]
+fn too_many_link_hops_or_names_are_typed_errors() {
+    let _s = serial();
+    let mut layer = TestLayer::new()
+        .dir("var/lib/dpkg")
+        .symlink("x", "/var/lib/dpkg");
+    for i in 0..50 {
+        layer = layer.file(&format!("x/status.d/p{i}"), BENIGN);
+    }
+    let image = TestImage::new().layer(layer).build();
+    let limits = ScanLimits {
+        max_link_hops: 10,
+        ..ScanLimits::default()
+    };
+    let scan = |limits: ScanLimits| {
+        scan_image_detailed(
+            &image.source,
+            &stella_scan::catalog::default_catalogers(),
+            &ScanOptions {
+                limits,
+                ..ScanOptions::default()
+            },
+        )
+    };
+    assert_eq!(limit_of(scan(limits)).0, "max_link_hops");
+    // Ten links to the root give every file millions of names: the budget stops it.
+    let mut layer = TestLayer::new().file("opt/f", BENIGN);
+    for i in 0..10 {
+        layer = layer.symlink(&format!("r{i}"), "/");
+    }
+    let image = TestImage::new().layer(layer).build();
+    let result = scan_image_detailed(
+        &image.source,
+        &stella_scan::catalog::default_catalogers(),
+        &ScanOptions {
+            limits: ScanLimits {
+                max_alias_paths: 10_000,
+                ..ScanLimits::default()
+            },
+            ..ScanOptions::default()
+        },
+    );
+    assert_eq!(limit_of(result).0, "max_alias_paths");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory kept for the catalogers, and archive inflation, per image.
+
+#[test]
+fn metadata_kept_for_catalogers_has_one_budget_for_the_image() {
+    let _s = serial();
+    // 12 status.d files of 1 MiB in two layers against a 4 MiB budget.
+    let big = {
+        let mut v = BENIGN.to_vec();
+        v.extend_from_slice(b"Description: x\n");
+        while v.len() < MIB {
+            v.extend_from_slice(b" padding padding padding padding padding padding padding\n");
+        }
+        v
+    };
+    let mut lower = TestLayer::new();
+    let mut upper = TestLayer::new();
+    for i in 0..6 {
+        lower = lower.file(&format!("var/lib/dpkg/status.d/a{i}"), &big);
+        upper = upper.file(&format!("var/lib/dpkg/status.d/b{i}"), &big);
+    }
+    let image = TestImage::new().layer(lower).layer(upper).build();
+    let limits = ScanLimits {
+        max_retained_bytes: 4 * MIB as u64,
+        ..ScanLimits::default()
+    };
+    let result = scan_image_detailed(
+        &image.source,
+        &stella_scan::catalog::default_catalogers(),
+        &ScanOptions {
+            limits,
+            ..ScanOptions::default()
+        },
+    );
+    assert_eq!(limit_of(result).0, "max_retained_bytes");
+}
+
+#[test]
+fn hard_links_to_one_big_metadata_file_share_one_copy() {
+    let _s = serial();
+    // 100 status.d hard links to one 1 MiB file: kept once, handed over 100 times.
+    let big = {
+        let mut v = VULNERABLE.to_vec();
+        v.extend_from_slice(b"Description: x\n");
+        while v.len() < MIB {
+            v.extend_from_slice(b" padding padding padding padding padding padding padding\n");
+        }
+        v
+    };
+    let mut layer = TestLayer::new().file("var/lib/dpkg/status.d/openssl", &big);
+    for i in 0..100 {
+        layer = layer.hardlink(
+            &format!("var/lib/dpkg/status.d/l{i}"),
+            "var/lib/dpkg/status.d/openssl",
+        );
+    }
+    let image = TestImage::new().layer(layer).build();
+    let (scan, peak) = peak_of(|| scan_all(&image.source, None));
+    assert_eq!(scan.sbom.packages.len(), 101);
+    // The old engine copied the file once per link (over 100 MiB).
+    assert!(peak < 48 * MIB, "peak {peak}");
+    // Read once per link, the bytes handed over count against the same budget: 101 MiB of
+    // parsing from a 1 MiB file is over a 32 MiB budget although 1 MiB is kept.
+    let limits = ScanLimits {
+        max_retained_bytes: 32 * MIB as u64,
+        ..ScanLimits::default()
+    };
+    let result = scan_image_detailed(
+        &image.source,
+        &stella_scan::catalog::default_catalogers(),
+        &ScanOptions {
+            limits,
+            ..ScanOptions::default()
+        },
+    );
+    assert_eq!(limit_of(result).0, "max_retained_bytes");
+}
+
+/// A jar holding `nested` entries `lib/n{i}.jar` that deflate to almost nothing and inflate
+/// to a jar of `each` stored zeros, which the cataloger inflates to walk it.
+fn jar_bomb(nested: usize, each: usize) -> Vec<u8> {
+    use zip::write::SimpleFileOptions;
+    let inner = {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let stored =
+            SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        w.start_file("zeros", stored).unwrap();
+        w.write_all(&vec![0u8; each]).unwrap();
+        w.finish().unwrap().into_inner()
+    };
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..nested {
+        w.start_file(
+            format!("lib/n{i}.jar"),
+            SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated),
+        )
+        .unwrap();
+        w.write_all(&inner).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[test]
+fn many_jar_bombs_stop_at_the_images_archive_budget() {
+    let _s = serial();
+    // 40 jars each inflating 8 nested jars of 1 MiB: 320 MiB in all, against 64 MiB.
+    let bomb = jar_bomb(8, MIB);
+    let mut layer = TestLayer::new();
+    for i in 0..40 {
+        layer = layer.file(&format!("app/lib/bomb{i}.jar"), &bomb);
+    }
+    let image = TestImage::new().layer(layer).build();
+    let limits = ScanLimits {
+        max_archive_bytes: 64 * MIB as u64,
+        ..ScanLimits::default()
+    };
+    let options = ScanOptions {
+        limits: limits.clone(),
+        ..ScanOptions::default()
+    };
+    let result = scan_image_detailed(
+        &image.source,
+        &stella_scan::catalog::default_catalogers(),
+        &options,
+    );
+    assert_eq!(limit_of(result).0, "max_archive_bytes");
+    // Entries too.
+    let limits = ScanLimits {
+        max_archive_entries: 100,
+        ..ScanLimits::default()
+    };
+    let result = scan_image_detailed(
+        &image.source,
+        &stella_scan::catalog::default_catalogers(),
+        &ScanOptions {
+            limits,
+            ..ScanOptions::default()
+        },
+    );
+    assert_eq!(limit_of(result).0, "max_archive_entries");
+    // Warm (the layer's record from the cache) fails as cold does.
+    let store = stella_core::MemoryBlobStore::new();
+    let cache = stella_scan::LayerCache::new(&store);
+    let roomy = ScanOptions {
+        cache: Some(&cache),
+        ..ScanOptions::default()
+    };
+    scan_image_detailed(
+        &image.source,
+        &stella_scan::catalog::default_catalogers(),
+        &roomy,
+    )
+    .unwrap();
+    let tight = ScanOptions {
+        cache: Some(&cache),
+        limits: ScanLimits {
+            max_archive_bytes: 64 * MIB as u64,
+            ..ScanLimits::default()
+        },
+        ..ScanOptions::default()
+    };
+    let result = scan_image_detailed(
+        &image.source,
+        &stella_scan::catalog::default_catalogers(),
+        &tight,
+    );
+    assert_eq!(limit_of(result).0, "max_archive_bytes");
 }

@@ -22,6 +22,11 @@
 //! | `scan.max_index_depth` | 8 | nested image indexes: real images nest at most 2 |
 //! | `scan.max_link_depth` | 40 | symbolic links followed for one path: Linux `MAXSYMLINKS`; ends loops |
 //! | `scan.max_tar_header_bytes` | 1 MiB | one tar PAX header or GNU sparse map, checked against its declared size before it is read: real ones carry a path, a link target and a few extended attributes (≤ 64 KiB each) |
+//! | `scan.max_retained_bytes` | 1 GiB | bytes kept in memory for the catalogers over one image (metadata, distilled binaries and jars), checked before each read: a distro's metadata is tens of MiB, a large Node image's ~100 MiB; hard links share one copy; exceeding it fails the scan |
+//! | `scan.max_archive_bytes` | 2 GiB | bytes inflated from jars (all nesting levels) over one image: a large fat-jar image needs a few hundred MiB; stops many small zip bombs |
+//! | `scan.max_archive_entries` | 4,000,000 | archive entries walked over one image: a large Java image has under a million |
+//! | `scan.max_link_hops` | 16,000,000 | symbolic links followed while placing every entry where extraction puts it (255 per entry, as containerd): real images follow a handful |
+//! | `scan.max_alias_paths` | 4,000,000 | other names (through links) considered for the image's files: a merged-`/usr` image gives each file under `usr/lib` one |
 //! | `json.max_depth` | 128 | nesting of strictly parsed JSON: SBOMs, envelopes and VEX need under 32; the parser recurses, hard cap 1024 |
 //! | `json.max_bytes` | 256 MiB | one strictly parsed JSON document: the largest SBOMs are tens of MiB |
 //! | `envelope.max_bytes` | 64 MiB | one DSSE envelope: an embedded SBOM can be large |

@@ -117,7 +117,12 @@ fn the_defaults_are_the_documented_ones() {
             s.max_layers,
             s.max_index_depth,
             s.max_link_depth,
-            s.max_tar_header_bytes
+            s.max_tar_header_bytes,
+            s.max_retained_bytes,
+            s.max_archive_bytes,
+            s.max_archive_entries,
+            s.max_link_hops,
+            s.max_alias_paths
         ],
         [
             16 << 30,
@@ -130,7 +135,12 @@ fn the_defaults_are_the_documented_ones() {
             1024,
             8,
             40,
-            1 << 20
+            1 << 20,
+            1 << 30,
+            2 << 30,
+            4_000_000,
+            16_000_000,
+            4_000_000
         ]
     );
     assert_eq!((l.json.max_depth, l.json.max_bytes), (128, 256 << 20));

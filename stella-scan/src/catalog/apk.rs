@@ -23,7 +23,7 @@ const DB: &str = "lib/apk/db/installed";
 /// use stella_scan::catalog::apk::ApkCataloger;
 ///
 /// let db = b"P:musl\nV:1.2.5-r0\nA:x86_64\nL:MIT\no:musl\n";
-/// let files = [ExtractedFile { path: "lib/apk/db/installed".into(), layer: None, mode: 0o644, data: db.to_vec() }];
+/// let files = [ExtractedFile { path: "lib/apk/db/installed".into(), layer: None, mode: 0o644, data: db.as_slice().into() }];
 /// let input = CatalogInput { files: &files, context: &CatalogContext::default(), exists: &|_| true };
 /// let pkgs = ApkCataloger.catalog(&input)?;
 /// assert_eq!(pkgs[0].purl, "pkg:apk/alpine/musl@1.2.5-r0?arch=x86_64");
@@ -99,6 +99,11 @@ impl Cataloger for ApkCataloger {
 
     fn version(&self) -> &'static str {
         "1"
+    }
+
+    fn path_independent(&self) -> bool {
+        // What extract keeps depends on the bytes only (the path appears in errors at most).
+        true
     }
 
     fn wants(&self, path: &str, _mode: u32, _size: u64) -> bool {
@@ -184,7 +189,7 @@ mod tests {
             path: DB.into(),
             layer: None,
             mode: 0o644,
-            data: data.as_bytes().to_vec(),
+            data: data.as_bytes().into(),
         }];
         let context = CatalogContext {
             os: Some(OsRelease {

@@ -31,7 +31,7 @@ const INFO: &str = "var/lib/dpkg/info/";
 /// use stella_scan::catalog::dpkg::DpkgCataloger;
 ///
 /// let status = b"Package: zlib1g\nStatus: install ok installed\nVersion: 1:1.2.13.dfsg-1\nArchitecture: amd64\nSource: zlib\n";
-/// let files = [ExtractedFile { path: "var/lib/dpkg/status".into(), layer: None, mode: 0o644, data: status.to_vec() }];
+/// let files = [ExtractedFile { path: "var/lib/dpkg/status".into(), layer: None, mode: 0o644, data: status.as_slice().into() }];
 /// let input = CatalogInput { files: &files, context: &CatalogContext::default(), exists: &|_| true };
 /// let pkgs = DpkgCataloger.catalog(&input)?;
 /// assert_eq!(pkgs[0].purl, "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64");
@@ -48,6 +48,11 @@ impl Cataloger for DpkgCataloger {
 
     fn version(&self) -> &'static str {
         "1"
+    }
+
+    fn path_independent(&self) -> bool {
+        // What extract keeps depends on the bytes only (the path appears in errors at most).
+        true
     }
 
     fn wants(&self, path: &str, _mode: u32, _size: u64) -> bool {
@@ -242,7 +247,7 @@ mod tests {
             path: path.into(),
             layer: None,
             mode: 0o644,
-            data: data.as_bytes().to_vec(),
+            data: data.as_bytes().into(),
         }
     }
 

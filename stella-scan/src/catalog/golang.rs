@@ -183,6 +183,11 @@ impl Cataloger for GoBinaryCataloger {
         "2"
     }
 
+    fn path_independent(&self) -> bool {
+        // What extract keeps depends on the bytes only (the path appears in errors at most).
+        true
+    }
+
     fn wants(&self, _path: &str, mode: u32, size: u64) -> bool {
         is_executable(mode) && (64..=MAX_LEN).contains(&size)
     }
@@ -313,7 +318,7 @@ mod tests {
             path: "usr/local/bin/app".into(),
             layer: None,
             mode: 0o755,
-            data: kept,
+            data: kept.into(),
         }];
         let pkgs = c
             .catalog(&CatalogInput {

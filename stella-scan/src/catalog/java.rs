@@ -16,6 +16,7 @@ use std::io::{Cursor, Read};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ScanError;
+use crate::limits::{ArchiveBudget, ScanLimits};
 use crate::package::{CatalogInput, Cataloger, Package, PackageKind};
 
 use super::util::{cpe, err, evidence, finish, license, package, purl};
@@ -105,26 +106,32 @@ pub fn parse_pom_properties(text: &str) -> Option<PomProperties> {
     })
 }
 
-struct Budget {
+struct Budget<'b> {
+    /// Bytes this archive (with its nested ones) may still inflate.
     bytes: u64,
     entries: usize,
+    /// The image's budget, charged before each inflation.
+    image: &'b ArchiveBudget,
 }
 
 fn read_entry<R: Read>(
     path: &str,
     entry: &mut R,
     size: u64,
-    budget: &mut Budget,
+    budget: &mut Budget<'_>,
 ) -> Result<Vec<u8>, ScanError> {
     let limit = size.min(MAX_NESTED);
     if budget.bytes < limit {
         return Err(err(NAME, path, "archive inflates past 512 MiB"));
     }
+    // Reserved from the image's budget before inflating; what did not come is given back.
+    budget.image.reserve_bytes(limit + 1, path)?;
     let mut buf = Vec::new();
-    entry
-        .take(limit + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| err(NAME, path, format!("cannot read entry: {e}")))?;
+    let read = entry.take(limit + 1).read_to_end(&mut buf);
+    budget
+        .image
+        .refund_bytes((limit + 1).saturating_sub(buf.len() as u64));
+    read.map_err(|e| err(NAME, path, format!("cannot read entry: {e}")))?;
     budget.bytes = budget.bytes.saturating_sub(buf.len() as u64);
     Ok(buf)
 }
@@ -133,11 +140,12 @@ fn walk(
     path: &str,
     data: &[u8],
     depth: usize,
-    budget: &mut Budget,
+    budget: &mut Budget<'_>,
     out: &mut Vec<ArchiveFacts>,
 ) -> Result<(), ScanError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(data))
         .map_err(|e| err(NAME, path, format!("not a zip archive: {e}")))?;
+    budget.image.charge_entries(zip.len() as u64, path)?;
     let mut facts = ArchiveFacts {
         path: path.to_owned(),
         manifest: BTreeMap::new(),
@@ -178,18 +186,35 @@ fn walk(
     facts.poms.dedup();
     out.push(facts);
     for (p, bytes) in nested {
-        // A nested entry that is not a zip is skipped, not fatal for the outer archive.
-        let _ = walk(&p, &bytes, depth + 1, budget, out);
+        // A nested entry that is not a zip is skipped, not fatal for the outer archive; the
+        // image's budget running out is.
+        if let Err(e @ ScanError::LimitExceeded { .. }) = walk(&p, &bytes, depth + 1, budget, out) {
+            return Err(e);
+        }
     }
     Ok(())
 }
 
-/// Distils an archive and its nested archives (see the module docs).
+/// Distils an archive and its nested archives (see the module docs), within the default
+/// per-image archive budget ([`ScanLimits::max_archive_bytes`]).
 pub fn read_archive(path: &str, data: &[u8]) -> Result<Vec<ArchiveFacts>, ScanError> {
+    read_archive_within(path, data, &ArchiveBudget::new(&ScanLimits::default()))
+}
+
+/// [`read_archive`] charging `image`, the budget shared by every archive of one image: bytes
+/// are reserved before each entry is inflated and entries before each archive is walked, so
+/// many small bombs stop at the image's budget, not at 512 MiB each. Running out is
+/// [`ScanError::LimitExceeded`], which fails the scan (see [`crate::Cataloger::extract_with`]).
+pub fn read_archive_within(
+    path: &str,
+    data: &[u8],
+    image: &ArchiveBudget,
+) -> Result<Vec<ArchiveFacts>, ScanError> {
     let mut out = Vec::new();
     let mut budget = Budget {
         bytes: MAX_TOTAL,
         entries: 0,
+        image,
     };
     walk(path, data, 0, &mut budget, &mut out)?;
     out.sort_by(|a, b| a.path.cmp(&b.path));
@@ -256,7 +281,16 @@ impl Cataloger for JavaCataloger {
     }
 
     fn extract(&self, path: &str, contents: &[u8]) -> Result<Option<Vec<u8>>, ScanError> {
-        let facts = read_archive(path, contents)?;
+        self.extract_with(path, contents, &ArchiveBudget::new(&ScanLimits::default()))
+    }
+
+    fn extract_with(
+        &self,
+        path: &str,
+        contents: &[u8],
+        archives: &ArchiveBudget,
+    ) -> Result<Option<Vec<u8>>, ScanError> {
+        let facts = read_archive_within(path, contents, archives)?;
         serde_json::to_vec(&facts)
             .map(Some)
             .map_err(|e| err(NAME, path, format!("cannot encode: {e}")))
@@ -359,7 +393,7 @@ mod tests {
             path: "opt/app/shop.war".into(),
             layer: None,
             mode: 0o644,
-            data: kept,
+            data: kept.into(),
         }];
         let pkgs = c
             .catalog(&CatalogInput {

@@ -29,7 +29,7 @@ const MAX_LEN: u64 = 32 * 1024 * 1024;
 /// use stella_scan::catalog::npm::NpmCataloger;
 ///
 /// let pj = br#"{"name":"@babel/core","version":"7.24.0","license":"MIT"}"#;
-/// let files = [ExtractedFile { path: "app/node_modules/@babel/core/package.json".into(), layer: None, mode: 0o644, data: pj.to_vec() }];
+/// let files = [ExtractedFile { path: "app/node_modules/@babel/core/package.json".into(), layer: None, mode: 0o644, data: pj.as_slice().into() }];
 /// let input = CatalogInput { files: &files, context: &CatalogContext::default(), exists: &|_| true };
 /// let pkgs = NpmCataloger.catalog(&input)?;
 /// assert_eq!(pkgs[0].purl, "pkg:npm/%40babel/core@7.24.0");
@@ -266,6 +266,11 @@ impl Cataloger for NpmCataloger {
         "2"
     }
 
+    fn path_independent(&self) -> bool {
+        // What extract keeps depends on the bytes only (the path appears in errors at most).
+        true
+    }
+
     fn wants(&self, path: &str, _mode: u32, size: u64) -> bool {
         size <= MAX_LEN && (installed_dir(path).is_some() || is_lock(path))
     }
@@ -334,7 +339,7 @@ mod tests {
             path: path.into(),
             layer: None,
             mode: 0o644,
-            data: data.as_bytes().to_vec(),
+            data: data.as_bytes().into(),
         }
     }
 

@@ -25,7 +25,7 @@ const NAME: &str = "python";
 /// use stella_scan::catalog::python::PythonCataloger;
 ///
 /// let meta = b"Metadata-Version: 2.1\nName: Flask_Cors\nVersion: 4.0.1\nLicense: MIT\n";
-/// let files = [ExtractedFile { path: "usr/lib/python3/dist-packages/Flask_Cors-4.0.1.dist-info/METADATA".into(), layer: None, mode: 0o644, data: meta.to_vec() }];
+/// let files = [ExtractedFile { path: "usr/lib/python3/dist-packages/Flask_Cors-4.0.1.dist-info/METADATA".into(), layer: None, mode: 0o644, data: meta.as_slice().into() }];
 /// let input = CatalogInput { files: &files, context: &CatalogContext::default(), exists: &|_| true };
 /// let pkgs = PythonCataloger.catalog(&input)?;
 /// assert_eq!(pkgs[0].purl, "pkg:pypi/flask-cors@4.0.1");
@@ -198,6 +198,11 @@ impl Cataloger for PythonCataloger {
         "1"
     }
 
+    fn path_independent(&self) -> bool {
+        // What extract keeps depends on the bytes only (the path appears in errors at most).
+        true
+    }
+
     fn wants(&self, path: &str, _mode: u32, _size: u64) -> bool {
         is_metadata(path) || path.ends_with(".dist-info/RECORD")
     }
@@ -261,7 +266,7 @@ mod tests {
             path: path.into(),
             layer: None,
             mode: 0o644,
-            data: data.as_bytes().to_vec(),
+            data: data.as_bytes().into(),
         }
     }
 

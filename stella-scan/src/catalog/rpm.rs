@@ -672,7 +672,7 @@ mod tests {
             path: SQLITE_PATHS[0].into(),
             layer: None,
             mode: 0o644,
-            data: db,
+            data: db.into(),
         }];
         let context = CatalogContext {
             os: Some(OsRelease {
@@ -719,7 +719,7 @@ mod tests {
             path: "var/lib/rpm/Packages".into(),
             layer: None,
             mode: 0o644,
-            data,
+            data: data.into(),
         }];
         let e = c
             .catalog(&CatalogInput {

@@ -101,6 +101,11 @@ impl Cataloger for CargoAuditableCataloger {
         "1"
     }
 
+    fn path_independent(&self) -> bool {
+        // What extract keeps depends on the bytes only (the path appears in errors at most).
+        true
+    }
+
     fn wants(&self, _path: &str, mode: u32, size: u64) -> bool {
         is_executable(mode) && (64..=MAX_LEN).contains(&size)
     }
@@ -152,7 +157,7 @@ mod tests {
             path: "usr/bin/app".into(),
             layer: None,
             mode: 0o755,
-            data: kept,
+            data: kept.into(),
         }];
         let pkgs = c
             .catalog(&CatalogInput {

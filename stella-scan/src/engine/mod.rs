@@ -6,9 +6,22 @@
 //! whatever order they finish in, packages are sorted by [`crate::Package::sort_key`] (then by
 //! cataloger), notes and the cataloger list are sorted by their text.
 //!
-//! Limits of the analysis: a cataloger sees regular files under their own paths; a symbolic
-//! link to a wanted file is not handed over a second time under the link's path, while a hard
-//! link is (with the data extracted from its target, when the target was wanted too).
+//! The merged tree is the filesystem extraction makes ([`FileTree::apply_layer`]): entries
+//! written through symbolic links land at their targets (inside the root), whiteouts apply at
+//! the path they resolve to, hard links share their target's content. Catalogers are asked
+//! about every file's canonical path and, when they do not want it, about its other names
+//! through links ([`crate::image::AliasIndex`]); a file that phase 1 did not extract under the
+//! name it is handed over under is read again from its layer (the per-layer cache keeps what
+//! phase 1 extracted under tar paths only, which depends on the layer alone).
+//!
+//! Limits of the analysis: a file reached under several names is handed to a cataloger once
+//! per canonical path (hard links are several canonical paths), under the canonical path when
+//! the cataloger wants it, else under the first of its names it wants. Names are built up to 8
+//! links deep, each link used once per name. An entry whose directory is a regular file, or
+//! that needs more than 255 links, stays at its literal path (extraction fails there).
+//! Everything kept for catalogers counts against [`ScanLimits::max_retained_bytes`], archive
+//! inflation against [`ScanLimits::max_archive_bytes`] and
+//! [`ScanLimits::max_archive_entries`]: exceeding an image-wide budget fails the scan.
 //!
 //! ```
 //! use stella_scan::engine::{scan_image, ScanOptions};
@@ -23,20 +36,23 @@
 //! # Ok::<(), stella_scan::ScanError>(())
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Debug;
 use std::io::Read;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use stella_core::{Digest, ImageSource};
 
-use crate::cache::{ChainResult, Extracted, LayerCache, LayerResult, cache_key, chain_key};
+use crate::cache::{
+    BudgetsUsed, ChainResult, Extracted, LayerCache, LayerResult, cache_key, chain_key,
+};
 use crate::error::ScanError;
 use crate::image::layer::{ExactSize, WalkBudget, check_path, walk_layer};
 use crate::image::{
-    EntryKind, FileTree, Platform, ResolvedImage, TreeEntry, normalize_path, resolve,
+    ContentId, EntryKind, FileTree, Platform, ResolvedImage, TreeEntry, normalize_path, resolve,
 };
-use crate::limits::ScanLimits;
+use crate::limits::{ArchiveBudget, RetainBudget, ScanLimits};
 use crate::package::{
     CatalogContext, CatalogInput, Cataloger, ExtractedFile, ImageInfo, OsRelease, Sbom,
 };
@@ -164,6 +180,14 @@ pub fn scan_image_sbom(
         for (layer, &(entries, bytes)) in resolved.layers.iter().zip(&hit.layer_sizes) {
             budget.charge(&layer.digest.to_string(), entries, bytes, &options.limits)?;
         }
+        let image = format!("image {}", resolved.manifest_digest);
+        let budgets = Budgets::new(&options.limits);
+        budgets.retained.reserve(hit.budgets.retained, &image)?;
+        budgets.archives.charge_cached(
+            hit.budgets.archive_bytes,
+            hit.budgets.archive_entries,
+            &image,
+        )?;
         let stats = ScanStats {
             layers_cached: resolved.layers.len(),
             paths: usize::try_from(hit.paths).unwrap_or(usize::MAX),
@@ -256,7 +280,12 @@ fn prepare(
         .iter()
         .map(|layer| cache_key(&layer.digest, &set, &fingerprint))
         .collect();
-    let chain = chain_key(&keys, &set, limits.max_link_depth);
+    let chain = chain_key(
+        &keys,
+        &set,
+        limits.max_link_depth,
+        &limits.budget_fingerprint(),
+    );
     Ok(Prepared {
         resolved,
         set,
@@ -278,6 +307,103 @@ fn image_info(resolved: &ResolvedImage, options: &ScanOptions<'_>) -> ImageInfo 
     }
 }
 
+/// The image-wide budgets of one scan.
+struct Budgets {
+    retained: RetainBudget,
+    archives: ArchiveBudget,
+}
+
+impl Budgets {
+    fn new(limits: &ScanLimits) -> Self {
+        Self {
+            retained: RetainBudget::new(limits),
+            archives: ArchiveBudget::new(limits),
+        }
+    }
+
+    /// Charges a layer's cached phase-1 result as extracting it would have: its kept bytes
+    /// (one copy per file where catalogers kept identical bytes) and its archive work.
+    fn charge_cached(&self, result: &LayerResult, layer: &str) -> Result<(), ScanError> {
+        self.retained
+            .reserve(kept_bytes(&result.extracted), layer)?;
+        let (bytes, entries) = result.archive;
+        self.archives.charge_cached(bytes, entries, layer)
+    }
+
+    fn used(&self) -> BudgetsUsed {
+        let (archive_bytes, archive_entries) = self.archives.image_used();
+        BudgetsUsed {
+            retained: self.retained.used(),
+            archive_bytes,
+            archive_entries,
+        }
+    }
+}
+
+/// Bytes of what phase 1 kept, one copy per file where several catalogers kept the same bytes
+/// (as [`extract_as`] shares them).
+fn kept_bytes(extracted: &[Extracted]) -> u64 {
+    let mut total = 0u64;
+    let mut seen: Vec<(u64, &Arc<[u8]>)> = Vec::new();
+    for x in extracted {
+        if seen
+            .iter()
+            .any(|(file, data)| *file == x.file && ***data == *x.data)
+        {
+            continue;
+        }
+        seen.retain(|(file, _)| *file == x.file);
+        seen.push((x.file, &x.data));
+        total = total.saturating_add(x.data.len() as u64);
+    }
+    total
+}
+
+/// Who extracts a file: the engine's own os-release reader or a cataloger (its index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Who {
+    Os,
+    Cataloger(usize),
+}
+
+impl Who {
+    fn name(self, catalogers: &[Box<dyn Cataloger>]) -> &str {
+        match self {
+            Who::Os => OS_RELEASE,
+            Who::Cataloger(i) => catalogers.get(i).map_or(OS_RELEASE, |c| c.name()),
+        }
+    }
+
+    fn wants(self, catalogers: &[Box<dyn Cataloger>], path: &str, mode: u32, size: u64) -> bool {
+        match self {
+            Who::Os => OS_RELEASE_PATHS.contains(&path),
+            Who::Cataloger(i) => catalogers.get(i).is_some_and(|c| c.wants(path, mode, size)),
+        }
+    }
+
+    fn path_independent(self, catalogers: &[Box<dyn Cataloger>]) -> bool {
+        match self {
+            Who::Os => true,
+            Who::Cataloger(i) => catalogers.get(i).is_some_and(|c| c.path_independent()),
+        }
+    }
+}
+
+/// Files to extract again from one layer: regular-file ordinal → (who, the path to extract
+/// it under).
+type Requests = BTreeMap<u64, Vec<(Who, String)>>;
+
+/// What one extraction kept: (who, the path it was extracted under, the bytes).
+type Kept = (Who, String, Arc<[u8]>);
+
+/// One file extracted again: (ordinal, who, path, what was kept).
+type Reextracted = (u64, Who, String, Arc<[u8]>);
+
+/// Reads regular files of one layer again (by ordinal), for the names phase 1 did not extract
+/// them under; notes go to the vector.
+type Reread<'r> =
+    dyn Fn(usize, &Requests, &mut Vec<String>) -> Result<Vec<Reextracted>, ScanError> + 'r;
+
 /// Phase 1 of every layer (through the per-layer cache), the merge and phase 2; with a cache,
 /// stores the chain's result under `store_chain` when given.
 fn scan_layers(
@@ -291,16 +417,18 @@ fn scan_layers(
 ) -> Result<(Sbom, FileTree, ScanStats), ScanError> {
     let limits = &options.limits;
     let budget = WalkBudget::default();
+    let budgets = Budgets::new(limits);
     let results: Vec<Result<(LayerResult, bool), ScanError>> = resolved
         .layers
         .par_iter()
         .zip(keys.par_iter())
         .map(|(layer, &key)| {
+            let name = layer.digest.to_string();
             if let Some(cache) = options.cache
                 && let Some(hit) = cache.lookup(&key)?
             {
-                let name = layer.digest.to_string();
                 budget.charge(&name, hit.tar_entries, hit.decompressed_bytes, limits)?;
+                budgets.charge_cached(&hit, &format!("layer {name}"))?;
                 return Ok((hit, true));
             }
             let blob = source.open_blob(&layer.digest)?;
@@ -309,8 +437,7 @@ fn scan_layers(
                 expected: layer.size,
                 read: 0,
             };
-            let name = layer.digest.to_string();
-            let result = read_layer(&mut bounded, &name, catalogers, limits, &budget)?;
+            let result = read_layer(&mut bounded, &name, catalogers, limits, &budget, &budgets)?;
             if let Some(cache) = options.cache {
                 cache.insert(key, &result)?;
             }
@@ -331,7 +458,60 @@ fn scan_layers(
     }
     let digests: Vec<Option<Digest>> = resolved.layers.iter().map(|d| Some(d.digest)).collect();
     let info = image_info(resolved, options);
-    let (sbom, tree) = finish(info, &layers, &digests, catalogers, limits, set)?;
+    let reread = |index: usize, wanted: &Requests, notes: &mut Vec<String>| {
+        let layer = resolved.layers.get(index).ok_or_else(|| {
+            ScanError::Image(crate::error::ImageError::Layer {
+                layer: format!("#{index}"),
+                reason: "no such layer".into(),
+            })
+        })?;
+        let name = layer.digest.to_string();
+        let blob = source.open_blob(&layer.digest)?;
+        let mut bounded = ExactSize {
+            inner: blob,
+            expected: layer.size,
+            read: 0,
+        };
+        let archives = budgets.archives.for_layer();
+        let mut ordinal = 0u64;
+        let mut out = Vec::new();
+        let mut layer_notes = Vec::new();
+        walk_layer(
+            &mut bounded,
+            &name,
+            limits,
+            &WalkBudget::default(),
+            &mut |entry, reader| {
+                let file = ordinal;
+                ordinal += 1;
+                if let Some(requests) = wanted.get(&file) {
+                    let kept = extract_as(
+                        catalogers,
+                        entry,
+                        reader,
+                        requests,
+                        limits,
+                        &budgets,
+                        &archives,
+                        &name,
+                        &mut layer_notes,
+                    )?;
+                    out.extend(
+                        kept.into_iter()
+                            .map(|(who, path, data)| (file, who, path, data)),
+                    );
+                }
+                Ok(())
+            },
+        )?;
+        notes.extend(
+            layer_notes
+                .into_iter()
+                .map(|n| format!("layer {name}: {n}")),
+        );
+        Ok(out)
+    };
+    let (sbom, tree) = finish(info, &layers, &digests, catalogers, limits, set, &reread)?;
     stats.paths = tree.len();
     if let (Some(cache), Some(chain)) = (options.cache, store_chain) {
         let sizes: Vec<(u64, u64)> = layers
@@ -344,6 +524,7 @@ fn scan_layers(
             &sbom.notes,
             tree.len() as u64,
             &sizes,
+            budgets.used(),
         );
         cache.insert_chain(*chain, &record)?;
     }
@@ -374,16 +555,34 @@ pub fn scan_rootfs(
         entries.push(e);
     }
     entries.sort_by(|a, b| a.path.cmp(&b.path));
-    let wanted: Vec<&TreeEntry> = entries
+    let files: Vec<&TreeEntry> = entries
         .iter()
-        .filter(|e| e.kind == EntryKind::File && wanted_by(catalogers, e))
+        .filter(|e| e.kind == EntryKind::File)
         .collect();
+    let wanted: Vec<(u64, &TreeEntry)> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| wanted_by(catalogers, e))
+        .map(|(i, e)| (i as u64, *e))
+        .collect();
+    let budgets = Budgets::new(limits);
+    let archives = budgets.archives.for_layer();
     let parts: Vec<Result<LayerResult, ScanError>> = wanted
         .par_iter()
-        .map(|e| {
+        .map(|&(file, e)| {
             let mut part = LayerResult::default();
             let mut reader = source.open(&e.path)?;
-            extract_file(catalogers, "rootfs", e, &mut reader, limits, &mut part)?;
+            extract_file(
+                catalogers,
+                "rootfs",
+                e,
+                file,
+                &mut reader,
+                limits,
+                &budgets,
+                &archives,
+                &mut part,
+            )?;
             Ok(part)
         })
         .collect();
@@ -393,7 +592,33 @@ pub fn scan_rootfs(
         result.extracted.extend(p.extracted);
         result.notes.extend(p.notes);
     }
-    result.entries = entries;
+    let reread = |_: usize, wanted: &Requests, notes: &mut Vec<String>| {
+        let mut out = Vec::new();
+        for (&file, requests) in wanted {
+            let Some(entry) = usize::try_from(file).ok().and_then(|i| files.get(i)) else {
+                continue;
+            };
+            let mut reader = source.open(&entry.path)?;
+            let kept = extract_as(
+                catalogers,
+                entry,
+                &mut reader,
+                requests,
+                limits,
+                &budgets,
+                &archives,
+                "rootfs",
+                notes,
+            )?;
+            out.extend(
+                kept.into_iter()
+                    .map(|(who, path, data)| (file, who, path, data)),
+            );
+        }
+        Ok(out)
+    };
+    let mut layer = result;
+    layer.entries = entries.clone();
     let info = ImageInfo {
         name: options.name.clone().unwrap_or_else(|| "rootfs".into()),
         manifest_digest: None,
@@ -402,7 +627,15 @@ pub fn scan_rootfs(
         layers: Vec::new(),
     };
     let set = cataloger_set(catalogers);
-    let (sbom, tree) = finish(info, &[result], &[None], catalogers, limits, &set)?;
+    let (sbom, tree) = finish(
+        info,
+        std::slice::from_ref(&layer),
+        &[None],
+        catalogers,
+        limits,
+        &set,
+        &reread,
+    )?;
     let stats = ScanStats {
         layers_read: 1,
         paths: tree.len(),
@@ -421,67 +654,161 @@ fn wanted_by(catalogers: &[Box<dyn Cataloger>], e: &TreeEntry) -> bool {
         || catalogers.iter().any(|c| c.wants(&e.path, e.mode, e.size))
 }
 
-/// Phase 1 for one regular file: asks every cataloger, reads the file once (bounded), and
-/// keeps what each wanting cataloger extracts. Failures of a cataloger become notes.
+/// Phase 1 for one regular file (the `file`-th of its layer) under its own path: asks every
+/// cataloger, reads the file once (bounded), and keeps what each wanting cataloger extracts.
+/// Failures of a cataloger become notes.
+#[allow(clippy::too_many_arguments)]
 fn extract_file(
     catalogers: &[Box<dyn Cataloger>],
     input: &str,
     entry: &TreeEntry,
+    file: u64,
     reader: &mut dyn Read,
     limits: &ScanLimits,
+    budgets: &Budgets,
+    archives: &ArchiveBudget,
     out: &mut LayerResult,
 ) -> Result<(), ScanError> {
-    let os = OS_RELEASE_PATHS.contains(&entry.path.as_str());
-    let wanting: Vec<&dyn Cataloger> = catalogers
-        .iter()
-        .filter(|c| c.wants(&entry.path, entry.mode, entry.size))
-        .map(|c| c.as_ref())
-        .collect();
-    if wanting.is_empty() && !os {
+    let mut requests: Vec<(Who, String)> = Vec::new();
+    if OS_RELEASE_PATHS.contains(&entry.path.as_str()) {
+        requests.push((Who::Os, entry.path.clone()));
+    }
+    for (i, c) in catalogers.iter().enumerate() {
+        if c.wants(&entry.path, entry.mode, entry.size) {
+            requests.push((Who::Cataloger(i), entry.path.clone()));
+        }
+    }
+    if requests.is_empty() {
         return Ok(());
     }
+    let kept = extract_as(
+        catalogers,
+        entry,
+        reader,
+        &requests,
+        limits,
+        budgets,
+        archives,
+        input,
+        &mut out.notes,
+    )?;
+    for (who, path, data) in kept {
+        out.extracted.push(Extracted {
+            cataloger: who.name(catalogers).to_owned(),
+            path,
+            mode: entry.mode,
+            file,
+            data,
+        });
+    }
+    Ok(())
+}
+
+/// Reads one regular file (bounded by `max_file_bytes`, its size reserved from the retained
+/// budget before the buffer is allocated) and extracts it for each request under the
+/// request's path. What catalogers keep is charged to the retained budget before it is copied
+/// into shared memory; identical kept bytes share one copy. A cataloger's
+/// [`ScanError::LimitExceeded`] fails the scan; its other errors become notes.
+#[allow(clippy::too_many_arguments)]
+fn extract_as(
+    catalogers: &[Box<dyn Cataloger>],
+    entry: &TreeEntry,
+    reader: &mut dyn Read,
+    requests: &[(Who, String)],
+    limits: &ScanLimits,
+    budgets: &Budgets,
+    archives: &ArchiveBudget,
+    input: &str,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Kept>, ScanError> {
+    let Some((_, first)) = requests.first() else {
+        return Ok(Vec::new());
+    };
     if entry.size > limits.max_file_bytes {
-        out.notes.push(format!(
-            "skipped {}: {} bytes is over max_file_bytes ({})",
-            entry.path, entry.size, limits.max_file_bytes
+        notes.push(format!(
+            "skipped {first}: {} bytes is over max_file_bytes ({})",
+            entry.size, limits.max_file_bytes
         ));
-        return Ok(());
+        return Ok(Vec::new());
     }
-    // The size is the tar header's claim: reserve at most 8 MiB up front and let the data that
-    // really arrives grow the buffer (a header may claim 2^63 bytes over four real ones).
-    let mut data = Vec::with_capacity(usize::try_from(entry.size.min(8 << 20)).unwrap_or(0));
+    budgets.retained.reserve(entry.size, first)?;
+    let kept = read_and_extract(
+        catalogers, entry, reader, requests, budgets, archives, input, notes,
+    );
+    budgets.retained.release(entry.size);
+    kept
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_and_extract(
+    catalogers: &[Box<dyn Cataloger>],
+    entry: &TreeEntry,
+    reader: &mut dyn Read,
+    requests: &[(Who, String)],
+    budgets: &Budgets,
+    archives: &ArchiveBudget,
+    input: &str,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Kept>, ScanError> {
+    let layer_error = |reason: String| {
+        ScanError::Image(crate::error::ImageError::Layer {
+            layer: input.to_owned(),
+            reason,
+        })
+    };
+    // The size is the header's claim, already within max_file_bytes and reserved from the
+    // retained budget: a failed allocation is an error, not an abort.
+    let mut data: Vec<u8> = Vec::new();
+    data.try_reserve_exact(usize::try_from(entry.size).unwrap_or(usize::MAX))
+        .map_err(|e| {
+            layer_error(format!(
+                "cannot allocate {} bytes for {}: {e}",
+                entry.size, entry.path
+            ))
+        })?;
     reader
         .take(entry.size)
         .read_to_end(&mut data)
-        .map_err(|e| {
-            ScanError::Image(crate::error::ImageError::Layer {
-                layer: input.to_owned(),
-                reason: format!("reading {}: {e}", entry.path),
-            })
-        })?;
-    if os {
-        out.extracted.push(Extracted {
-            cataloger: OS_RELEASE.into(),
-            path: entry.path.clone(),
-            mode: entry.mode,
-            data: data.clone(),
-        });
+        .map_err(|e| layer_error(format!("reading {}: {e}", entry.path)))?;
+    let mut shared: Option<Arc<[u8]>> = None;
+    let mut out = Vec::new();
+    for (who, path) in requests {
+        let kept = match who {
+            Who::Os => Ok(None),
+            Who::Cataloger(i) => match catalogers.get(*i) {
+                Some(c) => c.extract_with(path, &data, archives).map(Some),
+                None => continue,
+            },
+        };
+        let kept: Option<Vec<u8>> = match kept {
+            // The os-release reader keeps the bytes as they are.
+            Ok(None) => None,
+            Ok(Some(Some(k))) => Some(k),
+            Ok(Some(None)) => continue,
+            Err(e @ ScanError::LimitExceeded { .. }) => return Err(e),
+            Err(e) => {
+                notes.push(format!("{}: extracting {path}: {e}", who.name(catalogers)));
+                continue;
+            }
+        };
+        let arc = match kept {
+            Some(k) if k != data => {
+                budgets.retained.reserve(k.len() as u64, path)?;
+                Arc::from(k)
+            }
+            _ => match &shared {
+                Some(a) => Arc::clone(a),
+                None => {
+                    budgets.retained.reserve(data.len() as u64, path)?;
+                    let a: Arc<[u8]> = Arc::from(data.as_slice());
+                    shared = Some(Arc::clone(&a));
+                    a
+                }
+            },
+        };
+        out.push((*who, path.clone(), arc));
     }
-    for c in wanting {
-        match c.extract(&entry.path, &data) {
-            Ok(Some(kept)) => out.extracted.push(Extracted {
-                cataloger: c.name().into(),
-                path: entry.path.clone(),
-                mode: entry.mode,
-                data: kept,
-            }),
-            Ok(None) => {}
-            Err(e) => out
-                .notes
-                .push(format!("{}: extracting {}: {e}", c.name(), entry.path)),
-        }
-    }
-    Ok(())
+    Ok(out)
 }
 
 fn read_layer(
@@ -490,14 +817,30 @@ fn read_layer(
     catalogers: &[Box<dyn Cataloger>],
     limits: &ScanLimits,
     budget: &WalkBudget,
+    budgets: &Budgets,
 ) -> Result<LayerResult, ScanError> {
     let mut result = LayerResult::default();
+    let archives = budgets.archives.for_layer();
+    let mut ordinal = 0u64;
     let listing = walk_layer(raw, name, limits, budget, &mut |entry, reader| {
-        extract_file(catalogers, name, entry, reader, limits, &mut result)
+        let file = ordinal;
+        ordinal += 1;
+        extract_file(
+            catalogers,
+            name,
+            entry,
+            file,
+            reader,
+            limits,
+            budgets,
+            &archives,
+            &mut result,
+        )
     })?;
     result.entries = listing.entries;
     result.decompressed_bytes = listing.decompressed_bytes;
     result.tar_entries = listing.tar_entries;
+    result.archive = archives.used();
     result.notes = result
         .notes
         .into_iter()
@@ -506,7 +849,16 @@ fn read_layer(
     Ok(result)
 }
 
-/// Merges the layers, identifies the OS and runs phase 2.
+/// Merges the layers (placing entries through links as extraction does), decides which file
+/// each cataloger gets under which name, extracts what phase 1 did not, identifies the OS and
+/// runs phase 2.
+///
+/// Every regular file and hard link of the merged tree is offered to each cataloger under its
+/// canonical path, else under the first (sorted) of its other names through symbolic links
+/// that the cataloger wants: a database behind a linked directory, or reached through a link
+/// or a hard link, is read with the bytes the runtime reads there. A file is handed to one
+/// cataloger once per canonical path.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     image: ImageInfo,
     layers: &[LayerResult],
@@ -514,73 +866,163 @@ fn finish(
     catalogers: &[Box<dyn Cataloger>],
     limits: &ScanLimits,
     set: &[(String, String)],
+    reread: &Reread<'_>,
 ) -> Result<(Sbom, FileTree), ScanError> {
-    let mut tree = FileTree::new();
+    let mut tree = FileTree::with_link_hops(limits.max_link_hops);
     let mut notes: Vec<String> = Vec::new();
     for (i, layer) in layers.iter().enumerate() {
-        tree.apply_layer(i, &layer.entries);
+        tree.apply_layer(i, &layer.entries)?;
         notes.extend(layer.notes.iter().cloned());
     }
     let layer_digest = |i: usize| digests.get(i).copied().flatten();
-    // Extracted files that survive: the merged tree's node at the path is a regular file from
-    // the same layer (a later entry of the same layer replaces an earlier one).
-    let mut survivors: BTreeMap<(&str, &str), ExtractedFile> = BTreeMap::new();
+    // The regular-file entries of each layer, by ordinal.
+    let files: Vec<Vec<&TreeEntry>> = layers
+        .iter()
+        .map(|l| {
+            l.entries
+                .iter()
+                .filter(|e| e.kind == EntryKind::File)
+                .collect()
+        })
+        .collect();
+    let entry_of = |c: ContentId| {
+        files
+            .get(c.layer)
+            .and_then(|f| usize::try_from(c.file).ok().and_then(|i| f.get(i)))
+            .copied()
+    };
+    // What phase 1 kept, by (who, layer, ordinal).
+    let by_name: BTreeMap<&str, Who> = std::iter::once((OS_RELEASE, Who::Os))
+        .chain(
+            catalogers
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.name(), Who::Cataloger(i))),
+        )
+        .collect();
+    let mut kept: HashMap<(Who, usize, u64), &Extracted> = HashMap::new();
     for (i, layer) in layers.iter().enumerate() {
         for x in &layer.extracted {
-            let alive = tree
-                .node(&x.path)
-                .is_some_and(|n| n.layer == i && n.kind == EntryKind::File);
-            if alive {
-                survivors.insert(
-                    (x.cataloger.as_str(), x.path.as_str()),
-                    ExtractedFile {
-                        path: x.path.clone(),
-                        layer: layer_digest(i),
-                        mode: x.mode,
-                        data: x.data.clone(),
-                    },
-                );
+            if let Some(&who) = by_name.get(x.cataloger.as_str()) {
+                kept.insert((who, i, x.file), x);
             }
         }
     }
-    // Hard links: hand the target's extracted data to catalogers that want the link's path.
-    let mut linked: Vec<((String, String), ExtractedFile)> = Vec::new();
+    let whos: Vec<Who> = std::iter::once(Who::Os)
+        .chain((0..catalogers.len()).map(Who::Cataloger))
+        .collect();
+    // Which file each cataloger gets under which name.
+    let index = tree.alias_index(limits.max_link_depth);
+    let mut alias_budget = limits.max_alias_paths;
+    let mut handed: Vec<(Who, String, usize, ContentId)> = Vec::new();
     for (path, node) in tree.iter() {
-        if !matches!(node.kind, EntryKind::HardLink(_)) {
+        if !matches!(node.kind, EntryKind::File | EntryKind::HardLink(_)) {
             continue;
         }
-        let Some((target, target_node)) = tree.resolve_file(path, limits.max_link_depth) else {
+        let Some(content) = node.content else {
             continue;
         };
-        for c in catalogers {
-            let name = c.name();
-            if survivors.contains_key(&(name, path))
-                || !c.wants(path, target_node.mode, target_node.size)
-            {
-                continue;
+        let Some(entry) = entry_of(content) else {
+            continue;
+        };
+        let mut aliases: Option<Vec<String>> = None;
+        for &who in &whos {
+            let chosen = if who.wants(catalogers, path, entry.mode, entry.size) {
+                Some(path.to_owned())
+            } else {
+                if aliases.is_none() {
+                    aliases =
+                        Some(index.aliases(path, &mut alias_budget, limits.max_alias_paths)?);
+                }
+                aliases
+                    .iter()
+                    .flatten()
+                    .find(|a| who.wants(catalogers, a, entry.mode, entry.size))
+                    .cloned()
+            };
+            if let Some(name) = chosen {
+                handed.push((who, name, node.layer, content));
             }
-            if let Some(x) = survivors.get(&(name, target.as_str())) {
-                linked.push((
-                    (name.to_owned(), path.to_owned()),
+        }
+    }
+    // Their bytes: what phase 1 kept when it extracted the same file under the same name (or
+    // the cataloger does not look at names), else read again.
+    let mut ready: Vec<(Who, ExtractedFile)> = Vec::new();
+    let mut requests: BTreeMap<usize, Requests> = BTreeMap::new();
+    let mut pending: Vec<(Who, String, usize, ContentId)> = Vec::new();
+    for (who, name, node_layer, content) in handed {
+        let Some(entry) = entry_of(content) else {
+            continue;
+        };
+        let processed = who.wants(catalogers, &entry.path, entry.mode, entry.size);
+        if processed && (name == entry.path || who.path_independent(catalogers)) {
+            if let Some(x) = kept.get(&(who, content.layer, content.file)) {
+                ready.push((
+                    who,
                     ExtractedFile {
-                        path: path.to_owned(),
-                        layer: layer_digest(node.layer),
-                        mode: target_node.mode,
-                        data: x.data.clone(),
+                        path: name,
+                        layer: layer_digest(node_layer),
+                        mode: entry.mode,
+                        data: Arc::clone(&x.data),
                     },
                 ));
             }
+            continue;
+        }
+        requests
+            .entry(content.layer)
+            .or_default()
+            .entry(content.file)
+            .or_default()
+            .push((who, name.clone()));
+        pending.push((who, name, node_layer, content));
+    }
+    let mut again: HashMap<(usize, u64, Who, String), Arc<[u8]>> = HashMap::new();
+    for (layer, wanted) in &requests {
+        for (file, who, name, data) in reread(*layer, wanted, &mut notes)? {
+            again.insert((*layer, file, who, name), data);
         }
     }
-    let mut by_cataloger: BTreeMap<String, Vec<ExtractedFile>> = BTreeMap::new();
-    for ((name, _), file) in survivors {
-        by_cataloger.entry(name.to_owned()).or_default().push(file);
+    for (who, name, node_layer, content) in pending {
+        let Some(entry) = entry_of(content) else {
+            continue;
+        };
+        if let Some(data) = again.remove(&(content.layer, content.file, who, name.clone())) {
+            ready.push((
+                who,
+                ExtractedFile {
+                    path: name,
+                    layer: layer_digest(node_layer),
+                    mode: entry.mode,
+                    data,
+                },
+            ));
+        }
     }
-    for ((name, _), file) in linked {
-        by_cataloger.entry(name).or_default().push(file);
+    // What the catalogers will read: a file shared by many hard links is kept once but read
+    // once per link, so the reading is bounded like the keeping (200 links to one 60 MiB file
+    // would otherwise be 12 GB of parsing from an image of kilobytes).
+    let handed = ready
+        .iter()
+        .fold(0u64, |n, (_, f)| n.saturating_add(f.data.len() as u64));
+    ScanLimits::check(
+        "max_retained_bytes",
+        limits.max_retained_bytes,
+        handed,
+        || "the files handed to the catalogers".to_owned(),
+    )?;
+    let mut by_cataloger: BTreeMap<String, Vec<ExtractedFile>> = BTreeMap::new();
+    for (who, file) in ready {
+        by_cataloger
+            .entry(who.name(catalogers).to_owned())
+            .or_default()
+            .push(file);
     }
     for files in by_cataloger.values_mut() {
+        // One file per name (a name can be both a node kept at its literal path and another
+        // file's name through a link): the first, in the canonical order above, stays.
         files.sort_by(|a, b| a.path.cmp(&b.path));
+        files.dedup_by(|later, kept| later.path == kept.path);
     }
     let os = identify_os(&tree, &by_cataloger, limits, &mut notes);
     let context = CatalogContext { os: os.clone() };
@@ -624,7 +1066,8 @@ fn finish(
     Ok((sbom, tree))
 }
 
-/// Reads `etc/os-release`, else `usr/lib/os-release`, from the merged tree (through links).
+/// Reads `etc/os-release`, else `usr/lib/os-release`, from the merged tree (through links):
+/// the file handed over under the candidate's own name, or under the path it resolves to.
 fn identify_os(
     tree: &FileTree,
     extracted: &BTreeMap<String, Vec<ExtractedFile>>,
@@ -633,10 +1076,14 @@ fn identify_os(
 ) -> Option<OsRelease> {
     let files = extracted.get(OS_RELEASE)?;
     for candidate in OS_RELEASE_PATHS {
-        let Some((real, _)) = tree.resolve_file(candidate, limits.max_link_depth) else {
+        let Some(real) = tree.resolve(candidate, true, limits.max_link_depth) else {
             continue;
         };
-        let Some(file) = files.iter().find(|f| f.path == real) else {
+        let Some(file) = files
+            .iter()
+            .find(|f| f.path == real)
+            .or_else(|| files.iter().find(|f| f.path == candidate))
+        else {
             continue;
         };
         match crate::catalog::os_release::parse(&file.data) {

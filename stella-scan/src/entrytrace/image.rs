@@ -165,7 +165,7 @@ impl Cataloger for CollectingCataloger {
         let encoded = input
             .files
             .iter()
-            .map(|f| (f.path.clone(), f.data.clone()))
+            .map(|f| (f.path.clone(), f.data.to_vec()))
             .collect();
         *self.shared.lock().unwrap_or_else(PoisonError::into_inner) =
             Arc::new(FactsMap { encoded });

@@ -32,7 +32,9 @@ use stella_core::{
     MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST,
 };
 
-pub use tree::{EntryKind, FileTree, Node, TreeEntry, normalize_path};
+pub use tree::{
+    AliasIndex, ContentId, EXTRACT_MAX_LINKS, EntryKind, FileTree, Node, TreeEntry, normalize_path,
+};
 
 use crate::error::{ImageError, ScanError};
 use crate::limits::ScanLimits;
