@@ -506,3 +506,42 @@ fn a_cache_hit_counts_against_the_entry_and_byte_limits_as_a_walk_does() {
         }
     }
 }
+
+/// `max_tar_header_bytes` changes what a layer walk accepts, so it is part of the layer key: a
+/// layer walked (and cached) under the default limit must not answer a scan under a lower one,
+/// warm (per-layer or chain hit) as cold.
+#[test]
+fn a_layer_cached_under_a_higher_tar_header_limit_does_not_answer_a_lower_one() {
+    let comment = vec![b'x'; 4096];
+    let img = image(vec![
+        TestLayer::new()
+            .pax(&[("comment", comment.as_slice())])
+            .file("pkgs/base", b"1\n"),
+    ]);
+    let store = MemoryBlobStore::new();
+    let cache = LayerCache::new(&store);
+    scan_image_sbom(&img.source, &lines(), &cached(&cache)).unwrap();
+    let low = ScanLimits {
+        max_tar_header_bytes: 1024,
+        ..ScanLimits::default()
+    };
+    let plain = ScanOptions {
+        limits: low.clone(),
+        ..ScanOptions::default()
+    };
+    let warm = ScanOptions {
+        limits: low,
+        cache: Some(&cache),
+        ..ScanOptions::default()
+    };
+    let expected = Some("max_tar_header_bytes");
+    assert_eq!(exceeded(scan_image(&img.source, &lines(), &plain)), expected);
+    assert_eq!(
+        exceeded(scan_image_detailed(&img.source, &lines(), &warm)),
+        expected
+    );
+    assert_eq!(
+        exceeded(scan_image_sbom(&img.source, &lines(), &warm)),
+        expected
+    );
+}

@@ -71,6 +71,9 @@ enum TestEntry {
         name: Vec<u8>,
         data: Vec<u8>,
     },
+    Pax {
+        records: Vec<(String, Vec<u8>)>,
+    },
 }
 
 /// One layer, as an ordered list of tar entries.
@@ -163,6 +166,17 @@ impl TestLayer {
         self
     }
 
+    /// Adds a PAX extended header (`x`) with `records`, which applies to the next entry.
+    pub fn pax(mut self, records: &[(&str, &[u8])]) -> Self {
+        self.entries.push(TestEntry::Pax {
+            records: records
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), v.to_vec()))
+                .collect(),
+        });
+        self
+    }
+
     /// Compresses the layer with gzip (the default).
     pub fn gzip(mut self) -> Self {
         self.compression = TestCompression::Gzip;
@@ -216,6 +230,9 @@ impl TestLayer {
                     h.set_cksum();
                     builder.append(&h, data.as_slice())
                 }
+                TestEntry::Pax { records } => builder.append_pax_extensions(
+                    records.iter().map(|(k, v)| (k.as_str(), v.as_slice())),
+                ),
             };
             #[allow(clippy::panic)]
             if let Err(err) = r {
