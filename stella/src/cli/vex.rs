@@ -364,6 +364,9 @@ fn run_create(args: CreateArgs) -> Result<Outcome, CliError> {
     };
     let doc =
         generate(&findings, &policy, now).map_err(|e| CliError::library(name(&args.from), e))?;
+    // A document with no statements is not valid OpenVEX to hand out: say so, as before.
+    validate(&doc, &ValidationOptions::at(now))
+        .map_err(|e| CliError::library(name(&args.from), e))?;
     let bytes = doc
         .to_json()
         .map_err(|e| CliError::library("generated document", e))?;
