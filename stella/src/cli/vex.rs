@@ -236,28 +236,61 @@ pub(crate) fn policy(args: &TrustArgs, ring: Option<&Keyring>) -> Result<TrustPo
         .map_err(|e| CliError::library(args.trust.as_deref().map(name).unwrap_or_default(), e))
 }
 
-fn read_source(path: &Path, ring: Option<&Keyring>) -> Result<VexSource, CliError> {
-    let bytes = read_input(path)?;
-    crate::vex::read_source(&bytes, ring).map_err(|e| match e {
-        VexInputError::NeedsKey => CliError::Usage {
-            what: "--key",
-            value: name(path),
-            reason:
-                "the input is a signed envelope; give the public key(s) to verify it with --key"
-                    .into(),
-        },
-        e => CliError::library(name(path), e),
-    })
+/// Reads a VEX input of at most [`crate::vex::MAX_VEX_INPUT_BYTES`] (a larger file is refused
+/// by its length, before it is read into memory), and reads it under the trust policy.
+fn read_source(
+    path: &Path,
+    ring: Option<&Keyring>,
+    trust: &TrustPolicy,
+) -> Result<VexSource, VexInputError> {
+    use std::io::Read as _;
+    let max = crate::vex::MAX_VEX_INPUT_BYTES;
+    let io = |source| VexInputError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut bytes = Vec::new();
+    let reader: Box<dyn std::io::Read> = if path == Path::new("-") {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(io)?)
+    };
+    // One byte over the limit is enough to know it is over.
+    reader
+        .take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    crate::vex::read_source_for(&bytes, ring, trust)
 }
 
 pub(crate) fn read_sources(
     files: &[PathBuf],
     ring: Option<&Keyring>,
+    trust: &TrustPolicy,
     now: Timestamp,
 ) -> Result<Vec<VexSource>, CliError> {
     let mut sources = Vec::with_capacity(files.len());
     for f in files {
-        let source = read_source(f, ring)?;
+        let source = match read_source(f, ring, trust) {
+            Ok(s) => s,
+            // Would be judged untrusted anyway: reported, never parsed.
+            Err(VexInputError::Unsigned) => {
+                eprintln!(
+                    "stella: warning: not applied (untrusted): {}: unsigned VEX is not read; the trust policy counts only signed VEX (pass --allow-unsigned to count it)",
+                    name(f)
+                );
+                continue;
+            }
+            Err(VexInputError::NeedsKey) => {
+                return Err(CliError::Usage {
+                    what: "--key",
+                    value: name(f),
+                    reason: "the input is a signed envelope; give the public key(s) to verify it with --key"
+                        .into(),
+                });
+            }
+            Err(e) => return Err(CliError::library(name(f), e)),
+        };
         if source.as_waiver().is_none() {
             validate(&source.document, &ValidationOptions::at(now))
                 .map_err(|e| CliError::library(name(f), e))?;
@@ -300,7 +333,7 @@ fn run_merge(args: MergeArgs) -> Result<Outcome, CliError> {
     let now = args.clock.now()?;
     let ring = keyring(&args.trust.key)?;
     let policy = policy(&args.trust, ring.as_ref())?;
-    let sources = read_sources(&args.files, ring.as_ref(), now)?;
+    let sources = read_sources(&args.files, ring.as_ref(), &policy, now)?;
     let set = VexSet::build(sources, &policy, now);
     report_set(&set);
     let merged = set
@@ -331,7 +364,7 @@ fn run_apply(args: ApplyArgs) -> Result<Outcome, CliError> {
     let findings_bytes = read_input(&args.findings)?;
     let findings = read_findings(&findings_bytes, &JsonLimits::default())
         .map_err(|e| CliError::library(name(&args.findings), e))?;
-    let sources = read_sources(&args.vex, ring.as_ref(), now)?;
+    let sources = read_sources(&args.vex, ring.as_ref(), &policy, now)?;
     let set = VexSet::build(sources, &policy, now);
     report_set(&set);
     let applied = set.apply(&findings);
