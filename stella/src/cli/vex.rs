@@ -193,7 +193,12 @@ fn run_validate(args: ValidateArgs) -> Result<Outcome, CliError> {
     let now = args.clock.now()?;
     let mut report = String::new();
     for file in &args.files {
-        let bytes = read_input(file)?;
+        let bytes = read_bounded(
+            file,
+            stella_vex::DEFAULT_MAX_DOCUMENT_BYTES,
+            "bytes of an OpenVEX document",
+        )
+        .map_err(|e| CliError::library(name(file), e))?;
         let doc = Document::parse(&bytes).map_err(|e| CliError::library(name(file), e))?;
         validate(&doc, &ValidationOptions::at(now))
             .map_err(|e| CliError::library(name(file), e))?;
@@ -236,30 +241,50 @@ pub(crate) fn policy(args: &TrustArgs, ring: Option<&Keyring>) -> Result<TrustPo
         .map_err(|e| CliError::library(args.trust.as_deref().map(name).unwrap_or_default(), e))
 }
 
-/// Reads a VEX input of at most [`crate::vex::MAX_VEX_INPUT_BYTES`] (a larger file is refused
-/// by its length, before it is read into memory), and reads it under the trust policy.
+/// Reads at most `max` bytes of `path` (`-`: standard input); a larger input is refused by its
+/// length (a regular file's, before anything is read) with a typed limit error, never read
+/// into memory whole.
+fn read_bounded(path: &Path, max: usize, what: &'static str) -> Result<Vec<u8>, VexInputError> {
+    use std::io::Read as _;
+    let io = |source| VexInputError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let too_large =
+        |actual: usize| VexInputError::Vex(stella_vex::VexError::Limit { what, max, actual });
+    let reader: Box<dyn std::io::Read> = if path == Path::new("-") {
+        Box::new(std::io::stdin())
+    } else {
+        let f = std::fs::File::open(path).map_err(io)?;
+        let len = f.metadata().map_err(io)?.len();
+        if len > max as u64 {
+            return Err(too_large(usize::try_from(len).unwrap_or(usize::MAX)));
+        }
+        Box::new(f)
+    };
+    let mut bytes = Vec::new();
+    // One byte over the limit is enough to know it is over (a pipe, or a growing file).
+    reader
+        .take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() > max {
+        return Err(too_large(bytes.len()));
+    }
+    Ok(bytes)
+}
+
+/// Reads a VEX input of at most [`crate::vex::MAX_VEX_INPUT_BYTES`] under the trust policy.
 fn read_source(
     path: &Path,
     ring: Option<&Keyring>,
     trust: &TrustPolicy,
 ) -> Result<VexSource, VexInputError> {
-    use std::io::Read as _;
-    let max = crate::vex::MAX_VEX_INPUT_BYTES;
-    let io = |source| VexInputError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let mut bytes = Vec::new();
-    let reader: Box<dyn std::io::Read> = if path == Path::new("-") {
-        Box::new(std::io::stdin())
-    } else {
-        Box::new(std::fs::File::open(path).map_err(io)?)
-    };
-    // One byte over the limit is enough to know it is over.
-    reader
-        .take(max as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
+    let bytes = read_bounded(
+        path,
+        crate::vex::MAX_VEX_INPUT_BYTES,
+        "bytes of a VEX input",
+    )?;
     crate::vex::read_source_for(&bytes, ring, trust)
 }
 
