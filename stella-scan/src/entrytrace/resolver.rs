@@ -893,6 +893,9 @@ impl Tracer<'_> {
                     continue;
                 };
                 for line in text.lines() {
+                    if !self.tick(1) {
+                        break;
+                    }
                     if line.starts_with('#')
                         || line.trim().is_empty()
                         || line.starts_with("import ")
