@@ -397,3 +397,35 @@ fn no_entrypoint_means_unknown_for_everything() {
             .all(|c| c.reachability.status() == "unknown")
     );
 }
+
+#[test]
+fn a_pth_file_in_a_layer_is_an_entry_path() {
+    // The collector keeps `.pth` files' text, so the trace reads them from the image.
+    let (_, report) = python_app("import os\nimport requests\n");
+    assert_eq!(
+        report.for_package("pkg:pypi/flask@3.0.0"),
+        Some(&Reachability::NotFoundOnEntryPaths)
+    );
+    let base = debian_base("", TestLayer::new());
+    let deps = dist(
+        TestLayer::new(),
+        "flask",
+        "3.0.0",
+        &[("flask/__init__.py", "\n")],
+    );
+    let hook = TestLayer::new()
+        .file(&format!("{SITE}/zz.pth"), b"import flask\n")
+        .file("app/main.py", b"import os\n");
+    let (_, report) = scan(
+        vec![base, deps, hook],
+        config(&["python3", "/app/main.py"], &[]),
+    );
+    let Some(Reachability::Reachable { chain, .. }) = report.for_package("pkg:pypi/flask@3.0.0")
+    else {
+        panic!("{report:#?}");
+    };
+    assert!(
+        chain.iter().any(|s| s.kind == StepKind::Startup),
+        "{chain:?}"
+    );
+}

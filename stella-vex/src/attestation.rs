@@ -83,6 +83,14 @@ pub fn sign_waiver(waiver: &Waiver, signer: &dyn Signer) -> Result<Vec<u8>, VexE
     )
 }
 
+/// The largest envelope that can carry a document within `options`' byte limit: base64 (4/3)
+/// of the document plus 64 KiB for the in-toto statement and the signatures.
+fn max_envelope_bytes(options: &ParseOptions) -> usize {
+    (options.json.max_bytes / 3)
+        .saturating_mul(4)
+        .saturating_add(64 * 1024)
+}
+
 /// Parses an envelope (verification follows in [`StatementPolicy::verify`]).
 fn open(envelope: &[u8]) -> Result<Envelope, VexError> {
     Envelope::from_json(envelope).map_err(sig)
@@ -126,6 +134,16 @@ impl VexSource {
     /// verified key ids become the signers the trust policy judges. The source digest is that
     /// of the verified in-toto statement.
     pub fn signed(envelope: &[u8], keyring: &Keyring) -> Result<Self, VexError> {
+        // The cheapest rejection first: an envelope whose base64 payload cannot hold a
+        // document within the OpenVEX byte limit (plus the in-toto wrapper) is not opened.
+        let max = max_envelope_bytes(&ParseOptions::default());
+        if envelope.len() > max {
+            return Err(VexError::Limit {
+                what: "bytes of a signed VEX envelope",
+                max,
+                actual: envelope.len(),
+            });
+        }
         let env = open(envelope)?;
         let mut policy = StatementPolicy::new()
             .allow_predicate_type(WAIVER_PREDICATE_TYPE)

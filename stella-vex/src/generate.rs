@@ -6,6 +6,23 @@
 //! finding the entry-trace marked `not_found_on_entry_paths` becomes `not_affected` only when a
 //! rule says so.
 //!
+//! ## A generated `not_affected` needs a complete trace
+//!
+//! A `not_affected` rule that rests on the entry-trace — it has a `reachability` condition, the
+//! justification `vulnerable_code_not_in_execute_path`, or `impact_statement_from_trace` — fires
+//! only for a finding whose reachability is exactly [`NOT_FOUND_ON_ENTRY_PATHS`] (the trace saw
+//! every path for that package). `reachable`, `unknown`, a missing label or any other label never
+//! matches such a rule (the next rule is tried), and a policy whose `not_affected` rule asks for
+//! another reachability label is refused when it is read.
+//!
+//! ## Machine-derived statements
+//!
+//! Every statement a rule decided is marked as machine-derived, in the specification's fields, so
+//! that a reader (and the gate's Rego, which sees `impact_statement`) can tell it from a person's
+//! decision: its `status_notes` and — for `not_affected` — its `impact_statement` start with
+//! [`MACHINE_DERIVED`]; the document's `tooling` names `stella-vex`. [`is_machine_derived`] reads
+//! the mark back.
+//!
 //! ```yaml
 //! author: "Example Security Team <security@example.com>"
 //! role: "Security Team"          # optional
@@ -29,13 +46,33 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use stella_core::{Digest, Timestamp};
 
-use crate::error::{Invalid, VexError};
-use crate::findings::FindingRef;
+use crate::error::VexError;
+use crate::findings::{FindingRef, NOT_FOUND_ON_ENTRY_PATHS};
 use crate::matching::{Purl, Subject};
 use crate::model::{
     CONTEXT_V0_2_0, Document, Justification, Product, Statement, Status, Vulnerability,
 };
 use crate::validate::{ValidationOptions, validate};
+
+/// The mark that starts the `status_notes` (and, for `not_affected`, the `impact_statement`) of
+/// every statement [`generate`] decided by a rule: no person reviewed it.
+pub const MACHINE_DERIVED: &str = "machine-derived:";
+
+/// Whether a statement carries the [`MACHINE_DERIVED`] mark (in `status_notes` or
+/// `impact_statement`).
+///
+/// ```
+/// use stella_vex::{is_machine_derived, Product, Statement, Status, Vulnerability};
+///
+/// let mut s = Statement::new(Vulnerability::named("CVE-2024-1"), vec![Product::purl("pkg:npm/a@1")], Status::Fixed);
+/// assert!(!is_machine_derived(&s));
+/// s.status_notes = Some("machine-derived: set by VEX policy rule \"x\"".into());
+/// assert!(is_machine_derived(&s));
+/// ```
+pub fn is_machine_derived(statement: &Statement) -> bool {
+    let marked = |t: &Option<String>| t.as_deref().is_some_and(|t| t.starts_with(MACHINE_DERIVED));
+    marked(&statement.status_notes) || marked(&statement.impact_statement)
+}
 
 /// A VEX policy file.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -74,6 +111,17 @@ pub struct Rule {
     /// The action statement (for `affected`).
     #[serde(default)]
     pub action_statement: Option<String>,
+}
+
+impl Rule {
+    /// Whether the rule's `not_affected` rests on the entry-trace: then it may only fire for a
+    /// finding the trace found on no entry path (see the module docs).
+    fn rests_on_trace(&self) -> bool {
+        self.status == Status::NotAffected
+            && (self.when.reachability.is_some()
+                || self.justification == Some(Justification::VulnerableCodeNotInExecutePath)
+                || self.impact_statement_from_trace)
+    }
 }
 
 /// The conditions of a rule.
@@ -123,6 +171,16 @@ impl VexPolicy {
                         "not_affected needs a justification or an impact statement",
                     ));
                 }
+                Status::NotAffected
+                    if r.when
+                        .reachability
+                        .as_deref()
+                        .is_some_and(|l| l != NOT_FOUND_ON_ENTRY_PATHS && l != "unreachable") =>
+                {
+                    return Err(bad(
+                        "not_affected may only be generated for reachability not_found_on_entry_paths (a complete entry-trace)",
+                    ));
+                }
                 Status::Affected if r.action_statement.is_none() => {
                     return Err(bad("affected needs an action_statement"));
                 }
@@ -133,11 +191,18 @@ impl VexPolicy {
     }
 
     fn rule_for(&self, f: &FindingRef, package: &Subject) -> Option<&Rule> {
+        let complete = complete_trace(f);
         self.rules.iter().find(|r| {
             let c = &r.when;
-            c.reachability
-                .as_ref()
-                .is_none_or(|want| f.reachability.as_ref() == Some(want))
+            (complete || !r.rests_on_trace())
+                && c.reachability.as_deref().is_none_or(|want| {
+                    let want = if want == "unreachable" {
+                        NOT_FOUND_ON_ENTRY_PATHS
+                    } else {
+                        want
+                    };
+                    f.reachability.as_deref() == Some(want)
+                })
                 && (c.vulnerabilities.is_empty()
                     || f.ids().any(|id| c.vulnerabilities.iter().any(|v| v == id)))
                 && c.purl.as_ref().is_none_or(|p| {
@@ -153,7 +218,9 @@ impl VexPolicy {
 /// Generates an OpenVEX document from findings: one statement per (vulnerability, package purl)
 /// — findings without a purl are skipped — sorted by vulnerability then purl, status
 /// `under_investigation` unless a rule decides. The document `@id` is derived from the
-/// statements' content; `now` is its timestamp. The result is validated before it is returned.
+/// statements' content; `now` is its timestamp. The result is validated before it is returned;
+/// findings that give no statement give a document with no statements (which [`validate()`]
+/// would refuse: a caller writing it out decides what to do with it).
 ///
 /// ```
 /// use stella_core::Timestamp;
@@ -213,7 +280,22 @@ pub fn generate(
                     .as_ref()
                     .map(|r| format!("entry-trace reachability: {r}"));
             }
-            st.status_notes = Some(format!("set by VEX policy rule {:?}", rule.name));
+            if st.status == Status::NotAffected {
+                // The gate reads `impact_statement`: the mark must be there too.
+                let why = match st.impact_statement.take() {
+                    Some(text) => text,
+                    None if complete_trace(f) => {
+                        "the entry-trace found no path from the image's entrypoint to the package"
+                            .to_owned()
+                    }
+                    None => format!("set by VEX policy rule {:?}", rule.name),
+                };
+                st.impact_statement = Some(format!("{MACHINE_DERIVED} {why}"));
+            }
+            st.status_notes = Some(format!(
+                "{MACHINE_DERIVED} set by VEX policy rule {:?} from scan findings, not reviewed by a person",
+                rule.name
+            ));
         }
         by_key.insert(key, st);
     }
@@ -236,17 +318,14 @@ pub fn generate(
         tooling: Some(format!("stella-vex {}", env!("CARGO_PKG_VERSION"))),
         statements,
     };
-    if doc.statements.is_empty() {
-        return Err(Invalid {
-            document: doc.id,
-            violations: vec![crate::error::Violation {
-                statement: None,
-                statement_id: None,
-                kind: crate::error::ViolationKind::NoStatements,
-            }],
-        }
-        .into());
+    // No findings (a clean image): an empty document is a valid result here; the caller decides
+    // whether to write it (the pipeline omits it). Everything else is validated.
+    if !doc.statements.is_empty() {
+        validate(&doc, &ValidationOptions::at(now))?;
     }
-    validate(&doc, &ValidationOptions::at(now))?;
     Ok(doc)
+}
+
+fn complete_trace(f: &FindingRef) -> bool {
+    f.reachability.as_deref() == Some(NOT_FOUND_ON_ENTRY_PATHS)
 }

@@ -84,15 +84,16 @@ pub use error::{Invalid, VexError, Violation, ViolationKind, WaiverError};
 pub use findings::{
     FindingRef, NOT_FOUND_ON_ENTRY_PATHS, findings_from_json, findings_from_sarif, read_findings,
 };
-pub use generate::{Condition, Rule, VexPolicy, generate};
+pub use generate::{Condition, MACHINE_DERIVED, Rule, VexPolicy, generate, is_machine_derived};
 pub use matching::{Purl, Subject, cpe_covers};
 pub use merge::{
     Applied, AppliedFinding, Decision, ExpiredWaiver, MergeOptions, Merged, Provenance,
     SourceProvenance, StatusCounts, Untrusted, VexSet,
 };
 pub use model::{
-    CONTEXT_UNVERSIONED, CONTEXT_V0_2_0, Component, Document, HASH_ALGORITHMS, Identifiers,
-    Justification, ParseOptions, Product, Statement, Status, Vulnerability,
+    CONTEXT_UNVERSIONED, CONTEXT_V0_2_0, Component, DEFAULT_MAX_DOCUMENT_BYTES, Document,
+    HASH_ALGORITHMS, Identifiers, Justification, ParseOptions, Product, Statement, Status,
+    Vulnerability,
 };
 pub use trust::{Distrust, Issuer, TrustPolicy, VexSource};
 pub use validate::{ValidationOptions, validate};

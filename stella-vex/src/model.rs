@@ -5,9 +5,12 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
+use std::cell::Cell;
+
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use stella_core::Timestamp;
-use stella_core::canonical::{JsonLimits, from_slice_strict_with};
+use stella_core::canonical::JsonLimits;
 
 use crate::error::{Invalid, VexError, Violation, ViolationKind};
 
@@ -392,24 +395,63 @@ pub struct Document {
     pub statements: Vec<Statement>,
 }
 
-/// Limits applied when parsing untrusted OpenVEX.
+/// Limits applied when parsing untrusted OpenVEX. Each is checked before the memory it bounds
+/// is allocated: the byte size before anything is read, the counts while the document is
+/// deserialized (statement by statement; a statement's JSON is dropped once it is read), so a
+/// document over a limit costs no more than the limit.
+///
+/// ```
+/// use stella_vex::{Document, ParseOptions, VexError};
+///
+/// let options = ParseOptions { max_statements: 1, ..ParseOptions::default() };
+/// let two = br#"{"@context":"https://openvex.dev/ns/v0.2.0","@id":"x","author":"a",
+///   "timestamp":"2024-01-01T00:00:00Z","version":1,"statements":[
+///   {"vulnerability":{"name":"CVE-1"},"products":[{"@id":"pkg:npm/a"}],"status":"fixed"},
+///   {"vulnerability":{"name":"CVE-2"},"products":[{"@id":"pkg:npm/a"}],"status":"fixed"}]}"#;
+/// assert!(matches!(Document::parse_with(two, &options), Err(VexError::Limit { what: "statements per document", .. })));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParseOptions {
-    /// JSON size and depth limits.
+    /// JSON size and depth limits. Default: 16 MiB, depth 32 (OpenVEX needs 6). The size is
+    /// checked before the JSON is read; real OpenVEX documents are kilobytes to a few MiB.
     pub json: JsonLimits,
-    /// Most statements accepted in one document. Default 1,000,000.
+    /// Most statements accepted in one document. Default 100,000.
     pub max_statements: usize,
+    /// Most products in one statement, and most entries of any other list in a statement
+    /// (aliases, hashes are maps). Default 10,000.
+    pub max_products: usize,
+    /// Most subcomponents of one product (or of a v0.0.1 statement). Default 10,000.
+    pub max_subcomponents: usize,
 }
+
+/// Default of [`ParseOptions`]'s byte limit: 16 MiB.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
 
 impl Default for ParseOptions {
     fn default() -> Self {
         Self {
             json: JsonLimits {
                 max_depth: 32,
-                max_bytes: 256 * 1024 * 1024,
+                max_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
             },
-            max_statements: 1_000_000,
+            max_statements: 100_000,
+            max_products: 10_000,
+            max_subcomponents: 10_000,
         }
+    }
+}
+
+impl ParseOptions {
+    /// The byte-size check alone: the cheapest rejection, before any parsing.
+    pub fn check_size(&self, length: usize) -> Result<(), VexError> {
+        if length > self.json.max_bytes {
+            return Err(VexError::Limit {
+                what: "bytes of an OpenVEX document",
+                max: self.json.max_bytes,
+                actual: length,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -425,23 +467,80 @@ impl Document {
         Self::parse_with(bytes, &ParseOptions::default())
     }
 
-    /// [`Document::parse`] with caller-chosen limits.
+    /// [`Document::parse`] with caller-chosen limits: the size first, then the strict JSON
+    /// check (duplicate keys, depth), then the document is read statement by statement with
+    /// the count limits enforced as each list is read.
     pub fn parse_with(bytes: &[u8], options: &ParseOptions) -> Result<Self, VexError> {
-        let raw: serde_json::Value =
-            from_slice_strict_with(bytes, &options.json).map_err(|source| VexError::Json {
-                what: "OpenVEX document",
-                source,
-            })?;
-        Self::from_value(&raw, options)
+        options.check_size(bytes.len())?;
+        let json = |source| VexError::Json {
+            what: "OpenVEX document",
+            source,
+        };
+        stella_core::canonical::canonicalize_with(bytes, &options.json)
+            .map(drop)
+            .map_err(json)?;
+        let hit = Cell::new(None);
+        let mut v = Vec::new();
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let parts = DocSeed {
+            options,
+            hit: &hit,
+            violations: &mut v,
+        }
+        .deserialize(&mut de);
+        if let Some((what, max)) = hit.get() {
+            return Err(VexError::Limit {
+                what,
+                max,
+                actual: max.saturating_add(1),
+            });
+        }
+        let parts = parts.map_err(|e| VexError::Shape {
+            what: "OpenVEX document",
+            message: e.to_string(),
+        })?;
+        Self::from_parts(parts, v)
     }
 
-    /// Converts an already-parsed JSON value (e.g. an in-toto predicate).
+    /// Converts an already-parsed JSON value (e.g. an in-toto predicate, whose envelope was
+    /// verified first), with the same count limits.
     pub fn from_value(value: &serde_json::Value, options: &ParseOptions) -> Result<Self, VexError> {
         let obj = value.as_object().ok_or_else(|| VexError::Shape {
             what: "OpenVEX document",
             message: "not a JSON object".into(),
         })?;
         let mut v = Vec::new();
+        let statements = match obj.get("statements") {
+            None => StatementsPart::Missing,
+            Some(serde_json::Value::Array(items)) => {
+                limit(
+                    "statements per document",
+                    options.max_statements,
+                    items.len(),
+                )?;
+                let mut list = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    check_value_counts(item, options)?;
+                    if let Some(s) = parse_statement(i, item, &mut v) {
+                        list.push(s);
+                    }
+                }
+                StatementsPart::Read {
+                    count: items.len(),
+                    list,
+                }
+            }
+            Some(other) => StatementsPart::WrongType(json_kind(other)),
+        };
+        let mut fields = obj.clone();
+        fields.remove("statements");
+        Self::from_parts(DocParts { fields, statements }, v)
+    }
+
+    fn from_parts(parts: DocParts, mut v: Vec<Violation>) -> Result<Self, VexError> {
+        // Statement violations were collected while reading; document-level ones go first.
+        let statement_violations = std::mem::take(&mut v);
+        let obj = &parts.fields;
         let doc_err = |kind| Violation {
             statement: None,
             statement_id: None,
@@ -488,33 +587,28 @@ impl Document {
             }
             Some(x) => parse_version(x, &mut v, None),
         };
-        let mut statements = Vec::new();
-        match obj.get("statements") {
-            None => v.push(doc_err(ViolationKind::MissingField {
-                field: "statements",
-            })),
-            Some(serde_json::Value::Array(items)) => {
-                if items.len() > options.max_statements {
-                    return Err(VexError::Limit {
-                        what: "statements per document",
-                        max: options.max_statements,
-                        actual: items.len(),
-                    });
-                }
-                if items.is_empty() {
+        let statements = match parts.statements {
+            StatementsPart::Missing => {
+                v.push(doc_err(ViolationKind::MissingField {
+                    field: "statements",
+                }));
+                Vec::new()
+            }
+            StatementsPart::WrongType(kind) => {
+                v.push(doc_err(ViolationKind::WrongType {
+                    field: "statements",
+                    message: format!("expected an array, found {kind}"),
+                }));
+                Vec::new()
+            }
+            StatementsPart::Read { count, list } => {
+                if count == 0 {
                     v.push(doc_err(ViolationKind::NoStatements));
                 }
-                for (i, item) in items.iter().enumerate() {
-                    if let Some(s) = parse_statement(i, item, &mut v) {
-                        statements.push(s);
-                    }
-                }
+                list
             }
-            Some(other) => v.push(doc_err(ViolationKind::WrongType {
-                field: "statements",
-                message: format!("expected an array, found {}", json_kind(other)),
-            })),
-        }
+        };
+        v.extend(statement_violations);
         match (id, author, timestamp, version) {
             (Some(id), Some(author), Some(timestamp), Some(version)) if v.is_empty() => Ok(Self {
                 context: CONTEXT_V0_2_0.to_owned(),
@@ -550,6 +644,288 @@ impl Document {
     /// its own `timestamp`, else the document's (the specification's inheritance rule).
     pub fn statement_time(&self, s: &Statement) -> Timestamp {
         s.last_updated.or(s.timestamp).unwrap_or(self.timestamp)
+    }
+}
+
+/// The document's top-level fields (without `statements`) and its statements as read.
+struct DocParts {
+    fields: serde_json::Map<String, serde_json::Value>,
+    statements: StatementsPart,
+}
+
+enum StatementsPart {
+    Missing,
+    WrongType(&'static str),
+    Read { count: usize, list: Vec<Statement> },
+}
+
+/// A count limit hit while deserializing: (what, max).
+type Hit = Cell<Option<(&'static str, usize)>>;
+
+fn limit(what: &'static str, max: usize, actual: usize) -> Result<(), VexError> {
+    if actual > max {
+        return Err(VexError::Limit { what, max, actual });
+    }
+    Ok(())
+}
+
+/// The count limits over an already-built statement value (the in-toto predicate path).
+fn check_value_counts(statement: &serde_json::Value, o: &ParseOptions) -> Result<(), VexError> {
+    let len = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_array()).map_or(0, Vec::len);
+    let products = statement.get("products");
+    limit("products per statement", o.max_products, len(products))?;
+    limit(
+        "subcomponents per product",
+        o.max_subcomponents,
+        len(statement.get("subcomponents")),
+    )?;
+    if let Some(serde_json::Value::Array(items)) = products {
+        for p in items {
+            limit(
+                "subcomponents per product",
+                o.max_subcomponents,
+                len(p.get("subcomponents")),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Where a JSON value sits in the document, for its lists' limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ctx {
+    Statement,
+    Products,
+    Product,
+    Subcomponents,
+    Other,
+}
+
+/// A JSON value read with the count limits of its place: a statement's `products`, a
+/// product's (or v0.0.1 statement's) `subcomponents`, and every other list of a statement.
+struct ValueSeed<'a> {
+    options: &'a ParseOptions,
+    hit: &'a Hit,
+    ctx: Ctx,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = serde_json::Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let (what, max, elem) = match self.ctx {
+            Ctx::Products => (
+                "products per statement",
+                self.options.max_products,
+                Ctx::Product,
+            ),
+            Ctx::Subcomponents => (
+                "subcomponents per product",
+                self.options.max_subcomponents,
+                Ctx::Other,
+            ),
+            _ => (
+                "entries of a list in a statement",
+                self.options.max_products,
+                Ctx::Other,
+            ),
+        };
+        let mut out = Vec::new();
+        loop {
+            let seed = ValueSeed {
+                options: self.options,
+                hit: self.hit,
+                ctx: elem,
+            };
+            if out.len() == max {
+                // One more element is over the limit: stop before reading it.
+                if seq.next_element::<IgnoredAny>()?.is_some() {
+                    self.hit.set(Some((what, max)));
+                    return Err(serde::de::Error::custom(format!("{what} over {max}")));
+                }
+                break;
+            }
+            match seq.next_element_seed(seed)? {
+                Some(v) => out.push(v),
+                None => break,
+            }
+        }
+        Ok(serde_json::Value::Array(out))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let ctx = match (self.ctx, key.as_str()) {
+                (Ctx::Statement, "products") => Ctx::Products,
+                (Ctx::Statement | Ctx::Product, "subcomponents") => Ctx::Subcomponents,
+                _ => Ctx::Other,
+            };
+            let value = map.next_value_seed(ValueSeed {
+                options: self.options,
+                hit: self.hit,
+                ctx,
+            })?;
+            out.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(out))
+    }
+}
+
+/// The document: top-level fields kept as (bounded) values, `statements` read one by one.
+struct DocSeed<'a> {
+    options: &'a ParseOptions,
+    hit: &'a Hit,
+    violations: &'a mut Vec<Violation>,
+}
+
+impl<'de> DeserializeSeed<'de> for DocSeed<'_> {
+    type Value = DocParts;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DocSeed<'_> {
+    type Value = DocParts;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an OpenVEX document (a JSON object)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut fields = serde_json::Map::new();
+        let mut statements = StatementsPart::Missing;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "statements" {
+                statements = map.next_value_seed(StatementsSeed {
+                    options: self.options,
+                    hit: self.hit,
+                    violations: &mut *self.violations,
+                })?;
+            } else {
+                let value = map.next_value_seed(ValueSeed {
+                    options: self.options,
+                    hit: self.hit,
+                    ctx: Ctx::Other,
+                })?;
+                fields.insert(key, value);
+            }
+        }
+        Ok(DocParts { fields, statements })
+    }
+}
+
+/// The `statements` array: each statement is read as a bounded value, turned into a
+/// [`Statement`] (or violations) and dropped before the next one is read.
+struct StatementsSeed<'a> {
+    options: &'a ParseOptions,
+    hit: &'a Hit,
+    violations: &'a mut Vec<Violation>,
+}
+
+impl<'de> DeserializeSeed<'de> for StatementsSeed<'_> {
+    type Value = StatementsPart;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StatementsSeed<'_> {
+    type Value = StatementsPart;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the statements array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let max = self.options.max_statements;
+        let mut list = Vec::new();
+        let mut count = 0usize;
+        loop {
+            if count == max {
+                if seq.next_element::<IgnoredAny>()?.is_some() {
+                    self.hit.set(Some(("statements per document", max)));
+                    return Err(serde::de::Error::custom("too many statements"));
+                }
+                break;
+            }
+            let Some(item) = seq.next_element_seed(ValueSeed {
+                options: self.options,
+                hit: self.hit,
+                ctx: Ctx::Statement,
+            })?
+            else {
+                break;
+            };
+            if let Some(s) = parse_statement(count, &item, self.violations) {
+                list.push(s);
+            }
+            count += 1;
+        }
+        Ok(StatementsPart::Read { count, list })
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(StatementsPart::WrongType("a boolean"))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(StatementsPart::WrongType("a number"))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(StatementsPart::WrongType("a number"))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(StatementsPart::WrongType("a number"))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(StatementsPart::WrongType("a string"))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(StatementsPart::WrongType("null"))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(StatementsPart::WrongType("an object"))
     }
 }
 

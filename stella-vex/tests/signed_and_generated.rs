@@ -10,9 +10,9 @@ use stella_attest::keys::{LocalSigner, PrivateKey, SystemRandom};
 use stella_core::canonical::JsonLimits;
 use stella_core::{Digest, SignatureAlgorithm};
 use stella_vex::{
-    Distrust, Document, FindingRef, Justification, Status, TrustPolicy, VexError, VexPolicy,
-    VexSet, VexSource, Waiver, findings_from_json, findings_from_sarif, generate, read_findings,
-    sign_document, sign_waiver,
+    Distrust, Document, FindingRef, Justification, MACHINE_DERIVED, Status, TrustPolicy, VexError,
+    VexPolicy, VexSet, VexSource, Waiver, findings_from_json, findings_from_sarif, generate,
+    is_machine_derived, read_findings, sign_document, sign_waiver,
 };
 
 fn key() -> (LocalSigner<SystemRandom>, Keyring, String) {
@@ -260,7 +260,18 @@ fn generate_from_findings_under_a_yaml_policy() {
     );
     assert_eq!(
         d.statements[1].impact_statement.as_deref(),
-        Some("entry-trace: /app/server.js -> node_modules/a/index.js")
+        Some("machine-derived: entry-trace: /app/server.js -> node_modules/a/index.js")
+    );
+    // Every rule decision says it was machine-derived; an undecided statement does not.
+    assert!(is_machine_derived(&d.statements[0]));
+    assert!(is_machine_derived(&d.statements[1]));
+    assert!(!is_machine_derived(&d.statements[2]));
+    assert!(
+        d.statements[0]
+            .status_notes
+            .as_deref()
+            .unwrap()
+            .starts_with(MACHINE_DERIVED)
     );
     assert_eq!(d.statements[2].status, Status::UnderInvestigation);
     assert_eq!(d.timestamp, now);
@@ -278,6 +289,57 @@ fn generate_from_findings_under_a_yaml_policy() {
     );
 }
 
+/// A `not_affected` rule that rests on the trace but has no reachability condition (or names
+/// the package): it fired for findings whose trace was unknown or even reachable.
+#[test]
+fn generated_not_affected_needs_a_complete_trace() {
+    let policy = VexPolicy::from_yaml(
+        "author: team\nrules:\n  - name: a is unreachable\n    when: {purl: pkg:npm/a}\n    status: not_affected\n    justification: vulnerable_code_not_in_execute_path\n  - name: trace says\n    status: not_affected\n    impact_statement_from_trace: true\n",
+    )
+    .unwrap();
+    let now = ts("2026-11-26T00:00:00Z");
+    for label in [None, Some("unknown"), Some("reachable"), Some("error")] {
+        let mut f = FindingRef::new("CVE-2024-1", "pkg:npm/a@1.0.0");
+        f.reachability = label.map(str::to_owned);
+        let d = generate(&[f], &policy, now).unwrap();
+        assert_eq!(
+            d.statements[0].status,
+            Status::UnderInvestigation,
+            "{label:?}"
+        );
+    }
+    let mut f = FindingRef::new("CVE-2024-1", "pkg:npm/a@1.0.0");
+    f.reachability = Some("not_found_on_entry_paths".into());
+    let d = generate(&[f], &policy, now).unwrap();
+    assert_eq!(d.statements[0].status, Status::NotAffected);
+    assert_eq!(
+        d.statements[0].impact_statement.as_deref(),
+        Some(
+            "machine-derived: the entry-trace found no path from the image's entrypoint to the package"
+        )
+    );
+    // A rule that does not rest on the trace (a person named the vulnerability) still applies.
+    let human = VexPolicy::from_yaml(
+        "author: team\nrules:\n  - name: vendor says\n    when: {vulnerabilities: [CVE-2024-1]}\n    status: not_affected\n    justification: inline_mitigations_already_exist\n",
+    )
+    .unwrap();
+    let mut f = FindingRef::new("CVE-2024-1", "pkg:npm/a@1.0.0");
+    f.reachability = Some("reachable".into());
+    let d = generate(&[f], &human, now).unwrap();
+    assert_eq!(d.statements[0].status, Status::NotAffected);
+    assert!(is_machine_derived(&d.statements[0]));
+}
+
+/// A clean image has no findings: generating gives an empty document, not an error.
+#[test]
+fn no_findings_generate_an_empty_document() {
+    let policy = VexPolicy::from_yaml("author: team\n").unwrap();
+    let d = generate(&[], &policy, ts("2026-11-26T00:00:00Z")).unwrap();
+    assert!(d.statements.is_empty());
+    let again = generate(&[], &policy, ts("2026-11-26T00:00:00Z")).unwrap();
+    assert_eq!(d.to_json().unwrap(), again.to_json().unwrap());
+}
+
 #[test]
 fn bad_policies_are_refused() {
     for bad in [
@@ -287,6 +349,9 @@ fn bad_policies_are_refused() {
         "author: a\nrules:\n  - name: r\n    status: exploitable\n",
         "author: a\nrules:\n  - name: r\n    status: fixed\n    when: {purl: 'pkg:'}\n",
         "author: a\nunknown: 1\n",
+        // A generated not_affected may only rest on a complete trace.
+        "author: a\nrules:\n  - name: r\n    when: {reachability: unknown}\n    status: not_affected\n    justification: vulnerable_code_not_in_execute_path\n",
+        "author: a\nrules:\n  - name: r\n    when: {reachability: reachable}\n    status: not_affected\n    impact_statement: fine\n",
     ] {
         assert!(
             matches!(VexPolicy::from_yaml(bad), Err(VexError::Policy { .. })),

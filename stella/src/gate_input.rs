@@ -124,6 +124,12 @@ impl GateInputBuilder {
 
     /// Adds the statements of the VEX in force (a merged OpenVEX document): one entry per
     /// (vulnerability, product or subcomponent).
+    ///
+    /// A `not_affected` statement that `stella_vex::generate` decided (no person reviewed it,
+    /// e.g. from the entry-trace) has an `impact_statement` starting with
+    /// [`stella_vex::MACHINE_DERIVED`] (`machine-derived:`), so a Rego policy can tell it from a
+    /// person's decision without a schema change:
+    /// `startswith(object.get(v, "impact_statement", ""), "machine-derived:")`.
     pub fn vex(mut self, document: &Document) -> Self {
         let id_of = |c: &Component| c.identifiers.purl.clone().or_else(|| c.id.clone());
         for st in &document.statements {

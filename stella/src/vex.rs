@@ -18,7 +18,6 @@
 
 use stella_attest::dsse::Keyring;
 use stella_core::CoreError;
-use stella_core::canonical::{self, JsonLimits};
 use stella_vex::{Issuer, TrustPolicy, VexError, VexSource, Waiver};
 
 /// Why a VEX input could not be read.
@@ -31,6 +30,19 @@ pub enum VexInputError {
     /// The input is not JSON.
     #[error(transparent)]
     Json(#[from] CoreError),
+    /// The input could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The path (`-` for standard input).
+        path: String,
+        /// The IO error.
+        source: std::io::Error,
+    },
+    /// The input is unsigned and the trust policy counts only signed VEX: refused unparsed.
+    #[error(
+        "unsigned VEX is not read: the trust policy counts only signed VEX (allow unsigned VEX to count it)"
+    )]
+    Unsigned,
     /// The VEX library refused the input or the policy.
     #[error(transparent)]
     Vex(#[from] VexError),
@@ -67,18 +79,106 @@ pub fn trust_policy(
     Ok(policy)
 }
 
+/// Most bytes of one VEX input: the largest signed envelope that can carry an OpenVEX
+/// document within [`stella_vex::ParseOptions`]'s default byte limit (16 MiB) — base64 of it
+/// plus 64 KiB. Unsigned documents are held to the 16 MiB itself when parsed.
+pub const MAX_VEX_INPUT_BYTES: usize = (stella_vex::DEFAULT_MAX_DOCUMENT_BYTES / 3) * 4 + 64 * 1024;
+
+/// What kind of VEX input a text is, told by its top-level keys alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Envelope,
+    Waiver,
+    Document,
+}
+
+/// Reads only the top-level keys (values skipped without being kept): one pass, no allocation
+/// beyond a key. `None` when the text is not a JSON object (the full parse then says why).
+fn probe(bytes: &[u8]) -> Option<Kind> {
+    use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
+    struct Keys;
+    impl<'de> Visitor<'de> for Keys {
+        type Value = [bool; 4];
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut seen = [false; 4];
+            while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                let at = ["payloadType", "signatures", "approver", "expires"]
+                    .iter()
+                    .position(|n| *n == k);
+                if let Some(slot) = at.and_then(|i| seen.get_mut(i)) {
+                    *slot = true;
+                }
+                map.next_value::<IgnoredAny>()?;
+            }
+            Ok(seen)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let [payload_type, signatures, approver, expires] = de.deserialize_map(Keys).ok()?;
+    Some(if payload_type && signatures {
+        Kind::Envelope
+    } else if approver && expires {
+        Kind::Waiver
+    } else {
+        Kind::Document
+    })
+}
+
 /// Reads one VEX input: a DSSE envelope (verified against `keyring`), a waiver predicate, or
 /// an unsigned OpenVEX document. Validation against the OpenVEX rules is the caller's (it
-/// needs a clock).
+/// needs a clock). See [`read_source_for`] to refuse what a trust policy would ignore before
+/// parsing it.
 pub fn read_source(bytes: &[u8], keyring: Option<&Keyring>) -> Result<VexSource, VexInputError> {
-    let probe: serde_json::Value =
-        canonical::from_slice_strict_with(bytes, &JsonLimits::default())?;
-    if probe.get("payloadType").is_some() && probe.get("signatures").is_some() {
-        let ring = keyring.ok_or(VexInputError::NeedsKey)?;
-        return Ok(VexSource::signed(bytes, ring)?);
+    read_source_inner(bytes, keyring, None)
+}
+
+/// [`read_source`] under a trust policy, cheapest rejection first: the size
+/// ([`MAX_VEX_INPUT_BYTES`]), then — told by the top-level keys alone — an unsigned input
+/// (document or waiver) when the policy counts only signed VEX is refused with
+/// [`VexInputError::Unsigned`] without being parsed, and an envelope is verified before its
+/// payload is read as OpenVEX.
+///
+/// ```
+/// use stella::vex::{read_source_for, VexInputError};
+/// use stella_vex::TrustPolicy;
+///
+/// let doc = br#"{"@context":"https://openvex.dev/ns/v0.2.0","@id":"x","author":"a","timestamp":"2024-01-01T00:00:00Z","version":1,"statements":[]}"#;
+/// assert!(matches!(read_source_for(doc, None, &TrustPolicy::default()), Err(VexInputError::Unsigned)));
+/// ```
+pub fn read_source_for(
+    bytes: &[u8],
+    keyring: Option<&Keyring>,
+    policy: &TrustPolicy,
+) -> Result<VexSource, VexInputError> {
+    read_source_inner(bytes, keyring, Some(policy))
+}
+
+fn read_source_inner(
+    bytes: &[u8],
+    keyring: Option<&Keyring>,
+    policy: Option<&TrustPolicy>,
+) -> Result<VexSource, VexInputError> {
+    if bytes.len() > MAX_VEX_INPUT_BYTES {
+        return Err(VexError::Limit {
+            what: "bytes of a VEX input",
+            max: MAX_VEX_INPUT_BYTES,
+            actual: bytes.len(),
+        }
+        .into());
     }
-    if probe.get("approver").is_some() && probe.get("expires").is_some() {
-        return Ok(VexSource::waiver(Waiver::parse(bytes)?)?);
+    let kind = probe(bytes).unwrap_or(Kind::Document);
+    if kind != Kind::Envelope && policy.is_some_and(|p| !p.allow_unsigned) {
+        return Err(VexInputError::Unsigned);
     }
-    Ok(VexSource::unsigned(bytes)?)
+    match kind {
+        Kind::Envelope => {
+            let ring = keyring.ok_or(VexInputError::NeedsKey)?;
+            Ok(VexSource::signed(bytes, ring)?)
+        }
+        Kind::Waiver => Ok(VexSource::waiver(Waiver::parse(bytes)?)?),
+        Kind::Document => Ok(VexSource::unsigned(bytes)?),
+    }
 }

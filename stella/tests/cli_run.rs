@@ -383,3 +383,71 @@ fn an_edited_blob_in_the_store_is_detected_not_overwritten() {
     );
     assert_eq!(std::fs::read(&path).unwrap(), bytes, "nothing overwritten");
 }
+
+/// A clean image (no finding) used to exit 2 ("OpenVEX document … has no statements"): the
+/// generated VEX was refused for being empty. It must go down the golden path and be allowed.
+#[test]
+fn a_clean_image_is_allowed() {
+    use stella::image::testing::write_oci_layout;
+    use stella_scan::testing::{TestImage, TestLayer};
+
+    let t = tempfile::tempdir().unwrap();
+    let (_, snap) = fixture(t.path());
+    // zlib only: nothing in the snapshot matches it.
+    let status = b"Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.13.dfsg-1\nMaintainer: M <m@example.org>\nDescription: compression\n";
+    let image = TestImage::new()
+        .layer(
+            TestLayer::new()
+                .file("etc/os-release", common::OS_RELEASE)
+                .file("var/lib/dpkg/status", status),
+        )
+        .build();
+    let layout = t.path().join("clean");
+    write_oci_layout(&layout, &image.root, &image.blobs).unwrap();
+    let key = t.path().join("key.pem");
+    let r = stella()
+        .args(["key", "generate", "--output-file"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let args = [
+        layout.to_str().unwrap(),
+        "--db",
+        snap.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--deterministic",
+    ];
+    let (report, _) = run_json(&t.path().join("store"), &args);
+    assert_eq!(report["findings"], 0, "{report}");
+    assert_eq!(report["gate"]["allow"], true, "{report}");
+    let kinds: Vec<&str> = report["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    // Nothing to say: no generated VEX and no OpenVEX document are written.
+    assert!(kinds.contains(&"findings"), "{kinds:?}");
+    assert!(!kinds.contains(&"generated-vex-attestation"), "{kinds:?}");
+    assert!(!kinds.contains(&"openvex"), "{kinds:?}");
+    // Deterministic where the key allows (its signatures are randomized): the same findings.
+    let (again, _) = run_json(&t.path().join("store2"), &args);
+    assert_eq!(artifact(&report, "findings"), artifact(&again, "findings"));
+    // The text output says ALLOW and exits 0.
+    let out = stella()
+        .arg("run")
+        .args(args)
+        .arg("--store")
+        .arg(t.path().join("store3"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ALLOW"));
+}

@@ -412,3 +412,65 @@ fn signed_vex_is_verified_with_the_given_key() {
         .assert()
         .code(2);
 }
+
+/// A VEX document far over the limit is refused by its length before it is read into memory
+/// or parsed (a 157 MB document used to need 5.9 GB); an unsigned document the trust policy
+/// would ignore is not parsed at all.
+#[test]
+fn oversized_and_untrusted_unsigned_vex_are_refused_before_parsing() {
+    let t = tempfile::tempdir().unwrap();
+    let big = t.path().join("big.json");
+    {
+        use std::io::Write as _;
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+        let doc = serde_json::to_vec(&vex_doc(
+            "https://example.com/big",
+            "a",
+            "2026-01-01T00:00:00Z",
+            "fixed",
+        ))
+        .unwrap();
+        f.write_all(&doc).unwrap();
+        // Whitespace keeps it valid JSON: only its size is wrong.
+        let pad = vec![b' '; 1 << 20];
+        for _ in 0..(stella::vex::MAX_VEX_INPUT_BYTES >> 20) + 1 {
+            f.write_all(&pad).unwrap();
+        }
+    }
+    let start = std::time::Instant::now();
+    let out = stella()
+        .args(["vex", "merge", "--now", NOW, "--allow-unsigned"])
+        .arg(&big)
+        .assert()
+        .code(2);
+    assert!(stderr(&out).contains("limit exceeded"), "{}", stderr(&out));
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+
+    // Not JSON at all, unsigned, and no --allow-unsigned: the trust policy would ignore it, so
+    // it is reported and never parsed (it used to fail the whole command with a parse error).
+    let junk = t.path().join("junk.json");
+    std::fs::write(
+        &junk,
+        br#"{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [1, 2"#,
+    )
+    .unwrap();
+    let good = write(
+        t.path(),
+        "good.json",
+        &vex_doc(
+            "https://example.com/good",
+            "a",
+            "2026-01-01T00:00:00Z",
+            "fixed",
+        ),
+    );
+    let out = stella()
+        .args(["vex", "merge", "--now", NOW])
+        .arg(&junk)
+        .arg(&good)
+        .assert()
+        .code(2);
+    let err = stderr(&out);
+    assert!(err.contains("unsigned VEX is not read"), "{err}");
+    assert!(!err.contains("not acceptable JSON"), "{err}");
+}

@@ -664,7 +664,11 @@ pub fn vex_generate(findings: &[u8], options: &VexGenerateOptions) -> Result<Vec
                 rules: Vec::new(),
             },
         };
-        Ok(generate(&findings, &policy, now)?.to_json()?)
+        let doc = generate(&findings, &policy, now)?;
+        // No findings give a document with no statements, which is not valid OpenVEX to hand
+        // out: refused as before (the pipeline omits it instead).
+        stella_vex::validate(&doc, &stella_vex::ValidationOptions::at(now))?;
+        Ok(doc.to_json()?)
     })
 }
 

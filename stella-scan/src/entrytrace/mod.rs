@@ -17,8 +17,15 @@
 //!   resolved on the interpreter's `sys.path` (script directory, `PYTHONPATH`, the standard
 //!   library, `site-packages` / `dist-packages`, a virtualenv's `pyvenv.cfg`), including C
 //!   extension modules (then their `DT_NEEDED`);
+//! * Python's start-up, for every interpreter the trace reaches, whatever it runs: in each site
+//!   directory it would use (the user site — `PYTHONUSERBASE`, `$HOME/.local`, `/root/.local`
+//!   for root —, `site-packages`, `dist-packages`, of every prefix incl. `PYTHONHOME` and a
+//!   virtualenv), the `import` lines of every `*.pth` file, then `sitecustomize` and
+//!   `usercustomize` anywhere on `sys.path`; a `.pth` path line puts its directory on the
+//!   search path. `-S` / `-s` / `-I` are not read (the hooks count anyway: over, never under);
 //! * Node: the script and its `require` / `import`, through relative paths and `node_modules`
-//!   (`package.json` `main`, `index.js`).
+//!   (`package.json` `main`, `index.js`), and the modules `-r` / `--require` / `--import` /
+//!   `--loader` preload, on the command line or in the config's `NODE_OPTIONS`.
 //!
 //! Every file reached is mapped to the packages that own it (dpkg/apk/rpm file lists, Python
 //! `RECORD`, an npm package's directory, a Go / Rust binary's embedded modules). The result for
@@ -37,9 +44,15 @@
 //!   limit reached;
 //! * [`Scope::Native`] (OS packages): a reached ELF file importing `dlopen`;
 //! * [`Scope::Python`] (Python packages, and OS packages owning Python files): `__import__` /
-//!   `importlib` / `exec` with a computed argument outside the standard library;
+//!   `importlib` / `exec` with a computed argument outside the standard library; a start-up
+//!   `.pth` file that cannot be read, or whose `import` line does more than import (touches
+//!   `sys.path`, `sys.modules` or the import hooks, `eval`s, `exec`s, opens files); a user site
+//!   directory when the user's home is not configured; a Python given no program (it reads
+//!   standard input — also where `PYTHONSTARTUP` would run: that hook is for interactive
+//!   sessions only, so it is never an entry path of its own);
 //! * [`Scope::Node`] (npm packages, and OS packages owning `node_modules` files): `require` /
-//!   `import()` with a computed argument.
+//!   `import()` with a computed argument, a computed preload, a `NODE_OPTIONS` that does not
+//!   split, node given no program.
 //!
 //! A command, library or module that is not found at all makes `unknown` only the packages that
 //! own a file of that name. Packages without a file list (and Java archives, since class loading
@@ -53,8 +66,10 @@
 //!   another program (`system`, `fork`/`exec`, `subprocess`) is traced only when it is a shell
 //!   script or a known wrapper; `dlopen` is only flagged (scope `Native`), not followed.
 //! * Python dynamic imports inside the standard library are assumed to load standard library
-//!   modules; `.pth` files and import hooks are not evaluated; namespace packages are found by
-//!   directory.
+//!   modules; a `.pth` `import` line is read like any Python line (its literal imports are
+//!   followed; the calls it makes into those modules are covered by reading the modules'
+//!   imports); import hooks installed by code are not evaluated (the `.pth` lines that install
+//!   them are `unknown`); namespace packages are found by directory.
 //! * Node: `package.json` `exports` maps are not evaluated (`main`, then `index.js`, are used);
 //!   ES module loaders and bundler aliases are not seen.
 //! * Library search ignores hardware-capability subdirectories and `LD_PRELOAD`; `DT_RPATH` is

@@ -84,6 +84,9 @@ pub enum StepKind {
     Import,
     /// A Node module required / imported.
     Require,
+    /// Run by an interpreter at start-up whatever the program: a Python site `.pth` file's
+    /// `import` lines, a module preloaded by `NODE_OPTIONS`.
+    Startup,
 }
 
 /// One step of a chain: the file reached and how.

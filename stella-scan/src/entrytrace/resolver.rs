@@ -56,7 +56,52 @@ enum Task {
 #[derive(Debug, Default)]
 struct PySearch {
     dirs: Vec<String>,
+    /// The standard library directories among `dirs`.
+    stdlib: Vec<String>,
 }
+
+/// What Python's `site` module does at start-up for one interpreter.
+#[derive(Debug, Default)]
+struct PySite {
+    /// The standard library directories (with `lib-dynload`), in `sys.path` order.
+    stdlib: Vec<String>,
+    /// The site directories (user site first, then `site-packages` / `dist-packages`), existing.
+    site: Vec<String>,
+    /// Directories the `.pth` files' path lines add (existing), in order.
+    pth_dirs: Vec<String>,
+    /// The `.pth` files (real paths) with the site directory each is in, in processing order.
+    pth_files: Vec<(String, String)>,
+}
+
+/// The user base of the user site directory (see [`Tracer::python_user_base`]).
+fn user_base(config: &EntryConfig) -> Option<String> {
+    if let Some(b) = config.env_var("PYTHONUSERBASE").filter(|b| !b.is_empty()) {
+        return Some(join("", b));
+    }
+    if let Some(h) = config.env_var("HOME").filter(|h| !h.is_empty()) {
+        return Some(join(&join("", h), ".local"));
+    }
+    let user = config.user.as_deref().unwrap_or("");
+    let name = user.split(':').next().unwrap_or("");
+    matches!(name, "" | "root" | "0").then(|| "root/.local".to_owned())
+}
+
+/// What in a `.pth` file's `import` line the analysis cannot follow (besides the dynamic
+/// imports [`PyImports`] records): changes to the import machinery or `sys.path`, and code read
+/// or built at run time.
+const PTH_OPAQUE: &[&str] = &[
+    "sys.path",
+    "addsitedir",
+    "meta_path",
+    "path_hooks",
+    "eval(",
+    "compile(",
+    "open(",
+    "getattr(",
+    "setattr(",
+    "globals(",
+    "sys.modules",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Missing {
@@ -92,6 +137,18 @@ struct Tracer<'a> {
     facts: HashMap<String, Option<Rc<FileFacts>>>,
     ld_dirs: Option<Rc<Vec<String>>>,
     py_search: HashMap<String, Rc<PySearch>>,
+    /// Per interpreter: its site directories and what their `.pth` files add.
+    py_sites: HashMap<String, Rc<PySite>>,
+    /// Interpreters whose start-up (`.pth`, `sitecustomize`, `usercustomize`) was traced.
+    py_started: HashSet<String>,
+    /// `PYTHONHOME` (`prefix[:exec_prefix]`), root-relative.
+    python_home: Vec<String>,
+    /// The user base of the user site directory, when it can be told: `PYTHONUSERBASE`, else
+    /// `$HOME/.local`, else `/root/.local` for root. `None`: the user is not root and no
+    /// `HOME` is configured (the home comes from the passwd database at run time).
+    python_user_base: Option<String>,
+    /// `NODE_OPTIONS` of the image config.
+    node_options: Option<String>,
     /// Resolutions by path (the tree does not change during a trace; the same module paths
     /// are probed from many importing files).
     resolved: HashMap<String, Result<(String, FsNode), Unresolvable>>,
@@ -158,6 +215,11 @@ pub fn trace(
             .map(|d| join(&workdir, &d))
             .collect(),
         node_path: split(config.env_var("NODE_PATH")),
+        python_home: split(config.env_var("PYTHONHOME")),
+        python_user_base: user_base(config),
+        node_options: config.env_var("NODE_OPTIONS").map(str::to_owned),
+        py_sites: HashMap::new(),
+        py_started: HashSet::new(),
         workdir,
         reached: Vec::new(),
         index: HashMap::new(),
@@ -702,15 +764,42 @@ impl Tracer<'_> {
 
     // ---- Python ----
 
-    fn python_search(&mut self, interp: &str, first: &str) -> Rc<PySearch> {
-        let key = format!("{interp}\0{first}");
+    /// The search path of interpreter `interp` with `first` as `sys.path[0]` (the script's
+    /// directory; `None` at start-up, before it is set): `first`, `PYTHONPATH`, the standard
+    /// library, the site directories, the directories the `.pth` files add.
+    fn python_search(&mut self, interp: &str, first: Option<&str>) -> Rc<PySearch> {
+        let key = format!("{interp}\0{}", first.unwrap_or("\0"));
         if let Some(s) = self.py_search.get(&key) {
             return s.clone();
         }
-        let mut dirs = vec![first.to_owned()];
+        let site = self.python_site(interp);
+        let mut dirs: Vec<String> = first.map(str::to_owned).into_iter().collect();
         dirs.extend(self.python_path.iter().cloned());
+        dirs.extend(site.stdlib.iter().cloned());
+        dirs.extend(site.site.iter().cloned());
+        dirs.extend(site.pth_dirs.iter().cloned());
+        let mut seen = HashSet::new();
+        dirs.retain(|d| seen.insert(d.clone()) && matches!(self.fs.node(d), Some(FsNode::Dir)));
+        let stdlib = site
+            .stdlib
+            .iter()
+            .filter(|d| dirs.contains(d))
+            .cloned()
+            .collect();
+        let s = Rc::new(PySearch { dirs, stdlib });
+        self.py_search.insert(key, s.clone());
+        s
+    }
+
+    /// The standard library and site directories of `interp`, and what the `.pth` files of
+    /// the site directories add (read once per interpreter). What cannot be read is recorded
+    /// (scope Python).
+    fn python_site(&mut self, interp: &str) -> Rc<PySite> {
+        if let Some(s) = self.py_sites.get(interp) {
+            return s.clone();
+        }
         let bin = parent(interp);
-        let mut prefixes: Vec<String> = Vec::new();
+        let mut prefixes: Vec<String> = self.python_home.clone();
         // A virtualenv: pyvenv.cfg next to bin/.
         let venv = parent(bin).to_owned();
         let cfg = join(&venv, "pyvenv.cfg");
@@ -719,42 +808,183 @@ impl Tracer<'_> {
         }
         prefixes.push(parent(bin).to_owned());
         for p in ["usr/local", "usr"] {
-            if !prefixes.iter().any(|x| x == p) {
-                prefixes.push(p.to_owned());
-            }
+            prefixes.push(p.to_owned());
         }
+        let mut seen = HashSet::new();
+        prefixes.retain(|p| seen.insert(p.clone()));
         let ver = interp
             .rsplit('/')
             .next()
             .unwrap_or("")
-            .trim_start_matches("python");
-        let mut site: Vec<String> = Vec::new();
+            .trim_start_matches("python")
+            .to_owned();
+        let mut out = PySite::default();
+        let mut system_site: Vec<String> = Vec::new();
         for prefix in &prefixes {
             let lib = join(prefix, "lib");
-            let mut names: Vec<String> = self
-                .fs
-                .list(&lib)
-                .into_iter()
-                .filter(|n| n.starts_with("python3") || n.starts_with("python2"))
-                .collect();
-            // The interpreter's own version first.
-            names.sort_by_key(|n| (n.trim_start_matches("python") != ver, n.clone()));
-            for n in names {
+            for n in self.python_lib_names(&lib, &ver) {
                 let d = join(&lib, &n);
                 if n.contains('.') {
-                    dirs.push(d.clone());
-                    dirs.push(join(&d, "lib-dynload"));
+                    out.stdlib.push(d.clone());
+                    out.stdlib.push(join(&d, "lib-dynload"));
                 }
-                site.push(join(&d, "site-packages"));
-                site.push(join(&d, "dist-packages"));
+                system_site.push(join(&d, "site-packages"));
+                system_site.push(join(&d, "dist-packages"));
             }
         }
-        dirs.extend(site);
+        // The user site directory comes before the system's (site.py: ENABLE_USER_SITE).
+        let mut user_bases: Vec<String> = Vec::new();
+        match &self.python_user_base {
+            Some(b) => user_bases.push(b.clone()),
+            None => {
+                // Run as a user whose home only the passwd database knows: every home's user
+                // site may be the one in use.
+                user_bases.push("root/.local".to_owned());
+                for h in self.fs.list("home") {
+                    user_bases.push(join(&join("home", &h), ".local"));
+                }
+            }
+        }
+        for base in &user_bases {
+            let lib = join(base, "lib");
+            for n in self.python_lib_names(&lib, &ver) {
+                let d = join(&join(&lib, &n), "site-packages");
+                if matches!(self.resolve_cached(&d), Ok((_, FsNode::Dir))) {
+                    if self.python_user_base.is_none() {
+                        self.unresolve(
+                            Scope::Python,
+                            &d,
+                            "user site directory of a user whose home is not configured (HOME): which one Python uses is not known",
+                        );
+                    }
+                    out.site.push(d);
+                }
+            }
+        }
+        out.site.extend(system_site);
         let mut seen = HashSet::new();
-        dirs.retain(|d| seen.insert(d.clone()) && matches!(self.fs.node(d), Some(FsNode::Dir)));
-        let s = Rc::new(PySearch { dirs });
-        self.py_search.insert(key, s.clone());
-        s
+        out.site
+            .retain(|d| seen.insert(d.clone()) && matches!(self.fs.node(d), Some(FsNode::Dir)));
+        // .pth files: every site directory's, in name order (site.addsitedir).
+        for dir in out.site.clone() {
+            let Ok((real_dir, FsNode::Dir)) = self.resolve_cached(&dir) else {
+                continue;
+            };
+            let listing = self.list(&real_dir);
+            for name in listing.iter().filter(|n| n.ends_with(".pth")) {
+                if !self.tick(1) {
+                    break;
+                }
+                let path = join(&real_dir, name);
+                let Some(real) = self.resolve_file(&path, &path) else {
+                    continue;
+                };
+                out.pth_files.push((real.clone(), real_dir.clone()));
+                let text = match self.facts(&real) {
+                    Ok(Some(f)) if !f.truncated => f.text.clone(),
+                    _ => None,
+                };
+                let Some(text) = text else {
+                    self.unresolve(
+                        Scope::Python,
+                        &real,
+                        "start-up .pth file cannot be read: what it imports or adds to sys.path is not known",
+                    );
+                    continue;
+                };
+                for line in text.lines() {
+                    if !self.tick(1) {
+                        break;
+                    }
+                    if line.starts_with('#')
+                        || line.trim().is_empty()
+                        || line.starts_with("import ")
+                        || line.starts_with("import\t")
+                    {
+                        continue;
+                    }
+                    // A path line: the directory is appended to sys.path when it exists.
+                    let d = join(&real_dir, line.trim_end());
+                    if matches!(self.resolve_cached(&d), Ok((_, FsNode::Dir))) {
+                        out.pth_dirs.push(d);
+                    }
+                }
+            }
+        }
+        let rc = Rc::new(out);
+        self.py_sites.insert(interp.to_owned(), rc.clone());
+        rc
+    }
+
+    /// The `python3*` / `python2*` entries of a `lib` directory, the interpreter's own version
+    /// first.
+    fn python_lib_names(&mut self, lib: &str, ver: &str) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .list(lib)
+            .iter()
+            .filter(|n| n.starts_with("python3") || n.starts_with("python2"))
+            .cloned()
+            .collect();
+        names.sort_by_key(|n| (n.trim_start_matches("python") != ver, n.clone()));
+        names
+    }
+
+    /// Python's start-up for interpreter `interp` (reached at `idx`), once per interpreter:
+    /// the `import` lines of every `.pth` file of its site directories, then `sitecustomize`
+    /// and `usercustomize`, all on entry paths. `-S`, `-s`, `-I` and `PYTHONNOUSERSITE` are not
+    /// read: counting the hooks anyway over-approximates, never under.
+    fn python_startup(&mut self, idx: usize, interp: &str) {
+        if !self.py_started.insert(interp.to_owned()) {
+            return;
+        }
+        let site = self.python_site(interp);
+        let search = self.python_search(interp, None);
+        for (pth, dir) in &site.pth_files {
+            let text = match self.facts(pth) {
+                Ok(Some(f)) if !f.truncated => f.text.clone(),
+                // Recorded as unreadable by python_site.
+                _ => None,
+            };
+            let Some(text) = text else { continue };
+            let lines: Vec<(usize, &str)> = text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| l.starts_with("import ") || l.starts_with("import\t"))
+                .collect();
+            if lines.is_empty() {
+                continue;
+            }
+            let detail = format!("site .pth file in /{dir}, run at interpreter start-up");
+            let i = match self.reach(pth, Some(idx), StepKind::Startup, detail) {
+                Some(i) => i,
+                None => match self.index.get(pth) {
+                    Some(i) => *i,
+                    None => return,
+                },
+            };
+            for (n, line) in lines {
+                let mut imports = PyImports::parse(line);
+                for imp in &mut imports.imports {
+                    imp.line = n + 1;
+                }
+                for d in &mut imports.dynamic {
+                    d.line = n + 1;
+                }
+                if let Some(what) = PTH_OPAQUE.iter().find(|w| line.contains(**w)) {
+                    self.unresolve(
+                        Scope::Python,
+                        pth,
+                        format!(
+                            "line {}: start-up code uses {what}: what it loads is not known",
+                            n + 1
+                        ),
+                    );
+                }
+                self.python_imports(i, pth, &imports, &search, false);
+            }
+        }
+        let hooks = PyImports::parse("import sitecustomize\nimport usercustomize\n");
+        self.python_imports(idx, interp, &hooks, &search, true);
     }
 
     fn run_python(
@@ -764,6 +994,7 @@ impl Tracer<'_> {
         invoked: &str,
         args: Vec<Arg>,
     ) -> Result<(), ScanError> {
+        self.python_startup(idx, interp);
         let mut it = args.into_iter();
         let from = interp.to_owned();
         while let Some(a) = it.next() {
@@ -775,70 +1006,134 @@ impl Tracer<'_> {
                 );
                 return Ok(());
             };
-            match s {
-                "-m" => {
-                    let Some(m) = it.next() else { return Ok(()) };
-                    let Some(m) = m.lit() else {
-                        self.unresolve(Scope::Python, &from, "python -m with a computed module");
+            if s == "-" {
+                self.unresolve(
+                    Scope::Python,
+                    &from,
+                    "python reads its program from standard input",
+                );
+                return Ok(());
+            }
+            if s == "--" {
+                // The next argument is the script.
+                match it.next() {
+                    Some(Arg::Lit(script)) => {
+                        return self.python_script(idx, interp, invoked, &script);
+                    }
+                    Some(Arg::Dyn(t)) => {
+                        self.unresolve(
+                            Scope::Python,
+                            &from,
+                            format!("python runs a computed script {t:?}"),
+                        );
                         return Ok(());
-                    };
-                    let search = self.python_search(interp, &self.workdir.clone());
-                    let imports = PyImports::parse(&format!("import {m}\nimport {m}.__main__\n"));
-                    self.python_imports(idx, &from, &imports, &search, false);
-                    return Ok(());
+                    }
+                    None => break,
                 }
-                "-c" => {
-                    let Some(code) = it.next() else { return Ok(()) };
-                    let Some(code) = code.lit() else {
-                        self.unresolve(Scope::Python, &from, "python -c with computed code");
-                        return Ok(());
-                    };
-                    let search = self.python_search(interp, &self.workdir.clone());
-                    let imports = PyImports::parse(code);
-                    self.python_imports(idx, &from, &imports, &search, false);
-                    return Ok(());
-                }
-                "-W" | "-X" | "--check-hash-based-pycs" => {
+            }
+            if let Some(long) = s.strip_prefix("--") {
+                if long == "check-hash-based-pycs" {
                     it.next();
                 }
-                s if s.starts_with('-') => {}
-                script => {
-                    let p = join(&self.workdir, script);
-                    let Some(real) = self.resolve_file(&p, &from) else {
-                        // A directory or zip with __main__.py
-                        let main = join(&p, "__main__.py");
-                        if let Some(real) = self.resolve_file(&main, &from) {
-                            let search = self.python_search(interp, &p);
-                            if let Some(i) = self.reach(
-                                &real,
-                                Some(idx),
-                                StepKind::Script,
-                                format!("python {script}"),
-                            ) {
-                                self.queue.push_back(Task::Python(i, search));
-                            }
-                        } else {
+                continue;
+            }
+            let Some(flags) = s.strip_prefix('-') else {
+                return self.python_script(idx, interp, invoked, s);
+            };
+            // Short options, possibly grouped (`-Bc code`, `-Im mod`, `-cCODE`): `c`, `m`, `W`,
+            // `X` take the rest of the word or the next argument.
+            for (at, ch) in flags.char_indices() {
+                if !matches!(ch, 'c' | 'm' | 'W' | 'X') {
+                    continue;
+                }
+                let rest = flags.get(at + ch.len_utf8()..).unwrap_or("");
+                let value = if rest.is_empty() {
+                    it.next()
+                } else {
+                    Some(Arg::Lit(rest.to_owned()))
+                };
+                match ch {
+                    'c' => {
+                        let Some(code) = value.as_ref().and_then(Arg::lit) else {
+                            self.unresolve(Scope::Python, &from, "python -c with computed code");
+                            return Ok(());
+                        };
+                        let search = self.python_search(interp, Some(&self.workdir.clone()));
+                        let imports = PyImports::parse(code);
+                        self.python_imports(idx, &from, &imports, &search, false);
+                        return Ok(());
+                    }
+                    'm' => {
+                        let Some(m) = value.as_ref().and_then(Arg::lit) else {
                             self.unresolve(
                                 Scope::Python,
                                 &from,
-                                format!("python script {script:?} is not in the image"),
+                                "python -m with a computed module",
                             );
-                        }
+                            return Ok(());
+                        };
+                        let search = self.python_search(interp, Some(&self.workdir.clone()));
+                        let imports =
+                            PyImports::parse(&format!("import {m}\nimport {m}.__main__\n"));
+                        self.python_imports(idx, &from, &imports, &search, false);
                         return Ok(());
-                    };
-                    let search = self.python_search(interp, parent(&real));
-                    let base = invoked.rsplit('/').next().unwrap_or(invoked);
-                    if let Some(i) = self.reach(
-                        &real,
-                        Some(idx),
-                        StepKind::Script,
-                        format!("{base} {script}"),
-                    ) {
-                        self.queue.push_back(Task::Python(i, search));
                     }
-                    return Ok(());
+                    // -W / -X: their value is not code.
+                    _ => break,
                 }
             }
+        }
+        // No script, -c or -m: the program comes from standard input (or the interactive
+        // prompt, where PYTHONSTARTUP runs too): nothing to see statically.
+        self.unresolve(
+            Scope::Python,
+            &from,
+            "python reads its program from standard input",
+        );
+        Ok(())
+    }
+
+    /// `python SCRIPT`: a file, or a directory / zip with `__main__.py`.
+    fn python_script(
+        &mut self,
+        idx: usize,
+        interp: &str,
+        invoked: &str,
+        script: &str,
+    ) -> Result<(), ScanError> {
+        let from = interp.to_owned();
+        let p = join(&self.workdir, script);
+        let Some(real) = self.resolve_file(&p, &from) else {
+            // A directory or zip with __main__.py
+            let main = join(&p, "__main__.py");
+            if let Some(real) = self.resolve_file(&main, &from) {
+                let search = self.python_search(interp, Some(&p));
+                if let Some(i) = self.reach(
+                    &real,
+                    Some(idx),
+                    StepKind::Script,
+                    format!("python {script}"),
+                ) {
+                    self.queue.push_back(Task::Python(i, search));
+                }
+            } else {
+                self.unresolve(
+                    Scope::Python,
+                    &from,
+                    format!("python script {script:?} is not in the image"),
+                );
+            }
+            return Ok(());
+        };
+        let search = self.python_search(interp, Some(parent(&real)));
+        let base = invoked.rsplit('/').next().unwrap_or(invoked);
+        if let Some(i) = self.reach(
+            &real,
+            Some(idx),
+            StepKind::Script,
+            format!("{base} {script}"),
+        ) {
+            self.queue.push_back(Task::Python(i, search));
         }
         Ok(())
     }
@@ -870,11 +1165,8 @@ impl Tracer<'_> {
     fn is_stdlib(&self, path: &str, search: &PySearch) -> bool {
         !path.contains("/site-packages/")
             && !path.contains("/dist-packages/")
-            && search.dirs.iter().skip(1).any(|d| {
-                let name = d.rsplit('/').next().unwrap_or("");
-                (name.starts_with("python") || name == "lib-dynload")
-                    && path.starts_with(d.as_str())
-                    && path.as_bytes().get(d.len()) == Some(&b'/')
+            && search.stdlib.iter().any(|d| {
+                path.starts_with(d.as_str()) && path.as_bytes().get(d.len()) == Some(&b'/')
             })
     }
 
@@ -1081,6 +1373,7 @@ impl Tracer<'_> {
 
     fn run_node(&mut self, idx: usize, args: Vec<Arg>) -> Result<(), ScanError> {
         let from = self.path_of(idx);
+        self.node_startup(idx, &from);
         let mut it = args.into_iter();
         while let Some(a) = it.next() {
             let Some(s) = a.lit() else {
@@ -1091,28 +1384,41 @@ impl Tracer<'_> {
                 );
                 return Ok(());
             };
-            match s {
+            let (opt, inline) = match s.split_once('=') {
+                Some((o, v)) if o.starts_with("--") => (o, Some(v.to_owned())),
+                _ => (s, None),
+            };
+            match opt {
                 "-e" | "--eval" | "-p" | "--print" => {
-                    let Some(code) = it.next() else { return Ok(()) };
+                    let code = match inline {
+                        Some(v) => Some(Arg::Lit(v)),
+                        None => it.next(),
+                    };
+                    let Some(code) = code else { break };
                     match code.lit() {
                         Some(code) => {
                             let j = super::node::JsImports::parse(code);
                             let wd = self.workdir.clone();
-                            self.node_imports(idx, &wd, &j);
+                            self.node_imports(idx, &wd, &j, false);
                         }
                         None => self.unresolve(Scope::Node, &from, "node -e with computed code"),
                     }
                     return Ok(());
                 }
-                "-r" | "--require" | "--import" | "--loader" => {
-                    if let Some(m) = it.next().and_then(|m| m.lit().map(str::to_owned)) {
-                        let j = super::node::JsImports {
-                            specifiers: vec![(0, m)],
-                            dynamic: Vec::new(),
-                        };
-                        let wd = self.workdir.clone();
-                        self.node_imports(idx, &wd, &j);
-                    }
+                "-r" | "--require" | "--import" | "--loader" | "--experimental-loader" => {
+                    let m = match inline {
+                        Some(v) => Some(Arg::Lit(v)),
+                        None => it.next(),
+                    };
+                    self.node_preload(idx, &from, m.as_ref(), false);
+                }
+                "-" => {
+                    self.unresolve(
+                        Scope::Node,
+                        &from,
+                        "node reads its program from standard input",
+                    );
+                    return Ok(());
                 }
                 s if s.starts_with('-') => {}
                 script => {
@@ -1138,7 +1444,64 @@ impl Tracer<'_> {
                 }
             }
         }
+        // No script and no -e: node reads standard input (or starts its prompt).
+        self.unresolve(
+            Scope::Node,
+            &from,
+            "node reads its program from standard input",
+        );
         Ok(())
+    }
+
+    /// A module node loads before the program (`-r`, `--require`, `--import`, `--loader`).
+    fn node_preload(&mut self, idx: usize, from: &str, m: Option<&Arg>, startup: bool) {
+        match m {
+            Some(Arg::Lit(m)) => {
+                let j = super::node::JsImports {
+                    specifiers: vec![(0, m.clone())],
+                    dynamic: Vec::new(),
+                };
+                let wd = self.workdir.clone();
+                self.node_imports(idx, &wd, &j, startup);
+            }
+            Some(Arg::Dyn(t)) => self.unresolve(
+                Scope::Node,
+                from,
+                format!("node preloads a computed module {t:?}"),
+            ),
+            None => {}
+        }
+    }
+
+    /// The image config's `NODE_OPTIONS`: its `--require` / `--import` / `--loader` modules run
+    /// before every node program. Split like node does (spaces, double quotes with `\`
+    /// escapes); text that does not split is `unknown` for npm packages.
+    fn node_startup(&mut self, idx: usize, from: &str) {
+        let Some(opts) = self.node_options.clone() else {
+            return;
+        };
+        let Some(words) = split_node_options(&opts) else {
+            self.unresolve(
+                Scope::Node,
+                from,
+                "NODE_OPTIONS cannot be split (unbalanced quotes): what it preloads is not known",
+            );
+            return;
+        };
+        let mut it = words.into_iter();
+        while let Some(w) = it.next() {
+            let (opt, inline) = match w.split_once('=') {
+                Some((o, v)) if o.starts_with("--") => (o.to_owned(), Some(v.to_owned())),
+                _ => (w, None),
+            };
+            if matches!(
+                opt.as_str(),
+                "-r" | "--require" | "--import" | "--loader" | "--experimental-loader"
+            ) {
+                let m = inline.or_else(|| it.next()).map(Arg::Lit);
+                self.node_preload(idx, from, m.as_ref(), true);
+            }
+        }
     }
 
     /// Node's file / directory resolution of an absolute (root-relative) path.
@@ -1206,12 +1569,12 @@ impl Tracer<'_> {
         };
         if let Some(j) = &f.node {
             let j = j.clone();
-            self.node_imports(idx, parent(&path), &j);
+            self.node_imports(idx, parent(&path), &j, false);
         }
         Ok(())
     }
 
-    fn node_imports(&mut self, idx: usize, dir: &str, j: &super::node::JsImports) {
+    fn node_imports(&mut self, idx: usize, dir: &str, j: &super::node::JsImports, startup: bool) {
         let from = self.path_of(idx);
         for line in &j.dynamic {
             self.unresolve(
@@ -1262,8 +1625,12 @@ impl Tracer<'_> {
             };
             match found {
                 Some(real) => {
-                    let detail = format!("line {line}: require {spec}");
-                    if let Some(i) = self.reach(&real, Some(idx), StepKind::Require, detail) {
+                    let (kind, detail) = if startup {
+                        (StepKind::Startup, format!("NODE_OPTIONS preloads {spec}"))
+                    } else {
+                        (StepKind::Require, format!("line {line}: require {spec}"))
+                    };
+                    if let Some(i) = self.reach(&real, Some(idx), kind, detail) {
                         self.queue.push_back(Task::Node(i));
                     }
                 }
@@ -1469,6 +1836,42 @@ impl Tracer<'_> {
         out.reverse();
         out
     }
+}
+
+/// Splits `NODE_OPTIONS` as node does: on spaces, with double-quoted words in which `\`
+/// escapes the next character. `None` when a quote is not closed.
+fn split_node_options(text: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut quoted = false;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                in_word = true;
+            }
+            '\\' if quoted => word.push(chars.next()?),
+            c if c.is_whitespace() && !quoted => {
+                if in_word {
+                    out.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            c => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if quoted {
+        return None;
+    }
+    if in_word {
+        out.push(word);
+    }
+    Some(out)
 }
 
 /// `*` and `?` glob over one file name.

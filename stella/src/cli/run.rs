@@ -203,7 +203,7 @@ fn run_image(
     };
     let ring = keyring(&trust_args.key)?;
     let trust = trust_policy(&trust_args, ring.as_ref())?;
-    let vex = read_sources(&args.vex, ring.as_ref(), now)?;
+    let vex = read_sources(&args.vex, ring.as_ref(), &trust, now)?;
     let vex_policy = match &args.vex_policy {
         Some(path) => {
             let text = String::from_utf8(read_input(path)?)

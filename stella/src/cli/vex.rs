@@ -193,7 +193,12 @@ fn run_validate(args: ValidateArgs) -> Result<Outcome, CliError> {
     let now = args.clock.now()?;
     let mut report = String::new();
     for file in &args.files {
-        let bytes = read_input(file)?;
+        let bytes = read_bounded(
+            file,
+            stella_vex::DEFAULT_MAX_DOCUMENT_BYTES,
+            "bytes of an OpenVEX document",
+        )
+        .map_err(|e| CliError::library(name(file), e))?;
         let doc = Document::parse(&bytes).map_err(|e| CliError::library(name(file), e))?;
         validate(&doc, &ValidationOptions::at(now))
             .map_err(|e| CliError::library(name(file), e))?;
@@ -236,28 +241,81 @@ pub(crate) fn policy(args: &TrustArgs, ring: Option<&Keyring>) -> Result<TrustPo
         .map_err(|e| CliError::library(args.trust.as_deref().map(name).unwrap_or_default(), e))
 }
 
-fn read_source(path: &Path, ring: Option<&Keyring>) -> Result<VexSource, CliError> {
-    let bytes = read_input(path)?;
-    crate::vex::read_source(&bytes, ring).map_err(|e| match e {
-        VexInputError::NeedsKey => CliError::Usage {
-            what: "--key",
-            value: name(path),
-            reason:
-                "the input is a signed envelope; give the public key(s) to verify it with --key"
-                    .into(),
-        },
-        e => CliError::library(name(path), e),
-    })
+/// Reads at most `max` bytes of `path` (`-`: standard input); a larger input is refused by its
+/// length (a regular file's, before anything is read) with a typed limit error, never read
+/// into memory whole.
+fn read_bounded(path: &Path, max: usize, what: &'static str) -> Result<Vec<u8>, VexInputError> {
+    use std::io::Read as _;
+    let io = |source| VexInputError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let too_large =
+        |actual: usize| VexInputError::Vex(stella_vex::VexError::Limit { what, max, actual });
+    let reader: Box<dyn std::io::Read> = if path == Path::new("-") {
+        Box::new(std::io::stdin())
+    } else {
+        let f = std::fs::File::open(path).map_err(io)?;
+        let len = f.metadata().map_err(io)?.len();
+        if len > max as u64 {
+            return Err(too_large(usize::try_from(len).unwrap_or(usize::MAX)));
+        }
+        Box::new(f)
+    };
+    let mut bytes = Vec::new();
+    // One byte over the limit is enough to know it is over (a pipe, or a growing file).
+    reader
+        .take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() > max {
+        return Err(too_large(bytes.len()));
+    }
+    Ok(bytes)
+}
+
+/// Reads a VEX input of at most [`crate::vex::MAX_VEX_INPUT_BYTES`] under the trust policy.
+fn read_source(
+    path: &Path,
+    ring: Option<&Keyring>,
+    trust: &TrustPolicy,
+) -> Result<VexSource, VexInputError> {
+    let bytes = read_bounded(
+        path,
+        crate::vex::MAX_VEX_INPUT_BYTES,
+        "bytes of a VEX input",
+    )?;
+    crate::vex::read_source_for(&bytes, ring, trust)
 }
 
 pub(crate) fn read_sources(
     files: &[PathBuf],
     ring: Option<&Keyring>,
+    trust: &TrustPolicy,
     now: Timestamp,
 ) -> Result<Vec<VexSource>, CliError> {
     let mut sources = Vec::with_capacity(files.len());
     for f in files {
-        let source = read_source(f, ring)?;
+        let source = match read_source(f, ring, trust) {
+            Ok(s) => s,
+            // Would be judged untrusted anyway: reported, never parsed.
+            Err(VexInputError::Unsigned) => {
+                eprintln!(
+                    "stella: warning: not applied (untrusted): {}: unsigned VEX is not read; the trust policy counts only signed VEX (pass --allow-unsigned to count it)",
+                    name(f)
+                );
+                continue;
+            }
+            Err(VexInputError::NeedsKey) => {
+                return Err(CliError::Usage {
+                    what: "--key",
+                    value: name(f),
+                    reason: "the input is a signed envelope; give the public key(s) to verify it with --key"
+                        .into(),
+                });
+            }
+            Err(e) => return Err(CliError::library(name(f), e)),
+        };
         if source.as_waiver().is_none() {
             validate(&source.document, &ValidationOptions::at(now))
                 .map_err(|e| CliError::library(name(f), e))?;
@@ -300,7 +358,7 @@ fn run_merge(args: MergeArgs) -> Result<Outcome, CliError> {
     let now = args.clock.now()?;
     let ring = keyring(&args.trust.key)?;
     let policy = policy(&args.trust, ring.as_ref())?;
-    let sources = read_sources(&args.files, ring.as_ref(), now)?;
+    let sources = read_sources(&args.files, ring.as_ref(), &policy, now)?;
     let set = VexSet::build(sources, &policy, now);
     report_set(&set);
     let merged = set
@@ -331,7 +389,7 @@ fn run_apply(args: ApplyArgs) -> Result<Outcome, CliError> {
     let findings_bytes = read_input(&args.findings)?;
     let findings = read_findings(&findings_bytes, &JsonLimits::default())
         .map_err(|e| CliError::library(name(&args.findings), e))?;
-    let sources = read_sources(&args.vex, ring.as_ref(), now)?;
+    let sources = read_sources(&args.vex, ring.as_ref(), &policy, now)?;
     let set = VexSet::build(sources, &policy, now);
     report_set(&set);
     let applied = set.apply(&findings);
@@ -364,6 +422,9 @@ fn run_create(args: CreateArgs) -> Result<Outcome, CliError> {
     };
     let doc =
         generate(&findings, &policy, now).map_err(|e| CliError::library(name(&args.from), e))?;
+    // A document with no statements is not valid OpenVEX to hand out: say so, as before.
+    validate(&doc, &ValidationOptions::at(now))
+        .map_err(|e| CliError::library(name(&args.from), e))?;
     let bytes = doc
         .to_json()
         .map_err(|e| CliError::library("generated document", e))?;
