@@ -535,7 +535,10 @@ fn a_layer_cached_under_a_higher_tar_header_limit_does_not_answer_a_lower_one() 
         ..ScanOptions::default()
     };
     let expected = Some("max_tar_header_bytes");
-    assert_eq!(exceeded(scan_image(&img.source, &lines(), &plain)), expected);
+    assert_eq!(
+        exceeded(scan_image(&img.source, &lines(), &plain)),
+        expected
+    );
     assert_eq!(
         exceeded(scan_image_detailed(&img.source, &lines(), &warm)),
         expected

@@ -43,6 +43,11 @@
 //! | `bundle.max_module_bytes` | 1 MiB | one Rego module: real ones are a few KiB |
 //! | `bundle.max_data_bytes` | 16 MiB | a bundle's `data.json` |
 //! | `bundle.max_module_nesting` | 12 | `[`/`{` nesting of a module: regorus parses it in exponential time (16 levels 1 s, 20 levels 19 s); 12 parse in < 0.1 s, real policies nest under 6 (found by the `policy_input` fuzz target) |
+//! | `vex.json.max_bytes` | 16 MiB | one OpenVEX document, checked against the file's length before it is read (157 MB once needed 5.9 GB): real documents are kilobytes to a few MiB; a DSSE-wrapped one is refused above the base64 of that |
+//! | `vex.json.max_depth` | 32 | JSON nesting of an OpenVEX document: the format needs 6 |
+//! | `vex.max_statements` | 100,000 | statements of one document, counted while deserializing: the largest published documents have some thousands |
+//! | `vex.max_products` | 10,000 | products of one statement (and entries of any other list in it) |
+//! | `vex.max_subcomponents` | 10,000 | subcomponents of one product |
 //!
 //! Not bounded by the library: the memory of one Rego builtin call (see
 //! `stella_policy::EvalLimits`).
@@ -96,6 +101,9 @@ pub struct Limits {
     pub eval: EvalLimits,
     /// Policy bundles (files, module and data sizes).
     pub bundle: BundleLimits,
+    /// OpenVEX documents (bytes before parsing; statements, products and subcomponents
+    /// counted while deserializing).
+    pub vex: stella_vex::ParseOptions,
 }
 
 /// A bound that is a constant of the code rather than a setting.

@@ -145,6 +145,16 @@ fn the_defaults_are_the_documented_ones() {
     );
     assert_eq!((l.json.max_depth, l.json.max_bytes), (128, 256 << 20));
     assert_eq!(
+        (
+            l.vex.json.max_bytes,
+            l.vex.json.max_depth,
+            l.vex.max_statements,
+            l.vex.max_products,
+            l.vex.max_subcomponents
+        ),
+        (16 << 20, 32, 100_000, 10_000, 10_000)
+    );
+    assert_eq!(
         (l.envelope.max_bytes, l.envelope.max_signatures),
         (64 << 20, 32)
     );

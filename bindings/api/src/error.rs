@@ -174,9 +174,15 @@ fn core_kind(e: &CoreError) -> ErrorKind {
 
 fn registry_kind(e: &RegistryError) -> ErrorKind {
     match e {
-        RegistryError::Reference { .. } | RegistryError::InsecureTransport { .. } => {
-            ErrorKind::InvalidArgument
-        }
+        // What the caller asked for or configured cannot be done safely: a bad reference,
+        // plain HTTP, credentials over plain HTTP or in a URL, half-set or unreadable
+        // credential settings.
+        RegistryError::Reference { .. }
+        | RegistryError::InsecureTransport { .. }
+        | RegistryError::InsecureCredentials { .. }
+        | RegistryError::UrlCredentials { .. }
+        | RegistryError::CredentialEnv { .. }
+        | RegistryError::CredentialConfig { .. } => ErrorKind::InvalidArgument,
         RegistryError::DigestMismatch { .. } | RegistryError::DigestHeaderMismatch { .. } => {
             ErrorKind::Verification
         }
@@ -460,6 +466,25 @@ mod tests {
         ];
         for (error, kind) in cases {
             assert_eq!(error.kind, kind, "{error}");
+        }
+    }
+
+    #[test]
+    fn refused_registry_credentials_are_invalid_arguments() {
+        let refused = [
+            RegistryError::InsecureCredentials {
+                url: "http://registry.example/v2/".into(),
+            },
+            RegistryError::UrlCredentials {
+                url: "https://redacted@registry.example/".into(),
+            },
+            RegistryError::CredentialEnv {
+                variable: "STELLA_REGISTRY_HOST",
+                reason: "is not set",
+            },
+        ];
+        for e in &refused {
+            assert_eq!(registry_kind(e), ErrorKind::InvalidArgument, "{e}");
         }
     }
 

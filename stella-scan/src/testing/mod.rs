@@ -230,9 +230,8 @@ impl TestLayer {
                     h.set_cksum();
                     builder.append(&h, data.as_slice())
                 }
-                TestEntry::Pax { records } => builder.append_pax_extensions(
-                    records.iter().map(|(k, v)| (k.as_str(), v.as_slice())),
-                ),
+                TestEntry::Pax { records } => builder
+                    .append_pax_extensions(records.iter().map(|(k, v)| (k.as_str(), v.as_slice()))),
             };
             #[allow(clippy::panic)]
             if let Err(err) = r {
