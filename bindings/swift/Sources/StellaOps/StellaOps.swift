@@ -709,7 +709,9 @@ public struct BundleVerifyOptions: Equatable, Hashable {
      */
     public var trustedRootJson: Data
     /**
-     * The signed artifact, for a message-signature bundle; empty means none.
+     * The signed artifact: required for a message-signature bundle; for a DSSE bundle,
+     * optional, and when given it must be a subject of the envelope's in-toto statement.
+     * Empty means none.
      */
     public var artifact: Data
 
@@ -726,7 +728,9 @@ public struct BundleVerifyOptions: Equatable, Hashable {
          * A Sigstore `trusted_root.json` whose Rekor logs are trusted; empty means none.
          */trustedRootJson: Data = Data([]), 
         /**
-         * The signed artifact, for a message-signature bundle; empty means none.
+         * The signed artifact: required for a message-signature bundle; for a DSSE bundle,
+         * optional, and when given it must be a subject of the envelope's in-toto statement.
+         * Empty means none.
          */artifact: Data = Data([])) {
         self.publicKeysPem = publicKeysPem
         self.rekorKeysPem = rekorKeysPem
