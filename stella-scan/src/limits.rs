@@ -5,8 +5,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::error::ScanError;
 
 /// Configurable limits of a scan. Exceeding one is [`ScanError::LimitExceeded`] naming the
-/// field, except [`ScanLimits::max_file_bytes`], which skips the one file with a note (one huge
-/// binary should not cost the whole SBOM). The image-wide budgets
+/// field, except [`ScanLimits::max_file_bytes`] for files that are not package databases, which
+/// skips the one file with a note (one huge binary should not cost the whole SBOM); a package
+/// database over it fails the scan ([`crate::Cataloger::must_read_whole`]). The image-wide budgets
 /// ([`ScanLimits::max_retained_bytes`], [`ScanLimits::max_archive_bytes`],
 /// [`ScanLimits::max_archive_entries`], [`ScanLimits::max_link_hops`],
 /// [`ScanLimits::max_alias_paths`]) fail the scan rather than skip a file: a skipped file could
@@ -31,7 +32,9 @@ pub struct ScanLimits {
     /// a full distro image has ~100 000; the merged tree costs ~150 bytes per entry.
     pub max_entries: u64,
     /// Bytes of one file read into memory for a cataloger. Default 64 MiB: metadata files are
-    /// kilobytes, Go/Rust binaries tens of MiB; bounded so peak memory stays small.
+    /// kilobytes, Go/Rust binaries tens of MiB; bounded so peak memory stays small. A binary or
+    /// archive over it is skipped with a note; a package database over it fails the scan, since
+    /// skipping it would hide its packages.
     pub max_file_bytes: u64,
     /// Bytes of one path. Default 4096, Linux `PATH_MAX`.
     pub max_path_bytes: u64,

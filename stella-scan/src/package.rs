@@ -232,6 +232,17 @@ pub trait Cataloger: Send + Sync + Debug {
     fn path_independent(&self) -> bool {
         false
     }
+    /// Whether a file this cataloger wants must be read whole: when `true`, a wanted file over
+    /// [`crate::ScanLimits::max_file_bytes`] fails the scan with
+    /// [`ScanError::LimitExceeded`] instead of being skipped with a note. Package databases
+    /// (dpkg `status`, apk `installed`, `rpmdb.sqlite`, Python metadata, `package.json`)
+    /// answer `true`: a skipped database would hide every package it lists, and an image could
+    /// pad one past the limit to hide them from the SBOM, the scan and the gate. Catalogers of
+    /// large binaries and archives keep the default `false`: one skipped file loses only its
+    /// own packages, and real ones (Go binaries, fat jars) can exceed the limit.
+    fn must_read_whole(&self) -> bool {
+        false
+    }
     /// Phase 2: packages from the surviving extracted files.
     fn catalog(&self, input: &CatalogInput<'_>) -> Result<Vec<Package>, ScanError>;
 }

@@ -1449,3 +1449,78 @@ fn many_jar_bombs_stop_at_the_images_archive_budget() {
     );
     assert_eq!(limit_of(result).0, "max_archive_bytes");
 }
+
+// ---------------------------------------------------------------------------------------------
+// A package database padded past max_file_bytes must not be skipped: skipped, it would hide
+// every package it lists (from the SBOM, the scan and the gate).
+
+#[test]
+fn a_package_database_over_max_file_bytes_fails_the_scan_instead_of_hiding_its_packages() {
+    let _s = serial();
+    // A real status stanza followed by blank padding dpkg reads past: 2 KiB over a 1 KiB limit.
+    let mut status = VULNERABLE.to_vec();
+    status.resize(2048, b'\n');
+    let limits = ScanLimits {
+        max_file_bytes: 1024,
+        ..ScanLimits::default()
+    };
+    let cases: [(&str, &[u8]); 4] = [
+        ("var/lib/dpkg/status", &status),
+        ("lib/apk/db/installed", &[b'\n'; 2048]),
+        (
+            "usr/lib/python3/dist-packages/x-1.0.dist-info/METADATA",
+            &[b'\n'; 2048],
+        ),
+        ("usr/lib/node_modules/x/package.json", &[b' '; 2048]),
+    ];
+    for (path, data) in cases {
+        let image = TestImage::new()
+            .layer(TestLayer::new().file(path, data))
+            .build();
+        let result = scan_image_detailed(
+            &image.source,
+            &stella_scan::catalog::default_catalogers(),
+            &ScanOptions {
+                limits: limits.clone(),
+                ..ScanOptions::default()
+            },
+        );
+        match result {
+            Err(ScanError::LimitExceeded {
+                limit,
+                max,
+                actual,
+                input,
+            }) => {
+                assert_eq!(
+                    (limit, max, actual),
+                    ("max_file_bytes", 1024, 2048),
+                    "{path}"
+                );
+                assert_eq!(input, path);
+            }
+            other => panic!(
+                "{path}: expected max_file_bytes, got {:?}",
+                other.map(|s| names(&s))
+            ),
+        }
+    }
+    // A file no package database is (here a Go-binary-sized blob the Lines test cataloger
+    // wants) is still skipped with a note and the scan goes on.
+    let image = TestImage::new()
+        .layer(
+            TestLayer::new()
+                .file("pkgs/big", &[b'a'; 2048])
+                .file("pkgs/small", b"small@1\n"),
+        )
+        .build();
+    let scan = run_scan(&image.source, limits).unwrap();
+    assert!(
+        scan.sbom
+            .notes
+            .iter()
+            .any(|n| n.contains("pkgs/big") && n.contains("max_file_bytes")),
+        "{:?}",
+        scan.sbom.notes
+    );
+}

@@ -4,8 +4,10 @@
 //! [`Limits`] gathers the configurable limit types of the pure crates, each still defined
 //! beside the parser it bounds; [`FIXED_LIMITS`] lists the bounds that are constants. Exceeding
 //! any of them is a typed error naming the limit, never a panic, an abort or a silent
-//! truncation (the one exception, by design: a file over [`ScanLimits::max_file_bytes`] is
-//! skipped with a note in the SBOM, so one huge binary does not cost the whole scan).
+//! truncation (the one exception, by design: a binary or archive over
+//! [`ScanLimits::max_file_bytes`] is skipped with a note in the SBOM, so one huge binary does not
+//! cost the whole scan; a package database over it fails the scan, so padding one cannot hide
+//! its packages).
 //!
 //! ## Configurable limits and why their defaults
 //!
@@ -14,7 +16,7 @@
 //! | `scan.max_layer_bytes` | 16 GiB | decompressed bytes of one layer: far above real layers (a few GiB at most), far below what fills a disk; stops gzip/zstd bombs |
 //! | `scan.max_image_bytes` | 64 GiB | decompressed bytes of all layers of one image, same reason |
 //! | `scan.max_entries` | 4,000,000 | tar entries of an image (or files of a root filesystem): a full distro image has ~100,000; the merged tree costs ~150 bytes per entry (≤ ~600 MB) |
-//! | `scan.max_file_bytes` | 64 MiB | one file read into memory for a cataloger: metadata files are kilobytes, Go/Rust binaries tens of MiB; over it the file is skipped with a note |
+//! | `scan.max_file_bytes` | 64 MiB | one file read into memory for a cataloger: metadata files are kilobytes, Go/Rust binaries tens of MiB; over it a binary or archive is skipped with a note, a package database (dpkg, apk, rpm, Python metadata, npm manifests) fails the scan |
 //! | `scan.max_path_bytes` | 4096 | one path or link target: Linux `PATH_MAX` |
 //! | `scan.max_path_depth` | 256 | components of one path: real images stay under 30 |
 //! | `scan.max_metadata_bytes` | 16 MiB | an index, manifest or config: real ones are kilobytes, a long history stays under 1 MiB |

@@ -45,6 +45,10 @@ impl Cataloger for DpkgCataloger {
     fn name(&self) -> &'static str {
         NAME
     }
+    fn must_read_whole(&self) -> bool {
+        // A package database: skipping it would hide every package it lists.
+        true
+    }
 
     fn version(&self) -> &'static str {
         "1"

@@ -19,8 +19,6 @@ use crate::package::{CatalogInput, Cataloger, Evidence, ExtractedFile, Package, 
 use super::util::{err, evidence, finish, license, package, purl};
 
 const NAME: &str = "npm";
-/// Largest `package.json` / lock file read.
-const MAX_LEN: u64 = 32 * 1024 * 1024;
 
 /// The npm cataloger (see the module docs).
 ///
@@ -261,6 +259,10 @@ impl Cataloger for NpmCataloger {
     fn name(&self) -> &'static str {
         NAME
     }
+    fn must_read_whole(&self) -> bool {
+        // A package database: skipping it would hide every package it lists.
+        true
+    }
 
     fn version(&self) -> &'static str {
         "2"
@@ -271,8 +273,11 @@ impl Cataloger for NpmCataloger {
         true
     }
 
-    fn wants(&self, path: &str, _mode: u32, size: u64) -> bool {
-        size <= MAX_LEN && (installed_dir(path).is_some() || is_lock(path))
+    fn wants(&self, path: &str, _mode: u32, _size: u64) -> bool {
+        // No size filter here: a manifest or lock file is a package database, so the engine
+        // fails the scan when one is over `max_file_bytes` (`must_read_whole`) rather than let
+        // an oversized one hide its packages.
+        installed_dir(path).is_some() || is_lock(path)
     }
 
     fn catalog(&self, input: &CatalogInput<'_>) -> Result<Vec<Package>, ScanError> {
@@ -465,6 +470,8 @@ mod tests {
         assert!(!c.wants("a/node_modules/x/lib/package.json", 0o644, 100));
         assert!(!c.wants("a/package.json", 0o644, 100));
         assert!(c.wants("a/package-lock.json", 0o644, 100));
-        assert!(!c.wants("a/package-lock.json", 0o644, MAX_LEN + 1));
+        // Wanted at any size: the engine bounds it (max_file_bytes fails the scan).
+        assert!(c.wants("a/package-lock.json", 0o644, 1 << 40));
+        assert!(c.must_read_whole());
     }
 }

@@ -725,6 +725,21 @@ fn extract_as(
         return Ok(Vec::new());
     };
     if entry.size > limits.max_file_bytes {
+        // A package database over the limit fails the scan: skipped, it would hide its
+        // packages. Anything else is skipped with a note (one huge binary should not cost the
+        // whole SBOM).
+        let database = requests.iter().find(|(who, _)| match who {
+            Who::Cataloger(i) => catalogers.get(*i).is_some_and(|c| c.must_read_whole()),
+            Who::Os => false,
+        });
+        if let Some((_, path)) = database {
+            return Err(ScanError::LimitExceeded {
+                limit: "max_file_bytes",
+                max: limits.max_file_bytes,
+                actual: entry.size,
+                input: path.clone(),
+            });
+        }
         notes.push(format!(
             "skipped {first}: {} bytes is over max_file_bytes ({})",
             entry.size, limits.max_file_bytes
