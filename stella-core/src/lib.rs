@@ -11,6 +11,8 @@
 //!   Debug` and fallible, with in-memory implementations ([`MemoryBlobStore`],
 //!   [`MemoryImageSource`], [`FixedClock`]; the in-memory Merkle log and local keys live in
 //!   `stella-attest` because they need its cryptography);
+//! - [`union_find`]: disjoint sets with a deterministic representative (the matcher's alias
+//!   groups and the VEX merge's id groups);
 //! - [`CoreError`], the crate's one error type.
 //!
 //! This crate does no IO: bytes and readers come in, values go out.
@@ -57,6 +59,7 @@ mod image;
 mod log;
 mod sign;
 mod store;
+pub mod union_find;
 
 pub use clock::{Clock, FixedClock, Timestamp, TimestampError};
 pub use digest::{Digest, Hasher, VerifyingReader};
