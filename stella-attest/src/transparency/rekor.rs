@@ -464,12 +464,18 @@ impl EntryBody {
         signature: &[u8],
         spki_der: &[u8],
     ) -> Result<(), TransparencyError> {
-        let Self::HashedRekord(h) = self else {
-            return Err(TransparencyError::Mismatch {
-                what: "Rekor entry for a message signature",
-                field: "kind (expected hashedrekord)",
-            });
-        };
+        self.check_artifact_by(digest, signature, BodySigner::Key(spki_der))
+    }
+
+    /// Checks that this body records `signature` over the artifact with `digest`, made by
+    /// `signer`: a `hashedrekord` with that digest, that signature, and the signer's PEM.
+    pub(crate) fn check_artifact_by(
+        &self,
+        digest: &Digest,
+        signature: &[u8],
+        signer: BodySigner<'_>,
+    ) -> Result<(), TransparencyError> {
+        let h = self.hashed_rekord()?;
         h.data_hash.check(digest, "hashedrekord artifact digest")?;
         if h.signature != signature {
             return Err(TransparencyError::Mismatch {
@@ -477,7 +483,19 @@ impl EntryBody {
                 field: "signature",
             });
         }
-        check_pem_key(&h.public_key_pem, spki_der, "hashedrekord")
+        signer.check_pem(&h.public_key_pem, "hashedrekord")
+    }
+
+    /// The `hashedrekord` body, or the error of a body of another kind where a message
+    /// signature is expected.
+    pub(crate) fn hashed_rekord(&self) -> Result<&HashedRekord, TransparencyError> {
+        match self {
+            Self::HashedRekord(h) => Ok(h),
+            Self::Intoto(_) | Self::Dsse(_) => Err(TransparencyError::Mismatch {
+                what: "Rekor entry for a message signature",
+                field: "kind (expected hashedrekord)",
+            }),
+        }
     }
 
     /// Checks that this body records the DSSE envelope with `payload_type`, `payload` and
@@ -489,6 +507,20 @@ impl EntryBody {
         payload: &[u8],
         signatures: &[&[u8]],
         spki_der: &[u8],
+    ) -> Result<(), TransparencyError> {
+        self.check_envelope_by(payload_type, payload, signatures, BodySigner::Key(spki_der))
+    }
+
+    /// Checks that this body records the DSSE envelope with `payload_type`, `payload` and
+    /// `signatures`, made by `signer`: an `intoto` (same payload type) or `dsse` body with the
+    /// payload's SHA-256, exactly as many signatures, each envelope signature among them, and
+    /// every recorded signature verified by the signer's PEM.
+    pub(crate) fn check_envelope_by(
+        &self,
+        payload_type: &str,
+        payload: &[u8],
+        signatures: &[&[u8]],
+        signer: BodySigner<'_>,
     ) -> Result<(), TransparencyError> {
         let (payload_hash, recorded, what) = match self {
             Self::Intoto(i) => {
@@ -521,38 +553,57 @@ impl EntryBody {
                 field: "number of signatures",
             });
         }
+        if recorded.is_empty() {
+            return Err(TransparencyError::MissingField {
+                what,
+                field: "signatures",
+            });
+        }
         for sig in signatures {
-            let found = recorded.iter().find(|r| r.signature == *sig).ok_or(
-                TransparencyError::Mismatch {
+            if !recorded.iter().any(|r| r.signature == *sig) {
+                return Err(TransparencyError::Mismatch {
                     what,
                     field: "signature",
-                },
-            )?;
-            check_pem_key(&found.verifier_pem, spki_der, what)?;
+                });
+            }
+        }
+        for r in recorded {
+            signer.check_pem(&r.verifier_pem, what)?;
         }
         Ok(())
     }
 }
 
-/// Compares a PEM `PUBLIC KEY` with a DER SPKI.
-fn check_pem_key(pem: &[u8], spki_der: &[u8], what: &'static str) -> Result<(), TransparencyError> {
-    let text = std::str::from_utf8(pem).map_err(|_| TransparencyError::InvalidField {
-        field: "PEM public key",
-        value: String::new(),
-        reason: "not UTF-8",
-    })?;
-    let der = pem_decode(text, "PUBLIC KEY")?;
-    if der != spki_der {
-        return Err(TransparencyError::Mismatch {
-            what,
-            field: "public key",
-        });
+/// Who a body must record as the signer, and how its PEM is compared.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum BodySigner<'a> {
+    /// A public key (DER SubjectPublicKeyInfo), recorded as a PEM `PUBLIC KEY`.
+    Key(&'a [u8]),
+    /// A certificate (DER), recorded as a PEM `CERTIFICATE`.
+    Certificate(&'a [u8]),
+}
+
+impl BodySigner<'_> {
+    /// Compares the PEM a body records with the signer's DER.
+    fn check_pem(&self, pem: &[u8], what: &'static str) -> Result<(), TransparencyError> {
+        let (der, label, pem_field, field) = match *self {
+            Self::Key(der) => (der, "PUBLIC KEY", "PEM public key", "public key"),
+            Self::Certificate(der) => (der, "CERTIFICATE", "PEM certificate", "certificate"),
+        };
+        let text = std::str::from_utf8(pem).map_err(|_| TransparencyError::InvalidField {
+            field: pem_field,
+            value: String::new(),
+            reason: "not UTF-8",
+        })?;
+        if pem_decode(text, label)? != der {
+            return Err(TransparencyError::Mismatch { what, field });
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Decodes the first PEM block with the given label.
-pub(crate) fn pem_decode(text: &str, label: &'static str) -> Result<Vec<u8>, TransparencyError> {
+fn pem_decode(text: &str, label: &'static str) -> Result<Vec<u8>, TransparencyError> {
     let begin = format!("-----BEGIN {label}-----");
     let end = format!("-----END {label}-----");
     let start = text.find(&begin).ok_or(TransparencyError::InvalidField {
