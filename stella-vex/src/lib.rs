@@ -70,7 +70,7 @@ mod error;
 mod findings;
 mod generate;
 mod matching;
-mod merge;
+mod vex_set;
 mod model;
 pub mod spdx;
 mod trust;
@@ -86,7 +86,7 @@ pub use findings::{
 };
 pub use generate::{Condition, MACHINE_DERIVED, Rule, VexPolicy, generate, is_machine_derived};
 pub use matching::{Purl, Subject, cpe_covers};
-pub use merge::{
+pub use vex_set::{
     Applied, AppliedFinding, Decision, ExpiredWaiver, MergeOptions, Merged, Provenance,
     SourceProvenance, StatusCounts, Untrusted, VexSet,
 };
