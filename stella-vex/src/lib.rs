@@ -70,11 +70,11 @@ mod error;
 mod findings;
 mod generate;
 mod matching;
-mod vex_set;
 mod model;
 pub mod spdx;
 mod trust;
 mod validate;
+mod vex_set;
 mod waiver;
 
 pub use attestation::{
@@ -86,10 +86,6 @@ pub use findings::{
 };
 pub use generate::{Condition, MACHINE_DERIVED, Rule, VexPolicy, generate, is_machine_derived};
 pub use matching::{Purl, Subject, cpe_covers};
-pub use vex_set::{
-    Applied, AppliedFinding, Decision, ExpiredWaiver, MergeOptions, Merged, Provenance,
-    SourceProvenance, StatusCounts, Untrusted, VexSet,
-};
 pub use model::{
     CONTEXT_UNVERSIONED, CONTEXT_V0_2_0, Component, DEFAULT_MAX_DOCUMENT_BYTES, Document,
     HASH_ALGORITHMS, Identifiers, Justification, ParseOptions, Product, Statement, Status,
@@ -97,4 +93,8 @@ pub use model::{
 };
 pub use trust::{Distrust, Issuer, TrustPolicy, VexSource};
 pub use validate::{ValidationOptions, validate};
+pub use vex_set::{
+    Applied, AppliedFinding, Decision, ExpiredWaiver, MergeOptions, Merged, Provenance,
+    SourceProvenance, StatusCounts, Untrusted, VexSet,
+};
 pub use waiver::{WAIVER_PREDICATE_TYPE, Waiver};

@@ -14,21 +14,33 @@
 //!
 //! Every other candidate is recorded as superseded, so an explanation names the deciding
 //! document (`@id`, author, digest) and statement and everything it overrode.
+//!
+//! - [`VexSet::build`] (here): judge every source against the trust policy and index the
+//!   candidates (statement × product) by vulnerability id; the helpers both jobs share.
+//! - [`merge`]: [`VexSet::merge`], one decision per (vulnerability, product).
+//! - [`apply`]: [`VexSet::apply`], the status of each finding.
+//! - [`ids`]: the vulnerability ids, interned and grouped (a `stella_core` union-find).
+
+mod apply;
+mod ids;
+mod merge;
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::HashMap;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
 use serde::Serialize;
 use stella_core::{Digest, Timestamp};
 
-use crate::error::VexError;
-use crate::findings::FindingRef;
-use crate::matching::{PreparedProduct, Purl, PurlCache, Subject};
-use crate::model::{CONTEXT_V0_2_0, Document, Justification, Product, Statement, Status};
+use crate::matching::{PreparedProduct, Purl, PurlCache};
+use crate::model::{Product, Statement, Status};
 use crate::trust::{Distrust, TrustPolicy, VexSource};
+
+pub use apply::{Applied, AppliedFinding, StatusCounts};
+use ids::VulnIds;
+pub use merge::{Decision, MergeOptions, Merged};
 
 /// What a provenance says about the source document a statement came from, shared (`Arc`) by
 /// every provenance from that source, so recording one copies no strings.
@@ -141,37 +153,6 @@ impl fmt::Display for Provenance {
         }
         if src.waiver {
             f.write_str(" [waiver]")?;
-        }
-        Ok(())
-    }
-}
-
-/// One merge decision: for a vulnerability and product, which statement decided and which it
-/// superseded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Decision {
-    /// The winner's vulnerability name.
-    pub vulnerability: String,
-    /// Every id of the vulnerability seen across the candidates, sorted.
-    pub ids: Vec<String>,
-    /// The product key (purl, else `@id`, CPE or hash).
-    pub product: String,
-    /// The deciding statement.
-    pub decided_by: Provenance,
-    /// The statements it overrode, best first.
-    pub superseded: Vec<Provenance>,
-}
-
-impl fmt::Display for Decision {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} on {}: {}",
-            self.vulnerability, self.product, self.decided_by.status
-        )?;
-        write!(f, "\n  decided by: {}", self.decided_by)?;
-        for s in &self.superseded {
-            write!(f, "\n  superseded: {s}")?;
         }
         Ok(())
     }
@@ -322,7 +303,7 @@ pub struct VexSet {
     /// The id indices of every statement's vulnerability ids (see `Candidate::ids`).
     statement_ids: Vec<usize>,
     /// Every vulnerability id (names and aliases), interned, with the alias groups.
-    ids: UnionFind,
+    ids: VulnIds,
     /// Per id index `i`: the candidates whose statement names that id, ascending, are
     /// `cands_by_id[cand_offsets[i]..cand_offsets[i + 1]]`.
     cands_by_id: Vec<usize>,
@@ -351,7 +332,7 @@ impl VexSet {
             packages: HashMap::new(),
             product_index: HashMap::new(),
             statement_ids: Vec::new(),
-            ids: UnionFind::default(),
+            ids: VulnIds::default(),
             cands_by_id: Vec::new(),
             cand_offsets: Vec::new(),
             roots: Vec::new(),
@@ -551,7 +532,7 @@ impl VexSet {
             c.key.digest_rank = digest_rank.get(c.source).copied().unwrap_or(usize::MAX);
         }
         // The candidates by id, flat: a counting sort on the id, candidates ascending within.
-        let n_ids = set.ids.names.len();
+        let n_ids = set.ids.names().len();
         set.cand_offsets = vec![0; n_ids + 1];
         for (ix, _) in &id_cands {
             if let Some(n) = set.cand_offsets.get_mut(ix + 1) {
@@ -577,9 +558,9 @@ impl VexSet {
             (&a.document, a.digest, a.statement).cmp(&(&b.document, b.digest, b.statement))
         });
         set.expired.sort_by_key(|a| a.digest);
-        let n = set.ids.names.len();
+        let n = set.ids.names().len();
         set.roots = (0..n).map(|i| set.ids.find(i)).collect();
-        set.id_rank = ranks(&set.ids.names);
+        set.id_rank = ranks(set.ids.names());
         set.product_rank = ranks(&set.product_keys);
         set
     }
@@ -626,29 +607,6 @@ impl VexSet {
         }
     }
 
-    /// Every candidate, grouped by the (vulnerability group, product) it decides, each group
-    /// best first; and per candidate that group.
-    fn grouped(&self) -> (Vec<usize>, Vec<(usize, usize)>) {
-        let groups: Vec<(usize, usize)> = self
-            .candidates
-            .iter()
-            .map(|c| {
-                (
-                    self.roots.get(c.vuln).copied().unwrap_or(c.vuln),
-                    c.product_id,
-                )
-            })
-            .collect();
-        let group_of = |ci: usize| groups.get(ci).copied().unwrap_or_default();
-        let all: Vec<usize> = (0..self.candidates.len()).collect();
-        let by_product = counting_sort(&all, self.product_keys.len(), |ci| group_of(ci).1);
-        let mut grouped = counting_sort(&by_product, self.roots.len(), |ci| group_of(ci).0);
-        for members in grouped.chunk_by_mut(|a, b| group_of(*a) == group_of(*b)) {
-            members.sort_unstable_by(|a, b| self.order(*a, *b));
-        }
-        (grouped, groups)
-    }
-
     fn provenance(&self, ci: usize) -> Option<Provenance> {
         let c = self.candidates.get(ci)?;
         Some(Provenance {
@@ -676,350 +634,6 @@ impl VexSet {
         out.extend(candidates.iter().filter_map(|c| self.provenance(*c)));
         out
     }
-
-    /// Merges into one decision per (vulnerability, product), and an OpenVEX document holding
-    /// each winning statement narrowed to its product, sorted by vulnerability name then product
-    /// key. With `options.explain` each statement's `status_notes` also names the deciding
-    /// document and what it superseded (the document stays valid OpenVEX).
-    pub fn merge(&self, options: &MergeOptions) -> Result<Merged, VexError> {
-        let (grouped, group_of) = self.grouped();
-        let group_of = |ci: usize| group_of.get(ci).copied();
-        // One group per decision, sorted by the winner's vulnerability name, then product key
-        // (through their precomputed ranks; no two groups share both).
-        let mut groups: Vec<_> = grouped
-            .chunk_by(|a, b| group_of(*a) == group_of(*b))
-            .filter_map(|members| {
-                let c = self.candidates.get(*members.first()?)?;
-                let rank = (
-                    self.id_rank.get(c.vuln).copied(),
-                    self.product_rank.get(c.product_id).copied(),
-                );
-                Some((rank, members))
-            })
-            .collect();
-        groups.sort_unstable_by_key(|(rank, _)| *rank);
-        let mut decisions = Vec::with_capacity(groups.len());
-        let mut statements = Vec::with_capacity(groups.len());
-        let mut id_scratch: Vec<usize> = Vec::new();
-        for (_, members) in groups {
-            let Some((&win, rest)) = members.split_first() else {
-                continue;
-            };
-            let (Some(decided_by), Some(c)) = (self.provenance(win), self.candidates.get(win))
-            else {
-                continue;
-            };
-            let (Some(st), Some(src)) = (self.statement(c), self.sources.get(c.source)) else {
-                continue;
-            };
-            // Every id the group's statements name, sorted by name (ranks are a permutation,
-            // so equal ranks are equal ids).
-            id_scratch.clear();
-            for m in members {
-                if let Some(mc) = self.candidates.get(*m) {
-                    id_scratch.extend_from_slice(
-                        self.statement_ids.get(mc.ids.clone()).unwrap_or_default(),
-                    );
-                }
-            }
-            id_scratch.sort_unstable_by_key(|i| self.id_rank.get(*i).copied());
-            id_scratch.dedup();
-            let d = Decision {
-                vulnerability: st.vulnerability.name.clone(),
-                ids: id_scratch
-                    .iter()
-                    .filter_map(|i| self.ids.names.get(*i).cloned())
-                    .collect(),
-                product: self
-                    .product_keys
-                    .get(c.product_id)
-                    .cloned()
-                    .unwrap_or_default(),
-                decided_by,
-                superseded: self.provenances(rest),
-            };
-            // The winning statement narrowed to the decided product, with its effective
-            // timestamp written out (the source document's is not carried over).
-            let mut s = Statement {
-                id: st.id.clone(),
-                version: st.version,
-                vulnerability: st.vulnerability.clone(),
-                timestamp: Some(st.timestamp.unwrap_or(src.document.timestamp)),
-                last_updated: st.last_updated,
-                products: st.products.get(c.product).cloned().into_iter().collect(),
-                status: st.status,
-                supplier: st.supplier.clone(),
-                status_notes: st.status_notes.clone(),
-                justification: st.justification,
-                impact_statement: st.impact_statement.clone(),
-                action_statement: st.action_statement.clone(),
-                action_statement_timestamp: st.action_statement_timestamp,
-            };
-            if options.explain {
-                let mut note = s.status_notes.take().unwrap_or_default();
-                if !note.is_empty() {
-                    note.push_str(" | ");
-                }
-                // Writing into a String cannot fail.
-                let _ = write!(note, "stella-vex merge: decided by {}", d.decided_by);
-                for sup in &d.superseded {
-                    let _ = write!(note, "; superseded {sup}");
-                }
-                s.status_notes = Some(note);
-            }
-            statements.push(s);
-            decisions.push(d);
-        }
-        if statements.is_empty() {
-            return Err(VexError::NoTrustedStatements {
-                untrusted: self.untrusted.len(),
-                expired_waivers: self.expired.len(),
-            });
-        }
-        let mut digests: Vec<String> = self.sources.iter().map(|s| s.digest.to_string()).collect();
-        digests.sort();
-        let id_digest = Digest::of(digests.join("\n").as_bytes());
-        let document = Document {
-            context: CONTEXT_V0_2_0.to_owned(),
-            id: format!(
-                "https://stella-ops.org/vex/merged/sha256-{}",
-                id_digest.hex()
-            ),
-            author: options.author.clone(),
-            role: Some("merge of trusted VEX".into()),
-            timestamp: options.now,
-            last_updated: None,
-            version: 1,
-            tooling: Some(format!("stella-vex {}", env!("CARGO_PKG_VERSION"))),
-            statements,
-        };
-        Ok(Merged {
-            document,
-            decisions,
-            untrusted: self.untrusted.clone(),
-            expired_waivers: self.expired.clone(),
-        })
-    }
-
-    /// Applies the trusted VEX to findings: each finding gets the status of the best matching
-    /// statement (same deciding rule as [`VexSet::merge`]), or `under_investigation` when none
-    /// matches. Findings are returned sorted by vulnerability, purl, artifact.
-    pub fn apply(&self, findings: &[FindingRef]) -> Applied {
-        // Sorted first (stable: equal findings keep their input order), then applied in order.
-        let mut sorted: Vec<&FindingRef> = findings.iter().collect();
-        sorted.sort_by(|a, b| {
-            (&a.vulnerability, &a.purl, &a.artifact).cmp(&(&b.vulnerability, &b.purl, &b.artifact))
-        });
-        let mut out = Vec::with_capacity(findings.len());
-        let mut counts = StatusCounts::default();
-        let mut scratch: Vec<usize> = Vec::new();
-        let mut purls = PurlCache::default();
-        let mut packages: HashMap<&str, (Option<Arc<Purl>>, SubjectKey)> = HashMap::new();
-        let mut artifacts: HashMap<&str, Option<(Subject, SubjectKey)>> = HashMap::new();
-        for f in sorted {
-            scratch.clear();
-            for id in f.ids() {
-                if let Some(list) = self.ids.index.get(id).and_then(|ix| {
-                    let start = *self.cand_offsets.get(*ix)?;
-                    let end = *self.cand_offsets.get(ix + 1)?;
-                    self.cands_by_id.get(start..end)
-                }) {
-                    scratch.extend_from_slice(list);
-                }
-            }
-            scratch.sort_unstable();
-            scratch.dedup();
-            // The cheap necessary condition first; the full match only for what passes.
-            let (package_purl, package_key) = match f.purl.as_deref() {
-                Some(p) => packages
-                    .entry(p)
-                    .or_insert_with(|| self.subject_key(p, purls.parse(p)))
-                    .clone(),
-                None => (None, SubjectKey::default()),
-            };
-            let artifact = match f.artifact.as_deref() {
-                Some(a) => artifacts.entry(a).or_insert_with(|| {
-                    f.artifact_subject().map(|s| {
-                        let key =
-                            self.subject_key(s.id.as_deref().unwrap_or_default(), s.purl.clone());
-                        (s, key.1)
-                    })
-                }),
-                None => &None,
-            };
-            let artifact_key = artifact.as_ref().map(|(_, k)| *k);
-            scratch.retain(|ci| {
-                self.match_keys.get(*ci).is_some_and(|m| {
-                    m.may_match(&package_key) || artifact_key.is_some_and(|a| m.may_match(&a))
-                })
-            });
-            if !scratch.is_empty() {
-                let package = Subject {
-                    purl: package_purl,
-                    ..f.package_subject_unparsed()
-                };
-                let artifact = artifact.as_ref().map(|(s, _)| s);
-                scratch.retain(|ci| {
-                    match (
-                        self.candidates.get(*ci).and_then(|c| self.product(c)),
-                        self.prepared.get(*ci),
-                    ) {
-                        (Some(product), Some(prepared)) => {
-                            prepared.covers(product, &package, artifact)
-                        }
-                        _ => false,
-                    }
-                });
-            }
-            scratch.sort_unstable_by(|a, b| self.order(*a, *b));
-            let winner = scratch.first().copied();
-            let st = winner
-                .and_then(|w| self.candidates.get(w))
-                .and_then(|c| self.statement(c));
-            let status = st.map_or(Status::UnderInvestigation, |s| s.status);
-            counts.add(status);
-            out.push(AppliedFinding {
-                finding: f.clone(),
-                status,
-                justification: st.and_then(|s| s.justification),
-                impact_statement: st.and_then(|s| s.impact_statement.clone()),
-                action_statement: st.and_then(|s| s.action_statement.clone()),
-                decided_by: winner.and_then(|w| self.provenance(w)),
-                superseded: self.provenances(scratch.get(1..).unwrap_or_default()),
-            });
-        }
-        Applied {
-            counts,
-            findings: out,
-            untrusted: self.untrusted.clone(),
-            expired_waivers: self.expired.clone(),
-        }
-    }
-}
-
-/// What [`VexSet::merge`] writes into the merged document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MergeOptions {
-    /// The merged document's timestamp (the caller's clock).
-    pub now: Timestamp,
-    /// The merged document's author.
-    pub author: String,
-    /// Write provenance into each statement's `status_notes`.
-    pub explain: bool,
-}
-
-/// The result of a merge.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Merged {
-    /// The merged OpenVEX document.
-    pub document: Document,
-    /// One decision per (vulnerability, product), sorted by vulnerability then product.
-    pub decisions: Vec<Decision>,
-    /// Statements not applied because untrusted.
-    pub untrusted: Vec<Untrusted>,
-    /// Waivers ignored as expired.
-    pub expired_waivers: Vec<ExpiredWaiver>,
-}
-
-impl Merged {
-    /// The human-readable explanation: one block per decision, then the untrusted statements
-    /// and expired waivers.
-    pub fn explain(&self) -> String {
-        let mut out = String::new();
-        for d in &self.decisions {
-            out.push_str(&d.to_string());
-            out.push('\n');
-        }
-        for u in &self.untrusted {
-            out.push_str(&format!(
-                "untrusted: {} by {:?} [{}]{}: {}\n",
-                u.document,
-                u.author,
-                u.digest,
-                u.statement
-                    .map(|s| format!(" statement #{s}"))
-                    .unwrap_or_default(),
-                serde_json::to_string(&u.reason).unwrap_or_default()
-            ));
-        }
-        for w in &self.expired_waivers {
-            out.push_str(&format!(
-                "expired waiver: {} for {} ({}) approved by {:?}, expired {}{}\n",
-                w.digest,
-                w.artifact,
-                w.vulnerabilities.join(", "),
-                w.approver,
-                w.expires,
-                if w.not_yet_valid {
-                    " (not yet valid)"
-                } else {
-                    ""
-                }
-            ));
-        }
-        out
-    }
-}
-
-/// A finding with the VEX decision applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AppliedFinding {
-    /// The finding.
-    pub finding: FindingRef,
-    /// Its status (`under_investigation` when no statement matched).
-    pub status: Status,
-    /// The deciding statement's justification.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub justification: Option<Justification>,
-    /// The deciding statement's impact statement.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub impact_statement: Option<String>,
-    /// The deciding statement's action statement.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub action_statement: Option<String>,
-    /// The deciding statement, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub decided_by: Option<Provenance>,
-    /// Other matching statements it overrode, best first.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub superseded: Vec<Provenance>,
-}
-
-/// Findings per status. All four are always present; `under_investigation` is the unknown.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct StatusCounts {
-    /// `affected`.
-    pub affected: usize,
-    /// `fixed`.
-    pub fixed: usize,
-    /// `not_affected`.
-    pub not_affected: usize,
-    /// `under_investigation` (no statement, or a statement saying so).
-    pub under_investigation: usize,
-}
-
-impl StatusCounts {
-    fn add(&mut self, s: Status) {
-        match s {
-            Status::Affected => self.affected += 1,
-            Status::Fixed => self.fixed += 1,
-            Status::NotAffected => self.not_affected += 1,
-            Status::UnderInvestigation => self.under_investigation += 1,
-        }
-    }
-}
-
-/// The result of applying VEX to findings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Applied {
-    /// Counts per status.
-    pub counts: StatusCounts,
-    /// The findings, sorted by vulnerability, purl, artifact.
-    pub findings: Vec<AppliedFinding>,
-    /// Statements not applied because untrusted.
-    pub untrusted: Vec<Untrusted>,
-    /// Waivers ignored as expired.
-    pub expired_waivers: Vec<ExpiredWaiver>,
 }
 
 /// For each name, its rank in sorted order.
@@ -1033,78 +647,4 @@ fn ranks(names: &[String]) -> Vec<usize> {
         }
     }
     rank
-}
-
-/// `items` reordered by `bucket(item)` (in `0..buckets`), keeping their order within a bucket:
-/// a counting sort, O(items + buckets).
-fn counting_sort(items: &[usize], buckets: usize, bucket: impl Fn(usize) -> usize) -> Vec<usize> {
-    let last = buckets.saturating_sub(1);
-    let bucket = |i: usize| bucket(i).min(last);
-    // First the size of each bucket (at b + 1), then where the next item of bucket b goes.
-    let mut next = vec![0usize; buckets + 1];
-    for &i in items {
-        if let Some(n) = next.get_mut(bucket(i) + 1) {
-            *n += 1;
-        }
-    }
-    let mut total = 0;
-    for n in &mut next {
-        total += *n;
-        *n = total;
-    }
-    let mut out = vec![0usize; items.len()];
-    for &i in items {
-        if let Some(n) = next.get_mut(bucket(i)) {
-            if let Some(slot) = out.get_mut(*n) {
-                *slot = i;
-            }
-            *n += 1;
-        }
-    }
-    out
-}
-
-/// Interned vulnerability ids with union-find over "named together".
-#[derive(Debug, Clone, Default)]
-struct UnionFind {
-    parent: Vec<usize>,
-    names: Vec<String>,
-    index: HashMap<String, usize>,
-}
-
-impl UnionFind {
-    fn id(&mut self, name: &str) -> usize {
-        if let Some(i) = self.index.get(name) {
-            return *i;
-        }
-        let i = self.parent.len();
-        self.parent.push(i);
-        self.names.push(name.to_owned());
-        self.index.insert(name.to_owned(), i);
-        i
-    }
-
-    fn find(&mut self, mut i: usize) -> usize {
-        while let Some(&p) = self.parent.get(i) {
-            if p == i {
-                break;
-            }
-            let gp = self.parent.get(p).copied().unwrap_or(p);
-            if let Some(slot) = self.parent.get_mut(i) {
-                *slot = gp;
-            }
-            i = p;
-        }
-        i
-    }
-
-    fn union(&mut self, a: usize, b: usize) {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra != rb {
-            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
-            if let Some(slot) = self.parent.get_mut(hi) {
-                *slot = lo;
-            }
-        }
-    }
 }
