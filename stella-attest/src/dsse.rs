@@ -87,7 +87,7 @@ pub enum DsseError {
         /// Which field (`payload`, `signatures[2].sig`).
         field: String,
         /// What was wrong.
-        reason: String,
+        reason: Base64Problem,
     },
     /// The envelope's payload type is not one the caller accepts.
     #[error("payload type {payload_type:?} is not allowed (allowed: {allowed:?})")]
@@ -170,6 +170,19 @@ pub enum DsseError {
     },
 }
 
+/// Why a base64 field of an envelope did not decode ([`DsseError::Base64`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Base64Problem {
+    /// The value uses characters of both the standard (`+`, `/`) and the URL-safe (`-`, `_`)
+    /// alphabet.
+    #[error("mixes the standard and URL-safe alphabets")]
+    MixedAlphabets,
+    /// The value does not decode in its alphabet (bad character, length or padding).
+    #[error(transparent)]
+    Decode(#[from] base64::DecodeError),
+}
+
 fn list(errors: &[DsseError]) -> String {
     errors
         .iter()
@@ -216,15 +229,17 @@ const URL_SAFE_IN: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_S
 fn decode_base64(field: impl FnOnce() -> String, text: &str) -> Result<Vec<u8>, DsseError> {
     let url = text.bytes().any(|b| b == b'-' || b == b'_');
     let standard = text.bytes().any(|b| b == b'+' || b == b'/');
-    let fail = |reason: String| DsseError::Base64 {
+    let fail = |reason: Base64Problem| DsseError::Base64 {
         field: field(),
         reason,
     };
     if url && standard {
-        return Err(fail("mixes the standard and URL-safe alphabets".into()));
+        return Err(fail(Base64Problem::MixedAlphabets));
     }
     let engine = if url { &URL_SAFE_IN } else { &STANDARD_IN };
-    engine.decode(text).map_err(|e| fail(e.to_string()))
+    engine
+        .decode(text)
+        .map_err(|e| fail(Base64Problem::Decode(e)))
 }
 
 /// Bounds on envelopes read from untrusted input.

@@ -108,8 +108,8 @@ pub enum KeyError {
     /// The input is not PEM, or its base64 body is malformed.
     #[error("key is not valid PEM: {reason}")]
     Pem {
-        /// What the PEM decoder reported.
-        reason: String,
+        /// What is wrong with the PEM text.
+        reason: PemProblem,
     },
     /// The input holds more than one key block. A key file holds exactly one key (as cosign
     /// requires); which of several keys was meant is not guessed.
@@ -201,6 +201,27 @@ pub enum KeyError {
         /// The key id.
         key_id: String,
     },
+}
+
+/// What is wrong with a PEM key input ([`KeyError::Pem`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PemProblem {
+    /// No `-----BEGIN` line (other than `EC PARAMETERS`) in the input.
+    #[error("no -----BEGIN line")]
+    NoBegin,
+    /// A `-----BEGIN` line without its closing dashes.
+    #[error("unterminated BEGIN line")]
+    UnterminatedBegin,
+    /// A block without the `-----END` line of its label.
+    #[error("{}", truncate(&format!("no -----END {label}----- line")))]
+    NoEnd {
+        /// The block's label.
+        label: String,
+    },
+    /// The block does not decode (base64 body, line lengths, headers).
+    #[error(transparent)]
+    Decode(#[from] pem::Error),
 }
 
 fn truncate(s: &str) -> String {
@@ -758,15 +779,17 @@ fn next_pem_block(rest: &str) -> Result<Option<(&str, &str, &str)>, KeyError> {
     let label_end = block
         .get(PEM_BEGIN.len()..)
         .and_then(|s| s.find("-----"))
-        .ok_or_else(|| KeyError::Pem {
-            reason: "unterminated BEGIN line".into(),
+        .ok_or(KeyError::Pem {
+            reason: PemProblem::UnterminatedBegin,
         })?;
     let label = block
         .get(PEM_BEGIN.len()..PEM_BEGIN.len() + label_end)
         .unwrap_or_default();
     let end_marker = format!("-----END {label}-----");
     let end = block.find(&end_marker).ok_or_else(|| KeyError::Pem {
-        reason: truncate(&format!("no {end_marker} line")),
+        reason: PemProblem::NoEnd {
+            label: label.to_owned(),
+        },
     })? + end_marker.len();
     Ok(Some((
         label,
@@ -792,11 +815,11 @@ fn decode_pem(text: &str) -> Result<(String, Vec<u8>), KeyError> {
     if count > 1 {
         return Err(KeyError::MultipleKeys { count });
     }
-    let block = found.ok_or_else(|| KeyError::Pem {
-        reason: "no -----BEGIN line".into(),
+    let block = found.ok_or(KeyError::Pem {
+        reason: PemProblem::NoBegin,
     })?;
     let (label, der) = pem::decode_vec(block.trim().as_bytes()).map_err(|e| KeyError::Pem {
-        reason: e.to_string(),
+        reason: PemProblem::Decode(e),
     })?;
     Ok((label.to_owned(), der))
 }

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use base64::Engine as _;
 use stella_attest::AttestError;
 use stella_attest::dsse::{
-    DsseError, Envelope, EnvelopeLimits, EnvelopeSignature, Keyring, PAYLOAD_TYPE_IN_TOTO, pae,
+    Base64Problem, DsseError, Envelope, EnvelopeLimits, EnvelopeSignature, Keyring,
+    PAYLOAD_TYPE_IN_TOTO, pae,
 };
 use stella_attest::keys::{KeyError, LocalSigner, PrivateKey, PublicKey, SystemRandom};
 use stella_core::{SignatureAlgorithm, Signer};
@@ -416,7 +417,17 @@ fn bad_envelopes_are_typed_errors() {
         dsse(Envelope::from_json(
             br#"{"payload":"","payloadType":"t","signatures":[{"sig":"a+b_"}]}"#
         )),
-        DsseError::Base64 { field, .. } if field == "signatures[0].sig"
+        DsseError::Base64 { field, reason: Base64Problem::MixedAlphabets }
+            if field == "signatures[0].sig"
+    ));
+    assert!(matches!(
+        dsse(Envelope::from_json(
+            br#"{"payload":"a","payloadType":"t","signatures":[]}"#
+        )),
+        DsseError::Base64 {
+            reason: Base64Problem::Decode(_),
+            ..
+        }
     ));
     assert!(matches!(
         dsse(Envelope::from_json(

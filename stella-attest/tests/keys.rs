@@ -1,6 +1,6 @@
 //! Keys: import of OpenSSL-written encodings, export round trips, key ids, signature formats.
 
-use stella_attest::keys::{KeyError, LocalSigner, PrivateKey, PublicKey, SystemRandom};
+use stella_attest::keys::{KeyError, LocalSigner, PemProblem, PrivateKey, PublicKey, SystemRandom};
 use stella_core::SignatureAlgorithm;
 
 const P256_PKCS8: &str = include_str!("data/keys/p256-pkcs8.pem");
@@ -206,12 +206,24 @@ fn bad_keys_are_typed_errors() {
     ));
     assert!(matches!(
         PublicKey::from_pem("hello"),
-        Err(KeyError::Pem { .. })
+        Err(KeyError::Pem {
+            reason: PemProblem::NoBegin
+        })
     ));
     assert!(matches!(
         PublicKey::from_pem("-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----\n"),
-        Err(KeyError::Pem { .. })
+        Err(KeyError::Pem {
+            reason: PemProblem::Decode(_)
+        })
     ));
+    let no_end = PublicKey::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n").unwrap_err();
+    assert!(
+        matches!(&no_end, KeyError::Pem { reason: PemProblem::NoEnd { label } } if label == "PUBLIC KEY")
+    );
+    assert_eq!(
+        no_end.to_string(),
+        "key is not valid PEM: no -----END PUBLIC KEY----- line"
+    );
     assert!(matches!(
         PublicKey::from_ed25519_raw(&[0u8; 31]),
         Err(KeyError::MalformedKey { .. })

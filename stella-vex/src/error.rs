@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use stella_core::CoreError;
+use stella_core::{CoreError, TimestampError};
 
 /// Everything that can go wrong in `stella-vex`.
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +58,7 @@ pub enum VexError {
         /// The element (spdxId or type) concerned.
         element: String,
         /// What was wrong.
-        reason: String,
+        reason: SpdxProblem,
     },
     /// A merge found nothing it may apply.
     #[error(
@@ -299,5 +299,58 @@ pub enum WaiverError {
         found: String,
         /// The waiver predicate type.
         expected: &'static str,
+    },
+}
+
+/// What is wrong with an SPDX 3.0.1 document mapped to OpenVEX ([`VexError::Spdx`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpdxProblem {
+    /// No `@graph` array.
+    #[error("missing or not an array")]
+    NoGraph,
+    /// A required element (the `SpdxDocument`, its `CreationInfo`) is absent.
+    #[error("missing")]
+    Missing,
+    /// The `SpdxDocument` has no `spdxId`.
+    #[error("no spdxId")]
+    NoSpdxId,
+    /// The `CreationInfo` has no `created` time.
+    #[error("no created time")]
+    NoCreatedTime,
+    /// The `CreationInfo` names no `createdBy` agent present in the graph.
+    #[error("no createdBy agent in the graph")]
+    NoCreatedBy,
+    /// The `createdBy` agent has no name.
+    #[error("agent has no name")]
+    AgentHasNoName,
+    /// A relationship names a target that is not in the graph.
+    #[error("relationship target is not in the graph")]
+    TargetNotInGraph,
+    /// A VEX relationship without `from`.
+    #[error("no from")]
+    NoFrom,
+    /// A VEX relationship whose `from` is not in the graph.
+    #[error("from is not in the graph")]
+    FromNotInGraph,
+    /// A vulnerability element without a name.
+    #[error("vulnerability has no name")]
+    VulnerabilityHasNoName,
+    /// A justification outside the SPDX 3.0.1 VEX justification types.
+    #[error("unknown justification {justification:?}")]
+    UnknownJustification {
+        /// The value found.
+        justification: String,
+    },
+    /// A VEX relationship without `to`.
+    #[error("no to")]
+    NoTo,
+    /// A time field that is not RFC 3339.
+    #[error("{field}: {source}")]
+    BadTime {
+        /// The field.
+        field: String,
+        /// What the timestamp parser reported.
+        source: TimestampError,
     },
 }

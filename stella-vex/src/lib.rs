@@ -80,7 +80,7 @@ mod waiver;
 pub use attestation::{
     ATTEST_WAIVER_PREDICATE_TYPE, OPENVEX_PREDICATE_TYPES, sign_document, sign_waiver,
 };
-pub use error::{Invalid, VexError, Violation, ViolationKind, WaiverError};
+pub use error::{Invalid, SpdxProblem, VexError, Violation, ViolationKind, WaiverError};
 pub use findings::{
     FindingRef, NOT_FOUND_ON_ENTRY_PATHS, findings_from_json, findings_from_sarif, read_findings,
 };

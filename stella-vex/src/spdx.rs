@@ -41,7 +41,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 use stella_core::Timestamp;
 
-use crate::error::VexError;
+use crate::error::{SpdxProblem, VexError};
 use crate::model::{
     CONTEXT_V0_2_0, Component, Document, Identifiers, Justification, Product, Statement, Status,
     Vulnerability,
@@ -359,10 +359,10 @@ pub fn to_spdx(doc: &Document) -> Value {
     json!({"@context": SPDX_CONTEXT, "@graph": g.elements})
 }
 
-fn spdx_err(element: &str, reason: impl Into<String>) -> VexError {
+fn spdx_err(element: &str, reason: SpdxProblem) -> VexError {
     VexError::Spdx {
         element: element.chars().take(200).collect(),
-        reason: reason.into(),
+        reason,
     }
 }
 
@@ -372,7 +372,17 @@ fn text(e: &Value, k: &str) -> Option<String> {
 
 fn time(e: &Value, k: &str, id: &str) -> Result<Option<Timestamp>, VexError> {
     text(e, k)
-        .map(|t| Timestamp::parse_rfc3339(&t).map_err(|err| spdx_err(id, format!("{k}: {err}"))))
+        .map(|t| {
+            Timestamp::parse_rfc3339(&t).map_err(|source| {
+                spdx_err(
+                    id,
+                    SpdxProblem::BadTime {
+                        field: k.to_owned(),
+                        source,
+                    },
+                )
+            })
+        })
         .transpose()
 }
 
@@ -383,7 +393,7 @@ pub fn from_spdx(value: &Value) -> Result<Document, VexError> {
     let graph = value
         .get("@graph")
         .and_then(Value::as_array)
-        .ok_or_else(|| spdx_err("@graph", "missing or not an array"))?;
+        .ok_or_else(|| spdx_err("@graph", SpdxProblem::NoGraph))?;
     let mut by_id: BTreeMap<String, &Value> = BTreeMap::new();
     let mut creation: Option<&Value> = None;
     let mut spdx_doc: Option<&Value> = None;
@@ -397,20 +407,21 @@ pub fn from_spdx(value: &Value) -> Result<Document, VexError> {
             by_id.insert(id.to_owned(), e);
         }
     }
-    let spdx_doc = spdx_doc.ok_or_else(|| spdx_err("SpdxDocument", "missing"))?;
-    let doc_id = text(spdx_doc, "spdxId").ok_or_else(|| spdx_err("SpdxDocument", "no spdxId"))?;
-    let creation = creation.ok_or_else(|| spdx_err("CreationInfo", "missing"))?;
+    let spdx_doc = spdx_doc.ok_or_else(|| spdx_err("SpdxDocument", SpdxProblem::Missing))?;
+    let doc_id =
+        text(spdx_doc, "spdxId").ok_or_else(|| spdx_err("SpdxDocument", SpdxProblem::NoSpdxId))?;
+    let creation = creation.ok_or_else(|| spdx_err("CreationInfo", SpdxProblem::Missing))?;
     let timestamp = time(creation, "created", "CreationInfo")?
-        .ok_or_else(|| spdx_err("CreationInfo", "no created time"))?;
+        .ok_or_else(|| spdx_err("CreationInfo", SpdxProblem::NoCreatedTime))?;
     let author_el = creation
         .get("createdBy")
         .and_then(Value::as_array)
         .and_then(|a| a.first())
         .and_then(Value::as_str)
         .and_then(|id| by_id.get(id).copied())
-        .ok_or_else(|| spdx_err("CreationInfo", "no createdBy agent in the graph"))?;
-    let author =
-        text(author_el, "name").ok_or_else(|| spdx_err("createdBy", "agent has no name"))?;
+        .ok_or_else(|| spdx_err("CreationInfo", SpdxProblem::NoCreatedBy))?;
+    let author = text(author_el, "name")
+        .ok_or_else(|| spdx_err("createdBy", SpdxProblem::AgentHasNoName))?;
     let role = text(author_el, "description");
     let tooling = creation
         .get("createdUsing")
@@ -427,7 +438,7 @@ pub fn from_spdx(value: &Value) -> Result<Document, VexError> {
     let component = |id: &str| -> Result<Component, VexError> {
         let e = by_id
             .get(id)
-            .ok_or_else(|| spdx_err(id, "relationship target is not in the graph"))?;
+            .ok_or_else(|| spdx_err(id, SpdxProblem::TargetNotInGraph))?;
         let mut c = Component {
             id: (!generated(id, "package")).then(|| id.to_owned()),
             identifiers: Identifiers {
@@ -478,13 +489,14 @@ pub fn from_spdx(value: &Value) -> Result<Document, VexError> {
             continue;
         };
         let rid = text(r, "spdxId").unwrap_or_default();
-        let from = text(r, "from").ok_or_else(|| spdx_err(&rid, "no from"))?;
+        let from = text(r, "from").ok_or_else(|| spdx_err(&rid, SpdxProblem::NoFrom))?;
         let ve = by_id
             .get(&from)
-            .ok_or_else(|| spdx_err(&rid, "from is not in the graph"))?;
+            .ok_or_else(|| spdx_err(&rid, SpdxProblem::FromNotInGraph))?;
         let vulnerability = Vulnerability {
             id: (!generated(&from, "vulnerability")).then(|| from.clone()),
-            name: text(ve, "name").ok_or_else(|| spdx_err(&from, "vulnerability has no name"))?,
+            name: text(ve, "name")
+                .ok_or_else(|| spdx_err(&from, SpdxProblem::VulnerabilityHasNoName))?,
             description: text(ve, "description"),
             aliases: ve
                 .get("externalIdentifier")
@@ -508,8 +520,14 @@ pub fn from_spdx(value: &Value) -> Result<Document, VexError> {
         st.supplier = supplier;
         st.justification = text(r, "security_justificationType")
             .map(|j| {
-                justification_from_spdx(&j)
-                    .ok_or_else(|| spdx_err(&rid, format!("unknown justification {j:?}")))
+                justification_from_spdx(&j).ok_or_else(|| {
+                    spdx_err(
+                        &rid,
+                        SpdxProblem::UnknownJustification {
+                            justification: j.clone(),
+                        },
+                    )
+                })
             })
             .transpose()?;
         st.impact_statement = text(r, "security_impactStatement");
@@ -523,7 +541,7 @@ pub fn from_spdx(value: &Value) -> Result<Document, VexError> {
             .filter_map(|t| t.as_str().map(str::to_owned))
             .collect();
         if targets.is_empty() {
-            return Err(spdx_err(&rid, "no to"));
+            return Err(spdx_err(&rid, SpdxProblem::NoTo));
         }
         let sub = text(r, "security_assessedElement")
             .map(|s| component(&s))
