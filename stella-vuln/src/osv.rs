@@ -23,7 +23,7 @@ pub const MAX_RECORD_BYTES: usize = 8 * 1024 * 1024;
 /// One OSV vulnerability record.
 ///
 /// ```
-/// use stella_scan::vuln::osv::parse_record;
+/// use stella_vuln::osv::parse_record;
 /// let rec = parse_record("GO-1.json", br#"{"id":"GO-1","modified":"2024-01-01T00:00:00Z",
 ///   "affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},
 ///   "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.2.3"}]}]}]}"#).unwrap();

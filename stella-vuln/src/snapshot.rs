@@ -40,9 +40,9 @@ use std::sync::{Arc, OnceLock};
 use serde::{Deserialize, Serialize};
 use stella_core::{Digest, Timestamp};
 
+use crate::compiled::CompiledRecord;
 use crate::error::VulnError;
-use crate::vuln::matcher::CompiledRecord;
-use crate::vuln::osv::{OsvRecord, RangeType, normalize_name};
+use crate::osv::{OsvRecord, RangeType, normalize_name};
 
 const MAGIC: &[u8; 8] = b"STLOSV01";
 const FORMAT: u32 = 2;
@@ -76,8 +76,8 @@ pub struct SnapshotInfo {
 ///
 /// ```
 /// use stella_core::Timestamp;
-/// use stella_scan::vuln::osv::parse_record;
-/// use stella_scan::vuln::snapshot::{Snapshot, SnapshotBuilder};
+/// use stella_vuln::osv::parse_record;
+/// use stella_vuln::snapshot::{Snapshot, SnapshotBuilder};
 ///
 /// let mut b = SnapshotBuilder::new();
 /// b.add("GO-1.json", parse_record("GO-1.json", br#"{"id":"GO-1","modified":"2024-01-01T00:00:00Z",
@@ -717,7 +717,7 @@ impl Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vuln::osv::parse_record;
+    use crate::osv::parse_record;
 
     fn rec(id: &str, modified: &str, eco: &str, name: &str) -> OsvRecord {
         parse_record(
