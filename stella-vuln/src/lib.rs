@@ -107,4 +107,4 @@ pub mod severity;
 pub mod snapshot;
 pub mod version;
 
-pub use error::VulnError;
+pub use error::{SnapshotFault, VulnError};

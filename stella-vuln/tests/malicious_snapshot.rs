@@ -7,9 +7,9 @@ mod peak_heap;
 
 use peak_heap::{MIB, peak_of, serial};
 use stella_core::{Digest, Timestamp};
-use stella_vuln::VulnError;
 use stella_vuln::osv::parse_record;
 use stella_vuln::snapshot::{Snapshot, SnapshotBuilder};
+use stella_vuln::{SnapshotFault, VulnError};
 
 /// A snapshot whose key entry claims 2^32 - 1 postings, with a valid trailer (anyone can write
 /// one: the trailer is a plain SHA-256): a lookup is a typed error, and reserves no more than
@@ -46,7 +46,9 @@ fn a_crafted_snapshot_posting_count_is_an_error_not_an_allocation() {
     let snapshot = Snapshot::load(bytes).unwrap();
     let (result, peak) = peak_of(|| snapshot.lookup("PyPI", "requests"));
     match result {
-        Err(VulnError::Snapshot { reason }) => assert!(reason.contains("posting"), "{reason}"),
+        Err(VulnError::Snapshot {
+            fault: SnapshotFault::OutOfBounds("posting"),
+        }) => {}
         other => panic!("{other:?}"),
     }
     assert!(peak < MIB, "peak {peak}");
