@@ -12,8 +12,8 @@ use std::process::ExitCode;
 use stella::gate_input::GateInputBuilder;
 use stella_core::{FixedClock, Timestamp, canonical::JsonLimits};
 use stella_policy::{BuiltinOptions, Gate, GateOptions, builtin_bundle};
-use stella_scan::vuln::report::FindingsDocument;
 use stella_vex::{TrustPolicy, VexSet, VexSource, read_findings};
+use stella_vuln::report::FindingsDocument;
 
 fn gate(findings_json: &[u8], vex: &[Vec<u8>]) -> Result<bool, Box<dyn std::error::Error>> {
     let doc: FindingsDocument = serde_json::from_slice(findings_json)?;
@@ -68,8 +68,8 @@ fn gate(findings_json: &[u8], vex: &[Vec<u8>]) -> Result<bool, Box<dyn std::erro
 }
 
 fn demo_findings() -> Result<Vec<u8>, Box<dyn std::error::Error>> {
-    use stella_scan::vuln::matcher::match_packages;
-    use stella_scan::vuln::report::{DbRef, OutputFormat, ScanTarget};
+    use stella_vuln::matcher::match_packages;
+    use stella_vuln::report::{DbRef, OutputFormat, ScanTarget};
     let demo = stella::demo::Demo::build()?;
     let scan = stella_scan::engine::scan_image_detailed(
         &demo.image.source,

@@ -15,10 +15,10 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use stella_core::Timestamp;
-use stella_scan::vuln::import::{ImportMode, Importer};
-use stella_scan::vuln::matcher::{MatchReport, match_packages};
-use stella_scan::vuln::snapshot::Snapshot;
 use stella_scan::{Package, PackageKind};
+use stella_vuln::import::{ImportMode, Importer};
+use stella_vuln::matcher::{MatchReport, match_packages};
+use stella_vuln::snapshot::Snapshot;
 
 const DEFAULT_DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/osv");
 

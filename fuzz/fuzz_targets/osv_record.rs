@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use stella_scan::vuln::osv::{OsvRecord, Syntax, parse_record_as};
+use stella_vuln::osv::{OsvRecord, Syntax, parse_record_as};
 
 fuzz_target!(|data: &[u8]| {
     for syntax in [Syntax::Json, Syntax::Yaml] {

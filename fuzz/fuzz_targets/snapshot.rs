@@ -8,7 +8,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use stella_core::Digest;
-use stella_scan::vuln::snapshot::Snapshot;
+use stella_vuln::snapshot::Snapshot;
 
 fn exercise(bytes: Vec<u8>) {
     if let Ok(snap) = Snapshot::load(bytes) {

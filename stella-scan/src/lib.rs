@@ -1,8 +1,10 @@
 //! # stella-scan
 //!
-//! What is inside an image and what is vulnerable in it: the image model over
-//! [`stella_core::ImageSource`], package catalogers, CycloneDX 1.6 / SPDX 3.0.1 writers, OSV
-//! snapshot matching and entry-trace. Pure: bytes, readers and trait objects in, values out.
+//! What is inside an image: the image model over [`stella_core::ImageSource`], package
+//! catalogers, CycloneDX 1.6 / SPDX 3.0.1 writers, SBOMs read as scan input, the layer cache and
+//! entry-trace. Pure: bytes, readers and trait objects in, values out. What in an image is
+//! vulnerable is `stella-vuln`'s job: it takes this crate's [`Package`]s and entry-trace reports
+//! (this crate does not depend on it).
 //!
 //! The shared vocabulary lives in [`package`]: [`Package`] (one found component), [`Sbom`] (what
 //! a cataloging run produced for one image) and the [`Cataloger`] contract.
@@ -44,11 +46,10 @@ mod limits;
 pub mod sbom_input;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod vuln;
 
 pub use cache::LayerCache;
 pub use engine::{ImageScan, RootfsSource, ScanOptions, scan_image, scan_rootfs};
-pub use error::{ImageError, SbomInputError, ScanError, VulnError};
+pub use error::{ImageError, SbomInputError, ScanError};
 pub use limits::{ArchiveBudget, ScanLimits};
 pub use package::{
     CatalogContext, CatalogInput, Cataloger, Evidence, ExtractedFile, ImageInfo, OsRelease,

@@ -15,13 +15,12 @@
 //!   [`FileTree`]; the full engine runs the same shape with 100,000 files.
 
 mod engine_support;
+mod peak_heap;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{self, Read, Write};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard};
 
 use engine_support::lines;
+use peak_heap::{MIB, peak_of, serial};
 use stella_core::{
     CoreError, Descriptor, Digest, ImageSource, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST,
     MemoryImageSource,
@@ -31,75 +30,6 @@ use stella_scan::image::layer::{WalkBudget, walk_layer};
 use stella_scan::image::{FileTree, resolve};
 use stella_scan::testing::{TestImage, TestLayer, gzip};
 use stella_scan::{ImageError, ScanError, ScanLimits};
-
-// ---------------------------------------------------------------------------------------------
-// Peak heap measurement.
-
-/// Counts live heap bytes and the peak since the last reset.
-struct CountingAlloc;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-fn grew(by: usize) {
-    let now = LIVE.fetch_add(by, Ordering::Relaxed) + by;
-    PEAK.fetch_max(now, Ordering::Relaxed);
-}
-
-// SAFETY: every method forwards to the system allocator unchanged; only counters are added.
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            grew(layout.size());
-        }
-        p
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            grew(layout.size());
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            if new_size >= layout.size() {
-                grew(new_size - layout.size());
-            } else {
-                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
-        }
-        p
-    }
-}
-
-#[global_allocator]
-static ALLOC: CountingAlloc = CountingAlloc;
-
-/// Tests of this binary run one at a time so that a peak belongs to one test.
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Runs `f` and returns its result with the heap growth at its peak (bytes above what was live
-/// when it started). Callers hold [`serial`].
-fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    let base = LIVE.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
-    let out = f();
-    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
-    (out, peak)
-}
-
-const MIB: usize = 1 << 20;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
@@ -827,55 +757,6 @@ fn a_chain_of_nested_indexes_stops_at_the_depth_limit() {
         }) => assert_eq!((limit, max, actual), ("max_index_depth", 8, 9)),
         other => panic!("{other:?}"),
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Scanner poisoning: a crafted DB snapshot.
-
-/// A snapshot whose key entry claims 2^32 - 1 postings, with a valid trailer (anyone can write
-/// one: the trailer is a plain SHA-256): a lookup is a typed error, and reserves no more than
-/// the postings table can hold.
-#[test]
-fn a_crafted_snapshot_posting_count_is_an_error_not_an_allocation() {
-    use stella_core::Timestamp;
-    use stella_scan::VulnError;
-    use stella_scan::vuln::osv::parse_record;
-    use stella_scan::vuln::snapshot::{Snapshot, SnapshotBuilder};
-
-    let _s = serial();
-    let record = parse_record(
-        "GHSA-1.json",
-        br#"{"id":"GHSA-1","modified":"2024-01-01T00:00:00Z",
-             "affected":[{"package":{"ecosystem":"PyPI","name":"requests"},
-             "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}]}]}"#,
-    )
-    .unwrap();
-    let mut builder = SnapshotBuilder::new();
-    builder.add("test", record);
-    let mut bytes = builder
-        .build(&Timestamp::parse_rfc3339("2024-01-02T00:00:00Z").unwrap())
-        .unwrap();
-    assert_eq!(
-        Snapshot::load(bytes.clone())
-            .unwrap()
-            .lookup("PyPI", "requests")
-            .unwrap(),
-        vec![0]
-    );
-    // magic, header length and header, key count, then the first key's posting count.
-    let header_len = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
-    let key = 12 + header_len + 4;
-    bytes[key + 12..key + 16].copy_from_slice(&u32::MAX.to_le_bytes());
-    let body = bytes.len() - 32;
-    let trailer = Digest::of(&bytes[..body]);
-    bytes[body..].copy_from_slice(trailer.as_bytes());
-    let snapshot = Snapshot::load(bytes).unwrap();
-    let (result, peak) = peak_of(|| snapshot.lookup("PyPI", "requests"));
-    match result {
-        Err(VulnError::Snapshot { reason }) => assert!(reason.contains("posting"), "{reason}"),
-        other => panic!("{other:?}"),
-    }
-    assert!(peak < MIB, "peak {peak}");
 }
 
 // ---------------------------------------------------------------------------------------------

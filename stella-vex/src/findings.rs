@@ -210,7 +210,7 @@ pub fn findings_from_sarif(bytes: &[u8], limits: &JsonLimits) -> Result<Vec<Find
 }
 
 /// Reads the Stella findings JSON (`stella scan -o json`, format `stella-ops/findings@v1` of
-/// `stella_scan::vuln`), tolerantly: an object with a `findings` array (or a bare array). Per
+/// `stella_vuln`), tolerantly: an object with a `findings` array (or a bare array). Per
 /// finding: the vulnerability from `vulnerability` / `id` / `vulnerability_id` (a string, or an
 /// object with `id`/`name`), aliases from `aliases` and `ids`, the purl from `purl` or
 /// `package.purl`, `reachability` (string or `{status}`; `unreachable` reads as

@@ -412,7 +412,7 @@ fn findings_from_sarif_and_json() {
     assert_eq!(f[0].reachability.as_deref(), Some("reachable"));
     assert_eq!(f[0].trace, ["/usr/bin/gunicorn"]);
     assert_eq!(f[1].artifact, Some(Digest::of(b"img").to_string()));
-    // The shape stella_scan::vuln writes (format stella-ops/findings@v1), fields we do not need
+    // The shape stella_vuln writes (format stella-ops/findings@v1), fields we do not need
     // included to show they are ignored.
     let scan = json!({
         "format": "stella-ops/findings@v1",

@@ -31,13 +31,14 @@
 use stella_attest::keys::{KeyError, LocalSigner, PrivateKey, SystemRandom};
 use stella_core::{Digest, Timestamp};
 use stella_policy::{BuiltinOptions, Bundle, PolicyError, builtin_bundle};
+use stella_scan::ScanError;
 use stella_scan::entrytrace::build_test_elf;
 use stella_scan::image::ContainerConfig;
 use stella_scan::testing::{BuiltImage, TestImage, TestLayer};
-use stella_scan::vuln::import::{ImportMode, Importer};
-use stella_scan::vuln::snapshot::Snapshot;
-use stella_scan::{ScanError, VulnError};
 use stella_vex::{VexError, VexPolicy, VexSource};
+use stella_vuln::VulnError;
+use stella_vuln::import::{ImportMode, Importer};
+use stella_vuln::snapshot::Snapshot;
 
 /// The demo image's name.
 pub const DEMO_IMAGE_NAME: &str = "demo.stella-ops.org/shop-api:1.0";

@@ -27,9 +27,9 @@ use stella_policy::input::{
     Attestation, Finding, Image, PackageRef, Reachability, Rekor, Severity, VexStatement,
     VexStatus, Waiver,
 };
-use stella_scan::vuln::matcher;
-use stella_scan::vuln::severity::Level;
 use stella_vex::{AppliedFinding, Component, Document, Status};
+use stella_vuln::matcher;
+use stella_vuln::severity::Level;
 
 /// Builds a [`GateInput`]; [`GateInputBuilder::build`] sorts every list by its stated key, so
 /// the order of calls does not change the input's digest.

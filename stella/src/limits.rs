@@ -73,7 +73,7 @@ use stella_core::canonical::JsonLimits;
 use stella_policy::{BundleLimits, EvalLimits};
 use stella_scan::ScanLimits;
 use stella_scan::entrytrace::TraceLimits;
-use stella_scan::vuln::import::ImportLimits;
+use stella_vuln::import::ImportLimits;
 
 /// All configurable bounds on untrusted input, with their defaults (see the module docs for the
 /// table of defaults and why).
@@ -158,17 +158,17 @@ pub const FIXED_LIMITS: &[FixedLimit] = &[
         why: "an SBOM given as scan input: the largest real SBOMs are tens of MiB",
     },
     FixedLimit {
-        name: "stella_scan::vuln::osv::MAX_RECORD_BYTES",
+        name: "stella_vuln::osv::MAX_RECORD_BYTES",
         value: 8 << 20,
         why: "one OSV record: records are kilobytes; bounds the parse memory of a crafted one",
     },
     FixedLimit {
-        name: "stella_scan::vuln::snapshot::MAX_SNAPSHOT_BYTES",
+        name: "stella_vuln::snapshot::MAX_SNAPSHOT_BYTES",
         value: 4 << 30,
         why: "a vulnerability snapshot file, loaded whole: room for every OSV ecosystem",
     },
     FixedLimit {
-        name: "stella_scan::vuln::version::MAX_VERSION_LEN",
+        name: "stella_vuln::version::MAX_VERSION_LEN",
         value: 256,
         why: "one version string compared under an ecosystem's rules",
     },

@@ -51,19 +51,21 @@ use stella_core::{
 use stella_policy::{Bundle, Gate, GateOptions, PolicyError};
 
 use crate::gate_input::GateInputBuilder;
+use stella_scan::ScanError;
 use stella_scan::engine::{RootfsSource, ScanOptions, scan_image_detailed, scan_rootfs};
-use stella_scan::entrytrace::{TraceCollector, TraceLimits, apply_to_findings, trace_scan};
+use stella_scan::entrytrace::{TraceCollector, TraceLimits, trace_scan};
 use stella_scan::image::Platform;
 use stella_scan::sbom::{WriteOptions, cyclonedx, spdx};
-use stella_scan::vuln::matcher::{self, match_packages};
-use stella_scan::vuln::report::{DbRef, FindingsDocument, OutputFormat, ScanTarget};
-use stella_scan::vuln::severity::Level;
-use stella_scan::vuln::snapshot::Snapshot;
-use stella_scan::{ScanError, VulnError};
 use stella_vex::{
     MergeOptions, Status, StatusCounts, TrustPolicy, VexError, VexPolicy, VexSet, VexSource,
     generate, read_findings,
 };
+use stella_vuln::VulnError;
+use stella_vuln::matcher::{self, match_packages};
+use stella_vuln::reachability::apply_to_findings;
+use stella_vuln::report::{DbRef, FindingsDocument, OutputFormat, ScanTarget};
+use stella_vuln::severity::Level;
+use stella_vuln::snapshot::Snapshot;
 
 /// The DSSE envelope media type.
 pub const DSSE_MEDIA_TYPE: &str = "application/vnd.dsse.envelope.v1+json";

@@ -5,8 +5,8 @@
 //! ```no_run
 //! use stella::image::{ImageRef, open_image};
 //! use stella::scan::{findings_document, scan_opened_image};
-//! use stella_scan::vuln::report::OutputFormat;
-//! use stella_scan::vuln::snapshot::Snapshot;
+//! use stella_vuln::report::OutputFormat;
+//! use stella_vuln::snapshot::Snapshot;
 //!
 //! let opened = open_image(&ImageRef::parse("oci-archive:image.tar")?)?;
 //! let scanned = scan_opened_image(&opened, "image.tar", None)?;
@@ -19,14 +19,14 @@
 
 use stella_core::Digest;
 use stella_scan::engine::{ImageScan, ScanOptions, scan_image_detailed, scan_rootfs};
-use stella_scan::entrytrace::{
-    TraceCollector, TraceLimits, TraceReport, apply_to_findings, trace_scan,
-};
+use stella_scan::entrytrace::{TraceCollector, TraceLimits, TraceReport, trace_scan};
 use stella_scan::image::Platform;
-use stella_scan::vuln::matcher::match_packages;
-use stella_scan::vuln::report::{DbRef, FindingsDocument, ScanTarget};
-use stella_scan::vuln::snapshot::Snapshot;
 use stella_scan::{OsRelease, Package, ScanError};
+use stella_vuln::VulnError;
+use stella_vuln::matcher::match_packages;
+use stella_vuln::reachability::apply_to_findings;
+use stella_vuln::report::{DbRef, FindingsDocument, ScanTarget};
+use stella_vuln::snapshot::Snapshot;
 
 use crate::image::OpenedImage;
 
@@ -82,7 +82,7 @@ pub fn findings_document(
     scanned: ScannedImage,
     sbom_digest: Option<Digest>,
     snapshot: &Snapshot,
-) -> Result<FindingsDocument, ScanError> {
+) -> Result<FindingsDocument, VulnError> {
     let mut report = match_packages(snapshot, &scanned.packages, scanned.os.as_ref())?;
     if let Some(trace) = &scanned.trace {
         apply_to_findings(&mut report.findings, trace);

@@ -152,7 +152,7 @@ fn command_line_inputs_that_are_fifos_are_refused() {
     let p = fifo.clone();
     let e = within("db import", move || {
         let mut importer =
-            stella_scan::vuln::import::Importer::new(stella_scan::vuln::import::ImportMode::Strict);
+            stella_vuln::import::Importer::new(stella_vuln::import::ImportMode::Strict);
         stella::db::import_source(&mut importer, &p).unwrap_err()
     });
     assert!(

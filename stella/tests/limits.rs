@@ -15,8 +15,9 @@ use stella_policy::{
 };
 use stella_scan::engine::{ImageScan, ScanOptions, scan_image_detailed};
 use stella_scan::testing::{TestImage, TestLayer};
-use stella_scan::vuln::import::{ImportLimits, ImportMode, Importer};
-use stella_scan::{ImageError, ScanError, ScanLimits, VulnError};
+use stella_scan::{ImageError, ScanError, ScanLimits};
+use stella_vuln::VulnError;
+use stella_vuln::import::{ImportLimits, ImportMode, Importer};
 
 #[test]
 fn the_fixed_limits_table_matches_the_code() {
@@ -50,16 +51,16 @@ fn the_fixed_limits_table_matches_the_code() {
             stella_scan::sbom_input::MAX_SBOM_BYTES as u64,
         ),
         (
-            "stella_scan::vuln::osv::MAX_RECORD_BYTES",
-            stella_scan::vuln::osv::MAX_RECORD_BYTES as u64,
+            "stella_vuln::osv::MAX_RECORD_BYTES",
+            stella_vuln::osv::MAX_RECORD_BYTES as u64,
         ),
         (
-            "stella_scan::vuln::snapshot::MAX_SNAPSHOT_BYTES",
-            stella_scan::vuln::snapshot::MAX_SNAPSHOT_BYTES as u64,
+            "stella_vuln::snapshot::MAX_SNAPSHOT_BYTES",
+            stella_vuln::snapshot::MAX_SNAPSHOT_BYTES as u64,
         ),
         (
-            "stella_scan::vuln::version::MAX_VERSION_LEN",
-            stella_scan::vuln::version::MAX_VERSION_LEN as u64,
+            "stella_vuln::version::MAX_VERSION_LEN",
+            stella_vuln::version::MAX_VERSION_LEN as u64,
         ),
         (
             "stella_scan::entrytrace::MAX_SCRIPT_BYTES",

@@ -18,8 +18,9 @@ use stella_attest::statement::StatementError;
 use stella_attest::transparency::TransparencyError;
 use stella_core::{CoreError, DigestError, JsonError, TimestampError};
 use stella_policy::{EvalError, PolicyError};
-use stella_scan::{ImageError, SbomInputError, ScanError, VulnError};
+use stella_scan::{ImageError, SbomInputError, ScanError};
 use stella_vex::VexError;
+use stella_vuln::VulnError;
 
 /// What kind of failure an [`ApiError`] is. The set and the [`ErrorKind::code`] strings are
 /// stable: bindings expose them to callers who match on them.
@@ -329,7 +330,6 @@ fn scan_kind(e: &ScanError) -> ErrorKind {
             _ => ErrorKind::Parse,
         },
         ScanError::LimitExceeded { .. } => ErrorKind::Limit,
-        ScanError::Vuln(v) => vuln_kind(v),
         ScanError::SbomInput(s) => sbom_input_kind(s),
         ScanError::Catalog { .. } => ErrorKind::Parse,
         ScanError::Cache { .. } => ErrorKind::Internal,

@@ -106,13 +106,13 @@ use stella_scan::engine::{ImageScan, scan_image_detailed, scan_rootfs};
 use stella_scan::image::Platform;
 use stella_scan::sbom::{WriteOptions, cyclonedx, spdx};
 use stella_scan::sbom_input::read_sbom;
-use stella_scan::vuln::import::{ImportMode, Importer};
-use stella_scan::vuln::report::OutputFormat;
-use stella_scan::vuln::snapshot::Snapshot;
 use stella_vex::{
     Document, MergeOptions, ValidationOptions, VexPolicy, VexSet, VexSource, generate,
     read_findings, validate,
 };
+use stella_vuln::import::{ImportMode, Importer};
+use stella_vuln::report::OutputFormat;
+use stella_vuln::snapshot::Snapshot;
 
 pub use error::{ApiError, ErrorKind};
 pub use types::*;

@@ -49,20 +49,36 @@ pub struct PythonMetadata {
     pub author: Option<String>,
 }
 
-/// PEP 503 normalization: lower case, runs of `-`, `_`, `.` become one `-`.
+/// PEP 503 normalization, as pip compares project names: the name is lower-cased with
+/// Unicode's full case mapping, then every run of `-`, `_` and `.` becomes one `-`. This is
+/// `packaging.utils.canonicalize_name` (the one pip vendors), which emulates PEP 503's
+/// `re.sub(r"[-_.]+", "-", name).lower()` but lower-cases first: Python's `str.lower()` is
+/// Unicode (`İ` becomes `i̇`, a word-final `Σ` becomes `ς`), and since a `.` does not end a word
+/// for the final-sigma rule while a `-` does, the order shows in `ΟΔΟΣ.Α` (`οδοσ-α`, not
+/// `οδος-α`). Nothing is trimmed and leading or trailing separators stay (`_x` is `-x`). The
+/// one implementation for the Python cataloger and for the PyPI names of vulnerability records
+/// (`stella-vuln`), so both sides of a match normalize alike.
+///
+/// ```
+/// use stella_scan::catalog::python::normalize_name;
+///
+/// assert_eq!(normalize_name("Flask_SQLAlchemy"), "flask-sqlalchemy");
+/// assert_eq!(normalize_name("zope.-_interface"), "zope-interface");
+/// assert_eq!(normalize_name("ΟΔΟΣ.Α"), "οδοσ-α");
+/// ```
 pub fn normalize_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.trim().chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-        } else {
-            if sep && !out.is_empty() {
-                out.push('-');
-            }
-            sep = false;
-            out.extend(c.to_lowercase());
+    // `str::to_lowercase`, not per char: it applies the final-sigma rule as Python does.
+    let lower = name.to_lowercase();
+    let mut out = String::with_capacity(lower.len());
+    let mut in_run = false;
+    for c in lower.chars() {
+        let sep = matches!(c, '-' | '_' | '.');
+        match (sep, in_run) {
+            (true, true) => {}
+            (true, false) => out.push('-'),
+            (false, _) => out.push(c),
         }
+        in_run = sep;
     }
     out
 }
@@ -111,7 +127,7 @@ pub fn parse_metadata(path: &str, data: &[u8]) -> Result<PythonMetadata, ScanErr
             let n = r
                 .split([' ', ';', '(', '[', '<', '>', '=', '!', '~'])
                 .next()?;
-            (!n.is_empty()).then(|| normalize_name(n))
+            (!n.is_empty()).then(|| normalize_name(n.trim()))
         })
         .collect();
     let author = field(head, "Author")

@@ -97,7 +97,6 @@
 
 mod elf;
 mod facts;
-mod findings;
 mod fs;
 mod image;
 mod lines;
@@ -112,7 +111,6 @@ mod shell;
 pub use elf::build_test_elf;
 pub use elf::{DEFAULT_LIB_DIRS, ElfError, ElfFacts, LdConfLine, expand_origin, parse_ld_so_conf};
 pub use facts::{FileFacts, MAX_CONFIG_BYTES, MAX_SCRIPT_BYTES, is_config_path};
-pub use findings::{apply_to_findings, explain_finding};
 pub use fs::{FsNode, MemoryFs, TraceFs};
 pub use image::{
     COLLECTOR_NAME, FactsMap, TraceCollector, TreeFs, trace_scan, trace_tree, wanted_by_trace,

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Args as ClapArgs, Subcommand};
 use stella_core::Timestamp;
-use stella_scan::vuln::import::{ImportMode, Importer};
-use stella_scan::vuln::snapshot::Snapshot;
+use stella_vuln::import::{ImportMode, Importer};
+use stella_vuln::snapshot::Snapshot;
 
 use super::{CliError, Outcome, read_input, write_output};
 use crate::db::import_source;

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args as ClapArgs;
 use stella_core::Digest;
-use stella_scan::vuln::manifest::{ScanManifest, first_difference};
-use stella_scan::vuln::report::SCANNER_VERSION;
+use stella_vuln::manifest::{ScanManifest, first_difference};
+use stella_vuln::report::SCANNER_VERSION;
 
 use super::scan::{execute, load_snapshot};
 use super::{CliError, Outcome, read_input, write_output};

@@ -14,13 +14,13 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args as ClapArgs, ValueEnum};
 use stella_core::Digest;
-use stella_scan::entrytrace::explain_finding;
 use stella_scan::image::Platform;
 use stella_scan::sbom_input::read_sbom;
-use stella_scan::vuln::manifest::{InputLocations, ScanConfig, ScanManifest};
-use stella_scan::vuln::matcher::Finding;
-use stella_scan::vuln::report::OutputFormat;
-use stella_scan::vuln::snapshot::Snapshot;
+use stella_vuln::manifest::{InputLocations, ScanConfig, ScanManifest};
+use stella_vuln::matcher::Finding;
+use stella_vuln::reachability::explain_finding;
+use stella_vuln::report::OutputFormat;
+use stella_vuln::snapshot::Snapshot;
 
 use super::{CliError, Outcome, read_input, write_output};
 use crate::image::{ImageRef, open_image};

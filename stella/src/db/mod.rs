@@ -1,5 +1,5 @@
 //! The std adapter of the vulnerability DB: importing OSV sources from the filesystem into a
-//! [`stella_scan::vuln::import::Importer`].
+//! [`stella_vuln::import::Importer`].
 //!
 //! A source is a directory tree (walked in sorted path order, symbolic links not followed), a
 //! zip archive (`.zip`, as osv.dev exports `Debian/all.zip`), a tar archive (`.tar`, `.tar.gz`,
@@ -8,10 +8,10 @@
 use std::fs;
 use std::path::Path;
 
-use stella_scan::VulnError;
+use stella_vuln::VulnError;
 
 use crate::files::{Links, MAX_INPUT_BYTES, open_regular, read_regular, read_regular_no_follow};
-use stella_scan::vuln::import::Importer;
+use stella_vuln::import::Importer;
 
 /// Why a source could not be imported.
 #[derive(Debug, thiserror::Error)]

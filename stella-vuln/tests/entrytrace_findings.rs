@@ -5,15 +5,14 @@
 use stella_core::Timestamp;
 use stella_scan::catalog::default_catalogers;
 use stella_scan::engine::{ScanOptions, scan_image_detailed};
-use stella_scan::entrytrace::{
-    TraceCollector, TraceLimits, apply_to_findings, build_test_elf, explain_finding, trace_scan,
-};
+use stella_scan::entrytrace::{TraceCollector, TraceLimits, build_test_elf, trace_scan};
 use stella_scan::image::ContainerConfig;
 use stella_scan::testing::{TestImage, TestLayer};
-use stella_scan::vuln::matcher::{Reachability, match_packages};
-use stella_scan::vuln::osv::parse_record;
-use stella_scan::vuln::report::{DbRef, FindingsDocument, OutputFormat, ScanTarget};
-use stella_scan::vuln::snapshot::{Snapshot, SnapshotBuilder};
+use stella_vuln::matcher::{Reachability, match_packages};
+use stella_vuln::osv::parse_record;
+use stella_vuln::reachability::{apply_to_findings, explain_finding};
+use stella_vuln::report::{DbRef, FindingsDocument, OutputFormat, ScanTarget};
+use stella_vuln::snapshot::{Snapshot, SnapshotBuilder};
 
 const SITE: &str = "usr/local/lib/python3.11/site-packages";
 

@@ -12,10 +12,10 @@ use serde_json::{Value, json};
 use stella_core::Digest;
 
 use crate::error::VulnError;
-use crate::package::OsRelease;
-use crate::vuln::matcher::{Finding, MatchProblem, MatchReport, Status};
-use crate::vuln::severity::Level;
-use crate::vuln::snapshot::Snapshot;
+use crate::matcher::{Finding, MatchProblem, MatchReport, Status};
+use crate::severity::Level;
+use crate::snapshot::Snapshot;
+use stella_scan::OsRelease;
 
 /// The findings document's format id.
 pub const FINDINGS_FORMAT: &str = "stella-ops/findings@v1";

@@ -81,7 +81,7 @@ impl Scheme {
     /// scheme.
     ///
     /// ```
-    /// use stella_scan::vuln::version::Scheme;
+    /// use stella_vuln::version::Scheme;
     /// assert_eq!(Scheme::for_ecosystem("Debian:12").unwrap(), Scheme::Dpkg);
     /// assert!(Scheme::for_ecosystem("Hackage").is_err());
     /// ```
@@ -149,7 +149,7 @@ impl Scheme {
     ///
     /// ```
     /// use std::cmp::Ordering;
-    /// use stella_scan::vuln::version::Scheme;
+    /// use stella_vuln::version::Scheme;
     /// assert_eq!(Scheme::Dpkg.compare("1.0~rc1-1", "1.0-1").unwrap(), Ordering::Less);
     /// assert_eq!(Scheme::Pep440.compare("1.0.post1", "1.0").unwrap(), Ordering::Greater);
     /// ```

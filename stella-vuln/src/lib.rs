@@ -1,4 +1,13 @@
-//! Vulnerability matching against a pinned OSV snapshot: explainable, replayable, SARIF.
+//! # stella-vuln
+//!
+//! Vulnerability matching against a pinned OSV snapshot: explainable, replayable, SARIF. Pure,
+//! like the other core crates: bytes and values in, values out (the `stella` crate walks
+//! directories and reads files).
+//!
+//! `stella-scan` says what is in an image ([`stella_scan::Package`]s, the OS release, the
+//! entry-trace); this crate says which of it is vulnerable. It depends on `stella-scan` for
+//! that vocabulary and for the entry-trace report that [`reachability`] reads; `stella-scan`
+//! never depends on this crate.
 //!
 //! ## The path through this module
 //! 1. [`osv`]: the OSV record model (schema 1.6/1.7) read from JSON or YAML, with strict
@@ -15,10 +24,13 @@
 //! 6. [`severity`]: CVSS v2/v3/v4 base scores from the vectors.
 //! 7. [`report`]: the findings JSON document, SARIF 2.1.0 and a human table.
 //! 8. [`manifest`]: the scan manifest that pins the inputs and the result, and the replay check.
+//! 9. [`reachability`]: each finding's reachability and chain from a `stella-scan` entry-trace.
+//!
+//! Every fallible function returns [`VulnError`].
 //!
 //! ```
 //! use stella_core::Timestamp;
-//! use stella_scan::vuln::{matcher, osv, report, snapshot};
+//! use stella_vuln::{matcher, osv, report, snapshot};
 //! use stella_scan::{Package, PackageKind};
 //!
 //! let mut b = snapshot::SnapshotBuilder::new();
@@ -41,20 +53,28 @@
 //! ```
 //!
 //! ## Dependencies and why
+//! - `stella-core`: digests, timestamps, canonical JSON (snapshot header, manifests, SARIF).
+//! - `stella-scan`: the package model matched here, PEP 503 name normalisation
+//!   ([`stella_scan::catalog::python::normalize_name`], shared with the Python cataloger) and the
+//!   entry-trace report.
+//! - `thiserror`: [`VulnError`].
+//! - `serde`, `serde_json`: the OSV model, findings documents and manifests.
+//! - `hex`: the snapshot trailer digest in errors.
 //! - `semver`: SemVer parsing for npm, Go and crates.io (Cargo's own crate).
 //! - `pep440_rs`: PEP 440 versions (astral's, as uv uses).
 //! - `debversion`: dpkg version ordering.
 //! - `rpm-version`: `rpmvercmp` with `~` and `^`.
 //! - `cvss`: CVSS v2/v3.x/v4.0 vector parsing and base scores (RustSec's).
-//! - `zip`, `tar`, `flate2`: OSV archives as osv.dev exports them.
+//! - `zip`, `tar`, `flate2`: OSV archives as osv.dev exports them; `flate2` (with the `zlib-rs`
+//!   backend, named here because the snapshot's bytes and digest depend on it) also deflates the
+//!   snapshot's record chunks.
 //! - `serde_norway`: the PyPA advisory database is YAML (the maintained serde_yaml fork).
 //! - `arcstr`: the texts of findings ([`matcher::Finding`]) are reference-counted strings shared
 //!   with the loaded snapshot and between the findings of one package, so a scan that finds
 //!   thousands of vulnerabilities does not copy (and later free) tens of thousands of strings;
 //!   unlike `Arc<str>` they compare with `&str` and `String` directly (`finding.id ==
 //!   "CVE-2024-1"`) and string literals cost no allocation. They serialize as plain strings.
-//! - `packageurl`: purls of packages (npm scopes, Maven groups) and of SBOM components.
-//! - `cyclonedx-bom`, `spdx-rs`: reading CycloneDX 1.3–1.5 and SPDX 2.3 SBOMs as scan input.
+//! - `packageurl`: npm scopes and Maven groups read from a package's purl.
 //! - `rayon`: matching packages in parallel; results are collected in order and sorted.
 //!
 //! ## Limits
@@ -63,11 +83,28 @@
 //! - Red Hat / SUSE distro ecosystems need product names the OS release does not give; RPM
 //!   distros other than AlmaLinux and Rocky Linux are reported as without an ecosystem.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+mod compiled;
+mod error;
 pub mod import;
 pub mod manifest;
 pub mod matcher;
 pub mod osv;
+pub mod reachability;
 pub mod report;
 pub mod severity;
 pub mod snapshot;
 pub mod version;
+
+pub use error::{SnapshotFault, VulnError};

@@ -40,9 +40,9 @@ use std::sync::{Arc, OnceLock};
 use serde::{Deserialize, Serialize};
 use stella_core::{Digest, Timestamp};
 
-use crate::error::VulnError;
-use crate::vuln::matcher::CompiledRecord;
-use crate::vuln::osv::{OsvRecord, RangeType, normalize_name};
+use crate::compiled::CompiledRecord;
+use crate::error::{SnapshotFault, VulnError};
+use crate::osv::{OsvRecord, RangeType, normalize_name};
 
 const MAGIC: &[u8; 8] = b"STLOSV01";
 const FORMAT: u32 = 2;
@@ -76,8 +76,8 @@ pub struct SnapshotInfo {
 ///
 /// ```
 /// use stella_core::Timestamp;
-/// use stella_scan::vuln::osv::parse_record;
-/// use stella_scan::vuln::snapshot::{Snapshot, SnapshotBuilder};
+/// use stella_vuln::osv::parse_record;
+/// use stella_vuln::snapshot::{Snapshot, SnapshotBuilder};
 ///
 /// let mut b = SnapshotBuilder::new();
 /// b.add("GO-1.json", parse_record("GO-1.json", br#"{"id":"GO-1","modified":"2024-01-01T00:00:00Z",
@@ -370,50 +370,48 @@ struct Cursor<'a> {
     pos: usize,
 }
 
-fn corrupt(reason: impl Into<String>) -> VulnError {
-    VulnError::Snapshot {
-        reason: reason.into(),
-    }
+fn corrupt(fault: SnapshotFault) -> VulnError {
+    VulnError::Snapshot { fault }
 }
 
 impl Cursor<'_> {
-    fn take(&mut self, n: usize, what: &str) -> Result<(usize, usize), VulnError> {
+    fn take(&mut self, n: usize, what: &'static str) -> Result<(usize, usize), VulnError> {
         let end = self
             .pos
             .checked_add(n)
             .filter(|e| *e <= self.bytes.len())
-            .ok_or_else(|| corrupt(format!("truncated in {what}")))?;
+            .ok_or_else(|| corrupt(SnapshotFault::Truncated(what)))?;
         let start = self.pos;
         self.pos = end;
         Ok((start, end))
     }
-    fn u32(&mut self, what: &str) -> Result<u32, VulnError> {
+    fn u32(&mut self, what: &'static str) -> Result<u32, VulnError> {
         let (s, e) = self.take(4, what)?;
         let b: [u8; 4] = self
             .bytes
             .get(s..e)
             .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| corrupt(format!("truncated in {what}")))?;
+            .ok_or_else(|| corrupt(SnapshotFault::Truncated(what)))?;
         Ok(u32::from_le_bytes(b))
     }
-    fn u64(&mut self, what: &str) -> Result<u64, VulnError> {
+    fn u64(&mut self, what: &'static str) -> Result<u64, VulnError> {
         let (s, e) = self.take(8, what)?;
         let b: [u8; 8] = self
             .bytes
             .get(s..e)
             .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| corrupt(format!("truncated in {what}")))?;
+            .ok_or_else(|| corrupt(SnapshotFault::Truncated(what)))?;
         Ok(u64::from_le_bytes(b))
     }
     fn table(
         &mut self,
         count: usize,
         width: usize,
-        what: &str,
+        what: &'static str,
     ) -> Result<(usize, usize), VulnError> {
         let n = count
             .checked_mul(width)
-            .ok_or_else(|| corrupt(format!("{what} too large")))?;
+            .ok_or_else(|| corrupt(SnapshotFault::TooLarge(what)))?;
         self.take(n, what)
     }
 }
@@ -423,12 +421,12 @@ impl Cursor<'_> {
 fn memo<'a, T>(
     slots: &'a [OnceLock<T>],
     index: u32,
-    what: &str,
+    what: &'static str,
     make: impl FnOnce() -> Result<T, VulnError>,
 ) -> Result<&'a T, VulnError> {
     let slot = slots
         .get(index as usize)
-        .ok_or_else(|| corrupt(format!("{what} {index} out of range")))?;
+        .ok_or_else(|| corrupt(SnapshotFault::OutOfRange { what, index }))?;
     if let Some(v) = slot.get() {
         return Ok(v);
     }
@@ -461,9 +459,7 @@ impl Snapshot {
             });
         }
         if bytes.len() < MAGIC.len() + 32 || bytes.get(..MAGIC.len()) != Some(MAGIC.as_slice()) {
-            return Err(corrupt(
-                "not a Stella OSV snapshot (bad magic or too short)",
-            ));
+            return Err(corrupt(SnapshotFault::NotASnapshot));
         }
         let body_len = bytes.len() - 32;
         let body = bytes.get(..body_len).unwrap_or(&[]);
@@ -482,9 +478,9 @@ impl Snapshot {
         let hl = c.u32("header length")? as usize;
         let (hs, he) = c.take(hl, "header")?;
         let info: SnapshotInfo = serde_json::from_slice(body.get(hs..he).unwrap_or(&[]))
-            .map_err(|e| corrupt(format!("header: {e}")))?;
+            .map_err(|e| corrupt(SnapshotFault::Header(e.to_string())))?;
         if info.format != FORMAT {
-            return Err(corrupt(format!("unsupported format {}", info.format)));
+            return Err(corrupt(SnapshotFault::UnsupportedFormat(info.format)));
         }
         let nkeys = c.u32("key count")? as usize;
         let keys = c.table(nkeys, 16, "key table")?;
@@ -496,13 +492,14 @@ impl Snapshot {
         let chunks = c.table(nchunks, 16, "chunk table")?;
         let sl = c.u32("strings length")? as usize;
         let strings = c.take(sl, "strings")?;
-        let bl = usize::try_from(c.u64("blob length")?).map_err(|_| corrupt("blob too large"))?;
+        let bl = usize::try_from(c.u64("blob length")?)
+            .map_err(|_| corrupt(SnapshotFault::TooLarge("blob")))?;
         let blob = c.take(bl, "blob")?;
         if c.pos != body_len {
-            return Err(corrupt("trailing bytes before the digest"));
+            return Err(corrupt(SnapshotFault::TrailingBytes));
         }
         if info.records != nrec as u64 {
-            return Err(corrupt("header record count differs from the record table"));
+            return Err(corrupt(SnapshotFault::RecordCountMismatch));
         }
         let digest = actual;
         let parsed: Arc<[OnceLock<Arc<OsvRecord>>]> = (0..nrec).map(|_| OnceLock::new()).collect();
@@ -549,13 +546,13 @@ impl Snapshot {
             read_u32(b, at + 8),
             read_u32(b, at + 12),
         ) else {
-            return Err(corrupt("key table entry out of bounds"));
+            return Err(corrupt(SnapshotFault::OutOfBounds("key table entry")));
         };
         let s = self.strings.0 + so as usize;
         let key = b
             .get(s..s + sl as usize)
             .filter(|_| s + sl as usize <= self.strings.1)
-            .ok_or_else(|| corrupt("key string out of bounds"))?;
+            .ok_or_else(|| corrupt(SnapshotFault::OutOfBounds("key string")))?;
         Ok((key, po as usize, pc as usize))
     }
 
@@ -595,9 +592,12 @@ impl Snapshot {
                     for k in 0..pc {
                         let at = self.postings.0 + (po + k) * 4;
                         if at + 4 > self.postings.1 {
-                            return Err(corrupt("posting out of bounds"));
+                            return Err(corrupt(SnapshotFault::OutOfBounds("posting")));
                         }
-                        out.push(read_u32(&self.bytes, at).ok_or_else(|| corrupt("posting"))?);
+                        out.push(
+                            read_u32(&self.bytes, at)
+                                .ok_or_else(|| corrupt(SnapshotFault::Unreadable("posting")))?,
+                        );
                     }
                     return Ok(());
                 }
@@ -620,21 +620,29 @@ impl Snapshot {
     pub fn record_json(&self, index: u32) -> Result<&[u8], VulnError> {
         let at = self.records.0 + index as usize * 12;
         if at + 12 > self.records.1 {
-            return Err(corrupt(format!("record {index} out of range")));
+            return Err(corrupt(SnapshotFault::OutOfRange {
+                what: "record",
+                index,
+            }));
         }
         let (Some(chunk), Some(off), Some(len)) = (
             read_u32(&self.bytes, at),
             read_u32(&self.bytes, at + 4),
             read_u32(&self.bytes, at + 8),
         ) else {
-            return Err(corrupt("record table entry"));
+            return Err(corrupt(SnapshotFault::Unreadable("record table entry")));
         };
         let raw = self.chunk(chunk)?;
         let start = off as usize;
         start
             .checked_add(len as usize)
             .and_then(|end| raw.get(start..end))
-            .ok_or_else(|| corrupt(format!("record {index} out of bounds")))
+            .ok_or_else(|| {
+                corrupt(SnapshotFault::EntryOutOfBounds {
+                    what: "record",
+                    index,
+                })
+            })
     }
 
     /// Chunk `chunk` inflated, on first use and kept.
@@ -650,13 +658,15 @@ impl Snapshot {
             read_u32(&self.bytes, at + 8),
             read_u32(&self.bytes, at + 12),
         ) else {
-            return Err(corrupt("chunk table entry"));
+            return Err(corrupt(SnapshotFault::Unreadable("chunk table entry")));
         };
         let raw_len = raw_len as usize;
         if raw_len > MAX_CHUNK_BYTES {
-            return Err(corrupt(format!(
-                "chunk {chunk} states {raw_len} bytes (limit {MAX_CHUNK_BYTES})"
-            )));
+            return Err(corrupt(SnapshotFault::ChunkTooLarge {
+                chunk,
+                stated: raw_len,
+                limit: MAX_CHUNK_BYTES,
+            }));
         }
         let input = usize::try_from(off)
             .ok()
@@ -664,21 +674,32 @@ impl Snapshot {
             .and_then(|start| Some((start, start.checked_add(len as usize)?)))
             .filter(|(_, end)| *end <= self.blob.1)
             .and_then(|(start, end)| self.bytes.get(start..end))
-            .ok_or_else(|| corrupt(format!("chunk {chunk} out of bounds")))?;
+            .ok_or_else(|| {
+                corrupt(SnapshotFault::EntryOutOfBounds {
+                    what: "chunk",
+                    index: chunk,
+                })
+            })?;
         // Inflate into exactly the stated capacity: a chunk that inflates to more (or less),
         // or does not end where stated, is corrupt.
         let mut out = Vec::with_capacity(raw_len);
         let mut inflater = flate2::Decompress::new(false);
         let status = inflater
             .decompress_vec(input, &mut out, flate2::FlushDecompress::Finish)
-            .map_err(|e| corrupt(format!("chunk {chunk}: {e}")))?;
+            .map_err(|e| {
+                corrupt(SnapshotFault::Inflate {
+                    chunk,
+                    reason: e.to_string(),
+                })
+            })?;
         if status != flate2::Status::StreamEnd
             || out.len() != raw_len
             || inflater.total_in() != u64::from(len)
         {
-            return Err(corrupt(format!(
-                "chunk {chunk} does not inflate to its stated {raw_len} bytes"
-            )));
+            return Err(corrupt(SnapshotFault::InflatedSize {
+                chunk,
+                stated: raw_len,
+            }));
         }
         Ok(out.into_boxed_slice())
     }
@@ -688,7 +709,12 @@ impl Snapshot {
         memo(&self.parsed, index, "record", || {
             serde_json::from_slice(self.record_json(index)?)
                 .map(Arc::new)
-                .map_err(|e| corrupt(format!("record {index}: {e}")))
+                .map_err(|e| {
+                    corrupt(SnapshotFault::Record {
+                        index,
+                        reason: e.to_string(),
+                    })
+                })
         })
         .map(Arc::clone)
     }
@@ -717,7 +743,7 @@ impl Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vuln::osv::parse_record;
+    use crate::osv::parse_record;
 
     fn rec(id: &str, modified: &str, eco: &str, name: &str) -> OsvRecord {
         parse_record(

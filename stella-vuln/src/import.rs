@@ -11,8 +11,8 @@
 use std::io::{Cursor, Read};
 
 use crate::error::VulnError;
-use crate::vuln::osv::{ImportStats, MAX_RECORD_BYTES, Syntax, parse_record_as};
-use crate::vuln::snapshot::SnapshotBuilder;
+use crate::osv::{ImportStats, MAX_RECORD_BYTES, Syntax, parse_record_as};
+use crate::snapshot::SnapshotBuilder;
 
 /// Whether invalid records stop the import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +44,7 @@ impl Default for ImportLimits {
 /// Feeds documents and archives into a snapshot builder.
 ///
 /// ```
-/// use stella_scan::vuln::import::{ImportMode, Importer};
+/// use stella_vuln::import::{ImportMode, Importer};
 /// let mut imp = Importer::new(ImportMode::Lenient);
 /// imp.add_document("ok.json", br#"{"id":"GO-1","modified":"2024-01-01T00:00:00Z"}"#).unwrap();
 /// imp.add_document("bad.json", br#"{"id":"GO-2","modified":"never"}"#).unwrap();

@@ -1,7 +1,8 @@
-//! Filling vulnerability findings from a trace report: reachability and the chain.
+//! Filling vulnerability findings from an entry-trace report (`stella_scan::entrytrace`):
+//! reachability and the chain. The one place the image side feeds the vulnerability side.
 
-use super::report::{Reachability, TraceReport};
-use crate::vuln::matcher::{Finding, Reachability as FindingReachability};
+use crate::matcher::{Finding, Reachability as FindingReachability};
+use stella_scan::entrytrace::{Reachability, TraceReport};
 
 /// Sets each finding's `reachability` (and, when reachable, its `trace`: one `/path (how)` per
 /// step, ending at the package's file) from the trace report, by the finding's purl.
@@ -9,7 +10,8 @@ use crate::vuln::matcher::{Finding, Reachability as FindingReachability};
 /// `unknown`.
 ///
 /// ```
-/// use stella_scan::entrytrace::{apply_to_findings, TraceReport};
+/// use stella_scan::entrytrace::TraceReport;
+/// use stella_vuln::reachability::apply_to_findings;
 /// let mut findings = Vec::new();
 /// apply_to_findings(&mut findings, &TraceReport::default());
 /// assert!(findings.is_empty());

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use stella_core::Digest;
 
 use crate::error::VulnError;
-use crate::vuln::report::{OutputFormat, SCANNER_NAME, SCANNER_VERSION};
-use crate::vuln::snapshot::Snapshot;
+use crate::report::{OutputFormat, SCANNER_NAME, SCANNER_VERSION};
+use crate::snapshot::Snapshot;
 
 /// The manifest's format id.
 pub const MANIFEST_FORMAT: &str = "stella-ops/scan-manifest@v1";
@@ -52,8 +52,8 @@ pub struct InputLocations {
 ///
 /// ```
 /// use stella_core::Digest;
-/// use stella_scan::vuln::manifest::{ScanConfig, ScanManifest};
-/// use stella_scan::vuln::report::OutputFormat;
+/// use stella_vuln::manifest::{ScanConfig, ScanManifest};
+/// use stella_vuln::report::OutputFormat;
 /// let cfg = ScanConfig { format: OutputFormat::Json };
 /// let m = ScanManifest::new(None, Some(Digest::of(b"sbom")), Digest::of(b"db"),
 ///     "2024-06-01T00:00:00Z".into(), &cfg, b"result", Default::default()).unwrap();

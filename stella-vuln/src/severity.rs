@@ -14,7 +14,7 @@ use arcstr::ArcStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::VulnError;
-use crate::vuln::osv::OsvRecord;
+use crate::osv::OsvRecord;
 
 /// A severity level (CVSS qualitative rating scale, plus `unknown`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -100,7 +100,7 @@ pub struct Severity {
 /// Computes the base score of a CVSS vector (`CVSS:3.1/…`, `CVSS:4.0/…`, or a v2 vector).
 ///
 /// ```
-/// use stella_scan::vuln::severity::base_score;
+/// use stella_vuln::severity::base_score;
 /// assert_eq!(base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H").unwrap(), 9.8);
 /// ```
 pub fn base_score(vector: &str) -> Result<f64, VulnError> {
@@ -181,7 +181,7 @@ pub fn assess(records: &[&OsvRecord]) -> (Severity, Vec<VulnError>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vuln::osv::parse_record;
+    use crate::osv::parse_record;
 
     #[test]
     fn cvss_v3_spec_examples() {

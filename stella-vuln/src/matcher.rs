@@ -34,7 +34,6 @@
 //! (purl, kind, detail).
 
 use std::borrow::Cow;
-use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -43,12 +42,18 @@ use arcstr::ArcStr;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use stella_core::union_find::DisjointSets;
+use stella_scan::{Evidence, OsRelease, Package, PackageKind, SourcePackage};
+
+use crate::compiled::{
+    CompiledAffected, CompiledEvent, CompiledRecord, EventKind, RANGE_TYPE_ALL,
+    RANGE_TYPE_VERSIONS, primary_id, text_hash,
+};
 use crate::error::VulnError;
-use crate::package::{Evidence, OsRelease, Package, PackageKind, SourcePackage};
-use crate::vuln::osv::{Affected, Event, OsvRecord, RangeType, normalize_name};
-use crate::vuln::severity::{Severity, assess};
-use crate::vuln::snapshot::Snapshot;
-use crate::vuln::version::{Scheme, Version};
+use crate::osv::{Affected, OsvRecord, RangeType, normalize_name};
+use crate::severity::{Severity, assess};
+use crate::snapshot::Snapshot;
+use crate::version::{Scheme, Version};
 
 /// The status of a finding; VEX changes it later (stella-vex applies statements).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -264,228 +269,12 @@ fn osv_name(pkg: &Package) -> Cow<'_, str> {
     }
 }
 
-fn scheme_for_range(kind: RangeType, ecosystem: &str) -> Result<Scheme, VulnError> {
-    match kind {
-        RangeType::Semver if ecosystem.starts_with("Go") => Ok(Scheme::Go),
-        RangeType::Semver => Ok(Scheme::Npm),
-        _ => Scheme::for_ecosystem(ecosystem),
-    }
-}
-
 /// One affected entry judged for one version.
 enum Judgement {
     /// The matched ranges were appended to the caller's vector.
     Affected,
     NotAffected,
     Problem(ProblemKind, String),
-}
-
-fn parse_event(scheme: Scheme, e: &Event) -> Result<Option<Version>, VulnError> {
-    if matches!(e, Event::Introduced(v) if v == "0") {
-        return Ok(None);
-    }
-    scheme.parse(e.value()).map(Some)
-}
-
-/// A record prepared for matching, once per loaded [`Snapshot`] (which keeps it): each affected
-/// entry's (ecosystem, normalized name), its range events parsed and ordered under the range's
-/// scheme, its version list parsed, and the record's own severity. Matching a package then
-/// parses only the installed version (once per scheme), so a snapshot that has seen a record
-/// never parses its events again.
-pub(crate) struct CompiledRecord {
-    /// The record.
-    pub(crate) record: Arc<OsvRecord>,
-    /// One per `record.affected` entry, in order.
-    affected: Vec<CompiledAffected>,
-    /// [`assess`] of the record alone, errors as text.
-    severity: (Severity, Vec<String>),
-    /// The record's id, shared by the findings it produces.
-    id: ArcStr,
-    /// [`OsvRecord::all_ids`], shared by the findings.
-    all_ids: Arc<[ArcStr]>,
-    /// `[id]`: [`Finding::records`] of a finding from this record alone.
-    ids_of_record: Arc<[ArcStr]>,
-    /// The primary id of a finding from this record alone.
-    primary: ArcStr,
-}
-
-/// One affected entry prepared for matching.
-struct CompiledAffected {
-    /// (ecosystem, normalized name); `None` for an entry without a package.
-    key: Option<(String, String)>,
-    /// The package name as the record writes it (for [`MatchedRange::package`]).
-    package: ArcStr,
-    /// Whether the entry has a range that is not GIT (then its version list is not compared
-    /// under the scheme: the ranges decide).
-    has_ranges: bool,
-    /// (hash of the version text, index into the entry's `versions`), sorted: the exact-text
-    /// lookup is a binary search over this contiguous table, confirmed by comparing the text
-    /// (PyPI records enumerate hundreds of versions; searching the strings themselves chases a
-    /// pointer per probe).
-    versions_by_hash: Vec<(u64, u32)>,
-    /// The ecosystem's scheme, for the version list.
-    eco_scheme: Option<Scheme>,
-    /// The version list parsed under `eco_scheme`, aligned with `versions`; empty when the
-    /// entry has comparable ranges or no scheme.
-    versions: Vec<Option<Version>>,
-    /// The entry's non-GIT ranges.
-    ranges: Vec<CompiledRange>,
-}
-
-/// One non-GIT range prepared for matching.
-struct CompiledRange {
-    /// The range's scheme, or why there is none.
-    scheme: Result<Scheme, String>,
-    /// [`MatchedRange::range_type`] of a match: `SEMVER` or `ECOSYSTEM`.
-    range_type: ArcStr,
-    /// The events, sorted by version (`"0"` first, ties in the record's order); or the error of
-    /// the last event that does not parse.
-    events: Result<Vec<CompiledEvent>, String>,
-}
-
-/// One range event prepared for matching.
-struct CompiledEvent {
-    /// The version parsed under the range's scheme; `None` for `introduced: "0"`.
-    version: Option<Version>,
-    /// The event's kind.
-    kind: EventKind,
-    /// The event's text, shared by the matched ranges that cite it.
-    text: ArcStr,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum EventKind {
-    Introduced,
-    Fixed,
-    LastAffected,
-    Limit,
-}
-
-/// Shared texts of [`MatchedRange::range_type`].
-const RANGE_TYPE_VERSIONS: ArcStr = arcstr::literal!("versions");
-const RANGE_TYPE_ALL: ArcStr = arcstr::literal!("all");
-
-impl CompiledRecord {
-    pub(crate) fn new(record: Arc<OsvRecord>) -> Self {
-        let affected = record.affected.iter().map(CompiledAffected::new).collect();
-        let (severity, errors) = assess(&[record.as_ref()]);
-        let all_ids: Arc<[ArcStr]> = record.all_ids().into_iter().map(ArcStr::from).collect();
-        let id = all_ids
-            .iter()
-            .find(|i| **i == record.id)
-            .cloned()
-            .unwrap_or_else(|| ArcStr::from(record.id.as_str()));
-        let primary = primary_id(&all_ids.iter().collect::<Vec<_>>());
-        Self {
-            affected,
-            severity: (severity, errors.iter().map(ToString::to_string).collect()),
-            ids_of_record: Arc::from([ArcStr::clone(&id)]),
-            id,
-            primary,
-            all_ids,
-            record,
-        }
-    }
-}
-
-impl CompiledAffected {
-    fn new(affected: &Affected) -> Self {
-        let Some(p) = &affected.package else {
-            return Self {
-                key: None,
-                package: ArcStr::from(""),
-                versions_by_hash: Vec::new(),
-                has_ranges: false,
-                eco_scheme: None,
-                versions: Vec::new(),
-                ranges: Vec::new(),
-            };
-        };
-        let eco = p.ecosystem.as_str();
-        let has_ranges = affected.ranges.iter().any(|r| r.kind != RangeType::Git);
-        let eco_scheme = Scheme::for_ecosystem(eco).ok();
-        let mut versions_by_hash: Vec<(u64, u32)> = affected
-            .versions
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| Some((text_hash(v), u32::try_from(i).ok()?)))
-            .collect();
-        versions_by_hash.sort_unstable();
-        let versions = match eco_scheme {
-            Some(s) if !has_ranges => affected.versions.iter().map(|v| s.parse(v).ok()).collect(),
-            _ => Vec::new(),
-        };
-        let ranges = affected
-            .ranges
-            .iter()
-            .filter(|r| r.kind != RangeType::Git)
-            .map(|range| {
-                let scheme = scheme_for_range(range.kind, eco).map_err(|e| e.to_string());
-                let events = match scheme {
-                    Ok(scheme) => parse_events(scheme, &range.events),
-                    Err(_) => Ok(Vec::new()),
-                };
-                CompiledRange {
-                    scheme,
-                    range_type: match range.kind {
-                        RangeType::Semver => arcstr::literal!("SEMVER"),
-                        _ => arcstr::literal!("ECOSYSTEM"),
-                    },
-                    events,
-                }
-            })
-            .collect();
-        Self {
-            key: Some((p.ecosystem.clone(), normalize_name(eco, &p.name))),
-            package: ArcStr::from(p.name.as_str()),
-            versions_by_hash,
-            has_ranges,
-            eco_scheme,
-            versions,
-            ranges,
-        }
-    }
-}
-
-/// The hash of a version text for the exact-text lookup. Only compared within one process, and
-/// every hit is confirmed by comparing the text, so a collision cannot change a result.
-fn text_hash(text: &str) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
-    text.hash(&mut h);
-    h.finish()
-}
-
-/// A range's events parsed under `scheme` and sorted by version ("0" first; ties keep the
-/// record's order), or the error of the last event that does not parse.
-fn parse_events(scheme: Scheme, events: &[Event]) -> Result<Vec<CompiledEvent>, String> {
-    let mut out: Vec<CompiledEvent> = Vec::with_capacity(events.len());
-    let mut bad = None;
-    for e in events {
-        match parse_event(scheme, e) {
-            Ok(version) => out.push(CompiledEvent {
-                version,
-                kind: match e {
-                    Event::Introduced(_) => EventKind::Introduced,
-                    Event::Fixed(_) => EventKind::Fixed,
-                    Event::LastAffected(_) => EventKind::LastAffected,
-                    Event::Limit(_) => EventKind::Limit,
-                },
-                text: ArcStr::from(e.value()),
-            }),
-            Err(err) => bad = Some(err.to_string()),
-        }
-    }
-    if let Some(b) = bad {
-        return Err(b);
-    }
-    // A stable sort: ties keep the record's order.
-    out.sort_by(|a, b| match (&a.version, &b.version) {
-        (None, None) => std::cmp::Ordering::Equal,
-        (None, Some(_)) => std::cmp::Ordering::Less,
-        (Some(_), None) => std::cmp::Ordering::Greater,
-        (Some(x), Some(y)) => x.compare(y).unwrap_or(std::cmp::Ordering::Equal),
-    });
-    Ok(out)
 }
 
 /// The installed version of one package, parsed once per scheme it is compared under.
@@ -699,35 +488,11 @@ struct Scratch<'s> {
     hits: Vec<Hit<'s>>,
     taken: Vec<Option<Hit<'s>>>,
     aliases: Vec<(&'s str, usize)>,
-    group: Vec<usize>,
+    group: DisjointSets,
     members: Vec<(usize, usize)>,
     recs: Vec<Hit<'s>>,
     all_ids: Vec<&'s ArcStr>,
     rec_refs: Vec<&'s OsvRecord>,
-}
-
-/// `ids` sorted and without duplicates.
-fn primary_id(ids: &[&ArcStr]) -> ArcStr {
-    ids.iter()
-        .find(|i| i.starts_with("CVE-"))
-        .or_else(|| ids.iter().find(|i| i.starts_with("GHSA-")))
-        .or_else(|| ids.first())
-        .map_or_else(ArcStr::new, |i| ArcStr::clone(i))
-}
-
-/// The root of `i` in the union-find forest `g`, compressing `i`'s link.
-fn find(g: &mut [usize], i: usize) -> usize {
-    let mut r = i;
-    while let Some(&p) = g.get(r) {
-        if p == r {
-            break;
-        }
-        r = p;
-    }
-    if let Some(slot) = g.get_mut(i) {
-        *slot = r;
-    }
-    r
 }
 
 fn match_package<'s>(
@@ -840,8 +605,7 @@ fn match_package<'s>(
     });
     // Merge records sharing ids (union-find over the matched records): (alias, hit) pairs
     // sorted by alias, so hits that share an alias are neighbours.
-    group.clear();
-    group.extend(0..hits.len());
+    group.reset(hits.len());
     aliases.clear();
     aliases.extend(
         hits.iter()
@@ -853,15 +617,12 @@ fn match_package<'s>(
         if let [(a, i), (b, j)] = pair
             && a == b
         {
-            let (x, y) = (find(group, *i), find(group, *j));
-            if let Some(slot) = group.get_mut(x.max(y)) {
-                *slot = x.min(y);
-            }
+            group.union(*i, *j);
         }
     }
     // (root, member) pairs in root order, members ascending: one run per group.
     members.clear();
-    members.extend((0..hits.len()).map(|i| (find(group, i), i)));
+    members.extend((0..hits.len()).map(|i| (group.find(i), i)));
     members.sort_unstable();
     // The hits in id order, each taken once by its group.
     taken.clear();
@@ -985,9 +746,9 @@ fn match_package<'s>(
 ///
 /// ```
 /// use stella_core::Timestamp;
-/// use stella_scan::vuln::matcher::match_packages;
-/// use stella_scan::vuln::osv::parse_record;
-/// use stella_scan::vuln::snapshot::{Snapshot, SnapshotBuilder};
+/// use stella_vuln::matcher::match_packages;
+/// use stella_vuln::osv::parse_record;
+/// use stella_vuln::snapshot::{Snapshot, SnapshotBuilder};
 /// use stella_scan::{Package, PackageKind};
 ///
 /// let mut b = SnapshotBuilder::new();
@@ -1047,8 +808,8 @@ pub fn match_packages(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vuln::osv::parse_record;
-    use crate::vuln::snapshot::SnapshotBuilder;
+    use crate::osv::parse_record;
+    use crate::snapshot::SnapshotBuilder;
     use stella_core::Timestamp;
 
     fn snap(records: &[&str]) -> Snapshot {

@@ -15,12 +15,12 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use stella_core::Timestamp;
-use stella_scan::vuln::import::{ImportMode, Importer};
-use stella_scan::vuln::matcher::{MatchReport, ProblemKind, Reachability, Status, match_packages};
-use stella_scan::vuln::osv::parse_record;
-use stella_scan::vuln::report::{DbRef, FindingsDocument, OutputFormat, ScanTarget};
-use stella_scan::vuln::snapshot::{Snapshot, SnapshotBuilder};
 use stella_scan::{Evidence, OsRelease, Package, PackageKind, SourcePackage};
+use stella_vuln::import::{ImportMode, Importer};
+use stella_vuln::matcher::{MatchReport, ProblemKind, Reachability, Status, match_packages};
+use stella_vuln::osv::parse_record;
+use stella_vuln::report::{DbRef, FindingsDocument, OutputFormat, ScanTarget};
+use stella_vuln::snapshot::{Snapshot, SnapshotBuilder};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/osv");
 

@@ -23,7 +23,7 @@ pub const MAX_RECORD_BYTES: usize = 8 * 1024 * 1024;
 /// One OSV vulnerability record.
 ///
 /// ```
-/// use stella_scan::vuln::osv::parse_record;
+/// use stella_vuln::osv::parse_record;
 /// let rec = parse_record("GO-1.json", br#"{"id":"GO-1","modified":"2024-01-01T00:00:00Z",
 ///   "affected":[{"package":{"ecosystem":"Go","name":"example.com/m"},
 ///   "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.2.3"}]}]}]}"#).unwrap();
@@ -391,29 +391,15 @@ impl OsvRecord {
     }
 }
 
-/// Normalizes a package name for the snapshot index, per ecosystem: PyPI per PEP 503 (lower
-/// case, runs of `-_.` become `-`); npm, crates.io, Maven, Go and distros as written (their
-/// names are case-sensitive or already canonical), except crates.io where `-` and `_` are the
-/// same crate and lower case is canonical.
+/// Normalizes a package name for the snapshot index, per ecosystem, after trimming white space:
+/// PyPI per PEP 503 ([`stella_scan::catalog::python::normalize_name`], the Python cataloger's:
+/// Unicode lower case, then runs of `-_.` become `-`); npm, crates.io, Maven, Go and distros
+/// as written (their names are case-sensitive or already canonical), except crates.io where
+/// `-` and `_` are the same crate and lower case is canonical.
 pub fn normalize_name(ecosystem: &str, name: &str) -> String {
     let base = ecosystem.split(':').next().unwrap_or(ecosystem);
     match base {
-        "PyPI" => {
-            let mut out = String::with_capacity(name.len());
-            let mut sep = false;
-            for c in name.trim().chars() {
-                if matches!(c, '-' | '_' | '.') {
-                    sep = true;
-                } else {
-                    if sep && !out.is_empty() {
-                        out.push('-');
-                    }
-                    sep = false;
-                    out.push(c.to_ascii_lowercase());
-                }
-            }
-            out
-        }
+        "PyPI" => stella_scan::catalog::python::normalize_name(name.trim()),
         "crates.io" => name.trim().to_ascii_lowercase().replace('_', "-"),
         _ => name.trim().to_owned(),
     }
