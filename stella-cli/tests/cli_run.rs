@@ -128,7 +128,7 @@ fn every_artifact_is_stored_verified_and_well_formed() {
 
     // Envelopes verify with the demo public key and bind the image digest; receipts prove
     // each envelope is in the log under a checkpoint signed by the log key.
-    let public = stella::demo::demo_key().unwrap().public_key().clone();
+    let public = stella_demo::demo_key().unwrap().public_key().clone();
     let mut ring = Keyring::new();
     ring.add(public.clone()).unwrap();
     let log_key = NoteVerifier::new(
@@ -204,7 +204,7 @@ fn deterministic_reruns_give_the_same_digests() {
         18
     );
     // Three runs, four log entries each (two SBOMs, the scan, the decision).
-    let key = stella::demo::demo_key()
+    let key = stella_demo::demo_key()
         .and_then(|k| {
             stella_attest::keys::LocalSigner::new(k, stella_attest::keys::SystemRandom::new())
         })
