@@ -28,6 +28,7 @@ use stella_scan::entrytrace::{
     TraceCollector, TraceLimits, TraceReport, apply_to_findings, trace_scan,
 };
 use stella_scan::image::{Platform, ResolvedImage};
+use stella_scan::sbom_input::SbomInput;
 use stella_scan::vuln::matcher::match_packages;
 use stella_scan::vuln::report::{DbRef, FindingsDocument, ScanTarget};
 use stella_scan::vuln::snapshot::Snapshot;
@@ -206,6 +207,18 @@ pub struct ScannedImage {
     pub image_digest: Option<Digest>,
     /// The entry-trace (none for a root filesystem directory, which has no entrypoint).
     pub trace: Option<TraceReport>,
+}
+
+impl From<SbomInput> for ScannedImage {
+    /// The packages, OS release and image digest an SBOM states (an SBOM has no entry-trace).
+    fn from(input: SbomInput) -> Self {
+        Self {
+            packages: input.packages,
+            os: input.os,
+            image_digest: input.image_digest,
+            trace: None,
+        }
+    }
 }
 
 /// Matches scanned packages against a snapshot, attaches each finding's entry-trace, and

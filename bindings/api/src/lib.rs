@@ -511,12 +511,7 @@ pub fn scan_image_bytes(
 pub fn scan_sbom(sbom: &[u8], snapshot: &[u8], options: &ScanOptions) -> Result<Vec<u8>, ApiError> {
     guard(|| {
         let input = read_sbom(sbom)?;
-        let scanned = ScannedImage {
-            packages: input.packages,
-            os: input.os,
-            image_digest: input.image_digest,
-            trace: None,
-        };
+        let scanned = ScannedImage::from(input);
         let name = non_empty(&options.name).unwrap_or("sbom");
         render(
             name,

@@ -115,12 +115,7 @@ pub(crate) fn execute(
             let bytes = read_input(path)?;
             let input =
                 read_sbom(&bytes).map_err(|e| CliError::library(path.display().to_string(), e))?;
-            let scanned = ScannedImage {
-                packages: input.packages,
-                os: input.os,
-                image_digest: input.image_digest,
-                trace: None,
-            };
+            let scanned = ScannedImage::from(input);
             (
                 path.display().to_string(),
                 scanned,
