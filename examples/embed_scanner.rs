@@ -50,7 +50,7 @@ impl ImageSource for MyBlobCache {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let image = stella::demo::image();
+    let image = stella_demo::image();
     let source = MyBlobCache {
         root: image.root.clone(),
         blobs: image.blobs.clone(),
@@ -62,7 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sbom = cyclonedx::write(
         &scan.sbom,
         &WriteOptions {
-            timestamp: stella_core::Timestamp::parse_rfc3339(stella::demo::DEMO_TIME)?,
+            timestamp: stella_core::Timestamp::parse_rfc3339(stella_demo::DEMO_TIME)?,
             tool_name: "embed-scanner-example".into(),
             tool_version: "1.0".into(),
         },

@@ -18,7 +18,7 @@ use stella_vuln::report::FindingsDocument;
 fn gate(findings_json: &[u8], vex: &[Vec<u8>]) -> Result<bool, Box<dyn std::error::Error>> {
     let doc: FindingsDocument = serde_json::from_slice(findings_json)?;
     let refs = read_findings(findings_json, &JsonLimits::default())?;
-    let now = Timestamp::parse_rfc3339(stella::demo::DEMO_TIME)?;
+    let now = Timestamp::parse_rfc3339(stella_demo::DEMO_TIME)?;
     let sources = vex
         .iter()
         .map(|b| VexSource::unsigned(b))
@@ -70,7 +70,7 @@ fn gate(findings_json: &[u8], vex: &[Vec<u8>]) -> Result<bool, Box<dyn std::erro
 fn demo_findings() -> Result<Vec<u8>, Box<dyn std::error::Error>> {
     use stella_vuln::matcher::match_packages;
     use stella_vuln::report::{DbRef, OutputFormat, ScanTarget};
-    let demo = stella::demo::Demo::build()?;
+    let demo = stella_demo::Demo::build()?;
     let scan = stella_scan::engine::scan_image_detailed(
         &demo.image.source,
         &stella_scan::catalog::default_catalogers(),
@@ -79,7 +79,7 @@ fn demo_findings() -> Result<Vec<u8>, Box<dyn std::error::Error>> {
     let report = match_packages(&demo.snapshot, &scan.sbom.packages, scan.sbom.os.as_ref())?;
     let doc = FindingsDocument::new(
         ScanTarget {
-            name: stella::demo::DEMO_IMAGE_NAME.into(),
+            name: stella_demo::DEMO_IMAGE_NAME.into(),
             image_digest: scan.sbom.image.manifest_digest,
             sbom_digest: None,
             os: scan.sbom.os.clone(),

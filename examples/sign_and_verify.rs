@@ -22,7 +22,7 @@ use stella_scan::sbom::{WriteOptions, cyclonedx};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Release side.
-    let image = stella::demo::image();
+    let image = stella_demo::image();
     let scan = scan_image_detailed(
         &image.source,
         &default_catalogers(),
@@ -36,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sbom = cyclonedx::write(
         &scan.sbom,
         &WriteOptions {
-            timestamp: stella_core::Timestamp::parse_rfc3339(stella::demo::DEMO_TIME)?,
+            timestamp: stella_core::Timestamp::parse_rfc3339(stella_demo::DEMO_TIME)?,
             tool_name: "sign-and-verify-example".into(),
             tool_version: "1.0".into(),
         },

@@ -59,7 +59,7 @@ fn gate_in_ci_exits_by_verdict() {
 
     // The demo's findings JSON (what `stella scan -o json` prints), from the pipeline.
     let findings = t.path().join("findings.json");
-    let demo = stella::demo::Demo::build().unwrap();
+    let demo = stella_demo::Demo::build().unwrap();
     let store = stella::store::FsBlobStore::open(t.path().join("store")).unwrap();
     let signer = std::sync::Arc::new(demo.signer().unwrap());
     let log = stella_attest::transparency::MemoryLog::new("x.org/log", signer.clone()).unwrap();
@@ -72,7 +72,7 @@ fn gate_in_ci_exits_by_verdict() {
     };
     let report = pipeline
         .run(
-            stella::pipeline::demo_inputs(&demo).unwrap(),
+            demo.run_inputs().unwrap(),
             &mut stella::pipeline::MemoryAudit::default(),
         )
         .unwrap();

@@ -12,7 +12,7 @@ use std::io::{self, Read};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
-/// Largest file [`read_input`](crate::cli::read_input) and the other whole-file readers of the
+/// Largest file the command line's `read_input` and the other whole-file readers of the
 /// command line read into memory (4 GiB: a full OSV snapshot or a large SBOM stays far below;
 /// `/dev/zero` or an endless pipe on stdin stops here).
 pub const MAX_INPUT_BYTES: u64 = 4 << 30;
@@ -97,8 +97,9 @@ fn read_opened(file: File, path: &Path, max: u64) -> io::Result<Vec<u8>> {
     read_capped(file, path, max, usize::try_from(len).unwrap_or(0))
 }
 
-/// Reads `reader` to its end, refusing more than `max` bytes.
-pub(crate) fn read_capped(
+/// Reads `reader` to its end, refusing more than `max` bytes (`path` names it in the error;
+/// `capacity` is reserved up front).
+pub fn read_capped(
     reader: impl Read,
     path: &Path,
     max: u64,

@@ -1,10 +1,11 @@
 //! # stella
 //!
-//! The batteries around the pure Stella Ops crates: std adapters for the core traits, the
-//! golden-path pipeline, and the `stella` command-line tool ([`cli`]).
+//! The batteries around the pure Stella Ops crates: std adapters for the core traits, the image
+//! readers, one scan composition ([`scan`]), the store ([`store::Store`]) and the golden-path
+//! pipeline ([`pipeline`]). The `stella` command line is the `stella-cli` package and the
+//! embedded demo the `stella-demo` package: embedders of this library compile neither.
 //!
 //! ## Dependencies and why
-//! - `clap`: the command line (derive API, as syft/grype-style flags need).
 //! - `tar`: reading OCI and docker-save archives in place (members served by seeking).
 //! - `rayon`: walking root filesystem directories in parallel.
 //! - `fs4`: the exclusive `flock` of the file-backed transparency log (one writer; released by
@@ -29,9 +30,7 @@
     )
 )]
 
-pub mod cli;
 pub mod db;
-pub mod demo;
 pub mod files;
 pub mod gate_input;
 pub mod image;

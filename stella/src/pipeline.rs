@@ -2,11 +2,12 @@
 //! → decision record.
 //!
 //! [`Pipeline`] is pure logic over the core traits: it reads the image through an
-//! [`ImageSource`] (or a [`RootfsSource`]), keeps every artifact in a [`BlobStore`], logs every
-//! envelope in a [`TransparencyLog`], takes time only from a [`Clock`], signs with a [`Signer`],
-//! and appends one record per step to an [`AuditSink`]. Only the adapters given to it do IO; the
-//! same run over the same inputs with a fixed clock and a deterministic signer (Ed25519) gives
-//! the same artifact digests.
+//! [`ImageSource`](stella_core::ImageSource) (or a root filesystem), scanned by
+//! [`crate::scan::catalog`], keeps every artifact in a [`BlobStore`], logs every envelope in a
+//! [`TransparencyLog`], takes time only from a [`Clock`], signs with a [`Signer`], and appends
+//! one record per step to an [`AuditSink`]. Only the adapters given to it do IO; the same run
+//! over the same inputs with a fixed clock and a deterministic signer (Ed25519) gives the same
+//! artifact digests. [`Pipeline::run`] runs the steps below in order, one method each.
 //!
 //! | step | artifact (media type) |
 //! |---|---|
@@ -17,21 +18,51 @@
 //! | VEX | the VEX generated under the VEX policy, signed; the OpenVEX document in force (the caller's trusted VEX merged with the generated), with provenance |
 //! | gate | the gate input, the decision record and its signed envelope |
 //!
+//! The embedded demo's inputs are `stella_demo::Demo::run_inputs` (crate `stella-demo`).
+//!
 //! ```
 //! use std::sync::Arc;
-//! use stella::pipeline::{demo_inputs, Pipeline, MemoryAudit};
+//! use stella::image::OpenedImage;
+//! use stella::pipeline::{MemoryAudit, Pipeline, RunInputs};
+//! use stella_attest::keys::{LocalSigner, PrivateKey, SystemRandom};
 //! use stella_attest::transparency::MemoryLog;
-//! use stella_core::{FixedClock, MemoryBlobStore};
+//! use stella_core::{FixedClock, MemoryBlobStore, SignatureAlgorithm, Timestamp};
+//! use stella_policy::{BuiltinOptions, GateOptions, builtin_bundle};
+//! use stella_scan::testing::{TestImage, TestLayer};
+//! use stella_vuln::import::{ImportMode, Importer};
+//! use stella_vuln::snapshot::Snapshot;
 //!
-//! let demo = stella::demo::Demo::build()?;
+//! // A Debian image with one package, and a snapshot without advisories.
+//! let image = TestImage::new()
+//!     .layer(TestLayer::new()
+//!         .file("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n")
+//!         .file("var/lib/dpkg/status", b"Package: zlib1g\nStatus: install ok installed\nVersion: 1:1.2.13.dfsg-1\nArchitecture: amd64\n"))
+//!     .build();
+//! let time = Timestamp::parse_rfc3339("2024-06-01T00:00:00Z")?;
+//! let snapshot = Snapshot::load(Importer::new(ImportMode::Strict).builder().build(&time)?)?;
+//! let policy = builtin_bundle(BuiltinOptions::default())?;
+//!
 //! let store = MemoryBlobStore::default();
-//! let signer = Arc::new(demo.signer()?);
-//! let log = MemoryLog::new("demo.stella-ops.org/log", signer.clone())?;
-//! let clock = FixedClock::new(demo.time);
+//! let key = PrivateKey::generate(SignatureAlgorithm::Ed25519, &SystemRandom::new())?;
+//! let signer = Arc::new(LocalSigner::new(key, SystemRandom::new())?);
+//! let log = MemoryLog::new("example.com/log", signer.clone())?;
+//! let clock = FixedClock::new(time);
 //! let pipeline = Pipeline { store: &store, log: &log, clock: &clock, signer: signer.as_ref() };
 //! let mut audit = MemoryAudit::default();
-//! let report = pipeline.run(demo_inputs(&demo)?, &mut audit)?;
-//! assert!(report.packages > 0);
+//! let report = pipeline.run(RunInputs {
+//!     image: OpenedImage::Image(Box::new(image.source)),
+//!     name: "example.com/app:1".into(),
+//!     platform: None,
+//!     snapshot: &snapshot,
+//!     vex: Vec::new(),
+//!     trust: Default::default(),
+//!     vex_policy: stella::vex::default_vex_policy(),
+//!     policy: &policy,
+//!     gate: GateOptions::default(),
+//!     actor: "example".into(),
+//! }, &mut audit)?;
+//! assert_eq!(report.packages, 1);
+//! assert!(report.gate.allow);
 //! assert_eq!(audit.events.len(), report.audit.len());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -45,55 +76,35 @@ use stella_attest::predicates::{
 };
 use stella_attest::statement::{Statement, Subject};
 use stella_core::{
-    BlobStore, Clock, CoreError, Digest, ImageSource, LogReceipt, Signer, Timestamp,
-    TransparencyLog, canonical,
+    BlobStore, Clock, CoreError, Digest, LogReceipt, Signer, Timestamp, TransparencyLog, canonical,
 };
 use stella_policy::{Bundle, Gate, GateOptions, PolicyError};
 
 use crate::gate_input::GateInputBuilder;
+use crate::image::OpenedImage;
+use crate::scan::{Cataloged, FindingsError, ScanRequest, catalog};
 use stella_scan::ScanError;
-use stella_scan::engine::{RootfsSource, ScanOptions, scan_image_detailed, scan_rootfs};
-use stella_scan::entrytrace::{TraceCollector, TraceLimits, trace_scan};
 use stella_scan::image::Platform;
 use stella_scan::sbom::{WriteOptions, cyclonedx, spdx};
 use stella_vex::{
-    MergeOptions, Status, StatusCounts, TrustPolicy, VexError, VexPolicy, VexSet, VexSource,
-    generate, read_findings,
+    Applied, MergeOptions, Merged, Status, StatusCounts, TrustPolicy, VexError, VexPolicy, VexSet,
+    VexSource, generate, read_findings,
 };
 use stella_vuln::VulnError;
-use stella_vuln::matcher::{self, match_packages};
-use stella_vuln::reachability::apply_to_findings;
-use stella_vuln::report::{DbRef, FindingsDocument, OutputFormat, ScanTarget};
+use stella_vuln::matcher;
+use stella_vuln::report::{FindingsDocument, OutputFormat};
 use stella_vuln::severity::Level;
 use stella_vuln::snapshot::Snapshot;
 
 /// The DSSE envelope media type.
 pub const DSSE_MEDIA_TYPE: &str = "application/vnd.dsse.envelope.v1+json";
 
-/// The image a run is about.
-#[derive(Debug, Clone, Copy)]
-pub enum ImageInput<'a> {
-    /// An image (OCI layout, archive, registry) read through the core trait.
-    Image(&'a dyn ImageSource),
-    /// A root filesystem. It has no manifest digest, so it cannot be attested or gated: a run
-    /// over one fails at the attest step with [`PipelineError::NoImageDigest`].
-    Rootfs(&'a dyn RootfsSource),
-}
-
-impl<'a> From<&'a crate::image::OpenedImage> for ImageInput<'a> {
-    fn from(opened: &'a crate::image::OpenedImage) -> Self {
-        match opened {
-            crate::image::OpenedImage::Image(source) => Self::Image(source.as_ref()),
-            crate::image::OpenedImage::Rootfs(dir) => Self::Rootfs(dir),
-        }
-    }
-}
-
 /// Everything a run reads besides the adapters.
 #[derive(Debug)]
 pub struct RunInputs<'a> {
-    /// The image.
-    pub image: ImageInput<'a>,
+    /// The image (a root filesystem has no manifest digest, so it cannot be attested or
+    /// gated: a run over one fails at the attest step with [`PipelineError::NoImageDigest`]).
+    pub image: OpenedImage,
     /// Its name or reference, written into the SBOM and the gate input.
     pub name: String,
     /// Platform to pick from a multi-platform image (default linux/amd64).
@@ -447,25 +458,70 @@ fn versions() -> BTreeMap<String, String> {
     map([("stella", env!("CARGO_PKG_VERSION").to_owned())])
 }
 
+/// One run as it goes: the stored artifacts, the audit trail so far and the attestations
+/// logged (for the gate input).
+struct RunState<'r> {
+    out: Outputs<'r>,
+    audit: &'r mut dyn AuditSink,
+    trail: Vec<Digest>,
+    actor: String,
+    attestations: Vec<(Digest, Statement, LogReceipt)>,
+}
+
+/// What the SBOM step produced.
+struct Sboms {
+    cataloged: Cataloged,
+    image_digest: Digest,
+    cyclonedx: Digest,
+    spdx: Digest,
+    packages: u64,
+}
+
+/// What the steps after the SBOM know of the run: the image, its SBOM, the snapshot.
+struct Target<'t> {
+    name: &'t str,
+    image_digest: Digest,
+    subject: Subject,
+    /// The CycloneDX SBOM's digest (the scan's and the gate's SBOM).
+    sbom: Digest,
+    snapshot: &'t Snapshot,
+}
+
+/// What the scan step produced.
+struct Findings {
+    doc: FindingsDocument,
+    json: Vec<u8>,
+    digest: Digest,
+    sarif: Digest,
+}
+
+/// What the VEX step produced.
+struct VexOutcome {
+    now: Timestamp,
+    applied: Applied,
+    merged: Option<Merged>,
+    openvex: Option<Digest>,
+}
+
 impl Pipeline<'_> {
+    /// Appends one audit event (timed by the pipeline's clock) and keeps its digest.
     fn audit(
         &self,
-        sink: &mut dyn AuditSink,
-        trail: &mut Vec<Digest>,
-        actor: &str,
+        run: &mut RunState<'_>,
         kind: &str,
         inputs: BTreeMap<String, String>,
         result: BTreeMap<String, String>,
     ) -> Result<(), PipelineError> {
         let event = AuditEvent {
             time: self.clock.now(),
-            actor: actor.to_owned(),
+            actor: run.actor.clone(),
             kind: kind.to_owned(),
             inputs,
             versions: versions(),
             result,
         };
-        trail.push(sink.append(&event).map_err(core(Step::Audit))?);
+        run.trail
+            .push(run.audit.append(&event).map_err(core(Step::Audit))?);
         Ok(())
     }
 
@@ -495,32 +551,73 @@ impl Pipeline<'_> {
         inputs: RunInputs<'_>,
         audit: &mut dyn AuditSink,
     ) -> Result<RunReport, PipelineError> {
-        let mut out = Outputs {
-            store: self.store,
-            artifacts: Vec::new(),
+        let RunInputs {
+            image,
+            name,
+            platform,
+            snapshot,
+            vex,
+            trust,
+            vex_policy,
+            policy,
+            gate,
+            actor,
+        } = inputs;
+        let mut run = RunState {
+            out: Outputs {
+                store: self.store,
+                artifacts: Vec::new(),
+            },
+            audit,
+            trail: Vec::new(),
+            actor,
+            attestations: Vec::new(),
         };
-        let mut trail = Vec::new();
-        let actor = inputs.actor.as_str();
+        let sboms = self.sbom(&mut run, &image, &name, platform)?;
+        let target = Target {
+            name: &name,
+            image_digest: sboms.image_digest,
+            subject: Subject::new(name.clone(), sboms.image_digest),
+            sbom: sboms.cyclonedx,
+            snapshot,
+        };
+        self.attest_sboms(&mut run, &target, &sboms)?;
+        let packages = sboms.packages;
+        let findings = self.scan(&mut run, &target, sboms.cataloged)?;
+        let vex = self.vex(&mut run, &target, &findings, vex, trust, &vex_policy)?;
+        let by_severity = severity_summary(&findings.doc.findings);
+        self.attest_scan(&mut run, &target, &findings, &vex, &by_severity)?;
+        let gate = self.gate(&mut run, &target, &findings, &vex, policy, &gate)?;
+        let image_digest = target.image_digest;
+        Ok(RunReport {
+            image_digest,
+            image_name: name,
+            packages,
+            findings: findings.doc.findings.len() as u64,
+            by_severity,
+            by_vex_status: vex.applied.counts,
+            gate,
+            artifacts: run.out.artifacts,
+            audit: run.trail,
+        })
+    }
 
-        // 1. SBOM (with the entry-trace collector riding along).
-        let collector = TraceCollector::new();
-        let mut catalogers = stella_scan::catalog::default_catalogers();
-        catalogers.push(collector.cataloger());
-        let options = ScanOptions {
-            platform: inputs.platform.clone(),
-            name: Some(inputs.name.clone()),
-            ..ScanOptions::default()
-        };
-        let scan = match inputs.image {
-            ImageInput::Image(source) => scan_image_detailed(source, &catalogers, &options),
-            ImageInput::Rootfs(source) => scan_rootfs(source, &catalogers, &options),
-        }
-        .map_err(|source| PipelineError::Scan {
+    /// Step 1, SBOM: catalogs the image (with the entry-trace collector riding along) and
+    /// stores its CycloneDX and SPDX SBOMs.
+    fn sbom(
+        &self,
+        run: &mut RunState<'_>,
+        image: &OpenedImage,
+        name: &str,
+        platform: Option<Platform>,
+    ) -> Result<Sboms, PipelineError> {
+        let sbom_err = |source| PipelineError::Scan {
             step: Step::Sbom,
             source,
-        })?;
-        let image_digest = scan
-            .sbom
+        };
+        let cataloged = catalog(image, &ScanRequest::traced(name, platform)).map_err(sbom_err)?;
+        let sbom = cataloged.sbom();
+        let image_digest = sbom
             .image
             .manifest_digest
             .ok_or(PipelineError::NoImageDigest)?;
@@ -529,43 +626,52 @@ impl Pipeline<'_> {
             tool_name: "stella".into(),
             tool_version: env!("CARGO_PKG_VERSION").into(),
         };
-        let sbom_err = |source| PipelineError::Scan {
-            step: Step::Sbom,
-            source,
-        };
-        let cdx = cyclonedx::write(&scan.sbom, &write_options).map_err(sbom_err)?;
-        let spdx_bytes = spdx::write(&scan.sbom, &write_options).map_err(sbom_err)?;
-        let cdx_digest = out.put(
+        let cdx = cyclonedx::write(sbom, &write_options).map_err(sbom_err)?;
+        let spdx_bytes = spdx::write(sbom, &write_options).map_err(sbom_err)?;
+        let packages = sbom.packages.len();
+        let cdx_digest = run.out.put(
             ArtifactKind::SbomCyclonedx,
             "application/vnd.cyclonedx+json",
             &cdx,
         )?;
-        let spdx_digest = out.put(ArtifactKind::SbomSpdx, "application/spdx+json", &spdx_bytes)?;
+        let spdx_digest =
+            run.out
+                .put(ArtifactKind::SbomSpdx, "application/spdx+json", &spdx_bytes)?;
         self.audit(
-            audit,
-            &mut trail,
-            actor,
+            run,
             "sbom",
             map([
                 ("image", image_digest.to_string()),
-                ("name", inputs.name.clone()),
+                ("name", name.to_owned()),
             ]),
             map([
                 ("cyclonedx", cdx_digest.to_string()),
                 ("spdx", spdx_digest.to_string()),
-                ("packages", scan.sbom.packages.len().to_string()),
+                ("packages", packages.to_string()),
             ]),
         )?;
+        Ok(Sboms {
+            cataloged,
+            image_digest,
+            cyclonedx: cdx_digest,
+            spdx: spdx_digest,
+            packages: packages as u64,
+        })
+    }
 
-        // 2. Attest each SBOM by reference, and log the envelopes.
-        let subject = Subject::new(inputs.name.clone(), image_digest);
-        let mut attestations = Vec::new();
+    /// Step 2, attest and log: one signed SBOM-reference statement per SBOM, each logged.
+    fn attest_sboms(
+        &self,
+        run: &mut RunState<'_>,
+        target: &Target<'_>,
+        sboms: &Sboms,
+    ) -> Result<(), PipelineError> {
         for (format, version, media_type, digest, kinds) in [
             (
                 "CycloneDX",
                 "1.6",
                 "application/vnd.cyclonedx+json",
-                cdx_digest,
+                sboms.cyclonedx,
                 (
                     ArtifactKind::SbomCyclonedxAttestation,
                     ArtifactKind::SbomCyclonedxReceipt,
@@ -575,7 +681,7 @@ impl Pipeline<'_> {
                 "SPDX",
                 "3.0.1",
                 "application/spdx+json",
-                spdx_digest,
+                sboms.spdx,
                 (
                     ArtifactKind::SbomSpdxAttestation,
                     ArtifactKind::SbomSpdxReceipt,
@@ -583,7 +689,7 @@ impl Pipeline<'_> {
             ),
         ] {
             let statement = Statement::builder()
-                .subject_digests(subject.clone())
+                .subject_digests(target.subject.clone())
                 .predicate(&SbomReference {
                     sbom_format: format.to_owned(),
                     sbom_version: version.to_owned(),
@@ -592,14 +698,12 @@ impl Pipeline<'_> {
                 })
                 .and_then(|b| b.build())
                 .map_err(attest(Step::Attest))?;
-            let (envelope, receipt) = self.sign_and_log(&mut out, &statement, kinds)?;
+            let (envelope, receipt) = self.sign_and_log(&mut run.out, &statement, kinds)?;
             self.audit(
-                audit,
-                &mut trail,
-                actor,
+                run,
                 "attest",
                 map([
-                    ("image", image_digest.to_string()),
+                    ("image", target.image_digest.to_string()),
                     ("sbom", digest.to_string()),
                 ]),
                 map([
@@ -608,69 +712,81 @@ impl Pipeline<'_> {
                     ("log_index", receipt.log_index.to_string()),
                 ]),
             )?;
-            attestations.push((envelope, statement, receipt));
+            run.attestations.push((envelope, statement, receipt));
         }
+        Ok(())
+    }
 
-        // 3. Scan: match, trace, render.
+    /// Step 3, scan: matches against the snapshot, traces, stores the findings JSON and SARIF.
+    fn scan(
+        &self,
+        run: &mut RunState<'_>,
+        target: &Target<'_>,
+        cataloged: Cataloged,
+    ) -> Result<Findings, PipelineError> {
         let vuln_err = |source| PipelineError::Vuln {
             step: Step::Scan,
             source,
         };
-        let mut report =
-            match_packages(inputs.snapshot, &scan.sbom.packages, scan.sbom.os.as_ref())
-                .map_err(vuln_err)?;
-        if scan.image.is_some() {
-            let trace =
-                trace_scan(&scan, &collector, &TraceLimits::default()).map_err(|source| {
-                    PipelineError::Scan {
-                        step: Step::Scan,
-                        source,
-                    }
-                })?;
-            apply_to_findings(&mut report.findings, &trace);
-        }
-        let doc = FindingsDocument::new(
-            ScanTarget {
-                name: inputs.name.clone(),
-                image_digest: Some(image_digest),
-                sbom_digest: Some(cdx_digest),
-                os: scan.sbom.os.clone(),
-            },
-            DbRef::of(inputs.snapshot),
-            report,
-        );
-        let findings_json = doc.render(OutputFormat::Json).map_err(vuln_err)?;
+        let doc = cataloged
+            .findings(target.name, Some(target.sbom), target.snapshot)
+            .map_err(|e| match e {
+                FindingsError::Vuln(source) => vuln_err(source),
+                FindingsError::Scan(source) => PipelineError::Scan {
+                    step: Step::Scan,
+                    source,
+                },
+            })?;
+        let json = doc.render(OutputFormat::Json).map_err(vuln_err)?;
         let sarif = doc.render(OutputFormat::Sarif).map_err(vuln_err)?;
-        let findings_digest =
-            out.put(ArtifactKind::Findings, "application/json", &findings_json)?;
-        let sarif_digest = out.put(ArtifactKind::Sarif, "application/sarif+json", &sarif)?;
+        let digest = run
+            .out
+            .put(ArtifactKind::Findings, "application/json", &json)?;
+        let sarif = run
+            .out
+            .put(ArtifactKind::Sarif, "application/sarif+json", &sarif)?;
+        Ok(Findings {
+            doc,
+            json,
+            digest,
+            sarif,
+        })
+    }
 
-        // 4. VEX: generated under the VEX policy, merged with the caller's, applied.
+    /// Step 4, VEX: generated under the VEX policy (signed, and trusted under the pipeline's
+    /// own key), merged with the caller's, applied; stores the OpenVEX document in force.
+    fn vex(
+        &self,
+        run: &mut RunState<'_>,
+        target: &Target<'_>,
+        findings: &Findings,
+        mut sources: Vec<VexSource>,
+        mut trust: TrustPolicy,
+        vex_policy: &VexPolicy,
+    ) -> Result<VexOutcome, PipelineError> {
         let now = self.clock.now();
         let vex_err = |source| PipelineError::Vex {
             step: Step::Vex,
             source,
         };
         let refs =
-            read_findings(&findings_json, &canonical::JsonLimits::default()).map_err(vex_err)?;
-        let mut generated = generate(&refs, &inputs.vex_policy, now).map_err(vex_err)?;
+            read_findings(&findings.json, &canonical::JsonLimits::default()).map_err(vex_err)?;
+        let mut generated = generate(&refs, vex_policy, now).map_err(vex_err)?;
         // Only what a rule decided: a generated `under_investigation` says nothing an absent
         // statement does not, and being newer it would outrank the caller's VEX.
         generated
             .statements
             .retain(|s| s.status != Status::UnderInvestigation);
-        let mut sources = inputs.vex;
-        let mut trust = inputs.trust;
         if !generated.statements.is_empty() {
             // The pipeline signs what its VEX policy decided and trusts its own key for it, at
             // precedence 0: any issuer the caller ranks higher still wins.
             let envelope = stella_vex::sign_document(
                 &generated,
-                &[(inputs.name.clone(), image_digest)],
+                &[(target.name.to_owned(), target.image_digest)],
                 self.signer,
             )
             .map_err(vex_err)?;
-            out.put(
+            run.out.put(
                 ArtifactKind::GeneratedVexAttestation,
                 DSSE_MEDIA_TYPE,
                 &envelope,
@@ -684,7 +800,7 @@ impl Pipeline<'_> {
             let own = self.signer.key_id().to_owned();
             if !trust.issuers.iter().any(|i| i.key_ids.contains(&own)) {
                 trust.issuers.push(stella_vex::Issuer {
-                    name: format!("stella pipeline ({})", inputs.vex_policy.author),
+                    name: format!("stella pipeline ({})", vex_policy.author),
                     key_ids: vec![own],
                     ..stella_vex::Issuer::default()
                 });
@@ -696,33 +812,53 @@ impl Pipeline<'_> {
         // is `under_investigation`, and the counts say so.
         let merged = match set.merge(&MergeOptions {
             now,
-            author: inputs.vex_policy.author.clone(),
+            author: vex_policy.author.clone(),
             explain: true,
         }) {
             Ok(m) => Some(m),
             Err(VexError::NoTrustedStatements { .. }) => None,
             Err(e) => return Err(vex_err(e)),
         };
-        let openvex_digest = match &merged {
+        let openvex = match &merged {
             Some(m) => {
                 let openvex = m.document.to_json().map_err(vex_err)?;
-                Some(out.put(ArtifactKind::Openvex, "application/openvex+json", &openvex)?)
+                Some(
+                    run.out
+                        .put(ArtifactKind::Openvex, "application/openvex+json", &openvex)?,
+                )
             }
             None => None,
         };
+        Ok(VexOutcome {
+            now,
+            applied,
+            merged,
+            openvex,
+        })
+    }
 
-        let by_severity = severity_summary(&doc.findings);
-        let counts = applied.counts;
+    /// Step 5, attest the scan: the signed scan-result statement (its summary counts what VEX
+    /// left `under_investigation`), logged; then the audit events of the scan and VEX steps.
+    fn attest_scan(
+        &self,
+        run: &mut RunState<'_>,
+        target: &Target<'_>,
+        findings: &Findings,
+        vex: &VexOutcome,
+        by_severity: &SeveritySummary,
+    ) -> Result<(), PipelineError> {
+        let counts = &vex.applied.counts;
+        let snapshot = target.snapshot;
         let scan_statement = Statement::builder()
-            .subject_digests(subject.clone())
+            .subject_digests(target.subject.clone())
             .predicate(&ScanResult {
                 scanner: Tool {
                     name: "stella".into(),
                     version: env!("CARGO_PKG_VERSION").into(),
                 },
                 database: DatabaseSnapshot {
-                    digest: inputs.snapshot.digest(),
-                    snapshot_date: Timestamp::parse_rfc3339(&inputs.snapshot.info().date).map_err(
+                    digest: snapshot.digest(),
+                    snapshot_date: Timestamp::parse_rfc3339(&snapshot.info().date).map_err(
                         |e| {
                             core(Step::Scan)(CoreError::Backend {
                                 backend: "snapshot",
@@ -731,9 +867,9 @@ impl Pipeline<'_> {
                         },
                     )?,
                 },
-                sbom_digest: cdx_digest,
+                sbom_digest: target.sbom,
                 config_digest: Digest::of(br#"{"format":"json"}"#),
-                findings_digest,
+                findings_digest: findings.digest,
                 findings_media_type: "application/json".into(),
                 summary: SeverityCounts {
                     critical: by_severity.critical,
@@ -743,43 +879,41 @@ impl Pipeline<'_> {
                     unknown: by_severity.unknown,
                     under_investigation: counts.under_investigation as u64,
                 },
-                scanned_at: now,
+                scanned_at: vex.now,
             })
             .and_then(|b| b.build())
             .map_err(attest(Step::Attest))?;
         let (scan_envelope, scan_receipt) = self.sign_and_log(
-            &mut out,
+            &mut run.out,
             &scan_statement,
             (ArtifactKind::ScanAttestation, ArtifactKind::ScanReceipt),
         )?;
-        attestations.push((scan_envelope, scan_statement, scan_receipt));
+        run.attestations
+            .push((scan_envelope, scan_statement, scan_receipt));
         self.audit(
-            audit,
-            &mut trail,
-            actor,
+            run,
             "scan",
             map([
-                ("image", image_digest.to_string()),
-                ("sbom", cdx_digest.to_string()),
-                ("db", inputs.snapshot.digest().to_string()),
+                ("image", target.image_digest.to_string()),
+                ("sbom", target.sbom.to_string()),
+                ("db", snapshot.digest().to_string()),
             ]),
             map([
-                ("findings", findings_digest.to_string()),
-                ("sarif", sarif_digest.to_string()),
+                ("findings", findings.digest.to_string()),
+                ("sarif", findings.sarif.to_string()),
                 ("attestation", scan_envelope.to_string()),
-                ("count", doc.findings.len().to_string()),
+                ("count", findings.doc.findings.len().to_string()),
             ]),
         )?;
         self.audit(
-            audit,
-            &mut trail,
-            actor,
+            run,
             "vex",
-            map([("findings", findings_digest.to_string())]),
+            map([("findings", findings.digest.to_string())]),
             map([
                 (
                     "openvex",
-                    openvex_digest.map_or_else(|| "none".to_owned(), |d| d.to_string()),
+                    vex.openvex
+                        .map_or_else(|| "none".to_owned(), |d| d.to_string()),
                 ),
                 ("affected", counts.affected.to_string()),
                 ("fixed", counts.fixed.to_string()),
@@ -789,25 +923,36 @@ impl Pipeline<'_> {
                     counts.under_investigation.to_string(),
                 ),
             ]),
-        )?;
+        )
+    }
 
-        // 5. Gate.
+    /// Step 6, gate: builds and stores the gate input, decides, stores the decision record and
+    /// its signed, logged envelope.
+    fn gate(
+        &self,
+        run: &mut RunState<'_>,
+        target: &Target<'_>,
+        findings: &Findings,
+        vex: &VexOutcome,
+        policy: &Bundle,
+        options: &GateOptions,
+    ) -> Result<GateSummary, PipelineError> {
         let policy_err = |source| PipelineError::Policy {
             step: Step::Gate,
             source,
         };
-        let mut builder = GateInputBuilder::new(image_digest, Some(inputs.name.clone()))
+        let mut builder = GateInputBuilder::new(target.image_digest, Some(target.name.to_owned()))
             .scan(scan_manifest(
-                &doc,
-                inputs.snapshot,
-                cdx_digest,
-                findings_digest,
+                &findings.doc,
+                target.snapshot,
+                target.sbom,
+                findings.digest,
             ))
-            .findings(&doc.findings, &applied.findings);
-        if let Some(m) = &merged {
+            .findings(&findings.doc.findings, &vex.applied.findings);
+        if let Some(m) = &vex.merged {
             builder = builder.vex(&m.document);
         }
-        for (envelope, statement, receipt) in &attestations {
+        for (envelope, statement, receipt) in &run.attestations {
             builder = builder.attestation(
                 *envelope,
                 statement,
@@ -817,20 +962,21 @@ impl Pipeline<'_> {
         }
         let gate_input = builder.build();
         let input_bytes = gate_input.to_canonical_json().map_err(policy_err)?;
-        out.put(ArtifactKind::GateInput, "application/json", &input_bytes)?;
-        let gate = Gate::new(inputs.policy, inputs.gate.clone()).map_err(policy_err)?;
+        run.out
+            .put(ArtifactKind::GateInput, "application/json", &input_bytes)?;
+        let gate = Gate::new(policy, options.clone()).map_err(policy_err)?;
         let record = gate
-            .decide(&gate_input, inputs.policy, self.clock, actor)
+            .decide(&gate_input, policy, self.clock, &run.actor)
             .map_err(policy_err)?;
         let record_bytes = record.to_canonical_json().map_err(policy_err)?;
-        let record_digest = out.put(
+        let record_digest = run.out.put(
             ArtifactKind::DecisionRecord,
             "application/json",
             &record_bytes,
         )?;
         let statement = record.to_statement().map_err(policy_err)?;
         let (decision_envelope, decision_receipt) = self.sign_and_log(
-            &mut out,
+            &mut run.out,
             &statement,
             (
                 ArtifactKind::DecisionAttestation,
@@ -842,12 +988,10 @@ impl Pipeline<'_> {
         let mut warnings = record.result.warnings.clone();
         warnings.sort();
         self.audit(
-            audit,
-            &mut trail,
-            actor,
+            run,
             "decision",
             map([
-                ("image", image_digest.to_string()),
+                ("image", target.image_digest.to_string()),
                 ("input", record.input_digest.to_string()),
                 ("policy", record.policy.digest.to_string()),
             ]),
@@ -861,22 +1005,11 @@ impl Pipeline<'_> {
                 ("log_index", decision_receipt.log_index.to_string()),
             ]),
         )?;
-
-        Ok(RunReport {
-            image_digest,
-            image_name: inputs.name,
-            packages: scan.sbom.packages.len() as u64,
-            findings: doc.findings.len() as u64,
-            by_severity,
-            by_vex_status: counts,
-            gate: GateSummary {
-                allow: record.result.allow,
-                violations,
-                warnings,
-                policy_digest: record.policy.digest,
-            },
-            artifacts: out.artifacts,
-            audit: trail,
+        Ok(GateSummary {
+            allow: record.result.allow,
+            violations,
+            warnings,
+            policy_digest: record.policy.digest,
         })
     }
 }
@@ -916,26 +1049,4 @@ fn scan_manifest(
         serde_json::Value::from(doc.summary.packages),
     );
     m
-}
-
-/// The run inputs of the embedded demo (image, snapshot, VEX, built-in policy).
-pub fn demo_inputs(demo: &crate::demo::Demo) -> Result<RunInputs<'_>, PipelineError> {
-    Ok(RunInputs {
-        image: ImageInput::Image(&demo.image.source),
-        name: crate::demo::DEMO_IMAGE_NAME.to_owned(),
-        platform: None,
-        snapshot: &demo.snapshot,
-        vex: demo.vex_sources().map_err(|source| PipelineError::Vex {
-            step: Step::Vex,
-            source,
-        })?,
-        trust: TrustPolicy::permissive(),
-        vex_policy: crate::demo::vex_policy().map_err(|source| PipelineError::Vex {
-            step: Step::Vex,
-            source,
-        })?,
-        policy: &demo.policy,
-        gate: GateOptions::default(),
-        actor: "stella run --demo".to_owned(),
-    })
 }

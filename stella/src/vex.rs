@@ -1,6 +1,7 @@
 //! Reading VEX inputs the way `stella vex merge|apply` and the bindings do: which trust policy
 //! applies, and what kind of input a document is (a DSSE envelope of signed VEX or a waiver, a
-//! waiver predicate, or an unsigned OpenVEX document).
+//! waiver predicate, or an unsigned OpenVEX document); and the VEX policy a real run uses when
+//! its caller names none ([`default_vex_policy`]).
 //!
 //! ```
 //! use stella::vex::{read_source, trust_policy};
@@ -18,7 +19,58 @@
 
 use stella_attest::dsse::Keyring;
 use stella_core::CoreError;
-use stella_vex::{Issuer, TrustPolicy, VexError, VexSource, Waiver};
+use stella_vex::{Issuer, TrustPolicy, VexError, VexPolicy, VexSource, Waiver};
+
+/// The author [`default_vex_policy`] names.
+pub const DEFAULT_VEX_POLICY_AUTHOR: &str = "stella default VEX policy";
+
+/// The VEX policy of a run over a real image (`stella run IMAGE`, the bindings' `run` with an
+/// image) when the caller gives none: **no rules**. The pipeline then decides nothing on its
+/// own — it generates, signs and trusts no statement — so a finding's VEX status comes only
+/// from the VEX the run's trust policy counts, and every finding nothing covers stays
+/// `under_investigation` (the built-in gate policy warns about critical ones, or denies with
+/// `deny_under_investigation`).
+///
+/// What it trusts, and why:
+/// - **Only statements from issuers the caller chose.** The trust policy of a real run counts
+///   VEX signed by a key the caller named (`--vex-key`, `vex_public_keys_pem`) or listed
+///   (`--trust`); unsigned documents count only when the caller says so (`--allow-unsigned`,
+///   `allow_unsigned_vex`). As with sigstore (verification names the identity it expects) and
+///   OPA (`default allow := false`), a default fails closed: nothing unsigned or from an
+///   unknown issuer suppresses a finding.
+/// - **Not the pipeline's own heuristics.** A rule such as the demo's (`unreachable` →
+///   `not_affected`, [`stella_vex::VexPolicy`]) suppresses findings no person reviewed, on the
+///   strength of the entry-trace, which starts from the image config's entrypoint: a deployment
+///   that overrides the command (Kubernetes `command`/`args`, `docker run IMAGE CMD`), a
+///   shell-out, a plugin loaded by name or a `docker exec` runs code the trace never saw. And
+///   the pipeline trusts what it generated under its own key at precedence 0, where the newest
+///   statement wins: a generated `not_affected` would outrank a signed vendor `affected` of the
+///   same precedence (what `--vex-key` issuers get).
+///
+/// A caller who accepts the entry-trace as evidence opts in with a VEX policy of their own
+/// (`--vex-policy`, YAML; [`VexPolicy::from_yaml`]), e.g.:
+///
+/// ```yaml
+/// author: "Example Security Team <security@example.com>"
+/// rules:
+///   - name: unreachable
+///     when: {reachability: not_found_on_entry_paths}
+///     status: not_affected
+///     justification: vulnerable_code_not_in_execute_path
+/// ```
+///
+/// ```
+/// let policy = stella::vex::default_vex_policy();
+/// assert!(policy.rules.is_empty());
+/// assert_eq!(policy.author, stella::vex::DEFAULT_VEX_POLICY_AUTHOR);
+/// ```
+pub fn default_vex_policy() -> VexPolicy {
+    VexPolicy {
+        author: DEFAULT_VEX_POLICY_AUTHOR.to_owned(),
+        role: None,
+        rules: Vec::new(),
+    }
+}
 
 /// Why a VEX input could not be read.
 #[derive(Debug, thiserror::Error)]

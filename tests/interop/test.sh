@@ -25,7 +25,7 @@ if ! "$PY" -c "import securesystemslib, cryptography, sys; sys.exit(securesystem
         "securesystemslib[crypto]==$SSLIB_VERSION" "cryptography==$CRYPTOGRAPHY_VERSION"
 fi
 
-cargo build --quiet --locked -p stella
+cargo build --quiet --locked -p stella-cli
 STELLA="${CARGO_TARGET_DIR:-target}/debug/stella"
 
 WORK="$(mktemp -d)"

@@ -3,7 +3,7 @@
 # (github.com/distribution/distribution 2.8), started here on free loopback ports with
 # temporary storage directories and configs written below (no systemd), killed on exit.
 #
-# 1. `cargo test -p stella --test registry_real` with STELLA_TEST_REGISTRY=127.0.0.1:PORT: the
+# 1. `cargo test -p stella-cli --test registry_real` with STELLA_TEST_REGISTRY=127.0.0.1:PORT: the
 #    test pushes fixture images with our own push code (monolithic blob upload, manifest PUT),
 #    pulls them by tag and by digest and checks the SBOMs equal, byte for byte, those of the
 #    same images read from OCI layouts; manifest list selection, Docker v2 types, a tag moved
@@ -141,16 +141,16 @@ start_registry basic "auth:
     path: $WORK/htpasswd"
 BASIC_HOST="$REGISTRY_HOST"
 
-echo "== cargo test -p stella --test registry_real (STELLA_TEST_REGISTRY=$HOST)"
+echo "== cargo test -p stella-cli --test registry_real (STELLA_TEST_REGISTRY=$HOST)"
 STELLA_TEST_REGISTRY="$HOST" STELLA_TEST_REGISTRY_REPORT="$WORK/pushed.txt" \
     STELLA_TEST_REGISTRY_BASIC="$BASIC_USER:$BASIC_PASSWORD@$BASIC_HOST" \
-    cargo test --locked -p stella --test registry_real -- --ignored --test-threads=2 ||
+    cargo test --locked -p stella-cli --test registry_real -- --ignored --test-threads=2 ||
     { tail -n 50 "$WORK"/*/registry.log >&2; fail "registry_real failed"; }
 [ -s "$WORK/pushed.txt" ] || fail "the Rust test did not report what it pushed"
 read -r PUSHED_REPO PUSHED_DIGEST <"$WORK/pushed.txt"
 
 echo "== skopeo cross-check of $PUSHED_REPO@$PUSHED_DIGEST"
-cargo build --quiet --locked -p stella
+cargo build --quiet --locked -p stella-cli
 STELLA="${CARGO_TARGET_DIR:-target}/debug/stella"
 passed=0
 failed=0

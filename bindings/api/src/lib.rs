@@ -66,8 +66,9 @@
 //!
 //! ## Dependencies and why
 //! - `stella`, `stella-core`, `stella-attest`, `stella-scan`, `stella-vex`, `stella-policy`:
-//!   the libraries this surface composes (image readers and the scan composition come from
-//!   `stella`).
+//!   the libraries this surface composes (image readers, the scan composition and the store
+//!   come from `stella`).
+//! - `stella-demo`: the embedded demo [`run`] runs when given no image.
 //! - `serde` / `serde_json`: reading the JSON arguments the API takes (inclusion proofs) and
 //!   writing its canonical JSON results through `stella-core`'s RFC 8785 writer.
 //! - `thiserror`: the `Display`/`Error` impls of [`ApiError`].
@@ -91,7 +92,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use stella::image::{ImageRef, OpenedImage, open_image, open_image_bytes};
-use stella::scan::{ScannedImage, findings_document, scan_opened_image};
+use stella::scan::{ScanRequest, ScannedImage, catalog, findings_document};
 use stella_attest::dsse::{Envelope, Keyring, PAYLOAD_TYPE_IN_TOTO};
 use stella_attest::keys::{KeyError, LocalSigner, PrivateKey, PublicKey, SystemRandom};
 use stella_attest::statement::{Statement, Subject};
@@ -102,7 +103,6 @@ use stella_attest::transparency::rekor::RekorLogKey;
 use stella_core::canonical::{self, JsonLimits};
 use stella_core::{Digest, FixedClock, InclusionProof, MerkleHash, SignatureAlgorithm, Timestamp};
 use stella_policy::{BuiltinOptions, EvalLimits, Gate, GateInput, GateOptions, UnderInvestigation};
-use stella_scan::engine::{ImageScan, scan_image_detailed, scan_rootfs};
 use stella_scan::image::Platform;
 use stella_scan::sbom::{WriteOptions, cyclonedx, spdx};
 use stella_scan::sbom_input::read_sbom;
@@ -383,21 +383,15 @@ fn scan_for_sbom(
     name: &str,
     options: &SbomOptions,
 ) -> Result<Vec<u8>, ApiError> {
-    let catalogers = stella_scan::catalog::default_catalogers();
-    let scan_options = stella_scan::ScanOptions {
+    let request = ScanRequest {
+        name: name.to_owned(),
         platform: platform(&options.platform)?,
-        name: Some(name.to_owned()),
-        ..stella_scan::ScanOptions::default()
+        cache: None,
+        entry_trace: false,
     };
-    let scan: ImageScan = match opened {
-        OpenedImage::Image(source) => {
-            scan_image_detailed(source.as_ref(), &catalogers, &scan_options)
-        }
-        OpenedImage::Rootfs(dir) => scan_rootfs(dir, &catalogers, &scan_options),
-    }?;
+    let scan = catalog(opened, &request)?;
     let created = scan
-        .image
-        .as_ref()
+        .image()
         .and_then(|i| i.config.created.as_deref())
         .and_then(|c| Timestamp::parse_rfc3339(c).ok());
     let timestamp = match (non_empty(&options.timestamp), created) {
@@ -411,8 +405,8 @@ fn scan_for_sbom(
         tool_version: stella_version().into(),
     };
     Ok(match options.format {
-        SbomFormat::CycloneDxJson => cyclonedx::write(&scan.sbom, &write),
-        SbomFormat::SpdxJson => spdx::write(&scan.sbom, &write),
+        SbomFormat::CycloneDxJson => cyclonedx::write(scan.sbom(), &write),
+        SbomFormat::SpdxJson => spdx::write(scan.sbom(), &write),
     }?)
 }
 
@@ -495,7 +489,7 @@ pub fn scan_image_path(
 ) -> Result<Vec<u8>, ApiError> {
     guard(|| {
         let name = non_empty(&options.name).unwrap_or(path);
-        let scanned = scan_opened_image(&open_path(path)?, name, platform(&options.platform)?)?;
+        let scanned = scan_traced(&open_path(path)?, name, &options.platform)?;
         render(name, scanned, None, snapshot, options.format)
     })
 }
@@ -508,7 +502,7 @@ pub fn scan_image_bytes(
 ) -> Result<Vec<u8>, ApiError> {
     guard(|| {
         let name = non_empty(&options.name).unwrap_or(BYTES_NAME);
-        let scanned = scan_opened_image(&open_bytes(archive)?, name, platform(&options.platform)?)?;
+        let scanned = scan_traced(&open_bytes(archive)?, name, &options.platform)?;
         render(name, scanned, None, snapshot, options.format)
     })
 }
@@ -517,12 +511,7 @@ pub fn scan_image_bytes(
 pub fn scan_sbom(sbom: &[u8], snapshot: &[u8], options: &ScanOptions) -> Result<Vec<u8>, ApiError> {
     guard(|| {
         let input = read_sbom(sbom)?;
-        let scanned = ScannedImage {
-            packages: input.packages,
-            os: input.os,
-            image_digest: input.image_digest,
-            trace: None,
-        };
+        let scanned = ScannedImage::from(input);
         let name = non_empty(&options.name).unwrap_or("sbom");
         render(
             name,
@@ -534,8 +523,18 @@ pub fn scan_sbom(sbom: &[u8], snapshot: &[u8], options: &ScanOptions) -> Result<
     })
 }
 
+/// Catalogs with the entry-trace collector and traces.
+fn scan_traced(
+    opened: &OpenedImage,
+    name: &str,
+    platform_text: &str,
+) -> Result<ScannedImage, ApiError> {
+    let request = ScanRequest::traced(name, platform(platform_text)?);
+    Ok(catalog(opened, &request)?.into_scanned()?)
+}
+
 fn trace_json(opened: &OpenedImage, options: &EntryTraceOptions) -> Result<Vec<u8>, ApiError> {
-    let scanned = scan_opened_image(opened, BYTES_NAME, platform(&options.platform)?)?;
+    let scanned = scan_traced(opened, BYTES_NAME, &options.platform)?;
     match scanned.trace {
         Some(trace) => Ok(canonical::to_canonical_vec(&trace)?),
         None => Err(ApiError::new(
@@ -899,8 +898,8 @@ pub fn sigstore_bundle_verify(
 /// # Ok::<(), stella_bindings_api::ApiError>(())
 /// ```
 pub fn run(options: &RunOptions) -> Result<RunResult, ApiError> {
-    use stella::pipeline::{ImageInput, Pipeline, RunInputs, demo_inputs};
-    use stella::store::{AuditLog, DEFAULT_LOG_ORIGIN, FileLog, FsBlobStore, SystemClock};
+    use stella::pipeline::{Pipeline, RunInputs};
+    use stella::store::{DEFAULT_LOG_ORIGIN, Store, SystemClock};
     use stella_attest::transparency::MemoryLog;
     use stella_core::{BlobStore, Clock, MemoryBlobStore, Signer, TransparencyLog};
 
@@ -909,13 +908,13 @@ pub fn run(options: &RunOptions) -> Result<RunResult, ApiError> {
         let clock: Box<dyn Clock> = match (non_empty(&options.time), demo) {
             (Some(t), _) => Box::new(FixedClock::new(time_or_now(t, "time")?)),
             (None, true) => Box::new(FixedClock::new(Timestamp::parse_rfc3339(
-                stella::demo::DEMO_TIME,
+                stella_demo::DEMO_TIME,
             )?)),
             (None, false) => Box::new(SystemClock),
         };
         let key = match (non_empty(&options.private_key_pem), demo) {
             (Some(pem), _) => PrivateKey::from_pem(pem)?,
-            (None, true) => stella::demo::demo_key()?,
+            (None, true) => stella_demo::demo_key()?,
             (None, false) => {
                 return Err(ApiError::invalid(
                     "run: an image run signs its attestations and decision: give private_key_pem",
@@ -929,17 +928,19 @@ pub fn run(options: &RunOptions) -> Result<RunResult, ApiError> {
             Box<dyn stella::pipeline::AuditSink>,
         ) = match non_empty(&options.store_dir) {
             Some(dir) => {
-                let root = std::path::Path::new(dir);
+                let opened = Store::open(
+                    std::path::Path::new(dir),
+                    DEFAULT_LOG_ORIGIN,
+                    signer.clone(),
+                )
+                .map_err(|e| match e {
+                    stella::store::StoreError::Blobs(e) => ApiError::from(e),
+                    e => ApiError::from_error(ErrorKind::Io, &e),
+                })?;
                 (
-                    Box::new(FsBlobStore::open(root)?),
-                    Box::new(
-                        FileLog::open_in_store(root, DEFAULT_LOG_ORIGIN, signer.clone())
-                            .map_err(|e| ApiError::from_error(ErrorKind::Io, &e))?,
-                    ),
-                    Box::new(
-                        AuditLog::open_recovering(root)
-                            .map_err(|e| ApiError::from_error(ErrorKind::Io, &e))?,
-                    ),
+                    Box::new(opened.blobs),
+                    Box::new(opened.log),
+                    Box::new(opened.audit),
                 )
             }
             None => (
@@ -955,9 +956,11 @@ pub fn run(options: &RunOptions) -> Result<RunResult, ApiError> {
             signer: signer.as_ref(),
         };
         let report = if demo {
-            let built = stella::demo::Demo::build()
+            let built = stella_demo::Demo::build()
                 .map_err(|e| ApiError::from_error(ErrorKind::Internal, &e))?;
-            let inputs = demo_inputs(&built).map_err(pipeline_error)?;
+            let inputs = built
+                .run_inputs()
+                .map_err(|e| ApiError::from_error(ErrorKind::Internal, &e))?;
             pipeline
                 .run(inputs, audit.as_mut())
                 .map_err(pipeline_error)?
@@ -980,12 +983,9 @@ pub fn run(options: &RunOptions) -> Result<RunResult, ApiError> {
                 .map(|bytes| stella::vex::read_source(bytes, ring.as_ref()))
                 .collect::<Result<Vec<_>, _>>()?;
             let bundle = stella_policy::builtin_bundle(BuiltinOptions::default())?;
-            let vex_policy = stella::demo::vex_policy()
-                .map_err(|e| ApiError::from_error(ErrorKind::Internal, &e))?;
-            let opened = open_path(&options.image_path)?;
-            let image = ImageInput::from(&opened);
+            let vex_policy = stella::vex::default_vex_policy();
             let inputs = RunInputs {
-                image,
+                image: open_path(&options.image_path)?,
                 name: non_empty(&options.name)
                     .unwrap_or(&options.image_path)
                     .to_owned(),

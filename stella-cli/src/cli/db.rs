@@ -12,7 +12,7 @@ use stella_vuln::import::{ImportMode, Importer};
 use stella_vuln::snapshot::Snapshot;
 
 use super::{CliError, Outcome, read_input, write_output};
-use crate::db::import_source;
+use stella::db::import_source;
 
 /// Arguments of `stella db`.
 #[derive(Debug, ClapArgs)]

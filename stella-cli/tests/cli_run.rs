@@ -128,7 +128,7 @@ fn every_artifact_is_stored_verified_and_well_formed() {
 
     // Envelopes verify with the demo public key and bind the image digest; receipts prove
     // each envelope is in the log under a checkpoint signed by the log key.
-    let public = stella::demo::demo_key().unwrap().public_key().clone();
+    let public = stella_demo::demo_key().unwrap().public_key().clone();
     let mut ring = Keyring::new();
     ring.add(public.clone()).unwrap();
     let log_key = NoteVerifier::new(
@@ -204,7 +204,7 @@ fn deterministic_reruns_give_the_same_digests() {
         18
     );
     // Three runs, four log entries each (two SBOMs, the scan, the decision).
-    let key = stella::demo::demo_key()
+    let key = stella_demo::demo_key()
         .and_then(|k| {
             stella_attest::keys::LocalSigner::new(k, stella_attest::keys::SystemRandom::new())
         })
@@ -450,4 +450,81 @@ fn a_clean_image_is_allowed() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("ALLOW"));
+}
+
+/// Over a real image the default VEX policy generates nothing: the demo image's unreachable
+/// packages stay `under_investigation` (no generated VEX, no OpenVEX document), and only a VEX
+/// policy the caller passes (here the demo's) makes them `not_affected`.
+#[test]
+fn the_default_vex_policy_suppresses_nothing() {
+    use stella::image::testing::write_oci_layout;
+
+    let t = tempfile::tempdir().unwrap();
+    let demo = stella_demo::Demo::build().unwrap();
+    let layout = t.path().join("demo-image");
+    write_oci_layout(&layout, &demo.image.root, &demo.image.blobs).unwrap();
+    let osv = t.path().join("osv");
+    std::fs::create_dir_all(&osv).unwrap();
+    for (name, json) in stella_demo::RECORDS {
+        std::fs::write(osv.join(name), json).unwrap();
+    }
+    let snap = t.path().join("snap.db");
+    let r = stella()
+        .args(["db", "build", osv.to_str().unwrap(), "--output"])
+        .arg(&snap)
+        .args(["--date", stella_demo::DEMO_TIME])
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let key = t.path().join("key.pem");
+    let r = stella()
+        .args(["key", "generate", "--algorithm", "ed25519", "--output-file"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let policy = t.path().join("vex-policy.yaml");
+    std::fs::write(&policy, stella_demo::VEX_POLICY).unwrap();
+    let base = [
+        layout.to_str().unwrap(),
+        "--db",
+        snap.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--deterministic",
+        "--time",
+        stella_demo::DEMO_TIME,
+    ];
+    let kinds = |report: &Value| -> Vec<String> {
+        report["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let (report, _) = run_json(&t.path().join("store"), &base);
+    assert_eq!(report["findings"], 8, "{report}");
+    assert_eq!(report["by_vex_status"]["not_affected"], 0, "{report}");
+    assert_eq!(
+        report["by_vex_status"]["under_investigation"], 8,
+        "{report}"
+    );
+    let written = kinds(&report);
+    assert!(
+        !written.iter().any(|k| k == "generated-vex-attestation"),
+        "{written:?}"
+    );
+    assert!(!written.iter().any(|k| k == "openvex"), "{written:?}");
+
+    let mut opted_in = base.to_vec();
+    opted_in.extend(["--vex-policy", policy.to_str().unwrap()]);
+    let (report, _) = run_json(&t.path().join("store2"), &opted_in);
+    assert_eq!(report["by_vex_status"]["not_affected"], 4, "{report}");
+    assert!(
+        kinds(&report)
+            .iter()
+            .any(|k| k == "generated-vex-attestation")
+    );
 }

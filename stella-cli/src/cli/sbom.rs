@@ -15,16 +15,15 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args as ClapArgs, ValueEnum};
+use stella::image::{ImageRef, open_image};
+use stella::scan::{ScanRequest, catalog};
+use stella::store::FsBlobStore;
 use stella_core::{Digest, Timestamp};
-use stella_scan::Sbom;
-use stella_scan::engine::{ScanOptions, scan_image_sbom, scan_rootfs};
 use stella_scan::image::{Platform, ResolvedImage};
 use stella_scan::sbom::{WriteOptions, cyclonedx, spdx};
 use stella_scan::{LayerCache, ScanError};
 
 use super::{CliError, Outcome, write_output};
-use crate::image::{ImageRef, OpenedImage, open_image};
-use crate::store::FsBlobStore;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -71,7 +70,7 @@ const CACHE_INDEX_FILE: &str = "layer-cache-index";
 /// is only an accelerator), and says so on stderr.
 fn open_cache<'a>(dir: &Path, store: &'a FsBlobStore) -> LayerCache<'a> {
     let pointer = dir.join(CACHE_INDEX_FILE);
-    let Ok(text) = crate::files::read_regular(&pointer, 4096).map(String::from_utf8) else {
+    let Ok(text) = stella::files::read_regular(&pointer, 4096).map(String::from_utf8) else {
         return LayerCache::new(store);
     };
     let Ok(text) = text else {
@@ -133,7 +132,6 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         })?;
     let reference = ImageRef::parse(&args.image).map_err(|e| CliError::library(&input, e))?;
     let opened = open_image(&reference).map_err(|e| CliError::library(&input, e))?;
-    let catalogers = stella_scan::catalog::default_catalogers();
     let store = match &args.cache_dir {
         Some(dir) => Some(
             FsBlobStore::open(dir)
@@ -145,38 +143,32 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         (Some(dir), Some(store)) => Some(open_cache(dir, store)),
         _ => None,
     };
-    let options = ScanOptions {
+    // No entry-trace: the merged tree is not needed, so the chain cache can answer.
+    let request = ScanRequest {
+        name: args.image.clone(),
         platform,
-        name: Some(args.image.clone()),
         cache: cache.as_ref(),
-        ..ScanOptions::default()
+        entry_trace: false,
     };
-    // The merged tree is not needed here, so an image scan can be answered by the chain cache.
-    let (sbom, image): (Sbom, Option<ResolvedImage>) = match &opened {
-        OpenedImage::Image(source) => {
-            scan_image_sbom(source.as_ref(), &catalogers, &options).map(|s| (s.sbom, Some(s.image)))
-        }
-        OpenedImage::Rootfs(dir) => scan_rootfs(dir, &catalogers, &options).map(|s| (s.sbom, None)),
-    }
-    .map_err(|e| CliError::library(&input, e))?;
+    let cataloged = catalog(&opened, &request).map_err(|e| CliError::library(&input, e))?;
     if let (Some(dir), Some(cache)) = (&args.cache_dir, &cache) {
         let context = |e| CliError::library(format!("cache directory {}", dir.display()), e);
         let index = cache.save().map_err(context)?;
         let line = format!("{index}\n");
         let path = dir.join(CACHE_INDEX_FILE);
         // A rescan that added nothing leaves the index as it was (no rewrite, no fsync).
-        if crate::files::read_regular(&path, 4096).ok().as_deref() != Some(line.as_bytes()) {
+        if stella::files::read_regular(&path, 4096).ok().as_deref() != Some(line.as_bytes()) {
             write_output(Some(&path), line.as_bytes())?;
         }
     }
     let write_options = WriteOptions {
-        timestamp: timestamp(image.as_ref())?,
+        timestamp: timestamp(cataloged.image())?,
         tool_name: "stella".into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
     };
     let bytes = match args.output {
-        Format::CycloneDxJson => cyclonedx::write(&sbom, &write_options),
-        Format::SpdxJson => spdx::write(&sbom, &write_options),
+        Format::CycloneDxJson => cyclonedx::write(cataloged.sbom(), &write_options),
+        Format::SpdxJson => spdx::write(cataloged.sbom(), &write_options),
     }
     .map_err(|e| CliError::library(&input, e))?;
     write_output(args.output_file.as_deref(), &bytes)?;

@@ -92,7 +92,7 @@ impl CliError {
     version,
     about,
     long_about = None,
-    after_long_help = crate::image::registry::CREDENTIAL_LOOKUP
+    after_long_help = stella::image::registry::CREDENTIAL_LOOKUP
 )]
 pub struct Cli {
     /// The subcommand.

@@ -213,9 +213,9 @@ pub(crate) fn load_bundle(dir: &Path, revision: Option<String>) -> Result<Bundle
                 && (name.ends_with(".rego")
                     || (prefix.is_empty() && name == stella_policy::DATA_FILE))
             {
-                let bytes = crate::files::read_regular_no_follow(
+                let bytes = stella::files::read_regular_no_follow(
                     &entry.path(),
-                    crate::files::MAX_INPUT_BYTES,
+                    stella::files::MAX_INPUT_BYTES,
                 )
                 .map_err(|e| io(&entry.path(), e))?;
                 files.push((rel, bytes));

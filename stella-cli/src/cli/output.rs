@@ -78,15 +78,15 @@ fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
 }
 
 /// Reads a whole input file, or stdin when `path` is `-`, of at most
-/// [`MAX_INPUT_BYTES`](crate::files::MAX_INPUT_BYTES). A path must be a regular file (a link
+/// [`MAX_INPUT_BYTES`](stella::files::MAX_INPUT_BYTES). A path must be a regular file (a link
 /// to one is followed): a FIFO, device or directory is refused without being read (see
-/// [`crate::files`]); stdin, asked for by name, may be a pipe.
+/// [`stella::files`]); stdin, asked for by name, may be a pipe.
 pub fn read_input(path: &Path) -> Result<Vec<u8>, CliError> {
-    let max = crate::files::MAX_INPUT_BYTES;
+    let max = stella::files::MAX_INPUT_BYTES;
     let result = if path == Path::new("-") {
-        crate::files::read_capped(std::io::stdin().lock(), Path::new("<stdin>"), max, 0)
+        stella::files::read_capped(std::io::stdin().lock(), Path::new("<stdin>"), max, 0)
     } else {
-        crate::files::read_regular(path, max)
+        stella::files::read_regular(path, max)
     };
     result.map_err(|source| CliError::Io {
         path: path.display().to_string(),

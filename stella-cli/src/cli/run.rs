@@ -9,10 +9,13 @@
 //! new leaves, so its receipts (and the report's digests of them) differ from the first run's;
 //! two deterministic runs into fresh stores are byte-identical.
 //!
-//! With no IMAGE (or `--demo`) it runs the embedded demo ([`crate::demo`]): an image, an OSV
-//! snapshot and a vendor VEX built in code, the built-in policy, and the public demo key —
-//! offline, nothing read from outside the binary. `--deterministic` fixes the clock (at the
-//! demo time, or `--time`), so a rerun gives the same digests.
+//! With no IMAGE (or `--demo`) it runs the embedded demo ([`stella_demo`]): an image, an OSV
+//! snapshot and a vendor VEX built in code, the built-in policy, the demo's VEX policy, and the
+//! public demo key — offline, nothing read from outside the binary. `--deterministic` fixes the
+//! clock (at the demo time, or `--time`), so a rerun gives the same digests.
+//!
+//! Over an image, the VEX policy is `--vex-policy`, else [`stella::vex::default_vex_policy`]:
+//! no rules, so only VEX from issuers the trust flags name changes a finding's status.
 //!
 //! Exit codes: 0 the gate allows, 1 it denies, 2 an error.
 
@@ -26,10 +29,10 @@ use stella_scan::image::Platform;
 
 use super::vex::{TrustArgs, keyring, policy as trust_policy, read_sources};
 use super::{CliError, KeyRef, Outcome, read_input, write_output};
-use crate::demo::{DEMO_TIME, Demo};
-use crate::image::{ImageRef, open_image};
-use crate::pipeline::{ImageInput, Pipeline, RunInputs, RunReport, demo_inputs};
-use crate::store::{AuditLog, DEFAULT_LOG_ORIGIN, FileLog, FsBlobStore, SystemClock};
+use stella::image::{ImageRef, open_image};
+use stella::pipeline::{Pipeline, RunInputs, RunReport};
+use stella::store::{AuditLog, DEFAULT_LOG_ORIGIN, FileLog, FsBlobStore, Store, SystemClock};
+use stella_demo::{DEMO_TIME, Demo};
 
 /// Arguments of `stella run`.
 #[derive(Debug, clap::Args)]
@@ -69,8 +72,8 @@ pub struct Args {
     /// A public key (file or `env://VAR`) that verifies signed VEX and waivers; repeatable.
     #[arg(long = "vex-key")]
     pub vex_key: Vec<KeyRef>,
-    /// A VEX policy (YAML) turning findings into statements (default: unreachable →
-    /// `not_affected`).
+    /// A VEX policy (YAML) turning findings into statements (default: none, so only trusted
+    /// VEX changes a finding's status; the demo's marks unreachable packages `not_affected`).
     #[arg(long = "vex-policy")]
     pub vex_policy: Option<PathBuf>,
     /// Platform to pick from a multi-platform image (os/arch[/variant]).
@@ -116,7 +119,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
                 .map_err(|e| CliError::library("signing key", e))?,
         ),
         (None, true) => Arc::new(
-            crate::demo::demo_key()
+            stella_demo::demo_key()
                 .and_then(|k| LocalSigner::new(k, SystemRandom::new()))
                 .map_err(|e| CliError::library("demo key", e))?,
         ),
@@ -129,10 +132,11 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         }
     };
     let store_name = args.store.display().to_string();
-    let store = FsBlobStore::open(&args.store).map_err(|e| CliError::library(&store_name, e))?;
-    let mut audit =
-        AuditLog::open_recovering(&args.store).map_err(|e| CliError::library(&store_name, e))?;
-    let log = FileLog::open_in_store(&args.store, &args.log_origin, signer.clone())
+    let Store {
+        blobs: store,
+        log,
+        mut audit,
+    } = Store::open(&args.store, &args.log_origin, signer.clone())
         .map_err(|e| CliError::library(&store_name, e))?;
     let pipeline = Pipeline {
         store: &store,
@@ -143,7 +147,9 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
 
     let report = if demo {
         let built = Demo::build().map_err(|e| CliError::library("demo", e))?;
-        let inputs = demo_inputs(&built).map_err(|e| CliError::library("demo", e))?;
+        let inputs = built
+            .run_inputs()
+            .map_err(|e| CliError::library("demo", e))?;
         pipeline
             .run(inputs, &mut audit)
             .map_err(|e| CliError::library("demo", e))?
@@ -211,15 +217,14 @@ fn run_image(
             stella_vex::VexPolicy::from_yaml(&text)
                 .map_err(|e| CliError::library(path.display().to_string(), e))?
         }
-        None => crate::demo::vex_policy().map_err(|e| CliError::library("VEX policy", e))?,
+        None => stella::vex::default_vex_policy(),
     };
     let reference = ImageRef::parse(&image).map_err(|e| CliError::library(&image, e))?;
     let opened = open_image(&reference).map_err(|e| CliError::library(&image, e))?;
-    let input = ImageInput::from(&opened);
     pipeline
         .run(
             RunInputs {
-                image: input,
+                image: opened,
                 name: image.clone(),
                 platform,
                 snapshot: &snapshot,

@@ -23,8 +23,8 @@ use stella_vuln::report::OutputFormat;
 use stella_vuln::snapshot::Snapshot;
 
 use super::{CliError, Outcome, read_input, write_output};
-use crate::image::{ImageRef, open_image};
-use crate::scan::{ScannedImage, findings_document, scan_opened_image};
+use stella::image::{ImageRef, open_image};
+use stella::scan::{ScanRequest, ScannedImage, catalog, findings_document};
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -96,7 +96,9 @@ fn packages_of_image(image: &str, platform: Option<&str>) -> Result<ScannedImage
         })?;
     let reference = ImageRef::parse(image).map_err(|e| CliError::library(image, e))?;
     let opened = open_image(&reference).map_err(|e| CliError::library(image, e))?;
-    scan_opened_image(&opened, image, platform).map_err(|e| CliError::library(image, e))
+    catalog(&opened, &ScanRequest::traced(image, platform))
+        .and_then(|c| c.into_scanned())
+        .map_err(|e| CliError::library(image, e))
 }
 
 /// Runs one scan and renders the result (shared with `stella replay`).
@@ -113,12 +115,7 @@ pub(crate) fn execute(
             let bytes = read_input(path)?;
             let input =
                 read_sbom(&bytes).map_err(|e| CliError::library(path.display().to_string(), e))?;
-            let scanned = ScannedImage {
-                packages: input.packages,
-                os: input.os,
-                image_digest: input.image_digest,
-                trace: None,
-            };
+            let scanned = ScannedImage::from(input);
             (
                 path.display().to_string(),
                 scanned,

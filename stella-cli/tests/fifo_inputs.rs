@@ -126,7 +126,7 @@ fn devices_are_refused_like_fifos() {
     });
     assert!(scan_error_is_not_regular(&e), "{e}");
     let e = within("read_input /dev/zero", || {
-        stella::cli::read_input(Path::new("/dev/zero")).unwrap_err()
+        stella_cli::read_input(Path::new("/dev/zero")).unwrap_err()
     });
     assert!(e.to_string().contains("a device"), "{e}");
 }
@@ -139,13 +139,13 @@ fn command_line_inputs_that_are_fifos_are_refused() {
     // read_input is what --db, --input, keys, VEX documents and manifests are read with.
     let p = fifo.clone();
     let e = within("read_input", move || {
-        stella::cli::read_input(&p).unwrap_err()
+        stella_cli::read_input(&p).unwrap_err()
     });
     assert!(
-        matches!(&e, stella::cli::CliError::Io { source, .. } if is_not_regular(source)),
+        matches!(&e, stella_cli::CliError::Io { source, .. } if is_not_regular(source)),
         "{e}"
     );
-    let key = stella::cli::KeyRef::File(fifo.clone());
+    let key = stella_cli::KeyRef::File(fifo.clone());
     let e = within("key", move || key.read().unwrap_err());
     assert!(e.to_string().contains("a FIFO"), "{e}");
     // `stella db build --source FIFO`.
@@ -190,7 +190,7 @@ fn a_link_to_a_regular_file_is_still_read() {
     std::fs::write(&target, b"bytes").unwrap();
     let link = temp.0.join("link.pem");
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    assert_eq!(stella::cli::read_input(&link).unwrap(), b"bytes");
+    assert_eq!(stella_cli::read_input(&link).unwrap(), b"bytes");
     assert_eq!(stella::files::read_regular(&link, 5).unwrap(), b"bytes");
     let e = stella::files::read_regular(&link, 4).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::FileTooLarge);

@@ -26,7 +26,7 @@ use stella_core::Digest;
 
 use super::key::read_private_key;
 use super::{CliError, KeyRef, Outcome, read_input, write_output};
-use crate::image::{ImageRef, OpenedImage, open_image};
+use stella::image::{ImageRef, OpenedImage, open_image};
 
 /// `stella attest`: sign a predicate about an image.
 #[derive(Debug, clap::Args)]

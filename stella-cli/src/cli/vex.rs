@@ -28,7 +28,7 @@ use stella_vex::{
     read_findings, validate,
 };
 
-use crate::vex::VexInputError;
+use stella::vex::VexInputError;
 
 use super::key::read_public_key;
 use super::{CliError, KeyRef, Outcome, read_input, write_output};
@@ -237,7 +237,7 @@ pub(crate) fn policy(args: &TrustArgs, ring: Option<&Keyring>) -> Result<TrustPo
         ),
         None => None,
     };
-    crate::vex::trust_policy(text.as_deref(), args.allow_unsigned, ring)
+    stella::vex::trust_policy(text.as_deref(), args.allow_unsigned, ring)
         .map_err(|e| CliError::library(args.trust.as_deref().map(name).unwrap_or_default(), e))
 }
 
@@ -274,7 +274,7 @@ fn read_bounded(path: &Path, max: usize, what: &'static str) -> Result<Vec<u8>, 
     Ok(bytes)
 }
 
-/// Reads a VEX input of at most [`crate::vex::MAX_VEX_INPUT_BYTES`] under the trust policy.
+/// Reads a VEX input of at most [`stella::vex::MAX_VEX_INPUT_BYTES`] under the trust policy.
 fn read_source(
     path: &Path,
     ring: Option<&Keyring>,
@@ -282,10 +282,10 @@ fn read_source(
 ) -> Result<VexSource, VexInputError> {
     let bytes = read_bounded(
         path,
-        crate::vex::MAX_VEX_INPUT_BYTES,
+        stella::vex::MAX_VEX_INPUT_BYTES,
         "bytes of a VEX input",
     )?;
-    crate::vex::read_source_for(&bytes, ring, trust)
+    stella::vex::read_source_for(&bytes, ring, trust)
 }
 
 pub(crate) fn read_sources(

@@ -1,4 +1,6 @@
-//! The embedded default of `stella run --demo`: a small but realistic image built in code, a
+//! # stella-demo
+//!
+//! The embedded default of `stella run --demo` (and of the bindings' `run` with no image): a small but realistic image built in code, a
 //! small OSV snapshot written from the facts (ids, aliases, affected ranges, CVSS vectors) of
 //! real public advisories, a vendor VEX statement, the built-in policy, and a fixed demo key
 //! and clock — so the whole golden path runs offline with nothing outside the repository.
@@ -23,19 +25,49 @@
 //! the run reproducible, and anyone can sign with it. Never trust it.
 //!
 //! ```
-//! let demo = stella::demo::Demo::build()?;
+//! let demo = stella_demo::Demo::build()?;
 //! assert!(demo.snapshot.len() >= 8);
+//! let inputs = demo.run_inputs()?;
+//! assert_eq!(inputs.name, stella_demo::DEMO_IMAGE_NAME);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! ## Why a crate of its own
+//! The demo image is built with `stella_scan::testing` (feature `testing`), the in-code image
+//! builder. The `stella` library must not build test code, and both the command line
+//! (`stella-cli`) and the bindings (`stella-bindings-api`, whose `run` with no image is the
+//! demo) need the demo; so it lives here, depended on by those two (and the examples), and
+//! embedders of `stella` never compile it.
+//!
+//! ## Dependencies and why
+//! - `stella`: the pipeline's run inputs ([`stella::pipeline::RunInputs`]) and image input.
+//! - `stella-core`, `stella-attest`, `stella-policy`, `stella-vex`: digests and time, the demo
+//!   key, the built-in policy, the VEX inputs.
+//! - `stella-scan` with `testing`: the image builder and the snapshot importer.
+//! - `thiserror`: [`DemoError`].
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+use stella::image::OpenedImage;
+use stella::pipeline::RunInputs;
 use stella_attest::keys::{KeyError, LocalSigner, PrivateKey, SystemRandom};
 use stella_core::{Digest, Timestamp};
-use stella_policy::{BuiltinOptions, Bundle, PolicyError, builtin_bundle};
+use stella_policy::{BuiltinOptions, Bundle, GateOptions, PolicyError, builtin_bundle};
 use stella_scan::ScanError;
 use stella_scan::entrytrace::build_test_elf;
 use stella_scan::image::ContainerConfig;
 use stella_scan::testing::{BuiltImage, TestImage, TestLayer};
-use stella_vex::{VexError, VexPolicy, VexSource};
+use stella_vex::{TrustPolicy, VexError, VexPolicy, VexSource};
 use stella_vuln::VulnError;
 use stella_vuln::import::{ImportMode, Importer};
 use stella_vuln::snapshot::Snapshot;
@@ -329,5 +361,22 @@ impl Demo {
     /// A signer with [`demo_key`].
     pub fn signer(&self) -> Result<LocalSigner<SystemRandom>, KeyError> {
         LocalSigner::new(demo_key()?, SystemRandom::new())
+    }
+
+    /// The run inputs of the demo: its image, snapshot and vendor VEX (trusted as the demo's
+    /// [`TrustPolicy::permissive`] trusts every author), [`vex_policy`], the built-in policy.
+    pub fn run_inputs(&self) -> Result<RunInputs<'_>, DemoError> {
+        Ok(RunInputs {
+            image: OpenedImage::Image(Box::new(self.image.source.clone())),
+            name: DEMO_IMAGE_NAME.to_owned(),
+            platform: None,
+            snapshot: &self.snapshot,
+            vex: self.vex_sources()?,
+            trust: TrustPolicy::permissive(),
+            vex_policy: vex_policy()?,
+            policy: &self.policy,
+            gate: GateOptions::default(),
+            actor: "stella run --demo".to_owned(),
+        })
     }
 }
