@@ -138,6 +138,7 @@ pub trait HostBlobStore: Send + Sync {
 
 /// Image content the host serves (from its own cache, a bundle, a network client, …): a root
 /// index or manifest, and blobs by digest, read in chunks so layers need not be held whole.
+/// The scan calls it from several threads at once (layers are read in parallel).
 ///
 /// ```
 /// use std::collections::BTreeMap;
