@@ -3,19 +3,16 @@
 //! failing and panicking ones give typed errors, never wrong bytes or an unwind.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use stella_bindings_api::*;
 use stella_core::{BlobStore, CoreError, Digest, ImageSource};
 
-fn vectors(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../tests/vectors/conformance")
-            .join(name),
-    )
-    .unwrap()
+/// A conformance vector's bytes (tests/vectors/conformance), built into the test.
+macro_rules! vectors {
+    ($name:literal) => {
+        include_bytes!(concat!("../../../tests/vectors/conformance/", $name)).to_vec()
+    };
 }
 
 /// How a test host behaves.
@@ -103,7 +100,7 @@ struct Image {
 
 impl Image {
     fn new(mode: Mode, max_chunk: u64) -> Arc<Self> {
-        let archive = vectors("image/image.tar");
+        let archive = vectors!("image/image.tar");
         let source = stella::image::open_image_bytes("<fixture>", archive).unwrap();
         Arc::new(Self {
             source,
@@ -315,7 +312,11 @@ fn run_into_host_store_stores_every_artifact() {
 fn host_image_gives_the_vectors_bytes_in_any_chunking() {
     for max_chunk in [u64::MAX, 7] {
         let sbom = sbom_from_host_image(Image::new(Mode::Honest, max_chunk), &cdx_options());
-        assert_eq!(sbom.unwrap(), vectors("image/sbom.cdx.json"), "{max_chunk}");
+        assert_eq!(
+            sbom.unwrap(),
+            vectors!("image/sbom.cdx.json"),
+            "{max_chunk}"
+        );
     }
     let spdx = SbomOptions {
         format: SbomFormat::SpdxJson,
@@ -323,17 +324,17 @@ fn host_image_gives_the_vectors_bytes_in_any_chunking() {
     };
     assert_eq!(
         sbom_from_host_image(Image::new(Mode::Honest, 100), &spdx).unwrap(),
-        vectors("image/sbom.spdx.json")
+        vectors!("image/sbom.spdx.json")
     );
     let findings = scan_host_image(
         Image::new(Mode::Honest, 100),
-        &vectors("db/snapshot.db"),
+        &vectors!("db/snapshot.db"),
         &scan_options(),
     );
-    assert_eq!(findings.unwrap(), vectors("scan/findings.json"));
+    assert_eq!(findings.unwrap(), vectors!("scan/findings.json"));
     let trace =
         entry_trace_host_image(Image::new(Mode::Honest, 100), &EntryTraceOptions::default());
-    assert_eq!(trace.unwrap(), vectors("scan/entry-trace.json"));
+    assert_eq!(trace.unwrap(), vectors!("scan/entry-trace.json"));
 }
 
 #[test]
@@ -347,7 +348,7 @@ fn host_image_tampered_content_is_rejected() {
     // of stream would; either way no result comes out
     let layers = layer_digests();
     let image = Image::new(Mode::Tamper(layers.clone()), 100);
-    let err = scan_host_image(image, &vectors("db/snapshot.db"), &scan_options()).unwrap_err();
+    let err = scan_host_image(image, &vectors!("db/snapshot.db"), &scan_options()).unwrap_err();
     assert!(
         matches!(err.kind, ErrorKind::Parse | ErrorKind::Verification),
         "{err}"
