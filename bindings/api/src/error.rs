@@ -137,13 +137,18 @@ impl ApiError {
 
     /// The error for a panic caught at the API boundary.
     pub(crate) fn from_panic(payload: &(dyn Any + Send)) -> Self {
-        let what = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "non-string panic payload".to_owned());
+        let what = panic_text(payload);
         Self::new(ErrorKind::Internal, format!("panic in stella: {what}"))
     }
+}
+
+/// The message of a caught panic's payload (`&str` or `String`), else a placeholder.
+pub(crate) fn panic_text(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".to_owned())
 }
 
 fn json_kind(e: &JsonError) -> ErrorKind {

@@ -38,6 +38,7 @@
 //! | policy | [`policy_evaluate`] |
 //! | transparency | [`merkle_leaf_hash`], [`merkle_verify_inclusion`], [`checkpoint_verify`], [`sigstore_bundle_verify`] |
 //! | pipeline | [`run`] |
+//! | host content ([`host`]) | [`sbom_from_host_image`], [`scan_host_image`], [`entry_trace_host_image`], [`run_into_host_store`] |
 //! | tests | [`force_panic_for_tests`] |
 //!
 //! ## Example
@@ -86,6 +87,7 @@
 )]
 
 mod error;
+pub mod host;
 pub mod types;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -115,6 +117,7 @@ use stella_vuln::report::OutputFormat;
 use stella_vuln::snapshot::Snapshot;
 
 pub use error::{ApiError, ErrorKind};
+pub use host::*;
 pub use types::*;
 
 /// The name bytes inputs have in messages and results when the caller gives none.

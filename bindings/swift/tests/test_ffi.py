@@ -6,8 +6,11 @@ Usage: python3 test_ffi.py GENERATED_PY_DIR REPO_ROOT
 
 GENERATED_PY_DIR holds stella_ops_swift.py and libstella_ops_swift.so (see test.sh). Runs every
 case of tests/vectors/conformance/cases.json with byte equality, then calls every function of the
-API surface (the `pub fn`s of bindings/api/src/lib.rs) at least once, errors included, and fails
-if one was never called. Prints 'N passed, N failed'; exits non-zero on any failure.
+API surface (the `pub fn`s of bindings/api/src/lib.rs and host.rs) at least once, errors included,
+and fails if one was never called. The host functions are called with hosts written in Python
+(subclasses of the generated HostBlobStore / HostImageSource): uniffi registers their ctypes
+callback vtables with the library, the same C vtables (StellaOpsFFI.h) the Swift protocols
+register. Prints 'N passed, N failed'; exits non-zero on any failure.
 """
 
 import enum
@@ -15,6 +18,7 @@ import json
 import os
 import re
 import sys
+import tarfile
 import tempfile
 import traceback
 import typing
@@ -29,9 +33,12 @@ CALLED = set()
 
 
 def api_functions():
-    """The API surface: every `pub fn` of bindings/api/src/lib.rs."""
-    with open(os.path.join(ROOT, "bindings", "api", "src", "lib.rs"), encoding="utf-8") as f:
-        return sorted(set(re.findall(r"^pub fn (\w+)", f.read(), re.M)))
+    """The API surface: every `pub fn` of bindings/api/src/lib.rs and host.rs."""
+    names = set()
+    for source in ("lib.rs", "host.rs"):
+        with open(os.path.join(ROOT, "bindings", "api", "src", source), encoding="utf-8") as f:
+            names.update(re.findall(r"^pub fn (\w+)", f.read(), re.M))
+    return sorted(names)
 
 
 def call(name, *args, **kwargs):
@@ -263,6 +270,140 @@ def test_run_with_store():
             assert call("digest_of", a.bytes) == a.digest
         assert os.listdir(d), "the store directory is empty"
     expect_error("InvalidArgument", "E_INVALID_ARGUMENT", "run", s.RunOptions(image_path="image.tar"))
+
+
+# ------------------------------------------------------------------ host content (foreign traits)
+
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+
+
+class ImageHost(s.HostImageSource):
+    """Serves the conformance image from its OCI archive, at most `chunk` bytes per call, as a
+    Swift app would serve one from its own storage."""
+
+    def __init__(self, chunk=100, tamper=(), fail=None):
+        with tarfile.open(os.path.join(VECTORS, "image", "image.tar")) as tar:
+            members = {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+        self.index = members["index.json"]
+        self.root_digest = call("digest_of", self.index)
+        self.blobs = {"sha256:" + name.rsplit("/", 1)[1]: data
+                      for name, data in members.items() if name.startswith("blobs/sha256/")}
+        self.blobs[self.root_digest] = self.index
+        self.chunk, self.tamper, self.fail, self.calls = chunk, tamper, fail, 0
+
+    def root(self):
+        if self.fail:
+            raise self.fail
+        return s.HostDescriptor(media_type=OCI_INDEX, digest=self.root_digest, size=len(self.index))
+
+    def read_blob(self, digest, offset, length):
+        self.calls += 1
+        if self.fail:
+            raise self.fail
+        if digest not in self.blobs:
+            raise s.HostError.NotFound(digest)
+        blob = self.blobs[digest]
+        if digest in self.tamper or "*" in self.tamper:
+            blob = blob + b" "
+        return blob[offset:offset + min(length, self.chunk)]
+
+
+class StoreHost(s.HostBlobStore):
+    """A content-addressed store kept in a dict."""
+
+    def __init__(self, fail=None):
+        self.blobs, self.fail = {}, fail
+
+    def put(self, digest, data):
+        if self.fail:
+            raise self.fail
+        self.blobs.setdefault(digest, data)
+
+    def get(self, digest):
+        if digest not in self.blobs:
+            raise s.HostError.NotFound(digest)
+        return self.blobs[digest]
+
+    def contains(self, digest):
+        return digest in self.blobs
+
+
+def host_sbom_options():
+    return s.SbomOptions(format=s.SbomFormat.CYCLONE_DX_JSON, name="registry.example/app",
+                         timestamp="2024-06-01T00:00:00Z")
+
+
+def test_host_image_gives_the_vectors_bytes():
+    host = ImageHost(chunk=100)
+    assert call("sbom_from_host_image", host, host_sbom_options()) == read("image/sbom.cdx.json")
+    assert host.calls > len(host.blobs), "the blobs were not read in chunks"
+    findings = call("scan_host_image", ImageHost(), read("db/snapshot.db"),
+                    s.ScanOptions(format=s.ScanFormat.JSON, name="registry.example/app"))
+    assert findings == read("scan/findings.json")
+    assert call("entry_trace_host_image", ImageHost()) == read("scan/entry-trace.json")
+
+
+def test_host_image_lies_and_failures_are_typed_errors():
+    # other bytes than the digest asked for: refused in Rust
+    expect_error("Verification", "E_VERIFICATION", "sbom_from_host_image",
+                 ImageHost(tamper=("*",)), host_sbom_options())
+    # the host's own errors map to their kinds
+    e = expect_error("Io", "E_IO", "sbom_from_host_image",
+                     ImageHost(fail=s.HostError.Io("disk unplugged")), host_sbom_options())
+    assert "disk unplugged" in e.message, e.message
+    # any other exception the host raises is an unexpected callback error: Internal, process alive
+    e = expect_error("Internal", "E_INTERNAL", "sbom_from_host_image",
+                     ImageHost(fail=RuntimeError("host bug")), host_sbom_options())
+    assert "host bug" in e.message, e.message
+    host = ImageHost()
+    del host.blobs[next(d for d in host.blobs if d != host.root_digest)]
+    expect_error("InvalidArgument", "E_INVALID_ARGUMENT", "sbom_from_host_image", host,
+                 host_sbom_options())
+    assert call("digest_of", b"") == "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+def test_run_into_host_store():
+    store = StoreHost()
+    result = call("run_into_host_store", store)  # default options: the demo
+    assert result.allow is True
+    assert result.artifacts, "no artifacts"
+    for a in result.artifacts:
+        assert store.blobs[a.digest] == a.bytes
+        assert call("digest_of", a.bytes) == a.digest
+    e = expect_error("Io", "E_IO", "run_into_host_store", StoreHost(fail=s.HostError.Io("read-only")))
+    assert "read-only" in e.message, e.message
+    expect_error("Internal", "E_INTERNAL", "run_into_host_store", StoreHost(fail=KeyError("oops")))
+
+
+def c_fields(header, struct):
+    body = re.search(rf"typedef struct {struct} \{{(.*?)\}}", header, re.S)
+    assert body, f"no struct {struct} in StellaOpsFFI.h"
+    return re.findall(r"(\w+) _Nonnull (\w+);", body.group(1))
+
+
+def snake(name):
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
+def test_callback_vtables_match_the_swift_header():
+    """The vtables the Python host registers through ctypes have the fields, in order, and the
+    method signatures of the C vtables the Swift protocols register (StellaOpsFFI.h)."""
+    with open(os.path.join(ROOT, "bindings", "swift", "Sources", "StellaOpsFFI", "StellaOpsFFI.h"),
+              encoding="utf-8") as f:
+        header = f.read()
+    for trait, methods in (("HostBlobStore", ["put", "get", "contains"]),
+                           ("HostImageSource", ["root", "read_blob"])):
+        fields = c_fields(header, f"UniffiVTableCallbackInterface{trait}")
+        assert [snake(name) for _, name in fields] == ["uniffi_free", "uniffi_clone"] + methods, fields
+        vtable = getattr(s, f"_UniffiVTableCallbackInterfaceStellaOpsSwift{trait}")
+        assert [name for name, _ in vtable._fields_] == ["uniffi_free", "uniffi_clone"] + methods
+        for (c_type, name), (_, py_type) in zip(fields[2:], vtable._fields_[2:]):
+            args = re.search(rf"typedef void \(\*{c_type}\)\((.*?)\);", header, re.S)
+            assert args, c_type
+            assert args.group(1).count(",") + 1 == len(py_type._argtypes_), (name, args.group(1))
+        init = f"uniffi_stella_ops_swift_fn_init_callback_vtable_{trait.lower()}"
+        assert re.search(rf"^void {init}\(", header, re.M), init
+        assert hasattr(s._UniffiLib, init), init
 
 
 def test_every_api_function_called():

@@ -460,7 +460,13 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 
 
 // Public interface members begin here.
-
+// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+private let IDX_CALLBACK_FREE: Int32 = 0
+// Callback return codes
+private let UNIFFI_CALLBACK_SUCCESS: Int32 = 0
+private let UNIFFI_CALLBACK_ERROR: Int32 = 1
+private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -581,6 +587,576 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
         writeBytes(&buf, value)
     }
 }
+
+
+
+
+/**
+ * A content-addressed store the host app keeps. Digests are `sha256:<64 lowercase hex>`,
+ * computed by the library from the bytes; what `get` returns is verified against them.
+ */
+public protocol HostBlobStore: AnyObject, Sendable {
+    
+    /**
+     * Stores `bytes` under `digest`. Storing a digest already held is a no-op; never
+     * overwrite or delete.
+     */
+    func put(digest: String, bytes: Data) throws 
+    
+    /**
+     * The bytes stored under `digest`; throw `HostError.NotFound` when there are none.
+     */
+    func get(digest: String) throws  -> Data
+    
+    /**
+     * Whether the store holds `digest`.
+     */
+    func contains(digest: String) throws  -> Bool
+    
+}
+/**
+ * A content-addressed store the host app keeps. Digests are `sha256:<64 lowercase hex>`,
+ * computed by the library from the bytes; what `get` returns is verified against them.
+ */
+open class HostBlobStoreImpl: HostBlobStore, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_stella_ops_swift_fn_clone_hostblobstore(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_stella_ops_swift_fn_free_hostblobstore(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Stores `bytes` under `digest`. Storing a digest already held is a no-op; never
+     * overwrite or delete.
+     */
+open func put(digest: String, bytes: Data)throws   {try rustCallWithError(FfiConverterTypeHostError_lift) {
+        uniffiCallStatus in
+    uniffi_stella_ops_swift_fn_method_hostblobstore_put(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(digest),
+        FfiConverterData.lower(bytes),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The bytes stored under `digest`; throw `HostError.NotFound` when there are none.
+     */
+open func get(digest: String)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeHostError_lift) {
+        uniffiCallStatus in
+    uniffi_stella_ops_swift_fn_method_hostblobstore_get(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(digest),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether the store holds `digest`.
+     */
+open func contains(digest: String)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeHostError_lift) {
+        uniffiCallStatus in
+    uniffi_stella_ops_swift_fn_method_hostblobstore_contains(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(digest),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceHostBlobStore {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceHostBlobStore = UniffiVTableCallbackInterfaceHostBlobStore(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeHostBlobStore.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface HostBlobStore: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeHostBlobStore.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface HostBlobStore: handle missing in uniffiClone")
+            }
+        },
+        put: { (
+            uniffiHandle: UInt64,
+            digest: RustBuffer,
+            bytes: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeHostBlobStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.put(
+                     digest: try FfiConverterString.lift(digest),
+                     bytes: try FfiConverterData.lift(bytes)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeHostError_lower
+            )
+        },
+        get: { (
+            uniffiHandle: UInt64,
+            digest: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Data in
+                guard let uniffiObj = try? FfiConverterTypeHostBlobStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.get(
+                     digest: try FfiConverterString.lift(digest)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterData.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeHostError_lower
+            )
+        },
+        contains: { (
+            uniffiHandle: UInt64,
+            digest: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<Int8>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Bool in
+                guard let uniffiObj = try? FfiConverterTypeHostBlobStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.contains(
+                     digest: try FfiConverterString.lift(digest)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterBool.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeHostError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceHostBlobStore> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceHostBlobStore>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitHostBlobStore() {
+    uniffi_stella_ops_swift_fn_init_callback_vtable_hostblobstore(UniffiCallbackInterfaceHostBlobStore.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHostBlobStore: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<HostBlobStore>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = HostBlobStore
+
+    public static func lift(_ handle: UInt64) throws -> HostBlobStore {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return HostBlobStoreImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: HostBlobStore) -> UInt64 {
+         if let rustImpl = value as? HostBlobStoreImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HostBlobStore {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: HostBlobStore, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHostBlobStore_lift(_ handle: UInt64) throws -> HostBlobStore {
+    return try FfiConverterTypeHostBlobStore.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHostBlobStore_lower(_ value: HostBlobStore) -> UInt64 {
+    return FfiConverterTypeHostBlobStore.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Image content the host app serves: its root index or manifest, and blobs by digest in
+ * chunks. Every blob is verified against its digest by the library. Called from several
+ * threads at once (layers are read in parallel): implementations must be thread-safe.
+ */
+public protocol HostImageSource: AnyObject, Sendable {
+    
+    /**
+     * The descriptor of the image's top-level index or manifest.
+     */
+    func root() throws  -> HostDescriptor
+    
+    /**
+     * Up to `length` bytes of the blob `digest` from byte `offset`: fewer only at the end of
+     * the blob, none at or past it. Serve the root's own digest too. Throw
+     * `HostError.NotFound` when there is no such blob.
+     */
+    func readBlob(digest: String, offset: UInt64, length: UInt64) throws  -> Data
+    
+}
+/**
+ * Image content the host app serves: its root index or manifest, and blobs by digest in
+ * chunks. Every blob is verified against its digest by the library. Called from several
+ * threads at once (layers are read in parallel): implementations must be thread-safe.
+ */
+open class HostImageSourceImpl: HostImageSource, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_stella_ops_swift_fn_clone_hostimagesource(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_stella_ops_swift_fn_free_hostimagesource(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The descriptor of the image's top-level index or manifest.
+     */
+open func root()throws  -> HostDescriptor  {
+    return try  FfiConverterTypeHostDescriptor_lift(try rustCallWithError(FfiConverterTypeHostError_lift) {
+        uniffiCallStatus in
+    uniffi_stella_ops_swift_fn_method_hostimagesource_root(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Up to `length` bytes of the blob `digest` from byte `offset`: fewer only at the end of
+     * the blob, none at or past it. Serve the root's own digest too. Throw
+     * `HostError.NotFound` when there is no such blob.
+     */
+open func readBlob(digest: String, offset: UInt64, length: UInt64)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeHostError_lift) {
+        uniffiCallStatus in
+    uniffi_stella_ops_swift_fn_method_hostimagesource_read_blob(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(digest),
+        FfiConverterUInt64.lower(offset),
+        FfiConverterUInt64.lower(length),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceHostImageSource {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceHostImageSource = UniffiVTableCallbackInterfaceHostImageSource(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeHostImageSource.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface HostImageSource: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeHostImageSource.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface HostImageSource: handle missing in uniffiClone")
+            }
+        },
+        root: { (
+            uniffiHandle: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> HostDescriptor in
+                guard let uniffiObj = try? FfiConverterTypeHostImageSource.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.root(
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterTypeHostDescriptor_lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeHostError_lower
+            )
+        },
+        readBlob: { (
+            uniffiHandle: UInt64,
+            digest: RustBuffer,
+            offset: UInt64,
+            length: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Data in
+                guard let uniffiObj = try? FfiConverterTypeHostImageSource.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.readBlob(
+                     digest: try FfiConverterString.lift(digest),
+                     offset: try FfiConverterUInt64.lift(offset),
+                     length: try FfiConverterUInt64.lift(length)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterData.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeHostError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceHostImageSource> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceHostImageSource>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitHostImageSource() {
+    uniffi_stella_ops_swift_fn_init_callback_vtable_hostimagesource(UniffiCallbackInterfaceHostImageSource.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHostImageSource: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<HostImageSource>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = HostImageSource
+
+    public static func lift(_ handle: UInt64) throws -> HostImageSource {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return HostImageSourceImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: HostImageSource) -> UInt64 {
+         if let rustImpl = value as? HostImageSourceImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HostImageSource {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: HostImageSource, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHostImageSource_lift(_ handle: UInt64) throws -> HostImageSource {
+    return try FfiConverterTypeHostImageSource.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHostImageSource_lower(_ value: HostImageSource) -> UInt64 {
+    return FfiConverterTypeHostImageSource.lower(value)
+}
+
+
 
 
 /**
@@ -1285,6 +1861,85 @@ public func FfiConverterTypeGenerateKeyOptions_lift(_ buf: RustBuffer) throws ->
 #endif
 public func FfiConverterTypeGenerateKeyOptions_lower(_ value: GenerateKeyOptions) -> RustBuffer {
     return FfiConverterTypeGenerateKeyOptions.lower(value)
+}
+
+
+/**
+ * The root index or manifest of a `HostImageSource`.
+ */
+public struct HostDescriptor: Equatable, Hashable {
+    /**
+     * The media type (an OCI or Docker index or manifest).
+     */
+    public var mediaType: String
+    /**
+     * The digest, `sha256:<hex>`.
+     */
+    public var digest: String
+    /**
+     * The size in bytes.
+     */
+    public var size: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The media type (an OCI or Docker index or manifest).
+         */mediaType: String, 
+        /**
+         * The digest, `sha256:<hex>`.
+         */digest: String, 
+        /**
+         * The size in bytes.
+         */size: UInt64) {
+        self.mediaType = mediaType
+        self.digest = digest
+        self.size = size
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HostDescriptor: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHostDescriptor: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HostDescriptor {
+        return
+            try HostDescriptor(
+                mediaType: FfiConverterString.read(from: &buf), 
+                digest: FfiConverterString.read(from: &buf), 
+                size: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HostDescriptor, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.mediaType, into: &buf)
+        FfiConverterString.write(value.digest, into: &buf)
+        FfiConverterUInt64.write(value.size, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHostDescriptor_lift(_ buf: RustBuffer) throws -> HostDescriptor {
+    return try FfiConverterTypeHostDescriptor.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHostDescriptor_lower(_ value: HostDescriptor) -> RustBuffer {
+    return FfiConverterTypeHostDescriptor.lower(value)
 }
 
 
@@ -3098,6 +3753,126 @@ public func FfiConverterTypeVexValidation_lower(_ value: VexValidation) -> RustB
 
 
 /**
+ * What a host's `HostBlobStore` or `HostImageSource` throws when it fails. In Swift:
+ *
+ * ```swift
+ * throw HostError.NotFound(message: digest)
+ * ```
+ */
+public 
+enum HostError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
+
+    
+    
+    /**
+     * The host does not hold the blob (the call fails with `StellaError.InvalidArgument`).
+     */
+    case NotFound(
+        /**
+         * The host's message.
+         */message: String
+    )
+    /**
+     * The host's storage failed (the call fails with `StellaError.Io`).
+     */
+    case Io(
+        /**
+         * The host's message.
+         */message: String
+    )
+    /**
+     * Anything else, including any other error the host throws (`StellaError.Internal`).
+     */
+    case Failed(
+        /**
+         * The host's message.
+         */message: String
+    )
+
+    
+
+    
+
+    
+    public var errorDescription: String? {
+        String(reflecting: self)
+    }
+    
+}
+
+#if compiler(>=6)
+extension HostError: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHostError: FfiConverterRustBuffer {
+    typealias SwiftType = HostError
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HostError {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+
+        
+
+        
+        case 1: return .NotFound(
+            message: try FfiConverterString.read(from: &buf)
+            )
+        case 2: return .Io(
+            message: try FfiConverterString.read(from: &buf)
+            )
+        case 3: return .Failed(
+            message: try FfiConverterString.read(from: &buf)
+            )
+
+         default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: HostError, into buf: inout [UInt8]) {
+        switch value {
+
+        
+
+        
+        
+        case let .NotFound(message):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(message, into: &buf)
+            
+        
+        case let .Io(message):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(message, into: &buf)
+            
+        
+        case let .Failed(message):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(message, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHostError_lift(_ buf: RustBuffer) throws -> HostError {
+    return try FfiConverterTypeHostError.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHostError_lower(_ value: HostError) -> RustBuffer {
+    return FfiConverterTypeHostError.lower(value)
+}
+
+
+/**
  * A key algorithm.
  */
 
@@ -4074,6 +4849,56 @@ public func vexValidate(document: Data, options: VexValidateOptions = VexValidat
     )
 })
 }
+/**
+ * The entry-trace of the image the host serves, canonical JSON.
+ */
+public func entryTraceHostImage(source: HostImageSource, options: EntryTraceOptions = EntryTraceOptions())throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeStellaError_lift) {
+        uniffiCallStatus in
+    uniffi_stella_ops_swift_fn_func_entry_trace_host_image(
+        FfiConverterTypeHostImageSource_lower(source),
+        FfiConverterTypeEntryTraceOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+/**
+ * Runs the golden path as `run` does, then stores every artifact into the host's store (named
+ * by the digest the library computes) and returns the same result.
+ */
+public func runIntoHostStore(store: HostBlobStore, options: RunOptions = RunOptions())throws  -> RunResult  {
+    return try  FfiConverterTypeRunResult_lift(try rustCallWithError(FfiConverterTypeStellaError_lift) {
+        uniffiCallStatus in
+    uniffi_stella_ops_swift_fn_func_run_into_host_store(
+        FfiConverterTypeHostBlobStore_lower(store),
+        FfiConverterTypeRunOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+/**
+ * The SBOM of the image the host serves (every blob verified against its digest).
+ */
+public func sbomFromHostImage(source: HostImageSource, options: SbomOptions)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeStellaError_lift) {
+        uniffiCallStatus in
+    uniffi_stella_ops_swift_fn_func_sbom_from_host_image(
+        FfiConverterTypeHostImageSource_lower(source),
+        FfiConverterTypeSbomOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+/**
+ * Scans the image the host serves against a DB snapshot: findings JSON or SARIF.
+ */
+public func scanHostImage(source: HostImageSource, snapshot: Data, options: ScanOptions)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeStellaError_lift) {
+        uniffiCallStatus in
+    uniffi_stella_ops_swift_fn_func_scan_host_image(
+        FfiConverterTypeHostImageSource_lower(source),
+        FfiConverterData.lower(snapshot),
+        FfiConverterTypeScanOptions_lower(options),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -4177,7 +5002,36 @@ private let initializationResult: InitializationResult = {
     if (uniffi_stella_ops_swift_checksum_func_vex_validate() != 5719) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_stella_ops_swift_checksum_func_entry_trace_host_image() != 15880) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stella_ops_swift_checksum_func_run_into_host_store() != 60979) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stella_ops_swift_checksum_func_sbom_from_host_image() != 22530) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stella_ops_swift_checksum_func_scan_host_image() != 10638) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stella_ops_swift_checksum_method_hostblobstore_put() != 49475) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stella_ops_swift_checksum_method_hostblobstore_get() != 37534) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stella_ops_swift_checksum_method_hostblobstore_contains() != 59971) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stella_ops_swift_checksum_method_hostimagesource_root() != 45295) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_stella_ops_swift_checksum_method_hostimagesource_read_blob() != 40060) {
+        return InitializationResult.apiChecksumMismatch
+    }
 
+    uniffiCallbackInitHostBlobStore()
+    uniffiCallbackInitHostImageSource()
     return InitializationResult.ok
 }()
 

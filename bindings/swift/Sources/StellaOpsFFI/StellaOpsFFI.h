@@ -243,6 +243,117 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HOST_BLOB_STORE_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HOST_BLOB_STORE_METHOD0
+typedef void (*UniffiCallbackInterfaceHostBlobStoreMethod0)(uint64_t, RustBuffer, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HOST_BLOB_STORE_METHOD1
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HOST_BLOB_STORE_METHOD1
+typedef void (*UniffiCallbackInterfaceHostBlobStoreMethod1)(uint64_t, RustBuffer, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HOST_BLOB_STORE_METHOD2
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HOST_BLOB_STORE_METHOD2
+typedef void (*UniffiCallbackInterfaceHostBlobStoreMethod2)(uint64_t, RustBuffer, int8_t* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HOST_IMAGE_SOURCE_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HOST_IMAGE_SOURCE_METHOD0
+typedef void (*UniffiCallbackInterfaceHostImageSourceMethod0)(uint64_t, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_HOST_IMAGE_SOURCE_METHOD1
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_HOST_IMAGE_SOURCE_METHOD1
+typedef void (*UniffiCallbackInterfaceHostImageSourceMethod1)(uint64_t, RustBuffer, uint64_t, uint64_t, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HOST_BLOB_STORE
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HOST_BLOB_STORE
+typedef struct UniffiVTableCallbackInterfaceHostBlobStore {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceHostBlobStoreMethod0 _Nonnull put;
+    UniffiCallbackInterfaceHostBlobStoreMethod1 _Nonnull get;
+    UniffiCallbackInterfaceHostBlobStoreMethod2 _Nonnull contains;
+} UniffiVTableCallbackInterfaceHostBlobStore;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HOST_IMAGE_SOURCE
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_HOST_IMAGE_SOURCE
+typedef struct UniffiVTableCallbackInterfaceHostImageSource {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceHostImageSourceMethod0 _Nonnull root;
+    UniffiCallbackInterfaceHostImageSourceMethod1 _Nonnull readBlob;
+} UniffiVTableCallbackInterfaceHostImageSource;
+
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_CLONE_HOSTBLOBSTORE
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_CLONE_HOSTBLOBSTORE
+uint64_t uniffi_stella_ops_swift_fn_clone_hostblobstore(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_FREE_HOSTBLOBSTORE
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_FREE_HOSTBLOBSTORE
+void uniffi_stella_ops_swift_fn_free_hostblobstore(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_INIT_CALLBACK_VTABLE_HOSTBLOBSTORE
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_INIT_CALLBACK_VTABLE_HOSTBLOBSTORE
+void uniffi_stella_ops_swift_fn_init_callback_vtable_hostblobstore(const UniffiVTableCallbackInterfaceHostBlobStore* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_METHOD_HOSTBLOBSTORE_PUT
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_METHOD_HOSTBLOBSTORE_PUT
+void uniffi_stella_ops_swift_fn_method_hostblobstore_put(uint64_t ptr, RustBuffer digest, RustBuffer bytes, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_METHOD_HOSTBLOBSTORE_GET
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_METHOD_HOSTBLOBSTORE_GET
+RustBuffer uniffi_stella_ops_swift_fn_method_hostblobstore_get(uint64_t ptr, RustBuffer digest, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_METHOD_HOSTBLOBSTORE_CONTAINS
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_METHOD_HOSTBLOBSTORE_CONTAINS
+int8_t uniffi_stella_ops_swift_fn_method_hostblobstore_contains(uint64_t ptr, RustBuffer digest, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_CLONE_HOSTIMAGESOURCE
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_CLONE_HOSTIMAGESOURCE
+uint64_t uniffi_stella_ops_swift_fn_clone_hostimagesource(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_FREE_HOSTIMAGESOURCE
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_FREE_HOSTIMAGESOURCE
+void uniffi_stella_ops_swift_fn_free_hostimagesource(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_INIT_CALLBACK_VTABLE_HOSTIMAGESOURCE
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_INIT_CALLBACK_VTABLE_HOSTIMAGESOURCE
+void uniffi_stella_ops_swift_fn_init_callback_vtable_hostimagesource(const UniffiVTableCallbackInterfaceHostImageSource* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_METHOD_HOSTIMAGESOURCE_ROOT
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_METHOD_HOSTIMAGESOURCE_ROOT
+RustBuffer uniffi_stella_ops_swift_fn_method_hostimagesource_root(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_METHOD_HOSTIMAGESOURCE_READ_BLOB
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_METHOD_HOSTIMAGESOURCE_READ_BLOB
+RustBuffer uniffi_stella_ops_swift_fn_method_hostimagesource_read_blob(uint64_t ptr, RustBuffer digest, uint64_t offset, uint64_t length, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_METHOD_STELLAERROR_CODE
 #define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_METHOD_STELLAERROR_CODE
 RustBuffer uniffi_stella_ops_swift_fn_method_stellaerror_code(RustBuffer ptr, RustCallStatus *_Nonnull out_status
@@ -397,6 +508,26 @@ RustBuffer uniffi_stella_ops_swift_fn_func_vex_merge(RustBuffer documents, RustB
 #ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_FUNC_VEX_VALIDATE
 #define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_FUNC_VEX_VALIDATE
 RustBuffer uniffi_stella_ops_swift_fn_func_vex_validate(RustBuffer document, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_FUNC_ENTRY_TRACE_HOST_IMAGE
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_FUNC_ENTRY_TRACE_HOST_IMAGE
+RustBuffer uniffi_stella_ops_swift_fn_func_entry_trace_host_image(uint64_t source, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_FUNC_RUN_INTO_HOST_STORE
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_FUNC_RUN_INTO_HOST_STORE
+RustBuffer uniffi_stella_ops_swift_fn_func_run_into_host_store(uint64_t store, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_FUNC_SBOM_FROM_HOST_IMAGE
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_FUNC_SBOM_FROM_HOST_IMAGE
+RustBuffer uniffi_stella_ops_swift_fn_func_sbom_from_host_image(uint64_t source, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_FUNC_SCAN_HOST_IMAGE
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_FN_FUNC_SCAN_HOST_IMAGE
+RustBuffer uniffi_stella_ops_swift_fn_func_scan_host_image(uint64_t source, RustBuffer snapshot, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_STELLA_OPS_SWIFT_RUSTBUFFER_ALLOC
@@ -830,6 +961,60 @@ uint16_t uniffi_stella_ops_swift_checksum_func_vex_merge(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_FUNC_VEX_VALIDATE
 #define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_FUNC_VEX_VALIDATE
 uint16_t uniffi_stella_ops_swift_checksum_func_vex_validate(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_FUNC_ENTRY_TRACE_HOST_IMAGE
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_FUNC_ENTRY_TRACE_HOST_IMAGE
+uint16_t uniffi_stella_ops_swift_checksum_func_entry_trace_host_image(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_FUNC_RUN_INTO_HOST_STORE
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_FUNC_RUN_INTO_HOST_STORE
+uint16_t uniffi_stella_ops_swift_checksum_func_run_into_host_store(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_FUNC_SBOM_FROM_HOST_IMAGE
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_FUNC_SBOM_FROM_HOST_IMAGE
+uint16_t uniffi_stella_ops_swift_checksum_func_sbom_from_host_image(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_FUNC_SCAN_HOST_IMAGE
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_FUNC_SCAN_HOST_IMAGE
+uint16_t uniffi_stella_ops_swift_checksum_func_scan_host_image(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_METHOD_HOSTBLOBSTORE_PUT
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_METHOD_HOSTBLOBSTORE_PUT
+uint16_t uniffi_stella_ops_swift_checksum_method_hostblobstore_put(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_METHOD_HOSTBLOBSTORE_GET
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_METHOD_HOSTBLOBSTORE_GET
+uint16_t uniffi_stella_ops_swift_checksum_method_hostblobstore_get(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_METHOD_HOSTBLOBSTORE_CONTAINS
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_METHOD_HOSTBLOBSTORE_CONTAINS
+uint16_t uniffi_stella_ops_swift_checksum_method_hostblobstore_contains(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_METHOD_HOSTIMAGESOURCE_ROOT
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_METHOD_HOSTIMAGESOURCE_ROOT
+uint16_t uniffi_stella_ops_swift_checksum_method_hostimagesource_root(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_METHOD_HOSTIMAGESOURCE_READ_BLOB
+#define UNIFFI_FFIDEF_UNIFFI_STELLA_OPS_SWIFT_CHECKSUM_METHOD_HOSTIMAGESOURCE_READ_BLOB
+uint16_t uniffi_stella_ops_swift_checksum_method_hostimagesource_read_blob(void
     
 );
 #endif
