@@ -28,13 +28,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use stella::image::{MAX_METADATA_BYTES, OpenedImage};
-use stella::scan::scan_opened_image;
 use stella_core::{BlobStore, CoreError, Descriptor, Digest, ImageSource, VerifyingReader};
 
 use crate::error::panic_text;
 use crate::{
     ApiError, BYTES_NAME, EntryTraceOptions, ErrorKind, RunOptions, RunResult, SbomOptions,
-    ScanOptions, guard, non_empty, platform, render, run, scan_for_sbom, trace_json,
+    ScanOptions, guard, non_empty, render, run, scan_for_sbom, scan_traced, trace_json,
 };
 
 /// How many bytes [`HostImage`] asks a [`HostImageSource`] for in one call.
@@ -453,7 +452,7 @@ pub fn scan_host_image(
 ) -> Result<Vec<u8>, ApiError> {
     guard(|| {
         let name = non_empty(&options.name).unwrap_or(BYTES_NAME);
-        let scanned = scan_opened_image(&host_opened(source), name, platform(&options.platform)?)?;
+        let scanned = scan_traced(&host_opened(source), name, &options.platform)?;
         render(name, scanned, None, snapshot, options.format)
     })
 }
