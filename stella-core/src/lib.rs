@@ -13,7 +13,9 @@
 //!   `stella-attest` because they need its cryptography);
 //! - [`union_find`]: disjoint sets with a deterministic representative (the matcher's alias
 //!   groups and the VEX merge's id groups);
-//! - [`CoreError`], the crate's one error type.
+//! - [`CoreError`], the crate's one error type;
+//! - `testing` (cargo feature `testing`, off by default): the contract suite every
+//!   implementation of [`BlobStore`], [`ImageSource`] and [`TransparencyLog`] runs in its tests.
 //!
 //! This crate does no IO: bytes and readers come in, values go out.
 //!
@@ -59,6 +61,8 @@ mod image;
 mod log;
 mod sign;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod union_find;
 
 pub use clock::{Clock, FixedClock, Timestamp, TimestampError};
