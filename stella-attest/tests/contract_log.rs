@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! The transparency log contract suite (`stella_core::testing`) on the in-memory Merkle log,
 //! with both note key algorithms.
 

@@ -40,7 +40,8 @@ use std::io::{self, Read};
 
 use crate::{
     BlobStore, ConsistencyProof, CoreError, Descriptor, Digest, ImageSource, InclusionProof,
-    MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST, MerkleHash, SignedCheckpoint, TransparencyLog,
+    MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_OCI_INDEX,
+    MEDIA_TYPE_OCI_MANIFEST, MerkleHash, SignedCheckpoint, TransparencyLog,
 };
 
 /// What a [`LogVerifier`] method returns when a proof or checkpoint does not verify.
@@ -228,7 +229,10 @@ pub fn check_blob_store(store: &dyn BlobStore, tamper: &dyn Fn(&Digest, &[u8])) 
         }
     });
     assert!(
-        store.get(&Digest::of(shared)).expect("get after concurrent puts") == shared,
+        store
+            .get(&Digest::of(shared))
+            .expect("get after concurrent puts")
+            == shared,
         "BlobStore contract: concurrent puts left other bytes"
     );
 
@@ -289,7 +293,11 @@ fn children(bytes: &[u8], digest: &Digest) -> Vec<(Descriptor, &'static str)> {
         })
     };
     let mut out = Vec::new();
-    for m in value.get("manifests").and_then(|v| v.as_array()).into_iter() {
+    for m in value
+        .get("manifests")
+        .and_then(|v| v.as_array())
+        .into_iter()
+    {
         out.extend(m.iter().map(|v| (descriptor(v), "manifest")));
     }
     if let Some(config) = value.get("config") {
@@ -472,7 +480,10 @@ pub fn check_transparency_log(log: &dyn TransparencyLog, verifier: &dyn LogVerif
     let empty = log
         .checkpoint()
         .unwrap_or_else(|e| panic!("TransparencyLog contract: checkpoint of the empty log: {e}"));
-    let (size, _) = verified("the empty log's checkpoint", verifier.verify_checkpoint(&empty));
+    let (size, _) = verified(
+        "the empty log's checkpoint",
+        verifier.verify_checkpoint(&empty),
+    );
     assert_eq!(size, 0, "TransparencyLog contract: a new log is not empty");
 
     let entries = contract_entries();
@@ -557,7 +568,10 @@ pub fn check_transparency_log(log: &dyn TransparencyLog, verifier: &dyn LogVerif
     expect_range("inclusion_proof(n, n)", log.inclusion_proof(n, n));
     expect_range("inclusion_proof(0, n + 1)", log.inclusion_proof(0, n + 1));
     expect_range("inclusion_proof(0, 0)", log.inclusion_proof(0, 0));
-    expect_range("consistency_proof(1, n + 1)", log.consistency_proof(1, n + 1));
+    expect_range(
+        "consistency_proof(1, n + 1)",
+        log.consistency_proof(1, n + 1),
+    );
     assert!(
         log.consistency_proof(2, 1).is_err(),
         "TransparencyLog contract: a consistency proof from a larger to a smaller size"

@@ -1,9 +1,10 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! The contract suite (`stella_core::testing`) on the in-memory implementations of this crate.
 //! `MemoryImageSource` runs it in `stella/tests/contract_image.rs`, on the same images as the
 //! other image sources.
 
-use stella_core::{BlobStore, CoreError, Digest, MemoryBlobStore};
 use stella_core::testing::check_blob_store;
+use stella_core::{BlobStore, CoreError, Digest, MemoryBlobStore};
 
 #[test]
 fn memory_blob_store_keeps_the_blob_store_contract() {

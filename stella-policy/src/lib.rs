@@ -62,18 +62,6 @@
 //!   of signed decision records.
 //! - `serde`, `serde_json`: the input and record types. `thiserror`: the error enum.
 
-#![forbid(unsafe_code)]
-#![warn(missing_docs)]
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
-
 pub mod analysis;
 mod builtin;
 mod bundle;

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! The image source contract suite (`stella_core::testing`) on every local image source: the
 //! in-memory source, an OCI layout directory, an OCI archive and a `docker save` archive, each
 //! on a single-platform image and (where the form holds one) a multi-platform index, and each

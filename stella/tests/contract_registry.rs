@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! The image source contract suite (`stella_core::testing`) on the registry image source,
 //! without and with a blob store behind it: against the in-process fake registry (also serving
 //! a config and a layer whose bytes do not match their digest), and against the real registry
@@ -39,9 +40,7 @@ fn multi_arch() -> BuiltImage {
 fn push(host: &str, repository: &str, tag: &str, built: &BuiltImage) -> RegistryRef {
     let reference = RegistryRef::parse(&format!("{host}/{repository}:{tag}")).unwrap();
     let client = RegistryClient::new(&reference, RegistryOptions::default()).unwrap();
-    let pushed = client
-        .push_image(repository, tag, &built.source)
-        .unwrap();
+    let pushed = client.push_image(repository, tag, &built.source).unwrap();
     assert_eq!(pushed, built.root.digest);
     reference
 }

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! The contract suite (`stella_core::testing`) on the filesystem blob store and the
 //! file-backed transparency log.
 
