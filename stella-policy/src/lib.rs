@@ -77,7 +77,10 @@ pub use builtin::{
     builtin_bundle,
 };
 pub use bundle::{Bundle, BundleLimits, DATA_FILE, Module};
-pub use error::{BundleError, EvalError, InputError, PolicyError, RecordError, RegoError};
+pub use error::{
+    BundleError, DataProblem, EvalError, InputError, InputProblem, PolicyError, RecordError,
+    RecordProblem, RegoError,
+};
 pub use gate::{
     DEFAULT_QUERY, ENGINE_NAME, ENGINE_VERSION, EVAL_STACK_BYTES, EvalLimits, Gate, GateOptions,
     Verdict,
