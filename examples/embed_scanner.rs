@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use stella_core::{CoreError, Descriptor, Digest, ImageSource};
+use stella_core::{CoreError, Descriptor, Digest, ImageSource, VerifyingReader};
 use stella_scan::catalog::default_catalogers;
 use stella_scan::engine::{ScanOptions, scan_image_detailed};
 use stella_scan::sbom::{WriteOptions, cyclonedx};
@@ -36,6 +36,8 @@ impl ImageSource for MyBlobCache {
             .get(digest)
             .ok_or(CoreError::NotFound { digest: *digest })?;
         self.served.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        // The ImageSource contract: never hand out bytes that do not match their name.
+        digest.verify(bytes)?;
         Ok(bytes.clone())
     }
 
@@ -45,7 +47,13 @@ impl ImageSource for MyBlobCache {
             .get(digest)
             .ok_or(CoreError::NotFound { digest: *digest })?;
         self.served.fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        Ok(Box::new(&bytes[..]))
+        // Streamed blobs are checked as they are read: the stream fails at its end on a
+        // mismatch.
+        Ok(Box::new(VerifyingReader::new(
+            bytes.as_slice(),
+            *digest,
+            Some(bytes.len() as u64),
+        )))
     }
 }
 
@@ -86,4 +94,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         source.served.load(Ordering::Relaxed)
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache(blobs: BTreeMap<Digest, Vec<u8>>) -> MyBlobCache {
+        MyBlobCache {
+            root: stella_demo::image().root,
+            blobs,
+            served: AtomicU64::new(0),
+        }
+    }
+
+    #[test]
+    fn my_blob_cache_keeps_the_image_source_contract() {
+        let image = stella_demo::image();
+        let seen = stella_core::testing::check_image_source(&cache(image.blobs.clone()));
+        assert_eq!(seen, image.blobs.keys().copied().collect());
+        // Bytes changed in the storage under their digest are refused.
+        let config = image.images[0].config.digest;
+        let mut blobs = image.blobs.clone();
+        blobs.insert(config, b"{}".to_vec());
+        stella_core::testing::check_image_source_rejects(&cache(blobs), &config);
+    }
 }

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! RFC 9162 Merkle proofs: exhaustive checks on small trees, the transparency-dev edge sizes,
 //! property tests on random trees, known-answer vectors, and bad input.
 

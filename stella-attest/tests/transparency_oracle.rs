@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! Differential oracle: sigstore-rust's `sigstore-verify` (0.15) and our bundle verification
 //! must agree on every bundle both can verify — key-based message-signature bundles written by
 //! our own code (ECDSA P-256 and Ed25519 signers, P-256 Rekor key), and tampered variants of

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! Sigstore bundles and Rekor entries: real bundles from sigstore-python (verbatim, under
 //! tests/vectors/sigstore/), bundles written by our own code (round trip + full offline
 //! verification), and tampering.

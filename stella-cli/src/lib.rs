@@ -14,18 +14,6 @@
 //! - `clap`: the command line (derive API, as syft/grype-style flags need).
 //! - `serde`, `serde_json`, `thiserror`: reading and printing JSON, the [`CliError`] type.
 
-#![forbid(unsafe_code)]
-#![warn(missing_docs)]
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
-
 mod cli;
 
 pub use cli::*;

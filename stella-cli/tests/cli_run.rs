@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! `stella run`: the golden path over the embedded demo and over an image on disk.
 
 mod common;

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! `stella sbom` from the command line, for every input form: an image built in code and
 //! written to disk as an OCI layout, an OCI archive, a docker-save archive and a root
 //! filesystem directory.

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! `stella scan` with the entry-trace: an image built in code whose entrypoint
 //! `python3 /app/main.py` imports `requests`; its findings carry the chain (JSON `trace`, SARIF
 //! `codeFlows`), and `--explain ID` prints it for a person.

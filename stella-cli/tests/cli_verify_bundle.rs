@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! `stella verify BUNDLE --key K --rekor-key R --artifact F`: Sigstore bundles offline.
 
 use assert_cmd::Command;

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! `stella verify`: every constraint a caller states (`--subject`, `--type`,
 //! `--require-signer`, `--artifact`, `--threshold`, `--strict-low-s`) is enforced on every input
 //! kind (a DSSE envelope, a DSSE bundle v0.1 / v0.2 / v0.3, a message-signature bundle), or

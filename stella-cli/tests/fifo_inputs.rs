@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! A FIFO (or a device) where a reader expects a file hung the reader forever: an OCI layout
 //! whose `index.json`, `oci-layout` or blob is a FIFO, an image archive that is one, a root
 //! filesystem file swapped for one, and every input the command line reads (`--db`, keys,

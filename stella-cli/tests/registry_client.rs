@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! Hermetic tests of `stella::image::registry` against the loopback fake registry in
 //! `fake_registry/`: token auth, manifest lists, digest checks of manifests and blobs, a tag
 //! that moves, size limits, redirects to blob storage, push, and the `registry:` reference in

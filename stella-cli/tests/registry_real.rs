@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! The registry client against a real OCI distribution registry (Debian's `docker-registry`,
 //! started on loopback by `tests/registry/test.sh`, which runs this binary with
 //! `STELLA_TEST_REGISTRY=127.0.0.1:PORT`).

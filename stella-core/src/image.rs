@@ -63,6 +63,16 @@ impl Descriptor {
 /// [`ImageSource::open_blob`] returns a reader that fails at end of stream on a mismatch (wrap
 /// the raw reader in [`VerifyingReader`]).
 ///
+/// Contract (every implementation keeps it; `stella_core::testing::check_image_source` and
+/// `check_image_source_rejects`, cargo feature `testing`, check it):
+/// - `root` is stable, and the root and every index, manifest, config and layer reachable from
+///   it are served by `blob` and by `open_blob` alike, matching the descriptor's digest and size
+///   (`blob` may refuse a large blob with [`CoreError::LimitExceeded`]);
+/// - `index`, `manifest` and `config` return what `blob` does;
+/// - a digest the source does not hold is an error, from `blob` and from `open_blob`;
+/// - bytes that do not match their digest are [`CoreError::DigestMismatch`] from `blob` and an
+///   error from `open_blob` or its stream, on every request.
+///
 /// ```
 /// use std::io::Read;
 /// use stella_core::{ImageSource, MemoryImageSource, MEDIA_TYPE_OCI_MANIFEST};

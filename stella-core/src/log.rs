@@ -93,6 +93,17 @@ pub struct LogReceipt {
 /// An append-only, verifiable log (the embedded Merkle log, a file-backed one, or Rekor).
 ///
 /// All methods take `&self`; implementations synchronize internally so one log can be shared.
+///
+/// Contract (every implementation keeps it; `stella_core::testing::check_transparency_log`,
+/// cargo feature `testing`, checks it):
+/// - every append adds a leaf (bytes appended before too) at the next index, and its receipt
+///   carries that index, the entry's leaf hash, an inclusion proof in the tree of that size and
+///   a checkpoint signed for that size and root;
+/// - `checkpoint` returns the latest tree (size 0 for a new log), so checkpoints only grow;
+/// - `inclusion_proof` and `consistency_proof` answer for every earlier size (consistency from
+///   size 1 up) with proofs that verify against the roots the checkpoints signed, and a request
+///   past the tree is [`CoreError::LogRange`];
+/// - concurrent appends get distinct indices.
 pub trait TransparencyLog: Send + Sync + Debug {
     /// Appends `entry` (its bytes become an RFC 9162 leaf) and returns the receipt.
     fn append(&self, entry: &[u8]) -> Result<LogReceipt, CoreError>;

@@ -10,13 +10,16 @@ use crate::error::CoreError;
 
 /// A content-addressed, write-once store: every blob is named by the SHA-256 of its bytes.
 ///
-/// Contract (every implementation keeps it; the test suite in [`crate::testing`] checks it):
+/// Contract (every implementation keeps it; `stella_core::testing::check_blob_store`, cargo feature
+/// `testing`, checks it):
 /// - `put` returns the digest of the bytes; putting content that is already there is a no-op
 ///   that returns the same digest;
 /// - there is no overwrite and no delete;
 /// - `get` verifies the bytes against the digest before returning them, so a store edited behind
 ///   its back yields [`CoreError::DigestMismatch`], never wrong bytes;
-/// - a missing digest is [`CoreError::NotFound`].
+/// - a missing digest is [`CoreError::NotFound`];
+/// - `put_reader` stores nothing when its reader fails;
+/// - concurrent `put`s of the same bytes all succeed with the same digest.
 ///
 /// ```
 /// use stella_core::{BlobStore, Digest, MemoryBlobStore};
@@ -70,6 +73,14 @@ impl MemoryBlobStore {
             .read()
             .map(|b| b.keys().copied().collect())
             .unwrap_or_default()
+    }
+
+    /// Replaces the bytes stored under `digest` without changing the name (inserting them if
+    /// the digest is absent), to test that `get` refuses bytes edited behind the store's back.
+    pub fn tamper(&self, digest: &Digest, bytes: &[u8]) {
+        if let Ok(mut blobs) = self.blobs.write() {
+            blobs.insert(*digest, bytes.to_vec());
+        }
     }
 }
 

@@ -46,18 +46,6 @@
 //! - `stella-scan` with `testing`: the image builder and the snapshot importer.
 //! - `thiserror`: [`DemoError`].
 
-#![forbid(unsafe_code)]
-#![warn(missing_docs)]
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
-
 use stella::image::OpenedImage;
 use stella::pipeline::RunInputs;
 use stella_attest::keys::{KeyError, LocalSigner, PrivateKey, SystemRandom};

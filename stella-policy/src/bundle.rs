@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use stella_core::{Digest, canonical};
 
-use crate::error::{BundleError, PolicyError};
+use crate::error::{BundleError, DataProblem, PolicyError};
 use crate::syntax::{self, Syntax};
 
 /// The file name of a bundle's data document.
@@ -147,12 +147,12 @@ impl Bundle {
                 let value: serde_json::Value =
                     canonical::from_slice_strict(bytes).map_err(|e| BundleError::BadData {
                         name: name.into(),
-                        reason: e.to_string(),
+                        reason: DataProblem::Json(e),
                     })?;
                 if !value.is_object() {
                     return Err(BundleError::BadData {
                         name: name.into(),
-                        reason: "the data document must be a JSON object".into(),
+                        reason: DataProblem::NotAnObject,
                     }
                     .into());
                 }
@@ -200,7 +200,7 @@ impl Bundle {
         let manifest = canonical::to_canonical_vec(&serde_json::json!({ "files": manifest }))
             .map_err(|e| BundleError::BadData {
                 name: "manifest".into(),
-                reason: e.to_string(),
+                reason: DataProblem::Canonical(e),
             })?;
         let digest = Digest::of(&manifest);
         let (data, data_digest) = match data {

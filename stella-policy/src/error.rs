@@ -68,7 +68,7 @@ pub enum BundleError {
         /// The file name.
         name: String,
         /// What was wrong.
-        reason: String,
+        reason: DataProblem,
     },
     /// A size or count limit was exceeded.
     #[error("policy bundle {limit} exceeded: {actual} > {max}")]
@@ -183,11 +183,11 @@ pub enum RegoError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum InputError {
-    /// The input is not strict JSON, or misses / mistypes a field.
+    /// The input is too large, not strict JSON, or misses / mistypes a field.
     #[error("gate input does not follow the schema: {reason}")]
     Schema {
-        /// What was wrong (serde's message names the field and position).
-        reason: String,
+        /// What was wrong.
+        reason: InputProblem,
     },
     /// A digest field is not `sha256:<hex>`.
     #[error("gate input field {field}: {value:?} is not a sha256 digest")]
@@ -197,11 +197,11 @@ pub enum InputError {
         /// The value.
         value: String,
     },
-    /// The input could not be converted to an engine value.
+    /// The input could not be written as canonical JSON.
     #[error("gate input could not be converted: {reason}")]
     Convert {
-        /// What the engine reported.
-        reason: String,
+        /// What the canonical JSON writer reported.
+        reason: stella_core::CoreError,
     },
 }
 
@@ -255,7 +255,7 @@ pub enum RecordError {
     #[error("decision record is not valid: {reason}")]
     Parse {
         /// What was wrong.
-        reason: String,
+        reason: RecordProblem,
     },
     /// Canonical JSON could not be produced.
     #[error("decision record could not be canonicalized: {source}")]
@@ -274,4 +274,58 @@ pub enum RecordError {
         /// The digest of what was given.
         actual: String,
     },
+}
+
+/// Why a policy bundle's data document (or its manifest) was refused
+/// ([`BundleError::BadData`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataProblem {
+    /// The document is not strict JSON (syntax, duplicate keys, depth or number limits).
+    #[error(transparent)]
+    Json(stella_core::CoreError),
+    /// The document is JSON but not an object.
+    #[error("the data document must be a JSON object")]
+    NotAnObject,
+    /// The bundle manifest could not be written as canonical JSON.
+    #[error(transparent)]
+    Canonical(stella_core::CoreError),
+}
+
+/// Why a gate input does not follow the schema ([`InputError::Schema`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputProblem {
+    /// The input is larger than the parser accepts.
+    #[error("input is {actual} bytes, more than the {max} allowed")]
+    TooLarge {
+        /// The input's size in bytes.
+        actual: usize,
+        /// The most bytes accepted.
+        max: usize,
+    },
+    /// The input is not strict JSON, or misses / mistypes a field (the message names the
+    /// field and position).
+    #[error(transparent)]
+    Json(stella_core::CoreError),
+}
+
+/// Why decision record bytes are not a valid record ([`RecordError::Parse`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecordProblem {
+    /// The bytes are not strict JSON, or miss / mistype a field.
+    #[error(transparent)]
+    Json(stella_core::CoreError),
+    /// The record names another schema than this version writes.
+    #[error("schema is {found:?}, expected {expected:?}")]
+    Schema {
+        /// The record's `schema`.
+        found: String,
+        /// The schema this version reads.
+        expected: &'static str,
+    },
+    /// The record could not be turned into a JSON value to compare with its replay.
+    #[error(transparent)]
+    Value(serde_json::Error),
 }

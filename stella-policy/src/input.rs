@@ -19,7 +19,7 @@
 use serde::{Deserialize, Serialize};
 use stella_core::{Digest, Timestamp, canonical};
 
-use crate::error::{InputError, PolicyError};
+use crate::error::{InputError, InputProblem, PolicyError};
 
 /// The JSON Schema of the gate input.
 pub const GATE_INPUT_SCHEMA: &str = include_str!("../schema/gate-input.schema.json");
@@ -231,15 +231,15 @@ impl GateInput {
     pub fn from_json(bytes: &[u8]) -> Result<Self, PolicyError> {
         if bytes.len() > MAX_INPUT_BYTES {
             return Err(InputError::Schema {
-                reason: format!(
-                    "input is {} bytes, more than the {MAX_INPUT_BYTES} allowed",
-                    bytes.len()
-                ),
+                reason: InputProblem::TooLarge {
+                    actual: bytes.len(),
+                    max: MAX_INPUT_BYTES,
+                },
             }
             .into());
         }
         let input: Self = canonical::from_slice_strict(bytes).map_err(|e| InputError::Schema {
-            reason: e.to_string(),
+            reason: InputProblem::Json(e),
         })?;
         input.check()?;
         Ok(input)
@@ -267,12 +267,7 @@ impl GateInput {
 
     /// The input's RFC 8785 canonical JSON.
     pub fn to_canonical_json(&self) -> Result<Vec<u8>, PolicyError> {
-        canonical::to_canonical_vec(self).map_err(|e| {
-            InputError::Convert {
-                reason: e.to_string(),
-            }
-            .into()
-        })
+        canonical::to_canonical_vec(self).map_err(|reason| InputError::Convert { reason }.into())
     }
 
     /// SHA-256 of [`GateInput::to_canonical_json`]: the input digest of a decision record.

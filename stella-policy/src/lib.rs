@@ -62,18 +62,6 @@
 //!   of signed decision records.
 //! - `serde`, `serde_json`: the input and record types. `thiserror`: the error enum.
 
-#![forbid(unsafe_code)]
-#![warn(missing_docs)]
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
-
 pub mod analysis;
 mod builtin;
 mod bundle;
@@ -89,7 +77,10 @@ pub use builtin::{
     builtin_bundle,
 };
 pub use bundle::{Bundle, BundleLimits, DATA_FILE, Module};
-pub use error::{BundleError, EvalError, InputError, PolicyError, RecordError, RegoError};
+pub use error::{
+    BundleError, DataProblem, EvalError, InputError, InputProblem, PolicyError, RecordError,
+    RecordProblem, RegoError,
+};
 pub use gate::{
     DEFAULT_QUERY, ENGINE_NAME, ENGINE_VERSION, EVAL_STACK_BYTES, EvalLimits, Gate, GateOptions,
     Verdict,

@@ -7,7 +7,7 @@ use stella_attest::statement::Statement;
 use stella_core::{Clock, Digest, Signer, Timestamp, canonical};
 
 use crate::bundle::Bundle;
-use crate::error::{PolicyError, RecordError};
+use crate::error::{PolicyError, RecordError, RecordProblem};
 use crate::gate::{ENGINE_NAME, ENGINE_VERSION, EvalLimits, Gate, GateOptions, Verdict};
 use crate::input::GateInput;
 
@@ -91,11 +91,14 @@ impl DecisionRecord {
     /// Parses a record strictly (duplicate keys and unknown fields refused).
     pub fn from_json(bytes: &[u8]) -> Result<Self, PolicyError> {
         let record: Self = canonical::from_slice_strict(bytes).map_err(|e| RecordError::Parse {
-            reason: e.to_string(),
+            reason: RecordProblem::Json(e),
         })?;
         if record.schema != RECORD_SCHEMA {
             return Err(RecordError::Parse {
-                reason: format!("schema is {:?}, expected {RECORD_SCHEMA:?}", record.schema),
+                reason: RecordProblem::Schema {
+                    found: record.schema,
+                    expected: RECORD_SCHEMA,
+                },
             }
             .into());
         }
@@ -241,10 +244,10 @@ pub fn replay_with(
     let clock = stella_core::FixedClock::new(record.decided_at);
     let again = gate.decide(input, bundle, &clock, &record.actor)?;
     let a = serde_json::to_value(record).map_err(|e| RecordError::Parse {
-        reason: e.to_string(),
+        reason: RecordProblem::Value(e),
     })?;
     let b = serde_json::to_value(&again).map_err(|e| RecordError::Parse {
-        reason: e.to_string(),
+        reason: RecordProblem::Value(e),
     })?;
     const FIELDS: [&str; 13] = [
         "schema",

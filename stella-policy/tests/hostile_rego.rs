@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! Hostile policies: recursion in every form, non-deterministic builtins, deep rule chains; and
 //! decisions that must be byte-identical however often and on whichever thread they are made.
 //!

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! Table tests of the seed policies as written, the built-in bundle, decision records and replay.
 
 use serde_json::{Value, json};

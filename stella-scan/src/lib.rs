@@ -21,16 +21,6 @@
 //! is merged in layer order so it does not change).
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
 
 pub mod catalog;
 pub mod entrytrace;

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! Every default cataloger through the public two-phase contract (wants → extract → catalog),
 //! as the walker drives it, over a small image tree written in code; the resulting SBOM
 //! validates against the CycloneDX 1.6 and SPDX 3.0.1 schemas.

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! The engine: layer cache (cold, warm, shared layers, whole chains of layers), determinism
 //! across thread counts, cataloger failures as notes.
 

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! Entry-trace on images built in code, through the real engine and catalogers: the adapter
 //! (collector cataloger + merged tree) and the trace together.
 

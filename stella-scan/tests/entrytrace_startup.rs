@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! Entry paths an interpreter takes before (or instead of) the program it is given: Python's
 //! site start-up (`.pth` files, `sitecustomize`, `usercustomize`), option forms that carry
 //! code, and Node's preloads (`NODE_OPTIONS`). A package reached only through one of these was

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! Layer walking and the image model: compression, whiteouts, links, hostile paths, platform
 //! selection, digest verification and limits — on images built in code.
 

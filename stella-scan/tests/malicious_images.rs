@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! The malicious-image corpus (issue 12), built in code: every hostile layer or image gives its
 //! specific typed error, or the correct result within the configured limits, and the peak heap
 //! of the scan stays bounded (a counting global allocator in this test binary measures it).

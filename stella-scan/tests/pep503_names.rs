@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! PEP 503 project-name normalization against the reference: `packaging.utils.canonicalize_name`
 //! (the implementation pip vendors), on names chosen to tell implementations apart: runs of
 //! mixed separators, leading and trailing separators, white space, and non-ASCII names whose

@@ -53,18 +53,6 @@
 //! [`VexSource::signed`] and [`Waiver::from_signed`] verify them against the caller's keyring
 //! before reading anything, and the verified key ids are what the trust policy judges.
 
-#![forbid(unsafe_code)]
-#![warn(missing_docs)]
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
-
 mod attestation;
 mod error;
 mod findings;

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! Hostile findings input for VEX generation: a SARIF result with an empty rule id names no
 //! vulnerability and is skipped (found by the `sarif_findings` fuzz target's invariant that
 //! every finding read has an id).

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! Merge and apply outputs pinned byte for byte.
 //!
 //! A generated fixture that exercises every part of a decision (issuer precedence, recency,

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! Signed VEX and waivers (DSSE + in-toto via stella-attest), VEX generation under a YAML
 //! policy, and reading findings from SARIF and findings JSON.
 

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! The OpenVEX specification's own examples (tests/vectors/openvex, verbatim) parse and validate,
 //! and everything we write validates against the OpenVEX JSON schema.
 

@@ -84,16 +84,6 @@
 //!   distros other than AlmaLinux and Rocky Linux are reported as without an ecosystem.
 
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
 
 mod compiled;
 mod error;

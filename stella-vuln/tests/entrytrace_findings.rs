@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! Entry-trace into findings: an image built in code is scanned, traced and matched; the
 //! reachable finding carries its chain in the findings JSON and as a SARIF code flow (validated
 //! against the official SARIF 2.1.0 schema), the other is `unreachable`.

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! Scanner poisoning through a crafted vulnerability snapshot (moved from stella-scan's
 //! malicious-image corpus with the vuln module): a lying snapshot is a typed error, and the peak
 //! heap stays bounded (the counting global allocator of `peak_heap` measures it).

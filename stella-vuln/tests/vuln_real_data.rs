@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! Matching against real OSV records (Go vulndb JSON and the PyPA advisory database in YAML),
 //! plus a Debian source-package match through hand-written records modelled on real DSAs.
 //! Expected findings are written by hand from the records' ranges.

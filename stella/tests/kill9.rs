@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! Kill -9 during store writes and log appends.
 //!
 //! The test binary re-executes itself as the child (`writer_loop` with `STELLA_KILL9_DIR` set):

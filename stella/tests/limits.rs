@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! The limits of `stella::limits` at their edges: exactly at a limit passes, one over fails with
 //! the typed error naming it. (`scan.max_index_depth` and `scan.max_entries` at 100,000 are in
 //! `stella-scan/tests/malicious_images.rs`.)

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! The malicious-image corpus for the on-disk readers (OCI layout directory, OCI archive,
 //! `docker save` archive): hostile layers and archive members give a typed error or the correct
 //! result, and nothing is ever written — the whole temporary directory (the image and a

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! The Rekor client against a loopback HTTP server that answers with recorded, real Rekor v1
 //! responses (see `fixtures/rekor/README.md`) or with responses a small fake Rekor signs.
 //! No test reaches the network.

@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! The tamper suite (issue 12): small real artifacts of the golden path, made with the library,
 //! and for every byte position one flipped bit (bit `position % 8`, so every bit of a byte is
 //! exercised along the artifact) must make verification — or the store's read check — fail with

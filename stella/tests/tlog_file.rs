@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! The file-backed transparency log: restart, same receipts as the in-memory log, crash
 //! recovery of a torn tail, tamper and truncation detection, one writer at a time.
 

@@ -147,6 +147,10 @@ STELLA_TEST_REGISTRY="$HOST" STELLA_TEST_REGISTRY_REPORT="$WORK/pushed.txt" \
     cargo test --locked -p stella-cli --test registry_real -- --ignored --test-threads=2 ||
     { tail -n 50 "$WORK"/*/registry.log >&2; fail "registry_real failed"; }
 [ -s "$WORK/pushed.txt" ] || fail "the Rust test did not report what it pushed"
+
+echo "== cargo test -p stella --test contract_image (the ImageSource contract, STELLA_TEST_REGISTRY=$HOST)"
+STELLA_TEST_REGISTRY="$HOST" cargo test --locked -p stella --test contract_image -- --ignored ||
+    { tail -n 50 "$WORK"/*/registry.log >&2; fail "contract_image (registry) failed"; }
 read -r PUSHED_REPO PUSHED_DIGEST <"$WORK/pushed.txt"
 
 echo "== skopeo cross-check of $PUSHED_REPO@$PUSHED_DIGEST"

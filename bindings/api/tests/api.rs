@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! API tests of `stella-bindings-api`: every error kind is reachable from the public surface,
 //! panics become `Internal` errors, option defaults mean what their docs say, and the
 //! randomized (P-256) and path-based functions round-trip.

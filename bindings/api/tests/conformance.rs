@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! Runs the shared conformance vectors (`tests/vectors/conformance/`, see its README) through
 //! the Rust API and asserts byte equality with the expected outputs. The Python and Node suites
 //! run the same `cases.json` through their bindings.

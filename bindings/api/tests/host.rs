@@ -1,3 +1,4 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
 //! The host adapters ([`HostStore`], [`HostImage`]) and the API over host content, with
 //! foreign-style hosts written in Rust: honest ones give the conformance vectors' bytes; lying,
 //! failing and panicking ones give typed errors, never wrong bytes or an unwind.

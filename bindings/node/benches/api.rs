@@ -1,3 +1,10 @@
+// A benchmark harness (not library code): its fixtures unwrap and index as tests do.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 //! The Rust side of `benches/node/bench.sh`: the calls the Node benchmark times, made directly
 //! on `stella_bindings_api`, so the difference is the cost of the binding.
 //!

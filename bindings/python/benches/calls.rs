@@ -1,3 +1,10 @@
+// A benchmark harness (not library code): its fixtures unwrap and index as tests do.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 //! Makes one `stella-bindings-api` call N times and nothing else, so `valgrind --tool=callgrind`
 //! can count its instructions against the same call made from Python
 //! (`benches/python/callgrind.sh`). Instruction counts do not depend on the machine's load.

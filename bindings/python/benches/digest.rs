@@ -1,3 +1,10 @@
+// A benchmark harness (not library code): its fixtures unwrap and index as tests do.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 //! The Rust side of the Python call-overhead comparison (`benches/python/overhead.py`): the same
 //! `stella-bindings-api` calls the Python benchmark makes, measured without Python.
 //!

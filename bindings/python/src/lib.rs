@@ -22,14 +22,6 @@
 //! - `criterion` (dev): `benches/digest.rs`, the Rust side of the per-call overhead
 //!   comparison in `benches/python/`.
 
-#![forbid(unsafe_code)]
-#![deny(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
 mod convert;
 mod errors;
 

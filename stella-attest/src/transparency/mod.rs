@@ -33,6 +33,8 @@ mod log;
 pub mod merkle;
 pub mod note;
 pub mod rekor;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::TransparencyError;
 pub use log::{MemoryLog, verify_receipt};

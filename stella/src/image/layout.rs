@@ -136,6 +136,10 @@ impl ImageSource for OciLayout {
     }
 
     fn open_blob(&self, digest: &Digest) -> Result<Box<dyn Read + Send + '_>, CoreError> {
+        // The root is index.json, which need not also be a blob under blobs/sha256.
+        if *digest == self.index_digest {
+            return Ok(Box::new(std::io::Cursor::new(self.index.clone())));
+        }
         let (reader, len) = self.files.open(&blob_name(digest)).map_err(|e| match e {
             CoreError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
                 CoreError::NotFound { digest: *digest }
