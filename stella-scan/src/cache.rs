@@ -802,9 +802,8 @@ impl LayerResult {
 mod tests {
     use super::*;
 
-    #[test]
-    fn result_round_trips_and_rejects_truncation() {
-        let r = LayerResult {
+    fn sample_layer_result() -> LayerResult {
+        LayerResult {
             entries: vec![TreeEntry {
                 path: "a/b".into(),
                 kind: EntryKind::Symlink("../c".into()),
@@ -822,7 +821,12 @@ mod tests {
             decompressed_bytes: 1024,
             tar_entries: 3,
             archive: (5, 6),
-        };
+        }
+    }
+
+    #[test]
+    fn result_round_trips_and_rejects_truncation() {
+        let r = sample_layer_result();
         let bytes = r.encode();
         assert_eq!(LayerResult::decode(&bytes), Some(r));
         for cut in 0..bytes.len() {
@@ -1048,5 +1052,23 @@ mod tests {
         let saved = cache.save().unwrap();
         let reopened = LayerCache::open(&store, &saved).unwrap();
         assert_eq!((reopened.len(), reopened.chain_len()), (1, 0));
+    }
+
+    #[test]
+    fn records_and_layer_keys_keep_their_bytes() {
+        // The stored formats (layer records v3, chain records v2, layer keys v2) are fixed:
+        // a change of these bytes is a new format, which needs a new version tag.
+        let layer = Digest::of(&sample_layer_result().encode()).to_string();
+        let chain = Digest::of(&encode(&full_chain_result())).to_string();
+        let set = [("dpkg".to_owned(), "1".to_owned())];
+        let key = cache_key(&Digest::of(b"layer"), &set, "max_file_bytes=1").to_string();
+        assert_eq!(
+            (layer.as_str(), chain.as_str(), key.as_str()),
+            (
+                "sha256:39d249ee41903ebfc4dc6fb107642ff8ed731a6ce259f7b28bdb82a23813a6e0",
+                "sha256:193fc2f8c5bb9f8194c309fef350eaa85b6f39223d28be0ecd8cb571e1137134",
+                "sha256:45031a8b75844144c295c158fe2a4467f90568c24f6f16df930b5f340ae688a8"
+            )
+        );
     }
 }
