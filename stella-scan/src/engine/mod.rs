@@ -165,14 +165,10 @@ pub fn scan_image_sbom(
     catalogers: &[Box<dyn Cataloger>],
     options: &ScanOptions<'_>,
 ) -> Result<ImageSbom, ScanError> {
-    let Prepared {
-        resolved,
-        set,
-        keys,
-        chain,
-    } = prepare(source, catalogers, options)?;
+    let prepared = prepare(source, catalogers, options)?;
+    let resolved = &prepared.resolved;
     if let Some(cache) = options.cache
-        && let Some(hit) = cache.lookup_chain(&chain)?
+        && let Some(hit) = cache.lookup_chain(&prepared.chain)?
         && hit.layer_sizes.len() == resolved.layers.len()
     {
         // The layers' sizes count against the limits as if they had been walked.
@@ -195,26 +191,24 @@ pub fn scan_image_sbom(
             ..ScanStats::default()
         };
         let sbom = Sbom {
-            image: image_info(&resolved, options),
+            image: image_info(resolved, options),
             os: hit.os,
             packages: hit.packages,
-            catalogers: set,
+            catalogers: prepared.set,
             notes: hit.notes,
             scanner_version: env!("CARGO_PKG_VERSION").to_owned(),
         };
         return Ok(ImageSbom {
             sbom,
-            image: resolved,
+            image: prepared.resolved,
             stats,
         });
     }
     // A miss (or a record this version cannot decode): the chain's result is stored anew.
-    let store = Some(&chain);
-    let (sbom, _tree, stats) =
-        scan_layers(source, &resolved, &keys, store, catalogers, &set, options)?;
+    let (sbom, _tree, stats) = prepared.scan(source, true, catalogers, options)?;
     Ok(ImageSbom {
         sbom,
-        image: resolved,
+        image: prepared.resolved,
         stats,
     })
 }
@@ -236,22 +230,15 @@ pub fn scan_image_detailed(
     catalogers: &[Box<dyn Cataloger>],
     options: &ScanOptions<'_>,
 ) -> Result<ImageScan, ScanError> {
-    let Prepared {
-        resolved,
-        set,
-        keys,
-        chain,
-    } = prepare(source, catalogers, options)?;
+    let prepared = prepare(source, catalogers, options)?;
     let missing = match options.cache {
-        Some(cache) => !cache.has_chain(&chain)?,
+        Some(cache) => !cache.has_chain(&prepared.chain)?,
         None => false,
     };
-    let store = missing.then_some(&chain);
-    let (sbom, tree, stats) =
-        scan_layers(source, &resolved, &keys, store, catalogers, &set, options)?;
+    let (sbom, tree, stats) = prepared.scan(source, missing, catalogers, options)?;
     Ok(ImageScan {
         sbom,
-        image: Some(resolved),
+        image: Some(prepared.resolved),
         tree,
         stats,
     })
@@ -264,6 +251,21 @@ struct Prepared {
     set: Vec<(String, String)>,
     keys: Vec<Digest>,
     chain: Digest,
+}
+
+impl Prepared {
+    /// Scans the layers ([`scan_layers`]), storing the chain's result when `store_chain`.
+    fn scan(
+        &self,
+        source: &dyn ImageSource,
+        store_chain: bool,
+        catalogers: &[Box<dyn Cataloger>],
+        options: &ScanOptions<'_>,
+    ) -> Result<(Sbom, FileTree, ScanStats), ScanError> {
+        let store = store_chain.then_some(&self.chain);
+        let (resolved, keys, set) = (&self.resolved, &self.keys, &self.set);
+        scan_layers(source, resolved, keys, store, catalogers, set, options)
+    }
 }
 
 fn prepare(

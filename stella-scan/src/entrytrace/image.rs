@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::facts::{FileFacts, is_config_path};
 use super::fs::{FsNode, TraceFs};
 use super::report::{EntryConfig, TraceLimits, TraceReport};
-use super::resolver::trace;
+use super::resolve::trace;
 use crate::engine::ImageScan;
 use crate::error::ScanError;
 use crate::image::{ContainerConfig, EntryKind, FileTree};

@@ -103,7 +103,7 @@ mod lines;
 mod node;
 mod python;
 mod report;
-mod resolver;
+mod resolve;
 mod shebang;
 mod shell;
 
@@ -121,6 +121,6 @@ pub use report::{
     ComponentTrace, EntryConfig, Reachability, Scope, Step, StepKind, TraceLimits, TraceReport,
     Unresolved,
 };
-pub use resolver::trace;
+pub use resolve::trace;
 pub use shebang::{MAX_SHEBANG_LINE, Shebang, ShebangError};
 pub use shell::{ShellCommand, ShellScript, ShellUnresolved, Word};

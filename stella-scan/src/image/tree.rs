@@ -149,6 +149,98 @@ enum Placed {
     Literal,
 }
 
+/// How [`walk`] treats the last component of a path, links and missing components.
+#[derive(Debug, Clone, Copy)]
+struct WalkRules {
+    /// Whether a link in the last component is followed too.
+    follow_last: bool,
+    /// Links one walk may follow.
+    max_links: u64,
+    /// Whether a missing component is a directory made on the way (extraction), rather than
+    /// one that exists only when paths under it do.
+    make_missing: bool,
+}
+
+/// Why [`walk`] stopped short of a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WalkStop {
+    /// More than [`WalkRules::max_links`] links (a loop, or a chain too long).
+    TooManyLinks,
+    /// A component other than the last is neither a directory nor a link.
+    NotADirectory,
+    /// A component does not exist.
+    Missing,
+    /// The budget of link hops given to the walk ran out.
+    OutOfHops,
+}
+
+/// The path `path` names in `nodes` with its components resolved through symbolic links under
+/// `rules`: an absolute target restarts at the image root and `..` never climbs above it, so a
+/// link cannot escape. Each link followed is charged to `hops`, when given.
+fn walk(
+    nodes: &BTreeMap<String, Node>,
+    path: &str,
+    rules: WalkRules,
+    mut hops: Option<&mut u64>,
+) -> Result<String, WalkStop> {
+    let mut pending: VecDeque<String> = path
+        .split('/')
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let mut resolved: Vec<String> = Vec::new();
+    let mut links = 0u64;
+    while let Some(component) = pending.pop_front() {
+        match component.as_str() {
+            "." => continue,
+            ".." => {
+                resolved.pop();
+                continue;
+            }
+            _ => {}
+        }
+        resolved.push(component);
+        let current = resolved.join("/");
+        let is_last = pending.is_empty();
+        match nodes.get(&current).map(|n| &n.kind) {
+            Some(EntryKind::Symlink(target)) if !is_last || rules.follow_last => {
+                links += 1;
+                if links > rules.max_links {
+                    return Err(WalkStop::TooManyLinks);
+                }
+                if let Some(left) = hops.as_deref_mut() {
+                    *left = left.checked_sub(1).ok_or(WalkStop::OutOfHops)?;
+                }
+                resolved.pop();
+                if target.starts_with('/') {
+                    resolved.clear();
+                }
+                for part in target.split('/').filter(|c| !c.is_empty()).rev() {
+                    pending.push_front(part.to_owned());
+                }
+            }
+            Some(EntryKind::Dir) => {}
+            Some(_) if is_last => {}
+            Some(_) => return Err(WalkStop::NotADirectory),
+            None if rules.make_missing || has_children(nodes, &current) => {}
+            None => return Err(WalkStop::Missing),
+        }
+    }
+    Ok(resolved.join("/"))
+}
+
+/// Whether any path of `nodes` is under `dir` (the root: whether there is any path).
+fn has_children(nodes: &BTreeMap<String, Node>, dir: &str) -> bool {
+    if dir.is_empty() {
+        return !nodes.is_empty();
+    }
+    let prefix = format!("{dir}/");
+    nodes
+        .range(prefix.clone()..)
+        .next()
+        .is_some_and(|(k, _)| k.starts_with(&prefix))
+}
+
 impl FileTree {
     /// An empty tree.
     pub fn new() -> Self {
@@ -219,14 +311,7 @@ impl FileTree {
     }
 
     fn has_children(&self, dir: &str) -> bool {
-        if dir.is_empty() {
-            return !self.nodes.is_empty();
-        }
-        let prefix = format!("{dir}/");
-        self.nodes
-            .range(prefix.clone()..)
-            .next()
-            .is_some_and(|(k, _)| k.starts_with(&prefix))
+        has_children(&self.nodes, dir)
     }
 
     /// Applies one layer on top of the tree (an empty tree takes the layer as its bottom one),
@@ -431,55 +516,26 @@ impl FileTree {
         }
     }
 
-    /// Resolves every component of `path` through symbolic links, making missing directories.
+    /// Resolves every component of `path` through symbolic links, making missing directories
+    /// (as extraction does: [`EXTRACT_MAX_LINKS`] links at most, each charged to the tree's hops).
     fn follow(&mut self, path: &str) -> Result<Placed, ScanError> {
-        let mut pending: VecDeque<String> = path
-            .split('/')
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned)
-            .collect();
-        let mut resolved: Vec<String> = Vec::new();
-        let mut links = 0u64;
-        while let Some(component) = pending.pop_front() {
-            match component.as_str() {
-                "." => continue,
-                ".." => {
-                    resolved.pop();
-                    continue;
-                }
-                _ => {}
-            }
-            resolved.push(component);
-            let current = resolved.join("/");
-            match self.nodes.get(&current).map(|n| &n.kind) {
-                Some(EntryKind::Symlink(target)) => {
-                    links += 1;
-                    if links > EXTRACT_MAX_LINKS {
-                        return Ok(Placed::Literal);
-                    }
-                    if self.hops_left == 0 {
-                        return Err(ScanError::LimitExceeded {
-                            limit: "max_link_hops",
-                            max: self.max_hops,
-                            actual: self.max_hops.saturating_add(1),
-                            input: format!("placing {path}"),
-                        });
-                    }
-                    self.hops_left -= 1;
-                    resolved.pop();
-                    if target.starts_with('/') {
-                        resolved.clear();
-                    }
-                    for part in target.split('/').filter(|c| !c.is_empty()).rev() {
-                        pending.push_front(part.to_owned());
-                    }
-                }
-                Some(EntryKind::Dir) | None => {}
-                Some(_) if pending.is_empty() => {}
-                Some(_) => return Ok(Placed::Literal),
+        let rules = WalkRules {
+            follow_last: true,
+            max_links: EXTRACT_MAX_LINKS,
+            make_missing: true,
+        };
+        match walk(&self.nodes, path, rules, Some(&mut self.hops_left)) {
+            Ok(at) => Ok(Placed::At(at)),
+            Err(WalkStop::OutOfHops) => Err(ScanError::LimitExceeded {
+                limit: "max_link_hops",
+                max: self.max_hops,
+                actual: self.max_hops.saturating_add(1),
+                input: format!("placing {path}"),
+            }),
+            Err(WalkStop::TooManyLinks | WalkStop::NotADirectory | WalkStop::Missing) => {
+                Ok(Placed::Literal)
             }
         }
-        Ok(Placed::At(resolved.join("/")))
     }
 
     /// The other names of the tree's files: for every symbolic link that resolves (within
@@ -515,53 +571,12 @@ impl FileTree {
     /// absolute target restarts at the image root and `..` never climbs above it, so a link
     /// cannot escape. More than `max_links` links (a loop, or a chain too long) gives `None`.
     pub fn resolve(&self, path: &str, follow_last: bool, max_links: u64) -> Option<String> {
-        let mut pending: VecDeque<String> = path
-            .split('/')
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned)
-            .collect();
-        let mut resolved: Vec<String> = Vec::new();
-        let mut links = 0u64;
-        while let Some(component) = pending.pop_front() {
-            match component.as_str() {
-                "." => continue,
-                ".." => {
-                    resolved.pop();
-                    continue;
-                }
-                _ => {}
-            }
-            resolved.push(component);
-            let current = resolved.join("/");
-            let is_last = pending.is_empty();
-            match self.nodes.get(&current) {
-                Some(Node {
-                    kind: EntryKind::Symlink(target),
-                    ..
-                }) if !is_last || follow_last => {
-                    links += 1;
-                    if links > max_links {
-                        return None;
-                    }
-                    resolved.pop();
-                    if target.starts_with('/') {
-                        resolved.clear();
-                    }
-                    for part in target.split('/').filter(|c| !c.is_empty()).rev() {
-                        pending.push_front(part.to_owned());
-                    }
-                }
-                Some(Node {
-                    kind: EntryKind::Dir,
-                    ..
-                }) => {}
-                Some(_) if is_last => {}
-                Some(_) => return None, // a file used as a directory
-                None if self.has_children(&current) => {}
-                None => return None,
-            }
-        }
-        Some(resolved.join("/"))
+        let rules = WalkRules {
+            follow_last,
+            max_links,
+            make_missing: false,
+        };
+        walk(&self.nodes, path, rules, None).ok()
     }
 
     /// Whether `path` exists: directories in it resolved through links, the last component
