@@ -5,15 +5,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Cursor, Read};
 use std::sync::{Arc, Mutex};
 
-use stella_core::{
-    BlobStore, CoreError, Descriptor, Digest, ImageSource, MEDIA_TYPE_DOCKER_MANIFEST_LIST,
-    MEDIA_TYPE_OCI_INDEX,
-};
+use stella_core::{BlobStore, CoreError, Descriptor, Digest, ImageSource};
 use stella_scan::image::{ImageIndex, Platform, ResolvedImage};
 use stella_scan::{ScanError, ScanLimits};
 
 use super::{
-    FetchedManifest, MANIFEST_MEDIA_TYPES, RegistryClient, RegistryError, RegistryRef, lock,
+    FetchedManifest, MANIFEST_MEDIA_TYPES, RegistryClient, RegistryError, RegistryRef,
+    is_index_media_type, lock,
 };
 
 /// Most manifests and configs held in memory by one [`RegistryImage`].
@@ -45,10 +43,6 @@ pub struct RegistryImage {
     manifests: Mutex<BTreeSet<Digest>>,
     cache: Mutex<BTreeMap<Digest, Vec<u8>>>,
     store: Option<Arc<dyn BlobStore>>,
-}
-
-fn is_index_media_type(media_type: &str) -> bool {
-    media_type == MEDIA_TYPE_OCI_INDEX || media_type == MEDIA_TYPE_DOCKER_MANIFEST_LIST
 }
 
 impl RegistryImage {

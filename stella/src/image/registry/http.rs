@@ -29,8 +29,11 @@ const MAX_ERROR_BODY: u64 = 64 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Method {
     Get,
+    /// Only pushes use `HEAD` and `PUT`.
+    #[cfg(feature = "registry-push")]
     Head,
     Post,
+    #[cfg(feature = "registry-push")]
     Put,
 }
 
@@ -38,9 +41,21 @@ impl Method {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
+            #[cfg(feature = "registry-push")]
             Method::Head => "HEAD",
             Method::Post => "POST",
+            #[cfg(feature = "registry-push")]
             Method::Put => "PUT",
+        }
+    }
+
+    /// Whether redirects are followed: for reads (`GET`, `HEAD`) only.
+    fn follows_redirects(self) -> bool {
+        match self {
+            Method::Get => true,
+            #[cfg(feature = "registry-push")]
+            Method::Head => true,
+            _ => false,
         }
     }
 }
@@ -412,7 +427,7 @@ impl Transport {
             .map_err(|e| transport_err(method, &current, e))?;
             let status = response.status().as_u16();
             let redirect = matches!(status, 301 | 302 | 303 | 307 | 308);
-            if !redirect || !matches!(method, Method::Get | Method::Head) {
+            if !redirect || !method.follows_redirects() {
                 return Ok((response, current));
             }
             hops += 1;

@@ -54,9 +54,10 @@
 //! With a [`BlobStore`], a layer read through [`ImageSource::open_blob`] is stored first and
 //! then read back whole (the trait has no streaming read); without one it streams.
 //!
-//! Pushing ([`RegistryClient::push_blob`], [`RegistryClient::push_manifest`],
-//! [`RegistryClient::push_image`]: a monolithic `POST` + `PUT` upload, then the manifest) is here
-//! so tests can load a real registry with our own code.
+//! Pushing (`RegistryClient::push_blob`, `push_manifest`, `push_image`: a monolithic `POST` +
+//! `PUT` upload, then the manifest) exists so tests can load a real registry with our own code:
+//! it is compiled only with the `registry-push` feature of `stella` (off by default; stella's own
+//! tests turn it on).
 //!
 //! ```no_run
 //! use stella::image::registry::{RegistryClient, RegistryOptions, RegistryRef};
@@ -78,6 +79,7 @@ mod client;
 mod credentials;
 mod error;
 mod http;
+#[cfg(feature = "registry-push")]
 mod push;
 mod reference;
 
@@ -108,6 +110,10 @@ pub const MANIFEST_MEDIA_TYPES: [&str; 4] = [
     MEDIA_TYPE_DOCKER_MANIFEST_LIST,
     MEDIA_TYPE_DOCKER_MANIFEST,
 ];
+
+fn is_index_media_type(media_type: &str) -> bool {
+    media_type == MEDIA_TYPE_OCI_INDEX || media_type == MEDIA_TYPE_DOCKER_MANIFEST_LIST
+}
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)

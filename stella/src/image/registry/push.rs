@@ -1,18 +1,15 @@
 //! Pushing blobs, manifests and whole images to a registry (monolithic uploads), so tests can
-//! load a real registry with our own code.
+//! load a real registry with our own code. Compiled only with the `registry-push` feature.
 
 use std::io::Read;
 
-use stella_core::{
-    CoreError, Descriptor, Digest, ImageSource, MEDIA_TYPE_DOCKER_MANIFEST_LIST,
-    MEDIA_TYPE_OCI_INDEX,
-};
+use stella_core::{CoreError, Descriptor, Digest, ImageSource};
 use stella_scan::ScanError;
 use stella_scan::image::{ImageIndex, ImageManifest};
 
 use super::client::check_digest_header;
 use super::http::{self, Timing};
-use super::{RegistryClient, RegistryError};
+use super::{RegistryClient, RegistryError, is_index_media_type};
 
 impl RegistryClient {
     /// Uploads a blob (monolithic: `POST` an upload session, then `PUT` the bytes with
@@ -109,9 +106,7 @@ impl RegistryClient {
             }));
         }
         let bytes = source.blob(&node.digest)?;
-        let is_index = node.media_type == MEDIA_TYPE_OCI_INDEX
-            || node.media_type == MEDIA_TYPE_DOCKER_MANIFEST_LIST;
-        if is_index {
+        if is_index_media_type(&node.media_type) {
             let index: ImageIndex = stella_core::canonical::from_slice_strict(&bytes)?;
             for entry in &index.manifests {
                 let child = Descriptor::new(entry.media_type.clone(), entry.digest, entry.size);
