@@ -13,7 +13,7 @@ use super::CREDENTIAL_LOOKUP;
 use super::http::{self, Timing, Transport};
 use super::{
     CredentialProvider, Credentials, DockerConfig, HostCredentials, MANIFEST_MEDIA_TYPES,
-    RegistryError, RegistryImage, RegistryRef,
+    ProtocolProblem, RegistryError, RegistryImage, RegistryRef,
 };
 
 /// How a [`RegistryClient`] talks to a registry: credentials, transport policy and limits.
@@ -162,7 +162,7 @@ fn manifest_media_type(
     }
     let probe: Probe = serde_json::from_slice(bytes).map_err(|e| RegistryError::Protocol {
         url: url.to_owned(),
-        reason: format!("manifest is not JSON: {e}"),
+        reason: ProtocolProblem::ManifestNotJson(e),
     })?;
     let header = content_type.map(strip_params).filter(|t| !t.is_empty());
     // OCI distribution spec: a manifest whose `mediaType` differs from its `Content-Type` should
@@ -403,7 +403,10 @@ mod tests {
         ));
         assert!(matches!(
             manifest_media_type(url, b"<html>", None),
-            Err(RegistryError::Protocol { .. })
+            Err(RegistryError::Protocol {
+                reason: ProtocolProblem::ManifestNotJson(_),
+                ..
+            })
         ));
         assert_eq!(
             manifest_media_type(

@@ -63,7 +63,7 @@ pub enum RegistryError {
         /// The URL.
         url: String,
         /// Why.
-        reason: String,
+        reason: AuthProblem,
     },
     /// A `WWW-Authenticate` challenge that is missing, malformed or of an unknown scheme.
     #[error("{url}: unsupported authentication challenge {challenge:?}")]
@@ -76,10 +76,10 @@ pub enum RegistryError {
     /// The token endpoint answered without a usable token.
     #[error("token endpoint {realm}: {reason}")]
     Token {
-        /// The realm URL.
+        /// The realm URL (userinfo redacted).
         realm: String,
         /// What was wrong.
-        reason: String,
+        reason: TokenProblem,
     },
     /// Bytes did not hash to the digest that named them.
     #[error("{url}: content does not match its digest: expected {expected}, got {actual}")]
@@ -127,7 +127,7 @@ pub enum RegistryError {
         /// The URL that redirected.
         url: String,
         /// What was wrong.
-        reason: String,
+        reason: RedirectProblem,
     },
     /// A manifest of a media type that is not read (schema 1, an artifact, …).
     #[error("{url}: unsupported manifest media type {media_type:?}")]
@@ -163,7 +163,7 @@ pub enum RegistryError {
         /// Where.
         url: String,
         /// What was wrong.
-        reason: String,
+        reason: ProtocolProblem,
     },
     /// The blob store caching pulled blobs failed.
     #[error("blob store: {0}")]
@@ -219,6 +219,112 @@ pub enum RegistryError {
         /// What went wrong.
         problem: HelperProblem,
     },
+}
+
+/// Why a registry (or its token endpoint) still answers `401`: [`RegistryError::Unauthorized`].
+///
+/// ```
+/// use stella::image::registry::AuthProblem;
+///
+/// assert_eq!(AuthProblem::CredentialsRefused.to_string(), "credentials refused");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthProblem {
+    /// The registry asks for basic credentials and no provider has any for it.
+    #[error("the registry asks for basic credentials and none were found for it")]
+    NoBasicCredentials,
+    /// The credentials (or token) just obtained are the ones already refused.
+    #[error("credentials refused")]
+    CredentialsRefused,
+    /// Still `401` after answering the challenge with the registry's credentials.
+    #[error("still 401 with the credentials found for this registry")]
+    RefusedWithCredentials,
+    /// Still `401` after answering the challenge with an anonymous token.
+    #[error("still 401 with an anonymous token (credentials may be needed)")]
+    RefusedAnonymous,
+    /// The token endpoint answered `401`.
+    #[error("the token endpoint refused the credentials")]
+    TokenEndpointRefused,
+}
+
+/// What was wrong with a token endpoint's answer: [`RegistryError::Token`]. No part of the
+/// answer is echoed (it could hold a token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenProblem {
+    /// The challenge's realm is not an `http(s)://` URL.
+    #[error("realm is not an http(s) URL")]
+    RealmNotHttp,
+    /// The answer is not JSON.
+    #[error("answer is not token JSON (error at line {line}, column {column})")]
+    NotJson {
+        /// The line of the error.
+        line: usize,
+        /// The column of the error.
+        column: usize,
+    },
+    /// The JSON has no non-empty `token` or `access_token`.
+    #[error("answer has neither token nor access_token")]
+    NoToken,
+    /// The token has characters that cannot go in an `Authorization` header.
+    #[error("token has characters not allowed in a header")]
+    NotHeaderSafe,
+}
+
+/// What was wrong with a redirect or an upload `Location`: [`RegistryError::BadRedirect`].
+/// `location` is the header's value, truncated to 200 characters, userinfo redacted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RedirectProblem {
+    /// A redirect status without a `Location` header.
+    #[error("HTTP {status} without Location")]
+    NoLocation {
+        /// The redirect status.
+        status: u16,
+    },
+    /// A `Location` longer than 8 KiB.
+    #[error("Location too long: {location:?}")]
+    TooLong {
+        /// The `Location` (truncated, userinfo redacted).
+        location: String,
+    },
+    /// A `Location` that is not a URL.
+    #[error("unparsable Location: {location:?}")]
+    Unparsable {
+        /// The `Location` (truncated, userinfo redacted).
+        location: String,
+    },
+    /// The URL the `Location` is relative to could not be parsed.
+    #[error("unparsable base URL: {location:?}")]
+    UnparsableBase {
+        /// The `Location` (truncated, userinfo redacted).
+        location: String,
+    },
+    /// The URL the `Location` is relative to has no scheme or host.
+    #[error("base URL without origin: {location:?}")]
+    BaseWithoutOrigin {
+        /// The `Location` (truncated, userinfo redacted).
+        location: String,
+    },
+    /// A relative `Location` other than an absolute path (`/…`), or another scheme.
+    #[error("relative Location that is not an absolute path: {location:?}")]
+    NotAbsolutePath {
+        /// The `Location` (truncated, userinfo redacted).
+        location: String,
+    },
+}
+
+/// How a response breaks the distribution protocol: [`RegistryError::Protocol`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProtocolProblem {
+    /// A manifest that is not JSON (the parser's message: a manifest holds no secret).
+    #[error("manifest is not JSON: {0}")]
+    ManifestNotJson(serde_json::Error),
+    /// The answer opening an upload session has no `Location`.
+    #[error("upload session answer has no Location")]
+    UploadWithoutLocation,
 }
 
 impl From<RegistryError> for CoreError {

@@ -100,7 +100,7 @@ pub use credentials::{
     CREDENTIAL_LOOKUP, ConfigProblem, CredentialProvider, DockerConfig, HelperProblem,
     HostCredentials, canonical_registry,
 };
-pub use error::RegistryError;
+pub use error::{AuthProblem, ProtocolProblem, RedirectProblem, RegistryError, TokenProblem};
 pub use reference::{DOCKER_HUB, RegistryRef};
 
 /// The manifest media types asked for (`Accept`) and read.

@@ -9,7 +9,7 @@ use stella_scan::image::{ImageIndex, ImageManifest};
 
 use super::client::check_digest_header;
 use super::http::{self, Timing};
-use super::{RegistryClient, RegistryError, is_index_media_type};
+use super::{ProtocolProblem, RegistryClient, RegistryError, is_index_media_type};
 
 impl RegistryClient {
     /// Uploads a blob (monolithic: `POST` an upload session, then `PUT` the bytes with
@@ -31,7 +31,7 @@ impl RegistryClient {
         let location =
             http::header(&response, "location").ok_or_else(|| RegistryError::Protocol {
                 url: start.clone(),
-                reason: "upload session answer has no Location".into(),
+                reason: ProtocolProblem::UploadWithoutLocation,
             })?;
         let upload = http::resolve_location(&start, &location)?;
         let separator = if upload.contains('?') { '&' } else { '?' };
