@@ -12,8 +12,8 @@ use std::sync::Arc;
 use assert_cmd::Command;
 use fake_registry::Fake;
 use stella::image::registry::{
-    Credentials, DockerConfig, RegistryClient, RegistryError, RegistryImage, RegistryOptions,
-    RegistryRef,
+    AuthProblem, Credentials, DockerConfig, RegistryClient, RegistryError, RegistryImage,
+    RegistryOptions, RegistryRef,
 };
 use stella::image::testing::write_oci_layout;
 use stella::image::{ImageRef, OciLayout};
@@ -196,13 +196,25 @@ fn token_endpoint_gets_basic_credentials_and_refuses_without_them() {
         s.token_basic = Some(("ci".into(), "pw".into()));
     }
     let err = pull(&fake, ":v1").unwrap_err();
-    assert!(matches!(err, RegistryError::Unauthorized { .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            RegistryError::Unauthorized {
+                reason: AuthProblem::TokenEndpointRefused,
+                ..
+            }
+        ),
+        "{err}"
+    );
     let wrong = RegistryOptions::default()
         .with_credentials(&fake.host(), Credentials::new("ci", "nope"))
         .unwrap();
     assert!(matches!(
         pull_with(&fake, ":v1", wrong),
-        Err(RegistryError::Unauthorized { .. })
+        Err(RegistryError::Unauthorized {
+            reason: AuthProblem::TokenEndpointRefused,
+            ..
+        })
     ));
     let right = RegistryOptions::default()
         .with_credentials(&fake.host(), Credentials::new("ci", "pw"))
@@ -685,7 +697,16 @@ fn host_a_credentials_are_not_sent_to_host_b() {
     // The owner of host B asks for basic credentials: host A's are not given.
     let options = creds_for(&a.host(), "ci", "pw");
     let err = pull_with(&b, ":v1", options.clone()).unwrap_err();
-    assert!(matches!(err, RegistryError::Unauthorized { .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            RegistryError::Unauthorized {
+                reason: AuthProblem::NoBasicCredentials,
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(authorized(&b).is_empty(), "{:?}", b.requests());
     pull_with(&a, ":v1", options).unwrap();
     // Another name for the same address is another host: credentials for `localhost:PORT`
@@ -765,6 +786,16 @@ fn a_plain_http_realm_off_loopback_never_gets_the_credentials() {
     let err = pull_with(&fake, ":v1", RegistryOptions::default()).unwrap_err();
     assert!(matches!(err, RegistryError::UrlCredentials { .. }), "{err}");
     assert!(!format!("{err} {err:?}").contains("s3cret"), "{err}");
+    // Also when the URL does not parse (a space in the password): refused, unechoed.
+    for scheme in ["http", "https"] {
+        fake.state().realm = Some(format!(
+            "{scheme}://ci:s3 cret@127.0.0.1:{}/token",
+            fake.port
+        ));
+        let err = pull_with(&fake, ":v1", RegistryOptions::default()).unwrap_err();
+        assert!(matches!(err, RegistryError::UrlCredentials { .. }), "{err}");
+        assert!(!format!("{err} {err:?}").contains("s3"), "{err}");
+    }
 }
 
 #[test]

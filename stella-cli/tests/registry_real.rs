@@ -14,7 +14,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use assert_cmd::Command;
 use stella::image::OciLayout;
 use stella::image::registry::{
-    Credentials, RegistryClient, RegistryError, RegistryImage, RegistryOptions, RegistryRef,
+    AuthProblem, Credentials, RegistryClient, RegistryError, RegistryImage, RegistryOptions,
+    RegistryRef,
 };
 use stella::image::testing::write_oci_layout;
 use stella::store::FsBlobStore;
@@ -355,7 +356,13 @@ fn real_registry_basic_auth__needs_STELLA_TEST_REGISTRY_BASIC() {
         .unwrap()
         .pull(&r);
     assert!(
-        matches!(anonymous, Err(RegistryError::Unauthorized { .. })),
+        matches!(
+            anonymous,
+            Err(RegistryError::Unauthorized {
+                reason: AuthProblem::NoBasicCredentials,
+                ..
+            })
+        ),
         "{anonymous:?}"
     );
     let wrong = RegistryOptions::default()
@@ -366,7 +373,13 @@ fn real_registry_basic_auth__needs_STELLA_TEST_REGISTRY_BASIC() {
         .unwrap();
     let refused = RegistryClient::new(&r, wrong).unwrap().pull(&r);
     assert!(
-        matches!(refused, Err(RegistryError::Unauthorized { .. })),
+        matches!(
+            refused,
+            Err(RegistryError::Unauthorized {
+                reason: AuthProblem::RefusedWithCredentials,
+                ..
+            })
+        ),
         "{refused:?}"
     );
     // The CLI takes credentials from the environment (scoped to STELLA_REGISTRY_HOST) or

@@ -17,6 +17,14 @@
 //! - `base64`, `hex`: Rekor request bodies, registry basic auth, Rekor log ids.
 //! - `libc`: the `O_NONBLOCK` / `O_NOFOLLOW` flags [`files`] opens input files with (so a FIFO
 //!   is refused by its type instead of blocking the open); constants only, no `unsafe`.
+//!
+//! ## Features
+//! Both off by default, for tests only (stella's own tests turn them on through a dev-dependency
+//! on itself; another crate's tests enable them in its dev-dependencies):
+//! - `registry-push`: `RegistryClient::push_blob`, `push_manifest` and `push_image` in
+//!   [`image::registry`], so tests can load a registry with our own code.
+//! - `testing`: `image::testing`, writing images built in memory to disk as OCI layouts, OCI
+//!   archives and `docker save` archives.
 
 pub mod db;
 pub mod files;

@@ -20,6 +20,7 @@ mod archive;
 mod layout;
 pub mod registry;
 mod rootfs;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 use std::fmt;

@@ -1,6 +1,7 @@
 //! Test support: writes an image built in memory (e.g. with `stella_scan::testing`, feature
 //! `testing`) to disk in each input form, so tests never commit binary images. File names come
-//! from digests only.
+//! from digests only. Compiled only with the `testing` feature of `stella` (off by default: a
+//! crate whose tests use it enables it in its dev-dependencies).
 //!
 //! ```
 //! use std::collections::BTreeMap;

@@ -18,7 +18,7 @@ use ureq::http::{Response, Uri};
 
 use super::auth::{Challenge, Credentials, parse_challenge};
 use super::reference::is_loopback_host;
-use super::{RegistryError, RegistryOptions, lock};
+use super::{AuthProblem, RedirectProblem, RegistryError, RegistryOptions, TokenProblem, lock};
 
 /// Largest token-endpoint answer read.
 const MAX_TOKEN_RESPONSE: u64 = 1 << 20;
@@ -29,8 +29,11 @@ const MAX_ERROR_BODY: u64 = 64 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Method {
     Get,
+    /// Only pushes use `HEAD` and `PUT`.
+    #[cfg(feature = "registry-push")]
     Head,
     Post,
+    #[cfg(feature = "registry-push")]
     Put,
 }
 
@@ -38,9 +41,21 @@ impl Method {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
+            #[cfg(feature = "registry-push")]
             Method::Head => "HEAD",
             Method::Post => "POST",
+            #[cfg(feature = "registry-push")]
             Method::Put => "PUT",
+        }
+    }
+
+    /// Whether redirects are followed: for reads (`GET`, `HEAD`) only.
+    fn follows_redirects(self) -> bool {
+        match self {
+            Method::Get => true,
+            #[cfg(feature = "registry-push")]
+            Method::Head => true,
+            _ => false,
         }
     }
 }
@@ -110,18 +125,42 @@ pub(crate) fn credentials_may_go_to(url: &str) -> bool {
     }
 }
 
-/// `url` without userinfo, for error messages.
+/// Where the authority (`[userinfo@]host[:port]`) of `url` starts and ends, read as text (the
+/// URL need not parse): after `scheme://`, after a leading `//`, or (a bare `userinfo@host/…`)
+/// at the start; up to the first `/`, `?` or `#`.
+fn authority_span(url: &str) -> (usize, usize) {
+    let first_delimiter = url.find(['/', '?', '#']).unwrap_or(url.len());
+    let start = match url.find("://") {
+        Some(i) if i < first_delimiter => i + 3,
+        _ if url.starts_with("//") => 2,
+        _ => 0,
+    };
+    let rest = url.get(start..).unwrap_or_default();
+    (
+        start,
+        start + rest.find(['/', '?', '#']).unwrap_or(rest.len()),
+    )
+}
+
+/// Whether `url` has userinfo (`user:password@`), read as text so that a URL that does not
+/// parse is caught too.
+fn has_userinfo(url: &str) -> bool {
+    let (start, end) = authority_span(url);
+    url.get(start..end).is_some_and(|a| a.contains('@'))
+}
+
+/// `url` without userinfo, for error messages (any form [`authority_span`] reads).
 fn redact_userinfo(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            let (authority, path) = rest.split_at(end);
-            match authority.rsplit_once('@') {
-                Some((_, host)) => format!("{scheme}://<redacted>@{host}{path}"),
-                None => url.to_owned(),
-            }
+    let (start, end) = authority_span(url);
+    let at = url
+        .get(start..end)
+        .and_then(|authority| authority.rfind('@'))
+        .map(|i| start + i);
+    match (at, url.get(..start)) {
+        (Some(at), Some(scheme)) => {
+            format!("{scheme}<redacted>{}", url.get(at..).unwrap_or_default())
         }
-        None => url.to_owned(),
+        _ => url.to_owned(),
     }
 }
 
@@ -147,34 +186,40 @@ fn host_of(url: &str) -> Option<String> {
 /// Resolves a `Location` against the URL that sent it: absolute URLs, and absolute paths on
 /// the same origin (what registries and blob stores send).
 pub(crate) fn resolve_location(base: &str, location: &str) -> Result<String, RegistryError> {
-    let bad = |reason: &str| RegistryError::BadRedirect {
-        url: base.to_owned(),
-        reason: format!(
-            "{reason}: {:?}",
-            location.chars().take(200).collect::<String>()
-        ),
+    let shown = || {
+        redact_userinfo(location)
+            .chars()
+            .take(200)
+            .collect::<String>()
     };
+    let bad = |problem: fn(String) -> RedirectProblem| RegistryError::BadRedirect {
+        url: base.to_owned(),
+        reason: problem(shown()),
+    };
+    let unparsable = || bad(|location| RedirectProblem::Unparsable { location });
     if location.len() > 8192 {
-        return Err(bad("Location too long"));
+        return Err(bad(|location| RedirectProblem::TooLong { location }));
     }
     if location.starts_with("http://") || location.starts_with("https://") {
-        location
-            .parse::<Uri>()
-            .map_err(|_| bad("unparsable Location"))?;
+        location.parse::<Uri>().map_err(|_| unparsable())?;
         return Ok(location.to_owned());
     }
     if location.starts_with('/') && !location.starts_with("//") {
-        let uri: Uri = base.parse().map_err(|_| bad("unparsable base URL"))?;
+        let uri: Uri = base
+            .parse()
+            .map_err(|_| bad(|location| RedirectProblem::UnparsableBase { location }))?;
         let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
-            return Err(bad("base URL without origin"));
+            return Err(bad(|location| RedirectProblem::BaseWithoutOrigin {
+                location,
+            }));
         };
         let joined = format!("{scheme}://{authority}{location}");
-        joined
-            .parse::<Uri>()
-            .map_err(|_| bad("unparsable Location"))?;
+        joined.parse::<Uri>().map_err(|_| unparsable())?;
         return Ok(joined);
     }
-    Err(bad("relative Location that is not an absolute path"))
+    Err(bad(|location| RedirectProblem::NotAbsolutePath {
+        location,
+    }))
 }
 
 /// A header's value as text, when present and valid.
@@ -353,12 +398,7 @@ impl Transport {
 
     /// Whether plain HTTP to `url`'s host is allowed (and that it has no userinfo).
     fn check_scheme(&self, url: &str) -> Result<(), RegistryError> {
-        if url
-            .parse::<Uri>()
-            .ok()
-            .and_then(|u| u.authority().map(|a| a.as_str().contains('@')))
-            .unwrap_or(false)
-        {
+        if has_userinfo(url) {
             return Err(RegistryError::UrlCredentials {
                 url: redact_userinfo(url),
             });
@@ -373,6 +413,20 @@ impl Transport {
         Err(RegistryError::InsecureTransport {
             url: url.to_owned(),
         })
+    }
+
+    /// Whether a redirect from `current` to `next` may be followed: never from HTTPS down to
+    /// plain HTTP, unless to loopback or with [`RegistryOptions::insecure`].
+    fn check_redirect(&self, current: &str, next: &str) -> Result<(), RegistryError> {
+        if current.starts_with("https://") && next.starts_with("http://") {
+            let loopback = host_of(next).is_some_and(|h| is_loopback_host(&h));
+            if !(loopback || self.options.insecure) {
+                return Err(RegistryError::InsecureTransport {
+                    url: redact_userinfo(next),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// One request, following redirects for `GET`/`HEAD`. `auth` is attached only while the
@@ -412,7 +466,7 @@ impl Transport {
             .map_err(|e| transport_err(method, &current, e))?;
             let status = response.status().as_u16();
             let redirect = matches!(status, 301 | 302 | 303 | 307 | 308);
-            if !redirect || !matches!(method, Method::Get | Method::Head) {
+            if !redirect || !method.follows_redirects() {
                 return Ok((response, current));
             }
             hops += 1;
@@ -425,15 +479,10 @@ impl Transport {
             let location =
                 header(&response, "location").ok_or_else(|| RegistryError::BadRedirect {
                     url: current.clone(),
-                    reason: format!("HTTP {status} without Location"),
+                    reason: RedirectProblem::NoLocation { status },
                 })?;
             let next = resolve_location(&current, &location)?;
-            if current.starts_with("https://") && next.starts_with("http://") {
-                let loopback = host_of(&next).is_some_and(|h| is_loopback_host(&h));
-                if !(loopback || self.options.insecure) {
-                    return Err(RegistryError::InsecureTransport { url: next });
-                }
-            }
+            self.check_redirect(&current, &next)?;
             current = next;
         }
     }
@@ -535,15 +584,14 @@ impl Transport {
             (_, None) => {
                 return Err(RegistryError::Unauthorized {
                     url: url.to_owned(),
-                    reason: "the registry asks for basic credentials and none were found for it"
-                        .into(),
+                    reason: AuthProblem::NoBasicCredentials,
                 });
             }
         };
         if current.as_deref() == Some(new_header.as_str()) {
             return Err(RegistryError::Unauthorized {
                 url: url.to_owned(),
-                reason: "credentials refused".into(),
+                reason: AuthProblem::CredentialsRefused,
             });
         }
         lock(&self.auth).header = Some(new_header.clone());
@@ -559,9 +607,9 @@ impl Transport {
             return Err(RegistryError::Unauthorized {
                 url: url.to_owned(),
                 reason: if credentials.is_some() {
-                    "still 401 with the credentials found for this registry".into()
+                    AuthProblem::RefusedWithCredentials
                 } else {
-                    "still 401 with an anonymous token (credentials may be needed)".into()
+                    AuthProblem::RefusedAnonymous
                 },
             });
         }
@@ -585,12 +633,12 @@ impl Transport {
                     url: url.to_owned(),
                     challenge: "Bearer challenge without realm".into(),
                 })?;
-        let token_err = |reason: String| RegistryError::Token {
+        let token_err = |reason: TokenProblem| RegistryError::Token {
             realm: redact_userinfo(realm),
             reason,
         };
         if !(realm.starts_with("https://") || realm.starts_with("http://")) {
-            return Err(token_err("realm is not an http(s) URL".into()));
+            return Err(token_err(TokenProblem::RealmNotHttp));
         }
         if credentials.is_some() && !credentials_may_go_to(realm) {
             return Err(RegistryError::InsecureCredentials {
@@ -679,7 +727,7 @@ impl Transport {
         if response.status().as_u16() == 401 {
             return Err(RegistryError::Unauthorized {
                 url: token_url,
-                reason: "the token endpoint refused the credentials".into(),
+                reason: AuthProblem::TokenEndpointRefused,
             });
         }
         let method = if post { "POST" } else { "GET" };
@@ -694,21 +742,18 @@ impl Transport {
         }
         // The serde message is not echoed: it could quote part of a token.
         let parsed: TokenResponse = serde_json::from_slice(&bytes).map_err(|e| {
-            token_err(format!(
-                "answer is not token JSON (error at line {}, column {})",
-                e.line(),
-                e.column()
-            ))
+            token_err(TokenProblem::NotJson {
+                line: e.line(),
+                column: e.column(),
+            })
         })?;
         let token = parsed
             .token
             .filter(|t| !t.is_empty())
             .or(parsed.access_token.filter(|t| !t.is_empty()))
-            .ok_or_else(|| token_err("answer has neither token nor access_token".into()))?;
+            .ok_or_else(|| token_err(TokenProblem::NoToken))?;
         if !token.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(token_err(
-                "token has characters not allowed in a header".into(),
-            ));
+            return Err(token_err(TokenProblem::NotHeaderSafe));
         }
         Ok(token)
     }
@@ -757,6 +802,20 @@ mod tests {
         ] {
             assert!(resolve_location(base, bad).is_err(), "{bad}");
         }
+        assert!(matches!(
+            resolve_location(base, "relative/path"),
+            Err(RegistryError::BadRedirect {
+                reason: RedirectProblem::NotAbsolutePath { location },
+                ..
+            }) if location == "relative/path"
+        ));
+        assert!(matches!(
+            resolve_location(base, &format!("/{}", "a".repeat(9000))),
+            Err(RegistryError::BadRedirect {
+                reason: RedirectProblem::TooLong { location },
+                ..
+            }) if location.len() == 200
+        ));
     }
 
     #[test]
@@ -817,6 +876,77 @@ mod tests {
             redact_userinfo("https://r.example/x@y"),
             "https://r.example/x@y"
         );
+    }
+
+    #[test]
+    fn userinfo_of_any_url_form_is_redacted() {
+        assert_eq!(
+            redact_userinfo("//ci:s3cret@evil.example/x"),
+            "//<redacted>@evil.example/x"
+        );
+        assert_eq!(
+            redact_userinfo("ci:s3cret@evil.example/x"),
+            "<redacted>@evil.example/x"
+        );
+        assert_eq!(redact_userinfo("/v2/a@b"), "/v2/a@b");
+    }
+
+    #[test]
+    fn bad_locations_do_not_echo_userinfo() {
+        let base = "https://r.example/v2/a/blobs/sha256:00";
+        let long = format!("https://ci:s3cret@cdn.example/{}", "a".repeat(9000));
+        for location in [
+            "ftp://ci:s3cret@cdn.example/b",
+            "//ci:s3cret@cdn.example/b",
+            "https://ci:s3cret@cdn.example/a b",
+            "ci:s3cret@cdn.example/b",
+            long.as_str(),
+        ] {
+            let err = resolve_location(base, location).unwrap_err();
+            assert!(
+                matches!(err, RegistryError::BadRedirect { .. }),
+                "{location}: {err}"
+            );
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains("s3cret"), "{text}");
+        }
+    }
+
+    #[test]
+    fn urls_with_userinfo_are_refused_unechoed_even_unparsable() {
+        let t = Transport::new(
+            "https://r.example".into(),
+            "r.example".into(),
+            RegistryOptions::default(),
+        );
+        for url in [
+            "https://ci:s3cret@r.example/token",
+            "https://ci:s3 cret@r.example/token",
+            "http://ci:s3 cret@127.0.0.1:5000/token",
+        ] {
+            let err = t.check_scheme(url).unwrap_err();
+            assert!(
+                matches!(err, RegistryError::UrlCredentials { .. }),
+                "{url}: {err}"
+            );
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains("s3"), "{text}");
+        }
+        // A redirect from HTTPS down to plain HTTP, with userinfo: refused, unechoed.
+        let err = t
+            .check_redirect(
+                "https://r.example/v2/a/blobs/sha256:00",
+                "http://ci:s3cret@cdn.example/b",
+            )
+            .unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(matches!(
+            t.check_redirect("https://r.example/v2/x", "http://cdn.example/b"),
+            Err(RegistryError::InsecureTransport { .. })
+        ));
+        t.check_redirect("https://r.example/v2/x", "https://cdn.example/b")
+            .unwrap();
     }
 
     #[test]

@@ -52,9 +52,30 @@ pub struct RegistryRef {
 
 fn bad(input: &str, reason: &'static str) -> RegistryError {
     RegistryError::Reference {
-        input: input.chars().take(300).collect(),
+        input: redact_reference(input).chars().take(300).collect(),
         reason,
     }
+}
+
+/// `input` as an error may show it: whatever comes before an `@` that does not start a digest
+/// (`@sha256:…`, `@sha512:…`) could be userinfo (`user:password@host/…`, a URL's, a password
+/// with `/` or `@` in it) and is replaced by `<redacted>`.
+fn redact_reference(input: &str) -> String {
+    let (name, digest) = match input.rsplit_once('@') {
+        Some((name, digest)) if digest.starts_with("sha256:") || digest.starts_with("sha512:") => {
+            (name, Some(digest))
+        }
+        _ => (input, None),
+    };
+    let mut shown = match name.rsplit_once('@') {
+        Some((_, rest)) => format!("<redacted>@{rest}"),
+        None => name.to_owned(),
+    };
+    if let Some(digest) = digest {
+        shown.push('@');
+        shown.push_str(digest);
+    }
+    shown
 }
 
 /// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`: one path component of a repository name.
@@ -176,10 +197,10 @@ impl RegistryRef {
             Some((userinfo, after)) if after.contains('/') && !userinfo.contains('/') => {
                 // `user:password@host/name`: credentials do not belong in a reference, and
                 // are not echoed back in the error.
-                return Err(RegistryError::Reference {
-                    input: format!("<redacted>@{}", after.chars().take(300).collect::<String>()),
-                    reason: "credentials (USER:PASSWORD@) do not belong in an image reference",
-                });
+                return Err(bad(
+                    input,
+                    "credentials (USER:PASSWORD@) do not belong in an image reference",
+                ));
             }
             Some((rest, digest)) => {
                 let digest = Digest::parse(digest)
@@ -397,6 +418,28 @@ mod tests {
         let err = RegistryRef::parse("ci:s3cret@ghcr.io/org/app:1").unwrap_err();
         assert!(!format!("{err} {err:?}").contains("s3cret"), "{err}");
         assert!(err.to_string().contains("ghcr.io/org/app:1"), "{err}");
+        let long = format!("ci:s3cret@ghcr.io/{}", "a".repeat(600));
+        let spaced = "ci:s3cret@ghcr.io/org/app:1 ";
+        for with_credentials in [
+            // A URL, a password with `/` or `@` in it, no path, too long, a space.
+            "https://ci:s3cret@ghcr.io/org/app:1",
+            "ci:s3/cret@ghcr.io/org/app:1",
+            "ci:p@s3cret@ghcr.io/org/app:1",
+            "ci:s3cret@ghcr.io",
+            "ci:s3cret@ghcr.io/org/app@sha256:zz",
+            long.as_str(),
+            spaced,
+        ] {
+            let err = RegistryRef::parse(with_credentials).unwrap_err();
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains("s3") && !text.contains("cret"), "{text}");
+        }
+        // A digest reference's name is still shown.
+        let err = RegistryRef::parse("ghcr.io/org/app@sha256:zz").unwrap_err();
+        assert!(
+            err.to_string().contains("ghcr.io/org/app@sha256:zz"),
+            "{err}"
+        );
         let long = format!("a/{}", "b".repeat(300));
         assert!(RegistryRef::parse(&long).is_err());
         let tag = format!("a:{}", "t".repeat(129));
