@@ -163,3 +163,33 @@ fn errors_exit_2_with_the_input() {
     assert_eq!(r.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&r.stderr).contains("/nonexistent/image"));
 }
+
+/// A credential pasted into an image reference is not echoed into the error (CI logs keep
+/// stderr): `sbom`, `scan`, `run` and `attest` show the reference with userinfo redacted.
+#[test]
+fn errors_do_not_echo_credentials_in_image_references() {
+    let t = tempfile::tempdir().unwrap();
+    let (_, snap) = fixture(t.path());
+    let key = t.path().join("k.pem");
+    let db = snap.to_str().unwrap();
+    for image in [
+        "registry:me:s3cret@127.0.0.1:1/app:1",
+        "registry:https://me:s3cret@127.0.0.1:1/app",
+        "registry:me:s3c/ret@127.0.0.1:1/app",
+        "docker:me:s3cret@host/app",
+    ] {
+        for args in [
+            vec!["sbom", image],
+            vec!["scan", image, "--db", db],
+            vec!["attest", image, "--key", key.to_str().unwrap()],
+        ] {
+            let r = stella().args(&args).output().unwrap();
+            let stderr = String::from_utf8_lossy(&r.stderr);
+            assert_ne!(r.status.code(), Some(0), "{args:?}");
+            assert!(
+                !stderr.contains("s3c"),
+                "{args:?} echoed the secret: {stderr}"
+            );
+        }
+    }
+}

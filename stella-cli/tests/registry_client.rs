@@ -923,6 +923,17 @@ fn credential_helpers_are_bounded_and_their_failures_typed() {
         "docker-credential-broken",
         "echo 'keychain locked'; exit 3",
     );
+    // A helper that prints its answer and then fails: the secret must not reach the error.
+    script(
+        &bin,
+        "docker-credential-leaky",
+        r#"printf '{"Username":"u","Secret":"hunter2"}\nsecret line two\n'; exit 1"#,
+    );
+    script(
+        &bin,
+        "docker-credential-multiline",
+        "printf 'first line\\nsecond line hunter2\\n'; exit 4",
+    );
     script(
         &bin,
         "docker-credential-token",
@@ -931,7 +942,7 @@ fn credential_helpers_are_bounded_and_their_failures_typed() {
     let config = dir.path().join("config.json");
     std::fs::write(
         &config,
-        r#"{"credHelpers":{"slow.example":"slow","chatty.example":"chatty","garbled.example":"garbled","broken.example":"broken","token.example":"token","missing.example":"stella-missing"}}"#,
+        r#"{"credHelpers":{"slow.example":"slow","chatty.example":"chatty","garbled.example":"garbled","broken.example":"broken","token.example":"token","leaky.example":"leaky","multiline.example":"multiline","missing.example":"stella-missing"}}"#,
     )
     .unwrap();
     let provider = DockerConfig::from_files([&config])
@@ -964,6 +975,16 @@ fn credential_helpers_are_bounded_and_their_failures_typed() {
     assert!(matches!(
         problem("broken.example"),
         HelperProblem::Failed { code: Some(3), ref message } if message == "keychain locked"
+    ));
+    let leaky = problem("leaky.example");
+    assert!(
+        matches!(leaky, HelperProblem::Failed { code: Some(1), ref message } if message == stella::image::registry::HELPER_OUTPUT_WITHHELD),
+        "{leaky:?}"
+    );
+    assert!(!leaky.to_string().contains("hunter2"), "{leaky}");
+    assert!(matches!(
+        problem("multiline.example"),
+        HelperProblem::Failed { code: Some(4), ref message } if message == "first line"
     ));
     assert!(matches!(
         problem("missing.example"),

@@ -95,7 +95,7 @@ fn layout_digest(image: &str) -> Result<Digest, CliError> {
     })?;
     let source = match (&reference, open_image(&reference)) {
         (ImageRef::OciDir(_) | ImageRef::OciArchive(_), Ok(OpenedImage::Image(source))) => source,
-        (_, Err(e)) => return Err(CliError::library(image.to_owned(), e)),
+        (_, Err(e)) => return Err(CliError::library(ImageRef::redacted(image), e)),
         (ImageRef::DockerArchive(_), _) => {
             return Err(refuse(
                 "a docker-save archive has no registry manifest digest to attest; give the \
@@ -111,7 +111,7 @@ fn layout_digest(image: &str) -> Result<Digest, CliError> {
             ));
         }
     };
-    let lib = |e: stella_core::CoreError| CliError::library(image.to_owned(), e);
+    let lib = |e: stella_core::CoreError| CliError::library(ImageRef::redacted(image), e);
     let root = source.root().map_err(lib)?;
     let index: serde_json::Value =
         stella_core::canonical::from_slice_strict(&source.blob(&root.digest).map_err(lib)?)

@@ -219,8 +219,9 @@ fn run_image(
         }
         None => stella::vex::default_vex_policy(),
     };
-    let reference = ImageRef::parse(&image).map_err(|e| CliError::library(&image, e))?;
-    let opened = open_image(&reference).map_err(|e| CliError::library(&image, e))?;
+    let shown = ImageRef::redacted(&image);
+    let reference = ImageRef::parse(&image).map_err(|e| CliError::library(&shown, e))?;
+    let opened = open_image(&reference).map_err(|e| CliError::library(&shown, e))?;
     pipeline
         .run(
             RunInputs {

@@ -119,7 +119,8 @@ fn timestamp(image: Option<&ResolvedImage>) -> Result<Timestamp, CliError> {
 
 /// Runs `stella sbom`.
 pub fn run(args: Args) -> Result<Outcome, CliError> {
-    let input = args.image.clone();
+    // What errors show of the argument: userinfo pasted into a reference stays out of logs.
+    let input = ImageRef::redacted(&args.image);
     let platform = args
         .platform
         .as_deref()

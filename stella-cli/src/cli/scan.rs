@@ -94,8 +94,9 @@ fn packages_of_image(image: &str, platform: Option<&str>) -> Result<ScannedImage
             value: platform.unwrap_or_default().to_owned(),
             reason: e.to_string(),
         })?;
-    let reference = ImageRef::parse(image).map_err(|e| CliError::library(image, e))?;
-    let opened = open_image(&reference).map_err(|e| CliError::library(image, e))?;
+    let shown = ImageRef::redacted(image);
+    let reference = ImageRef::parse(image).map_err(|e| CliError::library(&shown, e))?;
+    let opened = open_image(&reference).map_err(|e| CliError::library(&shown, e))?;
     catalog(&opened, &ScanRequest::traced(image, platform))
         .and_then(|c| c.into_scanned())
         .map_err(|e| CliError::library(image, e))

@@ -86,14 +86,35 @@ impl ImageRef {
                 "registry" => return Ok(Self::Registry(registry::RegistryRef::parse(rest)?)),
                 "docker" => {
                     return Err(unsupported(format!(
-                        "reading images from a docker daemon ({text}); use registry:REF, or \
-                         `docker save` and scan the archive"
+                        "reading images from a docker daemon ({}); use registry:REF, or \
+                         `docker save` and scan the archive",
+                        Self::redacted(text)
                     )));
                 }
                 _ => {}
             }
         }
         Self::detect(Path::new(text))
+    }
+
+    /// `text` (an image argument, as [`ImageRef::parse`] takes) as a message may show it: a
+    /// `registry:` or `docker:` reference with whatever could be userinfo (`user:password@`)
+    /// replaced by `<redacted>` ([`registry::redact_reference`]); paths unchanged. Errors and
+    /// logs that echo what the user typed use this, so a credential pasted into a reference is
+    /// not copied into CI logs.
+    ///
+    /// ```
+    /// use stella::image::ImageRef;
+    /// assert_eq!(ImageRef::redacted("registry:me:pw@r.example/app"), "registry:<redacted>@r.example/app");
+    /// assert_eq!(ImageRef::redacted("oci-archive:/tmp/a@b/image.tar"), "oci-archive:/tmp/a@b/image.tar");
+    /// ```
+    pub fn redacted(text: &str) -> String {
+        match text.split_once(':') {
+            Some((scheme @ ("registry" | "docker"), rest)) => {
+                format!("{scheme}:{}", registry::redact_reference(rest))
+            }
+            _ => text.to_owned(),
+        }
     }
 
     /// Detects the form of a bare path: a directory with an `oci-layout` file is a layout,

@@ -243,7 +243,8 @@ pub enum HelperProblem {
     Failed {
         /// Its exit code (`None` when killed by a signal).
         code: Option<i32>,
-        /// What it printed (truncated).
+        /// The first line it printed, at most 200 characters, or a note that the output was
+        /// withheld because it may hold a credential (see [`HELPER_OUTPUT_WITHHELD`]).
         message: String,
     },
     /// Its answer is not the JSON `{"Username": …, "Secret": …}` of the helper protocol (no
@@ -455,7 +456,7 @@ impl DockerConfig {
             }
             return Err(HelperProblem::Failed {
                 code: status.code(),
-                message: message.chars().take(200).collect(),
+                message: failure_message(message),
             });
         }
         #[derive(serde::Deserialize)]
@@ -644,6 +645,29 @@ impl AuthEntry {
         }
         Ok(Some(Credentials::new(username, password)))
     }
+}
+
+/// What a failed helper's error says instead of its output when that output may hold a
+/// credential.
+pub const HELPER_OUTPUT_WITHHELD: &str =
+    "(output withheld: it looks like a credential answer, not an error message)";
+
+/// The part of a failed helper's output an error may show: its first line, at most 200
+/// characters, and nothing when the output looks like (part of) a credential answer. A helper
+/// may print its JSON answer and then exit non-zero; the error must not carry the secret into
+/// logs.
+fn failure_message(output: &str) -> String {
+    let lower = output.to_ascii_lowercase();
+    if output.contains('{') || output.contains('"') || lower.contains("secret") {
+        return HELPER_OUTPUT_WITHHELD.to_owned();
+    }
+    output
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect()
 }
 
 #[cfg(test)]

@@ -97,11 +97,11 @@ pub use auth::Credentials;
 pub use cached::RegistryImage;
 pub use client::{FetchedManifest, RegistryClient, RegistryOptions};
 pub use credentials::{
-    CREDENTIAL_LOOKUP, ConfigProblem, CredentialProvider, DockerConfig, HelperProblem,
-    HostCredentials, canonical_registry,
+    CREDENTIAL_LOOKUP, ConfigProblem, CredentialProvider, DockerConfig, HELPER_OUTPUT_WITHHELD,
+    HelperProblem, HostCredentials, canonical_registry,
 };
 pub use error::{AuthProblem, ProtocolProblem, RedirectProblem, RegistryError, TokenProblem};
-pub use reference::{DOCKER_HUB, RegistryRef};
+pub use reference::{DOCKER_HUB, RegistryRef, redact_reference};
 
 /// The manifest media types asked for (`Accept`) and read.
 pub const MANIFEST_MEDIA_TYPES: [&str; 4] = [

@@ -60,7 +60,13 @@ fn bad(input: &str, reason: &'static str) -> RegistryError {
 /// `input` as an error may show it: whatever comes before an `@` that does not start a digest
 /// (`@sha256:…`, `@sha512:…`) could be userinfo (`user:password@host/…`, a URL's, a password
 /// with `/` or `@` in it) and is replaced by `<redacted>`.
-fn redact_reference(input: &str) -> String {
+///
+/// ```
+/// use stella::image::registry::redact_reference;
+/// assert_eq!(redact_reference("me:s3cret@r.example/app:1"), "<redacted>@r.example/app:1");
+/// assert_eq!(redact_reference("r.example/app@sha256:ab"), "r.example/app@sha256:ab");
+/// ```
+pub fn redact_reference(input: &str) -> String {
     let (name, digest) = match input.rsplit_once('@') {
         Some((name, digest)) if digest.starts_with("sha256:") || digest.starts_with("sha512:") => {
             (name, Some(digest))
