@@ -366,9 +366,9 @@ pub enum SbomFormatProblem {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ImageParseProblem {
-    /// The blob is not strict JSON of its kind.
+    /// The blob is not strict JSON of its kind (boxed: it keeps [`ScanError`] small).
     #[error(transparent)]
-    Json(CoreError),
+    Json(Box<CoreError>),
     /// The blob's length is not the size its descriptor claims.
     #[error("descriptor says {claimed} bytes, blob has {actual} bytes")]
     SizeMismatch {

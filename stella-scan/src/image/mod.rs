@@ -329,7 +329,7 @@ fn parse<T: serde::de::DeserializeOwned>(
         ScanError::Image(ImageError::Parse {
             what,
             digest: *digest,
-            reason: ImageParseProblem::Json(e),
+            reason: ImageParseProblem::Json(Box::new(e)),
         })
     })
 }
