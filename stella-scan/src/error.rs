@@ -1,4 +1,15 @@
 //! The error type of `stella-scan`: one enum, with a nested enum per domain where needed.
+//!
+//! Causes are typed where callers may branch on them: where our code picks the cause from a
+//! fixed set (not UTF-8, a missing field, a size mismatch, a schema object an rpm database must
+//! not have, a duplicate key reported by the strict JSON reader), the variant carries a
+//! `#[non_exhaustive]` cause enum ([`CatalogProblem`], [`CacheProblem`],
+//! [`SbomFormatProblem`], [`ImageParseProblem`], [`LayerProblem`]) whose `Display` is the
+//! message text; match on the enum, never on the text. Where the text is another library's
+//! message passed through (serde_json, zip, rusqlite, packageurl, tar, flate2), the cause
+//! carries that library's error type, or, when several libraries meet in one variant, a
+//! `String` named for what it is (`parser_message`): the underlying parser's message, for
+//! people, not for matching.
 
 use stella_core::CoreError;
 
@@ -17,7 +28,7 @@ pub enum ScanError {
         /// The file (path inside the image).
         path: String,
         /// What was wrong.
-        reason: String,
+        reason: CatalogProblem,
     },
     /// An image's structure (index, manifest, config, layers, paths) is wrong or unsupported.
     #[error(transparent)]
@@ -38,7 +49,7 @@ pub enum ScanError {
     #[error("layer cache: {reason}")]
     Cache {
         /// What was wrong.
-        reason: String,
+        reason: CacheProblem,
     },
     /// Reading an SBOM as scan input.
     #[error(transparent)]
@@ -53,7 +64,7 @@ pub enum SbomInputError {
     #[error("SBOM input: unrecognised document: {reason}")]
     UnknownFormat {
         /// What was seen.
-        reason: String,
+        reason: SbomFormatProblem,
     },
     /// A recognised format in a version we do not read.
     #[error("SBOM input: {format} version {version:?} is not supported")]
@@ -64,12 +75,13 @@ pub enum SbomInputError {
         version: String,
     },
     /// The document does not parse under its format.
-    #[error("SBOM input: {format}: {reason}")]
+    #[error("SBOM input: {format}: {parser_message}")]
     Parse {
         /// The format.
         format: &'static str,
-        /// What was wrong.
-        reason: String,
+        /// The underlying parser's message (serde_json or cyclonedx-bom), for people, not for
+        /// matching.
+        parser_message: String,
     },
     /// The SBOM is about another image than the one it was presented for (or names none), so
     /// it cannot stand for that image (a confused deputy: image A's SBOM scanned as image B).
@@ -105,7 +117,7 @@ pub enum ImageError {
         /// The blob's digest.
         digest: stella_core::Digest,
         /// What was wrong.
-        reason: String,
+        reason: ImageParseProblem,
     },
     /// A media type this scanner does not read (e.g. a Docker schema 1 manifest).
     #[error("{digest}: unsupported media type {media_type:?} for {what}")]
@@ -151,7 +163,7 @@ pub enum ImageError {
         /// The layer digest (`rootfs` for a directory scan).
         layer: String,
         /// What was wrong.
-        reason: String,
+        reason: LayerProblem,
     },
     /// A whiteout marker that names no file of the directory: `.wh.` (empty), `.wh..` or
     /// `.wh...` would hide the directory itself, its parent or the image root, which no layer
@@ -168,5 +180,254 @@ pub enum ImageError {
     Unsupported {
         /// What was asked for.
         what: String,
+    },
+}
+
+/// Why a cataloger could not read a metadata file ([`ScanError::Catalog`]).
+///
+/// ```
+/// use stella_scan::{CatalogProblem, ScanError};
+/// let e = stella_scan::catalog::os_release::parse(b"no equals sign\n").unwrap_err();
+/// assert!(matches!(
+///     e,
+///     ScanError::Catalog { reason: CatalogProblem::BadLine { line: 1, .. }, .. }
+/// ));
+/// assert_eq!(e.to_string(), "os-release: cannot parse os-release: line 1: expected KEY=value");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CatalogProblem {
+    /// The file is not UTF-8.
+    #[error("not UTF-8: {0}")]
+    NotUtf8(#[source] std::str::Utf8Error),
+    /// The file is larger than the cataloger reads.
+    #[error("larger than {max} bytes")]
+    FileTooLarge {
+        /// The most bytes read.
+        max: usize,
+    },
+    /// A line does not have the shape of the file format.
+    #[error("line {line}: {problem}")]
+    BadLine {
+        /// The line number (from 1).
+        line: usize,
+        /// What the line lacks (`expected KEY=value`, `unterminated quote`, …).
+        problem: &'static str,
+    },
+    /// A record or the file lacks something every record must have (`no Name field`,
+    /// `paragraph without a Package field`, …).
+    #[error("{what}")]
+    Incomplete {
+        /// What is missing, as the message says it.
+        what: &'static str,
+    },
+    /// A package record lacks a field.
+    #[error("package {package} has no {field}")]
+    PackageWithout {
+        /// The package's name.
+        package: String,
+        /// The field missing (`Version`, `V: line`).
+        field: &'static str,
+    },
+    /// A bound of the cataloger was reached (`archive inflates past 512 MiB`,
+    /// `lock file nests too many dependencies`, …).
+    #[error("{what}")]
+    OverLimit {
+        /// Which bound, as the message says it.
+        what: &'static str,
+    },
+    /// Go build information that is truncated or in a layout not read.
+    #[error("{problem}")]
+    GoBuildInfo {
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// A package URL could not be formed from the file's fields.
+    #[error("cannot form a purl: {0}")]
+    Purl(#[source] packageurl::Error),
+    /// The file is not a zip archive.
+    #[error("not a zip archive: {0}")]
+    NotZip(#[source] zip::result::ZipError),
+    /// An entry of a zip archive cannot be opened.
+    #[error("entry {index}: {source}")]
+    ZipEntry {
+        /// The entry's index in the archive.
+        index: usize,
+        /// What the zip reader reported.
+        source: zip::result::ZipError,
+    },
+    /// An entry of an archive cannot be read (decompression failed).
+    #[error("cannot read entry: {0}")]
+    ReadEntry(#[source] std::io::Error),
+    /// What a cataloger extracted cannot be encoded as JSON.
+    #[error("cannot encode: {0}")]
+    Encode(#[source] serde_json::Error),
+    /// What a cataloger extracted earlier is not what it reads back.
+    #[error("extracted data is not archive facts")]
+    NotArchiveFacts,
+    /// An SBOM document cannot be serialized.
+    #[error("cannot serialize: {0}")]
+    Serialize(#[source] serde_json::Error),
+    /// Entry-trace facts cannot be encoded as JSON.
+    #[error("{0}")]
+    Facts(#[source] serde_json::Error),
+    /// A cargo-auditable `.dep-v0` section does not decompress.
+    #[error(".dep-v0 does not inflate: {0}")]
+    DepV0Inflate(#[source] std::io::Error),
+    /// A cargo-auditable `.dep-v0` section is not the expected JSON.
+    #[error(".dep-v0 JSON: {0}")]
+    DepV0Json(#[source] serde_json::Error),
+    /// An RPM header blob is malformed.
+    #[error("bad RPM header: {problem}")]
+    RpmHeader {
+        /// What is wrong with it (`truncated`, `a tag listed twice`, …).
+        problem: &'static str,
+    },
+    /// An rpm database in a format not read (only `rpmdb.sqlite` is).
+    #[error("the {format} rpm database format is not supported (only rpmdb.sqlite)")]
+    RpmDatabaseFormat {
+        /// `ndb` or `Berkeley DB`.
+        format: &'static str,
+    },
+    /// SQLite refused the rpm database or a query over it.
+    #[error("sqlite: {0}")]
+    Sqlite(#[source] rusqlite::Error),
+    /// The rpm database's schema has a view or trigger (refused: it could run code on read).
+    #[error("not an rpm database: the schema has a {kind} ({name:?})")]
+    RpmSchemaObject {
+        /// `view` or `trigger`.
+        kind: String,
+        /// Its name.
+        name: String,
+    },
+    /// The rpm database's `Packages` is not a plain table.
+    #[error("not an rpm database: Packages is not a plain table")]
+    RpmPackagesNotPlain,
+    /// The rpm database has no `Packages` table.
+    #[error("not an rpm database: no Packages table")]
+    RpmNoPackages,
+    /// A column of `Packages` the cataloger reads is generated.
+    #[error("not an rpm database: Packages.{column} is a generated column")]
+    RpmGeneratedColumn {
+        /// `hnum` or `blob`.
+        column: &'static str,
+    },
+    /// A column of `Packages` the cataloger reads is missing.
+    #[error("not an rpm database: Packages has no {column} column")]
+    RpmMissingColumn {
+        /// `hnum` or `blob`.
+        column: &'static str,
+    },
+    /// A cataloger outside this crate (a [`crate::Cataloger`] implementation) refused the
+    /// file; its own message.
+    #[error("{message}")]
+    Other {
+        /// The cataloger's message.
+        message: String,
+    },
+}
+
+/// Why the layer cache could not be read or written ([`ScanError::Cache`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CacheProblem {
+    /// The index blob does not carry a layer cache index format tag this version reads.
+    #[error("index blob {index} is not a {} index", crate::cache::INDEX_FORMAT)]
+    NotAnIndex {
+        /// The index blob's digest.
+        index: stella_core::Digest,
+    },
+    /// The index blob lacks one of its tables.
+    #[error("index blob {index} has no {table} object")]
+    MissingTable {
+        /// The index blob's digest.
+        index: stella_core::Digest,
+        /// The table (`layers`, `chains`).
+        table: &'static str,
+    },
+    /// A thread panicked while holding the index lock.
+    #[error("index lock poisoned")]
+    LockPoisoned,
+}
+
+/// Why a document is not an SBOM we recognise ([`SbomInputError::UnknownFormat`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SbomFormatProblem {
+    /// The document is not strict JSON (syntax, a duplicate key, a lone surrogate, …).
+    #[error("not strict JSON: {0}")]
+    NotStrictJson(#[source] CoreError),
+    /// The JSON has neither a CycloneDX nor an SPDX marker.
+    #[error("neither CycloneDX (bomFormat) nor SPDX (spdxVersion, @context)")]
+    NoFormatMarker,
+}
+
+/// Why an index, manifest or config was refused ([`ImageError::Parse`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImageParseProblem {
+    /// The blob is not strict JSON of its kind (boxed: it keeps [`ScanError`] small).
+    #[error(transparent)]
+    Json(Box<CoreError>),
+    /// The blob's length is not the size its descriptor claims.
+    #[error("descriptor says {claimed} bytes, blob has {actual} bytes")]
+    SizeMismatch {
+        /// The descriptor's size.
+        claimed: u64,
+        /// The blob's length.
+        actual: u64,
+    },
+}
+
+/// Why a layer (or a docker archive, or a root file system) could not be read
+/// ([`ImageError::Layer`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LayerProblem {
+    /// The decompressor or the tar reader failed (their message).
+    #[error(transparent)]
+    Stream(std::io::Error),
+    /// A layer index past the image's layers.
+    #[error("no such layer")]
+    NoSuchLayer,
+    /// A file's contents could not be allocated.
+    #[error("cannot allocate {size} bytes for {path}: {source}")]
+    Allocation {
+        /// The file's path.
+        path: String,
+        /// Its size.
+        size: u64,
+        /// What the allocator reported.
+        source: std::collections::TryReserveError,
+    },
+    /// A file's contents could not be read.
+    #[error("reading {path}: {source}")]
+    Read {
+        /// The file's path.
+        path: String,
+        /// What the reader reported.
+        source: std::io::Error,
+    },
+    /// A docker archive's `manifest.json` lists no image.
+    #[error("manifest.json lists no image")]
+    NoImageInArchive,
+    /// A layer a docker archive's manifest names is not in the archive.
+    #[error("layer {name} is not in the archive")]
+    MissingMember {
+        /// The member name.
+        name: String,
+    },
+    /// A docker archive's config has fewer diff_ids than layers.
+    #[error("config has no diff_id for layer {index}")]
+    NoDiffId {
+        /// The layer's index.
+        index: usize,
+    },
+    /// A file of a root file system scan changed into a non-regular file (or moved outside the
+    /// root) after the walk listed it.
+    #[error("{path} is no longer a regular file inside the root")]
+    NoLongerRegular {
+        /// The path (relative to the root).
+        path: String,
     },
 }

@@ -39,7 +39,10 @@ pub mod testing;
 
 pub use cache::LayerCache;
 pub use engine::{ImageScan, RootfsSource, ScanOptions, scan_image, scan_rootfs};
-pub use error::{ImageError, SbomInputError, ScanError};
+pub use error::{
+    CacheProblem, CatalogProblem, ImageError, ImageParseProblem, LayerProblem, SbomFormatProblem,
+    SbomInputError, ScanError,
+};
 pub use limits::{ArchiveBudget, ScanLimits};
 pub use package::{
     CatalogContext, CatalogInput, Cataloger, Evidence, ExtractedFile, ImageInfo, OsRelease,

@@ -529,3 +529,27 @@ fn shell_form_and_eval() {
         Some(Reachability::Unknown { .. })
     ));
 }
+
+#[test]
+fn relative_import_from_a_directory_without_init_reaches_no_init() {
+    // `/app` is a namespace directory (no `__init__.py`): `from . import util` loads
+    // `/app/util.py` and nothing else, so no `app/__init__.py` may be reported as reached.
+    let fs = python_fs("from . import util\n");
+    let report = trace(
+        &cfg(&["python3", "/app/main.py"], &[]),
+        &fs,
+        &python_packages(),
+        &TraceLimits::default(),
+    )
+    .unwrap();
+    assert!(
+        report.reached_files.iter().any(|f| f == "app/util.py"),
+        "{:?}",
+        report.reached_files
+    );
+    assert!(
+        !report.reached_files.iter().any(|f| f == "app/__init__.py"),
+        "{:?}",
+        report.reached_files
+    );
+}

@@ -54,7 +54,7 @@ fn walk(blob: &mut dyn Read, limits: &ScanLimits) -> Result<LayerListing, ScanEr
         io::copy(r, &mut io::sink()).map(drop).map_err(|e| {
             ScanError::Image(stella_scan::ImageError::Layer {
                 layer: "test".into(),
-                reason: e.to_string(),
+                reason: stella_scan::LayerProblem::Stream(e),
             })
         })
     })

@@ -1,4 +1,16 @@
 //! The error type of `stella-vuln`.
+//!
+//! Causes are typed where callers may branch on them: where our code picks the cause from a
+//! fixed set (an OSV schema rule broken, a version longer than allowed, a manifest whose
+//! config hash does not match, an unknown output format), the variant carries a
+//! `#[non_exhaustive]` cause enum ([`OsvProblem`], [`ArchiveProblem`], [`VersionProblem`],
+//! [`ManifestProblem`], [`WriteProblem`], [`SnapshotFault`]) whose `Display` is the message
+//! text; match on the enum, never on the text. Where the text is another library's message
+//! passed through (serde_json, serde_norway, zip, tar, flate2, cvss), the cause carries that
+//! library's error type, or, where the type cannot be carried (several parsers meet in one
+//! field, or the enum derives `Clone`/`PartialEq`), a `String` named for what it is
+//! (`parser_message`, `inflater_message`): the underlying library's message, for people, not
+//! for matching.
 
 /// What went wrong in vulnerability matching (this crate): OSV records, snapshots, version
 /// ordering, severity vectors and scan manifests.
@@ -6,12 +18,13 @@
 #[non_exhaustive]
 pub enum VulnError {
     /// An OSV document could not be parsed at all (not JSON/YAML, or not an OSV record).
-    #[error("OSV document {source_name}: cannot parse: {reason}")]
+    #[error("OSV document {source_name}: cannot parse: {parser_message}")]
     OsvParse {
         /// Where the document came from (file name inside the source).
         source_name: String,
-        /// What was wrong.
-        reason: String,
+        /// The underlying parser's message (serde_json or serde_norway), for people, not for
+        /// matching.
+        parser_message: String,
     },
     /// An OSV record broke the schema.
     #[error("OSV record {id} ({source_name}): {reason}")]
@@ -20,8 +33,8 @@ pub enum VulnError {
         id: String,
         /// Where the record came from.
         source_name: String,
-        /// What was wrong.
-        reason: String,
+        /// Which rule was broken.
+        reason: OsvProblem,
     },
     /// A zip or tar archive of OSV records could not be read.
     #[error("OSV archive {source_name}: {reason}")]
@@ -29,7 +42,7 @@ pub enum VulnError {
         /// The archive.
         source_name: String,
         /// What was wrong.
-        reason: String,
+        reason: ArchiveProblem,
     },
     /// An input went over a configured limit.
     #[error("{what} exceeds the limit of {limit}")]
@@ -75,21 +88,21 @@ pub enum VulnError {
         /// The version string.
         version: String,
         /// What was wrong.
-        reason: String,
+        reason: VersionProblem,
     },
     /// A CVSS vector does not parse.
-    #[error("CVSS vector {vector:?}: {reason}")]
+    #[error("CVSS vector {vector:?}: {source}")]
     Cvss {
         /// The vector.
         vector: String,
-        /// What was wrong.
-        reason: String,
+        /// What the cvss parser reported.
+        source: cvss::Error,
     },
     /// A scan manifest is malformed.
     #[error("scan manifest: {reason}")]
     Manifest {
         /// What was wrong.
-        reason: String,
+        reason: ManifestProblem,
     },
     /// Writing an output document failed.
     #[error("writing {format}: {reason}")]
@@ -97,7 +110,7 @@ pub enum VulnError {
         /// The output format.
         format: &'static str,
         /// What went wrong.
-        reason: String,
+        reason: WriteProblem,
     },
 }
 
@@ -173,12 +186,12 @@ pub enum SnapshotFault {
         limit: usize,
     },
     /// A chunk does not inflate (not a deflate stream).
-    #[error("chunk {chunk}: {reason}")]
+    #[error("chunk {chunk}: {inflater_message}")]
     Inflate {
         /// The chunk index.
         chunk: u32,
-        /// The inflater's message.
-        reason: String,
+        /// The inflater's (flate2) message, for people, not for matching.
+        inflater_message: String,
     },
     /// A chunk inflates to another size than it states, or does not end where stated.
     #[error("chunk {chunk} does not inflate to its stated {stated} bytes")]
@@ -189,11 +202,198 @@ pub enum SnapshotFault {
         stated: usize,
     },
     /// A record's JSON does not parse as an OSV record.
-    #[error("record {index}: {reason}")]
+    #[error("record {index}: {parser_message}")]
     Record {
         /// The record index.
         index: u32,
-        /// The JSON parser's message.
-        reason: String,
+        /// The JSON parser's (serde_json) message, for people, not for matching.
+        parser_message: String,
+    },
+}
+
+/// Which OSV schema rule a record broke ([`VulnError::OsvInvalid`]).
+///
+/// ```
+/// use stella_vuln::{OsvProblem, VulnError};
+/// let doc = br#"{"id":"X-1","modified":"2024-01-01T00:00:00Z","affected":[{"package":
+///   {"ecosystem":"npm","name":"a"},"ranges":[{"type":"SEMVER","events":[{"fixed":"1"}]}]}]}"#;
+/// let record = stella_vuln::osv::parse_record("x.json", doc).unwrap();
+/// match record.validate("x.json") {
+///     Err(VulnError::OsvInvalid { reason: OsvProblem::Range { affected: 0, range: 0, problem }, .. }) => {
+///         assert_eq!(problem.to_string(), "has no introduced event")
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OsvProblem {
+    /// The `id` is empty, too long or has characters outside `[A-Za-z0-9-_.:]`.
+    #[error("id {id:?} is not a valid OSV id")]
+    InvalidId {
+        /// The id.
+        id: String,
+    },
+    /// A time field is not RFC 3339.
+    #[error("{field} {value:?} is not an RFC 3339 time: {source}")]
+    BadTime {
+        /// `modified`, `published` or `withdrawn`.
+        field: &'static str,
+        /// The value.
+        value: String,
+        /// What the timestamp parser reported.
+        source: stella_core::TimestampError,
+    },
+    /// A severity entry of a type the schema does not define.
+    #[error("unknown severity type {kind:?}")]
+    UnknownSeverityType {
+        /// The type.
+        kind: String,
+    },
+    /// A severity entry with an empty score.
+    #[error("empty severity score")]
+    EmptySeverityScore,
+    /// An `affected[i].package` with an empty ecosystem or name.
+    #[error("affected[{affected}].package has an empty ecosystem or name")]
+    EmptyPackage {
+        /// The index in `affected`.
+        affected: usize,
+    },
+    /// An `affected[i]` with version (non-GIT) ranges but no package.
+    #[error("affected[{affected}] has version ranges but no package")]
+    RangesWithoutPackage {
+        /// The index in `affected`.
+        affected: usize,
+    },
+    /// A range of an `affected` entry broke a rule.
+    #[error("affected[{affected}].ranges[{range}] {problem}")]
+    Range {
+        /// The index in `affected`.
+        affected: usize,
+        /// The index in its `ranges`.
+        range: usize,
+        /// Which rule.
+        problem: OsvRangeProblem,
+    },
+}
+
+/// Which rule an OSV range broke ([`OsvProblem::Range`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OsvRangeProblem {
+    /// The range has no events.
+    #[error("has no events")]
+    NoEvents,
+    /// The range has no `introduced` event.
+    #[error("has no introduced event")]
+    NoIntroduced,
+    /// An event's version is empty.
+    #[error("has an event with an empty version")]
+    EmptyEventVersion,
+    /// A GIT range without `repo`.
+    #[error("is a GIT range without repo")]
+    GitWithoutRepo,
+    /// A `limit` event outside a GIT range.
+    #[error("uses limit outside a GIT range")]
+    LimitOutsideGit,
+}
+
+/// Why an archive of OSV records could not be read ([`VulnError::Archive`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArchiveProblem {
+    /// The zip reader refused the archive.
+    #[error(transparent)]
+    Zip(zip::result::ZipError),
+    /// The zip reader cannot name an entry.
+    #[error("entry {index}: {source}")]
+    ZipEntryName {
+        /// The entry's index.
+        index: usize,
+        /// What the zip reader reported.
+        source: zip::result::ZipError,
+    },
+    /// The zip reader cannot open an entry.
+    #[error("{name}: {source}")]
+    ZipEntry {
+        /// The entry's name.
+        name: String,
+        /// What the zip reader reported.
+        source: zip::result::ZipError,
+    },
+    /// The tar reader (or the gzip decoder under it) failed.
+    #[error(transparent)]
+    Tar(std::io::Error),
+    /// An entry's contents could not be read.
+    #[error("{name}: {source}")]
+    ReadEntry {
+        /// The entry's name.
+        name: String,
+        /// What the reader reported.
+        source: std::io::Error,
+    },
+}
+
+/// Why a version string does not parse ([`VulnError::Version`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VersionProblem {
+    /// The string is longer than any version is allowed to be.
+    #[error("longer than {max} bytes")]
+    TooLong {
+        /// The most bytes allowed.
+        max: usize,
+    },
+    /// Two versions of different schemes were compared.
+    #[error("versions of different schemes")]
+    DifferentSchemes,
+    /// The ecosystem's version grammar refused it.
+    #[error("{parser_message}")]
+    Grammar {
+        /// The ecosystem parser's message (ours or a library's, e.g. semver), for people,
+        /// not for matching.
+        parser_message: String,
+    },
+}
+
+/// Why a scan manifest is refused or cannot be written ([`VulnError::Manifest`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManifestProblem {
+    /// The manifest (or its config) could not be written as canonical JSON.
+    #[error(transparent)]
+    Canonical(stella_core::CoreError),
+    /// The bytes do not parse as a manifest.
+    #[error(transparent)]
+    Json(serde_json::Error),
+    /// The manifest names another format than this version reads.
+    #[error("unknown format {format:?}")]
+    UnknownFormat {
+        /// The manifest's `format`.
+        format: String,
+    },
+    /// The manifest's `config_hash` is not the hash of its `config`.
+    #[error("config_hash does not match config")]
+    ConfigHashMismatch,
+}
+
+/// Why an output document could not be written ([`VulnError::Write`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WriteProblem {
+    /// JSON serialization failed.
+    #[error(transparent)]
+    Json(serde_json::Error),
+    /// Canonical JSON serialization failed.
+    #[error(transparent)]
+    Canonical(stella_core::CoreError),
+    /// The deflate encoder failed.
+    #[error(transparent)]
+    Deflate(std::io::Error),
+    /// An output format name that is not one of `json`, `sarif`, `table`.
+    #[error("unknown output format {name:?} (json, sarif, table)")]
+    UnknownOutputFormat {
+        /// The name given.
+        name: String,
     },
 }

@@ -10,7 +10,7 @@
 
 use std::io::{Cursor, Read};
 
-use crate::error::VulnError;
+use crate::error::{ArchiveProblem, VulnError};
 use crate::osv::{ImportStats, MAX_RECORD_BYTES, Syntax, parse_record_as};
 use crate::snapshot::SnapshotBuilder;
 
@@ -115,11 +115,12 @@ impl Importer {
 
     /// Adds every record of a zip archive.
     pub fn add_zip(&mut self, source_name: &str, bytes: &[u8]) -> Result<(), VulnError> {
-        let err = |reason: String| VulnError::Archive {
+        let err = |reason: ArchiveProblem| VulnError::Archive {
             source_name: source_name.to_owned(),
             reason,
         };
-        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| err(e.to_string()))?;
+        let mut zip =
+            zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| err(ArchiveProblem::Zip(e)))?;
         if zip.len() as u64 > self.limits.max_entries {
             return Err(VulnError::Limit {
                 what: "zip entries",
@@ -129,14 +130,24 @@ impl Importer {
         let mut names: Vec<(String, usize)> = Vec::with_capacity(zip.len());
         for i in 0..zip.len() {
             if let Some(n) = zip.name_for_index(i) {
-                let n = n.map_err(|e| err(format!("entry {i}: {e}")))?;
+                let n = n.map_err(|e| {
+                    err(ArchiveProblem::ZipEntryName {
+                        index: i,
+                        source: e,
+                    })
+                })?;
                 names.push((n.to_string(), i));
             }
         }
         names.sort();
         let mut total = 0u64;
         for (name, i) in names {
-            let mut entry = zip.by_index(i).map_err(|e| err(format!("{name}: {e}")))?;
+            let mut entry = zip.by_index(i).map_err(|e| {
+                err(ArchiveProblem::ZipEntry {
+                    name: name.clone(),
+                    source: e,
+                })
+            })?;
             if entry.is_dir() {
                 continue;
             }
@@ -156,7 +167,7 @@ impl Importer {
                 .fill_buf()
                 .map_err(|e| VulnError::Archive {
                     source_name: source_name.to_owned(),
-                    reason: e.to_string(),
+                    reason: ArchiveProblem::Tar(e),
                 })?
                 .get(..2)
                 .map(<[u8]>::to_vec)
@@ -169,16 +180,16 @@ impl Importer {
     }
 
     fn add_tar_plain<R: Read>(&mut self, source_name: &str, reader: R) -> Result<(), VulnError> {
-        let err = |reason: String| VulnError::Archive {
+        let err = |e: std::io::Error| VulnError::Archive {
             source_name: source_name.to_owned(),
-            reason,
+            reason: ArchiveProblem::Tar(e),
         };
         let mut archive = tar::Archive::new(reader);
         let mut docs: Vec<(String, Vec<u8>)> = Vec::new();
         let mut total = 0u64;
         let mut count = 0u64;
-        for entry in archive.entries().map_err(|e| err(e.to_string()))? {
-            let mut entry = entry.map_err(|e| err(e.to_string()))?;
+        for entry in archive.entries().map_err(err)? {
+            let mut entry = entry.map_err(err)?;
             count += 1;
             if count > self.limits.max_entries {
                 return Err(VulnError::Limit {
@@ -189,11 +200,7 @@ impl Importer {
             if !entry.header().entry_type().is_file() {
                 continue;
             }
-            let name = entry
-                .path()
-                .map_err(|e| err(e.to_string()))?
-                .to_string_lossy()
-                .into_owned();
+            let name = entry.path().map_err(err)?.to_string_lossy().into_owned();
             if Syntax::from_name(&name).is_none() {
                 self.stats.skipped_files += 1;
                 continue;
@@ -223,7 +230,10 @@ fn read_bounded<R: Read>(
         .read_to_end(&mut data)
         .map_err(|e| VulnError::Archive {
             source_name: source_name.to_owned(),
-            reason: format!("{name}: {e}"),
+            reason: ArchiveProblem::ReadEntry {
+                name: name.to_owned(),
+                source: e,
+            },
         })?;
     if data.len() > MAX_RECORD_BYTES {
         return Err(VulnError::Limit {
@@ -275,8 +285,18 @@ mod tests {
     fn zip_strict_and_lenient() {
         let z = zip_of(&[("GO-1.json", GO1), ("GO-2.json", BAD), ("README", b"x")]);
         let mut strict = Importer::new(ImportMode::Strict);
-        let e = strict.add_zip("all.zip", &z).unwrap_err().to_string();
-        assert!(e.contains("GO-2"), "{e}");
+        let e = strict.add_zip("all.zip", &z).unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                VulnError::OsvInvalid {
+                    id,
+                    reason: crate::OsvProblem::BadTime { .. },
+                    ..
+                } if id == "GO-2"
+            ),
+            "{e}"
+        );
         let mut lenient = Importer::new(ImportMode::Lenient);
         lenient.add_zip("all.zip", &z).unwrap();
         assert_eq!(lenient.stats().records, 1);

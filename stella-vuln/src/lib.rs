@@ -97,4 +97,7 @@ pub mod severity;
 pub mod snapshot;
 pub mod version;
 
-pub use error::{SnapshotFault, VulnError};
+pub use error::{
+    ArchiveProblem, ManifestProblem, OsvProblem, OsvRangeProblem, SnapshotFault, VersionProblem,
+    VulnError, WriteProblem,
+};

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use stella_core::Digest;
 
-use crate::error::VulnError;
+use crate::error::{ManifestProblem, VulnError};
 use crate::report::{OutputFormat, SCANNER_NAME, SCANNER_VERSION};
 use crate::snapshot::Snapshot;
 
@@ -30,7 +30,7 @@ impl ScanConfig {
         stella_core::canonical::to_canonical_vec(self)
             .map(|b| Digest::of(&b))
             .map_err(|e| VulnError::Manifest {
-                reason: e.to_string(),
+                reason: ManifestProblem::Canonical(e),
             })
     }
 }
@@ -155,23 +155,23 @@ impl ScanManifest {
     /// Canonical JSON.
     pub fn to_json(&self) -> Result<Vec<u8>, VulnError> {
         stella_core::canonical::to_canonical_vec(self).map_err(|e| VulnError::Manifest {
-            reason: e.to_string(),
+            reason: ManifestProblem::Canonical(e),
         })
     }
 
     /// Parses and checks a manifest (format, config hash).
     pub fn parse(bytes: &[u8]) -> Result<Self, VulnError> {
         let m: Self = serde_json::from_slice(bytes).map_err(|e| VulnError::Manifest {
-            reason: e.to_string(),
+            reason: ManifestProblem::Json(e),
         })?;
         if m.format != MANIFEST_FORMAT {
             return Err(VulnError::Manifest {
-                reason: format!("unknown format {:?}", m.format),
+                reason: ManifestProblem::UnknownFormat { format: m.format },
             });
         }
         if m.config.hash()? != m.config_hash {
             return Err(VulnError::Manifest {
-                reason: "config_hash does not match config".to_owned(),
+                reason: ManifestProblem::ConfigHashMismatch,
             });
         }
         Ok(m)

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use stella_core::Timestamp;
 
-use crate::error::VulnError;
+use crate::error::{OsvProblem, OsvRangeProblem, VulnError};
 
 /// Largest OSV document accepted (bytes).
 pub const MAX_RECORD_BYTES: usize = 8 * 1024 * 1024;
@@ -249,9 +249,9 @@ pub fn parse_record_as(
             limit: MAX_RECORD_BYTES as u64,
         });
     }
-    let err = |reason: String| VulnError::OsvParse {
+    let err = |parser_message: String| VulnError::OsvParse {
         source_name: source_name.to_owned(),
-        reason,
+        parser_message,
     };
     match syntax {
         Syntax::Json => serde_json::from_slice(bytes).map_err(|e| err(e.to_string())),
@@ -294,13 +294,17 @@ fn yaml_date_to_rfc3339(text: &str) -> String {
     format!("{date}T{rest}{zone}")
 }
 
-fn check_time(id: &str, source: &str, field: &str, value: &str) -> Result<(), VulnError> {
+fn check_time(id: &str, source: &str, field: &'static str, value: &str) -> Result<(), VulnError> {
     Timestamp::parse_rfc3339(value)
         .map(|_| ())
         .map_err(|e| VulnError::OsvInvalid {
             id: id.to_owned(),
             source_name: source.to_owned(),
-            reason: format!("{field} {value:?} is not an RFC 3339 time: {e}"),
+            reason: OsvProblem::BadTime {
+                field,
+                value: value.to_owned(),
+                source: e,
+            },
         })
 }
 
@@ -309,7 +313,7 @@ impl OsvRecord {
     /// record id.
     pub fn validate(&self, source_name: &str) -> Result<(), VulnError> {
         let id = self.id.as_str();
-        let bad = |reason: String| VulnError::OsvInvalid {
+        let bad = |reason: OsvProblem| VulnError::OsvInvalid {
             id: id.to_owned(),
             source_name: source_name.to_owned(),
             reason,
@@ -320,7 +324,7 @@ impl OsvRecord {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
         {
-            return Err(bad(format!("id {id:?} is not a valid OSV id")));
+            return Err(bad(OsvProblem::InvalidId { id: id.to_owned() }));
         }
         check_time(id, source_name, "modified", &self.modified)?;
         if let Some(p) = &self.published {
@@ -338,42 +342,46 @@ impl OsvRecord {
                 s.kind.as_str(),
                 "CVSS_V2" | "CVSS_V3" | "CVSS_V4" | "Ubuntu"
             ) {
-                return Err(bad(format!("unknown severity type {:?}", s.kind)));
+                return Err(bad(OsvProblem::UnknownSeverityType {
+                    kind: s.kind.clone(),
+                }));
             }
             if s.score.is_empty() {
-                return Err(bad("empty severity score".to_owned()));
+                return Err(bad(OsvProblem::EmptySeverityScore));
             }
         }
         for (i, a) in self.affected.iter().enumerate() {
             if let Some(p) = &a.package {
                 if p.ecosystem.is_empty() || p.name.is_empty() {
-                    return Err(bad(format!(
-                        "affected[{i}].package has an empty ecosystem or name"
-                    )));
+                    return Err(bad(OsvProblem::EmptyPackage { affected: i }));
                 }
             } else if !a.ranges.iter().all(|r| r.kind == RangeType::Git) {
-                return Err(bad(format!(
-                    "affected[{i}] has version ranges but no package"
-                )));
+                return Err(bad(OsvProblem::RangesWithoutPackage { affected: i }));
             }
             for (j, r) in a.ranges.iter().enumerate() {
-                let at = format!("affected[{i}].ranges[{j}]");
+                let at = |problem: OsvRangeProblem| {
+                    bad(OsvProblem::Range {
+                        affected: i,
+                        range: j,
+                        problem,
+                    })
+                };
                 if r.events.is_empty() {
-                    return Err(bad(format!("{at} has no events")));
+                    return Err(at(OsvRangeProblem::NoEvents));
                 }
                 if !r.events.iter().any(|e| matches!(e, Event::Introduced(_))) {
-                    return Err(bad(format!("{at} has no introduced event")));
+                    return Err(at(OsvRangeProblem::NoIntroduced));
                 }
                 if r.events.iter().any(|e| e.value().is_empty()) {
-                    return Err(bad(format!("{at} has an event with an empty version")));
+                    return Err(at(OsvRangeProblem::EmptyEventVersion));
                 }
                 if r.kind == RangeType::Git && r.repo.as_deref().is_none_or(str::is_empty) {
-                    return Err(bad(format!("{at} is a GIT range without repo")));
+                    return Err(at(OsvRangeProblem::GitWithoutRepo));
                 }
                 if r.kind != RangeType::Git && r.events.iter().any(|e| matches!(e, Event::Limit(_)))
                 {
                     // schema: `limit` is for GIT ranges only.
-                    return Err(bad(format!("{at} uses limit outside a GIT range")));
+                    return Err(at(OsvRangeProblem::LimitOutsideGit));
                 }
             }
         }
@@ -472,24 +480,55 @@ affected:
     fn invalid_records_name_their_id() {
         let bad = br#"{"id":"GHSA-xxxx","modified":"yesterday"}"#;
         let r = parse_record("a.json", bad).unwrap();
-        let e = r.validate("a.json").unwrap_err().to_string();
-        assert!(e.contains("GHSA-xxxx") && e.contains("modified"), "{e}");
+        let e = r.validate("a.json").unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                VulnError::OsvInvalid {
+                    id,
+                    reason: OsvProblem::BadTime {
+                        field: "modified",
+                        ..
+                    },
+                    ..
+                } if id == "GHSA-xxxx"
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("GHSA-xxxx"), "{e}");
 
         let no_intro = br#"{"id":"X-1","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Go","name":"m"},"ranges":[{"type":"SEMVER","events":[{"fixed":"1.0.0"}]}]}]}"#;
         let e = parse_record("b.json", no_intro)
             .unwrap()
             .validate("b.json")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("X-1") && e.contains("introduced"), "{e}");
+            .unwrap_err();
+        assert!(
+            matches!(
+                &e,
+                VulnError::OsvInvalid {
+                    id,
+                    reason: OsvProblem::Range {
+                        affected: 0,
+                        range: 0,
+                        problem: OsvRangeProblem::NoIntroduced
+                    },
+                    ..
+                } if id == "X-1"
+            ),
+            "{e}"
+        );
 
         let git = br#"{"id":"X-2","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Go","name":"m"},"ranges":[{"type":"GIT","events":[{"introduced":"0"}]}]}]}"#;
-        assert!(
-            parse_record("c.json", git)
-                .unwrap()
-                .validate("c.json")
-                .is_err()
-        );
+        assert!(matches!(
+            parse_record("c.json", git).unwrap().validate("c.json"),
+            Err(VulnError::OsvInvalid {
+                reason: OsvProblem::Range {
+                    problem: OsvRangeProblem::GitWithoutRepo,
+                    ..
+                },
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use stella_core::Digest;
 
-use crate::error::VulnError;
+use crate::error::{VulnError, WriteProblem};
 use crate::matcher::{Finding, MatchProblem, MatchReport, Status};
 use crate::severity::Level;
 use crate::snapshot::Snapshot;
@@ -142,7 +142,7 @@ impl FindingsDocument {
     pub fn to_json(&self) -> Result<Vec<u8>, VulnError> {
         stella_core::canonical::to_canonical_vec(self).map_err(|e| VulnError::Write {
             format: "findings JSON",
-            reason: e.to_string(),
+            reason: WriteProblem::Canonical(e),
         })
     }
 
@@ -188,7 +188,9 @@ impl std::str::FromStr for OutputFormat {
             "table" => Ok(Self::Table),
             other => Err(VulnError::Write {
                 format: "output",
-                reason: format!("unknown output format {other:?} (json, sarif, table)"),
+                reason: WriteProblem::UnknownOutputFormat {
+                    name: other.to_owned(),
+                },
             }),
         }
     }
@@ -379,7 +381,7 @@ pub fn to_sarif(doc: &FindingsDocument) -> Result<Vec<u8>, VulnError> {
     });
     stella_core::canonical::to_canonical_vec(&sarif).map_err(|e| VulnError::Write {
         format: "SARIF",
-        reason: e.to_string(),
+        reason: WriteProblem::Canonical(e),
     })
 }
 

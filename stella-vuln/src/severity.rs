@@ -112,7 +112,7 @@ pub fn base_score(vector: &str) -> Result<f64, VulnError> {
     };
     parsed.map(|c| c.score()).map_err(|e| VulnError::Cvss {
         vector: vector.to_owned(),
-        reason: e.to_string(),
+        source: e,
     })
 }
 

@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 use stella_core::{Digest, Timestamp};
 
 use crate::compiled::CompiledRecord;
-use crate::error::{SnapshotFault, VulnError};
+use crate::error::{SnapshotFault, VulnError, WriteProblem};
 use crate::osv::{OsvRecord, RangeType, normalize_name};
 
 const MAGIC: &[u8; 8] = b"STLOSV01";
@@ -173,7 +173,7 @@ impl SnapshotBuilder {
             let index = u32::try_from(index).map_err(|_| too_big("record count"))?;
             let json = serde_json::to_vec(rec).map_err(|e| VulnError::Write {
                 format: "snapshot",
-                reason: e.to_string(),
+                reason: WriteProblem::Json(e),
             })?;
             if json.len() > MAX_CHUNK_BYTES {
                 return Err(VulnError::Limit {
@@ -218,7 +218,7 @@ impl SnapshotBuilder {
         let header =
             stella_core::canonical::to_canonical_vec(&info).map_err(|e| VulnError::Write {
                 format: "snapshot header",
-                reason: e.to_string(),
+                reason: WriteProblem::Canonical(e),
             })?;
         let mut out = Vec::with_capacity(blob.len() + 1024);
         out.extend_from_slice(MAGIC);
@@ -294,7 +294,7 @@ fn deflate_chunk(raw: &[u8], blob: &mut Vec<u8>) -> Result<(u64, u32, u32), Vuln
     use std::io::Write;
     let write_error = |e: std::io::Error| VulnError::Write {
         format: "snapshot chunk",
-        reason: e.to_string(),
+        reason: WriteProblem::Deflate(e),
     };
     let offset = blob.len() as u64;
     let mut enc = flate2::write::DeflateEncoder::new(
@@ -689,7 +689,7 @@ impl Snapshot {
             .map_err(|e| {
                 corrupt(SnapshotFault::Inflate {
                     chunk,
-                    reason: e.to_string(),
+                    inflater_message: e.to_string(),
                 })
             })?;
         if status != flate2::Status::StreamEnd
@@ -712,7 +712,7 @@ impl Snapshot {
                 .map_err(|e| {
                     corrupt(SnapshotFault::Record {
                         index,
-                        reason: e.to_string(),
+                        parser_message: e.to_string(),
                     })
                 })
         })

@@ -53,6 +53,12 @@ const B64: base64::engine::general_purpose::GeneralPurpose =
     base64::engine::general_purpose::STANDARD;
 
 /// What can go wrong talking to Rekor or checking what it returned.
+///
+/// Causes are typed where callers may branch on them: where our code picks the cause from a
+/// fixed set, the variant carries a `#[non_exhaustive]` cause enum ([`RekorJsonProblem`], [`RekorInputProblem`]) whose `Display` is
+/// the message text; match on the enum, never on the text. Where the text is another
+/// library's message passed through, the cause carries that library's error type
+/// (`CoreError`, `serde_json::Error`, `TransparencyError`).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RekorError {
@@ -86,7 +92,7 @@ pub enum RekorError {
         /// The request URL.
         url: String,
         /// What was wrong.
-        reason: String,
+        reason: RekorJsonProblem,
     },
     /// The entry did not verify: log id, body, signed entry timestamp, inclusion proof or
     /// checkpoint.
@@ -133,7 +139,70 @@ pub enum RekorError {
     #[error("cannot submit to Rekor: {reason}")]
     BadInput {
         /// What was wrong.
-        reason: String,
+        reason: RekorInputProblem,
+    },
+}
+
+/// Why a Rekor response is not the JSON of one log entry ([`RekorError::BadJson`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RekorJsonProblem {
+    /// The body is not strict JSON (syntax, a duplicate key, …).
+    #[error(transparent)]
+    Json(stella_core::CoreError),
+    /// The JSON is not an object with exactly one entry.
+    #[error("expected an object holding one entry")]
+    NotOneEntry,
+    /// The one entry is not a Rekor log entry.
+    #[error(transparent)]
+    Entry(TransparencyError),
+}
+
+/// Why an envelope, verifier or UUID given to the client is refused
+/// ([`RekorError::BadInput`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RekorInputProblem {
+    /// The envelope is over the size limit.
+    #[error("envelope is {size} bytes, more than {max}")]
+    EnvelopeTooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The envelope is not strict JSON.
+    #[error("envelope: {0}")]
+    EnvelopeJson(#[source] stella_core::CoreError),
+    /// The envelope is JSON but not a DSSE envelope.
+    #[error("envelope: {0}")]
+    EnvelopeShape(#[source] serde_json::Error),
+    /// The envelope is not UTF-8.
+    #[error("envelope is not UTF-8")]
+    EnvelopeNotUtf8,
+    /// The envelope's payload is not base64.
+    #[error("envelope payload is not base64")]
+    PayloadNotBase64,
+    /// The envelope has no signatures.
+    #[error("envelope has no signatures")]
+    NoSignatures,
+    /// A signature of the envelope is not base64.
+    #[error("envelope signature is not base64")]
+    SignatureNotBase64,
+    /// The verifier is neither a PEM public key nor a PEM certificate.
+    #[error("verifier is not a PEM public key or certificate")]
+    BadVerifier,
+    /// The envelope could not be written as canonical JSON.
+    #[error(transparent)]
+    Canonical(stella_core::CoreError),
+    /// The proposed entry could not be encoded as JSON.
+    #[error(transparent)]
+    Encode(serde_json::Error),
+    /// An entry UUID that is not 64 or 80 hex digits.
+    #[error("entry UUID {uuid:?} is not 64 or 80 hex digits")]
+    BadUuid {
+        /// The UUID given (its first 100 characters).
+        uuid: String,
     },
 }
 
@@ -237,10 +306,8 @@ struct Submission {
     verifier_der: Vec<u8>,
 }
 
-fn bad_input(reason: impl Into<String>) -> RekorError {
-    RekorError::BadInput {
-        reason: reason.into(),
-    }
+fn bad_input(reason: RekorInputProblem) -> RekorError {
+    RekorError::BadInput { reason }
 }
 
 /// The DER of the first PEM block (a `PUBLIC KEY` or a `CERTIFICATE`).
@@ -260,28 +327,29 @@ fn pem_der(pem: &[u8]) -> Option<Vec<u8>> {
 
 fn parse_submission(envelope_json: &[u8], verifier_pem: &str) -> Result<Submission, RekorError> {
     if envelope_json.len() > MAX_ENVELOPE_BYTES {
-        return Err(bad_input(format!(
-            "envelope is {} bytes, more than {MAX_ENVELOPE_BYTES}",
-            envelope_json.len()
-        )));
+        return Err(bad_input(RekorInputProblem::EnvelopeTooLarge {
+            size: envelope_json.len(),
+            max: MAX_ENVELOPE_BYTES,
+        }));
     }
-    canonical::validate_strict(envelope_json).map_err(|e| bad_input(format!("envelope: {e}")))?;
-    let envelope: WireEnvelope =
-        serde_json::from_slice(envelope_json).map_err(|e| bad_input(format!("envelope: {e}")))?;
+    canonical::validate_strict(envelope_json)
+        .map_err(|e| bad_input(RekorInputProblem::EnvelopeJson(e)))?;
+    let envelope: WireEnvelope = serde_json::from_slice(envelope_json)
+        .map_err(|e| bad_input(RekorInputProblem::EnvelopeShape(e)))?;
     let payload = B64
         .decode(&envelope.payload)
-        .map_err(|_| bad_input("envelope payload is not base64"))?;
+        .map_err(|_| bad_input(RekorInputProblem::PayloadNotBase64))?;
     if envelope.signatures.is_empty() {
-        return Err(bad_input("envelope has no signatures"));
+        return Err(bad_input(RekorInputProblem::NoSignatures));
     }
     let signatures = envelope
         .signatures
         .iter()
         .map(|s| B64.decode(&s.sig))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| bad_input("envelope signature is not base64"))?;
+        .map_err(|_| bad_input(RekorInputProblem::SignatureNotBase64))?;
     let verifier_der = pem_der(verifier_pem.as_bytes())
-        .ok_or_else(|| bad_input("verifier is not a PEM public key or certificate"))?;
+        .ok_or_else(|| bad_input(RekorInputProblem::BadVerifier))?;
     Ok(Submission {
         envelope,
         payload,
@@ -308,7 +376,8 @@ fn intoto_envelope_hash(sub: &Submission, verifier_pem: &str) -> Result<Digest, 
             })
             .collect(),
     };
-    let bytes = canonical::to_canonical_vec(&env).map_err(|e| bad_input(e.to_string()))?;
+    let bytes = canonical::to_canonical_vec(&env)
+        .map_err(|e| bad_input(RekorInputProblem::Canonical(e)))?;
     Ok(Digest::of(&bytes))
 }
 
@@ -351,8 +420,8 @@ impl RekorClient {
         verifier_pem: &str,
     ) -> Result<RekorEntry, RekorError> {
         let sub = parse_submission(envelope_json, verifier_pem)?;
-        let envelope =
-            std::str::from_utf8(envelope_json).map_err(|_| bad_input("envelope is not UTF-8"))?;
+        let envelope = std::str::from_utf8(envelope_json)
+            .map_err(|_| bad_input(RekorInputProblem::EnvelopeNotUtf8))?;
         let proposed = Proposed {
             api_version: "0.0.1",
             kind: "dsse",
@@ -442,10 +511,9 @@ impl RekorClient {
     pub fn entry_by_uuid(&self, uuid: &str) -> Result<RekorEntry, RekorError> {
         let valid = matches!(uuid.len(), 64 | 80) && uuid.bytes().all(|b| b.is_ascii_hexdigit());
         if !valid {
-            return Err(bad_input(format!(
-                "entry UUID {:?} is not 64 or 80 hex digits",
-                uuid.chars().take(100).collect::<String>()
-            )));
+            return Err(bad_input(RekorInputProblem::BadUuid {
+                uuid: uuid.chars().take(100).collect(),
+            }));
         }
         let url = format!("{}/api/v1/log/entries/{}", self.base, uuid);
         let entry = self.get_entry(&url)?;
@@ -478,7 +546,8 @@ impl RekorClient {
 
     fn post_entry<S: Serialize>(&self, proposed: &Proposed<S>) -> Result<RekorEntry, RekorError> {
         let url = format!("{}/api/v1/log/entries", self.base);
-        let body = serde_json::to_vec(proposed).map_err(|e| bad_input(e.to_string()))?;
+        let body =
+            serde_json::to_vec(proposed).map_err(|e| bad_input(RekorInputProblem::Encode(e)))?;
         let response = self
             .agent
             .post(&url)
@@ -526,19 +595,20 @@ impl RekorClient {
                 message,
             });
         }
-        let bad_json = |reason: String| RekorError::BadJson {
+        let bad_json = |reason: RekorJsonProblem| RekorError::BadJson {
             url: url.to_owned(),
             reason,
         };
-        let value: serde_json::Value =
-            canonical::from_slice_strict(&bytes).map_err(|e| bad_json(e.to_string()))?;
+        let value: serde_json::Value = canonical::from_slice_strict(&bytes)
+            .map_err(|e| bad_json(RekorJsonProblem::Json(e)))?;
         let uuid = match &value {
             serde_json::Value::Object(map) if map.len() == 1 => {
                 map.keys().next().cloned().unwrap_or_default()
             }
-            _ => return Err(bad_json("expected an object holding one entry".to_owned())),
+            _ => return Err(bad_json(RekorJsonProblem::NotOneEntry)),
         };
-        let entry = LogEntry::from_api_json(&bytes).map_err(|e| bad_json(e.to_string()))?;
+        let entry =
+            LogEntry::from_api_json(&bytes).map_err(|e| bad_json(RekorJsonProblem::Entry(e)))?;
         // The UUID is (a tree id and) the entry's leaf hash: it must name this body.
         let leaf = hex::encode(entry.leaf_hash().0);
         let named = uuid.len() >= 64

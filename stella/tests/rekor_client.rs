@@ -8,7 +8,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
-use stella::rekor::{RekorClient, RekorError};
+use stella::rekor::{RekorClient, RekorError, RekorInputProblem, RekorJsonProblem};
 use stella_attest::keys::{LocalSigner, PrivateKey, PublicKey, SystemRandom};
 use stella_attest::transparency::TransparencyError;
 use stella_attest::transparency::merkle::{self, MerkleTree};
@@ -16,7 +16,7 @@ use stella_attest::transparency::note::{Checkpoint, NoteSigner};
 use stella_attest::transparency::rekor::{
     BodySignature, DsseV001, EntryBody, LogEntry, RekorHash, RekorLogKey,
 };
-use stella_core::{Digest, SignatureAlgorithm, Signer};
+use stella_core::{CoreError, Digest, JsonError, SignatureAlgorithm, Signer};
 
 const B64: base64::engine::general_purpose::GeneralPurpose =
     base64::engine::general_purpose::STANDARD;
@@ -265,7 +265,10 @@ fn tampered_or_incomplete_responses_are_refused() {
     let dup = text.replacen("\"logIndex\"", "\"logIndex\": 1, \"logIndex\"", 1);
     assert!(matches!(
         fetch_with(dup.into_bytes(), key, index),
-        Err(RekorError::BadJson { .. })
+        Err(RekorError::BadJson {
+            reason: RekorJsonProblem::Json(CoreError::Json(JsonError::DuplicateKey { .. })),
+            ..
+        })
     ));
     let two = format!(
         "{{\"{}\": {{}}, {}",
@@ -274,7 +277,10 @@ fn tampered_or_incomplete_responses_are_refused() {
     );
     assert!(matches!(
         fetch_with(two.into_bytes(), key, index),
-        Err(RekorError::BadJson { .. })
+        Err(RekorError::BadJson {
+            reason: RekorJsonProblem::NotOneEntry,
+            ..
+        })
     ));
 }
 
@@ -310,7 +316,9 @@ fn http_errors_are_typed_with_rekors_message() {
     ));
     assert!(matches!(
         client.entry_by_uuid("not-a-uuid"),
-        Err(RekorError::BadInput { .. })
+        Err(RekorError::BadInput {
+            reason: RekorInputProblem::BadUuid { .. }
+        })
     ));
     assert!(matches!(
         RekorClient::new("ftp://x", log_key("production-rekor.pub")),
@@ -658,7 +666,9 @@ fn round_trip_with_a_fake_rekor_for_our_own_envelopes() {
     ));
     assert!(matches!(
         client.submit_dsse(&envelope, "not a pem"),
-        Err(RekorError::BadInput { .. })
+        Err(RekorError::BadInput {
+            reason: RekorInputProblem::BadVerifier
+        })
     ));
     assert_eq!(server.requests.lock().unwrap().len(), before);
 }

@@ -62,7 +62,7 @@ use std::sync::{RwLock, RwLockReadGuard};
 
 use stella_core::{BlobStore, Digest};
 
-use crate::error::ScanError;
+use crate::error::{CacheProblem, ScanError};
 pub(crate) use policy::{BudgetsUsed, ChainResult, Extracted, LayerResult, cache_key, chain_key};
 
 /// Per-layer and per-chain results in a [`BlobStore`] (see the module docs).
@@ -80,12 +80,10 @@ struct Index {
 }
 
 /// Format tag of the index blob; v1 indexes (per-layer results only) are still read.
-const INDEX_FORMAT: &str = "stella-scan/layer-cache-index/v2";
+pub(crate) const INDEX_FORMAT: &str = "stella-scan/layer-cache-index/v2";
 const INDEX_FORMAT_V1: &str = "stella-scan/layer-cache-index/v1";
-fn cache_err(reason: impl Into<String>) -> ScanError {
-    ScanError::Cache {
-        reason: reason.into(),
-    }
+fn cache_err(reason: CacheProblem) -> ScanError {
+    ScanError::Cache { reason }
 }
 
 impl<'a> LayerCache<'a> {
@@ -104,15 +102,15 @@ impl<'a> LayerCache<'a> {
         let format = value.get("format").and_then(|f| f.as_str());
         let v1 = format == Some(INDEX_FORMAT_V1);
         if format != Some(INDEX_FORMAT) && !v1 {
-            return Err(cache_err(format!(
-                "index blob {index} is not a {INDEX_FORMAT} index"
-            )));
+            return Err(cache_err(CacheProblem::NotAnIndex { index: *index }));
         }
-        let map = |name: &str| -> Result<BTreeMap<Digest, Digest>, ScanError> {
-            let entries = value
-                .get(name)
-                .and_then(|e| e.as_object())
-                .ok_or_else(|| cache_err(format!("index blob {index} has no {name} object")))?;
+        let map = |name: &'static str| -> Result<BTreeMap<Digest, Digest>, ScanError> {
+            let entries = value.get(name).and_then(|e| e.as_object()).ok_or_else(|| {
+                cache_err(CacheProblem::MissingTable {
+                    index: *index,
+                    table: name,
+                })
+            })?;
             let mut map = BTreeMap::new();
             for (k, v) in entries {
                 let key = Digest::parse(k)?;
@@ -169,7 +167,7 @@ impl<'a> LayerCache<'a> {
     fn read_index(&self) -> Result<RwLockReadGuard<'_, Index>, ScanError> {
         self.index
             .read()
-            .map_err(|_| cache_err("index lock poisoned"))
+            .map_err(|_| cache_err(CacheProblem::LockPoisoned))
     }
 
     /// The bytes of the result blob indexed under `key` in `table`, if any (verified by the
@@ -197,7 +195,7 @@ impl<'a> LayerCache<'a> {
         let mut index = self
             .index
             .write()
-            .map_err(|_| cache_err("index lock poisoned"))?;
+            .map_err(|_| cache_err(CacheProblem::LockPoisoned))?;
         table(&mut index).insert(key, blob);
         Ok(())
     }

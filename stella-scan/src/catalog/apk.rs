@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::ScanError;
+use crate::error::{CatalogProblem, ScanError};
 use crate::package::{CatalogInput, Cataloger, Package, PackageKind, SourcePackage};
 
 use super::util::{cpe, distro_qualifier, err, evidence, finish, license, package, purl, utf8};
@@ -68,7 +68,10 @@ fn records<'a>(path: &str, text: &'a str) -> Result<Vec<Record<'a>>, ScanError> 
             return Err(err(
                 NAME,
                 path,
-                format!("line {}: expected `K:value`", n + 1),
+                CatalogProblem::BadLine {
+                    line: n + 1,
+                    problem: "expected `K:value`",
+                },
             ));
         };
         let value = chars.as_str();
@@ -136,12 +139,25 @@ impl Cataloger for ApkCataloger {
                 }
             }
             for r in &recs {
-                let name = r
-                    .one('P')
-                    .ok_or_else(|| err(NAME, &db.path, "record without a P: (name) line"))?;
-                let version = r
-                    .one('V')
-                    .ok_or_else(|| err(NAME, &db.path, format!("package {name} has no V: line")))?;
+                let name = r.one('P').ok_or_else(|| {
+                    err(
+                        NAME,
+                        &db.path,
+                        CatalogProblem::Incomplete {
+                            what: "record without a P: (name) line",
+                        },
+                    )
+                })?;
+                let version = r.one('V').ok_or_else(|| {
+                    err(
+                        NAME,
+                        &db.path,
+                        CatalogProblem::PackageWithout {
+                            package: name.to_owned(),
+                            field: "V: line",
+                        },
+                    )
+                })?;
                 let arch = r.one('A').unwrap_or("");
                 let p = purl(
                     NAME,

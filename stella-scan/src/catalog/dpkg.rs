@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::error::ScanError;
+use crate::error::{CatalogProblem, ScanError};
 use crate::package::{CatalogInput, Cataloger, ExtractedFile, Package, PackageKind, SourcePackage};
 
 use super::util::{
@@ -99,13 +99,27 @@ impl Cataloger for DpkgCataloger {
             let text = utf8(NAME, &db.path, &db.data)?;
             for para in paragraphs(NAME, &db.path, text, false)? {
                 let Some(name) = field(&para, "Package") else {
-                    return Err(err(NAME, &db.path, "paragraph without a Package field"));
+                    return Err(err(
+                        NAME,
+                        &db.path,
+                        CatalogProblem::Incomplete {
+                            what: "paragraph without a Package field",
+                        },
+                    ));
                 };
                 if !distroless && !is_installed(field(&para, "Status").unwrap_or("")) {
                     continue;
                 }
-                let version = field(&para, "Version")
-                    .ok_or_else(|| err(NAME, &db.path, format!("package {name} has no Version")))?;
+                let version = field(&para, "Version").ok_or_else(|| {
+                    err(
+                        NAME,
+                        &db.path,
+                        CatalogProblem::PackageWithout {
+                            package: name.to_owned(),
+                            field: "Version",
+                        },
+                    )
+                })?;
                 let arch = field(&para, "Architecture").unwrap_or("");
                 let p = purl(
                     NAME,

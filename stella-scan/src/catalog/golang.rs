@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::ScanError;
+use crate::error::{CatalogProblem, ScanError};
 use crate::package::{CatalogInput, Cataloger, Package, PackageKind};
 
 use super::util::{elf_section, err, evidence, finish, is_elf, is_executable, package, purl};
@@ -62,6 +62,11 @@ fn read_string(data: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((rest.get(..len)?, rest.get(len..)?))
 }
 
+/// A [`CatalogProblem::GoBuildInfo`] error for the binary at `path`.
+fn go_info(path: &str, problem: &'static str) -> ScanError {
+    err(NAME, path, CatalogProblem::GoBuildInfo { problem })
+}
+
 /// Finds the build info blob: the ELF section, else the aligned magic.
 fn locate(data: &[u8]) -> Option<&[u8]> {
     if let Some(s) = elf_section(data, ".go.buildinfo") {
@@ -82,25 +87,30 @@ pub fn read_buildinfo(path: &str, data: &[u8]) -> Result<Option<(String, String)
     };
     let flags = blob.get(15).copied().unwrap_or(0);
     if flags & 2 == 0 {
-        return Err(err(
-            NAME,
+        return Err(go_info(
             path,
             "Go build info in the pre-1.18 pointer layout is not supported",
         ));
     }
     let body = blob
         .get(32..)
-        .ok_or_else(|| err(NAME, path, "truncated build info header"))?;
+        .ok_or_else(|| go_info(path, "truncated build info header"))?;
     let (version, rest) =
-        read_string(body).ok_or_else(|| err(NAME, path, "truncated Go version string"))?;
+        read_string(body).ok_or_else(|| go_info(path, "truncated Go version string"))?;
     let (mut modinfo, _) =
-        read_string(rest).ok_or_else(|| err(NAME, path, "truncated module information"))?;
+        read_string(rest).ok_or_else(|| go_info(path, "truncated module information"))?;
     // The module text is framed by two 16-byte sentinels.
     if modinfo.len() >= 33 && modinfo.get(modinfo.len() - 17) == Some(&b'\n') {
         modinfo = modinfo.get(16..modinfo.len() - 16).unwrap_or(modinfo);
     }
     if modinfo.len() > MAX_MODINFO {
-        return Err(err(NAME, path, "module information larger than 4 MiB"));
+        return Err(err(
+            NAME,
+            path,
+            CatalogProblem::OverLimit {
+                what: "module information larger than 4 MiB",
+            },
+        ));
     }
     let version = String::from_utf8_lossy(version).into_owned();
     let modinfo = String::from_utf8_lossy(modinfo).into_owned();

@@ -15,7 +15,7 @@ use std::io::{Cursor, Read};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::ScanError;
+use crate::error::{CatalogProblem, ScanError};
 use crate::limits::{ArchiveBudget, ScanLimits};
 use crate::package::{CatalogInput, Cataloger, Package, PackageKind};
 
@@ -122,7 +122,13 @@ fn read_entry<R: Read>(
 ) -> Result<Vec<u8>, ScanError> {
     let limit = size.min(MAX_NESTED);
     if budget.bytes < limit {
-        return Err(err(NAME, path, "archive inflates past 512 MiB"));
+        return Err(err(
+            NAME,
+            path,
+            CatalogProblem::OverLimit {
+                what: "archive inflates past 512 MiB",
+            },
+        ));
     }
     // Reserved from the image's budget before inflating; what did not come is given back.
     budget.image.reserve_bytes(limit + 1, path)?;
@@ -131,7 +137,7 @@ fn read_entry<R: Read>(
     budget
         .image
         .refund_bytes((limit + 1).saturating_sub(buf.len() as u64));
-    read.map_err(|e| err(NAME, path, format!("cannot read entry: {e}")))?;
+    read.map_err(|e| err(NAME, path, CatalogProblem::ReadEntry(e)))?;
     budget.bytes = budget.bytes.saturating_sub(buf.len() as u64);
     Ok(buf)
 }
@@ -144,7 +150,7 @@ fn walk(
     out: &mut Vec<ArchiveFacts>,
 ) -> Result<(), ScanError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(data))
-        .map_err(|e| err(NAME, path, format!("not a zip archive: {e}")))?;
+        .map_err(|e| err(NAME, path, CatalogProblem::NotZip(e)))?;
     budget.image.charge_entries(zip.len() as u64, path)?;
     let mut facts = ArchiveFacts {
         path: path.to_owned(),
@@ -155,11 +161,24 @@ fn walk(
     for i in 0..zip.len() {
         budget.entries += 1;
         if budget.entries > MAX_ENTRIES {
-            return Err(err(NAME, path, "more than 100000 archive entries"));
+            return Err(err(
+                NAME,
+                path,
+                CatalogProblem::OverLimit {
+                    what: "more than 100000 archive entries",
+                },
+            ));
         }
-        let mut entry = zip
-            .by_index(i)
-            .map_err(|e| err(NAME, path, format!("entry {i}: {e}")))?;
+        let mut entry = zip.by_index(i).map_err(|e| {
+            err(
+                NAME,
+                path,
+                CatalogProblem::ZipEntry {
+                    index: i,
+                    source: e,
+                },
+            )
+        })?;
         if entry.is_dir() {
             continue;
         }
@@ -293,14 +312,14 @@ impl Cataloger for JavaCataloger {
         let facts = read_archive_within(path, contents, archives)?;
         serde_json::to_vec(&facts)
             .map(Some)
-            .map_err(|e| err(NAME, path, format!("cannot encode: {e}")))
+            .map_err(|e| err(NAME, path, CatalogProblem::Encode(e)))
     }
 
     fn catalog(&self, input: &CatalogInput<'_>) -> Result<Vec<Package>, ScanError> {
         let mut packages = Vec::new();
         for f in input.files {
             let Ok(archives) = serde_json::from_slice::<Vec<ArchiveFacts>>(&f.data) else {
-                return Err(err(NAME, &f.path, "extracted data is not archive facts"));
+                return Err(err(NAME, &f.path, CatalogProblem::NotArchiveFacts));
             };
             for a in archives {
                 let licenses: Vec<String> = a

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::error::ScanError;
+use crate::error::{CatalogProblem, ScanError};
 use crate::package::{CatalogInput, Cataloger, Evidence, ExtractedFile, Package, PackageKind};
 
 use super::util::{err, evidence, finish, license, package, purl};
@@ -237,7 +237,13 @@ fn from_lock(f: &ExtractedFile, exists: &dyn Fn(&str) -> bool) -> Result<Vec<Fou
             for (name, entry) in map {
                 budget = budget.saturating_sub(1);
                 if budget == 0 {
-                    return Err(err(NAME, &f.path, "lock file nests too many dependencies"));
+                    return Err(err(
+                        NAME,
+                        &f.path,
+                        CatalogProblem::OverLimit {
+                            what: "lock file nests too many dependencies",
+                        },
+                    ));
                 }
                 let rel = if prefix.is_empty() {
                     format!("node_modules/{name}")

@@ -1,6 +1,6 @@
 //! `os-release(5)` parsing: `etc/os-release`, falling back to `usr/lib/os-release`.
 
-use crate::error::ScanError;
+use crate::error::{CatalogProblem, ScanError};
 use crate::package::OsRelease;
 
 use super::util::err;
@@ -29,11 +29,11 @@ pub fn parse(bytes: &[u8]) -> Result<OsRelease, ScanError> {
         return Err(err(
             WHO,
             "os-release",
-            format!("larger than {MAX_LEN} bytes"),
+            CatalogProblem::FileTooLarge { max: MAX_LEN },
         ));
     }
     let text = std::str::from_utf8(bytes)
-        .map_err(|e| err(WHO, "os-release", format!("not UTF-8: {e}")))?;
+        .map_err(|e| err(WHO, "os-release", CatalogProblem::NotUtf8(e)))?;
     let mut os = OsRelease {
         id: "linux".to_owned(),
         ..OsRelease::default()
@@ -48,14 +48,20 @@ pub fn parse(bytes: &[u8]) -> Result<OsRelease, ScanError> {
             return Err(err(
                 WHO,
                 "os-release",
-                format!("line {}: expected KEY=value", n + 1),
+                CatalogProblem::BadLine {
+                    line: n + 1,
+                    problem: "expected KEY=value",
+                },
             ));
         };
         let value = unquote(value.trim()).ok_or_else(|| {
             err(
                 WHO,
                 "os-release",
-                format!("line {}: unterminated quote", n + 1),
+                CatalogProblem::BadLine {
+                    line: n + 1,
+                    problem: "unterminated quote",
+                },
             )
         })?;
         any = true;
@@ -69,7 +75,13 @@ pub fn parse(bytes: &[u8]) -> Result<OsRelease, ScanError> {
         }
     }
     if !any {
-        return Err(err(WHO, "os-release", "no KEY=value line"));
+        return Err(err(
+            WHO,
+            "os-release",
+            CatalogProblem::Incomplete {
+                what: "no KEY=value line",
+            },
+        ));
     }
     Ok(os)
 }

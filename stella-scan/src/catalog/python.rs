@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::ScanError;
+use crate::error::{CatalogProblem, ScanError};
 use crate::package::{CatalogInput, Cataloger, ExtractedFile, Package, PackageKind};
 
 use super::util::{
@@ -83,6 +83,11 @@ pub fn normalize_name(name: &str) -> String {
     out
 }
 
+/// A [`CatalogProblem::Incomplete`] error for the metadata file at `path`.
+fn incomplete(path: &str, what: &'static str) -> ScanError {
+    err(NAME, path, CatalogProblem::Incomplete { what })
+}
+
 fn classifier_license(c: &str) -> Option<&'static str> {
     let tail = c.strip_prefix("License :: ")?.rsplit(" :: ").next()?;
     Some(match tail {
@@ -102,11 +107,11 @@ pub fn parse_metadata(path: &str, data: &[u8]) -> Result<PythonMetadata, ScanErr
     let paras = paragraphs(NAME, path, text, true)?;
     let head = paras
         .first()
-        .ok_or_else(|| err(NAME, path, "no header fields"))?;
-    let name = field(head, "Name").ok_or_else(|| err(NAME, path, "no Name field"))?;
-    let version = field(head, "Version").ok_or_else(|| err(NAME, path, "no Version field"))?;
+        .ok_or_else(|| incomplete(path, "no header fields"))?;
+    let name = field(head, "Name").ok_or_else(|| incomplete(path, "no Name field"))?;
+    let version = field(head, "Version").ok_or_else(|| incomplete(path, "no Version field"))?;
     if name.is_empty() || version.is_empty() {
-        return Err(err(NAME, path, "empty Name or Version"));
+        return Err(incomplete(path, "empty Name or Version"));
     }
     let mut licenses: Vec<String> = Vec::new();
     if let Some(expr) = field(head, "License-Expression").and_then(license) {

@@ -30,7 +30,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::error::ScanError;
+use crate::error::{CatalogProblem, ScanError};
 use crate::package::{CatalogInput, Cataloger, Package, PackageKind, SourcePackage};
 
 use super::util::{cpe, distro_qualifier, err, evidence, finish, license, package, purl};
@@ -159,7 +159,7 @@ fn ints(store: &[u8], offset: usize, count: usize) -> Option<Vec<u32>> {
 
 /// Parses one header blob as stored in `rpmdb.sqlite` (no lead, no magic).
 pub fn parse_header(path: &str, blob: &[u8]) -> Result<RpmHeader, ScanError> {
-    let bad = |what: &str| err(NAME, path, format!("bad RPM header: {what}"));
+    let bad = |problem: &'static str| err(NAME, path, CatalogProblem::RpmHeader { problem });
     if blob.len() > MAX_HEADER {
         return Err(bad("larger than 64 MiB"));
     }
@@ -293,7 +293,7 @@ pub fn read_sqlite(path: &str, db: &[u8]) -> Result<Vec<Vec<u8>>, ScanError> {
 fn open_hardened(path: &str, db: &[u8]) -> Result<rusqlite::Connection, ScanError> {
     use rusqlite::config::DbConfig;
     use rusqlite::limits::Limit;
-    let sql = |e: rusqlite::Error| err(NAME, path, format!("sqlite: {e}"));
+    let sql = |e: rusqlite::Error| err(NAME, path, CatalogProblem::Sqlite(e));
     let mut conn = rusqlite::Connection::open_in_memory().map_err(sql)?;
     for (config, on) in [
         (DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true),
@@ -324,8 +324,8 @@ fn open_hardened(path: &str, db: &[u8]) -> Result<rusqlite::Connection, ScanErro
 /// Refuses a schema with views or triggers, and a `Packages` that is not a plain table with
 /// stored `hnum` and `blob` columns. Reading the schema runs none of its SQL.
 fn check_schema(path: &str, conn: &rusqlite::Connection) -> Result<(), ScanError> {
-    let sql = |e: rusqlite::Error| err(NAME, path, format!("sqlite: {e}"));
-    let refuse = |what: String| err(NAME, path, format!("not an rpm database: {what}"));
+    let sql = |e: rusqlite::Error| err(NAME, path, CatalogProblem::Sqlite(e));
+    let refuse = |problem: CatalogProblem| err(NAME, path, problem);
     let mut stmt = conn
         .prepare("SELECT type, name, sql FROM main.sqlite_schema")
         .map_err(sql)?;
@@ -343,7 +343,10 @@ fn check_schema(path: &str, conn: &rusqlite::Connection) -> Result<(), ScanError
     let mut packages = false;
     for (kind, name, text) in &objects {
         if kind == "view" || kind == "trigger" {
-            return Err(refuse(format!("the schema has a {kind} ({name:?})")));
+            return Err(refuse(CatalogProblem::RpmSchemaObject {
+                kind: kind.clone(),
+                name: name.clone(),
+            }));
         }
         if name.eq_ignore_ascii_case("Packages") {
             let plain = kind == "table"
@@ -353,13 +356,13 @@ fn check_schema(path: &str, conn: &rusqlite::Connection) -> Result<(), ScanError
                         .is_some_and(|p| p.eq_ignore_ascii_case("CREATE TABLE"))
                 });
             if !plain {
-                return Err(refuse("Packages is not a plain table".into()));
+                return Err(refuse(CatalogProblem::RpmPackagesNotPlain));
             }
             packages = true;
         }
     }
     if !packages {
-        return Err(refuse("no Packages table".into()));
+        return Err(refuse(CatalogProblem::RpmNoPackages));
     }
     // hidden: 0 a stored column, 1 a virtual table's hidden column, 2/3 a generated column.
     let mut stmt = conn
@@ -374,9 +377,11 @@ fn check_schema(path: &str, conn: &rusqlite::Connection) -> Result<(), ScanError
         match columns.iter().find(|(n, _)| n.eq_ignore_ascii_case(wanted)) {
             Some((_, 0)) => {}
             Some(_) => {
-                return Err(refuse(format!("Packages.{wanted} is a generated column")));
+                return Err(refuse(CatalogProblem::RpmGeneratedColumn {
+                    column: wanted,
+                }));
             }
-            None => return Err(refuse(format!("Packages has no {wanted} column"))),
+            None => return Err(refuse(CatalogProblem::RpmMissingColumn { column: wanted })),
         }
     }
     Ok(())
@@ -396,7 +401,7 @@ fn step_budget(
         SQLITE_STEP_GRANULARITY as std::ffi::c_int,
         Some(move || counter.fetch_add(1, Ordering::Relaxed) + 1 > max),
     )
-    .map_err(|e| err(NAME, path, format!("sqlite: {e}")))?;
+    .map_err(|e| err(NAME, path, CatalogProblem::Sqlite(e)))?;
     Ok(steps)
 }
 
@@ -415,7 +420,7 @@ fn sqlite_err(path: &str, steps: &std::sync::atomic::AtomicU64, e: rusqlite::Err
             input: format!("{NAME}: {path}"),
         };
     }
-    err(NAME, path, format!("sqlite: {e}"))
+    err(NAME, path, CatalogProblem::Sqlite(e))
 }
 
 /// `bash-5.2.15-3.fc38.src.rpm` → (`bash`, `5.2.15-3.fc38`).
@@ -478,9 +483,7 @@ impl Cataloger for RpmCataloger {
                 return Err(err(
                     NAME,
                     &f.path,
-                    format!(
-                        "the {format} rpm database format is not supported (only rpmdb.sqlite)"
-                    ),
+                    CatalogProblem::RpmDatabaseFormat { format },
                 ));
             }
             for blob in read_sqlite(&f.path, &f.data)? {
@@ -732,7 +735,16 @@ mod tests {
                 exists: &|_| true,
             })
             .unwrap_err();
-        assert!(e.to_string().contains("not supported"), "{e}");
+        assert!(
+            matches!(
+                &e,
+                ScanError::Catalog {
+                    reason: CatalogProblem::RpmDatabaseFormat { .. },
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 
     #[test]
@@ -774,7 +786,13 @@ mod tests {
         let start = std::time::Instant::now();
         let e = within(60, move || read_sqlite("var/lib/rpm/rpmdb.sqlite", &db)).unwrap_err();
         assert!(
-            matches!(&e, ScanError::Catalog { reason, .. } if reason.contains("view")),
+            matches!(
+                &e,
+                ScanError::Catalog {
+                    reason: CatalogProblem::RpmSchemaObject { kind, .. },
+                    ..
+                } if kind == "view"
+            ),
             "{e}"
         );
         assert!(start.elapsed() < std::time::Duration::from_secs(5));
@@ -788,16 +806,43 @@ mod tests {
              CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM t; END;",
         );
         let e = read_sqlite("p", &trigger).unwrap_err();
-        assert!(e.to_string().contains("trigger"), "{e}");
+        assert!(
+            matches!(
+                &e,
+                ScanError::Catalog {
+                    reason: CatalogProblem::RpmSchemaObject { kind, .. },
+                    ..
+                } if kind == "trigger"
+            ),
+            "{e}"
+        );
         let generated = db_with(
             "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, \
              blob BLOB GENERATED ALWAYS AS (zeroblob(hnum * 1000000)) VIRTUAL);",
         );
         let e = read_sqlite("p", &generated).unwrap_err();
-        assert!(e.to_string().contains("generated"), "{e}");
+        assert!(
+            matches!(
+                &e,
+                ScanError::Catalog {
+                    reason: CatalogProblem::RpmGeneratedColumn { column: "blob" },
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let none = db_with("CREATE TABLE Other (x);");
         let e = read_sqlite("p", &none).unwrap_err();
-        assert!(e.to_string().contains("no Packages"), "{e}");
+        assert!(
+            matches!(
+                &e,
+                ScanError::Catalog {
+                    reason: CatalogProblem::RpmNoPackages,
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 
     #[test]
@@ -900,6 +945,17 @@ mod tests {
             entries.push((TAG_PROVIDENAME, TYPE_STRING_ARRAY, big.clone(), vec![]));
         }
         let e = parse_header("p", &build_header(&entries)).unwrap_err();
-        assert!(e.to_string().contains("twice"), "{e}");
+        assert!(
+            matches!(
+                &e,
+                ScanError::Catalog {
+                    reason: CatalogProblem::RpmHeader {
+                        problem: "a tag listed twice"
+                    },
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 }

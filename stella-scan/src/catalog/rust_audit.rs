@@ -10,7 +10,7 @@ use std::io::Read;
 
 use serde::Deserialize;
 
-use crate::error::ScanError;
+use crate::error::{CatalogProblem, ScanError};
 use crate::package::{CatalogInput, Cataloger, Package, PackageKind};
 
 use super::util::{elf_section, err, evidence, finish, is_elf, is_executable, package, purl};
@@ -51,9 +51,15 @@ pub fn read_dep_v0(path: &str, binary: &[u8]) -> Result<Option<Vec<u8>>, ScanErr
     flate2::read::ZlibDecoder::new(section)
         .take(MAX_JSON + 1)
         .read_to_end(&mut out)
-        .map_err(|e| err(NAME, path, format!(".dep-v0 does not inflate: {e}")))?;
+        .map_err(|e| err(NAME, path, CatalogProblem::DepV0Inflate(e)))?;
     if out.len() as u64 > MAX_JSON {
-        return Err(err(NAME, path, ".dep-v0 inflates past 8 MiB"));
+        return Err(err(
+            NAME,
+            path,
+            CatalogProblem::OverLimit {
+                what: ".dep-v0 inflates past 8 MiB",
+            },
+        ));
     }
     Ok(Some(out))
 }
@@ -61,7 +67,7 @@ pub fn read_dep_v0(path: &str, binary: &[u8]) -> Result<Option<Vec<u8>>, ScanErr
 /// Packages from the decompressed JSON of one binary at `path`.
 pub fn parse_dep_v0(path: &str, json: &[u8]) -> Result<Vec<Package>, ScanError> {
     let info: Info =
-        serde_json::from_slice(json).map_err(|e| err(NAME, path, format!(".dep-v0 JSON: {e}")))?;
+        serde_json::from_slice(json).map_err(|e| err(NAME, path, CatalogProblem::DepV0Json(e)))?;
     let purls = info
         .packages
         .iter()

@@ -4,15 +4,15 @@ use std::collections::BTreeMap;
 
 use packageurl::PackageUrl;
 
-use crate::error::ScanError;
+use crate::error::{CatalogProblem, ScanError};
 use crate::package::{CatalogContext, Evidence, ExtractedFile, Package};
 
 /// A parse error of one metadata file.
-pub(crate) fn err(cataloger: &'static str, path: &str, reason: impl Into<String>) -> ScanError {
+pub(crate) fn err(cataloger: &'static str, path: &str, reason: CatalogProblem) -> ScanError {
     ScanError::Catalog {
         cataloger,
         path: path.to_owned(),
-        reason: reason.into(),
+        reason,
     }
 }
 
@@ -22,7 +22,7 @@ pub(crate) fn utf8<'a>(
     path: &str,
     data: &'a [u8],
 ) -> Result<&'a str, ScanError> {
-    std::str::from_utf8(data).map_err(|e| err(cataloger, path, format!("not UTF-8: {e}")))
+    std::str::from_utf8(data).map_err(|e| err(cataloger, path, CatalogProblem::NotUtf8(e)))
 }
 
 /// A purl string built with the `packageurl` crate (qualifiers are written sorted by key).
@@ -35,7 +35,7 @@ pub(crate) fn purl(
     version: &str,
     qualifiers: &[(&str, &str)],
 ) -> Result<String, ScanError> {
-    let bad = |e: packageurl::Error| err(cataloger, path, format!("cannot form a purl: {e}"));
+    let bad = |e: packageurl::Error| err(cataloger, path, CatalogProblem::Purl(e));
     let mut p = PackageUrl::new(ty, name).map_err(bad)?;
     if let Some(ns) = namespace.filter(|n| !n.is_empty()) {
         p.with_namespace(ns).map_err(bad)?;
@@ -202,7 +202,10 @@ pub(crate) fn paragraphs<'a>(
                     return Err(err(
                         cataloger,
                         path,
-                        format!("line {}: continuation line before any field", n + 1),
+                        CatalogProblem::BadLine {
+                            line: n + 1,
+                            problem: "continuation line before any field",
+                        },
                     ));
                 }
             }
@@ -216,7 +219,10 @@ pub(crate) fn paragraphs<'a>(
                 return Err(err(
                     cataloger,
                     path,
-                    format!("line {}: expected `Field: value`", n + 1),
+                    CatalogProblem::BadLine {
+                        line: n + 1,
+                        problem: "expected `Field: value`",
+                    },
                 ));
             }
         }

@@ -464,7 +464,7 @@ fn scan_layers(
         let layer = resolved.layers.get(index).ok_or_else(|| {
             ScanError::Image(crate::error::ImageError::Layer {
                 layer: format!("#{index}"),
-                reason: "no such layer".into(),
+                reason: crate::error::LayerProblem::NoSuchLayer,
             })
         })?;
         let name = layer.digest.to_string();
@@ -767,7 +767,7 @@ fn read_and_extract(
     input: &str,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Kept>, ScanError> {
-    let layer_error = |reason: String| {
+    let layer_error = |reason: crate::error::LayerProblem| {
         ScanError::Image(crate::error::ImageError::Layer {
             layer: input.to_owned(),
             reason,
@@ -778,15 +778,21 @@ fn read_and_extract(
     let mut data: Vec<u8> = Vec::new();
     data.try_reserve_exact(usize::try_from(entry.size).unwrap_or(usize::MAX))
         .map_err(|e| {
-            layer_error(format!(
-                "cannot allocate {} bytes for {}: {e}",
-                entry.size, entry.path
-            ))
+            layer_error(crate::error::LayerProblem::Allocation {
+                path: entry.path.clone(),
+                size: entry.size,
+                source: e,
+            })
         })?;
     reader
         .take(entry.size)
         .read_to_end(&mut data)
-        .map_err(|e| layer_error(format!("reading {}: {e}", entry.path)))?;
+        .map_err(|e| {
+            layer_error(crate::error::LayerProblem::Read {
+                path: entry.path.clone(),
+                source: e,
+            })
+        })?;
     let mut shared: Option<Arc<[u8]>> = None;
     let mut out = Vec::new();
     for (who, path) in requests {

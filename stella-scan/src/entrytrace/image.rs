@@ -155,7 +155,7 @@ impl Cataloger for CollectingCataloger {
         let bytes = serde_json::to_vec(&facts).map_err(|e| ScanError::Catalog {
             cataloger: COLLECTOR_NAME,
             path: path.to_owned(),
-            reason: e.to_string(),
+            reason: crate::error::CatalogProblem::Facts(e),
         })?;
         Ok(Some(bytes))
     }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use ruzstd::decoding::{BlockDecodingStrategy, FrameDecoder};
 
 use super::tree::{EntryKind, TreeEntry, normalize_path};
-use crate::error::{ImageError, ScanError};
+use crate::error::{ImageError, LayerProblem, ScanError};
 use crate::limits::ScanLimits;
 
 /// How a layer blob is compressed.
@@ -488,16 +488,13 @@ impl<R: Read> Read for TarGuard<'_, R> {
 /// Turns an IO error from the layer stream into the scan error it stands for: a digest
 /// mismatch from the source's verifying reader stays one.
 fn layer_error(layer: &str, err: io::Error) -> ScanError {
-    let text = err.to_string();
-    if let Some(inner) = err.into_inner()
-        && let Ok(core) = inner.downcast::<stella_core::CoreError>()
-    {
-        return ScanError::Core(*core);
+    match err.downcast::<stella_core::CoreError>() {
+        Ok(core) => ScanError::Core(core),
+        Err(err) => ScanError::Image(ImageError::Layer {
+            layer: layer.to_owned(),
+            reason: LayerProblem::Stream(err),
+        }),
     }
-    ScanError::Image(ImageError::Layer {
-        layer: layer.to_owned(),
-        reason: text,
-    })
 }
 
 /// Walks one layer blob: detects its compression, streams the tar, and calls `visit` for

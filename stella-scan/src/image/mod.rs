@@ -36,7 +36,7 @@ pub use tree::{
     AliasIndex, ContentId, EXTRACT_MAX_LINKS, EntryKind, FileTree, Node, TreeEntry, normalize_path,
 };
 
-use crate::error::{ImageError, ScanError};
+use crate::error::{ImageError, ImageParseProblem, ScanError};
 use crate::limits::ScanLimits;
 
 /// Media type of a Docker v2 image config.
@@ -329,7 +329,7 @@ fn parse<T: serde::de::DeserializeOwned>(
         ScanError::Image(ImageError::Parse {
             what,
             digest: *digest,
-            reason: e.to_string(),
+            reason: ImageParseProblem::Json(Box::new(e)),
         })
     })
 }
@@ -365,10 +365,10 @@ fn fetch(
         return Err(ScanError::Image(ImageError::Parse {
             what,
             digest: *digest,
-            reason: format!(
-                "descriptor says {size} bytes, blob has {} bytes",
-                bytes.len()
-            ),
+            reason: ImageParseProblem::SizeMismatch {
+                claimed: size,
+                actual: bytes.len() as u64,
+            },
         }));
     }
     Ok(bytes)

@@ -340,7 +340,7 @@ pub fn write(sbom: &Sbom, options: &WriteOptions) -> Result<Vec<u8>, ScanError> 
     let mut out = serde_json::to_vec_pretty(&bom).map_err(|e| ScanError::Catalog {
         cataloger: "cyclonedx",
         path: sbom.image.name.clone(),
-        reason: format!("cannot serialize: {e}"),
+        reason: crate::error::CatalogProblem::Serialize(e),
     })?;
     out.push(b'\n');
     Ok(out)

@@ -383,7 +383,7 @@ pub fn write(sbom: &Sbom, options: &WriteOptions) -> Result<Vec<u8>, ScanError> 
     .map_err(|e| ScanError::Catalog {
         cataloger: "spdx",
         path: sbom.image.name.clone(),
-        reason: format!("cannot serialize: {e}"),
+        reason: crate::error::CatalogProblem::Serialize(e),
     })?;
     out.push(b'\n');
     Ok(out)

@@ -22,7 +22,7 @@ use std::str::FromStr;
 use serde::Deserialize;
 use stella_core::Digest;
 
-use crate::error::SbomInputError;
+use crate::error::{SbomFormatProblem, SbomInputError};
 use crate::package::{Evidence, OsRelease, Package, PackageKind, SourcePackage};
 
 /// Largest SBOM accepted (bytes).
@@ -394,7 +394,7 @@ fn image_digest_of(c: &Cdx16Component) -> Option<Digest> {
 fn read_cdx16(bytes: &[u8]) -> Result<SbomInput, SbomInputError> {
     let doc: Cdx16 = serde_json::from_slice(bytes).map_err(|e| SbomInputError::Parse {
         format: "CycloneDX 1.6",
-        reason: e.to_string(),
+        parser_message: e.to_string(),
     })?;
     let mut comps = Vec::new();
     let (image_digest, name) = match &doc.metadata.as_ref().and_then(|m| m.component.as_ref()) {
@@ -451,7 +451,7 @@ fn read_cdx_legacy(value: serde_json::Value) -> Result<SbomInput, SbomInputError
     let bom = cyclonedx_bom::models::bom::Bom::parse_json_value(value).map_err(|e| {
         SbomInputError::Parse {
             format: "CycloneDX 1.3-1.5",
-            reason: e.to_string(),
+            parser_message: e.to_string(),
         }
     })?;
     let mut comps = Vec::new();
@@ -485,7 +485,7 @@ fn read_spdx23(bytes: &[u8]) -> Result<SbomInput, SbomInputError> {
     let doc: spdx_rs::models::SPDX =
         serde_json::from_slice(bytes).map_err(|e| SbomInputError::Parse {
             format: "SPDX 2.3",
-            reason: e.to_string(),
+            parser_message: e.to_string(),
         })?;
     let mut comps = Vec::new();
     for p in &doc.package_information {
@@ -558,7 +558,7 @@ struct Spdx3ExternalIdentifier {
 fn read_spdx3(bytes: &[u8]) -> Result<SbomInput, SbomInputError> {
     let doc: Spdx3 = serde_json::from_slice(bytes).map_err(|e| SbomInputError::Parse {
         format: "SPDX 3.0.1",
-        reason: e.to_string(),
+        parser_message: e.to_string(),
     })?;
     let mut comps = Vec::new();
     for e in doc.graph {
@@ -612,7 +612,7 @@ pub fn read_sbom(bytes: &[u8]) -> Result<SbomInput, SbomInputError> {
     let value: serde_json::Value =
         stella_core::canonical::from_slice_strict(bytes).map_err(|e| {
             SbomInputError::UnknownFormat {
-                reason: format!("not strict JSON: {e}"),
+                reason: SbomFormatProblem::NotStrictJson(e),
             }
         })?;
     if value.get("bomFormat").and_then(|v| v.as_str()) == Some("CycloneDX") {
@@ -653,13 +653,14 @@ pub fn read_sbom(bytes: &[u8]) -> Result<SbomInput, SbomInputError> {
         });
     }
     Err(SbomInputError::UnknownFormat {
-        reason: "neither CycloneDX (bomFormat) nor SPDX (spdxVersion, @context)".to_owned(),
+        reason: SbomFormatProblem::NoFormatMarker,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use stella_core::{CoreError, JsonError};
 
     #[test]
     fn a_duplicate_key_is_refused_not_last_one_wins() {
@@ -668,7 +669,11 @@ mod tests {
            "purl":"pkg:pypi/requests@2.31.0","purl":"pkg:pypi/requests@2.99.0"}]}"#;
         assert!(matches!(
             read_sbom(doc),
-            Err(SbomInputError::UnknownFormat { reason }) if reason.contains("duplicate")
+            Err(SbomInputError::UnknownFormat {
+                reason: SbomFormatProblem::NotStrictJson(CoreError::Json(
+                    JsonError::DuplicateKey { .. }
+                ))
+            })
         ));
     }
 

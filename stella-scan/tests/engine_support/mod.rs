@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use stella_scan::{CatalogInput, Cataloger, Evidence, Package, PackageKind, ScanError};
+use stella_scan::{
+    CatalogInput, CatalogProblem, Cataloger, Evidence, Package, PackageKind, ScanError,
+};
 
 #[derive(Debug)]
 pub struct Lines;
@@ -81,7 +83,9 @@ impl Cataloger for Broken {
             return Err(ScanError::Catalog {
                 cataloger: "broken",
                 path: path.into(),
-                reason: "bad contents".into(),
+                reason: CatalogProblem::Other {
+                    message: "bad contents".into(),
+                },
             });
         }
         Ok(Some(contents.to_vec()))
@@ -90,7 +94,9 @@ impl Cataloger for Broken {
         Err(ScanError::Catalog {
             cataloger: "broken",
             path: "-".into(),
-            reason: "always fails".into(),
+            reason: CatalogProblem::Other {
+                message: "always fails".into(),
+            },
         })
     }
 }

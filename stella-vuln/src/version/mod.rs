@@ -32,7 +32,7 @@ mod rubygems;
 
 use std::cmp::Ordering;
 
-use crate::error::VulnError;
+use crate::error::{VersionProblem, VulnError};
 
 /// A version ordering scheme (one per ecosystem family).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -123,13 +123,16 @@ impl Scheme {
 
     /// Parses a version under this scheme.
     pub fn parse(self, text: &str) -> Result<Version, VulnError> {
-        let err = |reason: String| VulnError::Version {
+        let problem = |reason: VersionProblem| VulnError::Version {
             ecosystem: self.name().to_owned(),
             version: text.to_owned(),
             reason,
         };
+        let err = |parser_message: String| problem(VersionProblem::Grammar { parser_message });
         if text.len() > MAX_VERSION_LEN {
-            return Err(err(format!("longer than {MAX_VERSION_LEN} bytes")));
+            return Err(problem(VersionProblem::TooLong {
+                max: MAX_VERSION_LEN,
+            }));
         }
         let inner = match self {
             Self::Dpkg => Inner::Dpkg(dpkg::DpkgVersion::parse(text).map_err(err)?),
@@ -159,7 +162,7 @@ impl Scheme {
         a.compare(&b).ok_or_else(|| VulnError::Version {
             ecosystem: self.name().to_owned(),
             version: String::new(),
-            reason: "versions of different schemes".to_owned(),
+            reason: VersionProblem::DifferentSchemes,
         })
     }
 }

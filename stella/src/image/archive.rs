@@ -11,7 +11,7 @@ use stella_core::{
     canonical,
 };
 use stella_scan::image::{ImageConfig, ImageManifest, MEDIA_TYPE_DOCKER_CONFIG, normalize_path};
-use stella_scan::{ImageError, ScanError};
+use stella_scan::{ImageError, LayerProblem, ScanError};
 
 use super::{MAX_METADATA_BYTES, io_err};
 use crate::files::{Links, open_regular};
@@ -166,10 +166,10 @@ pub struct DockerArchive {
     tags: Vec<String>,
 }
 
-fn archive_err(files: &TarFiles, reason: impl Into<String>) -> ScanError {
+fn archive_err(files: &TarFiles, reason: LayerProblem) -> ScanError {
     ScanError::Image(ImageError::Layer {
         layer: files.path().display().to_string(),
-        reason: reason.into(),
+        reason,
     })
 }
 
@@ -181,7 +181,7 @@ impl DockerArchive {
         let first = entries
             .into_iter()
             .next()
-            .ok_or_else(|| archive_err(&files, "manifest.json lists no image"))?;
+            .ok_or_else(|| archive_err(&files, LayerProblem::NoImageInArchive))?;
         let config_name = normalize_path(&first.config);
         let config_bytes = files.read(&config_name, MAX_METADATA_BYTES)?;
         let config_digest = Digest::of(&config_bytes);
@@ -192,13 +192,15 @@ impl DockerArchive {
         for (i, layer) in first.layers.iter().enumerate() {
             let name = normalize_path(layer);
             let size = files.size(&name).ok_or_else(|| {
-                archive_err(&files, format!("layer {name} is not in the archive"))
+                archive_err(&files, LayerProblem::MissingMember { name: name.clone() })
             })?;
             let digest = match name.strip_prefix("blobs/sha256/") {
                 Some(hex) => Digest::parse_hex(hex)?,
-                None => *config.rootfs.diff_ids.get(i).ok_or_else(|| {
-                    archive_err(&files, format!("config has no diff_id for layer {i}"))
-                })?,
+                None => *config
+                    .rootfs
+                    .diff_ids
+                    .get(i)
+                    .ok_or_else(|| archive_err(&files, LayerProblem::NoDiffId { index: i }))?,
             };
             layers.push(Descriptor::new(
                 "application/vnd.docker.image.rootfs.diff.tar",

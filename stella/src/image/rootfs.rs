@@ -157,7 +157,9 @@ impl RootfsSource for RootfsDir {
         if !real.starts_with(&self.canonical_root) || !meta.file_type().is_file() {
             return Err(ScanError::Image(stella_scan::ImageError::Layer {
                 layer: "rootfs".into(),
-                reason: format!("{path} is no longer a regular file inside the root"),
+                reason: stella_scan::LayerProblem::NoLongerRegular {
+                    path: path.to_owned(),
+                },
             }));
         }
         let file = open_regular(&real, Links::Refuse).map_err(|e| io_err(context(), e))?;

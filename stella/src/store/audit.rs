@@ -33,6 +33,12 @@ pub struct AuditRecord {
 }
 
 /// What can go wrong opening or appending to the audit log.
+///
+/// Causes are typed where callers may branch on them: where our code picks the cause from a
+/// fixed set, the variant carries a `#[non_exhaustive]` cause enum ([`AuditRecordProblem`]) whose `Display` is
+/// the message text; match on the enum, never on the text. Where the text is another
+/// library's message passed through, the cause carries that library's error type
+/// (`CoreError`, `serde_json::Error`, `io::Error`).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuditError {
@@ -52,7 +58,7 @@ pub enum AuditError {
         /// Byte offset of the line.
         offset: u64,
         /// What was wrong.
-        reason: String,
+        reason: AuditRecordProblem,
     },
     /// The hash chain is broken: a record was edited, removed or reordered.
     #[error("audit log chain broken at record {seq}: expected prev {expected:?}, found {found:?}")]
@@ -83,6 +89,22 @@ pub enum AuditError {
     /// A record could not be serialized.
     #[error("cannot serialize audit record: {0}")]
     Serialize(#[from] stella_core::CoreError),
+}
+
+/// Why an audit log record is malformed ([`AuditError::Malformed`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuditRecordProblem {
+    /// The line is not canonical JSON of an [`AuditRecord`] (the strict reader's error:
+    /// not canonical, a duplicate key, a missing field, …).
+    #[error(transparent)]
+    Json(stella_core::CoreError),
+    /// The record's `seq` is not its position in the log.
+    #[error("sequence number {found} out of order")]
+    SeqOutOfOrder {
+        /// The `seq` the record states.
+        found: u64,
+    },
 }
 
 /// An append-only, hash-chained audit log in `ROOT/audit/audit.log`.
@@ -176,19 +198,19 @@ impl AuditLog {
             };
             let (line, tail) = rest.split_at(nl);
             let seq = records.len() as u64;
-            let malformed = |reason: String| AuditError::Malformed {
+            let malformed = |reason: AuditRecordProblem| AuditError::Malformed {
                 seq,
                 offset: offset as u64,
                 reason,
             };
-            canonical::ensure_canonical(line).map_err(|e| malformed(e.to_string()))?;
-            let record: AuditRecord =
-                canonical::from_slice_strict(line).map_err(|e| malformed(e.to_string()))?;
+            canonical::ensure_canonical(line)
+                .map_err(|e| malformed(AuditRecordProblem::Json(e)))?;
+            let record: AuditRecord = canonical::from_slice_strict(line)
+                .map_err(|e| malformed(AuditRecordProblem::Json(e)))?;
             if record.seq != seq {
-                return Err(malformed(format!(
-                    "sequence number {} out of order",
-                    record.seq
-                )));
+                return Err(malformed(AuditRecordProblem::SeqOutOfOrder {
+                    found: record.seq,
+                }));
             }
             if record.prev != head {
                 return Err(AuditError::ChainBroken {

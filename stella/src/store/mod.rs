@@ -6,7 +6,7 @@ mod audit;
 mod fs;
 mod tlog;
 
-pub use audit::{AuditError, AuditLog, AuditRecord};
+pub use audit::{AuditError, AuditLog, AuditRecord, AuditRecordProblem};
 pub use fs::FsBlobStore;
 pub use tlog::{
     DEFAULT_ORIGIN as DEFAULT_LOG_ORIGIN, FileLog, HEAD_FILE, LOCK_FILE, LOG_FILE, STORE_DIR,

@@ -623,8 +623,11 @@ impl Tracer<'_> {
                     for n in &imp.names {
                         targets.push((base.clone(), n.clone()));
                     }
-                    // `from . import x` also runs the package's __init__
-                    candidates.push(join(&base, "__init__.py"));
+                    // `from . import x` also runs the package's __init__, when there is one
+                    // (a namespace directory has none: nothing more is loaded).
+                    if let Some(init) = self.resolve_file(&join(&base, "__init__.py"), path) {
+                        candidates.push(init);
+                    }
                 } else {
                     targets.push((base.clone(), imp.module.clone()));
                     for n in &imp.names {
