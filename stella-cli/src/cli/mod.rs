@@ -85,6 +85,29 @@ impl CliError {
     }
 }
 
+/// `--platform` as given (`os/arch[/variant]`), or a usage error naming it.
+pub(crate) fn parse_platform(
+    platform: Option<&str>,
+) -> Result<Option<stella_scan::image::Platform>, CliError> {
+    platform
+        .map(stella_scan::image::Platform::parse)
+        .transpose()
+        .map_err(|e| CliError::Usage {
+            what: "--platform",
+            value: platform.unwrap_or_default().to_owned(),
+            reason: e.to_string(),
+        })
+}
+
+/// Parses and opens an image argument; its errors show the argument with userinfo redacted
+/// ([`ImageRef::redacted`](stella::image::ImageRef::redacted)).
+pub(crate) fn open_image_arg(image: &str) -> Result<stella::image::OpenedImage, CliError> {
+    use stella::image::{ImageRef, open_image};
+    let shown = ImageRef::redacted(image);
+    let reference = ImageRef::parse(image).map_err(|e| CliError::library(&shown, e))?;
+    open_image(&reference).map_err(|e| CliError::library(shown, e))
+}
+
 /// Stella Ops: SBOM, attest, scan, VEX and gate container images, offline and deterministically.
 #[derive(Debug, Parser)]
 #[command(

@@ -25,11 +25,9 @@ use std::sync::Arc;
 use stella_attest::keys::{LocalSigner, SystemRandom};
 use stella_core::{Clock, FixedClock, Signer, Timestamp};
 use stella_policy::{BuiltinOptions, GateOptions, builtin_bundle};
-use stella_scan::image::Platform;
 
 use super::vex::{TrustArgs, keyring, policy as trust_policy, read_sources};
 use super::{CliError, KeyRef, Outcome, read_input, write_output};
-use stella::image::{ImageRef, open_image};
 use stella::pipeline::{Pipeline, RunInputs, RunReport};
 use stella::store::{AuditLog, DEFAULT_LOG_ORIGIN, FileLog, FsBlobStore, Store, SystemClock};
 use stella_demo::{DEMO_TIME, Demo};
@@ -185,18 +183,7 @@ fn run_image(
         .as_ref()
         .ok_or_else(|| usage("--db", "", "a run over an image needs --db SNAPSHOT"))?;
     let snapshot = super::scan::load_snapshot(db)?;
-    let platform = args
-        .platform
-        .as_deref()
-        .map(Platform::parse)
-        .transpose()
-        .map_err(|e| {
-            usage(
-                "--platform",
-                args.platform.clone().unwrap_or_default(),
-                e.to_string(),
-            )
-        })?;
+    let platform = super::parse_platform(args.platform.as_deref())?;
     let bundle = match &args.policy {
         Some(dir) => super::gate::load_bundle(dir, None)?,
         None => builtin_bundle(BuiltinOptions::default())
@@ -219,9 +206,7 @@ fn run_image(
         }
         None => stella::vex::default_vex_policy(),
     };
-    let shown = ImageRef::redacted(&image);
-    let reference = ImageRef::parse(&image).map_err(|e| CliError::library(&shown, e))?;
-    let opened = open_image(&reference).map_err(|e| CliError::library(&shown, e))?;
+    let opened = super::open_image_arg(&image)?;
     pipeline
         .run(
             RunInputs {

@@ -15,11 +15,11 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args as ClapArgs, ValueEnum};
-use stella::image::{ImageRef, open_image};
+use stella::image::ImageRef;
 use stella::scan::{ScanRequest, catalog};
 use stella::store::FsBlobStore;
 use stella_core::{Digest, Timestamp};
-use stella_scan::image::{Platform, ResolvedImage};
+use stella_scan::image::ResolvedImage;
 use stella_scan::sbom::{WriteOptions, cyclonedx, spdx};
 use stella_scan::{LayerCache, ScanError};
 
@@ -121,18 +121,8 @@ fn timestamp(image: Option<&ResolvedImage>) -> Result<Timestamp, CliError> {
 pub fn run(args: Args) -> Result<Outcome, CliError> {
     // What errors show of the argument: userinfo pasted into a reference stays out of logs.
     let input = ImageRef::redacted(&args.image);
-    let platform = args
-        .platform
-        .as_deref()
-        .map(Platform::parse)
-        .transpose()
-        .map_err(|e| CliError::Usage {
-            what: "--platform",
-            value: args.platform.clone().unwrap_or_default(),
-            reason: e.to_string(),
-        })?;
-    let reference = ImageRef::parse(&args.image).map_err(|e| CliError::library(&input, e))?;
-    let opened = open_image(&reference).map_err(|e| CliError::library(&input, e))?;
+    let platform = super::parse_platform(args.platform.as_deref())?;
+    let opened = super::open_image_arg(&args.image)?;
     let store = match &args.cache_dir {
         Some(dir) => Some(
             FsBlobStore::open(dir)

@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args as ClapArgs, ValueEnum};
 use stella_core::Digest;
-use stella_scan::image::Platform;
 use stella_scan::sbom_input::read_sbom;
 use stella_vuln::manifest::{InputLocations, ScanConfig, ScanManifest};
 use stella_vuln::matcher::Finding;
@@ -23,7 +22,6 @@ use stella_vuln::report::OutputFormat;
 use stella_vuln::snapshot::Snapshot;
 
 use super::{CliError, Outcome, read_input, write_output};
-use stella::image::{ImageRef, open_image};
 use stella::scan::{ScanRequest, ScannedImage, catalog, findings_document};
 
 /// Output formats.
@@ -86,17 +84,8 @@ pub(crate) struct Executed {
 }
 
 fn packages_of_image(image: &str, platform: Option<&str>) -> Result<ScannedImage, CliError> {
-    let platform = platform
-        .map(Platform::parse)
-        .transpose()
-        .map_err(|e| CliError::Usage {
-            what: "--platform",
-            value: platform.unwrap_or_default().to_owned(),
-            reason: e.to_string(),
-        })?;
-    let shown = ImageRef::redacted(image);
-    let reference = ImageRef::parse(image).map_err(|e| CliError::library(&shown, e))?;
-    let opened = open_image(&reference).map_err(|e| CliError::library(&shown, e))?;
+    let platform = super::parse_platform(platform)?;
+    let opened = super::open_image_arg(image)?;
     catalog(&opened, &ScanRequest::traced(image, platform))
         .and_then(|c| c.into_scanned())
         .map_err(|e| CliError::library(image, e))
