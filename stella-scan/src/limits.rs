@@ -229,9 +229,7 @@ impl ArchiveBudget {
     /// stated size).
     pub fn refund_bytes(&self, bytes: u64) {
         for counter in [&self.image.bytes, &self.layer.bytes] {
-            let _ = counter.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
-                Some(v.saturating_sub(bytes))
-            });
+            release(counter, bytes);
         }
     }
 
@@ -283,22 +281,39 @@ impl ArchiveBudget {
         limit: &'static str,
         input: &str,
     ) -> Result<(), ScanError> {
-        let mut actual = 0;
-        let reserved = image.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
-            actual = v.saturating_add(amount);
-            (actual <= max).then_some(actual)
-        });
-        if reserved.is_err() {
-            return Err(ScanError::LimitExceeded {
-                limit,
-                max,
-                actual,
-                input: input.to_owned(),
-            });
-        }
+        reserve(image, amount, max, limit, input)?;
         layer.fetch_add(amount, Ordering::Relaxed);
         Ok(())
     }
+}
+
+/// Adds `amount` to `counter` unless that takes it over `max`: then
+/// [`ScanError::LimitExceeded`] (`limit`, naming `input`) and nothing is added.
+fn reserve(
+    counter: &AtomicU64,
+    amount: u64,
+    max: u64,
+    limit: &'static str,
+    input: &str,
+) -> Result<(), ScanError> {
+    let mut actual = 0;
+    let reserved = counter.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+        actual = v.saturating_add(amount);
+        (actual <= max).then_some(actual)
+    });
+    reserved.map(|_| ()).map_err(|_| ScanError::LimitExceeded {
+        limit,
+        max,
+        actual,
+        input: input.to_owned(),
+    })
+}
+
+/// Takes `amount` back from `counter` (saturating at zero).
+fn release(counter: &AtomicU64, amount: u64) {
+    let _ = counter.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+        Some(v.saturating_sub(amount))
+    });
 }
 
 /// The budget of bytes kept in memory for the catalogers over one image
@@ -320,28 +335,12 @@ impl RetainBudget {
     /// Reserves `bytes` before they are allocated; over the budget is
     /// [`ScanError::LimitExceeded`] (`max_retained_bytes`) and nothing is reserved.
     pub(crate) fn reserve(&self, bytes: u64, input: &str) -> Result<(), ScanError> {
-        let mut actual = 0;
-        let reserved = self
-            .used
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
-                actual = v.saturating_add(bytes);
-                (actual <= self.max).then_some(actual)
-            });
-        reserved.map(|_| ()).map_err(|_| ScanError::LimitExceeded {
-            limit: "max_retained_bytes",
-            max: self.max,
-            actual,
-            input: input.to_owned(),
-        })
+        reserve(&self.used, bytes, self.max, "max_retained_bytes", input)
     }
 
     /// Gives back a reservation (a read buffer that was dropped).
     pub(crate) fn release(&self, bytes: u64) {
-        let _ = self
-            .used
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
-                Some(v.saturating_sub(bytes))
-            });
+        release(&self.used, bytes);
     }
 
     /// Bytes reserved now.

@@ -46,6 +46,28 @@ fn run_scan(image: &dyn ImageSource, limits: ScanLimits) -> Result<ImageScan, Sc
     )
 }
 
+/// [`scan_image_detailed`] with the default catalogers under `limits`.
+fn scan_defaults(image: &dyn ImageSource, limits: ScanLimits) -> Result<ImageScan, ScanError> {
+    scan_image_detailed(
+        image,
+        &stella_scan::catalog::default_catalogers(),
+        &ScanOptions {
+            limits,
+            ..ScanOptions::default()
+        },
+    )
+}
+
+/// A dpkg status paragraph padded with a continued `Description` to at least 1 MiB.
+fn padded_to_mib(status: &[u8]) -> Vec<u8> {
+    let mut v = status.to_vec();
+    v.extend_from_slice(b"Description: x\n");
+    while v.len() < MIB {
+        v.extend_from_slice(b" padding padding padding padding padding padding padding\n");
+    }
+    v
+}
+
 fn names(scan: &ImageScan) -> Vec<String> {
     scan.sbom
         .packages
@@ -1136,32 +1158,21 @@ fn too_many_link_hops_or_names_are_typed_errors() {
         max_link_hops: 10,
         ..ScanLimits::default()
     };
-    let scan = |limits: ScanLimits| {
-        scan_image_detailed(
-            &image.source,
-            &stella_scan::catalog::default_catalogers(),
-            &ScanOptions {
-                limits,
-                ..ScanOptions::default()
-            },
-        )
-    };
-    assert_eq!(limit_of(scan(limits)).0, "max_link_hops");
+    assert_eq!(
+        limit_of(scan_defaults(&image.source, limits)).0,
+        "max_link_hops"
+    );
     // Ten links to the root give every file millions of names: the budget stops it.
     let mut layer = TestLayer::new().file("opt/f", BENIGN);
     for i in 0..10 {
         layer = layer.symlink(&format!("r{i}"), "/");
     }
     let image = TestImage::new().layer(layer).build();
-    let result = scan_image_detailed(
+    let result = scan_defaults(
         &image.source,
-        &stella_scan::catalog::default_catalogers(),
-        &ScanOptions {
-            limits: ScanLimits {
-                max_alias_paths: 10_000,
-                ..ScanLimits::default()
-            },
-            ..ScanOptions::default()
+        ScanLimits {
+            max_alias_paths: 10_000,
+            ..ScanLimits::default()
         },
     );
     assert_eq!(limit_of(result).0, "max_alias_paths");
@@ -1174,14 +1185,7 @@ fn too_many_link_hops_or_names_are_typed_errors() {
 fn metadata_kept_for_catalogers_has_one_budget_for_the_image() {
     let _s = serial();
     // 12 status.d files of 1 MiB in two layers against a 4 MiB budget.
-    let big = {
-        let mut v = BENIGN.to_vec();
-        v.extend_from_slice(b"Description: x\n");
-        while v.len() < MIB {
-            v.extend_from_slice(b" padding padding padding padding padding padding padding\n");
-        }
-        v
-    };
+    let big = padded_to_mib(BENIGN);
     let mut lower = TestLayer::new();
     let mut upper = TestLayer::new();
     for i in 0..6 {
@@ -1193,14 +1197,7 @@ fn metadata_kept_for_catalogers_has_one_budget_for_the_image() {
         max_retained_bytes: 4 * MIB as u64,
         ..ScanLimits::default()
     };
-    let result = scan_image_detailed(
-        &image.source,
-        &stella_scan::catalog::default_catalogers(),
-        &ScanOptions {
-            limits,
-            ..ScanOptions::default()
-        },
-    );
+    let result = scan_defaults(&image.source, limits);
     assert_eq!(limit_of(result).0, "max_retained_bytes");
 }
 
@@ -1208,14 +1205,7 @@ fn metadata_kept_for_catalogers_has_one_budget_for_the_image() {
 fn hard_links_to_one_big_metadata_file_share_one_copy() {
     let _s = serial();
     // 100 status.d hard links to one 1 MiB file: kept once, handed over 100 times.
-    let big = {
-        let mut v = VULNERABLE.to_vec();
-        v.extend_from_slice(b"Description: x\n");
-        while v.len() < MIB {
-            v.extend_from_slice(b" padding padding padding padding padding padding padding\n");
-        }
-        v
-    };
+    let big = padded_to_mib(VULNERABLE);
     let mut layer = TestLayer::new().file("var/lib/dpkg/status.d/openssl", &big);
     for i in 0..100 {
         layer = layer.hardlink(
@@ -1234,14 +1224,7 @@ fn hard_links_to_one_big_metadata_file_share_one_copy() {
         max_retained_bytes: 32 * MIB as u64,
         ..ScanLimits::default()
     };
-    let result = scan_image_detailed(
-        &image.source,
-        &stella_scan::catalog::default_catalogers(),
-        &ScanOptions {
-            limits,
-            ..ScanOptions::default()
-        },
-    );
+    let result = scan_defaults(&image.source, limits);
     assert_eq!(limit_of(result).0, "max_retained_bytes");
 }
 
@@ -1298,14 +1281,7 @@ fn many_jar_bombs_stop_at_the_images_archive_budget() {
         max_archive_entries: 100,
         ..ScanLimits::default()
     };
-    let result = scan_image_detailed(
-        &image.source,
-        &stella_scan::catalog::default_catalogers(),
-        &ScanOptions {
-            limits,
-            ..ScanOptions::default()
-        },
-    );
+    let result = scan_defaults(&image.source, limits);
     assert_eq!(limit_of(result).0, "max_archive_entries");
     // Warm (the layer's record from the cache) fails as cold does.
     let store = stella_core::MemoryBlobStore::new();
@@ -1363,14 +1339,7 @@ fn a_package_database_over_max_file_bytes_fails_the_scan_instead_of_hiding_its_p
         let image = TestImage::new()
             .layer(TestLayer::new().file(path, data))
             .build();
-        let result = scan_image_detailed(
-            &image.source,
-            &stella_scan::catalog::default_catalogers(),
-            &ScanOptions {
-                limits: limits.clone(),
-                ..ScanOptions::default()
-            },
-        );
+        let result = scan_defaults(&image.source, limits.clone());
         match result {
             Err(ScanError::LimitExceeded {
                 limit,

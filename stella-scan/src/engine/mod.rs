@@ -42,7 +42,7 @@ use std::io::Read;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use stella_core::{Digest, ImageSource};
+use stella_core::{Descriptor, Digest, ImageSource};
 
 use crate::cache::{
     BudgetsUsed, ChainResult, Extracted, LayerCache, LayerResult, cache_key, chain_key,
@@ -406,6 +406,18 @@ type Reextracted = (u64, Who, String, Arc<[u8]>);
 type Reread<'r> =
     dyn Fn(usize, &Requests, &mut Vec<String>) -> Result<Vec<Reextracted>, ScanError> + 'r;
 
+/// A layer's blob stream, held to the size its descriptor states.
+fn open_layer<'s>(
+    source: &'s dyn ImageSource,
+    layer: &Descriptor,
+) -> Result<ExactSize<Box<dyn Read + Send + 's>>, ScanError> {
+    Ok(ExactSize {
+        inner: source.open_blob(&layer.digest)?,
+        expected: layer.size,
+        read: 0,
+    })
+}
+
 /// Phase 1 of every layer (through the per-layer cache), the merge and phase 2; with a cache,
 /// stores the chain's result under `store_chain` when given.
 fn scan_layers(
@@ -433,12 +445,7 @@ fn scan_layers(
                 budgets.charge_cached(&hit, &format!("layer {name}"))?;
                 return Ok((hit, true));
             }
-            let blob = source.open_blob(&layer.digest)?;
-            let mut bounded = ExactSize {
-                inner: blob,
-                expected: layer.size,
-                read: 0,
-            };
+            let mut bounded = open_layer(source, layer)?;
             let result = read_layer(&mut bounded, &name, catalogers, limits, &budget, &budgets)?;
             if let Some(cache) = options.cache {
                 cache.insert(key, &result)?;
@@ -468,12 +475,7 @@ fn scan_layers(
             })
         })?;
         let name = layer.digest.to_string();
-        let blob = source.open_blob(&layer.digest)?;
-        let mut bounded = ExactSize {
-            inner: blob,
-            expected: layer.size,
-            read: 0,
-        };
+        let mut bounded = open_layer(source, layer)?;
         let archives = budgets.archives.for_layer();
         let mut ordinal = 0u64;
         let mut out = Vec::new();
@@ -557,7 +559,12 @@ pub fn scan_rootfs(
         entries.push(e);
     }
     entries.sort_by(|a, b| a.path.cmp(&b.path));
-    let files: Vec<&TreeEntry> = entries
+    let mut layer = LayerResult {
+        entries,
+        ..LayerResult::default()
+    };
+    let files: Vec<&TreeEntry> = layer
+        .entries
         .iter()
         .filter(|e| e.kind == EntryKind::File)
         .collect();
@@ -588,11 +595,10 @@ pub fn scan_rootfs(
             Ok(part)
         })
         .collect();
-    let mut result = LayerResult::default();
     for p in parts {
         let p = p?;
-        result.extracted.extend(p.extracted);
-        result.notes.extend(p.notes);
+        layer.extracted.extend(p.extracted);
+        layer.notes.extend(p.notes);
     }
     let reread = |_: usize, wanted: &Requests, notes: &mut Vec<String>| {
         let mut out = Vec::new();
@@ -619,8 +625,6 @@ pub fn scan_rootfs(
         }
         Ok(out)
     };
-    let mut layer = result;
-    layer.entries = entries.clone();
     let info = ImageInfo {
         name: options.name.clone().unwrap_or_else(|| "rootfs".into()),
         manifest_digest: None,
@@ -796,22 +800,22 @@ fn read_and_extract(
     let mut shared: Option<Arc<[u8]>> = None;
     let mut out = Vec::new();
     for (who, path) in requests {
-        let kept = match who {
-            Who::Os => Ok(None),
-            Who::Cataloger(i) => match catalogers.get(*i) {
-                Some(c) => c.extract_with(path, &data, archives).map(Some),
-                None => continue,
-            },
-        };
-        let kept: Option<Vec<u8>> = match kept {
-            // The os-release reader keeps the bytes as they are.
-            Ok(None) => None,
-            Ok(Some(Some(k))) => Some(k),
-            Ok(Some(None)) => continue,
-            Err(e @ ScanError::LimitExceeded { .. }) => return Err(e),
-            Err(e) => {
-                notes.push(format!("{}: extracting {path}: {e}", who.name(catalogers)));
-                continue;
+        // `None`: the bytes as they are (what the os-release reader keeps).
+        let kept: Option<Vec<u8>> = match who {
+            Who::Os => None,
+            Who::Cataloger(i) => {
+                let Some(c) = catalogers.get(*i) else {
+                    continue;
+                };
+                match c.extract_with(path, &data, archives) {
+                    Ok(Some(k)) => Some(k),
+                    Ok(None) => continue,
+                    Err(e @ ScanError::LimitExceeded { .. }) => return Err(e),
+                    Err(e) => {
+                        notes.push(format!("{}: extracting {path}: {e}", c.name()));
+                        continue;
+                    }
+                }
             }
         };
         let arc = match kept {
@@ -937,7 +941,7 @@ fn finish(
     // Which file each cataloger gets under which name.
     let index = tree.alias_index(limits.max_link_depth);
     let mut alias_budget = limits.max_alias_paths;
-    let mut handed: Vec<(Who, String, usize, ContentId)> = Vec::new();
+    let mut handed: Vec<(Who, String, usize, ContentId, &TreeEntry)> = Vec::new();
     for (path, node) in tree.iter() {
         if !matches!(node.kind, EntryKind::File | EntryKind::HardLink(_)) {
             continue;
@@ -964,7 +968,7 @@ fn finish(
                     .cloned()
             };
             if let Some(name) = chosen {
-                handed.push((who, name, node.layer, content));
+                handed.push((who, name, node.layer, content, entry));
             }
         }
     }
@@ -972,11 +976,8 @@ fn finish(
     // the cataloger does not look at names), else read again.
     let mut ready: Vec<(Who, ExtractedFile)> = Vec::new();
     let mut requests: BTreeMap<usize, Requests> = BTreeMap::new();
-    let mut pending: Vec<(Who, String, usize, ContentId)> = Vec::new();
-    for (who, name, node_layer, content) in handed {
-        let Some(entry) = entry_of(content) else {
-            continue;
-        };
+    let mut pending: Vec<(Who, String, usize, ContentId, &TreeEntry)> = Vec::new();
+    for (who, name, node_layer, content, entry) in handed {
         let processed = who.wants(catalogers, &entry.path, entry.mode, entry.size);
         if processed && (name == entry.path || who.path_independent(catalogers)) {
             if let Some(x) = kept.get(&(who, content.layer, content.file)) {
@@ -998,7 +999,7 @@ fn finish(
             .entry(content.file)
             .or_default()
             .push((who, name.clone()));
-        pending.push((who, name, node_layer, content));
+        pending.push((who, name, node_layer, content, entry));
     }
     let mut again: HashMap<(usize, u64, Who, String), Arc<[u8]>> = HashMap::new();
     for (layer, wanted) in &requests {
@@ -1006,11 +1007,10 @@ fn finish(
             again.insert((*layer, file, who, name), data);
         }
     }
-    for (who, name, node_layer, content) in pending {
-        let Some(entry) = entry_of(content) else {
-            continue;
-        };
-        if let Some(data) = again.remove(&(content.layer, content.file, who, name.clone())) {
+    for (who, name, node_layer, content, entry) in pending {
+        if let Some(((_, _, _, name), data)) =
+            again.remove_entry(&(content.layer, content.file, who, name))
+        {
             ready.push((
                 who,
                 ExtractedFile {
