@@ -99,13 +99,23 @@ pub(crate) fn parse_platform(
         })
 }
 
-/// Parses and opens an image argument; its errors show the argument with userinfo redacted
-/// ([`ImageRef::redacted`](stella::image::ImageRef::redacted)).
-pub(crate) fn open_image_arg(image: &str) -> Result<stella::image::OpenedImage, CliError> {
+/// An image argument, opened, with the text errors show for it.
+pub(crate) struct ImageArg {
+    /// The opened image.
+    pub(crate) opened: stella::image::OpenedImage,
+    /// The argument with whatever could be userinfo redacted ([`ImageRef::redacted`](stella::image::ImageRef::redacted)): every
+    /// error about this image names it by this, so a credential pasted into a reference stays
+    /// out of logs.
+    pub(crate) shown: String,
+}
+
+/// Parses and opens an image argument; errors name it redacted (see [`ImageArg::shown`]).
+pub(crate) fn open_image_arg(image: &str) -> Result<ImageArg, CliError> {
     use stella::image::{ImageRef, open_image};
     let shown = ImageRef::redacted(image);
     let reference = ImageRef::parse(image).map_err(|e| CliError::library(&shown, e))?;
-    open_image(&reference).map_err(|e| CliError::library(shown, e))
+    let opened = open_image(&reference).map_err(|e| CliError::library(&shown, e))?;
+    Ok(ImageArg { opened, shown })
 }
 
 /// Stella Ops: SBOM, attest, scan, VEX and gate container images, offline and deterministically.

@@ -206,11 +206,11 @@ fn run_image(
         }
         None => stella::vex::default_vex_policy(),
     };
-    let opened = super::open_image_arg(&image)?;
+    let arg = super::open_image_arg(&image)?;
     pipeline
         .run(
             RunInputs {
-                image: opened,
+                image: arg.opened,
                 name: image.clone(),
                 platform,
                 snapshot: &snapshot,
@@ -223,7 +223,7 @@ fn run_image(
             },
             audit,
         )
-        .map_err(|e| CliError::library(&image, e))
+        .map_err(|e| CliError::library(arg.shown, e))
 }
 
 /// The summary `stella run` prints.

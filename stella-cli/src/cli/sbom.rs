@@ -15,7 +15,6 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args as ClapArgs, ValueEnum};
-use stella::image::ImageRef;
 use stella::scan::{ScanRequest, catalog};
 use stella::store::FsBlobStore;
 use stella_core::{Digest, Timestamp};
@@ -119,10 +118,11 @@ fn timestamp(image: Option<&ResolvedImage>) -> Result<Timestamp, CliError> {
 
 /// Runs `stella sbom`.
 pub fn run(args: Args) -> Result<Outcome, CliError> {
-    // What errors show of the argument: userinfo pasted into a reference stays out of logs.
-    let input = ImageRef::redacted(&args.image);
     let platform = super::parse_platform(args.platform.as_deref())?;
-    let opened = super::open_image_arg(&args.image)?;
+    let super::ImageArg {
+        opened,
+        shown: input,
+    } = super::open_image_arg(&args.image)?;
     let store = match &args.cache_dir {
         Some(dir) => Some(
             FsBlobStore::open(dir)

@@ -85,10 +85,10 @@ pub(crate) struct Executed {
 
 fn packages_of_image(image: &str, platform: Option<&str>) -> Result<ScannedImage, CliError> {
     let platform = super::parse_platform(platform)?;
-    let opened = super::open_image_arg(image)?;
-    catalog(&opened, &ScanRequest::traced(image, platform))
+    let arg = super::open_image_arg(image)?;
+    catalog(&arg.opened, &ScanRequest::traced(image, platform))
         .and_then(|c| c.into_scanned())
-        .map_err(|e| CliError::library(image, e))
+        .map_err(|e| CliError::library(arg.shown, e))
 }
 
 /// Runs one scan and renders the result (shared with `stella replay`).
