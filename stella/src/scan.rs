@@ -172,10 +172,9 @@ impl Cataloged {
         snapshot: &Snapshot,
     ) -> Result<FindingsDocument, FindingsError> {
         let sbom = self.sbom();
-        let mut report = match_packages(snapshot, &sbom.packages, sbom.os.as_ref())?;
-        if let Some(trace) = self.trace()? {
-            apply_to_findings(&mut report.findings, &trace);
-        }
+        // Match before tracing: a snapshot error is reported as such, without a trace first.
+        let report = match_packages(snapshot, &sbom.packages, sbom.os.as_ref())?;
+        let trace = self.trace()?;
         let sbom = self.into_sbom();
         Ok(document(
             name,
@@ -184,6 +183,7 @@ impl Cataloged {
             sbom.os,
             snapshot,
             report,
+            trace.as_ref(),
         ))
     }
 
@@ -242,10 +242,7 @@ pub fn findings_document(
     sbom_digest: Option<Digest>,
     snapshot: &Snapshot,
 ) -> Result<FindingsDocument, VulnError> {
-    let mut report = match_packages(snapshot, &scanned.packages, scanned.os.as_ref())?;
-    if let Some(trace) = &scanned.trace {
-        apply_to_findings(&mut report.findings, trace);
-    }
+    let report = match_packages(snapshot, &scanned.packages, scanned.os.as_ref())?;
     Ok(document(
         name,
         scanned.image_digest,
@@ -253,17 +250,24 @@ pub fn findings_document(
         scanned.os,
         snapshot,
         report,
+        scanned.trace.as_ref(),
     ))
 }
 
+/// The findings document of a match, each finding's entry-trace chain attached when there is a
+/// trace.
 fn document(
     name: &str,
     image_digest: Option<Digest>,
     sbom_digest: Option<Digest>,
     os: Option<OsRelease>,
     snapshot: &Snapshot,
-    report: stella_vuln::matcher::MatchReport,
+    mut report: stella_vuln::matcher::MatchReport,
+    trace: Option<&TraceReport>,
 ) -> FindingsDocument {
+    if let Some(trace) = trace {
+        apply_to_findings(&mut report.findings, trace);
+    }
     FindingsDocument::new(
         ScanTarget {
             name: name.to_owned(),
