@@ -54,7 +54,7 @@ fn gate(findings_json: &[u8], vex: &[Vec<u8>]) -> Result<bool, Box<dyn std::erro
     println!(
         "{} {} ({} findings; policy {})",
         if record.result.allow { "ALLOW" } else { "DENY" },
-        input.image.digest,
+        image,
         input.findings.len(),
         record.policy.digest
     );

@@ -264,6 +264,10 @@ pub enum RecordError {
         #[source]
         source: stella_core::CoreError,
     },
+    /// The record is about no image (the input named none), so it cannot be an in-toto
+    /// statement about one.
+    #[error("the decision record names no image (input.image was absent), so it has no subject to sign")]
+    NoImage,
     /// The replay's input or bundle is not the one the record names.
     #[error("replay {what} digest {actual} does not match the record's {expected}")]
     Mismatch {

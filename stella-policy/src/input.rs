@@ -1,20 +1,38 @@
 //! The gate input: the one JSON document a policy sees as `input`.
 //!
 //! The schema is `schema/gate-input.schema.json` in this crate (JSON Schema 2020-12), and
-//! [`GATE_INPUT_SCHEMA`] holds its text. Every field listed as required below must be present —
-//! a policy reading a missing field would otherwise see "undefined" and silently allow — and no
-//! unknown field is accepted at any level except inside `scan` (the scan manifest, free-form).
+//! [`GATE_INPUT_SCHEMA`] holds its text.
 //!
-//! | field | type | meaning |
-//! |---|---|---|
-//! | `image` | `{digest, name?}` | the image the decision is about (`sha256:…`) |
-//! | `scan` | object | the scan manifest (scanner version, DB snapshot, config hash, …) |
-//! | `findings[]` | [`Finding`] | `id`, `aliases[]`, `severity` (`CRITICAL`…`UNKNOWN`), `score?`, `exploitability` (the VEX-applied status), `package.purl`, `fixed_versions[]`, `reachability` |
-//! | `vex[]` | [`VexStatement`] | `vuln_id`, `product`, `status`, `justification?`, `impact_statement?`, `action_statement?` |
-//! | `attestations[]` | [`Attestation`] | `id`, `predicateType`, `subject_digests[]`, `signer?`, `rekor?` (`log_index`, `inclusion_proof` when logged) |
-//! | `waivers[]` | [`Waiver`] | `vuln_id`, `reason`, `expires` (RFC 3339), `valid` (not yet expired at decision time) |
+//! What people write by hand is accepted: the seed's own minimal example,
+//! `{"findings":[{"id","severity","exploitability"}],"vex":[{"vuln_id","status","justification"}],
+//! "attestations":[{"id","rekor"}]}`, is a valid input. A field a policy needs to identify an
+//! item or to decide on it is required (a finding's `id`, `severity`, `exploitability`; a VEX
+//! statement's `vuln_id` and `status`; an attestation's `id`; a waiver's every field); every
+//! other field is optional, and the policy sees its documented default (below), so "absent" and
+//! "the default" are the same document and have the same digest. `severity` and
+//! `exploitability` stay required on purpose: a default for either (`UNKNOWN`,
+//! `under_investigation`) would let a finding that forgot them pass a "deny CRITICAL affected"
+//! policy silently.
 //!
-//! Optional fields are omitted, never `null`, so a policy's `not x.field` means "absent".
+//! | field | type | default when absent | meaning |
+//! |---|---|---|---|
+//! | `image` | `{digest, name?}` | absent (`input.image` undefined) | the image the decision is about (`sha256:…`) |
+//! | `scan` | object | `{}` | the scan manifest (scanner version, DB snapshot, config hash, …), free-form |
+//! | `findings[]` | [`Finding`] | `[]` | `id`, `aliases[]` (`[]`), `severity` (`CRITICAL`…`UNKNOWN`), `score?`, `exploitability` (the VEX-applied status), `package?` (`{purl}`), `fixed_versions[]` (`[]`), `reachability` (`unknown`) |
+//! | `vex[]` | [`VexStatement`] | `[]` | `vuln_id`, `product?`, `status`, `justification?`, `impact_statement?`, `action_statement?` |
+//! | `attestations[]` | [`Attestation`] | `[]` | `id`, `predicateType?`, `subject_digests[]` (`[]`), `signer?`, `rekor?` (`log_index?`, `inclusion_proof?`) |
+//! | `waivers[]` | [`Waiver`] | `[]` | `vuln_id`, `reason`, `expires` (RFC 3339), `valid` (not yet expired at decision time) |
+//! | `context` | object | `{}` (`input.context` undefined) | the caller's own data for their policies (environment, namespace, team, …): free JSON, at most [`MAX_CONTEXT_BYTES`] and [`MAX_CONTEXT_DEPTH`] levels, bounded while it is parsed |
+//!
+//! Typed fields stay typed: an unknown field is refused at every level (so `"severty"` or
+//! `"reachabilty"` is an error, not a silently ignored field whose default then applies), except
+//! inside the two free-form objects, `scan` and `context`. That is the choice between OPA's
+//! "anything goes" input and a schema: a policy author who wants data of their own puts it under
+//! `input.context` (`input.context.environment == "prod"`), and a typo in a field Stella defines
+//! is still caught.
+//!
+//! Optional fields without a default are omitted, never `null`, so a policy's `not x.field`
+//! means "absent".
 
 use serde::{Deserialize, Serialize};
 use stella_core::{Digest, Timestamp, canonical};
@@ -26,6 +44,15 @@ pub const GATE_INPUT_SCHEMA: &str = include_str!("../schema/gate-input.schema.js
 
 /// Limits on the gate input JSON.
 pub const MAX_INPUT_BYTES: usize = 256 << 20;
+
+/// Most bytes of `input.context`, counted while it is parsed (each string and key by its
+/// length, each other value and each container as 8 bytes), so a huge context is refused before
+/// it is held in memory: a caller's environment, namespace and team are a few hundred bytes.
+pub const MAX_CONTEXT_BYTES: usize = 1 << 20;
+
+/// Deepest nesting of arrays and objects inside `input.context` (the context object itself is
+/// level 1).
+pub const MAX_CONTEXT_DEPTH: usize = 32;
 
 /// The gate input (see the module docs for the schema).
 ///
@@ -43,18 +70,32 @@ pub const MAX_INPUT_BYTES: usize = 256 << 20;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GateInput {
-    /// The image the decision is about.
-    pub image: Image,
-    /// The scan manifest (free-form object).
+    /// The image the decision is about (absent: the decision is about no particular image).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<Image>,
+    /// The scan manifest (free-form object; default `{}`).
+    #[serde(default)]
     pub scan: serde_json::Map<String, serde_json::Value>,
-    /// Vulnerability findings with their VEX-applied status.
+    /// Vulnerability findings with their VEX-applied status (default `[]`).
+    #[serde(default)]
     pub findings: Vec<Finding>,
-    /// VEX statements in force.
+    /// VEX statements in force (default `[]`).
+    #[serde(default)]
     pub vex: Vec<VexStatement>,
-    /// Attestations about the image.
+    /// Attestations about the image (default `[]`).
+    #[serde(default)]
     pub attestations: Vec<Attestation>,
-    /// Waivers, with whether each is still valid at decision time.
+    /// Waivers, with whether each is still valid at decision time (default `[]`).
+    #[serde(default)]
     pub waivers: Vec<Waiver>,
+    /// The caller's own data (`input.context`): free JSON, bounded by [`MAX_CONTEXT_BYTES`] and
+    /// [`MAX_CONTEXT_DEPTH`] while it is parsed. Empty is the same as absent.
+    #[serde(
+        default,
+        skip_serializing_if = "serde_json::Map::is_empty",
+        deserialize_with = "crate::context::deserialize"
+    )]
+    pub context: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The image a decision is about.
@@ -100,8 +141,8 @@ pub enum VexStatus {
     UnderInvestigation,
 }
 
-/// Whether vulnerable code is reachable from the image entrypoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// Whether vulnerable code is reachable from the image entrypoint (default `unknown`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reachability {
     /// A chain from the entrypoint reaches it.
@@ -109,6 +150,7 @@ pub enum Reachability {
     /// No chain reaches it.
     Unreachable,
     /// Not analysed.
+    #[default]
     Unknown,
 }
 
@@ -126,7 +168,8 @@ pub struct PackageRef {
 pub struct Finding {
     /// The vulnerability id (CVE, GHSA, OSV id).
     pub id: String,
-    /// Other ids of the same vulnerability.
+    /// Other ids of the same vulnerability (default `[]`).
+    #[serde(default)]
     pub aliases: Vec<String>,
     /// Severity.
     pub severity: Severity,
@@ -135,11 +178,14 @@ pub struct Finding {
     pub score: Option<f64>,
     /// The VEX-applied status of this finding.
     pub exploitability: VexStatus,
-    /// The affected package.
-    pub package: PackageRef,
-    /// Versions that fix it.
+    /// The affected package, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<PackageRef>,
+    /// Versions that fix it (default `[]`).
+    #[serde(default)]
     pub fixed_versions: Vec<String>,
-    /// Reachability.
+    /// Reachability (default `unknown`).
+    #[serde(default)]
     pub reachability: Reachability,
 }
 
@@ -149,8 +195,9 @@ pub struct Finding {
 pub struct VexStatement {
     /// The vulnerability id.
     pub vuln_id: String,
-    /// The product (purl or image reference) the statement is about.
-    pub product: String,
+    /// The product (purl or image reference) the statement is about, when named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
     /// The status.
     pub status: VexStatus,
     /// The `not_affected` justification, when given.
@@ -170,10 +217,15 @@ pub struct VexStatement {
 pub struct Attestation {
     /// An id for messages (the envelope digest, say).
     pub id: String,
-    /// The in-toto predicate type.
-    #[serde(rename = "predicateType")]
-    pub predicate_type: String,
-    /// The subject digests of the statement (`sha256:…`).
+    /// The in-toto predicate type, when known.
+    #[serde(
+        rename = "predicateType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub predicate_type: Option<String>,
+    /// The subject digests of the statement (`sha256:…`; default `[]`).
+    #[serde(default)]
     pub subject_digests: Vec<String>,
     /// Who signed it (key id or identity), when verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -187,8 +239,9 @@ pub struct Attestation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rekor {
-    /// The entry's index in the log.
-    pub log_index: u64,
+    /// The entry's index in the log, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_index: Option<u64>,
     /// The inclusion proof, when one was obtained and verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inclusion_proof: Option<serde_json::Value>,
@@ -246,11 +299,13 @@ impl GateInput {
     }
 
     fn check(&self) -> Result<(), InputError> {
-        if Digest::parse(&self.image.digest).is_err() {
-            return Err(InputError::BadDigest {
-                field: "image.digest",
-                value: self.image.digest.clone(),
-            });
+        if let Some(image) = &self.image {
+            if Digest::parse(&image.digest).is_err() {
+                return Err(InputError::BadDigest {
+                    field: "image.digest",
+                    value: image.digest.clone(),
+                });
+            }
         }
         for a in &self.attestations {
             for d in &a.subject_digests {
@@ -277,10 +332,10 @@ impl GateInput {
 
     /// Sorts every list by its stated key, so inputs built in any order are the same document:
     /// findings by (`id`, `package.purl`), VEX by (`vuln_id`, `product`), attestations by `id`,
-    /// waivers by (`vuln_id`, `expires`).
+    /// waivers by (`vuln_id`, `expires`); an absent package or product sorts first.
     pub fn sort(&mut self) {
         self.findings
-            .sort_by(|a, b| (&a.id, &a.package.purl).cmp(&(&b.id, &b.package.purl)));
+            .sort_by(|a, b| (&a.id, purl(a)).cmp(&(&b.id, purl(b))));
         self.vex
             .sort_by(|a, b| (&a.vuln_id, &a.product).cmp(&(&b.vuln_id, &b.product)));
         self.attestations.sort_by(|a, b| a.id.cmp(&b.id));
@@ -301,21 +356,31 @@ impl GateInput {
             .map(|a| b.attestation(a))
             .collect::<Result<Vec<_>, _>>()?;
         let waivers: Vec<_> = self.waivers.iter().map(|w| b.waiver(w)).collect();
-        let mut image = vec![("digest", str_value(&self.image.digest))];
-        if let Some(name) = &self.image.name {
-            image.push(("name", str_value(name)));
-        }
-        let image = b.object(image);
         let scan = json_value(&serde_json::Value::Object(self.scan.clone()));
-        Ok(b.object(vec![
+        let mut fields = vec![
             ("attestations", regorus::Value::from(attestations)),
             ("findings", regorus::Value::from(findings)),
-            ("image", image),
             ("scan", scan),
             ("vex", regorus::Value::from(vex)),
             ("waivers", regorus::Value::from(waivers)),
-        ]))
+        ];
+        if let Some(image) = &self.image {
+            let mut i = vec![("digest", str_value(&image.digest))];
+            if let Some(name) = &image.name {
+                i.push(("name", str_value(name)));
+            }
+            fields.push(("image", b.object(i)));
+        }
+        if !self.context.is_empty() {
+            let context = json_value(&serde_json::Value::Object(self.context.clone()));
+            fields.push(("context", context));
+        }
+        Ok(b.object(fields))
     }
+}
+
+fn purl(f: &Finding) -> Option<&str> {
+    f.package.as_ref().map(|p| p.purl.as_str())
 }
 
 fn str_value(s: &str) -> regorus::Value {
@@ -370,18 +435,20 @@ impl ValueBuilder {
         if let Some(score) = f.score {
             fields.push(("score", regorus::Value::from(score)));
         }
-        let package = self.object(vec![("purl", str_value(&f.package.purl))]);
-        fields.push(("package", package));
+        if let Some(package) = &f.package {
+            let package = self.object(vec![("purl", str_value(&package.purl))]);
+            fields.push(("package", package));
+        }
         self.object(fields)
     }
 
     fn vex(&mut self, v: &VexStatement) -> regorus::Value {
         let mut fields = vec![
             ("vuln_id", str_value(&v.vuln_id)),
-            ("product", str_value(&v.product)),
             ("status", enum_text(&v.status)),
         ];
         for (k, o) in [
+            ("product", &v.product),
             ("justification", &v.justification),
             ("impact_statement", &v.impact_statement),
             ("action_statement", &v.action_statement),
@@ -396,14 +463,19 @@ impl ValueBuilder {
     fn attestation(&mut self, a: &Attestation) -> Result<regorus::Value, PolicyError> {
         let mut fields = vec![
             ("id", str_value(&a.id)),
-            ("predicateType", str_value(&a.predicate_type)),
             ("subject_digests", strings(&a.subject_digests)),
         ];
+        if let Some(t) = &a.predicate_type {
+            fields.push(("predicateType", str_value(t)));
+        }
         if let Some(signer) = &a.signer {
             fields.push(("signer", str_value(signer)));
         }
         if let Some(rekor) = &a.rekor {
-            let mut r = vec![("log_index", regorus::Value::from(rekor.log_index))];
+            let mut r = Vec::new();
+            if let Some(index) = rekor.log_index {
+                r.push(("log_index", regorus::Value::from(index)));
+            }
             if let Some(proof) = &rekor.inclusion_proof {
                 r.push(("inclusion_proof", json_value(proof)));
             }
@@ -436,23 +508,109 @@ mod tests {
         })
     }
 
+    /// The seed's own example input, as the issue quotes it.
+    const SEED_MINIMAL: &str = r#"{"findings":[{"id":"CVE-2024-1","severity":"CRITICAL","exploitability":"affected"}],
+        "vex":[{"vuln_id":"CVE-2024-1","status":"not_affected","justification":"component_not_present"}],
+        "attestations":[{"id":"att-1","rekor":{"inclusion_proof":{"tree_size":1,"hashes":[]}}}]}"#;
+
     #[test]
-    fn missing_field_is_a_schema_error() {
-        let mut v = minimal();
-        v.as_object_mut().unwrap().remove("vex");
-        let e = GateInput::from_json(v.to_string().as_bytes()).unwrap_err();
-        assert!(e.to_string().contains("missing field `vex`"), "{e}");
-        let mut v = minimal();
-        v["findings"] = serde_json::json!([{"id": "CVE-1"}]);
-        let e = GateInput::from_json(v.to_string().as_bytes()).unwrap_err();
-        assert!(
-            matches!(e, PolicyError::Input(InputError::Schema { .. })),
-            "{e}"
+    fn the_seed_minimal_input_parses_with_documented_defaults() {
+        let input = GateInput::from_json(SEED_MINIMAL.as_bytes()).unwrap();
+        assert_eq!(input.image, None);
+        assert!(input.scan.is_empty() && input.waivers.is_empty() && input.context.is_empty());
+        let f = &input.findings[0];
+        assert_eq!(
+            (f.aliases.len(), f.package.as_ref(), f.fixed_versions.len()),
+            (0, None, 0)
+        );
+        assert_eq!(f.reachability, Reachability::Unknown);
+        assert_eq!(input.vex[0].product, None);
+        assert_eq!(input.attestations[0].predicate_type, None);
+        assert_eq!(input.attestations[0].rekor.as_ref().unwrap().log_index, None);
+        // Absent and the documented default are the same document.
+        let explicit = serde_json::json!({
+            "scan": {}, "waivers": [],
+            "findings": [{"id": "CVE-2024-1", "aliases": [], "severity": "CRITICAL",
+                          "exploitability": "affected", "fixed_versions": [], "reachability": "unknown"}],
+            "vex": [{"vuln_id": "CVE-2024-1", "status": "not_affected", "justification": "component_not_present"}],
+            "attestations": [{"id": "att-1", "subject_digests": [],
+                              "rekor": {"inclusion_proof": {"tree_size": 1, "hashes": []}}}],
+            "context": {}
+        });
+        let explicit = GateInput::from_json(explicit.to_string().as_bytes()).unwrap();
+        assert_eq!(input.digest().unwrap(), explicit.digest().unwrap());
+        assert_eq!(input, explicit);
+        // The engine sees the defaults.
+        assert_eq!(
+            input.to_engine_value().unwrap(),
+            regorus::Value::from(serde_json::to_value(&input).unwrap())
         );
     }
 
     #[test]
-    fn unknown_field_and_bad_digest_are_refused() {
+    fn fields_a_policy_decides_on_stay_required() {
+        for (field, finding) in [
+            ("severity", serde_json::json!({"id": "CVE-1", "exploitability": "affected"})),
+            ("exploitability", serde_json::json!({"id": "CVE-1", "severity": "LOW"})),
+            ("id", serde_json::json!({"severity": "LOW", "exploitability": "affected"})),
+        ] {
+            let v = serde_json::json!({ "findings": [finding] });
+            let e = GateInput::from_json(v.to_string().as_bytes()).unwrap_err();
+            assert!(e.to_string().contains(&format!("missing field `{field}`")), "{e}");
+        }
+        let e = GateInput::from_json(br#"{"vex":[{"vuln_id":"CVE-1"}]}"#).unwrap_err();
+        assert!(e.to_string().contains("missing field `status`"), "{e}");
+    }
+
+    #[test]
+    fn typos_in_typed_fields_are_refused_and_context_is_free() {
+        for bad in [
+            r#"{"findings":[{"id":"C","severity":"LOW","exploitability":"affected","reachabilty":"reachable"}]}"#,
+            r#"{"vex":[{"vuln_id":"C","status":"affected","justifcation":"x"}]}"#,
+            r#"{"environment":"prod"}"#,
+            r#"{"image":{"digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111","tag":"x"}}"#,
+        ] {
+            let e = GateInput::from_json(bad.as_bytes()).unwrap_err();
+            assert!(e.to_string().contains("unknown field"), "{bad}: {e}");
+        }
+        let ok = r#"{"context":{"environment":"prod","team":{"name":"payments","oncall":["a","b"]},"n":1.5,"x":null}}"#;
+        let input = GateInput::from_json(ok.as_bytes()).unwrap();
+        assert_eq!(input.context["environment"], "prod");
+        assert_eq!(
+            input.to_engine_value().unwrap(),
+            regorus::Value::from(serde_json::to_value(&input).unwrap())
+        );
+        let e = GateInput::from_json(br#"{"context":["prod"]}"#).unwrap_err();
+        assert!(e.to_string().contains("must be a JSON object"), "{e}");
+    }
+
+    #[test]
+    fn context_is_bounded_while_parsing() {
+        // The context object is level 1: MAX_CONTEXT_DEPTH nested objects fit, one more not.
+        let nested = |levels: usize| {
+            format!(
+                r#"{{"context":{}1{}}}"#,
+                r#"{"a":"#.repeat(levels),
+                "}".repeat(levels)
+            )
+        };
+        GateInput::from_json(nested(MAX_CONTEXT_DEPTH).as_bytes()).unwrap();
+        let e = GateInput::from_json(nested(MAX_CONTEXT_DEPTH + 1).as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("nests deeper"), "{e}");
+        let big = format!(r#"{{"context":{{"s":"{}"}}}}"#, "x".repeat(MAX_CONTEXT_BYTES));
+        let e = GateInput::from_json(big.as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("larger than"), "{e}");
+        let many = format!(r#"{{"context":{{"s":[{}0]}}}}"#, "0,".repeat(MAX_CONTEXT_BYTES / 8));
+        let e = GateInput::from_json(many.as_bytes()).unwrap_err();
+        assert!(e.to_string().contains("larger than"), "{e}");
+    }
+
+    #[test]
+    fn missing_list_is_the_empty_list_and_bad_digest_is_refused() {
+        let mut v = minimal();
+        v.as_object_mut().unwrap().remove("vex");
+        let input = GateInput::from_json(v.to_string().as_bytes()).unwrap();
+        assert!(input.vex.is_empty());
         let mut v = minimal();
         v["extra"] = serde_json::json!(1);
         assert!(GateInput::from_json(v.to_string().as_bytes()).is_err());
@@ -480,6 +638,7 @@ mod tests {
             "findings": [{"id": "CVE-1", "aliases": ["GHSA-1"], "severity": "CRITICAL", "score": 9.8,
                           "exploitability": "under_investigation", "package": {"purl": "pkg:npm/a@1"},
                           "fixed_versions": ["2"], "reachability": "unknown"}],
+            "context": {"environment": "prod"},
             "vex": [{"vuln_id": "CVE-1", "product": "p", "status": "not_affected",
                      "justification": "component_not_present", "impact_statement": "i"}],
             "attestations": [{"id": "a", "predicateType": "t", "subject_digests": [IMG], "signer": "k",

@@ -8,7 +8,9 @@
 //!   manifest, with an optional revision. OPA syntax v0 and v1 are both accepted, module by
 //!   module ([`syntax`] states the rule), so the seed's example policies run as written.
 //! - [`GateInput`]: the input schema ([`input`] documents it; [`GATE_INPUT_SCHEMA`] is the JSON
-//!   Schema), strictly parsed: a missing field is an error, never a silent "undefined".
+//!   Schema): what people write by hand is accepted (the seed's minimal example), every optional
+//!   field has a documented default, an unknown field is refused except inside the free-form
+//!   `scan` and the caller's own `context` (bounded while parsed).
 //! - [`Gate`]: evaluates `data.stella.policy` (or another package): `allow`, `violation` /
 //!   `deny`, `warn`; bounded by [`EvalLimits`]. Before anything is compiled, the parsed modules
 //!   are checked: recursion (direct, mutual, through rules, `data.` references, imports, `with`)
@@ -65,6 +67,7 @@
 pub mod analysis;
 mod builtin;
 mod bundle;
+mod context;
 mod error;
 mod gate;
 pub mod index;
@@ -86,8 +89,8 @@ pub use gate::{
     Verdict,
 };
 pub use input::{
-    Attestation, Finding, GATE_INPUT_SCHEMA, GateInput, Image, PackageRef, Reachability, Rekor,
-    Severity, VexStatement, VexStatus, Waiver,
+    Attestation, Finding, GATE_INPUT_SCHEMA, GateInput, Image, MAX_CONTEXT_BYTES,
+    MAX_CONTEXT_DEPTH, PackageRef, Reachability, Rekor, Severity, VexStatement, VexStatus, Waiver,
 };
 pub use record::{
     DecisionRecord, EngineRef, PolicyRef, RECORD_SCHEMA, Replay, STELLA_VERSION, replay,

@@ -64,8 +64,10 @@ pub struct EngineRef {
 pub struct DecisionRecord {
     /// [`RECORD_SCHEMA`].
     pub schema: String,
-    /// The digest of the image the decision is about (`input.image.digest`).
-    pub image_digest: Digest,
+    /// The digest of the image the decision is about (`input.image.digest`); absent when the
+    /// input names no image (such a record cannot be signed as a statement about an image).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_digest: Option<Digest>,
     /// The digest of the canonical gate input ([`GateInput::digest`]).
     pub input_digest: Digest,
     /// The policy.
@@ -144,9 +146,13 @@ impl DecisionRecord {
 
     /// The in-toto Statement v1 about the image (subject: `image_digest`) with
     /// [`DecisionRecord::to_predicate`] as predicate.
+    ///
+    /// A record about no image ([`DecisionRecord::image_digest`] absent) has no subject:
+    /// [`RecordError::NoImage`].
     pub fn to_statement(&self) -> Result<Statement, PolicyError> {
+        let image = self.image_digest.ok_or(RecordError::NoImage)?;
         Statement::builder()
-            .subject(self.image_digest.to_string(), self.image_digest)
+            .subject(image.to_string(), image)
             .predicate(&self.to_predicate()?)
             .and_then(|b| b.build())
             .map_err(|source| PolicyError::Sign { source })
@@ -172,12 +178,16 @@ impl Gate {
         actor: &str,
     ) -> Result<DecisionRecord, PolicyError> {
         let result = self.evaluate(input)?;
-        let image_digest = Digest::parse(&input.image.digest).map_err(|_| {
-            crate::error::InputError::BadDigest {
-                field: "image.digest",
-                value: input.image.digest.clone(),
-            }
-        })?;
+        let image_digest = input
+            .image
+            .as_ref()
+            .map(|image| {
+                Digest::parse(&image.digest).map_err(|_| crate::error::InputError::BadDigest {
+                    field: "image.digest",
+                    value: image.digest.clone(),
+                })
+            })
+            .transpose()?;
         Ok(DecisionRecord {
             schema: RECORD_SCHEMA.to_owned(),
             image_digest,

@@ -15,7 +15,7 @@
 //! let input = GateInputBuilder::new(image, Some("shop-api:1.0".into()))
 //!     .waiver("CVE-2024-1", "accepted until the fix ships", Timestamp::parse_rfc3339("2026-02-01T00:00:00Z")?, now)
 //!     .build();
-//! assert_eq!(input.image.digest, image.to_string());
+//! assert_eq!(input.image.map(|i| i.digest), Some(image.to_string()));
 //! assert!(input.waivers[0].valid);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -65,17 +65,25 @@ impl GateInputBuilder {
     pub fn new(image: Digest, name: Option<String>) -> Self {
         Self {
             input: GateInput {
-                image: Image {
+                image: Some(Image {
                     digest: image.to_string(),
                     name,
-                },
+                }),
                 scan: serde_json::Map::new(),
                 findings: Vec::new(),
                 vex: Vec::new(),
                 attestations: Vec::new(),
                 waivers: Vec::new(),
+                context: serde_json::Map::new(),
             },
         }
+    }
+
+    /// Sets the caller's own data, `input.context` (environment, namespace, team, …), for
+    /// policies that read it (`input.context.environment == "prod"`).
+    pub fn context(mut self, context: serde_json::Map<String, serde_json::Value>) -> Self {
+        self.input.context = context;
+        self
     }
 
     /// Sets the scan manifest (free-form: scanner, DB snapshot, digests).
@@ -108,9 +116,9 @@ impl GateInputBuilder {
                 severity: severity(f.severity.level),
                 score: f.severity.score,
                 exploitability: status_of(f),
-                package: PackageRef {
+                package: Some(PackageRef {
                     purl: f.package.purl.to_string(),
-                },
+                }),
                 fixed_versions: f.fixed_versions.iter().map(ToString::to_string).collect(),
                 reachability: match f.reachability {
                     matcher::Reachability::Reachable => Reachability::Reachable,
@@ -140,7 +148,7 @@ impl GateInputBuilder {
                 for id in ids {
                     self.input.vex.push(VexStatement {
                         vuln_id: st.vulnerability.name.clone(),
-                        product: id,
+                        product: Some(id),
                         status: vex_status(st.status),
                         justification: st.justification.map(|j| j.to_string()),
                         impact_statement: st.impact_statement.clone(),
@@ -170,11 +178,11 @@ impl GateInputBuilder {
         subjects.dedup();
         self.input.attestations.push(Attestation {
             id: envelope.to_string(),
-            predicate_type: statement.predicate_type().to_owned(),
+            predicate_type: Some(statement.predicate_type().to_owned()),
             subject_digests: subjects,
             signer: signer.map(str::to_owned),
             rekor: receipt.map(|r| Rekor {
-                log_index: r.log_index,
+                log_index: Some(r.log_index),
                 inclusion_proof: serde_json::to_value(&r.inclusion_proof).ok(),
             }),
         });
@@ -198,7 +206,8 @@ impl GateInputBuilder {
     /// Adds a VEX waiver (`stella-vex`): one gate waiver per vulnerability it names, when it is
     /// about this image.
     pub fn vex_waiver(mut self, waiver: &stella_vex::Waiver, now: Timestamp) -> Self {
-        if waiver.artifact.to_string() == self.input.image.digest {
+        let image = self.input.image.as_ref().map(|i| i.digest.as_str());
+        if image == Some(waiver.artifact.to_string().as_str()) {
             for v in &waiver.vulnerabilities {
                 self.input.waivers.push(Waiver::new(
                     v.clone(),

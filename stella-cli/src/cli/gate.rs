@@ -157,7 +157,10 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         let mut text = format!(
             "{}: {} (policy {}{})\n",
             if record.result.allow { "ALLOW" } else { "DENY" },
-            input.image.digest,
+            input
+                .image
+                .as_ref()
+                .map_or("(no image)", |i| i.digest.as_str()),
             record.policy.digest,
             record
                 .policy
