@@ -583,6 +583,52 @@ fn root_span(e: &Ref<Expr>) -> Span {
     }
 }
 
+/// A rule (or function) a module defines, by its package and simple name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct NamedRule {
+    /// `data.a.b`.
+    pub(crate) package: String,
+    /// The rule's name (one component: rules with a dotted or computed head are not listed).
+    pub(crate) name: String,
+    /// Whether it takes arguments (a function: it cannot be evaluated on its own).
+    pub(crate) function: bool,
+}
+
+/// Every rule with a simple name in `modules`, sorted by (package, name), each once.
+pub(crate) fn named_rules(modules: &[Ref<Module>]) -> Vec<NamedRule> {
+    let mut out = BTreeSet::new();
+    for module in modules {
+        let Some((root, comps, false)) = static_path(&module.package.refr) else {
+            continue;
+        };
+        let mut package = if root == "data" {
+            root
+        } else {
+            format!("data.{root}")
+        };
+        for c in comps {
+            package.push('.');
+            package.push_str(&c);
+        }
+        for rule in &module.policy {
+            let (refr, function) = match rule.as_ref() {
+                Rule::Spec { head, .. } => (head_refr(head), matches!(head, RuleHead::Func { .. })),
+                Rule::Default { refr, .. } => (refr, false),
+            };
+            if let Some((name, rest, false)) = static_path(refr) {
+                if rest.is_empty() {
+                    out.insert(NamedRule {
+                        package: package.clone(),
+                        name,
+                        function,
+                    });
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
 /// The reference of a rule head.
 fn head_refr(head: &RuleHead) -> &Ref<Expr> {
     match head {

@@ -1,4 +1,5 @@
-//! `input.context`: the caller's own JSON, bounded while it is parsed.
+//! `input.context`: the caller's own JSON, bounded while it is parsed (and the same bounded
+//! reader for a bundle's `data.yaml`).
 //!
 //! The context is deserialized by a visitor that keeps a budget ([`MAX_CONTEXT_BYTES`]) and a
 //! depth ([`MAX_CONTEXT_DEPTH`]): every key and string is charged its length before it is
@@ -17,24 +18,39 @@ const NODE_COST: usize = 8;
 
 /// Deserializes `input.context` (a JSON object) within the bounds.
 pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Map<String, Value>, D::Error> {
-    let mut budget = Budget {
-        left: MAX_CONTEXT_BYTES,
-        max_depth: MAX_CONTEXT_DEPTH,
-    };
-    match (Bounded {
-        budget: &mut budget,
-        depth: 1,
-    })
-    .deserialize(d)?
-    {
+    match bounded_value(d, "input.context", MAX_CONTEXT_BYTES, MAX_CONTEXT_DEPTH)? {
         Value::Object(map) => Ok(map),
         _ => Err(de::Error::custom("input.context must be a JSON object")),
     }
 }
 
+/// Deserializes any self-describing value (JSON, YAML) into a JSON value within a byte budget
+/// and a depth, refusing duplicate object keys (which `serde_json::Value` would silently keep
+/// the last of). `what` names the value in errors.
+pub(crate) fn bounded_value<'de, D: Deserializer<'de>>(
+    d: D,
+    what: &'static str,
+    max_bytes: usize,
+    max_depth: usize,
+) -> Result<Value, D::Error> {
+    let mut budget = Budget {
+        left: max_bytes,
+        max_bytes,
+        max_depth,
+        what,
+    };
+    Bounded {
+        budget: &mut budget,
+        depth: 1,
+    }
+    .deserialize(d)
+}
+
 struct Budget {
     left: usize,
+    max_bytes: usize,
     max_depth: usize,
+    what: &'static str,
 }
 
 impl Budget {
@@ -45,7 +61,8 @@ impl Budget {
                 Ok(())
             }
             None => Err(E::custom(format_args!(
-                "input.context is larger than {MAX_CONTEXT_BYTES} bytes"
+                "{} is larger than {} bytes",
+                self.what, self.max_bytes
             ))),
         }
     }
@@ -69,7 +86,8 @@ impl Bounded<'_> {
     fn enter<E: de::Error>(&mut self) -> Result<(), E> {
         if self.depth > self.budget.max_depth {
             return Err(E::custom(format_args!(
-                "input.context nests deeper than {MAX_CONTEXT_DEPTH} levels"
+                "{} nests deeper than {} levels",
+                self.budget.what, self.budget.max_depth
             )));
         }
         self.budget.charge(NODE_COST)
@@ -102,7 +120,12 @@ impl<'de> Visitor<'de> for Bounded<'_> {
         self.budget.charge(NODE_COST)?;
         serde_json::Number::from_f64(v)
             .map(Value::Number)
-            .ok_or_else(|| E::custom("input.context holds a number JSON cannot represent"))
+            .ok_or_else(|| {
+                E::custom(format_args!(
+                    "{} holds a number JSON cannot represent",
+                    self.budget.what
+                ))
+            })
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
@@ -146,7 +169,12 @@ impl<'de> Visitor<'de> for Bounded<'_> {
                 budget: self.budget,
                 depth: self.depth + 1,
             })?;
-            // The strict parser has already refused duplicate keys.
+            if out.contains_key(&key) {
+                return Err(de::Error::custom(format_args!(
+                    "{} has the key {key:?} twice",
+                    self.budget.what
+                )));
+            }
             out.insert(key, value);
         }
         Ok(Value::Object(out))

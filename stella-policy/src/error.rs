@@ -48,8 +48,8 @@ pub enum BundleError {
         /// The name.
         name: String,
     },
-    /// A file is neither a `.rego` module nor `data.json`.
-    #[error("policy bundle file {name:?} is neither a .rego module nor data.json")]
+    /// A file is neither a `.rego` module, a data file nor the top `.manifest`.
+    #[error("policy bundle file {name:?} is neither a .rego module, data.json/data.yaml nor .manifest")]
     UnknownFile {
         /// The name.
         name: String,
@@ -69,6 +69,41 @@ pub enum BundleError {
         name: String,
         /// What was wrong.
         reason: DataProblem,
+    },
+    /// Two data files give the same leaf (OPA refuses the merge too).
+    #[error("policy data {name} conflicts with another data file at {path}")]
+    DataConflict {
+        /// The file merged last.
+        name: String,
+        /// The data path both define.
+        path: String,
+    },
+    /// A package or data path lies outside every root of the bundle's `.manifest`.
+    #[error("{path} is outside the roots of the bundle's .manifest")]
+    OutsideRoots {
+        /// The package or data path (`data.a.b`).
+        path: String,
+    },
+    /// The bundle's `.manifest` is not usable (overlapping roots).
+    #[error("policy bundle .manifest: {reason}")]
+    BadManifest {
+        /// What was wrong.
+        reason: String,
+    },
+    /// A part of OPA's bundle format Stella does not read (signatures, Wasm, plans, delta
+    /// bundles, links): refused rather than silently ignored.
+    #[error("policy bundle file {name:?}: {what} are not supported")]
+    Unsupported {
+        /// The file.
+        name: String,
+        /// What is not supported.
+        what: &'static str,
+    },
+    /// The `.tar.gz` bundle could not be read (gzip, tar, or over the decompression limit).
+    #[error("policy bundle archive: {reason}")]
+    Archive {
+        /// What the gzip or tar reader reported.
+        reason: String,
     },
     /// A size or count limit was exceeded.
     #[error("policy bundle {limit} exceeded: {actual} > {max}")]
@@ -291,6 +326,13 @@ pub enum DataProblem {
     /// The document is JSON but not an object.
     #[error("the data document must be a JSON object")]
     NotAnObject,
+    /// A YAML data document is not valid YAML, holds a duplicate key or non-string key, or is
+    /// over its bounds.
+    #[error("{message}")]
+    Yaml {
+        /// The YAML reader's message.
+        message: String,
+    },
     /// The bundle manifest could not be written as canonical JSON.
     #[error(transparent)]
     Canonical(stella_core::CoreError),

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis;
 use crate::bundle::Bundle;
-use crate::error::{EvalError, PolicyError, RegoError};
+use crate::error::{BundleError, EvalError, PolicyError, RegoError};
 use crate::index;
 use crate::input::GateInput;
 use crate::syntax::{self, Prepared};
@@ -167,8 +167,9 @@ impl Gate {
             .iter()
             .map(|m| (m.name().to_owned(), m.text().to_owned()))
             .collect();
+        let roots = bundle.roots();
         let (rules, compiled, program) = on_eval_stack(&options.query, || {
-            load(&as_written, data.as_ref(), &options.query)
+            load(&as_written, data.as_ref(), roots, &options.query)
         })?;
         let mut gate = Self {
             options,
@@ -195,7 +196,7 @@ impl Gate {
                 let query = &gate.options.query;
                 let data = gate.data.as_ref();
                 if let Ok((rules, compiled, program)) =
-                    on_eval_stack(query, || load(&rewritten, data, query))
+                    on_eval_stack(query, || load(&rewritten, data, roots, query))
                 {
                     if rules == gate.rules {
                         gate.compiled = compiled;
@@ -229,24 +230,14 @@ impl Gate {
     /// Evaluates over an input already in the engine's value type.
     fn evaluate_value(&self, input: Value) -> Result<Verdict, PolicyError> {
         let q = &self.options.query;
-        let mut vm = RegoVM::new_with_policy(self.compiled.clone());
-        vm.load_program(self.program.clone());
-        vm.set_max_instructions(
-            usize::try_from(self.options.limits.max_instructions).unwrap_or(usize::MAX),
-        );
-        vm.set_execution_timer_config(self.timer());
-        if let Some(data) = &self.data {
-            vm.set_data(data.clone()).map_err(|e| EvalError::Engine {
-                rule: q.clone(),
-                message: e.to_string(),
-            })?;
-        }
-        vm.set_input(input);
-        let limits = self.options.limits;
-        let mut eval = |rule: &str| {
-            vm.execute_entry_point_by_name(rule)
-                .map_err(|e| map_vm_error(rule, &e, &limits))
-        };
+        let mut runner = Runner::new(
+            &self.compiled,
+            &self.program,
+            self.data.as_ref(),
+            self.options.limits,
+        )?;
+        runner.set_input(input);
+        let mut eval = |rule: &str| runner.eval(rule);
         let mut verdict = Verdict {
             allow: true,
             violations: Vec::new(),
@@ -293,15 +284,6 @@ impl Gate {
         Ok(verdict)
     }
 
-    fn timer(&self) -> Option<ExecutionTimerConfig> {
-        self.options
-            .limits
-            .max_time
-            .map(|limit| ExecutionTimerConfig {
-                limit,
-                check_interval: NonZeroU32::MIN.saturating_add(999),
-            })
-    }
 }
 
 /// The stack size of the thread that loads, compiles and evaluates a policy. regorus' VM
@@ -313,7 +295,7 @@ impl Gate {
 pub const EVAL_STACK_BYTES: usize = 64 << 20;
 
 /// Runs `f` on a thread with an [`EVAL_STACK_BYTES`] stack.
-fn on_eval_stack<T: Send>(
+pub(crate) fn on_eval_stack<T: Send>(
     query: &str,
     f: impl FnOnce() -> Result<T, PolicyError> + Send,
 ) -> Result<T, PolicyError> {
@@ -342,19 +324,12 @@ fn on_eval_stack<T: Send>(
 fn load(
     modules: &[(String, String)],
     data: Option<&Value>,
+    roots: Option<&[String]>,
     query: &str,
 ) -> Result<(Rules, CompiledPolicy, Arc<Program>), PolicyError> {
-    let mut engine = Engine::new();
-    engine.set_rego_v0(true);
-    // `print` output is gathered, never written to stderr.
-    engine.set_gather_prints(true);
-    let mut prepared: Vec<(String, Prepared)> = Vec::new();
+    let (mut engine, prepared, packages) = parse_checked(modules, data, roots)?;
     let mut rules = Rules::default();
-    for (name, text) in modules {
-        let p = syntax::prepare(text);
-        let loaded = engine.add_policy(name.clone(), p.text.clone());
-        prepared.push((name.clone(), p));
-        let pkg = loaded.map_err(|e| map_load_error(&e.to_string(), &prepared))?;
+    for ((name, _), pkg) in modules.iter().zip(&packages) {
         if pkg == query {
             let has = |r: &str| engine.has_declared_rule_rooted_at(name, r).unwrap_or(false);
             rules.allow |= has("allow");
@@ -363,13 +338,6 @@ fn load(
             rules.warn |= has("warn");
         }
     }
-    if let Some(v) = data {
-        engine
-            .add_data(v.clone())
-            .map_err(|e| map_load_error(&e.to_string(), &prepared))?;
-    }
-    let modules = engine.get_modules().clone();
-    analysis::check(&modules, &prepared)?;
     if !(rules.allow || rules.violation || rules.deny) {
         return Err(RegoError::NoDecisionRule {
             query: query.to_owned(),
@@ -377,15 +345,112 @@ fn load(
         .into());
     }
     let names = rule_names(query, rules);
+    let (compiled, program) = compile_entry_points(&mut engine, &names, &prepared)?;
+    Ok((rules, compiled, program))
+}
+
+/// Compiles `names` (full rule paths, `data.a.b.rule`) as the RVM program's entry points.
+pub(crate) fn compile_entry_points(
+    engine: &mut Engine,
+    names: &[String],
+    prepared: &[(String, Prepared)],
+) -> Result<(CompiledPolicy, Arc<Program>), PolicyError> {
     let first = names.first().cloned().unwrap_or_default();
     let compiled = engine
         .compile_with_entrypoint(&first.as_str().into())
-        .map_err(|e| map_load_error(&e.to_string(), &prepared))?;
+        .map_err(|e| map_load_error(&e.to_string(), prepared))?;
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let program =
         regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &refs)
+            .map_err(|e| map_load_error(&e.to_string(), prepared))?;
+    Ok((compiled, program))
+}
+
+/// A VM over a compiled program, with data and limits set, evaluating entry points by name.
+pub(crate) struct Runner {
+    vm: RegoVM,
+    limits: EvalLimits,
+}
+
+impl Runner {
+    pub(crate) fn new(
+        compiled: &CompiledPolicy,
+        program: &Arc<Program>,
+        data: Option<&Value>,
+        limits: EvalLimits,
+    ) -> Result<Self, PolicyError> {
+        let mut vm = RegoVM::new_with_policy(compiled.clone());
+        vm.load_program(program.clone());
+        vm.set_max_instructions(usize::try_from(limits.max_instructions).unwrap_or(usize::MAX));
+        vm.set_execution_timer_config(timer(limits));
+        if let Some(data) = data {
+            vm.set_data(data.clone()).map_err(|e| EvalError::Engine {
+                rule: "data".to_owned(),
+                message: e.to_string(),
+            })?;
+        }
+        Ok(Self { vm, limits })
+    }
+
+    pub(crate) fn set_input(&mut self, input: Value) {
+        self.vm.set_input(input);
+    }
+
+    pub(crate) fn eval(&mut self, rule: &str) -> Result<Value, PolicyError> {
+        self.vm
+            .execute_entry_point_by_name(rule)
+            .map_err(|e| map_vm_error(rule, &e, &self.limits))
+    }
+}
+
+fn timer(limits: EvalLimits) -> Option<ExecutionTimerConfig> {
+    limits.max_time.map(|limit| ExecutionTimerConfig {
+        limit,
+        check_interval: NonZeroU32::MIN.saturating_add(999),
+    })
+}
+
+/// Parses modules (name, text as written) into an engine with `data`, checks each package
+/// against the manifest's `roots`, and checks the parsed modules (builtins and recursion, see
+/// [`crate::analysis`]). Returns the engine, the prepared texts and each module's package
+/// (`data.a.b`, in module order).
+pub(crate) fn parse_checked(
+    modules: &[(String, String)],
+    data: Option<&Value>,
+    roots: Option<&[String]>,
+) -> Result<(Engine, Vec<(String, Prepared)>, Vec<String>), PolicyError> {
+    let mut engine = Engine::new();
+    engine.set_rego_v0(true);
+    // `print` output is gathered, never written to stderr.
+    engine.set_gather_prints(true);
+    let mut prepared: Vec<(String, Prepared)> = Vec::new();
+    let mut packages = Vec::new();
+    for (name, text) in modules {
+        let p = syntax::prepare(text);
+        let loaded = engine.add_policy(name.clone(), p.text.clone());
+        prepared.push((name.clone(), p));
+        let pkg = loaded.map_err(|e| map_load_error(&e.to_string(), &prepared))?;
+        if let Some(roots) = roots {
+            let comps: Vec<String> = pkg
+                .strip_prefix("data.")
+                .unwrap_or(&pkg)
+                .split('.')
+                .map(str::to_owned)
+                .collect();
+            if !crate::bundle::package_in_roots(roots, &comps) {
+                return Err(BundleError::OutsideRoots { path: pkg }.into());
+            }
+        }
+        packages.push(pkg);
+    }
+    if let Some(v) = data {
+        engine
+            .add_data(v.clone())
             .map_err(|e| map_load_error(&e.to_string(), &prepared))?;
-    Ok((rules, compiled, program))
+    }
+    let parsed = engine.get_modules().clone();
+    analysis::check(&parsed, &prepared)?;
+    Ok((engine, prepared, packages))
 }
 
 fn rule_names(query: &str, rules: Rules) -> Vec<String> {
@@ -401,7 +466,7 @@ fn rule_names(query: &str, rules: Rules) -> Vec<String> {
     .collect()
 }
 
-fn json_text(v: &Value) -> String {
+pub(crate) fn json_text(v: &Value) -> String {
     v.to_json_str().unwrap_or_else(|_| format!("{v:?}"))
 }
 

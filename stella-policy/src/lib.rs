@@ -4,8 +4,10 @@
 //! one input document — findings with their VEX-applied status, VEX statements, attestations,
 //! waivers, the image and the scan manifest — and a decision record of every verdict.
 //!
-//! - [`Bundle`]: Rego modules plus optional `data.json`, named by the digest of their canonical
-//!   manifest, with an optional revision. OPA syntax v0 and v1 are both accepted, module by
+//! - [`Bundle`]: Rego modules plus `data.json`/`data.yaml` files placed at their directory's
+//!   path, as OPA lays out a bundle (also read from OPA's `.tar.gz` format, `.manifest` roots
+//!   enforced), named by the digest of their canonical manifest, with an optional revision (the
+//!   manifest's, or the caller's). OPA syntax v0 and v1 are both accepted, module by
 //!   module ([`syntax`] states the rule), so the seed's example policies run as written.
 //! - [`GateInput`]: the input schema ([`input`] documents it; [`GATE_INPUT_SCHEMA`] is the JSON
 //!   Schema): what people write by hand is accepted (the seed's minimal example), every optional
@@ -24,6 +26,9 @@
 //!   criticals and attestation-to-image binding.
 //! - [`index`]: lookup indexing, the rewrite that makes the seed's per-finding VEX scan a
 //!   set lookup (same decisions, linear time; [`GateOptions::index_lookups`]).
+//! - [`Gate::explain`] ([`explain`]): why each rule has its value, which findings, VEX
+//!   statements, attestations or waivers decide it, from the engine's own answers.
+//! - [`test_runner::run_tests`]: `test_*` rules run as `opa test` runs them.
 //! - [`DecisionRecord`]: canonical JSON, signable as an in-toto attestation
 //!   ([`DecisionRecord::sign`]); [`replay`] proves a decision byte for byte.
 //!
@@ -63,23 +68,29 @@
 //! - `stella-attest`: the in-toto statement, the policy-decision predicate and DSSE envelopes
 //!   of signed decision records.
 //! - `serde`, `serde_json`: the input and record types. `thiserror`: the error enum.
+//! - `flate2`, `tar`: OPA's `.tar.gz` bundle format ([`Bundle::from_tar_gz`]), read from bytes
+//!   within [`BundleLimits`] (the same crates the OSV import and the image reader use).
+//! - `serde_norway`: `data.yaml` files of a bundle (OPA accepts YAML data; the workspace's
+//!   YAML crate, the maintained serde_yaml fork).
 
 pub mod analysis;
 mod builtin;
 mod bundle;
 mod context;
 mod error;
+pub mod explain;
 mod gate;
 pub mod index;
 pub mod input;
 mod record;
 pub mod syntax;
+pub mod test_runner;
 
 pub use builtin::{
     BuiltinOptions, SEED_EXPLOITABLE, SEED_REKOR, STELLA_BUILTIN, UnderInvestigation,
     builtin_bundle,
 };
-pub use bundle::{Bundle, BundleLimits, DATA_FILE, Module};
+pub use bundle::{Bundle, BundleLimits, DATA_FILE, DATA_YAML_FILES, MANIFEST_FILE, Module};
 pub use error::{
     BundleError, DataProblem, EvalError, InputError, InputProblem, PolicyError, RecordError,
     RecordProblem, RegoError,
