@@ -186,11 +186,7 @@ impl Gate {
         let verdict = self.evaluate(input)?;
         let query = self.options().query.clone();
         let limits = self.options().limits;
-        let modules: Vec<(String, String)> = bundle
-            .modules()
-            .iter()
-            .map(|m| (m.name().to_owned(), m.text().to_owned()))
-            .collect();
+        let modules = gate::policy_modules(bundle);
         let data = bundle.data().map(|json| Value::from(json.clone()));
         let roots = bundle.roots();
         gate::on_eval_stack(&query, || {

@@ -162,11 +162,7 @@ impl Gate {
             .into());
         }
         let data = bundle.data().map(|json| Value::from(json.clone()));
-        let as_written: Vec<(String, String)> = bundle
-            .modules()
-            .iter()
-            .map(|m| (m.name().to_owned(), m.text().to_owned()))
-            .collect();
+        let as_written = policy_modules(bundle);
         let roots = bundle.roots();
         let (rules, compiled, program) = on_eval_stack(&options.query, || {
             load(&as_written, data.as_ref(), roots, &options.query)
@@ -349,6 +345,21 @@ fn load(
     Ok((rules, compiled, program))
 }
 
+/// The modules a gate evaluates: every module but the tests (`*_test.rego`, OPA's naming;
+/// they are part of the bundle's identity and run by [`crate::test_runner`], and regorus'
+/// compiler would refuse the `with` they use), as (name, text as written).
+pub(crate) fn policy_modules(bundle: &Bundle) -> Vec<(String, String)> {
+    bundle
+        .modules()
+        .iter()
+        .filter(|m| !m.name().ends_with(TEST_SUFFIX))
+        .map(|m| (m.name().to_owned(), m.text().to_owned()))
+        .collect()
+}
+
+/// The file-name suffix of policy test modules (as OPA names them).
+pub const TEST_SUFFIX: &str = "_test.rego";
+
 /// Compiles `names` (full rule paths, `data.a.b.rule`) as the RVM program's entry points.
 pub(crate) fn compile_entry_points(
     engine: &mut Engine,
@@ -403,7 +414,7 @@ impl Runner {
     }
 }
 
-fn timer(limits: EvalLimits) -> Option<ExecutionTimerConfig> {
+pub(crate) fn timer(limits: EvalLimits) -> Option<ExecutionTimerConfig> {
     limits.max_time.map(|limit| ExecutionTimerConfig {
         limit,
         check_interval: NonZeroU32::MIN.saturating_add(999),

@@ -97,7 +97,7 @@ pub use error::{
 };
 pub use gate::{
     DEFAULT_QUERY, ENGINE_NAME, ENGINE_VERSION, EVAL_STACK_BYTES, EvalLimits, Gate, GateOptions,
-    Verdict,
+    TEST_SUFFIX, Verdict,
 };
 pub use input::{
     Attestation, Finding, GATE_INPUT_SCHEMA, GateInput, Image, MAX_CONTEXT_BYTES,
