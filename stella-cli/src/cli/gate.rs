@@ -1,21 +1,31 @@
-//! `stella gate --policy DIR | --builtin --input F [--json]`: evaluate a Rego policy bundle over a
-//! gate input and decide whether the image may ship.
+//! `stella gate --policy DIR|BUNDLE.tar.gz | --builtin --input F [--json] [--explain]`: evaluate
+//! a Rego policy bundle over a gate input and decide whether the image may ship; `stella gate
+//! test DIR|BUNDLE.tar.gz [--json]`: run the bundle's `test_*` rules as `opa test` does.
 //!
 //! Exit 0 when the policy allows, 1 when it denies, 2 on any error (unreadable or invalid
 //! bundle or input, Rego syntax error with file:line:col, a policy that exceeds its limits).
+//! `gate test` exits 0 when every test passes (skipped `todo_test_` rules do not count), 1 when
+//! any fails or errors, 2 when the bundle does not load.
 //!
-//! The bundle directory is walked recursively: every `*.rego` file is a module (named by its
-//! `/`-separated path relative to DIR), `data.json` at the top is the data document, and an
-//! OPA-style `.manifest` at the top may give a `revision` (`--revision` overrides it). Other
-//! files, hidden directories and symbolic links are ignored. `--json` prints the decision record
-//! (canonical JSON); without it a short summary is printed. `--key K --envelope-file F`
-//! additionally signs the record (DSSE, in-toto statement with the policy-decision predicate).
+//! A bundle directory is walked recursively as OPA loads one: every `*.rego` file is a module
+//! (named by its `/`-separated path relative to DIR; `*_test.rego` files are tests, run by
+//! `gate test` and not evaluated by the gate), every `data.json` / `data.yaml` / `data.yml` is
+//! data at its directory's path, and an OPA `.manifest` at the top gives the `revision`
+//! recorded in the decision (`--revision` overrides it) and `roots` that are enforced. Other
+//! files, hidden directories and symbolic links are ignored. A path ending in `.tar.gz` or
+//! `.tgz` is read as OPA's bundle format (`opa build` output). `--json` prints the decision
+//! record (canonical JSON); without it a short summary is printed. `--explain` adds why: each
+//! rule's value and the findings, VEX statements, attestations and waivers that decide it (see
+//! `stella_policy::explain`); with `--json` the output is `{"record":…,"explanation":…}`.
+//! `--key K --envelope-file F` additionally signs the record (DSSE, in-toto statement with the
+//! policy-decision predicate).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use stella_attest::keys::{LocalSigner, SystemRandom};
 use stella_core::{Clock, FixedClock, Timestamp};
+use stella_policy::test_runner::Outcome as TestOutcome;
 use stella_policy::{
     BuiltinOptions, Bundle, EvalLimits, Gate, GateInput, GateOptions, UnderInvestigation,
     builtin_bundle,
@@ -26,8 +36,13 @@ use super::{CliError, KeyRef, Outcome, read_input, write_output};
 
 /// `stella gate`: evaluate a policy over a gate input.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct Args {
-    /// The policy bundle directory (`*.rego`, optional `data.json` and `.manifest`).
+    /// `test DIR`: run the bundle's policy tests instead of deciding.
+    #[command(subcommand)]
+    pub command: Option<GateCommand>,
+    /// The policy bundle: a directory (`*.rego`, `data.json`/`data.yaml`, `.manifest`) or an
+    /// OPA `.tar.gz` bundle.
     #[arg(long, required_unless_present = "builtin", conflicts_with = "builtin")]
     pub policy: Option<PathBuf>,
     /// Use the built-in bundle (the seed policies plus waivers, under_investigation criticals
@@ -38,11 +53,14 @@ pub struct Args {
     #[arg(long, requires = "builtin")]
     pub deny_under_investigation: bool,
     /// The gate input JSON (`-` for stdin); schema: stella-policy/schema/gate-input.schema.json.
-    #[arg(long)]
-    pub input: PathBuf,
+    #[arg(long, required = true)]
+    pub input: Option<PathBuf>,
     /// Print the decision record (canonical JSON) instead of a summary.
     #[arg(long)]
     pub json: bool,
+    /// Explain the decision: each rule's value and the input items that decide it.
+    #[arg(long)]
+    pub explain: bool,
     /// The package to evaluate.
     #[arg(long, default_value = stella_policy::DEFAULT_QUERY)]
     pub query: String,
@@ -73,6 +91,26 @@ pub struct Args {
     pub envelope_file: Option<PathBuf>,
 }
 
+/// The subcommands of `stella gate`.
+#[derive(Debug, clap::Subcommand)]
+pub enum GateCommand {
+    /// Run the `test_*` rules of a policy bundle, as `opa test` does.
+    Test(TestArgs),
+}
+
+/// `stella gate test`.
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// The policy bundle: a directory or an OPA `.tar.gz` bundle.
+    pub bundle: PathBuf,
+    /// Print the results as JSON (an array of {package, name, outcome, message?}).
+    #[arg(long)]
+    pub json: bool,
+    /// Most milliseconds per test (0: no time limit).
+    #[arg(long, default_value_t = 60_000)]
+    pub timeout_ms: u64,
+}
+
 /// The system clock (the CLI is where the outside world comes in).
 #[derive(Debug)]
 struct SystemNow;
@@ -91,6 +129,16 @@ impl Clock for SystemNow {
 
 /// Runs `stella gate`.
 pub fn run(args: Args) -> Result<Outcome, CliError> {
+    if let Some(GateCommand::Test(t)) = args.command {
+        return run_tests(&t);
+    }
+    let Some(input_path) = args.input.clone() else {
+        return Err(CliError::Usage {
+            what: "--input",
+            value: String::new(),
+            reason: "the gate input is required".into(),
+        });
+    };
     let bundle = match &args.policy {
         Some(dir) => load_bundle(dir, args.revision.clone())?,
         None => builtin_bundle(BuiltinOptions {
@@ -106,8 +154,8 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         || "built-in policy bundle".to_owned(),
         |p| p.display().to_string(),
     );
-    let input_name = args.input.display().to_string();
-    let input = GateInput::from_json(&read_input(&args.input)?)
+    let input_name = input_path.display().to_string();
+    let input = GateInput::from_json(&read_input(&input_path)?)
         .map_err(|e| CliError::library(&input_name, e))?;
     let gate = Gate::new(
         &bundle,
@@ -147,10 +195,25 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         write_output(Some(path), &bytes)?;
     }
 
+    let explanation = if args.explain {
+        Some(
+            gate.explain(&bundle, &input)
+                .map_err(|e| CliError::library(format!("{bundle_name} over {input_name}"), e))?,
+        )
+    } else {
+        None
+    };
+
     if args.json {
         let mut bytes = record
             .to_canonical_json()
             .map_err(|e| CliError::library("decision record", e))?;
+        if let Some(explanation) = &explanation {
+            bytes = stella_core::canonical::to_canonical_vec(
+                &serde_json::json!({ "record": &record, "explanation": explanation }),
+            )
+            .map_err(|e| CliError::library("explanation", e))?;
+        }
         bytes.push(b'\n');
         write_output(None, &bytes)?;
     } else {
@@ -175,6 +238,9 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         for w in &record.result.warnings {
             text.push_str(&format!("  warning: {w}\n"));
         }
+        if let Some(explanation) = &explanation {
+            text.push_str(&explain_text(explanation));
+        }
         write_output(None, text.as_bytes())?;
     }
     Ok(if record.result.allow {
@@ -192,6 +258,13 @@ pub(crate) fn load_bundle(dir: &Path, revision: Option<String>) -> Result<Bundle
         path: path.display().to_string(),
         source,
     };
+    let name = dir.to_string_lossy();
+    if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+        let bytes = stella::files::read_regular(dir, stella::files::MAX_INPUT_BYTES)
+            .map_err(|e| io(dir, e))?;
+        return Bundle::from_tar_gz(&bytes, revision, &stella_policy::BundleLimits::default())
+            .map_err(|e| CliError::library(dir.display().to_string(), e));
+    }
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut stack = vec![(dir.to_path_buf(), String::new())];
     let mut seen = 0usize;
@@ -214,7 +287,9 @@ pub(crate) fn load_bundle(dir: &Path, revision: Option<String>) -> Result<Bundle
                 stack.push((entry.path(), format!("{rel}/")));
             } else if kind.is_file()
                 && (name.ends_with(".rego")
-                    || (prefix.is_empty() && name == stella_policy::DATA_FILE))
+                    || name == stella_policy::DATA_FILE
+                    || stella_policy::DATA_YAML_FILES.contains(&name.as_str())
+                    || (prefix.is_empty() && name == stella_policy::MANIFEST_FILE))
             {
                 let bytes = stella::files::read_regular_no_follow(
                     &entry.path(),
@@ -225,10 +300,6 @@ pub(crate) fn load_bundle(dir: &Path, revision: Option<String>) -> Result<Bundle
             }
         }
     }
-    let revision = match revision {
-        Some(r) => Some(r),
-        None => manifest_revision(dir)?,
-    };
     files.sort();
     Bundle::from_files(
         files.iter().map(|(n, b)| (n.as_str(), b.as_slice())),
@@ -237,22 +308,91 @@ pub(crate) fn load_bundle(dir: &Path, revision: Option<String>) -> Result<Bundle
     .map_err(|e| CliError::library(dir.display().to_string(), e))
 }
 
-/// The `revision` of an OPA-style `.manifest`, when there is one.
-fn manifest_revision(dir: &Path) -> Result<Option<String>, CliError> {
-    let path = dir.join(".manifest");
-    if !path.is_file() {
-        return Ok(None);
+/// Runs `stella gate test`.
+fn run_tests(args: &TestArgs) -> Result<Outcome, CliError> {
+    let bundle = load_bundle(&args.bundle, None)?;
+    let limits = EvalLimits {
+        max_time: (args.timeout_ms > 0).then(|| Duration::from_millis(args.timeout_ms)),
+        ..EvalLimits::default()
+    };
+    let results = stella_policy::test_runner::run_tests(&bundle, limits)
+        .map_err(|e| CliError::library(args.bundle.display().to_string(), e))?;
+    let failed = results
+        .iter()
+        .filter(|r| matches!(r.outcome, TestOutcome::Fail | TestOutcome::Error))
+        .count();
+    let mut out = if args.json {
+        stella_core::canonical::to_canonical_vec(&results)
+            .map_err(|e| CliError::library("test results", e))?
+    } else {
+        let mut text = String::new();
+        for r in &results {
+            let word = match r.outcome {
+                TestOutcome::Pass => "PASS",
+                TestOutcome::Fail => "FAIL",
+                TestOutcome::Error => "ERROR",
+                TestOutcome::Skip => "SKIPPED",
+            };
+            text.push_str(&format!("{}.{}: {word}", r.package, r.name));
+            if let Some(m) = &r.message {
+                text.push_str(&format!(" ({m})"));
+            }
+            text.push('\n');
+        }
+        let passed = results
+            .iter()
+            .filter(|r| r.outcome == TestOutcome::Pass)
+            .count();
+        let run = results
+            .iter()
+            .filter(|r| r.outcome != TestOutcome::Skip)
+            .count();
+        text.push_str(&"-".repeat(80));
+        text.push_str(&format!("\nPASS: {passed}/{run}\n"));
+        if failed > 0 {
+            text.push_str(&format!("FAIL: {failed}/{run}\n"));
+        }
+        text.into_bytes()
+    };
+    if args.json {
+        out.push(b'\n');
     }
-    let bytes = read_input(&path)?;
-    let value: serde_json::Value = stella_core::canonical::from_slice_strict(&bytes)
-        .map_err(|e| CliError::library(path.display().to_string(), e))?;
-    match value.get("revision") {
-        None => Ok(None),
-        Some(serde_json::Value::String(r)) => Ok(Some(r.clone())),
-        Some(_) => Err(CliError::Usage {
-            what: ".manifest",
-            value: path.display().to_string(),
-            reason: "revision must be a string".into(),
-        }),
+    write_output(None, &out)?;
+    Ok(if failed > 0 {
+        Outcome::Deny
+    } else {
+        Outcome::Ok
+    })
+}
+
+/// The `--explain` text: each rule, its value, and the items that decide it.
+fn explain_text(e: &stella_policy::explain::Explanation) -> String {
+    let show = |v: &serde_json::Value| {
+        stella_core::canonical::to_canonical_string(v).unwrap_or_else(|_| v.to_string())
+    };
+    let mut text = format!("explanation of {}:\n", e.query);
+    for r in &e.rules {
+        let value = r.value.as_ref().map_or_else(|| "undefined".to_owned(), show);
+        text.push_str(&format!("  {} = {value}\n", r.rule));
+        for i in &r.items {
+            let mut why = Vec::new();
+            for m in &i.produces {
+                why.push(format!("produces {}", show(m)));
+            }
+            for m in &i.suppresses {
+                why.push(format!("keeps out {}", show(m)));
+            }
+            if let Some(v) = &i.without {
+                why.push(format!("without it: {}", show(v)));
+            }
+            if let Some(v) = &i.alone {
+                why.push(format!("alone: {}", show(v)));
+            }
+            text.push_str(&format!("    {} ({}): {}\n", i.item, i.label, why.join("; ")));
+        }
     }
+    if let Some(reason) = &e.attribution_skipped {
+        text.push_str(&format!("  (attribution skipped: {reason})\n"));
+    }
+    text
 }
