@@ -175,11 +175,13 @@ fn errors_exit_2_with_the_input_named() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("bad.rego:3:7: expecting }"), "{err}");
 
-    // Input missing a field the policy reads.
+    // Input missing a field the policy decides on (absent lists are the empty list, but a
+    // finding without a severity is refused).
     let broken = dir.path().join("broken.json");
     std::fs::write(
         &broken,
-        json!({"image": {"digest": IMG}, "scan": {}, "findings": []}).to_string(),
+        json!({"image": {"digest": IMG}, "findings": [{"id": "CVE-1", "exploitability": "affected"}]})
+            .to_string(),
     )
     .unwrap();
     let out = stella()
