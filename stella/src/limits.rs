@@ -43,8 +43,10 @@
 //! | `eval.max_time` | off | wall-clock limit per evaluation; off so a pure caller stays deterministic (the CLI sets it) |
 //! | `bundle.max_files` | 1000 | files of a policy bundle |
 //! | `bundle.max_module_bytes` | 1 MiB | one Rego module: real ones are a few KiB |
-//! | `bundle.max_data_bytes` | 16 MiB | a bundle's `data.json` |
+//! | `bundle.max_data_bytes` | 16 MiB | one `data.json` / `data.yaml` (or `.manifest`) of a bundle |
 //! | `bundle.max_module_nesting` | 12 | `[`/`{` nesting of a module: regorus parses it in exponential time (16 levels 1 s, 20 levels 19 s); 12 parse in < 0.1 s, real policies nest under 6 (found by the `policy_input` fuzz target) |
+//! | `bundle.max_archive_entries` | 10,000 | entries of an OPA `.tar.gz` bundle (as the CLI's bundle-directory walk): real bundles hold tens of files |
+//! | `bundle.max_archive_bytes` | 64 MiB | bytes decompressed from an OPA `.tar.gz` bundle, headers included: the stream is cut there, so a gzip bomb or a huge PAX header cannot allocate more |
 //! | `vex.json.max_bytes` | 16 MiB | one OpenVEX document, checked against the file's length before it is read (157 MB once needed 5.9 GB): real documents are kilobytes to a few MiB; a DSSE-wrapped one is refused above the base64 of that |
 //! | `vex.json.max_depth` | 32 | JSON nesting of an OpenVEX document: the format needs 6 |
 //! | `vex.max_statements` | 100,000 | statements of one document, counted while deserializing: the largest published documents have some thousands |
@@ -215,5 +217,16 @@ pub const FIXED_LIMITS: &[FixedLimit] = &[
         value: 4 << 30,
         why: "one input file (or stdin) the command line reads whole: SBOMs, snapshots, \
               keys, VEX, policies; a device or FIFO is refused by its type before this",
+    },
+    FixedLimit {
+        name: "stella_policy::input::MAX_CONTEXT_BYTES",
+        value: 1 << 20,
+        why: "the caller's own `input.context` of a gate input, counted while it is parsed: an \
+              environment, namespace and team are a few hundred bytes",
+    },
+    FixedLimit {
+        name: "stella_policy::input::MAX_CONTEXT_DEPTH",
+        value: 32,
+        why: "nesting of `input.context`",
     },
 ];

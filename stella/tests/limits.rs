@@ -95,6 +95,14 @@ fn the_fixed_limits_table_matches_the_code() {
             "stella::files::MAX_INPUT_BYTES",
             stella::files::MAX_INPUT_BYTES,
         ),
+        (
+            "stella_policy::input::MAX_CONTEXT_BYTES",
+            stella_policy::input::MAX_CONTEXT_BYTES as u64,
+        ),
+        (
+            "stella_policy::input::MAX_CONTEXT_DEPTH",
+            stella_policy::input::MAX_CONTEXT_DEPTH as u64,
+        ),
     ];
     assert_eq!(FIXED_LIMITS.len(), actual.len());
     for (fixed, (name, value)) in FIXED_LIMITS.iter().zip(actual) {
@@ -184,6 +192,10 @@ fn the_defaults_are_the_documented_ones() {
             l.bundle.max_data_bytes
         ),
         (1000, 1 << 20, 16 << 20)
+    );
+    assert_eq!(
+        (l.bundle.max_archive_entries, l.bundle.max_archive_bytes),
+        (10_000, 64 << 20)
     );
 }
 
@@ -455,6 +467,7 @@ fn bundle_limits_at_their_edges() {
         max_module_bytes: module.len(),
         max_data_bytes: data.len(),
         max_module_nesting: 0,
+        ..BundleLimits::default()
     };
     Bundle::from_files_with(files, None, &limits).unwrap();
     let (_, max) = bundle_limit(Bundle::from_files_with(
