@@ -25,7 +25,10 @@ const SEED_INPUT: &str = r#"{"findings":[{"id":"CVE-2024-3094","severity":"CRITI
 
 fn seed_policy(dir: &Path) -> PathBuf {
     let policy = dir.join("policy");
-    write(&policy.join("exploitable.rego"), stella_policy::SEED_EXPLOITABLE);
+    write(
+        &policy.join("exploitable.rego"),
+        stella_policy::SEED_EXPLOITABLE,
+    );
     write(&policy.join("rekor.rego"), stella_policy::SEED_REKOR);
     policy
 }
@@ -48,9 +51,7 @@ fn the_seed_minimal_input_passes_the_seed_policies_and_explain_says_why() {
     assert!(text.starts_with("ALLOW: (no image)"), "{text}");
     assert!(text.contains("  allow = true\n"), "{text}");
     assert!(
-        text.contains(
-            "    vex[0] (CVE-2024-3094 not_affected -): without it: false"
-        ),
+        text.contains("    vex[0] (CVE-2024-3094 not_affected -): without it: false"),
         "{text}"
     );
     // Without the VEX statement: deny, and the explanation names the finding.
@@ -59,7 +60,14 @@ fn the_seed_minimal_input_passes_the_seed_policies_and_explain_says_why() {
     denied["vex"] = json!([]);
     let input = write(&dir.path().join("denied.json"), &denied.to_string());
     let out = stella()
-        .args(["gate", "--explain", "--json", "--time", "2026-12-07T00:00:00Z", "--policy"])
+        .args([
+            "gate",
+            "--explain",
+            "--json",
+            "--time",
+            "2026-12-07T00:00:00Z",
+            "--policy",
+        ])
         .arg(&policy)
         .arg("--input")
         .arg(&input)
@@ -80,7 +88,14 @@ fn the_seed_minimal_input_passes_the_seed_policies_and_explain_says_why() {
     assert_eq!(allow["items"][0]["alone"], false);
     // Deterministic bytes.
     let again = stella()
-        .args(["gate", "--explain", "--json", "--time", "2026-12-07T00:00:00Z", "--policy"])
+        .args([
+            "gate",
+            "--explain",
+            "--json",
+            "--time",
+            "2026-12-07T00:00:00Z",
+            "--policy",
+        ])
         .arg(&policy)
         .arg("--input")
         .arg(&input)
@@ -112,7 +127,10 @@ fn env_bundle(dir: &Path) -> PathBuf {
     let policy = dir.join("env");
     write(&policy.join("stella/policy/gate.rego"), ENV_POLICY);
     write(&policy.join("stella/policy/gate_test.rego"), ENV_TESTS);
-    write(&policy.join("gate/data.yaml"), "relaxed:\n  - dev\n  - staging\n");
+    write(
+        &policy.join("gate/data.yaml"),
+        "relaxed:\n  - dev\n  - staging\n",
+    );
     write(
         &policy.join(".manifest"),
         r#"{"revision":"9e8d7c6","roots":["stella","gate"]}"#,

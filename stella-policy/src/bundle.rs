@@ -381,7 +381,11 @@ fn check_size(max: usize, actual: usize, limit: &'static str) -> Result<(), Bund
     Ok(())
 }
 
-fn parse_yaml(name: &str, bytes: &[u8], max_bytes: usize) -> Result<serde_json::Value, BundleError> {
+fn parse_yaml(
+    name: &str,
+    bytes: &[u8],
+    max_bytes: usize,
+) -> Result<serde_json::Value, BundleError> {
     let bad = |message: String| BundleError::BadData {
         name: name.into(),
         reason: DataProblem::Yaml { message },
@@ -505,7 +509,9 @@ fn check_data_roots(
 /// Whether the package `data.a.b` (given as `a.b` components) lies under one of `roots`.
 pub(crate) fn package_in_roots(roots: &[String], package: &[String]) -> bool {
     let here: Vec<&str> = package.iter().map(String::as_str).collect();
-    roots.iter().any(|r| root_contains(&root_segments(r), &here))
+    roots
+        .iter()
+        .any(|r| root_contains(&root_segments(r), &here))
 }
 
 /// The entries of a `.tar.gz` bundle that [`Bundle::from_files_with`] reads.
@@ -549,7 +555,9 @@ fn read_tar_gz(bytes: &[u8], limits: &BundleLimits) -> Result<Vec<(String, Vec<u
         check_name(name)?;
         let base = name.rsplit('/').next().unwrap_or(name);
         let refused = match base {
-            ".signatures.json" => Some("signed bundles (.signatures.json is not verified by Stella)"),
+            ".signatures.json" => {
+                Some("signed bundles (.signatures.json is not verified by Stella)")
+            }
             "patch.json" => Some("delta bundles (patch.json)"),
             "plan.json" => Some("plan bundles (plan.json)"),
             _ if base.ends_with(".wasm") => Some("Wasm modules"),
@@ -602,7 +610,9 @@ impl<R: Read> Read for Limited<R> {
                 ))),
             };
         }
-        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         let n = self.inner.read(buf.get_mut(..want).unwrap_or_default())?;
         self.left = self.left.saturating_sub(n as u64);
         Ok(n)

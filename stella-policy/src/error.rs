@@ -49,7 +49,9 @@ pub enum BundleError {
         name: String,
     },
     /// A file is neither a `.rego` module, a data file nor the top `.manifest`.
-    #[error("policy bundle file {name:?} is neither a .rego module, data.json/data.yaml nor .manifest")]
+    #[error(
+        "policy bundle file {name:?} is neither a .rego module, data.json/data.yaml nor .manifest"
+    )]
     UnknownFile {
         /// The name.
         name: String,
@@ -301,7 +303,9 @@ pub enum RecordError {
     },
     /// The record is about no image (the input named none), so it cannot be an in-toto
     /// statement about one.
-    #[error("the decision record names no image (input.image was absent), so it has no subject to sign")]
+    #[error(
+        "the decision record names no image (input.image was absent), so it has no subject to sign"
+    )]
     NoImage,
     /// The replay's input or bundle is not the one the record names.
     #[error("replay {what} digest {actual} does not match the record's {expected}")]

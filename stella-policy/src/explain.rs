@@ -142,9 +142,10 @@ impl List {
                 .attestations
                 .get(i)
                 .map_or_else(String::new, |a| a.id.clone()),
-            Self::Waivers => input.waivers.get(i).map_or_else(String::new, |w| {
-                format!("{} valid={}", w.vuln_id, w.valid)
-            }),
+            Self::Waivers => input
+                .waivers
+                .get(i)
+                .map_or_else(String::new, |w| format!("{} valid={}", w.vuln_id, w.valid)),
         }
     }
 
@@ -244,13 +245,11 @@ impl Gate {
                         let without = values(&list.variant(input, |j| j != i))?;
                         let alone = values(&list.variant(input, |j| j == i))?;
                         for (k, rule) in out.iter_mut().enumerate() {
-                            let pick = |vs: &[Value]| vs.get(k).cloned().unwrap_or(Value::Undefined);
-                            if let Some(effect) = effect(
-                                &pick(&full),
-                                &pick(&without),
-                                &pick(&alone),
-                                &pick(&empty),
-                            ) {
+                            let pick =
+                                |vs: &[Value]| vs.get(k).cloned().unwrap_or(Value::Undefined);
+                            if let Some(effect) =
+                                effect(&pick(&full), &pick(&without), &pick(&alone), &pick(&empty))
+                            {
                                 rule.items.push(ItemEffect {
                                     item: format!("{}[{i}]", list.name()),
                                     label: list.label(input, i),
@@ -290,9 +289,10 @@ fn effect(full: &Value, without: &Value, alone: &Value, empty: &Value) -> Option
             .iter()
             .filter(|m| !without.contains(*m) || (alone.contains(*m) && !empty.contains(*m)))
             .collect();
-        let suppressed: BTreeSet<&Value> = without.iter().filter(|m| !full_set.contains(*m)).collect();
-        e.produces = produced.into_iter().filter_map(|v| to_json(v)).collect();
-        e.suppresses = suppressed.into_iter().filter_map(|v| to_json(v)).collect();
+        let suppressed: BTreeSet<&Value> =
+            without.iter().filter(|m| !full_set.contains(*m)).collect();
+        e.produces = produced.into_iter().filter_map(to_json).collect();
+        e.suppresses = suppressed.into_iter().filter_map(to_json).collect();
         return (!e.produces.is_empty() || !e.suppresses.is_empty()).then_some(e);
     }
     if without != full {

@@ -279,7 +279,6 @@ impl Gate {
         }
         Ok(verdict)
     }
-
 }
 
 /// The stack size of the thread that loads, compiles and evaluates a policy. regorus' VM
@@ -421,6 +420,9 @@ pub(crate) fn timer(limits: EvalLimits) -> Option<ExecutionTimerConfig> {
     })
 }
 
+/// An engine with modules and data loaded, the prepared texts and each module's package.
+pub(crate) type Parsed = (Engine, Vec<(String, Prepared)>, Vec<String>);
+
 /// Parses modules (name, text as written) into an engine with `data`, checks each package
 /// against the manifest's `roots`, and checks the parsed modules (builtins and recursion, see
 /// [`crate::analysis`]). Returns the engine, the prepared texts and each module's package
@@ -429,7 +431,7 @@ pub(crate) fn parse_checked(
     modules: &[(String, String)],
     data: Option<&Value>,
     roots: Option<&[String]>,
-) -> Result<(Engine, Vec<(String, Prepared)>, Vec<String>), PolicyError> {
+) -> Result<Parsed, PolicyError> {
     let mut engine = Engine::new();
     engine.set_rego_v0(true);
     // `print` output is gathered, never written to stderr.

@@ -526,7 +526,10 @@ mod tests {
         assert_eq!(f.reachability, Reachability::Unknown);
         assert_eq!(input.vex[0].product, None);
         assert_eq!(input.attestations[0].predicate_type, None);
-        assert_eq!(input.attestations[0].rekor.as_ref().unwrap().log_index, None);
+        assert_eq!(
+            input.attestations[0].rekor.as_ref().unwrap().log_index,
+            None
+        );
         // Absent and the documented default are the same document.
         let explicit = serde_json::json!({
             "scan": {}, "waivers": [],
@@ -550,13 +553,25 @@ mod tests {
     #[test]
     fn fields_a_policy_decides_on_stay_required() {
         for (field, finding) in [
-            ("severity", serde_json::json!({"id": "CVE-1", "exploitability": "affected"})),
-            ("exploitability", serde_json::json!({"id": "CVE-1", "severity": "LOW"})),
-            ("id", serde_json::json!({"severity": "LOW", "exploitability": "affected"})),
+            (
+                "severity",
+                serde_json::json!({"id": "CVE-1", "exploitability": "affected"}),
+            ),
+            (
+                "exploitability",
+                serde_json::json!({"id": "CVE-1", "severity": "LOW"}),
+            ),
+            (
+                "id",
+                serde_json::json!({"severity": "LOW", "exploitability": "affected"}),
+            ),
         ] {
             let v = serde_json::json!({ "findings": [finding] });
             let e = GateInput::from_json(v.to_string().as_bytes()).unwrap_err();
-            assert!(e.to_string().contains(&format!("missing field `{field}`")), "{e}");
+            assert!(
+                e.to_string().contains(&format!("missing field `{field}`")),
+                "{e}"
+            );
         }
         let e = GateInput::from_json(br#"{"vex":[{"vuln_id":"CVE-1"}]}"#).unwrap_err();
         assert!(e.to_string().contains("missing field `status`"), "{e}");
@@ -597,10 +612,16 @@ mod tests {
         GateInput::from_json(nested(MAX_CONTEXT_DEPTH).as_bytes()).unwrap();
         let e = GateInput::from_json(nested(MAX_CONTEXT_DEPTH + 1).as_bytes()).unwrap_err();
         assert!(e.to_string().contains("nests deeper"), "{e}");
-        let big = format!(r#"{{"context":{{"s":"{}"}}}}"#, "x".repeat(MAX_CONTEXT_BYTES));
+        let big = format!(
+            r#"{{"context":{{"s":"{}"}}}}"#,
+            "x".repeat(MAX_CONTEXT_BYTES)
+        );
         let e = GateInput::from_json(big.as_bytes()).unwrap_err();
         assert!(e.to_string().contains("larger than"), "{e}");
-        let many = format!(r#"{{"context":{{"s":[{}0]}}}}"#, "0,".repeat(MAX_CONTEXT_BYTES / 8));
+        let many = format!(
+            r#"{{"context":{{"s":[{}0]}}}}"#,
+            "0,".repeat(MAX_CONTEXT_BYTES / 8)
+        );
         let e = GateInput::from_json(many.as_bytes()).unwrap_err();
         assert!(e.to_string().contains("larger than"), "{e}");
     }

@@ -205,7 +205,10 @@ fn data_files_are_placed_at_their_directory_path_and_merged() {
     );
     // YAML: duplicate keys and non-object top-level data are refused.
     let e = Bundle::from_files(
-        [("gate.rego", POLICY_WITH_DATA), ("x/data.yaml", b"a: 1\na: 2\n")],
+        [
+            ("gate.rego", POLICY_WITH_DATA),
+            ("x/data.yaml", b"a: 1\na: 2\n"),
+        ],
         None,
     )
     .unwrap_err();
@@ -220,7 +223,8 @@ fn data_files_are_placed_at_their_directory_path_and_merged() {
 
 #[test]
 fn manifest_revision_is_recorded_and_roots_are_enforced() {
-    let manifest = br#"{"revision":"4f2d9c1","roots":["stella","team"],"metadata":{"owner":"sec"}}"#;
+    let manifest =
+        br#"{"revision":"4f2d9c1","roots":["stella","team"],"metadata":{"owner":"sec"}}"#;
     let files = |extra: Vec<(&'static str, &'static [u8])>| {
         let mut v: Vec<(&str, &[u8])> = vec![
             (".manifest", manifest),
@@ -265,7 +269,10 @@ fn manifest_revision_is_recorded_and_roots_are_enforced() {
     // Overlapping roots.
     let e = Bundle::from_files(
         [
-            (".manifest", &br#"{"revision":"r","roots":["stella","stella/policy"]}"#[..]),
+            (
+                ".manifest",
+                &br#"{"revision":"r","roots":["stella","stella/policy"]}"#[..],
+            ),
             ("stella/policy/gate.rego", POLICY_WITH_DATA),
         ],
         None,
@@ -278,7 +285,10 @@ fn manifest_revision_is_recorded_and_roots_are_enforced() {
     // Wasm in the manifest is refused by name.
     let e = Bundle::from_files(
         [
-            (".manifest", &br#"{"revision":"r","wasm":[{"entrypoint":"a/b","module":"/policy.wasm"}]}"#[..]),
+            (
+                ".manifest",
+                &br#"{"revision":"r","wasm":[{"entrypoint":"a/b","module":"/policy.wasm"}]}"#[..],
+            ),
             ("gate.rego", POLICY_WITH_DATA),
         ],
         None,
@@ -361,21 +371,54 @@ fn hostile_tar_gz_bundles_are_refused() {
     };
     let d = BundleLimits::default();
     let e = refuse(&[gate, ("/../evil.rego", REG, b"package x", None)], &d);
-    assert!(matches!(e, PolicyError::Bundle(BundleError::BadName { .. })), "{e}");
-    let e = refuse(&[gate, ("/a.rego", tar::EntryType::Symlink, b"", Some("/etc/passwd"))], &d);
-    assert!(matches!(e, PolicyError::Bundle(BundleError::Unsupported { .. })), "{e}");
-    let e = refuse(&[gate, ("/b.rego", tar::EntryType::Link, b"", Some("gate.rego"))], &d);
-    assert!(matches!(e, PolicyError::Bundle(BundleError::Unsupported { .. })), "{e}");
+    assert!(
+        matches!(e, PolicyError::Bundle(BundleError::BadName { .. })),
+        "{e}"
+    );
+    let e = refuse(
+        &[
+            gate,
+            ("/a.rego", tar::EntryType::Symlink, b"", Some("/etc/passwd")),
+        ],
+        &d,
+    );
+    assert!(
+        matches!(e, PolicyError::Bundle(BundleError::Unsupported { .. })),
+        "{e}"
+    );
+    let e = refuse(
+        &[
+            gate,
+            ("/b.rego", tar::EntryType::Link, b"", Some("gate.rego")),
+        ],
+        &d,
+    );
+    assert!(
+        matches!(e, PolicyError::Bundle(BundleError::Unsupported { .. })),
+        "{e}"
+    );
     let e = refuse(&[gate, ("/f", tar::EntryType::Fifo, b"", None)], &d);
-    assert!(matches!(e, PolicyError::Bundle(BundleError::Unsupported { .. })), "{e}");
+    assert!(
+        matches!(e, PolicyError::Bundle(BundleError::Unsupported { .. })),
+        "{e}"
+    );
     let e = refuse(&[gate, ("/gate.rego", REG, POLICY_WITH_DATA, None)], &d);
-    assert!(matches!(e, PolicyError::Bundle(BundleError::Duplicate { .. })), "{e}");
+    assert!(
+        matches!(e, PolicyError::Bundle(BundleError::Duplicate { .. })),
+        "{e}"
+    );
     let e = refuse(&[gate, ("./gate.rego", REG, POLICY_WITH_DATA, None)], &d);
-    assert!(matches!(e, PolicyError::Bundle(BundleError::Duplicate { .. })), "{e}");
+    assert!(
+        matches!(e, PolicyError::Bundle(BundleError::Duplicate { .. })),
+        "{e}"
+    );
     let e = refuse(&[gate, ("/.signatures.json", REG, b"{}", None)], &d);
     assert!(e.to_string().contains("signed bundles"), "{e}");
     let e = refuse(&[gate, ("/policy.wasm", REG, b"\0asm", None)], &d);
-    assert!(matches!(e, PolicyError::Bundle(BundleError::Unsupported { .. })), "{e}");
+    assert!(
+        matches!(e, PolicyError::Bundle(BundleError::Unsupported { .. })),
+        "{e}"
+    );
     let e = refuse(&[("/patch.json", REG, b"{}", None)], &d);
     assert!(e.to_string().contains("delta bundles"), "{e}");
     // Limits: entry count, per-file size, decompressed bytes (a gzip bomb of zeros).
@@ -383,7 +426,10 @@ fn hostile_tar_gz_bundles_are_refused() {
         max_archive_entries: 2,
         ..d
     };
-    let e = refuse(&[gate, ("/x", REG, b"", None), ("/y", REG, b"", None)], &tight);
+    let e = refuse(
+        &[gate, ("/x", REG, b"", None), ("/y", REG, b"", None)],
+        &tight,
+    );
     assert!(e.to_string().contains("archive entry count"), "{e}");
     let big = vec![b' '; d.max_module_bytes + 1];
     let e = refuse(&[gate, ("/big.rego", REG, &big, None)], &d);
@@ -397,7 +443,10 @@ fn hostile_tar_gz_bundles_are_refused() {
     assert!(e.to_string().contains("max_archive_bytes"), "{e}");
     // Not gzip at all.
     let e = Bundle::from_tar_gz(b"not a bundle", None, &d).unwrap_err();
-    assert!(matches!(e, PolicyError::Bundle(BundleError::Archive { .. })), "{e}");
+    assert!(
+        matches!(e, PolicyError::Bundle(BundleError::Archive { .. })),
+        "{e}"
+    );
 }
 
 #[test]
@@ -444,7 +493,11 @@ test_false := false
             ("todo_test_later", Outcome::Skip),
         ]
     );
-    assert!(results.iter().all(|r| r.package == "data.stella.policy_test"));
+    assert!(
+        results
+            .iter()
+            .all(|r| r.package == "data.stella.policy_test")
+    );
     assert_eq!(
         results[5].message.as_deref(),
         Some("undefined"),
@@ -543,6 +596,8 @@ fn explain_shows_suppression_by_a_waiver_in_the_builtin_bundle() {
         .unwrap();
     assert_eq!(
         w.suppresses,
-        [json!("Critical vulnerability CVE-1 is affected and not waived")]
+        [json!(
+            "Critical vulnerability CVE-1 is affected and not waived"
+        )]
     );
 }

@@ -384,7 +384,7 @@ fn verify_decision(
     if signed.digest != Digest::of(record) {
         return Err("record-digest");
     }
-    if parsed.image_digest != image {
+    if parsed.image_digest != Some(image) {
         return Err("subject");
     }
     Ok(())

@@ -372,7 +372,10 @@ fn explain_text(e: &stella_policy::explain::Explanation) -> String {
     };
     let mut text = format!("explanation of {}:\n", e.query);
     for r in &e.rules {
-        let value = r.value.as_ref().map_or_else(|| "undefined".to_owned(), show);
+        let value = r
+            .value
+            .as_ref()
+            .map_or_else(|| "undefined".to_owned(), show);
         text.push_str(&format!("  {} = {value}\n", r.rule));
         for i in &r.items {
             let mut why = Vec::new();
@@ -382,13 +385,26 @@ fn explain_text(e: &stella_policy::explain::Explanation) -> String {
             for m in &i.suppresses {
                 why.push(format!("keeps out {}", show(m)));
             }
+            // In an item's effect, null stands for "undefined".
+            let shown = |v: &serde_json::Value| {
+                if v.is_null() {
+                    "undefined".to_owned()
+                } else {
+                    show(v)
+                }
+            };
             if let Some(v) = &i.without {
-                why.push(format!("without it: {}", show(v)));
+                why.push(format!("without it: {}", shown(v)));
             }
             if let Some(v) = &i.alone {
-                why.push(format!("alone: {}", show(v)));
+                why.push(format!("alone: {}", shown(v)));
             }
-            text.push_str(&format!("    {} ({}): {}\n", i.item, i.label, why.join("; ")));
+            text.push_str(&format!(
+                "    {} ({}): {}\n",
+                i.item,
+                i.label,
+                why.join("; ")
+            ));
         }
     }
     if let Some(reason) = &e.attribution_skipped {
