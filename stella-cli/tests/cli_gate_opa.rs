@@ -18,6 +18,22 @@ fn write(path: &Path, text: &str) -> PathBuf {
     path.to_path_buf()
 }
 
+/// Runs `stella gate FLAGS --policy POLICY --input INPUT`, expects `code`, returns stdout.
+fn gate(flags: &[&str], policy: &Path, input: &Path, code: i32) -> Vec<u8> {
+    stella()
+        .arg("gate")
+        .args(flags)
+        .arg("--policy")
+        .arg(policy)
+        .arg("--input")
+        .arg(input)
+        .assert()
+        .code(code)
+        .get_output()
+        .stdout
+        .clone()
+}
+
 /// The seed's example input, exactly the fields the seed names.
 const SEED_INPUT: &str = r#"{"findings":[{"id":"CVE-2024-3094","severity":"CRITICAL","exploitability":"affected"}],
 "vex":[{"vuln_id":"CVE-2024-3094","status":"not_affected","justification":"vulnerable_code_not_in_execute_path"}],
@@ -38,16 +54,7 @@ fn the_seed_minimal_input_passes_the_seed_policies_and_explain_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let policy = seed_policy(dir.path());
     let input = write(&dir.path().join("input.json"), SEED_INPUT);
-    let out = stella()
-        .args(["gate", "--explain", "--policy"])
-        .arg(&policy)
-        .arg("--input")
-        .arg(&input)
-        .assert()
-        .code(0)
-        .get_output()
-        .clone();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = String::from_utf8(gate(&["--explain"], &policy, &input, 0)).unwrap();
     assert!(text.starts_with("ALLOW: (no image)"), "{text}");
     assert!(text.contains("  allow = true\n"), "{text}");
     assert!(
@@ -149,17 +156,8 @@ fn context_environment_data_yaml_and_the_manifest_revision() {
                     "context": {"environment": env}})
             .to_string(),
         );
-        let out = stella()
-            .args(["gate", "--json", "--policy"])
-            .arg(&policy)
-            .arg("--input")
-            .arg(&input)
-            .assert()
-            .code(code)
-            .get_output()
-            .stdout
-            .clone();
-        let record: Value = serde_json::from_slice(&out).unwrap();
+        let record: Value =
+            serde_json::from_slice(&gate(&["--json"], &policy, &input, code)).unwrap();
         assert_eq!(record["policy"]["revision"], "9e8d7c6", "{env}");
     }
     // A typo in a typed field is refused (exit 2), naming the field.
@@ -261,17 +259,7 @@ fn gate_test_runs_policy_tests_from_a_directory_and_a_tar_gz() {
         &dir.path().join("dev.json"),
         r#"{"context":{"environment":"dev"},"findings":[]}"#,
     );
-    let out = stella()
-        .args(["gate", "--json", "--policy"])
-        .arg(&bundle)
-        .arg("--input")
-        .arg(&input)
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    let record: Value = serde_json::from_slice(&out).unwrap();
+    let record: Value = serde_json::from_slice(&gate(&["--json"], &bundle, &input, 0)).unwrap();
     assert_eq!(record["policy"]["revision"], "9e8d7c6");
     // A bundle that does not load: exit 2.
     stella()

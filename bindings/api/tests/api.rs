@@ -274,6 +274,23 @@ fn option_defaults_are_the_documented_ones() {
             .ends_with("/builtin")
     );
 
+    // The seed's minimal hand-written input is accepted (defaults for every other field): a
+    // critical affected finding waived by a not_affected statement with a justification.
+    let minimal = br#"{"findings":[{"id":"CVE-2024-3094","severity":"CRITICAL","exploitability":"affected"}],
+        "vex":[{"vuln_id":"CVE-2024-3094","status":"not_affected","justification":"component_not_present"}],
+        "attestations":[{"id":"sbom-1","rekor":{"inclusion_proof":{}}}]}"#;
+    let d = policy_evaluate(
+        minimal,
+        &PolicyOptions {
+            time: "2024-06-01T00:00:00Z".into(),
+            ..PolicyOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(d.allow && d.violations.is_empty(), "{:?}", d.violations);
+    let record: serde_json::Value = serde_json::from_slice(&d.record).unwrap();
+    assert!(record.get("image_digest").is_none());
+
     // An SBOM without a timestamp option uses the image config's `created`.
     let sbom = sbom_from_image_bytes(&vectors("image/image.tar"), &SbomOptions::default()).unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&sbom).unwrap();
