@@ -21,7 +21,7 @@ cd "$REPO"
 RUNS="${RUNS:-20}"
 CASE_LIST="${CASES:-happy-path-v0.3 rekor2-timestamp-with-embedded-cert}"
 VECTORS=tests/vectors/sigstore/conformance
-DEFAULT_TRUST=tests/vectors/sigstore/trust/production.trusted_root.json
+DEFAULT_TRUST=tests/vectors/sigstore/conformance/production.trusted_root.json
 VENV="${HOME}/.cache/stella-ops/venv-sigstore"
 SIGSTORE_PYTHON_VERSION="$(sed -n 's/^SIGSTORE_PYTHON_VERSION=//p' tests/interop/sigstore.sh)"
 

@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.."
 
 SIGSTORE_PYTHON_VERSION=4.5.1
 CASES=tests/vectors/sigstore/conformance
-DEFAULT_TRUST=tests/vectors/sigstore/trust/production.trusted_root.json
+DEFAULT_TRUST=tests/vectors/sigstore/conformance/production.trusted_root.json
 
 # Cases where an oracle's answer differs from the suite's expectation (and so from Stella's).
 KNOWN_PYTHON_DEVIATIONS="
