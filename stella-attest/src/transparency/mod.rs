@@ -28,13 +28,17 @@
 
 mod b64;
 pub mod bundle;
+pub mod fulcio;
+pub mod identity;
 mod error;
 mod log;
 pub mod merkle;
 pub mod note;
 pub mod rekor;
+pub mod sct;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod x509;
 
 pub use error::TransparencyError;
 pub use log::{MemoryLog, verify_receipt};

@@ -42,6 +42,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod keyless;
+mod policy;
 mod trust_root;
 mod verify;
 mod wire;
@@ -51,7 +53,14 @@ use stella_core::Digest;
 use super::rekor::{self, EntryBody, LogEntry, RekorInclusionProof, RekorLogKey};
 use crate::keys::PublicKey;
 
-pub use trust_root::TrustRoot;
+pub use trust_root::{
+    LogInstance, MAX_TRUSTED_ROOT_BYTES, MAX_TRUSTED_ROOT_ENTRIES, TRUSTED_ROOT_MEDIA_TYPE_V0_1,
+    TRUSTED_ROOT_MEDIA_TYPE_V0_2, TrustRoot, TrustedRoot,
+};
+pub use policy::{
+    ArtifactInput, Check, TimestampSource, Verification, VerificationPolicy, VerificationReport,
+    VerifiedSigner, VerifiedTimestamp,
+};
 pub use verify::{VerifiedBundle, VerifiedContent, VerifiedTransparency};
 pub use wire::{
     Bundle, BundleContent, BundleVersion, CheckpointEnvelope, Envelope, EnvelopeSignature,
