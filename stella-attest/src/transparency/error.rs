@@ -223,6 +223,14 @@ pub enum TransparencyError {
         /// The value seen.
         actual: usize,
     },
+    /// An X.509 certificate or chain was refused (see [`super::x509`]).
+    #[error("{what}: {problem}")]
+    Certificate {
+        /// Which certificate or chain.
+        what: &'static str,
+        /// Why.
+        problem: super::x509::CertificateProblem,
+    },
     /// A signer or verifier backend failed.
     #[error("{context}: {source}")]
     Key {
