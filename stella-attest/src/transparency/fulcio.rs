@@ -20,8 +20,8 @@
 
 use std::collections::BTreeMap;
 
-use der::asn1::Utf8StringRef;
 use der::Decode;
+use der::asn1::Utf8StringRef;
 use serde::Serialize;
 use stella_core::Timestamp;
 use x509_cert::Certificate;
@@ -268,14 +268,21 @@ pub(crate) fn pem_wrap(label: &str, der_bytes: &[u8]) -> String {
 fn read_identity(cert: &Certificate) -> Result<FulcioIdentity, TransparencyError> {
     let mut sans: Vec<(SanKind, String)> = Vec::new();
     let mut extensions: BTreeMap<&'static str, String> = BTreeMap::new();
-    let exts = cert.tbs_certificate.extensions.as_deref().unwrap_or_default();
+    let exts = cert
+        .tbs_certificate
+        .extensions
+        .as_deref()
+        .unwrap_or_default();
     let mut saw_san = false;
     for ext in exts {
         let oid = ext.extn_id.to_string();
         let value = ext.extn_value.as_bytes();
         if ext.extn_id == const_oid_san() {
             if saw_san {
-                return Err(malformed("leaf certificate", "two subjectAltName extensions"));
+                return Err(malformed(
+                    "leaf certificate",
+                    "two subjectAltName extensions",
+                ));
             }
             saw_san = true;
             let names = SubjectAltName::from_der(value).map_err(cert_err("subjectAltName"))?;
@@ -327,7 +334,12 @@ fn read_identity(cert: &Certificate) -> Result<FulcioIdentity, TransparencyError
     let (san_kind, san) = match sans.len() {
         0 => return Err(malformed("leaf certificate", "no Subject Alternative Name")),
         1 => sans.remove(0),
-        _ => return Err(malformed("leaf certificate", "more than one Subject Alternative Name")),
+        _ => {
+            return Err(malformed(
+                "leaf certificate",
+                "more than one Subject Alternative Name",
+            ));
+        }
     };
     let issuer = match (extensions.get("issuer"), extensions.get("issuer_v1")) {
         (Some(v2), Some(v1)) if v2 != v1 => {
@@ -373,7 +385,13 @@ pub fn verify_spki(
 fn ring_key<'a>(
     spki_der: &'a [u8],
     what: &'static str,
-) -> Result<(&'static dyn ring::signature::VerificationAlgorithm, &'a [u8]), TransparencyError> {
+) -> Result<
+    (
+        &'static dyn ring::signature::VerificationAlgorithm,
+        &'a [u8],
+    ),
+    TransparencyError,
+> {
     use der::oid::db::{rfc5912, rfc8410};
     let spki = x509_cert::spki::SubjectPublicKeyInfoRef::from_der(spki_der).map_err(|_| {
         TransparencyError::UnsupportedKey {
@@ -393,13 +411,13 @@ fn ring_key<'a>(
         return Ok((&ring::signature::ED25519, key));
     }
     if oid == rfc5912::ID_EC_PUBLIC_KEY {
-        let curve = spki
-            .algorithm
-            .parameters_oid()
-            .map_err(|_| TransparencyError::UnsupportedKey {
-                what,
-                reason: "EC key without a named curve",
-            })?;
+        let curve =
+            spki.algorithm
+                .parameters_oid()
+                .map_err(|_| TransparencyError::UnsupportedKey {
+                    what,
+                    reason: "EC key without a named curve",
+                })?;
         if curve == rfc5912::SECP_256_R_1 {
             return Ok((&ring::signature::ECDSA_P256_SHA256_ASN1, key));
         }

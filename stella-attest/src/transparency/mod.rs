@@ -28,9 +28,9 @@
 
 mod b64;
 pub mod bundle;
+mod error;
 pub mod fulcio;
 pub mod identity;
-mod error;
 mod log;
 pub mod merkle;
 pub mod note;
@@ -38,6 +38,7 @@ pub mod rekor;
 pub mod sct;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod timestamp;
 pub mod x509;
 
 pub use error::TransparencyError;

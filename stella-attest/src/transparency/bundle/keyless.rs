@@ -1,25 +1,30 @@
 //! [`Bundle::verify`]: full offline verification against a [`TrustedRoot`], keyless (Fulcio
 //! certificate) or key-based, with the signing-time rules of sigstore-go.
 //!
-//! Order of the checks (each recorded in the [`VerificationReport`]):
+//! Order of the checks for a keyless bundle (each recorded in the [`VerificationReport`]):
 //!
 //! 1. `bundle`: media type and structure;
 //! 2. `verification material`: a keyless bundle needs an identity policy, a key-based one a key;
-//! 3. `certificate`: the leaf parses as a Fulcio certificate (SAN, issuer); a chain carried in
-//!    the bundle may not contain a self-signed (root) certificate — trust comes only from the
-//!    trusted root;
-//! 4. `signature`: over the artifact (message signature) or the DSSE PAE, under the
-//!    certificate's or the caller's key; `artifact`: the message digest / in-toto subject;
-//! 5. `tlog`: every entry is from a trusted log whose key is valid at the entry's integrated
-//!    time, its SET / inclusion proof / checkpoint verify and its body records this bundle's
-//!    signature, content and certificate or key (at least one entry);
-//! 6. `timestamps`: the verified signing times — each Rekor v1 integrated time signed by a
-//!    verified SET, each RFC 3161 timestamp from a trusted timestamp authority; at least one;
-//! 7. `certificate validity`, `certificate chain`: at **every** verified time, the leaf is
-//!    within its validity and chains (code-signing EKU) to a Fulcio CA of the trusted root that
-//!    is valid at that time;
-//! 8. `sct`: at least one embedded SCT verifies under a CT log of the trusted root;
-//! 9. `identity`: the certificate's SAN, issuer and claims satisfy the policy.
+//! 3. `certificate`: the leaf parses as a Fulcio certificate (one SAN, an OIDC issuer) and is
+//!    not a CA; a chain carried in the bundle may not contain a self-signed (root) certificate
+//!    — trust comes only from the trusted root;
+//! 4. `tlog`: every entry is from a trusted log whose key is valid at the entry's integrated
+//!    time, and its SET / inclusion proof / checkpoint verify (at least one entry);
+//! 5. `timestamps`: the verified signing times — each Rekor v1 integrated time signed by a
+//!    verified SET, each RFC 3161 timestamp (every one must verify against a timestamp
+//!    authority of the trusted root, one per authority); at least one;
+//! 6. `certificate validity`, `certificate chain`: at **every** verified time, the leaf is
+//!    within its validity and chains (code-signing EKU) to a Fulcio CA of the trusted root
+//!    that is valid at that time;
+//! 7. `sct`: at least one embedded SCT verifies under a CT log of the trusted root;
+//! 8. `signature`: over the artifact (message signature; the message digest must match) or the
+//!    DSSE PAE (a given artifact must be a subject of the in-toto statement), under the
+//!    certificate's key;
+//! 9. `tlog entry content`: each entry's body records this signature, content and certificate;
+//! 10. `identity`: the certificate's SAN, issuer and claims satisfy the policy.
+//!
+//! A key-based bundle runs `bundle`, `verification material`, `signature` (under the caller's
+//! key), `tlog` (with the body checks) and `timestamps`.
 //!
 //! sigstore-go's defaults are the thresholds: one transparency log entry, one observer
 //! timestamp, one SCT.
@@ -28,9 +33,8 @@ use stella_core::Digest;
 
 use super::policy::{Checks, SignerPolicy};
 use super::{
-    ArtifactInput, Bundle, BundleVersion, TrustRoot, TrustedRoot, Verification,
+    ArtifactInput, Bundle, BundleVersion, TimestampSource, TrustRoot, TrustedRoot, Verification,
     VerificationPolicy, VerificationReport, VerifiedContent, VerifiedSigner, VerifiedTimestamp,
-    TimestampSource,
 };
 use crate::dsse::{VerifiedEnvelope, pae};
 use crate::keys::PublicKey;
@@ -39,7 +43,11 @@ use crate::transparency::fulcio::{FulcioCertificate, rfc3339};
 use crate::transparency::identity::IdentityPolicy;
 use crate::transparency::rekor::{BodySigner, RekorLogKey, VerifiedEntry};
 use crate::transparency::sct::verify_embedded_scts;
+use crate::transparency::timestamp::verify_timestamp;
 use crate::transparency::x509::{ExtendedKeyUsage, ParsedCertificate, verify_chain};
+
+/// The most RFC 3161 timestamps read from one bundle.
+pub const MAX_RFC3161_TIMESTAMPS: usize = 16;
 
 impl Bundle {
     /// Verifies the bundle offline against `root` under `policy` (see the module docs for
@@ -134,16 +142,26 @@ impl Bundle {
         checks: &mut Checks,
     ) -> Result<Verification, TransparencyError> {
         let content = checks.run("signature", || {
-            let c = self.check_content(artifact, &|m, s, w| {
-                key.verify(m, s).map_err(|_| TransparencyError::BadSignature {
-                    name: key.key_id().to_owned(),
-                    what: w,
-                })
-            }, key.key_id())?;
+            let c = self.check_content(
+                artifact,
+                &|m, s, w| {
+                    key.verify(m, s)
+                        .map_err(|_| TransparencyError::BadSignature {
+                            name: key.key_id().to_owned(),
+                            what: w,
+                        })
+                },
+                key.key_id(),
+            )?;
             Ok((c, format!("verified under key {}", key.key_id())))
         })?;
         let entries = checks.run("tlog", || {
-            let e = self.verify_tlog(version, BodySigner::Key(key.spki_der()), artifact, root)?;
+            let e = self.verify_tlog(
+                version,
+                Some(BodySigner::Key(key.spki_der())),
+                artifact,
+                root,
+            )?;
             Ok((e, String::new()))
         })?;
         let timestamps = checks.run("timestamps", || self.signing_times(&entries, root))?;
@@ -172,15 +190,13 @@ impl Bundle {
             let detail = format!("SAN {:?}, issuer {:?}", id.san, id.issuer);
             Ok((leaf, detail))
         })?;
-        let key_id = crate::keys::key_id_of_spki(leaf.spki_der());
-        let content = checks.run("signature", || {
-            let c = self.check_content(artifact, &|m, s, w| leaf.verify(m, s, w), &key_id)?;
-            Ok((c, "verified under the certificate's key".to_owned()))
-        })?;
         let entries = checks.run("tlog", || {
-            let e =
-                self.verify_tlog(version, BodySigner::Certificate(leaf.der()), artifact, root)?;
-            Ok((e, String::new()))
+            let e = self.verify_tlog(version, None, artifact, root)?;
+            let detail = format!(
+                "{} entr(y/ies): log signature and inclusion verified",
+                e.len()
+            );
+            Ok((e, detail))
         })?;
         let timestamps = checks.run("timestamps", || self.signing_times(&entries, root))?;
         checks.run("certificate validity", || {
@@ -212,19 +228,44 @@ impl Bundle {
             let issuer = issuer.ok_or(TransparencyError::NoVerifiedTimestamp {
                 reason: "no signing time to check the chain at".to_owned(),
             })?;
-            Ok((issuer, "chains to a trusted Fulcio CA at every signing time".to_owned()))
+            Ok((
+                issuer,
+                "chains to a trusted Fulcio CA at every signing time".to_owned(),
+            ))
         })?;
         let scts = checks.run("sct", || {
             let scts = verify_embedded_scts(&leaf, &issuer_spki, root.ctlogs())?;
             let detail = format!("{} SCT(s) verified", scts.len());
             Ok((scts, detail))
         })?;
+        let key_id = crate::keys::key_id_of_spki(leaf.spki_der());
+        let content = checks.run("signature", || {
+            let c = self.check_content(artifact, &|m, s, w| leaf.verify(m, s, w), &key_id)?;
+            Ok((c, "verified under the certificate's key".to_owned()))
+        })?;
+        checks.run("tlog entry content", || {
+            for e in &entries {
+                self.check_body(
+                    &e.body,
+                    BodySigner::Certificate(leaf.der()),
+                    artifact.digest(),
+                )?;
+            }
+            Ok((
+                (),
+                "each entry records this signature, content and certificate".to_owned(),
+            ))
+        })?;
         checks.run("identity", || {
             identity.check(leaf.identity())?;
             let detail = if identity.is_insecure() {
                 "NOT CHECKED (insecure ignore identity)".to_owned()
             } else {
-                format!("{:?} from {:?}", leaf.identity().san, leaf.identity().issuer)
+                format!(
+                    "{:?} from {:?}",
+                    leaf.identity().san,
+                    leaf.identity().issuer
+                )
             };
             Ok(((), detail))
         })?;
@@ -313,7 +354,11 @@ impl Bundle {
                 reason: "a Sigstore bundle's envelope has exactly one signature",
             });
         };
-        verify(&pae(&env.payload_type, &env.payload), &sig.sig, "DSSE envelope")?;
+        verify(
+            &pae(&env.payload_type, &env.payload),
+            &sig.sig,
+            "DSSE envelope",
+        )?;
         if let Some(digest) = artifact.digest() {
             super::verify::check_artifact_is_subject(env, &digest)?;
         }
@@ -329,13 +374,17 @@ impl Bundle {
     fn verify_tlog(
         &self,
         version: BundleVersion,
-        signer: BodySigner<'_>,
+        signer: Option<BodySigner<'_>>,
         artifact: ArtifactInput<'_>,
         root: &TrustedRoot,
     ) -> Result<Vec<VerifiedEntry>, TransparencyError> {
         for entry in &self.verification_material.tlog_entries {
             let log = root.tlog(&entry.log_id.key_id)?;
-            log.check_valid_at(entry.integrated_time, "transparency log key")?;
+            // Rekor v2 entries have no integrated time: their log key is checked at every
+            // verified signing time instead (see `signing_times`).
+            if entry.integrated_time != 0 {
+                log.check_valid_at(entry.integrated_time, "transparency log key")?;
+            }
         }
         let lookup = |id: &[u8; 32]| -> Result<RekorLogKey, TransparencyError> {
             root.tlog(id)?.rekor_key()
@@ -343,11 +392,28 @@ impl Bundle {
         self.verify_entries(version, signer, artifact.digest(), &lookup)
     }
 
-    /// The verified signing times: integrated times signed by a verified SET; at least one.
+    /// The bytes an RFC 3161 timestamp of this bundle covers: the message signature, or the DSSE
+    /// envelope's signature.
+    fn signature_bytes(&self) -> Result<&[u8], TransparencyError> {
+        if let Some(ms) = &self.message_signature {
+            return Ok(&ms.signature);
+        }
+        self.dsse_envelope
+            .as_ref()
+            .and_then(|e| e.signatures.first())
+            .map(|s| s.sig.as_slice())
+            .ok_or(TransparencyError::MissingField {
+                what: "Sigstore bundle",
+                field: "signature",
+            })
+    }
+
+    /// The verified signing times: integrated times signed by a verified SET, and RFC 3161
+    /// timestamps from trusted authorities (every one must verify); at least one.
     fn signing_times(
         &self,
         entries: &[VerifiedEntry],
-        _root: &TrustedRoot,
+        root: &TrustedRoot,
     ) -> Result<(Vec<VerifiedTimestamp>, String), TransparencyError> {
         let mut out = Vec::new();
         for e in entries {
@@ -360,15 +426,56 @@ impl Bundle {
                 });
             }
         }
-        if !self
+        let tokens = self
             .verification_material
             .timestamp_verification_data
             .as_ref()
-            .is_none_or(|t| t.rfc3161_timestamps.is_empty())
-        {
-            return Err(TransparencyError::NotSupported {
-                feature: "RFC 3161 timestamps",
+            .map(|t| t.rfc3161_timestamps.as_slice())
+            .unwrap_or_default();
+        if tokens.len() > MAX_RFC3161_TIMESTAMPS {
+            return Err(TransparencyError::LimitExceeded {
+                what: "RFC 3161 timestamps in a bundle",
+                max: MAX_RFC3161_TIMESTAMPS,
+                actual: tokens.len(),
             });
+        }
+        if !tokens.is_empty() {
+            let signature = self.signature_bytes()?;
+            for token in tokens {
+                // Stricter than sigstore-go, which skips a timestamp that does not verify:
+                // a bundle carrying a bad timestamp is refused.
+                let ts = verify_timestamp(
+                    &token.signed_timestamp,
+                    signature,
+                    root.timestamp_authorities(),
+                )?;
+                if out.iter().any(|t: &VerifiedTimestamp| {
+                    t.source
+                        == TimestampSource::Rfc3161 {
+                            authority: ts.authority_index,
+                        }
+                }) {
+                    return Err(TransparencyError::InvalidField {
+                        field: "rfc3161Timestamps",
+                        value: String::new(),
+                        reason: "two timestamps from the same timestamp authority",
+                    });
+                }
+                out.push(VerifiedTimestamp {
+                    source: TimestampSource::Rfc3161 {
+                        authority: ts.authority_index,
+                    },
+                    unix_seconds: ts.time,
+                });
+            }
+        }
+        for entry in &self.verification_material.tlog_entries {
+            if entry.integrated_time == 0 {
+                let log = root.tlog(&entry.log_id.key_id)?;
+                for t in &out {
+                    log.check_valid_at(t.unix_seconds, "transparency log key")?;
+                }
+            }
         }
         if out.is_empty() {
             return Err(TransparencyError::NoVerifiedTimestamp {

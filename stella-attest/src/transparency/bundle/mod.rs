@@ -43,6 +43,7 @@
 //! ```
 
 mod keyless;
+pub use keyless::MAX_RFC3161_TIMESTAMPS;
 mod policy;
 mod trust_root;
 mod verify;
@@ -53,13 +54,13 @@ use stella_core::Digest;
 use super::rekor::{self, EntryBody, LogEntry, RekorInclusionProof, RekorLogKey};
 use crate::keys::PublicKey;
 
-pub use trust_root::{
-    LogInstance, MAX_TRUSTED_ROOT_BYTES, MAX_TRUSTED_ROOT_ENTRIES, TRUSTED_ROOT_MEDIA_TYPE_V0_1,
-    TRUSTED_ROOT_MEDIA_TYPE_V0_2, TrustRoot, TrustedRoot,
-};
 pub use policy::{
     ArtifactInput, Check, TimestampSource, Verification, VerificationPolicy, VerificationReport,
     VerifiedSigner, VerifiedTimestamp,
+};
+pub use trust_root::{
+    LogInstance, MAX_TRUSTED_ROOT_BYTES, MAX_TRUSTED_ROOT_ENTRIES, TRUSTED_ROOT_MEDIA_TYPE_V0_1,
+    TRUSTED_ROOT_MEDIA_TYPE_V0_2, TrustRoot, TrustedRoot,
 };
 pub use verify::{VerifiedBundle, VerifiedContent, VerifiedTransparency};
 pub use wire::{

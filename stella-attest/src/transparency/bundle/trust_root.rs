@@ -325,10 +325,15 @@ fn time_window(
             })
     };
     // A missing start is refused (as sigstore-go does) rather than read as "always valid".
-    let start = parse(range.start.as_deref().ok_or(TransparencyError::MissingField {
-        what: "trusted root validFor",
-        field: "start",
-    })?)?;
+    let start = parse(
+        range
+            .start
+            .as_deref()
+            .ok_or(TransparencyError::MissingField {
+                what: "trusted root validFor",
+                field: "start",
+            })?,
+    )?;
     let end = range.end.as_deref().map(parse).transpose()?;
     if end.is_some_and(|e| e < start) {
         return Err(TransparencyError::InvalidField {
@@ -447,16 +452,20 @@ impl TrustedRoot {
             .into_iter()
             .map(|l| log_instance(l, "trusted root ctlog"))
             .collect::<Result<Vec<_>, _>>()?;
-        let certificate_authorities =
-            bounded(wire.certificate_authorities, "trusted root certificateAuthorities")?
-                .into_iter()
-                .map(authority)
-                .collect::<Result<Vec<_>, _>>()?;
-        let timestamp_authorities =
-            bounded(wire.timestamp_authorities, "trusted root timestampAuthorities")?
-                .into_iter()
-                .map(authority)
-                .collect::<Result<Vec<_>, _>>()?;
+        let certificate_authorities = bounded(
+            wire.certificate_authorities,
+            "trusted root certificateAuthorities",
+        )?
+        .into_iter()
+        .map(authority)
+        .collect::<Result<Vec<_>, _>>()?;
+        let timestamp_authorities = bounded(
+            wire.timestamp_authorities,
+            "trusted root timestampAuthorities",
+        )?
+        .into_iter()
+        .map(authority)
+        .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             tlogs,
             ctlogs,

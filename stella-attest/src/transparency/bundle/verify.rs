@@ -104,7 +104,7 @@ impl Bundle {
         let content = self.verify_signature(key, artifact, reject_high_s)?;
         let log_entries = self.verify_entries(
             version,
-            BodySigner::Key(key.spki_der()),
+            Some(BodySigner::Key(key.spki_der())),
             artifact.map(Digest::of),
             &|id| trust.find(id).cloned(),
         )?;
@@ -136,7 +136,7 @@ impl Bundle {
             })?;
         let log_entries = self.verify_entries(
             version,
-            BodySigner::Certificate(cert),
+            Some(BodySigner::Certificate(cert)),
             artifact.map(Digest::of),
             &|id| trust.find(id).cloned(),
         )?;
@@ -205,12 +205,13 @@ impl Bundle {
     }
 
     /// Verifies every log entry: its log (found by `log` from the entry's log id), SET,
-    /// inclusion proof and checkpoint, and that its body records this bundle's content and
-    /// `signer`.
+    /// inclusion proof and checkpoint, and (when `signer` is given) that its body records this
+    /// bundle's content and `signer` (keyless verification checks the bodies later, with
+    /// [`Bundle::check_body`], after the certificate).
     pub(super) fn verify_entries(
         &self,
         version: BundleVersion,
-        signer: BodySigner<'_>,
+        signer: Option<BodySigner<'_>>,
         artifact: Option<Digest>,
         log: &dyn Fn(&[u8; 32]) -> Result<RekorLogKey, TransparencyError>,
     ) -> Result<Vec<VerifiedEntry>, TransparencyError> {
@@ -234,7 +235,9 @@ impl Bundle {
                     field: "kindVersion (differs from the body)",
                 });
             }
-            self.check_body(&verified.body, signer, artifact)?;
+            if let Some(signer) = signer {
+                self.check_body(&verified.body, signer, artifact)?;
+            }
             out.push(verified);
         }
         Ok(out)
@@ -322,7 +325,10 @@ fn digest_from_hash_output(md: &HashOutput) -> Result<Digest, TransparencyError>
     })
 }
 
-pub(super) fn check_message_digest(ms: &MessageSignature, digest: &Digest) -> Result<(), TransparencyError> {
+pub(super) fn check_message_digest(
+    ms: &MessageSignature,
+    digest: &Digest,
+) -> Result<(), TransparencyError> {
     if let Some(md) = &ms.message_digest
         && digest_from_hash_output(md)? != *digest
     {
