@@ -231,6 +231,12 @@ pub enum TransparencyError {
         /// Why.
         problem: super::x509::CertificateProblem,
     },
+    /// An RFC 3161 timestamp was refused (see [`super::timestamp`]).
+    #[error("RFC 3161 timestamp: {problem}")]
+    Timestamp {
+        /// Why.
+        problem: super::timestamp::TimestampProblem,
+    },
     /// A signer or verifier backend failed.
     #[error("{context}: {source}")]
     Key {

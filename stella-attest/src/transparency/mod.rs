@@ -35,6 +35,7 @@ pub mod note;
 pub mod rekor;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod timestamp;
 pub mod x509;
 
 pub use error::TransparencyError;
