@@ -224,6 +224,9 @@ struct SigningCertificate {
     policies: Option<Any>,
 }
 
+/// A `signingCertificate` (false) or `signingCertificateV2` (true) attribute.
+type EssAttribute = (bool, SigningCertificate);
+
 /// A hash algorithm of a timestamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimestampHash {
@@ -411,7 +414,7 @@ impl TimestampToken {
     /// bytes) and the signing-certificate attribute, if any.
     fn check_signed_attributes(
         &self,
-    ) -> Result<(Vec<u8>, Option<(bool, SigningCertificate)>), TransparencyError> {
+    ) -> Result<(Vec<u8>, Option<EssAttribute>), TransparencyError> {
         let bad = |reason| ts_err(TimestampProblem::SignedAttributes { reason });
         let attrs = self
             .signer
@@ -644,7 +647,7 @@ fn verify_with_authority(
     authority: &CertificateAuthority,
     index: usize,
     signed_attrs: &[u8],
-    signing_certificate: Option<&(bool, SigningCertificate)>,
+    signing_certificate: Option<&EssAttribute>,
     signature_hash: TimestampHash,
 ) -> Result<Vec<Vec<u8>>, TransparencyError> {
     let sid = &token.signer.sid;
