@@ -237,6 +237,14 @@ pub enum TransparencyError {
         /// Why.
         problem: super::timestamp::TimestampProblem,
     },
+    /// A trusted log whose validity window excludes the time the entry is checked at.
+    #[error("log {log_id} is not valid at {at} (Unix seconds)")]
+    LogNotValidAt {
+        /// The log id (hex).
+        log_id: String,
+        /// The time checked.
+        at: i64,
+    },
     /// A signer or verifier backend failed.
     #[error("{context}: {source}")]
     Key {
