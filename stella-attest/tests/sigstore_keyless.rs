@@ -589,3 +589,75 @@ fn trusted_root_parsing_is_strict() {
     assert!(!root.certificate_authorities().is_empty());
     assert!(!root.timestamp_authorities().is_empty());
 }
+
+#[test]
+fn a_tsa_time_outside_the_certificate_validity_is_refused() {
+    // rekor2-timestamp-with-incorrect-time_fail wraps its token's base64 at 76 columns; with the
+    // line breaks removed it parses, and fails for the reason the suite gives: the TSA time is
+    // outside the signing certificate's validity.
+    let dir = "bundle-verify/rekor2-timestamp-with-incorrect-time_fail";
+    let mut b = json(&format!("{dir}/bundle.sigstore.json"));
+    let token = &mut b["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"][0]
+        ["signedTimestamp"];
+    *token = Value::String(token.as_str().unwrap().replace('\n', ""));
+    let err = verify_with(&b, &json(&format!("{dir}/trusted_root.json")), &policy()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TransparencyError::CertificateNotValidAt {
+                timestamp: "RFC 3161 timestamp",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn rekor_v2_bundles_need_their_timestamp_and_a_valid_checkpoint() {
+    let dir = "bundle-verify/rekor2-happy-path";
+    let root = json(&format!("{dir}/trusted_root.json"));
+    let happy = json(&format!("{dir}/bundle.sigstore.json"));
+    let verified = verify_with(&happy, &root, &policy()).unwrap();
+    assert_eq!(verified.rekor_v2_entries.len(), 1);
+    assert!(verified.log_entries.is_empty());
+    assert!(matches!(
+        verified.timestamps.as_slice(),
+        [stella_attest::transparency::bundle::VerifiedTimestamp {
+            source: TimestampSource::Rfc3161 { .. },
+            ..
+        }]
+    ));
+    // Without the TSA timestamp there is no signing time (Rekor v2 signs none).
+    let mut b = happy.clone();
+    b["verificationMaterial"]
+        .as_object_mut()
+        .unwrap()
+        .remove("timestampVerificationData");
+    let err = verify_with(&b, &root, &policy()).unwrap_err();
+    assert!(
+        matches!(err, TransparencyError::NoVerifiedTimestamp { .. }),
+        "{err}"
+    );
+    // A tampered inclusion proof hash.
+    let mut b = happy.clone();
+    flip(
+        &mut b["verificationMaterial"]["tlogEntries"][0]["inclusionProof"]["hashes"][0],
+        0,
+    );
+    let err = verify_with(&b, &root, &policy()).unwrap_err();
+    assert!(
+        matches!(err, TransparencyError::RootMismatch { .. }),
+        "{err}"
+    );
+    // The v2 log's key outside its trusted-root window at the TSA time.
+    let mut r = root.clone();
+    for log in r["tlogs"].as_array_mut().unwrap() {
+        log["publicKey"]["validFor"]["start"] = Value::String("2030-01-01T00:00:00Z".into());
+    }
+    let err = verify_with(&happy, &r, &policy()).unwrap_err();
+    assert!(
+        matches!(err, TransparencyError::OutsideValidity { .. }),
+        "{err}"
+    );
+}

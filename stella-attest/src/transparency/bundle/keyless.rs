@@ -42,6 +42,10 @@ use crate::transparency::TransparencyError;
 use crate::transparency::fulcio::{FulcioCertificate, rfc3339};
 use crate::transparency::identity::IdentityPolicy;
 use crate::transparency::rekor::{BodySigner, RekorLogKey, VerifiedEntry};
+use crate::transparency::rekor_v2::{
+    LoggedContent, LoggedHashAlgorithm, LoggedSigner, RekorV2Entry, RekorV2Log, VerifiedV2Entry,
+    is_v2_kind, verify_entry as verify_v2_entry,
+};
 use crate::transparency::sct::verify_embedded_scts;
 use crate::transparency::timestamp::verify_timestamp;
 use crate::transparency::x509::{ExtendedKeyUsage, ParsedCertificate, verify_chain};
@@ -159,10 +163,12 @@ impl Bundle {
             let e = self.verify_tlog(
                 version,
                 Some(BodySigner::Key(key.spki_der())),
+                LoggedSigner::PublicKey(key.spki_der()),
                 artifact,
                 root,
             )?;
-            Ok((e, String::new()))
+            let detail = e.detail();
+            Ok((e, detail))
         })?;
         let timestamps = checks.run("timestamps", || self.signing_times(&entries, root))?;
         Ok(Verification {
@@ -171,7 +177,8 @@ impl Bundle {
             signer: VerifiedSigner::Key {
                 key_id: key.key_id().to_owned(),
             },
-            log_entries: entries,
+            log_entries: entries.v1,
+            rekor_v2_entries: entries.v2,
             timestamps,
         })
     }
@@ -191,11 +198,14 @@ impl Bundle {
             Ok((leaf, detail))
         })?;
         let entries = checks.run("tlog", || {
-            let e = self.verify_tlog(version, None, artifact, root)?;
-            let detail = format!(
-                "{} entr(y/ies): log signature and inclusion verified",
-                e.len()
-            );
+            let e = self.verify_tlog(
+                version,
+                None,
+                LoggedSigner::Certificate(leaf.der()),
+                artifact,
+                root,
+            )?;
+            let detail = e.detail();
             Ok((e, detail))
         })?;
         let timestamps = checks.run("timestamps", || self.signing_times(&entries, root))?;
@@ -244,7 +254,7 @@ impl Bundle {
             Ok((c, "verified under the certificate's key".to_owned()))
         })?;
         checks.run("tlog entry content", || {
-            for e in &entries {
+            for e in &entries.v1 {
                 self.check_body(
                     &e.body,
                     BodySigner::Certificate(leaf.der()),
@@ -276,7 +286,8 @@ impl Bundle {
                 identity: leaf.identity().clone(),
                 scts,
             },
-            log_entries: entries,
+            log_entries: entries.v1,
+            rekor_v2_entries: entries.v2,
             timestamps,
         })
     }
@@ -369,27 +380,130 @@ impl Bundle {
         )))
     }
 
-    /// The log entries, each against the trusted root's logs (key valid at the integrated
-    /// time).
+    /// The log entries, each against the trusted root's logs: Rekor v1 entries (key valid at
+    /// the integrated time; SET, proof, checkpoint; the body when `signer` is given) and Rekor
+    /// v2 entries (checkpoint-only inclusion, and always the body against `v2_signer`). At
+    /// least one entry.
     fn verify_tlog(
         &self,
         version: BundleVersion,
         signer: Option<BodySigner<'_>>,
+        v2_signer: LoggedSigner<'_>,
         artifact: ArtifactInput<'_>,
         root: &TrustedRoot,
-    ) -> Result<Vec<VerifiedEntry>, TransparencyError> {
-        for entry in &self.verification_material.tlog_entries {
-            let log = root.tlog(&entry.log_id.key_id)?;
-            // Rekor v2 entries have no integrated time: their log key is checked at every
-            // verified signing time instead (see `signing_times`).
-            if entry.integrated_time != 0 {
-                log.check_valid_at(entry.integrated_time, "transparency log key")?;
-            }
+    ) -> Result<Tlog, TransparencyError> {
+        let entries = &self.verification_material.tlog_entries;
+        if entries.is_empty() {
+            return Err(TransparencyError::MissingField {
+                what: "Sigstore bundle",
+                field: "tlogEntries",
+            });
         }
         let lookup = |id: &[u8; 32]| -> Result<RekorLogKey, TransparencyError> {
             root.tlog(id)?.rekor_key()
         };
-        self.verify_entries(version, signer, artifact.digest(), &lookup)
+        let mut out = Tlog::default();
+        let mut v2_logs: Option<Vec<RekorV2Log>> = None;
+        for entry in entries {
+            let log = root.tlog(&entry.log_id.key_id)?;
+            if is_v2_kind(&entry.kind_version.kind, &entry.kind_version.version) {
+                let logs = v2_logs.get_or_insert_with(|| v2_logs_of(root));
+                let content = self.logged_content(artifact)?;
+                let le = entry.to_log_entry()?;
+                let v2 = RekorV2Entry {
+                    kind: entry.kind_version.kind.clone(),
+                    version: entry.kind_version.version.clone(),
+                    log_id: entry.log_id.key_id.clone(),
+                    log_index: le.log_index,
+                    body: le.body,
+                    inclusion_proof: le.inclusion_proof,
+                };
+                let sigs: Vec<&[u8]>;
+                let content = match &content {
+                    Content::Message {
+                        algorithm,
+                        digest,
+                        signature,
+                    } => LoggedContent::MessageSignature {
+                        algorithm: *algorithm,
+                        digest,
+                        signature,
+                    },
+                    Content::Envelope(env) => {
+                        sigs = env.signatures.iter().map(|s| s.sig.as_slice()).collect();
+                        LoggedContent::Envelope {
+                            payload_type: &env.payload_type,
+                            payload: &env.payload,
+                            signatures: &sigs,
+                        }
+                    }
+                };
+                out.v2
+                    .push(verify_v2_entry(&v2, &content, &v2_signer, logs, None)?);
+                continue;
+            }
+            // Rekor v1: the log key must be valid when the entry was integrated.
+            log.check_valid_at(entry.integrated_time, "transparency log key")?;
+            out.v1.push(self.verify_v1_entry(
+                entry,
+                version,
+                signer,
+                artifact.digest(),
+                &lookup,
+            )?);
+        }
+        Ok(out)
+    }
+
+    /// What a Rekor v2 body must record of this bundle's content.
+    fn logged_content(
+        &self,
+        artifact: ArtifactInput<'_>,
+    ) -> Result<Content<'_>, TransparencyError> {
+        if let Some(ms) = &self.message_signature {
+            let (algorithm, digest) = match (&ms.message_digest, artifact) {
+                (Some(md), ArtifactInput::Bytes(bytes)) => {
+                    let algorithm = LoggedHashAlgorithm::from_proto_name(&md.algorithm)?;
+                    let digest = algorithm.digest(bytes);
+                    if digest != md.digest {
+                        return Err(TransparencyError::Mismatch {
+                            what: "message signature",
+                            field: "messageDigest (differs from the artifact's digest)",
+                        });
+                    }
+                    (algorithm, digest)
+                }
+                (Some(md), _) => (
+                    LoggedHashAlgorithm::from_proto_name(&md.algorithm)?,
+                    md.digest.clone(),
+                ),
+                (None, ArtifactInput::Bytes(bytes)) => (
+                    LoggedHashAlgorithm::Sha256,
+                    LoggedHashAlgorithm::Sha256.digest(bytes),
+                ),
+                (None, ArtifactInput::Sha256(d)) => {
+                    (LoggedHashAlgorithm::Sha256, d.as_bytes().to_vec())
+                }
+                (None, ArtifactInput::None) => {
+                    return Err(TransparencyError::MissingField {
+                        what: "message signature",
+                        field: "messageDigest (or the artifact)",
+                    });
+                }
+            };
+            return Ok(Content::Message {
+                algorithm,
+                digest,
+                signature: &ms.signature,
+            });
+        }
+        self.dsse_envelope
+            .as_ref()
+            .map(Content::Envelope)
+            .ok_or(TransparencyError::MissingField {
+                what: "Sigstore bundle",
+                field: "messageSignature or dsseEnvelope",
+            })
     }
 
     /// The bytes an RFC 3161 timestamp of this bundle covers: the message signature, or the DSSE
@@ -412,11 +526,11 @@ impl Bundle {
     /// timestamps from trusted authorities (every one must verify); at least one.
     fn signing_times(
         &self,
-        entries: &[VerifiedEntry],
+        entries: &Tlog,
         root: &TrustedRoot,
     ) -> Result<(Vec<VerifiedTimestamp>, String), TransparencyError> {
         let mut out = Vec::new();
-        for e in entries {
+        for e in &entries.v1 {
             if e.set_verified {
                 out.push(VerifiedTimestamp {
                     source: TimestampSource::TransparencyLog {
@@ -469,8 +583,10 @@ impl Bundle {
                 });
             }
         }
+        // Rekor v2 entries have no integrated time: their log key must be valid at every
+        // verified signing time.
         for entry in &self.verification_material.tlog_entries {
-            if entry.integrated_time == 0 {
+            if is_v2_kind(&entry.kind_version.kind, &entry.kind_version.version) {
                 let log = root.tlog(&entry.log_id.key_id)?;
                 for t in &out {
                     log.check_valid_at(t.unix_seconds, "transparency log key")?;
@@ -496,6 +612,45 @@ fn source_name(s: &TimestampSource) -> &'static str {
         TimestampSource::TransparencyLog { .. } => "transparency log integrated time",
         TimestampSource::Rfc3161 { .. } => "RFC 3161 timestamp",
     }
+}
+
+/// The verified entries of both Rekor versions.
+#[derive(Default)]
+struct Tlog {
+    v1: Vec<VerifiedEntry>,
+    v2: Vec<VerifiedV2Entry>,
+}
+
+impl Tlog {
+    fn detail(&self) -> String {
+        format!(
+            "{} Rekor v1 and {} Rekor v2 entr(y/ies) verified",
+            self.v1.len(),
+            self.v2.len()
+        )
+    }
+}
+
+/// A bundle's content as a Rekor v2 body records it.
+enum Content<'a> {
+    Message {
+        algorithm: LoggedHashAlgorithm,
+        digest: Vec<u8>,
+        signature: &'a [u8],
+    },
+    Envelope(&'a super::Envelope),
+}
+
+/// The trusted root's logs as Rekor v2 logs (origin from the base URL); logs whose key or URL
+/// does not fit are left out (an entry naming them is then from an unknown log).
+fn v2_logs_of(root: &TrustedRoot) -> Vec<RekorV2Log> {
+    root.tlogs()
+        .iter()
+        .filter_map(|l| {
+            let key = PublicKey::from_spki_der(&l.key_bytes).ok()?;
+            RekorV2Log::from_base_url(&l.base_url, &key, l.valid_for).ok()
+        })
+        .collect()
 }
 
 enum Signer<'a> {

@@ -10,6 +10,7 @@ use crate::transparency::TransparencyError;
 use crate::transparency::fulcio::FulcioIdentity;
 use crate::transparency::identity::IdentityPolicy;
 use crate::transparency::rekor::VerifiedEntry;
+use crate::transparency::rekor_v2::VerifiedV2Entry;
 use crate::transparency::sct::VerifiedSct;
 
 /// Who must have signed: a key (key-based bundles) or an identity (keyless bundles). There is
@@ -136,8 +137,10 @@ pub struct Verification {
     pub content: VerifiedContent,
     /// Who signed.
     pub signer: VerifiedSigner,
-    /// The verified log entries, in bundle order.
+    /// The verified Rekor v1 log entries, in bundle order.
     pub log_entries: Vec<VerifiedEntry>,
+    /// The verified Rekor v2 log entries, in bundle order.
+    pub rekor_v2_entries: Vec<VerifiedV2Entry>,
     /// The verified signing times (at least one).
     pub timestamps: Vec<VerifiedTimestamp>,
 }

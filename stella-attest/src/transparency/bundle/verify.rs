@@ -4,7 +4,9 @@
 
 use stella_core::Digest;
 
-use super::{Bundle, BundleVersion, Envelope, HashOutput, MessageSignature, TrustRoot};
+use super::{
+    Bundle, BundleVersion, Envelope, HashOutput, MessageSignature, TransparencyLogEntry, TrustRoot,
+};
 use crate::dsse::{PAYLOAD_TYPE_IN_TOTO, VerifiedEnvelope, pae};
 use crate::keys::{KeyError, PublicKey};
 use crate::statement::Statement;
@@ -224,23 +226,35 @@ impl Bundle {
         }
         let mut out = Vec::with_capacity(entries.len());
         for entry in entries {
-            let log_entry = entry.to_log_entry()?;
-            let log = log(&log_entry.log_id)?;
-            let verified = log_entry.verify(&log, version >= BundleVersion::V0_2)?;
-            if verified.body.kind() != entry.kind_version.kind
-                || verified.body.api_version() != entry.kind_version.version
-            {
-                return Err(TransparencyError::Mismatch {
-                    what: "bundle log entry",
-                    field: "kindVersion (differs from the body)",
-                });
-            }
-            if let Some(signer) = signer {
-                self.check_body(&verified.body, signer, artifact)?;
-            }
-            out.push(verified);
+            out.push(self.verify_v1_entry(entry, version, signer, artifact, log)?);
         }
         Ok(out)
+    }
+
+    /// Verifies one Rekor v1 entry (see [`Bundle::verify_entries`]).
+    pub(super) fn verify_v1_entry(
+        &self,
+        entry: &TransparencyLogEntry,
+        version: BundleVersion,
+        signer: Option<BodySigner<'_>>,
+        artifact: Option<Digest>,
+        log: &dyn Fn(&[u8; 32]) -> Result<RekorLogKey, TransparencyError>,
+    ) -> Result<VerifiedEntry, TransparencyError> {
+        let log_entry = entry.to_log_entry()?;
+        let log = log(&log_entry.log_id)?;
+        let verified = log_entry.verify(&log, version >= BundleVersion::V0_2)?;
+        if verified.body.kind() != entry.kind_version.kind
+            || verified.body.api_version() != entry.kind_version.version
+        {
+            return Err(TransparencyError::Mismatch {
+                what: "bundle log entry",
+                field: "kindVersion (differs from the body)",
+            });
+        }
+        if let Some(signer) = signer {
+            self.check_body(&verified.body, signer, artifact)?;
+        }
+        Ok(verified)
     }
 
     /// Checks that a log entry body records this bundle's content and signer.
