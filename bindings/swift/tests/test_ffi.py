@@ -245,7 +245,7 @@ def test_sigstore_bundle_verify():
     sig = os.path.join(ROOT, "tests", "vectors", "sigstore")
     with open(os.path.join(sig, "new_bundle.txt.sigstore.json"), "rb") as f:
         bundle = f.read()
-    with open(os.path.join(sig, "trustedroot.v1.json"), "rb") as f:
+    with open(os.path.join(sig, "conformance", "production.trusted_root.json"), "rb") as f:
         trusted_root = f.read()
     with open(os.path.join(sig, "new_bundle.txt"), "rb") as f:
         artifact = f.read()
