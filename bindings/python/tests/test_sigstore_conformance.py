@@ -18,6 +18,10 @@ DEFAULT_IDENTITY = "https://github.com/sigstore-conformance/extremely-dangerous-
 DEFAULT_ISSUER = "https://token.actions.githubusercontent.com"
 
 
+def _read_or(path: Path, default: str) -> str:
+    return path.read_text().strip() if path.exists() else default
+
+
 def verify_case(case: Path) -> stella_ops.BundleVerified:
     root = case / "trusted_root.json"
     if not root.exists():
@@ -30,9 +34,8 @@ def verify_case(case: Path) -> stella_ops.BundleVerified:
     if (case / "key.pub").exists():
         options["public_keys_pem"] = [(case / "key.pub").read_text()]
     else:
-        read = lambda f, d: (case / f).read_text().strip() if (case / f).exists() else d  # noqa: E731
-        options["certificate_identity"] = read("identity", DEFAULT_IDENTITY)
-        options["certificate_oidc_issuer"] = read("issuer", DEFAULT_ISSUER)
+        options["certificate_identity"] = _read_or(case / "identity", DEFAULT_IDENTITY)
+        options["certificate_oidc_issuer"] = _read_or(case / "issuer", DEFAULT_ISSUER)
     return stella_ops.sigstore_bundle_verify(
         (case / "bundle.sigstore.json").read_bytes(), **options  # type: ignore[arg-type]
     )
