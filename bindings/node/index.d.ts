@@ -19,10 +19,16 @@ export interface BundleVerified {
   payloadType: string
   /** The verified DSSE payload of an envelope bundle; empty otherwise. */
   payload: Buffer
-  /** The id of the key that verified. */
+  /** The id of the key that verified (key-based bundles); `''` for a keyless bundle. */
   keyId: string
   /** The log index of each verified transparency-log entry. */
   logIndexes: Array<number>
+  /** Keyless bundles: the verified certificate identity (SAN); `''` otherwise. */
+  signerIdentity: string
+  /** Keyless bundles: the certificate's OIDC issuer; `''` otherwise. */
+  signerIssuer: string
+  /** The verified signing times, Unix seconds; empty when verified against log keys only. */
+  signingTimes: Array<number>
 }
 
 /** Options of `sigstoreBundleVerify`. */
@@ -38,6 +44,21 @@ export interface BundleVerifyOptions {
    * optional, and when given it must be a subject of the envelope's in-toto statement.
    */
   artifact?: Uint8Array
+  /** Instead of `artifact`: its SHA-256, `sha256:<hex>`. */
+  artifactDigest?: string
+  /** Keyless: the certificate identity (SAN) that must have signed, exactly. */
+  certificateIdentity?: string
+  /** Keyless: a regular expression the identity must match (unanchored, as cosign's). */
+  certificateIdentityRegexp?: string
+  /** Keyless: the OIDC issuer that must have vouched for the identity, exactly. */
+  certificateOidcIssuer?: string
+  /** Keyless: a regular expression the OIDC issuer must match (unanchored). */
+  certificateOidcIssuerRegexp?: string
+  /**
+   * Keyless: accept any identity the trusted Fulcio CA certified (**insecure**: skips only
+   * the identity checks); default false.
+   */
+  insecureIgnoreIdentity?: boolean
 }
 
 /** Canonicalizes a JSON document (RFC 8785 / JCS); duplicate keys and lone surrogates refused. */
@@ -370,7 +391,12 @@ export declare function scanSbom(sbom: Uint8Array, snapshot: Uint8Array, options
 /** `scanSbom` on the worker pool. */
 export declare function scanSbomAsync(sbom: Uint8Array, snapshot: Uint8Array, options?: ScanOptions | undefined | null): Promise<Buffer>
 
-/** Verifies a key-based Sigstore bundle offline; keyless bundles throw `E_UNSUPPORTED`. */
+/**
+ * Verifies a Sigstore bundle offline: keyless (`trustedRootJson` and a certificate identity
+ * policy: `certificateIdentity[Regexp]` with `certificateOidcIssuer[Regexp]`, or
+ * `insecureIgnoreIdentity: true`) or key-based (`publicKeysPem` with `rekorKeysPem` or a
+ * trusted root). A keyless bundle without an identity policy throws `E_INVALID_ARGUMENT`.
+ */
 export declare function sigstoreBundleVerify(bundle: Uint8Array, options?: BundleVerifyOptions | undefined | null): BundleVerified
 
 /** Builds an in-toto Statement v1 and returns its payload bytes. */

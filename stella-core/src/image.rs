@@ -144,6 +144,8 @@ impl MemoryImageSource {
 
     /// Replaces the bytes stored under `digest` without changing the name, to test that
     /// consumers detect tampering.
+    /// Test support (cargo feature `testing`): production code has no way to edit a blob.
+    #[cfg(feature = "testing")]
     pub fn tamper(&mut self, digest: &Digest, bytes: Vec<u8>) {
         self.blobs.insert(*digest, bytes);
     }

@@ -77,6 +77,8 @@ impl MemoryBlobStore {
 
     /// Replaces the bytes stored under `digest` without changing the name (inserting them if
     /// the digest is absent), to test that `get` refuses bytes edited behind the store's back.
+    /// Test support (cargo feature `testing`): production code has no way to edit a blob.
+    #[cfg(feature = "testing")]
     pub fn tamper(&self, digest: &Digest, bytes: &[u8]) {
         if let Ok(mut blobs) = self.blobs.write() {
             blobs.insert(*digest, bytes.to_vec());

@@ -287,6 +287,11 @@ fn transparency_kind(e: &TransparencyError) -> ErrorKind {
         | T::UnsupportedMediaType { .. }
         | T::NotSupported { .. } => ErrorKind::Unsupported,
         T::LimitExceeded { .. } => ErrorKind::Limit,
+        // The caller's options, not the bundle: a keyless bundle with no identity policy, a key
+        // for a keyless bundle or an identity policy for a key-based one.
+        T::MissingIdentityPolicy | T::WrongVerificationMaterial { .. } => {
+            ErrorKind::InvalidArgument
+        }
         T::Key { source, .. } => core_kind(source),
         _ => ErrorKind::Verification,
     }

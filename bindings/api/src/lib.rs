@@ -86,7 +86,11 @@ use stella::scan::{ScanRequest, ScannedImage, catalog, findings_document};
 use stella_attest::dsse::{Envelope, Keyring, PAYLOAD_TYPE_IN_TOTO};
 use stella_attest::keys::{KeyError, LocalSigner, PrivateKey, PublicKey, SystemRandom};
 use stella_attest::statement::{Statement, Subject};
-use stella_attest::transparency::bundle::{Bundle, TrustRoot, VerifiedContent};
+use stella_attest::transparency::bundle::{
+    ArtifactInput, Bundle, TrustRoot, TrustedRoot, VerificationPolicy, VerifiedContent,
+    VerifiedSigner,
+};
+use stella_attest::transparency::identity::{CertificateIdentity, IdentityPolicy, StringMatcher};
 use stella_attest::transparency::merkle;
 use stella_attest::transparency::note::{Checkpoint, NoteVerifier};
 use stella_attest::transparency::rekor::RekorLogKey;
@@ -801,78 +805,242 @@ pub fn checkpoint_verify(
     })
 }
 
-/// Verifies a key-based Sigstore bundle (v0.1–v0.3 JSON) offline: the signature under one of
-/// the given keys, and every transparency-log entry against the trusted Rekor keys. Keyless
-/// (Fulcio) bundles are [`ErrorKind::Unsupported`].
+/// Verifies a Sigstore bundle (v0.1–v0.3 JSON) offline.
+///
+/// - Keyless (a Fulcio certificate): give `trusted_root_json` and an identity policy
+///   (`certificate_identity[_regexp]` with `certificate_oidc_issuer[_regexp]`, or
+///   `insecure_ignore_identity` by name). The certificate must chain to a Fulcio CA of the
+///   trusted root at a verified signing time (a Rekor integrated time or an RFC 3161 timestamp),
+///   carry a valid SCT, and name a matching identity; every Rekor v1 / v2 entry must verify.
+///   A keyless bundle without an identity policy is [`ErrorKind::InvalidArgument`], never a pass.
+/// - Key-based with a trusted root (`public_keys_pem` and `trusted_root_json`, no
+///   `rekor_keys_pem`): the same checks as keyless, with the signature under one of the keys
+///   instead of a certificate (as cosign's `--key` with a trusted root).
+/// - Key-based with bare Rekor keys (`rekor_keys_pem`, optionally with the logs of
+///   `trusted_root_json`): the signature under one of `public_keys_pem`, and every
+///   transparency-log entry against those log keys; no signing-time checks
+///   (`signing_times` is empty).
 pub fn sigstore_bundle_verify(
     bundle: &[u8],
     options: &BundleVerifyOptions,
 ) -> Result<BundleVerified, ApiError> {
     guard(|| {
-        if options.public_keys_pem.is_empty() {
+        // The options are checked before the bundle is read.
+        let identity = identity_policy(options)?;
+        if identity.is_none() && options.public_keys_pem.is_empty() {
             return Err(ApiError::invalid(
-                "sigstore_bundle_verify: give at least one public key",
+                "sigstore_bundle_verify: give at least one public key, or a certificate identity policy for a keyless bundle",
             ));
         }
-        let bundle = Bundle::parse(bundle)?;
-        let mut logs = options
-            .rekor_keys_pem
-            .iter()
-            .map(|pem| Ok(RekorLogKey::from_public_key(&read_public_key(pem)?)))
-            .collect::<Result<Vec<_>, ApiError>>()?;
-        if !options.trusted_root_json.is_empty() {
-            logs.extend(
-                TrustRoot::from_trusted_root_json(&options.trusted_root_json)?
-                    .logs()
-                    .iter()
-                    .cloned(),
-            );
-        }
-        if logs.is_empty() {
+        // A trusted root alone (no bare Rekor keys) asks for the whole sigstore-go verification,
+        // key-based bundles included: signing time, log validity windows, every check.
+        let full = identity.is_some()
+            || !options.artifact_digest.is_empty()
+            || (!options.trusted_root_json.is_empty() && options.rekor_keys_pem.is_empty());
+        if full && options.trusted_root_json.is_empty() {
             return Err(ApiError::invalid(
-                "sigstore_bundle_verify: give at least one Rekor key or a trusted root",
+                "sigstore_bundle_verify: keyless verification (or artifact_digest) needs trusted_root_json",
             ));
         }
-        let trust = TrustRoot::new(logs);
-        let artifact = if options.artifact.is_empty() && bundle.message_signature.is_none() {
-            None
-        } else {
-            Some(options.artifact.as_slice())
-        };
-        let mut last: Option<ApiError> = None;
-        for pem in &options.public_keys_pem {
-            let key = read_public_key(pem)?;
-            match bundle.verify_with_key(&key, artifact, &trust) {
-                Ok(v) => {
-                    let (artifact_digest, payload_type, payload) = match v.content {
-                        VerifiedContent::Artifact { digest } => {
-                            (digest.to_string(), String::new(), Vec::new())
-                        }
-                        VerifiedContent::Dsse(envelope) => (
-                            String::new(),
-                            envelope.payload_type().to_owned(),
-                            envelope.into_payload(),
-                        ),
-                        _ => (String::new(), String::new(), Vec::new()),
-                    };
-                    return Ok(BundleVerified {
-                        media_type: bundle.media_type.clone(),
-                        artifact_digest,
-                        payload_type,
-                        payload,
-                        key_id: v.key_id.clone(),
-                        log_indexes: v.log_entries.iter().map(|e| e.log_index).collect(),
-                    });
-                }
-                // Another key may be the signer.
-                Err(e @ stella_attest::transparency::TransparencyError::BadSignature { .. }) => {
-                    last = Some(e.into());
-                }
-                Err(e) => return Err(e.into()),
-            }
+        let parsed = Bundle::parse(bundle)?;
+        if full {
+            return verify_bundle_with_policy(&parsed, options, identity);
         }
-        Err(last.unwrap_or_else(|| ApiError::invalid("no key given")))
+        verify_bundle_with_keys(&parsed, options)
     })
+}
+
+/// The identity policy the options state, if any: cosign's flag rules (an identity and an
+/// issuer, each exact or a regular expression; or the insecure opt-out by name).
+fn identity_policy(options: &BundleVerifyOptions) -> Result<Option<IdentityPolicy>, ApiError> {
+    let o = options;
+    let given = |s: &str| !s.is_empty();
+    let any = given(&o.certificate_identity)
+        || given(&o.certificate_identity_regexp)
+        || given(&o.certificate_oidc_issuer)
+        || given(&o.certificate_oidc_issuer_regexp);
+    if o.insecure_ignore_identity {
+        if any {
+            return Err(ApiError::invalid(
+                "sigstore_bundle_verify: insecure_ignore_identity excludes the certificate identity options",
+            ));
+        }
+        return Ok(Some(IdentityPolicy::InsecureIgnoreIdentity));
+    }
+    if !any {
+        return Ok(None);
+    }
+    let matcher = |exact: &str, regexp: &str, what: &str| -> Result<StringMatcher, ApiError> {
+        match (exact.is_empty(), regexp.is_empty()) {
+            (false, true) => Ok(StringMatcher::exact(exact)),
+            (true, false) => Ok(StringMatcher::regexp(regexp)?),
+            (false, false) => Err(ApiError::invalid(format!(
+                "sigstore_bundle_verify: give certificate_{what} or certificate_{what}_regexp, not both"
+            ))),
+            (true, true) => Err(ApiError::invalid(format!(
+                "sigstore_bundle_verify: a certificate identity policy needs certificate_{what} or certificate_{what}_regexp"
+            ))),
+        }
+    };
+    let san = matcher(&o.certificate_identity, &o.certificate_identity_regexp, "identity")?;
+    let issuer = matcher(
+        &o.certificate_oidc_issuer,
+        &o.certificate_oidc_issuer_regexp,
+        "oidc_issuer",
+    )?;
+    Ok(Some(CertificateIdentity::new(san, issuer).into()))
+}
+
+/// What a verified bundle's content says, as the bindings return it.
+fn verified_content(content: VerifiedContent) -> (String, String, Vec<u8>) {
+    match content {
+        VerifiedContent::Artifact { digest } => (digest.to_string(), String::new(), Vec::new()),
+        VerifiedContent::Dsse(envelope) => (
+            String::new(),
+            envelope.payload_type().to_owned(),
+            envelope.into_payload(),
+        ),
+        _ => (String::new(), String::new(), Vec::new()),
+    }
+}
+
+/// The full sigstore-go verification ([`Bundle::verify`]): keyless with an identity policy, or
+/// key-based against a whole trusted root.
+fn verify_bundle_with_policy(
+    bundle: &Bundle,
+    options: &BundleVerifyOptions,
+    identity: Option<IdentityPolicy>,
+) -> Result<BundleVerified, ApiError> {
+    if !options.rekor_keys_pem.is_empty() {
+        return Err(ApiError::invalid(
+            "sigstore_bundle_verify: keyless verification and artifact_digest take the Rekor logs from the trusted root; leave rekor_keys_pem empty",
+        ));
+    }
+    let root = TrustedRoot::from_json(&options.trusted_root_json)?;
+    let digest;
+    let artifact = match (options.artifact.is_empty(), options.artifact_digest.is_empty()) {
+        (false, true) => ArtifactInput::Bytes(&options.artifact),
+        (true, false) => {
+            digest = Digest::parse(&options.artifact_digest)?;
+            ArtifactInput::Sha256(digest)
+        }
+        (true, true) => ArtifactInput::None,
+        (false, false) => {
+            return Err(ApiError::invalid(
+                "sigstore_bundle_verify: give artifact or artifact_digest, not both",
+            ));
+        }
+    };
+    let policies = match identity {
+        Some(identity) => {
+            if !options.public_keys_pem.is_empty() {
+                return Err(ApiError::invalid(
+                    "sigstore_bundle_verify: give public keys or a certificate identity policy, not both",
+                ));
+            }
+            vec![VerificationPolicy::identity(identity)]
+        }
+        None => options
+                .public_keys_pem
+                .iter()
+            .map(|pem| Ok(VerificationPolicy::key(read_public_key(pem)?)))
+            .collect::<Result<Vec<_>, ApiError>>()?,
+    };
+    let mut last: Option<ApiError> = None;
+    for policy in &policies {
+        match bundle.verify(policy, artifact, &root) {
+            Ok(v) => {
+                let (artifact_digest, payload_type, payload) = verified_content(v.content);
+                let (key_id, signer_identity, signer_issuer) = match v.signer {
+                    VerifiedSigner::Key { key_id } => (key_id, String::new(), String::new()),
+                    VerifiedSigner::Certificate { identity, .. } => {
+                        (String::new(), identity.san, identity.issuer)
+                    }
+                };
+                return Ok(BundleVerified {
+                    media_type: bundle.media_type.clone(),
+                    artifact_digest,
+                    payload_type,
+                    payload,
+                    key_id,
+                    log_indexes: v
+                        .log_entries
+                        .iter()
+                        .map(|e| e.log_index)
+                        .chain(v.rekor_v2_entries.iter().map(|e| e.log_index))
+                        .collect(),
+                    signer_identity,
+                    signer_issuer,
+                    signing_times: v.timestamps.iter().map(|t| t.unix_seconds).collect(),
+                });
+            }
+            // Another key may be the signer.
+            Err(e @ stella_attest::transparency::TransparencyError::BadSignature { .. })
+                if policies.len() > 1 =>
+            {
+                last = Some(e.into());
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(last.unwrap_or_else(|| ApiError::invalid("no key given")))
+}
+
+/// Key-based verification against trusted Rekor log keys ([`Bundle::verify_with_key`]).
+fn verify_bundle_with_keys(
+    bundle: &Bundle,
+    options: &BundleVerifyOptions,
+) -> Result<BundleVerified, ApiError> {
+    let mut logs = options
+        .rekor_keys_pem
+        .iter()
+        .map(|pem| Ok(RekorLogKey::from_public_key(&read_public_key(pem)?)))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    if !options.trusted_root_json.is_empty() {
+        logs.extend(
+            TrustRoot::from_trusted_root_json(&options.trusted_root_json)?
+                .logs()
+                .iter()
+                .cloned(),
+        );
+    }
+    if logs.is_empty() {
+        return Err(ApiError::invalid(
+            "sigstore_bundle_verify: give at least one Rekor key or a trusted root",
+        ));
+    }
+    let trust = TrustRoot::new(logs);
+    let artifact = if options.artifact.is_empty() && bundle.message_signature.is_none() {
+        None
+    } else {
+        Some(options.artifact.as_slice())
+    };
+    let mut last: Option<ApiError> = None;
+    for pem in &options.public_keys_pem {
+        let key = read_public_key(pem)?;
+        match bundle.verify_with_key(&key, artifact, &trust) {
+            Ok(v) => {
+                let (artifact_digest, payload_type, payload) = verified_content(v.content);
+                return Ok(BundleVerified {
+                    media_type: bundle.media_type.clone(),
+                    artifact_digest,
+                    payload_type,
+                    payload,
+                    key_id: v.key_id.clone(),
+                    log_indexes: v.log_entries.iter().map(|e| e.log_index).collect(),
+                    signer_identity: String::new(),
+                    signer_issuer: String::new(),
+                    signing_times: Vec::new(),
+                });
+            }
+            // Another key may be the signer.
+            Err(e @ stella_attest::transparency::TransparencyError::BadSignature { .. }) => {
+                last = Some(e.into());
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(last.unwrap_or_else(|| ApiError::invalid("no key given")))
 }
 
 // ---------------------------------------------------------------- the pipeline

@@ -387,6 +387,26 @@ pub struct BundleVerifyOptions {
     /// statement with a subject of the artifact's SHA-256, or the bundle does not verify.
     /// Empty means none.
     pub artifact: Vec<u8>,
+    /// Instead of `artifact`: its SHA-256 as `sha256:<hex>` (a message-signature bundle's
+    /// digest, or a subject of a DSSE bundle's statement). Empty means none.
+    pub artifact_digest: String,
+    /// Keyless bundles: the certificate identity (Subject Alternative Name) that must have
+    /// signed, exactly (cosign's `--certificate-identity`). Empty means not given.
+    pub certificate_identity: String,
+    /// Keyless bundles: a regular expression the certificate identity must match
+    /// (`--certificate-identity-regexp`; unanchored, as cosign's: anchor it with `^…$`).
+    /// Empty means not given.
+    pub certificate_identity_regexp: String,
+    /// Keyless bundles: the OIDC issuer that must have vouched for the identity, exactly
+    /// (`--certificate-oidc-issuer`). Empty means not given.
+    pub certificate_oidc_issuer: String,
+    /// Keyless bundles: a regular expression the OIDC issuer must match
+    /// (`--certificate-oidc-issuer-regexp`; unanchored, as cosign's). Empty means not given.
+    pub certificate_oidc_issuer_regexp: String,
+    /// Keyless bundles: accept any identity the trusted Fulcio CA certified. **Insecure**: it
+    /// skips only the identity and issuer checks (the chain, SCT, log and signing time are still
+    /// verified). Must be chosen by name; an empty identity policy is refused.
+    pub insecure_ignore_identity: bool,
 }
 
 /// A verified Sigstore bundle.
@@ -400,10 +420,20 @@ pub struct BundleVerified {
     pub payload_type: String,
     /// The DSSE payload of an envelope bundle (verified); empty otherwise.
     pub payload: Vec<u8>,
-    /// The id of the key that verified.
+    /// The id of the key that verified (key-based bundles); empty for a keyless bundle.
     pub key_id: String,
     /// The log index of each verified transparency log entry.
     pub log_indexes: Vec<u64>,
+    /// Keyless bundles: the verified certificate identity (Subject Alternative Name); empty
+    /// for a key-based bundle.
+    pub signer_identity: String,
+    /// Keyless bundles: the OIDC issuer of the verified certificate; empty for a key-based
+    /// bundle.
+    pub signer_issuer: String,
+    /// The verified signing times, Unix seconds (Rekor integrated times and RFC 3161
+    /// timestamps), in the order they were verified; empty when verified against log keys only
+    /// (no trusted root).
+    pub signing_times: Vec<i64>,
 }
 
 /// Options of [`crate::run`], the whole pipeline.

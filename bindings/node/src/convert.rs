@@ -723,6 +723,19 @@ pub struct BundleVerifyOptions {
     /// The signed artifact: required for a message-signature bundle; for a DSSE bundle,
     /// optional, and when given it must be a subject of the envelope's in-toto statement.
     pub artifact: Option<Uint8Array>,
+    /// Instead of `artifact`: its SHA-256, `sha256:<hex>`.
+    pub artifact_digest: Option<String>,
+    /// Keyless: the certificate identity (SAN) that must have signed, exactly.
+    pub certificate_identity: Option<String>,
+    /// Keyless: a regular expression the identity must match (unanchored, as cosign's).
+    pub certificate_identity_regexp: Option<String>,
+    /// Keyless: the OIDC issuer that must have vouched for the identity, exactly.
+    pub certificate_oidc_issuer: Option<String>,
+    /// Keyless: a regular expression the OIDC issuer must match (unanchored).
+    pub certificate_oidc_issuer_regexp: Option<String>,
+    /// Keyless: accept any identity the trusted Fulcio CA certified (**insecure**: skips only
+    /// the identity checks); default false.
+    pub insecure_ignore_identity: Option<bool>,
 }
 
 impl ToApi for Option<BundleVerifyOptions> {
@@ -736,6 +749,12 @@ impl ToApi for Option<BundleVerifyOptions> {
             rekor_keys_pem: strings(o.rekor_keys_pem),
             trusted_root_json: bytes(o.trusted_root_json),
             artifact: bytes(o.artifact),
+            artifact_digest: text(o.artifact_digest),
+            certificate_identity: text(o.certificate_identity),
+            certificate_identity_regexp: text(o.certificate_identity_regexp),
+            certificate_oidc_issuer: text(o.certificate_oidc_issuer),
+            certificate_oidc_issuer_regexp: text(o.certificate_oidc_issuer_regexp),
+            insecure_ignore_identity: o.insecure_ignore_identity.unwrap_or(false),
         })
     }
 }
@@ -751,10 +770,16 @@ pub struct BundleVerified {
     pub payload_type: String,
     /// The verified DSSE payload of an envelope bundle; empty otherwise.
     pub payload: Buffer,
-    /// The id of the key that verified.
+    /// The id of the key that verified (key-based bundles); `''` for a keyless bundle.
     pub key_id: String,
     /// The log index of each verified transparency-log entry.
     pub log_indexes: Vec<f64>,
+    /// Keyless bundles: the verified certificate identity (SAN); `''` otherwise.
+    pub signer_identity: String,
+    /// Keyless bundles: the certificate's OIDC issuer; `''` otherwise.
+    pub signer_issuer: String,
+    /// The verified signing times, Unix seconds; empty when verified against log keys only.
+    pub signing_times: Vec<f64>,
 }
 
 impl TryFrom<api::BundleVerified> for BundleVerified {
@@ -771,6 +796,10 @@ impl TryFrom<api::BundleVerified> for BundleVerified {
                 .iter()
                 .map(|i| number(*i, "logIndex"))
                 .collect::<Result<_, _>>()?,
+            signer_identity: v.signer_identity,
+            signer_issuer: v.signer_issuer,
+            // Unix seconds of real signing times are far inside f64's exact integer range.
+            signing_times: v.signing_times.iter().map(|t| *t as f64).collect(),
         })
     }
 }

@@ -450,7 +450,10 @@ pub fn checkpoint_verify(
     call_checked(options, |o| api::checkpoint_verify(note, &o))
 }
 
-/// Verifies a key-based Sigstore bundle offline; keyless bundles throw `E_UNSUPPORTED`.
+/// Verifies a Sigstore bundle offline: keyless (`trustedRootJson` and a certificate identity
+/// policy: `certificateIdentity[Regexp]` with `certificateOidcIssuer[Regexp]`, or
+/// `insecureIgnoreIdentity: true`) or key-based (`publicKeysPem` with `rekorKeysPem` or a
+/// trusted root). A keyless bundle without an identity policy throws `E_INVALID_ARGUMENT`.
 #[napi]
 pub fn sigstore_bundle_verify(
     bundle: &[u8],

@@ -235,10 +235,16 @@ record! {
         payload_type: String,
         /// The verified DSSE payload of an envelope bundle; empty otherwise.
         payload: Py<PyBytes>,
-        /// The id of the key that verified.
+        /// The id of the key that verified (key-based bundles); empty for a keyless bundle.
         key_id: String,
         /// The log index of each verified transparency-log entry.
         log_indexes: Vec<u64>,
+        /// Keyless bundles: the verified certificate identity (SAN); empty otherwise.
+        signer_identity: String,
+        /// Keyless bundles: the certificate's OIDC issuer; empty otherwise.
+        signer_issuer: String,
+        /// The verified signing times, Unix seconds; empty when verified against log keys only.
+        signing_times: Vec<i64>,
     }
 }
 
@@ -391,6 +397,9 @@ pub fn bundle_verified(py: Python<'_>, v: api::BundleVerified) -> BundleVerified
         payload: bytes(py, &v.payload),
         key_id: v.key_id,
         log_indexes: v.log_indexes,
+        signer_identity: v.signer_identity,
+        signer_issuer: v.signer_issuer,
+        signing_times: v.signing_times,
     }
 }
 

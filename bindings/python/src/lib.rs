@@ -578,15 +578,20 @@ fn checkpoint_verify(
     detached(py, || api::checkpoint_verify(note, &options)).map(convert::checkpoint_verified)
 }
 
-/// Verifies a key-based Sigstore bundle offline.
+/// Verifies a Sigstore bundle offline: keyless (a certificate identity policy and a trusted
+/// root) or key-based (public keys and Rekor keys or a trusted root).
 #[pyfunction]
 #[pyo3(
     signature = (
         bundle, *, public_keys_pem = Vec::new(), rekor_keys_pem = Vec::new(),
-        trusted_root_json = None, artifact = None
+        trusted_root_json = None, artifact = None, artifact_digest = String::new(),
+        certificate_identity = String::new(), certificate_identity_regexp = String::new(),
+        certificate_oidc_issuer = String::new(), certificate_oidc_issuer_regexp = String::new(),
+        insecure_ignore_identity = false
     ),
-    text_signature = "(bundle, *, public_keys_pem = (), rekor_keys_pem = (), trusted_root_json = None, artifact = None)"
+    text_signature = "(bundle, *, public_keys_pem = (), rekor_keys_pem = (), trusted_root_json = None, artifact = None, artifact_digest = '', certificate_identity = '', certificate_identity_regexp = '', certificate_oidc_issuer = '', certificate_oidc_issuer_regexp = '', insecure_ignore_identity = False)"
 )]
+#[allow(clippy::too_many_arguments)]
 fn sigstore_bundle_verify(
     py: Python<'_>,
     bundle: &[u8],
@@ -594,12 +599,24 @@ fn sigstore_bundle_verify(
     rekor_keys_pem: Vec<String>,
     trusted_root_json: Option<&[u8]>,
     artifact: Option<&[u8]>,
+    artifact_digest: String,
+    certificate_identity: String,
+    certificate_identity_regexp: String,
+    certificate_oidc_issuer: String,
+    certificate_oidc_issuer_regexp: String,
+    insecure_ignore_identity: bool,
 ) -> PyResult<BundleVerified> {
     let options = api::BundleVerifyOptions {
         public_keys_pem,
         rekor_keys_pem,
         trusted_root_json: trusted_root_json.unwrap_or_default().to_vec(),
         artifact: artifact.unwrap_or_default().to_vec(),
+        artifact_digest,
+        certificate_identity,
+        certificate_identity_regexp,
+        certificate_oidc_issuer,
+        certificate_oidc_issuer_regexp,
+        insecure_ignore_identity,
     };
     let v = detached(py, || api::sigstore_bundle_verify(bundle, &options))?;
     Ok(convert::bundle_verified(py, v))

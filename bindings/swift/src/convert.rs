@@ -374,6 +374,25 @@ pub struct BundleVerifyOptions {
     /// Empty means none.
     #[uniffi(default)]
     pub artifact: Vec<u8>,
+    /// Instead of `artifact`: its SHA-256 as `sha256:<hex>`. Empty means none.
+    #[uniffi(default)]
+    pub artifact_digest: String,
+    /// Keyless: the certificate identity (SAN) that must have signed, exactly.
+    #[uniffi(default)]
+    pub certificate_identity: String,
+    /// Keyless: a regular expression the identity must match (unanchored, as cosign's).
+    #[uniffi(default)]
+    pub certificate_identity_regexp: String,
+    /// Keyless: the OIDC issuer that must have vouched for the identity, exactly.
+    #[uniffi(default)]
+    pub certificate_oidc_issuer: String,
+    /// Keyless: a regular expression the OIDC issuer must match (unanchored).
+    #[uniffi(default)]
+    pub certificate_oidc_issuer_regexp: String,
+    /// Keyless: accept any identity the trusted Fulcio CA certified (**insecure**: skips only
+    /// the identity checks).
+    #[uniffi(default)]
+    pub insecure_ignore_identity: bool,
 }
 
 /// A verified Sigstore bundle.
@@ -387,10 +406,16 @@ pub struct BundleVerified {
     pub payload_type: String,
     /// The DSSE payload of an envelope bundle (verified); empty otherwise.
     pub payload: Vec<u8>,
-    /// The id of the key that verified.
+    /// The id of the key that verified (key-based bundles); empty for a keyless bundle.
     pub key_id: String,
     /// The log index of each verified transparency log entry.
     pub log_indexes: Vec<u64>,
+    /// Keyless bundles: the verified certificate identity (SAN); empty otherwise.
+    pub signer_identity: String,
+    /// Keyless bundles: the certificate's OIDC issuer; empty otherwise.
+    pub signer_issuer: String,
+    /// The verified signing times, Unix seconds; empty when verified against log keys only.
+    pub signing_times: Vec<i64>,
 }
 
 /// Options of `run`, the whole pipeline; all defaults run the embedded demo.

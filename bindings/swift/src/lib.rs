@@ -268,8 +268,10 @@ pub fn checkpoint_verify(
     Ok(api::checkpoint_verify(&note, &options)?)
 }
 
-/// Verifies a key-based Sigstore bundle (v0.1–v0.3 JSON) offline. Keyless (Fulcio) bundles
-/// throw `StellaError.Unsupported`.
+/// Verifies a Sigstore bundle (v0.1–v0.3 JSON) offline: keyless (`trustedRootJson` and a
+/// certificate identity policy, or `insecureIgnoreIdentity` by name) or key-based (public keys
+/// with Rekor keys or a trusted root). A keyless bundle without an identity policy throws
+/// `StellaError.InvalidArgument`.
 #[uniffi::export]
 pub fn sigstore_bundle_verify(
     bundle: Vec<u8>,

@@ -245,18 +245,69 @@ def test_sigstore_bundle_verify():
     sig = os.path.join(ROOT, "tests", "vectors", "sigstore")
     with open(os.path.join(sig, "new_bundle.txt.sigstore.json"), "rb") as f:
         bundle = f.read()
-    with open(os.path.join(sig, "trustedroot.v1.json"), "rb") as f:
+    with open(os.path.join(sig, "conformance", "production.trusted_root.json"), "rb") as f:
         trusted_root = f.read()
     with open(os.path.join(sig, "new_bundle.txt"), "rb") as f:
         artifact = f.read()
     key = read("keys/ed25519-test.pub.pem").decode()
-    # a keyless (Fulcio) bundle: not supported (key-based bundles only)
-    expect_error("Unsupported", "E_UNSUPPORTED", "sigstore_bundle_verify", bundle, s.BundleVerifyOptions(
+    # a keyless (Fulcio) bundle verified with a key: the material does not fit the policy
+    expect_error("InvalidArgument", "E_INVALID_ARGUMENT", "sigstore_bundle_verify", bundle, s.BundleVerifyOptions(
         public_keys_pem=[key], trusted_root_json=trusted_root, artifact=artifact))
+    # keyless without an identity policy, or with half of one: refused, never a pass
+    expect_error("InvalidArgument", "E_INVALID_ARGUMENT", "sigstore_bundle_verify", bundle, s.BundleVerifyOptions(
+        trusted_root_json=trusted_root, artifact=artifact))
+    expect_error("InvalidArgument", "E_INVALID_ARGUMENT", "sigstore_bundle_verify", bundle, s.BundleVerifyOptions(
+        trusted_root_json=trusted_root, artifact=artifact, certificate_identity="x"))
     expect_error("Parse", "E_PARSE", "sigstore_bundle_verify", b"{}", s.BundleVerifyOptions(
         public_keys_pem=[key], trusted_root_json=trusted_root))
     expect_error("InvalidArgument", "E_INVALID_ARGUMENT", "sigstore_bundle_verify", bundle,
                  s.BundleVerifyOptions())
+
+
+SIGSTORE_SUITE = os.path.join(ROOT, "tests", "vectors", "sigstore", "conformance")
+SIGSTORE_IDENTITY = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
+SIGSTORE_ISSUER = "https://token.actions.githubusercontent.com"
+
+
+def sigstore_case(name):
+    """Verifies one sigstore-conformance bundle-verify case through the FFI."""
+    d = os.path.join(SIGSTORE_SUITE, "bundle-verify", name)
+
+    def read_file(path):
+        with open(path, "rb") as f:
+            return f.read()
+
+    has = lambda f: os.path.exists(os.path.join(d, f))  # noqa: E731
+    artifact = read_file(os.path.join(d, "artifact") if has("artifact") else os.path.join(SIGSTORE_SUITE, "a.txt"))
+    root = read_file(os.path.join(d, "trusted_root.json") if has("trusted_root.json")
+                     else os.path.join(SIGSTORE_SUITE, "production.trusted_root.json"))
+    if has("key.pub"):
+        options = s.BundleVerifyOptions(public_keys_pem=[read_file(os.path.join(d, "key.pub")).decode()],
+                                        trusted_root_json=root, artifact=artifact,
+                                        certificate_identity="", certificate_oidc_issuer="")
+    else:
+        options = s.BundleVerifyOptions(
+            trusted_root_json=root, artifact=artifact,
+            certificate_identity=read_file(os.path.join(d, "identity")).decode().strip() if has("identity") else SIGSTORE_IDENTITY,
+            certificate_oidc_issuer=read_file(os.path.join(d, "issuer")).decode().strip() if has("issuer") else SIGSTORE_ISSUER)
+    return s.sigstore_bundle_verify(read_file(os.path.join(d, "bundle.sigstore.json")), options)
+
+
+def test_sigstore_conformance_suite():
+    """Every sigstore-conformance bundle-verify case: `*_fail` throws, the others verify."""
+    cases = sorted(n for n in os.listdir(os.path.join(SIGSTORE_SUITE, "bundle-verify"))
+                   if os.path.isdir(os.path.join(SIGSTORE_SUITE, "bundle-verify", n)))
+    assert len(cases) == 70, len(cases)
+    wrong = []
+    for name in cases:
+        try:
+            v = sigstore_case(name)
+            ok = bool(v.signing_times) and (bool(v.key_id) if name.startswith("managed-key") else bool(v.signer_identity))
+        except s.StellaError:
+            ok = False
+        if ok == name.endswith("_fail"):
+            wrong.append(name)
+    assert not wrong, f"wrong answers: {wrong}"
 
 
 def test_run_with_store():

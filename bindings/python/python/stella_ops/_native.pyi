@@ -265,6 +265,12 @@ class BundleVerified:
     def key_id(self) -> str: ...
     @property
     def log_indexes(self) -> list[int]: ...
+    @property
+    def signer_identity(self) -> str: ...
+    @property
+    def signer_issuer(self) -> str: ...
+    @property
+    def signing_times(self) -> list[int]: ...
 
 @final
 class RunArtifact:
@@ -468,11 +474,35 @@ def sigstore_bundle_verify(
     rekor_keys_pem: Sequence[str] = (),
     trusted_root_json: Union[bytes, None] = None,
     artifact: Union[bytes, None] = None,
+    artifact_digest: str = "",
+    certificate_identity: str = "",
+    certificate_identity_regexp: str = "",
+    certificate_oidc_issuer: str = "",
+    certificate_oidc_issuer_regexp: str = "",
+    insecure_ignore_identity: bool = False,
 ) -> BundleVerified:
-    """Verifies a key-based Sigstore bundle offline (keyless: ``UnsupportedError``).
+    """Verifies a Sigstore bundle offline.
 
-    ``artifact`` is required for a message-signature bundle; for a DSSE bundle it is
-    optional, and when given it must be a subject of the envelope's in-toto statement.
+    Keyless (a Fulcio certificate): give ``trusted_root_json`` and an identity policy, as cosign
+    spells it: ``certificate_identity`` (or ``certificate_identity_regexp``, unanchored) and
+    ``certificate_oidc_issuer`` (or ``certificate_oidc_issuer_regexp``); or
+    ``insecure_ignore_identity=True`` by name, which skips only the identity checks. A keyless
+    bundle without an identity policy raises ``InvalidArgumentError``, never passes.
+
+    Key-based: ``public_keys_pem`` with ``rekor_keys_pem`` and/or ``trusted_root_json``.
+
+    ``artifact`` (or ``artifact_digest``, ``sha256:<hex>``) is required for a message-signature
+    bundle; for a DSSE bundle it is optional, and when given it must be a subject of the
+    envelope's in-toto statement.
+
+    Example::
+
+        v = sigstore_bundle_verify(
+            bundle_json, trusted_root_json=root, artifact=data,
+            certificate_identity="https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main",
+            certificate_oidc_issuer="https://token.actions.githubusercontent.com",
+        )
+        print(v.signer_identity, v.signing_times)
     """
 
 def run(

@@ -503,6 +503,22 @@ fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
+    typealias FfiType = Int64
+    typealias SwiftType = Int64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int64, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterBool : FfiConverter {
     typealias FfiType = Int8
     typealias SwiftType = Bool
@@ -1180,13 +1196,25 @@ public struct BundleVerified: Equatable, Hashable {
      */
     public var payload: Data
     /**
-     * The id of the key that verified.
+     * The id of the key that verified (key-based bundles); empty for a keyless bundle.
      */
     public var keyId: String
     /**
      * The log index of each verified transparency log entry.
      */
     public var logIndexes: [UInt64]
+    /**
+     * Keyless bundles: the verified certificate identity (SAN); empty otherwise.
+     */
+    public var signerIdentity: String
+    /**
+     * Keyless bundles: the certificate's OIDC issuer; empty otherwise.
+     */
+    public var signerIssuer: String
+    /**
+     * The verified signing times, Unix seconds; empty when verified against log keys only.
+     */
+    public var signingTimes: [Int64]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1204,17 +1232,29 @@ public struct BundleVerified: Equatable, Hashable {
          * The DSSE payload of an envelope bundle (verified); empty otherwise.
          */payload: Data, 
         /**
-         * The id of the key that verified.
+         * The id of the key that verified (key-based bundles); empty for a keyless bundle.
          */keyId: String, 
         /**
          * The log index of each verified transparency log entry.
-         */logIndexes: [UInt64]) {
+         */logIndexes: [UInt64], 
+        /**
+         * Keyless bundles: the verified certificate identity (SAN); empty otherwise.
+         */signerIdentity: String, 
+        /**
+         * Keyless bundles: the certificate's OIDC issuer; empty otherwise.
+         */signerIssuer: String, 
+        /**
+         * The verified signing times, Unix seconds; empty when verified against log keys only.
+         */signingTimes: [Int64]) {
         self.mediaType = mediaType
         self.artifactDigest = artifactDigest
         self.payloadType = payloadType
         self.payload = payload
         self.keyId = keyId
         self.logIndexes = logIndexes
+        self.signerIdentity = signerIdentity
+        self.signerIssuer = signerIssuer
+        self.signingTimes = signingTimes
     }
 
     
@@ -1238,7 +1278,10 @@ public struct FfiConverterTypeBundleVerified: FfiConverterRustBuffer {
                 payloadType: FfiConverterString.read(from: &buf), 
                 payload: FfiConverterData.read(from: &buf), 
                 keyId: FfiConverterString.read(from: &buf), 
-                logIndexes: FfiConverterSequenceUInt64.read(from: &buf)
+                logIndexes: FfiConverterSequenceUInt64.read(from: &buf), 
+                signerIdentity: FfiConverterString.read(from: &buf), 
+                signerIssuer: FfiConverterString.read(from: &buf), 
+                signingTimes: FfiConverterSequenceInt64.read(from: &buf)
         )
     }
 
@@ -1249,6 +1292,9 @@ public struct FfiConverterTypeBundleVerified: FfiConverterRustBuffer {
         FfiConverterData.write(value.payload, into: &buf)
         FfiConverterString.write(value.keyId, into: &buf)
         FfiConverterSequenceUInt64.write(value.logIndexes, into: &buf)
+        FfiConverterString.write(value.signerIdentity, into: &buf)
+        FfiConverterString.write(value.signerIssuer, into: &buf)
+        FfiConverterSequenceInt64.write(value.signingTimes, into: &buf)
     }
 }
 
@@ -1290,6 +1336,31 @@ public struct BundleVerifyOptions: Equatable, Hashable {
      * Empty means none.
      */
     public var artifact: Data
+    /**
+     * Instead of `artifact`: its SHA-256 as `sha256:<hex>`. Empty means none.
+     */
+    public var artifactDigest: String
+    /**
+     * Keyless: the certificate identity (SAN) that must have signed, exactly.
+     */
+    public var certificateIdentity: String
+    /**
+     * Keyless: a regular expression the identity must match (unanchored, as cosign's).
+     */
+    public var certificateIdentityRegexp: String
+    /**
+     * Keyless: the OIDC issuer that must have vouched for the identity, exactly.
+     */
+    public var certificateOidcIssuer: String
+    /**
+     * Keyless: a regular expression the OIDC issuer must match (unanchored).
+     */
+    public var certificateOidcIssuerRegexp: String
+    /**
+     * Keyless: accept any identity the trusted Fulcio CA certified (**insecure**: skips only
+     * the identity checks).
+     */
+    public var insecureIgnoreIdentity: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1307,11 +1378,36 @@ public struct BundleVerifyOptions: Equatable, Hashable {
          * The signed artifact: required for a message-signature bundle; for a DSSE bundle,
          * optional, and when given it must be a subject of the envelope's in-toto statement.
          * Empty means none.
-         */artifact: Data = Data([])) {
+         */artifact: Data = Data([]), 
+        /**
+         * Instead of `artifact`: its SHA-256 as `sha256:<hex>`. Empty means none.
+         */artifactDigest: String = "", 
+        /**
+         * Keyless: the certificate identity (SAN) that must have signed, exactly.
+         */certificateIdentity: String = "", 
+        /**
+         * Keyless: a regular expression the identity must match (unanchored, as cosign's).
+         */certificateIdentityRegexp: String = "", 
+        /**
+         * Keyless: the OIDC issuer that must have vouched for the identity, exactly.
+         */certificateOidcIssuer: String = "", 
+        /**
+         * Keyless: a regular expression the OIDC issuer must match (unanchored).
+         */certificateOidcIssuerRegexp: String = "", 
+        /**
+         * Keyless: accept any identity the trusted Fulcio CA certified (**insecure**: skips only
+         * the identity checks).
+         */insecureIgnoreIdentity: Bool = false) {
         self.publicKeysPem = publicKeysPem
         self.rekorKeysPem = rekorKeysPem
         self.trustedRootJson = trustedRootJson
         self.artifact = artifact
+        self.artifactDigest = artifactDigest
+        self.certificateIdentity = certificateIdentity
+        self.certificateIdentityRegexp = certificateIdentityRegexp
+        self.certificateOidcIssuer = certificateOidcIssuer
+        self.certificateOidcIssuerRegexp = certificateOidcIssuerRegexp
+        self.insecureIgnoreIdentity = insecureIgnoreIdentity
     }
 
     
@@ -1333,7 +1429,13 @@ public struct FfiConverterTypeBundleVerifyOptions: FfiConverterRustBuffer {
                 publicKeysPem: FfiConverterSequenceString.read(from: &buf), 
                 rekorKeysPem: FfiConverterSequenceString.read(from: &buf), 
                 trustedRootJson: FfiConverterData.read(from: &buf), 
-                artifact: FfiConverterData.read(from: &buf)
+                artifact: FfiConverterData.read(from: &buf), 
+                artifactDigest: FfiConverterString.read(from: &buf), 
+                certificateIdentity: FfiConverterString.read(from: &buf), 
+                certificateIdentityRegexp: FfiConverterString.read(from: &buf), 
+                certificateOidcIssuer: FfiConverterString.read(from: &buf), 
+                certificateOidcIssuerRegexp: FfiConverterString.read(from: &buf), 
+                insecureIgnoreIdentity: FfiConverterBool.read(from: &buf)
         )
     }
 
@@ -1342,6 +1444,12 @@ public struct FfiConverterTypeBundleVerifyOptions: FfiConverterRustBuffer {
         FfiConverterSequenceString.write(value.rekorKeysPem, into: &buf)
         FfiConverterData.write(value.trustedRootJson, into: &buf)
         FfiConverterData.write(value.artifact, into: &buf)
+        FfiConverterString.write(value.artifactDigest, into: &buf)
+        FfiConverterString.write(value.certificateIdentity, into: &buf)
+        FfiConverterString.write(value.certificateIdentityRegexp, into: &buf)
+        FfiConverterString.write(value.certificateOidcIssuer, into: &buf)
+        FfiConverterString.write(value.certificateOidcIssuerRegexp, into: &buf)
+        FfiConverterBool.write(value.insecureIgnoreIdentity, into: &buf)
     }
 }
 
@@ -4349,6 +4457,31 @@ fileprivate struct FfiConverterSequenceUInt64: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceInt64: FfiConverterRustBuffer {
+    typealias SwiftType = [Int64]
+
+    public static func write(_ value: [Int64], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterInt64.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Int64] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Int64]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterInt64.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -4764,8 +4897,10 @@ public func scanSbom(sbom: Data, snapshot: Data, options: ScanOptions)throws  ->
 })
 }
 /**
- * Verifies a key-based Sigstore bundle (v0.1–v0.3 JSON) offline. Keyless (Fulcio) bundles
- * throw `StellaError.Unsupported`.
+ * Verifies a Sigstore bundle (v0.1–v0.3 JSON) offline: keyless (`trustedRootJson` and a
+ * certificate identity policy, or `insecureIgnoreIdentity` by name) or key-based (public keys
+ * with Rekor keys or a trusted root). A keyless bundle without an identity policy throws
+ * `StellaError.InvalidArgument`.
  */
 public func sigstoreBundleVerify(bundle: Data, options: BundleVerifyOptions)throws  -> BundleVerified  {
     return try  FfiConverterTypeBundleVerified_lift(try rustCallWithError(FfiConverterTypeStellaError_lift) {
@@ -4981,7 +5116,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_stella_ops_swift_checksum_func_scan_sbom() != 54716) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_stella_ops_swift_checksum_func_sigstore_bundle_verify() != 2130) {
+    if (uniffi_stella_ops_swift_checksum_func_sigstore_bundle_verify() != 10785) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_stella_ops_swift_checksum_func_statement_build() != 55700) {

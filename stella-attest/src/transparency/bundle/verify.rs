@@ -4,12 +4,14 @@
 
 use stella_core::Digest;
 
-use super::{Bundle, BundleVersion, Envelope, HashOutput, MessageSignature, TrustRoot};
+use super::{
+    Bundle, BundleVersion, Envelope, HashOutput, MessageSignature, TransparencyLogEntry, TrustRoot,
+};
 use crate::dsse::{PAYLOAD_TYPE_IN_TOTO, VerifiedEnvelope, pae};
 use crate::keys::{KeyError, PublicKey};
 use crate::statement::Statement;
 use crate::transparency::TransparencyError;
-use crate::transparency::rekor::{BodySigner, EntryBody, VerifiedEntry};
+use crate::transparency::rekor::{BodySigner, EntryBody, RekorLogKey, VerifiedEntry};
 
 /// What a bundle signed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,8 +104,12 @@ impl Bundle {
             });
         }
         let content = self.verify_signature(key, artifact, reject_high_s)?;
-        let log_entries =
-            self.verify_entries(version, BodySigner::Key(key.spki_der()), artifact, trust)?;
+        let log_entries = self.verify_entries(
+            version,
+            Some(BodySigner::Key(key.spki_der())),
+            artifact.map(Digest::of),
+            &|id| trust.find(id).cloned(),
+        )?;
         Ok(VerifiedBundle {
             version,
             content,
@@ -130,10 +136,14 @@ impl Bundle {
             .ok_or(TransparencyError::NotSupported {
                 feature: "transparency-only verification of a key-based bundle without its key",
             })?;
-        let log_entries =
-            self.verify_entries(version, BodySigner::Certificate(cert), artifact, trust)?;
+        let log_entries = self.verify_entries(
+            version,
+            Some(BodySigner::Certificate(cert)),
+            artifact.map(Digest::of),
+            &|id| trust.find(id).cloned(),
+        )?;
         if let (Some(env), Some(artifact)) = (&self.dsse_envelope, artifact) {
-            check_artifact_is_subject(env, artifact)?;
+            check_artifact_is_subject(env, &Digest::of(artifact))?;
         }
         Ok(VerifiedTransparency {
             version,
@@ -141,7 +151,7 @@ impl Bundle {
         })
     }
 
-    fn verify_signature(
+    pub(super) fn verify_signature(
         &self,
         key: &PublicKey,
         artifact: Option<&[u8]>,
@@ -187,7 +197,7 @@ impl Bundle {
             "DSSE envelope",
         )?;
         if let Some(artifact) = artifact {
-            check_artifact_is_subject(env, artifact)?;
+            check_artifact_is_subject(env, &Digest::of(artifact))?;
         }
         Ok(VerifiedContent::Dsse(VerifiedEnvelope::from_verified(
             env.payload_type.clone(),
@@ -196,12 +206,16 @@ impl Bundle {
         )))
     }
 
-    fn verify_entries(
+    /// Verifies every log entry: its log (found by `log` from the entry's log id), SET,
+    /// inclusion proof and checkpoint, and (when `signer` is given) that its body records this
+    /// bundle's content and `signer` (keyless verification checks the bodies later, with
+    /// [`Bundle::check_body`], after the certificate).
+    pub(super) fn verify_entries(
         &self,
         version: BundleVersion,
-        signer: BodySigner<'_>,
-        artifact: Option<&[u8]>,
-        trust: &TrustRoot,
+        signer: Option<BodySigner<'_>>,
+        artifact: Option<Digest>,
+        log: &dyn Fn(&[u8; 32]) -> Result<RekorLogKey, TransparencyError>,
     ) -> Result<Vec<VerifiedEntry>, TransparencyError> {
         let entries = &self.verification_material.tlog_entries;
         if entries.is_empty() {
@@ -212,37 +226,50 @@ impl Bundle {
         }
         let mut out = Vec::with_capacity(entries.len());
         for entry in entries {
-            let log_entry = entry.to_log_entry()?;
-            let log = trust.find(&log_entry.log_id)?;
-            let verified = log_entry.verify(log, version >= BundleVersion::V0_2)?;
-            if verified.body.kind() != entry.kind_version.kind
-                || verified.body.api_version() != entry.kind_version.version
-            {
-                return Err(TransparencyError::Mismatch {
-                    what: "bundle log entry",
-                    field: "kindVersion (differs from the body)",
-                });
-            }
-            self.check_body(&verified.body, signer, artifact)?;
-            out.push(verified);
+            out.push(self.verify_v1_entry(entry, version, signer, artifact, log)?);
         }
         Ok(out)
     }
 
+    /// Verifies one Rekor v1 entry (see [`Bundle::verify_entries`]).
+    pub(super) fn verify_v1_entry(
+        &self,
+        entry: &TransparencyLogEntry,
+        version: BundleVersion,
+        signer: Option<BodySigner<'_>>,
+        artifact: Option<Digest>,
+        log: &dyn Fn(&[u8; 32]) -> Result<RekorLogKey, TransparencyError>,
+    ) -> Result<VerifiedEntry, TransparencyError> {
+        let log_entry = entry.to_log_entry()?;
+        let log = log(&log_entry.log_id)?;
+        let verified = log_entry.verify(&log, version >= BundleVersion::V0_2)?;
+        if verified.body.kind() != entry.kind_version.kind
+            || verified.body.api_version() != entry.kind_version.version
+        {
+            return Err(TransparencyError::Mismatch {
+                what: "bundle log entry",
+                field: "kindVersion (differs from the body)",
+            });
+        }
+        if let Some(signer) = signer {
+            self.check_body(&verified.body, signer, artifact)?;
+        }
+        Ok(verified)
+    }
+
     /// Checks that a log entry body records this bundle's content and signer.
-    fn check_body(
+    pub(super) fn check_body(
         &self,
         body: &EntryBody,
         signer: BodySigner<'_>,
-        artifact: Option<&[u8]>,
+        artifact: Option<Digest>,
     ) -> Result<(), TransparencyError> {
         if let Some(ms) = &self.message_signature {
             body.hashed_rekord()?;
             // The digest the body must record: the artifact's, or (when no artifact is given
             // to a transparency-only check) the bundle's own message digest.
             let digest = match (artifact, &ms.message_digest) {
-                (Some(a), _) => {
-                    let d = Digest::of(a);
+                (Some(d), _) => {
                     check_message_digest(ms, &d)?;
                     d
                 }
@@ -270,7 +297,10 @@ impl Bundle {
 
 /// For a DSSE bundle checked against an artifact: the envelope holds an in-toto statement one
 /// of whose subjects has the artifact's SHA-256.
-fn check_artifact_is_subject(env: &Envelope, artifact: &[u8]) -> Result<(), TransparencyError> {
+pub(super) fn check_artifact_is_subject(
+    env: &Envelope,
+    digest: &Digest,
+) -> Result<(), TransparencyError> {
     if env.payload_type != PAYLOAD_TYPE_IN_TOTO {
         return Err(TransparencyError::Mismatch {
             what: "DSSE bundle checked against an artifact",
@@ -281,10 +311,9 @@ fn check_artifact_is_subject(env: &Envelope, artifact: &[u8]) -> Result<(), Tran
         what: "in-toto statement in the bundle's envelope",
         reason: e.to_string().chars().take(200).collect(),
     })?;
-    let digest = Digest::of(artifact);
-    if !statement.has_subject(&digest) {
+    if !statement.has_subject(digest) {
         return Err(TransparencyError::ArtifactNotSubject {
-            artifact: digest,
+            artifact: *digest,
             subjects: statement
                 .subjects()
                 .iter()
@@ -310,7 +339,10 @@ fn digest_from_hash_output(md: &HashOutput) -> Result<Digest, TransparencyError>
     })
 }
 
-fn check_message_digest(ms: &MessageSignature, digest: &Digest) -> Result<(), TransparencyError> {
+pub(super) fn check_message_digest(
+    ms: &MessageSignature,
+    digest: &Digest,
+) -> Result<(), TransparencyError> {
     if let Some(md) = &ms.message_digest
         && digest_from_hash_output(md)? != *digest
     {
