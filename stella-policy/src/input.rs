@@ -20,7 +20,7 @@
 //! | `scan` | object | `{}` | the scan manifest (scanner version, DB snapshot, config hash, …), free-form |
 //! | `findings[]` | [`Finding`] | `[]` | `id`, `aliases[]` (`[]`), `severity` (`CRITICAL`…`UNKNOWN`), `score?`, `exploitability` (the VEX-applied status), `package?` (`{purl}`), `fixed_versions[]` (`[]`), `reachability` (`unknown`) |
 //! | `vex[]` | [`VexStatement`] | `[]` | `vuln_id`, `product?`, `status`, `justification?`, `impact_statement?`, `action_statement?` |
-//! | `attestations[]` | [`Attestation`] | `[]` | `id`, `predicateType?`, `subject_digests[]` (`[]`), `signer?`, `rekor?` (`log_index?`, `inclusion_proof?`) |
+//! | `attestations[]` | [`Attestation`] | `[]` | `id`, `predicateType?`, `subject_digests[]` (`[]`), `signer?`, `signer_issuer?` (keyless), `rekor?` (`log_index?`, `inclusion_proof?`) |
 //! | `waivers[]` | [`Waiver`] | `[]` | `vuln_id`, `reason`, `expires` (RFC 3339), `valid` (not yet expired at decision time) |
 //! | `context` | object | `{}` (`input.context` undefined) | the caller's own data for their policies (environment, namespace, team, …): free JSON, at most [`MAX_CONTEXT_BYTES`] and [`MAX_CONTEXT_DEPTH`] levels, bounded while it is parsed |
 //!
@@ -227,9 +227,15 @@ pub struct Attestation {
     /// The subject digests of the statement (`sha256:…`; default `[]`).
     #[serde(default)]
     pub subject_digests: Vec<String>,
-    /// Who signed it (key id or identity), when verified.
+    /// Who signed it, when verified: a key id, or a keyless (Fulcio) signer's certificate
+    /// identity (its Subject Alternative Name: a workflow URI, an e-mail address).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signer: Option<String>,
+    /// For a keyless signer, the OIDC issuer that vouched for `signer` (for GitHub Actions
+    /// `https://token.actions.githubusercontent.com`), so a policy can require "signed by this
+    /// workflow, as GitHub says"; absent for a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer_issuer: Option<String>,
     /// The transparency-log entry, when logged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rekor: Option<Rekor>,
@@ -470,6 +476,9 @@ impl ValueBuilder {
         }
         if let Some(signer) = &a.signer {
             fields.push(("signer", str_value(signer)));
+        }
+        if let Some(issuer) = &a.signer_issuer {
+            fields.push(("signer_issuer", str_value(issuer)));
         }
         if let Some(rekor) = &a.rekor {
             let mut r = Vec::new();

@@ -21,6 +21,7 @@
 //! ```
 
 use stella_attest::statement::Statement;
+use stella_attest::transparency::bundle::{Verification, VerifiedContent, VerifiedSigner};
 use stella_core::{Digest, LogReceipt, Timestamp};
 use stella_policy::GateInput;
 use stella_policy::input::{
@@ -181,12 +182,70 @@ impl GateInputBuilder {
             predicate_type: Some(statement.predicate_type().to_owned()),
             subject_digests: subjects,
             signer: signer.map(str::to_owned),
+            signer_issuer: None,
             rekor: receipt.map(|r| Rekor {
                 log_index: Some(r.log_index),
                 inclusion_proof: serde_json::to_value(&r.inclusion_proof).ok(),
             }),
         });
         self
+    }
+
+    /// Adds a Sigstore bundle that verified ([`Bundle::verify`](stella_attest::transparency::bundle::Bundle::verify)),
+    /// identified by `bundle` (the digest of its JSON). Its signer is what verified: for a
+    /// keyless bundle the certificate identity (`signer`, the SAN) and its OIDC issuer
+    /// (`signer_issuer`), so a policy can require "signed by this workflow"; for a key-based
+    /// one the key id. A DSSE bundle contributes its in-toto statement's predicate type and
+    /// subjects; a message-signature bundle the signed artifact's digest. The log index is the
+    /// first verified Rekor entry's.
+    ///
+    /// An envelope whose payload is not an in-toto statement is
+    /// [`AttestError`](stella_attest::AttestError) (pass only attestations to the gate).
+    pub fn sigstore_bundle(
+        mut self,
+        bundle: Digest,
+        verification: &Verification,
+    ) -> Result<Self, stella_attest::AttestError> {
+        let (predicate_type, mut subjects) = match &verification.content {
+            VerifiedContent::Dsse(envelope) => {
+                let statement = Statement::from_json(envelope.payload())?;
+                let subjects: Vec<String> = statement
+                    .subjects()
+                    .iter()
+                    .filter_map(|s| s.sha256().map(|d| d.to_string()))
+                    .collect();
+                (Some(statement.predicate_type().to_owned()), subjects)
+            }
+            VerifiedContent::Artifact { digest } => (None, vec![digest.to_string()]),
+            // Content this version does not know binds nothing (a binding policy then denies).
+            _ => (None, Vec::new()),
+        };
+        subjects.sort();
+        subjects.dedup();
+        let (signer, signer_issuer) = match &verification.signer {
+            VerifiedSigner::Key { key_id } => (key_id.clone(), None),
+            VerifiedSigner::Certificate { identity, .. } => {
+                (identity.san.clone(), Some(identity.issuer.clone()))
+            }
+        };
+        let log_index = verification
+            .log_entries
+            .iter()
+            .map(|e| e.log_index)
+            .chain(verification.rekor_v2_entries.iter().map(|e| e.log_index))
+            .next();
+        self.input.attestations.push(Attestation {
+            id: bundle.to_string(),
+            predicate_type,
+            subject_digests: subjects,
+            signer: Some(signer),
+            signer_issuer,
+            rekor: log_index.map(|i| Rekor {
+                log_index: Some(i),
+                inclusion_proof: None,
+            }),
+        });
+        Ok(self)
     }
 
     /// Adds a waiver of `vuln_id`, valid while `now` is before `expires`.

@@ -882,7 +882,11 @@ fn identity_policy(options: &BundleVerifyOptions) -> Result<Option<IdentityPolic
             ))),
         }
     };
-    let san = matcher(&o.certificate_identity, &o.certificate_identity_regexp, "identity")?;
+    let san = matcher(
+        &o.certificate_identity,
+        &o.certificate_identity_regexp,
+        "identity",
+    )?;
     let issuer = matcher(
         &o.certificate_oidc_issuer,
         &o.certificate_oidc_issuer_regexp,
@@ -918,7 +922,10 @@ fn verify_bundle_with_policy(
     }
     let root = TrustedRoot::from_json(&options.trusted_root_json)?;
     let digest;
-    let artifact = match (options.artifact.is_empty(), options.artifact_digest.is_empty()) {
+    let artifact = match (
+        options.artifact.is_empty(),
+        options.artifact_digest.is_empty(),
+    ) {
         (false, true) => ArtifactInput::Bytes(&options.artifact),
         (true, false) => {
             digest = Digest::parse(&options.artifact_digest)?;
@@ -941,8 +948,8 @@ fn verify_bundle_with_policy(
             vec![VerificationPolicy::identity(identity)]
         }
         None => options
-                .public_keys_pem
-                .iter()
+            .public_keys_pem
+            .iter()
             .map(|pem| Ok(VerificationPolicy::key(read_public_key(pem)?)))
             .collect::<Result<Vec<_>, ApiError>>()?,
     };

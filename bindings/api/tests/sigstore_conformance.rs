@@ -65,15 +65,25 @@ fn every_conformance_case_gives_the_expected_answer() {
     let mut wrong = Vec::new();
     for case in &cases {
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
-        let result = sigstore_bundle_verify(&read(&case.join("bundle.sigstore.json")), &options(case));
+        let result =
+            sigstore_bundle_verify(&read(&case.join("bundle.sigstore.json")), &options(case));
         match (&result, name.ends_with("_fail")) {
             (Ok(v), false) => {
-                assert!(!v.signing_times.is_empty(), "{name}: a verified signing time");
+                assert!(
+                    !v.signing_times.is_empty(),
+                    "{name}: a verified signing time"
+                );
                 if case.join("key.pub").exists() {
-                    assert!(!v.key_id.is_empty() && v.signer_identity.is_empty(), "{name}");
+                    assert!(
+                        !v.key_id.is_empty() && v.signer_identity.is_empty(),
+                        "{name}"
+                    );
                 } else {
                     assert!(v.key_id.is_empty(), "{name}");
-                    assert!(!v.signer_identity.is_empty() && !v.signer_issuer.is_empty(), "{name}");
+                    assert!(
+                        !v.signer_identity.is_empty() && !v.signer_issuer.is_empty(),
+                        "{name}"
+                    );
                 }
             }
             (Err(_), true) => {}
@@ -151,7 +161,8 @@ fn keyless_identity_mismatch_and_insecure_opt_out() {
     let bundle = read(&case.join("bundle.sigstore.json"));
     let good = options(&case);
     let other = BundleVerifyOptions {
-        certificate_identity: "https://github.com/someone-else/repo/.github/workflows/x.yml@refs/heads/main".into(),
+        certificate_identity:
+            "https://github.com/someone-else/repo/.github/workflows/x.yml@refs/heads/main".into(),
         ..good.clone()
     };
     let e = sigstore_bundle_verify(&bundle, &other).unwrap_err();
@@ -162,7 +173,9 @@ fn keyless_identity_mismatch_and_insecure_opt_out() {
         ..good.clone()
     };
     assert_eq!(
-        sigstore_bundle_verify(&bundle, &regexp).unwrap().signer_identity,
+        sigstore_bundle_verify(&bundle, &regexp)
+            .unwrap()
+            .signer_identity,
         IDENTITY
     );
     let insecure = BundleVerifyOptions {
@@ -172,7 +185,9 @@ fn keyless_identity_mismatch_and_insecure_opt_out() {
         ..good
     };
     assert_eq!(
-        sigstore_bundle_verify(&bundle, &insecure).unwrap().signer_identity,
+        sigstore_bundle_verify(&bundle, &insecure)
+            .unwrap()
+            .signer_identity,
         IDENTITY
     );
 }
