@@ -41,6 +41,14 @@ violation contains msg if {
 	msg := sprintf("Attestation %s does not bind the scanned image %s", [a.id, input.image.digest])
 }
 
+# Without an image there is nothing an attestation could be bound to. Say so for each one,
+# so a missing `input.image` never turns the binding rule above into a silent pass.
+violation contains msg if {
+	not input.image.digest
+	some a in input.attestations
+	msg := sprintf("Attestation %s cannot be bound: the input names no image", [a.id])
+}
+
 binds_image(a) if {
 	some d in a.subject_digests
 	d == input.image.digest

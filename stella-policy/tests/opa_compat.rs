@@ -93,21 +93,37 @@ fn the_seed_minimal_input_works_with_the_seed_policies_as_written() {
         PolicyError::Record(RecordError::NoImage)
     ));
     // The built-in bundle reads it too. Its image-binding rule needs `input.image`: without
-    // one there is no image to bind to (and the record, naming no image, cannot be signed as a
-    // decision about one), so only the seed's rules decide.
+    // one, an attestation cannot be bound to anything, and the built-in policy says so as a
+    // violation instead of letting the binding rule pass vacuously (a false ALLOW).
     let builtin = builtin_bundle(BuiltinOptions::default()).unwrap();
     let gate = Gate::new(&builtin, GateOptions::default()).unwrap();
     let v = gate
         .evaluate(&seed_minimal("affected", "not_affected", true))
         .unwrap();
-    assert!(v.allow && v.violations.is_empty(), "{v:?}");
+    assert!(!v.allow, "{v:?}");
+    assert_eq!(
+        v.violations,
+        ["Attestation sbom-1 cannot be bound: the input names no image"]
+    );
     let v = gate
         .evaluate(&seed_minimal("affected", "affected", true))
         .unwrap();
-    assert_eq!(
-        v.violations,
-        ["Critical vulnerability CVE-2024-3094 is affected and not waived"]
+    assert!(!v.allow, "{v:?}");
+    assert!(
+        v.violations
+            .iter()
+            .any(|m| m == "Critical vulnerability CVE-2024-3094 is affected and not waived"),
+        "{v:?}"
     );
+    // With the image named, the same attestation must bind it: the usual rule decides.
+    let mut bound = seed_minimal("affected", "not_affected", true);
+    bound.image = Some(stella_policy::input::Image {
+        digest: format!("sha256:{}", "1".repeat(64)),
+        name: None,
+    });
+    bound.attestations[0].subject_digests = vec![format!("sha256:{}", "1".repeat(64))];
+    let v = gate.evaluate(&bound).unwrap();
+    assert!(v.allow && v.violations.is_empty(), "{v:?}");
 }
 
 #[test]
