@@ -327,7 +327,7 @@ impl Bundle {
     fn check_content(
         &self,
         artifact: ArtifactInput<'_>,
-        verify: &dyn Fn(&[u8], &[u8], &'static str) -> Result<(), TransparencyError>,
+        verify: &SignatureCheck<'_>,
         key_id: &str,
     ) -> Result<VerifiedContent, TransparencyError> {
         if let Some(ms) = &self.message_signature {
@@ -613,6 +613,9 @@ fn source_name(s: &TimestampSource) -> &'static str {
         TimestampSource::Rfc3161 { .. } => "RFC 3161 timestamp",
     }
 }
+
+/// A signature check: (message, signature, what) under the signer's key.
+type SignatureCheck<'a> = dyn Fn(&[u8], &[u8], &'static str) -> Result<(), TransparencyError> + 'a;
 
 /// The verified entries of both Rekor versions.
 #[derive(Default)]
