@@ -661,3 +661,41 @@ fn rekor_v2_bundles_need_their_timestamp_and_a_valid_checkpoint() {
         "{err}"
     );
 }
+
+#[test]
+fn a_message_signature_verifies_from_the_artifact_digest_alone() {
+    let bundle =
+        Bundle::parse(&read("bundle-verify/happy-path-v0.3/bundle.sigstore.json")).unwrap();
+    let root = TrustedRoot::from_json(&read("production.trusted_root.json")).unwrap();
+    let digest = stella_core::Digest::of(&read("a.txt"));
+    let verified = bundle
+        .verify(&policy(), ArtifactInput::Sha256(digest), &root)
+        .unwrap();
+    assert!(matches!(
+        verified.content,
+        stella_attest::transparency::bundle::VerifiedContent::Artifact { digest: d } if d == digest
+    ));
+    // Another digest: the signature does not verify over it.
+    let other = stella_core::Digest::of(b"something else");
+    let err = bundle
+        .verify(&policy(), ArtifactInput::Sha256(other), &root)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TransparencyError::BadSignature {
+                what: "artifact",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // No artifact at all: a message signature cannot be checked.
+    let err = bundle
+        .verify(&policy(), ArtifactInput::None, &root)
+        .unwrap_err();
+    assert!(
+        matches!(err, TransparencyError::MissingField { .. }),
+        "{err}"
+    );
+}

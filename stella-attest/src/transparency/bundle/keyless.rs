@@ -39,7 +39,7 @@ use super::{
 use crate::dsse::{VerifiedEnvelope, pae};
 use crate::keys::PublicKey;
 use crate::transparency::TransparencyError;
-use crate::transparency::fulcio::{FulcioCertificate, rfc3339};
+use crate::transparency::fulcio::{FulcioCertificate, rfc3339, verify_spki_prehashed};
 use crate::transparency::identity::IdentityPolicy;
 use crate::transparency::rekor::{BodySigner, RekorLogKey, VerifiedEntry};
 use crate::transparency::rekor_v2::{
@@ -155,6 +155,7 @@ impl Bundle {
                             what: w,
                         })
                 },
+                key.spki_der(),
                 key.key_id(),
             )?;
             Ok((c, format!("verified under key {}", key.key_id())))
@@ -250,7 +251,12 @@ impl Bundle {
         })?;
         let key_id = crate::keys::key_id_of_spki(leaf.spki_der());
         let content = checks.run("signature", || {
-            let c = self.check_content(artifact, &|m, s, w| leaf.verify(m, s, w), &key_id)?;
+            let c = self.check_content(
+                artifact,
+                &|m, s, w| leaf.verify(m, s, w),
+                leaf.spki_der(),
+                &key_id,
+            )?;
             Ok((c, "verified under the certificate's key".to_owned()))
         })?;
         checks.run("tlog entry content", || {
@@ -328,6 +334,7 @@ impl Bundle {
         &self,
         artifact: ArtifactInput<'_>,
         verify: &SignatureCheck<'_>,
+        spki_der: &[u8],
         key_id: &str,
     ) -> Result<VerifiedContent, TransparencyError> {
         if let Some(ms) = &self.message_signature {
@@ -336,10 +343,9 @@ impl Bundle {
                     verify(bytes, &ms.signature, "artifact")?;
                     Digest::of(bytes)
                 }
-                ArtifactInput::Sha256(_) => {
-                    return Err(TransparencyError::NotSupported {
-                        feature: "message-signature verification from the artifact digest alone (give the artifact)",
-                    });
+                ArtifactInput::Sha256(digest) => {
+                    verify_spki_prehashed(spki_der, digest.as_bytes(), &ms.signature, "artifact")?;
+                    digest
                 }
                 ArtifactInput::None => {
                     return Err(TransparencyError::MissingField {
