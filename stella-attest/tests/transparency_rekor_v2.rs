@@ -502,6 +502,46 @@ fn bodies_must_be_canonical_strict_and_complete() {
     }
 }
 
+/// Every single-byte change of the body or of the checkpoint (which carries only the log's
+/// signature) is refused, and none panics.
+#[test]
+fn every_one_byte_change_of_body_or_checkpoint_is_refused() {
+    let (c, e) = happy();
+    let logs = logs(&c);
+    let md = &c.bundle["messageSignature"]["messageDigest"];
+    let digest = b64(md["digest"].as_str().unwrap());
+    let sig = c.signature();
+    let leaf = c.leaf();
+    let content = LoggedContent::MessageSignature {
+        algorithm: LoggedHashAlgorithm::Sha256,
+        digest: &digest,
+        signature: &sig,
+    };
+    let signer = LoggedSigner::Certificate(&leaf);
+    let verify = |t: &RekorV2Entry| verify_entry(t, &content, &signer, &logs, None);
+    verify(&e).unwrap();
+    let mut t = e.clone();
+    for i in 0..e.body.len() {
+        t.body[i] ^= 0x20;
+        assert!(verify(&t).is_err(), "body byte {i}");
+        t.body[i] ^= 0x20;
+    }
+    let note = e
+        .inclusion_proof
+        .as_ref()
+        .unwrap()
+        .checkpoint
+        .clone()
+        .unwrap();
+    for i in 0..note.len() {
+        let mut bytes = note.clone().into_bytes();
+        bytes[i] ^= 0x01;
+        t.inclusion_proof.as_mut().unwrap().checkpoint =
+            Some(String::from_utf8_lossy(&bytes).into_owned());
+        assert!(verify(&t).is_err(), "checkpoint byte {i}");
+    }
+}
+
 /// A synthetic Rekor v2 log: `dsse` v0.0.2 and `hashedrekord` v0.0.2 entries written here
 /// (no public dsse v0.0.2 bundle exists yet), in a tree signed by an Ed25519 or an ECDSA log key
 /// with a witness cosignature beside it.
