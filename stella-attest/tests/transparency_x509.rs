@@ -163,37 +163,31 @@ fn authority_window_is_closed_and_enforced() {
     let mut cas = c.fulcio();
     cas[0].valid_for.end = Some(t);
     verify_chain(&c.leaf(), &[], &cas, t, ExtendedKeyUsage::CodeSigning).unwrap();
-    cas[0].valid_for.end = Some(t - 1);
-    assert_eq!(
-        problem(verify_chain(
-            &c.leaf(),
-            &[],
-            &cas,
-            t,
-            ExtendedKeyUsage::CodeSigning
-        )),
-        CertificateProblem::AuthorityNotValidAt {
-            authority: 0,
-            at: t
-        }
-    );
-    cas[0].valid_for = TimeWindow {
-        start: Some(t + 1),
-        end: None,
-    };
-    assert_eq!(
-        problem(verify_chain(
-            &c.leaf(),
-            &[],
-            &cas,
-            t,
-            ExtendedKeyUsage::CodeSigning
-        )),
-        CertificateProblem::AuthorityNotValidAt {
-            authority: 0,
-            at: t
-        }
-    );
+    for window in [
+        TimeWindow {
+            start: None,
+            end: Some(t - 1),
+        },
+        TimeWindow {
+            start: Some(t + 1),
+            end: None,
+        },
+    ] {
+        cas[0].valid_for = window;
+        assert_eq!(
+            problem(verify_chain(
+                &c.leaf(),
+                &[],
+                &cas,
+                t,
+                ExtendedKeyUsage::CodeSigning
+            )),
+            CertificateProblem::AuthorityNotValidAt {
+                authority: 0,
+                at: t
+            }
+        );
+    }
     // A second, valid authority holding the same chain wins, with its index.
     let mut second = cas[0].clone();
     second.valid_for = TimeWindow::UNBOUNDED;
