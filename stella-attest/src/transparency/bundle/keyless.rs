@@ -552,13 +552,11 @@ impl Bundle {
             .as_ref()
             .map(|t| t.rfc3161_timestamps.as_slice())
             .unwrap_or_default();
-        if tokens.len() > MAX_RFC3161_TIMESTAMPS {
-            return Err(TransparencyError::LimitExceeded {
-                what: "RFC 3161 timestamps in a bundle",
-                max: MAX_RFC3161_TIMESTAMPS,
-                actual: tokens.len(),
-            });
-        }
+        TransparencyError::check_limit(
+            "RFC 3161 timestamps in a bundle",
+            MAX_RFC3161_TIMESTAMPS,
+            tokens.len(),
+        )?;
         if !tokens.is_empty() {
             let signature = self.signature_bytes()?;
             for token in tokens {
