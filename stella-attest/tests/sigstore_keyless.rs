@@ -64,6 +64,19 @@ fn verify(bundle: &Value) -> Result<(), TransparencyError> {
     verify_with(bundle, &production_root(), &policy()).map(|_| ())
 }
 
+fn assert_bad_artifact_signature(err: &TransparencyError) {
+    assert!(
+        matches!(
+            err,
+            TransparencyError::BadSignature {
+                what: "artifact",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
 fn b64(v: &Value) -> Vec<u8> {
     STANDARD.decode(v.as_str().unwrap()).unwrap()
 }
@@ -373,16 +386,7 @@ fn keyless_without_an_identity_policy_is_refused_and_insecure_ignore_is_explicit
         &VerificationPolicy::identity(IdentityPolicy::InsecureIgnoreIdentity),
     )
     .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TransparencyError::BadSignature {
-                what: "artifact",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_bad_artifact_signature(&err);
 }
 
 #[test]
@@ -513,17 +517,9 @@ fn tampered_signature_is_refused() {
     let mut b = happy();
     flip(&mut b["messageSignature"]["signature"], 10);
     let err = verify(&b).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TransparencyError::BadSignature {
-                what: "artifact",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_bad_artifact_signature(&err);
     // Another artifact: its signature does not verify either.
+    // Another artifact: the bundle's message digest (a hint, compared first) differs ...
     let bundle = Bundle::parse(&serde_json::to_vec(&happy()).unwrap()).unwrap();
     let root = TrustedRoot::from_json(&read("production.trusted_root.json")).unwrap();
     let err = bundle
@@ -532,13 +528,32 @@ fn tampered_signature_is_refused() {
     assert!(
         matches!(
             err,
-            TransparencyError::BadSignature {
-                what: "artifact",
+            TransparencyError::Mismatch {
+                what: "message signature",
                 ..
             }
         ),
         "{err}"
     );
+    // ... and without the hint, the signature does not verify over it.
+    let mut b = happy();
+    b["messageSignature"]
+        .as_object_mut()
+        .unwrap()
+        .remove("messageDigest");
+    let bundle = Bundle::parse(&serde_json::to_vec(&b).unwrap()).unwrap();
+    let err = bundle
+        .verify(&policy(), ArtifactInput::Bytes(b"not a.txt"), &root)
+        .unwrap_err();
+    assert_bad_artifact_signature(&err);
+    let err = bundle
+        .verify(
+            &policy(),
+            ArtifactInput::Sha256(stella_core::Digest::of(b"not a.txt")),
+            &root,
+        )
+        .unwrap_err();
+    assert_bad_artifact_signature(&err);
 }
 
 #[test]
@@ -675,21 +690,12 @@ fn a_message_signature_verifies_from_the_artifact_digest_alone() {
         verified.content,
         stella_attest::transparency::bundle::VerifiedContent::Artifact { digest: d } if d == digest
     ));
-    // Another digest: the signature does not verify over it.
+    // Another digest: it is not the bundle's message digest.
     let other = stella_core::Digest::of(b"something else");
     let err = bundle
         .verify(&policy(), ArtifactInput::Sha256(other), &root)
         .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TransparencyError::BadSignature {
-                what: "artifact",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert!(matches!(err, TransparencyError::Mismatch { .. }), "{err}");
     // No artifact at all: a message signature cannot be checked.
     let err = bundle
         .verify(&policy(), ArtifactInput::None, &root)

@@ -226,15 +226,7 @@ fn keyless_failures_exit_1_and_the_json_report_names_the_failed_check() {
             .contains("subject alternative name")
     );
     // A conformance case that must fail: exit 1.
-    stella()
-        .args([
-            "verify",
-            &format!("{CONFORMANCE}bundle-verify/signature-mismatch_fail/bundle.sigstore.json"),
-        ])
-        .args([
-            "--trusted-root",
-            &format!("{CONFORMANCE}production.trusted_root.json"),
-        ])
+    keyless("signature-mismatch_fail")
         .args(["--artifact", &format!("{CONFORMANCE}a.txt")])
         .args(["--certificate-identity", IDENTITY])
         .args(["--certificate-oidc-issuer", ISSUER])

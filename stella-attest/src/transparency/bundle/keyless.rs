@@ -29,17 +29,14 @@
 //! sigstore-go's defaults are the thresholds: one transparency log entry, one observer
 //! timestamp, one SCT.
 
-use stella_core::Digest;
-
 use super::policy::{Checks, SignerPolicy};
 use super::{
     ArtifactInput, Bundle, BundleVersion, TimestampSource, TrustRoot, TrustedRoot, Verification,
-    VerificationPolicy, VerificationReport, VerifiedContent, VerifiedSigner, VerifiedTimestamp,
+    VerificationPolicy, VerificationReport, VerifiedSigner, VerifiedTimestamp,
 };
-use crate::dsse::{VerifiedEnvelope, pae};
 use crate::keys::PublicKey;
 use crate::transparency::TransparencyError;
-use crate::transparency::fulcio::{FulcioCertificate, rfc3339, verify_spki_prehashed};
+use crate::transparency::fulcio::{FulcioCertificate, rfc3339};
 use crate::transparency::identity::IdentityPolicy;
 use crate::transparency::rekor::{BodySigner, RekorLogKey, VerifiedEntry};
 use crate::transparency::rekor_v2::{
@@ -146,32 +143,17 @@ impl Bundle {
         checks: &mut Checks,
     ) -> Result<Verification, TransparencyError> {
         let content = checks.run("signature", || {
-            let c = self.check_content(
-                artifact,
-                &|m, s, w| {
-                    key.verify(m, s)
-                        .map_err(|_| TransparencyError::BadSignature {
-                            name: key.key_id().to_owned(),
-                            what: w,
-                        })
-                },
-                key.spki_der(),
-                key.key_id(),
-            )?;
+            let c = self.verify_signature(key, artifact, false)?;
             Ok((c, format!("verified under key {}", key.key_id())))
         })?;
-        let entries = checks.run("tlog", || {
-            let e = self.verify_tlog(
-                version,
-                Some(BodySigner::Key(key.spki_der())),
-                LoggedSigner::PublicKey(key.spki_der()),
-                artifact,
-                root,
-            )?;
-            let detail = e.detail();
-            Ok((e, detail))
-        })?;
-        let timestamps = checks.run("timestamps", || self.signing_times(&entries, root))?;
+        let (entries, timestamps) = self.tlog_and_times(
+            checks,
+            version,
+            Some(BodySigner::Key(key.spki_der())),
+            LoggedSigner::PublicKey(key.spki_der()),
+            artifact,
+            root,
+        )?;
         Ok(Verification {
             version,
             content,
@@ -182,6 +164,26 @@ impl Bundle {
             rekor_v2_entries: entries.v2,
             timestamps,
         })
+    }
+
+    /// The `tlog` and `timestamps` checks (see [`Bundle::verify_tlog`] and
+    /// [`Bundle::signing_times`]).
+    fn tlog_and_times(
+        &self,
+        checks: &mut Checks,
+        version: BundleVersion,
+        signer: Option<BodySigner<'_>>,
+        v2_signer: LoggedSigner<'_>,
+        artifact: ArtifactInput<'_>,
+        root: &TrustedRoot,
+    ) -> Result<(Tlog, Vec<VerifiedTimestamp>), TransparencyError> {
+        let entries = checks.run("tlog", || {
+            let e = self.verify_tlog(version, signer, v2_signer, artifact, root)?;
+            let detail = e.detail();
+            Ok((e, detail))
+        })?;
+        let timestamps = checks.run("timestamps", || self.signing_times(&entries, root))?;
+        Ok((entries, timestamps))
     }
 
     fn verify_keyless(
@@ -198,18 +200,14 @@ impl Bundle {
             let detail = format!("SAN {:?}, issuer {:?}", id.san, id.issuer);
             Ok((leaf, detail))
         })?;
-        let entries = checks.run("tlog", || {
-            let e = self.verify_tlog(
-                version,
-                None,
-                LoggedSigner::Certificate(leaf.der()),
-                artifact,
-                root,
-            )?;
-            let detail = e.detail();
-            Ok((e, detail))
-        })?;
-        let timestamps = checks.run("timestamps", || self.signing_times(&entries, root))?;
+        let (entries, timestamps) = self.tlog_and_times(
+            checks,
+            version,
+            None,
+            LoggedSigner::Certificate(leaf.der()),
+            artifact,
+            root,
+        )?;
         checks.run("certificate validity", || {
             for t in &timestamps {
                 leaf.check_valid_at(t.unix_seconds, source_name(&t.source))?;
@@ -327,63 +325,6 @@ impl Bundle {
             });
         }
         Ok(leaf)
-    }
-
-    /// Checks the signature over the content and the artifact against it.
-    fn check_content(
-        &self,
-        artifact: ArtifactInput<'_>,
-        verify: &SignatureCheck<'_>,
-        spki_der: &[u8],
-        key_id: &str,
-    ) -> Result<VerifiedContent, TransparencyError> {
-        if let Some(ms) = &self.message_signature {
-            let digest = match artifact {
-                ArtifactInput::Bytes(bytes) => {
-                    verify(bytes, &ms.signature, "artifact")?;
-                    Digest::of(bytes)
-                }
-                ArtifactInput::Sha256(digest) => {
-                    verify_spki_prehashed(spki_der, digest.as_bytes(), &ms.signature, "artifact")?;
-                    digest
-                }
-                ArtifactInput::None => {
-                    return Err(TransparencyError::MissingField {
-                        what: "message signature verification",
-                        field: "artifact bytes",
-                    });
-                }
-            };
-            super::verify::check_message_digest(ms, &digest)?;
-            return Ok(VerifiedContent::Artifact { digest });
-        }
-        let env = self
-            .dsse_envelope
-            .as_ref()
-            .ok_or(TransparencyError::MissingField {
-                what: "Sigstore bundle",
-                field: "messageSignature or dsseEnvelope",
-            })?;
-        let [sig] = env.signatures.as_slice() else {
-            return Err(TransparencyError::InvalidField {
-                field: "dsseEnvelope.signatures",
-                value: env.signatures.len().to_string(),
-                reason: "a Sigstore bundle's envelope has exactly one signature",
-            });
-        };
-        verify(
-            &pae(&env.payload_type, &env.payload),
-            &sig.sig,
-            "DSSE envelope",
-        )?;
-        if let Some(digest) = artifact.digest() {
-            super::verify::check_artifact_is_subject(env, &digest)?;
-        }
-        Ok(VerifiedContent::Dsse(VerifiedEnvelope::from_verified(
-            env.payload_type.clone(),
-            env.payload.clone(),
-            key_id.to_owned(),
-        )))
     }
 
     /// The log entries, each against the trusted root's logs: Rekor v1 entries (key valid at
@@ -617,9 +558,6 @@ fn source_name(s: &TimestampSource) -> &'static str {
         TimestampSource::Rfc3161 { .. } => "RFC 3161 timestamp",
     }
 }
-
-/// A signature check: (message, signature, what) under the signer's key.
-type SignatureCheck<'a> = dyn Fn(&[u8], &[u8], &'static str) -> Result<(), TransparencyError> + 'a;
 
 /// The verified entries of both Rekor versions.
 #[derive(Default)]
