@@ -146,6 +146,18 @@ const CONFORMANCE: &str = concat!(
 const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
 
+/// `--artifact a.txt` and the suite's default identity and issuer.
+fn conformance_identity() -> [String; 6] {
+    [
+        "--artifact".into(),
+        format!("{CONFORMANCE}a.txt"),
+        "--certificate-identity".into(),
+        IDENTITY.into(),
+        "--certificate-oidc-issuer".into(),
+        ISSUER.into(),
+    ]
+}
+
 fn keyless(case: &str) -> Command {
     let mut cmd = stella();
     cmd.args([
@@ -162,9 +174,7 @@ fn keyless(case: &str) -> Command {
 #[test]
 fn keyless_bundle_verifies_with_identity_and_issuer() {
     let out = keyless("happy-path-v0.3")
-        .args(["--artifact", &format!("{CONFORMANCE}a.txt")])
-        .args(["--certificate-identity", IDENTITY])
-        .args(["--certificate-oidc-issuer", ISSUER])
+        .args(conformance_identity())
         .assert()
         .code(0)
         .get_output()
@@ -227,9 +237,7 @@ fn keyless_failures_exit_1_and_the_json_report_names_the_failed_check() {
     );
     // A conformance case that must fail: exit 1.
     keyless("signature-mismatch_fail")
-        .args(["--artifact", &format!("{CONFORMANCE}a.txt")])
-        .args(["--certificate-identity", IDENTITY])
-        .args(["--certificate-oidc-issuer", ISSUER])
+        .args(conformance_identity())
         .assert()
         .code(1);
 }
@@ -278,9 +286,7 @@ fn keyless_without_an_identity_policy_is_refused_unless_insecure_is_explicit() {
             "verify",
             &format!("{CONFORMANCE}bundle-verify/happy-path-v0.3/bundle.sigstore.json"),
         ])
-        .args(["--artifact", &format!("{CONFORMANCE}a.txt")])
-        .args(["--certificate-identity", IDENTITY])
-        .args(["--certificate-oidc-issuer", ISSUER])
+        .args(conformance_identity())
         .assert()
         .code(2);
 }
