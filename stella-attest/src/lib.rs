@@ -47,6 +47,12 @@
 //! - `base64`: DSSE's standard and URL-safe base64. `zeroize`: private key bytes.
 //! - `serde`, `serde_json`: envelope, statement and predicate models; `stella-core`'s strict
 //!   parser and RFC 8785 writer for statements. `sha2`, `hex`: digests. `thiserror`: errors.
+//! - `rustls-webpki` (ring backend), `x509-cert` (with its `sct` feature), `der`, `cms`:
+//!   keyless Sigstore — certificate paths, Fulcio extensions, embedded SCT lists, RFC 3161
+//!   tokens (see [`transparency`]); `p256` also verifies a P-256 signature from an artifact
+//!   digest alone (`ring` verifies whole messages only).
+//! - `regex`: the identity policy's regular expressions (RE2 syntax, linear time, as cosign's
+//!   Go `regexp`).
 
 pub mod dsse;
 mod error;

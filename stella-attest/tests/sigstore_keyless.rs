@@ -64,6 +64,27 @@ fn verify(bundle: &Value) -> Result<(), TransparencyError> {
     verify_with(bundle, &production_root(), &policy()).map(|_| ())
 }
 
+/// Removes the first log entry's signed entry timestamp.
+fn strip_set(b: &mut Value) {
+    b["verificationMaterial"]["tlogEntries"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("inclusionPromise");
+}
+
+fn assert_bad_artifact_signature(err: &TransparencyError) {
+    assert!(
+        matches!(
+            err,
+            TransparencyError::BadSignature {
+                what: "artifact",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
 fn b64(v: &Value) -> Vec<u8> {
     STANDARD.decode(v.as_str().unwrap()).unwrap()
 }
@@ -373,16 +394,7 @@ fn keyless_without_an_identity_policy_is_refused_and_insecure_ignore_is_explicit
         &VerificationPolicy::identity(IdentityPolicy::InsecureIgnoreIdentity),
     )
     .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TransparencyError::BadSignature {
-                what: "artifact",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_bad_artifact_signature(&err);
 }
 
 #[test]
@@ -411,10 +423,7 @@ fn tampered_integrated_time_is_refused_by_the_set() {
 #[test]
 fn without_a_signed_time_the_bundle_is_refused() {
     let mut b = happy();
-    b["verificationMaterial"]["tlogEntries"][0]
-        .as_object_mut()
-        .unwrap()
-        .remove("inclusionPromise");
+    strip_set(&mut b);
     let err = verify(&b).unwrap_err();
     assert!(
         matches!(err, TransparencyError::NoVerifiedTimestamp { .. }),
@@ -497,10 +506,7 @@ fn tampered_body_is_refused() {
         "{err}"
     );
     // Without the SET: the inclusion proof no longer leads to the checkpoint's root.
-    b["verificationMaterial"]["tlogEntries"][0]
-        .as_object_mut()
-        .unwrap()
-        .remove("inclusionPromise");
+    strip_set(&mut b);
     let err = verify(&b).unwrap_err();
     assert!(
         matches!(err, TransparencyError::RootMismatch { .. }),
@@ -513,17 +519,9 @@ fn tampered_signature_is_refused() {
     let mut b = happy();
     flip(&mut b["messageSignature"]["signature"], 10);
     let err = verify(&b).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            TransparencyError::BadSignature {
-                what: "artifact",
-                ..
-            }
-        ),
-        "{err}"
-    );
+    assert_bad_artifact_signature(&err);
     // Another artifact: its signature does not verify either.
+    // Another artifact: the bundle's message digest (a hint, compared first) differs ...
     let bundle = Bundle::parse(&serde_json::to_vec(&happy()).unwrap()).unwrap();
     let root = TrustedRoot::from_json(&read("production.trusted_root.json")).unwrap();
     let err = bundle
@@ -532,13 +530,32 @@ fn tampered_signature_is_refused() {
     assert!(
         matches!(
             err,
-            TransparencyError::BadSignature {
-                what: "artifact",
+            TransparencyError::Mismatch {
+                what: "message signature",
                 ..
             }
         ),
         "{err}"
     );
+    // ... and without the hint, the signature does not verify over it.
+    let mut b = happy();
+    b["messageSignature"]
+        .as_object_mut()
+        .unwrap()
+        .remove("messageDigest");
+    let bundle = Bundle::parse(&serde_json::to_vec(&b).unwrap()).unwrap();
+    let err = bundle
+        .verify(&policy(), ArtifactInput::Bytes(b"not a.txt"), &root)
+        .unwrap_err();
+    assert_bad_artifact_signature(&err);
+    let err = bundle
+        .verify(
+            &policy(),
+            ArtifactInput::Sha256(stella_core::Digest::of(b"not a.txt")),
+            &root,
+        )
+        .unwrap_err();
+    assert_bad_artifact_signature(&err);
 }
 
 #[test]
@@ -658,6 +675,35 @@ fn rekor_v2_bundles_need_their_timestamp_and_a_valid_checkpoint() {
     let err = verify_with(&happy, &r, &policy()).unwrap_err();
     assert!(
         matches!(err, TransparencyError::OutsideValidity { .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_message_signature_verifies_from_the_artifact_digest_alone() {
+    let bundle =
+        Bundle::parse(&read("bundle-verify/happy-path-v0.3/bundle.sigstore.json")).unwrap();
+    let root = TrustedRoot::from_json(&read("production.trusted_root.json")).unwrap();
+    let digest = stella_core::Digest::of(&read("a.txt"));
+    let verified = bundle
+        .verify(&policy(), ArtifactInput::Sha256(digest), &root)
+        .unwrap();
+    assert!(matches!(
+        verified.content,
+        stella_attest::transparency::bundle::VerifiedContent::Artifact { digest: d } if d == digest
+    ));
+    // Another digest: it is not the bundle's message digest.
+    let other = stella_core::Digest::of(b"something else");
+    let err = bundle
+        .verify(&policy(), ArtifactInput::Sha256(other), &root)
+        .unwrap_err();
+    assert!(matches!(err, TransparencyError::Mismatch { .. }), "{err}");
+    // No artifact at all: a message signature cannot be checked.
+    let err = bundle
+        .verify(&policy(), ArtifactInput::None, &root)
+        .unwrap_err();
+    assert!(
+        matches!(err, TransparencyError::MissingField { .. }),
         "{err}"
     );
 }

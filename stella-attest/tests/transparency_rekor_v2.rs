@@ -197,6 +197,15 @@ fn happy() -> (Case, RekorV2Entry) {
     (c, e)
 }
 
+fn checkpoint_mut(e: &mut RekorV2Entry) -> &mut String {
+    e.inclusion_proof
+        .as_mut()
+        .unwrap()
+        .checkpoint
+        .as_mut()
+        .unwrap()
+}
+
 fn err(r: Result<VerifiedV2Entry, TransparencyError>) -> TransparencyError {
     r.expect_err("must fail")
 }
@@ -249,13 +258,7 @@ fn tampered_proofs_and_checkpoints_are_refused() {
 
     // The log's own signature, one bit off: a known key that fails.
     let mut t = e.clone();
-    let cp = t
-        .inclusion_proof
-        .as_mut()
-        .unwrap()
-        .checkpoint
-        .as_mut()
-        .unwrap();
+    let cp = checkpoint_mut(&mut t);
     let line_start = cp.rfind('\u{2014}').unwrap();
     let sig_at = cp[line_start..].rfind(' ').unwrap() + line_start + 10;
     let mut bytes = cp.clone().into_bytes();
@@ -270,13 +273,7 @@ fn tampered_proofs_and_checkpoints_are_refused() {
     // A checkpoint for another size, still signed: the body text no longer matches the
     // signature.
     let mut t = e.clone();
-    let cp = t
-        .inclusion_proof
-        .as_mut()
-        .unwrap()
-        .checkpoint
-        .as_mut()
-        .unwrap();
+    let cp = checkpoint_mut(&mut t);
     *cp = cp.replacen("\n736\n", "\n737\n", 1);
     assert!(matches!(err(verify_case(&c, &t)), E::BadSignature { .. }));
 
@@ -324,111 +321,123 @@ fn tampered_entries_are_refused() {
     ));
 }
 
+/// The happy path's entry with its bundle's message digest, signature and certificate, and
+/// its trusted root's logs.
+struct Happy {
+    c: Case,
+    e: RekorV2Entry,
+    logs: Vec<RekorV2Log>,
+    digest: Vec<u8>,
+    sig: Vec<u8>,
+    leaf: Vec<u8>,
+}
+
+impl Happy {
+    fn new() -> Self {
+        let (c, e) = happy();
+        let md = &c.bundle["messageSignature"]["messageDigest"];
+        Self {
+            logs: logs(&c),
+            digest: b64(md["digest"].as_str().unwrap()),
+            sig: c.signature(),
+            leaf: c.leaf(),
+            c,
+            e,
+        }
+    }
+
+    /// `entry` against a message signature `(algorithm, digest, signature)` by `signer`.
+    fn check(
+        &self,
+        entry: &RekorV2Entry,
+        algorithm: LoggedHashAlgorithm,
+        digest: &[u8],
+        signature: &[u8],
+        signer: LoggedSigner<'_>,
+        at: Option<i64>,
+    ) -> Result<VerifiedV2Entry, TransparencyError> {
+        let content = LoggedContent::MessageSignature {
+            algorithm,
+            digest,
+            signature,
+        };
+        verify_entry(entry, &content, &signer, &self.logs, at)
+    }
+
+    /// `entry` against the bundle's own content.
+    fn verify(
+        &self,
+        entry: &RekorV2Entry,
+        at: Option<i64>,
+    ) -> Result<VerifiedV2Entry, TransparencyError> {
+        let signer = LoggedSigner::Certificate(&self.leaf);
+        self.check(
+            entry,
+            LoggedHashAlgorithm::Sha256,
+            &self.digest,
+            &self.sig,
+            signer,
+            at,
+        )
+    }
+}
+
 #[test]
 fn the_body_must_record_the_bundles_content_and_signer() {
-    use TransparencyError as E;
-    let (c, e) = happy();
-    let logs = logs(&c);
-    let md = &c.bundle["messageSignature"]["messageDigest"];
-    let digest = b64(md["digest"].as_str().unwrap());
-    let sig = c.signature();
-    let leaf = c.leaf();
-    let check = |algorithm, digest: &[u8], signature: &[u8], signer: LoggedSigner<'_>| {
-        verify_entry(
-            &e,
-            &LoggedContent::MessageSignature {
-                algorithm,
-                digest,
-                signature,
-            },
-            &signer,
-            &logs,
-            None,
-        )
-    };
+    let h = Happy::new();
+    let (e, digest, sig, leaf) = (&h.e, &h.digest, &h.sig, &h.leaf);
     let sha256 = LoggedHashAlgorithm::Sha256;
-    check(sha256, &digest, &sig, LoggedSigner::Certificate(&leaf)).unwrap();
-    let mut other = digest.clone();
-    other[0] ^= 1;
-    assert!(matches!(
-        err(check(
-            sha256,
-            &other,
-            &sig,
-            LoggedSigner::Certificate(&leaf)
-        )),
-        E::Mismatch {
-            field: "digest",
-            ..
-        }
-    ));
-    assert!(matches!(
-        err(check(
-            LoggedHashAlgorithm::Sha384,
-            &digest,
-            &sig,
-            LoggedSigner::Certificate(&leaf)
-        )),
-        E::Mismatch {
-            field: "digest algorithm",
-            ..
-        }
-    ));
+    h.verify(e, None).unwrap();
+    let mut other_digest = digest.clone();
+    other_digest[0] ^= 1;
     let mut other_sig = sig.clone();
     other_sig[5] ^= 1;
-    assert!(matches!(
-        err(check(
-            sha256,
-            &digest,
-            &other_sig,
-            LoggedSigner::Certificate(&leaf)
-        )),
-        E::Mismatch {
-            field: "signature",
-            ..
-        }
-    ));
-    let other_cert = c.fulcio()[0].chain[0].clone();
-    assert!(matches!(
-        err(check(
-            sha256,
-            &digest,
-            &sig,
-            LoggedSigner::Certificate(&other_cert)
-        )),
-        E::Mismatch {
-            field: "verifier",
-            ..
-        }
-    ));
-    let key = stella_attest::transparency::x509::ParsedCertificate::parse(&leaf)
+    let other_cert = h.c.fulcio()[0].chain[0].clone();
+    let key = stella_attest::transparency::x509::ParsedCertificate::parse(leaf)
         .unwrap()
         .spki_der()
         .unwrap();
-    assert!(matches!(
-        err(check(sha256, &digest, &sig, LoggedSigner::PublicKey(&key))),
-        E::Mismatch {
-            field: "verifier",
-            ..
+    let cert = LoggedSigner::Certificate(leaf);
+    for (algorithm, d, s, signer, field) in [
+        (sha256, &other_digest, sig, cert, "digest"),
+        (
+            LoggedHashAlgorithm::Sha384,
+            digest,
+            sig,
+            cert,
+            "digest algorithm",
+        ),
+        (sha256, digest, &other_sig, cert, "signature"),
+        (
+            sha256,
+            digest,
+            sig,
+            LoggedSigner::Certificate(&other_cert),
+            "verifier",
+        ),
+        (
+            sha256,
+            digest,
+            sig,
+            LoggedSigner::PublicKey(&key),
+            "verifier",
+        ),
+    ] {
+        match h.check(e, algorithm, d, s, signer, None) {
+            Err(TransparencyError::Mismatch { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{field}: {other:?}"),
         }
-    ));
+    }
     // A message signature recorded, an envelope presented.
-    let payload = b"{}";
-    let sigs: [&[u8]; 1] = [&sig];
-    let r = verify_entry(
-        &e,
-        &LoggedContent::Envelope {
-            payload_type: "application/vnd.in-toto+json",
-            payload,
-            signatures: &sigs,
-        },
-        &LoggedSigner::Certificate(&leaf),
-        &logs,
-        None,
-    );
+    let sigs: [&[u8]; 1] = [sig];
+    let envelope = LoggedContent::Envelope {
+        payload_type: "application/vnd.in-toto+json",
+        payload: b"{}",
+        signatures: &sigs,
+    };
     assert!(matches!(
-        err(r),
-        E::Mismatch {
+        err(verify_entry(e, &envelope, &cert, &h.logs, None)),
+        TransparencyError::Mismatch {
             field: "digest of the envelope's PAE",
             ..
         }
@@ -437,26 +446,17 @@ fn the_body_must_record_the_bundles_content_and_signer() {
 
 #[test]
 fn the_log_must_be_valid_at_the_signing_time() {
-    let (c, e) = happy();
-    let mut logs = logs(&c);
-    let md = &c.bundle["messageSignature"]["messageDigest"];
-    let digest = b64(md["digest"].as_str().unwrap());
-    let sig = c.signature();
-    let leaf = c.leaf();
-    let content = LoggedContent::MessageSignature {
-        algorithm: LoggedHashAlgorithm::Sha256,
-        digest: &digest,
-        signature: &sig,
-    };
-    let signer = LoggedSigner::Certificate(&leaf);
-    let start = logs[1].valid_for().start.unwrap();
-    verify_entry(&e, &content, &signer, &logs, Some(start)).unwrap();
-    let r = verify_entry(&e, &content, &signer, &logs, Some(start - 1));
-    assert!(matches!(err(r), TransparencyError::LogNotValidAt { at, .. } if at == start - 1));
-    // Only the v1 log of the same trusted root: the entry's log is unknown.
-    logs.remove(1);
+    let mut h = Happy::new();
+    let start = h.logs[1].valid_for().start.unwrap();
+    h.verify(&h.e, Some(start)).unwrap();
     assert!(matches!(
-        err(verify_entry(&e, &content, &signer, &logs, None)),
+        err(h.verify(&h.e, Some(start - 1))),
+        TransparencyError::LogNotValidAt { at, .. } if at == start - 1
+    ));
+    // Only the v1 log of the same trusted root: the entry's log is unknown.
+    h.logs.remove(1);
+    assert!(matches!(
+        err(h.verify(&h.e, None)),
         TransparencyError::UnknownLog { .. }
     ));
 }
@@ -499,6 +499,34 @@ fn bodies_must_be_canonical_strict_and_complete() {
         let changed = text.replacen(from, to, 1);
         assert_ne!(changed, text);
         assert!(EntryBodyV2::parse(changed.as_bytes()).is_err(), "{to}");
+    }
+}
+
+/// Every single-byte change of the body or of the checkpoint (which carries only the log's
+/// signature) is refused, and none panics.
+#[test]
+fn every_one_byte_change_of_body_or_checkpoint_is_refused() {
+    let h = Happy::new();
+    let e = &h.e;
+    h.verify(e, None).unwrap();
+    let mut t = e.clone();
+    for i in 0..e.body.len() {
+        t.body[i] ^= 0x20;
+        assert!(h.verify(&t, None).is_err(), "body byte {i}");
+        t.body[i] ^= 0x20;
+    }
+    let note = e
+        .inclusion_proof
+        .as_ref()
+        .unwrap()
+        .checkpoint
+        .clone()
+        .unwrap();
+    for i in 0..note.len() {
+        let mut bytes = note.clone().into_bytes();
+        bytes[i] ^= 0x01;
+        *checkpoint_mut(&mut t) = String::from_utf8_lossy(&bytes).into_owned();
+        assert!(h.verify(&t, None).is_err(), "checkpoint byte {i}");
     }
 }
 

@@ -274,3 +274,96 @@ fn an_embedded_certificate_must_be_the_authoritys_tsa_certificate() {
         TimestampProblem::SignerCertificate { .. }
     ));
 }
+
+/// Differential: sigstore-rust's RFC 3161 verifier (`sigstore-tsa`, one authority at a time,
+/// no validity window) must accept exactly the (token, bytes, authority) triples we accept,
+/// over every conformance token against every timestamp authority of every copied trusted root,
+/// with the right and a wrong timestamped signature, and tampered tokens.
+#[test]
+fn sigstore_rust_agrees_on_every_token_and_authority() {
+    use sigstore_types::{DerCertificate, SignatureBytes, TimestampToken as Theirs, TsaAuthority};
+
+    let mut authorities: Vec<CertificateAuthority> = Vec::new();
+    let mut inputs: Vec<(String, Vec<u8>, Vec<u8>)> = Vec::new();
+    for (name, _) in cases() {
+        let c = case(&name);
+        for a in c.tsas() {
+            if a.chain.len() >= 2 && !authorities.iter().any(|x| x.chain == a.chain) {
+                authorities.push(CertificateAuthority {
+                    chain: a.chain,
+                    valid_for: TimeWindow::UNBOUNDED,
+                });
+            }
+        }
+        for t in c.timestamps() {
+            let sig = c.signature();
+            let mut wrong = sig.clone();
+            wrong[7] ^= 1;
+            let mut bad_sig = t.clone();
+            let n = bad_sig.len();
+            bad_sig[n - 5] ^= 1;
+            inputs.push((name.clone(), t.clone(), sig.clone()));
+            inputs.push((format!("{name} wrong bytes"), t.clone(), wrong));
+            inputs.push((format!("{name} bad TSA signature"), bad_sig, sig));
+        }
+    }
+    assert!(authorities.len() >= 3, "{}", authorities.len());
+    let (mut agreed, mut accepted) = (0, 0);
+    for a in &authorities {
+        let (root, rest) = a.chain.split_last().unwrap();
+        let (leaf, mids) = rest.split_first().unwrap();
+        let theirs_authority = TsaAuthority::new(
+            DerCertificate::from_bytes(leaf),
+            mids.iter().map(|m| DerCertificate::from_bytes(m)).collect(),
+            DerCertificate::from_bytes(root),
+            None,
+        );
+        for (label, token, sig) in &inputs {
+            let ours = verify_timestamp(token, sig, std::slice::from_ref(a));
+            let theirs = sigstore_tsa::verify_timestamp_for_authority(
+                &Theirs::from_bytes(token),
+                &SignatureBytes::from_bytes(sig),
+                &theirs_authority,
+            );
+            assert_eq!(
+                ours.is_ok(),
+                theirs.is_ok(),
+                "{label}: ours {ours:?}, sigstore-rust {theirs:?}"
+            );
+            if let (Ok(o), Ok(t)) = (&ours, &theirs) {
+                assert_eq!(o.time, t.as_second(), "{label}");
+                accepted += 1;
+            }
+            agreed += 1;
+        }
+    }
+    assert!(accepted >= 20, "{accepted}");
+    assert!(agreed >= 200, "{agreed}");
+}
+
+/// Every single-byte change and every truncation of a real token: no panic, and a changed
+/// token that still verifies has changed nothing signed (same time and imprint: the change was
+/// in the unsigned envelope, e.g. a status text or an embedded copy of a certificate).
+#[test]
+fn mutated_tokens_never_panic_and_never_change_what_is_signed() {
+    let c = case("rekor2-timestamp-with-embedded-cert");
+    let token = c.timestamps()[0].clone();
+    let sig = c.signature();
+    let tsas = c.tsas();
+    let good = TimestampToken::parse(&token).unwrap();
+    let check = |bytes: &[u8]| {
+        if let Ok(v) = verify_timestamp(bytes, &sig, &tsas) {
+            let t = TimestampToken::parse(bytes).unwrap();
+            assert_eq!(v.time, good.gen_time());
+            assert_eq!(t.message_imprint(), good.message_imprint());
+        }
+    };
+    for i in 0..token.len() {
+        for x in [0x01u8, 0x80, 0xff] {
+            let mut m = token.clone();
+            m[i] ^= x;
+            check(&m);
+        }
+        check(&token[..i]);
+    }
+}

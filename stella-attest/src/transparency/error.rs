@@ -316,6 +316,20 @@ pub enum TransparencyError {
     },
 }
 
+impl TransparencyError {
+    /// [`TransparencyError::LimitExceeded`] when `actual > max`.
+    pub(crate) fn check_limit(
+        what: &'static str,
+        max: usize,
+        actual: usize,
+    ) -> Result<(), TransparencyError> {
+        if actual > max {
+            return Err(TransparencyError::LimitExceeded { what, max, actual });
+        }
+        Ok(())
+    }
+}
+
 impl From<TransparencyError> for CoreError {
     fn from(e: TransparencyError) -> Self {
         match e {

@@ -373,8 +373,8 @@ pub fn verify_spki(
     signature: &[u8],
     what: &'static str,
 ) -> Result<(), TransparencyError> {
-    let (alg, key) = ring_key(spki_der, what)?;
-    ring::signature::UnparsedPublicKey::new(alg, key)
+    let (kind, key) = key_kind(spki_der, what)?;
+    ring::signature::UnparsedPublicKey::new(kind.ring_algorithm(), key)
         .verify(message, signature)
         .map_err(|_| TransparencyError::BadSignature {
             name: crate::keys::key_id_of_spki(spki_der),
@@ -382,16 +382,56 @@ pub fn verify_spki(
         })
 }
 
-fn ring_key<'a>(
+/// A signature check over a message given only by its SHA-256 (`--artifact-digest`): ECDSA
+/// P-256 only (through `p256`'s prehash verifier; `ring` verifies whole messages only). Ed25519
+/// signs the message itself, so no digest can stand in for it:
+/// [`TransparencyError::NotSupported`] for other keys.
+pub fn verify_spki_prehashed(
+    spki_der: &[u8],
+    sha256: &[u8; 32],
+    signature: &[u8],
+    what: &'static str,
+) -> Result<(), TransparencyError> {
+    use p256::ecdsa::signature::hazmat::PrehashVerifier;
+    let (kind, key) = key_kind(spki_der, what)?;
+    if kind != KeyKind::P256 {
+        return Err(TransparencyError::NotSupported {
+            feature: "verification from a digest with a key other than ECDSA P-256 (give the artifact)",
+        });
+    }
+    let bad = || TransparencyError::BadSignature {
+        name: crate::keys::key_id_of_spki(spki_der),
+        what,
+    };
+    let verifying = p256::ecdsa::VerifyingKey::from_sec1_bytes(key).map_err(|_| bad())?;
+    let sig = p256::ecdsa::DerSignature::from_bytes(signature).map_err(|_| bad())?;
+    verifying.verify_prehash(sha256, &sig).map_err(|_| bad())
+}
+
+/// The key types [`verify_spki`] verifies with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    P256,
+    P384,
+    Ed25519,
+    Rsa,
+}
+
+impl KeyKind {
+    fn ring_algorithm(self) -> &'static dyn ring::signature::VerificationAlgorithm {
+        match self {
+            Self::P256 => &ring::signature::ECDSA_P256_SHA256_ASN1,
+            Self::P384 => &ring::signature::ECDSA_P384_SHA384_ASN1,
+            Self::Ed25519 => &ring::signature::ED25519,
+            Self::Rsa => &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+        }
+    }
+}
+
+fn key_kind<'a>(
     spki_der: &'a [u8],
     what: &'static str,
-) -> Result<
-    (
-        &'static dyn ring::signature::VerificationAlgorithm,
-        &'a [u8],
-    ),
-    TransparencyError,
-> {
+) -> Result<(KeyKind, &'a [u8]), TransparencyError> {
     use der::oid::db::{rfc5912, rfc8410};
     let spki = x509_cert::spki::SubjectPublicKeyInfoRef::from_der(spki_der).map_err(|_| {
         TransparencyError::UnsupportedKey {
@@ -408,7 +448,7 @@ fn ring_key<'a>(
         })?;
     let oid = spki.algorithm.oid;
     if oid == rfc8410::ID_ED_25519 {
-        return Ok((&ring::signature::ED25519, key));
+        return Ok((KeyKind::Ed25519, key));
     }
     if oid == rfc5912::ID_EC_PUBLIC_KEY {
         let curve =
@@ -419,10 +459,10 @@ fn ring_key<'a>(
                     reason: "EC key without a named curve",
                 })?;
         if curve == rfc5912::SECP_256_R_1 {
-            return Ok((&ring::signature::ECDSA_P256_SHA256_ASN1, key));
+            return Ok((KeyKind::P256, key));
         }
         if curve == rfc5912::SECP_384_R_1 {
-            return Ok((&ring::signature::ECDSA_P384_SHA384_ASN1, key));
+            return Ok((KeyKind::P384, key));
         }
         return Err(TransparencyError::UnsupportedKey {
             what,
@@ -430,7 +470,7 @@ fn ring_key<'a>(
         });
     }
     if oid == rfc5912::RSA_ENCRYPTION {
-        return Ok((&ring::signature::RSA_PKCS1_2048_8192_SHA256, key));
+        return Ok((KeyKind::Rsa, key));
     }
     Err(TransparencyError::UnsupportedKey {
         what,

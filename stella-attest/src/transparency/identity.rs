@@ -74,13 +74,7 @@ impl StringMatcher {
     /// pattern that does not compile, or longer than [`MAX_REGEXP_BYTES`], is
     /// [`TransparencyError::InvalidField`].
     pub fn regexp(pattern: &str) -> Result<Self, TransparencyError> {
-        if pattern.len() > MAX_REGEXP_BYTES {
-            return Err(TransparencyError::LimitExceeded {
-                what: "identity regexp bytes",
-                max: MAX_REGEXP_BYTES,
-                actual: pattern.len(),
-            });
-        }
+        TransparencyError::check_limit("identity regexp bytes", MAX_REGEXP_BYTES, pattern.len())?;
         regex::RegexBuilder::new(pattern)
             .size_limit(1 << 20)
             .build()

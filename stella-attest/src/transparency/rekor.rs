@@ -314,13 +314,7 @@ pub(crate) fn check_canonical_body(
     bytes: &[u8],
     what: &'static str,
 ) -> Result<(), TransparencyError> {
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(TransparencyError::LimitExceeded {
-            what: "Rekor body bytes",
-            max: MAX_BODY_BYTES,
-            actual: bytes.len(),
-        });
-    }
+    TransparencyError::check_limit("Rekor body bytes", MAX_BODY_BYTES, bytes.len())?;
     canonical::validate_strict(bytes).map_err(core_json(what))?;
     if !canonical::is_canonical(bytes) {
         return Err(TransparencyError::NotCanonical { what });
@@ -332,13 +326,6 @@ impl EntryBody {
     /// Parses a canonicalized body. The bytes must be RFC 8785 canonical JSON (as Rekor stores
     /// them), of a supported kind and API version.
     pub fn parse(bytes: &[u8]) -> Result<Self, TransparencyError> {
-        if bytes.len() > MAX_BODY_BYTES {
-            return Err(TransparencyError::LimitExceeded {
-                what: "Rekor body bytes",
-                max: MAX_BODY_BYTES,
-                actual: bytes.len(),
-            });
-        }
         check_canonical_body(bytes, "Rekor entry body")?;
         let wire: WireBody = serde_json::from_slice(bytes).map_err(json_err("Rekor entry body"))?;
         match (wire.kind.as_str(), wire.api_version.as_str()) {

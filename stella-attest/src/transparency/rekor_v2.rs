@@ -324,13 +324,11 @@ impl EntryBodyV2 {
                         field: "dsseV002 signatures",
                     });
                 }
-                if d.signatures.len() > MAX_BODY_SIGNATURES {
-                    return Err(TransparencyError::LimitExceeded {
-                        what: "dsse v0.0.2 signatures",
-                        max: MAX_BODY_SIGNATURES,
-                        actual: d.signatures.len(),
-                    });
-                }
+                TransparencyError::check_limit(
+                    "dsse v0.0.2 signatures",
+                    MAX_BODY_SIGNATURES,
+                    d.signatures.len(),
+                )?;
                 Ok(Self::Dsse {
                     payload_hash: d.payload_hash.parse("dsse v0.0.2 payload hash")?,
                     signatures: d

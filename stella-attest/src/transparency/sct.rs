@@ -108,13 +108,7 @@ pub fn parse_sct_list(extension_value: &[u8]) -> Result<Vec<Sct>, TransparencyEr
     let serialized = list
         .parse_timestamps()
         .map_err(|e| sct_err(format!("SCT list is malformed: {e:?}")))?;
-    if serialized.len() > MAX_SCTS {
-        return Err(TransparencyError::LimitExceeded {
-            what: "SCTs in a certificate",
-            max: MAX_SCTS,
-            actual: serialized.len(),
-        });
-    }
+    TransparencyError::check_limit("SCTs in a certificate", MAX_SCTS, serialized.len())?;
     serialized
         .iter()
         .map(|s| {

@@ -298,13 +298,7 @@ pub struct TimestampToken {
 impl TimestampToken {
     /// Parses a DER `TimeStampResp` (what a Sigstore bundle's `signedTimestamp` holds).
     pub fn parse(der: &[u8]) -> Result<Self, TransparencyError> {
-        if der.len() > MAX_TIMESTAMP_BYTES {
-            return Err(TransparencyError::LimitExceeded {
-                what: "RFC 3161 timestamp bytes",
-                max: MAX_TIMESTAMP_BYTES,
-                actual: der.len(),
-            });
-        }
+        TransparencyError::check_limit("RFC 3161 timestamp bytes", MAX_TIMESTAMP_BYTES, der.len())?;
         let resp =
             TimeStampResp::from_der(der).map_err(|e| malformed(format!("TimeStampResp: {e}")))?;
         if resp.status.status > 1 {
@@ -355,13 +349,11 @@ impl TimestampToken {
         let signer = signer.clone();
         let mut embedded = Vec::new();
         if let Some(set) = &signed_data.certificates {
-            if set.0.len() > MAX_EMBEDDED_CERTIFICATES {
-                return Err(TransparencyError::LimitExceeded {
-                    what: "certificates embedded in a timestamp",
-                    max: MAX_EMBEDDED_CERTIFICATES,
-                    actual: set.0.len(),
-                });
-            }
+            TransparencyError::check_limit(
+                "certificates embedded in a timestamp",
+                MAX_EMBEDDED_CERTIFICATES,
+                set.0.len(),
+            )?;
             for choice in set.0.iter() {
                 if let cms::cert::CertificateChoices::Certificate(c) = choice {
                     embedded.push(

@@ -275,13 +275,7 @@ pub struct ParsedCertificate {
 impl ParsedCertificate {
     /// Parses one DER certificate (trailing bytes refused).
     pub fn parse(der: &[u8]) -> Result<Self, TransparencyError> {
-        if der.len() > MAX_CERTIFICATE_BYTES {
-            return Err(TransparencyError::LimitExceeded {
-                what: "certificate bytes",
-                max: MAX_CERTIFICATE_BYTES,
-                actual: der.len(),
-            });
-        }
+        TransparencyError::check_limit("certificate bytes", MAX_CERTIFICATE_BYTES, der.len())?;
         let cert = Certificate::from_der(der).map_err(|e| malformed("certificate", e))?;
         Ok(Self {
             der: der.to_vec(),
@@ -534,13 +528,11 @@ pub fn verify_chain(
     const WHAT: &str = "certificate chain";
     let leaf = ParsedCertificate::parse(leaf_der)?;
     let time = unix_time(at_unix_secs, "verification time")?;
-    if intermediates.len() > MAX_CHAIN_LENGTH {
-        return Err(TransparencyError::LimitExceeded {
-            what: "intermediate certificates",
-            max: MAX_CHAIN_LENGTH,
-            actual: intermediates.len(),
-        });
-    }
+    TransparencyError::check_limit(
+        "intermediate certificates",
+        MAX_CHAIN_LENGTH,
+        intermediates.len(),
+    )?;
     for der in intermediates {
         ParsedCertificate::parse(der)?;
     }

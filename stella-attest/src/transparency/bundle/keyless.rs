@@ -29,14 +29,11 @@
 //! sigstore-go's defaults are the thresholds: one transparency log entry, one observer
 //! timestamp, one SCT.
 
-use stella_core::Digest;
-
 use super::policy::{Checks, SignerPolicy};
 use super::{
     ArtifactInput, Bundle, BundleVersion, TimestampSource, TrustRoot, TrustedRoot, Verification,
-    VerificationPolicy, VerificationReport, VerifiedContent, VerifiedSigner, VerifiedTimestamp,
+    VerificationPolicy, VerificationReport, VerifiedSigner, VerifiedTimestamp,
 };
-use crate::dsse::{VerifiedEnvelope, pae};
 use crate::keys::PublicKey;
 use crate::transparency::TransparencyError;
 use crate::transparency::fulcio::{FulcioCertificate, rfc3339};
@@ -146,31 +143,17 @@ impl Bundle {
         checks: &mut Checks,
     ) -> Result<Verification, TransparencyError> {
         let content = checks.run("signature", || {
-            let c = self.check_content(
-                artifact,
-                &|m, s, w| {
-                    key.verify(m, s)
-                        .map_err(|_| TransparencyError::BadSignature {
-                            name: key.key_id().to_owned(),
-                            what: w,
-                        })
-                },
-                key.key_id(),
-            )?;
+            let c = self.verify_signature(key, artifact, false)?;
             Ok((c, format!("verified under key {}", key.key_id())))
         })?;
-        let entries = checks.run("tlog", || {
-            let e = self.verify_tlog(
-                version,
-                Some(BodySigner::Key(key.spki_der())),
-                LoggedSigner::PublicKey(key.spki_der()),
-                artifact,
-                root,
-            )?;
-            let detail = e.detail();
-            Ok((e, detail))
-        })?;
-        let timestamps = checks.run("timestamps", || self.signing_times(&entries, root))?;
+        let (entries, timestamps) = self.tlog_and_times(
+            checks,
+            version,
+            Some(BodySigner::Key(key.spki_der())),
+            LoggedSigner::PublicKey(key.spki_der()),
+            artifact,
+            root,
+        )?;
         Ok(Verification {
             version,
             content,
@@ -181,6 +164,26 @@ impl Bundle {
             rekor_v2_entries: entries.v2,
             timestamps,
         })
+    }
+
+    /// The `tlog` and `timestamps` checks (see [`Bundle::verify_tlog`] and
+    /// [`Bundle::signing_times`]).
+    fn tlog_and_times(
+        &self,
+        checks: &mut Checks,
+        version: BundleVersion,
+        signer: Option<BodySigner<'_>>,
+        v2_signer: LoggedSigner<'_>,
+        artifact: ArtifactInput<'_>,
+        root: &TrustedRoot,
+    ) -> Result<(Tlog, Vec<VerifiedTimestamp>), TransparencyError> {
+        let entries = checks.run("tlog", || {
+            let e = self.verify_tlog(version, signer, v2_signer, artifact, root)?;
+            let detail = e.detail();
+            Ok((e, detail))
+        })?;
+        let timestamps = checks.run("timestamps", || self.signing_times(&entries, root))?;
+        Ok((entries, timestamps))
     }
 
     fn verify_keyless(
@@ -197,18 +200,14 @@ impl Bundle {
             let detail = format!("SAN {:?}, issuer {:?}", id.san, id.issuer);
             Ok((leaf, detail))
         })?;
-        let entries = checks.run("tlog", || {
-            let e = self.verify_tlog(
-                version,
-                None,
-                LoggedSigner::Certificate(leaf.der()),
-                artifact,
-                root,
-            )?;
-            let detail = e.detail();
-            Ok((e, detail))
-        })?;
-        let timestamps = checks.run("timestamps", || self.signing_times(&entries, root))?;
+        let (entries, timestamps) = self.tlog_and_times(
+            checks,
+            version,
+            None,
+            LoggedSigner::Certificate(leaf.der()),
+            artifact,
+            root,
+        )?;
         checks.run("certificate validity", || {
             for t in &timestamps {
                 leaf.check_valid_at(t.unix_seconds, source_name(&t.source))?;
@@ -250,7 +249,12 @@ impl Bundle {
         })?;
         let key_id = crate::keys::key_id_of_spki(leaf.spki_der());
         let content = checks.run("signature", || {
-            let c = self.check_content(artifact, &|m, s, w| leaf.verify(m, s, w), &key_id)?;
+            let c = self.check_content(
+                artifact,
+                &|m, s, w| leaf.verify(m, s, w),
+                leaf.spki_der(),
+                &key_id,
+            )?;
             Ok((c, "verified under the certificate's key".to_owned()))
         })?;
         checks.run("tlog entry content", || {
@@ -321,63 +325,6 @@ impl Bundle {
             });
         }
         Ok(leaf)
-    }
-
-    /// Checks the signature over the content and the artifact against it.
-    fn check_content(
-        &self,
-        artifact: ArtifactInput<'_>,
-        verify: &dyn Fn(&[u8], &[u8], &'static str) -> Result<(), TransparencyError>,
-        key_id: &str,
-    ) -> Result<VerifiedContent, TransparencyError> {
-        if let Some(ms) = &self.message_signature {
-            let digest = match artifact {
-                ArtifactInput::Bytes(bytes) => {
-                    verify(bytes, &ms.signature, "artifact")?;
-                    Digest::of(bytes)
-                }
-                ArtifactInput::Sha256(_) => {
-                    return Err(TransparencyError::NotSupported {
-                        feature: "message-signature verification from the artifact digest alone (give the artifact)",
-                    });
-                }
-                ArtifactInput::None => {
-                    return Err(TransparencyError::MissingField {
-                        what: "message signature verification",
-                        field: "artifact bytes",
-                    });
-                }
-            };
-            super::verify::check_message_digest(ms, &digest)?;
-            return Ok(VerifiedContent::Artifact { digest });
-        }
-        let env = self
-            .dsse_envelope
-            .as_ref()
-            .ok_or(TransparencyError::MissingField {
-                what: "Sigstore bundle",
-                field: "messageSignature or dsseEnvelope",
-            })?;
-        let [sig] = env.signatures.as_slice() else {
-            return Err(TransparencyError::InvalidField {
-                field: "dsseEnvelope.signatures",
-                value: env.signatures.len().to_string(),
-                reason: "a Sigstore bundle's envelope has exactly one signature",
-            });
-        };
-        verify(
-            &pae(&env.payload_type, &env.payload),
-            &sig.sig,
-            "DSSE envelope",
-        )?;
-        if let Some(digest) = artifact.digest() {
-            super::verify::check_artifact_is_subject(env, &digest)?;
-        }
-        Ok(VerifiedContent::Dsse(VerifiedEnvelope::from_verified(
-            env.payload_type.clone(),
-            env.payload.clone(),
-            key_id.to_owned(),
-        )))
     }
 
     /// The log entries, each against the trusted root's logs: Rekor v1 entries (key valid at
@@ -546,13 +493,11 @@ impl Bundle {
             .as_ref()
             .map(|t| t.rfc3161_timestamps.as_slice())
             .unwrap_or_default();
-        if tokens.len() > MAX_RFC3161_TIMESTAMPS {
-            return Err(TransparencyError::LimitExceeded {
-                what: "RFC 3161 timestamps in a bundle",
-                max: MAX_RFC3161_TIMESTAMPS,
-                actual: tokens.len(),
-            });
-        }
+        TransparencyError::check_limit(
+            "RFC 3161 timestamps in a bundle",
+            MAX_RFC3161_TIMESTAMPS,
+            tokens.len(),
+        )?;
         if !tokens.is_empty() {
             let signature = self.signature_bytes()?;
             for token in tokens {

@@ -349,13 +349,7 @@ fn time_window(
 }
 
 fn bounded<T>(list: Vec<T>, what: &'static str) -> Result<Vec<T>, TransparencyError> {
-    if list.len() > MAX_TRUSTED_ROOT_ENTRIES {
-        return Err(TransparencyError::LimitExceeded {
-            what,
-            max: MAX_TRUSTED_ROOT_ENTRIES,
-            actual: list.len(),
-        });
-    }
+    TransparencyError::check_limit(what, MAX_TRUSTED_ROOT_ENTRIES, list.len())?;
     Ok(list)
 }
 
@@ -400,13 +394,11 @@ fn authority(wire: WireAuthority) -> Result<CertificateAuthority, TransparencyEr
             field: "certChain.certificates",
         });
     }
-    if chain.certificates.len() > MAX_CHAIN_LENGTH {
-        return Err(TransparencyError::LimitExceeded {
-            what: "trusted root authority certificates",
-            max: MAX_CHAIN_LENGTH,
-            actual: chain.certificates.len(),
-        });
-    }
+    TransparencyError::check_limit(
+        "trusted root authority certificates",
+        MAX_CHAIN_LENGTH,
+        chain.certificates.len(),
+    )?;
     let mut certs = Vec::with_capacity(chain.certificates.len());
     for c in chain.certificates {
         ParsedCertificate::parse(&c.raw_bytes)?;
@@ -425,13 +417,7 @@ impl TrustedRoot {
     /// [`MAX_TRUSTED_ROOT_ENTRIES`]. Keys of kinds this crate cannot verify with are kept (a
     /// signature under them fails with [`TransparencyError::UnsupportedKey`]).
     pub fn from_json(bytes: &[u8]) -> Result<Self, TransparencyError> {
-        if bytes.len() > MAX_TRUSTED_ROOT_BYTES {
-            return Err(TransparencyError::LimitExceeded {
-                what: "trusted root bytes",
-                max: MAX_TRUSTED_ROOT_BYTES,
-                actual: bytes.len(),
-            });
-        }
+        TransparencyError::check_limit("trusted root bytes", MAX_TRUSTED_ROOT_BYTES, bytes.len())?;
         let wire: WireFullRoot =
             canonical::from_slice_strict(bytes).map_err(|e| TransparencyError::Json {
                 what: "trusted root",

@@ -5,12 +5,14 @@
 use stella_core::Digest;
 
 use super::{
-    Bundle, BundleVersion, Envelope, HashOutput, MessageSignature, TransparencyLogEntry, TrustRoot,
+    ArtifactInput, Bundle, BundleVersion, Envelope, HashOutput, MessageSignature,
+    TransparencyLogEntry, TrustRoot,
 };
 use crate::dsse::{PAYLOAD_TYPE_IN_TOTO, VerifiedEnvelope, pae};
 use crate::keys::{KeyError, PublicKey};
 use crate::statement::Statement;
 use crate::transparency::TransparencyError;
+use crate::transparency::fulcio::verify_spki_prehashed;
 use crate::transparency::rekor::{BodySigner, EntryBody, RekorLogKey, VerifiedEntry};
 
 /// What a bundle signed.
@@ -50,6 +52,10 @@ pub struct VerifiedTransparency {
     /// The verified log entries, in bundle order.
     pub log_entries: Vec<VerifiedEntry>,
 }
+
+/// A signature check: (message, signature, what) under the signer's key.
+pub(super) type SignatureCheck<'a> =
+    dyn Fn(&[u8], &[u8], &'static str) -> Result<(), TransparencyError> + 'a;
 
 impl Bundle {
     /// Verifies a key-based bundle offline: the signature (over `artifact` for a message
@@ -103,7 +109,11 @@ impl Bundle {
                 feature: "keyless bundle verification (Fulcio certificate chain and identity)",
             });
         }
-        let content = self.verify_signature(key, artifact, reject_high_s)?;
+        let content = self.verify_signature(
+            key,
+            artifact.map_or(ArtifactInput::None, ArtifactInput::Bytes),
+            reject_high_s,
+        )?;
         let log_entries = self.verify_entries(
             version,
             Some(BodySigner::Key(key.spki_der())),
@@ -151,10 +161,11 @@ impl Bundle {
         })
     }
 
+    /// Checks the signature under `key` (see [`Bundle::check_content`]).
     pub(super) fn verify_signature(
         &self,
         key: &PublicKey,
-        artifact: Option<&[u8]>,
+        artifact: ArtifactInput<'_>,
         reject_high_s: bool,
     ) -> Result<VerifiedContent, TransparencyError> {
         let check = |message: &[u8], signature: &[u8], what: &'static str| {
@@ -167,14 +178,41 @@ impl Bundle {
                     },
                 })
         };
+        self.check_content(artifact, &check, key.spki_der(), key.key_id())
+    }
+
+    /// Checks the signature over the content (`verify` over whole messages; a P-256 prehash
+    /// check under `spki_der` when only the artifact's digest is given) and the artifact
+    /// against the content (message digest, or in-toto subject).
+    pub(super) fn check_content(
+        &self,
+        artifact: ArtifactInput<'_>,
+        verify: &SignatureCheck<'_>,
+        spki_der: &[u8],
+        key_id: &str,
+    ) -> Result<VerifiedContent, TransparencyError> {
         if let Some(ms) = &self.message_signature {
-            let artifact = artifact.ok_or(TransparencyError::MissingField {
-                what: "message signature verification",
-                field: "artifact bytes",
-            })?;
-            let digest = Digest::of(artifact);
-            check_message_digest(ms, &digest)?;
-            check(artifact, &ms.signature, "artifact")?;
+            // The message digest (an unauthenticated hint) is compared first, then the
+            // signature over the artifact, or over its digest alone.
+            let digest = match artifact {
+                ArtifactInput::Bytes(bytes) => {
+                    let digest = Digest::of(bytes);
+                    check_message_digest(ms, &digest)?;
+                    verify(bytes, &ms.signature, "artifact")?;
+                    digest
+                }
+                ArtifactInput::Sha256(digest) => {
+                    check_message_digest(ms, &digest)?;
+                    verify_spki_prehashed(spki_der, digest.as_bytes(), &ms.signature, "artifact")?;
+                    digest
+                }
+                ArtifactInput::None => {
+                    return Err(TransparencyError::MissingField {
+                        what: "message signature verification",
+                        field: "artifact bytes",
+                    });
+                }
+            };
             return Ok(VerifiedContent::Artifact { digest });
         }
         let env = self
@@ -191,18 +229,18 @@ impl Bundle {
                 reason: "a Sigstore bundle's envelope has exactly one signature",
             });
         };
-        check(
+        verify(
             &pae(&env.payload_type, &env.payload),
             &sig.sig,
             "DSSE envelope",
         )?;
-        if let Some(artifact) = artifact {
-            check_artifact_is_subject(env, &Digest::of(artifact))?;
+        if let Some(digest) = artifact.digest() {
+            check_artifact_is_subject(env, &digest)?;
         }
         Ok(VerifiedContent::Dsse(VerifiedEnvelope::from_verified(
             env.payload_type.clone(),
             env.payload.clone(),
-            key.key_id().to_owned(),
+            key_id.to_owned(),
         )))
     }
 
