@@ -36,3 +36,4 @@ pub mod rekor;
 pub mod scan;
 pub mod store;
 pub mod vex;
+pub mod run_record;
