@@ -24,7 +24,10 @@ fn ok(cmd: &mut assert_cmd::Command) -> Vec<u8> {
 /// `<span class="n" data-count="KEY">N</span>` on the page.
 fn count(page: &str, key: &str) -> u64 {
     let marker = format!("data-count=\"{key}\">");
-    let at = page.find(&marker).unwrap_or_else(|| panic!("no count {key}")) + marker.len();
+    let at = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no count {key}"))
+        + marker.len();
     page[at..].split('<').next().unwrap().parse().unwrap()
 }
 
@@ -82,7 +85,10 @@ fn the_demo_report_counts_what_the_json_says_and_verifies_with_the_demo_key() {
         assert_eq!(report["by_vex_status"][status].as_u64().unwrap(), n);
     }
     for (level, n) in findings["summary"]["by_severity"].as_object().unwrap() {
-        assert_eq!(count(&page, &format!("severity:{level}")), n.as_u64().unwrap());
+        assert_eq!(
+            count(&page, &format!("severity:{level}")),
+            n.as_u64().unwrap()
+        );
     }
     // Every link of the evidence chain verified with the demo key, receipts included.
     let states: Vec<&str> = page
@@ -104,10 +110,8 @@ fn the_demo_report_counts_what_the_json_says_and_verifies_with_the_demo_key() {
         .arg(&store)
         .arg("--demo-key"));
     assert_eq!(again, page.as_bytes());
-    let store_only = String::from_utf8(ok(stella()
-        .args(["report", "--store"])
-        .arg(&store)))
-    .unwrap();
+    let store_only =
+        String::from_utf8(ok(stella().args(["report", "--store"]).arg(&store))).unwrap();
     assert_eq!(count(&store_only, "status:under_investigation"), 3);
     assert!(store_only.contains("not named by the audit log"));
 
@@ -164,7 +168,13 @@ fn base_shows_what_a_newer_db_snapshot_adds() {
             .arg(&key)
             .arg("--vex-policy")
             .arg(&policy)
-            .args(["--deterministic", "--time", stella_demo::DEMO_TIME, "--json", "--store"])
+            .args([
+                "--deterministic",
+                "--time",
+                stella_demo::DEMO_TIME,
+                "--json",
+                "--store",
+            ])
             .arg(&store));
         std::fs::write(t.path().join(format!("{name}.json")), &out).unwrap();
         (serde_json::from_slice(&out).unwrap(), store)
@@ -192,7 +202,10 @@ fn base_shows_what_a_newer_db_snapshot_adds() {
     let new_ids = ids(&new_report, &new_store);
     let added: Vec<_> = new_ids.difference(&old_ids).collect();
     let gone: Vec<_> = old_ids.difference(&new_ids).collect();
-    assert!(!added.is_empty(), "the snapshots must differ in what they match");
+    assert!(
+        !added.is_empty(),
+        "the snapshots must differ in what they match"
+    );
 
     let page = String::from_utf8(ok(stella()
         .arg("report")
@@ -228,10 +241,7 @@ fn base_shows_what_a_newer_db_snapshot_adds() {
         .arg(&old_store)
         .args(["-o", "markdown"])))
     .unwrap();
-    assert!(
-        md.contains(&format!("**{} new**", added.len())),
-        "{md}"
-    );
+    assert!(md.contains(&format!("**{} new**", added.len())), "{md}");
 }
 
 #[test]

@@ -365,7 +365,10 @@ impl Report {
         let (by_ecosystem, by_layer, sbom_packages) = match &sbom {
             Some(sbom) => packages(sbom, &mut image),
             None => {
-                problems.push("the CycloneDX SBOM was not supplied: no platform, layers or package breakdown".to_owned());
+                problems.push(
+                    "the CycloneDX SBOM was not supplied: no platform, layers or package breakdown"
+                        .to_owned(),
+                );
                 (Vec::new(), Vec::new(), None)
             }
         };
@@ -840,9 +843,9 @@ fn check_envelope(bytes: &[u8], image_digest: &str, keys: &[PublicKey]) -> Verif
         .ok()
         .and_then(|s| s.get("subject").and_then(|v| v.as_array()).cloned())
         .is_some_and(|subjects| {
-            subjects.iter().any(|s| {
-                s.pointer("/digest/sha256").and_then(|v| v.as_str()) == Some(hex)
-            })
+            subjects
+                .iter()
+                .any(|s| s.pointer("/digest/sha256").and_then(|v| v.as_str()) == Some(hex))
         });
     if !about_image {
         return Verification::Failed(
@@ -862,9 +865,7 @@ fn check_receipt(bytes: &[u8], envelope: &[u8], keys: &[PublicKey]) -> Verificat
     };
     let leaf = merkle::leaf_hash(envelope);
     if receipt.leaf_hash != leaf {
-        return Verification::Failed(
-            "the receipt's leaf hash is not the envelope's".to_owned(),
-        );
+        return Verification::Failed("the receipt's leaf hash is not the envelope's".to_owned());
     }
     let proof = &receipt.inclusion_proof;
     if let Err(e) = merkle::verify_inclusion(

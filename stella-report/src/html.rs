@@ -16,7 +16,10 @@ const STYLE: &str = include_str!("page.css");
 const SCRIPT: &str = include_str!("page.js");
 
 fn csp_hash(text: &str) -> String {
-    format!("'sha256-{}'", STANDARD.encode(Sha256::digest(text.as_bytes())))
+    format!(
+        "'sha256-{}'",
+        STANDARD.encode(Sha256::digest(text.as_bytes()))
+    )
 }
 
 /// Renders `report` as one self-contained HTML page.
@@ -44,7 +47,12 @@ pub fn html(report: &Report, options: &RenderOptions<'_>) -> String {
     p.findings(report, options.page_size);
     p.paths(report);
     p.evidence(report);
-    p.waivers(report, now, options.now.is_some(), options.expiring_within_days);
+    p.waivers(
+        report,
+        now,
+        options.now.is_some(),
+        options.expiring_within_days,
+    );
     p.packages(report);
     p.database(report, now, options.now.is_some());
     p.problems(report);
@@ -83,7 +91,10 @@ impl Page {
     }
 
     fn count(&mut self, key: &str, n: u64) {
-        let _ = write!(self.out, "<span class=\"n\" data-count=\"{key}\">{n}</span>");
+        let _ = write!(
+            self.out,
+            "<span class=\"n\" data-count=\"{key}\">{n}</span>"
+        );
     }
 
     fn head(&mut self, report: &Report) {
@@ -148,7 +159,11 @@ impl Page {
         self.raw("<section id=\"image\" aria-labelledby=\"h-image\">\n<h2 id=\"h-image\">Image</h2>\n<dl class=\"kv\">\n");
         self.dl_row("Name", &i.name, false);
         self.dl_row("Digest", &i.digest, true);
-        self.dl_row("Platform", i.platform.as_deref().unwrap_or("not recorded"), false);
+        self.dl_row(
+            "Platform",
+            i.platform.as_deref().unwrap_or("not recorded"),
+            false,
+        );
         if let Some(os) = &i.os {
             self.dl_row("Operating system", os, false);
         }
@@ -288,7 +303,11 @@ impl Page {
         for s in Status::ALL {
             let _ = write!(self.out, "<td>{}</td>", c.status(s));
         }
-        let _ = writeln!(self.out, "<td>{}</td></tr></tfoot>\n</table>\n</div>\n</section>", c.total);
+        let _ = writeln!(
+            self.out,
+            "<td>{}</td></tr></tfoot>\n</table>\n</div>\n</section>",
+            c.total
+        );
     }
 
     fn diff(&mut self, report: &Report, diff: &Diff) {
@@ -315,7 +334,11 @@ impl Page {
         self.raw("<span class=\"l\">unchanged</span></li>\n</ul>\n");
         for (title, id, list) in [
             ("New findings", "diff-new", &diff.new),
-            ("Fixed findings (no longer reported)", "diff-fixed", &diff.fixed),
+            (
+                "Fixed findings (no longer reported)",
+                "diff-fixed",
+                &diff.fixed,
+            ),
         ] {
             if list.is_empty() {
                 continue;
@@ -442,7 +465,8 @@ impl Page {
             self.out,
             "</td><td data-label=\"Severity\" data-s=\"{}{}\"><span class=\"sev sev-{}\">{}</span>",
             f.severity.rank(),
-            f.score.map_or(String::new(), |s| format!("{:05.1}", s.clamp(0.0, 999.0))),
+            f.score
+                .map_or(String::new(), |s| format!("{:05.1}", s.clamp(0.0, 999.0))),
             f.severity,
             f.severity
         );
@@ -492,7 +516,10 @@ impl Page {
             report.paths.len()
         );
         for (i, path) in report.paths.iter().enumerate() {
-            let _ = write!(self.out, "<figure class=\"path\" id=\"path-{i}\"><figcaption>");
+            let _ = write!(
+                self.out,
+                "<figure class=\"path\" id=\"path-{i}\"><figcaption>"
+            );
             self.text(&path.package);
             self.raw(": ");
             self.text(&path.findings.join(", "));
@@ -641,8 +668,18 @@ impl Page {
             return;
         }
         self.raw("<div class=\"charts\">\n");
-        self.bars("chart-eco", "By ecosystem (purl type)", &report.by_ecosystem, false);
-        self.bars("chart-layer", "By layer (bottom first)", &report.by_layer, true);
+        self.bars(
+            "chart-eco",
+            "By ecosystem (purl type)",
+            &report.by_ecosystem,
+            false,
+        );
+        self.bars(
+            "chart-layer",
+            "By layer (bottom first)",
+            &report.by_layer,
+            true,
+        );
         self.raw("</div>\n</section>\n");
     }
 
@@ -654,7 +691,11 @@ impl Page {
             (Ok(date), Some(t)) => format!(
                 "{} day(s) {}",
                 days_between(date, t),
-                if given { "as of the given time" } else { "at decision time" }
+                if given {
+                    "as of the given time"
+                } else {
+                    "at decision time"
+                }
             ),
             (Err(_), _) => "unknown (the date does not parse)".to_owned(),
             (_, None) => "unknown (no reference time)".to_owned(),

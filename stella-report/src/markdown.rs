@@ -29,7 +29,11 @@ pub fn markdown(report: &Report, options: &RenderOptions<'_>) -> String {
         o,
         "Image {} ({}), {} packages, {} layers.\n",
         code(&report.image.digest),
-        md(report.image.platform.as_deref().unwrap_or("platform not recorded")),
+        md(report
+            .image
+            .platform
+            .as_deref()
+            .unwrap_or("platform not recorded")),
         report.packages,
         report.image.layers.len()
     );
@@ -183,7 +187,9 @@ pub fn markdown(report: &Report, options: &RenderOptions<'_>) -> String {
             "| {} | {} | {} | {}: {} |",
             md(e.step),
             md(&e.kind),
-            e.digest.as_deref().map_or_else(|| "none".to_owned(), |d| code(&short_digest(d))),
+            e.digest
+                .as_deref()
+                .map_or_else(|| "none".to_owned(), |d| code(&short_digest(d))),
             e.verification.label(),
             md(e.verification.detail())
         );
@@ -191,7 +197,9 @@ pub fn markdown(report: &Report, options: &RenderOptions<'_>) -> String {
     o.push('\n');
 
     if !report.waivers.is_empty() {
-        o.push_str("### Waivers\n\n| vulnerability | reason | expires | state |\n|---|---|---|---|\n");
+        o.push_str(
+            "### Waivers\n\n| vulnerability | reason | expires | state |\n|---|---|---|---|\n",
+        );
         for w in &report.waivers {
             let state = waiver_state(w.expires, now, options.expiring_within_days);
             let _ = writeln!(
@@ -252,7 +260,11 @@ fn table<'a>(o: &mut String, findings: impl Iterator<Item = &'a Finding>) {
         let fixed = if f.fixed.is_empty() {
             "no fix".to_owned()
         } else {
-            f.fixed.iter().map(|v| code(v)).collect::<Vec<_>>().join(", ")
+            f.fixed
+                .iter()
+                .map(|v| code(v))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         let _ = writeln!(
             o,

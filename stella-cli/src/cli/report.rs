@@ -84,10 +84,15 @@ fn time(what: &'static str, text: Option<&str>) -> Result<Option<Timestamp>, Cli
     .transpose()
 }
 
-fn build(store: &Path, run_report: Option<&Path>, options: &BuildOptions) -> Result<Report, CliError> {
+fn build(
+    store: &Path,
+    run_report: Option<&Path>,
+    options: &BuildOptions,
+) -> Result<Report, CliError> {
     let shown = run_report.unwrap_or(store).display().to_string();
     let loaded = load_run(store, run_report).map_err(|e| CliError::library(&shown, e))?;
-    Report::build(&loaded.run_report, &loaded.blobs, options).map_err(|e| CliError::library(shown, e))
+    Report::build(&loaded.run_report, &loaded.blobs, options)
+        .map_err(|e| CliError::library(shown, e))
 }
 
 /// Runs `stella report`.

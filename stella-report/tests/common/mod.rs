@@ -73,18 +73,29 @@ impl Run {
             "trace": f.trace,
             "evidence": {"locations": [{"layer": "sha256:1111111111111111111111111111111111111111111111111111111111111111", "path": "x"}]},
         }));
-        self.gate_findings.push(json!({"id": f.id, "package": {"purl": purl}, "exploitability": f.status}));
+        self.gate_findings
+            .push(json!({"id": f.id, "package": {"purl": purl}, "exploitability": f.status}));
         self
     }
 
-    pub fn statement(&mut self, vuln: &str, product: &str, status: &str, justification: &str, impact: &str) -> &mut Self {
-        self.vex.push(json!({"vuln_id": vuln, "product": product, "status": status,
-            "justification": justification, "impact_statement": impact}));
+    pub fn statement(
+        &mut self,
+        vuln: &str,
+        product: &str,
+        status: &str,
+        justification: &str,
+        impact: &str,
+    ) -> &mut Self {
+        self.vex.push(
+            json!({"vuln_id": vuln, "product": product, "status": status,
+            "justification": justification, "impact_statement": impact}),
+        );
         self
     }
 
     pub fn waiver(&mut self, vuln: &str, reason: &str, expires: &str) -> &mut Self {
-        self.waivers.push(json!({"vuln_id": vuln, "reason": reason, "expires": expires, "valid": true}));
+        self.waivers
+            .push(json!({"vuln_id": vuln, "reason": reason, "expires": expires, "valid": true}));
         self
     }
 
@@ -96,7 +107,8 @@ impl Run {
             "findings": self.findings,
             "target": {"os": {"pretty_name": "Debian GNU/Linux 12 (bookworm)"}},
         });
-        let gate = json!({"findings": self.gate_findings, "vex": self.vex, "waivers": self.waivers});
+        let gate =
+            json!({"findings": self.gate_findings, "vex": self.vex, "waivers": self.waivers});
         let decision = json!({
             "decided_at": "2024-06-01T00:00:00Z", "actor": "test",
             "policy": {"digest": "sha256:efefefefefefefefefefefefefefefefefefefefefefefefefefefefefefefef", "revision": "rev-1"},
@@ -114,13 +126,19 @@ impl Run {
         });
         let mut blobs = Blobs::new();
         let mut artifacts = Vec::new();
-        for (kind, doc) in [("findings", findings), ("gate-input", gate), ("decision-record", decision), ("sbom-cyclonedx", sbom)] {
+        for (kind, doc) in [
+            ("findings", findings),
+            ("gate-input", gate),
+            ("decision-record", decision),
+            ("sbom-cyclonedx", sbom),
+        ] {
             let bytes = serde_json::to_vec(&doc).unwrap();
             let digest = Digest::of(&bytes).to_string();
             artifacts.push(json!({"kind": kind, "digest": digest}));
             blobs.insert(digest, bytes);
         }
-        let run = json!({"image_digest": image, "image_name": self.image_name, "artifacts": artifacts});
+        let run =
+            json!({"image_digest": image, "image_name": self.image_name, "artifacts": artifacts});
         (serde_json::to_vec(&run).unwrap(), blobs)
     }
 
