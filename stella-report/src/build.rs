@@ -450,6 +450,11 @@ fn join_findings(
                 .collect()
         })
         .unwrap_or_default();
+    // vulnerability id → the statements about it, with their position in the document.
+    let mut vex_by_id: BTreeMap<&str, Vec<(usize, &GateVexDoc)>> = BTreeMap::new();
+    for (i, s) in gate.map(|g| g.vex.as_slice()).unwrap_or_default().iter().enumerate() {
+        vex_by_id.entry(s.vuln_id.as_str()).or_default().push((i, s));
+    }
     let mut out = Vec::with_capacity(docs.len());
     for doc in docs {
         let status_text = applied
@@ -472,23 +477,24 @@ fn join_findings(
             _ => Reachability::Unknown,
         };
         let aliases: Vec<String> = doc.ids.iter().filter(|i| **i != doc.id).cloned().collect();
-        let statement = gate.and_then(|g| {
-            let names: BTreeSet<&str> = std::iter::once(doc.id.as_str())
+        // The first statement (in document order) about one of the finding's names with its
+        // status, about its package, else about the image.
+        let candidates: Vec<(usize, &GateVexDoc)> = {
+            let mut c: Vec<(usize, &GateVexDoc)> = std::iter::once(doc.id.as_str())
                 .chain(aliases.iter().map(String::as_str))
+                .filter_map(|name| vex_by_id.get(name))
+                .flatten()
+                .copied()
+                .filter(|(_, s)| s.status == status.as_str())
                 .collect();
-            let matching = |product_is_package: bool| {
-                g.vex.iter().find(|s| {
-                    names.contains(s.vuln_id.as_str())
-                        && s.status == status.as_str()
-                        && if product_is_package {
-                            s.product == doc.package.purl
-                        } else {
-                            s.product == run.image_digest
-                        }
-                })
-            };
-            matching(true).or_else(|| matching(false))
-        });
+            c.sort_by_key(|(i, _)| *i);
+            c
+        };
+        let statement = candidates
+            .iter()
+            .find(|(_, s)| s.product == doc.package.purl)
+            .or_else(|| candidates.iter().find(|(_, s)| s.product == run.image_digest))
+            .map(|(_, s)| *s);
         let severity_source = doc
             .severity
             .vectors
