@@ -452,8 +452,16 @@ fn join_findings(
         .unwrap_or_default();
     // vulnerability id → the statements about it, with their position in the document.
     let mut vex_by_id: BTreeMap<&str, Vec<(usize, &GateVexDoc)>> = BTreeMap::new();
-    for (i, s) in gate.map(|g| g.vex.as_slice()).unwrap_or_default().iter().enumerate() {
-        vex_by_id.entry(s.vuln_id.as_str()).or_default().push((i, s));
+    for (i, s) in gate
+        .map(|g| g.vex.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        vex_by_id
+            .entry(s.vuln_id.as_str())
+            .or_default()
+            .push((i, s));
     }
     let mut out = Vec::with_capacity(docs.len());
     for doc in docs {
@@ -493,7 +501,11 @@ fn join_findings(
         let statement = candidates
             .iter()
             .find(|(_, s)| s.product == doc.package.purl)
-            .or_else(|| candidates.iter().find(|(_, s)| s.product == run.image_digest))
+            .or_else(|| {
+                candidates
+                    .iter()
+                    .find(|(_, s)| s.product == run.image_digest)
+            })
             .map(|(_, s)| *s);
         let severity_source = doc
             .severity
@@ -775,6 +787,10 @@ fn evidence_chain(
             let verification = match &digest {
                 None if from_audit => Verification::Missing(
                     "not named by the audit log; give the run report (stella run --json) for it"
+                        .to_owned(),
+                ),
+                None if *kind == "openvex" => Verification::Missing(
+                    "no VEX statement was trusted in this run, so there is no OpenVEX document"
                         .to_owned(),
                 ),
                 None => Verification::Missing("the run did not record this artifact".to_owned()),
