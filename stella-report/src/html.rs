@@ -354,9 +354,9 @@ impl Page {
                 self.text(&f.package);
                 self.raw("</td><td>");
                 self.text(&f.installed);
-                let _ = write!(
+                let _ = writeln!(
                     self.out,
-                    "</td><td class=\"sev sev-{}\">{}</td><td><span class=\"badge {}\">{}</span></td></tr>\n",
+                    "</td><td class=\"sev sev-{}\">{}</td><td><span class=\"badge {}\">{}</span></td></tr>",
                     f.severity,
                     f.severity,
                     status_class(f.status),
@@ -374,9 +374,9 @@ impl Page {
                 self.text(&c.finding.package);
                 self.raw(" ");
                 self.text(&c.finding.installed);
-                let _ = write!(
+                let _ = writeln!(
                     self.out,
-                    "</td><td><span class=\"badge {}\">{}</span></td><td><span class=\"badge {}\">{}</span></td></tr>\n",
+                    "</td><td><span class=\"badge {}\">{}</span></td><td><span class=\"badge {}\">{}</span></td></tr>",
                     status_class(c.from),
                     c.from,
                     status_class(c.finding.status),

@@ -46,7 +46,7 @@ pub fn markdown(report: &Report, options: &RenderOptions<'_>) -> String {
         if let Some(r) = &d.policy_revision {
             let _ = write!(o, " ({})", md(r));
         }
-        o.push_str(".");
+        o.push('.');
         if !d.signed_by.is_empty() {
             let signers: Vec<String> = d.signed_by.iter().map(|s| code(s)).collect();
             let _ = write!(o, " Signed by {}.", signers.join(", "));
