@@ -33,6 +33,7 @@ pub mod image;
 pub mod limits;
 pub mod pipeline;
 pub mod rekor;
+pub mod run_record;
 pub mod scan;
 pub mod store;
 pub mod vex;

@@ -11,6 +11,7 @@ mod gate;
 mod key;
 mod output;
 mod replay;
+mod report;
 mod run;
 mod sbom;
 mod scan;
@@ -156,6 +157,8 @@ pub enum Command {
     Replay(replay::Args),
     /// The whole golden path into a store: SBOM, attest, log, scan, VEX, gate (`--demo`).
     Run(run::Args),
+    /// The report a person reads: one self-contained HTML page or Markdown for CI, with `--base` diff.
+    Report(report::Args),
 }
 
 /// Runs the command line with the process arguments and returns the exit code.
@@ -201,5 +204,6 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Scan(args) => scan::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Run(args) => run::run(args),
+        Command::Report(args) => report::run(args),
     }
 }
