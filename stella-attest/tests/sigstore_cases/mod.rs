@@ -1,5 +1,7 @@
-//! Loads the sigstore-conformance cases under tests/data/sigstore/conformance/ (see
-//! PROVENANCE.md there): the bundle JSON, its trusted root, and the trusted root's certificate
+//! Loads the sigstore-conformance cases of the timestamp, certificate and Rekor v2 layers from
+//! the repository's one copy of the suite, tests/vectors/sigstore/conformance/ (see
+//! PROVENANCE.md there): the bundle JSON, its trusted root (the case's own, or the production
+//! trusted root the suite defaults to), and the trusted root's certificate
 //! authorities, timestamp authorities and transparency logs in this crate's types. The trusted
 //! root is read here with plain serde_json (the crate's own trusted-root model lives in
 //! transparency::bundle); only the fields these tests need are read.
@@ -12,7 +14,7 @@ use serde_json::Value;
 use stella_attest::transparency::x509::{CertificateAuthority, TimeWindow};
 
 pub fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/sigstore/conformance")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/sigstore/conformance")
 }
 
 /// Standard base64; line breaks are dropped first (one case's timestamp is wrapped at 76
@@ -31,13 +33,52 @@ pub fn unix(s: &str) -> i64 {
         .unix_timestamp()
 }
 
-/// Every case name with its trusted root file.
+/// The cases these layer tests read (the rest of the suite is run whole by
+/// tests/sigstore_conformance.rs).
+const CASES: [&str; 29] = [
+    "intoto-expired-certificate_fail",
+    "intoto-tsa-timestamp-outside-cert-validity_fail",
+    "rekor2-checkpoint-cosigned",
+    "rekor2-checkpoint-missing-log-signature_fail",
+    "rekor2-checkpoint-missing-origin_fail",
+    "rekor2-checkpoint-missing-root-hash_fail",
+    "rekor2-checkpoint-missing-size_fail",
+    "rekor2-checkpoint-multiple-cosigs",
+    "rekor2-checkpoint-no-matching-signature_fail",
+    "rekor2-checkpoint-origin-not-first",
+    "rekor2-checkpoint-two-sigs-cosigned",
+    "rekor2-checkpoint-two-sigs-from-origin",
+    "rekor2-dsse-happy-path",
+    "rekor2-dsse-invalid-sig_fail",
+    "rekor2-dsse-mismatch-envelope_fail",
+    "rekor2-dsse-mismatch-sig_fail",
+    "rekor2-happy-path",
+    "rekor2-no-inclusion-proof_fail",
+    "rekor2-no-timestamp_fail",
+    "rekor2-timestamp-outside-trust-root-tsa-validity_fail",
+    "rekor2-timestamp-outside-tsa-cert-validity_fail",
+    "rekor2-timestamp-payload-mismatch_fail",
+    "rekor2-timestamp-untrusted-tsa-with-embedded-cert_fail",
+    "rekor2-timestamp-untrusted-tsa-without-embedded-cert_fail",
+    "rekor2-timestamp-with-embedded-cert",
+    "rekor2-timestamp-with-expired-cert-chain",
+    "rekor2-timestamp-with-incorrect-time_fail",
+    "rekor2-timestamp-without-embedded-cert",
+    "trust-root-tsa-validity-end-inclusive",
+];
+
+/// Every case name with its trusted root file, relative to [`data_dir`].
 pub fn cases() -> Vec<(String, String)> {
-    let text = std::fs::read_to_string(data_dir().join("cases.txt")).unwrap();
-    text.lines()
-        .map(|l| {
-            let (c, r) = l.split_once(' ').unwrap();
-            (c.to_string(), r.to_string())
+    CASES
+        .iter()
+        .map(|c| {
+            let own = format!("bundle-verify/{c}/trusted_root.json");
+            let root = if data_dir().join(&own).exists() {
+                own
+            } else {
+                "production.trusted_root.json".to_owned()
+            };
+            (c.to_string(), root)
         })
         .collect()
 }
@@ -54,8 +95,13 @@ pub fn case(name: &str) -> Case {
         .find(|(c, _)| c == name)
         .unwrap_or_else(|| panic!("no case {name}"));
     let dir = data_dir();
-    let bundle = std::fs::read(dir.join(name).join("bundle.sigstore.json")).unwrap();
-    let root = std::fs::read(dir.join("trusted_roots").join(root_file)).unwrap();
+    let bundle = std::fs::read(
+        dir.join("bundle-verify")
+            .join(name)
+            .join("bundle.sigstore.json"),
+    )
+    .unwrap();
+    let root = std::fs::read(dir.join(root_file)).unwrap();
     Case {
         name: name.to_string(),
         bundle: serde_json::from_slice(&bundle).unwrap(),
