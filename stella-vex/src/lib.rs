@@ -54,6 +54,7 @@
 //! before reading anything, and the verified key ids are what the trust policy judges.
 
 mod attestation;
+mod compat;
 mod error;
 mod findings;
 mod generate;
@@ -68,6 +69,7 @@ mod waiver;
 pub use attestation::{
     ATTEST_WAIVER_PREDICATE_TYPE, OPENVEX_PREDICATE_TYPES, sign_document, sign_waiver,
 };
+pub use compat::{Upgrade, validate_compat, validate_strict};
 pub use error::{Invalid, SpdxProblem, VexError, Violation, ViolationKind, WaiverError};
 pub use findings::{
     FindingRef, NOT_FOUND_ON_ENTRY_PATHS, findings_from_json, findings_from_sarif, read_findings,
@@ -82,7 +84,7 @@ pub use model::{
 pub use trust::{Distrust, Issuer, TrustPolicy, VexSource};
 pub use validate::{ValidationOptions, validate};
 pub use vex_set::{
-    Applied, AppliedFinding, Decision, ExpiredWaiver, MergeOptions, Merged, Provenance,
-    SourceProvenance, StatusCounts, Untrusted, VexSet,
+    Applied, AppliedFinding, Decision, ExpiredWaiver, MergeFilter, MergeOptions, Merged, Provenance,
+    SourceProvenance, StatusCounts, Untrusted, Upgraded, VexSet,
 };
 pub use waiver::{WAIVER_PREDICATE_TYPE, Waiver};

@@ -24,8 +24,8 @@ use stella_attest::dsse::Keyring;
 use stella_core::Timestamp;
 use stella_core::canonical::JsonLimits;
 use stella_vex::{
-    Document, MergeOptions, TrustPolicy, ValidationOptions, VexPolicy, VexSet, VexSource, generate,
-    read_findings, validate,
+    MergeFilter, MergeOptions, TrustPolicy, ValidationOptions, VexPolicy, VexSet, VexSource,
+    generate, read_findings, validate, validate_compat, validate_strict,
 };
 
 use stella::vex::VexInputError;
@@ -127,6 +127,14 @@ pub struct MergeArgs {
     /// The merged document's author.
     #[arg(long, default_value = "Stella Ops")]
     pub author: String,
+    /// Keep only decisions about this product (purl or @id; a versionless purl covers every
+    /// version), as `vexctl merge --product`; repeatable.
+    #[arg(long)]
+    pub product: Vec<String>,
+    /// Keep only decisions about this vulnerability (name or alias), as `vexctl merge
+    /// --vuln`; repeatable.
+    #[arg(long)]
+    pub vuln: Vec<String>,
     /// Where to write the merged document (default stdout).
     #[arg(long, short = 'o')]
     pub output_file: Option<PathBuf>,
@@ -199,8 +207,9 @@ fn run_validate(args: ValidateArgs) -> Result<Outcome, CliError> {
             "bytes of an OpenVEX document",
         )
         .map_err(|e| CliError::library(name(file), e))?;
-        let doc = Document::parse(&bytes).map_err(|e| CliError::library(name(file), e))?;
-        validate(&doc, &ValidationOptions::at(now))
+        // Strict: what merge and apply upgrade (v0.0.1 shapes, a string version, unknown
+        // top-level fields, a missing timestamp or version) the v0.2.0 schema refuses.
+        let doc = validate_strict(&bytes, &ValidationOptions::at(now))
             .map_err(|e| CliError::library(name(file), e))?;
         report.push_str(&format!(
             "{}: valid OpenVEX ({} statement{})\n",
@@ -241,37 +250,39 @@ pub(crate) fn policy(args: &TrustArgs, ring: Option<&Keyring>) -> Result<TrustPo
         .map_err(|e| CliError::library(args.trust.as_deref().map(name).unwrap_or_default(), e))
 }
 
-/// Reads at most `max` bytes of `path` (`-`: standard input); a larger input is refused by its
-/// length (a regular file's, before anything is read) with a typed limit error, never read
-/// into memory whole.
-fn read_bounded(path: &Path, max: usize, what: &'static str) -> Result<Vec<u8>, VexInputError> {
-    use std::io::Read as _;
-    let io = |source| VexInputError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let too_large =
-        |actual: usize| VexInputError::Vex(stella_vex::VexError::Limit { what, max, actual });
-    let reader: Box<dyn std::io::Read> = if path == Path::new("-") {
-        Box::new(std::io::stdin())
+/// Reads at most `max` bytes of `path` (`-`: standard input) through [`stella::files`], as
+/// every other file the command line reads: only a regular file (a link to one is followed) is
+/// opened — a FIFO, device or directory is refused by its type without blocking — and a larger
+/// input is refused by its length (a regular file's, before anything is read) with a typed limit
+/// error, never read into memory whole.
+pub(crate) fn read_bounded(
+    path: &Path,
+    max: usize,
+    what: &'static str,
+) -> Result<Vec<u8>, VexInputError> {
+    let cap = max as u64;
+    let result = if path == Path::new("-") {
+        stella::files::read_capped(std::io::stdin().lock(), Path::new("<stdin>"), cap, 0)
     } else {
-        let f = std::fs::File::open(path).map_err(io)?;
-        let len = f.metadata().map_err(io)?.len();
-        if len > max as u64 {
-            return Err(too_large(usize::try_from(len).unwrap_or(usize::MAX)));
-        }
-        Box::new(f)
+        stella::files::read_regular(path, cap)
     };
-    let mut bytes = Vec::new();
-    // One byte over the limit is enough to know it is over (a pipe, or a growing file).
-    reader
-        .take(max as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() > max {
-        return Err(too_large(bytes.len()));
-    }
-    Ok(bytes)
+    result.map_err(|source| {
+        if source.kind() == std::io::ErrorKind::FileTooLarge {
+            // The exact size of a regular file is known without reading it; a pipe is over by
+            // at least one byte.
+            let actual = std::fs::metadata(path)
+                .ok()
+                .filter(|m| m.is_file())
+                .and_then(|m| usize::try_from(m.len()).ok())
+                .unwrap_or(max.saturating_add(1));
+            VexInputError::Vex(stella_vex::VexError::Limit { what, max, actual })
+        } else {
+            VexInputError::Io {
+                path: path.display().to_string(),
+                source,
+            }
+        }
+    })
 }
 
 /// Reads a VEX input of at most [`stella::vex::MAX_VEX_INPUT_BYTES`] under the trust policy.
@@ -317,8 +328,26 @@ pub(crate) fn read_sources(
             Err(e) => return Err(CliError::library(name(f), e)),
         };
         if source.as_waiver().is_none() {
-            validate(&source.document, &ValidationOptions::at(now))
-                .map_err(|e| CliError::library(name(f), e))?;
+            let warnings = validate_compat(
+                &source.document,
+                source.upgrades(),
+                &ValidationOptions::at(now),
+            )
+            .map_err(|e| CliError::library(name(f), e))?;
+            if !source.upgrades().is_empty() {
+                let what: Vec<String> = source.upgrades().iter().map(|u| u.to_string()).collect();
+                eprintln!(
+                    "stella: note: {}: not OpenVEX v0.2.0, upgraded as go-vex reads it: {}",
+                    name(f),
+                    what.join("; ")
+                );
+            }
+            for w in warnings {
+                eprintln!(
+                    "stella: warning: {}: {w}; the statement applies to nothing",
+                    name(f)
+                );
+            }
         }
         sources.push(source);
     }
@@ -366,6 +395,12 @@ fn run_merge(args: MergeArgs) -> Result<Outcome, CliError> {
             now,
             author: args.author.clone(),
             explain: args.explain,
+        })
+        .and_then(|m| {
+            m.filtered(&MergeFilter {
+                products: args.product.clone(),
+                vulnerabilities: args.vuln.clone(),
+            })
         })
         .map_err(|e| {
             let inputs: Vec<String> = args.files.iter().map(|f| name(f)).collect();

@@ -34,13 +34,29 @@ use std::sync::Arc;
 use serde::Serialize;
 use stella_core::{Digest, Timestamp};
 
+use crate::compat::Upgrade;
 use crate::matching::{PreparedProduct, Purl, PurlCache};
 use crate::model::{Product, Statement, Status};
 use crate::trust::{Distrust, TrustPolicy, VexSource};
 
 pub use apply::{Applied, AppliedFinding, StatusCounts};
 use ids::VulnIds;
-pub use merge::{Decision, MergeOptions, Merged};
+pub use merge::{Decision, MergeFilter, MergeOptions, Merged};
+
+impl VexSet {
+    /// The trusted sources that were upgraded when read, in source order.
+    pub fn upgraded(&self) -> Vec<Upgraded> {
+        self.sources
+            .iter()
+            .filter(|s| !s.upgrades().is_empty())
+            .map(|s| Upgraded {
+                document: s.document.id.clone(),
+                digest: s.digest,
+                upgrades: s.upgrades().to_vec(),
+            })
+            .collect()
+    }
+}
 
 /// What a provenance says about the source document a statement came from, shared (`Arc`) by
 /// every provenance from that source, so recording one copies no strings.
@@ -173,6 +189,28 @@ pub struct Untrusted {
     /// Why.
     #[serde(flatten)]
     pub reason: Distrust,
+}
+
+/// A trusted source read as legacy or incomplete OpenVEX, with how it was upgraded (what the
+/// merge explanation reports).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Upgraded {
+    /// The document `@id`.
+    pub document: String,
+    /// The source digest.
+    pub digest: Digest,
+    /// The upgrades, in the order found.
+    pub upgrades: Vec<Upgrade>,
+}
+
+impl fmt::Display for Upgraded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "upgraded: {} [{}]:", self.document, self.digest)?;
+        for (i, u) in self.upgrades.iter().enumerate() {
+            write!(f, "{} {u}", if i == 0 { "" } else { ";" })?;
+        }
+        Ok(())
+    }
 }
 
 /// A waiver that was ignored because it has expired (or is not valid yet).
