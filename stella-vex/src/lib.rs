@@ -60,6 +60,7 @@ mod findings;
 mod generate;
 mod matching;
 mod model;
+mod sarif_filter;
 pub mod spdx;
 mod trust;
 mod validate;
@@ -75,11 +76,14 @@ pub use findings::{
     FindingRef, NOT_FOUND_ON_ENTRY_PATHS, findings_from_json, findings_from_sarif, read_findings,
 };
 pub use generate::{Condition, MACHINE_DERIVED, Rule, VexPolicy, generate, is_machine_derived};
-pub use matching::{Purl, Subject, cpe_covers};
+pub use matching::{Purl, Subject, cpe_covers, image_digest};
 pub use model::{
     CONTEXT_UNVERSIONED, CONTEXT_V0_2_0, Component, DEFAULT_MAX_DOCUMENT_BYTES, Document,
     HASH_ALGORITHMS, Identifiers, Justification, ParseOptions, Product, Statement, Status,
     Vulnerability,
+};
+pub use sarif_filter::{
+    FilterOptions, FilterReport, Filtered, FilteredResult, Scanner, filter_sarif,
 };
 pub use trust::{Distrust, Issuer, TrustPolicy, VexSource};
 pub use validate::{ValidationOptions, validate};

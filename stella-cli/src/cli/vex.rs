@@ -52,6 +52,8 @@ pub enum VexCommand {
     Apply(ApplyArgs),
     /// Create VEX from findings under a YAML VEX policy.
     Create(CreateArgs),
+    /// Apply VEX to a scanner's SARIF (Grype, Trivy, Snyk, …), as `vexctl filter` does.
+    Filter(FilterArgs),
 }
 
 /// Options shared by the commands that read time.
@@ -163,6 +165,32 @@ pub struct ApplyArgs {
     pub clock: ClockArgs,
 }
 
+/// `stella vex filter`.
+#[derive(Debug, clap::Args)]
+pub struct FilterArgs {
+    /// The SARIF 2.1.0 log (`-` for stdin).
+    pub sarif: PathBuf,
+    /// VEX documents, waivers or signed envelopes; repeatable.
+    #[arg(long, required = true, num_args = 1..)]
+    pub vex: Vec<PathBuf>,
+    /// The scanned image (`sha256:…`, `pkg:oci/…@sha256:…` or `REPO@sha256:…`); default: what
+    /// the log names.
+    #[arg(long)]
+    pub image: Option<String>,
+    /// Remove the results VEX suppresses instead of adding SARIF suppressions to them.
+    #[arg(long)]
+    pub remove: bool,
+    /// Trust.
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Where to write the filtered SARIF (default stdout).
+    #[arg(long, short = 'o')]
+    pub output_file: Option<PathBuf>,
+    /// Clock.
+    #[command(flatten)]
+    pub clock: ClockArgs,
+}
+
 /// `stella vex create`.
 #[derive(Debug, clap::Args)]
 pub struct CreateArgs {
@@ -190,6 +218,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         VexCommand::Merge(a) => run_merge(a),
         VexCommand::Apply(a) => run_apply(a),
         VexCommand::Create(a) => run_create(a),
+        VexCommand::Filter(a) => run_filter(a),
     }
 }
 
@@ -464,5 +493,35 @@ fn run_create(args: CreateArgs) -> Result<Outcome, CliError> {
         .to_json()
         .map_err(|e| CliError::library("generated document", e))?;
     write_output(args.output_file.as_deref(), &bytes)?;
+    Ok(Outcome::Ok)
+}
+
+fn run_filter(args: FilterArgs) -> Result<Outcome, CliError> {
+    let now = args.clock.now()?;
+    let ring = keyring(&args.trust.key)?;
+    let policy = policy(&args.trust, ring.as_ref())?;
+    let sarif = read_input(&args.sarif)?;
+    let sources = read_sources(&args.vex, ring.as_ref(), &policy, now)?;
+    let set = VexSet::build(sources, &policy, now);
+    report_set(&set);
+    let filtered = stella_vex::filter_sarif(
+        &sarif,
+        &set,
+        &stella_vex::FilterOptions {
+            image: args.image.clone(),
+            remove: args.remove,
+            limits: JsonLimits::default(),
+        },
+    )
+    .map_err(|e| CliError::library(name(&args.sarif), e))?;
+    let r = &filtered.report;
+    eprintln!(
+        "stella: {}: {} result(s), {} {} by VEX",
+        name(&args.sarif),
+        r.results,
+        r.suppressed,
+        if args.remove { "removed" } else { "suppressed" }
+    );
+    write_output(args.output_file.as_deref(), &filtered.sarif)?;
     Ok(Outcome::Ok)
 }

@@ -532,7 +532,8 @@ impl VexSet {
                         id,
                         other: !c.hashes.is_empty()
                             || c.identifiers.cpe23.is_some()
-                            || c.identifiers.cpe22.is_some(),
+                            || c.identifiers.cpe22.is_some()
+                            || crate::matching::component_image_digest(c).is_some(),
                     });
                     set.prepared
                         .push(PreparedProduct::new(product, purl, &mut purls));
