@@ -35,6 +35,13 @@ pub enum Upgrade {
         /// How many statements.
         count: usize,
     },
+    /// Statements with fields OpenVEX v0.2.0 does not define (e.g. `statement`): ignored.
+    UnknownStatementFields {
+        /// How many statements.
+        count: usize,
+        /// The first such field.
+        first: String,
+    },
     /// The document version is a string (`"1"`); read as the number.
     StringVersion {
         /// The string found.
@@ -73,6 +80,10 @@ impl fmt::Display for Upgrade {
             Upgrade::LegacyStatements { count } => write!(
                 f,
                 "{count} statement(s) in the v0.0.1 shape: rewritten to the v0.2.0 shape"
+            ),
+            Upgrade::UnknownStatementFields { count, first } => write!(
+                f,
+                "{count} statement(s) with fields OpenVEX v0.2.0 does not define (first: {first:?}): ignored"
             ),
             Upgrade::StringVersion { value } => {
                 write!(f, "version {value:?} is a string: read as a number")

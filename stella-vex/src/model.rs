@@ -521,7 +521,7 @@ impl Document {
             .map(drop)
             .map_err(json)?;
         let hit = Cell::new(None);
-        let legacy = Cell::new(0);
+        let legacy = std::cell::RefCell::new(StatementNotes::default());
         let mut v = Vec::new();
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let parts = DocSeed {
@@ -542,7 +542,7 @@ impl Document {
             what: "OpenVEX document",
             message: e.to_string(),
         })?;
-        Self::from_parts(parts, v, legacy.get(), compat)
+        Self::from_parts(parts, v, legacy.into_inner(), compat)
     }
 
     /// Converts an already-parsed JSON value (e.g. an in-toto predicate, whose envelope was
@@ -569,7 +569,7 @@ impl Document {
             message: "not a JSON object".into(),
         })?;
         let mut v = Vec::new();
-        let mut legacy = 0usize;
+        let mut legacy = StatementNotes::default();
         let statements = match obj.get("statements") {
             None => StatementsPart::Missing,
             Some(serde_json::Value::Array(items)) => {
@@ -581,9 +581,7 @@ impl Document {
                 let mut list = Vec::new();
                 for (i, item) in items.iter().enumerate() {
                     check_value_counts(item, options)?;
-                    if is_legacy_statement(item) {
-                        legacy = legacy.saturating_add(1);
-                    }
+                    legacy.note(item);
                     if let Some(s) = parse_statement(i, item, &mut v) {
                         list.push(s);
                     }
@@ -603,7 +601,7 @@ impl Document {
     fn from_parts(
         parts: DocParts,
         mut v: Vec<Violation>,
-        legacy_statements: usize,
+        notes: StatementNotes,
         compat: bool,
     ) -> Result<(Self, Vec<Upgrade>), VexError> {
         // Statement violations were collected while reading; document-level ones go first.
@@ -634,9 +632,15 @@ impl Document {
                 });
             }
         }
-        if legacy_statements > 0 {
+        if notes.legacy > 0 {
             upgrades.push(Upgrade::LegacyStatements {
-                count: legacy_statements,
+                count: notes.legacy,
+            });
+        }
+        if let Some(field) = notes.first_unknown {
+            upgrades.push(Upgrade::UnknownStatementFields {
+                count: notes.unknown,
+                first: field,
             });
         }
         if id.as_deref().is_none_or(str::is_empty) {
@@ -931,7 +935,7 @@ struct DocSeed<'a> {
     options: &'a ParseOptions,
     hit: &'a Hit,
     violations: &'a mut Vec<Violation>,
-    legacy: &'a Cell<usize>,
+    legacy: &'a std::cell::RefCell<StatementNotes>,
 }
 
 impl<'de> DeserializeSeed<'de> for DocSeed<'_> {
@@ -979,7 +983,7 @@ struct StatementsSeed<'a> {
     options: &'a ParseOptions,
     hit: &'a Hit,
     violations: &'a mut Vec<Violation>,
-    legacy: &'a Cell<usize>,
+    legacy: &'a std::cell::RefCell<StatementNotes>,
 }
 
 impl<'de> DeserializeSeed<'de> for StatementsSeed<'_> {
@@ -1017,9 +1021,7 @@ impl<'de> Visitor<'de> for StatementsSeed<'_> {
             else {
                 break;
             };
-            if is_legacy_statement(&item) {
-                self.legacy.set(self.legacy.get().saturating_add(1));
-            }
+            self.legacy.borrow_mut().note(&item);
             if let Some(s) = parse_statement(count, &item, self.violations) {
                 list.push(s);
             }
@@ -1064,6 +1066,56 @@ const KNOWN_FIELDS: [&str; 9] = [
     "tooling",
     "statements",
 ];
+
+/// The fields of an OpenVEX v0.2.0 statement (the schema refuses any other).
+const STATEMENT_FIELDS: [&str; 13] = [
+    "@id",
+    "version",
+    "vulnerability",
+    "timestamp",
+    "last_updated",
+    "products",
+    "status",
+    "supplier",
+    "status_notes",
+    "justification",
+    "impact_statement",
+    "action_statement",
+    "action_statement_timestamp",
+];
+
+/// What the statements of a document showed of older or looser shapes, counted (not listed,
+/// so a document of many statements costs no more).
+#[derive(Debug, Default)]
+struct StatementNotes {
+    /// Statements in the v0.0.1 shape.
+    legacy: usize,
+    /// Statements with a field v0.2.0 does not define.
+    unknown: usize,
+    /// The first such field.
+    first_unknown: Option<String>,
+}
+
+impl StatementNotes {
+    fn note(&mut self, item: &serde_json::Value) {
+        if is_legacy_statement(item) {
+            self.legacy = self.legacy.saturating_add(1);
+        }
+        if let Some(obj) = item.as_object() {
+            // v0.0.1 fields are counted as legacy, not as unknown.
+            let unknown = obj.keys().find(|k| {
+                !STATEMENT_FIELDS.contains(&k.as_str())
+                    && !["subcomponents", "vuln_description"].contains(&k.as_str())
+            });
+            if let Some(k) = unknown {
+                self.unknown = self.unknown.saturating_add(1);
+                if self.first_unknown.is_none() {
+                    self.first_unknown = Some(truncate(k));
+                }
+            }
+        }
+    }
+}
 
 /// True when a statement is in the v0.0.1 shape: a string vulnerability, string products,
 /// statement-level subcomponents or a string version.
