@@ -55,6 +55,7 @@
 
 mod attestation;
 mod compat;
+mod csaf;
 mod error;
 mod findings;
 mod generate;
@@ -71,6 +72,7 @@ pub use attestation::{
     ATTEST_WAIVER_PREDICATE_TYPE, OPENVEX_PREDICATE_TYPES, sign_document, sign_waiver,
 };
 pub use compat::{Upgrade, validate_compat, validate_strict};
+pub use csaf::{CsafImport, CsafOptions, CsafProvenance, import_csaf};
 pub use error::{Invalid, SpdxProblem, VexError, Violation, ViolationKind, WaiverError};
 pub use findings::{
     FindingRef, NOT_FOUND_ON_ENTRY_PATHS, findings_from_json, findings_from_sarif, read_findings,

@@ -5,7 +5,9 @@
 //!   canonicalization (e.g. pypi names lowercased). A statement purl without a version covers
 //!   every version; with one, versions must be equal as text (no range semantics). Every
 //!   qualifier the statement gives must be present with the same value in the subject
-//!   (qualifiers narrow); qualifiers the statement omits are free. A statement subpath must equal
+//!   (qualifiers narrow); qualifiers the statement omits are free. `upstream` (the source
+//!   package, which syft and SUSE's CSAF write) describes rather than narrows — the same binary
+//!   package always has the same source — and is not compared. A statement subpath must equal
 //!   the subject's.
 //! - **hashes**: any algorithm both sides give with equal values (hex compared
 //!   case-insensitively).
@@ -91,6 +93,7 @@ impl Purl {
             && self
                 .qualifiers
                 .iter()
+                .filter(|(k, _)| k.as_str() != "upstream")
                 .all(|(k, v)| subject.qualifiers.get(k) == Some(v))
             && self
                 .subpath

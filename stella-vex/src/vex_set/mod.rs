@@ -8,9 +8,13 @@
 //! 1. the highest issuer precedence (trust policy), then
 //! 2. the latest effective time (statement `last_updated`, else statement `timestamp`, else the
 //!    document's `timestamp`), then — exact ties only —
-//! 3. the most cautious status (`affected` > `under_investigation` > `fixed` > `not_affected`),
+//! 3. when applying to a finding two statements' products match it, the more specific one (a
+//!    purl naming a version over one naming every version: a vendor listing `curl` as affected
+//!    and `curl@8.6.0-150600.4.3.1` as fixed, as SUSE's CSAF VEX does, means the fixed version
+//!    is fixed), then
+//! 4. the most cautious status (`affected` > `under_investigation` > `fixed` > `not_affected`),
 //!    then
-//! 4. the smallest source digest, then the lowest statement index, then the lowest product index.
+//! 5. the smallest source digest, then the lowest statement index, then the lowest product index.
 //!
 //! Every other candidate is recorded as superseded, so an explanation names the deciding
 //! document (`@id`, author, digest) and statement and everything it overrode.
@@ -232,12 +236,15 @@ pub struct ExpiredWaiver {
 }
 
 /// The deciding rule as integers, best first in ascending order: issuer precedence and
-/// effective time (descending), caution (descending), then the rank of the source digest, the
-/// statement index and the product index (ascending).
+/// effective time (descending), specificity (descending: a product naming a version before one
+/// naming every version, which only differs between candidates of different products, i.e. in
+/// `apply`), caution (descending), then the rank of the source digest, the statement index and
+/// the product index (ascending).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct OrderKey {
     precedence: Reverse<i64>,
     time: Reverse<i128>,
+    specificity: Reverse<u8>,
     caution: Reverse<u8>,
     digest_rank: usize,
     statement: usize,
@@ -512,6 +519,9 @@ impl VexSet {
                         key: OrderKey {
                             precedence: Reverse(issuer.precedence),
                             time: Reverse(time_key),
+                            specificity: Reverse(u8::from(
+                                purl.as_deref().is_some_and(|p| p.version.is_some()),
+                            )),
                             caution: Reverse(st.status.caution()),
                             // Set once every source is known.
                             digest_rank: 0,
