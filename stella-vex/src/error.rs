@@ -70,6 +70,12 @@ pub enum VexError {
         /// Expired waivers.
         expired_waivers: usize,
     },
+    /// A capability Stella does not have (said, not faked).
+    #[error("not supported: {what}")]
+    Unsupported {
+        /// What.
+        what: &'static str,
+    },
     /// A merge filter (`--product`, `--vuln`) kept no decision.
     #[error(
         "no merged statement matches the filter (products {products:?}, vulnerabilities {vulnerabilities:?})"

@@ -48,6 +48,7 @@
 //! - `serde_norway`: the YAML policy files. It is the maintained fork of the archived
 //!   `serde_yaml`; `serde_yml` was not chosen because of its maintenance and soundness record.
 //! - `thiserror`: [`VexError`].
+//! - `uuid`: the deterministic (v5) `serialNumber` of the CycloneDX VEX we write.
 //!
 //! Signed VEX and signed waivers are DSSE envelopes (`stella-attest`) around in-toto statements;
 //! [`VexSource::signed`] and [`Waiver::from_signed`] verify them against the caller's keyring
@@ -56,8 +57,10 @@
 mod attestation;
 mod compat;
 mod csaf;
+mod cyclonedx;
 mod error;
 mod findings;
+mod formats;
 mod generate;
 mod matching;
 mod model;
@@ -73,10 +76,14 @@ pub use attestation::{
 };
 pub use compat::{Upgrade, validate_compat, validate_strict};
 pub use csaf::{CsafImport, CsafOptions, CsafProvenance, import_csaf};
+pub use cyclonedx::{
+    MAX_CYCLONEDX_STATEMENTS, from_cyclonedx, is_cyclonedx, to_cyclonedx,
+};
 pub use error::{Invalid, SpdxProblem, VexError, Violation, ViolationKind, WaiverError};
 pub use findings::{
     FindingRef, NOT_FOUND_ON_ENTRY_PATHS, findings_from_json, findings_from_sarif, read_findings,
 };
+pub use formats::{VexFormat, detect_format, read_any, write_as};
 pub use generate::{Condition, MACHINE_DERIVED, Rule, VexPolicy, generate, is_machine_derived};
 pub use matching::{Purl, Subject, cpe_covers, image_digest};
 pub use model::{

@@ -220,11 +220,12 @@ pub struct VexSource {
 }
 
 impl VexSource {
-    /// An unsigned OpenVEX document read from `bytes` (parsed, not yet validated). Legacy
-    /// v0.0.1 documents and documents without a timestamp or version are read as go-vex reads
-    /// them ([`Document::parse_compat`]); [`VexSource::upgrades`] says what was assumed.
+    /// An unsigned VEX document read from `bytes` (parsed, not yet validated): OpenVEX —
+    /// legacy v0.0.1 documents and documents without a timestamp or version are read as go-vex
+    /// reads them ([`Document::parse_compat`]; [`VexSource::upgrades`] says what was assumed)
+    /// — or CSAF 2.0, CycloneDX VEX or SPDX 3 VEX ([`crate::read_any`]).
     pub fn unsigned(bytes: &[u8]) -> Result<Self, VexError> {
-        let (document, upgrades) = Document::parse_compat(bytes)?;
+        let (document, upgrades, _) = crate::formats::read_any(bytes)?;
         Ok(Self {
             document,
             digest: Digest::of(bytes),
