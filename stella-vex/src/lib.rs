@@ -55,6 +55,7 @@
 //! before reading anything, and the verified key ids are what the trust policy judges.
 
 mod attestation;
+mod bundle;
 mod compat;
 mod csaf;
 mod cyclonedx;
@@ -74,6 +75,7 @@ mod waiver;
 pub use attestation::{
     ATTEST_WAIVER_PREDICATE_TYPE, OPENVEX_PREDICATE_TYPES, sign_document, sign_waiver,
 };
+pub use bundle::{AttestationVerifier, KeyVerifier, is_sigstore_bundle};
 pub use compat::{Upgrade, validate_compat, validate_strict};
 pub use csaf::{CsafImport, CsafOptions, CsafProvenance, import_csaf};
 pub use cyclonedx::{
