@@ -10,6 +10,18 @@
 //!   JSON); prints per-status counts and each finding's status as JSON.
 //! - `create --from F [--policy vex-policy.yaml] [--author A]`: one `under_investigation`
 //!   statement per (vulnerability, package), then the policy's rules.
+//! - `filter SARIF --vex V… [--image REF] [--remove]`: VEX applied to a scanner's SARIF (Grype,
+//!   Trivy, Snyk) as `vexctl filter` does: SARIF suppressions (or removal) for results VEX says
+//!   are `not_affected` or `fixed`; see [`stella_vex::filter_sarif`].
+//! - `convert F --to openvex|cyclonedx|spdx3 [--product P]…`: VEX from OpenVEX, CSAF 2.0,
+//!   CycloneDX or SPDX 3 into another format.
+//!
+//! `merge`/`apply`/`filter` read OpenVEX (legacy v0.0.1 documents and documents without a
+//! timestamp or version are upgraded as go-vex reads them, and said so on stderr and in the
+//! `--explain` output), CSAF 2.0, CycloneDX VEX, SPDX 3 VEX, and OpenVEX attestations in
+//! Sigstore bundles (verified with `--key` and `--rekor-key`/`--trusted-root`). `merge --product
+//! P --vuln V` keeps only those decisions, as `vexctl merge` does. `validate` stays strict: what
+//! the OpenVEX 0.2.0 schema refuses is refused.
 //!
 //! Inputs to `merge`/`apply` may be OpenVEX documents, waiver predicates, or DSSE envelopes
 //! (signed VEX or waivers), which are verified against `--key` before they are read. Unsigned
@@ -21,10 +33,12 @@
 use std::path::{Path, PathBuf};
 
 use stella_attest::dsse::Keyring;
+use stella_attest::keys::PublicKey;
+use stella_attest::transparency::bundle::TrustRoot;
 use stella_core::Timestamp;
 use stella_core::canonical::JsonLimits;
 use stella_vex::{
-    MergeFilter, MergeOptions, TrustPolicy, ValidationOptions, VexPolicy, VexSet, VexSource,
+    AttestationVerifier, KeyVerifier, MergeFilter, MergeOptions, TrustPolicy, ValidationOptions, VexPolicy, VexSet, VexSource,
     generate, read_findings, validate, validate_compat, validate_strict,
 };
 
@@ -54,6 +68,8 @@ pub enum VexCommand {
     Create(CreateArgs),
     /// Apply VEX to a scanner's SARIF (Grype, Trivy, Snyk, …), as `vexctl filter` does.
     Filter(FilterArgs),
+    /// Convert VEX between OpenVEX, CycloneDX and SPDX 3 (reading CSAF 2.0 too).
+    Convert(ConvertArgs),
 }
 
 /// Options shared by the commands that read time.
@@ -103,6 +119,32 @@ pub struct TrustArgs {
     pub key: Vec<KeyRef>,
 }
 
+/// How OpenVEX attestations in Sigstore bundles are verified (with the `--key`s).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct BundleTrustArgs {
+    /// Sigstore bundles: a trusted Rekor log public key (file or `env://VAR`); repeatable.
+    #[arg(long)]
+    pub rekor_key: Vec<KeyRef>,
+    /// Sigstore bundles: a Sigstore `trusted_root.json` whose Rekor logs are trusted.
+    #[arg(long)]
+    pub trusted_root: Option<PathBuf>,
+}
+
+impl BundleTrustArgs {
+    /// The signing keys (`--key`) and trusted logs, when any log is named.
+    fn material(&self, keys: &[KeyRef]) -> Result<Option<(Vec<PublicKey>, TrustRoot)>, CliError> {
+        let logs = super::verify_bundle::rekor_logs(&self.rekor_key, self.trusted_root.as_deref())?;
+        if logs.is_empty() {
+            return Ok(None);
+        }
+        let keys = keys
+            .iter()
+            .map(read_public_key)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some((keys, TrustRoot::new(logs))))
+    }
+}
+
 /// `stella vex validate`.
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
@@ -123,6 +165,9 @@ pub struct MergeArgs {
     /// Trust.
     #[command(flatten)]
     pub trust: TrustArgs,
+    /// Sigstore bundles.
+    #[command(flatten)]
+    pub bundles: BundleTrustArgs,
     /// Print which statement decided each (vulnerability, product) and what it superseded.
     #[arg(long)]
     pub explain: bool,
@@ -157,6 +202,9 @@ pub struct ApplyArgs {
     /// Trust.
     #[command(flatten)]
     pub trust: TrustArgs,
+    /// Sigstore bundles.
+    #[command(flatten)]
+    pub bundles: BundleTrustArgs,
     /// Where to write the result (default stdout).
     #[arg(long, short = 'o')]
     pub output_file: Option<PathBuf>,
@@ -183,12 +231,33 @@ pub struct FilterArgs {
     /// Trust.
     #[command(flatten)]
     pub trust: TrustArgs,
+    /// Sigstore bundles.
+    #[command(flatten)]
+    pub bundles: BundleTrustArgs,
     /// Where to write the filtered SARIF (default stdout).
     #[arg(long, short = 'o')]
     pub output_file: Option<PathBuf>,
     /// Clock.
     #[command(flatten)]
     pub clock: ClockArgs,
+}
+
+/// `stella vex convert`.
+#[derive(Debug, clap::Args)]
+pub struct ConvertArgs {
+    /// The VEX document: OpenVEX, CSAF 2.0, CycloneDX VEX or SPDX 3 VEX (told by its content;
+    /// `-` for stdin).
+    pub file: PathBuf,
+    /// The format to write: `openvex`, `cyclonedx` or `spdx3`.
+    #[arg(long, value_parser = ["openvex", "cyclonedx", "spdx3"])]
+    pub to: String,
+    /// CSAF input: keep only these CSAF product ids or purls (as go-vex's `OpenCSAF` does);
+    /// repeatable.
+    #[arg(long)]
+    pub product: Vec<String>,
+    /// Where to write the result (default stdout).
+    #[arg(long, short = 'o')]
+    pub output_file: Option<PathBuf>,
 }
 
 /// `stella vex create`.
@@ -219,6 +288,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         VexCommand::Apply(a) => run_apply(a),
         VexCommand::Create(a) => run_create(a),
         VexCommand::Filter(a) => run_filter(a),
+        VexCommand::Convert(a) => run_convert(a),
     }
 }
 
@@ -319,13 +389,14 @@ fn read_source(
     path: &Path,
     ring: Option<&Keyring>,
     trust: &TrustPolicy,
+    bundles: Option<&dyn AttestationVerifier>,
 ) -> Result<VexSource, VexInputError> {
     let bytes = read_bounded(
         path,
         stella::vex::MAX_VEX_INPUT_BYTES,
         "bytes of a VEX input",
     )?;
-    stella::vex::read_source_for(&bytes, ring, trust)
+    stella::vex::read_source_with(&bytes, ring, trust, bundles)
 }
 
 pub(crate) fn read_sources(
@@ -334,9 +405,42 @@ pub(crate) fn read_sources(
     trust: &TrustPolicy,
     now: Timestamp,
 ) -> Result<Vec<VexSource>, CliError> {
+    read_sources_with(files, ring, trust, now, None)
+}
+
+/// The VEX inputs of merge, apply and filter: with the Sigstore bundle material when given.
+fn read_sources_for(
+    files: &[PathBuf],
+    trust_args: &TrustArgs,
+    bundle_args: &BundleTrustArgs,
+    now: Timestamp,
+) -> Result<(TrustPolicy, Vec<VexSource>), CliError> {
+    let ring = keyring(&trust_args.key)?;
+    let policy = policy(trust_args, ring.as_ref())?;
+    let material = bundle_args.material(&trust_args.key)?;
+    let verifier = material
+        .as_ref()
+        .map(|(keys, trust)| KeyVerifier { keys, trust });
+    let sources = read_sources_with(
+        files,
+        ring.as_ref(),
+        &policy,
+        now,
+        verifier.as_ref().map(|v| v as &dyn AttestationVerifier),
+    )?;
+    Ok((policy, sources))
+}
+
+fn read_sources_with(
+    files: &[PathBuf],
+    ring: Option<&Keyring>,
+    trust: &TrustPolicy,
+    now: Timestamp,
+    bundles: Option<&dyn AttestationVerifier>,
+) -> Result<Vec<VexSource>, CliError> {
     let mut sources = Vec::with_capacity(files.len());
     for f in files {
-        let source = match read_source(f, ring, trust) {
+        let source = match read_source(f, ring, trust, bundles) {
             Ok(s) => s,
             // Would be judged untrusted anyway: reported, never parsed.
             Err(VexInputError::Unsigned) => {
@@ -345,6 +449,14 @@ pub(crate) fn read_sources(
                     name(f)
                 );
                 continue;
+            }
+            Err(VexInputError::NeedsBundleVerifier) => {
+                return Err(CliError::Usage {
+                    what: "--rekor-key / --trusted-root",
+                    value: name(f),
+                    reason: "the input is a Sigstore bundle; give the signing key(s) with --key and the trusted Rekor log(s) with --rekor-key or --trusted-root"
+                        .into(),
+                });
             }
             Err(VexInputError::NeedsKey) => {
                 return Err(CliError::Usage {
@@ -414,9 +526,7 @@ fn report_set(set: &VexSet) {
 
 fn run_merge(args: MergeArgs) -> Result<Outcome, CliError> {
     let now = args.clock.now()?;
-    let ring = keyring(&args.trust.key)?;
-    let policy = policy(&args.trust, ring.as_ref())?;
-    let sources = read_sources(&args.files, ring.as_ref(), &policy, now)?;
+    let (policy, sources) = read_sources_for(&args.files, &args.trust, &args.bundles, now)?;
     let set = VexSet::build(sources, &policy, now);
     report_set(&set);
     let merged = set
@@ -448,12 +558,10 @@ fn run_merge(args: MergeArgs) -> Result<Outcome, CliError> {
 
 fn run_apply(args: ApplyArgs) -> Result<Outcome, CliError> {
     let now = args.clock.now()?;
-    let ring = keyring(&args.trust.key)?;
-    let policy = policy(&args.trust, ring.as_ref())?;
     let findings_bytes = read_input(&args.findings)?;
     let findings = read_findings(&findings_bytes, &JsonLimits::default())
         .map_err(|e| CliError::library(name(&args.findings), e))?;
-    let sources = read_sources(&args.vex, ring.as_ref(), &policy, now)?;
+    let (policy, sources) = read_sources_for(&args.vex, &args.trust, &args.bundles, now)?;
     let set = VexSet::build(sources, &policy, now);
     report_set(&set);
     let applied = set.apply(&findings);
@@ -498,10 +606,8 @@ fn run_create(args: CreateArgs) -> Result<Outcome, CliError> {
 
 fn run_filter(args: FilterArgs) -> Result<Outcome, CliError> {
     let now = args.clock.now()?;
-    let ring = keyring(&args.trust.key)?;
-    let policy = policy(&args.trust, ring.as_ref())?;
     let sarif = read_input(&args.sarif)?;
-    let sources = read_sources(&args.vex, ring.as_ref(), &policy, now)?;
+    let (policy, sources) = read_sources_for(&args.vex, &args.trust, &args.bundles, now)?;
     let set = VexSet::build(sources, &policy, now);
     report_set(&set);
     let filtered = stella_vex::filter_sarif(
@@ -523,5 +629,59 @@ fn run_filter(args: FilterArgs) -> Result<Outcome, CliError> {
         if args.remove { "removed" } else { "suppressed" }
     );
     write_output(args.output_file.as_deref(), &filtered.sarif)?;
+    Ok(Outcome::Ok)
+}
+
+fn run_convert(args: ConvertArgs) -> Result<Outcome, CliError> {
+    let bytes = read_bounded(
+        &args.file,
+        stella::vex::MAX_VEX_INPUT_BYTES,
+        "bytes of a VEX input",
+    )
+    .map_err(|e| CliError::library(name(&args.file), e))?;
+    let to = stella_vex::VexFormat::parse(&args.to).ok_or_else(|| CliError::Usage {
+        what: "--to",
+        value: args.to.clone(),
+        reason: "one of openvex, cyclonedx, spdx3".into(),
+    })?;
+    let from = stella_vex::detect_format(&bytes);
+    let doc = if from == stella_vex::VexFormat::Csaf {
+        stella_vex::import_csaf(
+            &bytes,
+            &stella_vex::CsafOptions {
+                products: args.product.clone(),
+                ..stella_vex::CsafOptions::default()
+            },
+        )
+        .map_err(|e| CliError::library(name(&args.file), e))?
+        .document
+    } else {
+        if !args.product.is_empty() {
+            return Err(CliError::Usage {
+                what: "--product",
+                value: args.product.join(", "),
+                reason: format!("filters CSAF input; {} is {from}", name(&args.file)),
+            });
+        }
+        let (doc, upgrades, _) =
+            stella_vex::read_any(&bytes).map_err(|e| CliError::library(name(&args.file), e))?;
+        if !upgrades.is_empty() {
+            let what: Vec<String> = upgrades.iter().map(|u| u.to_string()).collect();
+            eprintln!(
+                "stella: note: {}: upgraded as go-vex reads it: {}",
+                name(&args.file),
+                what.join("; ")
+            );
+        }
+        doc
+    };
+    let out =
+        stella_vex::write_as(&doc, to).map_err(|e| CliError::library(name(&args.file), e))?;
+    eprintln!(
+        "stella: {}: {from} -> {to}, {} statement(s)",
+        name(&args.file),
+        doc.statements.len()
+    );
+    write_output(args.output_file.as_deref(), &out)?;
     Ok(Outcome::Ok)
 }
