@@ -675,6 +675,13 @@ fn run_convert(args: ConvertArgs) -> Result<Outcome, CliError> {
         }
         doc
     };
+    if doc.statements.is_empty() {
+        return Err(CliError::Usage {
+            what: "input",
+            value: name(&args.file),
+            reason: "no statement to convert (a VEX document needs one; check --product)".into(),
+        });
+    }
     let out =
         stella_vex::write_as(&doc, to).map_err(|e| CliError::library(name(&args.file), e))?;
     eprintln!(
