@@ -88,7 +88,13 @@ fn validate_is_strict_where_the_schema_is() {
     let mut doc: Value =
         serde_json::from_slice(&std::fs::read(vector("openvex/spec-v0.2.0-minimal.json")).unwrap())
             .unwrap();
-    let (ok, _, err) = run(&["vex", "validate", "--now", NOW, &path("openvex/spec-v0.2.0-minimal.json")]);
+    let (ok, _, err) = run(&[
+        "vex",
+        "validate",
+        "--now",
+        NOW,
+        &path("openvex/spec-v0.2.0-minimal.json"),
+    ]);
     assert!(ok, "{err}");
     doc["version"] = "1".into();
     doc["format"] = "text/vex+json".into();
@@ -96,7 +102,10 @@ fn validate_is_strict_where_the_schema_is() {
     std::fs::write(&bad, serde_json::to_vec(&doc).unwrap()).unwrap();
     let (ok, _, err) = run(&["vex", "validate", "--now", NOW, bad.to_str().unwrap()]);
     assert!(!ok);
-    assert!(err.contains("is a string") && err.contains("\"format\""), "{err}");
+    assert!(
+        err.contains("is a string") && err.contains("\"format\""),
+        "{err}"
+    );
     let (ok, _, _) = run(&[
         "vex",
         "validate",
@@ -109,8 +118,11 @@ fn validate_is_strict_where_the_schema_is() {
 
 #[test]
 fn filter_removes_what_vexctl_removes_from_real_sarif() {
-    for (tool, removed, suppressed_left) in [("grype", 96, 99), ("trivy", 96, 99), ("snyk", 63, 65)] {
-        let sarif = path(&format!("openvex/vexctl-sarif-filter/nginx-{tool}.sarif.json"));
+    for (tool, removed, suppressed_left) in [("grype", 96, 99), ("trivy", 96, 99), ("snyk", 63, 65)]
+    {
+        let sarif = path(&format!(
+            "openvex/vexctl-sarif-filter/nginx-{tool}.sarif.json"
+        ));
         let vex = path("openvex/vexctl-sarif-filter/sample-2vulns.openvex.json");
         let count = |args: &[&str]| {
             let (ok, out, err) = run(args);
@@ -118,7 +130,16 @@ fn filter_removes_what_vexctl_removes_from_real_sarif() {
             let v: Value = serde_json::from_str(&out).unwrap();
             v["runs"][0]["results"].as_array().unwrap().len()
         };
-        let base = ["vex", "filter", "--allow-unsigned", "--now", NOW, &sarif, "--vex", &vex];
+        let base = [
+            "vex",
+            "filter",
+            "--allow-unsigned",
+            "--now",
+            NOW,
+            &sarif,
+            "--vex",
+            &vex,
+        ];
         let mut with_remove = base.to_vec();
         with_remove.push("--remove");
         assert_eq!(count(&with_remove), removed, "{tool}");
@@ -147,7 +168,15 @@ fn convert_reads_csaf_and_writes_every_format() {
     let doc: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["statements"].as_array().unwrap().len(), 1, "{out}");
     // A filter that keeps nothing: an error, not an empty (invalid) document.
-    let (ok, _, err) = run(&["vex", "convert", &csaf, "--to", "openvex", "--product", "nothing"]);
+    let (ok, _, err) = run(&[
+        "vex",
+        "convert",
+        &csaf,
+        "--to",
+        "openvex",
+        "--product",
+        "nothing",
+    ]);
     assert!(!ok);
     assert!(err.contains("no statement"), "{err}");
     let (ok, out, err) = run(&["vex", "convert", &csaf, "--to", "cyclonedx"]);
@@ -163,7 +192,10 @@ fn convert_reads_csaf_and_writes_every_format() {
         "spdx3",
     ]);
     assert!(ok, "{err}");
-    assert!(out.contains("security_VexNotAffectedVulnAssessmentRelationship"), "{out}");
+    assert!(
+        out.contains("security_VexNotAffectedVulnAssessmentRelationship"),
+        "{out}"
+    );
     let (ok, _, err) = run(&[
         "vex",
         "convert",

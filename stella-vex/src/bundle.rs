@@ -78,8 +78,9 @@ impl AttestationVerifier for KeyVerifier<'_> {
                         VerifiedContent::Dsse(env) => Ok((env, vec![v.key_id])),
                         _ => Err(VexError::Shape {
                             what: "Sigstore bundle",
-                            message: "signs an artifact, not an in-toto attestation (DSSE envelope)"
-                                .into(),
+                            message:
+                                "signs an artifact, not an in-toto attestation (DSSE envelope)"
+                                    .into(),
                         }),
                     };
                 }

@@ -35,8 +35,7 @@ use stella_core::canonical::{JsonLimits, from_slice_strict_with};
 
 use crate::error::VexError;
 use crate::model::{
-    CONTEXT_V0_2_0, Component, Document, Justification, Product, Statement, Status,
-    Vulnerability,
+    CONTEXT_V0_2_0, Component, Document, Justification, Product, Statement, Status, Vulnerability,
 };
 
 /// Limits and filters of [`import_csaf`].
@@ -227,10 +226,9 @@ fn products(tree: &Value) -> BTreeMap<String, ProductInfo> {
         .into_iter()
         .flatten()
     {
-        let (Some(full), Some(reference)) = (
-            r.get("full_product_name"),
-            text(r, "/product_reference"),
-        ) else {
+        let (Some(full), Some(reference)) =
+            (r.get("full_product_name"), text(r, "/product_reference"))
+        else {
             continue;
         };
         let Some(id) = text(full, "/product_id") else {

@@ -154,7 +154,12 @@ fn component_in(c: &Value) -> Component {
             out.identifiers.cpe22 = Some(cpe.to_owned());
         }
     }
-    for h in c.get("hashes").and_then(Value::as_array).into_iter().flatten() {
+    for h in c
+        .get("hashes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let (Some(alg), Some(v)) = (text(h, "alg").and_then(hash_in), text(h, "content")) {
             out.hashes.insert(alg.to_owned(), v.to_ascii_lowercase());
         }
@@ -261,7 +266,11 @@ pub fn from_cyclonedx(bytes: &[u8]) -> Result<(Document, Vec<Upgrade>), VexError
         .get("authors")
         .and_then(Value::as_array)
         .and_then(|a| a.iter().find_map(|x| text(x, "name")))
-        .or_else(|| metadata.pointer("/manufacturer/name").and_then(Value::as_str))
+        .or_else(|| {
+            metadata
+                .pointer("/manufacturer/name")
+                .and_then(Value::as_str)
+        })
         .or_else(|| metadata.pointer("/supplier/name").and_then(Value::as_str))
         .unwrap_or("unknown (CycloneDX BOM names no author)")
         .to_owned();
@@ -314,7 +323,12 @@ pub fn from_cyclonedx(bytes: &[u8]) -> Result<(Document, Vec<Upgrade>), VexError
         let first = time(analysis, "firstIssued")?;
         let last = time(analysis, "lastUpdated")?;
         let mut products: Vec<Product> = Vec::new();
-        for a in v.get("affects").and_then(Value::as_array).into_iter().flatten() {
+        for a in v
+            .get("affects")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let Some(r) = text(a, "ref") else {
                 continue;
             };
@@ -487,7 +501,12 @@ fn component_out(c: &Component, bom_ref: &str) -> Value {
     if let Some(p) = purl {
         o.insert("purl".into(), json!(p));
     }
-    if let Some(cpe) = c.identifiers.cpe23.as_ref().or(c.identifiers.cpe22.as_ref()) {
+    if let Some(cpe) = c
+        .identifiers
+        .cpe23
+        .as_ref()
+        .or(c.identifiers.cpe22.as_ref())
+    {
         o.insert("cpe".into(), json!(cpe));
     }
     let hashes: Vec<Value> = c
@@ -532,8 +551,7 @@ fn component_out(c: &Component, bom_ref: &str) -> Value {
 /// ```
 pub fn to_cyclonedx(doc: &Document) -> Result<Vec<u8>, VexError> {
     // Products (with their subcomponents) by bom-ref.
-    let mut products: BTreeMap<String, (Component, BTreeMap<String, Component>)> =
-        BTreeMap::new();
+    let mut products: BTreeMap<String, (Component, BTreeMap<String, Component>)> = BTreeMap::new();
     let mut vulnerabilities = Vec::new();
     for s in &doc.statements {
         let mut affects = Vec::new();
@@ -575,7 +593,10 @@ pub fn to_cyclonedx(doc: &Document) -> Result<Vec<u8>, VexError> {
         for (name, value) in [
             ("openvex:vulnerability_id", s.vulnerability.id.clone()),
             ("openvex:statement_id", s.id.clone()),
-            ("openvex:justification", s.justification.map(|j| j.to_string())),
+            (
+                "openvex:justification",
+                s.justification.map(|j| j.to_string()),
+            ),
             ("openvex:impact_statement", s.impact_statement.clone()),
             ("openvex:action_statement", s.action_statement.clone()),
             ("openvex:status_notes", s.status_notes.clone()),

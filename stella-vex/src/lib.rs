@@ -14,6 +14,13 @@
 //! - [`generate`]: VEX from findings under a YAML [`VexPolicy`].
 //! - [`Waiver`]: break-glass VEX with an expiry; expired waivers are ignored and reported.
 //! - [`spdx`]: OpenVEX ↔ SPDX 3.0.1 security-profile VEX relationships.
+//! - What others publish: [`Document::parse_compat`] reads legacy and incomplete OpenVEX as
+//!   go-vex does, saying what it assumed ([`Upgrade`]), while [`validate_strict`] refuses what
+//!   the OpenVEX 0.2.0 schema refuses; [`import_csaf`] (CSAF 2.0 VEX and advisories, with
+//!   provenance); [`from_cyclonedx`] / [`to_cyclonedx`] (CycloneDX 1.4–1.6 VEX);
+//!   [`read_any`] / [`write_as`] between all of them; [`VexSource::from_bundle`] (OpenVEX
+//!   attestations in Sigstore bundles, through an [`AttestationVerifier`]).
+//! - [`filter_sarif`]: VEX applied to Grype, Trivy and Snyk SARIF as `vexctl filter` does.
 //!
 //! ```
 //! use stella_core::Timestamp;
@@ -78,9 +85,7 @@ pub use attestation::{
 pub use bundle::{AttestationVerifier, KeyVerifier, is_sigstore_bundle};
 pub use compat::{Upgrade, validate_compat, validate_strict};
 pub use csaf::{CsafImport, CsafOptions, CsafProvenance, import_csaf};
-pub use cyclonedx::{
-    MAX_CYCLONEDX_STATEMENTS, from_cyclonedx, is_cyclonedx, to_cyclonedx,
-};
+pub use cyclonedx::{MAX_CYCLONEDX_STATEMENTS, from_cyclonedx, is_cyclonedx, to_cyclonedx};
 pub use error::{Invalid, SpdxProblem, VexError, Violation, ViolationKind, WaiverError};
 pub use findings::{
     FindingRef, NOT_FOUND_ON_ENTRY_PATHS, findings_from_json, findings_from_sarif, read_findings,
@@ -99,7 +104,7 @@ pub use sarif_filter::{
 pub use trust::{Distrust, Issuer, TrustPolicy, VexSource};
 pub use validate::{ValidationOptions, validate};
 pub use vex_set::{
-    Applied, AppliedFinding, Decision, ExpiredWaiver, MergeFilter, MergeOptions, Merged, Provenance,
-    SourceProvenance, StatusCounts, Untrusted, Upgraded, VexSet,
+    Applied, AppliedFinding, Decision, ExpiredWaiver, MergeFilter, MergeOptions, Merged,
+    Provenance, SourceProvenance, StatusCounts, Untrusted, Upgraded, VexSet,
 };
 pub use waiver::{WAIVER_PREDICATE_TYPE, Waiver};

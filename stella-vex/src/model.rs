@@ -654,7 +654,9 @@ impl Document {
         let tooling = opt_str(obj.get("tooling"), "tooling", &mut v, None);
         let timestamp = opt_time(obj.get("timestamp"), "timestamp", &mut v, None);
         let timestamp_absent = obj.get("timestamp").is_none_or(serde_json::Value::is_null);
-        if timestamp.is_none() && !(compat && timestamp_absent) && !v.iter().any(|x| {
+        if timestamp.is_none()
+            && !(compat && timestamp_absent)
+            && !v.iter().any(|x| {
                 x.statement.is_none()
                     && matches!(
                         x.kind,
@@ -1120,9 +1122,12 @@ impl StatementNotes {
 /// True when a statement is in the v0.0.1 shape: a string vulnerability, string products,
 /// statement-level subcomponents or a string version.
 fn is_legacy_statement(item: &serde_json::Value) -> bool {
-    item.get("vulnerability").is_some_and(serde_json::Value::is_string)
+    item.get("vulnerability")
+        .is_some_and(serde_json::Value::is_string)
         || item.get("subcomponents").is_some()
-        || item.get("version").is_some_and(serde_json::Value::is_string)
+        || item
+            .get("version")
+            .is_some_and(serde_json::Value::is_string)
         || item
             .get("products")
             .and_then(serde_json::Value::as_array)

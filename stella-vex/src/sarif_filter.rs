@@ -457,7 +457,8 @@ fn finding_of(
     let text = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_owned);
     let prop = |keys: &[&str]| {
         keys.iter().find_map(|k| {
-            text(result, &format!("/properties/{k}")).or_else(|| text(rule, &format!("/properties/{k}")))
+            text(result, &format!("/properties/{k}"))
+                .or_else(|| text(rule, &format!("/properties/{k}")))
         })
     };
     let mut vulnerability = rule_id.to_owned();
@@ -548,8 +549,14 @@ mod tests {
             Some(("CVE-2011-3374", ""))
         );
         assert_eq!(split_vulnerability("SNYK-DEBIAN12-APT-1541449"), None);
-        assert_eq!(cves_in("(CVE-2023-27103) libde265/x@1"), vec!["CVE-2023-27103"]);
-        assert_eq!(snyk_distro("SNYK-DEBIAN12-APT-1").as_deref(), Some("debian"));
+        assert_eq!(
+            cves_in("(CVE-2023-27103) libde265/x@1"),
+            vec!["CVE-2023-27103"]
+        );
+        assert_eq!(
+            snyk_distro("SNYK-DEBIAN12-APT-1").as_deref(),
+            Some("debian")
+        );
     }
 
     #[test]

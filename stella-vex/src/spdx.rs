@@ -223,10 +223,7 @@ pub fn to_spdx(doc: &Document) -> Value {
     creation.insert("createdBy".into(), json!([author_id]));
     creation.insert("specVersion".into(), json!("3.0.1"));
     if doc.tooling.is_some() {
-        creation.insert(
-            "createdUsing".into(),
-            json!([format!("{base}#tooling")]),
-        );
+        creation.insert("createdUsing".into(), json!([format!("{base}#tooling")]));
     }
     g.elements.push(Value::Object(creation));
     let mut person = Map::new();
@@ -239,10 +236,9 @@ pub fn to_spdx(doc: &Document) -> Value {
     }
     g.elements.push(Value::Object(person));
     if let Some(t) = &doc.tooling {
-        g.elements.push(
-            json!({"type": "Tool", "spdxId": format!("{base}#tooling"),
-            "creationInfo": "_:creationinfo", "name": t}),
-        );
+        g.elements
+            .push(json!({"type": "Tool", "spdxId": format!("{base}#tooling"),
+            "creationInfo": "_:creationinfo", "name": t}));
     }
     let mut vulns: BTreeMap<String, String> = BTreeMap::new();
     let mut suppliers: BTreeMap<String, String> = BTreeMap::new();
@@ -304,10 +300,7 @@ pub fn to_spdx(doc: &Document) -> Value {
                 let (class, rtype) = class_of(st.status);
                 let mut r = Map::new();
                 r.insert("type".into(), json!(class));
-                r.insert(
-                    "spdxId".into(),
-                    json!(format!("{base}#vex-{si}-{pi}-{ci}")),
-                );
+                r.insert("spdxId".into(), json!(format!("{base}#vex-{si}-{pi}-{ci}")));
                 r.insert("creationInfo".into(), json!("_:creationinfo"));
                 r.insert("from".into(), json!(vid));
                 r.insert("to".into(), json!([pid]));

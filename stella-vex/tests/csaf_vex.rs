@@ -14,8 +14,11 @@ use stella_vex::{
 
 fn csaf(name: &str) -> Vec<u8> {
     std::fs::read(
-        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/csaf"))
-            .join(name),
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/vectors/csaf"
+        ))
+        .join(name),
     )
     .unwrap()
 }
@@ -28,9 +31,18 @@ fn load(path: &str) -> Value {
 fn csaf_validator() -> jsonschema::Validator {
     let mut registry = jsonschema::Registry::new();
     for (file, url) in [
-        ("cvss_v2_0.json", "https://www.first.org/cvss/cvss-v2.0.json"),
-        ("cvss_v3_0.json", "https://www.first.org/cvss/cvss-v3.0.json"),
-        ("cvss_v3_1.json", "https://www.first.org/cvss/cvss-v3.1.json"),
+        (
+            "cvss_v2_0.json",
+            "https://www.first.org/cvss/cvss-v2.0.json",
+        ),
+        (
+            "cvss_v3_0.json",
+            "https://www.first.org/cvss/cvss-v3.0.json",
+        ),
+        (
+            "cvss_v3_1.json",
+            "https://www.first.org/cvss/cvss-v3.1.json",
+        ),
     ] {
         registry = registry
             .add(url, load(&format!("schemas/csaf-2.0/{file}")))
@@ -67,7 +79,10 @@ fn fixtures_against_the_csaf_schema() {
         Vec::<String>::new()
     );
     assert_eq!(
-        schema_errors(&v, &std::fs::read(vectors("go-vex-testdata/csaf.json")).unwrap()),
+        schema_errors(
+            &v,
+            &std::fs::read(vectors("go-vex-testdata/csaf.json")).unwrap()
+        ),
         Vec::<String>::new()
     );
     let beckhoff = schema_errors(&v, &csaf("beckhoff-vde-2025-106.json"));
@@ -125,8 +140,11 @@ fn go_vex_csaf_expectations() {
 /// statement carries its CSAF product id, and the result is valid OpenVEX.
 #[test]
 fn suse_vex_imports_with_provenance() {
-    let imported = import_csaf(&csaf("suse-vex-cve-2024-7264.json"), &CsafOptions::default())
-        .unwrap();
+    let imported = import_csaf(
+        &csaf("suse-vex-cve-2024-7264.json"),
+        &CsafOptions::default(),
+    )
+    .unwrap();
     let doc = &imported.document;
     assert_eq!(imported.category, "csaf_vex");
     assert_eq!(doc.id, "CVE-2024-7264");
@@ -198,7 +216,10 @@ fn finding(vuln: &str, purl: &str) -> FindingRef {
 #[test]
 fn suse_vex_applies_to_a_matching_scan() {
     let bytes = csaf("suse-vex-cve-2024-7264.json");
-    let set = set_of(import_csaf(&bytes, &CsafOptions::default()).unwrap(), &bytes);
+    let set = set_of(
+        import_csaf(&bytes, &CsafOptions::default()).unwrap(),
+        &bytes,
+    );
     let findings = [
         finding(
             "CVE-2024-7264",
@@ -275,7 +296,11 @@ fn beckhoff_advisory_imports_and_applies() {
     assert_eq!(doc.statements.len(), 8);
     validate(doc, &ValidationOptions::at(now())).unwrap();
     assert_schema_valid(&openvex_validator(), &doc.to_json().unwrap());
-    for s in doc.statements.iter().filter(|s| s.status == Status::Affected) {
+    for s in doc
+        .statements
+        .iter()
+        .filter(|s| s.status == Status::Affected)
+    {
         assert_eq!(
             s.action_statement.as_deref(),
             Some("vendor_fix: Please update to a recent version of the affected components.")

@@ -77,7 +77,10 @@ fn official_cyclonedx_examples_read_as_openvex() {
         let (doc, upgrades) = from_cyclonedx(&bytes).unwrap();
         assert_eq!(doc.statements.len(), 1, "{v}");
         let s = &doc.statements[0];
-        assert_eq!(s.vulnerability.name, "SNYK-JAVA-COMFASTERXMLJACKSONCORE-32111");
+        assert_eq!(
+            s.vulnerability.name,
+            "SNYK-JAVA-COMFASTERXMLJACKSONCORE-32111"
+        );
         assert_eq!(s.vulnerability.aliases, ["CVE-2018-7489"]);
         assert_eq!(s.status, Status::NotAffected);
         assert_eq!(
@@ -125,7 +128,9 @@ fn openvex_inputs() -> Vec<(String, Document)> {
     let csaf = std::fs::read(vectors("../csaf/suse-vex-cve-2024-7264.json")).unwrap();
     out.push((
         "csaf/suse".into(),
-        import_csaf(&csaf, &CsafOptions::default()).unwrap().document,
+        import_csaf(&csaf, &CsafOptions::default())
+            .unwrap()
+            .document,
     ));
     out
 }
@@ -196,8 +201,9 @@ fn openvex_converts_to_spdx3_and_back() {
 /// the impact statement; hostile BOMs are typed errors.
 #[test]
 fn nesting_lossy_labels_and_hostile_boms() {
-    let (doc, _) = Document::parse_compat(&std::fs::read(vectors("go-vex-testdata/v0.2.0.json")).unwrap())
-        .unwrap();
+    let (doc, _) =
+        Document::parse_compat(&std::fs::read(vectors("go-vex-testdata/v0.2.0.json")).unwrap())
+            .unwrap();
     let bom = to_cyclonedx(&doc).unwrap();
     let v: Value = serde_json::from_slice(&bom).unwrap();
     assert_eq!(

@@ -49,8 +49,10 @@ fn openvex_statement(predicate_type: &str) -> Vec<u8> {
     Statement::builder()
         .subject(
             "nginx",
-            Digest::parse("sha256:13d22ec63300e16014d4a42aed735207a8b33c223cff19627dd3042e5a10a3a0")
-                .unwrap(),
+            Digest::parse(
+                "sha256:13d22ec63300e16014d4a42aed735207a8b33c223cff19627dd3042e5a10a3a0",
+            )
+            .unwrap(),
         )
         .raw_predicate(predicate_type, vex)
         .build()
@@ -61,7 +63,11 @@ fn openvex_statement(predicate_type: &str) -> Vec<u8> {
 
 /// A one-entry transparency log signing like Rekor: the bundle for `payload`, signed by
 /// `author`, logged by `log`.
-fn bundle(author: &LocalSigner<SystemRandom>, log: &LocalSigner<SystemRandom>, payload: &[u8]) -> Vec<u8> {
+fn bundle(
+    author: &LocalSigner<SystemRandom>,
+    log: &LocalSigner<SystemRandom>,
+    payload: &[u8],
+) -> Vec<u8> {
     let sig = author.sign(&pae(PAYLOAD_TYPE_IN_TOTO, payload)).unwrap();
     let body = EntryBody::Dsse(DsseV001 {
         envelope_hash: None,
@@ -114,12 +120,22 @@ fn bundle(author: &LocalSigner<SystemRandom>, log: &LocalSigner<SystemRandom>, p
 #[test]
 fn a_verified_openvex_bundle_is_read_and_judged_by_its_key() {
     let (author, log) = (key(), key());
-    let bytes = bundle(&author, &log, &openvex_statement("https://openvex.dev/ns/v0.2.0"));
+    let bytes = bundle(
+        &author,
+        &log,
+        &openvex_statement("https://openvex.dev/ns/v0.2.0"),
+    );
     assert!(is_sigstore_bundle(&bytes));
     let trust = TrustRoot::new(vec![RekorLogKey::from_public_key(log.public_key())]);
     let keys = [author.public_key().clone()];
-    let source = VexSource::from_bundle(&bytes, &KeyVerifier { keys: &keys, trust: &trust })
-        .unwrap();
+    let source = VexSource::from_bundle(
+        &bytes,
+        &KeyVerifier {
+            keys: &keys,
+            trust: &trust,
+        },
+    )
+    .unwrap();
     assert_eq!(source.document.id, "https://example.com/vex/attested");
     assert_eq!(source.signers(), [author.public_key().key_id().to_owned()]);
     // The trust policy names the key: the statement applies to every finding of the image.
@@ -143,11 +159,20 @@ fn a_verified_openvex_bundle_is_read_and_judged_by_its_key() {
     }]);
     assert_eq!(applied.findings[0].status, Status::NotAffected);
     assert_eq!(
-        applied.findings[0].decided_by.as_ref().unwrap().source.issuer,
+        applied.findings[0]
+            .decided_by
+            .as_ref()
+            .unwrap()
+            .source
+            .issuer,
         "vendor"
     );
     // A policy that does not name the key does not count it.
-    let set = VexSet::build(vec![source], &TrustPolicy::default(), ts("2026-12-07T00:00:00Z"));
+    let set = VexSet::build(
+        vec![source],
+        &TrustPolicy::default(),
+        ts("2026-12-07T00:00:00Z"),
+    );
     assert_eq!(set.untrusted().len(), 1);
 }
 
@@ -157,7 +182,10 @@ fn unverifiable_or_foreign_bundles_are_refused() {
     let payload = openvex_statement("https://openvex.dev/ns/v0.2.0");
     let trust = TrustRoot::new(vec![RekorLogKey::from_public_key(log.public_key())]);
     let keys = [author.public_key().clone()];
-    let verifier = KeyVerifier { keys: &keys, trust: &trust };
+    let verifier = KeyVerifier {
+        keys: &keys,
+        trust: &trust,
+    };
     // Signed by a key the policy does not have.
     let e = VexSource::from_bundle(&bundle(&stranger, &log, &payload), &verifier).unwrap_err();
     assert!(matches!(e, VexError::Signature { .. }), "{e}");
@@ -167,12 +195,19 @@ fn unverifiable_or_foreign_bundles_are_refused() {
     // A payload changed after signing.
     let mut forged: serde_json::Value =
         serde_json::from_slice(&bundle(&author, &log, &payload)).unwrap();
-    let b64 = forged["dsseEnvelope"]["payload"].as_str().unwrap().to_owned();
+    let b64 = forged["dsseEnvelope"]["payload"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     forged["dsseEnvelope"]["payload"] = json!(format!("{}A", &b64[..b64.len() - 1]));
     let e = VexSource::from_bundle(&serde_json::to_vec(&forged).unwrap(), &verifier).unwrap_err();
     assert!(matches!(e, VexError::Signature { .. }), "{e}");
     // Verified, but not OpenVEX (another predicate type): not read.
-    let other = bundle(&author, &log, &openvex_statement("https://slsa.dev/provenance/v1"));
+    let other = bundle(
+        &author,
+        &log,
+        &openvex_statement("https://slsa.dev/provenance/v1"),
+    );
     let e = VexSource::from_bundle(&other, &verifier).unwrap_err();
     assert!(matches!(e, VexError::Signature { .. }), "{e}");
     // Keyless (a certificate instead of a key): said not built, never a pass.

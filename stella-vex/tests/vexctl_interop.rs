@@ -11,8 +11,7 @@ use common::*;
 use serde_json::Value;
 use stella_vex::{
     Document, FilterOptions, FindingRef, MergeFilter, MergeOptions, Status, TrustPolicy, Upgrade,
-    ValidationOptions, VexError, VexSet, VexSource, filter_sarif, validate_compat,
-    validate_strict,
+    ValidationOptions, VexError, VexSet, VexSource, filter_sarif, validate_compat, validate_strict,
 };
 
 fn read(path: &str) -> Vec<u8> {
@@ -547,8 +546,10 @@ fn package_scoped_statements_suppress_only_that_package() {
 /// `affected` is left alone; another image's VEX does not apply.
 #[test]
 fn under_investigation_stays_visible_and_other_images_do_not_match() {
-    let image = "pkg:oci/nginx@sha256%3A13d22ec63300e16014d4a42aed735207a8b33c223cff19627dd3042e5a10a3a0";
-    let other = "pkg:oci/nginx@sha256%3A0000000000000000000000000000000000000000000000000000000000000000";
+    let image =
+        "pkg:oci/nginx@sha256%3A13d22ec63300e16014d4a42aed735207a8b33c223cff19627dd3042e5a10a3a0";
+    let other =
+        "pkg:oci/nginx@sha256%3A0000000000000000000000000000000000000000000000000000000000000000";
     let vex = doc(
         "https://example.com/vex/ui",
         "a",

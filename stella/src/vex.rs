@@ -20,7 +20,9 @@
 
 use stella_attest::dsse::Keyring;
 use stella_core::CoreError;
-use stella_vex::{AttestationVerifier, Issuer, TrustPolicy, VexError, VexPolicy, VexSource, Waiver};
+use stella_vex::{
+    AttestationVerifier, Issuer, TrustPolicy, VexError, VexPolicy, VexSource, Waiver,
+};
 
 /// The author [`default_vex_policy`] names.
 pub const DEFAULT_VEX_POLICY_AUTHOR: &str = "stella default VEX policy";
@@ -173,8 +175,8 @@ fn probe(bytes: &[u8]) -> Option<Kind> {
                     "mediaType",
                     "verificationMaterial",
                 ]
-                    .iter()
-                    .position(|n| *n == k);
+                .iter()
+                .position(|n| *n == k);
                 if let Some(slot) = at.and_then(|i| seen.get_mut(i)) {
                     *slot = true;
                 }
@@ -184,8 +186,14 @@ fn probe(bytes: &[u8]) -> Option<Kind> {
         }
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let [payload_type, signatures, approver, expires, media_type, material] =
-        de.deserialize_map(Keys).ok()?;
+    let [
+        payload_type,
+        signatures,
+        approver,
+        expires,
+        media_type,
+        material,
+    ] = de.deserialize_map(Keys).ok()?;
     Some(if payload_type && signatures {
         Kind::Envelope
     } else if media_type && material {

@@ -38,8 +38,9 @@ use stella_attest::transparency::bundle::TrustRoot;
 use stella_core::Timestamp;
 use stella_core::canonical::JsonLimits;
 use stella_vex::{
-    AttestationVerifier, KeyVerifier, MergeFilter, MergeOptions, TrustPolicy, ValidationOptions, VexPolicy, VexSet, VexSource,
-    generate, read_findings, validate, validate_compat, validate_strict,
+    AttestationVerifier, KeyVerifier, MergeFilter, MergeOptions, TrustPolicy, ValidationOptions,
+    VexPolicy, VexSet, VexSource, generate, read_findings, validate, validate_compat,
+    validate_strict,
 };
 
 use stella::vex::VexInputError;
@@ -682,8 +683,7 @@ fn run_convert(args: ConvertArgs) -> Result<Outcome, CliError> {
             reason: "no statement to convert (a VEX document needs one; check --product)".into(),
         });
     }
-    let out =
-        stella_vex::write_as(&doc, to).map_err(|e| CliError::library(name(&args.file), e))?;
+    let out = stella_vex::write_as(&doc, to).map_err(|e| CliError::library(name(&args.file), e))?;
     eprintln!(
         "stella: {}: {from} -> {to}, {} statement(s)",
         name(&args.file),
