@@ -353,9 +353,7 @@ fn result_image(result: &Value) -> Option<String> {
 /// Splits a leading vulnerability id (`CVE-YYYY-N…`, `GHSA-xxxx-xxxx-xxxx`, `GO-YYYY-N…`,
 /// `PYSEC-…`, `RUSTSEC-…`, `OSV-…`) from what follows it (`-package`).
 fn split_vulnerability(rule_id: &str) -> Option<(&str, &str)> {
-    let mut parts = rule_id.splitn(2, '-');
-    let prefix = parts.next()?;
-    let rest = parts.next()?;
+    let (prefix, rest) = rule_id.split_once('-')?;
     let take = match prefix {
         "GHSA" => 3,
         "CVE" | "GO" | "PYSEC" | "RUSTSEC" | "OSV" => 2,
