@@ -283,6 +283,27 @@ const STATUS_LISTS: [(&str, Status); 8] = [
     ("under_investigation", Status::UnderInvestigation),
 ];
 
+/// The bytes of text a statement holds (what one statement per product repeats).
+fn statement_text_len(s: &Statement) -> usize {
+    [
+        s.vulnerability.description.as_deref(),
+        s.impact_statement.as_deref(),
+        s.action_statement.as_deref(),
+        s.status_notes.as_deref(),
+        s.id.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(str::len)
+    .sum::<usize>()
+        + s.vulnerability.name.len()
+        + s.vulnerability
+            .aliases
+            .iter()
+            .map(String::len)
+            .sum::<usize>()
+}
+
 /// Reads a CSAF 2.0 document (see the module docs) into OpenVEX.
 ///
 /// ```
@@ -372,6 +393,11 @@ pub fn import_csaf(bytes: &[u8], options: &CsafOptions) -> Result<CsafImport, Ve
     };
     let mut statements = Vec::new();
     let mut provenance = Vec::new();
+    // One statement per product repeats the vulnerability's texts per product: a document
+    // naming 100,000 products in one remediation of 1 MiB would cost 100 GB. The texts the
+    // statements hold are counted against a budget of four times the input (plus 1 MiB).
+    let budget = bytes.len().saturating_mul(4).saturating_add(1 << 20);
+    let mut spent = 0usize;
     for v in csaf
         .get("vulnerabilities")
         .and_then(Value::as_array)
@@ -419,7 +445,7 @@ pub fn import_csaf(bytes: &[u8], options: &CsafOptions) -> Result<CsafImport, Ve
                 }
             }
         }
-        let mut impact: HashMap<String, String> = HashMap::new();
+        let mut impact: HashMap<String, &str> = HashMap::new();
         for t in v
             .get("threats")
             .and_then(Value::as_array)
@@ -429,24 +455,27 @@ pub fn import_csaf(bytes: &[u8], options: &CsafOptions) -> Result<CsafImport, Ve
         {
             if let Some(d) = text(t, "/details") {
                 for pid in named_ids(t, &groups) {
-                    impact.entry(pid).or_insert_with(|| d.to_owned());
+                    impact.entry(pid).or_insert(d);
                 }
             }
         }
-        let mut action: HashMap<String, Vec<String>> = HashMap::new();
+        // Per product: the indices of its remediations (the texts are not copied per product).
+        let mut lines: Vec<String> = Vec::new();
+        let mut action: HashMap<String, Vec<usize>> = HashMap::new();
         for r in v
             .get("remediations")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
         {
-            let line = format!(
+            let line = lines.len();
+            lines.push(format!(
                 "{}: {}",
                 text(r, "/category").unwrap_or("remediation"),
                 text(r, "/details").unwrap_or_default()
-            );
+            ));
             for pid in named_ids(r, &groups) {
-                action.entry(pid).or_default().push(line.clone());
+                action.entry(pid).or_default().push(line);
             }
         }
         let Some(status_obj) = v.get("product_status") else {
@@ -490,7 +519,7 @@ pub fn import_csaf(bytes: &[u8], options: &CsafOptions) -> Result<CsafImport, Ve
                 match status {
                     Status::NotAffected => {
                         s.justification = justification.get(pid).copied();
-                        s.impact_statement = impact.get(pid).cloned();
+                        s.impact_statement = impact.get(pid).map(|d| (*d).to_owned());
                         if s.justification.is_none() && s.impact_statement.is_none() {
                             s.impact_statement = Some(format!(
                                 "CSAF {tracking_id} lists it as known_not_affected without a flag or impact statement"
@@ -499,11 +528,25 @@ pub fn import_csaf(bytes: &[u8], options: &CsafOptions) -> Result<CsafImport, Ve
                     }
                     Status::Affected => {
                         s.action_statement = Some(match action.get(pid) {
-                            Some(lines) => lines.join("; "),
+                            Some(ix) => ix
+                                .iter()
+                                .filter_map(|i| lines.get(*i).map(String::as_str))
+                                .collect::<Vec<_>>()
+                                .join("; "),
                             None => format!("see CSAF document {tracking_id}"),
                         });
                     }
                     Status::Fixed | Status::UnderInvestigation => {}
+                }
+                spent = spent
+                    .saturating_add(statement_text_len(&s))
+                    .saturating_add(pid.len());
+                if spent > budget {
+                    return Err(VexError::Limit {
+                        what: "bytes of statement text imported from a CSAF document",
+                        max: budget,
+                        actual: spent,
+                    });
                 }
                 provenance.push(CsafProvenance {
                     statement: statements.len(),

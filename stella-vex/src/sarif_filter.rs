@@ -261,7 +261,13 @@ fn add_suppression(result: &mut Value, a: &AppliedFinding, accepted: bool) {
         text.push_str(&format!(": {j}"));
     }
     if let Some(t) = a.impact_statement.as_deref().filter(|t| !t.is_empty()) {
-        text.push_str(&format!(" — {t}"));
+        // A suppression justification is a short text; VEX can be long, and is copied into
+        // every result it covers: at most 1,000 characters of it.
+        let short: String = t.chars().take(1000).collect();
+        text.push_str(&format!(" — {short}"));
+        if short.len() < t.len() {
+            text.push('…');
+        }
     }
     let mut props = Map::new();
     props.insert("vexStatus".into(), json!(a.status));

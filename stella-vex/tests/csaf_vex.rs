@@ -376,4 +376,26 @@ fn hostile_csaf_is_refused_with_typed_errors() {
     )
     .unwrap_err();
     assert!(matches!(e, VexError::Limit { max: 2, .. }), "{e}");
+    // Amplification: one 2 KB remediation named (through a group) for 2,000 products would be
+    // copied into 2,000 statements (4 MB from 30 KB): refused by the text budget.
+    let ids: Vec<String> = (0..2000).map(|i| format!("P{i}")).collect();
+    let amplified = serde_json::json!({
+        "document": {"category": "csaf_vex", "csaf_version": "2.0",
+            "publisher": {"category": "vendor", "name": "x", "namespace": "https://x.example"},
+            "title": "t", "tracking": {"id": "X-1", "status": "final", "version": "1",
+            "initial_release_date": "2024-01-01T00:00:00Z",
+            "current_release_date": "2024-01-01T00:00:00Z",
+            "revision_history": [{"date": "2024-01-01T00:00:00Z", "number": "1", "summary": "s"}]}},
+        "product_tree": {"product_groups": [{"group_id": "G", "product_ids": ids}]},
+        "vulnerabilities": [{"cve": "CVE-2024-1",
+            "product_status": {"known_affected": ids},
+            "remediations": [{"category": "vendor_fix", "details": "x".repeat(2000),
+                "group_ids": ["G"]}]}]
+    });
+    let bytes = serde_json::to_vec(&amplified).unwrap();
+    let e = import_csaf(&bytes, &CsafOptions::default()).unwrap_err();
+    assert!(
+        matches!(e, VexError::Limit { what, .. } if what.contains("statement text")),
+        "{e}"
+    );
 }

@@ -120,6 +120,17 @@ pub struct TrustArgs {
     pub key: Vec<KeyRef>,
 }
 
+/// The trust options of the commands that read VEX (merge, apply, filter).
+#[derive(Debug, clap::Args)]
+pub struct VexReadArgs {
+    /// Trust.
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Sigstore bundles.
+    #[command(flatten)]
+    pub bundles: BundleTrustArgs,
+}
+
 /// How OpenVEX attestations in Sigstore bundles are verified (with the `--key`s).
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct BundleTrustArgs {
@@ -163,12 +174,9 @@ pub struct MergeArgs {
     /// VEX documents, waivers or signed envelopes.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Trust.
+    /// Which VEX counts, and how signed VEX is verified.
     #[command(flatten)]
-    pub trust: TrustArgs,
-    /// Sigstore bundles.
-    #[command(flatten)]
-    pub bundles: BundleTrustArgs,
+    pub inputs: VexReadArgs,
     /// Print which statement decided each (vulnerability, product) and what it superseded.
     #[arg(long)]
     pub explain: bool,
@@ -200,12 +208,9 @@ pub struct ApplyArgs {
     /// VEX documents, waivers or signed envelopes; repeatable.
     #[arg(long, required = true)]
     pub vex: Vec<PathBuf>,
-    /// Trust.
+    /// Which VEX counts, and how signed VEX is verified.
     #[command(flatten)]
-    pub trust: TrustArgs,
-    /// Sigstore bundles.
-    #[command(flatten)]
-    pub bundles: BundleTrustArgs,
+    pub inputs: VexReadArgs,
     /// Where to write the result (default stdout).
     #[arg(long, short = 'o')]
     pub output_file: Option<PathBuf>,
@@ -229,12 +234,9 @@ pub struct FilterArgs {
     /// Remove the results VEX suppresses instead of adding SARIF suppressions to them.
     #[arg(long)]
     pub remove: bool,
-    /// Trust.
+    /// Which VEX counts, and how signed VEX is verified.
     #[command(flatten)]
-    pub trust: TrustArgs,
-    /// Sigstore bundles.
-    #[command(flatten)]
-    pub bundles: BundleTrustArgs,
+    pub inputs: VexReadArgs,
     /// Where to write the filtered SARIF (default stdout).
     #[arg(long, short = 'o')]
     pub output_file: Option<PathBuf>,
@@ -412,10 +414,10 @@ pub(crate) fn read_sources(
 /// The VEX inputs of merge, apply and filter: with the Sigstore bundle material when given.
 fn read_sources_for(
     files: &[PathBuf],
-    trust_args: &TrustArgs,
-    bundle_args: &BundleTrustArgs,
+    inputs: &VexReadArgs,
     now: Timestamp,
 ) -> Result<(TrustPolicy, Vec<VexSource>), CliError> {
+    let (trust_args, bundle_args) = (&inputs.trust, &inputs.bundles);
     let ring = keyring(&trust_args.key)?;
     let policy = policy(trust_args, ring.as_ref())?;
     let material = bundle_args.material(&trust_args.key)?;
@@ -527,7 +529,7 @@ fn report_set(set: &VexSet) {
 
 fn run_merge(args: MergeArgs) -> Result<Outcome, CliError> {
     let now = args.clock.now()?;
-    let (policy, sources) = read_sources_for(&args.files, &args.trust, &args.bundles, now)?;
+    let (policy, sources) = read_sources_for(&args.files, &args.inputs, now)?;
     let set = VexSet::build(sources, &policy, now);
     report_set(&set);
     let merged = set
@@ -562,7 +564,7 @@ fn run_apply(args: ApplyArgs) -> Result<Outcome, CliError> {
     let findings_bytes = read_input(&args.findings)?;
     let findings = read_findings(&findings_bytes, &JsonLimits::default())
         .map_err(|e| CliError::library(name(&args.findings), e))?;
-    let (policy, sources) = read_sources_for(&args.vex, &args.trust, &args.bundles, now)?;
+    let (policy, sources) = read_sources_for(&args.vex, &args.inputs, now)?;
     let set = VexSet::build(sources, &policy, now);
     report_set(&set);
     let applied = set.apply(&findings);
@@ -608,7 +610,7 @@ fn run_create(args: CreateArgs) -> Result<Outcome, CliError> {
 fn run_filter(args: FilterArgs) -> Result<Outcome, CliError> {
     let now = args.clock.now()?;
     let sarif = read_input(&args.sarif)?;
-    let (policy, sources) = read_sources_for(&args.vex, &args.trust, &args.bundles, now)?;
+    let (policy, sources) = read_sources_for(&args.vex, &args.inputs, now)?;
     let set = VexSet::build(sources, &policy, now);
     report_set(&set);
     let filtered = stella_vex::filter_sarif(
