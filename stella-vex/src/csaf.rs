@@ -34,6 +34,7 @@ use stella_core::Timestamp;
 use stella_core::canonical::{JsonLimits, from_slice_strict_with};
 
 use crate::error::VexError;
+use crate::formats::items;
 use crate::model::{
     CONTEXT_V0_2_0, Component, Document, Justification, Product, Statement, Status, Vulnerability,
 };
@@ -147,24 +148,10 @@ fn component_of(full: &Value) -> Component {
         c.identifiers.purl = Some(normalize_purl(p));
     }
     if let Some(cpe) = text(helper, "/cpe") {
-        if cpe.starts_with("cpe:2.3:") {
-            c.identifiers.cpe23 = Some(cpe.to_owned());
-        } else {
-            c.identifiers.cpe22 = Some(cpe.to_owned());
-        }
+        c.identifiers.set_cpe(cpe);
     }
-    for h in helper
-        .get("hashes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        for fh in h
-            .get("file_hashes")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+    for h in items(helper, "hashes") {
+        for fh in items(h, "file_hashes") {
             if let (Some(alg), Some(value)) = (
                 text(fh, "/algorithm").and_then(hash_name),
                 text(fh, "/value"),
@@ -212,20 +199,10 @@ fn products(tree: &Value) -> BTreeMap<String, ProductInfo> {
     if let Some(b) = tree.get("branches") {
         walk_branches(b, &mut out);
     }
-    for p in tree
-        .get("full_product_names")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for p in items(tree, "full_product_names") {
         add_product(p, &mut out);
     }
-    for r in tree
-        .get("relationships")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for r in items(tree, "relationships") {
         let (Some(full), Some(reference)) =
             (r.get("full_product_name"), text(r, "/product_reference"))
         else {
@@ -369,11 +346,7 @@ pub fn import_csaf(bytes: &[u8], options: &CsafOptions) -> Result<CsafImport, Ve
         .unwrap_or_else(|| u64::try_from(revisions.max(1)).unwrap_or(1));
     let tree = csaf.get("product_tree").unwrap_or(&Value::Null);
     let products = products(tree);
-    let groups: HashMap<String, Vec<String>> = tree
-        .get("product_groups")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    let groups: HashMap<String, Vec<String>> = items(tree, "product_groups")
         .filter_map(|g| {
             Some((
                 text(g, "/group_id")?.to_owned(),
@@ -398,30 +371,15 @@ pub fn import_csaf(bytes: &[u8], options: &CsafOptions) -> Result<CsafImport, Ve
     // statements hold are counted against a budget of four times the input (plus 1 MiB).
     let budget = bytes.len().saturating_mul(4).saturating_add(1 << 20);
     let mut spent = 0usize;
-    for v in csaf
-        .get("vulnerabilities")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let ids: Vec<&str> = v
-            .get("ids")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|i| text(i, "/text"))
-            .collect();
+    for v in items(&csaf, "vulnerabilities") {
+        let ids: Vec<&str> = items(v, "ids").filter_map(|i| text(i, "/text")).collect();
         let Some(name) = text(v, "/cve").or_else(|| ids.first().copied()) else {
             continue;
         };
         let vulnerability = Vulnerability {
             id: None,
             name: name.to_owned(),
-            description: v
-                .get("notes")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
+            description: items(v, "notes")
                 .find(|n| text(n, "/category") == Some("description"))
                 .and_then(|n| text(n, "/text"))
                 .map(str::to_owned),
@@ -433,12 +391,7 @@ pub fn import_csaf(bytes: &[u8], options: &CsafOptions) -> Result<CsafImport, Ve
         };
         // Per product: justification, impact, remediation.
         let mut justification: HashMap<String, Justification> = HashMap::new();
-        for f in v
-            .get("flags")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for f in items(v, "flags") {
             if let Some(j) = text(f, "/label").and_then(Justification::parse) {
                 for pid in named_ids(f, &groups) {
                     justification.entry(pid).or_insert(j);
@@ -446,13 +399,7 @@ pub fn import_csaf(bytes: &[u8], options: &CsafOptions) -> Result<CsafImport, Ve
             }
         }
         let mut impact: HashMap<String, &str> = HashMap::new();
-        for t in v
-            .get("threats")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter(|t| text(t, "/category") == Some("impact"))
-        {
+        for t in items(v, "threats").filter(|t| text(t, "/category") == Some("impact")) {
             if let Some(d) = text(t, "/details") {
                 for pid in named_ids(t, &groups) {
                     impact.entry(pid).or_insert(d);
@@ -462,12 +409,7 @@ pub fn import_csaf(bytes: &[u8], options: &CsafOptions) -> Result<CsafImport, Ve
         // Per product: the indices of its remediations (the texts are not copied per product).
         let mut lines: Vec<String> = Vec::new();
         let mut action: HashMap<String, Vec<usize>> = HashMap::new();
-        for r in v
-            .get("remediations")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for r in items(v, "remediations") {
             let line = lines.len();
             lines.push(format!(
                 "{}: {}",

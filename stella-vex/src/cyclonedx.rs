@@ -36,6 +36,7 @@ use stella_core::{Digest, Timestamp};
 
 use crate::compat::Upgrade;
 use crate::error::VexError;
+use crate::formats::items;
 use crate::model::{
     CONTEXT_V0_2_0, Component, Document, Justification, Product, Statement, Status, Vulnerability,
 };
@@ -148,18 +149,9 @@ fn component_in(c: &Value) -> Component {
         (None, None) => {}
     }
     if let Some(cpe) = text(c, "cpe") {
-        if cpe.starts_with("cpe:2.3:") {
-            out.identifiers.cpe23 = Some(cpe.to_owned());
-        } else {
-            out.identifiers.cpe22 = Some(cpe.to_owned());
-        }
+        out.identifiers.set_cpe(cpe);
     }
-    for h in c
-        .get("hashes")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for h in items(c, "hashes") {
         if let (Some(alg), Some(v)) = (text(h, "alg").and_then(hash_in), text(h, "content")) {
             out.hashes.insert(alg.to_owned(), v.to_ascii_lowercase());
         }
@@ -189,10 +181,7 @@ fn index_components<'a>(
 }
 
 fn prop<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
-    v.get("properties")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+    items(v, "properties")
         .find(|p| text(p, "name") == Some(name))
         .and_then(|p| text(p, "value"))
 }
@@ -203,6 +192,12 @@ fn time(v: &Value, key: &str) -> Result<Option<Timestamp>, VexError> {
             Timestamp::parse_rfc3339(t).map_err(|_| shape(format!("{key} {t:?} is not RFC 3339")))
         })
         .transpose()
+}
+
+/// The parts that are there, joined with `; ` (`None` when none is).
+fn join_parts<const N: usize>(parts: [Option<String>; N]) -> Option<String> {
+    let parts: Vec<String> = parts.into_iter().flatten().collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// True when `value` looks like a CycloneDX BOM.
@@ -276,20 +271,11 @@ pub fn from_cyclonedx(bytes: &[u8]) -> Result<(Document, Vec<Upgrade>), VexError
         .to_owned();
     let mut upgrades = Vec::new();
     let mut statements = Vec::new();
-    for v in bom
-        .get("vulnerabilities")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for v in items(&bom, "vulnerabilities") {
         let Some(name) = text(v, "id") else {
             continue;
         };
-        let mut aliases: Vec<String> = v
-            .get("references")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
+        let mut aliases: Vec<String> = items(v, "references")
             .filter_map(|r| text(r, "id"))
             .filter(|id| *id != name)
             .map(str::to_owned)
@@ -313,22 +299,13 @@ pub fn from_cyclonedx(bytes: &[u8]) -> Result<(Document, Vec<Upgrade>), VexError
             .and_then(Justification::parse)
             .or_else(|| cdx_justification.and_then(justification_in));
         let detail = text(analysis, "detail");
-        let responses: Vec<&str> = analysis
-            .get("response")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
+        let responses: Vec<&str> = items(analysis, "response")
             .filter_map(Value::as_str)
             .collect();
         let first = time(analysis, "firstIssued")?;
         let last = time(analysis, "lastUpdated")?;
         let mut products: Vec<Product> = Vec::new();
-        for a in v
-            .get("affects")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for a in items(v, "affects") {
             let Some(r) = text(a, "ref") else {
                 continue;
             };
@@ -390,54 +367,33 @@ pub fn from_cyclonedx(bytes: &[u8]) -> Result<(Document, Vec<Upgrade>), VexError
             s.status_notes = prop(v, "openvex:status_notes").map(str::to_owned);
             match status {
                 Status::NotAffected => {
+                    let relabelled = cdx_justification
+                        .filter(|j| justification_in(j).map(justification_out) != Some(*j))
+                        .map(|j| format!("CycloneDX justification: {j}"));
                     s.impact_statement = prop(v, "openvex:impact_statement")
                         .map(str::to_owned)
                         .or_else(|| {
-                            let mut t = String::new();
-                            if state == Some("false_positive") {
-                                t.push_str("CycloneDX: false_positive");
-                            }
-                            if let Some(j) = cdx_justification {
-                                if justification_in(j).map(justification_out) != Some(j) {
-                                    if !t.is_empty() {
-                                        t.push_str("; ");
-                                    }
-                                    t.push_str(&format!("CycloneDX justification: {j}"));
-                                }
-                            }
-                            if let Some(d) = detail {
-                                if !t.is_empty() {
-                                    t.push_str("; ");
-                                }
-                                t.push_str(d);
-                            }
-                            (!t.is_empty()).then_some(t)
+                            join_parts([
+                                (state == Some("false_positive"))
+                                    .then(|| "CycloneDX: false_positive".to_owned()),
+                                relabelled,
+                                detail.map(str::to_owned),
+                            ])
                         });
                 }
                 Status::Affected => {
                     s.action_statement = prop(v, "openvex:action_statement")
                         .map(str::to_owned)
                         .or_else(|| {
-                            let mut t = if responses.is_empty() {
-                                String::new()
-                            } else {
-                                format!("response: {}", responses.join(", "))
-                            };
-                            for extra in [detail, text(v, "recommendation"), text(v, "workaround")]
-                                .into_iter()
-                                .flatten()
-                            {
-                                if !t.is_empty() {
-                                    t.push_str("; ");
-                                }
-                                t.push_str(extra);
-                            }
-                            Some(if t.is_empty() {
-                                "no response given in the CycloneDX VEX".to_owned()
-                            } else {
-                                t
-                            })
-                        });
+                            join_parts([
+                                (!responses.is_empty())
+                                    .then(|| format!("response: {}", responses.join(", "))),
+                                detail.map(str::to_owned),
+                                text(v, "recommendation").map(str::to_owned),
+                                text(v, "workaround").map(str::to_owned),
+                            ])
+                        })
+                        .or_else(|| Some("no response given in the CycloneDX VEX".to_owned()));
                 }
                 Status::Fixed | Status::UnderInvestigation => {
                     if s.status_notes.is_none() {

@@ -147,3 +147,14 @@ pub fn write_as(doc: &Document, format: VexFormat) -> Result<Vec<u8>, VexError> 
         }),
     }
 }
+
+/// The elements of the array at `key` of a JSON object (none when it is missing or not an
+/// array): how the importers walk the lists of untrusted documents.
+pub(crate) fn items<'a>(
+    v: &'a serde_json::Value,
+    key: &str,
+) -> std::slice::Iter<'a, serde_json::Value> {
+    v.get(key)
+        .and_then(serde_json::Value::as_array)
+        .map_or([].iter(), |a| a.iter())
+}

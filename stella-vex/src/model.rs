@@ -189,6 +189,16 @@ pub struct Identifiers {
 }
 
 impl Identifiers {
+    /// Sets the CPE of the binding it is written in (`cpe:2.3:` formatted string, else a 2.2
+    /// URI).
+    pub fn set_cpe(&mut self, cpe: &str) {
+        if cpe.starts_with("cpe:2.3:") {
+            self.cpe23 = Some(cpe.to_owned());
+        } else {
+            self.cpe22 = Some(cpe.to_owned());
+        }
+    }
+
     /// True when no identifier is set.
     pub fn is_empty(&self) -> bool {
         self.purl.is_none() && self.cpe22.is_none() && self.cpe23.is_none()

@@ -34,6 +34,7 @@ use stella_core::canonical::{JsonLimits, from_slice_strict_with};
 
 use crate::error::VexError;
 use crate::findings::FindingRef;
+use crate::formats::items;
 use crate::matching::image_digest;
 use crate::model::Status;
 use crate::vex_set::{AppliedFinding, VexSet};
@@ -328,11 +329,7 @@ fn run_image(run: &Value) -> Option<String> {
 fn result_image(result: &Value) -> Option<String> {
     let locations = result.get("locations")?.as_array()?;
     for l in locations {
-        if let Some(fq) = l
-            .get("logicalLocations")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
+        if let Some(fq) = items(l, "logicalLocations")
             .find_map(|x| x.get("fullyQualifiedName").and_then(Value::as_str))
         {
             if let Some((_, rest)) = fq.split_once("@sha256:") {
