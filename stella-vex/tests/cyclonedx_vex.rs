@@ -19,14 +19,7 @@ fn load(path: &str) -> Value {
 }
 
 fn cdx(name: &str) -> Vec<u8> {
-    std::fs::read(
-        std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../tests/vectors/cyclonedx-vex"
-        ))
-        .join(name),
-    )
-    .unwrap()
+    vector_bytes(&format!("cyclonedx-vex/{name}"))
 }
 
 fn cyclonedx_validator() -> jsonschema::Validator {
@@ -125,7 +118,7 @@ fn openvex_inputs() -> Vec<(String, Document)> {
         let (doc, _) = Document::parse_compat(&std::fs::read(vectors(name)).unwrap()).unwrap();
         out.push((name.to_owned(), doc));
     }
-    let csaf = std::fs::read(vectors("../csaf/suse-vex-cve-2024-7264.json")).unwrap();
+    let csaf = vector_bytes("csaf/suse-vex-cve-2024-7264.json");
     out.push((
         "csaf/suse".into(),
         import_csaf(&csaf, &CsafOptions::default())
