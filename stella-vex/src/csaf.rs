@@ -281,7 +281,9 @@ fn statement_text_len(s: &Statement) -> usize {
             .sum::<usize>()
 }
 
-/// Reads a CSAF 2.0 document (see the module docs) into OpenVEX.
+/// Reads a CSAF 2.0 document (see the module docs) into OpenVEX. A document with nothing to
+/// import (no vulnerability naming a product status, or nothing the product filter keeps) is an
+/// error: OpenVEX needs a statement.
 ///
 /// ```
 /// use stella_vex::{CsafOptions, Status, import_csaf};
@@ -373,7 +375,10 @@ pub fn import_csaf(bytes: &[u8], options: &CsafOptions) -> Result<CsafImport, Ve
     let mut spent = 0usize;
     for v in items(&csaf, "vulnerabilities") {
         let ids: Vec<&str> = items(v, "ids").filter_map(|i| text(i, "/text")).collect();
-        let Some(name) = text(v, "/cve").or_else(|| ids.first().copied()) else {
+        let Some(name) = text(v, "/cve")
+            .or_else(|| ids.first().copied())
+            .filter(|n| !n.trim().is_empty())
+        else {
             continue;
         };
         let vulnerability = Vulnerability {
@@ -500,6 +505,18 @@ pub fn import_csaf(bytes: &[u8], options: &CsafOptions) -> Result<CsafImport, Ve
                 statements.push(s);
             }
         }
+    }
+    // An OpenVEX document needs a statement: say why there is none rather than write an
+    // invalid document.
+    if statements.is_empty() {
+        return Err(if options.products.is_empty() {
+            shape("no vulnerability with a product status to read")
+        } else {
+            VexError::NothingMatchesFilter {
+                products: options.products.clone(),
+                vulnerabilities: Vec::new(),
+            }
+        });
     }
     Ok(CsafImport {
         document: Document {

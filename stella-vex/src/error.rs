@@ -76,9 +76,9 @@ pub enum VexError {
         /// What.
         what: &'static str,
     },
-    /// A merge filter (`--product`, `--vuln`) kept no decision.
+    /// A filter (`merge --product/--vuln`, a CSAF product filter) kept nothing.
     #[error(
-        "no merged statement matches the filter (products {products:?}, vulnerabilities {vulnerabilities:?})"
+        "no statement matches the filter (products {products:?}, vulnerabilities {vulnerabilities:?})"
     )]
     NothingMatchesFilter {
         /// The product filter.

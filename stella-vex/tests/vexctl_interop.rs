@@ -110,6 +110,17 @@ fn go_vex_parse_is_strict() {
     }
 }
 
+/// `TestLoadYAML`: go-vex reads `vex.yaml` (a pre-OpenVEX "vex_attestation" in YAML: no
+/// `@context`, an empty `id`, statements without products) as two statements. **Stella differs
+/// on purpose**: it reads OpenVEX as JSON only, and a document without a context or an id has
+/// nothing a merge could name as its provenance, and statements without products apply to
+/// nothing. The file is refused with a typed error.
+#[test]
+fn go_vex_yaml_is_refused_with_a_typed_error() {
+    let e = VexSource::unsigned(&read("go-vex-testdata/vex.yaml")).unwrap_err();
+    assert!(matches!(e, VexError::Json { .. }), "{e}");
+}
+
 // --- strictness where the OpenVEX 0.2.0 schema is strict -----------------------------------
 
 /// `stella vex validate` (validate_strict) accepts exactly what the OpenVEX 0.2.0 JSON schema
