@@ -198,3 +198,52 @@ fn a_link_to_a_regular_file_is_still_read() {
     let e = stella::files::read_regular_no_follow(&link, 5).unwrap_err();
     assert!(is_not_regular(&e), "{e}");
 }
+
+/// A FIFO given as a VEX input is refused by its type at once (it used to block in
+/// `read_bounded`'s plain `File::open` until a writer appeared).
+#[test]
+fn vex_inputs_that_are_fifos_do_not_block() {
+    let temp = Temp::new("vex");
+    let fifo = temp.0.join("vex.fifo");
+    mkfifo(&fifo);
+    let f = fifo.display().to_string();
+    let sarif = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/openvex/vexctl-sarif-filter/nginx-grype.sarif.json"
+    )
+    .to_owned();
+    let cases: Vec<Vec<String>> = vec![
+        vec!["validate".into(), f.clone()],
+        vec!["merge".into(), "--allow-unsigned".into(), f.clone()],
+        vec![
+            "apply".into(),
+            "--allow-unsigned".into(),
+            "--findings".into(),
+            sarif.clone(),
+            "--vex".into(),
+            f.clone(),
+        ],
+        vec![
+            "filter".into(),
+            "--allow-unsigned".into(),
+            sarif,
+            "--vex".into(),
+            f.clone(),
+        ],
+        vec!["convert".into(), f.clone(), "--to".into(), "openvex".into()],
+    ];
+    for case in cases {
+        let what = case.join(" ");
+        let out = within(&what, move || {
+            let mut args = vec!["vex".to_owned()];
+            args.extend(case);
+            std::process::Command::new(env!("CARGO_BIN_EXE_stella"))
+                .args(&args)
+                .output()
+                .unwrap()
+        });
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{what}");
+        assert!(err.contains("FIFO"), "{what}: {err}");
+    }
+}

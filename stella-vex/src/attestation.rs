@@ -159,8 +159,11 @@ impl VexSource {
         let mut source = if pt == WAIVER_PREDICATE_TYPE || pt == ATTEST_WAIVER_PREDICATE_TYPE {
             VexSource::waiver(waiver_from(&statement)?)?
         } else {
-            let document = Document::from_value(statement.predicate(), &ParseOptions::default())?;
-            VexSource::from_document(document, Digest::of(&payload))
+            let (document, upgrades) =
+                Document::from_value_compat(statement.predicate(), &ParseOptions::default())?;
+            let mut source = VexSource::from_document(document, Digest::of(&payload));
+            source.upgrades = upgrades;
+            source
         };
         source.signers = key_ids;
         Ok(source)

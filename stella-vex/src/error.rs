@@ -70,6 +70,22 @@ pub enum VexError {
         /// Expired waivers.
         expired_waivers: usize,
     },
+    /// A capability Stella does not have (said, not faked).
+    #[error("not supported: {what}")]
+    Unsupported {
+        /// What.
+        what: &'static str,
+    },
+    /// A filter (`merge --product/--vuln`, a CSAF product filter) kept nothing.
+    #[error(
+        "no statement matches the filter (products {products:?}, vulnerabilities {vulnerabilities:?})"
+    )]
+    NothingMatchesFilter {
+        /// The product filter.
+        products: Vec<String>,
+        /// The vulnerability filter.
+        vulnerabilities: Vec<String>,
+    },
     /// A count limit was exceeded.
     #[error("{what} limit exceeded: {actual} > {max}")]
     Limit {
@@ -177,6 +193,13 @@ pub enum ViolationKind {
         now: String,
         /// The allowed skew.
         skew_seconds: i64,
+    },
+    /// What the OpenVEX v0.2.0 schema refuses and a lenient read upgraded (see
+    /// [`crate::Upgrade`]).
+    #[error("not OpenVEX v0.2.0: {upgrade}")]
+    NotV020 {
+        /// The upgrade, described.
+        upgrade: String,
     },
     /// A version that is not a positive integer.
     #[error("version {value:?} is not a positive integer")]

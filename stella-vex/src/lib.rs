@@ -14,6 +14,13 @@
 //! - [`generate`]: VEX from findings under a YAML [`VexPolicy`].
 //! - [`Waiver`]: break-glass VEX with an expiry; expired waivers are ignored and reported.
 //! - [`spdx`]: OpenVEX ↔ SPDX 3.0.1 security-profile VEX relationships.
+//! - What others publish: [`Document::parse_compat`] reads legacy and incomplete OpenVEX as
+//!   go-vex does, saying what it assumed ([`Upgrade`]), while [`validate_strict`] refuses what
+//!   the OpenVEX 0.2.0 schema refuses; [`import_csaf`] (CSAF 2.0 VEX and advisories, with
+//!   provenance); [`from_cyclonedx`] / [`to_cyclonedx`] (CycloneDX 1.4–1.6 VEX);
+//!   [`read_any`] / [`write_as`] between all of them; [`VexSource::from_bundle`] (OpenVEX
+//!   attestations in Sigstore bundles, through an [`AttestationVerifier`]).
+//! - [`filter_sarif`]: VEX applied to Grype, Trivy and Snyk SARIF as `vexctl filter` does.
 //!
 //! ```
 //! use stella_core::Timestamp;
@@ -48,17 +55,24 @@
 //! - `serde_norway`: the YAML policy files. It is the maintained fork of the archived
 //!   `serde_yaml`; `serde_yml` was not chosen because of its maintenance and soundness record.
 //! - `thiserror`: [`VexError`].
+//! - `uuid`: the deterministic (v5) `serialNumber` of the CycloneDX VEX we write.
 //!
 //! Signed VEX and signed waivers are DSSE envelopes (`stella-attest`) around in-toto statements;
 //! [`VexSource::signed`] and [`Waiver::from_signed`] verify them against the caller's keyring
 //! before reading anything, and the verified key ids are what the trust policy judges.
 
 mod attestation;
+mod bundle;
+mod compat;
+mod csaf;
+mod cyclonedx;
 mod error;
 mod findings;
+mod formats;
 mod generate;
 mod matching;
 mod model;
+mod sarif_filter;
 pub mod spdx;
 mod trust;
 mod validate;
@@ -68,21 +82,29 @@ mod waiver;
 pub use attestation::{
     ATTEST_WAIVER_PREDICATE_TYPE, OPENVEX_PREDICATE_TYPES, sign_document, sign_waiver,
 };
+pub use bundle::{AttestationVerifier, KeyVerifier, is_sigstore_bundle};
+pub use compat::{Upgrade, validate_compat, validate_strict};
+pub use csaf::{CsafImport, CsafOptions, CsafProvenance, import_csaf};
+pub use cyclonedx::{MAX_CYCLONEDX_STATEMENTS, from_cyclonedx, is_cyclonedx, to_cyclonedx};
 pub use error::{Invalid, SpdxProblem, VexError, Violation, ViolationKind, WaiverError};
 pub use findings::{
     FindingRef, NOT_FOUND_ON_ENTRY_PATHS, findings_from_json, findings_from_sarif, read_findings,
 };
+pub use formats::{VexFormat, detect_format, read_any, write_as};
 pub use generate::{Condition, MACHINE_DERIVED, Rule, VexPolicy, generate, is_machine_derived};
-pub use matching::{Purl, Subject, cpe_covers};
+pub use matching::{Purl, Subject, cpe_covers, image_digest};
 pub use model::{
     CONTEXT_UNVERSIONED, CONTEXT_V0_2_0, Component, DEFAULT_MAX_DOCUMENT_BYTES, Document,
     HASH_ALGORITHMS, Identifiers, Justification, ParseOptions, Product, Statement, Status,
     Vulnerability,
 };
+pub use sarif_filter::{
+    FilterOptions, FilterReport, Filtered, FilteredResult, Scanner, filter_sarif,
+};
 pub use trust::{Distrust, Issuer, TrustPolicy, VexSource};
 pub use validate::{ValidationOptions, validate};
 pub use vex_set::{
-    Applied, AppliedFinding, Decision, ExpiredWaiver, MergeOptions, Merged, Provenance,
-    SourceProvenance, StatusCounts, Untrusted, VexSet,
+    Applied, AppliedFinding, Decision, ExpiredWaiver, MergeFilter, MergeOptions, Merged,
+    Provenance, SourceProvenance, StatusCounts, Untrusted, Upgraded, VexSet,
 };
 pub use waiver::{WAIVER_PREDICATE_TYPE, Waiver};

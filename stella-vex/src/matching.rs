@@ -5,7 +5,9 @@
 //!   canonicalization (e.g. pypi names lowercased). A statement purl without a version covers
 //!   every version; with one, versions must be equal as text (no range semantics). Every
 //!   qualifier the statement gives must be present with the same value in the subject
-//!   (qualifiers narrow); qualifiers the statement omits are free. A statement subpath must equal
+//!   (qualifiers narrow); qualifiers the statement omits are free. `upstream` (the source
+//!   package, which syft and SUSE's CSAF write) describes rather than narrows — the same binary
+//!   package always has the same source — and is not compared. A statement subpath must equal
 //!   the subject's.
 //! - **hashes**: any algorithm both sides give with equal values (hex compared
 //!   case-insensitively).
@@ -13,6 +15,11 @@
 //!   matching anything and missing trailing attributes treated as ANY; 2.2 URIs compared
 //!   component by component the same way.
 //! - **@id**: equal text.
+//! - **images**: a component naming an image by digest — `pkg:oci/NAME@sha256:…` (the OCI purl's
+//!   version is the manifest digest), an image reference `REPO@sha256:…`, or a bare `sha256:…` —
+//!   matches a subject with that sha-256 (an artifact given as a digest or as any of those
+//!   forms): the digest is the image's identity, the name is not (`pkg:oci/nginx` and
+//!   `docker.io/library/nginx` are the same image when the digests agree).
 //!
 //! Limits: no version ranges (`vers:`), no CPE-to-purl translation, no SBOM relationship walking.
 
@@ -86,6 +93,7 @@ impl Purl {
             && self
                 .qualifiers
                 .iter()
+                .filter(|(k, _)| k.as_str() != "upstream")
                 .all(|(k, v)| subject.qualifiers.get(k) == Some(v))
             && self
                 .subpath
@@ -116,11 +124,17 @@ pub struct Subject {
 }
 
 impl Subject {
-    /// A subject known by a purl (parsed if it parses; kept as `id` either way).
+    /// A subject known by a purl (parsed if it parses; kept as `id` either way). A text naming
+    /// an image by digest ([`image_digest`]) also carries that digest as its `sha-256`.
     pub fn from_purl(purl: &str) -> Self {
+        let mut hashes = BTreeMap::new();
+        if let Some(hex) = image_digest(purl) {
+            hashes.insert("sha-256".to_owned(), hex);
+        }
         Self {
             purl: Purl::parse(purl).ok().map(Arc::new),
             id: Some(purl.to_owned()),
+            hashes,
             ..Self::default()
         }
     }
@@ -135,6 +149,48 @@ impl Subject {
             ..Self::default()
         }
     }
+}
+
+/// The sha-256 (lowercase hex) of an image named by digest: `sha256:<hex>`, an OCI purl
+/// `pkg:oci/NAME@sha256:<hex>` (`%3A` or `:`), or an image reference `REPO@sha256:<hex>`.
+/// `None` for anything else.
+///
+/// ```
+/// use stella_vex::image_digest;
+///
+/// let hex = "13d22ec63300e16014d4a42aed735207a8b33c223cff19627dd3042e5a10a3a0";
+/// for text in [
+///     format!("pkg:oci/nginx@sha256%3A{hex}"),
+///     format!("docker.io/library/nginx@sha256:{hex}"),
+///     format!("sha256:{hex}"),
+/// ] {
+///     assert_eq!(image_digest(&text).as_deref(), Some(hex));
+/// }
+/// assert_eq!(image_digest("pkg:deb/debian/tar@1.34"), None);
+/// ```
+pub fn image_digest(text: &str) -> Option<String> {
+    let tail = if text.starts_with("pkg:") {
+        let p = Purl::parse(text).ok()?;
+        if p.ty != "oci" {
+            return None;
+        }
+        p.version?
+    } else if text.starts_with("sha256:") {
+        text.to_owned()
+    } else {
+        // An image reference: the digest follows the last `@`.
+        text.rsplit_once('@')?.1.to_owned()
+    };
+    let hex = tail.strip_prefix("sha256:")?;
+    (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| hex.to_ascii_lowercase())
+}
+
+/// The image digest a statement component names (its purl, else its `@id`).
+pub(crate) fn component_image_digest(c: &Component) -> Option<String> {
+    c.effective_purl()
+        .and_then(image_digest)
+        .or_else(|| c.id.as_deref().and_then(image_digest))
 }
 
 /// Parsed purls by text, so each distinct purl is parsed once per build or apply.
@@ -161,6 +217,11 @@ fn component_matches(c: &Component, purl: Option<&Purl>, s: &Subject) -> bool {
     }
     if let (Some(id), Some(sid)) = (&c.id, &s.id) {
         if id == sid {
+            return true;
+        }
+    }
+    if let (Some(hex), Some(sub)) = (component_image_digest(c), s.hashes.get("sha-256")) {
+        if sub.eq_ignore_ascii_case(&hex) {
             return true;
         }
     }

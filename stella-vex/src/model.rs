@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use stella_core::Timestamp;
 use stella_core::canonical::JsonLimits;
 
+use crate::compat::Upgrade;
 use crate::error::{Invalid, VexError, Violation, ViolationKind};
 
 /// The `@context` of OpenVEX v0.2.0, which every document we write carries.
@@ -188,6 +189,16 @@ pub struct Identifiers {
 }
 
 impl Identifiers {
+    /// Sets the CPE of the binding it is written in (`cpe:2.3:` formatted string, else a 2.2
+    /// URI).
+    pub fn set_cpe(&mut self, cpe: &str) {
+        if cpe.starts_with("cpe:2.3:") {
+            self.cpe23 = Some(cpe.to_owned());
+        } else {
+            self.cpe22 = Some(cpe.to_owned());
+        }
+    }
+
     /// True when no identifier is set.
     pub fn is_empty(&self) -> bool {
         self.purl.is_none() && self.cpe22.is_none() && self.cpe23.is_none()
@@ -471,6 +482,46 @@ impl Document {
     /// check (duplicate keys, depth), then the document is read statement by statement with
     /// the count limits enforced as each list is read.
     pub fn parse_with(bytes: &[u8], options: &ParseOptions) -> Result<Self, VexError> {
+        Self::read(bytes, options, false).map(|(doc, _)| doc)
+    }
+
+    /// Parses OpenVEX as go-vex's `Open` and vexctl do: besides v0.2.0 and the v0.0.1 shape,
+    /// a document without a `timestamp` or a `version` is read (version 1; the timestamp is
+    /// inferred, see [`Upgrade::MissingTimestamp`]). Returns the document with every way it
+    /// departed from OpenVEX v0.2.0, so a merge can say what it upgraded and `stella vex
+    /// validate` can refuse it ([`Upgrade::breaks_schema`]).
+    ///
+    /// ```
+    /// use stella_vex::{Document, Upgrade};
+    ///
+    /// let legacy = br#"{"@context":"https://openvex.dev/ns","@id":"my-vexdoc","author":"John Doe",
+    ///   "format":"text/vex+json","statements":[{"timestamp":"2022-12-22T16:36:43-05:00",
+    ///   "products":["pkg:apk/wolfi/bash@1.0.0"],"vulnerability":"CVE-1234-5678",
+    ///   "status":"under_investigation"}]}"#;
+    /// assert!(Document::parse(legacy).is_err()); // no timestamp, no version
+    /// let (doc, upgrades) = Document::parse_compat(legacy)?;
+    /// assert_eq!(doc.version, 1);
+    /// assert!(upgrades.contains(&Upgrade::MissingVersion));
+    /// assert!(upgrades.iter().any(|u| matches!(u, Upgrade::UnknownField { field } if field == "format")));
+    /// # Ok::<(), stella_vex::VexError>(())
+    /// ```
+    pub fn parse_compat(bytes: &[u8]) -> Result<(Self, Vec<Upgrade>), VexError> {
+        Self::read(bytes, &ParseOptions::default(), true)
+    }
+
+    /// [`Document::parse_compat`] with caller-chosen limits.
+    pub fn parse_compat_with(
+        bytes: &[u8],
+        options: &ParseOptions,
+    ) -> Result<(Self, Vec<Upgrade>), VexError> {
+        Self::read(bytes, options, true)
+    }
+
+    fn read(
+        bytes: &[u8],
+        options: &ParseOptions,
+        compat: bool,
+    ) -> Result<(Self, Vec<Upgrade>), VexError> {
         options.check_size(bytes.len())?;
         let json = |source| VexError::Json {
             what: "OpenVEX document",
@@ -480,12 +531,14 @@ impl Document {
             .map(drop)
             .map_err(json)?;
         let hit = Cell::new(None);
+        let legacy = std::cell::RefCell::new(StatementNotes::default());
         let mut v = Vec::new();
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let parts = DocSeed {
             options,
             hit: &hit,
             violations: &mut v,
+            legacy: &legacy,
         }
         .deserialize(&mut de);
         if let Some((what, max)) = hit.get() {
@@ -499,17 +552,34 @@ impl Document {
             what: "OpenVEX document",
             message: e.to_string(),
         })?;
-        Self::from_parts(parts, v)
+        Self::from_parts(parts, v, legacy.into_inner(), compat)
     }
 
     /// Converts an already-parsed JSON value (e.g. an in-toto predicate, whose envelope was
     /// verified first), with the same count limits.
     pub fn from_value(value: &serde_json::Value, options: &ParseOptions) -> Result<Self, VexError> {
+        Self::from_value_read(value, options, false).map(|(doc, _)| doc)
+    }
+
+    /// [`Document::from_value`] read as [`Document::parse_compat`] reads bytes.
+    pub fn from_value_compat(
+        value: &serde_json::Value,
+        options: &ParseOptions,
+    ) -> Result<(Self, Vec<Upgrade>), VexError> {
+        Self::from_value_read(value, options, true)
+    }
+
+    fn from_value_read(
+        value: &serde_json::Value,
+        options: &ParseOptions,
+        compat: bool,
+    ) -> Result<(Self, Vec<Upgrade>), VexError> {
         let obj = value.as_object().ok_or_else(|| VexError::Shape {
             what: "OpenVEX document",
             message: "not a JSON object".into(),
         })?;
         let mut v = Vec::new();
+        let mut legacy = StatementNotes::default();
         let statements = match obj.get("statements") {
             None => StatementsPart::Missing,
             Some(serde_json::Value::Array(items)) => {
@@ -521,6 +591,7 @@ impl Document {
                 let mut list = Vec::new();
                 for (i, item) in items.iter().enumerate() {
                     check_value_counts(item, options)?;
+                    legacy.note(item);
                     if let Some(s) = parse_statement(i, item, &mut v) {
                         list.push(s);
                     }
@@ -534,13 +605,19 @@ impl Document {
         };
         let mut fields = obj.clone();
         fields.remove("statements");
-        Self::from_parts(DocParts { fields, statements }, v)
+        Self::from_parts(DocParts { fields, statements }, v, legacy, compat)
     }
 
-    fn from_parts(parts: DocParts, mut v: Vec<Violation>) -> Result<Self, VexError> {
+    fn from_parts(
+        parts: DocParts,
+        mut v: Vec<Violation>,
+        notes: StatementNotes,
+        compat: bool,
+    ) -> Result<(Self, Vec<Upgrade>), VexError> {
         // Statement violations were collected while reading; document-level ones go first.
         let statement_violations = std::mem::take(&mut v);
         let obj = &parts.fields;
+        let mut upgrades = Vec::new();
         let doc_err = |kind| Violation {
             statement: None,
             statement_id: None,
@@ -550,10 +627,31 @@ impl Document {
         let context = opt_str(obj.get("@context"), "@context", &mut v, None);
         match context.as_deref() {
             None => v.push(doc_err(ViolationKind::MissingField { field: "@context" })),
-            Some(c) if is_openvex_context(c) => {}
+            Some(CONTEXT_V0_2_0) => {}
+            Some(c) if is_openvex_context(c) => upgrades.push(Upgrade::LegacyContext {
+                context: truncate(c),
+            }),
             Some(c) => v.push(doc_err(ViolationKind::UnknownContext {
                 context: truncate(c),
             })),
+        }
+        for key in obj.keys() {
+            if !KNOWN_FIELDS.contains(&key.as_str()) {
+                upgrades.push(Upgrade::UnknownField {
+                    field: truncate(key),
+                });
+            }
+        }
+        if notes.legacy > 0 {
+            upgrades.push(Upgrade::LegacyStatements {
+                count: notes.legacy,
+            });
+        }
+        if let Some(field) = notes.first_unknown {
+            upgrades.push(Upgrade::UnknownStatementFields {
+                count: notes.unknown,
+                first: field,
+            });
         }
         if id.as_deref().is_none_or(str::is_empty) {
             v.push(doc_err(ViolationKind::MissingField { field: "@id" }));
@@ -565,7 +663,9 @@ impl Document {
         let role = opt_str(obj.get("role"), "role", &mut v, None);
         let tooling = opt_str(obj.get("tooling"), "tooling", &mut v, None);
         let timestamp = opt_time(obj.get("timestamp"), "timestamp", &mut v, None);
+        let timestamp_absent = obj.get("timestamp").is_none_or(serde_json::Value::is_null);
         if timestamp.is_none()
+            && !(compat && timestamp_absent)
             && !v.iter().any(|x| {
                 x.statement.is_none()
                     && matches!(
@@ -581,11 +681,22 @@ impl Document {
         }
         let last_updated = opt_time(obj.get("last_updated"), "last_updated", &mut v, None);
         let version = match obj.get("version") {
+            None if compat => {
+                upgrades.push(Upgrade::MissingVersion);
+                Some(1)
+            }
             None => {
                 v.push(doc_err(ViolationKind::MissingField { field: "version" }));
                 None
             }
-            Some(x) => parse_version(x, &mut v, None),
+            Some(x) => {
+                if let serde_json::Value::String(text) = x {
+                    upgrades.push(Upgrade::StringVersion {
+                        value: truncate(text),
+                    });
+                }
+                parse_version(x, &mut v, None)
+            }
         };
         let statements = match parts.statements {
             StatementsPart::Missing => {
@@ -609,18 +720,40 @@ impl Document {
             }
         };
         v.extend(statement_violations);
+        // A document without a timestamp (compat only): its statements' earliest time, else
+        // its last_updated, else the Unix epoch — the oldest possible, so a dated statement
+        // about the same thing is never outranked by an undated one.
+        let timestamp = match timestamp {
+            Some(t) => Some(t),
+            None if compat && timestamp_absent => {
+                let assumed = statements
+                    .iter()
+                    .filter_map(|s| s.timestamp.or(s.last_updated))
+                    .min()
+                    .or(last_updated)
+                    .or_else(|| Timestamp::from_unix_seconds(0).ok());
+                if let Some(t) = assumed {
+                    upgrades.push(Upgrade::MissingTimestamp { assumed: t });
+                }
+                assumed
+            }
+            None => None,
+        };
         match (id, author, timestamp, version) {
-            (Some(id), Some(author), Some(timestamp), Some(version)) if v.is_empty() => Ok(Self {
-                context: CONTEXT_V0_2_0.to_owned(),
-                id,
-                author,
-                role,
-                timestamp,
-                last_updated,
-                version,
-                tooling,
-                statements,
-            }),
+            (Some(id), Some(author), Some(timestamp), Some(version)) if v.is_empty() => Ok((
+                Self {
+                    context: CONTEXT_V0_2_0.to_owned(),
+                    id,
+                    author,
+                    role,
+                    timestamp,
+                    last_updated,
+                    version,
+                    tooling,
+                    statements,
+                },
+                upgrades,
+            )),
             (id, ..) => Err(Invalid {
                 document: id.unwrap_or_default(),
                 violations: v,
@@ -814,6 +947,7 @@ struct DocSeed<'a> {
     options: &'a ParseOptions,
     hit: &'a Hit,
     violations: &'a mut Vec<Violation>,
+    legacy: &'a std::cell::RefCell<StatementNotes>,
 }
 
 impl<'de> DeserializeSeed<'de> for DocSeed<'_> {
@@ -840,6 +974,7 @@ impl<'de> Visitor<'de> for DocSeed<'_> {
                     options: self.options,
                     hit: self.hit,
                     violations: &mut *self.violations,
+                    legacy: self.legacy,
                 })?;
             } else {
                 let value = map.next_value_seed(ValueSeed {
@@ -860,6 +995,7 @@ struct StatementsSeed<'a> {
     options: &'a ParseOptions,
     hit: &'a Hit,
     violations: &'a mut Vec<Violation>,
+    legacy: &'a std::cell::RefCell<StatementNotes>,
 }
 
 impl<'de> DeserializeSeed<'de> for StatementsSeed<'_> {
@@ -897,6 +1033,7 @@ impl<'de> Visitor<'de> for StatementsSeed<'_> {
             else {
                 break;
             };
+            self.legacy.borrow_mut().note(&item);
             if let Some(s) = parse_statement(count, &item, self.violations) {
                 list.push(s);
             }
@@ -927,6 +1064,84 @@ impl<'de> Visitor<'de> for StatementsSeed<'_> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(StatementsPart::WrongType("an object"))
     }
+}
+
+/// The top-level fields of an OpenVEX v0.2.0 document (the schema refuses any other).
+const KNOWN_FIELDS: [&str; 9] = [
+    "@context",
+    "@id",
+    "author",
+    "role",
+    "timestamp",
+    "last_updated",
+    "version",
+    "tooling",
+    "statements",
+];
+
+/// The fields of an OpenVEX v0.2.0 statement (the schema refuses any other).
+const STATEMENT_FIELDS: [&str; 13] = [
+    "@id",
+    "version",
+    "vulnerability",
+    "timestamp",
+    "last_updated",
+    "products",
+    "status",
+    "supplier",
+    "status_notes",
+    "justification",
+    "impact_statement",
+    "action_statement",
+    "action_statement_timestamp",
+];
+
+/// What the statements of a document showed of older or looser shapes, counted (not listed,
+/// so a document of many statements costs no more).
+#[derive(Debug, Default)]
+struct StatementNotes {
+    /// Statements in the v0.0.1 shape.
+    legacy: usize,
+    /// Statements with a field v0.2.0 does not define.
+    unknown: usize,
+    /// The first such field.
+    first_unknown: Option<String>,
+}
+
+impl StatementNotes {
+    fn note(&mut self, item: &serde_json::Value) {
+        if is_legacy_statement(item) {
+            self.legacy = self.legacy.saturating_add(1);
+        }
+        if let Some(obj) = item.as_object() {
+            // v0.0.1 fields are counted as legacy, not as unknown.
+            let unknown = obj.keys().find(|k| {
+                !STATEMENT_FIELDS.contains(&k.as_str())
+                    && !["subcomponents", "vuln_description"].contains(&k.as_str())
+            });
+            if let Some(k) = unknown {
+                self.unknown = self.unknown.saturating_add(1);
+                if self.first_unknown.is_none() {
+                    self.first_unknown = Some(truncate(k));
+                }
+            }
+        }
+    }
+}
+
+/// True when a statement is in the v0.0.1 shape: a string vulnerability, string products,
+/// statement-level subcomponents or a string version.
+fn is_legacy_statement(item: &serde_json::Value) -> bool {
+    item.get("vulnerability")
+        .is_some_and(serde_json::Value::is_string)
+        || item.get("subcomponents").is_some()
+        || item
+            .get("version")
+            .is_some_and(serde_json::Value::is_string)
+        || item
+            .get("products")
+            .and_then(serde_json::Value::as_array)
+            .is_some_and(|ps| ps.iter().any(serde_json::Value::is_string))
 }
 
 fn is_openvex_context(c: &str) -> bool {

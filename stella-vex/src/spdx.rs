@@ -102,6 +102,27 @@ fn justification_from_spdx(s: &str) -> Option<Justification> {
         .find(|j| justification_to_spdx(*j) == s)
 }
 
+/// The prefix of the spdxId given to a document whose OpenVEX `@id` is not an IRI.
+const GENERATED_DOCUMENT_IRI: &str = "urn:stella-vex:openvex-document:sha256-";
+
+/// The IRI an OpenVEX document `@id` becomes in SPDX: itself when it is an IRI (a scheme, no
+/// white space), else a name derived from its SHA-256.
+fn spdx_base(id: &str) -> String {
+    let scheme = id.split_once(':').is_some_and(|(s, _)| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    if scheme && !id.contains(char::is_whitespace) && !id.starts_with("_:") {
+        id.to_owned()
+    } else {
+        format!(
+            "{GENERATED_DOCUMENT_IRI}{}",
+            stella_core::Digest::of(id.as_bytes()).hex()
+        )
+    }
+}
+
 /// Whole seconds, `Z`: the only form SPDX 3.0.1 accepts.
 fn spdx_time(t: &Timestamp) -> String {
     Timestamp::from_unix_seconds(t.unix_seconds())
@@ -187,13 +208,14 @@ impl Graph {
 /// # Ok::<(), stella_vex::VexError>(())
 /// ```
 pub fn to_spdx(doc: &Document) -> Value {
+    let base = spdx_base(&doc.id);
     let mut g = Graph {
-        base: doc.id.clone(),
+        base: base.clone(),
         elements: Vec::new(),
         ids: BTreeMap::new(),
         counter: 0,
     };
-    let author_id = format!("{}#author", doc.id);
+    let author_id = format!("{base}#author");
     let mut creation = Map::new();
     creation.insert("type".into(), json!("CreationInfo"));
     creation.insert("@id".into(), json!("_:creationinfo"));
@@ -201,10 +223,7 @@ pub fn to_spdx(doc: &Document) -> Value {
     creation.insert("createdBy".into(), json!([author_id]));
     creation.insert("specVersion".into(), json!("3.0.1"));
     if doc.tooling.is_some() {
-        creation.insert(
-            "createdUsing".into(),
-            json!([format!("{}#tooling", doc.id)]),
-        );
+        creation.insert("createdUsing".into(), json!([format!("{base}#tooling")]));
     }
     g.elements.push(Value::Object(creation));
     let mut person = Map::new();
@@ -217,10 +236,9 @@ pub fn to_spdx(doc: &Document) -> Value {
     }
     g.elements.push(Value::Object(person));
     if let Some(t) = &doc.tooling {
-        g.elements.push(
-            json!({"type": "Tool", "spdxId": format!("{}#tooling", doc.id),
-            "creationInfo": "_:creationinfo", "name": t}),
-        );
+        g.elements
+            .push(json!({"type": "Tool", "spdxId": format!("{base}#tooling"),
+            "creationInfo": "_:creationinfo", "name": t}));
     }
     let mut vulns: BTreeMap<String, String> = BTreeMap::new();
     let mut suppliers: BTreeMap<String, String> = BTreeMap::new();
@@ -282,10 +300,7 @@ pub fn to_spdx(doc: &Document) -> Value {
                 let (class, rtype) = class_of(st.status);
                 let mut r = Map::new();
                 r.insert("type".into(), json!(class));
-                r.insert(
-                    "spdxId".into(),
-                    json!(format!("{}#vex-{si}-{pi}-{ci}", doc.id)),
-                );
+                r.insert("spdxId".into(), json!(format!("{base}#vex-{si}-{pi}-{ci}")));
                 r.insert("creationInfo".into(), json!("_:creationinfo"));
                 r.insert("from".into(), json!(vid));
                 r.insert("to".into(), json!([pid]));
@@ -347,14 +362,22 @@ pub fn to_spdx(doc: &Document) -> Value {
         .filter_map(|e| e.get("spdxId").cloned())
         .collect();
     all.extend(rel_ids.iter().cloned());
-    g.elements.push(json!({
+    let mut spdx_document = json!({
         "type": "SpdxDocument",
-        "spdxId": doc.id,
+        "spdxId": base,
         "creationInfo": "_:creationinfo",
         "profileConformance": ["core", "security", "software"],
         "element": all,
         "rootElement": rel_ids,
-    }));
+    });
+    // An OpenVEX `@id` that is not an IRI (v0.0.1 documents have `my-vexdoc2`) cannot be an
+    // spdxId: the document gets a generated IRI and keeps the `@id` as its name.
+    if base != doc.id {
+        if let Some(o) = spdx_document.as_object_mut() {
+            o.insert("name".into(), json!(doc.id));
+        }
+    }
+    g.elements.push(spdx_document);
     g.elements.extend(rels);
     json!({"@context": SPDX_CONTEXT, "@graph": g.elements})
 }
@@ -582,9 +605,13 @@ pub fn from_spdx(value: &Value) -> Result<Document, VexError> {
             st
         })
         .collect();
+    let id = match text(spdx_doc, "name") {
+        Some(name) if doc_id.starts_with(GENERATED_DOCUMENT_IRI) => name.to_owned(),
+        _ => doc_id,
+    };
     Ok(Document {
         context: CONTEXT_V0_2_0.to_owned(),
-        id: doc_id,
+        id,
         author,
         role,
         timestamp,

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use stella_core::Digest;
 
+use crate::compat::Upgrade;
 use crate::error::VexError;
 use crate::matching::Purl;
 use crate::model::Document;
@@ -214,16 +215,23 @@ pub struct VexSource {
     pub(crate) signers: Vec<String>,
     /// The waiver this document came from, if any.
     pub(crate) waiver: Option<Waiver>,
+    /// How the document was upgraded to OpenVEX v0.2.0 when read (empty for v0.2.0 input).
+    pub(crate) upgrades: Vec<Upgrade>,
 }
 
 impl VexSource {
-    /// An unsigned OpenVEX document read from `bytes` (parsed, not yet validated).
+    /// An unsigned VEX document read from `bytes` (parsed, not yet validated): OpenVEX —
+    /// legacy v0.0.1 documents and documents without a timestamp or version are read as go-vex
+    /// reads them ([`Document::parse_compat`]; [`VexSource::upgrades`] says what was assumed)
+    /// — or CSAF 2.0, CycloneDX VEX or SPDX 3 VEX ([`crate::read_any`]).
     pub fn unsigned(bytes: &[u8]) -> Result<Self, VexError> {
+        let (document, upgrades, _) = crate::formats::read_any(bytes)?;
         Ok(Self {
-            document: Document::parse(bytes)?,
+            document,
             digest: Digest::of(bytes),
             signers: Vec::new(),
             waiver: None,
+            upgrades,
         })
     }
 
@@ -234,6 +242,7 @@ impl VexSource {
             digest,
             signers: Vec::new(),
             waiver: None,
+            upgrades: Vec::new(),
         }
     }
 
@@ -245,12 +254,18 @@ impl VexSource {
             document,
             signers: Vec::new(),
             waiver: Some(waiver),
+            upgrades: Vec::new(),
         })
     }
 
     /// The key ids whose signatures verified (empty for unsigned sources), sorted.
     pub fn signers(&self) -> &[String] {
         &self.signers
+    }
+
+    /// How the document was upgraded to OpenVEX v0.2.0 when read (empty for v0.2.0 input).
+    pub fn upgrades(&self) -> &[Upgrade] {
+        &self.upgrades
     }
 
     /// The waiver this source is, if it is one.

@@ -1,6 +1,7 @@
-//! Reading VEX inputs the way `stella vex merge|apply` and the bindings do: which trust policy
-//! applies, and what kind of input a document is (a DSSE envelope of signed VEX or a waiver, a
-//! waiver predicate, or an unsigned OpenVEX document); and the VEX policy a real run uses when
+//! Reading VEX inputs the way `stella vex merge|apply|filter` and the bindings do: which trust
+//! policy applies, and what kind of input a document is (a DSSE envelope of signed VEX or a
+//! waiver, a Sigstore bundle of an OpenVEX attestation, a waiver predicate, or an unsigned
+//! document: OpenVEX, CSAF 2.0, CycloneDX VEX or SPDX 3 VEX); and the VEX policy a real run uses when
 //! its caller names none ([`default_vex_policy`]).
 //!
 //! ```
@@ -19,7 +20,9 @@
 
 use stella_attest::dsse::Keyring;
 use stella_core::CoreError;
-use stella_vex::{Issuer, TrustPolicy, VexError, VexPolicy, VexSource, Waiver};
+use stella_vex::{
+    AttestationVerifier, Issuer, TrustPolicy, VexError, VexPolicy, VexSource, Waiver,
+};
 
 /// The author [`default_vex_policy`] names.
 pub const DEFAULT_VEX_POLICY_AUTHOR: &str = "stella default VEX policy";
@@ -95,6 +98,12 @@ pub enum VexInputError {
         "unsigned VEX is not read: the trust policy counts only signed VEX (allow unsigned VEX to count it)"
     )]
     Unsigned,
+    /// The input is a Sigstore bundle and nothing was given to verify it with (signing keys
+    /// and trusted Rekor log keys, or a keyless verifier).
+    #[error(
+        "the input is a Sigstore bundle; give the signing key(s) and the trusted Rekor log key(s) to verify it"
+    )]
+    NeedsBundleVerifier,
     /// The VEX library refused the input or the policy.
     #[error(transparent)]
     Vex(#[from] VexError),
@@ -140,6 +149,7 @@ pub const MAX_VEX_INPUT_BYTES: usize = (stella_vex::DEFAULT_MAX_DOCUMENT_BYTES /
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Envelope,
+    Bundle,
     Waiver,
     Document,
 }
@@ -150,16 +160,23 @@ fn probe(bytes: &[u8]) -> Option<Kind> {
     use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
     struct Keys;
     impl<'de> Visitor<'de> for Keys {
-        type Value = [bool; 4];
+        type Value = [bool; 6];
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("a JSON object")
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut seen = [false; 4];
+            let mut seen = [false; 6];
             while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                let at = ["payloadType", "signatures", "approver", "expires"]
-                    .iter()
-                    .position(|n| *n == k);
+                let at = [
+                    "payloadType",
+                    "signatures",
+                    "approver",
+                    "expires",
+                    "mediaType",
+                    "verificationMaterial",
+                ]
+                .iter()
+                .position(|n| *n == k);
                 if let Some(slot) = at.and_then(|i| seen.get_mut(i)) {
                     *slot = true;
                 }
@@ -169,9 +186,18 @@ fn probe(bytes: &[u8]) -> Option<Kind> {
         }
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let [payload_type, signatures, approver, expires] = de.deserialize_map(Keys).ok()?;
+    let [
+        payload_type,
+        signatures,
+        approver,
+        expires,
+        media_type,
+        material,
+    ] = de.deserialize_map(Keys).ok()?;
     Some(if payload_type && signatures {
         Kind::Envelope
+    } else if media_type && material {
+        Kind::Bundle
     } else if approver && expires {
         Kind::Waiver
     } else {
@@ -184,7 +210,7 @@ fn probe(bytes: &[u8]) -> Option<Kind> {
 /// needs a clock). See [`read_source_for`] to refuse what a trust policy would ignore before
 /// parsing it.
 pub fn read_source(bytes: &[u8], keyring: Option<&Keyring>) -> Result<VexSource, VexInputError> {
-    read_source_inner(bytes, keyring, None)
+    read_source_inner(bytes, keyring, None, None)
 }
 
 /// [`read_source`] under a trust policy, cheapest rejection first: the size
@@ -205,13 +231,27 @@ pub fn read_source_for(
     keyring: Option<&Keyring>,
     policy: &TrustPolicy,
 ) -> Result<VexSource, VexInputError> {
-    read_source_inner(bytes, keyring, Some(policy))
+    read_source_inner(bytes, keyring, Some(policy), None)
+}
+
+/// [`read_source_for`] that also reads OpenVEX attestations in Sigstore bundles, verified by
+/// `bundles` (e.g. [`stella_vex::KeyVerifier`] with the trust policy's keys and the trusted
+/// Rekor keys; a keyless verifier plugs in here once `stella-attest` has one). Without a
+/// verifier a bundle is refused with [`VexInputError::NeedsBundleVerifier`].
+pub fn read_source_with(
+    bytes: &[u8],
+    keyring: Option<&Keyring>,
+    policy: &TrustPolicy,
+    bundles: Option<&dyn AttestationVerifier>,
+) -> Result<VexSource, VexInputError> {
+    read_source_inner(bytes, keyring, Some(policy), bundles)
 }
 
 fn read_source_inner(
     bytes: &[u8],
     keyring: Option<&Keyring>,
     policy: Option<&TrustPolicy>,
+    bundles: Option<&dyn AttestationVerifier>,
 ) -> Result<VexSource, VexInputError> {
     if bytes.len() > MAX_VEX_INPUT_BYTES {
         return Err(VexError::Limit {
@@ -222,13 +262,18 @@ fn read_source_inner(
         .into());
     }
     let kind = probe(bytes).unwrap_or(Kind::Document);
-    if kind != Kind::Envelope && policy.is_some_and(|p| !p.allow_unsigned) {
+    let signed = matches!(kind, Kind::Envelope | Kind::Bundle);
+    if !signed && policy.is_some_and(|p| !p.allow_unsigned) {
         return Err(VexInputError::Unsigned);
     }
     match kind {
         Kind::Envelope => {
             let ring = keyring.ok_or(VexInputError::NeedsKey)?;
             Ok(VexSource::signed(bytes, ring)?)
+        }
+        Kind::Bundle => {
+            let verifier = bundles.ok_or(VexInputError::NeedsBundleVerifier)?;
+            Ok(VexSource::from_bundle(bytes, verifier)?)
         }
         Kind::Waiver => Ok(VexSource::waiver(Waiver::parse(bytes)?)?),
         Kind::Document => Ok(VexSource::unsigned(bytes)?),

@@ -391,6 +391,24 @@ fn check_constraints(
     }
 }
 
+/// The Rekor log keys named by `--rekor-key` and the `tlogs` of `--trusted-root` (shared with
+/// `stella vex`, which reads OpenVEX attestations from Sigstore bundles).
+pub(crate) fn rekor_logs(
+    rekor_key: &[KeyRef],
+    trusted_root: Option<&std::path::Path>,
+) -> Result<Vec<RekorLogKey>, CliError> {
+    let mut logs: Vec<RekorLogKey> = Vec::new();
+    for k in rekor_key {
+        logs.push(RekorLogKey::from_public_key(&read_public_key(k)?));
+    }
+    if let Some(path) = trusted_root {
+        let root = TrustRoot::from_trusted_root_json(&read_input(path)?)
+            .map_err(|e| CliError::library(path.display().to_string(), e))?;
+        logs.extend(root.logs().iter().cloned());
+    }
+    Ok(logs)
+}
+
 /// Verifies a parsed bundle with the keys and the constraints of `stella verify`.
 pub fn run(
     bundle: &Bundle,
@@ -410,15 +428,7 @@ pub fn run(
             reason: "this bundle is key-based: verify it with --key (and --artifact)".to_owned(),
         });
     }
-    let mut logs: Vec<RekorLogKey> = Vec::new();
-    for k in &opts.rekor_key {
-        logs.push(RekorLogKey::from_public_key(&read_public_key(k)?));
-    }
-    if let Some(path) = &opts.trusted_root {
-        let root = TrustRoot::from_trusted_root_json(&read_input(path)?)
-            .map_err(|e| CliError::library(path.display().to_string(), e))?;
-        logs.extend(root.logs().iter().cloned());
-    }
+    let logs = rekor_logs(&opts.rekor_key, opts.trusted_root.as_deref())?;
     if logs.is_empty() {
         return Err(CliError::Usage {
             what: "--rekor-key / --trusted-root",

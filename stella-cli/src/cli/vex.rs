@@ -10,6 +10,18 @@
 //!   JSON); prints per-status counts and each finding's status as JSON.
 //! - `create --from F [--policy vex-policy.yaml] [--author A]`: one `under_investigation`
 //!   statement per (vulnerability, package), then the policy's rules.
+//! - `filter SARIF --vex V… [--image REF] [--remove]`: VEX applied to a scanner's SARIF (Grype,
+//!   Trivy, Snyk) as `vexctl filter` does: SARIF suppressions (or removal) for results VEX says
+//!   are `not_affected` or `fixed`; see [`stella_vex::filter_sarif`].
+//! - `convert F --to openvex|cyclonedx|spdx3 [--product P]…`: VEX from OpenVEX, CSAF 2.0,
+//!   CycloneDX or SPDX 3 into another format.
+//!
+//! `merge`/`apply`/`filter` read OpenVEX (legacy v0.0.1 documents and documents without a
+//! timestamp or version are upgraded as go-vex reads them, and said so on stderr and in the
+//! `--explain` output), CSAF 2.0, CycloneDX VEX, SPDX 3 VEX, and OpenVEX attestations in
+//! Sigstore bundles (verified with `--key` and `--rekor-key`/`--trusted-root`). `merge --product
+//! P --vuln V` keeps only those decisions, as `vexctl merge` does. `validate` stays strict: what
+//! the OpenVEX 0.2.0 schema refuses is refused.
 //!
 //! Inputs to `merge`/`apply` may be OpenVEX documents, waiver predicates, or DSSE envelopes
 //! (signed VEX or waivers), which are verified against `--key` before they are read. Unsigned
@@ -21,11 +33,14 @@
 use std::path::{Path, PathBuf};
 
 use stella_attest::dsse::Keyring;
+use stella_attest::keys::PublicKey;
+use stella_attest::transparency::bundle::TrustRoot;
 use stella_core::Timestamp;
 use stella_core::canonical::JsonLimits;
 use stella_vex::{
-    Document, MergeOptions, TrustPolicy, ValidationOptions, VexPolicy, VexSet, VexSource, generate,
-    read_findings, validate,
+    AttestationVerifier, KeyVerifier, MergeFilter, MergeOptions, TrustPolicy, ValidationOptions,
+    VexPolicy, VexSet, VexSource, generate, read_findings, validate, validate_compat,
+    validate_strict,
 };
 
 use stella::vex::VexInputError;
@@ -52,6 +67,10 @@ pub enum VexCommand {
     Apply(ApplyArgs),
     /// Create VEX from findings under a YAML VEX policy.
     Create(CreateArgs),
+    /// Apply VEX to a scanner's SARIF (Grype, Trivy, Snyk, …), as `vexctl filter` does.
+    Filter(FilterArgs),
+    /// Convert VEX between OpenVEX, CycloneDX and SPDX 3 (reading CSAF 2.0 too).
+    Convert(ConvertArgs),
 }
 
 /// Options shared by the commands that read time.
@@ -101,6 +120,43 @@ pub struct TrustArgs {
     pub key: Vec<KeyRef>,
 }
 
+/// The trust options of the commands that read VEX (merge, apply, filter).
+#[derive(Debug, clap::Args)]
+pub struct VexReadArgs {
+    /// Trust.
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    /// Sigstore bundles.
+    #[command(flatten)]
+    pub bundles: BundleTrustArgs,
+}
+
+/// How OpenVEX attestations in Sigstore bundles are verified (with the `--key`s).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct BundleTrustArgs {
+    /// Sigstore bundles: a trusted Rekor log public key (file or `env://VAR`); repeatable.
+    #[arg(long)]
+    pub rekor_key: Vec<KeyRef>,
+    /// Sigstore bundles: a Sigstore `trusted_root.json` whose Rekor logs are trusted.
+    #[arg(long)]
+    pub trusted_root: Option<PathBuf>,
+}
+
+impl BundleTrustArgs {
+    /// The signing keys (`--key`) and trusted logs, when any log is named.
+    fn material(&self, keys: &[KeyRef]) -> Result<Option<(Vec<PublicKey>, TrustRoot)>, CliError> {
+        let logs = super::verify_bundle::rekor_logs(&self.rekor_key, self.trusted_root.as_deref())?;
+        if logs.is_empty() {
+            return Ok(None);
+        }
+        let keys = keys
+            .iter()
+            .map(read_public_key)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some((keys, TrustRoot::new(logs))))
+    }
+}
+
 /// `stella vex validate`.
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
@@ -118,15 +174,23 @@ pub struct MergeArgs {
     /// VEX documents, waivers or signed envelopes.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Trust.
+    /// Which VEX counts, and how signed VEX is verified.
     #[command(flatten)]
-    pub trust: TrustArgs,
+    pub inputs: VexReadArgs,
     /// Print which statement decided each (vulnerability, product) and what it superseded.
     #[arg(long)]
     pub explain: bool,
     /// The merged document's author.
     #[arg(long, default_value = "Stella Ops")]
     pub author: String,
+    /// Keep only decisions about this product (purl or @id; a versionless purl covers every
+    /// version), as `vexctl merge --product`; repeatable.
+    #[arg(long)]
+    pub product: Vec<String>,
+    /// Keep only decisions about this vulnerability (name or alias), as `vexctl merge
+    /// --vuln`; repeatable.
+    #[arg(long)]
+    pub vuln: Vec<String>,
     /// Where to write the merged document (default stdout).
     #[arg(long, short = 'o')]
     pub output_file: Option<PathBuf>,
@@ -144,15 +208,59 @@ pub struct ApplyArgs {
     /// VEX documents, waivers or signed envelopes; repeatable.
     #[arg(long, required = true)]
     pub vex: Vec<PathBuf>,
-    /// Trust.
+    /// Which VEX counts, and how signed VEX is verified.
     #[command(flatten)]
-    pub trust: TrustArgs,
+    pub inputs: VexReadArgs,
     /// Where to write the result (default stdout).
     #[arg(long, short = 'o')]
     pub output_file: Option<PathBuf>,
     /// Clock.
     #[command(flatten)]
     pub clock: ClockArgs,
+}
+
+/// `stella vex filter`.
+#[derive(Debug, clap::Args)]
+pub struct FilterArgs {
+    /// The SARIF 2.1.0 log (`-` for stdin).
+    pub sarif: PathBuf,
+    /// VEX documents, waivers or signed envelopes; repeatable.
+    #[arg(long, required = true, num_args = 1..)]
+    pub vex: Vec<PathBuf>,
+    /// The scanned image (`sha256:…`, `pkg:oci/…@sha256:…` or `REPO@sha256:…`); default: what
+    /// the log names.
+    #[arg(long)]
+    pub image: Option<String>,
+    /// Remove the results VEX suppresses instead of adding SARIF suppressions to them.
+    #[arg(long)]
+    pub remove: bool,
+    /// Which VEX counts, and how signed VEX is verified.
+    #[command(flatten)]
+    pub inputs: VexReadArgs,
+    /// Where to write the filtered SARIF (default stdout).
+    #[arg(long, short = 'o')]
+    pub output_file: Option<PathBuf>,
+    /// Clock.
+    #[command(flatten)]
+    pub clock: ClockArgs,
+}
+
+/// `stella vex convert`.
+#[derive(Debug, clap::Args)]
+pub struct ConvertArgs {
+    /// The VEX document: OpenVEX, CSAF 2.0, CycloneDX VEX or SPDX 3 VEX (told by its content;
+    /// `-` for stdin).
+    pub file: PathBuf,
+    /// The format to write: `openvex`, `cyclonedx` or `spdx3`.
+    #[arg(long, value_parser = ["openvex", "cyclonedx", "spdx3"])]
+    pub to: String,
+    /// CSAF input: keep only these CSAF product ids or purls (as go-vex's `OpenCSAF` does);
+    /// repeatable.
+    #[arg(long)]
+    pub product: Vec<String>,
+    /// Where to write the result (default stdout).
+    #[arg(long, short = 'o')]
+    pub output_file: Option<PathBuf>,
 }
 
 /// `stella vex create`.
@@ -182,6 +290,8 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         VexCommand::Merge(a) => run_merge(a),
         VexCommand::Apply(a) => run_apply(a),
         VexCommand::Create(a) => run_create(a),
+        VexCommand::Filter(a) => run_filter(a),
+        VexCommand::Convert(a) => run_convert(a),
     }
 }
 
@@ -199,8 +309,9 @@ fn run_validate(args: ValidateArgs) -> Result<Outcome, CliError> {
             "bytes of an OpenVEX document",
         )
         .map_err(|e| CliError::library(name(file), e))?;
-        let doc = Document::parse(&bytes).map_err(|e| CliError::library(name(file), e))?;
-        validate(&doc, &ValidationOptions::at(now))
+        // Strict: what merge and apply upgrade (v0.0.1 shapes, a string version, unknown
+        // top-level fields, a missing timestamp or version) the v0.2.0 schema refuses.
+        let doc = validate_strict(&bytes, &ValidationOptions::at(now))
             .map_err(|e| CliError::library(name(file), e))?;
         report.push_str(&format!(
             "{}: valid OpenVEX ({} statement{})\n",
@@ -241,37 +352,39 @@ pub(crate) fn policy(args: &TrustArgs, ring: Option<&Keyring>) -> Result<TrustPo
         .map_err(|e| CliError::library(args.trust.as_deref().map(name).unwrap_or_default(), e))
 }
 
-/// Reads at most `max` bytes of `path` (`-`: standard input); a larger input is refused by its
-/// length (a regular file's, before anything is read) with a typed limit error, never read
-/// into memory whole.
-fn read_bounded(path: &Path, max: usize, what: &'static str) -> Result<Vec<u8>, VexInputError> {
-    use std::io::Read as _;
-    let io = |source| VexInputError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let too_large =
-        |actual: usize| VexInputError::Vex(stella_vex::VexError::Limit { what, max, actual });
-    let reader: Box<dyn std::io::Read> = if path == Path::new("-") {
-        Box::new(std::io::stdin())
+/// Reads at most `max` bytes of `path` (`-`: standard input) through [`stella::files`], as
+/// every other file the command line reads: only a regular file (a link to one is followed) is
+/// opened — a FIFO, device or directory is refused by its type without blocking — and a larger
+/// input is refused by its length (a regular file's, before anything is read) with a typed limit
+/// error, never read into memory whole.
+pub(crate) fn read_bounded(
+    path: &Path,
+    max: usize,
+    what: &'static str,
+) -> Result<Vec<u8>, VexInputError> {
+    let cap = max as u64;
+    let result = if path == Path::new("-") {
+        stella::files::read_capped(std::io::stdin().lock(), Path::new("<stdin>"), cap, 0)
     } else {
-        let f = std::fs::File::open(path).map_err(io)?;
-        let len = f.metadata().map_err(io)?.len();
-        if len > max as u64 {
-            return Err(too_large(usize::try_from(len).unwrap_or(usize::MAX)));
-        }
-        Box::new(f)
+        stella::files::read_regular(path, cap)
     };
-    let mut bytes = Vec::new();
-    // One byte over the limit is enough to know it is over (a pipe, or a growing file).
-    reader
-        .take(max as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() > max {
-        return Err(too_large(bytes.len()));
-    }
-    Ok(bytes)
+    result.map_err(|source| {
+        if source.kind() == std::io::ErrorKind::FileTooLarge {
+            // The exact size of a regular file is known without reading it; a pipe is over by
+            // at least one byte.
+            let actual = std::fs::metadata(path)
+                .ok()
+                .filter(|m| m.is_file())
+                .and_then(|m| usize::try_from(m.len()).ok())
+                .unwrap_or(max.saturating_add(1));
+            VexInputError::Vex(stella_vex::VexError::Limit { what, max, actual })
+        } else {
+            VexInputError::Io {
+                path: path.display().to_string(),
+                source,
+            }
+        }
+    })
 }
 
 /// Reads a VEX input of at most [`stella::vex::MAX_VEX_INPUT_BYTES`] under the trust policy.
@@ -279,13 +392,14 @@ fn read_source(
     path: &Path,
     ring: Option<&Keyring>,
     trust: &TrustPolicy,
+    bundles: Option<&dyn AttestationVerifier>,
 ) -> Result<VexSource, VexInputError> {
     let bytes = read_bounded(
         path,
         stella::vex::MAX_VEX_INPUT_BYTES,
         "bytes of a VEX input",
     )?;
-    stella::vex::read_source_for(&bytes, ring, trust)
+    stella::vex::read_source_with(&bytes, ring, trust, bundles)
 }
 
 pub(crate) fn read_sources(
@@ -294,9 +408,42 @@ pub(crate) fn read_sources(
     trust: &TrustPolicy,
     now: Timestamp,
 ) -> Result<Vec<VexSource>, CliError> {
+    read_sources_with(files, ring, trust, now, None)
+}
+
+/// The VEX inputs of merge, apply and filter: with the Sigstore bundle material when given.
+fn read_sources_for(
+    files: &[PathBuf],
+    inputs: &VexReadArgs,
+    now: Timestamp,
+) -> Result<(TrustPolicy, Vec<VexSource>), CliError> {
+    let (trust_args, bundle_args) = (&inputs.trust, &inputs.bundles);
+    let ring = keyring(&trust_args.key)?;
+    let policy = policy(trust_args, ring.as_ref())?;
+    let material = bundle_args.material(&trust_args.key)?;
+    let verifier = material
+        .as_ref()
+        .map(|(keys, trust)| KeyVerifier { keys, trust });
+    let sources = read_sources_with(
+        files,
+        ring.as_ref(),
+        &policy,
+        now,
+        verifier.as_ref().map(|v| v as &dyn AttestationVerifier),
+    )?;
+    Ok((policy, sources))
+}
+
+fn read_sources_with(
+    files: &[PathBuf],
+    ring: Option<&Keyring>,
+    trust: &TrustPolicy,
+    now: Timestamp,
+    bundles: Option<&dyn AttestationVerifier>,
+) -> Result<Vec<VexSource>, CliError> {
     let mut sources = Vec::with_capacity(files.len());
     for f in files {
-        let source = match read_source(f, ring, trust) {
+        let source = match read_source(f, ring, trust, bundles) {
             Ok(s) => s,
             // Would be judged untrusted anyway: reported, never parsed.
             Err(VexInputError::Unsigned) => {
@@ -305,6 +452,14 @@ pub(crate) fn read_sources(
                     name(f)
                 );
                 continue;
+            }
+            Err(VexInputError::NeedsBundleVerifier) => {
+                return Err(CliError::Usage {
+                    what: "--rekor-key / --trusted-root",
+                    value: name(f),
+                    reason: "the input is a Sigstore bundle; give the signing key(s) with --key and the trusted Rekor log(s) with --rekor-key or --trusted-root"
+                        .into(),
+                });
             }
             Err(VexInputError::NeedsKey) => {
                 return Err(CliError::Usage {
@@ -317,8 +472,26 @@ pub(crate) fn read_sources(
             Err(e) => return Err(CliError::library(name(f), e)),
         };
         if source.as_waiver().is_none() {
-            validate(&source.document, &ValidationOptions::at(now))
-                .map_err(|e| CliError::library(name(f), e))?;
+            let warnings = validate_compat(
+                &source.document,
+                source.upgrades(),
+                &ValidationOptions::at(now),
+            )
+            .map_err(|e| CliError::library(name(f), e))?;
+            if !source.upgrades().is_empty() {
+                let what: Vec<String> = source.upgrades().iter().map(|u| u.to_string()).collect();
+                eprintln!(
+                    "stella: note: {}: not OpenVEX v0.2.0, upgraded as go-vex reads it: {}",
+                    name(f),
+                    what.join("; ")
+                );
+            }
+            for w in warnings {
+                eprintln!(
+                    "stella: warning: {}: {w}; the statement applies to nothing",
+                    name(f)
+                );
+            }
         }
         sources.push(source);
     }
@@ -356,9 +529,7 @@ fn report_set(set: &VexSet) {
 
 fn run_merge(args: MergeArgs) -> Result<Outcome, CliError> {
     let now = args.clock.now()?;
-    let ring = keyring(&args.trust.key)?;
-    let policy = policy(&args.trust, ring.as_ref())?;
-    let sources = read_sources(&args.files, ring.as_ref(), &policy, now)?;
+    let (policy, sources) = read_sources_for(&args.files, &args.inputs, now)?;
     let set = VexSet::build(sources, &policy, now);
     report_set(&set);
     let merged = set
@@ -366,6 +537,12 @@ fn run_merge(args: MergeArgs) -> Result<Outcome, CliError> {
             now,
             author: args.author.clone(),
             explain: args.explain,
+        })
+        .and_then(|m| {
+            m.filtered(&MergeFilter {
+                products: args.product.clone(),
+                vulnerabilities: args.vuln.clone(),
+            })
         })
         .map_err(|e| {
             let inputs: Vec<String> = args.files.iter().map(|f| name(f)).collect();
@@ -384,12 +561,10 @@ fn run_merge(args: MergeArgs) -> Result<Outcome, CliError> {
 
 fn run_apply(args: ApplyArgs) -> Result<Outcome, CliError> {
     let now = args.clock.now()?;
-    let ring = keyring(&args.trust.key)?;
-    let policy = policy(&args.trust, ring.as_ref())?;
     let findings_bytes = read_input(&args.findings)?;
     let findings = read_findings(&findings_bytes, &JsonLimits::default())
         .map_err(|e| CliError::library(name(&args.findings), e))?;
-    let sources = read_sources(&args.vex, ring.as_ref(), &policy, now)?;
+    let (policy, sources) = read_sources_for(&args.vex, &args.inputs, now)?;
     let set = VexSet::build(sources, &policy, now);
     report_set(&set);
     let applied = set.apply(&findings);
@@ -429,5 +604,93 @@ fn run_create(args: CreateArgs) -> Result<Outcome, CliError> {
         .to_json()
         .map_err(|e| CliError::library("generated document", e))?;
     write_output(args.output_file.as_deref(), &bytes)?;
+    Ok(Outcome::Ok)
+}
+
+fn run_filter(args: FilterArgs) -> Result<Outcome, CliError> {
+    let now = args.clock.now()?;
+    let sarif = read_input(&args.sarif)?;
+    let (policy, sources) = read_sources_for(&args.vex, &args.inputs, now)?;
+    let set = VexSet::build(sources, &policy, now);
+    report_set(&set);
+    let filtered = stella_vex::filter_sarif(
+        &sarif,
+        &set,
+        &stella_vex::FilterOptions {
+            image: args.image.clone(),
+            remove: args.remove,
+            limits: JsonLimits::default(),
+        },
+    )
+    .map_err(|e| CliError::library(name(&args.sarif), e))?;
+    let r = &filtered.report;
+    eprintln!(
+        "stella: {}: {} result(s), {} {} by VEX",
+        name(&args.sarif),
+        r.results,
+        r.suppressed,
+        if args.remove { "removed" } else { "suppressed" }
+    );
+    write_output(args.output_file.as_deref(), &filtered.sarif)?;
+    Ok(Outcome::Ok)
+}
+
+fn run_convert(args: ConvertArgs) -> Result<Outcome, CliError> {
+    let bytes = read_bounded(
+        &args.file,
+        stella::vex::MAX_VEX_INPUT_BYTES,
+        "bytes of a VEX input",
+    )
+    .map_err(|e| CliError::library(name(&args.file), e))?;
+    let to = stella_vex::VexFormat::parse(&args.to).ok_or_else(|| CliError::Usage {
+        what: "--to",
+        value: args.to.clone(),
+        reason: "one of openvex, cyclonedx, spdx3".into(),
+    })?;
+    let from = stella_vex::detect_format(&bytes);
+    let doc = if from == stella_vex::VexFormat::Csaf {
+        stella_vex::import_csaf(
+            &bytes,
+            &stella_vex::CsafOptions {
+                products: args.product.clone(),
+                ..stella_vex::CsafOptions::default()
+            },
+        )
+        .map_err(|e| CliError::library(name(&args.file), e))?
+        .document
+    } else {
+        if !args.product.is_empty() {
+            return Err(CliError::Usage {
+                what: "--product",
+                value: args.product.join(", "),
+                reason: format!("filters CSAF input; {} is {from}", name(&args.file)),
+            });
+        }
+        let (doc, upgrades, _) =
+            stella_vex::read_any(&bytes).map_err(|e| CliError::library(name(&args.file), e))?;
+        if !upgrades.is_empty() {
+            let what: Vec<String> = upgrades.iter().map(|u| u.to_string()).collect();
+            eprintln!(
+                "stella: note: {}: upgraded as go-vex reads it: {}",
+                name(&args.file),
+                what.join("; ")
+            );
+        }
+        doc
+    };
+    if doc.statements.is_empty() {
+        return Err(CliError::Usage {
+            what: "input",
+            value: name(&args.file),
+            reason: "no statement to convert (a VEX document needs one; check --product)".into(),
+        });
+    }
+    let out = stella_vex::write_as(&doc, to).map_err(|e| CliError::library(name(&args.file), e))?;
+    eprintln!(
+        "stella: {}: {from} -> {to}, {} statement(s)",
+        name(&args.file),
+        doc.statements.len()
+    );
+    write_output(args.output_file.as_deref(), &out)?;
     Ok(Outcome::Ok)
 }

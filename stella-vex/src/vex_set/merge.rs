@@ -6,8 +6,9 @@ use std::fmt::{self, Write as _};
 use serde::Serialize;
 use stella_core::{Digest, Timestamp};
 
-use super::{ExpiredWaiver, Provenance, Untrusted, VexSet};
+use super::{ExpiredWaiver, Provenance, Untrusted, Upgraded, VexSet};
 use crate::error::VexError;
+use crate::matching::Purl;
 use crate::model::{CONTEXT_V0_2_0, Document, Statement};
 
 /// One merge decision: for a vulnerability and product, which statement decided and which it
@@ -184,6 +185,7 @@ impl VexSet {
         Ok(Merged {
             document,
             decisions,
+            upgraded: self.upgraded(),
             untrusted: self.untrusted.clone(),
             expired_waivers: self.expired.clone(),
         })
@@ -208,19 +210,104 @@ pub struct Merged {
     pub document: Document,
     /// One decision per (vulnerability, product), sorted by vulnerability then product.
     pub decisions: Vec<Decision>,
+    /// The trusted sources that were read as legacy or incomplete OpenVEX, and how they were
+    /// upgraded (omitted when empty).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub upgraded: Vec<Upgraded>,
     /// Statements not applied because untrusted.
     pub untrusted: Vec<Untrusted>,
     /// Waivers ignored as expired.
     pub expired_waivers: Vec<ExpiredWaiver>,
 }
 
+/// Which decisions of a merge to keep, as `vexctl merge --product --vuln` filters: a decision
+/// is kept when its product matches one of `products` (empty: any) and one of its
+/// vulnerability ids (name or alias) is one of `vulnerabilities` (empty: any).
+///
+/// A product matches when the text is equal, or when both are purls and either covers the
+/// other (a versionless purl covers every version; see [`crate::Purl::covers`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MergeFilter {
+    /// Product identifiers (purls or `@id`s).
+    pub products: Vec<String>,
+    /// Vulnerability ids.
+    pub vulnerabilities: Vec<String>,
+}
+
+impl MergeFilter {
+    /// True when nothing is filtered.
+    pub fn is_empty(&self) -> bool {
+        self.products.is_empty() && self.vulnerabilities.is_empty()
+    }
+
+    fn keeps(&self, d: &Decision) -> bool {
+        let product_ok = self.products.is_empty()
+            || self.products.iter().any(|p| {
+                p == &d.product
+                    || match (Purl::parse(p), Purl::parse(&d.product)) {
+                        (Ok(a), Ok(b)) => a.covers(&b) || b.covers(&a),
+                        _ => false,
+                    }
+            });
+        let vuln_ok = self.vulnerabilities.is_empty()
+            || d.ids.iter().any(|id| self.vulnerabilities.contains(id));
+        product_ok && vuln_ok
+    }
+}
+
 impl Merged {
+    /// The merge narrowed to the decisions `filter` keeps (the merged document's statements
+    /// with them; untrusted, expired and upgraded sources are kept as reported). Refuses with
+    /// [`VexError::NothingMatchesFilter`] when nothing is left: an OpenVEX document needs a
+    /// statement.
+    ///
+    /// ```
+    /// use stella_core::Timestamp;
+    /// use stella_vex::{MergeFilter, MergeOptions, TrustPolicy, VexSet, VexSource};
+    ///
+    /// let vex = br#"{"@context":"https://openvex.dev/ns/v0.2.0","@id":"https://example.com/v",
+    ///   "author":"a","timestamp":"2024-01-01T00:00:00Z","version":1,"statements":[
+    ///   {"vulnerability":{"name":"CVE-1"},"products":[{"@id":"pkg:npm/x"}],"status":"fixed"},
+    ///   {"vulnerability":{"name":"CVE-2"},"products":[{"@id":"pkg:npm/y"}],"status":"fixed"}]}"#;
+    /// let now = Timestamp::parse_rfc3339("2024-06-01T00:00:00Z")?;
+    /// let set = VexSet::build(vec![VexSource::unsigned(vex)?], &TrustPolicy::permissive(), now);
+    /// let merged = set.merge(&MergeOptions { now, author: "me".into(), explain: false })?;
+    /// let only = merged.filtered(&MergeFilter { products: vec!["pkg:npm/y@1.0".into()], ..MergeFilter::default() })?;
+    /// assert_eq!(only.document.statements.len(), 1);
+    /// assert_eq!(only.decisions[0].vulnerability, "CVE-2");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn filtered(mut self, filter: &MergeFilter) -> Result<Merged, VexError> {
+        if filter.is_empty() {
+            return Ok(self);
+        }
+        let decisions = std::mem::take(&mut self.decisions);
+        let statements = std::mem::take(&mut self.document.statements);
+        for (d, s) in decisions.into_iter().zip(statements) {
+            if filter.keeps(&d) {
+                self.decisions.push(d);
+                self.document.statements.push(s);
+            }
+        }
+        if self.decisions.is_empty() {
+            return Err(VexError::NothingMatchesFilter {
+                products: filter.products.clone(),
+                vulnerabilities: filter.vulnerabilities.clone(),
+            });
+        }
+        Ok(self)
+    }
+
     /// The human-readable explanation: one block per decision, then the untrusted statements
     /// and expired waivers.
     pub fn explain(&self) -> String {
         let mut out = String::new();
         for d in &self.decisions {
             out.push_str(&d.to_string());
+            out.push('\n');
+        }
+        for u in &self.upgraded {
+            out.push_str(&u.to_string());
             out.push('\n');
         }
         for u in &self.untrusted {

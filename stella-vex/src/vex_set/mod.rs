@@ -8,9 +8,13 @@
 //! 1. the highest issuer precedence (trust policy), then
 //! 2. the latest effective time (statement `last_updated`, else statement `timestamp`, else the
 //!    document's `timestamp`), then — exact ties only —
-//! 3. the most cautious status (`affected` > `under_investigation` > `fixed` > `not_affected`),
+//! 3. when applying to a finding two statements' products match it, the more specific one (a
+//!    purl naming a version over one naming every version: a vendor listing `curl` as affected
+//!    and `curl@8.6.0-150600.4.3.1` as fixed, as SUSE's CSAF VEX does, means the fixed version
+//!    is fixed), then
+//! 4. the most cautious status (`affected` > `under_investigation` > `fixed` > `not_affected`),
 //!    then
-//! 4. the smallest source digest, then the lowest statement index, then the lowest product index.
+//! 5. the smallest source digest, then the lowest statement index, then the lowest product index.
 //!
 //! Every other candidate is recorded as superseded, so an explanation names the deciding
 //! document (`@id`, author, digest) and statement and everything it overrode.
@@ -34,13 +38,29 @@ use std::sync::Arc;
 use serde::Serialize;
 use stella_core::{Digest, Timestamp};
 
+use crate::compat::Upgrade;
 use crate::matching::{PreparedProduct, Purl, PurlCache};
 use crate::model::{Product, Statement, Status};
 use crate::trust::{Distrust, TrustPolicy, VexSource};
 
 pub use apply::{Applied, AppliedFinding, StatusCounts};
 use ids::VulnIds;
-pub use merge::{Decision, MergeOptions, Merged};
+pub use merge::{Decision, MergeFilter, MergeOptions, Merged};
+
+impl VexSet {
+    /// The trusted sources that were upgraded when read, in source order.
+    pub fn upgraded(&self) -> Vec<Upgraded> {
+        self.sources
+            .iter()
+            .filter(|s| !s.upgrades().is_empty())
+            .map(|s| Upgraded {
+                document: s.document.id.clone(),
+                digest: s.digest,
+                upgrades: s.upgrades().to_vec(),
+            })
+            .collect()
+    }
+}
 
 /// What a provenance says about the source document a statement came from, shared (`Arc`) by
 /// every provenance from that source, so recording one copies no strings.
@@ -175,6 +195,28 @@ pub struct Untrusted {
     pub reason: Distrust,
 }
 
+/// A trusted source read as legacy or incomplete OpenVEX, with how it was upgraded (what the
+/// merge explanation reports).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Upgraded {
+    /// The document `@id`.
+    pub document: String,
+    /// The source digest.
+    pub digest: Digest,
+    /// The upgrades, in the order found.
+    pub upgrades: Vec<Upgrade>,
+}
+
+impl fmt::Display for Upgraded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "upgraded: {} [{}]:", self.document, self.digest)?;
+        for (i, u) in self.upgrades.iter().enumerate() {
+            write!(f, "{} {u}", if i == 0 { "" } else { ";" })?;
+        }
+        Ok(())
+    }
+}
+
 /// A waiver that was ignored because it has expired (or is not valid yet).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExpiredWaiver {
@@ -194,12 +236,15 @@ pub struct ExpiredWaiver {
 }
 
 /// The deciding rule as integers, best first in ascending order: issuer precedence and
-/// effective time (descending), caution (descending), then the rank of the source digest, the
-/// statement index and the product index (ascending).
+/// effective time (descending), specificity (descending: a product naming a version before one
+/// naming every version, which only differs between candidates of different products, i.e. in
+/// `apply`), caution (descending), then the rank of the source digest, the statement index and
+/// the product index (ascending).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct OrderKey {
     precedence: Reverse<i64>,
     time: Reverse<i128>,
+    specificity: Reverse<u8>,
     caution: Reverse<u8>,
     digest_rank: usize,
     statement: usize,
@@ -474,6 +519,9 @@ impl VexSet {
                         key: OrderKey {
                             precedence: Reverse(issuer.precedence),
                             time: Reverse(time_key),
+                            specificity: Reverse(u8::from(
+                                purl.as_deref().is_some_and(|p| p.version.is_some()),
+                            )),
                             caution: Reverse(st.status.caution()),
                             // Set once every source is known.
                             digest_rank: 0,
@@ -494,7 +542,8 @@ impl VexSet {
                         id,
                         other: !c.hashes.is_empty()
                             || c.identifiers.cpe23.is_some()
-                            || c.identifiers.cpe22.is_some(),
+                            || c.identifiers.cpe22.is_some()
+                            || crate::matching::component_image_digest(c).is_some(),
                     });
                     set.prepared
                         .push(PreparedProduct::new(product, purl, &mut purls));

@@ -21,6 +21,13 @@ pub fn vectors(path: &str) -> std::path::PathBuf {
     .join(path)
 }
 
+/// The bytes of a file under the repository's `tests/vectors/` (see the PROVENANCE.md there).
+pub fn vector_bytes(path: &str) -> Vec<u8> {
+    let p =
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors")).join(path);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
 pub fn openvex_validator() -> jsonschema::Validator {
     let schema: Value = serde_json::from_slice(
         &std::fs::read(test_data("schemas/openvex/openvex_json_schema.json")).unwrap(),

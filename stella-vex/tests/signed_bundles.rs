@@ -1,0 +1,223 @@
+#![cfg(test)] // clippy.toml's allow-*-in-tests then covers the helpers too (rust-clippy#11119)
+//! OpenVEX attached as an in-toto attestation in a Sigstore bundle (as `vexctl attest` /
+//! `cosign attest --type openvex` make it): read only after the bundle verifies under a key of
+//! the trust policy and its log entry verifies under a trusted Rekor key; the trust policy then
+//! judges the verified key id. Forged, mis-typed and keyless bundles are typed errors.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use stella_attest::dsse::{PAYLOAD_TYPE_IN_TOTO, pae};
+use stella_attest::keys::{LocalSigner, PrivateKey, SystemRandom};
+use stella_attest::statement::Statement;
+use stella_attest::transparency::bundle::{
+    BundleContent, Envelope, EnvelopeSignature, TransparencyLogEntry, TrustRoot, key_based_bundle,
+};
+use stella_attest::transparency::merkle::{self, MerkleTree};
+use stella_attest::transparency::note::{Checkpoint, NoteSigner};
+use stella_attest::transparency::rekor::{
+    BodySignature, DsseV001, EntryBody, LogEntry, RekorHash, RekorInclusionProof, RekorLogKey,
+};
+use stella_core::{Digest, SignatureAlgorithm};
+use stella_vex::{
+    FindingRef, Issuer, KeyVerifier, Status, TrustPolicy, VexError, VexSet, VexSource,
+    is_sigstore_bundle,
+};
+
+fn key() -> LocalSigner<SystemRandom> {
+    let rng = SystemRandom::new();
+    LocalSigner::new(
+        PrivateKey::generate(SignatureAlgorithm::EcdsaP256Sha256, &rng).unwrap(),
+        SystemRandom::new(),
+    )
+    .unwrap()
+}
+
+/// The in-toto statement vexctl attests: the image as subject, the OpenVEX document as the
+/// predicate under its context's predicate type.
+fn openvex_statement(predicate_type: &str) -> Vec<u8> {
+    let vex: serde_json::Value = serde_json::from_slice(&doc(
+        "https://example.com/vex/attested",
+        "vendor",
+        "2024-01-01T00:00:00Z",
+        json!([{"vulnerability":{"name":"CVE-2023-27103"},
+            "products":[{"@id":"pkg:oci/nginx@sha256%3A13d22ec63300e16014d4a42aed735207a8b33c223cff19627dd3042e5a10a3a0"}],
+            "status":"not_affected","justification":"component_not_present"}]),
+    ))
+    .unwrap();
+    Statement::builder()
+        .subject(
+            "nginx",
+            Digest::parse(
+                "sha256:13d22ec63300e16014d4a42aed735207a8b33c223cff19627dd3042e5a10a3a0",
+            )
+            .unwrap(),
+        )
+        .raw_predicate(predicate_type, vex)
+        .build()
+        .unwrap()
+        .to_payload()
+        .unwrap()
+}
+
+/// A one-entry transparency log signing like Rekor: the bundle for `payload`, signed by
+/// `author`, logged by `log`.
+fn bundle(
+    author: &LocalSigner<SystemRandom>,
+    log: &LocalSigner<SystemRandom>,
+    payload: &[u8],
+) -> Vec<u8> {
+    let sig = author.sign(&pae(PAYLOAD_TYPE_IN_TOTO, payload)).unwrap();
+    let body = EntryBody::Dsse(DsseV001 {
+        envelope_hash: None,
+        payload_hash: Some(RekorHash::sha256(&Digest::of(payload))),
+        signatures: vec![BodySignature {
+            signature: sig.clone(),
+            verifier_pem: author.public_key().to_pem().into_bytes(),
+        }],
+    })
+    .to_canonical_bytes()
+    .unwrap();
+    let mut tree = MerkleTree::new();
+    let index = tree.push(merkle::leaf_hash(&body));
+    let root = tree.root(1).unwrap();
+    let checkpoint = Checkpoint::new("rekor.test - 1", 1, root)
+        .sign(&[NoteSigner::new("rekor.test", log).unwrap()])
+        .unwrap();
+    let log_key = RekorLogKey::from_public_key(log.public_key());
+    let mut entry = LogEntry {
+        body,
+        integrated_time: 1_750_000_000,
+        log_id: *log_key.log_id(),
+        log_index: index,
+        inclusion_proof: Some(RekorInclusionProof {
+            log_index: index,
+            root_hash: root,
+            tree_size: 1,
+            hashes: tree.inclusion_proof(index, 1).unwrap(),
+            checkpoint: Some(checkpoint.0),
+        }),
+        signed_entry_timestamp: None,
+    };
+    entry.signed_entry_timestamp = Some(log.sign(&entry.set_payload().unwrap()).unwrap());
+    key_based_bundle(
+        "",
+        BundleContent::Dsse(Envelope {
+            payload: payload.to_vec(),
+            payload_type: PAYLOAD_TYPE_IN_TOTO.into(),
+            signatures: vec![EnvelopeSignature {
+                sig,
+                keyid: String::new(),
+            }],
+        }),
+        vec![TransparencyLogEntry::from_log_entry(&entry).unwrap()],
+    )
+    .to_json()
+    .unwrap()
+}
+
+#[test]
+fn a_verified_openvex_bundle_is_read_and_judged_by_its_key() {
+    let (author, log) = (key(), key());
+    let bytes = bundle(
+        &author,
+        &log,
+        &openvex_statement("https://openvex.dev/ns/v0.2.0"),
+    );
+    assert!(is_sigstore_bundle(&bytes));
+    let trust = TrustRoot::new(vec![RekorLogKey::from_public_key(log.public_key())]);
+    let keys = [author.public_key().clone()];
+    let source = VexSource::from_bundle(
+        &bytes,
+        &KeyVerifier {
+            keys: &keys,
+            trust: &trust,
+        },
+    )
+    .unwrap();
+    assert_eq!(source.document.id, "https://example.com/vex/attested");
+    assert_eq!(source.signers(), [author.public_key().key_id().to_owned()]);
+    // The trust policy names the key: the statement applies to every finding of the image.
+    let policy = TrustPolicy {
+        issuers: vec![Issuer {
+            name: "vendor".into(),
+            key_ids: vec![author.public_key().key_id().to_owned()],
+            precedence: 100,
+            ..Issuer::default()
+        }],
+        ..TrustPolicy::default()
+    };
+    let set = VexSet::build(vec![source.clone()], &policy, ts("2026-12-07T00:00:00Z"));
+    let applied = set.apply(&[FindingRef {
+        vulnerability: "CVE-2023-27103".into(),
+        purl: Some("pkg:deb/debian/libde265-0@1.0.11-1".into()),
+        artifact: Some(
+            "sha256:13d22ec63300e16014d4a42aed735207a8b33c223cff19627dd3042e5a10a3a0".into(),
+        ),
+        ..FindingRef::default()
+    }]);
+    assert_eq!(applied.findings[0].status, Status::NotAffected);
+    assert_eq!(
+        applied.findings[0]
+            .decided_by
+            .as_ref()
+            .unwrap()
+            .source
+            .issuer,
+        "vendor"
+    );
+    // A policy that does not name the key does not count it.
+    let set = VexSet::build(
+        vec![source],
+        &TrustPolicy::default(),
+        ts("2026-12-07T00:00:00Z"),
+    );
+    assert_eq!(set.untrusted().len(), 1);
+}
+
+#[test]
+fn unverifiable_or_foreign_bundles_are_refused() {
+    let (author, log, stranger) = (key(), key(), key());
+    let payload = openvex_statement("https://openvex.dev/ns/v0.2.0");
+    let trust = TrustRoot::new(vec![RekorLogKey::from_public_key(log.public_key())]);
+    let keys = [author.public_key().clone()];
+    let verifier = KeyVerifier {
+        keys: &keys,
+        trust: &trust,
+    };
+    // Signed by a key the policy does not have.
+    let e = VexSource::from_bundle(&bundle(&stranger, &log, &payload), &verifier).unwrap_err();
+    assert!(matches!(e, VexError::Signature { .. }), "{e}");
+    // Logged by a log nobody trusts.
+    let e = VexSource::from_bundle(&bundle(&author, &stranger, &payload), &verifier).unwrap_err();
+    assert!(matches!(e, VexError::Signature { .. }), "{e}");
+    // A payload changed after signing.
+    let mut forged: serde_json::Value =
+        serde_json::from_slice(&bundle(&author, &log, &payload)).unwrap();
+    let b64 = forged["dsseEnvelope"]["payload"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    forged["dsseEnvelope"]["payload"] = json!(format!("{}A", &b64[..b64.len() - 1]));
+    let e = VexSource::from_bundle(&serde_json::to_vec(&forged).unwrap(), &verifier).unwrap_err();
+    assert!(matches!(e, VexError::Signature { .. }), "{e}");
+    // Verified, but not OpenVEX (another predicate type): not read.
+    let other = bundle(
+        &author,
+        &log,
+        &openvex_statement("https://slsa.dev/provenance/v1"),
+    );
+    let e = VexSource::from_bundle(&other, &verifier).unwrap_err();
+    assert!(matches!(e, VexError::Signature { .. }), "{e}");
+    // Keyless (a certificate instead of a key): said not built, never a pass.
+    let mut keyless: serde_json::Value =
+        serde_json::from_slice(&bundle(&author, &log, &payload)).unwrap();
+    keyless["verificationMaterial"]
+        .as_object_mut()
+        .unwrap()
+        .remove("publicKey");
+    keyless["verificationMaterial"]["certificate"] = json!({"rawBytes": "AAAA"});
+    let e = VexSource::from_bundle(&serde_json::to_vec(&keyless).unwrap(), &verifier).unwrap_err();
+    assert!(e.to_string().contains("keyless"), "{e}");
+}
