@@ -7,19 +7,22 @@
 //!   keys and every transparency-log entry verifies against the caller's Rekor keys
 //!   ([`stella_attest::transparency::bundle::Bundle::verify_with_key`]); the verified key id is
 //!   the signer the [`crate::TrustPolicy`] judges (`issuers[].key_ids`).
-//! - keyless (a Fulcio certificate): **not built here**. `stella-attest`'s transparency module
-//!   is growing Fulcio chain and identity verification; a keyless verifier then implements
-//!   [`AttestationVerifier`] by returning the envelope it verified and the certificate
-//!   identity (e.g. `https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1`)
-//!   as the signer, and the trust policy names that identity under an issuer's `key_ids`. Until
-//!   then [`KeyVerifier`] refuses a keyless bundle with a typed error
-//!   ([`VexError::Signature`] carrying `NotSupported`), never a pass.
+//! - [`KeylessVerifier`] (a Fulcio certificate): the bundle verifies offline against a Sigstore
+//!   trusted root under the caller's identity policy (certificate identity and OIDC issuer, as
+//!   cosign spells them; [`Bundle::verify`]), and the verified certificate identity (e.g.
+//!   `https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1`) is the signer
+//!   the trust policy judges (name it under an issuer's `key_ids`). [`KeyVerifier`] refuses a
+//!   keyless bundle with a typed error ([`VexError::Signature`] carrying `NotSupported`), never
+//!   a pass.
 
 use stella_attest::dsse::VerifiedEnvelope;
 use stella_attest::keys::PublicKey;
 use stella_attest::statement::StatementPolicy;
 use stella_attest::transparency::TransparencyError;
-use stella_attest::transparency::bundle::{Bundle, TrustRoot, VerifiedContent};
+use stella_attest::transparency::bundle::{
+    ArtifactInput, Bundle, TrustRoot, TrustedRoot, VerificationPolicy, VerifiedContent,
+    VerifiedSigner,
+};
 use stella_core::Digest;
 
 use crate::attestation::OPENVEX_PREDICATE_TYPES;
@@ -67,7 +70,7 @@ impl AttestationVerifier for KeyVerifier<'_> {
     fn verify(&self, bundle: &Bundle) -> Result<(VerifiedEnvelope, Vec<String>), VexError> {
         if !bundle.is_key_based() {
             return Err(sig(TransparencyError::NotSupported {
-                feature: "keyless (Fulcio certificate) OpenVEX attestations: a keyless AttestationVerifier is not built yet",
+                feature: "keyless (Fulcio certificate) OpenVEX attestations with a key verifier: use KeylessVerifier",
             }));
         }
         let mut last = None;
@@ -94,6 +97,52 @@ impl AttestationVerifier for KeyVerifier<'_> {
                 message: "no key to verify the bundle with".into(),
             },
         })
+    }
+}
+
+/// Keyless verification: the bundle's Fulcio certificate, SCTs, signing time and log entries
+/// against `root`, and its identity against `policy` ([`Bundle::verify`]); the signer is the
+/// certificate identity (its SAN), or the key id for a key-based `policy`.
+///
+/// ```no_run
+/// use stella_attest::transparency::bundle::{TrustedRoot, VerificationPolicy};
+/// use stella_attest::transparency::identity::{CertificateIdentity, StringMatcher};
+/// use stella_vex::{KeylessVerifier, VexSource};
+///
+/// # fn demo(bundle_json: &[u8], root_json: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+/// let root = TrustedRoot::from_json(root_json)?;
+/// let policy = VerificationPolicy::identity(CertificateIdentity::new(
+///     StringMatcher::exact("https://github.com/org/repo/.github/workflows/vex.yml@refs/heads/main"),
+///     StringMatcher::exact("https://token.actions.githubusercontent.com"),
+/// ));
+/// let source = VexSource::from_bundle(bundle_json, &KeylessVerifier { policy: &policy, root: &root })?;
+/// println!("{} signed by {:?}", source.document.id, source.signers());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct KeylessVerifier<'a> {
+    /// Who must have signed (a certificate identity policy; see `stella_attest`'s `identity`).
+    pub policy: &'a VerificationPolicy,
+    /// The Sigstore trusted root: Fulcio CAs, CT logs, Rekor logs, timestamp authorities.
+    pub root: &'a TrustedRoot,
+}
+
+impl AttestationVerifier for KeylessVerifier<'_> {
+    fn verify(&self, bundle: &Bundle) -> Result<(VerifiedEnvelope, Vec<String>), VexError> {
+        let v = bundle
+            .verify(self.policy, ArtifactInput::None, self.root)
+            .map_err(sig)?;
+        let signer = match v.signer {
+            VerifiedSigner::Certificate { identity, .. } => identity.san,
+            VerifiedSigner::Key { key_id } => key_id,
+        };
+        match v.content {
+            VerifiedContent::Dsse(env) => Ok((env, vec![signer])),
+            _ => Err(VexError::Shape {
+                what: "Sigstore bundle",
+                message: "signs an artifact, not an in-toto attestation (DSSE envelope)".into(),
+            }),
+        }
     }
 }
 

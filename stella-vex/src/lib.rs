@@ -82,7 +82,7 @@ mod waiver;
 pub use attestation::{
     ATTEST_WAIVER_PREDICATE_TYPE, OPENVEX_PREDICATE_TYPES, sign_document, sign_waiver,
 };
-pub use bundle::{AttestationVerifier, KeyVerifier, is_sigstore_bundle};
+pub use bundle::{AttestationVerifier, KeyVerifier, KeylessVerifier, is_sigstore_bundle};
 pub use compat::{Upgrade, validate_compat, validate_strict};
 pub use csaf::{CsafImport, CsafOptions, CsafProvenance, import_csaf};
 pub use cyclonedx::{MAX_CYCLONEDX_STATEMENTS, from_cyclonedx, is_cyclonedx, to_cyclonedx};

@@ -221,3 +221,68 @@ fn unverifiable_or_foreign_bundles_are_refused() {
     let e = VexSource::from_bundle(&serde_json::to_vec(&keyless).unwrap(), &verifier).unwrap_err();
     assert!(e.to_string().contains("keyless"), "{e}");
 }
+
+/// A real keyless bundle (sigstore-conformance `happy-path-intoto-in-dsse-v3`: a Fulcio
+/// certificate from GitHub Actions, a SLSA provenance statement) through [`KeylessVerifier`]:
+/// the right identity verifies it (and, not being OpenVEX, it is then refused unread); a
+/// wrong identity or a missing trusted root fails at verification.
+#[test]
+fn keyless_bundles_verify_under_the_identity_policy_before_anything_is_read() {
+    use stella_attest::transparency::bundle::{Bundle, TrustedRoot, VerificationPolicy};
+    use stella_attest::transparency::identity::{CertificateIdentity, StringMatcher};
+    use stella_vex::{AttestationVerifier, KeylessVerifier};
+
+    let suite = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/vectors/sigstore/conformance");
+    let bundle_json = std::fs::read(
+        suite.join("bundle-verify/happy-path-intoto-in-dsse-v3/bundle.sigstore.json"),
+    )
+    .unwrap();
+    let root =
+        TrustedRoot::from_json(&std::fs::read(suite.join("production.trusted_root.json")).unwrap())
+            .unwrap();
+    let workflow = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+    let policy = |san: &str| {
+        VerificationPolicy::identity(CertificateIdentity::new(
+            StringMatcher::exact(san),
+            StringMatcher::exact("https://token.actions.githubusercontent.com"),
+        ))
+    };
+    let good = policy(workflow);
+    let verifier = KeylessVerifier {
+        policy: &good,
+        root: &root,
+    };
+    let (envelope, signers) = verifier
+        .verify(&Bundle::parse(&bundle_json).unwrap())
+        .unwrap();
+    assert_eq!(signers, [workflow]);
+    assert_eq!(envelope.payload_type(), PAYLOAD_TYPE_IN_TOTO);
+    // Verified, but a SLSA provenance statement, not OpenVEX: refused before reading.
+    let e = VexSource::from_bundle(&bundle_json, &verifier).unwrap_err();
+    assert!(matches!(e, VexError::Signature { .. }), "{e}");
+    assert!(!e.to_string().contains("keyless"), "{e}");
+    // Another workflow signed nothing here.
+    let other =
+        policy("https://github.com/someone-else/repo/.github/workflows/vex.yml@refs/heads/main");
+    let e = KeylessVerifier {
+        policy: &other,
+        root: &root,
+    }
+    .verify(&Bundle::parse(&bundle_json).unwrap())
+    .unwrap_err();
+    assert!(matches!(e, VexError::Signature { .. }), "{e}");
+    // A trusted root without the Fulcio CA: the chain cannot verify.
+    let mut bare: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(suite.join("production.trusted_root.json")).unwrap())
+            .unwrap();
+    bare["certificateAuthorities"] = json!([]);
+    let bare = TrustedRoot::from_json(&serde_json::to_vec(&bare).unwrap()).unwrap();
+    let e = KeylessVerifier {
+        policy: &good,
+        root: &bare,
+    }
+    .verify(&Bundle::parse(&bundle_json).unwrap())
+    .unwrap_err();
+    assert!(matches!(e, VexError::Signature { .. }), "{e}");
+}
