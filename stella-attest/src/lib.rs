@@ -13,6 +13,8 @@
 //!   — allowed payload and predicate types, expected subject, required signers.
 //! - [`predicates`]: the predicate types we write and read.
 //! - [`transparency`]: Merkle proofs, checkpoints, logs, Rekor and Sigstore bundles.
+//! - [`tuf`]: TUF metadata verification (the client workflow over bytes the caller fetched), to
+//!   refresh a Sigstore trusted root from a mirrored TUF repository.
 //!
 //! ```
 //! use stella_attest::dsse::{Envelope, Keyring};
@@ -54,5 +56,6 @@ pub mod keys;
 pub mod predicates;
 pub mod statement;
 pub mod transparency;
+pub mod tuf;
 
 pub use error::AttestError;

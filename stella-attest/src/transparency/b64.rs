@@ -1,4 +1,7 @@
-//! Standard base64 (RFC 4648 §4, padded), as C2SP notes, Rekor and proto3 JSON use it.
+//! Standard base64 (RFC 4648 §4, padded), as C2SP notes, Rekor and proto3 JSON use it. On input
+//! `\r` and `\n` are ignored wherever they are, as Go's `encoding/base64` and Python's
+//! `base64.b64decode` ignore them (bodies written with line breaks by those clients); nothing
+//! else outside the alphabet is.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -13,7 +16,7 @@ pub(crate) fn encode(bytes: &[u8]) -> String {
 /// Decodes padded standard base64; `field` names the input in the error.
 pub(crate) fn decode(text: &str, field: &'static str) -> Result<Vec<u8>, TransparencyError> {
     STANDARD
-        .decode(text.as_bytes())
+        .decode(crate::dsse::strip_line_breaks(text).as_bytes())
         .map_err(|_| TransparencyError::Base64 { field })
 }
 
@@ -41,6 +44,8 @@ pub(crate) mod serde_bytes {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub(crate) fn decode_lenient(text: &str) -> Option<Vec<u8>> {
+        let text = crate::dsse::strip_line_breaks(text);
+        let text = text.as_ref();
         STANDARD
             .decode(text)
             .or_else(|_| STANDARD_NO_PAD.decode(text))
