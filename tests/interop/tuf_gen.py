@@ -210,6 +210,15 @@ def cases():
         r.publish()
         yield f"ok_{kind}", r, "ok"
 
+    # The target is a real Sigstore trusted root (tests/vectors/sigstore/trustedroot.v1.json).
+    r = Repo("ecdsa")
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "vectors", "sigstore", "trustedroot.v1.json"), "rb") as f:
+        r.target = f.read()
+    r.add_target(r.target)
+    r.publish()
+    yield "ok_sigstore_trusted_root", r, "ok"
+
     r = Repo("ed25519")
     r.publish()
     r.files["2.root.json"] = r.rotate_root("ecdsa")

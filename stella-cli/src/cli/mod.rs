@@ -14,6 +14,7 @@ mod replay;
 mod run;
 mod sbom;
 mod scan;
+mod tuf;
 mod verify;
 mod verify_bundle;
 mod vex;
