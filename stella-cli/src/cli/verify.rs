@@ -5,7 +5,8 @@
 //! and passed every constraint the flags state: `--type` (allowed predicate types; when
 //! absent, the statement's own type is reported and accepted), `--subject` (a digest that
 //! must be among the subjects, any of them), `--require-signer` (key ids that must have
-//! signed), `--artifact` (a file whose SHA-256 must be among the subjects), `--strict-low-s`.
+//! signed), `--artifact` (a file that must be among the subjects, compared on the strongest of
+//! sha512, sha384, sha256 the subject has), `--strict-low-s`.
 //! `--payload-type T` verifies a plain envelope of any payload type (signatures and
 //! `--require-signer` only); `--tuf-mirror` takes a bundle's trusted root from a TUF repository
 //! (see `tuf`).
@@ -25,7 +26,7 @@ use stella_attest::AttestError;
 use stella_attest::dsse::{DsseError, Envelope, Keyring, PAYLOAD_TYPE_IN_TOTO, VerifiedEnvelope};
 use stella_attest::keys::PublicKey;
 use stella_attest::statement::{
-    Statement, StatementError, StatementPolicy, Subject, VerifiedStatement,
+    ArtifactDigests, Statement, StatementError, StatementPolicy, Subject, VerifiedStatement,
 };
 use stella_attest::transparency::bundle::Bundle;
 use stella_core::Digest;
@@ -182,7 +183,9 @@ impl Constraints {
             policy = policy.expect_subject(*s);
         }
         if let Some(a) = &self.artifact {
-            policy = policy.expect_subject(a.digest);
+            // On the strongest algorithm the subject has (sha512, sha384, sha256): an npm
+            // provenance subject carries sha512 only.
+            policy = policy.expect_artifact(ArtifactDigests::of(&a.bytes));
         }
         for k in &self.require_signers {
             policy = policy.require_signer(k.as_str());
@@ -226,6 +229,7 @@ pub fn is_verification_failure(e: &AttestError) -> bool {
         ) | AttestError::Statement(
             StatementError::PredicateTypeNotAllowed { .. }
                 | StatementError::SubjectMismatch { .. }
+                | StatementError::ArtifactMismatch { .. }
                 | StatementError::MissingSigner { .. }
                 | StatementError::LegacyNotAllowed
         )
