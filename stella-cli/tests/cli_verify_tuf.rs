@@ -78,6 +78,68 @@ fn tuf_mirror_gives_the_trusted_root_file_it_verified() {
     assert!(!cache.path().join("trusted_root.json").exists());
 }
 
+/// A real npm publish attestation (npm registry key, production Rekor entry) verifies with
+/// the trusted root the TUF mirror hands over, and the same with the file itself.
+#[test]
+fn real_npm_attestation_verifies_through_the_tuf_trusted_root() {
+    let (repo, root, now) = case("ok_sigstore_trusted_root");
+    let real = format!("{VECTORS}sigstore/real/");
+    let doc: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(format!("{real}npm-gundam-visor-1.0.1.attestations.json")).unwrap(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("publish.sigstore.json");
+    std::fs::write(&bundle, serde_json::to_vec(&doc["attestations"][0]["bundle"]).unwrap()).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    for extra in [
+        vec!["--trusted-root".to_owned(), format!("{VECTORS}sigstore/trustedroot.v1.json")],
+        vec![
+            "--tuf-mirror".to_owned(), repo.clone(), "--tuf-root".to_owned(), root.clone(),
+            "--tuf-cache".to_owned(), cache.path().display().to_string(), "--tuf-now".to_owned(), now.clone(),
+        ],
+    ] {
+        let out = stella()
+            .args(["verify", bundle.to_str().unwrap(), "--json"])
+            .args(["--key", &format!("{real}npm-registry-2023.pub.pem")])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["verified"], true);
+        assert_eq!(v["subjects"][0]["digest"]["sha512"].as_str().unwrap().len(), 128);
+    }
+    // The wrong key: not verified (exit 1).
+    let out = stella()
+        .args(["verify", bundle.to_str().unwrap()])
+        .args(["--key", &format!("{real}sigstore-go-public-key.pem")])
+        .args(["--trusted-root", &format!("{VECTORS}sigstore/trustedroot.v1.json")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
+}
+
+#[test]
+fn real_sigstore_go_text_envelope_verifies_with_payload_type() {
+    let real = format!("{VECTORS}sigstore/real/");
+    let b: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(format!("{real}sigstore-go-bundle-public-key.json")).unwrap(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let env = dir.path().join("env.json");
+    std::fs::write(&env, serde_json::to_vec(&b["dsseEnvelope"]).unwrap()).unwrap();
+    let out = stella()
+        .args(["verify", env.to_str().unwrap(), "--payload-type", "text/plain", "--json"])
+        .args(["--key", &format!("{real}sigstore-go-public-key.pem")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["payloadDigest"], stella_core::Digest::of(b"hello, world!").to_string());
+}
+
 #[test]
 fn tuf_mirror_is_refused_for_a_plain_envelope() {
     let (repo, root, now) = case("ok_ed25519");

@@ -103,8 +103,9 @@ impl Input {
 pub struct Artifact {
     /// Its bytes.
     pub bytes: Vec<u8>,
-    /// Its SHA-256.
-    pub digest: Digest,
+    /// Its sha256, sha384 and sha512 (matched against subjects on the strongest algorithm a
+    /// subject has).
+    pub digests: ArtifactDigests,
 }
 
 /// Everything the caller asked of the input, whatever its kind.
@@ -143,7 +144,7 @@ impl Constraints {
             Some(path) => {
                 let bytes = read_input(path)?;
                 Some(Artifact {
-                    digest: Digest::of(&bytes),
+                    digests: ArtifactDigests::of(&bytes),
                     bytes,
                 })
             }
@@ -185,7 +186,7 @@ impl Constraints {
         if let Some(a) = &self.artifact {
             // On the strongest algorithm the subject has (sha512, sha384, sha256): an npm
             // provenance subject carries sha512 only.
-            policy = policy.expect_artifact(ArtifactDigests::of(&a.bytes));
+            policy = policy.expect_artifact(a.digests.clone());
         }
         for k in &self.require_signers {
             policy = policy.require_signer(k.as_str());
