@@ -840,11 +840,9 @@ fn decode_pem_block(block: &str) -> Result<(&str, Vec<u8>), KeyError> {
         },
     };
     let block = block.trim();
-    let after_begin = block
-        .strip_prefix(PEM_BEGIN)
-        .ok_or(KeyError::Pem {
-            reason: PemProblem::NoBegin,
-        })?;
+    let after_begin = block.strip_prefix(PEM_BEGIN).ok_or(KeyError::Pem {
+        reason: PemProblem::NoBegin,
+    })?;
     let (label, rest) = after_begin.split_once("-----").ok_or(KeyError::Pem {
         reason: PemProblem::UnterminatedBegin,
     })?;
@@ -860,7 +858,9 @@ fn decode_pem_block(block: &str) -> Result<(&str, Vec<u8>), KeyError> {
         return Err(problem("text after the BEGIN line"));
     }
     if body.contains(':') {
-        return Err(problem("encapsulated headers (encrypted PEM) are not supported"));
+        return Err(problem(
+            "encapsulated headers (encrypted PEM) are not supported",
+        ));
     }
     let cleaned: String = body
         .chars()

@@ -312,9 +312,18 @@ impl ArtifactDigests {
     pub fn of(bytes: &[u8]) -> Self {
         use sha2::Digest as _;
         let mut map = BTreeMap::new();
-        map.insert("sha256".to_owned(), hex::encode(sha2::Sha256::digest(bytes)));
-        map.insert("sha384".to_owned(), hex::encode(sha2::Sha384::digest(bytes)));
-        map.insert("sha512".to_owned(), hex::encode(sha2::Sha512::digest(bytes)));
+        map.insert(
+            "sha256".to_owned(),
+            hex::encode(sha2::Sha256::digest(bytes)),
+        );
+        map.insert(
+            "sha384".to_owned(),
+            hex::encode(sha2::Sha384::digest(bytes)),
+        );
+        map.insert(
+            "sha512".to_owned(),
+            hex::encode(sha2::Sha512::digest(bytes)),
+        );
         Self(map)
     }
 

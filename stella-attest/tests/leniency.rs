@@ -17,7 +17,8 @@ fn wrap(text: &str, width: usize, eol: &str) -> String {
 
 #[test]
 fn dsse_base64_with_line_breaks_verifies() {
-    let key = PrivateKey::generate(SignatureAlgorithm::EcdsaP256Sha256, &SystemRandom::new()).unwrap();
+    let key =
+        PrivateKey::generate(SignatureAlgorithm::EcdsaP256Sha256, &SystemRandom::new()).unwrap();
     let mut keyring = Keyring::new();
     keyring.add(key.public_key().clone()).unwrap();
     let signer = LocalSigner::new(key, SystemRandom::new()).unwrap();
@@ -27,7 +28,8 @@ fn dsse_base64_with_line_breaks_verifies() {
     for (field, eol) in [("payload", "\n"), ("payload", "\r\n")] {
         let mut j = json.clone();
         j[field] = wrap(json[field].as_str().unwrap(), 76, eol).into();
-        j["signatures"][0]["sig"] = wrap(json["signatures"][0]["sig"].as_str().unwrap(), 20, eol).into();
+        j["signatures"][0]["sig"] =
+            wrap(json["signatures"][0]["sig"].as_str().unwrap(), 20, eol).into();
         let parsed = Envelope::from_json(&serde_json::to_vec(&j).unwrap()).unwrap();
         let verified = parsed.verify(&keyring, &["text/plain"]).unwrap();
         assert_eq!(verified.payload(), payload.as_slice());
@@ -36,7 +38,10 @@ fn dsse_base64_with_line_breaks_verifies() {
     let text = json["payload"].as_str().unwrap().to_owned();
     for junk in [" ", "\t", "\u{b}", "*"] {
         json["payload"] = format!("{}{junk}{}", &text[..8], &text[8..]).into();
-        assert!(Envelope::from_json(&serde_json::to_vec(&json).unwrap()).is_err(), "{junk:?}");
+        assert!(
+            Envelope::from_json(&serde_json::to_vec(&json).unwrap()).is_err(),
+            "{junk:?}"
+        );
     }
 }
 
@@ -46,7 +51,8 @@ fn dsse_base64_with_line_breaks_verifies() {
 /// them; encrypted PEM is not supported).
 #[test]
 fn pem_bodies_of_any_line_length() {
-    let key = PrivateKey::generate(SignatureAlgorithm::EcdsaP256Sha256, &SystemRandom::new()).unwrap();
+    let key =
+        PrivateKey::generate(SignatureAlgorithm::EcdsaP256Sha256, &SystemRandom::new()).unwrap();
     let public = key.public_key().clone();
     let b64 = base64::engine::general_purpose::STANDARD.encode(public.spki_der());
     let pem = |body: &str, eol: &str| {
@@ -63,24 +69,40 @@ fn pem_bodies_of_any_line_length() {
     }
     assert!(matches!(
         PublicKey::from_pem(&pem(b64.trim_end_matches('='), "\n")),
-        Err(KeyError::Pem { reason: PemProblem::Body { .. } })
+        Err(KeyError::Pem {
+            reason: PemProblem::Body { .. }
+        })
     ));
     assert!(matches!(
         PublicKey::from_pem(&pem(&format!("Proc-Type: 4,ENCRYPTED\n\n{b64}"), "\n")),
-        Err(KeyError::Pem { reason: PemProblem::Body { .. } })
+        Err(KeyError::Pem {
+            reason: PemProblem::Body { .. }
+        })
     ));
     // Private keys too (same reader).
     let pkcs8 = key.to_pkcs8_pem().unwrap();
     let body: String = pkcs8.lines().filter(|l| !l.starts_with("-----")).collect();
     let one_line = format!("-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n");
-    assert_eq!(PrivateKey::from_pem(&one_line).unwrap().public_key(), &public);
+    assert_eq!(
+        PrivateKey::from_pem(&one_line).unwrap().public_key(),
+        &public
+    );
 }
 
 #[test]
 fn der_subject_public_key_info() {
-    for alg in [SignatureAlgorithm::EcdsaP256Sha256, SignatureAlgorithm::Ed25519] {
-        let public = PrivateKey::generate(alg, &SystemRandom::new()).unwrap().public_key().clone();
-        assert_eq!(PublicKey::from_pem_or_der(public.spki_der()).unwrap(), public);
+    for alg in [
+        SignatureAlgorithm::EcdsaP256Sha256,
+        SignatureAlgorithm::Ed25519,
+    ] {
+        let public = PrivateKey::generate(alg, &SystemRandom::new())
+            .unwrap()
+            .public_key()
+            .clone();
+        assert_eq!(
+            PublicKey::from_pem_or_der(public.spki_der()).unwrap(),
+            public
+        );
         assert_eq!(PublicKey::from_spki_der(public.spki_der()).unwrap(), public);
     }
 }

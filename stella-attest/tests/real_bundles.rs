@@ -9,7 +9,10 @@ use stella_attest::keys::PublicKey;
 use stella_attest::statement::{ArtifactDigests, Statement, StatementPolicy, StatementVersion};
 use stella_attest::transparency::bundle::{Bundle, TrustRoot, VerifiedContent};
 
-const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/sigstore/real/");
+const REAL: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/vectors/sigstore/real/"
+);
 
 fn read(name: &str) -> Vec<u8> {
     std::fs::read(format!("{REAL}{name}")).unwrap()
@@ -50,8 +53,14 @@ fn npm_provenance_statements_parse_and_match_by_sha512() {
         let st = statement_of(&bundle);
         assert_eq!(st.predicate_type(), predicate_type);
         assert_eq!(st.subjects().len(), 1);
-        assert_eq!(st.subjects()[0].name.as_deref(), Some("pkg:npm/gundam-visor@1.0.1"));
-        assert_eq!(st.subjects()[0].digest.keys().collect::<Vec<_>>(), ["sha512"]);
+        assert_eq!(
+            st.subjects()[0].name.as_deref(),
+            Some("pkg:npm/gundam-visor@1.0.1")
+        );
+        assert_eq!(
+            st.subjects()[0].digest.keys().collect::<Vec<_>>(),
+            ["sha512"]
+        );
         assert!(st.predicate().is_object());
         assert!(st.matches_artifact(&tarball));
         assert!(!st.matches_artifact(&other));
@@ -59,8 +68,14 @@ fn npm_provenance_statements_parse_and_match_by_sha512() {
         assert!(!st.has_subject(&stella_core::Digest::of(b"tarball")));
     }
     // The publish attestation is a legacy v0.1 statement, the provenance a v1 one.
-    assert_eq!(statement_of(&Bundle::parse(&bundles[0].1).unwrap()).version(), StatementVersion::V01);
-    assert_eq!(statement_of(&Bundle::parse(&bundles[1].1).unwrap()).version(), StatementVersion::V1);
+    assert_eq!(
+        statement_of(&Bundle::parse(&bundles[0].1).unwrap()).version(),
+        StatementVersion::V01
+    );
+    assert_eq!(
+        statement_of(&Bundle::parse(&bundles[1].1).unwrap()).version(),
+        StatementVersion::V1
+    );
 }
 
 #[test]
@@ -93,7 +108,10 @@ fn github_staging_attestation_parses_with_an_npm_subject() {
     let st = statement_of(&bundle);
     assert_eq!(st.version(), StatementVersion::V01);
     assert_eq!(st.predicate_type(), "https://slsa.dev/provenance/v0.2");
-    assert_eq!(st.subjects()[0].name.as_deref(), Some("pkg:npm/sigstore@1.3.0"));
+    assert_eq!(
+        st.subjects()[0].name.as_deref(),
+        Some("pkg:npm/sigstore@1.3.0")
+    );
     let sha512 = &st.subjects()[0].digest["sha512"];
     assert!(st.matches_artifact(&ArtifactDigests::parse(&format!("sha512:{sha512}")).unwrap()));
     // The predicate's materials use sha1 (kept, never matched on).
@@ -116,7 +134,8 @@ fn sigstore_go_public_key_bundle_verifies_its_text_payload() {
         "payloadType": env.payload_type,
         "signatures": [{"sig": base64_sig(&bundle), "keyid": ""}],
     });
-    let envelope = stella_attest::dsse::Envelope::from_json(&serde_json::to_vec(&json).unwrap()).unwrap();
+    let envelope =
+        stella_attest::dsse::Envelope::from_json(&serde_json::to_vec(&json).unwrap()).unwrap();
     let mut keyring = stella_attest::dsse::Keyring::new();
     keyring.add(key).unwrap();
     let verified = envelope.verify(&keyring, &["text/plain"]).unwrap();
@@ -125,7 +144,10 @@ fn sigstore_go_public_key_bundle_verifies_its_text_payload() {
 
 fn base64_sig(bundle: &Bundle) -> String {
     let v: serde_json::Value = serde_json::to_value(bundle).unwrap();
-    v["dsseEnvelope"]["signatures"][0]["sig"].as_str().unwrap().to_owned()
+    v["dsseEnvelope"]["signatures"][0]["sig"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[test]

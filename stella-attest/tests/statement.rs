@@ -372,8 +372,11 @@ fn bad_statements_are_typed_errors() {
     ));
     assert!(matches!(
         statement_err(Statement::from_json(
-            with(&format!(r#"[{{"digest":{{"sha256":"{hex}"}}}},{{"digest":{{}}}}]"#), v1)
-                .as_bytes()
+            with(
+                &format!(r#"[{{"digest":{{"sha256":"{hex}"}}}},{{"digest":{{}}}}]"#),
+                v1
+            )
+            .as_bytes()
         )),
         StatementError::EmptyDigestSet { index: 1 }
     ));

@@ -10,7 +10,10 @@ use stella_attest::statement::{
 };
 use stella_core::{Digest, SignatureAlgorithm};
 
-fn statement(subjects: serde_json::Value, predicate: Option<serde_json::Value>) -> Result<Statement, AttestError> {
+fn statement(
+    subjects: serde_json::Value,
+    predicate: Option<serde_json::Value>,
+) -> Result<Statement, AttestError> {
     let mut v = serde_json::json!({
         "_type": "https://in-toto.io/Statement/v1",
         "subject": subjects,
@@ -43,7 +46,10 @@ fn every_specified_algorithm_parses_and_unknown_ones_are_kept() {
     });
     let st = statement(serde_json::json!([{"name": "x", "digest": set}]), None).unwrap();
     assert_eq!(st.subjects()[0].digest.len(), 26);
-    assert_eq!(st.subjects()[0].digest["somecoolhash"], "Not-Hex/Any+Thing=");
+    assert_eq!(
+        st.subjects()[0].digest["somecoolhash"],
+        "Not-Hex/Any+Thing="
+    );
     // Round trip keeps every entry.
     let again = Statement::from_json(&st.to_payload().unwrap()).unwrap();
     assert_eq!(again.subjects(), st.subjects());
@@ -52,16 +58,22 @@ fn every_specified_algorithm_parses_and_unknown_ones_are_kept() {
 #[test]
 fn specified_algorithms_need_lowercase_hex_of_their_length() {
     for (alg, value) in [
-        ("sha512", "ab".repeat(32)),      // sha256's length
-        ("sha384", "AB".repeat(48)),      // uppercase
-        ("sha3_256", "zz".repeat(32)),    // not hex
-        ("gitCommit", "ab".repeat(21)),   // neither SHA-1 nor SHA-256 length
-        ("shake256", "abc".to_owned()),   // odd
-        ("dirHash", String::new()),       // empty
+        ("sha512", "ab".repeat(32)),    // sha256's length
+        ("sha384", "AB".repeat(48)),    // uppercase
+        ("sha3_256", "zz".repeat(32)),  // not hex
+        ("gitCommit", "ab".repeat(21)), // neither SHA-1 nor SHA-256 length
+        ("shake256", "abc".to_owned()), // odd
+        ("dirHash", String::new()),     // empty
         ("sha1", "ab".repeat(32)),
     ] {
-        let e = err(statement(serde_json::json!([{"digest": {alg: value}}]), None));
-        assert!(matches!(e, StatementError::BadDigest { index: 0, .. }), "{alg}: {e}");
+        let e = err(statement(
+            serde_json::json!([{"digest": {alg: value}}]),
+            None,
+        ));
+        assert!(
+            matches!(e, StatementError::BadDigest { index: 0, .. }),
+            "{alg}: {e}"
+        );
     }
     assert!(matches!(
         err(statement(serde_json::json!([{"digest": {}}]), None)),
@@ -93,7 +105,9 @@ fn predicate_must_be_an_object() {
         .build();
     assert!(matches!(
         built,
-        Err(AttestError::Statement(StatementError::PredicateNotObject { kind: "string" }))
+        Err(AttestError::Statement(StatementError::PredicateNotObject {
+            kind: "string"
+        }))
     ));
 }
 
@@ -103,7 +117,10 @@ fn matching_uses_the_strongest_common_algorithm_only() {
     let a = ArtifactDigests::of(bytes);
     let sha256 = a.get("sha256").unwrap().to_owned();
     let sha512 = a.get("sha512").unwrap().to_owned();
-    let other512 = ArtifactDigests::of(b"other").get("sha512").unwrap().to_owned();
+    let other512 = ArtifactDigests::of(b"other")
+        .get("sha512")
+        .unwrap()
+        .to_owned();
     let subject = |digest: serde_json::Value| -> Subject {
         serde_json::from_value(serde_json::json!({"digest": digest})).unwrap()
     };
@@ -125,7 +142,10 @@ fn matching_uses_the_strongest_common_algorithm_only() {
     assert!(!sha1.matches(&a));
     // The order.
     assert_eq!(MATCH_ALGORITHMS.first(), Some(&"sha512"));
-    assert!(MATCH_ALGORITHMS.iter().position(|a| *a == "sha384") < MATCH_ALGORITHMS.iter().position(|a| *a == "sha256"));
+    assert!(
+        MATCH_ALGORITHMS.iter().position(|a| *a == "sha384")
+            < MATCH_ALGORITHMS.iter().position(|a| *a == "sha256")
+    );
 }
 
 #[test]
@@ -134,7 +154,12 @@ fn artifact_digests_parse() {
     let a = ArtifactDigests::parse(&format!("sha256:{}", d.hex().to_uppercase())).unwrap();
     assert_eq!(a, ArtifactDigests::from(d));
     assert_eq!(a.strongest(), d.to_string());
-    for bad in ["sha256", "md5:00112233445566778899aabbccddeeff", "sha512:abcd", "sha1:".repeat(1).as_str()] {
+    for bad in [
+        "sha256",
+        "md5:00112233445566778899aabbccddeeff",
+        "sha512:abcd",
+        "sha1:".repeat(1).as_str(),
+    ] {
         assert!(matches!(
             ArtifactDigests::parse(bad),
             Err(StatementError::BadArtifactDigest { .. })
@@ -160,21 +185,43 @@ fn policy_expects_an_artifact_by_sha512() {
     .unwrap();
     let st = Statement::builder()
         .subject_digests(subject)
-        .raw_predicate("https://slsa.dev/provenance/v1", serde_json::json!({"buildDefinition": {}}))
+        .raw_predicate(
+            "https://slsa.dev/provenance/v1",
+            serde_json::json!({"buildDefinition": {}}),
+        )
         .build()
         .unwrap();
     let env = Envelope::from_json(&st.sign(&[&signer]).unwrap().to_json().unwrap()).unwrap();
     let policy = StatementPolicy::new().allow_predicate_type("https://slsa.dev/provenance/v1");
-    policy.clone().expect_artifact(a).verify(&env, &keyring).unwrap();
+    policy
+        .clone()
+        .expect_artifact(a)
+        .verify(&env, &keyring)
+        .unwrap();
     let e = policy
         .clone()
         .expect_artifact(ArtifactDigests::of(b"tampered tarball"))
         .verify(&env, &keyring)
         .unwrap_err();
-    assert!(matches!(e, AttestError::Statement(StatementError::ArtifactMismatch { .. })), "{e}");
+    assert!(
+        matches!(
+            e,
+            AttestError::Statement(StatementError::ArtifactMismatch { .. })
+        ),
+        "{e}"
+    );
     // expect_subject (sha256) has nothing to compare with a sha512-only subject.
-    let e = policy.expect_subject(Digest::of(tarball)).verify(&env, &keyring).unwrap_err();
-    assert!(matches!(e, AttestError::Statement(StatementError::SubjectMismatch { .. })), "{e}");
+    let e = policy
+        .expect_subject(Digest::of(tarball))
+        .verify(&env, &keyring)
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            AttestError::Statement(StatementError::SubjectMismatch { .. })
+        ),
+        "{e}"
+    );
 }
 
 #[test]

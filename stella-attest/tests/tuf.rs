@@ -127,7 +127,13 @@ fn python_tuf_repositories_give_the_expected_verdicts() {
             assert_eq!(case.python_tuf, "ok", "{}", case.name);
             assert!(got.is_err());
         } else {
-            assert_eq!(got.is_ok(), case.python_tuf == "ok", "{}: python-tuf {}", case.name, case.python_tuf);
+            assert_eq!(
+                got.is_ok(),
+                case.python_tuf == "ok",
+                "{}: python-tuf {}",
+                case.name,
+                case.python_tuf
+            );
             agree_with_python += 1;
         }
     }
@@ -136,7 +142,10 @@ fn python_tuf_repositories_give_the_expected_verdicts() {
 
 #[test]
 fn the_verdict_depends_on_now() {
-    let case = cases().into_iter().find(|c| c.name == "ok_ed25519").unwrap();
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name == "ok_ed25519")
+        .unwrap();
     let later = Case {
         now: Timestamp::from_unix_seconds(case.now.unix_seconds() + 400 * 86_400).unwrap(),
         ..case
@@ -146,26 +155,53 @@ fn the_verdict_depends_on_now() {
 
 #[test]
 fn kept_metadata_is_updated_and_a_second_run_from_it_verifies() {
-    let case = cases().into_iter().find(|c| c.name == "ok_rotation_mixed_keys").unwrap();
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name == "ok_rotation_mixed_keys")
+        .unwrap();
     let kept = KeptMetadata {
         root: &case.trusted["root.json"],
         timestamp: None,
         snapshot: None,
     };
-    let first = refresh_target(kept, &mut MemRepo(case.repo.clone()), case.now, "trusted_root.json", TufLimits::default()).unwrap();
+    let first = refresh_target(
+        kept,
+        &mut MemRepo(case.repo.clone()),
+        case.now,
+        "trusted_root.json",
+        TufLimits::default(),
+    )
+    .unwrap();
     assert_eq!(first.trusted.root_version(), 4);
-    assert_eq!(first.trusted.root_bytes(), case.repo["4.root.json"].as_slice());
+    assert_eq!(
+        first.trusted.root_bytes(),
+        case.repo["4.root.json"].as_slice()
+    );
     let kept = KeptMetadata {
         root: first.trusted.root_bytes(),
         timestamp: first.trusted.timestamp_bytes(),
         snapshot: first.trusted.snapshot_bytes(),
     };
-    let second = refresh_target(kept, &mut MemRepo(case.repo.clone()), case.now, "trusted_root.json", TufLimits::default()).unwrap();
+    let second = refresh_target(
+        kept,
+        &mut MemRepo(case.repo.clone()),
+        case.now,
+        "trusted_root.json",
+        TufLimits::default(),
+    )
+    .unwrap();
     assert_eq!(second.target, first.target);
     // The kept root (version 4) cannot be rolled back by a repository offering only root 1.
     let mut old = case.repo.clone();
     old.retain(|k, _| !k.ends_with(".root.json") || k == "1.root.json");
-    let again = refresh_target(kept, &mut MemRepo(old), case.now, "trusted_root.json", TufLimits::default()).unwrap();
+    let again = refresh_target(
+        kept,
+        &mut MemRepo(old),
+        case.now,
+        "trusted_root.json",
+        TufLimits::default(),
+    )
+    .unwrap();
     assert_eq!(again.trusted.root_version(), 4);
 }
 
@@ -203,7 +239,10 @@ fn sigstore_roots_are_self_signed_roots_of_trust() {
         let expires = Timestamp::parse_rfc3339(expires).unwrap();
         let before = Timestamp::from_unix_seconds(expires.unix_seconds() - 1).unwrap();
         t.check_root_expiry(before).unwrap();
-        assert!(matches!(t.check_root_expiry(expires), Err(TufError::Expired { .. })));
+        assert!(matches!(
+            t.check_root_expiry(expires),
+            Err(TufError::Expired { .. })
+        ));
     }
 }
 
@@ -221,7 +260,11 @@ fn sigstore_root_tampered_or_short_of_signatures_is_refused() {
     });
     assert!(matches!(
         TrustedMetadata::from_trusted_root(&two, TufLimits::default()),
-        Err(TufError::Threshold { valid: 2, threshold: 3, .. })
+        Err(TufError::Threshold {
+            valid: 2,
+            threshold: 3,
+            ..
+        })
     ));
     // The same signature five times counts once.
     let dup = edit(PRODUCTION, |v| {
@@ -233,13 +276,18 @@ fn sigstore_root_tampered_or_short_of_signatures_is_refused() {
         Err(TufError::Threshold { valid: 1, .. })
     ));
     // Any change to the signed content.
-    let later = edit(PRODUCTION, |v| v["signed"]["expires"] = "2036-11-20T13:58:18Z".into());
+    let later = edit(PRODUCTION, |v| {
+        v["signed"]["expires"] = "2036-11-20T13:58:18Z".into()
+    });
     assert!(matches!(
         TrustedMetadata::from_trusted_root(&later, TufLimits::default()),
         Err(TufError::Threshold { valid: 0, .. })
     ));
     // Reformatting does not change the canonical bytes: still verifies.
-    let pretty = serde_json::to_vec_pretty(&serde_json::from_slice::<serde_json::Value>(PRODUCTION).unwrap()).unwrap();
+    let pretty = serde_json::to_vec_pretty(
+        &serde_json::from_slice::<serde_json::Value>(PRODUCTION).unwrap(),
+    )
+    .unwrap();
     TrustedMetadata::from_trusted_root(&pretty, TufLimits::default()).unwrap();
 }
 
@@ -251,12 +299,21 @@ fn hostile_metadata_is_refused_before_work() {
         TrustedMetadata::from_trusted_root(&huge, limits),
         Err(TufError::TooLarge { .. })
     ));
-    let tight = TufLimits { max_signatures: 4, ..limits };
+    let tight = TufLimits {
+        max_signatures: 4,
+        ..limits
+    };
     assert!(matches!(
         TrustedMetadata::from_trusted_root(PRODUCTION, tight),
-        Err(TufError::TooMany { what: "signatures", .. })
+        Err(TufError::TooMany {
+            what: "signatures",
+            ..
+        })
     ));
-    let tight = TufLimits { max_keys: 5, ..limits };
+    let tight = TufLimits {
+        max_keys: 5,
+        ..limits
+    };
     assert!(matches!(
         TrustedMetadata::from_trusted_root(PRODUCTION, tight),
         Err(TufError::TooMany { what: "keys", .. })
@@ -276,7 +333,10 @@ fn hostile_metadata_is_refused_before_work() {
         let bad = edit(PRODUCTION, |v| v["signed"][field] = value.clone());
         let err = TrustedMetadata::from_trusted_root(&bad, limits).unwrap_err();
         assert!(
-            matches!(err, TufError::WrongType { .. } | TufError::SpecVersion { .. } | TufError::Shape { .. }),
+            matches!(
+                err,
+                TufError::WrongType { .. } | TufError::SpecVersion { .. } | TufError::Shape { .. }
+            ),
             "{field}: {err}"
         );
     }
@@ -290,15 +350,27 @@ fn next_root_must_be_exactly_the_next_version() {
     // The same root again is version 15, not 16.
     assert!(matches!(
         t.update_root(PRODUCTION),
-        Err(TufError::RootVersion { expected: 16, found: 15 })
+        Err(TufError::RootVersion {
+            expected: 16,
+            found: 15
+        })
     ));
 }
 
 #[test]
 fn steps_out_of_order_are_refused() {
     let mut t = TrustedMetadata::from_trusted_root(PRODUCTION, TufLimits::default()).unwrap();
-    assert!(matches!(t.snapshot_path(), Err(TufError::OutOfOrder { .. })));
-    assert!(matches!(t.target("trusted_root.json"), Err(TufError::OutOfOrder { .. })));
+    assert!(matches!(
+        t.snapshot_path(),
+        Err(TufError::OutOfOrder { .. })
+    ));
+    assert!(matches!(
+        t.target("trusted_root.json"),
+        Err(TufError::OutOfOrder { .. })
+    ));
     let now = Timestamp::parse_rfc3339("2026-01-01T00:00:00Z").unwrap();
-    assert!(matches!(t.update_snapshot(b"{}", now), Err(TufError::OutOfOrder { .. })));
+    assert!(matches!(
+        t.update_snapshot(b"{}", now),
+        Err(TufError::OutOfOrder { .. })
+    ));
 }

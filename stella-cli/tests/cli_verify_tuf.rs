@@ -36,7 +36,8 @@ fn tuf_mirror_gives_the_trusted_root_file_it_verified() {
     let (repo, root, now) = case("ok_sigstore_trusted_root");
     let cache = tempfile::tempdir().unwrap();
     let key = tempfile::NamedTempFile::new().unwrap();
-    let k = PrivateKey::generate(SignatureAlgorithm::EcdsaP256Sha256, &SystemRandom::new()).unwrap();
+    let k =
+        PrivateKey::generate(SignatureAlgorithm::EcdsaP256Sha256, &SystemRandom::new()).unwrap();
     std::fs::write(key.path(), k.public_key().to_pem()).unwrap();
     let bundle = format!("{VECTORS}sigstore/new_bundle.txt.sigstore.json");
     let artifact = format!("{VECTORS}sigstore/new_bundle.txt");
@@ -48,10 +49,27 @@ fn tuf_mirror_gives_the_trusted_root_file_it_verified() {
             .output()
             .unwrap()
     };
-    let via_file = run(&["--trusted-root", &format!("{VECTORS}sigstore/trustedroot.v1.json")]);
+    let via_file = run(&[
+        "--trusted-root",
+        &format!("{VECTORS}sigstore/trustedroot.v1.json"),
+    ]);
     let cache_arg = cache.path().to_str().unwrap();
-    let via_tuf = run(&["--tuf-mirror", &repo, "--tuf-root", &root, "--tuf-cache", cache_arg, "--tuf-now", &now]);
-    assert_eq!(via_tuf.status.code(), via_file.status.code(), "{}", stderr_of(&via_tuf));
+    let via_tuf = run(&[
+        "--tuf-mirror",
+        &repo,
+        "--tuf-root",
+        &root,
+        "--tuf-cache",
+        cache_arg,
+        "--tuf-now",
+        &now,
+    ]);
+    assert_eq!(
+        via_tuf.status.code(),
+        via_file.status.code(),
+        "{}",
+        stderr_of(&via_tuf)
+    );
     assert_eq!(stderr_of(&via_tuf), stderr_of(&via_file));
     assert_eq!(via_tuf.stdout, via_file.stdout);
     assert_eq!(
@@ -61,20 +79,47 @@ fn tuf_mirror_gives_the_trusted_root_file_it_verified() {
     assert!(cache.path().join("root.json").exists());
 
     // Both flags at once: a usage error.
-    let both = run(&["--tuf-mirror", &repo, "--trusted-root", &format!("{VECTORS}sigstore/trustedroot.v1.json")]);
+    let both = run(&[
+        "--tuf-mirror",
+        &repo,
+        "--trusted-root",
+        &format!("{VECTORS}sigstore/trustedroot.v1.json"),
+    ]);
     assert_eq!(both.status.code(), Some(2));
 
     // The TUF metadata expired at the time given: refused at TUF, exit 2.
-    let late = run(&["--tuf-mirror", &repo, "--tuf-root", &root, "--tuf-cache", cache_arg, "--tuf-now", "2099-01-01T00:00:00Z"]);
+    let late = run(&[
+        "--tuf-mirror",
+        &repo,
+        "--tuf-root",
+        &root,
+        "--tuf-cache",
+        cache_arg,
+        "--tuf-now",
+        "2099-01-01T00:00:00Z",
+    ]);
     assert_eq!(late.status.code(), Some(2));
     assert!(stderr_of(&late).contains("expired"), "{}", stderr_of(&late));
 
     // A mirror whose target was tampered with.
     let (repo, root, now) = case("fail_tampered_target");
     let cache = tempfile::tempdir().unwrap();
-    let bad = run(&["--tuf-mirror", &repo, "--tuf-root", &root, "--tuf-cache", cache.path().to_str().unwrap(), "--tuf-now", &now]);
+    let bad = run(&[
+        "--tuf-mirror",
+        &repo,
+        "--tuf-root",
+        &root,
+        "--tuf-cache",
+        cache.path().to_str().unwrap(),
+        "--tuf-now",
+        &now,
+    ]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(stderr_of(&bad).contains("hash does not match"), "{}", stderr_of(&bad));
+    assert!(
+        stderr_of(&bad).contains("hash does not match"),
+        "{}",
+        stderr_of(&bad)
+    );
     assert!(!cache.path().join("trusted_root.json").exists());
 }
 
@@ -90,13 +135,26 @@ fn real_npm_attestation_verifies_through_the_tuf_trusted_root() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let bundle = dir.path().join("publish.sigstore.json");
-    std::fs::write(&bundle, serde_json::to_vec(&doc["attestations"][0]["bundle"]).unwrap()).unwrap();
+    std::fs::write(
+        &bundle,
+        serde_json::to_vec(&doc["attestations"][0]["bundle"]).unwrap(),
+    )
+    .unwrap();
     let cache = tempfile::tempdir().unwrap();
     for extra in [
-        vec!["--trusted-root".to_owned(), format!("{VECTORS}sigstore/trustedroot.v1.json")],
         vec![
-            "--tuf-mirror".to_owned(), repo.clone(), "--tuf-root".to_owned(), root.clone(),
-            "--tuf-cache".to_owned(), cache.path().display().to_string(), "--tuf-now".to_owned(), now.clone(),
+            "--trusted-root".to_owned(),
+            format!("{VECTORS}sigstore/trustedroot.v1.json"),
+        ],
+        vec![
+            "--tuf-mirror".to_owned(),
+            repo.clone(),
+            "--tuf-root".to_owned(),
+            root.clone(),
+            "--tuf-cache".to_owned(),
+            cache.path().display().to_string(),
+            "--tuf-now".to_owned(),
+            now.clone(),
         ],
     ] {
         let out = stella()
@@ -108,13 +166,19 @@ fn real_npm_attestation_verifies_through_the_tuf_trusted_root() {
         assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(v["verified"], true);
-        assert_eq!(v["subjects"][0]["digest"]["sha512"].as_str().unwrap().len(), 128);
+        assert_eq!(
+            v["subjects"][0]["digest"]["sha512"].as_str().unwrap().len(),
+            128
+        );
     }
     // The wrong key: not verified (exit 1).
     let out = stella()
         .args(["verify", bundle.to_str().unwrap()])
         .args(["--key", &format!("{real}sigstore-go-public-key.pem")])
-        .args(["--trusted-root", &format!("{VECTORS}sigstore/trustedroot.v1.json")])
+        .args([
+            "--trusted-root",
+            &format!("{VECTORS}sigstore/trustedroot.v1.json"),
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
@@ -131,13 +195,22 @@ fn real_sigstore_go_text_envelope_verifies_with_payload_type() {
     let env = dir.path().join("env.json");
     std::fs::write(&env, serde_json::to_vec(&b["dsseEnvelope"]).unwrap()).unwrap();
     let out = stella()
-        .args(["verify", env.to_str().unwrap(), "--payload-type", "text/plain", "--json"])
+        .args([
+            "verify",
+            env.to_str().unwrap(),
+            "--payload-type",
+            "text/plain",
+            "--json",
+        ])
         .args(["--key", &format!("{real}sigstore-go-public-key.pem")])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr_of(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["payloadDigest"], stella_core::Digest::of(b"hello, world!").to_string());
+    assert_eq!(
+        v["payloadDigest"],
+        stella_core::Digest::of(b"hello, world!").to_string()
+    );
 }
 
 #[test]
@@ -146,11 +219,22 @@ fn tuf_mirror_is_refused_for_a_plain_envelope() {
     let f = envelope_fixture("application/vnd.example+json", b"{\"hello\":1}");
     let out = stella()
         .args(["verify", &f.path("env.json"), "--key", &f.path("k.pub")])
-        .args(["--tuf-mirror", &repo, "--tuf-root", &root, "--tuf-now", &now])
+        .args([
+            "--tuf-mirror",
+            &repo,
+            "--tuf-root",
+            &root,
+            "--tuf-now",
+            &now,
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr_of(&out).contains("--tuf-mirror"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("--tuf-mirror"),
+        "{}",
+        stderr_of(&out)
+    );
 }
 
 struct Fixture(tempfile::TempDir);
@@ -185,16 +269,31 @@ fn payload_type_verifies_any_dsse_payload() {
     // Named: verified, the payload reported by digest; a DER key works as well as PEM.
     for key in ["k.pub", "k.der"] {
         let out = stella()
-            .args(["verify", &f.path("env.json"), "--key", &f.path(key), "--json"])
-            .args(["--payload-type", "application/vnd.cncf.notary.payload.v1+json"])
+            .args([
+                "verify",
+                &f.path("env.json"),
+                "--key",
+                &f.path(key),
+                "--json",
+            ])
+            .args([
+                "--payload-type",
+                "application/vnd.cncf.notary.payload.v1+json",
+            ])
             .assert()
             .code(0)
             .get_output()
             .stdout
             .clone();
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
-        assert_eq!(v["payloadType"], "application/vnd.cncf.notary.payload.v1+json");
-        assert_eq!(v["payloadDigest"], stella_core::Digest::of(payload).to_string());
+        assert_eq!(
+            v["payloadType"],
+            "application/vnd.cncf.notary.payload.v1+json"
+        );
+        assert_eq!(
+            v["payloadDigest"],
+            stella_core::Digest::of(payload).to_string()
+        );
         assert_eq!(v["payloadLength"], payload.len());
     }
     // Another payload type than the envelope's: not verified.
@@ -206,14 +305,20 @@ fn payload_type_verifies_any_dsse_payload() {
     // A required signer that did not sign: not verified.
     stella()
         .args(["verify", &f.path("env.json"), "--key", &f.path("k.pub")])
-        .args(["--payload-type", "application/vnd.cncf.notary.payload.v1+json"])
+        .args([
+            "--payload-type",
+            "application/vnd.cncf.notary.payload.v1+json",
+        ])
         .args(["--require-signer", "sha256:0000"])
         .assert()
         .code(1);
     // Statement constraints have nothing to check: usage error.
     let out = stella()
         .args(["verify", &f.path("env.json"), "--key", &f.path("k.pub")])
-        .args(["--payload-type", "application/vnd.cncf.notary.payload.v1+json"])
+        .args([
+            "--payload-type",
+            "application/vnd.cncf.notary.payload.v1+json",
+        ])
         .args(["--subject", &stella_core::Digest::of(b"x").to_string()])
         .output()
         .unwrap();

@@ -198,10 +198,11 @@ pub fn fetch_trusted_root(
         )?,
     };
     let t = &refreshed.trusted;
-    for (name, bytes) in CACHE_FILES
-        .into_iter()
-        .zip([Some(t.root_bytes()), t.timestamp_bytes(), t.snapshot_bytes()])
-    {
+    for (name, bytes) in CACHE_FILES.into_iter().zip([
+        Some(t.root_bytes()),
+        t.timestamp_bytes(),
+        t.snapshot_bytes(),
+    ]) {
         if let Some(bytes) = bytes {
             write_atomic(&options.cache_dir, name, bytes)
                 .map_err(|e| cache(&options.cache_dir.join(name), e))?;

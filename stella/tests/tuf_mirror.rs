@@ -46,7 +46,11 @@ fn options(case: &Path, cache: &Path) -> TufOptions {
 
 fn variant(e: &TufMirrorError) -> String {
     match e {
-        TufMirrorError::Tuf(t) => format!("{t:?}").split([' ', '{', '(']).next().unwrap().to_owned(),
+        TufMirrorError::Tuf(t) => format!("{t:?}")
+            .split([' ', '{', '('])
+            .next()
+            .unwrap()
+            .to_owned(),
         other => format!("{other:?}"),
     }
 }
@@ -99,10 +103,21 @@ fn the_cache_keeps_the_newest_root_and_refuses_rollback_later() {
     let cache2 = tempfile::tempdir().unwrap();
     let o2 = options(&rollback, cache2.path());
     let kept_ts = std::fs::read(cache2.path().join("timestamp.json")).unwrap();
-    let err = fetch_trusted_root(&TufMirror::Dir(older.path().to_owned()), &o2, case_now(&rollback)).unwrap_err();
-    assert!(matches!(err, TufMirrorError::Tuf(TufError::Rollback { .. })), "{err}");
+    let err = fetch_trusted_root(
+        &TufMirror::Dir(older.path().to_owned()),
+        &o2,
+        case_now(&rollback),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, TufMirrorError::Tuf(TufError::Rollback { .. })),
+        "{err}"
+    );
     // Nothing is written after a failure.
-    assert_eq!(std::fs::read(cache2.path().join("timestamp.json")).unwrap(), kept_ts);
+    assert_eq!(
+        std::fs::read(cache2.path().join("timestamp.json")).unwrap(),
+        kept_ts
+    );
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -134,7 +149,10 @@ fn a_symbolic_link_in_the_mirror_is_refused() {
         case_now(&case),
     )
     .unwrap_err();
-    assert!(matches!(err, TufMirrorError::Tuf(TufError::Fetch { .. })), "{err}");
+    assert!(
+        matches!(err, TufMirrorError::Tuf(TufError::Fetch { .. })),
+        "{err}"
+    );
 }
 
 #[test]
@@ -143,7 +161,10 @@ fn mirror_arguments() {
         TufMirror::parse("https://tuf-repo-cdn.sigstore.dev/").unwrap(),
         TufMirror::Https("https://tuf-repo-cdn.sigstore.dev".into())
     );
-    assert_eq!(TufMirror::parse("mirror").unwrap(), TufMirror::Dir("mirror".into()));
+    assert_eq!(
+        TufMirror::parse("mirror").unwrap(),
+        TufMirror::Dir("mirror".into())
+    );
     assert!(TufMirror::parse("http://tuf-repo-cdn.sigstore.dev").is_err());
     assert!(TufMirror::parse("https://user:pw@example.com").is_err());
 }
@@ -156,17 +177,20 @@ fn serve_https(root: PathBuf) -> String {
         .unwrap()
         .map(|c| c.unwrap())
         .collect();
-    let key = <rustls::pki_types::PrivateKeyDer as rustls::pki_types::pem::PemObject>::from_pem_file(
-        dir.join("server.key"),
-    )
-    .unwrap();
+    let key =
+        <rustls::pki_types::PrivateKeyDer as rustls::pki_types::pem::PemObject>::from_pem_file(
+            dir.join("server.key"),
+        )
+        .unwrap();
     let config = Arc::new(
-        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(certs, key)
-            .unwrap(),
+        rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap(),
     );
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -186,7 +210,12 @@ fn serve_https(root: PathBuf) -> String {
                     break;
                 }
             }
-            let path = line.split(' ').nth(1).unwrap_or("/").trim_start_matches('/').to_owned();
+            let path = line
+                .split(' ')
+                .nth(1)
+                .unwrap_or("/")
+                .trim_start_matches('/')
+                .to_owned();
             let file = root.join(&path);
             let response = match std::fs::read(&file) {
                 Ok(body) if !path.contains("..") => {
@@ -198,7 +227,8 @@ fn serve_https(root: PathBuf) -> String {
                     r.extend_from_slice(&body);
                     r
                 }
-                _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+                _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_vec(),
             };
             let _ = tls.write_all(&response);
             let _ = tls.flush();
@@ -213,7 +243,8 @@ fn serve_https(root: PathBuf) -> String {
 fn over_https_from_a_loopback_server() {
     let case = vectors().join("ok_rotation_mixed_keys");
     let url = serve_https(case.join("repo"));
-    let ca = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tls/ca.pem")).unwrap();
+    let ca =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tls/ca.pem")).unwrap();
     let now = case_now(&case);
 
     let cache = tempfile::tempdir().unwrap();
@@ -221,8 +252,12 @@ fn over_https_from_a_loopback_server() {
     o.tls_roots_pem = Some(ca);
     let via_https = fetch_trusted_root(&TufMirror::parse(&url).unwrap(), &o, now).unwrap();
     let cache2 = tempfile::tempdir().unwrap();
-    let via_dir =
-        fetch_trusted_root(&TufMirror::Dir(case.join("repo")), &options(&case, cache2.path()), now).unwrap();
+    let via_dir = fetch_trusted_root(
+        &TufMirror::Dir(case.join("repo")),
+        &options(&case, cache2.path()),
+        now,
+    )
+    .unwrap();
     assert_eq!(via_https, via_dir);
     assert_eq!(
         std::fs::read(cache.path().join("root.json")).unwrap(),
@@ -231,16 +266,28 @@ fn over_https_from_a_loopback_server() {
 
     // Without the test CA the server's certificate is not trusted (Mozilla roots).
     let cache3 = tempfile::tempdir().unwrap();
-    let err = fetch_trusted_root(&TufMirror::parse(&url).unwrap(), &options(&case, cache3.path()), now)
-        .unwrap_err();
-    assert!(matches!(err, TufMirrorError::Tuf(TufError::Fetch { .. })), "{err}");
+    let err = fetch_trusted_root(
+        &TufMirror::parse(&url).unwrap(),
+        &options(&case, cache3.path()),
+        now,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, TufMirrorError::Tuf(TufError::Fetch { .. })),
+        "{err}"
+    );
 
     // A tampered target over HTTPS is refused like on disk.
     let bad = vectors().join("fail_tampered_target");
     let url = serve_https(bad.join("repo"));
     let cache4 = tempfile::tempdir().unwrap();
     let mut o = options(&bad, cache4.path());
-    o.tls_roots_pem = Some(std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tls/ca.pem")).unwrap());
+    o.tls_roots_pem = Some(
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tls/ca.pem")).unwrap(),
+    );
     let err = fetch_trusted_root(&TufMirror::parse(&url).unwrap(), &o, case_now(&bad)).unwrap_err();
-    assert!(matches!(err, TufMirrorError::Tuf(TufError::HashMismatch { .. })), "{err}");
+    assert!(
+        matches!(err, TufMirrorError::Tuf(TufError::HashMismatch { .. })),
+        "{err}"
+    );
 }

@@ -121,7 +121,10 @@ mod tests {
             assert_eq!(got, agreed, "{input:?}");
             // The proto3 `bytes` reader is as lenient on line breaks.
             if agreed.is_some() {
-                assert_eq!(super::serde_bytes::decode_lenient(input).map(hex::encode), agreed);
+                assert_eq!(
+                    super::serde_bytes::decode_lenient(input).map(hex::encode),
+                    agreed
+                );
             }
         }
         assert!(both >= 15);

@@ -55,8 +55,7 @@ impl TufKey {
                 let key = if public.trim_start().starts_with("-----BEGIN") {
                     PublicKey::from_pem(public).map_err(|e| bad(e.to_string()))?
                 } else {
-                    let point =
-                        hex::decode(public).map_err(|e| bad(format!("ecdsa key: {e}")))?;
+                    let point = hex::decode(public).map_err(|e| bad(format!("ecdsa key: {e}")))?;
                     PublicKey::from_p256_sec1(&point).map_err(|e| bad(e.to_string()))?
                 };
                 if key.algorithm() != stella_core::SignatureAlgorithm::EcdsaP256Sha256 {
@@ -65,7 +64,8 @@ impl TufKey {
                 Ok(Self::Stella(key))
             }
             ("rsa", "rsassa-pss-sha256") => {
-                let der = crate::keys::pem_der(public, "PUBLIC KEY").map_err(|e| bad(e.to_string()))?;
+                let der =
+                    crate::keys::pem_der(public, "PUBLIC KEY").map_err(|e| bad(e.to_string()))?;
                 let info = SubjectPublicKeyInfoRef::from_der(&der)
                     .map_err(|e| bad(format!("RSA SPKI: {e}")))?;
                 if info.algorithm.oid.to_string() != RSA_ENCRYPTION {

@@ -178,7 +178,10 @@ fn parse_expires(role: Role, text: &str) -> Result<Timestamp, TufError> {
             _ => c.is_ascii_digit(),
         });
     if !shape_ok {
-        return Err(shape(role, format!("expires {text:?} is not YYYY-MM-DDTHH:MM:SSZ")));
+        return Err(shape(
+            role,
+            format!("expires {text:?} is not YYYY-MM-DDTHH:MM:SSZ"),
+        ));
     }
     Timestamp::parse_rfc3339(text).map_err(|e| shape(role, e))
 }
@@ -186,9 +189,7 @@ fn parse_expires(role: Role, text: &str) -> Result<Timestamp, TufError> {
 /// Hex of the allowed digest lengths; anything else in a `hashes` map is refused at use.
 fn check_hashes(role: Role, hashes: &BTreeMap<String, String>) -> Result<(), TufError> {
     for (alg, value) in hashes {
-        if value.is_empty()
-            || value.len() % 2 != 0
-            || !value.bytes().all(|b| b.is_ascii_hexdigit())
+        if value.is_empty() || value.len() % 2 != 0 || !value.bytes().all(|b| b.is_ascii_hexdigit())
         {
             return Err(shape(role, format!("hash {alg} is not hex")));
         }
@@ -213,10 +214,12 @@ impl Metadata {
             max_depth: 32,
             max_bytes: max,
         };
-        let wire: WireMetadata = stella_core::canonical::from_slice_strict_with(bytes, &json_limits)
-            .map_err(|e| shape(role, e))?;
+        let wire: WireMetadata =
+            stella_core::canonical::from_slice_strict_with(bytes, &json_limits)
+                .map_err(|e| shape(role, e))?;
         check_count("signatures", wire.signatures.len(), limits.max_signatures)?;
-        let common: WireCommon = serde_json::from_value(wire.signed.clone()).map_err(|e| shape(role, e))?;
+        let common: WireCommon =
+            serde_json::from_value(wire.signed.clone()).map_err(|e| shape(role, e))?;
         if common.metadata_type != role.name() {
             return Err(TufError::WrongType {
                 expected: role,
@@ -228,7 +231,9 @@ impl Metadata {
         let rest: Vec<&str> = parts.collect();
         if !major_ok
             || !(1..=2).contains(&rest.len())
-            || rest.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+            || rest
+                .iter()
+                .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
         {
             return Err(TufError::SpecVersion {
                 role,
@@ -295,17 +300,16 @@ impl Metadata {
     /// How many distinct keys of `role_keys` (looked up in `keys`) made a valid signature over
     /// this document. A key id listed or signing twice counts once, and two key ids holding the
     /// same key material count once.
-    pub(crate) fn count_valid(
-        &self,
-        keys: &BTreeMap<String, TufKey>,
-        role_keys: &RoleKeys,
-    ) -> u64 {
+    pub(crate) fn count_valid(&self, keys: &BTreeMap<String, TufKey>, role_keys: &RoleKeys) -> u64 {
         let mut counted: BTreeSet<&[u8]> = BTreeSet::new();
         for keyid in &role_keys.keyids {
             let (Some(key), Some(sigs)) = (keys.get(keyid), self.signatures.get(keyid)) else {
                 continue;
             };
-            if sigs.iter().any(|sig| key.verifies(&self.canonical_signed, sig)) {
+            if sigs
+                .iter()
+                .any(|sig| key.verifies(&self.canonical_signed, sig))
+            {
                 counted.insert(key.material());
             }
         }
@@ -386,7 +390,10 @@ fn parse_root(signed: &Value, limits: &TufLimits) -> Result<RootData, TufError> 
         }
         for k in &keyids {
             if !keys.contains_key(k) {
-                return Err(shape(role, format!("role {r} names key {} not in keys", truncate(k))));
+                return Err(shape(
+                    role,
+                    format!("role {r} names key {} not in keys", truncate(k)),
+                ));
             }
         }
         roles.insert(

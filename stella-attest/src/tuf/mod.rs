@@ -167,7 +167,9 @@ pub enum TufError {
         scheme: String,
     },
     /// Fewer valid signatures from distinct keys than the threshold.
-    #[error("{role} metadata: {valid} valid signature(s) from {signer} keys, threshold {threshold}")]
+    #[error(
+        "{role} metadata: {valid} valid signature(s) from {signer} keys, threshold {threshold}"
+    )]
     Threshold {
         /// The role of the document.
         role: Role,

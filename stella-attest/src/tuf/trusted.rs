@@ -124,7 +124,10 @@ impl TrustedMetadata {
     }
 
     fn check_signed(&self, metadata: &Metadata) -> Result<(), TufError> {
-        let data = self.root.root().ok_or(TufError::OutOfOrder { step: "root" })?;
+        let data = self
+            .root
+            .root()
+            .ok_or(TufError::OutOfOrder { step: "root" })?;
         let role_keys = data
             .roles
             .get(&metadata.role)
@@ -272,17 +275,20 @@ impl TrustedMetadata {
             });
         }
         if let Some((trusted, _)) = &self.snapshot {
-            let old = trusted.meta().ok_or(TufError::OutOfOrder { step: "snapshot" })?;
-            let fresh = new.meta().ok_or(TufError::OutOfOrder { step: "snapshot" })?;
+            let old = trusted
+                .meta()
+                .ok_or(TufError::OutOfOrder { step: "snapshot" })?;
+            let fresh = new
+                .meta()
+                .ok_or(TufError::OutOfOrder { step: "snapshot" })?;
             for (name, old_info) in old {
                 let old_v = old_info.version.unwrap_or_default();
-                let new_v = fresh
-                    .get(name)
-                    .and_then(|i| i.version)
-                    .ok_or_else(|| TufError::MissingMeta {
+                let new_v = fresh.get(name).and_then(|i| i.version).ok_or_else(|| {
+                    TufError::MissingMeta {
                         role: Role::Snapshot,
                         name: super::key::truncate(name),
-                    })?;
+                    }
+                })?;
                 if new_v < old_v {
                     return Err(TufError::Rollback {
                         role: Role::Targets,
@@ -378,7 +384,9 @@ impl TrustedMetadata {
     pub fn target_path(&self, name: &str) -> Result<String, TufError> {
         let info = self.target(name)?;
         if name.is_empty()
-            || name.split('/').any(|p| p.is_empty() || p == "." || p == "..")
+            || name
+                .split('/')
+                .any(|p| p.is_empty() || p == "." || p == "..")
             || name.contains('\\')
         {
             return Err(TufError::TargetNotFound {

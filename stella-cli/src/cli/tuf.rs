@@ -92,8 +92,7 @@ pub fn trusted_root_file(args: &TufArgs) -> Result<Option<PathBuf>, CliError> {
     let trusted_root = fetch_trusted_root(&mirror, &options, now(args)?)
         .map_err(|e| CliError::library(mirror_arg.clone(), e))?;
     let path = cache.join("trusted_root.json");
-    std::fs::write(&path, &trusted_root).map_err(|e| {
-        CliError::library(path.display().to_string(), e)
-    })?;
+    std::fs::write(&path, &trusted_root)
+        .map_err(|e| CliError::library(path.display().to_string(), e))?;
     Ok(Some(path))
 }
