@@ -219,9 +219,6 @@ pub enum PemProblem {
         /// The block's label.
         label: String,
     },
-    /// The block does not decode (base64 body, line lengths, headers).
-    #[error(transparent)]
-    Decode(#[from] pem::Error),
     /// The block's body is not padded standard base64, has encapsulated headers, or is empty.
     #[error("{}", truncate(&format!("PEM body: {reason}")))]
     Body {

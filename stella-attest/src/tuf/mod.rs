@@ -29,6 +29,11 @@
 //! algorithms other than the SHA-2 ones, and key types other than the three above. Key ids are
 //! taken as the metadata names them (as python-tuf and go-tuf do), not recomputed.
 //!
+//! A module of this crate rather than a `stella-tuf` crate: it verifies with this crate's keys
+//! (Ed25519, ECDSA P-256), its strict JSON parsing (stella-core) and the same `ring` / `sha2`,
+//! and its only consumer is the Sigstore trusted root beside it; a crate would add a workspace
+//! member and nothing else.
+//!
 //! Bounds: every document's size ([`TufLimits`]) is checked before it is parsed, the JSON
 //! nesting depth is capped, and the number of keys, signatures and targets is bounded.
 //!
