@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use stella_attest::tuf::{
-    KeptMetadata, TrustedMetadata, TufError, TufLimits, TufRepository, encode_canonical,
-    refresh_target,
+    KeptMetadata, RefreshedTarget, TrustedMetadata, TufError, TufLimits, TufRepository,
+    encode_canonical, refresh_target,
 };
 use stella_core::Timestamp;
 
@@ -90,20 +90,28 @@ fn cases() -> Vec<Case> {
     out
 }
 
+/// The whole workflow for `trusted_root.json` of `case`'s repository (or `repo`), from `kept`.
+fn refresh(
+    case: &Case,
+    kept: KeptMetadata<'_>,
+    repo: Option<BTreeMap<String, Vec<u8>>>,
+) -> Result<RefreshedTarget, TufError> {
+    refresh_target(
+        kept,
+        &mut MemRepo(repo.unwrap_or_else(|| case.repo.clone())),
+        case.now,
+        "trusted_root.json",
+        TufLimits::default(),
+    )
+}
+
 fn run(case: &Case) -> Result<Vec<u8>, TufError> {
     let kept = KeptMetadata {
         root: &case.trusted["root.json"],
         timestamp: case.trusted.get("timestamp.json").map(Vec::as_slice),
         snapshot: case.trusted.get("snapshot.json").map(Vec::as_slice),
     };
-    refresh_target(
-        kept,
-        &mut MemRepo(case.repo.clone()),
-        case.now,
-        "trusted_root.json",
-        TufLimits::default(),
-    )
-    .map(|r| r.target)
+    refresh(case, kept, None).map(|r| r.target)
 }
 
 #[test]
@@ -164,14 +172,7 @@ fn kept_metadata_is_updated_and_a_second_run_from_it_verifies() {
         timestamp: None,
         snapshot: None,
     };
-    let first = refresh_target(
-        kept,
-        &mut MemRepo(case.repo.clone()),
-        case.now,
-        "trusted_root.json",
-        TufLimits::default(),
-    )
-    .unwrap();
+    let first = refresh(&case, kept, None).unwrap();
     assert_eq!(first.trusted.root_version(), 4);
     assert_eq!(
         first.trusted.root_bytes(),
@@ -182,26 +183,12 @@ fn kept_metadata_is_updated_and_a_second_run_from_it_verifies() {
         timestamp: first.trusted.timestamp_bytes(),
         snapshot: first.trusted.snapshot_bytes(),
     };
-    let second = refresh_target(
-        kept,
-        &mut MemRepo(case.repo.clone()),
-        case.now,
-        "trusted_root.json",
-        TufLimits::default(),
-    )
-    .unwrap();
+    let second = refresh(&case, kept, None).unwrap();
     assert_eq!(second.target, first.target);
     // The kept root (version 4) cannot be rolled back by a repository offering only root 1.
     let mut old = case.repo.clone();
     old.retain(|k, _| !k.ends_with(".root.json") || k == "1.root.json");
-    let again = refresh_target(
-        kept,
-        &mut MemRepo(old),
-        case.now,
-        "trusted_root.json",
-        TufLimits::default(),
-    )
-    .unwrap();
+    let again = refresh(&case, kept, Some(old)).unwrap();
     assert_eq!(again.trusted.root_version(), 4);
 }
 

@@ -24,6 +24,22 @@ fn case(name: &str) -> (String, String, String) {
     )
 }
 
+/// `--tuf-mirror REPO --tuf-root ROOT --tuf-cache CACHE --tuf-now NOW`.
+fn tuf_flags(repo: &str, root: &str, cache: &str, now: &str) -> Vec<String> {
+    [
+        "--tuf-mirror",
+        repo,
+        "--tuf-root",
+        root,
+        "--tuf-cache",
+        cache,
+        "--tuf-now",
+        now,
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
 fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -41,7 +57,7 @@ fn tuf_mirror_gives_the_trusted_root_file_it_verified() {
     std::fs::write(key.path(), k.public_key().to_pem()).unwrap();
     let bundle = format!("{VECTORS}sigstore/new_bundle.txt.sigstore.json");
     let artifact = format!("{VECTORS}sigstore/new_bundle.txt");
-    let run = |extra: &[&str]| {
+    let run = |extra: &[String]| {
         stella()
             .args(["verify", &bundle, "--artifact", &artifact])
             .args(["--key", key.path().to_str().unwrap()])
@@ -49,21 +65,10 @@ fn tuf_mirror_gives_the_trusted_root_file_it_verified() {
             .output()
             .unwrap()
     };
-    let via_file = run(&[
-        "--trusted-root",
-        &format!("{VECTORS}sigstore/trustedroot.v1.json"),
-    ]);
+    let trusted_root = format!("{VECTORS}sigstore/trustedroot.v1.json");
+    let via_file = run(&["--trusted-root".to_owned(), trusted_root.clone()]);
     let cache_arg = cache.path().to_str().unwrap();
-    let via_tuf = run(&[
-        "--tuf-mirror",
-        &repo,
-        "--tuf-root",
-        &root,
-        "--tuf-cache",
-        cache_arg,
-        "--tuf-now",
-        &now,
-    ]);
+    let via_tuf = run(&tuf_flags(&repo, &root, cache_arg, &now));
     assert_eq!(
         via_tuf.status.code(),
         via_file.status.code(),
@@ -80,40 +85,27 @@ fn tuf_mirror_gives_the_trusted_root_file_it_verified() {
 
     // Both flags at once: a usage error.
     let both = run(&[
-        "--tuf-mirror",
-        &repo,
-        "--trusted-root",
-        &format!("{VECTORS}sigstore/trustedroot.v1.json"),
+        "--tuf-mirror".to_owned(),
+        repo.clone(),
+        "--trusted-root".to_owned(),
+        trusted_root,
     ]);
     assert_eq!(both.status.code(), Some(2));
 
     // The TUF metadata expired at the time given: refused at TUF, exit 2.
-    let late = run(&[
-        "--tuf-mirror",
-        &repo,
-        "--tuf-root",
-        &root,
-        "--tuf-cache",
-        cache_arg,
-        "--tuf-now",
-        "2099-01-01T00:00:00Z",
-    ]);
+    let late = run(&tuf_flags(&repo, &root, cache_arg, "2099-01-01T00:00:00Z"));
     assert_eq!(late.status.code(), Some(2));
     assert!(stderr_of(&late).contains("expired"), "{}", stderr_of(&late));
 
     // A mirror whose target was tampered with.
     let (repo, root, now) = case("fail_tampered_target");
     let cache = tempfile::tempdir().unwrap();
-    let bad = run(&[
-        "--tuf-mirror",
+    let bad = run(&tuf_flags(
         &repo,
-        "--tuf-root",
         &root,
-        "--tuf-cache",
         cache.path().to_str().unwrap(),
-        "--tuf-now",
         &now,
-    ]);
+    ));
     assert_eq!(bad.status.code(), Some(2));
     assert!(
         stderr_of(&bad).contains("hash does not match"),
@@ -146,16 +138,7 @@ fn real_npm_attestation_verifies_through_the_tuf_trusted_root() {
             "--trusted-root".to_owned(),
             format!("{VECTORS}sigstore/trustedroot.v1.json"),
         ],
-        vec![
-            "--tuf-mirror".to_owned(),
-            repo.clone(),
-            "--tuf-root".to_owned(),
-            root.clone(),
-            "--tuf-cache".to_owned(),
-            cache.path().display().to_string(),
-            "--tuf-now".to_owned(),
-            now.clone(),
-        ],
+        tuf_flags(&repo, &root, cache.path().to_str().unwrap(), &now),
     ] {
         let out = stella()
             .args(["verify", bundle.to_str().unwrap(), "--json"])

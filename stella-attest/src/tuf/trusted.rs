@@ -137,9 +137,10 @@ impl TrustedMetadata {
 
     /// §5.3: makes `bytes` (the repository's `N.root.json` for N = trusted version + 1) the
     /// trusted root. It must be signed by a threshold of the trusted root's root keys *and* of
-    /// its own, and have version N exactly. Trusted timestamp and snapshot are dropped when
-    /// their role's keys changed (§5.3.11), so that a key rotation recovers from a
-    /// fast-forward attack.
+    /// its own, and have version N exactly. Runs before any timestamp is loaded: kept
+    /// timestamp and snapshot metadata go in afterwards ([`Self::load_kept_timestamp`]), so
+    /// those signed by keys the new root rotated out fail to load and are dropped (§5.3.11,
+    /// recovery from a fast-forward attack).
     pub fn update_root(&mut self, bytes: &[u8]) -> Result<(), TufError> {
         if self.timestamp.is_some() {
             return Err(TufError::OutOfOrder { step: "root" });
