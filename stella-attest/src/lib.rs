@@ -55,6 +55,12 @@
 //!   canonical JSON is written here (stella-core's canonical JSON is RFC 8785, a different
 //!   byte form; no maintained crate writes securesystemslib's form exactly, and it is 60 lines
 //!   tested byte for byte against securesystemslib's `encode_canonical`).
+//! - `rustls-webpki` (ring backend), `x509-cert` (with its `sct` feature), `der`, `cms`:
+//!   keyless Sigstore — certificate paths, Fulcio extensions, embedded SCT lists, RFC 3161
+//!   tokens (see [`transparency`]); `p256` also verifies a P-256 signature from an artifact
+//!   digest alone (`ring` verifies whole messages only).
+//! - `regex`: the identity policy's regular expressions (RE2 syntax, linear time, as cosign's
+//!   Go `regexp`).
 
 pub mod dsse;
 mod error;

@@ -4,7 +4,10 @@
 //! our own code (ECDSA P-256 and Ed25519 signers, P-256 Rekor key), and tampered variants of
 //! them. Both run offline: sigstore-verify gets a trusted root holding only our test Rekor key.
 //!
-//! Keyless bundles are not compared: we do not verify Fulcio chains (we return `NotSupported`).
+//! Keyless bundles: every keyless case of the sigstore-conformance suite
+//! (tests/vectors/sigstore/conformance/) is verified by both, with the case's trusted root,
+//! artifact, identity and issuer; the answers are compared case by case (see
+//! `keyless_conformance_cases_agree_with_sigstore_rust`).
 
 use base64::Engine as _;
 use sigstore_verify::PublicKeyVerificationPolicy;
@@ -240,4 +243,81 @@ fn sigstore_verify_agrees_with_us_on_key_based_bundles() {
             assert!(o.is_err(), "{what}: we accepted a tampered bundle");
         }
     }
+}
+
+const CONFORMANCE_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+const CONFORMANCE_ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+/// Cases where sigstore-rust 0.15 gives another answer than the suite expects, and why; on
+/// every other keyless case both verifiers must agree (and the answer must be the suite's).
+const THEIR_KNOWN_DISAGREEMENTS: &[(&str, &str)] = &[];
+
+#[test]
+fn keyless_conformance_cases_agree_with_sigstore_rust() {
+    use stella_attest::transparency::bundle::{
+        ArtifactInput, TrustedRoot as OurRoot, VerificationPolicy,
+    };
+    use stella_attest::transparency::identity::{CertificateIdentity, StringMatcher};
+    let suite = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/vectors/sigstore/conformance");
+    let mut dirs: Vec<_> = std::fs::read_dir(suite.join("bundle-verify"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir() && !p.join("key.pub").exists())
+        .collect();
+    dirs.sort();
+    let (mut compared, mut disagreements) = (0, Vec::new());
+    for dir in &dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let text = |f: &str, default: &str| {
+            std::fs::read_to_string(dir.join(f))
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_else(|_| default.to_owned())
+        };
+        let identity = text("identity", CONFORMANCE_IDENTITY);
+        let issuer = text("issuer", CONFORMANCE_ISSUER);
+        let root_json = std::fs::read(dir.join("trusted_root.json"))
+            .unwrap_or_else(|_| std::fs::read(suite.join("production.trusted_root.json")).unwrap());
+        let artifact = std::fs::read(dir.join("artifact"))
+            .unwrap_or_else(|_| std::fs::read(suite.join("a.txt")).unwrap());
+        let bundle_json = std::fs::read(dir.join("bundle.sigstore.json")).unwrap();
+        let ours = (|| {
+            let root = OurRoot::from_json(&root_json).map_err(|e| e.to_string())?;
+            let bundle = Bundle::parse(&bundle_json).map_err(|e| e.to_string())?;
+            let policy = VerificationPolicy::identity(CertificateIdentity::new(
+                StringMatcher::exact(identity.clone()),
+                StringMatcher::exact(issuer.clone()),
+            ));
+            bundle
+                .verify(&policy, ArtifactInput::Bytes(&artifact), &root)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })();
+        let theirs = (|| {
+            let root =
+                TrustedRoot::from_json(std::str::from_utf8(&root_json).map_err(|e| e.to_string())?)
+                    .map_err(|e| e.to_string())?;
+            let bundle = TheirBundle::from_json(
+                std::str::from_utf8(&bundle_json).map_err(|e| e.to_string())?,
+            )
+            .map_err(|e| e.to_string())?;
+            let policy =
+                sigstore_verify::VerificationPolicy::new(identity.as_str(), issuer.as_str());
+            sigstore_verify::verify(artifact.as_slice(), &bundle, &policy, &root)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })();
+        compared += 1;
+        if ours.is_ok() != theirs.is_ok() {
+            println!("DISAGREE {name}: ours {ours:?}, sigstore-rust {theirs:?}");
+            disagreements.push(name);
+        }
+    }
+    println!(
+        "keyless conformance cases compared with sigstore-rust: {compared}, disagreements: {}",
+        disagreements.len()
+    );
+    let known: Vec<&str> = THEIR_KNOWN_DISAGREEMENTS.iter().map(|(n, _)| *n).collect();
+    assert!(compared >= 60, "{compared}");
+    assert_eq!(disagreements, known);
 }

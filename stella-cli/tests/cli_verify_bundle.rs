@@ -123,7 +123,7 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn keyless_bundle_is_not_supported_never_a_pass() {
+fn keyless_bundle_with_a_key_is_refused_never_a_pass() {
     let f = Fixture::new();
     let vectors = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/sigstore/");
     let out = stella()
@@ -136,7 +136,184 @@ fn keyless_bundle_is_not_supported_never_a_pass() {
         .get_output()
         .stderr
         .clone();
-    assert_stderr(&out, "not supported");
+    assert_stderr(&out, "keyless");
+}
+
+const CONFORMANCE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/vectors/sigstore/conformance/"
+);
+const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+const ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+/// `--artifact a.txt` and the suite's default identity and issuer.
+fn conformance_identity() -> [String; 6] {
+    [
+        "--artifact".into(),
+        format!("{CONFORMANCE}a.txt"),
+        "--certificate-identity".into(),
+        IDENTITY.into(),
+        "--certificate-oidc-issuer".into(),
+        ISSUER.into(),
+    ]
+}
+
+fn keyless(case: &str) -> Command {
+    let mut cmd = stella();
+    cmd.args([
+        "verify",
+        &format!("{CONFORMANCE}bundle-verify/{case}/bundle.sigstore.json"),
+    ])
+    .args([
+        "--trusted-root",
+        &format!("{CONFORMANCE}production.trusted_root.json"),
+    ]);
+    cmd
+}
+
+#[test]
+fn keyless_bundle_verifies_with_identity_and_issuer() {
+    let out = keyless("happy-path-v0.3")
+        .args(conformance_identity())
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("Verified OK"), "{text}");
+    assert!(text.contains(IDENTITY), "{text}");
+    assert!(text.contains(ISSUER), "{text}");
+    // By digest, with regexps and a GitHub claim, and the JSON report.
+    let digest = stella_core::Digest::of(&std::fs::read(format!("{CONFORMANCE}a.txt")).unwrap());
+    let out = keyless("happy-path-v0.3")
+        .args(["--artifact-digest", &digest.to_string()])
+        .args([
+            "--certificate-identity-regexp",
+            "^https://github\\.com/sigstore-conformance/",
+        ])
+        .args(["--certificate-oidc-issuer-regexp", "githubusercontent"])
+        .args(["--certificate-github-workflow-ref", "refs/heads/main"])
+        .arg("--json")
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(report["verified"], true);
+    assert_eq!(report["signer"]["identity"]["san"], IDENTITY);
+    assert_eq!(report["signer"]["identity"]["issuer"], ISSUER);
+    let checks = report["checks"].as_array().unwrap();
+    assert!(checks.len() >= 10);
+    assert!(checks.iter().all(|c| c["passed"] == true));
+}
+
+#[test]
+fn keyless_failures_exit_1_and_the_json_report_names_the_failed_check() {
+    let out = keyless("happy-path-v0.3")
+        .args(["--artifact", &format!("{CONFORMANCE}a.txt")])
+        .args([
+            "--certificate-identity",
+            "https://github.com/evil/repo/.github/workflows/x.yml@refs/heads/main",
+        ])
+        .args(["--certificate-oidc-issuer", ISSUER])
+        .arg("--json")
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(report["verified"], false);
+    let last = report["checks"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["name"], "identity");
+    assert_eq!(last["passed"], false);
+    assert!(
+        report["error"]
+            .as_str()
+            .unwrap()
+            .contains("subject alternative name")
+    );
+    // A conformance case that must fail: exit 1.
+    keyless("signature-mismatch_fail")
+        .args(conformance_identity())
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn keyless_without_an_identity_policy_is_refused_unless_insecure_is_explicit() {
+    let out = keyless("happy-path-v0.3")
+        .args(["--artifact", &format!("{CONFORMANCE}a.txt")])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert_stderr(&out, "identity policy");
+    // Only one half of the identity.
+    let out = keyless("happy-path-v0.3")
+        .args(["--artifact", &format!("{CONFORMANCE}a.txt")])
+        .args(["--certificate-identity", IDENTITY])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    assert_stderr(&out, "OIDC issuer");
+    let out = keyless("happy-path-v0.3")
+        .args(["--artifact", &format!("{CONFORMANCE}a.txt")])
+        .arg("--insecure-ignore-identity")
+        .arg("--json")
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let identity = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "identity")
+        .unwrap()
+        .clone();
+    assert!(identity["detail"].as_str().unwrap().contains("NOT CHECKED"));
+    // No trusted root: a usage error.
+    stella()
+        .args([
+            "verify",
+            &format!("{CONFORMANCE}bundle-verify/happy-path-v0.3/bundle.sigstore.json"),
+        ])
+        .args(conformance_identity())
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn keyless_dsse_bundle_checks_the_statement() {
+    let dir = format!("{CONFORMANCE}bundle-verify/intoto-with-custom-trust-root/");
+    let run = |artifact: &str| {
+        stella()
+            .args(["verify", &format!("{dir}bundle.sigstore.json")])
+            .args(["--trusted-root", &format!("{dir}trusted_root.json")])
+            .args(["--artifact", artifact])
+            .args(["--certificate-identity", IDENTITY])
+            .args(["--certificate-oidc-issuer", ISSUER])
+            .arg("--json")
+            .assert()
+    };
+    let out = run(&format!("{dir}artifact"))
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(report["payloadType"], "application/vnd.in-toto+json");
+    assert!(report["subjects"].as_array().is_some_and(|s| !s.is_empty()));
+    // An artifact that is not a subject: exit 1.
+    run(&format!("{CONFORMANCE}a.txt")).code(1);
 }
 
 fn assert_stderr(stderr: &[u8], needle: &str) {

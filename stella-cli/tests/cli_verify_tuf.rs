@@ -313,3 +313,43 @@ fn payload_type_verifies_any_dsse_payload() {
         .assert()
         .code(1);
 }
+
+/// The npm SLSA provenance (keyless: production Fulcio, GitHub Actions identity, sha512-only
+/// subject) verifies through the keyless verifier with its workflow identity, and only with it.
+#[test]
+fn real_npm_provenance_keyless_verifies_with_its_identity() {
+    let real = format!("{VECTORS}sigstore/real/");
+    let doc: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(format!("{real}npm-gundam-visor-1.0.1.attestations.json")).unwrap(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("slsa.sigstore.json");
+    std::fs::write(
+        &bundle,
+        serde_json::to_vec(&doc["attestations"][1]["bundle"]).unwrap(),
+    )
+    .unwrap();
+    let verify = |identity: &str| {
+        stella()
+            .args(["verify", bundle.to_str().unwrap()])
+            .args(["--certificate-identity", identity])
+            .args([
+                "--certificate-oidc-issuer",
+                "https://token.actions.githubusercontent.com",
+            ])
+            .args([
+                "--trusted-root",
+                &format!("{real}sigstore-production.trusted_root.json"),
+            ])
+            .output()
+            .unwrap()
+    };
+    let ok = verify(
+        "https://github.com/ramonpetgrave64/gundam-visor/.github/workflows/npm-publish.yml@refs/tags/v1.0.1",
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr_of(&ok));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("https://slsa.dev/provenance/v1"));
+    let other = verify("https://github.com/someone/else/.github/workflows/x.yml@refs/heads/main");
+    assert_eq!(other.status.code(), Some(1), "{}", stderr_of(&other));
+}

@@ -223,6 +223,28 @@ pub enum TransparencyError {
         /// The value seen.
         actual: usize,
     },
+    /// An X.509 certificate or chain was refused (see [`super::x509`]).
+    #[error("{what}: {problem}")]
+    Certificate {
+        /// Which certificate or chain.
+        what: &'static str,
+        /// Why.
+        problem: super::x509::CertificateProblem,
+    },
+    /// An RFC 3161 timestamp was refused (see [`super::timestamp`]).
+    #[error("RFC 3161 timestamp: {problem}")]
+    Timestamp {
+        /// Why.
+        problem: super::timestamp::TimestampProblem,
+    },
+    /// A trusted log whose validity window excludes the time the entry is checked at.
+    #[error("log {log_id} is not valid at {at} (Unix seconds)")]
+    LogNotValidAt {
+        /// The log id (hex).
+        log_id: String,
+        /// The time checked.
+        at: i64,
+    },
     /// A signer or verifier backend failed.
     #[error("{context}: {source}")]
     Key {
@@ -231,6 +253,81 @@ pub enum TransparencyError {
         /// The backend's error.
         source: Box<CoreError>,
     },
+    /// The signing certificate is not valid at a verified signing time.
+    #[error(
+        "the signing certificate is not valid at the {timestamp} time {time} (valid {not_before} to {not_after})"
+    )]
+    CertificateNotValidAt {
+        /// Which timestamp (`transparency log integrated time`, `RFC 3161 timestamp`).
+        timestamp: &'static str,
+        /// The signing time.
+        time: String,
+        /// The certificate's `notBefore`.
+        not_before: String,
+        /// The certificate's `notAfter`.
+        not_after: String,
+    },
+    /// The leaf certificate's embedded Signed Certificate Timestamps do not verify against the
+    /// trusted root's CT logs.
+    #[error("signed certificate timestamp: {reason}")]
+    Sct {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The certificate's identity does not satisfy the caller's identity policy.
+    #[error("certificate {field} {actual:?} does not match the policy's {expected}")]
+    IdentityMismatch {
+        /// Which claim (`subject alternative name`, `OIDC issuer`, an extension name).
+        field: &'static str,
+        /// What the policy wanted (exact value or `/regexp/`).
+        expected: String,
+        /// What the certificate says (empty when absent).
+        actual: String,
+    },
+    /// Keyless verification was asked without an identity policy (the choice of
+    /// "insecure: any identity" must be explicit).
+    #[error(
+        "keyless bundles need an identity policy (certificate identity and OIDC issuer), or an explicit insecure-ignore-identity"
+    )]
+    MissingIdentityPolicy,
+    /// No signing time could be verified (no signed entry timestamp, no trusted RFC 3161
+    /// timestamp), so the certificate cannot be checked at signing time.
+    #[error("no verified timestamp: {reason}")]
+    NoVerifiedTimestamp {
+        /// What was tried.
+        reason: String,
+    },
+    /// A trusted-root key or authority used outside its validity window.
+    #[error("{what} is not valid at {time} (trusted root validity {window})")]
+    OutsideValidity {
+        /// Which key or authority.
+        what: &'static str,
+        /// The time it was used at.
+        time: String,
+        /// Its validity window.
+        window: String,
+    },
+    /// The verification material does not fit the policy (a key given for a keyless bundle,
+    /// or an identity policy for a key-based one).
+    #[error("verification material: {reason}")]
+    WrongVerificationMaterial {
+        /// What does not fit.
+        reason: &'static str,
+    },
+}
+
+impl TransparencyError {
+    /// [`TransparencyError::LimitExceeded`] when `actual > max`.
+    pub(crate) fn check_limit(
+        what: &'static str,
+        max: usize,
+        actual: usize,
+    ) -> Result<(), TransparencyError> {
+        if actual > max {
+            return Err(TransparencyError::LimitExceeded { what, max, actual });
+        }
+        Ok(())
+    }
 }
 
 impl From<TransparencyError> for CoreError {

@@ -330,7 +330,25 @@ pub fn note_key_id(
     algorithm: SignatureAlgorithm,
     spki_der: &[u8],
 ) -> Result<u32, TransparencyError> {
-    let hash: [u8; 32] = match algorithm {
+    let hash = note_key_hash(name, algorithm, spki_der)?;
+    let (id, _) = hash
+        .split_first_chunk::<4>()
+        .ok_or(TransparencyError::UnsupportedKey {
+            what: "signed note",
+            reason: "hash too short",
+        })?;
+    Ok(u32::from_be_bytes(*id))
+}
+
+/// The full 32-byte hash whose first four bytes are the note key id ([`note_key_id`]).
+/// Rekor v2 (rekor-tiles) uses it whole as the log id of a log whose checkpoints this key signs
+/// under the name `name` (its origin).
+pub fn note_key_hash(
+    name: &str,
+    algorithm: SignatureAlgorithm,
+    spki_der: &[u8],
+) -> Result<[u8; 32], TransparencyError> {
+    Ok(match algorithm {
         SignatureAlgorithm::Ed25519 => {
             let raw = ed25519_raw_from_spki(spki_der)?;
             let mut h = Sha256::new();
@@ -346,14 +364,7 @@ pub fn note_key_id(
                 reason: "only Ed25519 and ECDSA P-256 note keys are supported",
             });
         }
-    };
-    let (id, _) = hash
-        .split_first_chunk::<4>()
-        .ok_or(TransparencyError::UnsupportedKey {
-            what: "signed note",
-            reason: "hash too short",
-        })?;
-    Ok(u32::from_be_bytes(*id))
+    })
 }
 
 /// The 32-byte Ed25519 key inside an RFC 8410 SubjectPublicKeyInfo.

@@ -308,23 +308,25 @@ fn core_json(what: &'static str) -> impl Fn(stella_core::CoreError) -> Transpare
     }
 }
 
+/// Checks that a body is within [`MAX_BODY_BYTES`], strict JSON (no duplicate keys) and in
+/// RFC 8785 canonical form, as Rekor v1 and v2 store bodies.
+pub(crate) fn check_canonical_body(
+    bytes: &[u8],
+    what: &'static str,
+) -> Result<(), TransparencyError> {
+    TransparencyError::check_limit("Rekor body bytes", MAX_BODY_BYTES, bytes.len())?;
+    canonical::validate_strict(bytes).map_err(core_json(what))?;
+    if !canonical::is_canonical(bytes) {
+        return Err(TransparencyError::NotCanonical { what });
+    }
+    Ok(())
+}
+
 impl EntryBody {
     /// Parses a canonicalized body. The bytes must be RFC 8785 canonical JSON (as Rekor stores
     /// them), of a supported kind and API version.
     pub fn parse(bytes: &[u8]) -> Result<Self, TransparencyError> {
-        if bytes.len() > MAX_BODY_BYTES {
-            return Err(TransparencyError::LimitExceeded {
-                what: "Rekor body bytes",
-                max: MAX_BODY_BYTES,
-                actual: bytes.len(),
-            });
-        }
-        canonical::validate_strict(bytes).map_err(core_json("Rekor entry body"))?;
-        if !canonical::is_canonical(bytes) {
-            return Err(TransparencyError::NotCanonical {
-                what: "Rekor entry body",
-            });
-        }
+        check_canonical_body(bytes, "Rekor entry body")?;
         let wire: WireBody = serde_json::from_slice(bytes).map_err(json_err("Rekor entry body"))?;
         match (wire.kind.as_str(), wire.api_version.as_str()) {
             ("hashedrekord", "0.0.1") => {

@@ -40,8 +40,10 @@ use super::{CliError, KeyRef, Outcome, read_input, write_output};
 pub struct Args {
     /// The envelope or Sigstore bundle file (`-` for stdin).
     pub input: PathBuf,
-    /// A trusted public key (file or `env://VAR`); repeat for several.
-    #[arg(long, required = true)]
+    /// A trusted public key (file or `env://VAR`); repeat for several. Required for envelopes
+    /// and key-based bundles; a keyless bundle is verified with `--certificate-identity` and
+    /// `--certificate-oidc-issuer` instead.
+    #[arg(long)]
     pub key: Vec<KeyRef>,
     /// How many distinct keys must have signed.
     #[arg(long, default_value_t = 1)]
@@ -311,14 +313,23 @@ fn run_envelope(
     // The bundle-only flags ask for a transparency log check an envelope cannot give.
     if !args.bundle.rekor_key.is_empty()
         || args.bundle.trusted_root.is_some()
+        || args.bundle.has_identity_flags()
+        || args.bundle.artifact_digest.is_some()
         || args.tuf.tuf_mirror.is_some()
     {
         return Err(CliError::Usage {
-            what: "--rekor-key / --trusted-root / --tuf-mirror",
+            what: "--rekor-key / --trusted-root / --certificate-* / --artifact-digest / --tuf-mirror",
             value: name.to_owned(),
-            reason: "a DSSE envelope carries no transparency log entry to check; verify a \
-                     Sigstore bundle instead, or drop the flag"
+            reason: "a DSSE envelope carries no transparency log entry or certificate to \
+                     check; verify a Sigstore bundle instead, or drop the flag"
                 .to_owned(),
+        });
+    }
+    if keys.is_empty() {
+        return Err(CliError::Usage {
+            what: "--key",
+            value: name.to_owned(),
+            reason: "a DSSE envelope is verified with --key".to_owned(),
         });
     }
     let mut keyring = Keyring::new();

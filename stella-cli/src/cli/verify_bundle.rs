@@ -1,12 +1,28 @@
 //! `stella verify BUNDLE --key K --rekor-key R [--artifact F]`: offline verification of a
-//! key-based Sigstore bundle (v0.1–v0.3 JSON).
+//! key-based Sigstore bundle (v0.1–v0.3 JSON); `stella verify BUNDLE --trusted-root F
+//! --certificate-identity I --certificate-oidc-issuer O [--artifact F | --artifact-digest D]`:
+//! a keyless (Fulcio certificate) bundle.
+//!
+//! ## Keyless bundles
+//!
+//! Verified by `Bundle::verify` against the whole `--trusted-root` (Fulcio CAs, Rekor v1/v2
+//! logs, CT logs, timestamp authorities): certificate chain and validity at every verified
+//! signing time (SET integrated time, RFC 3161 timestamps), embedded SCT, signature, log
+//! entries, and the identity policy — `--certificate-identity` or `-regexp` (the SAN) and
+//! `--certificate-oidc-issuer` or `-regexp`, both required (as cosign), plus the exact
+//! `--certificate-github-workflow-{trigger,sha,name,repository,ref}` claims. Without them the
+//! command refuses to run (exit 2) unless `--insecure-ignore-identity` says, explicitly, that
+//! any identity the trusted CA certified is acceptable (every cryptographic check still runs).
+//! `--json` prints the report of every check and its result, on failure too. `--key`,
+//! `--rekor-key`, `--require-signer` and `--strict-low-s` do not apply to keyless bundles and
+//! are refused (exit 2).
+//!
+//! ## Key-based bundles
 //!
 //! The bundle verifies when its signature (over `--artifact` for a message signature, over the
 //! DSSE PAE for an envelope) verifies under one of the `--key`s, and every transparency log
 //! entry is from a log named by `--rekor-key` (or the `tlogs` of `--trusted-root`), with a valid
 //! SET / inclusion proof / signed checkpoint, and records exactly this signature and key.
-//! Keyless (Fulcio certificate) bundles are refused with a "not supported" error (exit 2): their
-//! certificate chain and identity are not verified by Stella Ops, so they never pass.
 //!
 //! Every constraint of `stella verify` applies, as for a plain envelope:
 //! - a DSSE bundle: the envelope must hold an in-toto statement (payload type
@@ -27,8 +43,14 @@ use stella_attest::AttestError;
 use stella_attest::keys::PublicKey;
 use stella_attest::statement::{Subject, VerifiedStatement};
 use stella_attest::transparency::TransparencyError;
-use stella_attest::transparency::bundle::{Bundle, TrustRoot, VerifiedBundle, VerifiedContent};
+use stella_attest::transparency::bundle::{
+    ArtifactInput, Bundle, Check, TrustRoot, TrustedRoot, Verification, VerificationPolicy,
+    VerifiedBundle, VerifiedContent, VerifiedSigner, VerifiedTimestamp,
+};
+use stella_attest::transparency::fulcio::FulcioExtension;
+use stella_attest::transparency::identity::{CertificateIdentity, IdentityPolicy, StringMatcher};
 use stella_attest::transparency::rekor::RekorLogKey;
+use stella_core::Digest;
 
 use super::key::read_public_key;
 use super::verify::Constraints;
@@ -45,8 +67,150 @@ pub struct BundleArgs {
     pub trusted_root: Option<PathBuf>,
     /// The artifact: its SHA-256 must be a subject of the statement (an envelope, a DSSE
     /// bundle); for a message-signature bundle, the signed artifact (required).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "artifact_digest")]
     pub artifact: Option<PathBuf>,
+    /// Keyless bundles: the artifact by its digest (`sha256:<hex>`) instead of `--artifact`.
+    #[arg(long)]
+    pub artifact_digest: Option<String>,
+    /// Keyless bundles: the signer's identity (the certificate's SAN), exactly.
+    #[arg(long, conflicts_with = "certificate_identity_regexp")]
+    pub certificate_identity: Option<String>,
+    /// Keyless bundles: a regular expression the certificate's SAN must match (unanchored, as
+    /// cosign's; anchor with ^…$).
+    #[arg(long)]
+    pub certificate_identity_regexp: Option<String>,
+    /// Keyless bundles: the OIDC issuer of the certificate, exactly.
+    #[arg(long, conflicts_with = "certificate_oidc_issuer_regexp")]
+    pub certificate_oidc_issuer: Option<String>,
+    /// Keyless bundles: a regular expression the certificate's OIDC issuer must match.
+    #[arg(long)]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+    /// Keyless bundles: the GitHub workflow trigger (Fulcio extension 1.3.6.1.4.1.57264.1.2).
+    #[arg(long)]
+    pub certificate_github_workflow_trigger: Option<String>,
+    /// Keyless bundles: the GitHub workflow commit SHA (extension …1.3).
+    #[arg(long)]
+    pub certificate_github_workflow_sha: Option<String>,
+    /// Keyless bundles: the GitHub workflow name (extension …1.4).
+    #[arg(long)]
+    pub certificate_github_workflow_name: Option<String>,
+    /// Keyless bundles: the GitHub workflow repository (extension …1.5).
+    #[arg(long)]
+    pub certificate_github_workflow_repository: Option<String>,
+    /// Keyless bundles: the GitHub workflow ref (extension …1.6).
+    #[arg(long)]
+    pub certificate_github_workflow_ref: Option<String>,
+    /// Keyless bundles, INSECURE: accept any identity the trusted Fulcio CA certified. Skips
+    /// only the SAN, issuer and claim checks; the chain, SCT, timestamps, log entries and
+    /// signature are still verified.
+    #[arg(long, conflicts_with_all = [
+        "certificate_identity", "certificate_identity_regexp",
+        "certificate_oidc_issuer", "certificate_oidc_issuer_regexp",
+    ])]
+    pub insecure_ignore_identity: bool,
+}
+
+impl BundleArgs {
+    /// Whether any keyless identity flag was given.
+    pub fn has_identity_flags(&self) -> bool {
+        self.certificate_identity.is_some()
+            || self.certificate_identity_regexp.is_some()
+            || self.certificate_oidc_issuer.is_some()
+            || self.certificate_oidc_issuer_regexp.is_some()
+            || self.github_claims().next().is_some()
+            || self.insecure_ignore_identity
+    }
+
+    fn github_claims(&self) -> impl Iterator<Item = (FulcioExtension, &String)> {
+        [
+            (
+                FulcioExtension::GITHUB_WORKFLOW_TRIGGER,
+                &self.certificate_github_workflow_trigger,
+            ),
+            (
+                FulcioExtension::GITHUB_WORKFLOW_SHA,
+                &self.certificate_github_workflow_sha,
+            ),
+            (
+                FulcioExtension::GITHUB_WORKFLOW_NAME,
+                &self.certificate_github_workflow_name,
+            ),
+            (
+                FulcioExtension::GITHUB_WORKFLOW_REPOSITORY,
+                &self.certificate_github_workflow_repository,
+            ),
+            (
+                FulcioExtension::GITHUB_WORKFLOW_REF,
+                &self.certificate_github_workflow_ref,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(e, v)| v.as_ref().map(|v| (e, v)))
+    }
+
+    /// The identity policy the flags state: SAN and issuer both required (exact or regexp),
+    /// or the explicit insecure policy; none is [`TransparencyError::MissingIdentityPolicy`].
+    fn identity_policy(&self) -> Result<IdentityPolicy, CliError> {
+        if self.insecure_ignore_identity {
+            if self.github_claims().next().is_some() {
+                return Err(CliError::Usage {
+                    what: "--insecure-ignore-identity",
+                    value: String::new(),
+                    reason: "cannot be combined with --certificate-github-workflow-* claims"
+                        .to_owned(),
+                });
+            }
+            return Ok(IdentityPolicy::InsecureIgnoreIdentity);
+        }
+        let matcher = |exact: &Option<String>,
+                       regexp: &Option<String>,
+                       what: &'static str|
+         -> Result<Option<StringMatcher>, CliError> {
+            match (exact, regexp) {
+                (Some(e), _) => Ok(Some(StringMatcher::exact(e.clone()))),
+                (None, Some(r)) => {
+                    StringMatcher::regexp(r)
+                        .map(Some)
+                        .map_err(|e| CliError::Usage {
+                            what,
+                            value: r.clone(),
+                            reason: e.to_string(),
+                        })
+                }
+                (None, None) => Ok(None),
+            }
+        };
+        let san = matcher(
+            &self.certificate_identity,
+            &self.certificate_identity_regexp,
+            "--certificate-identity-regexp",
+        )?;
+        let issuer = matcher(
+            &self.certificate_oidc_issuer,
+            &self.certificate_oidc_issuer_regexp,
+            "--certificate-oidc-issuer-regexp",
+        )?;
+        match (san, issuer) {
+            (Some(san), Some(issuer)) => {
+                let mut id = CertificateIdentity::new(san, issuer);
+                for (ext, value) in self.github_claims() {
+                    id = id.with_extension(ext, value.clone());
+                }
+                Ok(id.into())
+            }
+            (None, None) if !self.has_identity_flags() => Err(CliError::library(
+                "--certificate-identity / --certificate-oidc-issuer",
+                TransparencyError::MissingIdentityPolicy,
+            )),
+            _ => Err(CliError::Usage {
+                what: "--certificate-identity / --certificate-oidc-issuer",
+                value: String::new(),
+                reason: "a keyless identity needs both the identity (SAN) and the OIDC issuer \
+                         (exact or -regexp)"
+                    .to_owned(),
+            }),
+        }
+    }
 }
 
 /// Whether the input looks like a Sigstore bundle (a JSON object whose `mediaType` is a
@@ -236,6 +400,16 @@ pub fn run(
     json: bool,
     name: &str,
 ) -> Result<Outcome, CliError> {
+    if !bundle.is_key_based() {
+        return run_keyless(bundle, keys, opts, constraints, json, name);
+    }
+    if opts.has_identity_flags() || opts.artifact_digest.is_some() {
+        return Err(CliError::Usage {
+            what: "--certificate-* / --insecure-ignore-identity / --artifact-digest",
+            value: name.to_owned(),
+            reason: "this bundle is key-based: verify it with --key (and --artifact)".to_owned(),
+        });
+    }
     let mut logs: Vec<RekorLogKey> = Vec::new();
     for k in &opts.rekor_key {
         logs.push(RekorLogKey::from_public_key(&read_public_key(k)?));
@@ -364,4 +538,258 @@ fn print(name: &str, s: &Summary, json: bool) -> Result<(), CliError> {
         text.into_bytes()
     };
     write_output(None, &out)
+}
+
+/// The `--json` report of a keyless verification, printed whether it verified or not.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct KeylessReport<'a> {
+    verified: bool,
+    kind: &'static str,
+    media_type: &'a str,
+    checks: &'a [Check],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signer: Option<&'a VerifiedSigner>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timestamps: Option<&'a [VerifiedTimestamp]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    artifact_digest: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    predicate_type: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    subjects: Vec<Subject>,
+}
+
+/// Refuses the flags a keyless bundle cannot honour.
+fn refuse_for_keyless(
+    keys: &[PublicKey],
+    opts: &BundleArgs,
+    c: &Constraints,
+    name: &str,
+) -> Result<(), CliError> {
+    let refuse = |what: &'static str, reason: &str| {
+        Err(CliError::Usage {
+            what,
+            value: name.to_owned(),
+            reason: reason.to_owned(),
+        })
+    };
+    if !keys.is_empty() {
+        return refuse(
+            "--key",
+            "this bundle is keyless (a Fulcio certificate): verify it with --trusted-root, \
+             --certificate-identity and --certificate-oidc-issuer instead of a key",
+        );
+    }
+    if !opts.rekor_key.is_empty() {
+        return refuse(
+            "--rekor-key",
+            "a keyless bundle is verified against a whole --trusted-root (CAs, logs, CT logs, \
+             timestamp authorities)",
+        );
+    }
+    if !c.require_signers.is_empty() {
+        return refuse(
+            "--require-signer",
+            "a keyless bundle has no key id to require; use --certificate-identity",
+        );
+    }
+    if c.strict_low_s {
+        return refuse(
+            "--strict-low-s",
+            "not applied to certificate signatures; drop the flag",
+        );
+    }
+    Ok(())
+}
+
+/// Verifies a keyless bundle (see the module docs).
+fn run_keyless(
+    bundle: &Bundle,
+    keys: &[PublicKey],
+    opts: &BundleArgs,
+    constraints: &Constraints,
+    json: bool,
+    name: &str,
+) -> Result<Outcome, CliError> {
+    refuse_for_keyless(keys, opts, constraints, name)?;
+    refuse_inapplicable(bundle, constraints).or_else(|e| match e {
+        // A digest stands in for the artifact file of a message signature.
+        CliError::Usage {
+            what: "--artifact", ..
+        } if opts.artifact_digest.is_some() => Ok(()),
+        other => Err(other),
+    })?;
+    let path = opts.trusted_root.as_ref().ok_or_else(|| CliError::Usage {
+        what: "--trusted-root",
+        value: String::new(),
+        reason: "a keyless bundle is verified against a Sigstore trusted_root.json".to_owned(),
+    })?;
+    let root = TrustedRoot::from_json(&read_input(path)?)
+        .map_err(|e| CliError::library(path.display().to_string(), e))?;
+    let policy = VerificationPolicy::identity(opts.identity_policy()?);
+    let digest = opts
+        .artifact_digest
+        .as_ref()
+        .map(|d| {
+            Digest::parse(d).map_err(|e| CliError::Usage {
+                what: "--artifact-digest",
+                value: d.clone(),
+                reason: e.to_string(),
+            })
+        })
+        .transpose()?;
+    let artifact = match (&constraints.artifact, digest) {
+        (Some(a), _) => ArtifactInput::Bytes(&a.bytes),
+        (None, Some(d)) => ArtifactInput::Sha256(d),
+        (None, None) => ArtifactInput::None,
+    };
+    let report = bundle.verify_report(&policy, artifact, &root);
+    let mut checks = report.checks;
+    let outcome = report.result.map_err(Failure::Transparency).and_then(|v| {
+        let statement = match &v.content {
+            VerifiedContent::Dsse(envelope) => Some(
+                constraints
+                    .check_statement(envelope)
+                    .map_err(Failure::Statement)?,
+            ),
+            VerifiedContent::Artifact { digest } => {
+                for s in &constraints.subjects {
+                    if s != digest {
+                        return Err(Failure::Constraint(format!(
+                            "--subject {s} is not the signed artifact {digest}"
+                        )));
+                    }
+                }
+                None
+            }
+            _ => {
+                return Err(Failure::Constraint(
+                    "the bundle's content is of a kind this command cannot check".to_owned(),
+                ));
+            }
+        };
+        Ok((v, statement))
+    });
+    // The statement constraints are one more check of the report.
+    if let Ok((
+        Verification {
+            content: VerifiedContent::Dsse(_),
+            ..
+        },
+        _,
+    ))
+    | Err(Failure::Statement(_)) = &outcome
+    {
+        checks.push(Check {
+            name: "statement",
+            passed: outcome.is_ok(),
+            detail: match &outcome {
+                Err(Failure::Statement(e)) => e.to_string(),
+                _ => "the in-toto statement meets --type / --subject / --artifact".to_owned(),
+            },
+        });
+    }
+    if let Err(Failure::Constraint(reason)) = &outcome {
+        checks.push(Check {
+            name: "constraints",
+            passed: false,
+            detail: reason.clone(),
+        });
+    }
+    if json {
+        let (v, st) = match &outcome {
+            Ok((v, st)) => (Some(v), st.as_ref().map(VerifiedStatement::statement)),
+            Err(_) => (None, None),
+        };
+        let report = KeylessReport {
+            verified: outcome.is_ok(),
+            kind: "sigstore-bundle",
+            media_type: &bundle.media_type,
+            checks: &checks,
+            error: match &outcome {
+                Ok(_) => None,
+                Err(Failure::Transparency(e)) => Some(e.to_string()),
+                Err(Failure::Statement(e)) => Some(e.to_string()),
+                Err(Failure::Constraint(r)) => Some(r.clone()),
+            },
+            signer: v.map(|v| &v.signer),
+            timestamps: v.map(|v| v.timestamps.as_slice()),
+            artifact_digest: v.and_then(|v| match &v.content {
+                VerifiedContent::Artifact { digest } => Some(digest.to_string()),
+                _ => None,
+            }),
+            payload_type: v.and_then(|v| match &v.content {
+                VerifiedContent::Dsse(e) => Some(e.payload_type().to_owned()),
+                _ => None,
+            }),
+            predicate_type: st.map(|s| s.predicate_type().to_owned()),
+            subjects: st.map(|s| s.subjects().to_vec()).unwrap_or_default(),
+        };
+        let mut out = stella_core::canonical::to_canonical_vec(&report)
+            .map_err(|e| CliError::library(name.to_owned(), e))?;
+        out.push(b'\n');
+        write_output(None, &out)?;
+    }
+    match outcome {
+        Ok((v, statement)) => {
+            if !json {
+                print_keyless(name, &v, statement.as_ref())?;
+            }
+            Ok(Outcome::Ok)
+        }
+        Err(Failure::Transparency(
+            e @ (TransparencyError::MissingIdentityPolicy
+            | TransparencyError::WrongVerificationMaterial { .. }
+            | TransparencyError::NotSupported { .. }),
+        )) => Err(CliError::library(name.to_owned(), e)),
+        Err(Failure::Transparency(e)) => {
+            eprintln!("stella: verification failed: {name}: {e}");
+            Ok(Outcome::Deny)
+        }
+        Err(Failure::Statement(e)) if super::verify::is_verification_failure(&e) => {
+            eprintln!("stella: verification failed: {name}: {e}");
+            Ok(Outcome::Deny)
+        }
+        Err(Failure::Statement(e)) => Err(CliError::library(name.to_owned(), e)),
+        Err(Failure::Constraint(reason)) => {
+            eprintln!("stella: verification failed: {name}: {reason}");
+            Ok(Outcome::Deny)
+        }
+    }
+}
+
+fn print_keyless(
+    name: &str,
+    v: &Verification,
+    statement: Option<&VerifiedStatement>,
+) -> Result<(), CliError> {
+    let mut text = format!("Verified OK: {name}\n");
+    if let VerifiedSigner::Certificate { identity, .. } = &v.signer {
+        text.push_str(&format!("identity:       {}\n", identity.san));
+        text.push_str(&format!("issuer:         {}\n", identity.issuer));
+    }
+    match &v.content {
+        VerifiedContent::Artifact { digest } => {
+            text.push_str(&format!("artifact:       {digest}\n"));
+        }
+        VerifiedContent::Dsse(e) => {
+            text.push_str(&format!("payload type:   {}\n", e.payload_type()));
+        }
+        _ => {}
+    }
+    if let Some(st) = statement.map(VerifiedStatement::statement) {
+        text.push_str(&format!("predicate type: {}\n", st.predicate_type()));
+    }
+    for t in &v.timestamps {
+        let at = stella_core::Timestamp::from_unix_seconds(t.unix_seconds)
+            .map(|t| t.to_string())
+            .unwrap_or_else(|_| t.unix_seconds.to_string());
+        text.push_str(&format!("signed at:      {at} ({:?})\n", t.source));
+    }
+    write_output(None, text.as_bytes())
 }

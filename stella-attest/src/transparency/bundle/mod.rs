@@ -42,6 +42,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod keyless;
+pub use keyless::MAX_RFC3161_TIMESTAMPS;
+mod policy;
 mod trust_root;
 mod verify;
 mod wire;
@@ -51,7 +54,14 @@ use stella_core::Digest;
 use super::rekor::{self, EntryBody, LogEntry, RekorInclusionProof, RekorLogKey};
 use crate::keys::PublicKey;
 
-pub use trust_root::TrustRoot;
+pub use policy::{
+    ArtifactInput, Check, TimestampSource, Verification, VerificationPolicy, VerificationReport,
+    VerifiedSigner, VerifiedTimestamp,
+};
+pub use trust_root::{
+    LogInstance, MAX_TRUSTED_ROOT_BYTES, MAX_TRUSTED_ROOT_ENTRIES, TRUSTED_ROOT_MEDIA_TYPE_V0_1,
+    TRUSTED_ROOT_MEDIA_TYPE_V0_2, TrustRoot, TrustedRoot,
+};
 pub use verify::{VerifiedBundle, VerifiedContent, VerifiedTransparency};
 pub use wire::{
     Bundle, BundleContent, BundleVersion, CheckpointEnvelope, Envelope, EnvelopeSignature,

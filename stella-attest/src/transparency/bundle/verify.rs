@@ -4,12 +4,16 @@
 
 use stella_core::Digest;
 
-use super::{Bundle, BundleVersion, Envelope, HashOutput, MessageSignature, TrustRoot};
+use super::{
+    ArtifactInput, Bundle, BundleVersion, Envelope, HashOutput, MessageSignature,
+    TransparencyLogEntry, TrustRoot,
+};
 use crate::dsse::{PAYLOAD_TYPE_IN_TOTO, VerifiedEnvelope, pae};
 use crate::keys::{KeyError, PublicKey};
 use crate::statement::Statement;
 use crate::transparency::TransparencyError;
-use crate::transparency::rekor::{BodySigner, EntryBody, VerifiedEntry};
+use crate::transparency::fulcio::verify_spki_prehashed;
+use crate::transparency::rekor::{BodySigner, EntryBody, RekorLogKey, VerifiedEntry};
 
 /// What a bundle signed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +52,10 @@ pub struct VerifiedTransparency {
     /// The verified log entries, in bundle order.
     pub log_entries: Vec<VerifiedEntry>,
 }
+
+/// A signature check: (message, signature, what) under the signer's key.
+pub(super) type SignatureCheck<'a> =
+    dyn Fn(&[u8], &[u8], &'static str) -> Result<(), TransparencyError> + 'a;
 
 impl Bundle {
     /// Verifies a key-based bundle offline: the signature (over `artifact` for a message
@@ -101,9 +109,17 @@ impl Bundle {
                 feature: "keyless bundle verification (Fulcio certificate chain and identity)",
             });
         }
-        let content = self.verify_signature(key, artifact, reject_high_s)?;
-        let log_entries =
-            self.verify_entries(version, BodySigner::Key(key.spki_der()), artifact, trust)?;
+        let content = self.verify_signature(
+            key,
+            artifact.map_or(ArtifactInput::None, ArtifactInput::Bytes),
+            reject_high_s,
+        )?;
+        let log_entries = self.verify_entries(
+            version,
+            Some(BodySigner::Key(key.spki_der())),
+            artifact.map(Digest::of),
+            &|id| trust.find(id).cloned(),
+        )?;
         Ok(VerifiedBundle {
             version,
             content,
@@ -130,10 +146,14 @@ impl Bundle {
             .ok_or(TransparencyError::NotSupported {
                 feature: "transparency-only verification of a key-based bundle without its key",
             })?;
-        let log_entries =
-            self.verify_entries(version, BodySigner::Certificate(cert), artifact, trust)?;
+        let log_entries = self.verify_entries(
+            version,
+            Some(BodySigner::Certificate(cert)),
+            artifact.map(Digest::of),
+            &|id| trust.find(id).cloned(),
+        )?;
         if let (Some(env), Some(artifact)) = (&self.dsse_envelope, artifact) {
-            check_artifact_is_subject(env, artifact)?;
+            check_artifact_is_subject(env, &Digest::of(artifact))?;
         }
         Ok(VerifiedTransparency {
             version,
@@ -141,10 +161,11 @@ impl Bundle {
         })
     }
 
-    fn verify_signature(
+    /// Checks the signature under `key` (see [`Bundle::check_content`]).
+    pub(super) fn verify_signature(
         &self,
         key: &PublicKey,
-        artifact: Option<&[u8]>,
+        artifact: ArtifactInput<'_>,
         reject_high_s: bool,
     ) -> Result<VerifiedContent, TransparencyError> {
         let check = |message: &[u8], signature: &[u8], what: &'static str| {
@@ -157,14 +178,41 @@ impl Bundle {
                     },
                 })
         };
+        self.check_content(artifact, &check, key.spki_der(), key.key_id())
+    }
+
+    /// Checks the signature over the content (`verify` over whole messages; a P-256 prehash
+    /// check under `spki_der` when only the artifact's digest is given) and the artifact
+    /// against the content (message digest, or in-toto subject).
+    pub(super) fn check_content(
+        &self,
+        artifact: ArtifactInput<'_>,
+        verify: &SignatureCheck<'_>,
+        spki_der: &[u8],
+        key_id: &str,
+    ) -> Result<VerifiedContent, TransparencyError> {
         if let Some(ms) = &self.message_signature {
-            let artifact = artifact.ok_or(TransparencyError::MissingField {
-                what: "message signature verification",
-                field: "artifact bytes",
-            })?;
-            let digest = Digest::of(artifact);
-            check_message_digest(ms, &digest)?;
-            check(artifact, &ms.signature, "artifact")?;
+            // The message digest (an unauthenticated hint) is compared first, then the
+            // signature over the artifact, or over its digest alone.
+            let digest = match artifact {
+                ArtifactInput::Bytes(bytes) => {
+                    let digest = Digest::of(bytes);
+                    check_message_digest(ms, &digest)?;
+                    verify(bytes, &ms.signature, "artifact")?;
+                    digest
+                }
+                ArtifactInput::Sha256(digest) => {
+                    check_message_digest(ms, &digest)?;
+                    verify_spki_prehashed(spki_der, digest.as_bytes(), &ms.signature, "artifact")?;
+                    digest
+                }
+                ArtifactInput::None => {
+                    return Err(TransparencyError::MissingField {
+                        what: "message signature verification",
+                        field: "artifact bytes",
+                    });
+                }
+            };
             return Ok(VerifiedContent::Artifact { digest });
         }
         let env = self
@@ -181,27 +229,31 @@ impl Bundle {
                 reason: "a Sigstore bundle's envelope has exactly one signature",
             });
         };
-        check(
+        verify(
             &pae(&env.payload_type, &env.payload),
             &sig.sig,
             "DSSE envelope",
         )?;
-        if let Some(artifact) = artifact {
-            check_artifact_is_subject(env, artifact)?;
+        if let Some(digest) = artifact.digest() {
+            check_artifact_is_subject(env, &digest)?;
         }
         Ok(VerifiedContent::Dsse(VerifiedEnvelope::from_verified(
             env.payload_type.clone(),
             env.payload.clone(),
-            key.key_id().to_owned(),
+            key_id.to_owned(),
         )))
     }
 
-    fn verify_entries(
+    /// Verifies every log entry: its log (found by `log` from the entry's log id), SET,
+    /// inclusion proof and checkpoint, and (when `signer` is given) that its body records this
+    /// bundle's content and `signer` (keyless verification checks the bodies later, with
+    /// [`Bundle::check_body`], after the certificate).
+    pub(super) fn verify_entries(
         &self,
         version: BundleVersion,
-        signer: BodySigner<'_>,
-        artifact: Option<&[u8]>,
-        trust: &TrustRoot,
+        signer: Option<BodySigner<'_>>,
+        artifact: Option<Digest>,
+        log: &dyn Fn(&[u8; 32]) -> Result<RekorLogKey, TransparencyError>,
     ) -> Result<Vec<VerifiedEntry>, TransparencyError> {
         let entries = &self.verification_material.tlog_entries;
         if entries.is_empty() {
@@ -212,37 +264,50 @@ impl Bundle {
         }
         let mut out = Vec::with_capacity(entries.len());
         for entry in entries {
-            let log_entry = entry.to_log_entry()?;
-            let log = trust.find(&log_entry.log_id)?;
-            let verified = log_entry.verify(log, version >= BundleVersion::V0_2)?;
-            if verified.body.kind() != entry.kind_version.kind
-                || verified.body.api_version() != entry.kind_version.version
-            {
-                return Err(TransparencyError::Mismatch {
-                    what: "bundle log entry",
-                    field: "kindVersion (differs from the body)",
-                });
-            }
-            self.check_body(&verified.body, signer, artifact)?;
-            out.push(verified);
+            out.push(self.verify_v1_entry(entry, version, signer, artifact, log)?);
         }
         Ok(out)
     }
 
+    /// Verifies one Rekor v1 entry (see [`Bundle::verify_entries`]).
+    pub(super) fn verify_v1_entry(
+        &self,
+        entry: &TransparencyLogEntry,
+        version: BundleVersion,
+        signer: Option<BodySigner<'_>>,
+        artifact: Option<Digest>,
+        log: &dyn Fn(&[u8; 32]) -> Result<RekorLogKey, TransparencyError>,
+    ) -> Result<VerifiedEntry, TransparencyError> {
+        let log_entry = entry.to_log_entry()?;
+        let log = log(&log_entry.log_id)?;
+        let verified = log_entry.verify(&log, version >= BundleVersion::V0_2)?;
+        if verified.body.kind() != entry.kind_version.kind
+            || verified.body.api_version() != entry.kind_version.version
+        {
+            return Err(TransparencyError::Mismatch {
+                what: "bundle log entry",
+                field: "kindVersion (differs from the body)",
+            });
+        }
+        if let Some(signer) = signer {
+            self.check_body(&verified.body, signer, artifact)?;
+        }
+        Ok(verified)
+    }
+
     /// Checks that a log entry body records this bundle's content and signer.
-    fn check_body(
+    pub(super) fn check_body(
         &self,
         body: &EntryBody,
         signer: BodySigner<'_>,
-        artifact: Option<&[u8]>,
+        artifact: Option<Digest>,
     ) -> Result<(), TransparencyError> {
         if let Some(ms) = &self.message_signature {
             body.hashed_rekord()?;
             // The digest the body must record: the artifact's, or (when no artifact is given
             // to a transparency-only check) the bundle's own message digest.
             let digest = match (artifact, &ms.message_digest) {
-                (Some(a), _) => {
-                    let d = Digest::of(a);
+                (Some(d), _) => {
                     check_message_digest(ms, &d)?;
                     d
                 }
@@ -270,7 +335,10 @@ impl Bundle {
 
 /// For a DSSE bundle checked against an artifact: the envelope holds an in-toto statement one
 /// of whose subjects has the artifact's SHA-256.
-fn check_artifact_is_subject(env: &Envelope, artifact: &[u8]) -> Result<(), TransparencyError> {
+pub(super) fn check_artifact_is_subject(
+    env: &Envelope,
+    digest: &Digest,
+) -> Result<(), TransparencyError> {
     if env.payload_type != PAYLOAD_TYPE_IN_TOTO {
         return Err(TransparencyError::Mismatch {
             what: "DSSE bundle checked against an artifact",
@@ -281,10 +349,9 @@ fn check_artifact_is_subject(env: &Envelope, artifact: &[u8]) -> Result<(), Tran
         what: "in-toto statement in the bundle's envelope",
         reason: e.to_string().chars().take(200).collect(),
     })?;
-    let digest = Digest::of(artifact);
-    if !statement.has_subject(&digest) {
+    if !statement.has_subject(digest) {
         return Err(TransparencyError::ArtifactNotSubject {
-            artifact: digest,
+            artifact: *digest,
             subjects: statement
                 .subjects()
                 .iter()
@@ -310,7 +377,10 @@ fn digest_from_hash_output(md: &HashOutput) -> Result<Digest, TransparencyError>
     })
 }
 
-fn check_message_digest(ms: &MessageSignature, digest: &Digest) -> Result<(), TransparencyError> {
+pub(super) fn check_message_digest(
+    ms: &MessageSignature,
+    digest: &Digest,
+) -> Result<(), TransparencyError> {
     if let Some(md) = &ms.message_digest
         && digest_from_hash_output(md)? != *digest
     {
