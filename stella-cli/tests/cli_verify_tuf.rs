@@ -40,6 +40,26 @@ fn tuf_flags(repo: &str, root: &str, cache: &str, now: &str) -> Vec<String> {
     .to_vec()
 }
 
+/// Bundle `index` of the real npm attestations document, written alone to a temporary file
+/// (0: npm's publish attestation, 1: the SLSA provenance).
+fn npm_bundle(index: usize) -> (tempfile::TempDir, std::path::PathBuf) {
+    let doc: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(format!(
+            "{VECTORS}sigstore/real/npm-gundam-visor-1.0.1.attestations.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join(format!("npm-{index}.sigstore.json"));
+    std::fs::write(
+        &bundle,
+        serde_json::to_vec(&doc["attestations"][index]["bundle"]).unwrap(),
+    )
+    .unwrap();
+    (dir, bundle)
+}
+
 fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -121,17 +141,7 @@ fn tuf_mirror_gives_the_trusted_root_file_it_verified() {
 fn real_npm_attestation_verifies_through_the_tuf_trusted_root() {
     let (repo, root, now) = case("ok_sigstore_trusted_root");
     let real = format!("{VECTORS}sigstore/real/");
-    let doc: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(format!("{real}npm-gundam-visor-1.0.1.attestations.json")).unwrap(),
-    )
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let bundle = dir.path().join("publish.sigstore.json");
-    std::fs::write(
-        &bundle,
-        serde_json::to_vec(&doc["attestations"][0]["bundle"]).unwrap(),
-    )
-    .unwrap();
+    let (_dir, bundle) = npm_bundle(0);
     let cache = tempfile::tempdir().unwrap();
     for extra in [
         vec![
@@ -319,17 +329,7 @@ fn payload_type_verifies_any_dsse_payload() {
 #[test]
 fn real_npm_provenance_keyless_verifies_with_its_identity() {
     let real = format!("{VECTORS}sigstore/real/");
-    let doc: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(format!("{real}npm-gundam-visor-1.0.1.attestations.json")).unwrap(),
-    )
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let bundle = dir.path().join("slsa.sigstore.json");
-    std::fs::write(
-        &bundle,
-        serde_json::to_vec(&doc["attestations"][1]["bundle"]).unwrap(),
-    )
-    .unwrap();
+    let (_dir, bundle) = npm_bundle(1);
     let verify = |identity: &str| {
         stella()
             .args(["verify", bundle.to_str().unwrap()])
