@@ -225,8 +225,23 @@ const LENIENT: GeneralPurposeConfig =
 const STANDARD_IN: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
 const URL_SAFE_IN: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
 
-/// Decodes standard or URL-safe base64 (padding optional; one alphabet per value).
+/// `text` without its `\r` and `\n` characters, which Go's `encoding/base64` (every
+/// alphabet) skips wherever they are and Python's `base64.b64decode` discards: the only
+/// characters outside the alphabet both ignore, so the only ones we ignore (a space, a tab or
+/// any other character is still an error, as Go makes it).
+pub(crate) fn strip_line_breaks(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.bytes().any(|b| b == b'\r' || b == b'\n') {
+        std::borrow::Cow::Owned(text.chars().filter(|c| !matches!(c, '\r' | '\n')).collect())
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// Decodes standard or URL-safe base64 (padding optional; one alphabet per value; line
+/// breaks ignored, see [`strip_line_breaks`]).
 fn decode_base64(field: impl FnOnce() -> String, text: &str) -> Result<Vec<u8>, DsseError> {
+    let text = strip_line_breaks(text);
+    let text = text.as_ref();
     let url = text.bytes().any(|b| b == b'-' || b == b'_');
     let standard = text.bytes().any(|b| b == b'+' || b == b'/');
     let fail = |reason: Base64Problem| DsseError::Base64 {

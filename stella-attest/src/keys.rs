@@ -219,9 +219,12 @@ pub enum PemProblem {
         /// The block's label.
         label: String,
     },
-    /// The block does not decode (base64 body, line lengths, headers).
-    #[error(transparent)]
-    Decode(#[from] pem::Error),
+    /// The block's body is not padded standard base64, has encapsulated headers, or is empty.
+    #[error("{}", truncate(&format!("PEM body: {reason}")))]
+    Body {
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 fn truncate(s: &str) -> String {
@@ -818,10 +821,68 @@ fn decode_pem(text: &str) -> Result<(String, Vec<u8>), KeyError> {
     let block = found.ok_or(KeyError::Pem {
         reason: PemProblem::NoBegin,
     })?;
-    let (label, der) = pem::decode_vec(block.trim().as_bytes()).map_err(|e| KeyError::Pem {
-        reason: PemProblem::Decode(e),
-    })?;
+    let (label, der) = decode_pem_block(block)?;
     Ok((label.to_owned(), der))
+}
+
+/// Decodes one PEM block (`-----BEGIN L-----` … `-----END L-----`) as Go's `encoding/pem` and
+/// OpenSSL read it, not only as RFC 7468's strict form: body lines of any length (Sigstore and
+/// TUF metadata carry keys with 76-column or single-line bodies), `\r\n` or `\n` line ends,
+/// spaces and tabs ignored. The body must still be padded standard base64 and encapsulated
+/// headers (`Proc-Type:` …, encrypted PEM) are refused.
+fn decode_pem_block(block: &str) -> Result<(&str, Vec<u8>), KeyError> {
+    let problem = |reason: &str| KeyError::Pem {
+        reason: PemProblem::Body {
+            reason: reason.to_owned(),
+        },
+    };
+    let block = block.trim();
+    let after_begin = block.strip_prefix(PEM_BEGIN).ok_or(KeyError::Pem {
+        reason: PemProblem::NoBegin,
+    })?;
+    let (label, rest) = after_begin.split_once("-----").ok_or(KeyError::Pem {
+        reason: PemProblem::UnterminatedBegin,
+    })?;
+    let end_marker = format!("-----END {label}-----");
+    let body = rest
+        .strip_suffix(end_marker.as_str())
+        .ok_or_else(|| KeyError::Pem {
+            reason: PemProblem::NoEnd {
+                label: label.to_owned(),
+            },
+        })?;
+    if !(body.starts_with('\n') || body.starts_with("\r\n")) {
+        return Err(problem("text after the BEGIN line"));
+    }
+    if body.contains(':') {
+        return Err(problem(
+            "encapsulated headers (encrypted PEM) are not supported",
+        ));
+    }
+    let cleaned: String = body
+        .chars()
+        .filter(|c| !matches!(c, '\r' | '\n' | ' ' | '\t'))
+        .collect();
+    if cleaned.is_empty() {
+        return Err(problem("empty body"));
+    }
+    let der = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &cleaned)
+        .map_err(|e| problem(&e.to_string()))?;
+    Ok((label, der))
+}
+
+/// The DER of the one PEM block of `text`, which must carry `label` (used for TUF keys).
+pub(crate) fn pem_der(text: &str, label: &str) -> Result<Vec<u8>, KeyError> {
+    check_size(text.len())?;
+    let (found, der) = decode_pem(text)?;
+    if found != label {
+        return Err(KeyError::Pem {
+            reason: PemProblem::Body {
+                reason: format!("label {:?}, expected {label:?}", truncate(&found)),
+            },
+        });
+    }
+    Ok(der)
 }
 
 enum RingPair {

@@ -13,6 +13,8 @@
 //!   — allowed payload and predicate types, expected subject, required signers.
 //! - [`predicates`]: the predicate types we write and read.
 //! - [`transparency`]: Merkle proofs, checkpoints, logs, Rekor and Sigstore bundles.
+//! - [`tuf`]: TUF metadata verification (the client workflow over bytes the caller fetched), to
+//!   refresh a Sigstore trusted root from a mirrored TUF repository.
 //!
 //! ```
 //! use stella_attest::dsse::{Envelope, Keyring};
@@ -46,7 +48,13 @@
 //!   for (SEC1, PKCS#8 without the public key, SPKI, PEM), low-S normalization and DER ⇄ `r||s`.
 //! - `base64`: DSSE's standard and URL-safe base64. `zeroize`: private key bytes.
 //! - `serde`, `serde_json`: envelope, statement and predicate models; `stella-core`'s strict
-//!   parser and RFC 8785 writer for statements. `sha2`, `hex`: digests. `thiserror`: errors.
+//!   parser and RFC 8785 writer for statements. `sha2`, `hex`: digests (SHA-256, and SHA-384 /
+//!   SHA-512 for artifact matching and TUF hashes). `thiserror`: errors.
+//! - [`tuf`] adds no dependency: `ring` verifies its RSA-PSS keys (and, through [`keys`], its
+//!   Ed25519 and ECDSA ones), `p256`'s `spki` re-export reads RSA SubjectPublicKeyInfo, and OLPC
+//!   canonical JSON is written here (stella-core's canonical JSON is RFC 8785, a different
+//!   byte form; no maintained crate writes securesystemslib's form exactly, and it is 60 lines
+//!   tested byte for byte against securesystemslib's `encode_canonical`).
 //! - `rustls-webpki` (ring backend), `x509-cert` (with its `sct` feature), `der`, `cms`:
 //!   keyless Sigstore — certificate paths, Fulcio extensions, embedded SCT lists, RFC 3161
 //!   tokens (see [`transparency`]); `p256` also verifies a P-256 signature from an artifact
@@ -60,5 +68,6 @@ pub mod keys;
 pub mod predicates;
 pub mod statement;
 pub mod transparency;
+pub mod tuf;
 
 pub use error::AttestError;

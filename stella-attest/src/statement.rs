@@ -1,13 +1,19 @@
 //! in-toto Statement v1 (`https://in-toto.io/Statement/v1`), and reading the legacy v0.1.
 //!
-//! - [`Statement::builder`] makes a v1 statement: subjects (name + digest set, `sha256`
-//!   required) sorted by (name, sha256), a predicate type URI and a predicate.
+//! - [`Statement::builder`] makes a v1 statement: subjects (name + digest set) sorted by
+//!   (name, sha256, digest set), a predicate type URI and a predicate (a JSON object).
 //!   [`Statement::to_payload`] writes it as RFC 8785 canonical JSON, [`Statement::sign`] wraps it
 //!   in a DSSE envelope with payload type `application/vnd.in-toto+json`.
 //! - [`Statement::from_json`] parses strictly (duplicate keys are refused) either v1 or the
 //!   legacy `https://in-toto.io/Statement/v0.1` that many existing attestations (cosign before
 //!   v2, SLSA v0.2 provenance) use. Unknown fields are ignored, as the in-toto parsing rules
-//!   require; every subject digest is checked (lowercase hex; `sha256` present, 64 digits).
+//!   require; every subject has a non-empty DigestSet whose values of the algorithms the in-toto
+//!   specification defines (sha256, sha384, sha512, sha3_*, gitCommit, dirHash, ...) are
+//!   lowercase hex of their length — other algorithm names are kept, unchecked, and never
+//!   matched on. A present predicate must be a JSON object.
+//! - Matching an artifact ([`ArtifactDigests`], [`Subject::matches`]) uses the strongest
+//!   algorithm both sides have, in the order of [`MATCH_ALGORITHMS`] (sha512, sha3_512,
+//!   sha384, sha3_384, sha512_256, sha256, sha3_256, sha512_224, sha224, sha3_224), and only it.
 //! - [`StatementPolicy`] is the verification policy, the confused-deputy defence: the allowed
 //!   payload and predicate types (anything else is an error, never a silent skip), the
 //!   expected subject digest (matched against *every* subject, not only the first) and the
@@ -85,13 +91,14 @@ pub enum StatementError {
     /// No subjects.
     #[error("statement has no subjects")]
     NoSubjects,
-    /// A subject without a `sha256` digest.
-    #[error("subject {index} has no sha256 digest")]
-    MissingSha256 {
+    /// A subject with an empty digest set (a DigestSet has one or more entries).
+    #[error("subject {index} has an empty digest set")]
+    EmptyDigestSet {
         /// Index of the subject.
         index: usize,
     },
-    /// A subject digest value that is not lowercase hex (or not 64 digits for sha256).
+    /// A digest value of an algorithm the in-toto DigestSet specification defines that is not
+    /// lowercase hex of that algorithm's length.
     #[error(
         "subject {index} digest {algorithm}:{value:?} is not lowercase hex of the right length"
     )]
@@ -130,6 +137,30 @@ pub enum StatementError {
         expected: Digest,
         /// The sha256 digests of the statement's subjects.
         found: Vec<String>,
+    },
+    /// No subject matches the artifact on the strongest algorithm both have (see
+    /// [`Subject::matches`]).
+    #[error("no subject matches artifact {expected}; subjects: {found:?}")]
+    ArtifactMismatch {
+        /// The artifact's strongest digest (`algorithm:hex`).
+        expected: String,
+        /// Every subject digest (`algorithm:hex`, truncated).
+        found: Vec<String>,
+    },
+    /// A predicate that is present and not a JSON object (in-toto Statement v1: the predicate
+    /// is an object, or absent).
+    #[error("predicate is a JSON {kind}, not an object")]
+    PredicateNotObject {
+        /// What it is (`string`, `array`, ...).
+        kind: &'static str,
+    },
+    /// An artifact digest given in an unusable form (see [`ArtifactDigests`]).
+    #[error("artifact digest {value:?}: {reason}")]
+    BadArtifactDigest {
+        /// The value (truncated).
+        value: String,
+        /// Why.
+        reason: &'static str,
     },
     /// A signer the policy requires is not among the keys that verified.
     #[error("required signer {key_id} did not sign (verified: {verified:?})")]
@@ -180,13 +211,180 @@ impl StatementVersion {
     }
 }
 
-/// One subject: an optional name and a digest set (algorithm → lowercase hex) with `sha256`.
+/// The DigestSet algorithms whose values the in-toto specification defines as lowercase hex,
+/// with their length in hex digits (`None`: any even length — extendable-output and
+/// variable-length functions). Any other algorithm name is kept as is and never used for
+/// matching (the specification: consumers ignore unrecognized algorithms).
+const HEX_ALGORITHMS: &[(&str, Option<usize>)] = &[
+    ("sha224", Some(56)),
+    ("sha256", Some(64)),
+    ("sha384", Some(96)),
+    ("sha512", Some(128)),
+    ("sha512_224", Some(56)),
+    ("sha512_256", Some(64)),
+    ("sha3_224", Some(56)),
+    ("sha3_256", Some(64)),
+    ("sha3_384", Some(96)),
+    ("sha3_512", Some(128)),
+    ("shake128", None),
+    ("shake256", None),
+    ("blake2b", None),
+    ("blake2s", None),
+    ("ripemd160", Some(40)),
+    ("sm3", Some(64)),
+    ("gost", None),
+    ("sha1", Some(40)),
+    ("md5", Some(32)),
+    ("dirHash", Some(64)),
+    // Statement v0.1's name for the same Go module dirhash.
+    ("goModuleH1", Some(64)),
+    ("gitCommit", None),
+    ("gitTree", None),
+    ("gitBlob", None),
+    ("gitTag", None),
+];
+
+/// The algorithms an artifact is matched on, strongest first: wider SHA-2 and SHA-3 digests
+/// before narrower ones, SHA-2 before SHA-3 of the same width. Not used for matching, though
+/// kept in subjects: SHA-1, MD5, RIPEMD-160 (broken or too short), the variable-length and
+/// regional functions (shake*, blake2*, gost, sm3) and the git and dirhash identifiers (not a
+/// digest of the artifact's bytes).
+pub const MATCH_ALGORITHMS: &[&str] = &[
+    "sha512",
+    "sha3_512",
+    "sha384",
+    "sha3_384",
+    "sha512_256",
+    "sha256",
+    "sha3_256",
+    "sha512_224",
+    "sha224",
+    "sha3_224",
+];
+
+fn is_lower_hex(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() % 2 == 0
+        && value
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Whether `value` is a valid `algorithm` digest: lowercase hex of the algorithm's length for
+/// the algorithms the specification defines (git objects: SHA-1 or SHA-256 length), anything
+/// for others.
+fn digest_value_ok(algorithm: &str, value: &str) -> bool {
+    match HEX_ALGORITHMS.iter().find(|(a, _)| *a == algorithm) {
+        None => true,
+        Some((a, _)) if a.starts_with("git") => {
+            is_lower_hex(value) && (value.len() == 40 || value.len() == 64)
+        }
+        Some((_, Some(len))) => is_lower_hex(value) && value.len() == *len,
+        Some((_, None)) => is_lower_hex(value),
+    }
+}
+
+/// The digests of an artifact, to match against subjects ([`Subject::matches`],
+/// [`Statement::matches_artifact`], [`StatementPolicy::expect_artifact`]): computed from its
+/// bytes ([`ArtifactDigests::of`]: sha256, sha384, sha512) or given (`sha512:<hex>`).
+///
+/// ```
+/// use stella_attest::statement::{ArtifactDigests, Subject};
+///
+/// let tarball = b"package tarball";
+/// // An npm provenance subject carries only sha512.
+/// let subject: Subject = serde_json::from_value(serde_json::json!({
+///     "name": "pkg:npm/left-pad@1.3.0",
+///     "digest": {"sha512": ArtifactDigests::of(tarball).get("sha512").unwrap()},
+/// }))?;
+/// assert!(subject.matches(&ArtifactDigests::of(tarball)));
+/// assert!(!subject.matches(&ArtifactDigests::of(b"another tarball")));
+/// // A sha256-only artifact shares no algorithm with it: no match.
+/// let sha256_only = ArtifactDigests::from(stella_core::Digest::of(tarball));
+/// assert!(!subject.matches(&sha256_only));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ArtifactDigests(BTreeMap<String, String>);
+
+impl ArtifactDigests {
+    /// sha256, sha384 and sha512 of `bytes`.
+    pub fn of(bytes: &[u8]) -> Self {
+        use sha2::Digest as _;
+        let mut map = BTreeMap::new();
+        map.insert(
+            "sha256".to_owned(),
+            hex::encode(sha2::Sha256::digest(bytes)),
+        );
+        map.insert(
+            "sha384".to_owned(),
+            hex::encode(sha2::Sha384::digest(bytes)),
+        );
+        map.insert(
+            "sha512".to_owned(),
+            hex::encode(sha2::Sha512::digest(bytes)),
+        );
+        Self(map)
+    }
+
+    /// Parses `algorithm:hex` (one of [`MATCH_ALGORITHMS`], hex of its length; uppercase hex
+    /// is lowered).
+    pub fn parse(text: &str) -> Result<Self, StatementError> {
+        let bad = |reason| StatementError::BadArtifactDigest {
+            value: truncate(text),
+            reason,
+        };
+        let (algorithm, value) = text
+            .split_once(':')
+            .ok_or_else(|| bad("expected algorithm:hex"))?;
+        let mut out = Self::default();
+        out.insert(algorithm, &value.to_ascii_lowercase())
+            .map_err(|_| bad("not a matching algorithm with hex of its length"))?;
+        Ok(out)
+    }
+
+    /// Adds a digest (one of [`MATCH_ALGORITHMS`], lowercase hex of its length).
+    pub fn insert(&mut self, algorithm: &str, hex: &str) -> Result<(), StatementError> {
+        if !MATCH_ALGORITHMS.contains(&algorithm) || !digest_value_ok(algorithm, hex) {
+            return Err(StatementError::BadArtifactDigest {
+                value: truncate(&format!("{algorithm}:{hex}")),
+                reason: "not a matching algorithm with lowercase hex of its length",
+            });
+        }
+        self.0.insert(algorithm.to_owned(), hex.to_owned());
+        Ok(())
+    }
+
+    /// The hex digest for `algorithm`, if known.
+    pub fn get(&self, algorithm: &str) -> Option<&str> {
+        self.0.get(algorithm).map(String::as_str)
+    }
+
+    /// The strongest digest known, as `algorithm:hex` (for messages).
+    pub fn strongest(&self) -> String {
+        MATCH_ALGORITHMS
+            .iter()
+            .find_map(|a| self.0.get(*a).map(|v| format!("{a}:{v}")))
+            .unwrap_or_default()
+    }
+}
+
+impl From<Digest> for ArtifactDigests {
+    fn from(digest: Digest) -> Self {
+        let mut map = BTreeMap::new();
+        map.insert("sha256".to_owned(), digest.hex());
+        Self(map)
+    }
+}
+
+/// One subject: an optional name and a DigestSet (algorithm → value; lowercase hex for the
+/// algorithms the in-toto specification defines, anything for others).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Subject {
     /// The artifact's name (image reference, file name); `None` or `_` when not meaningful.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Algorithm → lowercase hex digest; always has `sha256`.
+    /// Algorithm → digest; at least one entry.
     pub digest: BTreeMap<String, String>,
 }
 
@@ -201,31 +399,41 @@ impl Subject {
         }
     }
 
-    /// The sha256 digest (checked when the statement was built or parsed).
+    /// The sha256 digest, if the subject has one.
     pub fn sha256(&self) -> Option<Digest> {
         self.digest
             .get("sha256")
             .and_then(|hex| Digest::parse_hex(hex).ok())
     }
 
+    /// The strongest of [`MATCH_ALGORITHMS`] that both this subject and `artifact` have.
+    pub fn strongest_common(&self, artifact: &ArtifactDigests) -> Option<&'static str> {
+        MATCH_ALGORITHMS
+            .iter()
+            .copied()
+            .find(|a| self.digest.contains_key(*a) && artifact.0.contains_key(*a))
+    }
+
+    /// Whether this subject is `artifact`: compared on the strongest algorithm both have
+    /// ([`Self::strongest_common`]) and only on it — a subject whose sha512 differs does not
+    /// match through an equal sha256. No common algorithm: no match.
+    pub fn matches(&self, artifact: &ArtifactDigests) -> bool {
+        self.strongest_common(artifact)
+            .is_some_and(|a| self.digest.get(a) == artifact.0.get(a))
+    }
+
     fn check(&self, index: usize) -> Result<(), StatementError> {
+        if self.digest.is_empty() {
+            return Err(StatementError::EmptyDigestSet { index });
+        }
         for (algorithm, value) in &self.digest {
-            let hex_ok = !value.is_empty()
-                && value.len() % 2 == 0
-                && value
-                    .bytes()
-                    .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-            let len_ok = algorithm != "sha256" || value.len() == 64;
-            if !hex_ok || !len_ok {
+            if !digest_value_ok(algorithm, value) {
                 return Err(StatementError::BadDigest {
                     index,
                     algorithm: truncate(algorithm),
                     value: truncate(value),
                 });
             }
-        }
-        if !self.digest.contains_key("sha256") {
-            return Err(StatementError::MissingSha256 { index });
         }
         Ok(())
     }
@@ -309,6 +517,17 @@ impl Statement {
         for (i, s) in self.subjects.iter().enumerate() {
             s.check(i)?;
         }
+        let kind = match &self.predicate {
+            // Absent (or null, which JSON decoders of the protobuf form read as absent).
+            serde_json::Value::Null | serde_json::Value::Object(_) => None,
+            serde_json::Value::Bool(_) => Some("boolean"),
+            serde_json::Value::Number(_) => Some("number"),
+            serde_json::Value::String(_) => Some("string"),
+            serde_json::Value::Array(_) => Some("array"),
+        };
+        if let Some(kind) = kind {
+            return Err(StatementError::PredicateNotObject { kind });
+        }
         if !is_uri(&self.predicate_type) {
             return Err(StatementError::PredicateTypeNotUri {
                 predicate_type: truncate(&self.predicate_type),
@@ -371,15 +590,19 @@ impl Statement {
         })
     }
 
-    /// True when some subject (any of them) has this sha256 digest.
+    /// True when some subject (any of them) has this sha256 digest, compared as
+    /// [`Self::matches_artifact`] does for an artifact known by its sha256 only.
     pub fn has_subject(&self, digest: &Digest) -> bool {
-        self.subjects
-            .iter()
-            .any(|s| s.sha256().as_ref() == Some(digest))
+        self.matches_artifact(&ArtifactDigests::from(*digest))
+    }
+
+    /// True when some subject (any of them) [`Subject::matches`] the artifact.
+    pub fn matches_artifact(&self, artifact: &ArtifactDigests) -> bool {
+        self.subjects.iter().any(|s| s.matches(artifact))
     }
 }
 
-/// Builds a v1 [`Statement`]. Subjects are written sorted by (name, sha256).
+/// Builds a v1 [`Statement`]. Subjects are written sorted by (name, sha256, digest set).
 #[derive(Debug, Default, Clone)]
 pub struct StatementBuilder {
     subjects: Vec<Subject>,
@@ -394,7 +617,7 @@ impl StatementBuilder {
         self
     }
 
-    /// Adds a subject with a full digest set (must include `sha256`; checked by `build`).
+    /// Adds a subject with a full digest set (checked by `build`).
     pub fn subject_digests(mut self, subject: Subject) -> Self {
         self.subjects.push(subject);
         self
@@ -428,8 +651,11 @@ impl StatementBuilder {
             .predicate_type
             .ok_or(StatementError::MissingPredicateType)?;
         self.subjects.sort_by(|a, b| {
-            (a.name.as_deref(), a.digest.get("sha256"))
-                .cmp(&(b.name.as_deref(), b.digest.get("sha256")))
+            (a.name.as_deref(), a.digest.get("sha256"), &a.digest).cmp(&(
+                b.name.as_deref(),
+                b.digest.get("sha256"),
+                &b.digest,
+            ))
         });
         let statement = Statement {
             version: StatementVersion::V1,
@@ -479,6 +705,7 @@ pub struct StatementPolicy {
     payload_types: Vec<String>,
     predicate_types: Vec<String>,
     expected_subjects: Vec<Digest>,
+    expected_artifacts: Vec<ArtifactDigests>,
     required_signers: Vec<String>,
     allow_legacy: bool,
 }
@@ -496,6 +723,7 @@ impl StatementPolicy {
             payload_types: vec![PAYLOAD_TYPE_IN_TOTO.to_owned()],
             predicate_types: Vec::new(),
             expected_subjects: Vec::new(),
+            expected_artifacts: Vec::new(),
             required_signers: Vec::new(),
             allow_legacy: true,
         }
@@ -517,6 +745,14 @@ impl StatementPolicy {
     /// once, every digest must be among the subjects.
     pub fn expect_subject(mut self, digest: Digest) -> Self {
         self.expected_subjects.push(digest);
+        self
+    }
+
+    /// Requires a subject that [`Subject::matches`] this artifact (on the strongest algorithm
+    /// both have: an npm provenance subject with only `sha512` matches
+    /// [`ArtifactDigests::of`] its tarball). Called more than once, every artifact must match.
+    pub fn expect_artifact(mut self, artifact: ArtifactDigests) -> Self {
+        self.expected_artifacts.push(artifact);
         self
     }
 
@@ -576,6 +812,19 @@ impl StatementPolicy {
                         .subjects
                         .iter()
                         .filter_map(|s| s.digest.get("sha256").cloned())
+                        .collect(),
+                }
+                .into());
+            }
+        }
+        for expected in &self.expected_artifacts {
+            if !statement.matches_artifact(expected) {
+                return Err(StatementError::ArtifactMismatch {
+                    expected: expected.strongest(),
+                    found: statement
+                        .subjects
+                        .iter()
+                        .flat_map(|s| s.digest.iter().map(|(a, v)| truncate(&format!("{a}:{v}"))))
                         .collect(),
                 }
                 .into());

@@ -214,7 +214,7 @@ fn bad_keys_are_typed_errors() {
     assert!(matches!(
         PublicKey::from_pem("-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----\n"),
         Err(KeyError::Pem {
-            reason: PemProblem::Decode(_)
+            reason: PemProblem::Body { .. }
         })
     ));
     let no_end = PublicKey::from_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n").unwrap_err();

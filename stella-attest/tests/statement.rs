@@ -358,6 +358,8 @@ fn bad_statements_are_typed_errors() {
         )),
         StatementError::BadDigest { .. }
     ));
+    // A subject without sha256 is fine (npm provenance has sha512 only); an empty set is not,
+    // nor a sha512 of the wrong length.
     assert!(matches!(
         statement_err(Statement::from_json(
             with(
@@ -366,7 +368,17 @@ fn bad_statements_are_typed_errors() {
             )
             .as_bytes()
         )),
-        StatementError::MissingSha256 { index: 1 }
+        StatementError::BadDigest { index: 1, .. }
+    ));
+    assert!(matches!(
+        statement_err(Statement::from_json(
+            with(
+                &format!(r#"[{{"digest":{{"sha256":"{hex}"}}}},{{"digest":{{}}}}]"#),
+                v1
+            )
+            .as_bytes()
+        )),
+        StatementError::EmptyDigestSet { index: 1 }
     ));
     assert!(matches!(
         statement_err(Statement::from_json(

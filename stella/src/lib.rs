@@ -12,7 +12,8 @@
 //!   the kernel when a process dies, so a crash leaves no stale lock).
 //! - `sha2`: record checksums of the file-backed transparency log.
 //! - `ureq` (rustls): HTTP(S) for the Rekor client ([`rekor`]) and the registry client
-//!   ([`image::registry`]); used only when a caller names a Rekor URL or a registry image.
+//!   ([`image::registry`]); used only when a caller names a Rekor URL or a registry image;
+//!   and for an HTTPS TUF mirror ([`tuf`]).
 //! - `percent-encoding`: the registry token request's query.
 //! - `base64`, `hex`: Rekor request bodies, registry basic auth, Rekor log ids.
 //! - `libc`: the `O_NONBLOCK` / `O_NOFOLLOW` flags [`files`] opens input files with (so a FIFO
@@ -36,4 +37,5 @@ pub mod rekor;
 pub mod run_record;
 pub mod scan;
 pub mod store;
+pub mod tuf;
 pub mod vex;

@@ -32,16 +32,9 @@ rekor2-dsse-happy-path: @sigstore/verify 3.1.1 compares a Rekor v2 dsse v0.0.2 b
 trust-root-tlog-missing-validity-start_fail: @sigstore/verify 3.1.1 accepts a trusted-root log without validFor.start
 "
 
-VENV="${HOME}/.cache/stella-ops/venv-sigstore"
-if [ ! -x "$VENV/bin/python" ]; then
-    mkdir -p "$(dirname "$VENV")"
-    python3 -m venv "$VENV" || {
-        rm -rf "$VENV"
-        echo "FAIL tests/interop/sigstore.sh: python3 -m venv failed; it needs Python 3.9+ with venv" >&2
-        exit 1
-    }
-fi
-PY="$VENV/bin/python"
+INTEROP_VENV="${HOME}/.cache/stella-ops/venv-sigstore"
+# shellcheck source=tests/interop/venv.sh
+. tests/interop/venv.sh "tests/interop/sigstore.sh"
 if ! "$PY" -c "import importlib.metadata as m, sys; sys.exit(m.version('sigstore') != '$SIGSTORE_PYTHON_VERSION')" 2>/dev/null; then
     "$PY" -m pip install --quiet --disable-pip-version-check "sigstore==$SIGSTORE_PYTHON_VERSION"
 fi

@@ -10,16 +10,8 @@ cd "$(dirname "$0")/../.."
 
 SSLIB_VERSION=1.6.0
 CRYPTOGRAPHY_VERSION=50.0.2
-VENV="${HOME}/.cache/stella-ops/venv-interop"
-if [ ! -x "$VENV/bin/python" ]; then
-    mkdir -p "$(dirname "$VENV")"
-    python3 -m venv "$VENV" || {
-        rm -rf "$VENV"
-        echo "FAIL tests/interop/test.sh: python3 -m venv failed; it needs Python 3.9+ with venv (Debian/Ubuntu: sudo apt-get install -y python3-venv)" >&2
-        exit 1
-    }
-fi
-PY="$VENV/bin/python"
+# shellcheck source=tests/interop/venv.sh
+. tests/interop/venv.sh "tests/interop/test.sh"
 if ! "$PY" -c "import securesystemslib, cryptography, sys; sys.exit(securesystemslib.__version__ != '$SSLIB_VERSION' or cryptography.__version__ != '$CRYPTOGRAPHY_VERSION')" 2>/dev/null; then
     "$PY" -m pip install --quiet --disable-pip-version-check \
         "securesystemslib[crypto]==$SSLIB_VERSION" "cryptography==$CRYPTOGRAPHY_VERSION"

@@ -243,6 +243,7 @@ fn statement_kind(e: &StatementError) -> ErrorKind {
         StatementError::PredicateTypeNotAllowed { .. }
         | StatementError::LegacyNotAllowed
         | StatementError::SubjectMismatch { .. }
+        | StatementError::ArtifactMismatch { .. }
         | StatementError::MissingSigner { .. } => ErrorKind::Verification,
         StatementError::Json { .. }
         | StatementError::Shape { .. }

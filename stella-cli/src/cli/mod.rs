@@ -15,6 +15,7 @@ mod report;
 mod run;
 mod sbom;
 mod scan;
+mod tuf;
 mod verify;
 mod verify_bundle;
 mod vex;
@@ -144,7 +145,8 @@ pub enum Command {
     /// Sign an in-toto statement about an image into a DSSE envelope.
     Attest(attest::Args),
     /// Verify a signed attestation (exit 0 only if verified).
-    Verify(verify::Args),
+    // Boxed: its many bundle, identity and TUF flags make it the largest variant by far.
+    Verify(Box<verify::Args>),
     /// OpenVEX: validate, merge (with provenance), apply to findings, create from findings.
     Vex(vex::Args),
     /// Decide whether an image may ship: a Rego policy over findings, VEX, attestations, waivers.
@@ -197,7 +199,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Sbom(args) => sbom::run(args),
         Command::Key(args) => key::run(args),
         Command::Attest(args) => attest::run(args),
-        Command::Verify(args) => verify::run(args),
+        Command::Verify(args) => verify::run(*args),
         Command::Vex(args) => vex::run(args),
         Command::Gate(args) => gate::run(args),
         Command::Db(args) => db::run(args),

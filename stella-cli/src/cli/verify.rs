@@ -5,7 +5,11 @@
 //! and passed every constraint the flags state: `--type` (allowed predicate types; when
 //! absent, the statement's own type is reported and accepted), `--subject` (a digest that
 //! must be among the subjects, any of them), `--require-signer` (key ids that must have
-//! signed), `--artifact` (a file whose SHA-256 must be among the subjects), `--strict-low-s`.
+//! signed), `--artifact` (a file that must be among the subjects, compared on the strongest of
+//! sha512, sha384, sha256 the subject has), `--strict-low-s`.
+//! `--payload-type T` verifies a plain envelope of any payload type (signatures and
+//! `--require-signer` only); `--tuf-mirror` takes a bundle's trusted root from a TUF repository
+//! (see `tuf`).
 //! A verification failure prints why on stderr and exits 1; unreadable input exits 2.
 //!
 //! Every constraint is read once into [`Constraints`] and applied on every input kind, or the
@@ -22,7 +26,7 @@ use stella_attest::AttestError;
 use stella_attest::dsse::{DsseError, Envelope, Keyring, PAYLOAD_TYPE_IN_TOTO, VerifiedEnvelope};
 use stella_attest::keys::PublicKey;
 use stella_attest::statement::{
-    Statement, StatementError, StatementPolicy, Subject, VerifiedStatement,
+    ArtifactDigests, Statement, StatementError, StatementPolicy, Subject, VerifiedStatement,
 };
 use stella_attest::transparency::bundle::Bundle;
 use stella_core::Digest;
@@ -59,9 +63,17 @@ pub struct Args {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// DSSE envelopes: the payload type to accept (default `application/vnd.in-toto+json`, an
+    /// in-toto statement). Another type verifies the envelope's signatures over any payload;
+    /// the statement constraints (`--type`, `--subject`, `--artifact`) are then refused.
+    #[arg(long, value_name = "TYPE")]
+    pub payload_type: Option<String>,
     /// Options for Sigstore bundles (see `verify_bundle`).
     #[command(flatten)]
     pub bundle: super::verify_bundle::BundleArgs,
+    /// Sigstore bundles: the trusted root through a TUF repository (see `tuf`).
+    #[command(flatten)]
+    pub tuf: super::tuf::TufArgs,
 }
 
 /// A recognised input.
@@ -93,8 +105,9 @@ impl Input {
 pub struct Artifact {
     /// Its bytes.
     pub bytes: Vec<u8>,
-    /// Its SHA-256.
-    pub digest: Digest,
+    /// Its sha256, sha384 and sha512 (matched against subjects on the strongest algorithm a
+    /// subject has).
+    pub digests: ArtifactDigests,
 }
 
 /// Everything the caller asked of the input, whatever its kind.
@@ -133,7 +146,7 @@ impl Constraints {
             Some(path) => {
                 let bytes = read_input(path)?;
                 Some(Artifact {
-                    digest: Digest::of(&bytes),
+                    digests: ArtifactDigests::of(&bytes),
                     bytes,
                 })
             }
@@ -173,7 +186,9 @@ impl Constraints {
             policy = policy.expect_subject(*s);
         }
         if let Some(a) = &self.artifact {
-            policy = policy.expect_subject(a.digest);
+            // On the strongest algorithm the subject has (sha512, sha384, sha256): an npm
+            // provenance subject carries sha512 only.
+            policy = policy.expect_artifact(a.digests.clone());
         }
         for k in &self.require_signers {
             policy = policy.require_signer(k.as_str());
@@ -217,6 +232,7 @@ pub fn is_verification_failure(e: &AttestError) -> bool {
         ) | AttestError::Statement(
             StatementError::PredicateTypeNotAllowed { .. }
                 | StatementError::SubjectMismatch { .. }
+                | StatementError::ArtifactMismatch { .. }
                 | StatementError::MissingSigner { .. }
                 | StatementError::LegacyNotAllowed
         )
@@ -241,6 +257,51 @@ fn verify_envelope(
     })
 }
 
+/// What verified of an envelope whose payload is not an in-toto statement.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifiedPayload {
+    /// `true` (a summary exists only for what verified).
+    pub verified: bool,
+    /// The input kind (`dsse-envelope`).
+    pub kind: &'static str,
+    /// The envelope payload type.
+    pub payload_type: String,
+    /// `sha256:<hex>` of the payload.
+    pub payload_digest: String,
+    /// The payload's length in bytes.
+    pub payload_length: usize,
+    /// Key ids of the distinct keys that verified, sorted.
+    pub key_ids: Vec<String>,
+}
+
+/// `--payload-type` other than in-toto: the signatures (and `--require-signer`) only.
+fn verify_payload(
+    constraints: &Constraints,
+    envelope: &Envelope,
+    keyring: &Keyring,
+    payload_type: &str,
+) -> Result<VerifiedPayload, AttestError> {
+    let verified = envelope.verify(keyring, &[payload_type])?;
+    for required in &constraints.require_signers {
+        if !verified.key_ids().iter().any(|k| k == required) {
+            return Err(StatementError::MissingSigner {
+                key_id: required.clone(),
+                verified: verified.key_ids().to_vec(),
+            }
+            .into());
+        }
+    }
+    Ok(VerifiedPayload {
+        verified: true,
+        kind: "dsse-envelope",
+        payload_type: verified.payload_type().to_owned(),
+        payload_digest: Digest::of(verified.payload()).to_string(),
+        payload_length: verified.payload().len(),
+        key_ids: verified.key_ids().to_vec(),
+    })
+}
+
 /// Verifies a DSSE envelope input.
 fn run_envelope(
     args: &Args,
@@ -254,9 +315,10 @@ fn run_envelope(
         || args.bundle.trusted_root.is_some()
         || args.bundle.has_identity_flags()
         || args.bundle.artifact_digest.is_some()
+        || args.tuf.tuf_mirror.is_some()
     {
         return Err(CliError::Usage {
-            what: "--rekor-key / --trusted-root / --certificate-* / --artifact-digest",
+            what: "--rekor-key / --trusted-root / --certificate-* / --artifact-digest / --tuf-mirror",
             value: name.to_owned(),
             reason: "a DSSE envelope carries no transparency log entry or certificate to \
                      check; verify a Sigstore bundle instead, or drop the flag"
@@ -278,6 +340,35 @@ fn run_envelope(
     }
     keyring.set_threshold(constraints.threshold);
     keyring.reject_high_s(constraints.strict_low_s);
+    if let Some(payload_type) = args
+        .payload_type
+        .as_deref()
+        .filter(|t| *t != PAYLOAD_TYPE_IN_TOTO)
+    {
+        if !constraints.predicate_types.is_empty()
+            || !constraints.subjects.is_empty()
+            || constraints.artifact.is_some()
+        {
+            return Err(CliError::Usage {
+                what: "--type / --subject / --artifact",
+                value: payload_type.to_owned(),
+                reason: "these constrain an in-toto statement; a payload of another type has \
+                         none to check"
+                    .to_owned(),
+            });
+        }
+        return match verify_payload(constraints, envelope, &keyring, payload_type) {
+            Ok(summary) => {
+                print_payload_summary(name, &summary, args.json)?;
+                Ok(Outcome::Ok)
+            }
+            Err(e) if is_verification_failure(&e) => {
+                eprintln!("stella: verification failed: {name}: {e}");
+                Ok(Outcome::Deny)
+            }
+            Err(e) => Err(CliError::library(name.to_owned(), e)),
+        };
+    }
     match verify_envelope(constraints, envelope, &keyring) {
         Ok(summary) => {
             print_summary(name, &summary, args.json)?;
@@ -289,6 +380,29 @@ fn run_envelope(
         }
         Err(e) => Err(CliError::library(name.to_owned(), e)),
     }
+}
+
+fn print_payload_summary(
+    name: &str,
+    summary: &VerifiedPayload,
+    json: bool,
+) -> Result<(), CliError> {
+    let out = if json {
+        let mut out = stella_core::canonical::to_canonical_vec(summary)
+            .map_err(|e| CliError::library(name.to_owned(), e))?;
+        out.push(b'\n');
+        out
+    } else {
+        let mut text = format!(
+            "Verified OK: {name}\npayload type:   {}\npayload:        {} ({} bytes)\n",
+            summary.payload_type, summary.payload_digest, summary.payload_length
+        );
+        for k in &summary.key_ids {
+            text.push_str(&format!("signed by:      {k}\n"));
+        }
+        text.into_bytes()
+    };
+    write_output(None, &out)
 }
 
 fn print_summary(name: &str, summary: &VerifiedSummary, json: bool) -> Result<(), CliError> {
@@ -332,8 +446,26 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         .collect::<Result<Vec<_>, _>>()?;
     match &input {
         Input::Envelope(envelope) => run_envelope(&args, &name, envelope, keys, &constraints),
+        Input::Bundle(_)
+            if args
+                .payload_type
+                .as_deref()
+                .is_some_and(|t| t != PAYLOAD_TYPE_IN_TOTO) =>
+        {
+            Err(CliError::Usage {
+                what: "--payload-type",
+                value: name,
+                reason: "applies to plain DSSE envelopes; a bundle's DSSE content is checked \
+                         as an in-toto statement"
+                    .to_owned(),
+            })
+        }
         Input::Bundle(bundle) => {
-            super::verify_bundle::run(bundle, &keys, &args.bundle, &constraints, args.json, &name)
+            let mut bundle_args = args.bundle.clone();
+            if let Some(path) = super::tuf::trusted_root_file(&args.tuf)? {
+                bundle_args.trusted_root = Some(path);
+            }
+            super::verify_bundle::run(bundle, &keys, &bundle_args, &constraints, args.json, &name)
         }
     }
 }
