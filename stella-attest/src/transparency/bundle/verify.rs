@@ -153,7 +153,7 @@ impl Bundle {
             &|id| trust.find(id).cloned(),
         )?;
         if let (Some(env), Some(artifact)) = (&self.dsse_envelope, artifact) {
-            check_artifact_is_subject(env, &Digest::of(artifact))?;
+            check_artifact_is_subject(env, &Digest::of(artifact), Some(artifact))?;
         }
         Ok(VerifiedTransparency {
             version,
@@ -235,7 +235,13 @@ impl Bundle {
             "DSSE envelope",
         )?;
         if let Some(digest) = artifact.digest() {
-            check_artifact_is_subject(env, &digest)?;
+            // With the bytes, every algorithm a subject may name (npm provenance names only
+            // sha512) is matched on the strongest both sides have; with a digest, sha256.
+            let bytes = match artifact {
+                ArtifactInput::Bytes(b) => Some(b),
+                _ => None,
+            };
+            check_artifact_is_subject(env, &digest, bytes)?;
         }
         Ok(VerifiedContent::Dsse(VerifiedEnvelope::from_verified(
             env.payload_type.clone(),
@@ -338,6 +344,7 @@ impl Bundle {
 pub(super) fn check_artifact_is_subject(
     env: &Envelope,
     digest: &Digest,
+    bytes: Option<&[u8]>,
 ) -> Result<(), TransparencyError> {
     if env.payload_type != PAYLOAD_TYPE_IN_TOTO {
         return Err(TransparencyError::Mismatch {
@@ -349,7 +356,11 @@ pub(super) fn check_artifact_is_subject(
         what: "in-toto statement in the bundle's envelope",
         reason: e.to_string().chars().take(200).collect(),
     })?;
-    if !statement.has_subject(digest) {
+    let is_subject = match bytes {
+        Some(b) => statement.matches_artifact(&crate::statement::ArtifactDigests::of(b)),
+        None => statement.has_subject(digest),
+    };
+    if !is_subject {
         return Err(TransparencyError::ArtifactNotSubject {
             artifact: *digest,
             subjects: statement
