@@ -70,7 +70,8 @@ pub use attestation::{
 };
 pub use error::{Invalid, SpdxProblem, VexError, Violation, ViolationKind, WaiverError};
 pub use findings::{
-    FindingRef, NOT_FOUND_ON_ENTRY_PATHS, findings_from_json, findings_from_sarif, read_findings,
+    FindingRef, NOT_FOUND_ON_ENTRY_PATHS, SYMBOLS_ABSENT, findings_from_json, findings_from_sarif,
+    read_findings,
 };
 pub use generate::{Condition, MACHINE_DERIVED, Rule, VexPolicy, generate, is_machine_derived};
 pub use matching::{Purl, Subject, cpe_covers};

@@ -25,6 +25,8 @@
 //! 7. [`report`]: the findings JSON document, SARIF 2.1.0 and a human table.
 //! 8. [`manifest`]: the scan manifest that pins the inputs and the result, and the replay check.
 //! 9. [`reachability`]: each finding's reachability and chain from a `stella-scan` entry-trace.
+//! 10. [`symbols`]: each Go/Rust binary finding's symbol-level evidence (is the vulnerable
+//!     function linked?) from the records' vulnerable symbols and `stella-scan`'s symbol tables.
 //!
 //! Every fallible function returns [`VulnError`].
 //!
@@ -92,6 +94,7 @@ pub mod manifest;
 pub mod matcher;
 pub mod osv;
 pub mod reachability;
+pub mod symbols;
 pub mod report;
 pub mod severity;
 pub mod snapshot;
