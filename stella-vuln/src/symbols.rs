@@ -320,6 +320,15 @@ pub fn apply_symbols(
                 checked.extend(ch);
             }
         }
+        for (_, spec) in &specs {
+            checked.extend(spec.rust.iter().cloned());
+            for imp in &spec.go {
+                if imp.symbols.is_empty() {
+                    checked.insert(imp.path.clone());
+                }
+                checked.extend(imp.symbols.iter().map(|s| format!("{}.{s}", imp.path)));
+            }
+        }
         if f.evidence.locations.is_empty() {
             unknown.push("the package has no binary to read".to_owned());
         }
