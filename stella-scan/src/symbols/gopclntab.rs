@@ -40,6 +40,11 @@ pub enum PclntabError {
     /// A function name is not NUL-terminated within [`MAX_NAME`] bytes.
     #[error("pclntab function name unterminated or longer than 64 KiB")]
     BadName,
+    /// The distinct names add up to more than twice the table's bytes: entries point into each
+    /// other's names (a real table's names do not overlap), which could otherwise make a small
+    /// input expand into gigabytes of names.
+    #[error("pclntab function names overlap beyond the table's size")]
+    NamesOverlap,
 }
 
 /// The pclntab layout, by its magic.
@@ -214,6 +219,7 @@ pub fn parse_pclntab(data: &[u8]) -> Result<GoFunctions, PclntabError> {
     };
     let mut functions = BTreeSet::new();
     let mut name_offsets = BTreeSet::new();
+    let mut name_bytes = 0usize;
     for i in 0..nfunc {
         let at = functab_off + (2 * i + 1) * field;
         let funcoff = if field == 4 {
@@ -236,8 +242,14 @@ pub fn parse_pclntab(data: &[u8]) -> Result<GoFunctions, PclntabError> {
         } else {
             name_table
         };
+        if !name_offsets.insert(nameoff) {
+            continue;
+        }
         let name = name_at(table, nameoff)?;
-        name_offsets.insert(nameoff);
+        name_bytes = name_bytes.saturating_add(name.len());
+        if name_bytes > data.len().saturating_mul(2) {
+            return Err(PclntabError::NamesOverlap);
+        }
         functions.insert(String::from_utf8_lossy(name).into_owned());
     }
     let mut inlined = BTreeSet::new();
@@ -556,6 +568,19 @@ mod tests {
         let mut lie = tab.clone();
         lie[32..40].copy_from_slice(&(1u64 << 40).to_le_bytes());
         assert!(parse_pclntab(&lie).is_err());
+        // Entries pointing inside each other's names: refused before they expand.
+        let mut names: Vec<String> = vec!["a".repeat(60_000)];
+        names.extend((1..100).map(|i| format!("b{i}")));
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut lie = build_pclntab(PclntabVersion::Go12, false, 8, &refs, &[]);
+        let n = refs.len();
+        let recs = 16 + (2 * n + 1) * 8;
+        let first_name = recs + n * 12;
+        for i in 0..n {
+            let at = recs + i * 12 + 8;
+            lie[at..at + 4].copy_from_slice(&((first_name + i) as u32).to_le_bytes());
+        }
+        assert_eq!(parse_pclntab(&lie), Err(PclntabError::NamesOverlap));
         // Every truncation fails cleanly or reads a subset.
         for cut in 0..tab.len() {
             let _ = parse_pclntab(&tab[..cut]);

@@ -136,18 +136,33 @@ fn goos(data: &[u8]) -> &'static str {
     }
 }
 
-/// The function symbols (`STT_FUNC`, defined) of the ELF symbol table, raw names.
-fn symtab_functions<'d>(file: &object::File<'d>) -> Option<Vec<&'d str>> {
+/// The function symbols (`STT_FUNC`, defined) of the ELF symbol table, raw names; `Err` when
+/// the names add up to more than twice the file (string-table entries pointing inside each
+/// other's names, which would otherwise let a small file expand into gigabytes).
+fn symtab_functions<'d>(
+    file: &object::File<'d>,
+    file_len: usize,
+) -> Result<Option<Vec<&'d str>>, &'static str> {
     use object::{Object, ObjectSymbol, SymbolKind};
-    file.symbol_table()?;
-    Some(
-        file.symbols()
-            .filter(|s| s.kind() == SymbolKind::Text && !s.is_undefined())
-            .filter_map(|s| s.name().ok())
-            .filter(|n| !n.is_empty())
-            .take(MAX_NAMES)
-            .collect(),
-    )
+    if file.symbol_table().is_none() {
+        return Ok(None);
+    }
+    let mut total = 0usize;
+    let mut names = Vec::new();
+    for name in file
+        .symbols()
+        .filter(|s| s.kind() == SymbolKind::Text && !s.is_undefined())
+        .filter_map(|s| s.name().ok())
+        .filter(|n| !n.is_empty())
+        .take(MAX_NAMES)
+    {
+        total = total.saturating_add(name.len());
+        if total > file_len.saturating_mul(2) {
+            return Err("the symbol table's names overlap beyond the file's size");
+        }
+        names.push(name);
+    }
+    Ok(Some(names))
 }
 
 /// Whether an ELF binary is a Go program: a Go section, or the build info magic when the
@@ -173,7 +188,7 @@ pub fn read_symbols(data: &[u8]) -> Option<BinarySymbols> {
         return Some(read_go(data, file.as_ref()));
     }
     if elf_section(data, ".dep-v0").is_some() {
-        return Some(read_rust(file.as_ref()));
+        return Some(read_rust(file.as_ref(), data.len()));
     }
     None
 }
@@ -189,18 +204,25 @@ fn read_go(data: &[u8], file: Option<&object::File<'_>>) -> BinarySymbols {
         Some(s) => gopclntab::parse_pclntab(s).map_err(|e| e.to_string()),
         None => gopclntab::find_pclntab(data).ok_or_else(|| "no Go pclntab found".to_owned()),
     };
-    let symtab = file.and_then(symtab_functions).unwrap_or_default();
+    let mut problem = None;
+    let symtab = match file.map(|f| symtab_functions(f, data.len())) {
+        Some(Ok(Some(names))) => names,
+        Some(Err(e)) => {
+            problem = Some(e.to_owned());
+            Vec::new()
+        }
+        _ => Vec::new(),
+    };
     let mut tables = Vec::new();
     let mut functions = BTreeSet::new();
     let mut inlined = Vec::new();
-    let mut problem = None;
     match pcln {
         Ok(g) => {
             tables.push(format!("gopclntab {}", g.version.label()));
             functions.extend(g.functions);
             inlined = g.inlined;
         }
-        Err(e) => problem = Some(e),
+        Err(e) => problem = problem.or(Some(e)),
     }
     if !symtab.is_empty() {
         tables.push("symtab".to_owned());
@@ -222,9 +244,13 @@ fn read_go(data: &[u8], file: Option<&object::File<'_>>) -> BinarySymbols {
     }
 }
 
-fn read_rust(file: Option<&object::File<'_>>) -> BinarySymbols {
-    let Some(names) = file.and_then(symtab_functions).filter(|n| !n.is_empty()) else {
-        return BinarySymbols::unreadable(SymbolLanguage::Rust, "no symbol table (stripped)");
+fn read_rust(file: Option<&object::File<'_>>, len: usize) -> BinarySymbols {
+    let names = match file.map(|f| symtab_functions(f, len)) {
+        Some(Ok(Some(names))) if !names.is_empty() => names,
+        Some(Err(e)) => return BinarySymbols::unreadable(SymbolLanguage::Rust, e),
+        _ => {
+            return BinarySymbols::unreadable(SymbolLanguage::Rust, "no symbol table (stripped)");
+        }
     };
     let functions: BTreeSet<String> = names.into_iter().filter_map(rust_function_path).collect();
     if functions.is_empty() {
