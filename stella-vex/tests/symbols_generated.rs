@@ -7,8 +7,7 @@
 use stella_core::Timestamp;
 use stella_core::canonical::JsonLimits;
 use stella_vex::{
-    FindingRef, Justification, Status, VexPolicy, findings_from_json, generate,
-    is_machine_derived,
+    FindingRef, Justification, Status, VexPolicy, findings_from_json, generate, is_machine_derived,
 };
 
 const POLICY: &str = "author: team\nrules:\n  - name: not linked\n    when: {symbols: absent}\n    status: not_affected\n    justification: vulnerable_code_not_present\n";
@@ -29,9 +28,24 @@ fn finding(id: &str, purl: &str, symbols: Option<&str>, binary: &str) -> Finding
 fn absent_becomes_not_affected_machine_derived_and_nothing_else_does() {
     let policy = VexPolicy::from_yaml(POLICY).unwrap();
     let fs = [
-        finding("GO-1", "pkg:golang/stdlib@v1.21.0", Some("absent"), "usr/bin/a"),
-        finding("GO-2", "pkg:golang/stdlib@v1.21.0", Some("present"), "usr/bin/a"),
-        finding("GO-3", "pkg:golang/stdlib@v1.21.0", Some("unknown"), "usr/bin/a"),
+        finding(
+            "GO-1",
+            "pkg:golang/stdlib@v1.21.0",
+            Some("absent"),
+            "usr/bin/a",
+        ),
+        finding(
+            "GO-2",
+            "pkg:golang/stdlib@v1.21.0",
+            Some("present"),
+            "usr/bin/a",
+        ),
+        finding(
+            "GO-3",
+            "pkg:golang/stdlib@v1.21.0",
+            Some("unknown"),
+            "usr/bin/a",
+        ),
         finding("GO-4", "pkg:golang/stdlib@v1.21.0", None, "usr/bin/a"),
     ];
     let doc = generate(&fs, &policy, now()).unwrap();
@@ -60,14 +74,22 @@ fn absent_becomes_not_affected_machine_derived_and_nothing_else_does() {
 fn one_binary_linking_the_symbol_keeps_the_package_version_open() {
     let policy = VexPolicy::from_yaml(POLICY).unwrap();
     let purl = "pkg:golang/stdlib@v1.21.0";
-    for order in [["absent", "present"], ["present", "absent"], ["absent", "unknown"]] {
+    for order in [
+        ["absent", "present"],
+        ["present", "absent"],
+        ["absent", "unknown"],
+    ] {
         let fs = [
             finding("GO-1", purl, Some(order[0]), "usr/bin/a"),
             finding("GO-1", purl, Some(order[1]), "usr/bin/b"),
         ];
         let doc = generate(&fs, &policy, now()).unwrap();
         assert_eq!(doc.statements.len(), 1);
-        assert_eq!(doc.statements[0].status, Status::UnderInvestigation, "{order:?}");
+        assert_eq!(
+            doc.statements[0].status,
+            Status::UnderInvestigation,
+            "{order:?}"
+        );
     }
     let fs = [
         finding("GO-1", purl, Some("absent"), "usr/bin/a"),
@@ -85,15 +107,29 @@ fn a_justification_of_not_present_needs_absent_symbols_and_other_labels_are_refu
     )
     .unwrap();
     let fs = [
-        finding("GO-1", "pkg:golang/stdlib@v1.21.0", Some("unknown"), "usr/bin/a"),
+        finding(
+            "GO-1",
+            "pkg:golang/stdlib@v1.21.0",
+            Some("unknown"),
+            "usr/bin/a",
+        ),
         finding("GO-2", "pkg:npm/a@1.0.0", None, "usr/bin/a"),
-        finding("GO-3", "pkg:golang/stdlib@v1.21.0", Some("absent"), "usr/bin/a"),
+        finding(
+            "GO-3",
+            "pkg:golang/stdlib@v1.21.0",
+            Some("absent"),
+            "usr/bin/a",
+        ),
     ];
     let doc = generate(&fs, &policy, now()).unwrap();
     let statuses: Vec<_> = doc.statements.iter().map(|s| s.status).collect();
     assert_eq!(
         statuses,
-        [Status::UnderInvestigation, Status::UnderInvestigation, Status::NotAffected]
+        [
+            Status::UnderInvestigation,
+            Status::UnderInvestigation,
+            Status::NotAffected
+        ]
     );
     for label in ["present", "unknown"] {
         let err = VexPolicy::from_yaml(&format!(

@@ -94,10 +94,10 @@ pub mod manifest;
 pub mod matcher;
 pub mod osv;
 pub mod reachability;
-pub mod symbols;
 pub mod report;
 pub mod severity;
 pub mod snapshot;
+pub mod symbols;
 pub mod version;
 
 pub use error::{

@@ -397,11 +397,7 @@ pub fn to_sarif(doc: &FindingsDocument) -> Result<Vec<u8>, VulnError> {
 /// from the entrypoint (the entry-trace steps, when there are) to the binary, then the symbol
 /// as the last location.
 fn symbol_flows(f: &Finding, sym: &crate::symbols::SymbolEvidence, trace: &[Value]) -> Value {
-    let binary = sym
-        .binaries
-        .first()
-        .map_or("", String::as_str)
-        .to_owned();
+    let binary = sym.binaries.first().map_or("", String::as_str).to_owned();
     let flows: Vec<Value> = sym
         .found
         .iter()

@@ -158,8 +158,7 @@ pub fn vulnerable_symbols(record: &OsvRecord, ecosystem: &str, name: &str) -> Vu
                 });
             }
         }
-        out.rust
-            .extend(strings(es.pointer("/affects/functions")));
+        out.rust.extend(strings(es.pointer("/affects/functions")));
     }
     out.rust.sort();
     out.rust.dedup();
@@ -275,7 +274,10 @@ pub fn apply_symbols(
 ) -> Result<(), VulnError> {
     let mut tables: HashMap<String, Option<(BinarySymbols, Option<GoIndex>)>> = HashMap::new();
     for f in findings.iter_mut() {
-        if !matches!(f.package.kind, PackageKind::GoModule | PackageKind::RustCrate) {
+        if !matches!(
+            f.package.kind,
+            PackageKind::GoModule | PackageKind::RustCrate
+        ) {
             continue;
         }
         // The records of the finding, by id.

@@ -47,7 +47,10 @@ fn snapshot() -> Snapshot {
             .to_owned(),
     ];
     for (i, r) in records.iter().enumerate() {
-        b.add(&format!("r{i}"), parse_record("r.json", r.as_bytes()).unwrap());
+        b.add(
+            &format!("r{i}"),
+            parse_record("r.json", r.as_bytes()).unwrap(),
+        );
     }
     Snapshot::load(
         b.build(&Timestamp::parse_rfc3339("2024-06-01T00:00:00Z").unwrap())
@@ -109,9 +112,7 @@ fn findings(packages: &[Package], map: &SymbolMap) -> Vec<Finding> {
 
 fn status_of<'a>(fs: &'a [Finding], record: &str, path: &str) -> &'a Finding {
     fs.iter()
-        .find(|f| {
-            f.records.iter().any(|r| *r == record) && f.evidence.locations[0].path == path
-        })
+        .find(|f| f.records.iter().any(|r| *r == record) && f.evidence.locations[0].path == path)
         .unwrap_or_else(|| panic!("no finding {record} in {path}"))
 }
 
@@ -169,16 +170,29 @@ fn go_present_absent_and_unknown_per_record() {
     // A record that names no symbols: unknown, always.
     let g5 = s("GO-5", "usr/bin/client");
     assert_eq!(g5.status, SymbolStatus::Unknown);
-    assert!(g5.reason.unwrap().contains("GO-5 lists no vulnerable symbols"));
+    assert!(
+        g5.reason
+            .unwrap()
+            .contains("GO-5 lists no vulnerable symbols")
+    );
 
     for rec in ["GO-1", "GO-2", "GO-3", "GO-4"] {
-        assert_eq!(s(rec, "usr/bin/hello").status, SymbolStatus::Absent, "{rec}");
+        assert_eq!(
+            s(rec, "usr/bin/hello").status,
+            SymbolStatus::Absent,
+            "{rec}"
+        );
         let broken = s(rec, "usr/bin/broken");
         assert_eq!(broken.status, SymbolStatus::Unknown, "{rec}");
         assert!(broken.reason.unwrap().contains("no Go pclntab found"));
         let untabled = s(rec, "usr/bin/untabled");
         assert_eq!(untabled.status, SymbolStatus::Unknown);
-        assert!(untabled.reason.unwrap().contains("no symbol table was collected"));
+        assert!(
+            untabled
+                .reason
+                .unwrap()
+                .contains("no symbol table was collected")
+        );
     }
     let (present, absent, unknown, none) = count_statuses(&fs);
     assert_eq!((present, absent, unknown, none), (3, 5, 12, 0));
@@ -198,11 +212,18 @@ fn rust_paths_present_absent_and_stripped_unknown() {
     let map = SymbolMap::from_tables([
         (
             "bin/calls".to_owned(),
-            rust(&["main", "smallvec::SmallVec::insert_many", "smallvec::SmallVec::push"]),
+            rust(&[
+                "main",
+                "smallvec::SmallVec::insert_many",
+                "smallvec::SmallVec::push",
+            ]),
         ),
         (
             "bin/nocall".to_owned(),
-            rust(&["smallvec::SmallVec::insert_many_other", "smallvec::SmallVec::push"]),
+            rust(&[
+                "smallvec::SmallVec::insert_many_other",
+                "smallvec::SmallVec::push",
+            ]),
         ),
         (
             "bin/stripped".to_owned(),
@@ -218,8 +239,16 @@ fn rust_paths_present_absent_and_stripped_unknown() {
             path,
         )
     };
-    let fs = findings(&[pkg("bin/calls"), pkg("bin/nocall"), pkg("bin/stripped")], &map);
-    let s = |p: &str| status_of(&fs, "RUSTSEC-2021-0003", p).symbols.clone().unwrap();
+    let fs = findings(
+        &[pkg("bin/calls"), pkg("bin/nocall"), pkg("bin/stripped")],
+        &map,
+    );
+    let s = |p: &str| {
+        status_of(&fs, "RUSTSEC-2021-0003", p)
+            .symbols
+            .clone()
+            .unwrap()
+    };
     assert_eq!(s("bin/calls").status, SymbolStatus::Present);
     assert_eq!(s("bin/calls").found, ["smallvec::SmallVec::insert_many"]);
     assert_eq!(s("bin/nocall").status, SymbolStatus::Absent);

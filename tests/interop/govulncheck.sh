@@ -80,7 +80,8 @@ for p in "${PROGRAMS[@]}"; do
         fail "govulncheck now reads stripped binaries: compare $p-stripped with its own result"
     fi
     grep -q 'go.func' "$WORK/stripped.err" || fail "govulncheck failed on $p-stripped for another reason: $(cat "$WORK/stripped.err")"
-    pairs+=("$p=$WORK/$p.govulncheck.json")
+    # The stripped build is compared with govulncheck's result for the same program unstripped.
+    pairs+=("usr/bin/$p=$WORK/$p.govulncheck.json" "usr/bin/$p-stripped=$WORK/$p.govulncheck.json")
 done
 
 echo "== present/absent against govulncheck"

@@ -5,13 +5,11 @@ Usage:
   govulncheck_compare.py vulndb OSV_DIR OUT_DIR
       writes govulncheck's file database layout (index.json, <module>.json, ID/<id>.json,
       ID/index.json: the layout of the Debian govulncheck 0.0~git20230201) from OSV records.
-  govulncheck_compare.py compare RECORDS_DIR STELLA_FINDINGS.json REPORT.json NAME=GOVULNCHECK.json...
-      for every binary NAME (its image path is usr/bin/NAME; NAME-stripped is its stripped build),
-      and every record that lists symbols, checks that Stella's status (present/absent) agrees
-      with govulncheck's (the record reported with symbols / not reported). A stripped binary is
-      compared with govulncheck's result for its unstripped build (same function table), since
-      this govulncheck cannot read stripped binaries (it needs the `go.func.*` symbol). Exits 1
-      on any disagreement, printing why.
+  govulncheck_compare.py compare RECORDS_DIR STELLA_FINDINGS.json REPORT.json PATH=GOVULNCHECK.json...
+      for every binary (PATH: its path in the scanned image) and every record that names
+      vulnerable imports, checks that Stella's status (present/absent) agrees with govulncheck's
+      result GOVULNCHECK.json (the record reported with symbols / not reported). Exits 1 on any
+      disagreement, printing why.
   govulncheck_compare.py vex VEX.json STELLA_FINDINGS.json
       checks the VEX generated with the symbols rule: every `absent` finding is not_affected /
       vulnerable_code_not_present with a machine-derived impact statement, no other is.
@@ -92,10 +90,9 @@ def compare(records_dir, findings_path, report_path, pairs):
     failures = []
     report = {}
     for pair in pairs:
-        name, gv_path = pair.split("=", 1)
+        path, gv_path = pair.split("=", 1)
         gv = govulncheck_symbols(gv_path)
-        for binary in (name, name + "-stripped"):
-            path = "usr/bin/" + binary
+        for binary in [path]:
             counts = defaultdict(int)
             for rid, rec in sorted(records.items()):
                 if not lists_symbols(rec):

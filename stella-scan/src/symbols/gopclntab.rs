@@ -208,9 +208,9 @@ pub fn parse_pclntab(data: &[u8]) -> Result<GoFunctions, PclntabError> {
             what: "function table",
         })?;
     let _ = needed;
-    let name_table = data.get(names..names_end).ok_or(PclntabError::OutOfBounds {
-        what: "name table",
-    })?;
+    let name_table = data
+        .get(names..names_end)
+        .ok_or(PclntabError::OutOfBounds { what: "name table" })?;
     // The _func record starts with the entry (pointer-sized before 1.18, a u32 offset after).
     let entry_size = if version >= PclntabVersion::Go118 {
         4
@@ -520,7 +520,11 @@ mod tests {
 
     #[test]
     fn every_layout_byte_order_and_pointer_size_reads_back() {
-        let funcs = ["main.main", "net/http.(*Transport).RoundTrip", "runtime.main"];
+        let funcs = [
+            "main.main",
+            "net/http.(*Transport).RoundTrip",
+            "runtime.main",
+        ];
         for v in ALL {
             for be in [false, true] {
                 for ptr in [4, 8] {
@@ -591,7 +595,10 @@ mod tests {
     #[test]
     fn go_names_split_like_govulncheck() {
         let s = |n: &str| split_go_name(n).map(|(p, s)| format!("{p} {s}"));
-        assert_eq!(s("crypto/tls.(*Conn).Handshake").unwrap(), "crypto/tls Conn.Handshake");
+        assert_eq!(
+            s("crypto/tls.(*Conn).Handshake").unwrap(),
+            "crypto/tls Conn.Handshake"
+        );
         assert_eq!(s("net/http.Header.Get").unwrap(), "net/http Header.Get");
         assert_eq!(s("main.main").unwrap(), "main main");
         assert_eq!(

@@ -171,7 +171,8 @@ fn is_go(data: &[u8], file: Option<&object::File<'_>>) -> bool {
     use object::Object;
     match file {
         Some(f) if f.sections().next().is_some() => {
-            f.section_by_name(".go.buildinfo").is_some() || f.section_by_name(".gopclntab").is_some()
+            f.section_by_name(".go.buildinfo").is_some()
+                || f.section_by_name(".gopclntab").is_some()
         }
         _ => memchr::memmem::find(data, b"\xff Go buildinf:").is_some(),
     }
@@ -388,7 +389,10 @@ impl SymbolMap {
     pub fn get(&self, path: &str) -> Option<BinarySymbols> {
         let bytes = self.encoded.get(path)?;
         Some(serde_json::from_slice(bytes).unwrap_or_else(|_| {
-            BinarySymbols::unreadable(SymbolLanguage::Go, "the collected symbol table does not decode")
+            BinarySymbols::unreadable(
+                SymbolLanguage::Go,
+                "the collected symbol table does not decode",
+            )
         }))
     }
 
@@ -504,13 +508,17 @@ mod tests {
             "smallvec::SmallVec::drop"
         );
         // v0: <smallvec::SmallVec<[u8; 4]>>::insert_many::<core::iter::Once<u8>>
-        let v0 = rustc_demangle::try_demangle("_RINvMs_NtCs4fqI2P2rA04_8smallvec5innerINtB4_8SmallVecAhj4_E11insert_manyINtNtNtCs1234_4core4iter7sources4OnceNtB2_1XEEB2_");
+        let v0 = rustc_demangle::try_demangle(
+            "_RINvMs_NtCs4fqI2P2rA04_8smallvec5innerINtB4_8SmallVecAhj4_E11insert_manyINtNtNtCs1234_4core4iter7sources4OnceNtB2_1XEEB2_",
+        );
         if let Ok(d) = v0 {
             let text = format!("{d:#}");
             assert!(!normalize_rust_path(&text).contains('<'), "{text}");
         }
         assert_eq!(
-            normalize_rust_path("<smallvec::SmallVec<[u8; 4]>>::insert_many::<core::iter::Once<u8>>"),
+            normalize_rust_path(
+                "<smallvec::SmallVec<[u8; 4]>>::insert_many::<core::iter::Once<u8>>"
+            ),
             "smallvec::SmallVec::insert_many"
         );
         assert_eq!(
@@ -542,7 +550,10 @@ mod tests {
         let elf = crate::catalog::golang::elf_with_section(".gopclntab", &tab);
         let got = read_symbols(&elf).unwrap();
         assert_eq!(got.language, SymbolLanguage::Go);
-        assert_eq!(got.functions, ["main.main", "net/http.(*Transport).RoundTrip"]);
+        assert_eq!(
+            got.functions,
+            ["main.main", "net/http.(*Transport).RoundTrip"]
+        );
         assert_eq!(got.inlined, ["encoding/xml.isName"]);
         assert_eq!(got.goarch.as_deref(), Some("amd64"));
         assert_eq!(got.tables, "gopclntab go1.18");
@@ -557,6 +568,9 @@ mod tests {
         let elf = crate::catalog::golang::elf_with_section(".dep-v0", b"x");
         let got = read_symbols(&elf).unwrap();
         assert_eq!(got.language, SymbolLanguage::Rust);
-        assert_eq!(got.unreadable.as_deref(), Some("no symbol table (stripped)"));
+        assert_eq!(
+            got.unreadable.as_deref(),
+            Some("no symbol table (stripped)")
+        );
     }
 }
