@@ -280,15 +280,11 @@ pub fn rust_function_path(symbol: &str) -> Option<String> {
     let demangled = rustc_demangle::try_demangle(symbol).ok()?;
     let text = format!("{demangled:#}");
     let mut path = normalize_rust_path(&text);
-    loop {
-        let Some((head, last)) = path.rsplit_once("::") else {
-            break;
-        };
-        if last.starts_with("{{closure") || last.starts_with("{closure") {
-            path = head.to_owned();
-        } else {
+    while let Some((head, last)) = path.rsplit_once("::") {
+        if !(last.starts_with("{{closure") || last.starts_with("{closure")) {
             break;
         }
+        path = head.to_owned();
     }
     (!path.is_empty()).then_some(path)
 }
