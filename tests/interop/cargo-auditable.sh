@@ -52,7 +52,7 @@ for b in calls nocall; do
     strip -o "$WORK/root/usr/bin/$b-stripped" "$WORK/target/debug/$b"
 done
 
-"$STELLA" db build tests/data/osv/rustsec --output "$WORK/rust.db" >/dev/null
+"$STELLA" db build tests/data/osv-symbols/rustsec --output "$WORK/rust.db" >/dev/null
 "$STELLA" scan "$WORK/root" --db "$WORK/rust.db" -o json >"$WORK/findings.json"
 python3 - "$WORK/findings.json" <<'PY'
 import json, sys

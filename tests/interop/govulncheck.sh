@@ -2,7 +2,7 @@
 # Symbol-level evidence against the reference: Debian's `govulncheck` (binary mode) on Go
 # programs built here with Debian's Go toolchain (tests/interop/go/*.go: stdlib only, offline,
 # GOTOOLCHAIN=local), each built as is and stripped (-ldflags='-s -w'). The oracle and Stella read
-# the same OSV records (tests/data/osv/go-stdlib/, the Go vulndb's standard library records):
+# the same OSV records (tests/data/osv-symbols/go-stdlib/, the Go vulndb's standard library records):
 # govulncheck from a file database (GOVULNDB=file://…, written by govulncheck_compare.py in the
 # layout this govulncheck reads), Stella from a snapshot built with `stella db build`.
 #
@@ -52,7 +52,7 @@ fi
 cargo build --quiet --locked -p stella-cli
 STELLA="${CARGO_TARGET_DIR:-target}/debug/stella"
 COMPARE="python3 tests/interop/govulncheck_compare.py"
-RECORDS=tests/data/osv/go-stdlib
+RECORDS=tests/data/osv-symbols/go-stdlib
 
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
