@@ -107,33 +107,32 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn u32_at(&self, at: usize, what: &'static str) -> Result<u32, PclntabError> {
-        let b: [u8; 4] = at
-            .checked_add(4)
+    /// The `N` bytes at `at`, in little-endian order (reversed for a big-endian table).
+    fn bytes<const N: usize>(
+        &self,
+        at: usize,
+        what: &'static str,
+    ) -> Result<[u8; N], PclntabError> {
+        let mut b: [u8; N] = at
+            .checked_add(N)
             .and_then(|end| self.data.get(at..end))
             .and_then(|s| s.try_into().ok())
             .ok_or(PclntabError::OutOfBounds { what })?;
-        Ok(if self.big_endian {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
+        if self.big_endian {
+            b.reverse();
+        }
+        Ok(b)
+    }
+
+    fn u32_at(&self, at: usize, what: &'static str) -> Result<u32, PclntabError> {
+        self.bytes(at, what).map(u32::from_le_bytes)
     }
 
     fn word_at(&self, at: usize, what: &'static str) -> Result<u64, PclntabError> {
         if self.ptr == 4 {
             return self.u32_at(at, what).map(u64::from);
         }
-        let b: [u8; 8] = at
-            .checked_add(8)
-            .and_then(|end| self.data.get(at..end))
-            .and_then(|s| s.try_into().ok())
-            .ok_or(PclntabError::OutOfBounds { what })?;
-        Ok(if self.big_endian {
-            u64::from_be_bytes(b)
-        } else {
-            u64::from_le_bytes(b)
-        })
+        self.bytes(at, what).map(u64::from_le_bytes)
     }
 
     /// Header word `n` (after the 8-byte prefix) as an offset into the table.
@@ -352,17 +351,23 @@ fn without_instantiation(name: &str) -> std::borrow::Cow<'_, str> {
     if !name.contains('[') {
         return std::borrow::Cow::Borrowed(name);
     }
-    let mut out = String::with_capacity(name.len());
+    std::borrow::Cow::Owned(without_groups(name, '[', ']'))
+}
+
+/// `text` without every (nested) group from `open` to its matching `close`.
+pub(crate) fn without_groups(text: &str, open: char, close: char) -> String {
+    let mut out = String::with_capacity(text.len());
     let mut depth = 0usize;
-    for c in name.chars() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => out.push(c),
-            _ => {}
+    for c in text.chars() {
+        if c == open {
+            depth += 1;
+        } else if c == close {
+            depth = depth.saturating_sub(1);
+        } else if depth == 0 {
+            out.push(c);
         }
     }
-    std::borrow::Cow::Owned(out)
+    out
 }
 
 /// Test helpers: a pclntab in any layout, with the given compiled and inlined-only names.

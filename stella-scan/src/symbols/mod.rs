@@ -318,16 +318,7 @@ fn normalize_rust_path(s: &str) -> String {
             return out;
         }
     }
-    let mut out = String::with_capacity(s.len());
-    let mut depth = 0usize;
-    for c in s.chars() {
-        match c {
-            '<' => depth += 1,
-            '>' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
+    let mut out = gopclntab::without_groups(s, '<', '>');
     while out.contains("::::") {
         out = out.replace("::::", "::");
     }
