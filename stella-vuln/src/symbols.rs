@@ -16,7 +16,8 @@
 //!   finding had readable tables, and none of the symbols (nor, for a whole-package import, any
 //!   function of the package) is linked or — Go — recorded as inlined;
 //! - [`SymbolStatus::Unknown`]: a record lists no symbols, a binary's tables could not be read
-//!   (a stripped Rust binary), or no table was collected for the binary; `reason` says which.
+//!   (a stripped Rust binary), cannot show absence (a Rust binary without DWARF, whose inlined
+//!   functions leave no name), or no table was collected for the binary; `reason` says which.
 //!
 //! An import restricted to other platforms (`goos`/`goarch` not naming the binary's) does not
 //! apply, as in `govulncheck`. A vulnerable symbol found only as an inlined function (Go's name
@@ -243,7 +244,9 @@ fn check_binary(
         }
         (SymbolLanguage::Rust, _) => {
             for f in &spec.rust {
-                if table.functions.binary_search(f).is_ok() {
+                if table.functions.binary_search(f).is_ok()
+                    || table.inlined.binary_search(f).is_ok()
+                {
                     found.insert(f.clone());
                 }
                 checked.insert(f.clone());
@@ -315,6 +318,9 @@ pub fn apply_symbols(
             if let Some(why) = &table.unreadable {
                 unknown.push(format!("/{}: {why}", loc.path));
                 continue;
+            }
+            if let Some(why) = &table.absence_unknown {
+                unknown.push(format!("/{}: {why}", loc.path));
             }
             for (_, spec) in &specs {
                 let (fo, ch) = check_binary(table, index.as_ref(), spec);

@@ -100,6 +100,7 @@ fn go_table(functions: &[&str], inlined: &[&str]) -> BinarySymbols {
         goos: Some("linux".into()),
         goarch: Some("amd64".into()),
         unreadable: None,
+        absence_unknown: None,
     }
 }
 
@@ -200,15 +201,17 @@ fn go_present_absent_and_unknown_per_record() {
 
 #[test]
 fn rust_paths_present_absent_and_stripped_unknown() {
-    let rust = |functions: &[&str]| BinarySymbols {
+    let rust_with = |functions: &[&str], inlined: &[&str], dwarf: bool| BinarySymbols {
         language: SymbolLanguage::Rust,
         tables: "symtab".into(),
         functions: functions.iter().map(|s| s.to_string()).collect(),
-        inlined: vec![],
+        inlined: inlined.iter().map(|s| s.to_string()).collect(),
         goos: None,
         goarch: None,
         unreadable: None,
+        absence_unknown: (!dwarf).then(|| "no DWARF debug information".to_owned()),
     };
+    let rust = |functions: &[&str]| rust_with(functions, &[], true);
     let map = SymbolMap::from_tables([
         (
             "bin/calls".to_owned(),
@@ -229,6 +232,20 @@ fn rust_paths_present_absent_and_stripped_unknown() {
             "bin/stripped".to_owned(),
             BinarySymbols::unreadable(SymbolLanguage::Rust, "no symbol table (stripped)"),
         ),
+        // Optimized, no DWARF: found is present, missing proves nothing.
+        (
+            "bin/calls-release".to_owned(),
+            rust_with(&["smallvec::SmallVec::insert_many"], &[], false),
+        ),
+        (
+            "bin/nocall-release".to_owned(),
+            rust_with(&["smallvec::SmallVec::push"], &[], false),
+        ),
+        // With DWARF, an inlined function's linkage name counts.
+        (
+            "bin/inlined".to_owned(),
+            rust_with(&["main"], &["smallvec::SmallVec::insert_many"], true),
+        ),
     ]);
     let pkg = |path: &str| {
         package(
@@ -240,7 +257,14 @@ fn rust_paths_present_absent_and_stripped_unknown() {
         )
     };
     let fs = findings(
-        &[pkg("bin/calls"), pkg("bin/nocall"), pkg("bin/stripped")],
+        &[
+            pkg("bin/calls"),
+            pkg("bin/nocall"),
+            pkg("bin/stripped"),
+            pkg("bin/calls-release"),
+            pkg("bin/nocall-release"),
+            pkg("bin/inlined"),
+        ],
         &map,
     );
     let s = |p: &str| {
@@ -255,6 +279,11 @@ fn rust_paths_present_absent_and_stripped_unknown() {
     let stripped = s("bin/stripped");
     assert_eq!(stripped.status, SymbolStatus::Unknown);
     assert_eq!(stripped.vulnerable, ["smallvec::SmallVec::insert_many"]);
+    assert_eq!(s("bin/calls-release").status, SymbolStatus::Present);
+    let release = s("bin/nocall-release");
+    assert_eq!(release.status, SymbolStatus::Unknown);
+    assert!(release.reason.unwrap().contains("no DWARF"));
+    assert_eq!(s("bin/inlined").status, SymbolStatus::Present);
 }
 
 #[test]

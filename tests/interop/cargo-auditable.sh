@@ -3,13 +3,14 @@
 # cargo-auditable, pinned below): two test programs (tests/interop/rust/*.rs) against a pinned
 # vulnerable smallvec (1.6.0, in RUSTSEC-2021-0003's range, whose record names
 # `smallvec::SmallVec::insert_many`), one calling insert_many and one not, built here (never in
-# the workspace) in the dev profile, each kept as is and stripped (`strip`). Stella must give:
+# the workspace) in the dev profile (symbols and DWARF), each kept as is and stripped
+# (`strip`), and in the release profile (symbols, no DWARF). Stella must give:
 #   calls            -> present (the function is linked; found: smallvec::SmallVec::insert_many)
 #   nocall           -> absent
 #   calls-stripped   -> unknown (no symbol table)
 #   nocall-stripped  -> unknown
-# The dev profile does not inline; an optimized build may inline a called function into its
-# callers and leave no symbol, which is the documented limit of `absent` (docs/security.md).
+#   calls-release    -> unknown (insert_many is inlined into main: no symbol, and without DWARF
+#   nocall-release   -> unknown  a missing symbol proves nothing; never `absent`)
 #
 # Needs cargo with access to crates.io (cargo-auditable and smallvec are fetched once and
 # cached) and binutils' `strip`.
@@ -46,10 +47,12 @@ cp tests/interop/rust/calls.rs tests/interop/rust/nocall.rs "$WORK/crate/src/bin
 (
     cd "$WORK/crate"
     PATH="$TOOLS/bin:$PATH" CARGO_TARGET_DIR="$WORK/target" cargo auditable build --quiet --bins
+    PATH="$TOOLS/bin:$PATH" CARGO_TARGET_DIR="$WORK/target" cargo auditable build --quiet --release --bins
 )
 for b in calls nocall; do
     cp "$WORK/target/debug/$b" "$WORK/root/usr/bin/$b"
     strip -o "$WORK/root/usr/bin/$b-stripped" "$WORK/target/debug/$b"
+    cp "$WORK/target/release/$b" "$WORK/root/usr/bin/$b-release"
 done
 
 "$STELLA" db build tests/data/osv-symbols/rustsec --output "$WORK/rust.db" >/dev/null
@@ -67,6 +70,8 @@ want = {
     "usr/bin/nocall": "absent",
     "usr/bin/calls-stripped": "unknown",
     "usr/bin/nocall-stripped": "unknown",
+    "usr/bin/calls-release": "unknown",
+    "usr/bin/nocall-release": "unknown",
 }
 bad = 0
 for path, status in want.items():
@@ -75,7 +80,8 @@ for path, status in want.items():
     if ok and status == "present":
         ok = ev.get("found") == ["smallvec::SmallVec::insert_many"]
     if ok and status == "unknown":
-        ok = "stripped" in (ev.get("reason") or "")
+        want_reason = "no DWARF" if path.endswith("-release") else "stripped"
+        ok = want_reason in (ev.get("reason") or "")
     print(("ok   " if ok else "FAIL ") + f"{path}: want {status}, got {json.dumps(ev)}")
     bad += not ok
 sys.exit(1 if bad else 0)

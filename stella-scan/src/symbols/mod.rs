@@ -10,17 +10,22 @@
 //! - **Rust** (binaries with a cargo-auditable `.dep-v0` section): the ELF symbol table,
 //!   demangled (legacy and v0, with `rustc-demangle`) to paths such as
 //!   `smallvec::SmallVec::insert_many` (generic arguments, hashes and crate disambiguators
-//!   dropped; `<T as Trait>::f` read as `T::f`). A stripped binary has no such table: its
-//!   symbols are [`BinarySymbols::unreadable`].
+//!   dropped; `<T as Trait>::f` read as `T::f`), plus the Rust linkage names in the DWARF
+//!   string table (`.debug_str`, which names functions inlined into their callers) as
+//!   [`BinarySymbols::inlined`]. A stripped binary has no such table: its symbols are
+//!   [`BinarySymbols::unreadable`]. A binary without DWARF (the release profile's default) has
+//!   its symbols read, but an optimized build inlines generic and small functions into their
+//!   callers without a trace, so a missing symbol proves nothing there:
+//!   [`BinarySymbols::absence_unknown`] says so.
 //!
 //! What is kept per binary is a [`BinarySymbols`] (JSON), never the binary: the collecting
 //! cataloger ([`SymbolCollector`]) rides the engine's layer walk like the entry-trace
 //! collector, so the tables are read once per layer and cached with it.
 //!
 //! A table says what is *linked*: a function the compiler inlined everywhere leaves no
-//! function-table entry (Go records it in the name table, read as [`BinarySymbols::inlined`];
-//! Rust keeps no trace of it in the symbol table), which `docs/security.md` states as the
-//! limit of a symbol-level `absent`.
+//! function-table entry (Go records it in the name table and Rust's DWARF in its linkage
+//! names, both read as [`BinarySymbols::inlined`]; without DWARF a Rust binary keeps no trace
+//! of it), which `docs/security.md` states as the limit of a symbol-level `absent`.
 //!
 //! ```
 //! use stella_scan::symbols::{read_symbols, rust_function_path};
@@ -87,6 +92,10 @@ pub struct BinarySymbols {
     /// from a symbol's absence).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unreadable: Option<String>,
+    /// Why the tables, though read, cannot show that a function is absent (a Rust binary
+    /// without DWARF: its inlined functions leave no name); a symbol found is still present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absence_unknown: Option<String>,
 }
 
 impl BinarySymbols {
@@ -100,6 +109,7 @@ impl BinarySymbols {
             goos: None,
             goarch: None,
             unreadable: Some(why.to_owned()),
+            absence_unknown: None,
         }
     }
 }
@@ -242,6 +252,7 @@ fn read_go(data: &[u8], file: Option<&object::File<'_>>) -> BinarySymbols {
         goos: Some(goos(data).to_owned()),
         goarch: file.and_then(goarch).map(str::to_owned),
         unreadable: None,
+        absence_unknown: None,
     }
 }
 
@@ -260,14 +271,41 @@ fn read_rust(file: Option<&object::File<'_>>, len: usize) -> BinarySymbols {
             "the symbol table has no Rust function names",
         );
     }
+    // DWARF keeps the linkage names of functions inlined into their callers; without it, an
+    // optimized build's inlined functions leave no trace, and absence proves nothing.
+    let debug_str = file.and_then(|f| {
+        use object::{Object, ObjectSection};
+        f.section_by_name(".debug_str").and_then(|s| s.data().ok())
+    });
+    let (tables, inlined, absence_unknown) = match debug_str {
+        Some(strings) => {
+            let inlined: BTreeSet<String> = strings
+                .split(|b| *b == 0)
+                .filter(|n| n.starts_with(b"_ZN") || n.starts_with(b"_R"))
+                .filter_map(|n| std::str::from_utf8(n).ok())
+                .filter_map(rust_function_path)
+                .filter(|p| !functions.contains(p))
+                .collect();
+            ("symtab + DWARF linkage names", inlined.into_iter().collect(), None)
+        }
+        None => (
+            "symtab",
+            Vec::new(),
+            Some(
+                "no DWARF debug information: a Rust function inlined into its callers (an optimized build) leaves no symbol, so a missing symbol does not show the code is absent"
+                    .to_owned(),
+            ),
+        ),
+    };
     BinarySymbols {
         language: SymbolLanguage::Rust,
-        tables: "symtab".to_owned(),
+        tables: tables.to_owned(),
         functions: functions.into_iter().collect(),
-        inlined: Vec::new(),
+        inlined,
         goos: None,
         goarch: None,
         unreadable: None,
+        absence_unknown,
     }
 }
 
