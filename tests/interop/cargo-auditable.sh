@@ -11,6 +11,8 @@
 #   nocall-stripped  -> unknown
 #   calls-release    -> unknown (insert_many is inlined into main: no symbol, and without DWARF
 #   nocall-release   -> unknown  a missing symbol proves nothing; never `absent`)
+#   calls-release-dwarf  -> present (release with debug = true: DWARF names the inlined
+#   nocall-release-dwarf -> absent   insert_many)
 #
 # Needs cargo with access to crates.io (cargo-auditable and smallvec are fetched once and
 # cached) and binutils' `strip`.
@@ -48,11 +50,14 @@ cp tests/interop/rust/calls.rs tests/interop/rust/nocall.rs "$WORK/crate/src/bin
     cd "$WORK/crate"
     PATH="$TOOLS/bin:$PATH" CARGO_TARGET_DIR="$WORK/target" cargo auditable build --quiet --bins
     PATH="$TOOLS/bin:$PATH" CARGO_TARGET_DIR="$WORK/target" cargo auditable build --quiet --release --bins
+    CARGO_PROFILE_RELEASE_DEBUG=true PATH="$TOOLS/bin:$PATH" CARGO_TARGET_DIR="$WORK/target-dwarf" \
+        cargo auditable build --quiet --release --bins
 )
 for b in calls nocall; do
     cp "$WORK/target/debug/$b" "$WORK/root/usr/bin/$b"
     strip -o "$WORK/root/usr/bin/$b-stripped" "$WORK/target/debug/$b"
     cp "$WORK/target/release/$b" "$WORK/root/usr/bin/$b-release"
+    cp "$WORK/target-dwarf/release/$b" "$WORK/root/usr/bin/$b-release-dwarf"
 done
 
 "$STELLA" db build tests/data/osv-symbols/rustsec --output "$WORK/rust.db" >/dev/null
@@ -72,6 +77,8 @@ want = {
     "usr/bin/nocall-stripped": "unknown",
     "usr/bin/calls-release": "unknown",
     "usr/bin/nocall-release": "unknown",
+    "usr/bin/calls-release-dwarf": "present",
+    "usr/bin/nocall-release-dwarf": "absent",
 }
 bad = 0
 for path, status in want.items():
