@@ -348,7 +348,10 @@ fn symbol_evidence(layout: &stella::image::OciLayout, sets: &Sets) {
         (b.as_secs_f64() - a.as_secs_f64()) / base.as_secs_f64() * 100.0
     };
     eprintln!(
-        "symbols interleaved x8: cold scan min {:.1?} median {:.1?}; + trace min {:.1?} median          {:.1?}; + trace + symbol tables min {:.1?} median {:.1?}; symbol tables' share of the          cold scan {:.1} % (min), {:.1} % (median); of the cold scan with the trace {:.1} %          (median)",
+        "symbols interleaved x8: cold scan min {:.1?} median {:.1?}; + trace min {:.1?} \
+         median {:.1?}; + trace + symbol tables min {:.1?} median {:.1?}; symbol tables' share \
+         of the cold scan {:.1} % (min), {:.1} % (median); of the cold scan with the trace \
+         {:.1} % (median)",
         plain[0],
         med(&plain),
         trace[0],
@@ -372,8 +375,9 @@ fn symbol_evidence(layout: &stella::image::OciLayout, sets: &Sets) {
             );
         }
     }
-    let dir =
-        std::env::var("STELLA_BENCH_OSV_GO").unwrap_or_else(|_| "../shared/data/osv/go".into());
+    let dir = std::env::var("STELLA_BENCH_OSV_GO").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/osv/go").into()
+    });
     let Ok(entries) = std::fs::read_dir(&dir) else {
         eprintln!(
             "SKIPPED symbol evidence counts: no Go vulndb records at {dir} (STELLA_BENCH_OSV_GO)"
