@@ -232,7 +232,12 @@ pub fn parse_pclntab(data: &[u8]) -> Result<GoFunctions, PclntabError> {
             .ok_or(PclntabError::OutOfBounds {
                 what: "function record",
             })?;
-        let nameoff = r.u32_at(record + entry_size, "function record")?;
+        let name_field = record
+            .checked_add(entry_size)
+            .ok_or(PclntabError::OutOfBounds {
+                what: "function record",
+            })?;
+        let nameoff = r.u32_at(name_field, "function record")?;
         let nameoff = usize::try_from(nameoff).map_err(|_| PclntabError::OutOfBounds {
             what: "name offset",
         })?;
@@ -590,6 +595,14 @@ mod tests {
             lie[at..at + 4].copy_from_slice(&((first_name + i) as u32).to_le_bytes());
         }
         assert_eq!(parse_pclntab(&lie), Err(PclntabError::NamesOverlap));
+        // A function record offset at the top of the address space (found by the fuzzer: the
+        // name field's offset overflowed).
+        let mut lie = build_pclntab(PclntabVersion::Go12, false, 8, &["main.main"], &[]);
+        lie[24..32].copy_from_slice(&u64::MAX.to_le_bytes());
+        assert!(matches!(
+            parse_pclntab(&lie),
+            Err(PclntabError::OutOfBounds { .. })
+        ));
         // Every truncation fails cleanly or reads a subset.
         for cut in 0..tab.len() {
             let _ = parse_pclntab(&tab[..cut]);
