@@ -8,7 +8,11 @@
 //!
 //! Measured: the cold scan with the default catalogers; the cold scan with the entry-trace
 //! collector added and the trace run; the trace alone over a finished scan. The trace's share of
-//! the cold scan is (scan+trace − scan) / scan.
+//! the cold scan is (scan+trace − scan) / scan. On the real image, the symbol-table collector of
+//! symbol-level evidence (`stella_scan::symbols`, Go pclntab and ELF symbol tables) is added on
+//! top, and its share of the cold scan is (scan+trace+symbols − scan+trace) / scan, from
+//! interleaved runs; with the Go vulndb records (`STELLA_BENCH_OSV_GO`, default
+//! `../shared/data/osv/go`) the findings' symbol evidence is applied and timed too.
 //!
 //! With `STELLA_BENCH_OCI=<OCI layout dir>` (e.g. the Debian image `../shared/tools/bench-image/
 //! build-image.sh` writes to `out/oci`, entrypoint `python3 /app/main.py`), the same functions
@@ -26,6 +30,7 @@ use stella_scan::engine::{ImageScan, ScanOptions, scan_image_detailed};
 use stella_scan::entrytrace::{
     TraceCollector, TraceLimits, build_test_elf, trace_scan, wanted_by_trace,
 };
+use stella_scan::symbols::SymbolCollector;
 use stella_scan::{CatalogInput, Cataloger, Package, ScanError};
 
 /// Wants what the collector wants and keeps nothing: the cost of handing those files over.
@@ -178,6 +183,10 @@ struct Sets {
     /// The default catalogers and [`ReadOnly`].
     read_only: Vec<Box<dyn Cataloger>>,
     collector: TraceCollector,
+    /// The default catalogers, the trace collector and the symbol-table collector (what
+    /// `stella::scan` runs for a scan with findings).
+    with_symbols: Vec<Box<dyn Cataloger>>,
+    symbols: SymbolCollector,
 }
 
 impl Sets {
@@ -187,11 +196,17 @@ impl Sets {
         with_trace.push(collector.cataloger());
         let mut read_only = default_catalogers();
         read_only.push(Box::new(ReadOnly));
+        let symbols = SymbolCollector::new();
+        let mut with_symbols = default_catalogers();
+        with_symbols.push(collector.cataloger());
+        with_symbols.push(symbols.cataloger());
         Self {
             plain: default_catalogers(),
             with_trace,
             read_only,
             collector,
+            with_symbols,
+            symbols,
         }
     }
 }
@@ -298,7 +313,134 @@ fn real_image(c: &mut Criterion) {
     assert_eq!(plain_scan.sbom.packages, scan.sbom.packages);
 
     interleaved(&layout, &sets);
+    symbol_evidence(&layout, &sets);
     bench_image(c, "entrytrace/real-oci-layout", 15, &layout, &sets, &scan);
+}
+
+/// The symbol-table collector's cost: cold scans with the trace, without and with the symbol
+/// collector, alternated (×8), as a share of the plain cold scan; then, with the Go vulndb
+/// records, the findings' symbol evidence: applied, timed and counted.
+fn symbol_evidence(layout: &stella::image::OciLayout, sets: &Sets) {
+    let options = ScanOptions::default();
+    let limits = TraceLimits::default();
+    let (mut plain, mut trace, mut symbols) = (Vec::new(), Vec::new(), Vec::new());
+    let mut last = None;
+    for _ in 0..8 {
+        let t = Instant::now();
+        black_box(scan_image_detailed(layout, &sets.plain, &options).unwrap());
+        plain.push(t.elapsed());
+        let t = Instant::now();
+        let scan = scan_image_detailed(layout, &sets.with_trace, &options).unwrap();
+        black_box(trace_scan(&scan, &sets.collector, &limits).unwrap());
+        trace.push(t.elapsed());
+        let t = Instant::now();
+        let scan = scan_image_detailed(layout, &sets.with_symbols, &options).unwrap();
+        black_box(trace_scan(&scan, &sets.collector, &limits).unwrap());
+        black_box(sets.symbols.symbols());
+        symbols.push(t.elapsed());
+        last = Some(scan);
+    }
+    for v in [&mut plain, &mut trace, &mut symbols] {
+        v.sort();
+    }
+    let med = |v: &[Duration]| v[v.len() / 2];
+    let share = |a: Duration, b: Duration, base: Duration| {
+        (b.as_secs_f64() - a.as_secs_f64()) / base.as_secs_f64() * 100.0
+    };
+    eprintln!(
+        "symbols interleaved x8: cold scan min {:.1?} median {:.1?}; + trace min {:.1?} \
+         median {:.1?}; + trace + symbol tables min {:.1?} median {:.1?}; symbol tables' share \
+         of the cold scan {:.1} % (min), {:.1} % (median); of the cold scan with the trace \
+         {:.1} % (median)",
+        plain[0],
+        med(&plain),
+        trace[0],
+        med(&trace),
+        symbols[0],
+        med(&symbols),
+        share(trace[0], symbols[0], plain[0]),
+        share(med(&trace), med(&symbols), med(&plain)),
+        share(med(&trace), med(&symbols), med(&trace)),
+    );
+    let map = sets.symbols.symbols();
+    eprintln!("symbol tables collected: {} binaries", map.len());
+    for path in map.paths() {
+        if let Some(t) = map.get(path) {
+            eprintln!(
+                "  /{path}: {:?} {} functions, {} inlined-only, {}",
+                t.language,
+                t.functions.len(),
+                t.inlined.len(),
+                t.unreadable.as_deref().unwrap_or(&t.tables)
+            );
+        }
+    }
+    let dir = std::env::var("STELLA_BENCH_OSV_GO").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/osv/go").into()
+    });
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!(
+            "SKIPPED symbol evidence counts: no Go vulndb records at {dir} (STELLA_BENCH_OSV_GO)"
+        );
+        return;
+    };
+    let mut builder = stella_vuln::snapshot::SnapshotBuilder::new();
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.extension().is_some_and(|x| x == "json") {
+            let bytes = std::fs::read(&path).unwrap();
+            let name = path.display().to_string();
+            builder.add(
+                &name,
+                stella_vuln::osv::parse_record(&name, &bytes).unwrap(),
+            );
+        }
+    }
+    let date = stella_core::Timestamp::parse_rfc3339("2026-08-21T00:00:00Z").unwrap();
+    let snap = stella_vuln::snapshot::Snapshot::load(builder.build(&date).unwrap()).unwrap();
+    let scan = last.unwrap();
+    let mut report =
+        stella_vuln::matcher::match_packages(&snap, &scan.sbom.packages, scan.sbom.os.as_ref())
+            .unwrap();
+    let t = Instant::now();
+    stella_vuln::symbols::apply_symbols(&mut report.findings, &snap, &map).unwrap();
+    let applied = t.elapsed();
+    let go: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.package.ecosystem == "Go")
+        .cloned()
+        .collect();
+    let (p, a, u, n) = stella_vuln::symbols::count_statuses(&go);
+    eprintln!(
+        "Go findings: {} — symbol evidence present {p}, absent {a}, unknown {u}, none {n}          (applied in {applied:.1?})",
+        go.len()
+    );
+    let mut by_binary: std::collections::BTreeMap<String, (usize, usize, usize)> =
+        Default::default();
+    for f in &go {
+        let key = f
+            .evidence
+            .locations
+            .first()
+            .map_or(String::new(), |l| l.path.clone());
+        let e = by_binary.entry(key).or_default();
+        match f.symbols.as_ref().map(|s| s.status) {
+            Some(stella_vuln::symbols::SymbolStatus::Present) => e.0 += 1,
+            Some(stella_vuln::symbols::SymbolStatus::Absent) => e.1 += 1,
+            _ => e.2 += 1,
+        }
+    }
+    for (path, (p, a, u)) in by_binary {
+        eprintln!("  /{path}: present {p}, absent {a}, unknown {u}");
+    }
+    let unknown_reasons: std::collections::BTreeSet<_> = go
+        .iter()
+        .filter_map(|f| f.symbols.as_ref()?.reason.clone())
+        .collect();
+    for r in unknown_reasons.iter().take(10) {
+        eprintln!("  unknown because: {r}");
+    }
 }
 
 /// Cold scans without and with the trace, alternated: on a loaded machine the load drifts

@@ -154,6 +154,30 @@ pub enum Reachability {
     Unknown,
 }
 
+/// Whether a compiled binary links the vulnerable symbols (symbol-level evidence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SymbolStatus {
+    /// At least one vulnerable symbol is linked.
+    Present,
+    /// Every vulnerable symbol was checked and none is linked.
+    Absent,
+    /// Nothing can be concluded (no symbols in the record, tables unreadable).
+    Unknown,
+}
+
+/// A finding's symbol-level evidence, beside its reachability: a policy reads both.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Symbols {
+    /// The status.
+    pub status: SymbolStatus,
+    /// The vulnerable symbols the records name.
+    pub vulnerable: Vec<String>,
+    /// Those linked in the binary.
+    pub found: Vec<String>,
+}
+
 /// A package coordinate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -187,6 +211,9 @@ pub struct Finding {
     /// Reachability (default `unknown`).
     #[serde(default)]
     pub reachability: Reachability,
+    /// Symbol-level evidence (Go and Rust binaries), when it was computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbols: Option<Symbols>,
 }
 
 /// One VEX statement.

@@ -18,7 +18,8 @@
 //! Image-side dependencies and why: `tar` (streamed layer entries, and the test image builder),
 //! `flate2` with the `zlib-rs` backend (gzip layers: about three times GNU gzip's speed),
 //! `ruzstd` (zstd layers in pure Rust, no C build), `rayon` (layers walked in parallel; output
-//! is merged in layer order so it does not change).
+//! is merged in layer order so it does not change), `rustc-demangle` (the Rust symbol names of
+//! cargo-auditable binaries, legacy and v0, for [`symbols`]: the compiler team's own demangler).
 
 #![forbid(unsafe_code)]
 
@@ -27,6 +28,7 @@ pub mod entrytrace;
 mod error;
 pub mod package;
 pub mod sbom;
+pub mod symbols;
 
 // Image model, layer walk, engine and layer cache.
 mod cache;

@@ -43,6 +43,32 @@ pub struct FindingRef {
     /// The entry-trace evidence (entrypoint → … → file), for impact statements.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trace: Vec<String>,
+    /// Symbol-level evidence of a compiled binary's finding: [`SYMBOLS_ABSENT`], `present` or
+    /// `unknown` (the `symbols.status` stella-vuln writes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub symbols: Option<String>,
+    /// The vulnerable symbols that were checked (for impact statements).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub symbols_checked: Vec<String>,
+    /// The binaries whose symbol tables were read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub symbol_binaries: Vec<String>,
+}
+
+/// The symbol status of a finding whose binary links none of the vulnerable symbols (every one
+/// checked, every table readable).
+pub const SYMBOLS_ABSENT: &str = "absent";
+
+/// (status, checked symbols, binaries) of a `symbols` object as stella-vuln writes it.
+fn symbol_fields(v: Option<&Value>) -> (Option<String>, Vec<String>, Vec<String>) {
+    match v {
+        Some(o @ Value::Object(_)) => (
+            first_str(o, &["status"]),
+            strs(o.get("vulnerable")),
+            strs(o.get("binaries")),
+        ),
+        _ => (None, Vec::new(), Vec::new()),
+    }
 }
 
 impl FindingRef {
@@ -123,7 +149,7 @@ const PURL_KEYS: [&str; 4] = ["purl", "packageUrl", "package_url", "package-url"
 /// Reads findings from a SARIF 2.1.0 log, generically: for each `runs[].results[]` the
 /// vulnerability is `ruleId` (or `rule.id`); the purl, aliases, reachability, trace and artifact
 /// come from the result's `properties` (`purl`/`packageUrl`, `aliases`, `reachability`,
-/// `trace`/`entryTrace`, `artifact`/`imageDigest`), falling back to the rule's `properties` and
+/// `trace`/`entryTrace`, `symbols`, `artifact`/`imageDigest`), falling back to the rule's `properties` and
 /// then the run's `properties`. Results without a rule id are skipped.
 pub fn findings_from_sarif(bytes: &[u8], limits: &JsonLimits) -> Result<Vec<FindingRef>, VexError> {
     let log: Value = from_slice_strict_with(bytes, limits).map_err(|source| VexError::Json {
@@ -189,6 +215,7 @@ pub fn findings_from_sarif(bytes: &[u8], limits: &JsonLimits) -> Result<Vec<Find
             aliases.retain(|a| *a != vulnerability);
             let mut trace = strs(props.get("trace"));
             trace.extend(strs(props.get("entryTrace")));
+            let (symbols, symbols_checked, symbol_binaries) = symbol_fields(props.get("symbols"));
             out.push(FindingRef {
                 vulnerability,
                 aliases,
@@ -203,6 +230,9 @@ pub fn findings_from_sarif(bytes: &[u8], limits: &JsonLimits) -> Result<Vec<Find
                 }),
                 reachability: pick(&["reachability"]).map(normalize_reachability),
                 trace,
+                symbols,
+                symbols_checked,
+                symbol_binaries,
             });
         }
     }
@@ -214,7 +244,8 @@ pub fn findings_from_sarif(bytes: &[u8], limits: &JsonLimits) -> Result<Vec<Find
 /// finding: the vulnerability from `vulnerability` / `id` / `vulnerability_id` (a string, or an
 /// object with `id`/`name`), aliases from `aliases` and `ids`, the purl from `purl` or
 /// `package.purl`, `reachability` (string or `{status}`; `unreachable` reads as
-/// [`NOT_FOUND_ON_ENTRY_PATHS`]), `trace` / `entry_trace`, and the artifact from `artifact` /
+/// [`NOT_FOUND_ON_ENTRY_PATHS`]), `trace` / `entry_trace`, `symbols` (`{status, vulnerable,
+/// binaries}`), and the artifact from `artifact` /
 /// `image` or the top-level `target.image_digest` / `image_digest` / `artifact`. Unknown fields
 /// are ignored.
 pub fn findings_from_json(bytes: &[u8], limits: &JsonLimits) -> Result<Vec<FindingRef>, VexError> {
@@ -281,6 +312,7 @@ pub fn findings_from_json(bytes: &[u8], limits: &JsonLimits) -> Result<Vec<Findi
         if let Some(Value::Object(_)) = f.get("reachability") {
             trace.extend(strs(f.pointer("/reachability/trace")));
         }
+        let (symbols, symbols_checked, symbol_binaries) = symbol_fields(f.get("symbols"));
         out.push(FindingRef {
             vulnerability,
             aliases,
@@ -290,6 +322,9 @@ pub fn findings_from_json(bytes: &[u8], limits: &JsonLimits) -> Result<Vec<Findi
             artifact: first_str(f, &["artifact", "image"]).or_else(|| top_artifact.clone()),
             reachability,
             trace,
+            symbols,
+            symbols_checked,
+            symbol_binaries,
         });
     }
     Ok(out)

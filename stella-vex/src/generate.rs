@@ -15,6 +15,25 @@
 //! matches such a rule (the next rule is tried), and a policy whose `not_affected` rule asks for
 //! another reachability label is refused when it is read.
 //!
+//! ## A generated `not_affected` from symbols needs every symbol checked
+//!
+//! A `not_affected` rule that rests on symbol-level evidence — it has a `symbols` condition or
+//! the justification `vulnerable_code_not_present` — fires only for a finding whose symbol
+//! status is exactly [`SYMBOLS_ABSENT`] (every vulnerable symbol its records name was looked
+//! for in readable symbol tables of every binary, and none is linked). `present`, `unknown`
+//! (a record without symbols, a stripped Rust binary, an unreadable table) or no symbol evidence
+//! never matches such a rule, and a policy whose `not_affected` rule asks for another symbol
+//! status is refused when it is read. Without an impact statement of the rule's own, the
+//! statement's says which symbols were checked in which binaries.
+//!
+//! ```yaml
+//! rules:
+//!   - name: vulnerable code not linked
+//!     when: { symbols: absent }
+//!     status: not_affected
+//!     justification: vulnerable_code_not_present
+//! ```
+//!
 //! ## Machine-derived statements
 //!
 //! Every statement a rule decided is marked as machine-derived, in the specification's fields, so
@@ -47,7 +66,7 @@ use serde::Deserialize;
 use stella_core::{Digest, Timestamp};
 
 use crate::error::VexError;
-use crate::findings::{FindingRef, NOT_FOUND_ON_ENTRY_PATHS};
+use crate::findings::{FindingRef, NOT_FOUND_ON_ENTRY_PATHS, SYMBOLS_ABSENT};
 use crate::matching::{Purl, Subject};
 use crate::model::{
     CONTEXT_V0_2_0, Document, Justification, Product, Statement, Status, Vulnerability,
@@ -122,6 +141,14 @@ impl Rule {
                 || self.justification == Some(Justification::VulnerableCodeNotInExecutePath)
                 || self.impact_statement_from_trace)
     }
+
+    /// Whether the rule's `not_affected` rests on symbol-level evidence: then it may only fire
+    /// for a finding whose symbols are [`SYMBOLS_ABSENT`] (see the module docs).
+    fn rests_on_symbols(&self) -> bool {
+        self.status == Status::NotAffected
+            && (self.when.symbols.is_some()
+                || self.justification == Some(Justification::VulnerableCodeNotPresent))
+    }
 }
 
 /// The conditions of a rule.
@@ -137,6 +164,9 @@ pub struct Condition {
     /// This purl must cover the finding's package.
     #[serde(default)]
     pub purl: Option<String>,
+    /// The finding's symbol-level status must equal this (`present`, `absent`, `unknown`).
+    #[serde(default)]
+    pub symbols: Option<String>,
 }
 
 impl VexPolicy {
@@ -181,6 +211,16 @@ impl VexPolicy {
                         "not_affected may only be generated for reachability not_found_on_entry_paths (a complete entry-trace)",
                     ));
                 }
+                Status::NotAffected
+                    if r.when
+                        .symbols
+                        .as_deref()
+                        .is_some_and(|l| l != SYMBOLS_ABSENT) =>
+                {
+                    return Err(bad(
+                        "not_affected may only be generated for symbols absent (every vulnerable symbol checked, none linked)",
+                    ));
+                }
                 Status::Affected if r.action_statement.is_none() => {
                     return Err(bad("affected needs an action_statement"));
                 }
@@ -190,11 +230,18 @@ impl VexPolicy {
         Ok(p)
     }
 
-    fn rule_for(&self, f: &FindingRef, package: &Subject) -> Option<&Rule> {
+    /// The first rule for `f`; `absent`: whether every finding of `f`'s (vulnerability, purl)
+    /// has its symbols absent (one package version in several binaries gives one statement:
+    /// it may say `not_affected` only when no binary links the symbols).
+    fn rule_for(&self, f: &FindingRef, package: &Subject, absent: bool) -> Option<&Rule> {
         let complete = complete_trace(f);
         self.rules.iter().find(|r| {
             let c = &r.when;
             (complete || !r.rests_on_trace())
+                && (absent || !r.rests_on_symbols())
+                && c.symbols
+                    .as_deref()
+                    .is_none_or(|want| f.symbols.as_deref() == Some(want))
                 && c.reachability.as_deref().is_none_or(|want| {
                     let want = if want == "unreachable" {
                         NOT_FOUND_ON_ENTRY_PATHS
@@ -241,6 +288,17 @@ pub fn generate(
     now: Timestamp,
 ) -> Result<Document, VexError> {
     let mut by_key: BTreeMap<(String, String), Statement> = BTreeMap::new();
+    // Per (vulnerability, purl): whether every finding has its symbols absent.
+    let mut all_absent: BTreeMap<(&str, &str), bool> = BTreeMap::new();
+    for f in findings {
+        if let Some(purl) = &f.purl {
+            let absent = f.symbols.as_deref() == Some(SYMBOLS_ABSENT);
+            all_absent
+                .entry((f.vulnerability.as_str(), purl.as_str()))
+                .and_modify(|a| *a &= absent)
+                .or_insert(absent);
+        }
+    }
     for f in findings {
         let Some(purl) = &f.purl else { continue };
         let key = (f.vulnerability.clone(), purl.clone());
@@ -262,7 +320,11 @@ pub fn generate(
             }
         }
         let mut st = Statement::new(vul, vec![product], Status::UnderInvestigation);
-        if let Some(rule) = policy.rule_for(f, &package) {
+        let absent = all_absent
+            .get(&(f.vulnerability.as_str(), purl.as_str()))
+            .copied()
+            .unwrap_or(false);
+        if let Some(rule) = policy.rule_for(f, &package, absent) {
             st.status = rule.status;
             st.justification = rule.justification;
             st.action_statement = rule.action_statement.clone();
@@ -279,6 +341,20 @@ pub fn generate(
                     .reachability
                     .as_ref()
                     .map(|r| format!("entry-trace reachability: {r}"));
+            }
+            if st.status == Status::NotAffected
+                && rule.rests_on_symbols()
+                && st.impact_statement.is_none()
+            {
+                st.impact_statement = Some(format!(
+                    "symbol tables of {} link none of the vulnerable symbols {}",
+                    f.symbol_binaries
+                        .iter()
+                        .map(|b| format!("/{b}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    f.symbols_checked.join(", ")
+                ));
             }
             if st.status == Status::NotAffected {
                 // The gate reads `impact_statement`: the mark must be there too.

@@ -88,7 +88,8 @@ pub use csaf::{CsafImport, CsafOptions, CsafProvenance, import_csaf};
 pub use cyclonedx::{MAX_CYCLONEDX_STATEMENTS, from_cyclonedx, is_cyclonedx, to_cyclonedx};
 pub use error::{Invalid, SpdxProblem, VexError, Violation, ViolationKind, WaiverError};
 pub use findings::{
-    FindingRef, NOT_FOUND_ON_ENTRY_PATHS, findings_from_json, findings_from_sarif, read_findings,
+    FindingRef, NOT_FOUND_ON_ENTRY_PATHS, SYMBOLS_ABSENT, findings_from_json, findings_from_sarif,
+    read_findings,
 };
 pub use formats::{VexFormat, detect_format, read_any, write_as};
 pub use generate::{Condition, MACHINE_DERIVED, Rule, VexPolicy, generate, is_machine_derived};

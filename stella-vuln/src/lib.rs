@@ -25,6 +25,8 @@
 //! 7. [`report`]: the findings JSON document, SARIF 2.1.0 and a human table.
 //! 8. [`manifest`]: the scan manifest that pins the inputs and the result, and the replay check.
 //! 9. [`reachability`]: each finding's reachability and chain from a `stella-scan` entry-trace.
+//! 10. [`symbols`]: each Go/Rust binary finding's symbol-level evidence (is the vulnerable
+//!     function linked?) from the records' vulnerable symbols and `stella-scan`'s symbol tables.
 //!
 //! Every fallible function returns [`VulnError`].
 //!
@@ -95,6 +97,7 @@ pub mod reachability;
 pub mod report;
 pub mod severity;
 pub mod snapshot;
+pub mod symbols;
 pub mod version;
 
 pub use error::{

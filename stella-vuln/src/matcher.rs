@@ -163,6 +163,11 @@ pub struct Finding {
     /// `stella_scan::entrytrace::apply_to_findings`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trace: Vec<String>,
+    /// Symbol-level evidence for a Go or Rust binary's finding: whether the binary links the
+    /// vulnerable functions the records name; `None` until [`crate::symbols::apply_symbols`]
+    /// fills it (only for Go-module and Rust-crate findings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbols: Option<crate::symbols::SymbolEvidence>,
 }
 
 impl Finding {
@@ -737,6 +742,7 @@ fn match_package<'s>(
             status: Status::UnderInvestigation,
             reachability: Reachability::Unknown,
             trace: Vec::new(),
+            symbols: None,
         });
     }
     Ok(out)

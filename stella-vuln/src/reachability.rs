@@ -57,5 +57,17 @@ pub fn explain_finding(f: &Finding) -> String {
     for (i, step) in f.trace.iter().enumerate() {
         out.push_str(&format!("  {}. {step}\n", i + 1));
     }
+    if let Some(sym) = &f.symbols {
+        out.push_str(&format!("  vulnerable symbols: {}", sym.status.as_str()));
+        if !sym.found.is_empty() {
+            out.push_str(&format!(" (linked: {})", sym.found.join(", ")));
+        } else if !sym.vulnerable.is_empty() {
+            out.push_str(&format!(" (checked: {})", sym.vulnerable.join(", ")));
+        }
+        if let Some(why) = &sym.reason {
+            out.push_str(&format!(" ({why})"));
+        }
+        out.push('\n');
+    }
     out
 }

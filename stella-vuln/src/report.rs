@@ -330,24 +330,24 @@ pub fn to_sarif(doc: &FindingsDocument) -> Result<Vec<u8>, VulnError> {
                     "matched": f.evidence.matched,
                 },
             });
+            let steps: Vec<Value> = f
+                .trace
+                .iter()
+                .map(|step| {
+                    let (uri, how) = step
+                        .split_once(" (")
+                        .map_or((step.as_str(), ""), |(p, h)| (p, h.trim_end_matches(')')));
+                    json!({"location": {
+                        "physicalLocation": {"artifactLocation": {"uri": uri.trim_start_matches('/')}},
+                        "message": {"text": if how.is_empty() { step.as_str() } else { how }},
+                    }})
+                })
+                .collect();
             // The entry-trace chain, when there is one: as a code flow (IDEs show it as a path)
             // and as text in the properties.
             if !f.trace.is_empty()
                 && let Some(obj) = result.as_object_mut()
             {
-                let steps: Vec<Value> = f
-                    .trace
-                    .iter()
-                    .map(|step| {
-                        let (uri, how) = step
-                            .split_once(" (")
-                            .map_or((step.as_str(), ""), |(p, h)| (p, h.trim_end_matches(')')));
-                        json!({"location": {
-                            "physicalLocation": {"artifactLocation": {"uri": uri.trim_start_matches('/')}},
-                            "message": {"text": if how.is_empty() { step.as_str() } else { how }},
-                        }})
-                    })
-                    .collect();
                 obj.insert(
                     "codeFlows".to_owned(),
                     json!([{
@@ -357,6 +357,14 @@ pub fn to_sarif(doc: &FindingsDocument) -> Result<Vec<u8>, VulnError> {
                 );
                 if let Some(props) = obj.get_mut("properties").and_then(Value::as_object_mut) {
                     props.insert("trace".to_owned(), json!(f.trace));
+                }
+            }
+            if let (Some(sym), Some(obj)) = (&f.symbols, result.as_object_mut()) {
+                if let Some(props) = obj.get_mut("properties").and_then(Value::as_object_mut) {
+                    props.insert("symbols".to_owned(), json!(sym));
+                }
+                if !sym.found.is_empty() {
+                    obj.insert("codeFlows".to_owned(), symbol_flows(f, sym, &steps));
                 }
             }
             result
@@ -383,6 +391,40 @@ pub fn to_sarif(doc: &FindingsDocument) -> Result<Vec<u8>, VulnError> {
         format: "SARIF",
         reason: WriteProblem::Canonical(e),
     })
+}
+
+/// The code flows of a finding whose binary links vulnerable symbols: one per symbol found,
+/// from the entrypoint (the entry-trace steps, when there are) to the binary, then the symbol
+/// as the last location.
+fn symbol_flows(f: &Finding, sym: &crate::symbols::SymbolEvidence, trace: &[Value]) -> Value {
+    let binary = sym.binaries.first().map_or("", String::as_str).to_owned();
+    let flows: Vec<Value> = sym
+        .found
+        .iter()
+        .map(|symbol| {
+            let mut steps = trace.to_vec();
+            let ends_at_binary = f
+                .trace
+                .last()
+                .is_some_and(|s| s.trim_start_matches('/').starts_with(binary.as_str()));
+            if !ends_at_binary {
+                steps.push(json!({"location": {
+                    "physicalLocation": {"artifactLocation": {"uri": binary}},
+                    "message": {"text": "the binary"},
+                }}));
+            }
+            steps.push(json!({"location": {
+                "physicalLocation": {"artifactLocation": {"uri": binary}},
+                "logicalLocations": [{"fullyQualifiedName": symbol, "kind": "function"}],
+                "message": {"text": format!("links the vulnerable symbol {symbol}")},
+            }}));
+            json!({
+                "message": {"text": format!("entrypoint to {symbol} in /{binary}")},
+                "threadFlows": [{"locations": steps}],
+            })
+        })
+        .collect();
+    Value::Array(flows)
 }
 
 /// A human table, one finding per line, then the problem count.

@@ -25,12 +25,13 @@ use stella_attest::transparency::bundle::{Verification, VerifiedContent, Verifie
 use stella_core::{Digest, LogReceipt, Timestamp};
 use stella_policy::GateInput;
 use stella_policy::input::{
-    Attestation, Finding, Image, PackageRef, Reachability, Rekor, Severity, VexStatement,
-    VexStatus, Waiver,
+    self, Attestation, Finding, Image, PackageRef, Reachability, Rekor, Severity, Symbols,
+    VexStatement, VexStatus, Waiver,
 };
 use stella_vex::{AppliedFinding, Component, Document, Status};
 use stella_vuln::matcher;
 use stella_vuln::severity::Level;
+use stella_vuln::symbols::SymbolStatus;
 
 /// Builds a [`GateInput`]; [`GateInputBuilder::build`] sorts every list by its stated key, so
 /// the order of calls does not change the input's digest.
@@ -126,6 +127,15 @@ impl GateInputBuilder {
                     matcher::Reachability::Unreachable => Reachability::Unreachable,
                     matcher::Reachability::Unknown => Reachability::Unknown,
                 },
+                symbols: f.symbols.as_ref().map(|s| Symbols {
+                    status: match s.status {
+                        SymbolStatus::Present => input::SymbolStatus::Present,
+                        SymbolStatus::Absent => input::SymbolStatus::Absent,
+                        SymbolStatus::Unknown => input::SymbolStatus::Unknown,
+                    },
+                    vulnerable: s.vulnerable.clone(),
+                    found: s.found.clone(),
+                }),
             }
         }));
         self

@@ -20,6 +20,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::sync::Arc;
+
 use stella_core::Digest;
 use stella_scan::engine::{
     ImageSbom, ImageScan, ScanOptions, scan_image_detailed, scan_image_sbom, scan_rootfs,
@@ -27,12 +29,14 @@ use stella_scan::engine::{
 use stella_scan::entrytrace::{TraceCollector, TraceLimits, TraceReport, trace_scan};
 use stella_scan::image::{Platform, ResolvedImage};
 use stella_scan::sbom_input::SbomInput;
+use stella_scan::symbols::{SymbolCollector, SymbolMap};
 use stella_scan::{LayerCache, OsRelease, Package, Sbom, ScanError};
 use stella_vuln::VulnError;
 use stella_vuln::matcher::match_packages;
 use stella_vuln::reachability::apply_to_findings;
 use stella_vuln::report::{DbRef, FindingsDocument, ScanTarget};
 use stella_vuln::snapshot::Snapshot;
+use stella_vuln::symbols::apply_symbols;
 
 use crate::image::OpenedImage;
 
@@ -51,8 +55,9 @@ pub struct ScanRequest<'a> {
     pub platform: Option<Platform>,
     /// A layer cache, when phase-1 results should be reused and stored.
     pub cache: Option<&'a LayerCache<'a>>,
-    /// Catalog with the entry-trace collector too and keep the merged tree, so that
-    /// [`Cataloged::trace`] can trace from the entrypoint. Without it an image's SBOM may be
+    /// Catalog with the entry-trace and symbol-table collectors too and keep the merged tree,
+    /// so that [`Cataloged::trace`] can trace from the entrypoint and Go/Rust binary findings
+    /// get symbol-level evidence (`stella_vuln::symbols`). Without it an image's SBOM may be
     /// answered by the cache's chain entry without merging any layer.
     pub entry_trace: bool,
 }
@@ -82,6 +87,7 @@ enum Inner {
     Detailed {
         scan: ImageScan,
         collector: Option<TraceCollector>,
+        symbols: Option<SymbolCollector>,
     },
     /// An image's SBOM only (the chain cache may have answered it).
     Sbom(ImageSbom),
@@ -93,8 +99,12 @@ enum Inner {
 pub fn catalog(input: &OpenedImage, request: &ScanRequest<'_>) -> Result<Cataloged, ScanError> {
     let mut catalogers = stella_scan::catalog::default_catalogers();
     let collector = request.entry_trace.then(TraceCollector::new);
+    let symbols = request.entry_trace.then(SymbolCollector::new);
     if let Some(collector) = &collector {
         catalogers.push(collector.cataloger());
+    }
+    if let Some(symbols) = &symbols {
+        catalogers.push(symbols.cataloger());
     }
     let options = ScanOptions {
         platform: request.platform.clone(),
@@ -110,10 +120,12 @@ pub fn catalog(input: &OpenedImage, request: &ScanRequest<'_>) -> Result<Catalog
         OpenedImage::Image(source) => Inner::Detailed {
             scan: scan_image_detailed(source.as_ref(), &catalogers, &options)?,
             collector,
+            symbols,
         },
         OpenedImage::Rootfs(dir) => Inner::Detailed {
             scan: scan_rootfs(dir, &catalogers, &options)?,
             collector,
+            symbols,
         },
     };
     Ok(Cataloged { inner })
@@ -143,6 +155,7 @@ impl Cataloged {
             Inner::Detailed {
                 scan,
                 collector: Some(collector),
+                ..
             } if scan.image.is_some() => {
                 trace_scan(scan, collector, &TraceLimits::default()).map(Some)
             }
@@ -150,15 +163,28 @@ impl Cataloged {
         }
     }
 
-    /// The packages, OS release, manifest digest and entry-trace (traced now).
+    /// The symbol tables of the image's Go and Rust binaries, when the request asked for the
+    /// entry-trace (which collects them too).
+    pub fn symbols(&self) -> Option<Arc<SymbolMap>> {
+        match &self.inner {
+            Inner::Detailed {
+                symbols: Some(s), ..
+            } => Some(s.symbols()),
+            _ => None,
+        }
+    }
+
+    /// The packages, OS release, manifest digest, entry-trace (traced now) and symbol tables.
     pub fn into_scanned(self) -> Result<ScannedImage, ScanError> {
         let trace = self.trace()?;
+        let symbols = self.symbols();
         let sbom = self.into_sbom();
         Ok(ScannedImage {
             packages: sbom.packages,
             os: sbom.os,
             image_digest: sbom.image.manifest_digest,
             trace,
+            symbols,
         })
     }
 
@@ -175,6 +201,7 @@ impl Cataloged {
         // Match before tracing: a snapshot error is reported as such, without a trace first.
         let report = match_packages(snapshot, &sbom.packages, sbom.os.as_ref())?;
         let trace = self.trace()?;
+        let symbols = self.symbols();
         let sbom = self.into_sbom();
         Ok(document(
             name,
@@ -184,7 +211,8 @@ impl Cataloged {
             snapshot,
             report,
             trace.as_ref(),
-        ))
+            symbols.as_deref(),
+        )?)
     }
 
     fn into_sbom(self) -> Sbom {
@@ -207,6 +235,9 @@ pub struct ScannedImage {
     pub image_digest: Option<Digest>,
     /// The entry-trace (none for a root filesystem directory, which has no entrypoint).
     pub trace: Option<TraceReport>,
+    /// The symbol tables of the Go and Rust binaries (none from an SBOM, or without the
+    /// entry-trace collectors).
+    pub symbols: Option<Arc<SymbolMap>>,
 }
 
 impl From<SbomInput> for ScannedImage {
@@ -217,6 +248,7 @@ impl From<SbomInput> for ScannedImage {
             os: input.os,
             image_digest: input.image_digest,
             trace: None,
+            symbols: None,
         }
     }
 }
@@ -243,7 +275,7 @@ pub fn findings_document(
     snapshot: &Snapshot,
 ) -> Result<FindingsDocument, VulnError> {
     let report = match_packages(snapshot, &scanned.packages, scanned.os.as_ref())?;
-    Ok(document(
+    document(
         name,
         scanned.image_digest,
         sbom_digest,
@@ -251,11 +283,13 @@ pub fn findings_document(
         snapshot,
         report,
         scanned.trace.as_ref(),
-    ))
+        scanned.symbols.as_deref(),
+    )
 }
 
 /// The findings document of a match, each finding's entry-trace chain attached when there is a
-/// trace.
+/// trace, and each Go/Rust binary finding's symbol evidence when there are symbol tables.
+#[allow(clippy::too_many_arguments)]
 fn document(
     name: &str,
     image_digest: Option<Digest>,
@@ -264,11 +298,15 @@ fn document(
     snapshot: &Snapshot,
     mut report: stella_vuln::matcher::MatchReport,
     trace: Option<&TraceReport>,
-) -> FindingsDocument {
+    symbols: Option<&SymbolMap>,
+) -> Result<FindingsDocument, VulnError> {
     if let Some(trace) = trace {
         apply_to_findings(&mut report.findings, trace);
     }
-    FindingsDocument::new(
+    if let Some(symbols) = symbols {
+        apply_symbols(&mut report.findings, snapshot, symbols)?;
+    }
+    Ok(FindingsDocument::new(
         ScanTarget {
             name: name.to_owned(),
             image_digest,
@@ -277,5 +315,5 @@ fn document(
         },
         DbRef::of(snapshot),
         report,
-    )
+    ))
 }

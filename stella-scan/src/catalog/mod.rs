@@ -30,7 +30,7 @@ pub mod os_release;
 pub mod python;
 pub mod rpm;
 pub mod rust_audit;
-mod util;
+pub(crate) mod util;
 
 /// Every cataloger this crate has, in a fixed order (by name).
 ///
