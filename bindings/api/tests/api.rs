@@ -275,7 +275,9 @@ fn option_defaults_are_the_documented_ones() {
     );
 
     // The seed's minimal hand-written input is accepted (defaults for every other field): a
-    // critical affected finding waived by a not_affected statement with a justification.
+    // critical affected finding waived by a not_affected statement with a justification. It
+    // names no image, so the built-in policy cannot bind its attestation and says so (a missing
+    // image never makes the binding rule pass); without the attestation it allows.
     let minimal = br#"{"findings":[{"id":"CVE-2024-3094","severity":"CRITICAL","exploitability":"affected"}],
         "vex":[{"vuln_id":"CVE-2024-3094","status":"not_affected","justification":"component_not_present"}],
         "attestations":[{"id":"sbom-1","rekor":{"inclusion_proof":{}}}]}"#;
@@ -287,9 +289,24 @@ fn option_defaults_are_the_documented_ones() {
         },
     )
     .unwrap();
-    assert!(d.allow && d.violations.is_empty(), "{:?}", d.violations);
+    assert!(!d.allow, "{:?}", d.violations);
+    assert_eq!(
+        d.violations,
+        ["Attestation sbom-1 cannot be bound: the input names no image"]
+    );
     let record: serde_json::Value = serde_json::from_slice(&d.record).unwrap();
     assert!(record.get("image_digest").is_none());
+    let no_attestation = br#"{"findings":[{"id":"CVE-2024-3094","severity":"CRITICAL","exploitability":"affected"}],
+        "vex":[{"vuln_id":"CVE-2024-3094","status":"not_affected","justification":"component_not_present"}]}"#;
+    let d = policy_evaluate(
+        no_attestation,
+        &PolicyOptions {
+            time: "2024-06-01T00:00:00Z".into(),
+            ..PolicyOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(d.allow && d.violations.is_empty(), "{:?}", d.violations);
 
     // An SBOM without a timestamp option uses the image config's `created`.
     let sbom = sbom_from_image_bytes(&vectors("image/image.tar"), &SbomOptions::default()).unwrap();
