@@ -21,7 +21,6 @@ use stella_attest::statement::StatementPolicy;
 use stella_attest::transparency::TransparencyError;
 use stella_attest::transparency::bundle::{
     ArtifactInput, Bundle, TrustRoot, TrustedRoot, VerificationPolicy, VerifiedContent,
-    VerifiedSigner,
 };
 use stella_core::Digest;
 
@@ -132,10 +131,7 @@ impl AttestationVerifier for KeylessVerifier<'_> {
         let v = bundle
             .verify(self.policy, ArtifactInput::None, self.root)
             .map_err(sig)?;
-        let signer = match v.signer {
-            VerifiedSigner::Certificate { identity, .. } => identity.san,
-            VerifiedSigner::Key { key_id } => key_id,
-        };
+        let signer = v.signer.id().to_owned();
         match v.content {
             VerifiedContent::Dsse(env) => Ok((env, vec![signer])),
             _ => Err(VexError::Shape {

@@ -21,7 +21,7 @@
 //! ```
 
 use stella_attest::statement::Statement;
-use stella_attest::transparency::bundle::{Verification, VerifiedContent, VerifiedSigner};
+use stella_attest::transparency::bundle::{Verification, VerifiedContent};
 use stella_core::{Digest, LogReceipt, Timestamp};
 use stella_policy::GateInput;
 use stella_policy::input::{
@@ -232,12 +232,6 @@ impl GateInputBuilder {
         };
         subjects.sort();
         subjects.dedup();
-        let (signer, signer_issuer) = match &verification.signer {
-            VerifiedSigner::Key { key_id } => (key_id.clone(), None),
-            VerifiedSigner::Certificate { identity, .. } => {
-                (identity.san.clone(), Some(identity.issuer.clone()))
-            }
-        };
         let log_index = verification
             .log_entries
             .iter()
@@ -248,8 +242,8 @@ impl GateInputBuilder {
             id: bundle.to_string(),
             predicate_type,
             subject_digests: subjects,
-            signer: Some(signer),
-            signer_issuer,
+            signer: Some(verification.signer.id().to_owned()),
+            signer_issuer: verification.signer.issuer().map(str::to_owned),
             rekor: log_index.map(|i| Rekor {
                 log_index: Some(i),
                 inclusion_proof: None,

@@ -88,7 +88,6 @@ use stella_attest::keys::{KeyError, LocalSigner, PrivateKey, PublicKey, SystemRa
 use stella_attest::statement::{Statement, Subject};
 use stella_attest::transparency::bundle::{
     ArtifactInput, Bundle, TrustRoot, TrustedRoot, VerificationPolicy, VerifiedContent,
-    VerifiedSigner,
 };
 use stella_attest::transparency::identity::{CertificateIdentity, IdentityPolicy, StringMatcher};
 use stella_attest::transparency::merkle;
@@ -958,12 +957,13 @@ fn verify_bundle_with_policy(
         match bundle.verify(policy, artifact, &root) {
             Ok(v) => {
                 let (artifact_digest, payload_type, payload) = verified_content(v.content);
-                let (key_id, signer_identity, signer_issuer) = match v.signer {
-                    VerifiedSigner::Key { key_id } => (key_id, String::new(), String::new()),
-                    VerifiedSigner::Certificate { identity, .. } => {
-                        (String::new(), identity.san, identity.issuer)
-                    }
+                // A key-based signer fills key_id; a keyless one signer_identity and issuer.
+                let issuer = v.signer.issuer().map(str::to_owned);
+                let (key_id, signer_identity) = match issuer {
+                    None => (v.signer.id().to_owned(), String::new()),
+                    Some(_) => (String::new(), v.signer.id().to_owned()),
                 };
+                let signer_issuer = issuer.unwrap_or_default();
                 return Ok(BundleVerified {
                     media_type: bundle.media_type.clone(),
                     artifact_digest,

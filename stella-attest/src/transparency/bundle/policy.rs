@@ -103,6 +103,24 @@ pub enum VerifiedSigner {
     },
 }
 
+impl VerifiedSigner {
+    /// Who signed, as a policy names a signer: the key id, or the certificate identity (SAN).
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Key { key_id } => key_id,
+            Self::Certificate { identity, .. } => &identity.san,
+        }
+    }
+
+    /// The OIDC issuer that vouched for a keyless signer's identity; `None` for a key.
+    pub fn issuer(&self) -> Option<&str> {
+        match self {
+            Self::Key { .. } => None,
+            Self::Certificate { identity, .. } => Some(&identity.issuer),
+        }
+    }
+}
+
 /// Where a verified signing time comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
