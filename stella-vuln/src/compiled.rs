@@ -3,13 +3,13 @@
 //! these ([`CompiledRecord::new`]); the matcher reads them. Neither imports the other for it.
 
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use arcstr::ArcStr;
 
 use crate::error::VulnError;
 use crate::osv::{Affected, Event, OsvRecord, RangeType, normalize_name};
-use crate::severity::{Severity, assess};
+use crate::matcher::GroupSeverity;
 use crate::version::{Scheme, Version};
 
 fn scheme_for_range(kind: RangeType, ecosystem: &str) -> Result<Scheme, VulnError> {
@@ -29,7 +29,7 @@ fn parse_event(scheme: Scheme, e: &Event) -> Result<Option<Version>, VulnError> 
 
 /// A record prepared for matching, once per loaded [`Snapshot`](crate::snapshot::Snapshot) (which keeps it): each affected
 /// entry's (ecosystem, normalized name), its range events parsed and ordered under the range's
-/// scheme, its version list parsed, and the record's own severity. Matching a package then
+/// scheme, its version list parsed, and (on first need) the severity of its alias group. Matching a package then
 /// parses only the installed version (once per scheme), so a snapshot that has seen a record
 /// never parses its events again.
 pub(crate) struct CompiledRecord {
@@ -37,8 +37,11 @@ pub(crate) struct CompiledRecord {
     pub(crate) record: Arc<OsvRecord>,
     /// One per `record.affected` entry, in order.
     pub(crate) affected: Vec<CompiledAffected>,
-    /// [`assess`] of the record alone, errors as text.
-    pub(crate) severity: (Severity, Vec<String>),
+    /// The record's index in the snapshot.
+    pub(crate) index: u32,
+    /// The severity of the record's alias group (see [`crate::severity`]), errors as text;
+    /// assessed by the matcher on first need and kept.
+    pub(crate) group_severity: OnceLock<GroupSeverity>,
     /// The record's id, shared by the findings it produces.
     pub(crate) id: ArcStr,
     /// [`OsvRecord::all_ids`], shared by the findings.
@@ -106,9 +109,8 @@ pub(crate) const RANGE_TYPE_VERSIONS: ArcStr = arcstr::literal!("versions");
 pub(crate) const RANGE_TYPE_ALL: ArcStr = arcstr::literal!("all");
 
 impl CompiledRecord {
-    pub(crate) fn new(record: Arc<OsvRecord>) -> Self {
+    pub(crate) fn new(index: u32, record: Arc<OsvRecord>) -> Self {
         let affected = record.affected.iter().map(CompiledAffected::new).collect();
-        let (severity, errors) = assess(&[record.as_ref()]);
         let all_ids: Arc<[ArcStr]> = record.all_ids().into_iter().map(ArcStr::from).collect();
         let id = all_ids
             .iter()
@@ -118,7 +120,8 @@ impl CompiledRecord {
         let primary = primary_id(&all_ids.iter().collect::<Vec<_>>());
         Self {
             affected,
-            severity: (severity, errors.iter().map(ToString::to_string).collect()),
+            index,
+            group_severity: OnceLock::new(),
             ids_of_record: Arc::from([ArcStr::clone(&id)]),
             id,
             primary,

@@ -98,6 +98,14 @@ pub enum VulnError {
         /// What the cvss parser reported.
         source: cvss::Error,
     },
+    /// An NVD CVE document or record was refused (see [`crate::nvd`]).
+    #[error("NVD document {source_name}: {reason}")]
+    Nvd {
+        /// Where the document came from.
+        source_name: String,
+        /// What was wrong.
+        reason: crate::nvd::NvdProblem,
+    },
     /// A scan manifest is malformed.
     #[error("scan manifest: {reason}")]
     Manifest {

@@ -93,6 +93,42 @@ impl Importer {
         };
         let parsed = parse_record_as(source_name, bytes, syntax)
             .and_then(|r| r.validate(source_name).map(|()| r));
+        self.add_parsed(source_name, parsed)
+    }
+
+    /// Adds the records of an NVD CVE document (API 2.0 response, 2.0 feed file, one item or one
+    /// bare CVE; see [`crate::nvd`]): each CVE becomes a record named `<source_name>#<CVE id>`.
+    /// Strict mode stops at the first document or CVE that cannot be made into a valid record;
+    /// lenient mode counts it in [`ImportStats::rejected`] and goes on.
+    ///
+    /// ```
+    /// use stella_vuln::import::{ImportMode, Importer};
+    /// let mut imp = Importer::new(ImportMode::Strict);
+    /// imp.add_nvd("nvdcve-2.0-2024.json", br#"{"format":"NVD_CVE","vulnerabilities":[
+    ///   {"cve":{"id":"CVE-2024-1","lastModified":"2024-01-02T00:00:00.000"}}]}"#).unwrap();
+    /// assert_eq!(imp.stats().records, 1);
+    /// ```
+    pub fn add_nvd(&mut self, source_name: &str, bytes: &[u8]) -> Result<(), VulnError> {
+        let cves = match crate::nvd::parse_nvd(source_name, bytes) {
+            Ok(cves) => cves,
+            Err(e) => return self.add_parsed(source_name, Err(e)),
+        };
+        for cve in &cves {
+            let name = format!("{source_name}#{}", cve.id);
+            let parsed = cve
+                .to_osv(&name)
+                .and_then(|r| r.validate(&name).map(|()| r));
+            self.add_parsed(&name, parsed)?;
+        }
+        Ok(())
+    }
+
+    /// Adds one parsed (or refused) record under the mode's rules.
+    fn add_parsed(
+        &mut self,
+        source_name: &str,
+        parsed: Result<crate::osv::OsvRecord, VulnError>,
+    ) -> Result<(), VulnError> {
         match parsed {
             Ok(rec) => {
                 let before = self.builder.duplicates();

@@ -92,6 +92,7 @@ mod error;
 pub mod import;
 pub mod manifest;
 pub mod matcher;
+pub mod nvd;
 pub mod osv;
 pub mod reachability;
 pub mod report;

@@ -3,7 +3,9 @@
 //! ## What is matched with what
 //! - Language packages by their OSV ecosystem ([`PackageKind::osv_ecosystem`]) and name (npm
 //!   and Maven names taken from the purl: `@scope/name`, `group:artifact`).
-//! - Distro packages by the ecosystem of the image's OS release (`Debian:12`, `Ubuntu:22.04`
+//! - Distro packages by the ecosystem of their OS release: the one their purl's `distro`
+//!   qualifier names (`distro=debian-12`, [`purl_distro`]), per component, else the image's (or
+//!   SBOM's) OS release given to [`match_packages`] (`Debian:12`, `Ubuntu:22.04`
 //!   and `Ubuntu:22.04:LTS`, `Alpine:v3.20`, `AlmaLinux:9`, `Rocky Linux:9`, `Wolfi`,
 //!   `Chainguard`) and by their **source** package name and version (dpkg `Source:`, apk
 //!   origin) when the cataloger recorded one, as distro advisories are keyed by source package.
@@ -21,6 +23,16 @@
 //! The records that match one package are merged when they share any id (their `id` or an
 //! alias, transitively). The merged finding lists every id; its primary id is the lexically
 //! smallest `CVE-` id, else the smallest `GHSA-` id, else the smallest id.
+//!
+//! ## Severity: the alias group
+//! A finding's severity is assessed over its **alias group**: its matched records plus every
+//! record of the snapshot sharing an id (`id`, `aliases`, `upstream`) with one of them,
+//! transitively, through the snapshot's alias-group keys (see [`crate::snapshot`]); at most
+//! [`MAX_GROUP_RECORDS`] records (a larger group is cut there and reported as
+//! [`ProblemKind::AliasGroupTruncated`]). So a PYSEC record without CVSS takes the score of the
+//! GitHub advisory or the NVD record of the same CVE even when that advisory's ranges do not
+//! match the installed version. The group's severity is computed once per record and kept with
+//! the loaded snapshot. The precedence and the recorded sources are in [`crate::severity`].
 //!
 //! ## Shared texts
 //! A finding's strings are [`ArcStr`]s (and its id lists `Arc<[ArcStr]>`) shared with the
@@ -52,7 +64,7 @@ use crate::compiled::{
 use crate::error::VulnError;
 use crate::osv::{Affected, OsvRecord, RangeType, normalize_name};
 use crate::severity::{Severity, assess};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Snapshot, group_ids};
 use crate::version::{Scheme, Version};
 
 /// The status of a finding; VEX changes it later (stella-vex applies statements).
@@ -202,6 +214,9 @@ pub enum ProblemKind {
     GitRangeOnly,
     /// A CVSS vector of a matched record does not parse (the finding stands; its score lacks it).
     UnparsableSeverity,
+    /// The alias group of a finding has more than [`MAX_GROUP_RECORDS`] records; its severity
+    /// was assessed over the first ones reached.
+    AliasGroupTruncated,
 }
 
 /// A package (or record) that could not be judged; never silently "not affected".
@@ -228,6 +243,60 @@ pub struct MatchReport {
     pub packages: u64,
     /// Withdrawn records seen for the packages (skipped).
     pub withdrawn_skipped: u64,
+}
+
+/// The OS release a purl's `distro` qualifier names: `debian-12`, `alpine-3.20.3`,
+/// `ubuntu-22.04`, `rocky-9.3`; Debian and Ubuntu codenames (`debian-bookworm`,
+/// `ubuntu-jammy`) are read as their version. `None` without the qualifier or when it has no
+/// `<id>-<version>` form.
+///
+/// ```
+/// use stella_vuln::matcher::purl_distro;
+/// let os = purl_distro("pkg:deb/debian/libc6@2.36-9?arch=amd64&distro=debian-12").unwrap();
+/// assert_eq!((os.id.as_str(), os.version_id.as_deref()), ("debian", Some("12")));
+/// assert_eq!(purl_distro("pkg:deb/debian/bash@5.2?distro=debian-bookworm").unwrap().version_id.as_deref(), Some("12"));
+/// assert!(purl_distro("pkg:npm/lodash@4.17.15").is_none());
+/// ```
+pub fn purl_distro(purl: &str) -> Option<OsRelease> {
+    const CODENAMES: &[(&str, &str, &str)] = &[
+        ("debian", "trixie", "13"),
+        ("debian", "bookworm", "12"),
+        ("debian", "bullseye", "11"),
+        ("debian", "buster", "10"),
+        ("debian", "stretch", "9"),
+        ("debian", "jessie", "8"),
+        ("debian", "wheezy", "7"),
+        ("ubuntu", "noble", "24.04"),
+        ("ubuntu", "jammy", "22.04"),
+        ("ubuntu", "focal", "20.04"),
+        ("ubuntu", "bionic", "18.04"),
+        ("ubuntu", "xenial", "16.04"),
+    ];
+    let parsed = packageurl::PackageUrl::from_str(purl).ok()?;
+    let distro = parsed
+        .qualifiers()
+        .iter()
+        .find(|(k, _)| k.as_ref() == "distro")
+        .map(|(_, v)| v.to_string())?;
+    let (id, version) = distro.trim().rsplit_once('-')?;
+    let id = id.to_ascii_lowercase();
+    if id.is_empty() || version.is_empty() {
+        return None;
+    }
+    let version = if version.starts_with(|c: char| c.is_ascii_digit()) {
+        version.to_owned()
+    } else {
+        let lower = version.to_ascii_lowercase();
+        CODENAMES
+            .iter()
+            .find(|(os, name, _)| *os == id && *name == lower)
+            .map(|(_, _, v)| (*v).to_owned())?
+    };
+    Some(OsRelease {
+        id,
+        version_id: Some(version),
+        ..OsRelease::default()
+    })
 }
 
 /// OSV ecosystems for a distro package under an OS release; empty when unknown.
@@ -521,6 +590,13 @@ fn match_package<'s>(
         pkg.kind,
         PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm
     );
+    // The component's own OS release (its purl's `distro`) before the image's.
+    let own_os = if is_distro {
+        purl_distro(&pkg.purl)
+    } else {
+        None
+    };
+    let os = own_os.as_ref().or(os);
     let ecosystems: Vec<Cow<'static, str>> = match pkg.kind.osv_ecosystem() {
         Some(e) => vec![Cow::Borrowed(e)],
         None => distro_ecosystems(pkg.kind, os)
@@ -704,17 +780,36 @@ fn match_package<'s>(
             matched.sort();
             matched.dedup();
         }
-        // One record (the usual case): its severity was assessed when it was compiled.
-        let (severity, sev_errors) = match recs.as_slice() {
-            [one] => one.0.severity.clone(),
-            _ => {
-                let (severity, errors) = assess(rec_refs);
-                (severity, errors.iter().map(ToString::to_string).collect())
-            }
+        // The alias group of the first record (the smallest id), assessed once per record; the
+        // matched records are in it unless the snapshot has no alias keys or the group was cut.
+        let Some(first) = recs.first().map(|h| h.0) else {
+            continue;
         };
-        for e in sev_errors {
-            out.problems
-                .push(problem(ProblemKind::UnparsableSeverity, Some(&primary), e));
+        let group = group_severity(snapshot, first)?;
+        let covered = recs
+            .iter()
+            .all(|h| group.members.binary_search(&h.0.index).is_ok());
+        let severity = if covered {
+            group.severity.clone()
+        } else {
+            let mut all: Vec<&OsvRecord> = rec_refs.clone();
+            for m in &group.members {
+                all.push(snapshot.compiled(*m)?.record.as_ref());
+            }
+            all.sort_by(|a, b| a.id.cmp(&b.id));
+            all.dedup_by(|a, b| a.id == b.id);
+            let (severity, errors) = assess(&all);
+            for e in errors {
+                out.problems.push(problem(
+                    ProblemKind::UnparsableSeverity,
+                    Some(&primary),
+                    e.to_string(),
+                ));
+            }
+            severity
+        };
+        for (kind, e) in &group.problems {
+            out.problems.push(problem(*kind, Some(&primary), e.clone()));
         }
         // The summary of the record whose id is the primary id, else the first with one.
         let text_rec = rec_refs
@@ -746,6 +841,81 @@ fn match_package<'s>(
         });
     }
     Ok(out)
+}
+
+/// Most records in one alias group (see the module docs).
+pub const MAX_GROUP_RECORDS: usize = 256;
+
+/// The severity of a record's alias group, with the group's record indices (sorted) and the
+/// problems met assessing it.
+pub(crate) struct GroupSeverity {
+    pub(crate) severity: Severity,
+    pub(crate) members: Vec<u32>,
+    pub(crate) problems: Vec<(ProblemKind, String)>,
+}
+
+/// The alias group of `start` (its records reached through the snapshot's alias keys, withdrawn
+/// records left out), assessed on first need and kept with the compiled record.
+fn group_severity<'s>(
+    snapshot: &'s Snapshot,
+    start: &'s CompiledRecord,
+) -> Result<&'s GroupSeverity, VulnError> {
+    if let Some(done) = start.group_severity.get() {
+        return Ok(done);
+    }
+    let mut members: Vec<u32> = vec![start.index];
+    let mut queue: Vec<&'s CompiledRecord> = vec![start];
+    let mut followed: std::collections::BTreeSet<&'s str> = std::collections::BTreeSet::new();
+    let (mut key, mut postings) = (Vec::new(), Vec::new());
+    let mut truncated = false;
+    while let Some(rec) = queue.pop() {
+        for id in group_ids(&rec.record) {
+            if !followed.insert(id) {
+                continue;
+            }
+            snapshot.records_sharing_id_into(id, &mut key, &mut postings)?;
+            for &idx in &postings {
+                if members.contains(&idx) {
+                    continue;
+                }
+                let other = snapshot.compiled(idx)?;
+                if other.record.withdrawn.is_some() {
+                    continue;
+                }
+                if members.len() >= MAX_GROUP_RECORDS {
+                    truncated = true;
+                    break;
+                }
+                members.push(idx);
+                queue.push(other);
+            }
+        }
+    }
+    members.sort_unstable();
+    let records: Vec<&OsvRecord> = members
+        .iter()
+        .map(|m| snapshot.compiled(*m).map(|c| c.record.as_ref()))
+        .collect::<Result<_, _>>()?;
+    let (severity, errors) = assess(&records);
+    let mut problems: Vec<(ProblemKind, String)> = errors
+        .iter()
+        .map(|e| (ProblemKind::UnparsableSeverity, e.to_string()))
+        .collect();
+    if truncated {
+        problems.push((
+            ProblemKind::AliasGroupTruncated,
+            format!(
+                "the alias group of {} has more than {MAX_GROUP_RECORDS} records",
+                start.id
+            ),
+        ));
+    }
+    let made = GroupSeverity {
+        severity,
+        members,
+        problems,
+    };
+    Ok(start.group_severity.get_or_init(|| made))
 }
 
 /// Matches packages against a snapshot (in parallel on the current rayon pool).

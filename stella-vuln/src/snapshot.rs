@@ -19,6 +19,17 @@
 //! trailer    32 bytes: SHA-256 of everything before it
 //! ```
 //!
+//! ## Alias groups
+//! Besides the (ecosystem, name) keys, the key table holds one key per id that two or more
+//! records share (`id`, `aliases` or `upstream` of each): `"\0" + id` (an empty ecosystem,
+//! which no OSV record can have), whose postings are the records carrying that id. The matcher
+//! follows these keys transitively to find a finding's alias group (PYSEC ↔ GHSA ↔ CVE/NVD; see
+//! [`crate::severity`]). Ids that only one record carries get no key, so a snapshot without
+//! shared ids is byte for byte what it was before alias keys existed, and a snapshot without
+//! alias keys (older builds) still loads and matches: its groups are the matched records alone.
+//! The header's `alias_keys` counts these keys (absent when zero); [`Snapshot::keys`] leaves
+//! them out.
+//!
 //! The snapshot's digest ([`Snapshot::digest`]) is that trailer — the SHA-256 of the file
 //! without its last 32 bytes — and is what scan manifests pin. Loading ([`Snapshot::load`])
 //! checks magic, every table bound and the trailer (so one flipped byte fails the load), and
@@ -70,6 +81,25 @@ pub struct SnapshotInfo {
     pub git_ranges: u64,
     /// Withdrawn records kept (they never match).
     pub withdrawn: u64,
+    /// Alias-group keys: ids shared by two or more records (see the module docs); omitted from
+    /// the header when zero.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub alias_keys: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// Longest id (or alias) that gets an alias-group key; OSV ids are at most 256 bytes.
+const MAX_ALIAS_KEY_BYTES: usize = 256;
+
+/// The ids a record is grouped by: its `id`, `aliases` and `upstream`.
+pub(crate) fn group_ids(rec: &OsvRecord) -> impl Iterator<Item = &str> {
+    std::iter::once(rec.id.as_str())
+        .chain(rec.aliases.iter().map(String::as_str))
+        .chain(rec.upstream.iter().map(String::as_str))
+        .filter(|id| !id.is_empty() && id.len() <= MAX_ALIAS_KEY_BYTES)
 }
 
 /// Collects records for a snapshot.
@@ -168,7 +198,10 @@ impl SnapshotBuilder {
             ecosystems: BTreeMap::new(),
             git_ranges: 0,
             withdrawn: 0,
+            alias_keys: 0,
         };
+        // id → the records carrying it (in index order), for the alias-group keys.
+        let mut carriers: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
         for (index, (_, rec)) in self.records.values().enumerate() {
             let index = u32::try_from(index).map_err(|_| too_big("record count"))?;
             let json = serde_json::to_vec(rec).map_err(|e| VulnError::Write {
@@ -210,6 +243,24 @@ impl SnapshotBuilder {
             ecos.dedup();
             for e in ecos {
                 *info.ecosystems.entry(e).or_default() += 1;
+            }
+            for id in group_ids(rec) {
+                let records = carriers.entry(id).or_default();
+                if records.last() != Some(&index) {
+                    records.push(index);
+                }
+            }
+        }
+        for (id, records) in carriers {
+            if records.len() > 1 {
+                let mut key = Vec::with_capacity(id.len() + 1);
+                write_index_key(&mut key, "", id);
+                // An unvalidated record with an empty ecosystem could own this key already.
+                let postings = keys.entry(key).or_default();
+                postings.extend(records);
+                postings.sort_unstable();
+                postings.dedup();
+                info.alias_keys += 1;
             }
         }
         if !chunk.is_empty() {
@@ -606,6 +657,25 @@ impl Snapshot {
         Ok(())
     }
 
+    /// Indices of the records whose `id`, `aliases` or `upstream` include `id`, sorted, when
+    /// two or more records share it (the alias-group key, see the module docs); empty when only
+    /// one record (or none) carries it, and for snapshots built without alias keys.
+    pub fn records_sharing_id(&self, id: &str) -> Result<Vec<u32>, VulnError> {
+        let mut out = Vec::new();
+        self.records_sharing_id_into(id, &mut Vec::new(), &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Snapshot::records_sharing_id`] into `out` (cleared first), building the key in `key`.
+    pub(crate) fn records_sharing_id_into(
+        &self,
+        id: &str,
+        key: &mut Vec<u8>,
+        out: &mut Vec<u32>,
+    ) -> Result<(), VulnError> {
+        self.lookup_normalized_into("", id, key, out)
+    }
+
     /// Number of records.
     pub fn len(&self) -> usize {
         (self.records.1 - self.records.0) / 12
@@ -722,16 +792,20 @@ impl Snapshot {
     /// Record `index` prepared for matching, made on first use and kept.
     pub(crate) fn compiled(&self, index: u32) -> Result<&CompiledRecord, VulnError> {
         memo(&self.compiled, index, "record", || {
-            Ok(CompiledRecord::new(self.record(index)?))
+            Ok(CompiledRecord::new(index, self.record(index)?))
         })
     }
 
-    /// Every distinct index key as (ecosystem, normalized name), sorted.
+    /// Every distinct (ecosystem, normalized name) index key, sorted; the alias-group keys are
+    /// left out.
     pub fn keys(&self) -> Result<Vec<(String, String)>, VulnError> {
         let n = (self.keys.1 - self.keys.0) / 16;
         let mut out = Vec::with_capacity(n);
         for i in 0..n {
             let (key, _, _) = self.key_at(i)?;
+            if key.first() == Some(&0) {
+                continue;
+            }
             let s = String::from_utf8_lossy(key);
             let (e, name) = s.split_once('\0').unwrap_or((&s, ""));
             out.push((e.to_owned(), name.to_owned()));
