@@ -214,6 +214,49 @@ pub struct Finding {
     /// Symbol-level evidence (Go and Rust binaries), when it was computed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub symbols: Option<Symbols>,
+    /// The score that decided `severity` (absent when it is `UNKNOWN`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity_source: Option<Score>,
+    /// Every score of the finding's alias group: each CVSS vector and each rating, with the
+    /// record and feed it came from (default `[]`), so a policy can apply its own precedence.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scores: Vec<Score>,
+}
+
+/// What a [`Score`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreKind {
+    /// A CVSS vector with its base score.
+    Cvss,
+    /// A rating without a vector (`database_specific.severity`, an `Ubuntu` severity).
+    Rating,
+}
+
+/// One score of a finding's alias group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Score {
+    /// A CVSS vector or a rating.
+    pub kind: ScoreKind,
+    /// The advisory record that carries it (`GHSA-…`, `CVE-…` from NVD, …).
+    pub record: String,
+    /// The feed of that record (`ghsa`, `pypa`, `go`, `nvd`, `osv`, …).
+    pub feed: String,
+    /// The level this score gives.
+    pub severity: Severity,
+    /// The CVSS version (`2.0`, `3.0`, `3.1`, `4.0`), for a vector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The vector, for a vector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vector: Option<String>,
+    /// The base score, for a vector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    /// The rating as written (`MODERATE`), for a rating.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<String>,
 }
 
 /// One VEX statement.
@@ -471,6 +514,36 @@ impl ValueBuilder {
         if let Some(package) = &f.package {
             let package = self.object(vec![("purl", str_value(&package.purl))]);
             fields.push(("package", package));
+        }
+        if let Some(source) = &f.severity_source {
+            let source = self.score(source);
+            fields.push(("severity_source", source));
+        }
+        if !f.scores.is_empty() {
+            let scores: Vec<_> = f.scores.iter().map(|s| self.score(s)).collect();
+            fields.push(("scores", regorus::Value::from(scores)));
+        }
+        self.object(fields)
+    }
+
+    fn score(&mut self, s: &Score) -> regorus::Value {
+        let mut fields = vec![
+            ("kind", enum_text(&s.kind)),
+            ("record", str_value(&s.record)),
+            ("feed", str_value(&s.feed)),
+            ("severity", enum_text(&s.severity)),
+        ];
+        for (k, o) in [
+            ("version", &s.version),
+            ("vector", &s.vector),
+            ("rating", &s.rating),
+        ] {
+            if let Some(text) = o {
+                fields.push((k, str_value(text)));
+            }
+        }
+        if let Some(score) = s.score {
+            fields.push(("score", regorus::Value::from(score)));
         }
         self.object(fields)
     }

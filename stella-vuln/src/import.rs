@@ -97,7 +97,8 @@ impl Importer {
     }
 
     /// Adds the records of an NVD CVE document (API 2.0 response, 2.0 feed file, one item or one
-    /// bare CVE; see [`crate::nvd`]): each CVE becomes a record named `<source_name>#<CVE id>`.
+    /// bare CVE; see [`crate::nvd`]; gzip-compressed or not): each CVE becomes a record named
+    /// `<source_name>#<CVE id>`.
     /// Strict mode stops at the first document or CVE that cannot be made into a valid record;
     /// lenient mode counts it in [`ImportStats::rejected`] and goes on.
     ///
@@ -109,7 +110,9 @@ impl Importer {
     /// assert_eq!(imp.stats().records, 1);
     /// ```
     pub fn add_nvd(&mut self, source_name: &str, bytes: &[u8]) -> Result<(), VulnError> {
-        let cves = match crate::nvd::parse_nvd(source_name, bytes) {
+        let cves = match crate::nvd::gunzip_if_needed(source_name, bytes)
+            .and_then(|b| crate::nvd::parse_nvd(source_name, &b))
+        {
             Ok(cves) => cves,
             Err(e) => return self.add_parsed(source_name, Err(e)),
         };
@@ -121,6 +124,11 @@ impl Importer {
             self.add_parsed(&name, parsed)?;
         }
         Ok(())
+    }
+
+    /// Counts a file that is not a document of the kind being imported.
+    pub fn skip_file(&mut self) {
+        self.stats.skipped_files += 1;
     }
 
     /// Adds one parsed (or refused) record under the mode's rules.

@@ -291,6 +291,37 @@ struct Envelope {
     id: Option<serde::de::IgnoredAny>,
 }
 
+/// The document itself, or its gzip-decompressed content when it starts with the gzip magic
+/// (the NVD feed files are published as `.json.gz`), bounded by [`MAX_NVD_BYTES`].
+pub fn gunzip_if_needed<'a>(
+    source_name: &str,
+    bytes: &'a [u8],
+) -> Result<std::borrow::Cow<'a, [u8]>, VulnError> {
+    use std::io::Read;
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(std::borrow::Cow::Borrowed(bytes));
+    }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .take(MAX_NVD_BYTES as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| {
+            nvd_err(
+                source_name,
+                NvdProblem::Parse {
+                    parser_message: format!("gzip: {e}"),
+                },
+            )
+        })?;
+    if out.len() > MAX_NVD_BYTES {
+        return Err(VulnError::Limit {
+            what: "NVD document size",
+            limit: MAX_NVD_BYTES as u64,
+        });
+    }
+    Ok(std::borrow::Cow::Owned(out))
+}
+
 /// Parses an NVD document (see the module docs for the shapes), in the document's order.
 pub fn parse_nvd(source_name: &str, bytes: &[u8]) -> Result<Vec<NvdCve>, VulnError> {
     if bytes.len() > MAX_NVD_BYTES {

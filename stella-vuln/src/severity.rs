@@ -143,9 +143,13 @@ pub struct ScoredVector {
     pub score: f64,
     /// The record that carried it.
     pub source: ArcStr,
-    /// The CVSS version the vector parsed as (`2.0`, `3.0`, `3.1`, `4.0`).
-    pub version: CvssVersion,
-    /// The feed of the record ([`feed_of`]: `ghsa`, `pypa`, `go`, `nvd`, …).
+    /// The CVSS version the vector parsed as (`2.0`, `3.0`, `3.1`, `4.0`); always set by
+    /// [`assess`] (absent only in findings documents written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<CvssVersion>,
+    /// The feed of the record ([`feed_of`]: `ghsa`, `pypa`, `go`, `nvd`, …); empty only in
+    /// findings documents written before it was recorded.
+    #[serde(default)]
     pub feed: ArcStr,
 }
 
@@ -331,7 +335,7 @@ pub fn assess(records: &[&OsvRecord]) -> (Severity, Vec<VulnError>) {
                         vector: ArcStr::from(s.score.as_str()),
                         score,
                         source: source.clone(),
-                        version,
+                        version: Some(version),
                         feed: feed.clone(),
                     }),
                     Err(e) => errors.push(e),
@@ -390,7 +394,7 @@ pub fn assess(records: &[&OsvRecord]) -> (Severity, Vec<VulnError>) {
             Some(SeveritySource {
                 record: v.source.clone(),
                 feed: v.feed.clone(),
-                version: Some(v.version),
+                version: v.version,
                 vector: Some(v.vector.clone()),
                 rating: None,
             }),

@@ -228,7 +228,7 @@ fn npm_packages_have_findings_with_ghsa_severities() {
         .severity
         .vectors
         .iter()
-        .filter(|v| v.version == CvssVersion::V3_1)
+        .filter(|v| v.version == Some(CvssVersion::V3_1))
         .map(|v| v.score)
         .collect();
     assert_eq!(v31, vec![5.0]);

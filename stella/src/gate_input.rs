@@ -25,8 +25,8 @@ use stella_attest::transparency::bundle::{Verification, VerifiedContent};
 use stella_core::{Digest, LogReceipt, Timestamp};
 use stella_policy::GateInput;
 use stella_policy::input::{
-    self, Attestation, Finding, Image, PackageRef, Reachability, Rekor, Severity, Symbols,
-    VexStatement, VexStatus, Waiver,
+    self, Attestation, Finding, Image, PackageRef, Reachability, Rekor, Score, ScoreKind,
+    Severity, Symbols, VexStatement, VexStatus, Waiver,
 };
 use stella_vex::{AppliedFinding, Component, Document, Status};
 use stella_vuln::matcher;
@@ -48,6 +48,45 @@ pub fn vex_status(s: Status) -> VexStatus {
         Status::Fixed => VexStatus::Fixed,
         Status::UnderInvestigation => VexStatus::UnderInvestigation,
     }
+}
+
+/// The gate's scores of a finding's severity: every CVSS vector and rating of its alias group
+/// (in the finding's order: vectors, then ratings), and the one that decided its level.
+pub fn scores(severity: &stella_vuln::severity::Severity) -> (Option<Score>, Vec<Score>) {
+    let vectors = severity.vectors.iter().map(|v| Score {
+        kind: ScoreKind::Cvss,
+        record: v.source.to_string(),
+        feed: v.feed.to_string(),
+        severity: self::severity(Level::from_score(v.score)),
+        version: v.version.map(|x| x.as_str().to_owned()),
+        vector: Some(v.vector.to_string()),
+        score: Some(v.score),
+        rating: None,
+    });
+    let ratings = severity.ratings.iter().map(|r| Score {
+        kind: ScoreKind::Rating,
+        record: r.source.to_string(),
+        feed: r.feed.to_string(),
+        severity: self::severity(r.level),
+        version: None,
+        vector: None,
+        score: None,
+        rating: Some(r.rating.to_string()),
+    });
+    let all: Vec<Score> = vectors.chain(ratings).collect();
+    let chosen = severity.source.as_ref().and_then(|src| {
+        all.iter()
+            .find(|s| {
+                s.record == src.record.as_str()
+                    && match (&src.vector, &src.rating) {
+                        (Some(v), _) => s.vector.as_deref() == Some(v.as_str()),
+                        (None, Some(r)) => s.rating.as_deref() == Some(r.as_str()),
+                        (None, None) => false,
+                    }
+            })
+            .cloned()
+    });
+    (chosen, all)
 }
 
 /// The gate's severity of a scan severity level.
@@ -107,6 +146,7 @@ impl GateInputBuilder {
                 .map_or(VexStatus::UnderInvestigation, |a| vex_status(a.status))
         };
         self.input.findings.extend(findings.iter().map(|f| {
+            let (severity_source, scores) = scores(&f.severity);
             Finding {
                 id: f.id.to_string(),
                 aliases: f
@@ -136,6 +176,8 @@ impl GateInputBuilder {
                     vulnerable: s.vulnerable.clone(),
                     found: s.found.clone(),
                 }),
+                severity_source,
+                scores,
             }
         }));
         self

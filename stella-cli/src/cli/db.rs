@@ -1,4 +1,4 @@
-//! `stella db build SOURCE… --output SNAPSHOT [--date RFC3339] [--lenient]` and
+//! `stella db build SOURCE… [--nvd PATH]… --output SNAPSHOT [--date RFC3339] [--lenient]` and
 //! `stella db info SNAPSHOT`.
 //!
 //! The snapshot date is the caller's: `--date`, else the latest `modified` time of the imported
@@ -12,7 +12,7 @@ use stella_vuln::import::{ImportMode, Importer};
 use stella_vuln::snapshot::Snapshot;
 
 use super::{CliError, Outcome, read_input, write_output};
-use stella::db::import_source;
+use stella::db::{import_nvd_source, import_source};
 
 /// Arguments of `stella db`.
 #[derive(Debug, ClapArgs)]
@@ -39,6 +39,11 @@ pub enum DbCommand {
         /// Skip (and count) records that break the OSV schema instead of failing.
         #[arg(long)]
         lenient: bool,
+        /// NVD CVE data as a severity source for CVE aliases: an NVD CVE API 2.0 response, a
+        /// 2.0 feed file (`nvdcve-2.0-<year>.json[.gz]`), one CVE, or a directory of them
+        /// (repeatable).
+        #[arg(long = "nvd", value_name = "PATH")]
+        nvd: Vec<PathBuf>,
     },
     /// Print a snapshot's header and digest as JSON.
     Info {
@@ -55,13 +60,15 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
             output,
             date,
             lenient,
-        } => build(&sources, &output, date.as_deref(), lenient),
+            nvd,
+        } => build(&sources, &nvd, &output, date.as_deref(), lenient),
         DbCommand::Info { snapshot } => info(&snapshot),
     }
 }
 
 fn build(
     sources: &[PathBuf],
+    nvd: &[PathBuf],
     output: &std::path::Path,
     date: Option<&str>,
     lenient: bool,
@@ -73,6 +80,10 @@ fn build(
     });
     for s in sources {
         import_source(&mut importer, s)
+            .map_err(|e| CliError::library(s.display().to_string(), e))?;
+    }
+    for s in nvd {
+        import_nvd_source(&mut importer, s)
             .map_err(|e| CliError::library(s.display().to_string(), e))?;
     }
     let date = match date {
@@ -107,6 +118,7 @@ fn build(
         "rejected": stats.rejected.len(),
         "duplicates": stats.duplicates,
         "skipped_files": stats.skipped_files,
+        "alias_keys": snap.info().alias_keys,
     });
     for (source, reason) in &stats.rejected {
         eprintln!("stella: rejected {source}: {reason}");

@@ -4,6 +4,10 @@
 //! A source is a directory tree (walked in sorted path order, symbolic links not followed), a
 //! zip archive (`.zip`, as osv.dev exports `Debian/all.zip`), a tar archive (`.tar`, `.tar.gz`,
 //! `.tgz`) or one OSV document (`.json`, `.yaml`, `.yml`).
+//!
+//! NVD CVE data ([`import_nvd_source`]) is a file (`.json`, `.json.gz`: an NVD CVE API 2.0
+//! response, a 2.0 feed file `nvdcve-2.0-<year>.json.gz`, or one CVE) or a directory of such
+//! files; see [`stella_vuln::nvd`].
 
 use std::fs;
 use std::path::Path;
@@ -86,5 +90,35 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), DbImportEr
             out.push(rel);
         }
     }
+    Ok(())
+}
+
+/// Imports NVD CVE data (see the module docs): one file, or every `.json`/`.json.gz` file of a
+/// directory tree (sorted path order, symbolic links not followed; other files are skipped and
+/// counted). Names given to the importer are paths relative to the source.
+pub fn import_nvd_source(importer: &mut Importer, path: &Path) -> Result<(), DbImportError> {
+    let meta = fs::metadata(path).map_err(io(path))?;
+    if meta.is_dir() {
+        let mut files = Vec::new();
+        walk(path, path, &mut files)?;
+        files.sort();
+        for rel in files {
+            let lower = rel.to_ascii_lowercase();
+            if !(lower.ends_with(".json") || lower.ends_with(".json.gz")) {
+                importer.skip_file();
+                continue;
+            }
+            let full = path.join(&rel);
+            let bytes = read_regular_no_follow(&full, MAX_INPUT_BYTES).map_err(io(&full))?;
+            importer.add_nvd(&rel, &bytes)?;
+        }
+        return Ok(());
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bytes = read_regular(path, MAX_INPUT_BYTES).map_err(io(path))?;
+    importer.add_nvd(&name, &bytes)?;
     Ok(())
 }
