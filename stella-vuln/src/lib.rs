@@ -21,7 +21,9 @@
 //! 5. [`matcher`]: packages against the snapshot into [`matcher::Finding`]s (aliases merged,
 //!    distro packages by source package, evidence and matched ranges kept), and the
 //!    [`matcher::MatchProblem`]s that could not be judged.
-//! 6. [`severity`]: CVSS v2/v3/v4 base scores from the vectors.
+//! 6. [`severity`]: a finding's severity from its alias group: CVSS v4.0, v3.1, v3.0, v2 base
+//!    scores from the vectors, then the advisories' ratings, each with its record and feed;
+//!    [`nvd`]: NVD CVE API 2.0 records as a severity source for CVE aliases.
 //! 7. [`report`]: the findings JSON document, SARIF 2.1.0 and a human table.
 //! 8. [`manifest`]: the scan manifest that pins the inputs and the result, and the replay check.
 //! 9. [`reachability`]: each finding's reachability and chain from a `stella-scan` entry-trace.
@@ -66,7 +68,9 @@
 //! - `pep440_rs`: PEP 440 versions (astral's, as uv uses).
 //! - `debversion`: dpkg version ordering.
 //! - `rpm-version`: `rpmvercmp` with `~` and `^`.
-//! - `cvss`: CVSS v2/v3.x/v4.0 vector parsing and base scores (RustSec's).
+//! - `cvss`: CVSS v2/v3.x/v4.0 vector parsing and base scores (RustSec's, maintained with the
+//!   RustSec advisory database and `cargo audit`): the FIRST formulas and v4.0's macro-vector
+//!   table, v3.0 told from v3.1; our test compares it with the base scores NVD publishes.
 //! - `zip`, `tar`, `flate2`: OSV archives as osv.dev exports them; `flate2` (with the `zlib-rs`
 //!   backend, named here because the snapshot's bytes and digest depend on it) also deflates the
 //!   snapshot's record chunks.
@@ -81,6 +85,7 @@
 //!
 //! ## Limits
 //! - Only the ecosystems in [`version`] are ordered; others are reported, never "not affected".
+//! - NVD records score CVE aliases; their CPE configurations are kept but not matched.
 //! - GIT ranges are kept and counted but cannot be compared with package versions.
 //! - Red Hat / SUSE distro ecosystems need product names the OS release does not give; RPM
 //!   distros other than AlmaLinux and Rocky Linux are reported as without an ecosystem.
