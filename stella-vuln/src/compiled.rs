@@ -8,8 +8,8 @@ use std::sync::{Arc, OnceLock};
 use arcstr::ArcStr;
 
 use crate::error::VulnError;
-use crate::osv::{Affected, Event, OsvRecord, RangeType, normalize_name};
 use crate::matcher::GroupSeverity;
+use crate::osv::{Affected, Event, OsvRecord, RangeType, normalize_name};
 use crate::version::{Scheme, Version};
 
 fn scheme_for_range(kind: RangeType, ecosystem: &str) -> Result<Scheme, VulnError> {

@@ -366,8 +366,8 @@ pub fn nvd_records(source_name: &str, bytes: &[u8]) -> Result<Vec<OsvRecord>, Vu
 /// NVD times have no zone (they are UTC): append `Z` to a time without one.
 fn nvd_time(text: &str) -> String {
     let t = text.trim();
-    let zoned = t.ends_with(['Z', 'z'])
-        || t.get(19..).is_some_and(|rest| rest.contains(['+', '-']));
+    let zoned =
+        t.ends_with(['Z', 'z']) || t.get(19..).is_some_and(|rest| rest.contains(['+', '-']));
     if zoned { t.to_owned() } else { format!("{t}Z") }
 }
 
@@ -434,23 +434,18 @@ impl NvdCve {
                 },
             ));
         }
-        let modified = self
-            .last_modified
-            .as_deref()
-            .map(nvd_time)
-            .ok_or_else(|| {
-                nvd_err(
-                    source_name,
-                    NvdProblem::NoLastModified {
-                        id: self.id.clone(),
-                    },
-                )
-            })?;
+        let modified = self.last_modified.as_deref().map(nvd_time).ok_or_else(|| {
+            nvd_err(
+                source_name,
+                NvdProblem::NoLastModified {
+                    id: self.id.clone(),
+                },
+            )
+        })?;
         let mut severity: Vec<OsvSeverity> = Vec::new();
         for (kind, m) in self.metrics() {
             let vector = m.cvss_data.vector_string.trim();
-            if vector.is_empty() || severity.iter().any(|s| s.kind == kind && s.score == vector)
-            {
+            if vector.is_empty() || severity.iter().any(|s| s.kind == kind && s.score == vector) {
                 continue;
             }
             severity.push(OsvSeverity {
@@ -536,7 +531,14 @@ mod tests {
         for ok in ["CVE-2024-0181", "CVE-1999-0001", "CVE-2021-1234567"] {
             assert!(valid_cve_id(ok), "{ok}");
         }
-        for bad in ["CVE-24-1", "CVE-2024-12", "GHSA-xxxx", "CVE-2024-12a4", "", "CVE-2024"] {
+        for bad in [
+            "CVE-24-1",
+            "CVE-2024-12",
+            "GHSA-xxxx",
+            "CVE-2024-12a4",
+            "",
+            "CVE-2024",
+        ] {
             assert!(!valid_cve_id(bad), "{bad}");
         }
     }
@@ -575,8 +577,11 @@ mod tests {
                 ..
             })
         ));
-        let bad_id = parse_nvd("d", br#"{"id":"CVE-X","lastModified":"2024-01-01T00:00:00"}"#)
-            .unwrap();
+        let bad_id = parse_nvd(
+            "d",
+            br#"{"id":"CVE-X","lastModified":"2024-01-01T00:00:00"}"#,
+        )
+        .unwrap();
         assert!(matches!(
             bad_id[0].to_osv("d"),
             Err(VulnError::Nvd {

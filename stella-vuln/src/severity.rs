@@ -491,15 +491,23 @@ mod tests {
         assert_eq!(s.vectors.len(), 2);
         assert_eq!(s.source.as_ref().unwrap().version, Some(CvssVersion::V4_0));
         // v3.1 beats v3.0, which beats v2.0, whatever the scores.
-        let b = parse_record("b.json", br#"{"id":"B","modified":"2024-01-01T00:00:00Z","severity":[
+        let b = parse_record(
+            "b.json",
+            br#"{"id":"B","modified":"2024-01-01T00:00:00Z","severity":[
             {"type":"CVSS_V2","score":"AV:N/AC:L/Au:N/C:C/I:C/A:C"},
             {"type":"CVSS_V3","score":"CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"},
-            {"type":"CVSS_V3","score":"CVSS:3.1/AV:P/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N"}]}"#).unwrap();
+            {"type":"CVSS_V3","score":"CVSS:3.1/AV:P/AC:H/PR:H/UI:R/S:U/C:L/I:N/A:N"}]}"#,
+        )
+        .unwrap();
         let (s, _) = assess(&[&b]);
         assert_eq!((s.level, s.score), (Level::Low, Some(1.6)));
-        let c = parse_record("c.json", br#"{"id":"C","modified":"2024-01-01T00:00:00Z","severity":[
+        let c = parse_record(
+            "c.json",
+            br#"{"id":"C","modified":"2024-01-01T00:00:00Z","severity":[
             {"type":"CVSS_V2","score":"AV:N/AC:L/Au:N/C:C/I:C/A:C"},
-            {"type":"CVSS_V3","score":"CVSS:3.0/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H"}]}"#).unwrap();
+            {"type":"CVSS_V3","score":"CVSS:3.0/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H"}]}"#,
+        )
+        .unwrap();
         let (s, _) = assess(&[&c]);
         assert_eq!(s.score, Some(7.8));
         assert_eq!(s.source.unwrap().version, Some(CvssVersion::V3_0));
@@ -508,7 +516,14 @@ mod tests {
         let (s, _) = assess(&[&d]);
         assert_eq!((s.level, s.score), (Level::Medium, None));
         let src = s.source.unwrap();
-        assert_eq!((src.record.as_str(), src.feed.as_str(), src.rating.as_deref()), ("GHSA-d", "ghsa", Some("MODERATE")));
+        assert_eq!(
+            (
+                src.record.as_str(),
+                src.feed.as_str(),
+                src.rating.as_deref()
+            ),
+            ("GHSA-d", "ghsa", Some("MODERATE"))
+        );
         // A vector anywhere in the group beats every rating.
         let (s, _) = assess(&[&d, &b]);
         assert_eq!(s.level, Level::Low);
@@ -521,13 +536,29 @@ mod tests {
 
     #[test]
     fn within_a_version_the_highest_score_wins_and_ties_are_deterministic() {
-        let low = parse_record("l.json", br#"{"id":"GHSA-b","modified":"2024-01-01T00:00:00Z","severity":[
-            {"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:H/UI:R/S:U/C:N/I:L/A:N"}]}"#).unwrap();
-        let high = parse_record("h.json", br#"{"id":"PYSEC-a","modified":"2024-01-01T00:00:00Z","severity":[
-            {"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}]}"#).unwrap();
-        let twin = parse_record("t.json", br#"{"id":"GHSA-a","modified":"2024-01-01T00:00:00Z","severity":[
-            {"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}]}"#).unwrap();
-        for order in [[&low, &high, &twin], [&twin, &high, &low], [&high, &twin, &low]] {
+        let low = parse_record(
+            "l.json",
+            br#"{"id":"GHSA-b","modified":"2024-01-01T00:00:00Z","severity":[
+            {"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:H/UI:R/S:U/C:N/I:L/A:N"}]}"#,
+        )
+        .unwrap();
+        let high = parse_record(
+            "h.json",
+            br#"{"id":"PYSEC-a","modified":"2024-01-01T00:00:00Z","severity":[
+            {"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}]}"#,
+        )
+        .unwrap();
+        let twin = parse_record(
+            "t.json",
+            br#"{"id":"GHSA-a","modified":"2024-01-01T00:00:00Z","severity":[
+            {"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}]}"#,
+        )
+        .unwrap();
+        for order in [
+            [&low, &high, &twin],
+            [&twin, &high, &low],
+            [&high, &twin, &low],
+        ] {
             let (s, _) = assess(&order);
             assert_eq!(s.score, Some(7.5));
             assert_eq!(s.source.as_ref().unwrap().record, "GHSA-a");
@@ -542,11 +573,28 @@ mod tests {
 
     #[test]
     fn feeds_by_prefix_and_nvd_marker() {
-        let rec = |id: &str| parse_record("x.json", format!(r#"{{"id":"{id}","modified":"2024-01-01T00:00:00Z"}}"#).as_bytes()).unwrap();
-        for (id, feed) in [("GHSA-x", "ghsa"), ("PYSEC-1", "pypa"), ("GO-2024-1", "go"), ("DSA-1", "debian"), ("CVE-1", "nvd"), ("STELLA-1", "osv")] {
+        let rec = |id: &str| {
+            parse_record(
+                "x.json",
+                format!(r#"{{"id":"{id}","modified":"2024-01-01T00:00:00Z"}}"#).as_bytes(),
+            )
+            .unwrap()
+        };
+        for (id, feed) in [
+            ("GHSA-x", "ghsa"),
+            ("PYSEC-1", "pypa"),
+            ("GO-2024-1", "go"),
+            ("DSA-1", "debian"),
+            ("CVE-1", "nvd"),
+            ("STELLA-1", "osv"),
+        ] {
             assert_eq!(feed_of(&rec(id)), feed, "{id}");
         }
-        let nvd = parse_record("n.json", br#"{"id":"X-1","modified":"2024-01-01T00:00:00Z","database_specific":{"nvd":{}}}"#).unwrap();
+        let nvd = parse_record(
+            "n.json",
+            br#"{"id":"X-1","modified":"2024-01-01T00:00:00Z","database_specific":{"nvd":{}}}"#,
+        )
+        .unwrap();
         assert_eq!(feed_of(&nvd), "nvd");
     }
 }

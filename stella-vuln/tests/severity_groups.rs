@@ -149,8 +149,15 @@ fn a_pysec_record_takes_the_score_of_its_unmatched_ghsa_alias() {
     );
     let r = match_packages(&snap, &bench_packages(), None).unwrap();
     let f = find(&r, "CVE-2021-33503", "urllib3");
-    assert_eq!(&*f.records, ["PYSEC-2021-108"], "only the PYSEC record matched");
-    assert_eq!((f.severity.level, f.severity.score), (Level::High, Some(7.5)));
+    assert_eq!(
+        &*f.records,
+        ["PYSEC-2021-108"],
+        "only the PYSEC record matched"
+    );
+    assert_eq!(
+        (f.severity.level, f.severity.score),
+        (Level::High, Some(7.5))
+    );
     let src = f.severity.source.as_ref().unwrap();
     assert_eq!(src.record, "GHSA-q2q7-5pp4-w6pg");
     assert_eq!(src.feed, "ghsa");
@@ -202,15 +209,25 @@ fn npm_packages_have_findings_with_ghsa_severities() {
     );
     assert_eq!(minimist.package.ecosystem, "npm");
     let lodash = find(&r, "CVE-2021-23337", "lodash");
-    assert_eq!((lodash.severity.level, lodash.severity.score), (Level::High, Some(7.2)));
+    assert_eq!(
+        (lodash.severity.level, lodash.severity.score),
+        (Level::High, Some(7.2))
+    );
     // GHSA-4xc9-xhrj-v574 is fixed in 4.17.11: lodash 4.17.15 is not affected.
     assert!(!r.findings.iter().any(|f| f.id == "CVE-2018-16487"));
     // GHSA-pxg6-pf52-xh8x has no vector: its rating decides.
     let cookie = find(&r, "CVE-2024-47764", "cookie");
-    assert_eq!((cookie.severity.level, cookie.severity.score), (Level::Low, None));
+    assert_eq!(
+        (cookie.severity.level, cookie.severity.score),
+        (Level::Low, None)
+    );
     let src = cookie.severity.source.as_ref().unwrap();
     assert_eq!(
-        (src.record.as_str(), src.rating.as_deref(), src.vector.as_deref()),
+        (
+            src.record.as_str(),
+            src.rating.as_deref(),
+            src.vector.as_deref()
+        ),
         ("GHSA-pxg6-pf52-xh8x", Some("LOW"), None)
     );
     // CVSS v4.0 decides before v3.1: GitHub's v4 vector of CVE-2024-43796 scores 2.3 (low),
@@ -260,10 +277,7 @@ fn nvd_published_scores_equal_ours() {
                     cve.id,
                     metric.cvss_data.vector_string
                 );
-                assert_eq!(
-                    Some(version.as_str()),
-                    metric.cvss_data.version.as_deref()
-                );
+                assert_eq!(Some(version.as_str()), metric.cvss_data.version.as_deref());
                 compared += 1;
             }
         }
@@ -316,7 +330,10 @@ fn nvd_records_from_real_files() {
     .unwrap();
     let cfg = &go[0].database_specific.as_ref().unwrap()["nvd"]["configurations"];
     assert_eq!(cfg.as_array().unwrap().len(), 3);
-    assert_eq!(cfg[0]["nodes"][0]["cpeMatch"][0]["versionEndExcluding"], "1.20.10");
+    assert_eq!(
+        cfg[0]["nodes"][0]["cpeMatch"][0]["versionEndExcluding"],
+        "1.20.10"
+    );
     assert_eq!(go[0].references.first().unwrap().kind, "ADVISORY");
 
     // The API 2.0 envelope around the three records gives the same records in order.

@@ -25,8 +25,8 @@ use stella_attest::transparency::bundle::{Verification, VerifiedContent};
 use stella_core::{Digest, LogReceipt, Timestamp};
 use stella_policy::GateInput;
 use stella_policy::input::{
-    self, Attestation, Finding, Image, PackageRef, Reachability, Rekor, Score, ScoreKind,
-    Severity, Symbols, VexStatement, VexStatus, Waiver,
+    self, Attestation, Finding, Image, PackageRef, Reachability, Rekor, Score, ScoreKind, Severity,
+    Symbols, VexStatement, VexStatus, Waiver,
 };
 use stella_vex::{AppliedFinding, Component, Document, Status};
 use stella_vuln::matcher;

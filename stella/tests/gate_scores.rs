@@ -102,7 +102,14 @@ fn every_score_and_the_chosen_one_are_in_the_input() {
                 Some(9.8),
                 None
             ),
-            (ScoreKind::Cvss, "CVE-2099-0001", "nvd", Severity::Medium, Some(5.3), None),
+            (
+                ScoreKind::Cvss,
+                "CVE-2099-0001",
+                "nvd",
+                Severity::Medium,
+                Some(5.3),
+                None
+            ),
             (
                 ScoreKind::Rating,
                 "GHSA-aaaa-bbbb-cccc",
