@@ -58,6 +58,16 @@ fn findings() -> Vec<stella_vuln::matcher::Finding> {
     match_packages(&snap, &[pkg], None).unwrap().findings
 }
 
+/// (kind, record, feed, severity, score, rating) of a gate score.
+type ScoreRow<'a> = (
+    ScoreKind,
+    &'a str,
+    &'a str,
+    Severity,
+    Option<f64>,
+    Option<&'a str>,
+);
+
 fn input() -> GateInput {
     GateInputBuilder::new(Digest::of(b"image"), Some("app:1".into()))
         .findings(&findings(), &[])
@@ -77,7 +87,7 @@ fn every_score_and_the_chosen_one_are_in_the_input() {
         (ScoreKind::Cvss, "GHSA-aaaa-bbbb-cccc", "ghsa")
     );
     assert_eq!(chosen.version.as_deref(), Some("3.1"));
-    let got: Vec<(ScoreKind, &str, &str, Severity, Option<f64>, Option<&str>)> = f
+    let got: Vec<ScoreRow<'_>> = f
         .scores
         .iter()
         .map(|s| {
