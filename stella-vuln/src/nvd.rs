@@ -592,6 +592,27 @@ mod tests {
     }
 
     #[test]
+    fn gzip_documents_are_read_and_bounded() {
+        use std::io::Write;
+        let doc = br#"{"format":"NVD_CVE","vulnerabilities":[{"cve":{"id":"CVE-2024-0003","lastModified":"2024-01-01T00:00:00"}}]}"#;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(doc).unwrap();
+        let gz = gz.finish().unwrap();
+        let plain = gunzip_if_needed("x.json.gz", &gz).unwrap();
+        assert_eq!(&plain[..], &doc[..]);
+        assert!(matches!(
+            gunzip_if_needed("x.json", doc).unwrap(),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        // A truncated stream is an error (of the gzip reader or of the parser), not a panic.
+        assert!(
+            gunzip_if_needed("x.json.gz", &gz[..gz.len() / 2])
+                .and_then(|b| parse_nvd("x.json.gz", &b))
+                .is_err()
+        );
+    }
+
+    #[test]
     fn rejected_cves_are_withdrawn() {
         let doc = br#"{"id":"CVE-2024-0002","lastModified":"2024-02-01T00:00:00.000","vulnStatus":"Rejected",
             "descriptions":[{"lang":"en","value":"** REJECT ** Not used."}]}"#;

@@ -46,20 +46,9 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DbImportError + '_ {
 pub fn import_source(importer: &mut Importer, path: &Path) -> Result<(), DbImportError> {
     let meta = fs::metadata(path).map_err(io(path))?;
     if meta.is_dir() {
-        let mut files = Vec::new();
-        walk(path, path, &mut files)?;
-        files.sort();
-        for rel in files {
-            let full = path.join(&rel);
-            let bytes = read_regular_no_follow(&full, MAX_INPUT_BYTES).map_err(io(&full))?;
-            importer.add_document(&rel, &bytes)?;
-        }
-        return Ok(());
+        return each_tree_file(path, |rel, bytes| importer.add_document(rel, bytes));
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = file_name(path);
     let lower = name.to_ascii_lowercase();
     if lower.ends_with(".zip") {
         let bytes = read_regular(path, MAX_INPUT_BYTES).map_err(io(path))?;
@@ -99,26 +88,67 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), DbImportEr
 pub fn import_nvd_source(importer: &mut Importer, path: &Path) -> Result<(), DbImportError> {
     let meta = fs::metadata(path).map_err(io(path))?;
     if meta.is_dir() {
-        let mut files = Vec::new();
-        walk(path, path, &mut files)?;
-        files.sort();
-        for rel in files {
+        return each_tree_file(path, |rel, bytes| {
             let lower = rel.to_ascii_lowercase();
-            if !(lower.ends_with(".json") || lower.ends_with(".json.gz")) {
+            if lower.ends_with(".json") || lower.ends_with(".json.gz") {
+                importer.add_nvd(rel, bytes)
+            } else {
                 importer.skip_file();
-                continue;
+                Ok(())
             }
-            let full = path.join(&rel);
-            let bytes = read_regular_no_follow(&full, MAX_INPUT_BYTES).map_err(io(&full))?;
-            importer.add_nvd(&rel, &bytes)?;
-        }
-        return Ok(());
+        });
     }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
     let bytes = read_regular(path, MAX_INPUT_BYTES).map_err(io(path))?;
-    importer.add_nvd(&name, &bytes)?;
+    importer.add_nvd(&file_name(path), &bytes)?;
     Ok(())
+}
+
+/// The last component of a path (the importer's name of a single-file source).
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Reads every regular file of a directory tree (sorted relative paths, symbolic links not
+/// followed) and hands each to `add` with its relative path.
+fn each_tree_file(
+    root: &Path,
+    mut add: impl FnMut(&str, &[u8]) -> Result<(), VulnError>,
+) -> Result<(), DbImportError> {
+    let mut files = Vec::new();
+    walk(root, root, &mut files)?;
+    files.sort();
+    for rel in files {
+        let full = root.join(&rel);
+        let bytes = read_regular_no_follow(&full, MAX_INPUT_BYTES).map_err(io(&full))?;
+        add(&rel, &bytes)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stella_vuln::import::ImportMode;
+
+    const CVE: &[u8] = br#"{"id":"CVE-2024-0001","lastModified":"2024-01-01T00:00:00.000",
+        "metrics":{"cvssMetricV31":[{"cvssData":{"vectorString":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}}]}}"#;
+
+    #[test]
+    fn nvd_directories_and_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("2024")).unwrap();
+        std::fs::write(dir.path().join("2024/CVE-2024-0001.json"), CVE).unwrap();
+        std::fs::write(dir.path().join("README.txt"), b"not NVD").unwrap();
+        let mut imp = Importer::new(ImportMode::Strict);
+        import_nvd_source(&mut imp, dir.path()).unwrap();
+        assert_eq!((imp.stats().records, imp.stats().skipped_files), (1, 1));
+        let mut one = Importer::new(ImportMode::Strict);
+        import_nvd_source(&mut one, &dir.path().join("2024/CVE-2024-0001.json")).unwrap();
+        assert_eq!(one.stats().records, 1);
+        // A file that is not NVD JSON fails in strict mode, naming it.
+        let err = import_nvd_source(&mut one, &dir.path().join("README.txt")).unwrap_err();
+        assert!(err.to_string().contains("README.txt"), "{err}");
+    }
 }
