@@ -383,8 +383,21 @@ fn debian_binary_matched_through_its_source_package() {
     assert_eq!(libc6.severity.score, Some(7.8));
     assert_eq!(libc6.evidence.matched.len(), 2);
     assert_eq!(libc6.evidence.cataloger, "dpkg");
-    // Without the OS release a distro package cannot be matched, and says so.
-    let r = match_packages(&snap, &pkgs, None).unwrap();
+    // The purls name their release (`distro=debian-12`): without the image's OS release each
+    // package is still matched in its own.
+    let own = match_packages(&snap, &pkgs, None).unwrap();
+    assert_eq!(summary(&own), got);
+    // Without any OS release (none given, no `distro` qualifier) a distro package cannot be
+    // matched, and says so.
+    let bare: Vec<Package> = pkgs
+        .iter()
+        .map(|p| Package {
+            purl: p.purl.replace("&distro=debian-12", ""),
+            ..p.clone()
+        })
+        .collect();
+    assert!(bare.iter().all(|p| !p.purl.contains("distro")));
+    let r = match_packages(&snap, &bare, None).unwrap();
     assert!(r.findings.is_empty());
     assert_eq!(r.problems.len(), 4);
     assert!(
