@@ -106,7 +106,7 @@ impl Importer {
     /// use stella_vuln::import::{ImportMode, Importer};
     /// let mut imp = Importer::new(ImportMode::Strict);
     /// imp.add_nvd("nvdcve-2.0-2024.json", br#"{"format":"NVD_CVE","vulnerabilities":[
-    ///   {"cve":{"id":"CVE-2024-1","lastModified":"2024-01-02T00:00:00.000"}}]}"#).unwrap();
+    ///   {"cve":{"id":"CVE-2024-0001","lastModified":"2024-01-02T00:00:00.000"}}]}"#).unwrap();
     /// assert_eq!(imp.stats().records, 1);
     /// ```
     pub fn add_nvd(&mut self, source_name: &str, bytes: &[u8]) -> Result<(), VulnError> {

@@ -41,13 +41,13 @@
 //! ```
 //! use stella_vuln::nvd::parse_nvd;
 //! let doc = br#"{"format":"NVD_CVE","version":"2.0","vulnerabilities":[{"cve":{
-//!   "id":"CVE-2024-1","published":"2024-01-01T00:00:00.000","lastModified":"2024-01-02T00:00:00.000",
+//!   "id":"CVE-2024-0001","published":"2024-01-01T00:00:00.000","lastModified":"2024-01-02T00:00:00.000",
 //!   "vulnStatus":"Analyzed","descriptions":[{"lang":"en","value":"A bug."}],
 //!   "metrics":{"cvssMetricV31":[{"source":"nvd@nist.gov","type":"Primary","cvssData":{
 //!     "version":"3.1","vectorString":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H","baseScore":7.5}}]}}}]}"#;
 //! let cves = parse_nvd("page-0.json", doc).unwrap();
 //! let rec = cves[0].to_osv("page-0.json").unwrap();
-//! assert_eq!(rec.id, "CVE-2024-1");
+//! assert_eq!(rec.id, "CVE-2024-0001");
 //! assert_eq!(rec.modified, "2024-01-02T00:00:00.000Z");
 //! assert_eq!(rec.severity[0].score, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H");
 //! assert_eq!(stella_vuln::severity::feed_of(&rec), "nvd");
