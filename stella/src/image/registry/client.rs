@@ -147,7 +147,7 @@ fn strip_params(content_type: &str) -> &str {
 }
 
 /// The media type of a received manifest: its own `mediaType` field, else the header.
-fn manifest_media_type(
+pub(super) fn manifest_media_type(
     url: &str,
     bytes: &[u8],
     content_type: Option<&str>,

@@ -1,5 +1,5 @@
-//! Pushing blobs, manifests and whole images to a registry (monolithic uploads), so tests can
-//! load a real registry with our own code. Compiled only with the `registry-push` feature.
+//! Pushing blobs, manifests and whole images to a registry (monolithic uploads): tests load a
+//! real registry with it, and `stella::oci` attaches artifacts and mirrors images with it.
 
 use std::io::Read;
 
