@@ -414,15 +414,29 @@ impl ArtifactManifest {
         subject: &Descriptor,
         annotations: BTreeMap<String, String>,
     ) -> Result<BuiltManifest, ArtifactError> {
-        let layer = Descriptor::new(
+        Self::build_typed(
+            kind.artifact_type(),
             kind.layer_media_type(),
-            Digest::of(payload),
-            payload.len() as u64,
-        );
+            payload,
+            subject,
+            annotations,
+        )
+    }
+
+    /// [`ArtifactManifest::build`] for an `artifactType` and layer media type of the caller's
+    /// (artifacts of no [`ArtifactKind`]: findings JSON, log receipts, gate input).
+    pub fn build_typed(
+        artifact_type: &str,
+        layer_media_type: &str,
+        payload: &[u8],
+        subject: &Descriptor,
+        annotations: BTreeMap<String, String>,
+    ) -> Result<BuiltManifest, ArtifactError> {
+        let layer = Descriptor::new(layer_media_type, Digest::of(payload), payload.len() as u64);
         BuiltManifest::new(ArtifactManifest {
             schema_version: 2,
             media_type: MEDIA_TYPE_OCI_MANIFEST.to_owned(),
-            artifact_type: Some(kind.artifact_type().to_owned()),
+            artifact_type: Some(artifact_type.to_owned()),
             config: Descriptor::new(
                 MEDIA_TYPE_OCI_EMPTY,
                 Digest::of(EMPTY_BLOB),

@@ -34,6 +34,7 @@ pub mod gate_input;
 pub mod image;
 pub mod limits;
 pub mod oci;
+pub mod oci_mirror;
 pub mod pipeline;
 pub mod rekor;
 pub mod run_record;

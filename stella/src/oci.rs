@@ -55,7 +55,9 @@ use stella_core::oci_artifact::{
     EMPTY_BLOB, MEDIA_TYPE_DSSE_ENVELOPE, ReferrerDescriptor, ReferrersIndex,
     cosign_attestation_layer, cosign_attestation_manifest, cosign_tag, referrers_tag,
 };
-use stella_core::{BlobStore, CoreError, Descriptor, Digest, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST};
+use stella_core::{
+    BlobStore, CoreError, Descriptor, Digest, MEDIA_TYPE_OCI_INDEX, MEDIA_TYPE_OCI_MANIFEST,
+};
 
 use crate::image::registry::{
     ConditionalPut, Precondition, RegistryClient, RegistryError, RegistryOptions, RegistryRef,
@@ -305,7 +307,11 @@ impl OciRepository {
         Ok(Discovery::TagSchema)
     }
 
-    fn parse_tag_index(&self, tag: &str, found: &TaggedManifest) -> Result<ReferrersIndex, OciError> {
+    fn parse_tag_index(
+        &self,
+        tag: &str,
+        found: &TaggedManifest,
+    ) -> Result<ReferrersIndex, OciError> {
         if found.manifest.media_type != MEDIA_TYPE_OCI_INDEX {
             return Err(OciError::UnexpectedTagContent {
                 tag: tag.to_owned(),
@@ -365,10 +371,13 @@ impl OciRepository {
                 Some("") => Precondition::None,
                 Some(e) => Precondition::Matches(e),
             };
-            match self
-                .client
-                .put_manifest_if(&self.repository, tag, media_type, &bytes, precondition)?
-            {
+            match self.client.put_manifest_if(
+                &self.repository,
+                tag,
+                media_type,
+                &bytes,
+                precondition,
+            )? {
                 ConditionalPut::Written(_) => {
                     wrote = true;
                     std::thread::sleep(policy.settle / 4 + jitter(policy.settle / 4));
@@ -424,13 +433,19 @@ impl OciRepository {
     }
 
     fn fetch_payload(&self, layer: &Descriptor) -> Result<Vec<u8>, OciError> {
-        let bytes = self
-            .client
-            .fetch_blob(&self.repository, &layer.digest, self.max_payload_bytes.min(layer.size))?;
+        let bytes = self.client.fetch_blob(
+            &self.repository,
+            &layer.digest,
+            self.max_payload_bytes.min(layer.size),
+        )?;
         if bytes.len() as u64 != layer.size {
             return Err(OciError::Tampered {
                 digest: layer.digest,
-                reason: format!("layer is {} bytes, its descriptor says {}", bytes.len(), layer.size),
+                reason: format!(
+                    "layer is {} bytes, its descriptor says {}",
+                    bytes.len(),
+                    layer.size
+                ),
             });
         }
         Ok(bytes)
@@ -444,7 +459,9 @@ impl OciRepository {
         subject: &Digest,
         referrer: &ReferrerDescriptor,
     ) -> Result<FetchedArtifact, OciError> {
-        let fetched = self.client.fetch_manifest(&self.repository, &referrer.digest)?;
+        let fetched = self
+            .client
+            .fetch_manifest(&self.repository, &referrer.digest)?;
         let manifest = ArtifactManifest::parse(&fetched.bytes, &self.limits)?;
         manifest.check_subject(subject)?;
         if let (Some(listed), Some(actual)) = (&referrer.artifact_type, &manifest.artifact_type)
@@ -502,7 +519,10 @@ impl OciRepository {
     /// The DSSE envelopes in cosign's attestation manifest of `subject` (none when the tag is
     /// absent), each verified against its layer digest. Layers of other media types are
     /// skipped.
-    pub fn cosign_attestations(&self, subject: &Digest) -> Result<Vec<CosignAttestation>, OciError> {
+    pub fn cosign_attestations(
+        &self,
+        subject: &Digest,
+    ) -> Result<Vec<CosignAttestation>, OciError> {
         let tag = cosign_tag(subject, CosignTag::Attestations);
         let Some(found) = self.client.manifest_if_present(&self.repository, &tag)? else {
             return Ok(Vec::new());
@@ -583,9 +603,9 @@ impl BlobStore for RegistryBlobStore {
             .fetch_blob(&self.repo.repository, digest, self.max_blob_bytes)
         {
             Ok(b) => Ok(b),
-            Err(RegistryError::DigestMismatch { expected, actual, .. }) => {
-                Err(CoreError::DigestMismatch { expected, actual })
-            }
+            Err(RegistryError::DigestMismatch {
+                expected, actual, ..
+            }) => Err(CoreError::DigestMismatch { expected, actual }),
             Err(e) => Err(backend(e)),
         }
     }

@@ -83,8 +83,8 @@ mod credentials;
 mod error;
 mod http;
 mod push;
-mod referrers;
 mod reference;
+mod referrers;
 
 use std::sync::{Mutex, PoisonError};
 

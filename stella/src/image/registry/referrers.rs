@@ -181,9 +181,13 @@ impl RegistryClient {
             Precondition::Matches(etag) => headers.push(("if-match", etag)),
             Precondition::Absent => headers.push(("if-none-match", "*")),
         }
-        let response =
-            self.transport
-                .request(Timing::Whole, http::Method::Put, &url, &headers, Some(bytes))?;
+        let response = self.transport.request(
+            Timing::Whole,
+            http::Method::Put,
+            &url,
+            &headers,
+            Some(bytes),
+        )?;
         if response.status().as_u16() == 412 {
             return Ok(ConditionalPut::PreconditionFailed);
         }
@@ -200,9 +204,9 @@ impl RegistryClient {
     /// Whether the registry holds a blob (`HEAD`: 200 yes, 404 no).
     pub fn blob_exists(&self, repository: &str, digest: &Digest) -> Result<bool, RegistryError> {
         let url = self.blob_url(repository, digest);
-        let response = self
-            .transport
-            .request(Timing::Whole, http::Method::Head, &url, &[], None)?;
+        let response =
+            self.transport
+                .request(Timing::Whole, http::Method::Head, &url, &[], None)?;
         if response.status().as_u16() == 404 {
             return Ok(false);
         }
