@@ -271,7 +271,32 @@ impl OciRepository {
         payload: &[u8],
         annotations: BTreeMap<String, String>,
     ) -> Result<Attached, OciError> {
-        let built = ArtifactManifest::build(kind, payload, subject, annotations)?;
+        self.attach_typed(
+            subject,
+            kind.artifact_type(),
+            kind.layer_media_type(),
+            payload,
+            annotations,
+        )
+    }
+
+    /// [`OciRepository::attach`] with an `artifactType` and layer media type of the caller's
+    /// (artifacts of no [`ArtifactKind`]: findings JSON, log receipts, gate input).
+    pub fn attach_typed(
+        &self,
+        subject: &Descriptor,
+        artifact_type: &str,
+        layer_media_type: &str,
+        payload: &[u8],
+        annotations: BTreeMap<String, String>,
+    ) -> Result<Attached, OciError> {
+        let built = ArtifactManifest::build_typed(
+            artifact_type,
+            layer_media_type,
+            payload,
+            subject,
+            annotations,
+        )?;
         self.push_built(&built, &[EMPTY_BLOB, payload])?;
         let referrer = built.referrer();
         let discovery = self.index_referrer(&subject.digest, &referrer)?;
