@@ -365,12 +365,13 @@ impl OciRepository {
         };
         let policy = &self.tag_update;
         let mut wrote = false;
-        for _ in 0..policy.attempts {
+        // One read-merge-write round: `Ok(true)` when the entry is in place and stayed.
+        let round = |wrote: &mut bool| -> Result<bool, OciError> {
             let started = Instant::now();
             let (state, etag) = read()?;
             if holds(&state) {
-                if !wrote {
-                    return Ok(());
+                if !*wrote {
+                    return Ok(true);
                 }
                 // Written by us (or merged by another writer): it must still be there after
                 // two settle times, past any write based on an older read.
@@ -378,10 +379,10 @@ impl OciRepository {
                 if holds(&read()?.0) {
                     std::thread::sleep(policy.settle);
                     if holds(&read()?.0) {
-                        return Ok(());
+                        return Ok(true);
                     }
                 }
-                continue;
+                return Ok(false);
             }
             let (merged, blobs) = merge(state)?;
             let (media_type, bytes) = serialize(&merged)?;
@@ -389,7 +390,7 @@ impl OciRepository {
                 self.client.push_blob(&self.repository, blob)?;
             }
             if started.elapsed() > policy.max_read_age {
-                continue; // the read is too old to write on
+                return Ok(false); // the read is too old to write on
             }
             let precondition = match etag.as_deref() {
                 None => Precondition::Absent,
@@ -404,12 +405,28 @@ impl OciRepository {
                 precondition,
             )? {
                 ConditionalPut::Written(_) => {
-                    wrote = true;
+                    *wrote = true;
                     std::thread::sleep(policy.settle / 4 + jitter(policy.settle / 4));
                 }
                 ConditionalPut::PreconditionFailed => {
                     std::thread::sleep(jitter(policy.max_read_age));
                 }
+            }
+            Ok(false)
+        };
+        for _ in 0..policy.attempts {
+            match round(&mut wrote) {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                // A registry under concurrent writes of one tag may answer 5xx (docker's
+                // distribution reading a tag link while another request rewrites it) or 429:
+                // the round is retried, counting as an attempt.
+                Err(OciError::Registry(RegistryError::Status { status, .. }))
+                    if status >= 500 || status == 429 =>
+                {
+                    std::thread::sleep(jitter(policy.settle));
+                }
+                Err(e) => return Err(e),
             }
         }
         Err(OciError::TagUpdateLost {

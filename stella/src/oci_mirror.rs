@@ -65,6 +65,8 @@ pub trait MirrorSink {
         bytes: &[u8],
         tag: Option<&str>,
     ) -> Result<(), OciError>;
+    /// Records a mirrored image's root (stored already), named by `tag` when it had one.
+    fn image(&mut self, root: &Descriptor, tag: Option<&str>) -> Result<(), OciError>;
     /// Records that the manifest `referrer` (stored already) refers to `subject`.
     fn referrer(
         &mut self,
@@ -146,14 +148,8 @@ pub fn mirror_image(
 ) -> Result<MirrorReport, OciError> {
     let subject = source.subject(reference)?;
     let mut report = MirrorReport::default();
-    copy_tree(
-        source,
-        &subject,
-        sink,
-        reference.tag.as_deref(),
-        0,
-        &mut report,
-    )?;
+    copy_tree(source, &subject, sink, None, 0, &mut report)?;
+    sink.image(&subject, reference.tag.as_deref())?;
     let client = source.client();
     let repo = source.repository();
     let (referrers, _) = source.referrers(&subject.digest, None)?;
@@ -248,6 +244,22 @@ impl MirrorSink for RegistrySink {
         client.push_manifest(self.repo.repository(), &digest, media_type, bytes)?;
         if let Some(tag) = tag {
             client.push_manifest(self.repo.repository(), tag, media_type, bytes)?;
+        }
+        Ok(())
+    }
+
+    fn image(&mut self, root: &Descriptor, tag: Option<&str>) -> Result<(), OciError> {
+        if let Some(tag) = tag {
+            let fetched = self
+                .repo
+                .client()
+                .fetch_manifest(self.repo.repository(), &root.digest)?;
+            self.repo.client().push_manifest(
+                self.repo.repository(),
+                tag,
+                &root.media_type,
+                &fetched.bytes,
+            )?;
         }
         Ok(())
     }
@@ -370,11 +382,19 @@ impl MirrorSink for LayoutSink {
             let mut d = Descriptor::new(media_type, Digest::of(bytes), bytes.len() as u64);
             d.annotations
                 .insert(ANNOTATION_REF_NAME.to_owned(), tag.to_owned());
-            if tag.starts_with("sha256-") {
-                self.others.insert(d.digest, d);
-            } else if !self.images.contains(&d) {
-                self.images.push(d);
-            }
+            self.others.insert(d.digest, d);
+        }
+        Ok(())
+    }
+
+    fn image(&mut self, root: &Descriptor, tag: Option<&str>) -> Result<(), OciError> {
+        let mut d = Descriptor::new(root.media_type.clone(), root.digest, root.size);
+        if let Some(tag) = tag {
+            d.annotations
+                .insert(ANNOTATION_REF_NAME.to_owned(), tag.to_owned());
+        }
+        if !self.images.iter().any(|i| i.digest == d.digest) {
+            self.images.push(d);
         }
         Ok(())
     }
