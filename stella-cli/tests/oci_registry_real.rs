@@ -325,25 +325,26 @@ fn golden_path_into_the_registry_then_verify_and_mirror__needs_STELLA_TEST_REGIS
         gate_of(&run_json),
         "same decision from the layout"
     );
-    // The layout's attestations verify with the key, each about the image.
-    let mut verified_in_layout = 0;
-    for (r, _, payload) in &found {
-        if r.artifact_type.as_deref() != Some("application/vnd.in-toto+json") {
-            continue;
-        }
-        let env = dir.path().join(format!("env-{}", r.digest.hex()));
-        std::fs::write(&env, payload).unwrap();
-        run_ok(
-            common::stella()
-                .arg("verify")
-                .arg(&env)
-                .args(["--subject", &digest.to_string(), "--key"])
-                .arg(&public),
-            &[0],
-        );
-        verified_in_layout += 1;
-    }
-    assert_eq!(verified_in_layout, attestations);
+    // The layout's attestations verify with the key, each about the image, from the layout.
+    let v = run_ok(
+        common::stella()
+            .arg("verify")
+            .arg(format!("oci-dir:{}", mirror_dir.display()))
+            .args(["--json", "--key"])
+            .arg(&public),
+        &[0],
+    );
+    let v: serde_json::Value = serde_json::from_str(&v).unwrap();
+    assert_eq!(v["passed"].as_u64(), Some(attestations as u64), "{v}");
+    assert_eq!(v["image"].as_str(), Some(digest.to_string().as_str()));
+    let listed = run_ok(
+        common::stella()
+            .args(["artifacts", "list", "--json"])
+            .arg(format!("oci-dir:{}", mirror_dir.display())),
+        &[0],
+    );
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(listed["artifacts"].as_array().unwrap().len(), kinds + 1);
 }
 
 #[test]

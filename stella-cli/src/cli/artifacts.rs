@@ -283,12 +283,24 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
 }
 
 fn list(args: ListArgs) -> Result<Outcome, CliError> {
-    let target = open_target(&args.image)?;
     let filter = match &args.artifact_type {
         Some(t) => Some(ArtifactKind::parse(t).map_or(t.clone(), |k| k.artifact_type().to_owned())),
         None => None,
     };
-    let found = discover(&target, filter.as_deref())?;
+    let (shown, digest, found) = match args.image.strip_prefix("oci-dir:") {
+        Some(dir) => {
+            let (shown, digest, mut found) = discover_layout(dir)?;
+            if let Some(f) = &filter {
+                found.retain(|x| &x.artifact_type == f);
+            }
+            (shown, digest, found)
+        }
+        None => {
+            let target = open_target(&args.image)?;
+            let found = discover(&target, filter.as_deref())?;
+            (target.shown, target.subject.digest, found)
+        }
+    };
     let out = if args.json {
         #[derive(Serialize)]
         struct Listing<'a> {
@@ -296,14 +308,14 @@ fn list(args: ListArgs) -> Result<Outcome, CliError> {
             artifacts: &'a [Found],
         }
         let mut bytes = stella_core::canonical::to_canonical_vec(&Listing {
-            image: target.subject.digest.to_string(),
+            image: digest.to_string(),
             artifacts: &found,
         })
-        .map_err(|e| CliError::library(&target.shown, e))?;
+        .map_err(|e| CliError::library(&shown, e))?;
         bytes.push(b'\n');
         bytes
     } else {
-        let mut text = format!("image {}@{}\n", target.shown, target.subject.digest);
+        let mut text = format!("image {shown}@{digest}\n");
         for f in &found {
             text.push_str(&format!(
                 "{:<13} {:<52} {}  signer={} log={}{}{}\n",
@@ -420,17 +432,113 @@ struct Verdict {
 /// flags, the image digest required among each statement's subjects. Prints one line per
 /// artifact; exit 0 when at least one passed, 1 when none did.
 pub(crate) fn verify_image(args: &super::verify::Args, image: &str) -> Result<Outcome, CliError> {
-    let target = open_target(image)?;
+    let (shown, digest, found) = match image.strip_prefix("oci-dir:") {
+        Some(dir) => discover_layout(dir)?,
+        None => {
+            let target = open_target(image)?;
+            let found = discover(&target, None)?;
+            (target.shown, target.subject.digest, found)
+        }
+    };
+    verify_found(args, &shown, digest, found)
+}
+
+/// The attestations of an image in an OCI layout mirror (`stella mirror --to oci-layout:DIR`):
+/// the layout's first image (as `stella scan oci-dir:DIR` picks it), the artifact manifests
+/// `index.json` lists whose `subject` is that image, and the DSSE layers of its cosign `.att`
+/// entry; every blob read through the layout reader, which verifies digests.
+pub(crate) fn discover_layout(dir: &str) -> Result<(String, Digest, Vec<Found>), CliError> {
+    use stella_core::ImageSource as _;
+    let shown = format!("oci-dir:{dir}");
+    let source = stella::image::OciLayout::open_dir(std::path::Path::new(dir))
+        .map_err(|e| CliError::library(&shown, e))?;
+    let lib = |e: stella_core::CoreError| CliError::library(format!("oci-dir:{dir}"), e);
+    let root = source.root().map_err(lib)?;
+    let index: stella_scan::image::ImageIndex =
+        stella_core::canonical::from_slice_strict(&source.blob(&root.digest).map_err(lib)?)
+            .map_err(lib)?;
+    let digest = index
+        .manifests
+        .first()
+        .map(|e| e.digest)
+        .ok_or_else(|| CliError::Usage {
+            what: "image",
+            value: shown.clone(),
+            reason: "index.json lists no image".into(),
+        })?;
+    let limits = stella_core::oci_artifact::ArtifactLimits::default();
+    let mut out = Vec::new();
+    for (r, _, payload) in stella::oci_mirror::layout_referrers(&source, &digest, &limits)
+        .map_err(|e| CliError::library(&shown, e))?
+    {
+        let mut found = Found {
+            source: "oci-layout",
+            digest: r.digest,
+            artifact_type: r.artifact_type.clone().unwrap_or_default(),
+            predicate_type: None,
+            signers: Vec::new(),
+            log: None,
+            refused: None,
+            payload: None,
+        };
+        describe_payload(&mut found, &payload);
+        found.payload = Some(payload);
+        out.push(found);
+    }
+    let att = stella_core::oci_artifact::cosign_tag(
+        &digest,
+        stella_core::oci_artifact::CosignTag::Attestations,
+    );
+    let entry = index
+        .manifests
+        .iter()
+        .find(|e| e.annotations.get(stella::oci_mirror::ANNOTATION_REF_NAME) == Some(&att));
+    if let Some(entry) = entry {
+        let manifest = stella_core::oci_artifact::ArtifactManifest::parse(
+            &source.blob(&entry.digest).map_err(lib)?,
+            &limits,
+        )
+        .map_err(|e| CliError::library(&shown, e))?;
+        for layer in manifest
+            .layers
+            .into_iter()
+            .filter(|l| l.media_type == stella_core::oci_artifact::MEDIA_TYPE_DSSE_ENVELOPE)
+        {
+            let envelope = source.blob(&layer.digest).map_err(lib)?;
+            let mut found = Found {
+                source: "cosign-att",
+                digest: layer.digest,
+                artifact_type: layer.media_type.clone(),
+                predicate_type: layer.annotations.get(ANNOTATION_PREDICATE_TYPE).cloned(),
+                signers: Vec::new(),
+                log: None,
+                refused: None,
+                payload: None,
+            };
+            describe_payload(&mut found, &envelope);
+            found.payload = Some(envelope);
+            out.push(found);
+        }
+    }
+    Ok((shown, digest, out))
+}
+
+/// Verifies what was found for the image `digest` and prints the verdicts.
+fn verify_found(
+    args: &super::verify::Args,
+    shown: &str,
+    digest: Digest,
+    found: Vec<Found>,
+) -> Result<Outcome, CliError> {
     let mut constraints = Constraints::from_args(args)?;
-    if !constraints.subjects.contains(&target.subject.digest) {
-        constraints.subjects.push(target.subject.digest);
+    if !constraints.subjects.contains(&digest) {
+        constraints.subjects.push(digest);
     }
     let keys = args
         .key
         .iter()
         .map(super::key::read_public_key)
         .collect::<Result<Vec<_>, _>>()?;
-    let found = discover(&target, None)?;
     let mut verdicts = Vec::new();
     for f in found {
         let signed_kind = f.source == "cosign-att"
@@ -449,7 +557,7 @@ pub(crate) fn verify_image(args: &super::verify::Args, image: &str) -> Result<Ou
             reason: f.refused.clone(),
         };
         if let Some(payload) = &f.payload {
-            let name = format!("{}@{} {}", target.shown, target.subject.digest, f.digest);
+            let name = format!("{shown}@{digest} {}", f.digest);
             match verify_one(args, &name, payload, &keys, &constraints) {
                 Ok(key_ids) => {
                     verdict.passed = true;
@@ -469,15 +577,15 @@ pub(crate) fn verify_image(args: &super::verify::Args, image: &str) -> Result<Ou
             attestations: &'a [Verdict],
         }
         let mut bytes = stella_core::canonical::to_canonical_vec(&Report {
-            image: target.subject.digest.to_string(),
+            image: digest.to_string(),
             passed,
             attestations: &verdicts,
         })
-        .map_err(|e| CliError::library(&target.shown, e))?;
+        .map_err(|e| CliError::library(shown, e))?;
         bytes.push(b'\n');
         bytes
     } else {
-        let mut text = format!("image {}@{}\n", target.shown, target.subject.digest);
+        let mut text = format!("image {shown}@{digest}\n");
         for v in &verdicts {
             text.push_str(&format!(
                 "{} {:<10} {} {}{}{}\n",

@@ -39,8 +39,9 @@ use super::{CliError, KeyRef, Outcome, read_input, write_output};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The envelope or Sigstore bundle file (`-` for stdin), or an image in a registry
-    /// (`registry:HOST/REPO[:TAG|@sha256:…]`): every attestation attached to it (OCI referrers
-    /// and cosign's `.att`) is verified and reported; exit 0 when at least one passed.
+    /// (`registry:HOST/REPO[:TAG|@sha256:…]`) or an OCI layout mirror (`oci-dir:DIR`): every
+    /// attestation attached to it (OCI referrers and cosign's `.att`) is verified and reported;
+    /// exit 0 when at least one passed.
     pub input: PathBuf,
     /// A trusted public key (file or `env://VAR`); repeat for several. Required for envelopes
     /// and key-based bundles; a keyless bundle is verified with `--certificate-identity` and
@@ -453,6 +454,10 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         .and_then(|s| s.strip_prefix("registry:"))
     {
         return super::artifacts::verify_image(&args, image);
+    }
+    // `oci-dir:DIR`: the attestations of the image in an OCI layout mirror.
+    if let Some(text) = args.input.to_str().filter(|s| s.starts_with("oci-dir:")) {
+        return super::artifacts::verify_image(&args, text);
     }
     let name = args.input.display().to_string();
     let bytes = read_input(&args.input)?;
