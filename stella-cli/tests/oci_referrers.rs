@@ -427,4 +427,68 @@ fn cli_attest_push_then_list_and_verify_from_the_registry_only() {
     let out = String::from_utf8_lossy(&bad.stdout).into_owned();
     assert_eq!(bad.status.code(), Some(1), "{out}");
     assert!(out.contains("0 of 2 verified"), "{out}");
+
+    // Mirrored to an OCI layout and to a second registry (with the referrers API): the same
+    // digest, and both attestations verify there alone.
+    let layout = dir.path().join("mirror");
+    let second = Fake::start();
+    second.state().referrers_api = true;
+    for to in [
+        format!("oci-layout:{}", layout.display()),
+        format!("registry:{}/mirror/app", second.host()),
+    ] {
+        let r = common::stella()
+            .args(["mirror", &image_ref, "--to", &to])
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&r.stdout).into_owned();
+        assert!(
+            r.status.success(),
+            "{out}{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        assert!(out.contains("1 referrers, 1 cosign attestations"), "{out}");
+    }
+    let digest = built.root.digest.to_string();
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    assert_eq!(
+        index["manifests"][0]["digest"].as_str(),
+        Some(digest.as_str())
+    );
+    assert_eq!(
+        index["manifests"][0]["annotations"]["org.opencontainers.image.ref.name"],
+        "v1"
+    );
+    for mirrored in [
+        format!("oci-dir:{}", layout.display()),
+        format!("registry:{}/mirror/app@{digest}", second.host()),
+    ] {
+        let r = common::stella()
+            .args(["verify", &mirrored, "--type", "cyclonedx", "--key"])
+            .arg(dir.path().join("key.pub"))
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&r.stdout).into_owned();
+        assert_eq!(
+            r.status.code(),
+            Some(0),
+            "{mirrored}: {out}{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        assert!(out.contains("2 of 2 verified"), "{mirrored}: {out}");
+    }
+    let tags: Vec<String> = second.state().manifests["mirror/app"]
+        .keys()
+        .filter(|k| !k.starts_with("sha256:"))
+        .cloned()
+        .collect();
+    assert_eq!(
+        tags,
+        [
+            format!("sha256-{}.att", built.root.digest.hex()),
+            "v1".to_owned()
+        ],
+        "the second registry has the API: no referrers tag, only cosign's .att and the tag"
+    );
 }
