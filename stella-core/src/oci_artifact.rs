@@ -633,7 +633,7 @@ impl ReferrersIndex {
     pub fn to_bytes(&self) -> Result<Vec<u8>, ArtifactError> {
         let mut manifests: Vec<ReferrerDescriptor> = Vec::with_capacity(self.manifests.len());
         let mut sorted = self.manifests.clone();
-        sorted.sort_by(|a, b| a.digest.cmp(&b.digest));
+        sorted.sort_by_key(|a| a.digest);
         for m in sorted {
             if manifests.last().is_none_or(|l| l.digest != m.digest) {
                 manifests.push(m);

@@ -469,7 +469,7 @@ impl OciRepository {
         };
         let mut found: Vec<ReferrerDescriptor> =
             index.filtered(artifact_type).into_iter().cloned().collect();
-        found.sort_by(|a, b| a.digest.cmp(&b.digest));
+        found.sort_by_key(|a| a.digest);
         found.dedup_by(|a, b| a.digest == b.digest);
         Ok((found, Discovery::TagSchema))
     }

@@ -283,10 +283,9 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
 }
 
 fn list(args: ListArgs) -> Result<Outcome, CliError> {
-    let filter = match &args.artifact_type {
-        Some(t) => Some(ArtifactKind::parse(t).map_or(t.clone(), |k| k.artifact_type().to_owned())),
-        None => None,
-    };
+    let filter = args.artifact_type.as_ref().map(|t| {
+        ArtifactKind::parse(t).map_or_else(|| t.clone(), |k| k.artifact_type().to_owned())
+    });
     let (shown, digest, found) = match args.image.strip_prefix("oci-dir:") {
         Some(dir) => {
             let (shown, digest, mut found) = discover_layout(dir)?;

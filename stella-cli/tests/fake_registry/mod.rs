@@ -25,6 +25,9 @@ pub struct Recorded {
     pub body: String,
 }
 
+/// A recorded answer: extra headers and the body.
+pub type RecordedAnswer = (Vec<(String, String)>, Vec<u8>);
+
 /// What the server serves and how it misbehaves. Tests change it through [`Fake::state`].
 #[derive(Debug, Default)]
 pub struct State {
@@ -75,7 +78,7 @@ pub struct State {
     pub referrers_page_size: usize,
     /// With `referrers_api`: recorded answers served verbatim for a path and query
     /// (`/v2/<repo>/referrers/<digest>[?…]`): headers and body.
-    pub recorded_referrers: BTreeMap<String, (Vec<(String, String)>, Vec<u8>)>,
+    pub recorded_referrers: BTreeMap<String, RecordedAnswer>,
     /// Every request.
     pub requests: Vec<Recorded>,
 }

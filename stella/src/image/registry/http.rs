@@ -48,10 +48,7 @@ impl Method {
 
     /// Whether redirects are followed: for reads (`GET`, `HEAD`) only.
     fn follows_redirects(self) -> bool {
-        match self {
-            Method::Get | Method::Head => true,
-            _ => false,
-        }
+        matches!(self, Method::Get | Method::Head)
     }
 }
 
