@@ -145,6 +145,40 @@ pub(crate) struct Found {
     pub(crate) payload: Option<Vec<u8>>,
 }
 
+impl Found {
+    /// An entry with nothing known yet beyond where it was found.
+    fn new(source: &'static str, digest: Digest, artifact_type: String) -> Self {
+        Self {
+            source,
+            digest,
+            artifact_type,
+            predicate_type: None,
+            signers: Vec::new(),
+            log: None,
+            refused: None,
+            payload: None,
+        }
+    }
+
+    /// An entry with its (checked) payload, described.
+    fn with_payload(mut self, payload: Vec<u8>) -> Self {
+        describe_payload(&mut self, &payload);
+        self.payload = Some(payload);
+        self
+    }
+
+    /// A DSSE layer of cosign's `.att` (its envelope checked against the layer digest).
+    fn cosign(layer: &Descriptor, envelope: Vec<u8>) -> Self {
+        let mut found = Self::new("cosign-att", layer.digest, layer.media_type.clone());
+        found.predicate_type = layer.annotations.get(ANNOTATION_PREDICATE_TYPE).cloned();
+        found.log = layer
+            .annotations
+            .contains_key(ANNOTATION_COSIGN_BUNDLE)
+            .then(|| "rekor bundle (cosign annotation)".to_owned());
+        found.with_payload(envelope)
+    }
+}
+
 fn describe_payload(found: &mut Found, payload: &[u8]) {
     if super::verify_bundle::is_bundle(payload) {
         if let Ok(bundle) = Bundle::parse(payload) {
@@ -204,24 +238,18 @@ pub(crate) fn discover(
     };
     let mut out = Vec::new();
     for r in referrers {
-        let mut found = Found {
+        let found = Found::new(
             source,
-            digest: r.digest,
-            artifact_type: r.artifact_type.clone().unwrap_or_default(),
-            predicate_type: None,
-            signers: Vec::new(),
-            log: None,
-            refused: None,
-            payload: None,
-        };
-        match target.repo.fetch_artifact(&image, &r) {
-            Ok(artifact) => {
-                describe_payload(&mut found, &artifact.payload);
-                found.payload = Some(artifact.payload);
-            }
-            Err(e) => found.refused = Some(e.to_string()),
-        }
-        out.push(found);
+            r.digest,
+            r.artifact_type.clone().unwrap_or_default(),
+        );
+        out.push(match target.repo.fetch_artifact(&image, &r) {
+            Ok(artifact) => found.with_payload(artifact.payload),
+            Err(e) => Found {
+                refused: Some(e.to_string()),
+                ..found
+            },
+        });
     }
     let wants_dsse = artifact_type.is_none_or(|t| {
         t == ArtifactKind::InTotoDsse.artifact_type()
@@ -229,36 +257,14 @@ pub(crate) fn discover(
     });
     if wants_dsse {
         match target.repo.cosign_attestations(&image) {
-            Ok(layers) => {
-                for a in layers {
-                    let mut found = Found {
-                        source: "cosign-att",
-                        digest: a.layer.digest,
-                        artifact_type: a.layer.media_type.clone(),
-                        predicate_type: a.layer.annotations.get(ANNOTATION_PREDICATE_TYPE).cloned(),
-                        signers: Vec::new(),
-                        log: a
-                            .layer
-                            .annotations
-                            .contains_key(ANNOTATION_COSIGN_BUNDLE)
-                            .then(|| "rekor bundle (cosign annotation)".to_owned()),
-                        refused: None,
-                        payload: None,
-                    };
-                    describe_payload(&mut found, &a.envelope);
-                    found.payload = Some(a.envelope);
-                    out.push(found);
-                }
-            }
+            Ok(layers) => out.extend(
+                layers
+                    .into_iter()
+                    .map(|a| Found::cosign(&a.layer, a.envelope)),
+            ),
             Err(e) => out.push(Found {
-                source: "cosign-att",
-                digest: image,
-                artifact_type: String::new(),
-                predicate_type: None,
-                signers: Vec::new(),
-                log: None,
                 refused: Some(e.to_string()),
-                payload: None,
+                ..Found::new("cosign-att", image, String::new())
             }),
         }
     }
@@ -470,19 +476,12 @@ pub(crate) fn discover_layout(dir: &str) -> Result<(String, Digest, Vec<Found>),
     for (r, _, payload) in stella::oci_mirror::layout_referrers(&source, &digest, &limits)
         .map_err(|e| CliError::library(&shown, e))?
     {
-        let mut found = Found {
-            source: "oci-layout",
-            digest: r.digest,
-            artifact_type: r.artifact_type.clone().unwrap_or_default(),
-            predicate_type: None,
-            signers: Vec::new(),
-            log: None,
-            refused: None,
-            payload: None,
-        };
-        describe_payload(&mut found, &payload);
-        found.payload = Some(payload);
-        out.push(found);
+        let found = Found::new(
+            "oci-layout",
+            r.digest,
+            r.artifact_type.clone().unwrap_or_default(),
+        );
+        out.push(found.with_payload(payload));
     }
     let att = stella_core::oci_artifact::cosign_tag(
         &digest,
@@ -504,19 +503,7 @@ pub(crate) fn discover_layout(dir: &str) -> Result<(String, Digest, Vec<Found>),
             .filter(|l| l.media_type == stella_core::oci_artifact::MEDIA_TYPE_DSSE_ENVELOPE)
         {
             let envelope = source.blob(&layer.digest).map_err(lib)?;
-            let mut found = Found {
-                source: "cosign-att",
-                digest: layer.digest,
-                artifact_type: layer.media_type.clone(),
-                predicate_type: layer.annotations.get(ANNOTATION_PREDICATE_TYPE).cloned(),
-                signers: Vec::new(),
-                log: None,
-                refused: None,
-                payload: None,
-            };
-            describe_payload(&mut found, &envelope);
-            found.payload = Some(envelope);
-            out.push(found);
+            out.push(Found::cosign(&layer, envelope));
         }
     }
     Ok((shown, digest, out))

@@ -9,7 +9,7 @@ use stella_core::Digest;
 
 use super::client::check_digest_header;
 use super::http::{self, Timing};
-use super::{FetchedManifest, MANIFEST_MEDIA_TYPES, RegistryClient, RegistryError};
+use super::{FetchedManifest, RegistryClient, RegistryError};
 
 /// Most pages of a referrers API answer followed (`Link: <…>; rel="next"`).
 const MAX_REFERRER_PAGES: usize = 64;
@@ -132,35 +132,13 @@ impl RegistryClient {
         repository: &str,
         tag: &str,
     ) -> Result<Option<TaggedManifest>, RegistryError> {
-        let url = self.manifest_url(repository, tag);
-        let accept = MANIFEST_MEDIA_TYPES.join(", ");
-        let response = self.transport.request(
-            Timing::Whole,
-            http::Method::Get,
-            &url,
-            &[("accept", accept.as_str())],
-            None,
-        )?;
+        let (url, response) = self.request_manifest(repository, tag)?;
         if response.status().as_u16() == 404 {
             return Ok(None);
         }
-        let response = http::expect_status(response, "GET", &url, &[200])?;
         let etag = http::header(&response, "etag");
-        let digest_header = http::header(&response, "docker-content-digest");
-        let content_type = http::header(&response, "content-type");
-        let max = self.options().max_manifest_bytes;
-        let bytes = http::read_body(response, &url, "manifest", max)?;
-        let digest = Digest::of(&bytes);
-        check_digest_header(&url, digest_header.as_deref(), &digest)?;
-        let media_type = super::client::manifest_media_type(&url, &bytes, content_type.as_deref())?;
-        Ok(Some(TaggedManifest {
-            manifest: FetchedManifest {
-                bytes,
-                digest,
-                media_type,
-            },
-            etag,
-        }))
+        let manifest = self.read_manifest(&url, response)?;
+        Ok(Some(TaggedManifest { manifest, etag }))
     }
 
     /// Uploads a manifest under `reference` on a condition: `412` is
