@@ -17,9 +17,14 @@
 #    - oras WRITES cosign's attestation layout (tag sha256-<hex>.att, a DSSE layer annotated as
 #      cosign annotates it) for an image skopeo copied with its digest preserved, and
 #      `stella verify registry:…` finds and verifies it; `stella artifacts list` shows it.
+# 3. Against a third registry with basic auth: stella pushes with the caller's credentials (and
+#    is refused without), and npm `@sigstore/oci` attaches a Sigstore bundle to the same image
+#    with its own tag-schema update; stella lists both (see below).
 #
 # Prerequisites as tests/registry/test.sh (docker-registry, skopeo, python3 with venv and pip
-# access to PyPI; the oras venv is created once under $HOME/.cache/stella-ops/venv-oras).
+# access to PyPI; the oras venv is created once under $HOME/.cache/stella-ops/venv-oras), and
+# node with npm (installed for the Node binding; @sigstore/oci goes once under
+# $HOME/.cache/stella-ops/npm-sigstore-oci-VERSION).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -115,6 +120,57 @@ refused_other_key() {
         grep -q '^0 of 1 verified' "$WORK/oras-wrong-type.txt"
 }
 check "stella verify refuses it for another predicate type (exit 1)" refused_other_key
+
+# 3. A registry with basic auth: Stella pushes with the caller's credentials
+#    (STELLA_REGISTRY_HOST/_USERNAME/_PASSWORD), and npm `@sigstore/oci` (pinned below; the
+#    package sigstore-js and GitHub's attest actions push Sigstore bundles with) attaches a
+#    bundle to the same image with its own tag-schema update: each keeps the other's entries,
+#    and `stella artifacts list` shows both.
+SIGSTORE_OCI_VERSION=0.7.2
+SIGSTORE_OCI_DIR="${HOME}/.cache/stella-ops/npm-sigstore-oci-$SIGSTORE_OCI_VERSION"
+if [ ! -f "$SIGSTORE_OCI_DIR/node_modules/@sigstore/oci/package.json" ]; then
+    mkdir -p "$SIGSTORE_OCI_DIR"
+    echo '{"private":true}' >"$SIGSTORE_OCI_DIR/package.json"
+    (cd "$SIGSTORE_OCI_DIR" && npm install --quiet --no-audit --no-fund "@sigstore/oci@$SIGSTORE_OCI_VERSION" >/dev/null) ||
+        fail "npm install @sigstore/oci@$SIGSTORE_OCI_VERSION failed (needs node and npm)"
+fi
+printf '%s\n' "$BASIC_HTPASSWD" >"$WORK/htpasswd"
+start_registry basic "auth:
+  htpasswd:
+    realm: stella-test
+    path: $WORK/htpasswd"
+BASIC_HOST="$REGISTRY_HOST"
+AUTHED_REPO="stella-oci/authed"
+check "skopeo copies the golden image to the basic-auth registry" \
+    skopeo copy --quiet --preserve-digests --src-tls-verify=false --dest-tls-verify=false \
+    --dest-creds "$BASIC_USER:$BASIC_PASSWORD" \
+    "docker://$HOST/$GOLDEN_REPO@$GOLDEN_DIGEST" "docker://$BASIC_HOST/$AUTHED_REPO:v1"
+stella_authed() {
+    STELLA_REGISTRY_HOST="$BASIC_HOST" STELLA_REGISTRY_USERNAME="$BASIC_USER" \
+        STELLA_REGISTRY_PASSWORD="$BASIC_PASSWORD" "$STELLA" "$@"
+}
+check "stella attest --push with the caller's credentials" \
+    stella_authed attest --push --type cyclonedx --predicate "$WORK/predicate.json" \
+    --key "$WORK/oras-key.pem" --output-file /dev/null "registry:$BASIC_HOST/$AUTHED_REPO:v1"
+refused_without_credentials() {
+    ! env -u STELLA_REGISTRY_HOST HOME="$WORK" "$STELLA" attest --push --type cyclonedx \
+        --predicate "$WORK/predicate.json" --key "$WORK/oras-key.pem" --output-file /dev/null \
+        "registry:$BASIC_HOST/$AUTHED_REPO:v1" 2>"$WORK/anon.txt" && grep -q unauthorized "$WORK/anon.txt"
+}
+check "stella attest --push without credentials: unauthorized" refused_without_credentials
+BUNDLE="tests/vectors/sigstore/dsse_v001_bundle.sigstore.json"
+check "@sigstore/oci attaches a Sigstore bundle to the same image" \
+    node tests/registry/sigstore_oci.cjs "$SIGSTORE_OCI_DIR" "$BASIC_HOST/$AUTHED_REPO" "$GOLDEN_DIGEST" "$BUNDLE"
+both_listed() {
+    stella_authed artifacts list "registry:$BASIC_HOST/$AUTHED_REPO@$GOLDEN_DIGEST" >"$WORK/authed.txt" &&
+        grep -q '^tag-schema .*application/vnd.dev.sigstore.bundle.v0.3+json.*log=tlog entry' "$WORK/authed.txt" &&
+        grep -q '^tag-schema .*application/vnd.in-toto+json' "$WORK/authed.txt" &&
+        grep -q '^cosign-att ' "$WORK/authed.txt" && ! grep -q REFUSED "$WORK/authed.txt"
+}
+check "stella lists both: its attestation and @sigstore/oci's bundle (each kept the other's entry)" both_listed
+check "stella verify registry: with credentials verifies its attestation there" \
+    stella_authed verify "registry:$BASIC_HOST/$AUTHED_REPO@$GOLDEN_DIGEST" --key "$WORK/oras-key.pub" \
+    --type cyclonedx
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
