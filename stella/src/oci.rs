@@ -118,8 +118,8 @@ pub struct TagUpdatePolicy {
     pub attempts: u32,
     /// How long after a write the entry is checked, twice (default 300 ms).
     pub settle: Duration,
-    /// Longest time between the read and the write of one round; older reads are redone
-    /// (default 100 ms).
+    /// Longest time between the answer to the read and the sending of the write of one round;
+    /// older reads are redone (default 150 ms).
     pub max_read_age: Duration,
 }
 
@@ -128,7 +128,7 @@ impl Default for TagUpdatePolicy {
         Self {
             attempts: 24,
             settle: Duration::from_millis(300),
-            max_read_age: Duration::from_millis(100),
+            max_read_age: Duration::from_millis(150),
         }
     }
 }
@@ -367,8 +367,10 @@ impl OciRepository {
         let mut wrote = false;
         // One read-merge-write round: `Ok(true)` when the entry is in place and stayed.
         let round = |wrote: &mut bool| -> Result<bool, OciError> {
-            let started = Instant::now();
             let (state, etag) = read()?;
+            // The age of the read is counted from its answer: a registry that checks a bcrypt
+            // password on every request (htpasswd) takes longer to answer than the window.
+            let read_at = Instant::now();
             if holds(&state) {
                 if !*wrote {
                     return Ok(true);
@@ -389,7 +391,7 @@ impl OciRepository {
             for blob in &blobs {
                 self.client.push_blob(&self.repository, blob)?;
             }
-            if started.elapsed() > policy.max_read_age {
+            if read_at.elapsed() > policy.max_read_age {
                 return Ok(false); // the read is too old to write on
             }
             let precondition = match etag.as_deref() {

@@ -160,6 +160,7 @@ refused_without_credentials() {
 check "stella attest --push without credentials: unauthorized" refused_without_credentials
 BUNDLE="tests/vectors/sigstore/dsse_v001_bundle.sigstore.json"
 check "@sigstore/oci attaches a Sigstore bundle to the same image" \
+    env SIGSTORE_OCI_USER="$BASIC_USER" SIGSTORE_OCI_PASSWORD="$BASIC_PASSWORD" \
     node tests/registry/sigstore_oci.cjs "$SIGSTORE_OCI_DIR" "$BASIC_HOST/$AUTHED_REPO" "$GOLDEN_DIGEST" "$BUNDLE"
 both_listed() {
     stella_authed artifacts list "registry:$BASIC_HOST/$AUTHED_REPO@$GOLDEN_DIGEST" >"$WORK/authed.txt" &&

@@ -3,7 +3,7 @@
 // subject, and, where the registry lacks the referrers API, its own update of the referrers tag
 // schema's index (conditional on the ETag). Used by tests/registry/referrers.sh.
 //
-//   node sigstore_oci.cjs MODULE_DIR HOST/REPO IMAGE_DIGEST BUNDLE_FILE
+//   SIGSTORE_OCI_USER=U SIGSTORE_OCI_PASSWORD=P node sigstore_oci.cjs MODULE_DIR HOST/REPO IMAGE_DIGEST BUNDLE_FILE
 //
 // Prints the pushed artifact manifest's digest.
 'use strict';
@@ -19,7 +19,10 @@ attachArtifactToImage({
   artifact: fs.readFileSync(bundleFile),
   mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
   annotations: { 'dev.sigstore.bundle.predicateType': 'https://slsa.dev/provenance/v1' },
-  credentials: { username: '', password: '' },
+  credentials: {
+    username: process.env.SIGSTORE_OCI_USER || '',
+    password: process.env.SIGSTORE_OCI_PASSWORD || '',
+  },
 })
   .then((d) => console.log(d.digest))
   .catch((e) => {

@@ -222,6 +222,15 @@ fn describe_bundle_envelope(
     }
 }
 
+/// `shown@digest`, unless `shown` already names the digest.
+fn named(shown: &str, digest: &Digest) -> String {
+    if shown.contains('@') {
+        shown.to_owned()
+    } else {
+        format!("{shown}@{digest}")
+    }
+}
+
 /// Everything attached to the target (of `artifact_type` when given), each fetched and checked.
 pub(crate) fn discover(
     target: &Target,
@@ -320,7 +329,7 @@ fn list(args: ListArgs) -> Result<Outcome, CliError> {
         bytes.push(b'\n');
         bytes
     } else {
-        let mut text = format!("image {shown}@{digest}\n");
+        let mut text = format!("image {}\n", named(&shown, &digest));
         for f in &found {
             text.push_str(&format!(
                 "{:<13} {:<52} {}  signer={} log={}{}{}\n",
@@ -571,7 +580,7 @@ fn verify_found(
         bytes.push(b'\n');
         bytes
     } else {
-        let mut text = format!("image {shown}@{digest}\n");
+        let mut text = format!("image {}\n", named(shown, &digest));
         for v in &verdicts {
             text.push_str(&format!(
                 "{} {:<10} {} {}{}{}\n",
