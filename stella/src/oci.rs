@@ -75,7 +75,10 @@ pub enum OciError {
     #[error(transparent)]
     Format(#[from] ArtifactError),
     /// The tag's index could not be updated to hold the entry within the policy's attempts.
-    #[error("tag {tag}: the update was lost to concurrent writers {attempts} times; giving up")]
+    #[error(
+        "tag {tag}: the update did not hold in {attempts} rounds (lost to concurrent writers, or \
+         the registry answers slower than the read window); giving up"
+    )]
     TagUpdateLost {
         /// The tag.
         tag: String,
@@ -388,8 +391,25 @@ impl OciRepository {
             }
             let (merged, blobs) = merge(state)?;
             let (media_type, bytes) = serialize(&merged)?;
-            for blob in &blobs {
-                self.client.push_blob(&self.repository, blob)?;
+            let mut read_at = read_at;
+            if !blobs.is_empty() {
+                // Blobs are content-addressed: pushing them changes no tag. Then the tag is
+                // checked again, so the window covers only the check and the write.
+                let before = self
+                    .client
+                    .manifest_if_present(&self.repository, tag)?
+                    .map(|f| f.manifest.digest);
+                for blob in &blobs {
+                    self.client.push_blob(&self.repository, blob)?;
+                }
+                let now = self
+                    .client
+                    .manifest_if_present(&self.repository, tag)?
+                    .map(|f| f.manifest.digest);
+                if now != before {
+                    return Ok(false);
+                }
+                read_at = Instant::now();
             }
             if read_at.elapsed() > policy.max_read_age {
                 return Ok(false); // the read is too old to write on
