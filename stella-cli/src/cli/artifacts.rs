@@ -552,7 +552,7 @@ fn verify_found(
             reason: f.refused.clone(),
         };
         if let Some(payload) = &f.payload {
-            let name = format!("{shown}@{digest} {}", f.digest);
+            let name = format!("{} {}", named(shown, &digest), f.digest);
             match verify_one(args, &name, payload, &keys, &constraints) {
                 Ok(key_ids) => {
                     verdict.passed = true;
