@@ -11,6 +11,8 @@
 //!   Debug` and fallible, with in-memory implementations ([`MemoryBlobStore`],
 //!   [`MemoryImageSource`], [`FixedClock`]; the in-memory Merkle log and local keys live in
 //!   `stella-attest` because they need its cryptography);
+//! - [`oci_artifact`]: OCI 1.1 artifact manifests with a `subject`, the referrers index and
+//!   tag schema, and cosign's `.att` / `.sig` layout (pure; the registry IO is `stella::oci`'s);
 //! - [`union_find`]: disjoint sets with a deterministic representative (the matcher's alias
 //!   groups and the VEX merge's id groups);
 //! - [`CoreError`], the crate's one error type;
@@ -47,6 +49,7 @@ pub mod digest;
 mod error;
 mod image;
 mod log;
+pub mod oci_artifact;
 mod sign;
 mod store;
 #[cfg(feature = "testing")]

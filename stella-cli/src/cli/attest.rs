@@ -44,8 +44,15 @@ pub struct Args {
     /// Where to write the envelope; stdout when absent or `-`.
     #[arg(long)]
     pub output_file: Option<PathBuf>,
-    /// The image: `sha256:<hex>` or `NAME@sha256:<hex>`.
+    /// The image: `sha256:<hex>` or `NAME@sha256:<hex>`; with `--push`,
+    /// `registry:HOST/REPO[:TAG|@sha256:…]`.
     pub image: String,
+    /// Attach the envelope to the image in its registry: as an OCI 1.1 referrer (artifactType
+    /// `application/vnd.in-toto+json`, a DSSE layer) and in cosign's `sha256-<hex>.att`, so
+    /// `cosign verify-attestation` and `stella verify registry:…` both find it. IMAGE is then a
+    /// registry reference; a tag is resolved to the digest, which is the subject.
+    #[arg(long)]
+    pub push: bool,
 }
 
 /// The predicate type URI for a short name, or the argument itself.
@@ -160,7 +167,18 @@ fn subject_of(image: &str) -> Result<Subject, CliError> {
 
 /// Runs `stella attest`.
 pub fn run(args: Args) -> Result<Outcome, CliError> {
-    let subject = subject_of(&args.image)?;
+    let target = if args.push {
+        Some(super::artifacts::open_target(&args.image)?)
+    } else {
+        None
+    };
+    let subject = match &target {
+        Some(t) => Subject::new(
+            format!("{}/{}", t.reference.registry, t.reference.repository),
+            t.subject.digest,
+        ),
+        None => subject_of(&args.image)?,
+    };
     let uri = predicate_type_uri(&args.predicate_type).to_owned();
     let input = args.predicate.display().to_string();
     let predicate: serde_json::Value =
@@ -176,11 +194,30 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         .map_err(|e| CliError::library("signing key", e))?;
     let envelope = Statement::builder()
         .subject_digests(subject)
-        .raw_predicate(uri, predicate)
+        .raw_predicate(uri.clone(), predicate)
         .build()
         .and_then(|statement| statement.sign(&[&signer]))
         .and_then(|envelope| envelope.to_json())
         .map_err(|e: AttestError| CliError::library(args.image.clone(), e))?;
+    if let Some(t) = &target {
+        let attached = t
+            .repo
+            .attach(
+                &t.subject,
+                stella_core::oci_artifact::ArtifactKind::InTotoDsse,
+                &envelope,
+                std::collections::BTreeMap::new(),
+            )
+            .map_err(|e| CliError::library(&t.shown, e))?;
+        eprint!(
+            "attached in-toto attestation {} to {}@{} ({})\n{}",
+            attached.digest,
+            t.shown,
+            t.subject.digest,
+            attached.discovery.name(),
+            super::artifacts::push_cosign(t, &envelope, &uri)?
+        );
+    }
     let mut out = envelope;
     out.push(b'\n');
     write_output(args.output_file.as_deref(), &out)?;

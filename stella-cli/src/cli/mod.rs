@@ -5,10 +5,12 @@
 //! gate allow), 1 a negative verdict (gate deny, verification found a problem the command reports
 //! as a result rather than an error), 2 any error — printed to stderr with the input that caused it.
 
+mod artifacts;
 mod attest;
 mod db;
 mod gate;
 mod key;
+mod mirror;
 mod output;
 mod replay;
 mod report;
@@ -161,6 +163,11 @@ pub enum Command {
     Run(run::Args),
     /// The report a person reads: one self-contained HTML page or Markdown for CI, with `--base` diff.
     Report(report::Args),
+    /// What is attached to an image in a registry: list, attach, get (OCI referrers, cosign).
+    Artifacts(artifacts::Args),
+    /// Copy images by digest with every attached artifact, a DB snapshot and a trust root, to
+    /// an OCI layout or another registry (air gap).
+    Mirror(mirror::Args),
 }
 
 /// Runs the command line with the process arguments and returns the exit code.
@@ -207,5 +214,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         Command::Replay(args) => replay::run(args),
         Command::Run(args) => run::run(args),
         Command::Report(args) => report::run(args),
+        Command::Artifacts(args) => artifacts::run(args),
+        Command::Mirror(args) => mirror::run(args),
     }
 }

@@ -40,7 +40,11 @@ pub struct Args {
     /// Run the embedded demo image, DB, VEX and policy.
     #[arg(long, conflicts_with = "image")]
     pub demo: bool,
-    /// The store directory (created if missing).
+    /// The store directory (created if missing), or `oci://HOST/REPO`: the registry as the
+    /// store. Then IMAGE is `registry:…`, the run writes into a temporary directory store (its
+    /// transparency and audit logs) and attaches every artifact to the image digest in
+    /// HOST/REPO (the image is copied there by digest first when it lives elsewhere), where
+    /// `stella artifacts list` and `stella verify registry:…` find them.
     #[arg(long, default_value = ".stella")]
     pub store: PathBuf,
     /// Fix the clock (at the demo time, or `--time`) so reruns give the same digests.
@@ -101,7 +105,55 @@ fn usage(what: &'static str, value: impl Into<String>, reason: impl Into<String>
 }
 
 /// Runs `stella run`.
-pub fn run(args: Args) -> Result<Outcome, CliError> {
+pub fn run(mut args: Args) -> Result<Outcome, CliError> {
+    if let Some(dest) = args
+        .store
+        .to_str()
+        .and_then(|s| s.strip_prefix("oci://"))
+        .map(str::to_owned)
+    {
+        let image = args.image.clone().unwrap_or_default();
+        if args.demo || !image.starts_with("registry:") {
+            return Err(usage(
+                "--store",
+                format!("oci://{dest}"),
+                "the registry as the store needs IMAGE as registry:HOST/REPO[:TAG|@sha256:…]",
+            ));
+        }
+        let local = std::env::temp_dir().join(format!(
+            "stella-run-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        ));
+        args.store = local.clone();
+        let quiet = args.quiet;
+        args.quiet = true;
+        let json = std::mem::take(&mut args.json);
+        let result = run_into_registry(args, &image, &dest, quiet, json);
+        let _ = std::fs::remove_dir_all(&local);
+        return result;
+    }
+    let (report, store, audit, log) = execute(&args)?;
+    if args.json {
+        let mut bytes = report
+            .to_canonical_json()
+            .map_err(|e| CliError::library("run report", e))?;
+        bytes.push(b'\n');
+        write_output(None, &bytes)?;
+    } else if !args.quiet {
+        write_output(None, summary(&report, &store, &audit, &log).as_bytes())?;
+    }
+    Ok(if report.gate.allow {
+        Outcome::Ok
+    } else {
+        Outcome::Deny
+    })
+}
+
+/// The run itself (into the directory store `args.store`): the report and the opened store.
+fn execute(args: &Args) -> Result<(RunReport, FsBlobStore, AuditLog, FileLog), CliError> {
     let clock: Box<dyn Clock> = if args.deterministic {
         let text = args.time.as_deref().unwrap_or(DEMO_TIME);
         Box::new(FixedClock::new(
@@ -152,17 +204,116 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
             .run(inputs, &mut audit)
             .map_err(|e| CliError::library("demo", e))?
     } else {
-        run_image(&args, &pipeline, &mut audit, clock.now())?
+        run_image(args, &pipeline, &mut audit, clock.now())?
     };
 
-    if args.json {
+    Ok((report, store, audit, log))
+}
+
+/// `--store oci://DEST`: the run into the temporary directory store `args.store`, then every
+/// artifact attached to the image digest in DEST.
+fn run_into_registry(
+    args: Args,
+    image: &str,
+    dest: &str,
+    quiet: bool,
+    json: bool,
+) -> Result<Outcome, CliError> {
+    use stella::pipeline::ArtifactKind as Kind;
+    use stella_core::BlobStore as _;
+    use stella_core::oci_artifact::ArtifactKind as Oci;
+    let store_dir = args.store.clone();
+    let target = super::artifacts::open_target(image)?;
+    let dest_ref = stella::image::registry::RegistryRef::parse(dest)
+        .map_err(|e| CliError::library(dest, e))?;
+    let options = stella::image::registry::RegistryOptions::from_env()
+        .map_err(|e| CliError::library(dest, e))?;
+    let dest_repo = stella::oci::OciRepository::open(&dest_ref, options)
+        .map_err(|e| CliError::library(dest, e))?;
+    if dest_ref.registry != target.reference.registry
+        || dest_ref.repository != target.reference.repository
+    {
+        let mut sink = stella::oci_mirror::RegistrySink {
+            repo: dest_repo.clone(),
+        };
+        stella::oci_mirror::mirror_image(&target.repo, &target.reference, &mut sink)
+            .map_err(|e| CliError::library(dest, e))?;
+    }
+    let (report, blobs, _audit, _log) = execute(&args)?;
+    let mut lines = Vec::new();
+    for a in &report.artifacts {
+        let bytes = blobs
+            .get(&a.digest)
+            .map_err(|e| CliError::library(store_dir.display().to_string(), e))?;
+        let (artifact_type, layer) = match a.kind {
+            Kind::SbomCyclonedx => (
+                Oci::CycloneDx.artifact_type(),
+                Oci::CycloneDx.layer_media_type(),
+            ),
+            Kind::SbomSpdx => (Oci::Spdx.artifact_type(), Oci::Spdx.layer_media_type()),
+            Kind::Sarif => (Oci::Sarif.artifact_type(), Oci::Sarif.layer_media_type()),
+            Kind::Openvex => (
+                Oci::OpenVex.artifact_type(),
+                Oci::OpenVex.layer_media_type(),
+            ),
+            Kind::DecisionRecord => (
+                Oci::DecisionRecord.artifact_type(),
+                Oci::DecisionRecord.layer_media_type(),
+            ),
+            Kind::SbomCyclonedxAttestation
+            | Kind::SbomSpdxAttestation
+            | Kind::ScanAttestation
+            | Kind::GeneratedVexAttestation
+            | Kind::DecisionAttestation => (
+                Oci::InTotoDsse.artifact_type(),
+                Oci::InTotoDsse.layer_media_type(),
+            ),
+            Kind::Findings => (
+                "application/vnd.stella-ops.findings.v1+json",
+                "application/vnd.stella-ops.findings.v1+json",
+            ),
+            Kind::GateInput => (
+                "application/vnd.stella-ops.gate-input.v1+json",
+                "application/vnd.stella-ops.gate-input.v1+json",
+            ),
+            Kind::SbomCyclonedxReceipt
+            | Kind::SbomSpdxReceipt
+            | Kind::ScanReceipt
+            | Kind::DecisionReceipt => (
+                "application/vnd.stella-ops.log-receipt.v1+json",
+                "application/vnd.stella-ops.log-receipt.v1+json",
+            ),
+        };
+        let mut annotations = std::collections::BTreeMap::new();
+        annotations.insert(
+            "dev.stella-ops.artifact.kind".to_owned(),
+            a.kind.to_string(),
+        );
+        let attached = dest_repo
+            .attach_typed(&target.subject, artifact_type, layer, &bytes, annotations)
+            .map_err(|e| CliError::library(dest, e))?;
+        lines.push(format!(
+            "attached {:<28} {} ({})\n",
+            a.kind.to_string(),
+            attached.digest,
+            attached.discovery.name()
+        ));
+    }
+    if json {
         let mut bytes = report
             .to_canonical_json()
             .map_err(|e| CliError::library("run report", e))?;
         bytes.push(b'\n');
         write_output(None, &bytes)?;
-    } else if !args.quiet {
-        write_output(None, summary(&report, &store, &audit, &log).as_bytes())?;
+    } else if !quiet {
+        let mut text = format!(
+            "image     {}@{}\ngate      {}\nstore     oci://{dest}\n",
+            target.shown,
+            report.image_digest,
+            if report.gate.allow { "allow" } else { "deny" }
+        );
+        text.push_str(&lines.concat());
+        write_output(None, text.as_bytes())?;
     }
     Ok(if report.gate.allow {
         Outcome::Ok

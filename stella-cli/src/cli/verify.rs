@@ -38,7 +38,10 @@ use super::{CliError, KeyRef, Outcome, read_input, write_output};
 /// `stella verify`: verify a signed attestation.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The envelope or Sigstore bundle file (`-` for stdin).
+    /// The envelope or Sigstore bundle file (`-` for stdin), or an image in a registry
+    /// (`registry:HOST/REPO[:TAG|@sha256:…]`) or an OCI layout mirror (`oci-dir:DIR`): every
+    /// attestation attached to it (OCI referrers and cosign's `.att`) is verified and reported;
+    /// exit 0 when at least one passed.
     pub input: PathBuf,
     /// A trusted public key (file or `env://VAR`); repeat for several. Required for envelopes
     /// and key-based bundles; a keyless bundle is verified with `--certificate-identity` and
@@ -239,7 +242,23 @@ pub fn is_verification_failure(e: &AttestError) -> bool {
     )
 }
 
-fn verify_envelope(
+/// The keyring of `--key` with the threshold and low-S rule of the constraints.
+pub(crate) fn envelope_keyring(
+    keys: Vec<PublicKey>,
+    constraints: &Constraints,
+) -> Result<Keyring, CliError> {
+    let mut keyring = Keyring::new();
+    for public in keys {
+        keyring
+            .add(public)
+            .map_err(|e| CliError::library("--key", e))?;
+    }
+    keyring.set_threshold(constraints.threshold);
+    keyring.reject_high_s(constraints.strict_low_s);
+    Ok(keyring)
+}
+
+pub(crate) fn verify_envelope(
     constraints: &Constraints,
     envelope: &Envelope,
     keyring: &Keyring,
@@ -332,14 +351,7 @@ fn run_envelope(
             reason: "a DSSE envelope is verified with --key".to_owned(),
         });
     }
-    let mut keyring = Keyring::new();
-    for public in keys {
-        keyring
-            .add(public)
-            .map_err(|e| CliError::library("--key", e))?;
-    }
-    keyring.set_threshold(constraints.threshold);
-    keyring.reject_high_s(constraints.strict_low_s);
+    let keyring = envelope_keyring(keys, constraints)?;
     if let Some(payload_type) = args
         .payload_type
         .as_deref()
@@ -435,6 +447,18 @@ fn print_summary(name: &str, summary: &VerifiedSummary, json: bool) -> Result<()
 
 /// Runs `stella verify`.
 pub fn run(args: Args) -> Result<Outcome, CliError> {
+    // `registry:HOST/REPO[:TAG|@sha256:…]`: the attestations attached to that image.
+    if let Some(image) = args
+        .input
+        .to_str()
+        .and_then(|s| s.strip_prefix("registry:"))
+    {
+        return super::artifacts::verify_image(&args, image);
+    }
+    // `oci-dir:DIR`: the attestations of the image in an OCI layout mirror.
+    if let Some(text) = args.input.to_str().filter(|s| s.starts_with("oci-dir:")) {
+        return super::artifacts::verify_image(&args, text);
+    }
     let name = args.input.display().to_string();
     let bytes = read_input(&args.input)?;
     let input = Input::detect(&name, &bytes)?;

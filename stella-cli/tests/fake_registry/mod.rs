@@ -25,6 +25,9 @@ pub struct Recorded {
     pub body: String,
 }
 
+/// A recorded answer: extra headers and the body.
+pub type RecordedAnswer = (Vec<(String, String)>, Vec<u8>);
+
 /// What the server serves and how it misbehaves. Tests change it through [`Fake::state`].
 #[derive(Debug, Default)]
 pub struct State {
@@ -65,6 +68,17 @@ pub struct State {
     /// Blobs whose first half is sent at once and then one byte every 200 ms (for at most
     /// 4 s): each read is quick, the whole is not.
     pub trickle: std::collections::BTreeSet<Digest>,
+    /// Serve the OCI 1.1 referrers API (`/v2/<repo>/referrers/<digest>`) from the stored
+    /// manifests whose `subject` is the digest, as zot and distribution 3 do (artifactType, or
+    /// the config media type; the manifest's annotations; `?artifactType=` applied with
+    /// `OCI-Filters-Applied`). Off: the route answers 404, as distribution 2.x does.
+    pub referrers_api: bool,
+    /// With `referrers_api`: at most this many descriptors per page, the rest behind
+    /// `Link: <…>; rel="next"` (0: one page).
+    pub referrers_page_size: usize,
+    /// With `referrers_api`: recorded answers served verbatim for a path and query
+    /// (`/v2/<repo>/referrers/<digest>[?…]`): headers and body.
+    pub recorded_referrers: BTreeMap<String, RecordedAnswer>,
     /// Every request.
     pub requests: Vec<Recorded>,
 }
@@ -383,6 +397,12 @@ fn route(s: &mut State, req: &Request, port: u16) -> Reply {
     if rest.is_empty() {
         return reply(200);
     }
+    if let Some((repo, digest)) = rest.rsplit_once("/referrers/") {
+        if !s.referrers_api || req.method != "GET" {
+            return error(404, "NOT_FOUND");
+        }
+        return referrers(s, repo, digest, &req.target);
+    }
     if let Some((repo, reference)) = rest.rsplit_once("/manifests/") {
         return match req.method.as_str() {
             "GET" | "HEAD" => {
@@ -487,4 +507,106 @@ fn route(s: &mut State, req: &Request, port: u16) -> Reply {
         };
     }
     error(404, "NOT_FOUND")
+}
+
+/// The referrers API over the stored manifests (see [`State::referrers_api`]).
+fn referrers(s: &State, repo: &str, digest: &str, target: &str) -> Reply {
+    if let Some((headers, body)) = s.recorded_referrers.get(target) {
+        let mut r = with_body(200, "application/vnd.oci.image.index.v1+json", body.clone());
+        r.headers.extend(headers.iter().cloned());
+        return r;
+    }
+    if Digest::parse(digest).is_err() {
+        return error(400, "DIGEST_INVALID");
+    }
+    let filter: Vec<String> = query_param(target, "artifactType")
+        .into_iter()
+        .map(percent_decode)
+        .collect();
+    let mut entries: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    for (reference, (media_type, bytes)) in s.manifests.get(repo).into_iter().flatten() {
+        if !reference.starts_with("sha256:") {
+            continue;
+        }
+        let Ok(m) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+            continue;
+        };
+        if m["subject"]["digest"].as_str() != Some(digest) {
+            continue;
+        }
+        let artifact_type = m["artifactType"]
+            .as_str()
+            .or(m["config"]["mediaType"].as_str())
+            .unwrap_or_default()
+            .to_owned();
+        if filter.first().is_some_and(|f| *f != artifact_type) {
+            continue;
+        }
+        let mut d = serde_json::json!({
+            "mediaType": media_type,
+            "digest": reference,
+            "size": bytes.len(),
+            "artifactType": artifact_type,
+        });
+        if let Some(a) = m.get("annotations") {
+            d["annotations"] = a.clone();
+        }
+        entries.insert(reference.clone(), d);
+    }
+    let all: Vec<serde_json::Value> = entries.into_values().collect();
+    let last = query_param(target, "last").first().map(|l| l.to_string());
+    let start = last
+        .as_ref()
+        .and_then(|l| {
+            all.iter()
+                .position(|d| d["digest"].as_str() == Some(l.as_str()))
+        })
+        .map_or(0, |i| i + 1);
+    let size = if s.referrers_page_size == 0 {
+        all.len()
+    } else {
+        s.referrers_page_size
+    };
+    let page: Vec<serde_json::Value> = all.iter().skip(start).take(size).cloned().collect();
+    let body = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": page,
+    }))
+    .unwrap();
+    let mut r = with_body(200, "application/vnd.oci.image.index.v1+json", body);
+    if !filter.is_empty() {
+        r.headers
+            .push(("OCI-Filters-Applied".into(), "artifactType".into()));
+    }
+    if start + size < all.len()
+        && let Some(d) = page.last().and_then(|d| d["digest"].as_str())
+    {
+        let mut next = format!("/v2/{repo}/referrers/{digest}?last={d}");
+        if let Some(f) = query_param(target, "artifactType").first() {
+            next.push_str(&format!("&artifactType={f}"));
+        }
+        r.headers
+            .push(("Link".into(), format!("<{next}>; rel=\"next\"")));
+    }
+    r
+}
+
+fn percent_decode(v: &str) -> String {
+    let bytes = v.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&v[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

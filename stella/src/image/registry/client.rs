@@ -250,11 +250,13 @@ impl RegistryClient {
         format!("{}/v2/{repository}/blobs/{digest}", self.transport.base())
     }
 
-    fn get_manifest(
+    /// `GET` of a manifest (any of [`MANIFEST_MEDIA_TYPES`]): the URL and the response, whatever
+    /// its status.
+    pub(super) fn request_manifest(
         &self,
         repository: &str,
         reference: &str,
-    ) -> Result<FetchedManifest, RegistryError> {
+    ) -> Result<(String, ::ureq::http::Response<::ureq::Body>), RegistryError> {
         let url = self.manifest_url(repository, reference);
         let accept = MANIFEST_MEDIA_TYPES.join(", ");
         let response = self.transport.request(
@@ -264,19 +266,38 @@ impl RegistryClient {
             &[("accept", accept.as_str())],
             None,
         )?;
-        let response = http::expect_status(response, "GET", &url, &[200])?;
+        Ok((url, response))
+    }
+
+    /// A manifest response read: `200` required, the body bounded, the digest header checked
+    /// against the bytes, the media type from the body (or the header).
+    pub(super) fn read_manifest(
+        &self,
+        url: &str,
+        response: ::ureq::http::Response<::ureq::Body>,
+    ) -> Result<FetchedManifest, RegistryError> {
+        let response = http::expect_status(response, "GET", url, &[200])?;
         let content_type = http::header(&response, "content-type");
         let digest_header = http::header(&response, "docker-content-digest");
         let max = self.options().max_manifest_bytes;
-        let bytes = http::read_body(response, &url, "manifest", max)?;
+        let bytes = http::read_body(response, url, "manifest", max)?;
         let digest = Digest::of(&bytes);
-        check_digest_header(&url, digest_header.as_deref(), &digest)?;
-        let media_type = manifest_media_type(&url, &bytes, content_type.as_deref())?;
+        check_digest_header(url, digest_header.as_deref(), &digest)?;
+        let media_type = manifest_media_type(url, &bytes, content_type.as_deref())?;
         Ok(FetchedManifest {
             bytes,
             digest,
             media_type,
         })
+    }
+
+    fn get_manifest(
+        &self,
+        repository: &str,
+        reference: &str,
+    ) -> Result<FetchedManifest, RegistryError> {
+        let (url, response) = self.request_manifest(repository, reference)?;
+        self.read_manifest(&url, response)
     }
 
     /// Resolves a tag to the digest of the manifest (or index) it names now: the SHA-256 of the

@@ -29,11 +29,10 @@ const MAX_ERROR_BODY: u64 = 64 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Method {
     Get,
-    /// Only pushes use `HEAD` and `PUT`.
-    #[cfg(feature = "registry-push")]
+    /// Existence checks (pushes, the referrers tag schema).
     Head,
     Post,
-    #[cfg(feature = "registry-push")]
+    /// Pushes (blobs, manifests, artifacts, the referrers tag schema's index).
     Put,
 }
 
@@ -41,22 +40,15 @@ impl Method {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
-            #[cfg(feature = "registry-push")]
             Method::Head => "HEAD",
             Method::Post => "POST",
-            #[cfg(feature = "registry-push")]
             Method::Put => "PUT",
         }
     }
 
     /// Whether redirects are followed: for reads (`GET`, `HEAD`) only.
     fn follows_redirects(self) -> bool {
-        match self {
-            Method::Get => true,
-            #[cfg(feature = "registry-push")]
-            Method::Head => true,
-            _ => false,
-        }
+        matches!(self, Method::Get | Method::Head)
     }
 }
 

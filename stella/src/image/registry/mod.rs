@@ -55,9 +55,12 @@
 //! then read back whole (the trait has no streaming read); without one it streams.
 //!
 //! Pushing (`RegistryClient::push_blob`, `push_manifest`, `push_image`: a monolithic `POST` +
-//! `PUT` upload, then the manifest) exists so tests can load a real registry with our own code:
-//! it is compiled only with the `registry-push` feature of `stella` (off by default; stella's own
-//! tests turn it on).
+//! `PUT` upload, then the manifest) loads a registry with our own code; since artifacts are
+//! attached to images in registries (`stella::oci`, issue 23) it is always compiled (the
+//! `registry-push` feature is kept, empty, so crates naming it still build). The referrers API
+//! and the referrers tag schema are read and written by `RegistryClient::referrers_api`,
+//! `head_manifest` and `put_manifest_if` (conditional on an `ETag` where the registry honours
+//! one).
 //!
 //! ```no_run
 //! use stella::image::registry::{RegistryClient, RegistryOptions, RegistryRef};
@@ -79,9 +82,9 @@ mod client;
 mod credentials;
 mod error;
 mod http;
-#[cfg(feature = "registry-push")]
 mod push;
 mod reference;
+mod referrers;
 
 use std::sync::{Mutex, PoisonError};
 
@@ -102,6 +105,7 @@ pub use credentials::{
 };
 pub use error::{AuthProblem, ProtocolProblem, RedirectProblem, RegistryError, TokenProblem};
 pub use reference::{DOCKER_HUB, RegistryRef, redact_reference};
+pub use referrers::{ConditionalPut, Precondition, ReferrersPages, TaggedManifest};
 
 /// The manifest media types asked for (`Accept`) and read.
 pub const MANIFEST_MEDIA_TYPES: [&str; 4] = [

@@ -1,5 +1,5 @@
-//! Pushing blobs, manifests and whole images to a registry (monolithic uploads), so tests can
-//! load a real registry with our own code. Compiled only with the `registry-push` feature.
+//! Pushing blobs, manifests and whole images to a registry (monolithic uploads): tests load a
+//! real registry with it, and `stella::oci` attaches artifacts and mirrors images with it.
 
 use std::io::Read;
 
@@ -7,7 +7,6 @@ use stella_core::{CoreError, Descriptor, Digest, ImageSource};
 use stella_scan::ScanError;
 use stella_scan::image::{ImageIndex, ImageManifest};
 
-use super::client::check_digest_header;
 use super::http::{self, Timing};
 use super::{ProtocolProblem, RegistryClient, RegistryError, is_index_media_type};
 
@@ -56,22 +55,22 @@ impl RegistryClient {
         media_type: &str,
         bytes: &[u8],
     ) -> Result<Digest, RegistryError> {
-        let url = self.manifest_url(repository, reference);
-        let response = self.transport.request(
-            Timing::Whole,
-            http::Method::Put,
-            &url,
-            &[("content-type", media_type)],
-            Some(bytes),
-        )?;
-        let response = http::expect_status(response, "PUT", &url, &[201, 204])?;
-        let digest = Digest::of(bytes);
-        check_digest_header(
-            &url,
-            http::header(&response, "docker-content-digest").as_deref(),
-            &digest,
-        )?;
-        Ok(digest)
+        match self.put_manifest_if(
+            repository,
+            reference,
+            media_type,
+            bytes,
+            super::Precondition::None,
+        )? {
+            super::ConditionalPut::Written(digest) => Ok(digest),
+            // No condition was sent: a 412 is the registry's own refusal.
+            super::ConditionalPut::PreconditionFailed => Err(RegistryError::Status {
+                method: "PUT",
+                url: self.manifest_url(repository, reference),
+                status: 412,
+                codes: Vec::new(),
+            }),
+        }
     }
 
     /// Uploads a whole image from a source (its root: an index with its manifests, or a
