@@ -64,7 +64,6 @@
 //! - `hex`: the snapshot trailer digest in errors.
 //! - `semver`: SemVer parsing for npm, Go and crates.io (Cargo's own crate).
 //! - `pep440_rs`: PEP 440 versions (astral's, as uv uses).
-//! - `debversion`: dpkg version ordering.
 //! - `rpm-version`: `rpmvercmp` with `~` and `^`.
 //! - `cvss`: CVSS v2/v3.x/v4.0 vector parsing and base scores (RustSec's).
 //! - `zip`, `tar`, `flate2`: OSV archives as osv.dev exports them; `flate2` (with the `zlib-rs`

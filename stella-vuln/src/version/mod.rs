@@ -7,7 +7,7 @@
 //!
 //! | scheme | ecosystems | implementation |
 //! |---|---|---|
-//! | [`Scheme::Dpkg`] | `Debian`, `Ubuntu` | `debversion` crate (dpkg `verrevcmp`) |
+//! | [`Scheme::Dpkg`] | `Debian`, `Ubuntu` | own (dpkg `parseversion` + `verrevcmp`; the `debversion` crate disagreed with dpkg) |
 //! | [`Scheme::Rpm`] | `Red Hat`, `AlmaLinux`, `Rocky Linux`, `openSUSE`, `SUSE`, `Mageia`, `Azure Linux`, `Photon OS` | `rpm-version` crate (`rpmvercmp` with `~` and `^`) |
 //! | [`Scheme::Apk`] | `Alpine`, `Wolfi`, `Chainguard` | own (apk-tools rules; no maintained crate) |
 //! | [`Scheme::Pep440`] | `PyPI` | `pep440_rs` crate |
@@ -203,6 +203,59 @@ impl Version {
     }
 }
 
+/// A stable merge sort that never panics, whatever `cmp` answers.
+///
+/// Some reference orders are not transitive (Maven's `ComparableVersion`, apk's invalid
+/// versions), and the standard library's sorts may panic when they detect such a comparator
+/// ("user-provided comparison function does not correctly implement a total order"). Versions
+/// come from untrusted records, so callers that sort by version use this instead: with a total
+/// order it gives the same result as `slice::sort_by`; without one, some permutation.
+pub(crate) fn sort_by_version<T>(items: &mut Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    merge_sort(&mut order, |&a, &b| match (items.get(a), items.get(b)) {
+        (Some(x), Some(y)) => cmp(x, y),
+        _ => Ordering::Equal,
+    });
+    let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
+    items.extend(
+        order
+            .iter()
+            .filter_map(|&i| slots.get_mut(i).and_then(Option::take)),
+    );
+}
+
+/// Bottom-up stable merge sort of a `Copy` slice; only ever indexes in bounds, never panics.
+fn merge_sort<T: Copy>(items: &mut [T], cmp: impl Fn(&T, &T) -> Ordering) {
+    let n = items.len();
+    let mut buf: Vec<T> = Vec::with_capacity(n);
+    let mut len = 1;
+    while len < n {
+        let mut start = 0;
+        while start < n {
+            let mid = (start + len).min(n);
+            let end = (start + 2 * len).min(n);
+            buf.clear();
+            let (mut i, mut j) = (start, mid);
+            while i < mid || j < end {
+                let take_left = match (items.get(i), items.get(j)) {
+                    (Some(l), Some(r)) if i < mid && j < end => cmp(r, l) != Ordering::Less,
+                    _ => i < mid,
+                };
+                let k = if take_left { &mut i } else { &mut j };
+                if let Some(item) = items.get(*k) {
+                    buf.push(*item);
+                }
+                *k += 1;
+            }
+            if let Some(dst) = items.get_mut(start..end).filter(|d| d.len() == buf.len()) {
+                dst.copy_from_slice(&buf);
+            }
+            start = end;
+        }
+        len = len.saturating_mul(2);
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod testutil {
     use super::*;
@@ -275,6 +328,27 @@ mod tests {
             Scheme::Npm.parse(&long),
             Err(VulnError::Version { .. })
         ));
+    }
+
+    #[test]
+    fn merge_sort_is_stable_and_survives_cycles() {
+        let mut v = vec![(3, 'a'), (1, 'b'), (3, 'c'), (2, 'd'), (1, 'e')];
+        sort_by_version(&mut v, |a, b| a.0.cmp(&b.0));
+        assert_eq!(v, [(1, 'b'), (1, 'e'), (2, 'd'), (3, 'a'), (3, 'c')]);
+        // Maven's own cycle: 9-alpha > 9.sp-0 > 9 > 9-alpha. Any permutation, no panic.
+        let mut cyc: Vec<Version> = ["9", "9-alpha", "9.sp-0", "5.0.0.rc1", "5", "5-1"]
+            .iter()
+            .cycle()
+            .take(600)
+            .map(|t| Scheme::Maven.parse(t).unwrap())
+            .collect();
+        sort_by_version(&mut cyc, |a, b| a.compare(b).unwrap());
+        assert_eq!(cyc.len(), 600);
+        let mut nums: Vec<u32> = (0..1000).map(|i| (i * 7919) % 1009).collect();
+        let mut want = nums.clone();
+        want.sort();
+        sort_by_version(&mut nums, Ord::cmp);
+        assert_eq!(nums, want);
     }
 
     #[test]
