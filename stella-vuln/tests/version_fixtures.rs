@@ -334,3 +334,52 @@ fn alpine_valid_versions_parse() {
         .collect();
     assert!(bad.is_empty(), "{} rejected: {bad:?}", bad.len());
 }
+
+/// Hostile versions: the longest accepted text in shapes that stress each parser (deep Maven
+/// nesting, many components, huge numbers, separator runs). Parsing never panics, a version
+/// equals itself, orders are antisymmetric, and one byte more is refused as too long.
+#[test]
+fn hostile_versions_are_bounded() {
+    use stella_vuln::version::MAX_VERSION_LEN;
+    let fill = |unit: &str| unit.repeat(MAX_VERSION_LEN / unit.len().max(1) + 1);
+    let shapes: Vec<String> = [
+        "1.", "a1", "1a", "1-", "9", "0", "-", ".", "~", "^", "_p", ".r", "_rc1", "1:", "-r1",
+        "+b", "x.", "1.0.", "0.", "\u{e9}1",
+    ]
+    .iter()
+    .map(|u| fill(u))
+    .collect();
+    let schemes = [
+        Scheme::Dpkg,
+        Scheme::Rpm,
+        Scheme::Apk,
+        Scheme::Pep440,
+        Scheme::Npm,
+        Scheme::Go,
+        Scheme::Cargo,
+        Scheme::Maven,
+        Scheme::RubyGems,
+    ];
+    for scheme in schemes {
+        let mut parsed = Vec::new();
+        for shape in &shapes {
+            let cut: String = shape.chars().take(MAX_VERSION_LEN).collect();
+            let cut = match cut.char_indices().find(|(i, c)| i + c.len_utf8() > MAX_VERSION_LEN) {
+                Some((i, _)) => cut[..i].to_owned(),
+                None => cut,
+            };
+            assert!(cut.len() <= MAX_VERSION_LEN);
+            let longer = format!("{cut}{}", "1".repeat(MAX_VERSION_LEN + 1 - cut.len()));
+            assert!(scheme.parse(&longer).is_err(), "{scheme:?} took {} bytes", longer.len());
+            if let Ok(v) = scheme.parse(&cut) {
+                assert_eq!(v.compare(&v), Some(Ordering::Equal), "{scheme:?} {cut}");
+                parsed.push(v);
+            }
+        }
+        for a in &parsed {
+            for b in &parsed {
+                assert_eq!(a.compare(b), b.compare(a).map(Ordering::reverse), "{scheme:?}");
+            }
+        }
+    }
+}
