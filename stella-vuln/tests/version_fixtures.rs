@@ -364,13 +364,20 @@ fn hostile_versions_are_bounded() {
         let mut parsed = Vec::new();
         for shape in &shapes {
             let cut: String = shape.chars().take(MAX_VERSION_LEN).collect();
-            let cut = match cut.char_indices().find(|(i, c)| i + c.len_utf8() > MAX_VERSION_LEN) {
+            let cut = match cut
+                .char_indices()
+                .find(|(i, c)| i + c.len_utf8() > MAX_VERSION_LEN)
+            {
                 Some((i, _)) => cut[..i].to_owned(),
                 None => cut,
             };
             assert!(cut.len() <= MAX_VERSION_LEN);
             let longer = format!("{cut}{}", "1".repeat(MAX_VERSION_LEN + 1 - cut.len()));
-            assert!(scheme.parse(&longer).is_err(), "{scheme:?} took {} bytes", longer.len());
+            assert!(
+                scheme.parse(&longer).is_err(),
+                "{scheme:?} took {} bytes",
+                longer.len()
+            );
             if let Ok(v) = scheme.parse(&cut) {
                 assert_eq!(v.compare(&v), Some(Ordering::Equal), "{scheme:?} {cut}");
                 parsed.push(v);
@@ -378,7 +385,11 @@ fn hostile_versions_are_bounded() {
         }
         for a in &parsed {
             for b in &parsed {
-                assert_eq!(a.compare(b), b.compare(a).map(Ordering::reverse), "{scheme:?}");
+                assert_eq!(
+                    a.compare(b),
+                    b.compare(a).map(Ordering::reverse),
+                    "{scheme:?}"
+                );
             }
         }
     }
