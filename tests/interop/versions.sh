@@ -32,7 +32,6 @@ fail() {
     exit 1
 }
 PACKAGING_VERSION=25.0
-INSTALL="sudo apt-get install -y gcc libdpkg-dev rpm maven default-jdk-headless golang-go golang-golang-x-mod-dev nodejs npm python3-venv"
 MAVEN_JAR=/usr/share/maven/lib/maven-artifact-3.x.jar
 XMOD=/usr/share/gocode/src/golang.org/x/mod/semver
 missing=()
@@ -45,24 +44,8 @@ command -v go >/dev/null 2>&1 || missing+=(golang-go)
 [ -d "$XMOD" ] || missing+=(golang-golang-x-mod-dev)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
-if [ "${#missing[@]}" -gt 0 ]; then
-    if [ "${CI:-}" = true ]; then
-        [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 ||
-            fail "${missing[*]} not installed; install them before CI runs: $INSTALL"
-        echo "== CI: installing ${missing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get install -y -q "${missing[@]}" >/dev/null ||
-            { apt-get update -q >/dev/null && apt-get install -y -q "${missing[@]}" >/dev/null; } ||
-            fail "apt-get install ${missing[*]} failed"
-    elif [ "${STELLA_SKIP_VERSIONS:-}" = 1 ]; then
-        echo "!!!!!! SKIPPED tests/interop/versions.sh: ${missing[*]} not installed (STELLA_SKIP_VERSIONS=1)." >&2
-        echo "!!!!!! Version orders were NOT compared with the reference comparators. Install with: $INSTALL" >&2
-        exit 0
-    else
-        fail "${missing[*]} not installed. Install with: $INSTALL
-    (or set STELLA_SKIP_VERSIONS=1 to skip this suite, loudly, outside CI)"
-    fi
-fi
+# shellcheck source=tests/interop/require-debian.sh
+. tests/interop/require-debian.sh "tests/interop/versions.sh" STELLA_SKIP_VERSIONS "Version orders were"
 
 # shellcheck source=tests/interop/venv.sh
 . tests/interop/venv.sh "tests/interop/versions.sh"

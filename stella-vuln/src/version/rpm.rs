@@ -156,22 +156,15 @@ mod tests {
         assert!(Scheme::Rpm.parse("").is_err());
         assert!(Scheme::Rpm.parse(" 1").is_err());
         // rpm 4.18 parses these: a colon after a non-digit belongs to the version.
-        assert_eq!(
-            Scheme::Rpm.compare("x:1.0", "x:1.0").unwrap(),
-            std::cmp::Ordering::Equal
-        );
-        assert_eq!(
-            Scheme::Rpm.compare("-1", "1").unwrap(),
-            std::cmp::Ordering::Less
-        );
-        assert_eq!(
-            Scheme::Rpm.compare(":1", "0:1").unwrap(),
-            std::cmp::Ordering::Equal
-        );
-        assert_eq!(
-            Scheme::Rpm.compare("1", "1-").unwrap(),
-            std::cmp::Ordering::Less
-        );
+        use std::cmp::Ordering::{Equal, Less};
+        for (a, want, b) in [
+            ("x:1.0", Equal, "x:1.0"),
+            ("-1", Less, "1"),
+            (":1", Equal, "0:1"),
+            ("1", Less, "1-"),
+        ] {
+            assert_eq!(Scheme::Rpm.compare(a, b).unwrap(), want, "{a} {b}");
+        }
     }
 
     proptest! {
