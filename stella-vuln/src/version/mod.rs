@@ -3,19 +3,24 @@
 //! OSV ranges are only meaningful under the ordering of the ecosystem that published them. Each
 //! submodule documents the rules it implements, which upstream tool it follows, and carries a
 //! table test of tricky pairs taken from that ecosystem's documentation and tooling, plus
-//! property tests for a total order (antisymmetry, transitivity).
+//! property tests for the order (antisymmetry; transitivity where the reference is transitive).
 //!
 //! | scheme | ecosystems | implementation |
 //! |---|---|---|
 //! | [`Scheme::Dpkg`] | `Debian`, `Ubuntu` | own (dpkg `parseversion` + `verrevcmp`; the `debversion` crate disagreed with dpkg) |
 //! | [`Scheme::Rpm`] | `Red Hat`, `AlmaLinux`, `Rocky Linux`, `openSUSE`, `SUSE`, `Mageia`, `Azure Linux`, `Photon OS` | `rpm-version` crate (`rpmvercmp` with `~` and `^`) |
-//! | [`Scheme::Apk`] | `Alpine`, `Wolfi`, `Chainguard` | own (apk-tools rules; no maintained crate) |
+//! | [`Scheme::Apk`] | `Alpine`, `Wolfi`, `Chainguard` | own (apk-tools rules; apk's invalid versions as osv-scalibr orders them; no maintained crate) |
 //! | [`Scheme::Pep440`] | `PyPI` | `pep440_rs` crate |
-//! | [`Scheme::Npm`] | `npm` | `semver` crate parse, node-semver precedence (build ignored, loose `v`/`=`) |
+//! | [`Scheme::Npm`] | `npm` | `semver` crate parse, node-semver's strict parser and precedence (build ignored, `v` allowed, `MAX_SAFE_INTEGER`) |
 //! | [`Scheme::Go`] | `Go` | `semver` crate parse, `golang.org/x/mod/semver` rules (`v`, shorthand, build ignored) |
-//! | [`Scheme::Cargo`] | `crates.io` | `semver` crate |
-//! | [`Scheme::Maven`] | `Maven` | own (Maven `ComparableVersion`; no crate) |
+//! | [`Scheme::Cargo`] | `crates.io` | `semver` crate (SemVer precedence: build ignored; a leading `v` tolerated) |
+//! | [`Scheme::Maven`] | `Maven` | own (maven-artifact 3.8.7 `ComparableVersion`, exactly; no crate) |
 //! | [`Scheme::RubyGems`] | `RubyGems` | own (`Gem::Version#<=>`; no crate) |
+//!
+//! `tests/interop/versions.sh` checks dpkg, RPM, PEP 440, npm, Go and Maven differentially
+//! against the reference tools, and `tests/version_fixtures.rs` every scheme against
+//! osv-scalibr's ordering fixtures. Maven's and apk's reference orders are not transitive;
+//! sorting by version goes through a merge sort that cannot panic on that.
 //!
 //! Any other ecosystem gives [`VulnError::UnknownEcosystem`]; a version that does not parse gives
 //! [`VulnError::Version`]. Neither is ever read as "not affected": the matcher reports both.
