@@ -222,7 +222,8 @@ fn parse_events(scheme: Scheme, events: &[Event]) -> Result<Vec<CompiledEvent>, 
         return Err(b);
     }
     // A stable sort: ties keep the record's order.
-    out.sort_by(|a, b| match (&a.version, &b.version) {
+    // Never `sort_by`: some reference orders are not transitive (see `sort_by_version`).
+    crate::version::sort_by_version(&mut out, |a, b| match (&a.version, &b.version) {
         (None, None) => std::cmp::Ordering::Equal,
         (None, Some(_)) => std::cmp::Ordering::Less,
         (Some(_), None) => std::cmp::Ordering::Greater,

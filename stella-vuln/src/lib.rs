@@ -66,7 +66,6 @@
 //! - `hex`: the snapshot trailer digest in errors.
 //! - `semver`: SemVer parsing for npm, Go and crates.io (Cargo's own crate).
 //! - `pep440_rs`: PEP 440 versions (astral's, as uv uses).
-//! - `debversion`: dpkg version ordering.
 //! - `rpm-version`: `rpmvercmp` with `~` and `^`.
 //! - `cvss`: CVSS v2/v3.x/v4.0 vector parsing and base scores (RustSec's, maintained with the
 //!   RustSec advisory database and `cargo audit`): the FIRST formulas and v4.0's macro-vector

@@ -768,7 +768,7 @@ fn match_package<'s>(
         let mut fixed: Vec<ArcStr> = matched.iter().filter_map(|m| m.fixed.clone()).collect();
         if fixed.len() > 1 {
             let scheme = Scheme::for_ecosystem(&ecosystem).ok();
-            fixed.sort_by(|a, b| {
+            crate::version::sort_by_version(&mut fixed, |a, b| {
                 scheme
                     .and_then(|s| s.compare(a, b).ok())
                     .unwrap_or_else(|| a.cmp(b))

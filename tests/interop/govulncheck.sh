@@ -26,28 +26,11 @@ fail() {
     echo "FAIL tests/interop/govulncheck.sh: $*" >&2
     exit 1
 }
-INSTALL="sudo apt-get install -y golang-go govulncheck"
 missing=()
 command -v go >/dev/null 2>&1 || missing+=(golang-go)
 command -v govulncheck >/dev/null 2>&1 || missing+=(govulncheck)
-if [ "${#missing[@]}" -gt 0 ]; then
-    if [ "${CI:-}" = true ]; then
-        [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 ||
-            fail "${missing[*]} not installed; install them before CI runs: $INSTALL"
-        echo "== CI: installing ${missing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get install -y -q "${missing[@]}" >/dev/null ||
-            { apt-get update -q >/dev/null && apt-get install -y -q "${missing[@]}" >/dev/null; } ||
-            fail "apt-get install ${missing[*]} failed"
-    elif [ "${STELLA_SKIP_GOVULNCHECK:-}" = 1 ]; then
-        echo "!!!!!! SKIPPED tests/interop/govulncheck.sh: ${missing[*]} not installed (STELLA_SKIP_GOVULNCHECK=1)." >&2
-        echo "!!!!!! Symbol evidence was NOT checked against govulncheck. Install with: $INSTALL" >&2
-        exit 0
-    else
-        fail "${missing[*]} not installed. Install with: $INSTALL
-    (or set STELLA_SKIP_GOVULNCHECK=1 to skip this suite, loudly, outside CI)"
-    fi
-fi
+# shellcheck source=tests/interop/require-debian.sh
+. tests/interop/require-debian.sh "tests/interop/govulncheck.sh" STELLA_SKIP_GOVULNCHECK "Symbol evidence was"
 
 cargo build --quiet --locked -p stella-cli
 STELLA="${CARGO_TARGET_DIR:-target}/debug/stella"

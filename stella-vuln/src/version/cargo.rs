@@ -1,17 +1,20 @@
-//! crates.io versions: SemVer 2.0 as Cargo orders it, by the `semver` crate (the one Cargo
-//! uses). Unlike SemVer precedence, Cargo's order also compares build metadata (so the order is
-//! total over distinct strings); crates.io refuses to publish two versions that differ only in
-//! build metadata, so this never changes a match.
+//! crates.io versions: SemVer 2.0 precedence, parsed by the `semver` crate (the one Cargo
+//! uses). Build metadata does not order versions (`1.2.3+a` = `1.2.3+b`, as SemVer 2.0 §10
+//! says and osv-scalibr and OSV's crates.io ranges expect), so it is dropped when parsing;
+//! crates.io refuses to publish two versions that differ only in build metadata, so no two
+//! published versions become equal. A leading `v` is tolerated, as osv-scalibr does.
 
-/// A parsed Cargo version.
+/// A parsed crates.io version (build metadata dropped).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct CargoVersion(semver::Version);
 
 impl CargoVersion {
     pub(crate) fn parse(text: &str) -> Result<Self, String> {
-        semver::Version::parse(text.trim())
-            .map(Self)
-            .map_err(|e| e.to_string())
+        let text = text.trim();
+        let text = text.strip_prefix('v').unwrap_or(text);
+        let mut v = semver::Version::parse(text).map_err(|e| e.to_string())?;
+        v.build = semver::BuildMetadata::EMPTY;
+        Ok(Self(v))
     }
 }
 
@@ -50,11 +53,12 @@ mod tests {
         ("1.0.0-x.7.z.92", '>', "1.0.0-x.7.z.91"),
         ("1.0.0-rc.1", '>', "1.0.0-beta.100"),
         ("1.0.0-rc.1", '<', "1.0.1-alpha"),
-        ("1.0.0+build", '>', "1.0.0"),
-        ("1.0.0+build.1", '<', "1.0.0+build.2"),
+        ("1.0.0+build", '=', "1.0.0"),
+        ("1.0.0+build.1", '=', "1.0.0+build.2"),
         ("1.0.0+build", '>', "1.0.0-rc.1"),
-        ("1.0.0-rc.1+build", '>', "1.0.0-rc.1"),
-        ("1.0.0+a", '<', "1.0.0+b"),
+        ("1.0.0-rc.1+build", '=', "1.0.0-rc.1"),
+        ("1.0.0+a", '=', "1.0.0+b"),
+        ("v1.2.3", '=', "1.2.3"),
         ("1.0.0", '=', "1.0.0"),
         ("1.2.3-pre", '=', "1.2.3-pre"),
         ("1.2.3+meta", '=', "1.2.3+meta"),
@@ -84,7 +88,9 @@ mod tests {
 
     #[test]
     fn cargo_rejects_garbage() {
-        for bad in ["", "1.0", "v1.0.0", "1.0.0-", "01.0.0", "1.0.0-01"] {
+        for bad in [
+            "", "1.0", "vv1.0.0", "V1.0.0", "1.0.0-", "01.0.0", "1.0.0-01",
+        ] {
             assert!(Scheme::Cargo.parse(bad).is_err(), "{bad}");
         }
     }

@@ -1,31 +1,170 @@
-//! Debian / Ubuntu versions: `[epoch:]upstream[-revision]`, ordered as dpkg's `verrevcmp`
-//! does (Debian Policy §5.6.12): epochs numerically; then upstream and revision alternately
-//! comparing non-digit runs (where `~` sorts before everything, even the end of the string, and
-//! letters sort before other characters) and digit runs numerically. A missing revision equals
-//! `0`. Implemented by the `debversion` crate, checked below against the policy's examples and
-//! dpkg's own test cases.
+//! Debian / Ubuntu versions: `[epoch:]upstream[-revision]`, parsed and ordered exactly as dpkg
+//! does (`parseversion` and `dpkg_version_compare` in libdpkg, behind `dpkg --compare-versions`;
+//! Debian Policy §5.6.12).
+//!
+//! Parsing: surrounding blanks (space, tab) are trimmed and an inner one is refused; when the
+//! text has a colon, what precedes the first one is the epoch, a decimal `strtol` number
+//! between 0 and `INT_MAX` (an optional sign is read, as `strtol` does); the revision is what
+//! follows the last `-` and must not be empty; the upstream version must not be empty. dpkg
+//! reports bad syntax (an upstream version not starting with a digit, a character other than
+//! alphanumerics and `.+~-:` in it, other than alphanumerics and `.+~` in the revision) as a
+//! warning and still compares; such versions are invalid by Policy and refused here.
+//!
+//! Order: epochs numerically; then upstream and revision with `verrevcmp`: alternately a
+//! non-digit run compared character by character (`~` before the end of the string, the end
+//! before letters, letters by ASCII before every other character) and a digit run compared
+//! numerically. A missing revision equals an empty one (and `0`). dpkg's own code is the
+//! oracle of `tests/interop/versions.sh`. The `debversion` crate used before disagreed with
+//! dpkg on digit runs after `~` (`2~0` = `2~` in dpkg), so this is own code.
 
 use std::cmp::Ordering;
 
 /// A parsed dpkg version.
 #[derive(Debug, Clone)]
-pub(crate) struct DpkgVersion(debversion::Version);
+pub(crate) struct DpkgVersion {
+    epoch: u32,
+    upstream: String,
+    revision: String,
+}
+
+fn is_blank(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+/// The epoch as C's `strtol` reads it, then dpkg's checks.
+fn parse_epoch(text: &str) -> Result<u32, String> {
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, text.get(1..).unwrap_or("")),
+        Some(b'+') => (false, text.get(1..).unwrap_or("")),
+        _ => (false, text),
+    };
+    let n = digits.bytes().take_while(u8::is_ascii_digit).count();
+    if n == 0 {
+        return Err("epoch in version is empty".to_owned());
+    }
+    if n != digits.len() {
+        return Err("epoch in version is not number".to_owned());
+    }
+    let value = digits.trim_start_matches('0');
+    let value: u64 = if value.is_empty() {
+        0
+    } else if value.len() > 10 {
+        return Err("epoch in version is too big".to_owned());
+    } else {
+        value
+            .parse()
+            .map_err(|_| "epoch in version is too big".to_owned())?
+    };
+    if negative && value != 0 {
+        return Err("epoch in version is negative".to_owned());
+    }
+    u32::try_from(value)
+        .ok()
+        .filter(|v| i32::try_from(*v).is_ok())
+        .ok_or_else(|| "epoch in version is too big".to_owned())
+}
 
 impl DpkgVersion {
     pub(crate) fn parse(text: &str) -> Result<Self, String> {
-        let text = text.trim();
         if text.is_empty() {
-            return Err("empty version".to_owned());
+            return Err("version string is empty".to_owned());
         }
-        if let Some((epoch, _)) = text.split_once(':') {
-            if epoch.is_empty() || !epoch.bytes().all(|b| b.is_ascii_digit()) {
-                return Err("epoch is not a number".to_owned());
+        let text = text.trim_matches(is_blank);
+        if text.contains(is_blank) {
+            return Err("version string has embedded spaces".to_owned());
+        }
+        let (epoch, rest) = match text.split_once(':') {
+            Some((e, rest)) => {
+                let epoch = parse_epoch(e)?;
+                if rest.is_empty() {
+                    return Err("nothing after colon in version number".to_owned());
+                }
+                (epoch, rest)
             }
+            None => (0, text),
+        };
+        let (upstream, revision) = match rest.rsplit_once('-') {
+            Some((_, "")) => return Err("revision number is empty".to_owned()),
+            Some((u, r)) => (u, r),
+            None => (rest, ""),
+        };
+        let Some(first) = upstream.chars().next() else {
+            return Err("version number is empty".to_owned());
+        };
+        if !first.is_ascii_digit() {
+            return Err("version number does not start with digit".to_owned());
         }
-        text.parse::<debversion::Version>()
-            .map(Self)
-            .map_err(|e| e.to_string())
+        if !upstream
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-+~:".contains(c))
+        {
+            return Err("invalid character in version number".to_owned());
+        }
+        if !revision
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".+~".contains(c))
+        {
+            return Err("invalid character in revision number".to_owned());
+        }
+        Ok(Self {
+            epoch,
+            upstream: upstream.to_owned(),
+            revision: revision.to_owned(),
+        })
     }
+}
+
+/// dpkg's `order`: digits (and the end) 0, letters their ASCII code, `~` -1, anything else
+/// its code + 256.
+fn order(c: u8) -> i32 {
+    match c {
+        0 | b'0'..=b'9' => 0,
+        b'a'..=b'z' | b'A'..=b'Z' => i32::from(c),
+        b'~' => -1,
+        other => i32::from(other) + 256,
+    }
+}
+
+/// dpkg's `verrevcmp`.
+fn verrevcmp(a: &str, b: &str) -> Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let at = |i: usize| a.get(i).copied().unwrap_or(0);
+    let bt = |j: usize| b.get(j).copied().unwrap_or(0);
+    let (mut i, mut j) = (0usize, 0usize);
+    while at(i) != 0 || bt(j) != 0 {
+        while (at(i) != 0 && !at(i).is_ascii_digit()) || (bt(j) != 0 && !bt(j).is_ascii_digit()) {
+            let (ac, bc) = (order(at(i)), order(bt(j)));
+            if ac != bc {
+                return ac.cmp(&bc);
+            }
+            i += 1;
+            j += 1;
+        }
+        while at(i) == b'0' {
+            i += 1;
+        }
+        while bt(j) == b'0' {
+            j += 1;
+        }
+        let mut first_diff = Ordering::Equal;
+        while at(i).is_ascii_digit() && bt(j).is_ascii_digit() {
+            if first_diff == Ordering::Equal {
+                first_diff = at(i).cmp(&bt(j));
+            }
+            i += 1;
+            j += 1;
+        }
+        if at(i).is_ascii_digit() {
+            return Ordering::Greater;
+        }
+        if bt(j).is_ascii_digit() {
+            return Ordering::Less;
+        }
+        if first_diff != Ordering::Equal {
+            return first_diff;
+        }
+    }
+    Ordering::Equal
 }
 
 impl PartialEq for DpkgVersion {
@@ -41,7 +180,10 @@ impl PartialOrd for DpkgVersion {
 }
 impl Ord for DpkgVersion {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.0.cmp(&other.0)
+        self.epoch
+            .cmp(&other.epoch)
+            .then_with(|| verrevcmp(&self.upstream, &other.upstream))
+            .then_with(|| verrevcmp(&self.revision, &other.revision))
     }
 }
 

@@ -3,19 +3,24 @@
 //! OSV ranges are only meaningful under the ordering of the ecosystem that published them. Each
 //! submodule documents the rules it implements, which upstream tool it follows, and carries a
 //! table test of tricky pairs taken from that ecosystem's documentation and tooling, plus
-//! property tests for a total order (antisymmetry, transitivity).
+//! property tests for the order (antisymmetry; transitivity where the reference is transitive).
 //!
 //! | scheme | ecosystems | implementation |
 //! |---|---|---|
-//! | [`Scheme::Dpkg`] | `Debian`, `Ubuntu` | `debversion` crate (dpkg `verrevcmp`) |
+//! | [`Scheme::Dpkg`] | `Debian`, `Ubuntu` | own (dpkg `parseversion` + `verrevcmp`; the `debversion` crate disagreed with dpkg) |
 //! | [`Scheme::Rpm`] | `Red Hat`, `AlmaLinux`, `Rocky Linux`, `openSUSE`, `SUSE`, `Mageia`, `Azure Linux`, `Photon OS` | `rpm-version` crate (`rpmvercmp` with `~` and `^`) |
-//! | [`Scheme::Apk`] | `Alpine`, `Wolfi`, `Chainguard` | own (apk-tools rules; no maintained crate) |
+//! | [`Scheme::Apk`] | `Alpine`, `Wolfi`, `Chainguard` | own (apk-tools rules; apk's invalid versions as osv-scalibr orders them; no maintained crate) |
 //! | [`Scheme::Pep440`] | `PyPI` | `pep440_rs` crate |
-//! | [`Scheme::Npm`] | `npm` | `semver` crate parse, node-semver precedence (build ignored, loose `v`/`=`) |
+//! | [`Scheme::Npm`] | `npm` | `semver` crate parse, node-semver's strict parser and precedence (build ignored, `v` allowed, `MAX_SAFE_INTEGER`) |
 //! | [`Scheme::Go`] | `Go` | `semver` crate parse, `golang.org/x/mod/semver` rules (`v`, shorthand, build ignored) |
-//! | [`Scheme::Cargo`] | `crates.io` | `semver` crate |
-//! | [`Scheme::Maven`] | `Maven` | own (Maven `ComparableVersion`; no crate) |
+//! | [`Scheme::Cargo`] | `crates.io` | `semver` crate (SemVer precedence: build ignored; a leading `v` tolerated) |
+//! | [`Scheme::Maven`] | `Maven` | own (maven-artifact 3.8.7 `ComparableVersion`, exactly; no crate) |
 //! | [`Scheme::RubyGems`] | `RubyGems` | own (`Gem::Version#<=>`; no crate) |
+//!
+//! `tests/interop/versions.sh` checks dpkg, RPM, PEP 440, npm, Go and Maven differentially
+//! against the reference tools, and `tests/version_fixtures.rs` every scheme against
+//! osv-scalibr's ordering fixtures. Maven's and apk's reference orders are not transitive;
+//! sorting by version goes through a merge sort that cannot panic on that.
 //!
 //! Any other ecosystem gives [`VulnError::UnknownEcosystem`]; a version that does not parse gives
 //! [`VulnError::Version`]. Neither is ever read as "not affected": the matcher reports both.
@@ -203,6 +208,59 @@ impl Version {
     }
 }
 
+/// A stable merge sort that never panics, whatever `cmp` answers.
+///
+/// Some reference orders are not transitive (Maven's `ComparableVersion`, apk's invalid
+/// versions), and the standard library's sorts may panic when they detect such a comparator
+/// ("user-provided comparison function does not correctly implement a total order"). Versions
+/// come from untrusted records, so callers that sort by version use this instead: with a total
+/// order it gives the same result as `slice::sort_by`; without one, some permutation.
+pub(crate) fn sort_by_version<T>(items: &mut Vec<T>, cmp: impl Fn(&T, &T) -> Ordering) {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    merge_sort(&mut order, |&a, &b| match (items.get(a), items.get(b)) {
+        (Some(x), Some(y)) => cmp(x, y),
+        _ => Ordering::Equal,
+    });
+    let mut slots: Vec<Option<T>> = items.drain(..).map(Some).collect();
+    items.extend(
+        order
+            .iter()
+            .filter_map(|&i| slots.get_mut(i).and_then(Option::take)),
+    );
+}
+
+/// Bottom-up stable merge sort of a `Copy` slice; only ever indexes in bounds, never panics.
+fn merge_sort<T: Copy>(items: &mut [T], cmp: impl Fn(&T, &T) -> Ordering) {
+    let n = items.len();
+    let mut buf: Vec<T> = Vec::with_capacity(n);
+    let mut len = 1;
+    while len < n {
+        let mut start = 0;
+        while start < n {
+            let mid = (start + len).min(n);
+            let end = (start + 2 * len).min(n);
+            buf.clear();
+            let (mut i, mut j) = (start, mid);
+            while i < mid || j < end {
+                let take_left = match (items.get(i), items.get(j)) {
+                    (Some(l), Some(r)) if i < mid && j < end => cmp(r, l) != Ordering::Less,
+                    _ => i < mid,
+                };
+                let k = if take_left { &mut i } else { &mut j };
+                if let Some(item) = items.get(*k) {
+                    buf.push(*item);
+                }
+                *k += 1;
+            }
+            if let Some(dst) = items.get_mut(start..end).filter(|d| d.len() == buf.len()) {
+                dst.copy_from_slice(&buf);
+            }
+            start = end;
+        }
+        len = len.saturating_mul(2);
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod testutil {
     use super::*;
@@ -275,6 +333,27 @@ mod tests {
             Scheme::Npm.parse(&long),
             Err(VulnError::Version { .. })
         ));
+    }
+
+    #[test]
+    fn merge_sort_is_stable_and_survives_cycles() {
+        let mut v = vec![(3, 'a'), (1, 'b'), (3, 'c'), (2, 'd'), (1, 'e')];
+        sort_by_version(&mut v, |a, b| a.0.cmp(&b.0));
+        assert_eq!(v, [(1, 'b'), (1, 'e'), (2, 'd'), (3, 'a'), (3, 'c')]);
+        // Maven's own cycle: 9-alpha > 9.sp-0 > 9 > 9-alpha. Any permutation, no panic.
+        let mut cyc: Vec<Version> = ["9", "9-alpha", "9.sp-0", "5.0.0.rc1", "5", "5-1"]
+            .iter()
+            .cycle()
+            .take(600)
+            .map(|t| Scheme::Maven.parse(t).unwrap())
+            .collect();
+        sort_by_version(&mut cyc, |a, b| a.compare(b).unwrap());
+        assert_eq!(cyc.len(), 600);
+        let mut nums: Vec<u32> = (0..1000).map(|i| (i * 7919) % 1009).collect();
+        let mut want = nums.clone();
+        want.sort();
+        sort_by_version(&mut nums, Ord::cmp);
+        assert_eq!(nums, want);
     }
 
     #[test]

@@ -1,9 +1,15 @@
 //! npm versions, ordered as node-semver does: SemVer 2.0 precedence (major, minor, patch
 //! numerically; a pre-release sorts before its release; pre-release identifiers compare
 //! numerically when numeric, as ASCII otherwise, numeric below alphanumeric, and a longer list
-//! above its prefix). Build metadata is ignored (`1.2.3+a == 1.2.3+b`). As node-semver's loose
-//! parser does, a leading `=` or `v` (and spaces after it) is accepted. Parsing by the `semver`
-//! crate; precedence computed here because the crate also orders build metadata (Cargo's rule).
+//! above its prefix). Build metadata is ignored (`1.2.3+a == 1.2.3+b`). Parsing is
+//! node-semver's strict parser (`semver.parse`, what `semver.compare` uses): surrounding
+//! whitespace trimmed, one optional lower-case `v`, then SemVer 2.0 (no `=`, no `V`, no leading
+//! zeroes); major, minor and patch at most `Number.MAX_SAFE_INTEGER`, as node-semver refuses
+//! larger ones. node-semver compares numeric pre-release identifiers of `MAX_SAFE_INTEGER` and
+//! above as JavaScript numbers (rounded doubles); rather than reproduce the rounding, such
+//! versions are refused (a bound, counted separately by `tests/interop/versions.sh`). Parsing
+//! by the `semver` crate; build metadata is dropped so that the crate's order is SemVer
+//! precedence.
 
 use std::cmp::Ordering;
 
@@ -13,17 +19,32 @@ pub(crate) struct NpmVersion(semver::Version);
 
 impl NpmVersion {
     pub(crate) fn parse(text: &str) -> Result<Self, String> {
-        let t = text.trim().trim_start_matches('=').trim_start();
-        let t = t
-            .strip_prefix('v')
-            .or_else(|| t.strip_prefix('V'))
-            .unwrap_or(t)
-            .trim_start();
+        let t = text.trim();
+        let t = t.strip_prefix('v').unwrap_or(t);
         let mut v = semver::Version::parse(t).map_err(|e| e.to_string())?;
+        if [v.major, v.minor, v.patch]
+            .iter()
+            .any(|n| *n > MAX_SAFE_INTEGER)
+        {
+            return Err("a number above Number.MAX_SAFE_INTEGER".to_owned());
+        }
+        let too_big = |id: &str| {
+            !id.is_empty()
+                && id.bytes().all(|b| b.is_ascii_digit())
+                && id.parse::<u64>().map_or(true, |n| n >= MAX_SAFE_INTEGER)
+        };
+        if v.pre.split('.').any(too_big) {
+            return Err(
+                "a numeric pre-release identifier of Number.MAX_SAFE_INTEGER or more".to_owned(),
+            );
+        }
         v.build = semver::BuildMetadata::EMPTY;
         Ok(Self(v))
     }
 }
+
+/// JavaScript's `Number.MAX_SAFE_INTEGER`, node-semver's limit.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 const _: fn(&NpmVersion, &NpmVersion) -> Ordering = Ord::cmp;
 
@@ -63,19 +84,22 @@ mod tests {
         ("1.2.3-r2", '>', "1.2.3-r100"),
         ("1.2.3-r100", '>', "1.2.3-R2"),
         ("1.2.3", '=', "v1.2.3"),
-        ("1.2.3", '=', "=1.2.3"),
-        ("1.2.3", '=', "v 1.2.3"),
-        ("1.2.3", '=', "= 1.2.3"),
         ("1.2.3", '=', " v1.2.3"),
-        ("1.2.3", '=', " =1.2.3"),
-        ("1.2.3", '=', " v 1.2.3"),
-        ("1.2.3", '=', "=v1.2.3"),
         ("1.2.3-0", '=', "v1.2.3-0"),
-        ("1.2.3-1", '=', "=1.2.3-1"),
         ("1.2.3-beta", '=', "v1.2.3-beta"),
         ("1.2.3-beta+build", '=', "1.2.3-beta+otherbuild"),
         ("1.2.3+build", '=', "1.2.3+otherbuild"),
         ("  v1.2.3+build", '=', "1.2.3+otherbuild"),
+        ("9007199254740991.0.0", '>', "9007199254740990.0.0"),
+        // real npm advisory bounds (lodash, minimist, axios, express)
+        ("4.17.20", '<', "4.17.21"),
+        ("1.2.5", '<', "1.2.6"),
+        ("0.21.1", '<', "0.21.2"),
+        ("1.0.0-alpha.1", '<', "1.0.0"),
+        ("4.17.3", '<', "4.19.2"),
+        ("5.0.0-beta.1", '<', "5.0.0-beta.3"),
+        ("v4.17.21", '=', "4.17.21"),
+        ("1.0.0-9007199254740990", '>', "1.0.0-2"),
         // SemVer 2.0 §11
         ("1.0.0-alpha", '<', "1.0.0-alpha.1"),
         ("1.0.0-alpha.1", '<', "1.0.0-alpha.beta"),
@@ -100,7 +124,20 @@ mod tests {
 
     #[test]
     fn npm_rejects_garbage() {
-        for bad in ["", "1.2", "1.2.3.4", "01.2.3", "1.2.3-", "latest"] {
+        for bad in [
+            "",
+            "1.2",
+            "1.2.3.4",
+            "01.2.3",
+            "1.2.3-",
+            "latest",
+            // node-semver's strict parser refuses these (its loose one takes them)
+            "=1.2.3",
+            "V1.2.3",
+            "v 1.2.3",
+            "9007199254740992.0.0",
+            "1.0.0-9007199254740991",
+        ] {
             assert!(Scheme::Npm.parse(bad).is_err(), "{bad}");
         }
     }

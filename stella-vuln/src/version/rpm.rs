@@ -2,8 +2,16 @@
 //! epoch (missing = 0), version and release: alphanumeric segments, digits numerically and
 //! greater than letters, `~` sorting before everything (pre-releases) and `^` after the end of
 //! the string but before any further segment (post-release snapshots). A missing release
-//! compares lower than any release (OSV records for RPM distros always carry one). Implemented
-//! by the `rpm-version` crate, checked below against rpm's own `rpmvercmp.at` cases.
+//! compares lower than any release, even an empty one (`1 < 1-`), as rpm 4.18's
+//! `rpmverCmp` (`rpm.vercmp` in rpm's Lua) does.
+//!
+//! The text is split as rpm 4.18's `rpmverParse` does: an epoch is the run of leading digits
+//! when a `:` follows it (`:1` has epoch 0); otherwise there is no epoch and the colon belongs
+//! to the version (`a:1` and `1.m+e2:1` are versions, not errors). The release is what follows
+//! the last `-`. Only the empty string is refused (as rpm refuses it), plus whitespace, which
+//! no RPM version carries. Each field is compared with `rpmvercmp`, implemented by the
+//! `rpm-version` crate; `tests/interop/versions.sh` checks the whole against rpm's own Lua
+//! `rpm.vercmp`.
 
 use std::cmp::Ordering;
 
@@ -11,35 +19,43 @@ use rpm_version::Evr;
 
 /// A parsed RPM EVR.
 #[derive(Debug, Clone)]
-pub(crate) struct RpmVersion(Evr<'static>);
+pub(crate) struct RpmVersion {
+    /// Decimal digits (`"0"` when absent or empty).
+    epoch: String,
+    version: String,
+    release: Option<String>,
+}
+
+/// `rpmvercmp` on two strings (the crate compares the fields of an EVR with it).
+fn rpmvercmp(a: &str, b: &str) -> Ordering {
+    Evr::new("0", a, "").cmp(&Evr::new("0", b, ""))
+}
 
 impl RpmVersion {
     pub(crate) fn parse(text: &str) -> Result<Self, String> {
-        let text = text.trim();
         if text.is_empty() {
             return Err("empty version".to_owned());
         }
         if text.chars().any(char::is_whitespace) {
             return Err("contains whitespace".to_owned());
         }
-        let (epoch, rest) = match text.split_once(':') {
-            Some((e, rest)) => {
-                if e.is_empty() || !e.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err("epoch is not a number".to_owned());
-                }
-                (e, rest)
-            }
-            None => ("", text),
+        let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+        let (epoch, rest) = match (text.get(..digits), text.get(digits..)) {
+            (Some(e), Some(rest)) if rest.starts_with(':') => (
+                if e.is_empty() { "0" } else { e },
+                rest.get(1..).unwrap_or(""),
+            ),
+            _ => ("0", text),
         };
-        let (version, release) = rest.rsplit_once('-').unwrap_or((rest, ""));
-        if version.is_empty() {
-            return Err("empty version part".to_owned());
-        }
-        Ok(Self(Evr::new(
-            epoch.to_owned(),
-            version.to_owned(),
-            release.to_owned(),
-        )))
+        let (version, release) = match rest.rsplit_once('-') {
+            Some((v, r)) => (v, Some(r.to_owned())),
+            None => (rest, None),
+        };
+        Ok(Self {
+            epoch: epoch.to_owned(),
+            version: version.to_owned(),
+            release,
+        })
     }
 }
 
@@ -56,7 +72,14 @@ impl PartialOrd for RpmVersion {
 }
 impl Ord for RpmVersion {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.0.cmp(&other.0)
+        rpmvercmp(&self.epoch, &other.epoch)
+            .then_with(|| rpmvercmp(&self.version, &other.version))
+            .then_with(|| match (&self.release, &other.release) {
+                (Some(a), Some(b)) => rpmvercmp(a, b),
+                (None, Some(_)) => Ordering::Less,
+                (Some(_), None) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            })
     }
 }
 
@@ -131,8 +154,17 @@ mod tests {
     #[test]
     fn rpm_rejects_garbage() {
         assert!(Scheme::Rpm.parse("").is_err());
-        assert!(Scheme::Rpm.parse("x:1.0").is_err());
-        assert!(Scheme::Rpm.parse("-1").is_err());
+        assert!(Scheme::Rpm.parse(" 1").is_err());
+        // rpm 4.18 parses these: a colon after a non-digit belongs to the version.
+        use std::cmp::Ordering::{Equal, Less};
+        for (a, want, b) in [
+            ("x:1.0", Equal, "x:1.0"),
+            ("-1", Less, "1"),
+            (":1", Equal, "0:1"),
+            ("1", Less, "1-"),
+        ] {
+            assert_eq!(Scheme::Rpm.compare(a, b).unwrap(), want, "{a} {b}");
+        }
     }
 
     proptest! {
