@@ -47,8 +47,7 @@ use stella_attest::transparency::bundle::{
     ArtifactInput, Bundle, Check, TrustRoot, TrustedRoot, Verification, VerificationPolicy,
     VerifiedBundle, VerifiedContent, VerifiedSigner, VerifiedTimestamp,
 };
-use stella_attest::transparency::fulcio::FulcioExtension;
-use stella_attest::transparency::identity::{CertificateIdentity, IdentityPolicy, StringMatcher};
+use stella_attest::transparency::identity::{IdentityFlags, IdentityPolicy};
 use stella_attest::transparency::rekor::RekorLogKey;
 use stella_core::Digest;
 
@@ -72,6 +71,15 @@ pub struct BundleArgs {
     /// Keyless bundles: the artifact by its digest (`sha256:<hex>`) instead of `--artifact`.
     #[arg(long)]
     pub artifact_digest: Option<String>,
+    /// Keyless bundles: who must have signed.
+    #[command(flatten)]
+    pub identity: IdentityArgs,
+}
+
+/// The keyless identity flags, as cosign spells them (`stella verify`, `stella vex`); turned
+/// into a policy by [`IdentityPolicy::from_flags`], the one rule set.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct IdentityArgs {
     /// Keyless bundles: the signer's identity (the certificate's SAN), exactly.
     #[arg(long, conflicts_with = "certificate_identity_regexp")]
     pub certificate_identity: Option<String>,
@@ -113,103 +121,49 @@ pub struct BundleArgs {
 impl BundleArgs {
     /// Whether any keyless identity flag was given.
     pub fn has_identity_flags(&self) -> bool {
-        self.certificate_identity.is_some()
-            || self.certificate_identity_regexp.is_some()
-            || self.certificate_oidc_issuer.is_some()
-            || self.certificate_oidc_issuer_regexp.is_some()
-            || self.github_claims().next().is_some()
-            || self.insecure_ignore_identity
+        self.identity.flags().any()
     }
 
-    fn github_claims(&self) -> impl Iterator<Item = (FulcioExtension, &String)> {
-        [
-            (
-                FulcioExtension::GITHUB_WORKFLOW_TRIGGER,
-                &self.certificate_github_workflow_trigger,
-            ),
-            (
-                FulcioExtension::GITHUB_WORKFLOW_SHA,
-                &self.certificate_github_workflow_sha,
-            ),
-            (
-                FulcioExtension::GITHUB_WORKFLOW_NAME,
-                &self.certificate_github_workflow_name,
-            ),
-            (
-                FulcioExtension::GITHUB_WORKFLOW_REPOSITORY,
-                &self.certificate_github_workflow_repository,
-            ),
-            (
-                FulcioExtension::GITHUB_WORKFLOW_REF,
-                &self.certificate_github_workflow_ref,
-            ),
-        ]
-        .into_iter()
-        .filter_map(|(e, v)| v.as_ref().map(|v| (e, v)))
-    }
-
-    /// The identity policy the flags state: SAN and issuer both required (exact or regexp),
-    /// or the explicit insecure policy; none is [`TransparencyError::MissingIdentityPolicy`].
+    /// The identity policy the flags state ([`IdentityPolicy::from_flags`]); none is
+    /// [`TransparencyError::MissingIdentityPolicy`].
     fn identity_policy(&self) -> Result<IdentityPolicy, CliError> {
-        if self.insecure_ignore_identity {
-            if self.github_claims().next().is_some() {
-                return Err(CliError::Usage {
-                    what: "--insecure-ignore-identity",
-                    value: String::new(),
-                    reason: "cannot be combined with --certificate-github-workflow-* claims"
-                        .to_owned(),
-                });
-            }
-            return Ok(IdentityPolicy::InsecureIgnoreIdentity);
+        identity_policy_of(&self.identity.flags())
+    }
+}
+
+impl IdentityArgs {
+    /// The identity flags as given.
+    pub fn flags(&self) -> IdentityFlags {
+        IdentityFlags {
+            certificate_identity: self.certificate_identity.clone(),
+            certificate_identity_regexp: self.certificate_identity_regexp.clone(),
+            certificate_oidc_issuer: self.certificate_oidc_issuer.clone(),
+            certificate_oidc_issuer_regexp: self.certificate_oidc_issuer_regexp.clone(),
+            github_workflow_trigger: self.certificate_github_workflow_trigger.clone(),
+            github_workflow_sha: self.certificate_github_workflow_sha.clone(),
+            github_workflow_name: self.certificate_github_workflow_name.clone(),
+            github_workflow_repository: self.certificate_github_workflow_repository.clone(),
+            github_workflow_ref: self.certificate_github_workflow_ref.clone(),
+            insecure_ignore_identity: self.insecure_ignore_identity,
         }
-        let matcher = |exact: &Option<String>,
-                       regexp: &Option<String>,
-                       what: &'static str|
-         -> Result<Option<StringMatcher>, CliError> {
-            match (exact, regexp) {
-                (Some(e), _) => Ok(Some(StringMatcher::exact(e.clone()))),
-                (None, Some(r)) => {
-                    StringMatcher::regexp(r)
-                        .map(Some)
-                        .map_err(|e| CliError::Usage {
-                            what,
-                            value: r.clone(),
-                            reason: e.to_string(),
-                        })
-                }
-                (None, None) => Ok(None),
-            }
-        };
-        let san = matcher(
-            &self.certificate_identity,
-            &self.certificate_identity_regexp,
-            "--certificate-identity-regexp",
-        )?;
-        let issuer = matcher(
-            &self.certificate_oidc_issuer,
-            &self.certificate_oidc_issuer_regexp,
-            "--certificate-oidc-issuer-regexp",
-        )?;
-        match (san, issuer) {
-            (Some(san), Some(issuer)) => {
-                let mut id = CertificateIdentity::new(san, issuer);
-                for (ext, value) in self.github_claims() {
-                    id = id.with_extension(ext, value.clone());
-                }
-                Ok(id.into())
-            }
-            (None, None) if !self.has_identity_flags() => Err(CliError::library(
-                "--certificate-identity / --certificate-oidc-issuer",
-                TransparencyError::MissingIdentityPolicy,
-            )),
-            _ => Err(CliError::Usage {
-                what: "--certificate-identity / --certificate-oidc-issuer",
-                value: String::new(),
-                reason: "a keyless identity needs both the identity (SAN) and the OIDC issuer \
-                         (exact or -regexp)"
-                    .to_owned(),
-            }),
-        }
+    }
+}
+
+/// The identity policy of `flags` ([`IdentityPolicy::from_flags`]) for a command that verifies
+/// keyless bundles: a flag error is a usage error (exit 2), no flag at all
+/// [`TransparencyError::MissingIdentityPolicy`].
+pub(crate) fn identity_policy_of(flags: &IdentityFlags) -> Result<IdentityPolicy, CliError> {
+    match IdentityPolicy::from_flags(flags) {
+        Ok(Some(policy)) => Ok(policy),
+        Ok(None) => Err(CliError::library(
+            "--certificate-identity / --certificate-oidc-issuer",
+            TransparencyError::MissingIdentityPolicy,
+        )),
+        Err(e) => Err(CliError::Usage {
+            what: "--certificate-identity / --certificate-oidc-issuer",
+            value: String::new(),
+            reason: e.to_string(),
+        }),
     }
 }
 
