@@ -8,14 +8,13 @@ use std::sync::Arc;
 use stella_attest::keys::{LocalSigner, PrivateKey, PublicKey, SystemRandom};
 use stella_attest::transparency::TransparencyError;
 use stella_attest::transparency::bundle::{
-    Bundle, BundleContent, BundleVersion, Envelope, EnvelopeSignature, HashOutput,
-    MessageSignature, TransparencyLogEntry, TrustRoot, VerifiedContent, key_based_bundle,
+    Bundle, BundleContent, BundleVersion, MessageSignature, TransparencyLogEntry, TrustRoot,
+    VerifiedContent, key_based_bundle,
 };
-use stella_attest::transparency::merkle::{self, MerkleTree};
+use stella_attest::transparency::merkle;
 use stella_attest::transparency::note::{Checkpoint, NoteSigner};
 use stella_attest::transparency::rekor::{
-    BodySignature, DsseV001, EntryBody, HashedRekord, LogEntry, RekorHash, RekorInclusionProof,
-    RekorLogKey,
+    BodySignature, DsseV001, EntryBody, HashedRekord, LogEntry, RekorHash, RekorLogKey,
 };
 use stella_attest::transparency::testing::{self, TestRekor};
 use stella_core::{Digest, SignatureAlgorithm};

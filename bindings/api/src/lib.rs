@@ -835,10 +835,12 @@ pub fn sigstore_bundle_verify(
         // key-based bundles included: signing time, log validity windows, every check.
         let full = identity.is_some()
             || !options.artifact_digest.is_empty()
+            || options.tlog_threshold.is_some()
+            || options.sct_threshold.is_some()
             || (!options.trusted_root_json.is_empty() && options.rekor_keys_pem.is_empty());
         if full && options.trusted_root_json.is_empty() {
             return Err(ApiError::invalid(
-                "sigstore_bundle_verify: keyless verification (or artifact_digest) needs trusted_root_json",
+                "sigstore_bundle_verify: keyless verification (or artifact_digest, tlog_threshold, sct_threshold) needs trusted_root_json",
             ));
         }
         let parsed = Bundle::parse(bundle)?;
@@ -923,6 +925,14 @@ fn verify_bundle_with_policy(
             .map(|pem| Ok(VerificationPolicy::key(read_public_key(pem)?)))
             .collect::<Result<Vec<_>, ApiError>>()?,
     };
+    let threshold = |n: Option<u32>| n.map_or(1, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let policies: Vec<VerificationPolicy> = policies
+        .into_iter()
+        .map(|p| {
+            p.with_tlog_threshold(threshold(options.tlog_threshold))
+                .with_sct_threshold(threshold(options.sct_threshold))
+        })
+        .collect();
     let mut last: Option<ApiError> = None;
     for policy in &policies {
         match bundle.verify(policy, artifact, &root) {

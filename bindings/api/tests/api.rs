@@ -540,3 +540,48 @@ fn a_pem_with_two_keys_is_refused_everywhere_keys_are_read() {
         ErrorKind::Parse
     );
 }
+
+/// GitHub's timestamp-only attestation (tests/vectors/sigstore/real, sigstore-go's
+/// `bundle-github-staging.json`: no log entry, a GitHub Fulcio without a CT log, one RFC 3161
+/// timestamp) verifies through the API only with `tlog_threshold` and `sct_threshold` at 0,
+/// as sigstore-go verifies it with a transparency-log threshold of 0.
+#[test]
+fn sigstore_bundle_thresholds_admit_a_timestamp_only_attestation_by_name() {
+    let real = |name: &str| {
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/vectors/sigstore/real")
+                .join(name),
+        )
+        .unwrap()
+    };
+    let bundle = real("sigstore-go-bundle-github-staging.json");
+    let options = BundleVerifyOptions {
+        trusted_root_json: real("sigstore-go-trusted-root-github-staging.json"),
+        certificate_identity: "cody@soyland.com".into(),
+        certificate_oidc_issuer: "https://github.com/login/oauth".into(),
+        ..BundleVerifyOptions::default()
+    };
+    assert_eq!(
+        kind(sigstore_bundle_verify(&bundle, &options)),
+        ErrorKind::Verification
+    );
+    let lowered = BundleVerifyOptions {
+        tlog_threshold: Some(0),
+        sct_threshold: Some(0),
+        ..options.clone()
+    };
+    let v = sigstore_bundle_verify(&bundle, &lowered).unwrap();
+    assert_eq!(v.signer_identity, "cody@soyland.com");
+    assert!(v.log_indexes.is_empty());
+    assert_eq!(v.signing_times, [1_684_267_129]);
+    // A threshold needs the trusted root it applies to.
+    let no_root = BundleVerifyOptions {
+        trusted_root_json: Vec::new(),
+        ..lowered
+    };
+    assert_eq!(
+        kind(sigstore_bundle_verify(&bundle, &no_root)),
+        ErrorKind::InvalidArgument
+    );
+}

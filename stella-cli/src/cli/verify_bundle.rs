@@ -74,6 +74,17 @@ pub struct BundleArgs {
     /// Keyless bundles: who must have signed.
     #[command(flatten)]
     pub identity: IdentityArgs,
+    /// Keyless bundles: the least number of transparency log entries (default 1, as
+    /// sigstore-go). 0 accepts a bundle with no log entry when an RFC 3161 timestamp dates it
+    /// (GitHub's timestamp-only attestations): its signature was then never logged publicly.
+    /// Entries a bundle carries are verified whatever the threshold.
+    #[arg(long, value_name = "N")]
+    pub tlog_threshold: Option<usize>,
+    /// Keyless bundles: the least number of embedded SCTs that must verify under the trusted
+    /// root's CT logs (default 1). 0 skips the SCT check (a Fulcio without a CT log, such as
+    /// GitHub's).
+    #[arg(long, value_name = "N")]
+    pub sct_threshold: Option<usize>,
 }
 
 /// The keyless identity flags, as cosign spells them (`stella verify`, `stella vex`); turned
@@ -119,9 +130,9 @@ pub struct IdentityArgs {
 }
 
 impl BundleArgs {
-    /// Whether any keyless identity flag was given.
+    /// Whether any keyless identity flag (or threshold) was given.
     pub fn has_identity_flags(&self) -> bool {
-        self.identity.flags().any()
+        self.identity.flags().any() || self.tlog_threshold.is_some() || self.sct_threshold.is_some()
     }
 
     /// The identity policy the flags state ([`IdentityPolicy::from_flags`]); none is
@@ -377,7 +388,7 @@ pub fn run(
     }
     if opts.has_identity_flags() || opts.artifact_digest.is_some() {
         return Err(CliError::Usage {
-            what: "--certificate-* / --insecure-ignore-identity / --artifact-digest",
+            what: "--certificate-* / --insecure-ignore-identity / --artifact-digest / --tlog-threshold / --sct-threshold",
             value: name.to_owned(),
             reason: "this bundle is key-based: verify it with --key (and --artifact)".to_owned(),
         });
@@ -595,7 +606,9 @@ fn run_keyless(
     })?;
     let root = TrustedRoot::from_json(&read_input(path)?)
         .map_err(|e| CliError::library(path.display().to_string(), e))?;
-    let policy = VerificationPolicy::identity(opts.identity_policy()?);
+    let policy = VerificationPolicy::identity(opts.identity_policy()?)
+        .with_tlog_threshold(opts.tlog_threshold.unwrap_or(1))
+        .with_sct_threshold(opts.sct_threshold.unwrap_or(1));
     let digest = opts
         .artifact_digest
         .as_ref()
