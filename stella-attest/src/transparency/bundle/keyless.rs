@@ -160,8 +160,10 @@ impl Bundle {
         let (entries, timestamps) = self.tlog_and_times(
             checks,
             version,
-            Some(BodySigner::Key(key.spki_der())),
-            LoggedSigner::PublicKey(key.spki_der()),
+            (
+                Some(BodySigner::Key(key.spki_der())),
+                LoggedSigner::PublicKey(key.spki_der()),
+            ),
             artifact,
             root,
             limits.tlog,
@@ -179,13 +181,13 @@ impl Bundle {
     }
 
     /// The `tlog` and `timestamps` checks (see [`Bundle::verify_tlog`] and
-    /// [`Bundle::signing_times`]).
+    /// [`Bundle::signing_times`]); `signers`: who the Rekor v1 bodies (when given) and the
+    /// Rekor v2 bodies must name.
     fn tlog_and_times(
         &self,
         checks: &mut Checks,
         version: BundleVersion,
-        signer: Option<BodySigner<'_>>,
-        v2_signer: LoggedSigner<'_>,
+        (signer, v2_signer): (Option<BodySigner<'_>>, LoggedSigner<'_>),
         artifact: ArtifactInput<'_>,
         root: &TrustedRoot,
         tlog_threshold: usize,
@@ -217,8 +219,7 @@ impl Bundle {
         let (entries, timestamps) = self.tlog_and_times(
             checks,
             version,
-            None,
-            LoggedSigner::Certificate(leaf.der()),
+            (None, LoggedSigner::Certificate(leaf.der())),
             artifact,
             root,
             limits.tlog,
