@@ -12,7 +12,7 @@
 #   3. prints per verifier the median and minimum wall time and the ratio to Stella's median.
 #
 # The in-process cost (target <= 1 ms) is the criterion bench:
-#   cargo bench -p stella-benches --bench sigstore
+#   cargo bench -p stella-benches --bench keyless
 #
 # Usage: benches/compare-sigstore.sh      Env: RUNS, CASES="a b", STELLA=/path/to/stella.
 set -euo pipefail

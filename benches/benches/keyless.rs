@@ -4,10 +4,22 @@
 //! proof), a DSSE bundle with an RFC 3161 timestamp, and a Rekor v2 bundle. Parsing the bundle
 //! and the trusted root is measured apart. Target (issue 19): ≤ 1 ms per verification.
 //!
+//! `verify` reuses one parsed `TrustedRoot`, as a verifier of many bundles does: its link
+//! cache then answers the trusted root's internal certificate signatures (Fulcio intermediate
+//! under root, TSA certificate under its CA) after the first bundle; the bundle's own leaf
+//! certificate, SCT, log entries, timestamps and signature are verified every time.
+//! `verify_fresh_root` parses the trusted root anew for each bundle (a one-shot verifier such
+//! as the `stella` command, where nothing is cached). Each also prints the minimum and the
+//! median of 200 single verifications against a just-parsed root (cold link cache: the cost
+//! before the cache existed) and against the shared one (warm), alternating
+//! (`KEYLESS_SAMPLES` to change): a shared, noisy machine reports those more honestly than
+//! the mean.
+//!
 //! Run: `cargo bench -p stella-benches --bench keyless`
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use stella_attest::transparency::bundle::{ArtifactInput, Bundle, TrustedRoot, VerificationPolicy};
@@ -65,6 +77,42 @@ fn bench(c: &mut Criterion) {
                     .unwrap()
             })
         });
+        c.bench_function(&format!("keyless/verify_fresh_root/{label}"), |b| {
+            b.iter(|| {
+                let fresh = TrustedRoot::from_json(black_box(&root_json)).unwrap();
+                black_box(&bundle)
+                    .verify(&policy, ArtifactInput::Bytes(black_box(&artifact)), &fresh)
+                    .unwrap()
+            })
+        });
+        let samples: usize = std::env::var("KEYLESS_SAMPLES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(200);
+        // Single verifications, alternating: against a root parsed just before (untimed), whose
+        // link cache is empty (what the code before the cache did every time), and against the
+        // shared, warm root.
+        let time = |root: &TrustedRoot| {
+            let start = Instant::now();
+            black_box(&bundle)
+                .verify(&policy, ArtifactInput::Bytes(black_box(&artifact)), root)
+                .unwrap();
+            start.elapsed().as_secs_f64() * 1e3
+        };
+        let (mut cold, mut warm) = (Vec::new(), Vec::new());
+        for _ in 0..samples {
+            let fresh = TrustedRoot::from_json(&root_json).unwrap();
+            cold.push(time(&fresh));
+            warm.push(time(&root));
+        }
+        for (what, times) in [("cold root", &mut cold), ("warm root", &mut warm)] {
+            times.sort_by(f64::total_cmp);
+            if let (Some(min), Some(median)) = (times.first(), times.get(times.len() / 2)) {
+                eprintln!(
+                    "keyless/verify/{label} ({what}): min {min:.3} ms, median {median:.3} ms over {samples} single verifications"
+                );
+            }
+        }
         c.bench_function(&format!("keyless/parse_bundle/{label}"), |b| {
             b.iter(|| Bundle::parse(black_box(&bundle_json)).unwrap())
         });

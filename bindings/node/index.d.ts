@@ -59,6 +59,17 @@ export interface BundleVerifyOptions {
    * the identity checks); default false.
    */
   insecureIgnoreIdentity?: boolean
+  /**
+   * With `trustedRootJson`: the least number of transparency log entries (default 1).
+   * 0 accepts a bundle without log entry that an RFC 3161 timestamp dates (GitHub's
+   * timestamp-only attestations).
+   */
+  tlogThreshold?: number
+  /**
+   * Keyless: the least number of embedded SCTs that must verify (default 1); 0 skips the
+   * SCT check (a Fulcio without a CT log, such as GitHub's).
+   */
+  sctThreshold?: number
 }
 
 /** Canonicalizes a JSON document (RFC 8785 / JCS); duplicate keys and lone surrogates refused. */

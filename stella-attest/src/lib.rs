@@ -59,6 +59,10 @@
 //!   keyless Sigstore — certificate paths, Fulcio extensions, embedded SCT lists, RFC 3161
 //!   tokens (see [`transparency`]); `p256` also verifies a P-256 signature from an artifact
 //!   digest alone (`ring` verifies whole messages only).
+//! - `p384`, `p521` (RustCrypto, the family of `p256`, same `ecdsa` and `elliptic-curve`
+//!   versions so nothing is duplicated): P-384 and P-521 signatures verified from a SHA-2
+//!   digest alone (`--artifact-digest`), which `ring` cannot do (and has no P-521 at all);
+//!   pure Rust, maintained, and the prehash verifier is a documented `hazmat` API of theirs.
 //! - `regex`: the identity policy's regular expressions (RE2 syntax, linear time, as cosign's
 //!   Go `regexp`).
 

@@ -156,3 +156,102 @@ fn production_trusted_root_parses() {
     // TrustRoot refuses it; it is for the keyless verifier.)
     TrustRoot::from_trusted_root_json(&read("sigstore-production.trusted_root.json")).unwrap();
 }
+
+/// GitHub's timestamp-only attestation (sigstore-go's `bundle-github-staging.json`: a GitHub
+/// staging Fulcio certificate, no transparency log entry, one RFC 3161 timestamp; its trusted
+/// root has no Rekor and no CT log). sigstore-go verifies it with a signed-timestamp threshold
+/// of 1 and no transparency log (`WithSignedTimestamps(1)` without `WithTransparencyLog`); so
+/// does Stella with both thresholds lowered by name — and refuses it by default, as before.
+#[test]
+fn github_timestamp_only_attestation_verifies_only_with_the_thresholds_lowered() {
+    use stella_attest::transparency::TransparencyError;
+    use stella_attest::transparency::bundle::{
+        ArtifactInput, TimestampSource, TrustedRoot, VerificationPolicy,
+    };
+    use stella_attest::transparency::identity::{CertificateIdentity, StringMatcher};
+
+    let bundle = Bundle::parse(&read("sigstore-go-bundle-github-staging.json")).unwrap();
+    assert!(bundle.verification_material.tlog_entries.is_empty());
+    let root =
+        TrustedRoot::from_json(&read("sigstore-go-trusted-root-github-staging.json")).unwrap();
+    let identity = |san: &str| {
+        VerificationPolicy::identity(CertificateIdentity::new(
+            StringMatcher::exact(san),
+            StringMatcher::exact("https://github.com/login/oauth"),
+        ))
+    };
+    let lowered = |p: VerificationPolicy| p.with_tlog_threshold(0).with_sct_threshold(0);
+
+    let v = bundle
+        .verify(
+            &lowered(identity("cody@soyland.com")),
+            ArtifactInput::None,
+            &root,
+        )
+        .unwrap();
+    assert_eq!(v.signer.id(), "cody@soyland.com");
+    assert_eq!(v.signer.issuer(), Some("https://github.com/login/oauth"));
+    assert!(v.log_entries.is_empty() && v.rekor_v2_entries.is_empty());
+    assert_eq!(v.timestamps.len(), 1);
+    assert!(matches!(
+        v.timestamps[0].source,
+        TimestampSource::Rfc3161 { .. }
+    ));
+    // 2023-05-16T19:58:49Z, as PROVENANCE.md records.
+    assert_eq!(v.timestamps[0].unix_seconds, 1_684_267_129);
+
+    // The default policy still requires a log entry.
+    let e = bundle
+        .verify(&identity("cody@soyland.com"), ArtifactInput::None, &root)
+        .unwrap_err();
+    assert!(e.to_string().contains("tlogEntries"), "{e}");
+    // Only the log threshold lowered: the certificate's SCT cannot verify (no CT log).
+    let e = bundle
+        .verify(
+            &identity("cody@soyland.com").with_tlog_threshold(0),
+            ArtifactInput::None,
+            &root,
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("SCT"), "{e}");
+    // Lowered thresholds relax nothing else: the identity is still checked…
+    let e = bundle
+        .verify(
+            &lowered(identity("someone@example.com")),
+            ArtifactInput::None,
+            &root,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(e, TransparencyError::IdentityMismatch { .. }),
+        "{e}"
+    );
+    // …a threshold above what the bundle carries is refused…
+    let e = bundle
+        .verify(
+            &identity("cody@soyland.com")
+                .with_tlog_threshold(0)
+                .with_sct_threshold(2),
+            ArtifactInput::None,
+            &root,
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("SCT"), "{e}");
+    // …and without its timestamp nothing dates the signature.
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&read("sigstore-go-bundle-github-staging.json")).unwrap();
+    json["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"] =
+        serde_json::json!([]);
+    let untimed = Bundle::parse(&serde_json::to_vec(&json).unwrap()).unwrap();
+    let e = untimed
+        .verify(
+            &lowered(identity("cody@soyland.com")),
+            ArtifactInput::None,
+            &root,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(e, TransparencyError::NoVerifiedTimestamp { .. }),
+        "{e}"
+    );
+}

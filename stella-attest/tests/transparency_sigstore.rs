@@ -8,15 +8,15 @@ use std::sync::Arc;
 use stella_attest::keys::{LocalSigner, PrivateKey, PublicKey, SystemRandom};
 use stella_attest::transparency::TransparencyError;
 use stella_attest::transparency::bundle::{
-    Bundle, BundleContent, BundleVersion, Envelope, EnvelopeSignature, HashOutput,
-    MessageSignature, TransparencyLogEntry, TrustRoot, VerifiedContent, key_based_bundle,
+    Bundle, BundleContent, BundleVersion, MessageSignature, TransparencyLogEntry, TrustRoot,
+    VerifiedContent, key_based_bundle,
 };
-use stella_attest::transparency::merkle::{self, MerkleTree};
+use stella_attest::transparency::merkle;
 use stella_attest::transparency::note::{Checkpoint, NoteSigner};
 use stella_attest::transparency::rekor::{
-    BodySignature, DsseV001, EntryBody, HashedRekord, LogEntry, RekorHash, RekorInclusionProof,
-    RekorLogKey,
+    BodySignature, DsseV001, EntryBody, HashedRekord, LogEntry, RekorHash, RekorLogKey,
 };
+use stella_attest::transparency::testing::{self, TestRekor};
 use stella_core::{Digest, SignatureAlgorithm};
 
 fn vector(name: &str) -> Vec<u8> {
@@ -281,95 +281,12 @@ fn bad_bundles_are_typed_errors() {
 
 // ---------------------------------------------------------------- our own bundles
 
-/// A one-log "Rekor" for tests: appends bodies, signs SETs and checkpoints like Rekor v1.
-struct TestRekor {
-    key: LocalSigner<SystemRandom>,
-    tree: MerkleTree,
-}
-
-impl TestRekor {
-    fn new(alg: SignatureAlgorithm) -> Self {
-        Self {
-            key: signer(alg),
-            tree: MerkleTree::new(),
-        }
-    }
-
-    fn log_key(&self) -> RekorLogKey {
-        RekorLogKey::from_public_key(self.key.public_key())
-    }
-
-    /// Appends a few unrelated entries, then `body`, then more; returns the entry with a proof
-    /// against the final tree.
-    fn log(&mut self, body: Vec<u8>, before: u64, after: u64) -> LogEntry {
-        for i in 0..before {
-            self.tree.push(merkle::leaf_hash(&i.to_be_bytes()));
-        }
-        let index = self.tree.push(merkle::leaf_hash(&body));
-        for i in 0..after {
-            self.tree.push(merkle::leaf_hash(&(i + 1000).to_be_bytes()));
-        }
-        let size = self.tree.size();
-        let root = self.tree.root(size).unwrap();
-        let checkpoint = Checkpoint::new("rekor.test - 42", size, root)
-            .sign(&[NoteSigner::new("rekor.test", &self.key).unwrap()])
-            .unwrap();
-        let mut entry = LogEntry {
-            body,
-            integrated_time: 1_750_000_000,
-            log_id: *self.log_key().log_id(),
-            log_index: index,
-            inclusion_proof: Some(RekorInclusionProof {
-                log_index: index,
-                root_hash: root,
-                tree_size: size,
-                hashes: self.tree.inclusion_proof(index, size).unwrap(),
-                checkpoint: Some(checkpoint.0),
-            }),
-            signed_entry_timestamp: None,
-        };
-        entry.signed_entry_timestamp = Some(self.key.sign(&entry.set_payload().unwrap()).unwrap());
-        entry
-    }
-}
-
 fn message_bundle(
     author: &LocalSigner<SystemRandom>,
     rekor: &mut TestRekor,
     artifact: &[u8],
 ) -> Bundle {
-    let signature = author.sign(artifact).unwrap();
-    let body = EntryBody::HashedRekord(HashedRekord::new(
-        Digest::of(artifact),
-        signature.clone(),
-        author.public_key().to_pem().into_bytes(),
-    ))
-    .to_canonical_bytes()
-    .unwrap();
-    let entry = rekor.log(body, 5, 2);
-    key_based_bundle(
-        "",
-        BundleContent::MessageSignature(MessageSignature {
-            message_digest: Some(HashOutput {
-                algorithm: "SHA2_256".into(),
-                digest: hex::decode(Digest::of(artifact).hex()).unwrap(),
-            }),
-            signature,
-        }),
-        vec![TransparencyLogEntry::from_log_entry(&entry).unwrap()],
-    )
-}
-
-fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
-    let mut v = format!(
-        "DSSEv1 {} {} {} ",
-        payload_type.len(),
-        payload_type,
-        payload.len()
-    )
-    .into_bytes();
-    v.extend_from_slice(payload);
-    v
+    testing::message_bundle(author, rekor, artifact, |s| s).unwrap()
 }
 
 fn dsse_bundle(
@@ -393,30 +310,7 @@ fn dsse_bundle_with(
     payload: &[u8],
     adjust: fn(Vec<u8>) -> Vec<u8>,
 ) -> Bundle {
-    let sig = adjust(author.sign(&pae(payload_type, payload)).unwrap());
-    let body = EntryBody::Dsse(DsseV001 {
-        envelope_hash: None,
-        payload_hash: Some(RekorHash::sha256(&Digest::of(payload))),
-        signatures: vec![BodySignature {
-            signature: sig.clone(),
-            verifier_pem: author.public_key().to_pem().into_bytes(),
-        }],
-    })
-    .to_canonical_bytes()
-    .unwrap();
-    let entry = rekor.log(body, 0, 0);
-    key_based_bundle(
-        "",
-        BundleContent::Dsse(Envelope {
-            payload: payload.to_vec(),
-            payload_type: payload_type.into(),
-            signatures: vec![EnvelopeSignature {
-                sig,
-                keyid: String::new(),
-            }],
-        }),
-        vec![TransparencyLogEntry::from_log_entry(&entry).unwrap()],
-    )
+    testing::dsse_bundle(author, rekor, payload_type, payload, adjust).unwrap()
 }
 
 #[test]
@@ -436,13 +330,13 @@ fn our_message_signature_bundle_round_trips_and_verifies() {
         ),
     ] {
         let author = signer(author_alg);
-        let mut rekor = TestRekor::new(log_alg);
+        let mut rekor = TestRekor::generate(log_alg).unwrap();
         let artifact = b"stella release 1.0";
         let bundle = message_bundle(&author, &mut rekor, artifact);
         let json = bundle.to_json().unwrap();
         // proto3 JSON: lowerCamelCase and int64 as strings.
         let text = String::from_utf8(json.clone()).unwrap();
-        assert!(text.contains("\"logIndex\": \"5\""), "{text}");
+        assert!(text.contains("\"logIndex\": \"2\""), "{text}");
         assert!(text.contains("\"verificationMaterial\""));
         let parsed = Bundle::parse(&json).unwrap();
         assert_eq!(parsed, bundle);
@@ -458,7 +352,7 @@ fn our_message_signature_bundle_round_trips_and_verifies() {
                 digest: Digest::of(artifact)
             }
         );
-        assert_eq!(v.log_entries[0].log_index, 5);
+        assert_eq!(v.log_entries[0].log_index, 2);
         assert!(v.log_entries[0].set_verified);
 
         // Wrong artifact, wrong key, missing artifact.
@@ -495,7 +389,7 @@ fn a_logged_entry_for_another_key_is_refused() {
     // the bundle must not verify.
     let author = signer(SignatureAlgorithm::EcdsaP256Sha256);
     let impostor = signer(SignatureAlgorithm::EcdsaP256Sha256);
-    let mut rekor = TestRekor::new(SignatureAlgorithm::EcdsaP256Sha256);
+    let mut rekor = TestRekor::generate(SignatureAlgorithm::EcdsaP256Sha256).unwrap();
     let artifact = b"a";
     let signature = author.sign(artifact).unwrap();
     let body = EntryBody::HashedRekord(HashedRekord::new(
@@ -505,7 +399,7 @@ fn a_logged_entry_for_another_key_is_refused() {
     ))
     .to_canonical_bytes()
     .unwrap();
-    let entry = rekor.log(body, 1, 1);
+    let entry = rekor.log(body, 1, 1).unwrap();
     let bundle = key_based_bundle(
         "",
         BundleContent::MessageSignature(MessageSignature {
@@ -527,7 +421,7 @@ fn a_logged_entry_for_another_key_is_refused() {
 #[test]
 fn our_dsse_bundle_round_trips_and_verifies() {
     let author = signer(SignatureAlgorithm::EcdsaP256Sha256);
-    let mut rekor = TestRekor::new(SignatureAlgorithm::EcdsaP256Sha256);
+    let mut rekor = TestRekor::generate(SignatureAlgorithm::EcdsaP256Sha256).unwrap();
     let payload = br#"{"_type":"https://in-toto.io/Statement/v1"}"#;
     let bundle = dsse_bundle(&author, &mut rekor, payload);
     let parsed = Bundle::parse(&bundle.to_json().unwrap()).unwrap();
@@ -559,7 +453,7 @@ fn our_dsse_bundle_round_trips_and_verifies() {
 #[test]
 fn bundle_versions_enforce_their_requirements() {
     let author = signer(SignatureAlgorithm::EcdsaP256Sha256);
-    let mut rekor = TestRekor::new(SignatureAlgorithm::EcdsaP256Sha256);
+    let mut rekor = TestRekor::generate(SignatureAlgorithm::EcdsaP256Sha256).unwrap();
     let artifact = b"versions";
     let bundle = message_bundle(&author, &mut rekor, artifact);
     let trust = TrustRoot::new(vec![rekor.log_key()]);
@@ -602,7 +496,7 @@ fn bundle_versions_enforce_their_requirements() {
 #[test]
 fn rekor_api_entry_json_parses_and_verifies() {
     let author = signer(SignatureAlgorithm::EcdsaP256Sha256);
-    let mut rekor = TestRekor::new(SignatureAlgorithm::EcdsaP256Sha256);
+    let mut rekor = TestRekor::generate(SignatureAlgorithm::EcdsaP256Sha256).unwrap();
     let artifact = b"api";
     let sig = author.sign(artifact).unwrap();
     let body = EntryBody::HashedRekord(HashedRekord::new(
@@ -612,7 +506,7 @@ fn rekor_api_entry_json_parses_and_verifies() {
     ))
     .to_canonical_bytes()
     .unwrap();
-    let entry = rekor.log(body.clone(), 3, 3);
+    let entry = rekor.log(body.clone(), 3, 3).unwrap();
     let proof = entry.inclusion_proof.as_ref().unwrap();
     let api = serde_json::json!({
         "24296fb24b8ad77a": {
@@ -643,12 +537,12 @@ fn rekor_api_entry_json_parses_and_verifies() {
     moved.log_index += 1;
     assert!(moved.verify(&rekor.log_key(), true).is_err());
     // A checkpoint signed by another key.
-    let other = TestRekor::new(SignatureAlgorithm::EcdsaP256Sha256);
+    let other = TestRekor::generate(SignatureAlgorithm::EcdsaP256Sha256).unwrap();
     let mut forged = parsed.clone();
     let p = forged.inclusion_proof.as_mut().unwrap();
     p.checkpoint = Some(
         Checkpoint::new("rekor.test - 42", p.tree_size, p.root_hash)
-            .sign(&[NoteSigner::new("rekor.test", &other.key).unwrap()])
+            .sign(&[NoteSigner::new("rekor.test", other.signer()).unwrap()])
             .unwrap()
             .0,
     );
@@ -745,7 +639,7 @@ fn in_toto_statement(subject: &[u8]) -> Vec<u8> {
 #[test]
 fn an_artifact_given_with_a_dsse_bundle_must_be_a_subject_never_ignored() {
     let author = signer(SignatureAlgorithm::EcdsaP256Sha256);
-    let mut rekor = TestRekor::new(SignatureAlgorithm::EcdsaP256Sha256);
+    let mut rekor = TestRekor::generate(SignatureAlgorithm::EcdsaP256Sha256).unwrap();
     let artifact = b"the artifact";
     let bundle = dsse_bundle(&author, &mut rekor, &in_toto_statement(artifact));
     let trust = TrustRoot::new(vec![rekor.log_key()]);
@@ -788,7 +682,7 @@ fn a_dsse_bundle_content_takes_the_statement_policy() {
     use stella_attest::statement::{StatementError, StatementPolicy};
     let author = signer(SignatureAlgorithm::EcdsaP256Sha256);
     let other = signer(SignatureAlgorithm::EcdsaP256Sha256);
-    let mut rekor = TestRekor::new(SignatureAlgorithm::EcdsaP256Sha256);
+    let mut rekor = TestRekor::generate(SignatureAlgorithm::EcdsaP256Sha256).unwrap();
     let bundle = dsse_bundle(&author, &mut rekor, &in_toto_statement(b"a"));
     let trust = TrustRoot::new(vec![rekor.log_key()]);
     let v = bundle
@@ -828,7 +722,7 @@ fn a_dsse_bundle_content_takes_the_statement_policy() {
 #[test]
 fn strict_bundle_verification_refuses_high_s() {
     let author = signer(SignatureAlgorithm::EcdsaP256Sha256);
-    let mut rekor = TestRekor::new(SignatureAlgorithm::EcdsaP256Sha256);
+    let mut rekor = TestRekor::generate(SignatureAlgorithm::EcdsaP256Sha256).unwrap();
     let trust = TrustRoot::new(vec![rekor.log_key()]);
     let low = dsse_bundle(&author, &mut rekor, &in_toto_statement(b"a"));
     low.verify_with_key_strict(author.public_key(), None, &trust)

@@ -361,3 +361,43 @@ fn steps_out_of_order_are_refused() {
         Err(TufError::OutOfOrder { .. })
     ));
 }
+
+/// Sigstore's production root 16 as the sigstore/root-signing repository held it during its
+/// signing event (one of three root signatures; see data/tuf/PROVENANCE.md). From the built-in
+/// root 15 — itself expired since 2026-11-20, which TUF allows for a starting root — the
+/// update to it is refused for its missing signatures, and the one signature it has is a real
+/// one by a root-15 key (so the file is what was published, and only the threshold is short).
+#[test]
+fn sigstore_root_16_in_its_signing_event_does_not_chain_from_15() {
+    const ROOT_16: &[u8] =
+        include_bytes!("data/tuf/sigstore-production.16.root.signing-event.json");
+    let after_15_expired = Timestamp::parse_rfc3339("2026-12-08T00:00:00Z").unwrap();
+    let mut trusted = TrustedMetadata::from_trusted_root(PRODUCTION, TufLimits::default()).unwrap();
+    // An expired root is a valid starting point; only the final root must be current.
+    assert!(matches!(
+        trusted.check_root_expiry(after_15_expired),
+        Err(TufError::Expired { .. })
+    ));
+    assert!(matches!(
+        trusted.update_root(ROOT_16),
+        Err(TufError::Threshold {
+            valid: 1,
+            threshold: 3,
+            ..
+        })
+    ));
+    assert_eq!(trusted.root_version(), 15);
+    // Its own signature count is the same: not a root of trust by itself either.
+    assert!(matches!(
+        TrustedMetadata::from_trusted_root(ROOT_16, TufLimits::default()),
+        Err(TufError::Threshold { valid: 1, .. })
+    ));
+    // Any edit of the signed content leaves no valid signature at all.
+    let edited = edit(ROOT_16, |v| {
+        v["signed"]["expires"] = "2030-01-01T00:00:00Z".into()
+    });
+    assert!(matches!(
+        trusted.update_root(&edited),
+        Err(TufError::Threshold { valid: 0, .. })
+    ));
+}

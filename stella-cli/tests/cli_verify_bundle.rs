@@ -320,3 +320,58 @@ fn assert_stderr(stderr: &[u8], needle: &str) {
     let text = String::from_utf8_lossy(stderr);
     assert!(text.contains(needle), "stderr lacks {needle:?}: {text}");
 }
+
+/// GitHub's timestamp-only attestation (tests/vectors/sigstore/real): refused by default (no
+/// log entry, no CT log), verified with `--tlog-threshold 0 --sct-threshold 0`, as sigstore-go
+/// verifies it with a transparency-log threshold of 0; the thresholds do not apply to a
+/// key-based bundle.
+#[test]
+fn timestamp_only_attestation_verifies_with_the_thresholds_lowered_by_name() {
+    let real = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/sigstore/real/"
+    );
+    let run = |extra: &[&str]| {
+        stella()
+            .args([
+                "verify",
+                &format!("{real}sigstore-go-bundle-github-staging.json"),
+                "--trusted-root",
+                &format!("{real}sigstore-go-trusted-root-github-staging.json"),
+                "--certificate-identity",
+                "cody@soyland.com",
+                "--certificate-oidc-issuer",
+                "https://github.com/login/oauth",
+                "--json",
+            ])
+            .args(extra)
+            .assert()
+    };
+    let out = run(&[]).code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(stdout.contains("tlogEntries"), "{stdout}");
+    run(&["--tlog-threshold", "0"]).code(1);
+    let out = run(&["--tlog-threshold", "0", "--sct-threshold", "0"]).code(0);
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let sct = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "sct")
+        .unwrap()
+        .clone();
+    assert!(
+        sct["detail"].as_str().unwrap().contains("NOT CHECKED"),
+        "{sct}"
+    );
+
+    let f = Fixture::new();
+    stella()
+        .args(["verify", &f.path("b.sigstore.json")])
+        .args(["--key", &f.path("signer.pub")])
+        .args(["--rekor-key", &f.path("rekor.pub")])
+        .args(["--artifact", &f.path("artifact")])
+        .args(["--tlog-threshold", "0"])
+        .assert()
+        .code(2);
+}

@@ -12,16 +12,8 @@ use assert_cmd::Command;
 use stella_attest::dsse::{self, EnvelopeSignature as DsseSignature};
 use stella_attest::keys::{LocalSigner, PrivateKey, SystemRandom};
 use stella_attest::statement::Statement;
-use stella_attest::transparency::bundle::{
-    BundleContent, Envelope, EnvelopeSignature, HashOutput, MEDIA_TYPE_V0_1, MEDIA_TYPE_V0_2,
-    MessageSignature, TransparencyLogEntry, key_based_bundle,
-};
-use stella_attest::transparency::merkle::{self, MerkleTree};
-use stella_attest::transparency::note::{Checkpoint, NoteSigner};
-use stella_attest::transparency::rekor::{
-    BodySignature, DsseV001, EntryBody, HashedRekord, LogEntry, RekorHash, RekorInclusionProof,
-    RekorLogKey,
-};
+use stella_attest::transparency::bundle::{MEDIA_TYPE_V0_1, MEDIA_TYPE_V0_2};
+use stella_attest::transparency::testing::{self, TestRekor};
 use stella_core::{Digest, SignatureAlgorithm};
 
 const PREDICATE_TYPE: &str = "https://example.com/predicate/v1";
@@ -52,41 +44,6 @@ fn high_s(sig: &[u8]) -> Vec<u8> {
     flipped.to_der().as_bytes().to_vec()
 }
 
-/// A one-log Rekor stand-in: logs a body, returns the entry with SET, proof and checkpoint.
-struct TestRekor {
-    key: LocalSigner<SystemRandom>,
-    tree: MerkleTree,
-}
-
-impl TestRekor {
-    fn log(&mut self, body: Vec<u8>) -> TransparencyLogEntry {
-        self.tree.push(merkle::leaf_hash(b"unrelated"));
-        let index = self.tree.push(merkle::leaf_hash(&body));
-        let size = self.tree.size();
-        let root = self.tree.root(size).unwrap();
-        let checkpoint = Checkpoint::new("rekor.test - 7", size, root)
-            .sign(&[NoteSigner::new("rekor.test", &self.key).unwrap()])
-            .unwrap();
-        let log_key = RekorLogKey::from_public_key(self.key.public_key());
-        let mut entry = LogEntry {
-            body,
-            integrated_time: 1_750_000_000,
-            log_id: *log_key.log_id(),
-            log_index: index,
-            inclusion_proof: Some(RekorInclusionProof {
-                log_index: index,
-                root_hash: root,
-                tree_size: size,
-                hashes: self.tree.inclusion_proof(index, size).unwrap(),
-                checkpoint: Some(checkpoint.0),
-            }),
-            signed_entry_timestamp: None,
-        };
-        entry.signed_entry_timestamp = Some(self.key.sign(&entry.set_payload().unwrap()).unwrap());
-        TransparencyLogEntry::from_log_entry(&entry).unwrap()
-    }
-}
-
 /// A key-based DSSE bundle (v0.3) of `payload`, logged as a `dsse` entry.
 fn dsse_bundle(
     author: &LocalSigner<SystemRandom>,
@@ -95,33 +52,10 @@ fn dsse_bundle(
     payload: &[u8],
     high: bool,
 ) -> stella_attest::transparency::bundle::Bundle {
-    let mut sig = author.sign(&dsse::pae(payload_type, payload)).unwrap();
-    if high {
-        sig = high_s(&sig);
-    }
-    let body = EntryBody::Dsse(DsseV001 {
-        envelope_hash: None,
-        payload_hash: Some(RekorHash::sha256(&Digest::of(payload))),
-        signatures: vec![BodySignature {
-            signature: sig.clone(),
-            verifier_pem: author.public_key().to_pem().into_bytes(),
-        }],
+    testing::dsse_bundle(author, rekor, payload_type, payload, |sig| {
+        if high { high_s(&sig) } else { sig }
     })
-    .to_canonical_bytes()
-    .unwrap();
-    let entry = rekor.log(body);
-    key_based_bundle(
-        "",
-        BundleContent::Dsse(Envelope {
-            payload: payload.to_vec(),
-            payload_type: payload_type.into(),
-            signatures: vec![EnvelopeSignature {
-                sig,
-                keyid: String::new(),
-            }],
-        }),
-        vec![entry],
-    )
+    .unwrap()
 }
 
 /// The input kinds of the table.
@@ -164,16 +98,13 @@ impl Fixture {
         let write = |name: &str, bytes: &[u8]| std::fs::write(dir.path().join(name), bytes);
         let author = signer();
         let other = signer();
-        let mut rekor = TestRekor {
-            key: signer(),
-            tree: MerkleTree::new(),
-        };
+        let mut rekor = TestRekor::new(signer());
         let artifact = b"release artifact 1.0".to_vec();
         write("artifact", &artifact).unwrap();
         write("other-artifact", b"another artifact").unwrap();
         write("author.pub", author.public_key().to_pem().as_bytes()).unwrap();
         write("other.pub", other.public_key().to_pem().as_bytes()).unwrap();
-        write("rekor.pub", rekor.key.public_key().to_pem().as_bytes()).unwrap();
+        write("rekor.pub", rekor.signer().public_key().to_pem().as_bytes()).unwrap();
 
         let statement = Statement::builder()
             .subject("app", Digest::of(&artifact))
@@ -206,26 +137,7 @@ impl Fixture {
             }
 
             // A message-signature bundle over the artifact.
-            let sig = adjust(author.sign(&artifact).unwrap());
-            let body = EntryBody::HashedRekord(HashedRekord::new(
-                Digest::of(&artifact),
-                sig.clone(),
-                author.public_key().to_pem().into_bytes(),
-            ))
-            .to_canonical_bytes()
-            .unwrap();
-            let entry = rekor.log(body);
-            let bundle = key_based_bundle(
-                "",
-                BundleContent::MessageSignature(MessageSignature {
-                    message_digest: Some(HashOutput {
-                        algorithm: "SHA2_256".into(),
-                        digest: Digest::of(&artifact).as_bytes().to_vec(),
-                    }),
-                    signature: sig,
-                }),
-                vec![entry],
-            );
+            let bundle = testing::message_bundle(&author, &mut rekor, &artifact, adjust).unwrap();
             write(&Kind::Message.file(high), &bundle.to_json().unwrap()).unwrap();
         }
         // A DSSE bundle, correctly signed and logged, of another payload type.

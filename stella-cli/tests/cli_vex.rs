@@ -475,3 +475,66 @@ fn oversized_and_untrusted_unsigned_vex_are_refused_before_parsing() {
     assert!(err.contains("unsigned VEX is not read"), "{err}");
     assert!(!err.contains("not acceptable JSON"), "{err}");
 }
+
+/// Keyless Sigstore bundles reach `stella vex` through the identity flags of `stella verify`
+/// (one rule set: `IdentityPolicy::from_flags`) and `--trusted-root`. A real keyless bundle
+/// (sigstore-conformance `happy-path-intoto-in-dsse-v3`, a GitHub Actions certificate over a
+/// SLSA provenance statement): with the right identity it verifies and is then refused as not
+/// OpenVEX; with another identity it fails at the certificate identity; without identity flags
+/// the key-based verifier says it is keyless; half an identity or no trusted root is a usage
+/// error.
+#[test]
+fn keyless_bundles_are_verified_under_the_identity_flags() {
+    let suite = vector("../sigstore/conformance/");
+    let bundle = suite.join("bundle-verify/happy-path-intoto-in-dsse-v3/bundle.sigstore.json");
+    let root = suite.join("production.trusted_root.json");
+    let workflow = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+    let issuer = "https://token.actions.githubusercontent.com";
+    let merge = || {
+        let mut cmd = stella();
+        cmd.args(["vex", "merge", "--now", NOW]).arg(&bundle);
+        cmd
+    };
+    let out = merge()
+        .arg("--trusted-root")
+        .arg(&root)
+        .args(["--certificate-identity", workflow])
+        .args(["--certificate-oidc-issuer", issuer])
+        .assert()
+        .failure();
+    let text = stderr(&out);
+    assert!(text.contains("slsa.dev/provenance"), "{text}");
+    assert!(!text.contains("does not match"), "{text}");
+    assert!(!text.contains("keyless"), "{text}");
+
+    let out = merge()
+        .arg("--trusted-root")
+        .arg(&root)
+        .args([
+            "--certificate-identity",
+            "https://github.com/someone-else/repo/.github/workflows/vex.yml@refs/heads/main",
+        ])
+        .args(["--certificate-oidc-issuer", issuer])
+        .assert()
+        .failure();
+    let text = stderr(&out);
+    assert!(text.contains("subject alternative name"), "{text}");
+    assert!(text.contains("does not match"), "{text}");
+
+    let out = merge().arg("--trusted-root").arg(&root).assert().failure();
+    assert!(stderr(&out).contains("keyless"), "{}", stderr(&out));
+
+    let out = merge()
+        .arg("--trusted-root")
+        .arg(&root)
+        .args(["--certificate-identity", workflow])
+        .assert()
+        .code(2);
+    assert!(stderr(&out).contains("OIDC issuer"), "{}", stderr(&out));
+    let out = merge()
+        .args(["--certificate-identity", workflow])
+        .args(["--certificate-oidc-issuer", issuer])
+        .assert()
+        .code(2);
+    assert!(stderr(&out).contains("--trusted-root"), "{}", stderr(&out));
+}

@@ -8,17 +8,11 @@ mod common;
 
 use common::*;
 use serde_json::json;
-use stella_attest::dsse::{PAYLOAD_TYPE_IN_TOTO, pae};
+use stella_attest::dsse::PAYLOAD_TYPE_IN_TOTO;
 use stella_attest::keys::{LocalSigner, PrivateKey, SystemRandom};
 use stella_attest::statement::Statement;
-use stella_attest::transparency::bundle::{
-    BundleContent, Envelope, EnvelopeSignature, TransparencyLogEntry, TrustRoot, key_based_bundle,
-};
-use stella_attest::transparency::merkle::{self, MerkleTree};
-use stella_attest::transparency::note::{Checkpoint, NoteSigner};
-use stella_attest::transparency::rekor::{
-    BodySignature, DsseV001, EntryBody, LogEntry, RekorHash, RekorInclusionProof, RekorLogKey,
-};
+use stella_attest::transparency::bundle::TrustRoot;
+use stella_attest::transparency::testing::{TestRekor, dsse_bundle};
 use stella_core::{Digest, SignatureAlgorithm};
 use stella_vex::{
     FindingRef, Issuer, KeyVerifier, Status, TrustPolicy, VexError, VexSet, VexSource,
@@ -61,72 +55,24 @@ fn openvex_statement(predicate_type: &str) -> Vec<u8> {
         .unwrap()
 }
 
-/// A one-entry transparency log signing like Rekor: the bundle for `payload`, signed by
-/// `author`, logged by `log`.
-fn bundle(
-    author: &LocalSigner<SystemRandom>,
-    log: &LocalSigner<SystemRandom>,
-    payload: &[u8],
-) -> Vec<u8> {
-    let sig = author.sign(&pae(PAYLOAD_TYPE_IN_TOTO, payload)).unwrap();
-    let body = EntryBody::Dsse(DsseV001 {
-        envelope_hash: None,
-        payload_hash: Some(RekorHash::sha256(&Digest::of(payload))),
-        signatures: vec![BodySignature {
-            signature: sig.clone(),
-            verifier_pem: author.public_key().to_pem().into_bytes(),
-        }],
-    })
-    .to_canonical_bytes()
-    .unwrap();
-    let mut tree = MerkleTree::new();
-    let index = tree.push(merkle::leaf_hash(&body));
-    let root = tree.root(1).unwrap();
-    let checkpoint = Checkpoint::new("rekor.test - 1", 1, root)
-        .sign(&[NoteSigner::new("rekor.test", log).unwrap()])
-        .unwrap();
-    let log_key = RekorLogKey::from_public_key(log.public_key());
-    let mut entry = LogEntry {
-        body,
-        integrated_time: 1_750_000_000,
-        log_id: *log_key.log_id(),
-        log_index: index,
-        inclusion_proof: Some(RekorInclusionProof {
-            log_index: index,
-            root_hash: root,
-            tree_size: 1,
-            hashes: tree.inclusion_proof(index, 1).unwrap(),
-            checkpoint: Some(checkpoint.0),
-        }),
-        signed_entry_timestamp: None,
-    };
-    entry.signed_entry_timestamp = Some(log.sign(&entry.set_payload().unwrap()).unwrap());
-    key_based_bundle(
-        "",
-        BundleContent::Dsse(Envelope {
-            payload: payload.to_vec(),
-            payload_type: PAYLOAD_TYPE_IN_TOTO.into(),
-            signatures: vec![EnvelopeSignature {
-                sig,
-                keyid: String::new(),
-            }],
-        }),
-        vec![TransparencyLogEntry::from_log_entry(&entry).unwrap()],
-    )
-    .to_json()
-    .unwrap()
+/// The bundle for `payload`, signed by `author`, logged by `log` (a Rekor stand-in).
+fn bundle(author: &LocalSigner<SystemRandom>, log: &mut TestRekor, payload: &[u8]) -> Vec<u8> {
+    dsse_bundle(author, log, PAYLOAD_TYPE_IN_TOTO, payload, |s| s)
+        .unwrap()
+        .to_json()
+        .unwrap()
 }
 
 #[test]
 fn a_verified_openvex_bundle_is_read_and_judged_by_its_key() {
-    let (author, log) = (key(), key());
+    let (author, mut log) = (key(), TestRekor::new(key()));
     let bytes = bundle(
         &author,
-        &log,
+        &mut log,
         &openvex_statement("https://openvex.dev/ns/v0.2.0"),
     );
     assert!(is_sigstore_bundle(&bytes));
-    let trust = TrustRoot::new(vec![RekorLogKey::from_public_key(log.public_key())]);
+    let trust = TrustRoot::new(vec![log.log_key()]);
     let keys = [author.public_key().clone()];
     let source = VexSource::from_bundle(
         &bytes,
@@ -178,23 +124,25 @@ fn a_verified_openvex_bundle_is_read_and_judged_by_its_key() {
 
 #[test]
 fn unverifiable_or_foreign_bundles_are_refused() {
-    let (author, log, stranger) = (key(), key(), key());
+    let (author, mut log, stranger) = (key(), TestRekor::new(key()), key());
+    let mut stranger_log = TestRekor::new(key());
     let payload = openvex_statement("https://openvex.dev/ns/v0.2.0");
-    let trust = TrustRoot::new(vec![RekorLogKey::from_public_key(log.public_key())]);
+    let trust = TrustRoot::new(vec![log.log_key()]);
     let keys = [author.public_key().clone()];
     let verifier = KeyVerifier {
         keys: &keys,
         trust: &trust,
     };
     // Signed by a key the policy does not have.
-    let e = VexSource::from_bundle(&bundle(&stranger, &log, &payload), &verifier).unwrap_err();
+    let e = VexSource::from_bundle(&bundle(&stranger, &mut log, &payload), &verifier).unwrap_err();
     assert!(matches!(e, VexError::Signature { .. }), "{e}");
     // Logged by a log nobody trusts.
-    let e = VexSource::from_bundle(&bundle(&author, &stranger, &payload), &verifier).unwrap_err();
+    let e = VexSource::from_bundle(&bundle(&author, &mut stranger_log, &payload), &verifier)
+        .unwrap_err();
     assert!(matches!(e, VexError::Signature { .. }), "{e}");
     // A payload changed after signing.
     let mut forged: serde_json::Value =
-        serde_json::from_slice(&bundle(&author, &log, &payload)).unwrap();
+        serde_json::from_slice(&bundle(&author, &mut log, &payload)).unwrap();
     let b64 = forged["dsseEnvelope"]["payload"]
         .as_str()
         .unwrap()
@@ -205,14 +153,14 @@ fn unverifiable_or_foreign_bundles_are_refused() {
     // Verified, but not OpenVEX (another predicate type): not read.
     let other = bundle(
         &author,
-        &log,
+        &mut log,
         &openvex_statement("https://slsa.dev/provenance/v1"),
     );
     let e = VexSource::from_bundle(&other, &verifier).unwrap_err();
     assert!(matches!(e, VexError::Signature { .. }), "{e}");
     // Keyless (a certificate instead of a key): said not built, never a pass.
     let mut keyless: serde_json::Value =
-        serde_json::from_slice(&bundle(&author, &log, &payload)).unwrap();
+        serde_json::from_slice(&bundle(&author, &mut log, &payload)).unwrap();
     keyless["verificationMaterial"]
         .as_object_mut()
         .unwrap()

@@ -14,6 +14,17 @@
 //! [`SIGSTORE_PRODUCTION_ROOT`]); the cache is written only after a full verification, each
 //! file atomically (temporary file, then rename).
 //!
+//! Expiry: as the TUF specification says (§5.3), an expired root is a valid *starting* point
+//! — the client walks `N.root.json`, `N+1.root.json`, … from it, each signed by a threshold of
+//! the previous root's keys and its own — and only the *final* root must be unexpired. The
+//! built-in version 15 expired on 2026-11-20: a mirror that carries Sigstore's later roots
+//! still verifies from it (and the cache then keeps the newest); a mirror that does not (an
+//! air-gapped copy taken before the next root was published) fails with
+//! [`TufMirrorError::RootExpired`], which says what to do. No newer fully signed Sigstore root
+//! was available to this repository when v15 expired (the published `16.root.json` of
+//! sigstore/root-signing that was at hand carries one of the three root signatures it needs,
+//! a signing event in progress; `stella-attest/tests/tuf.rs` shows it is refused).
+//!
 //! ```no_run
 //! use stella::tuf::{TufMirror, TufOptions, fetch_trusted_root};
 //! use stella_core::Timestamp;
@@ -30,7 +41,7 @@ use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
 use stella_attest::tuf::{
-    KeptMetadata, TrustedMetadata, TufError, TufLimits, TufRepository, refresh_target,
+    KeptMetadata, Role, TrustedMetadata, TufError, TufLimits, TufRepository, refresh_target,
 };
 use stella_core::Timestamp;
 
@@ -119,6 +130,17 @@ pub enum TufMirrorError {
     /// The repository's metadata or target did not verify (or could not be fetched).
     #[error(transparent)]
     Tuf(#[from] TufError),
+    /// The newest root of trust the mirror chains to (from the built-in or given root, through
+    /// every `N.root.json` the mirror holds) has expired: TUF trusts no expired root, so nothing
+    /// can be verified until a newer signed root is available. An expired *starting* root is
+    /// fine — only the last one of the chain must be current.
+    #[error(
+        "the TUF root of trust expired at {expires} and the mirror holds no newer signed root (N.root.json): refresh the mirror from the repository, or start from a newer root obtained out of band (stella verify --tuf-root FILE), or verify against a trusted_root.json file (--trusted-root)"
+    )]
+    RootExpired {
+        /// When the newest root expired.
+        expires: Timestamp,
+    },
     /// The cache directory could not be read or written.
     #[error("TUF cache {path}: {source}")]
     Cache {
@@ -188,14 +210,16 @@ pub fn fetch_trusted_root(
             now,
             TRUSTED_ROOT_TARGET,
             limits,
-        )?,
+        )
+        .map_err(actionable)?,
         TufMirror::Https(base) => refresh_target(
             kept,
             &mut HttpsRepository::new(base, options)?,
             now,
             TRUSTED_ROOT_TARGET,
             limits,
-        )?,
+        )
+        .map_err(actionable)?,
     };
     let t = &refreshed.trusted;
     for (name, bytes) in CACHE_FILES.into_iter().zip([
@@ -209,6 +233,17 @@ pub fn fetch_trusted_root(
         }
     }
     Ok(refreshed.target)
+}
+
+/// An expired final root says what to do about it.
+fn actionable(e: TufError) -> TufMirrorError {
+    match e {
+        TufError::Expired {
+            role: Role::Root,
+            expires,
+        } => TufMirrorError::RootExpired { expires },
+        other => TufMirrorError::Tuf(other),
+    }
 }
 
 fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> io::Result<()> {

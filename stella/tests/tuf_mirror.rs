@@ -51,6 +51,8 @@ fn variant(e: &TufMirrorError) -> String {
             .next()
             .unwrap()
             .to_owned(),
+        // TUF's root expiry, with what to do about it.
+        TufMirrorError::RootExpired { .. } => "Expired".to_owned(),
         other => format!("{other:?}"),
     }
 }
@@ -290,4 +292,22 @@ fn over_https_from_a_loopback_server() {
         matches!(err, TufMirrorError::Tuf(TufError::HashMismatch { .. })),
         "{err}"
     );
+}
+
+/// The final root expired (python-tuf's `fail_root_expired` repository): the error names the
+/// root expiry and says how to get past it, rather than only "root metadata expired".
+#[test]
+fn an_expired_final_root_says_what_to_do() {
+    let case = vectors().join("fail_root_expired");
+    let cache = tempfile::tempdir().unwrap();
+    let o = options(&case, cache.path());
+    let e =
+        fetch_trusted_root(&TufMirror::Dir(case.join("repo")), &o, case_now(&case)).unwrap_err();
+    assert!(matches!(e, TufMirrorError::RootExpired { .. }), "{e:?}");
+    let text = e.to_string();
+    assert!(text.contains("expired at"), "{text}");
+    assert!(text.contains("--tuf-root"), "{text}");
+    assert!(text.contains("--trusted-root"), "{text}");
+    // Nothing was kept from a failed refresh.
+    assert!(!cache.path().join("trusted_root.json").exists());
 }

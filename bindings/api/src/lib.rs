@@ -89,7 +89,7 @@ use stella_attest::statement::{Statement, Subject};
 use stella_attest::transparency::bundle::{
     ArtifactInput, Bundle, TrustRoot, TrustedRoot, VerificationPolicy, VerifiedContent,
 };
-use stella_attest::transparency::identity::{CertificateIdentity, IdentityPolicy, StringMatcher};
+use stella_attest::transparency::identity::{IdentityFlags, IdentityPolicy};
 use stella_attest::transparency::merkle;
 use stella_attest::transparency::note::{Checkpoint, NoteVerifier};
 use stella_attest::transparency::rekor::RekorLogKey;
@@ -835,10 +835,12 @@ pub fn sigstore_bundle_verify(
         // key-based bundles included: signing time, log validity windows, every check.
         let full = identity.is_some()
             || !options.artifact_digest.is_empty()
+            || options.tlog_threshold.is_some()
+            || options.sct_threshold.is_some()
             || (!options.trusted_root_json.is_empty() && options.rekor_keys_pem.is_empty());
         if full && options.trusted_root_json.is_empty() {
             return Err(ApiError::invalid(
-                "sigstore_bundle_verify: keyless verification (or artifact_digest) needs trusted_root_json",
+                "sigstore_bundle_verify: keyless verification (or artifact_digest, tlog_threshold, sct_threshold) needs trusted_root_json",
             ));
         }
         let parsed = Bundle::parse(bundle)?;
@@ -849,49 +851,20 @@ pub fn sigstore_bundle_verify(
     })
 }
 
-/// The identity policy the options state, if any: cosign's flag rules (an identity and an
-/// issuer, each exact or a regular expression; or the insecure opt-out by name).
+/// The identity policy the options state, if any ([`IdentityPolicy::from_flags`]: cosign's
+/// flag rules, the same as the command line's).
 fn identity_policy(options: &BundleVerifyOptions) -> Result<Option<IdentityPolicy>, ApiError> {
     let o = options;
-    let given = |s: &str| !s.is_empty();
-    let any = given(&o.certificate_identity)
-        || given(&o.certificate_identity_regexp)
-        || given(&o.certificate_oidc_issuer)
-        || given(&o.certificate_oidc_issuer_regexp);
-    if o.insecure_ignore_identity {
-        if any {
-            return Err(ApiError::invalid(
-                "sigstore_bundle_verify: insecure_ignore_identity excludes the certificate identity options",
-            ));
-        }
-        return Ok(Some(IdentityPolicy::InsecureIgnoreIdentity));
-    }
-    if !any {
-        return Ok(None);
-    }
-    let matcher = |exact: &str, regexp: &str, what: &str| -> Result<StringMatcher, ApiError> {
-        match (exact.is_empty(), regexp.is_empty()) {
-            (false, true) => Ok(StringMatcher::exact(exact)),
-            (true, false) => Ok(StringMatcher::regexp(regexp)?),
-            (false, false) => Err(ApiError::invalid(format!(
-                "sigstore_bundle_verify: give certificate_{what} or certificate_{what}_regexp, not both"
-            ))),
-            (true, true) => Err(ApiError::invalid(format!(
-                "sigstore_bundle_verify: a certificate identity policy needs certificate_{what} or certificate_{what}_regexp"
-            ))),
-        }
-    };
-    let san = matcher(
-        &o.certificate_identity,
-        &o.certificate_identity_regexp,
-        "identity",
-    )?;
-    let issuer = matcher(
-        &o.certificate_oidc_issuer,
-        &o.certificate_oidc_issuer_regexp,
-        "oidc_issuer",
-    )?;
-    Ok(Some(CertificateIdentity::new(san, issuer).into()))
+    let given = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    IdentityPolicy::from_flags(&IdentityFlags {
+        certificate_identity: given(&o.certificate_identity),
+        certificate_identity_regexp: given(&o.certificate_identity_regexp),
+        certificate_oidc_issuer: given(&o.certificate_oidc_issuer),
+        certificate_oidc_issuer_regexp: given(&o.certificate_oidc_issuer_regexp),
+        insecure_ignore_identity: o.insecure_ignore_identity,
+        ..IdentityFlags::default()
+    })
+    .map_err(|e| ApiError::invalid(format!("sigstore_bundle_verify: {e}")))
 }
 
 /// What a verified bundle's content says, as the bindings return it.
@@ -952,6 +925,14 @@ fn verify_bundle_with_policy(
             .map(|pem| Ok(VerificationPolicy::key(read_public_key(pem)?)))
             .collect::<Result<Vec<_>, ApiError>>()?,
     };
+    let threshold = |n: Option<u32>| n.map_or(1, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let policies: Vec<VerificationPolicy> = policies
+        .into_iter()
+        .map(|p| {
+            p.with_tlog_threshold(threshold(options.tlog_threshold))
+                .with_sct_threshold(threshold(options.sct_threshold))
+        })
+        .collect();
     let mut last: Option<ApiError> = None;
     for policy in &policies {
         match bundle.verify(policy, artifact, &root) {

@@ -407,6 +407,15 @@ pub struct BundleVerifyOptions {
     /// skips only the identity and issuer checks (the chain, SCT, log and signing time are still
     /// verified). Must be chosen by name; an empty identity policy is refused.
     pub insecure_ignore_identity: bool,
+    /// With `trusted_root_json`: the least number of transparency log entries (sigstore-go's
+    /// threshold); `None` means 1. `Some(0)` accepts a bundle without any log entry when an
+    /// RFC 3161 timestamp dates it (GitHub's timestamp-only attestations; its signature was
+    /// never logged publicly). Entries a bundle carries are verified whatever the threshold.
+    pub tlog_threshold: Option<u32>,
+    /// Keyless bundles: the least number of embedded SCTs that must verify under the trusted
+    /// root's CT logs; `None` means 1. `Some(0)` skips the SCT check (a Fulcio without a CT
+    /// log, such as GitHub's).
+    pub sct_threshold: Option<u32>,
 }
 
 /// A verified Sigstore bundle.

@@ -459,27 +459,12 @@ fn run_keeps_a_store_and_matches_the_in_memory_run() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// A key-based DSSE bundle of an in-toto statement about `subject`, in a one-entry log.
+/// A key-based DSSE bundle of an in-toto statement about `subject`, logged in a test Rekor.
 fn dsse_bundle_about(subject: &[u8]) -> (Vec<u8>, String, String) {
-    use stella_attest::keys::{LocalSigner, PrivateKey, SystemRandom};
-    use stella_attest::transparency::bundle::{
-        BundleContent, Envelope, EnvelopeSignature, TransparencyLogEntry, key_based_bundle,
-    };
-    use stella_attest::transparency::merkle::{self, MerkleTree};
-    use stella_attest::transparency::note::{Checkpoint, NoteSigner};
-    use stella_attest::transparency::rekor::{
-        BodySignature, DsseV001, EntryBody, LogEntry, RekorHash, RekorInclusionProof, RekorLogKey,
-    };
+    use stella_attest::transparency::testing::{TestRekor, dsse_bundle, test_signer};
     use stella_core::{Digest, SignatureAlgorithm};
-    let key = || {
-        let rng = SystemRandom::new();
-        LocalSigner::new(
-            PrivateKey::generate(SignatureAlgorithm::EcdsaP256Sha256, &rng).unwrap(),
-            rng,
-        )
-        .unwrap()
-    };
-    let (author, log) = (key(), key());
+    let author = test_signer(SignatureAlgorithm::EcdsaP256Sha256).unwrap();
+    let mut rekor = TestRekor::generate(SignatureAlgorithm::EcdsaP256Sha256).unwrap();
     let payload = stella_attest::statement::Statement::builder()
         .subject("app", Digest::of(subject))
         .raw_predicate("https://example.com/p/v1", serde_json::json!({}))
@@ -488,57 +473,11 @@ fn dsse_bundle_about(subject: &[u8]) -> (Vec<u8>, String, String) {
         .to_payload()
         .unwrap();
     let payload_type = stella_attest::dsse::PAYLOAD_TYPE_IN_TOTO;
-    let sig = author
-        .sign(&stella_attest::dsse::pae(payload_type, &payload))
-        .unwrap();
-    let body = EntryBody::Dsse(DsseV001 {
-        envelope_hash: None,
-        payload_hash: Some(RekorHash::sha256(&Digest::of(&payload))),
-        signatures: vec![BodySignature {
-            signature: sig.clone(),
-            verifier_pem: author.public_key().to_pem().into_bytes(),
-        }],
-    })
-    .to_canonical_bytes()
-    .unwrap();
-    let mut tree = MerkleTree::new();
-    tree.push(merkle::leaf_hash(&body));
-    let root = tree.root(1).unwrap();
-    let log_key = RekorLogKey::from_public_key(log.public_key());
-    let checkpoint = Checkpoint::new("rekor.test - 1", 1, root)
-        .sign(&[NoteSigner::new("rekor.test", &log).unwrap()])
-        .unwrap();
-    let mut entry = LogEntry {
-        body,
-        integrated_time: 1_700_000_000,
-        log_id: *log_key.log_id(),
-        log_index: 0,
-        inclusion_proof: Some(RekorInclusionProof {
-            log_index: 0,
-            root_hash: root,
-            tree_size: 1,
-            hashes: Vec::new(),
-            checkpoint: Some(checkpoint.0),
-        }),
-        signed_entry_timestamp: None,
-    };
-    entry.signed_entry_timestamp = Some(log.sign(&entry.set_payload().unwrap()).unwrap());
-    let bundle = key_based_bundle(
-        "",
-        BundleContent::Dsse(Envelope {
-            payload,
-            payload_type: payload_type.into(),
-            signatures: vec![EnvelopeSignature {
-                sig,
-                keyid: String::new(),
-            }],
-        }),
-        vec![TransparencyLogEntry::from_log_entry(&entry).unwrap()],
-    );
+    let bundle = dsse_bundle(&author, &mut rekor, payload_type, &payload, |s| s).unwrap();
     (
         bundle.to_json().unwrap(),
         author.public_key().to_pem(),
-        log.public_key().to_pem(),
+        rekor.signer().public_key().to_pem(),
     )
 }
 
@@ -599,5 +538,50 @@ fn a_pem_with_two_keys_is_refused_everywhere_keys_are_read() {
             }
         )),
         ErrorKind::Parse
+    );
+}
+
+/// GitHub's timestamp-only attestation (tests/vectors/sigstore/real, sigstore-go's
+/// `bundle-github-staging.json`: no log entry, a GitHub Fulcio without a CT log, one RFC 3161
+/// timestamp) verifies through the API only with `tlog_threshold` and `sct_threshold` at 0,
+/// as sigstore-go verifies it with a transparency-log threshold of 0.
+#[test]
+fn sigstore_bundle_thresholds_admit_a_timestamp_only_attestation_by_name() {
+    let real = |name: &str| {
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../tests/vectors/sigstore/real")
+                .join(name),
+        )
+        .unwrap()
+    };
+    let bundle = real("sigstore-go-bundle-github-staging.json");
+    let options = BundleVerifyOptions {
+        trusted_root_json: real("sigstore-go-trusted-root-github-staging.json"),
+        certificate_identity: "cody@soyland.com".into(),
+        certificate_oidc_issuer: "https://github.com/login/oauth".into(),
+        ..BundleVerifyOptions::default()
+    };
+    // Refused: the bundle lacks what the default policy requires (kind Parse, as every
+    // missing bundle field is).
+    let refused = sigstore_bundle_verify(&bundle, &options).unwrap_err();
+    assert!(refused.message.contains("tlogEntries"), "{refused:?}");
+    let lowered = BundleVerifyOptions {
+        tlog_threshold: Some(0),
+        sct_threshold: Some(0),
+        ..options.clone()
+    };
+    let v = sigstore_bundle_verify(&bundle, &lowered).unwrap();
+    assert_eq!(v.signer_identity, "cody@soyland.com");
+    assert!(v.log_indexes.is_empty());
+    assert_eq!(v.signing_times, [1_684_267_129]);
+    // A threshold needs the trusted root it applies to.
+    let no_root = BundleVerifyOptions {
+        trusted_root_json: Vec::new(),
+        ..lowered
+    };
+    assert_eq!(
+        kind(sigstore_bundle_verify(&bundle, &no_root)),
+        ErrorKind::InvalidArgument
     );
 }

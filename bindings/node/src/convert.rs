@@ -736,6 +736,13 @@ pub struct BundleVerifyOptions {
     /// Keyless: accept any identity the trusted Fulcio CA certified (**insecure**: skips only
     /// the identity checks); default false.
     pub insecure_ignore_identity: Option<bool>,
+    /// With `trustedRootJson`: the least number of transparency log entries (default 1).
+    /// 0 accepts a bundle without log entry that an RFC 3161 timestamp dates (GitHub's
+    /// timestamp-only attestations).
+    pub tlog_threshold: Option<u32>,
+    /// Keyless: the least number of embedded SCTs that must verify (default 1); 0 skips the
+    /// SCT check (a Fulcio without a CT log, such as GitHub's).
+    pub sct_threshold: Option<u32>,
 }
 
 impl ToApi for Option<BundleVerifyOptions> {
@@ -755,6 +762,8 @@ impl ToApi for Option<BundleVerifyOptions> {
             certificate_oidc_issuer: text(o.certificate_oidc_issuer),
             certificate_oidc_issuer_regexp: text(o.certificate_oidc_issuer_regexp),
             insecure_ignore_identity: o.insecure_ignore_identity.unwrap_or(false),
+            tlog_threshold: o.tlog_threshold,
+            sct_threshold: o.sct_threshold,
         })
     }
 }

@@ -587,9 +587,9 @@ fn checkpoint_verify(
         trusted_root_json = None, artifact = None, artifact_digest = String::new(),
         certificate_identity = String::new(), certificate_identity_regexp = String::new(),
         certificate_oidc_issuer = String::new(), certificate_oidc_issuer_regexp = String::new(),
-        insecure_ignore_identity = false
+        insecure_ignore_identity = false, tlog_threshold = None, sct_threshold = None
     ),
-    text_signature = "(bundle, *, public_keys_pem = (), rekor_keys_pem = (), trusted_root_json = None, artifact = None, artifact_digest = '', certificate_identity = '', certificate_identity_regexp = '', certificate_oidc_issuer = '', certificate_oidc_issuer_regexp = '', insecure_ignore_identity = False)"
+    text_signature = "(bundle, *, public_keys_pem = (), rekor_keys_pem = (), trusted_root_json = None, artifact = None, artifact_digest = '', certificate_identity = '', certificate_identity_regexp = '', certificate_oidc_issuer = '', certificate_oidc_issuer_regexp = '', insecure_ignore_identity = False, tlog_threshold = None, sct_threshold = None)"
 )]
 #[allow(clippy::too_many_arguments)]
 fn sigstore_bundle_verify(
@@ -605,6 +605,8 @@ fn sigstore_bundle_verify(
     certificate_oidc_issuer: String,
     certificate_oidc_issuer_regexp: String,
     insecure_ignore_identity: bool,
+    tlog_threshold: Option<u32>,
+    sct_threshold: Option<u32>,
 ) -> PyResult<BundleVerified> {
     let options = api::BundleVerifyOptions {
         public_keys_pem,
@@ -617,6 +619,8 @@ fn sigstore_bundle_verify(
         certificate_oidc_issuer,
         certificate_oidc_issuer_regexp,
         insecure_ignore_identity,
+        tlog_threshold,
+        sct_threshold,
     };
     let v = detached(py, || api::sigstore_bundle_verify(bundle, &options))?;
     Ok(convert::bundle_verified(py, v))

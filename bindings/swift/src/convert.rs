@@ -393,6 +393,15 @@ pub struct BundleVerifyOptions {
     /// the identity checks).
     #[uniffi(default)]
     pub insecure_ignore_identity: bool,
+    /// With `trustedRootJson`: the least number of transparency log entries (nil: 1). 0
+    /// accepts a bundle without log entry that an RFC 3161 timestamp dates (GitHub's
+    /// timestamp-only attestations).
+    #[uniffi(default)]
+    pub tlog_threshold: Option<u32>,
+    /// Keyless: the least number of embedded SCTs that must verify (nil: 1); 0 skips the SCT
+    /// check (a Fulcio without a CT log, such as GitHub's).
+    #[uniffi(default)]
+    pub sct_threshold: Option<u32>,
 }
 
 /// A verified Sigstore bundle.

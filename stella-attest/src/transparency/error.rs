@@ -290,6 +290,17 @@ pub enum TransparencyError {
         "keyless bundles need an identity policy (certificate identity and OIDC issuer), or an explicit insecure-ignore-identity"
     )]
     MissingIdentityPolicy,
+    /// Fewer verified items (transparency log entries, SCTs) than the verification policy's
+    /// threshold.
+    #[error("{what}: {found} verified, the policy requires at least {required}")]
+    BelowThreshold {
+        /// What was counted (`transparency log entries`, `SCTs`).
+        what: &'static str,
+        /// How many verified.
+        found: usize,
+        /// The policy's threshold.
+        required: usize,
+    },
     /// No signing time could be verified (no signed entry timestamp, no trusted RFC 3161
     /// timestamp), so the certificate cannot be checked at signing time.
     #[error("no verified timestamp: {reason}")]

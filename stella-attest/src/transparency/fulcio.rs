@@ -374,7 +374,13 @@ pub fn verify_spki(
     what: &'static str,
 ) -> Result<(), TransparencyError> {
     let (kind, key) = key_kind(spki_der, what)?;
-    ring::signature::UnparsedPublicKey::new(kind.ring_algorithm(), key)
+    let algorithm = kind
+        .ring_algorithm()
+        .ok_or(TransparencyError::UnsupportedKey {
+            what,
+            reason: "ECDSA P-521 is verified from a digest only",
+        })?;
+    ring::signature::UnparsedPublicKey::new(algorithm, key)
         .verify(message, signature)
         .map_err(|_| TransparencyError::BadSignature {
             name: crate::keys::key_id_of_spki(spki_der),
@@ -382,30 +388,45 @@ pub fn verify_spki(
         })
 }
 
-/// A signature check over a message given only by its SHA-256 (`--artifact-digest`): ECDSA
-/// P-256 only (through `p256`'s prehash verifier; `ring` verifies whole messages only). Ed25519
-/// signs the message itself, so no digest can stand in for it:
-/// [`TransparencyError::NotSupported`] for other keys.
+/// A signature check over a message given only by its digest (`--artifact-digest`): ECDSA
+/// P-256, P-384 or P-521 over `prehash`, the message's SHA-256, SHA-384 or SHA-512 (whichever
+/// the signer hashed with), through RustCrypto's prehash verifiers (`p256`, `p384`, `p521`;
+/// `ring` verifies whole messages only). A prehash longer than the curve order is truncated
+/// as ECDSA specifies (FIPS 186-5 §6.4.2); one shorter than half the order's size is refused.
+/// Ed25519 and RSA PKCS#1 keys sign the message itself (or hash it inside), so no digest can
+/// stand in for it: [`TransparencyError::NotSupported`].
 pub fn verify_spki_prehashed(
     spki_der: &[u8],
-    sha256: &[u8; 32],
+    prehash: &[u8],
     signature: &[u8],
     what: &'static str,
 ) -> Result<(), TransparencyError> {
     use p256::ecdsa::signature::hazmat::PrehashVerifier;
     let (kind, key) = key_kind(spki_der, what)?;
-    if kind != KeyKind::P256 {
-        return Err(TransparencyError::NotSupported {
-            feature: "verification from a digest with a key other than ECDSA P-256 (give the artifact)",
-        });
-    }
     let bad = || TransparencyError::BadSignature {
         name: crate::keys::key_id_of_spki(spki_der),
         what,
     };
-    let verifying = p256::ecdsa::VerifyingKey::from_sec1_bytes(key).map_err(|_| bad())?;
-    let sig = p256::ecdsa::DerSignature::from_bytes(signature).map_err(|_| bad())?;
-    verifying.verify_prehash(sha256, &sig).map_err(|_| bad())
+    match kind {
+        KeyKind::P256 => {
+            let verifying = p256::ecdsa::VerifyingKey::from_sec1_bytes(key).map_err(|_| bad())?;
+            let sig = p256::ecdsa::DerSignature::from_bytes(signature).map_err(|_| bad())?;
+            verifying.verify_prehash(prehash, &sig).map_err(|_| bad())
+        }
+        KeyKind::P384 => {
+            let verifying = p384::ecdsa::VerifyingKey::from_sec1_bytes(key).map_err(|_| bad())?;
+            let sig = p384::ecdsa::DerSignature::from_bytes(signature).map_err(|_| bad())?;
+            verifying.verify_prehash(prehash, &sig).map_err(|_| bad())
+        }
+        KeyKind::P521 => {
+            let verifying = p521::ecdsa::VerifyingKey::from_sec1_bytes(key).map_err(|_| bad())?;
+            let sig = p521::ecdsa::Signature::from_der(signature).map_err(|_| bad())?;
+            verifying.verify_prehash(prehash, &sig).map_err(|_| bad())
+        }
+        KeyKind::Ed25519 | KeyKind::Rsa => Err(TransparencyError::NotSupported {
+            feature: "verification from a digest with an Ed25519 or RSA key (give the artifact)",
+        }),
+    }
 }
 
 /// The key types [`verify_spki`] verifies with.
@@ -413,17 +434,20 @@ pub fn verify_spki_prehashed(
 enum KeyKind {
     P256,
     P384,
+    /// Verified from a digest only ([`verify_spki_prehashed`]); `ring` has no P-521.
+    P521,
     Ed25519,
     Rsa,
 }
 
 impl KeyKind {
-    fn ring_algorithm(self) -> &'static dyn ring::signature::VerificationAlgorithm {
+    fn ring_algorithm(self) -> Option<&'static dyn ring::signature::VerificationAlgorithm> {
         match self {
-            Self::P256 => &ring::signature::ECDSA_P256_SHA256_ASN1,
-            Self::P384 => &ring::signature::ECDSA_P384_SHA384_ASN1,
-            Self::Ed25519 => &ring::signature::ED25519,
-            Self::Rsa => &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            Self::P256 => Some(&ring::signature::ECDSA_P256_SHA256_ASN1),
+            Self::P384 => Some(&ring::signature::ECDSA_P384_SHA384_ASN1),
+            Self::P521 => None,
+            Self::Ed25519 => Some(&ring::signature::ED25519),
+            Self::Rsa => Some(&ring::signature::RSA_PKCS1_2048_8192_SHA256),
         }
     }
 }
@@ -464,9 +488,12 @@ fn key_kind<'a>(
         if curve == rfc5912::SECP_384_R_1 {
             return Ok((KeyKind::P384, key));
         }
+        if curve == rfc5912::SECP_521_R_1 {
+            return Ok((KeyKind::P521, key));
+        }
         return Err(TransparencyError::UnsupportedKey {
             what,
-            reason: "EC curve other than P-256 or P-384",
+            reason: "EC curve other than P-256, P-384 or P-521",
         });
     }
     if oid == rfc5912::RSA_ENCRYPTION {

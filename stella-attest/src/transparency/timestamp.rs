@@ -51,7 +51,8 @@ use x509_cert::ext::pkix::name::GeneralName;
 
 use super::TransparencyError;
 use super::x509::{
-    CertificateAuthority, ExtendedKeyUsage, ParsedCertificate, SignatureHash, verify_chain,
+    CertificateAuthority, ExtendedKeyUsage, LinkCache, ParsedCertificate, SignatureHash,
+    verify_chain_cached,
 };
 
 /// The largest `signedTimestamp` accepted, in bytes (tokens with embedded chains are a few KiB).
@@ -554,6 +555,17 @@ pub fn verify_timestamp(
     timestamped: &[u8],
     tsas: &[CertificateAuthority],
 ) -> Result<VerifiedTimestamp, TransparencyError> {
+    verify_timestamp_cached(response_der, timestamped, tsas, &[])
+}
+
+/// As [`verify_timestamp`], with the signatures inside the authorities' chains answered from
+/// `caches` when the same check passed before ([`super::x509::LinkCache`]).
+pub fn verify_timestamp_cached(
+    response_der: &[u8],
+    timestamped: &[u8],
+    tsas: &[CertificateAuthority],
+    caches: &[&LinkCache],
+) -> Result<VerifiedTimestamp, TransparencyError> {
     let token = TimestampToken::parse(response_der)?;
     token.check_imprint(timestamped)?;
     let (signed_attrs, signing_certificate) = token.check_signed_attributes()?;
@@ -568,6 +580,7 @@ pub fn verify_timestamp(
             &signed_attrs,
             signing_certificate.as_ref(),
             signature_hash,
+            caches,
         ) {
             Ok(chain) => {
                 return Ok(VerifiedTimestamp {
@@ -641,6 +654,7 @@ fn verify_with_authority(
     signed_attrs: &[u8],
     signing_certificate: Option<&EssAttribute>,
     signature_hash: TimestampHash,
+    caches: &[&LinkCache],
 ) -> Result<Vec<Vec<u8>>, TransparencyError> {
     let sid = &token.signer.sid;
     let named_embedded = token
@@ -680,12 +694,13 @@ fn verify_with_authority(
         .filter(|d| *d != signer.der())
         .collect();
     let one = std::slice::from_ref(authority);
-    let chain = verify_chain(
+    let chain = verify_chain_cached(
         signer.der(),
         &others,
         one,
         token.gen_time,
         ExtendedKeyUsage::TimeStamping,
+        caches,
     )
     .map_err(|e| match e {
         TransparencyError::Certificate { problem, .. } => TransparencyError::Certificate {

@@ -42,10 +42,14 @@
 //! assert!(ParsedCertificate::parse(b"not a certificate").is_err());
 //! ```
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use der::{Decode, Encode};
-use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
+use rustls_pki_types::{
+    AlgorithmIdentifier, CertificateDer, InvalidSignature, SignatureVerificationAlgorithm, UnixTime,
+};
 use webpki::{EndEntityCert, KeyUsage};
 use x509_cert::Certificate;
 
@@ -101,6 +105,141 @@ pub struct CertificateAuthority {
     /// The authority's `validFor` window from the trusted root.
     pub valid_for: TimeWindow,
 }
+
+/// The most verified certificate links a [`LinkCache`] keeps.
+pub const MAX_CACHED_LINKS: usize = 1024;
+
+/// Certificate signatures already verified: a trusted root's links between its own
+/// certificates (a Fulcio intermediate under its root, a TSA certificate under its CA), which
+/// every verification against that root would otherwise check again with the same bytes.
+///
+/// Sound by construction: an entry is the exact bytes of a signature check that passed — the
+/// signature algorithm, the issuer's public key, the signed `tbsCertificate` and the signature —
+/// and a check is answered from the cache only for those exact bytes; a failure is never
+/// cached. Only links whose signed certificate is one of the trusted root's own certificates
+/// (`trusted`) are kept, so a bundle's leaf is verified every time; at most
+/// [`MAX_CACHED_LINKS`] entries (further links are verified and not kept). Shared by clones of
+/// its [`TrustedRoot`](super::bundle::TrustedRoot) and safe to use from several threads.
+#[derive(Default)]
+pub struct LinkCache {
+    /// The `tbsCertificate` DER of every certificate of the trusted root.
+    trusted: HashSet<Vec<u8>>,
+    /// Verified links, each `len(alg) ‖ alg ‖ len(key) ‖ key ‖ len(tbs) ‖ tbs ‖ signature`.
+    verified: Mutex<HashSet<Vec<u8>>>,
+}
+
+impl std::fmt::Debug for LinkCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkCache")
+            .field("trusted_certificates", &self.trusted.len())
+            .field("verified_links", &self.len())
+            .finish()
+    }
+}
+
+impl LinkCache {
+    /// A cache for links that sign one of `certificates` (DER; those that do not parse are
+    /// left out).
+    pub fn for_certificates<'a>(certificates: impl IntoIterator<Item = &'a [u8]>) -> Self {
+        let trusted = certificates
+            .into_iter()
+            .filter_map(|der| {
+                Certificate::from_der(der)
+                    .ok()?
+                    .tbs_certificate
+                    .to_der()
+                    .ok()
+            })
+            .collect();
+        Self {
+            trusted,
+            verified: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// How many verified links are kept.
+    pub fn len(&self) -> usize {
+        self.verified.lock().map(|v| v.len()).unwrap_or(0)
+    }
+
+    /// Whether no link is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn key(alg: &AlgorithmIdentifier, [public_key, tbs, signature]: [&[u8]; 3]) -> Vec<u8> {
+        let alg: &[u8] = alg.as_ref();
+        let mut key =
+            Vec::with_capacity(alg.len() + public_key.len() + tbs.len() + signature.len() + 24);
+        for part in [alg, public_key, tbs] {
+            key.extend_from_slice(&u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
+            key.extend_from_slice(part);
+        }
+        key.extend_from_slice(signature);
+        key
+    }
+}
+
+/// A webpki signature algorithm answered from a [`LinkCache`] for the exact bytes of a check
+/// that passed before.
+#[derive(Debug)]
+struct CachedAlgorithm<'a> {
+    inner: &'a dyn SignatureVerificationAlgorithm,
+    caches: &'a [&'a LinkCache],
+}
+
+impl SignatureVerificationAlgorithm for CachedAlgorithm<'_> {
+    fn verify_signature(
+        &self,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), InvalidSignature> {
+        let Some(cache) = self.caches.iter().find(|c| c.trusted.contains(message)) else {
+            return self.inner.verify_signature(public_key, message, signature);
+        };
+        let key = LinkCache::key(
+            &self.inner.signature_alg_id(),
+            [public_key, message, signature],
+        );
+        if cache.verified.lock().is_ok_and(|v| v.contains(&key)) {
+            return Ok(());
+        }
+        self.inner
+            .verify_signature(public_key, message, signature)?;
+        if let Ok(mut v) = cache.verified.lock()
+            && v.len() < MAX_CACHED_LINKS
+        {
+            v.insert(key);
+        }
+        Ok(())
+    }
+
+    fn public_key_alg_id(&self) -> AlgorithmIdentifier {
+        self.inner.public_key_alg_id()
+    }
+
+    fn signature_alg_id(&self) -> AlgorithmIdentifier {
+        self.inner.signature_alg_id()
+    }
+
+    fn fips(&self) -> bool {
+        self.inner.fips()
+    }
+}
+
+/// A shared [`LinkCache`] that compares equal to any other (it holds no meaning of its owner's,
+/// only work saved).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SharedLinkCache(pub(crate) Arc<LinkCache>);
+
+impl PartialEq for SharedLinkCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for SharedLinkCache {}
 
 /// The purpose a leaf certificate must be issued for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -525,6 +664,26 @@ pub fn verify_chain(
     at_unix_secs: i64,
     required_eku: ExtendedKeyUsage,
 ) -> Result<VerifiedChain, TransparencyError> {
+    verify_chain_cached(
+        leaf_der,
+        intermediates,
+        authorities,
+        at_unix_secs,
+        required_eku,
+        &[],
+    )
+}
+
+/// As [`verify_chain`], with a signature over a certificate one of `caches` is for answered
+/// from that cache when the same check passed before (see [`LinkCache`]).
+pub fn verify_chain_cached(
+    leaf_der: &[u8],
+    intermediates: &[&[u8]],
+    authorities: &[CertificateAuthority],
+    at_unix_secs: i64,
+    required_eku: ExtendedKeyUsage,
+    caches: &[&LinkCache],
+) -> Result<VerifiedChain, TransparencyError> {
     const WHAT: &str = "certificate chain";
     let leaf = ParsedCertificate::parse(leaf_der)?;
     let time = unix_time(at_unix_secs, "verification time")?;
@@ -540,6 +699,22 @@ pub fn verify_chain(
     let ee = EndEntityCert::try_from(&leaf_cert).map_err(|e| malformed(WHAT, e))?;
     check_leaf_eku(&leaf, required_eku).map_err(|p| cert_err(WHAT, p))?;
 
+    let cached: Vec<CachedAlgorithm<'_>>;
+    let algorithms: Vec<&dyn SignatureVerificationAlgorithm> = if caches.is_empty() {
+        webpki::ALL_VERIFICATION_ALGS.to_vec()
+    } else {
+        cached = webpki::ALL_VERIFICATION_ALGS
+            .iter()
+            .map(|inner| CachedAlgorithm {
+                inner: *inner,
+                caches,
+            })
+            .collect();
+        cached
+            .iter()
+            .map(|a| a as &dyn SignatureVerificationAlgorithm)
+            .collect()
+    };
     let mut best: Option<CertificateProblem> = None;
     let mut note = |p: CertificateProblem| {
         if best.as_ref().is_none_or(|b| rank(&p) > rank(b)) {
@@ -554,6 +729,7 @@ pub fn verify_chain(
             time,
             at_unix_secs,
             required_eku,
+            &algorithms,
         ) {
             Ok(chain) if authority.valid_for.contains(at_unix_secs) => {
                 return Ok(VerifiedChain {
@@ -582,6 +758,7 @@ fn verify_with_authority(
     time: UnixTime,
     at: i64,
     eku: ExtendedKeyUsage,
+    algorithms: &[&dyn SignatureVerificationAlgorithm],
 ) -> Result<Vec<Vec<u8>>, CertificateProblem> {
     let Some((root_der, own_intermediates)) = authority.chain.split_last() else {
         return Err(CertificateProblem::UnknownIssuer);
@@ -608,7 +785,7 @@ fn verify_with_authority(
     let anchors = [anchor];
     let path = ee
         .verify_for_usage(
-            webpki::ALL_VERIFICATION_ALGS,
+            algorithms,
             &anchors,
             &pool,
             time,

@@ -47,8 +47,7 @@ use stella_attest::transparency::bundle::{
     ArtifactInput, Bundle, Check, TrustRoot, TrustedRoot, Verification, VerificationPolicy,
     VerifiedBundle, VerifiedContent, VerifiedSigner, VerifiedTimestamp,
 };
-use stella_attest::transparency::fulcio::FulcioExtension;
-use stella_attest::transparency::identity::{CertificateIdentity, IdentityPolicy, StringMatcher};
+use stella_attest::transparency::identity::{IdentityFlags, IdentityPolicy};
 use stella_attest::transparency::rekor::RekorLogKey;
 use stella_core::Digest;
 
@@ -72,6 +71,26 @@ pub struct BundleArgs {
     /// Keyless bundles: the artifact by its digest (`sha256:<hex>`) instead of `--artifact`.
     #[arg(long)]
     pub artifact_digest: Option<String>,
+    /// Keyless bundles: who must have signed.
+    #[command(flatten)]
+    pub identity: IdentityArgs,
+    /// Keyless bundles: the least number of transparency log entries (default 1, as
+    /// sigstore-go). 0 accepts a bundle with no log entry when an RFC 3161 timestamp dates it
+    /// (GitHub's timestamp-only attestations): its signature was then never logged publicly.
+    /// Entries a bundle carries are verified whatever the threshold.
+    #[arg(long, value_name = "N")]
+    pub tlog_threshold: Option<usize>,
+    /// Keyless bundles: the least number of embedded SCTs that must verify under the trusted
+    /// root's CT logs (default 1). 0 skips the SCT check (a Fulcio without a CT log, such as
+    /// GitHub's).
+    #[arg(long, value_name = "N")]
+    pub sct_threshold: Option<usize>,
+}
+
+/// The keyless identity flags, as cosign spells them (`stella verify`, `stella vex`); turned
+/// into a policy by [`IdentityPolicy::from_flags`], the one rule set.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct IdentityArgs {
     /// Keyless bundles: the signer's identity (the certificate's SAN), exactly.
     #[arg(long, conflicts_with = "certificate_identity_regexp")]
     pub certificate_identity: Option<String>,
@@ -111,105 +130,51 @@ pub struct BundleArgs {
 }
 
 impl BundleArgs {
-    /// Whether any keyless identity flag was given.
+    /// Whether any keyless identity flag (or threshold) was given.
     pub fn has_identity_flags(&self) -> bool {
-        self.certificate_identity.is_some()
-            || self.certificate_identity_regexp.is_some()
-            || self.certificate_oidc_issuer.is_some()
-            || self.certificate_oidc_issuer_regexp.is_some()
-            || self.github_claims().next().is_some()
-            || self.insecure_ignore_identity
+        self.identity.flags().any() || self.tlog_threshold.is_some() || self.sct_threshold.is_some()
     }
 
-    fn github_claims(&self) -> impl Iterator<Item = (FulcioExtension, &String)> {
-        [
-            (
-                FulcioExtension::GITHUB_WORKFLOW_TRIGGER,
-                &self.certificate_github_workflow_trigger,
-            ),
-            (
-                FulcioExtension::GITHUB_WORKFLOW_SHA,
-                &self.certificate_github_workflow_sha,
-            ),
-            (
-                FulcioExtension::GITHUB_WORKFLOW_NAME,
-                &self.certificate_github_workflow_name,
-            ),
-            (
-                FulcioExtension::GITHUB_WORKFLOW_REPOSITORY,
-                &self.certificate_github_workflow_repository,
-            ),
-            (
-                FulcioExtension::GITHUB_WORKFLOW_REF,
-                &self.certificate_github_workflow_ref,
-            ),
-        ]
-        .into_iter()
-        .filter_map(|(e, v)| v.as_ref().map(|v| (e, v)))
-    }
-
-    /// The identity policy the flags state: SAN and issuer both required (exact or regexp),
-    /// or the explicit insecure policy; none is [`TransparencyError::MissingIdentityPolicy`].
+    /// The identity policy the flags state ([`IdentityPolicy::from_flags`]); none is
+    /// [`TransparencyError::MissingIdentityPolicy`].
     fn identity_policy(&self) -> Result<IdentityPolicy, CliError> {
-        if self.insecure_ignore_identity {
-            if self.github_claims().next().is_some() {
-                return Err(CliError::Usage {
-                    what: "--insecure-ignore-identity",
-                    value: String::new(),
-                    reason: "cannot be combined with --certificate-github-workflow-* claims"
-                        .to_owned(),
-                });
-            }
-            return Ok(IdentityPolicy::InsecureIgnoreIdentity);
+        identity_policy_of(&self.identity.flags())
+    }
+}
+
+impl IdentityArgs {
+    /// The identity flags as given.
+    pub fn flags(&self) -> IdentityFlags {
+        IdentityFlags {
+            certificate_identity: self.certificate_identity.clone(),
+            certificate_identity_regexp: self.certificate_identity_regexp.clone(),
+            certificate_oidc_issuer: self.certificate_oidc_issuer.clone(),
+            certificate_oidc_issuer_regexp: self.certificate_oidc_issuer_regexp.clone(),
+            github_workflow_trigger: self.certificate_github_workflow_trigger.clone(),
+            github_workflow_sha: self.certificate_github_workflow_sha.clone(),
+            github_workflow_name: self.certificate_github_workflow_name.clone(),
+            github_workflow_repository: self.certificate_github_workflow_repository.clone(),
+            github_workflow_ref: self.certificate_github_workflow_ref.clone(),
+            insecure_ignore_identity: self.insecure_ignore_identity,
         }
-        let matcher = |exact: &Option<String>,
-                       regexp: &Option<String>,
-                       what: &'static str|
-         -> Result<Option<StringMatcher>, CliError> {
-            match (exact, regexp) {
-                (Some(e), _) => Ok(Some(StringMatcher::exact(e.clone()))),
-                (None, Some(r)) => {
-                    StringMatcher::regexp(r)
-                        .map(Some)
-                        .map_err(|e| CliError::Usage {
-                            what,
-                            value: r.clone(),
-                            reason: e.to_string(),
-                        })
-                }
-                (None, None) => Ok(None),
-            }
-        };
-        let san = matcher(
-            &self.certificate_identity,
-            &self.certificate_identity_regexp,
-            "--certificate-identity-regexp",
-        )?;
-        let issuer = matcher(
-            &self.certificate_oidc_issuer,
-            &self.certificate_oidc_issuer_regexp,
-            "--certificate-oidc-issuer-regexp",
-        )?;
-        match (san, issuer) {
-            (Some(san), Some(issuer)) => {
-                let mut id = CertificateIdentity::new(san, issuer);
-                for (ext, value) in self.github_claims() {
-                    id = id.with_extension(ext, value.clone());
-                }
-                Ok(id.into())
-            }
-            (None, None) if !self.has_identity_flags() => Err(CliError::library(
-                "--certificate-identity / --certificate-oidc-issuer",
-                TransparencyError::MissingIdentityPolicy,
-            )),
-            _ => Err(CliError::Usage {
-                what: "--certificate-identity / --certificate-oidc-issuer",
-                value: String::new(),
-                reason: "a keyless identity needs both the identity (SAN) and the OIDC issuer \
-                         (exact or -regexp)"
-                    .to_owned(),
-            }),
-        }
+    }
+}
+
+/// The identity policy of `flags` ([`IdentityPolicy::from_flags`]) for a command that verifies
+/// keyless bundles: a flag error is a usage error (exit 2), no flag at all
+/// [`TransparencyError::MissingIdentityPolicy`].
+pub(crate) fn identity_policy_of(flags: &IdentityFlags) -> Result<IdentityPolicy, CliError> {
+    match IdentityPolicy::from_flags(flags) {
+        Ok(Some(policy)) => Ok(policy),
+        Ok(None) => Err(CliError::library(
+            "--certificate-identity / --certificate-oidc-issuer",
+            TransparencyError::MissingIdentityPolicy,
+        )),
+        Err(e) => Err(CliError::Usage {
+            what: "--certificate-identity / --certificate-oidc-issuer",
+            value: String::new(),
+            reason: e.to_string(),
+        }),
     }
 }
 
@@ -423,7 +388,7 @@ pub fn run(
     }
     if opts.has_identity_flags() || opts.artifact_digest.is_some() {
         return Err(CliError::Usage {
-            what: "--certificate-* / --insecure-ignore-identity / --artifact-digest",
+            what: "--certificate-* / --insecure-ignore-identity / --artifact-digest / --tlog-threshold / --sct-threshold",
             value: name.to_owned(),
             reason: "this bundle is key-based: verify it with --key (and --artifact)".to_owned(),
         });
@@ -641,7 +606,9 @@ fn run_keyless(
     })?;
     let root = TrustedRoot::from_json(&read_input(path)?)
         .map_err(|e| CliError::library(path.display().to_string(), e))?;
-    let policy = VerificationPolicy::identity(opts.identity_policy()?);
+    let policy = VerificationPolicy::identity(opts.identity_policy()?)
+        .with_tlog_threshold(opts.tlog_threshold.unwrap_or(1))
+        .with_sct_threshold(opts.sct_threshold.unwrap_or(1));
     let digest = opts
         .artifact_digest
         .as_ref()

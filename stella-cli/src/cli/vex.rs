@@ -19,7 +19,11 @@
 //! `merge`/`apply`/`filter` read OpenVEX (legacy v0.0.1 documents and documents without a
 //! timestamp or version are upgraded as go-vex reads them, and said so on stderr and in the
 //! `--explain` output), CSAF 2.0, CycloneDX VEX, SPDX 3 VEX, and OpenVEX attestations in
-//! Sigstore bundles (verified with `--key` and `--rekor-key`/`--trusted-root`). `merge --product
+//! Sigstore bundles (key-based ones verified with `--key` and `--rekor-key`/`--trusted-root`;
+//! keyless ones under `--trusted-root` and the identity flags of `stella verify`:
+//! `--certificate-identity[-regexp]`, `--certificate-oidc-issuer[-regexp]`, the GitHub workflow
+//! claims, or `--insecure-ignore-identity`; without `--trust`, the signers those flags accepted
+//! count as the `--key`s do). `merge --product
 //! P --vuln V` keeps only those decisions, as `vexctl merge` does. `validate` stays strict: what
 //! the OpenVEX 0.2.0 schema refuses is refused.
 //!
@@ -34,13 +38,13 @@ use std::path::{Path, PathBuf};
 
 use stella_attest::dsse::Keyring;
 use stella_attest::keys::PublicKey;
-use stella_attest::transparency::bundle::TrustRoot;
+use stella_attest::transparency::bundle::{TrustRoot, TrustedRoot, VerificationPolicy};
 use stella_core::Timestamp;
 use stella_core::canonical::JsonLimits;
 use stella_vex::{
-    AttestationVerifier, KeyVerifier, MergeFilter, MergeOptions, TrustPolicy, ValidationOptions,
-    VexPolicy, VexSet, VexSource, generate, read_findings, validate, validate_compat,
-    validate_strict,
+    AttestationVerifier, KeyVerifier, KeylessVerifier, MergeFilter, MergeOptions, TrustPolicy,
+    ValidationOptions, VexPolicy, VexSet, VexSource, generate, read_findings, validate,
+    validate_compat, validate_strict,
 };
 
 use stella::vex::VexInputError;
@@ -131,18 +135,83 @@ pub struct VexReadArgs {
     pub bundles: BundleTrustArgs,
 }
 
-/// How OpenVEX attestations in Sigstore bundles are verified (with the `--key`s).
+/// How OpenVEX attestations in Sigstore bundles are verified: key-based ones with the `--key`s,
+/// keyless ones (a Fulcio certificate) under the identity flags and `--trusted-root`.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct BundleTrustArgs {
     /// Sigstore bundles: a trusted Rekor log public key (file or `env://VAR`); repeatable.
     #[arg(long)]
     pub rekor_key: Vec<KeyRef>,
-    /// Sigstore bundles: a Sigstore `trusted_root.json` whose Rekor logs are trusted.
+    /// Sigstore bundles: a Sigstore `trusted_root.json` whose Rekor logs are trusted (and, for
+    /// keyless bundles, its Fulcio CAs, CT logs and timestamp authorities).
     #[arg(long)]
     pub trusted_root: Option<PathBuf>,
+    /// Keyless bundles: who must have signed (as `stella verify`).
+    #[command(flatten)]
+    pub identity: super::verify_bundle::IdentityArgs,
+}
+
+/// The keyless verification material: the identity policy and the whole trusted root.
+struct KeylessMaterial {
+    policy: VerificationPolicy,
+    root: TrustedRoot,
+}
+
+/// Bundles of either kind, each to its verifier; remembers the keyless signers it verified.
+struct BundleVerifier<'a> {
+    key: Option<KeyVerifier<'a>>,
+    keyless: Option<KeylessVerifier<'a>>,
+    keyless_signers: std::cell::RefCell<Vec<String>>,
+}
+
+impl AttestationVerifier for BundleVerifier<'_> {
+    fn verify(
+        &self,
+        bundle: &stella_attest::transparency::bundle::Bundle,
+    ) -> Result<(stella_attest::dsse::VerifiedEnvelope, Vec<String>), stella_vex::VexError> {
+        match (&self.key, &self.keyless, bundle.is_key_based()) {
+            (_, Some(keyless), false) => {
+                let (envelope, signers) = keyless.verify(bundle)?;
+                self.keyless_signers
+                    .borrow_mut()
+                    .extend(signers.iter().cloned());
+                Ok((envelope, signers))
+            }
+            (Some(key), _, _) => key.verify(bundle),
+            // Keyless material only: a key-based bundle verifies under no key (`--key`).
+            (None, Some(keyless), true) => keyless.verify(bundle),
+            (None, None, _) => Err(stella_vex::VexError::Shape {
+                what: "Sigstore bundle",
+                message: "no verification material".into(),
+            }),
+        }
+    }
 }
 
 impl BundleTrustArgs {
+    /// The keyless material when identity flags are given: they need `--trusted-root` (the
+    /// whole trusted root; `--rekor-key`s do not apply to keyless bundles).
+    fn keyless(&self) -> Result<Option<KeylessMaterial>, CliError> {
+        let flags = self.identity.flags();
+        if !flags.any() {
+            return Ok(None);
+        }
+        let policy = super::verify_bundle::identity_policy_of(&flags)?;
+        let Some(path) = &self.trusted_root else {
+            return Err(CliError::Usage {
+                what: "--trusted-root",
+                value: String::new(),
+                reason: "keyless bundles (the --certificate-* flags) are verified against a Sigstore trusted root: give --trusted-root".into(),
+            });
+        };
+        let root = TrustedRoot::from_json(&read_input(path)?)
+            .map_err(|e| CliError::library(name(path), e))?;
+        Ok(Some(KeylessMaterial {
+            policy: VerificationPolicy::identity(policy),
+            root,
+        }))
+    }
+
     /// The signing keys (`--key`) and trusted logs, when any log is named.
     fn material(&self, keys: &[KeyRef]) -> Result<Option<(Vec<PublicKey>, TrustRoot)>, CliError> {
         let logs = super::verify_bundle::rekor_logs(&self.rekor_key, self.trusted_root.as_deref())?;
@@ -419,18 +488,43 @@ fn read_sources_for(
 ) -> Result<(TrustPolicy, Vec<VexSource>), CliError> {
     let (trust_args, bundle_args) = (&inputs.trust, &inputs.bundles);
     let ring = keyring(&trust_args.key)?;
-    let policy = policy(trust_args, ring.as_ref())?;
+    let mut policy = policy(trust_args, ring.as_ref())?;
     let material = bundle_args.material(&trust_args.key)?;
-    let verifier = material
-        .as_ref()
-        .map(|(keys, trust)| KeyVerifier { keys, trust });
+    let keyless = bundle_args.keyless()?;
+    let verifier = BundleVerifier {
+        key: material
+            .as_ref()
+            .map(|(keys, trust)| KeyVerifier { keys, trust }),
+        keyless: keyless.as_ref().map(|k| KeylessVerifier {
+            policy: &k.policy,
+            root: &k.root,
+        }),
+        keyless_signers: Default::default(),
+    };
+    let any = verifier.key.is_some() || verifier.keyless.is_some();
     let sources = read_sources_with(
         files,
         ring.as_ref(),
         &policy,
         now,
-        verifier.as_ref().map(|v| v as &dyn AttestationVerifier),
+        any.then_some(&verifier as &dyn AttestationVerifier),
     )?;
+    // Without a trust policy, the signers the identity flags accepted count, as the `--key`s
+    // do: the flags said who may sign.
+    if trust_args.trust.is_none() {
+        let mut signers = verifier.keyless_signers.take();
+        signers.sort();
+        signers.dedup();
+        for signer in signers {
+            if !policy.issuers.iter().any(|i| i.key_ids.contains(&signer)) {
+                policy.issuers.push(stella_vex::Issuer {
+                    name: signer.clone(),
+                    key_ids: vec![signer],
+                    ..stella_vex::Issuer::default()
+                });
+            }
+        }
+    }
     Ok((policy, sources))
 }
 
@@ -457,7 +551,7 @@ fn read_sources_with(
                 return Err(CliError::Usage {
                     what: "--rekor-key / --trusted-root",
                     value: name(f),
-                    reason: "the input is a Sigstore bundle; give the signing key(s) with --key and the trusted Rekor log(s) with --rekor-key or --trusted-root"
+                    reason: "the input is a Sigstore bundle; give the signing key(s) with --key and the trusted Rekor log(s) with --rekor-key or --trusted-root, or, for a keyless bundle, --trusted-root with --certificate-identity and --certificate-oidc-issuer"
                         .into(),
                 });
             }

@@ -480,6 +480,8 @@ def sigstore_bundle_verify(
     certificate_oidc_issuer: str = "",
     certificate_oidc_issuer_regexp: str = "",
     insecure_ignore_identity: bool = False,
+    tlog_threshold: Union[int, None] = None,
+    sct_threshold: Union[int, None] = None,
 ) -> BundleVerified:
     """Verifies a Sigstore bundle offline.
 
@@ -490,6 +492,10 @@ def sigstore_bundle_verify(
     bundle without an identity policy raises ``InvalidArgumentError``, never passes.
 
     Key-based: ``public_keys_pem`` with ``rekor_keys_pem`` and/or ``trusted_root_json``.
+
+    ``tlog_threshold`` and ``sct_threshold`` (with ``trusted_root_json``; ``None`` means 1, as
+    sigstore-go) lower by name what a bundle must carry: GitHub's timestamp-only attestations
+    (no log entry, no CT log, an RFC 3161 timestamp) verify with both at 0.
 
     ``artifact`` (or ``artifact_digest``, ``sha256:<hex>``) is required for a message-signature
     bundle; for a DSSE bundle it is optional, and when given it must be a subject of the

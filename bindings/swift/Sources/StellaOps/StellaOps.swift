@@ -1361,6 +1361,17 @@ public struct BundleVerifyOptions: Equatable, Hashable {
      * the identity checks).
      */
     public var insecureIgnoreIdentity: Bool
+    /**
+     * With `trustedRootJson`: the least number of transparency log entries (nil: 1). 0
+     * accepts a bundle without log entry that an RFC 3161 timestamp dates (GitHub's
+     * timestamp-only attestations).
+     */
+    public var tlogThreshold: UInt32?
+    /**
+     * Keyless: the least number of embedded SCTs that must verify (nil: 1); 0 skips the SCT
+     * check (a Fulcio without a CT log, such as GitHub's).
+     */
+    public var sctThreshold: UInt32?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1397,7 +1408,16 @@ public struct BundleVerifyOptions: Equatable, Hashable {
         /**
          * Keyless: accept any identity the trusted Fulcio CA certified (**insecure**: skips only
          * the identity checks).
-         */insecureIgnoreIdentity: Bool = false) {
+         */insecureIgnoreIdentity: Bool = false, 
+        /**
+         * With `trustedRootJson`: the least number of transparency log entries (nil: 1). 0
+         * accepts a bundle without log entry that an RFC 3161 timestamp dates (GitHub's
+         * timestamp-only attestations).
+         */tlogThreshold: UInt32? = nil, 
+        /**
+         * Keyless: the least number of embedded SCTs that must verify (nil: 1); 0 skips the SCT
+         * check (a Fulcio without a CT log, such as GitHub's).
+         */sctThreshold: UInt32? = nil) {
         self.publicKeysPem = publicKeysPem
         self.rekorKeysPem = rekorKeysPem
         self.trustedRootJson = trustedRootJson
@@ -1408,6 +1428,8 @@ public struct BundleVerifyOptions: Equatable, Hashable {
         self.certificateOidcIssuer = certificateOidcIssuer
         self.certificateOidcIssuerRegexp = certificateOidcIssuerRegexp
         self.insecureIgnoreIdentity = insecureIgnoreIdentity
+        self.tlogThreshold = tlogThreshold
+        self.sctThreshold = sctThreshold
     }
 
     
@@ -1435,7 +1457,9 @@ public struct FfiConverterTypeBundleVerifyOptions: FfiConverterRustBuffer {
                 certificateIdentityRegexp: FfiConverterString.read(from: &buf), 
                 certificateOidcIssuer: FfiConverterString.read(from: &buf), 
                 certificateOidcIssuerRegexp: FfiConverterString.read(from: &buf), 
-                insecureIgnoreIdentity: FfiConverterBool.read(from: &buf)
+                insecureIgnoreIdentity: FfiConverterBool.read(from: &buf), 
+                tlogThreshold: FfiConverterOptionUInt32.read(from: &buf), 
+                sctThreshold: FfiConverterOptionUInt32.read(from: &buf)
         )
     }
 
@@ -1450,6 +1474,8 @@ public struct FfiConverterTypeBundleVerifyOptions: FfiConverterRustBuffer {
         FfiConverterString.write(value.certificateOidcIssuer, into: &buf)
         FfiConverterString.write(value.certificateOidcIssuerRegexp, into: &buf)
         FfiConverterBool.write(value.insecureIgnoreIdentity, into: &buf)
+        FfiConverterOptionUInt32.write(value.tlogThreshold, into: &buf)
+        FfiConverterOptionUInt32.write(value.sctThreshold, into: &buf)
     }
 }
 
@@ -4427,6 +4453,30 @@ public func FfiConverterTypeStellaError_lift(_ buf: RustBuffer) throws -> Stella
 #endif
 public func FfiConverterTypeStellaError_lower(_ value: StellaError) -> RustBuffer {
     return FfiConverterTypeStellaError.lower(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
 }
 
 #if swift(>=5.8)

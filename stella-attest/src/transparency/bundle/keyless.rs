@@ -9,14 +9,16 @@
 //!    not a CA; a chain carried in the bundle may not contain a self-signed (root) certificate
 //!    — trust comes only from the trusted root;
 //! 4. `tlog`: every entry is from a trusted log whose key is valid at the entry's integrated
-//!    time, and its SET / inclusion proof / checkpoint verify (at least one entry);
+//!    time, and its SET / inclusion proof / checkpoint verify (at least the policy's threshold of
+//!    entries, one by default);
 //! 5. `timestamps`: the verified signing times — each Rekor v1 integrated time signed by a
 //!    verified SET, each RFC 3161 timestamp (every one must verify against a timestamp
 //!    authority of the trusted root, one per authority); at least one;
 //! 6. `certificate validity`, `certificate chain`: at **every** verified time, the leaf is
 //!    within its validity and chains (code-signing EKU) to a Fulcio CA of the trusted root
 //!    that is valid at that time;
-//! 7. `sct`: at least one embedded SCT verifies under a CT log of the trusted root;
+//! 7. `sct`: at least one embedded SCT (the policy's threshold) verifies under a CT log of the
+//!    trusted root;
 //! 8. `signature`: over the artifact (message signature; the message digest must match) or the
 //!    DSSE PAE (a given artifact must be a subject of the in-toto statement), under the
 //!    certificate's key;
@@ -27,7 +29,9 @@
 //! key), `tlog` (with the body checks) and `timestamps`.
 //!
 //! sigstore-go's defaults are the thresholds: one transparency log entry, one observer
-//! timestamp, one SCT.
+//! timestamp, one SCT. The log and SCT thresholds can be lowered by name
+//! ([`VerificationPolicy::with_tlog_threshold`], [`VerificationPolicy::with_sct_threshold`]:
+//! GitHub's timestamp-only attestations); a signing time is always required.
 
 use super::policy::{Checks, SignerPolicy};
 use super::{
@@ -44,8 +48,10 @@ use crate::transparency::rekor_v2::{
     is_v2_kind, verify_entry as verify_v2_entry,
 };
 use crate::transparency::sct::verify_embedded_scts;
-use crate::transparency::timestamp::verify_timestamp;
-use crate::transparency::x509::{ExtendedKeyUsage, ParsedCertificate, verify_chain};
+use crate::transparency::timestamp::verify_timestamp_cached;
+use crate::transparency::x509::{
+    ExtendedKeyUsage, LinkCache, ParsedCertificate, verify_chain_cached,
+};
 
 /// The most RFC 3161 timestamps read from one bundle.
 pub const MAX_RFC3161_TIMESTAMPS: usize = 16;
@@ -126,10 +132,14 @@ impl Bundle {
                 }
             }
         })?;
+        let limits = Thresholds {
+            tlog: policy.tlog_threshold,
+            sct: policy.sct_threshold,
+        };
         match signer {
-            Signer::Key(key) => self.verify_key_full(version, key, artifact, root, checks),
+            Signer::Key(key) => self.verify_key_full(version, key, artifact, root, limits, checks),
             Signer::Identity(identity) => {
-                self.verify_keyless(version, identity, artifact, root, checks)
+                self.verify_keyless(version, identity, artifact, root, limits, checks)
             }
         }
     }
@@ -140,6 +150,7 @@ impl Bundle {
         key: &PublicKey,
         artifact: ArtifactInput<'_>,
         root: &TrustedRoot,
+        limits: Thresholds,
         checks: &mut Checks,
     ) -> Result<Verification, TransparencyError> {
         let content = checks.run("signature", || {
@@ -149,10 +160,13 @@ impl Bundle {
         let (entries, timestamps) = self.tlog_and_times(
             checks,
             version,
-            Some(BodySigner::Key(key.spki_der())),
-            LoggedSigner::PublicKey(key.spki_der()),
+            (
+                Some(BodySigner::Key(key.spki_der())),
+                LoggedSigner::PublicKey(key.spki_der()),
+            ),
             artifact,
             root,
+            limits.tlog,
         )?;
         Ok(Verification {
             version,
@@ -167,18 +181,19 @@ impl Bundle {
     }
 
     /// The `tlog` and `timestamps` checks (see [`Bundle::verify_tlog`] and
-    /// [`Bundle::signing_times`]).
+    /// [`Bundle::signing_times`]); `signers`: who the Rekor v1 bodies (when given) and the
+    /// Rekor v2 bodies must name.
     fn tlog_and_times(
         &self,
         checks: &mut Checks,
         version: BundleVersion,
-        signer: Option<BodySigner<'_>>,
-        v2_signer: LoggedSigner<'_>,
+        (signer, v2_signer): (Option<BodySigner<'_>>, LoggedSigner<'_>),
         artifact: ArtifactInput<'_>,
         root: &TrustedRoot,
+        tlog_threshold: usize,
     ) -> Result<(Tlog, Vec<VerifiedTimestamp>), TransparencyError> {
         let entries = checks.run("tlog", || {
-            let e = self.verify_tlog(version, signer, v2_signer, artifact, root)?;
+            let e = self.verify_tlog(version, signer, v2_signer, artifact, root, tlog_threshold)?;
             let detail = e.detail();
             Ok((e, detail))
         })?;
@@ -192,6 +207,7 @@ impl Bundle {
         identity: &IdentityPolicy,
         artifact: ArtifactInput<'_>,
         root: &TrustedRoot,
+        limits: Thresholds,
         checks: &mut Checks,
     ) -> Result<Verification, TransparencyError> {
         let leaf = checks.run("certificate", || {
@@ -203,10 +219,10 @@ impl Bundle {
         let (entries, timestamps) = self.tlog_and_times(
             checks,
             version,
-            None,
-            LoggedSigner::Certificate(leaf.der()),
+            (None, LoggedSigner::Certificate(leaf.der())),
             artifact,
             root,
+            limits.tlog,
         )?;
         checks.run("certificate validity", || {
             for t in &timestamps {
@@ -216,13 +232,18 @@ impl Bundle {
         })?;
         let issuer_spki = checks.run("certificate chain", || {
             let mut issuer = None;
+            // The leaf's own link is checked once per bundle however many signing times it
+            // has; the root's internal links once per trusted root.
+            let this_leaf = LinkCache::for_certificates([leaf.der()]);
+            let caches = [root.link_cache(), &this_leaf];
             for t in &timestamps {
-                let chain = verify_chain(
+                let chain = verify_chain_cached(
                     leaf.der(),
                     &[],
                     root.certificate_authorities(),
                     t.unix_seconds,
                     ExtendedKeyUsage::CodeSigning,
+                    &caches,
                 )?;
                 let issuer_der =
                     chain
@@ -243,7 +264,20 @@ impl Bundle {
             ))
         })?;
         let scts = checks.run("sct", || {
+            if limits.sct == 0 {
+                return Ok((
+                    Vec::new(),
+                    "NOT CHECKED (the policy's SCT threshold is 0)".to_owned(),
+                ));
+            }
             let scts = verify_embedded_scts(&leaf, &issuer_spki, root.ctlogs())?;
+            if scts.len() < limits.sct {
+                return Err(TransparencyError::BelowThreshold {
+                    what: "SCTs",
+                    found: scts.len(),
+                    required: limits.sct,
+                });
+            }
             let detail = format!("{} SCT(s) verified", scts.len());
             Ok((scts, detail))
         })?;
@@ -338,12 +372,20 @@ impl Bundle {
         v2_signer: LoggedSigner<'_>,
         artifact: ArtifactInput<'_>,
         root: &TrustedRoot,
+        threshold: usize,
     ) -> Result<Tlog, TransparencyError> {
         let entries = &self.verification_material.tlog_entries;
-        if entries.is_empty() {
+        if entries.is_empty() && threshold > 0 {
             return Err(TransparencyError::MissingField {
                 what: "Sigstore bundle",
                 field: "tlogEntries",
+            });
+        }
+        if entries.len() < threshold {
+            return Err(TransparencyError::BelowThreshold {
+                what: "transparency log entries",
+                found: entries.len(),
+                required: threshold,
             });
         }
         let lookup = |id: &[u8; 32]| -> Result<RekorLogKey, TransparencyError> {
@@ -503,10 +545,11 @@ impl Bundle {
             for token in tokens {
                 // Stricter than sigstore-go, which skips a timestamp that does not verify:
                 // a bundle carrying a bad timestamp is refused.
-                let ts = verify_timestamp(
+                let ts = verify_timestamp_cached(
                     &token.signed_timestamp,
                     signature,
                     root.timestamp_authorities(),
+                    &[root.link_cache()],
                 )?;
                 if out.iter().any(|t: &VerifiedTimestamp| {
                     t.source
@@ -557,6 +600,13 @@ fn source_name(s: &TimestampSource) -> &'static str {
         TimestampSource::TransparencyLog { .. } => "transparency log integrated time",
         TimestampSource::Rfc3161 { .. } => "RFC 3161 timestamp",
     }
+}
+
+/// The policy's thresholds.
+#[derive(Clone, Copy)]
+struct Thresholds {
+    tlog: usize,
+    sct: usize,
 }
 
 /// The verified entries of both Rekor versions.

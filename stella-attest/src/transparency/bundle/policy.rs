@@ -16,9 +16,16 @@ use crate::transparency::sct::VerifiedSct;
 /// Who must have signed: a key (key-based bundles) or an identity (keyless bundles). There is
 /// no "anything goes": a keyless bundle needs an [`IdentityPolicy`], whose
 /// [`IdentityPolicy::InsecureIgnoreIdentity`] must be chosen by name.
+///
+/// The thresholds are sigstore-go's: by default at least one transparency log entry
+/// ([`VerificationPolicy::with_tlog_threshold`]) and at least one embedded SCT
+/// ([`VerificationPolicy::with_sct_threshold`]); a signing time (a Rekor integrated time or an
+/// RFC 3161 timestamp) is always required.
 #[derive(Debug, Clone)]
 pub struct VerificationPolicy {
     pub(super) signer: SignerPolicy,
+    pub(super) tlog_threshold: usize,
+    pub(super) sct_threshold: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -33,6 +40,8 @@ impl VerificationPolicy {
     pub fn key(key: PublicKey) -> Self {
         Self {
             signer: SignerPolicy::Key(key),
+            tlog_threshold: 1,
+            sct_threshold: 1,
         }
     }
 
@@ -41,7 +50,52 @@ impl VerificationPolicy {
     pub fn identity(policy: impl Into<IdentityPolicy>) -> Self {
         Self {
             signer: SignerPolicy::Identity(policy.into()),
+            tlog_threshold: 1,
+            sct_threshold: 1,
         }
+    }
+
+    /// At least `n` transparency log entries (default 1, as sigstore-go's
+    /// `WithTransparencyLog(1)`); every entry a bundle carries is verified whatever `n` is.
+    /// `0` accepts a bundle without any log entry when an RFC 3161 timestamp gives its signing
+    /// time (sigstore-go's `WithSignedTimestamps(1)` without `WithTransparencyLog`; GitHub's
+    /// timestamp-only attestations): the signature was then never made public in a log, so a
+    /// stolen signing key or certificate could sign unseen — choose it only for an issuer that
+    /// does not log (a private Sigstore instance). Fewer entries than `n` is
+    /// [`TransparencyError::BelowThreshold`].
+    ///
+    /// ```
+    /// use stella_attest::transparency::bundle::VerificationPolicy;
+    /// use stella_attest::transparency::identity::IdentityPolicy;
+    ///
+    /// // GitHub's private-repository attestations: an RFC 3161 timestamp, no log, no CT log.
+    /// let policy = VerificationPolicy::identity(IdentityPolicy::InsecureIgnoreIdentity)
+    ///     .with_tlog_threshold(0)
+    ///     .with_sct_threshold(0);
+    /// # let _ = policy;
+    /// ```
+    pub fn with_tlog_threshold(mut self, n: usize) -> Self {
+        self.tlog_threshold = n;
+        self
+    }
+
+    /// At least `n` embedded SCTs of a keyless certificate verify under the trusted root's CT
+    /// logs (default 1, as sigstore-go's `WithSignedCertificateTimestamps(1)`). `0` skips the
+    /// SCT check (a Fulcio instance without a CT log, such as GitHub's). Fewer than `n` is an
+    /// SCT error. No effect on key-based bundles.
+    pub fn with_sct_threshold(mut self, n: usize) -> Self {
+        self.sct_threshold = n;
+        self
+    }
+
+    /// The transparency log threshold ([`VerificationPolicy::with_tlog_threshold`]).
+    pub fn tlog_threshold(&self) -> usize {
+        self.tlog_threshold
+    }
+
+    /// The SCT threshold ([`VerificationPolicy::with_sct_threshold`]).
+    pub fn sct_threshold(&self) -> usize {
+        self.sct_threshold
     }
 
     /// From optional parts, as a command line gives them: a key, or an identity policy;

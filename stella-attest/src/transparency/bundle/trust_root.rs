@@ -13,7 +13,8 @@ use crate::transparency::b64::serde_bytes;
 use crate::transparency::fulcio::{rfc3339, verify_spki};
 use crate::transparency::rekor::RekorLogKey;
 use crate::transparency::x509::{
-    CertificateAuthority, MAX_CHAIN_LENGTH, ParsedCertificate, TimeWindow,
+    CertificateAuthority, LinkCache, MAX_CHAIN_LENGTH, ParsedCertificate, SharedLinkCache,
+    TimeWindow,
 };
 
 /// The Rekor logs a verifier trusts.
@@ -229,6 +230,9 @@ pub struct TrustedRoot {
     ctlogs: Vec<LogInstance>,
     certificate_authorities: Vec<CertificateAuthority>,
     timestamp_authorities: Vec<CertificateAuthority>,
+    /// The signatures between this root's own certificates that verified (see
+    /// [`TrustedRoot::link_cache`]).
+    links: SharedLinkCache,
 }
 
 #[derive(Deserialize)]
@@ -452,12 +456,12 @@ impl TrustedRoot {
         .into_iter()
         .map(authority)
         .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self {
+        Ok(Self::new(
             tlogs,
             ctlogs,
             certificate_authorities,
             timestamp_authorities,
-        })
+        ))
     }
 
     /// A trusted root made of its parts.
@@ -467,12 +471,27 @@ impl TrustedRoot {
         certificate_authorities: Vec<CertificateAuthority>,
         timestamp_authorities: Vec<CertificateAuthority>,
     ) -> Self {
+        let links = LinkCache::for_certificates(
+            certificate_authorities
+                .iter()
+                .chain(&timestamp_authorities)
+                .flat_map(|a| a.chain.iter().map(Vec::as_slice)),
+        );
         Self {
             tlogs,
             ctlogs,
             certificate_authorities,
             timestamp_authorities,
+            links: SharedLinkCache(std::sync::Arc::new(links)),
         }
+    }
+
+    /// The signatures between this root's own certificates (a Fulcio intermediate under its
+    /// root, a TSA certificate under its CA) that verified once, so that verifying many bundles
+    /// against one `TrustedRoot` checks each such link once ([`LinkCache`]: exact bytes,
+    /// successes only, bounded). Parse a root once and verify with it many times to benefit.
+    pub fn link_cache(&self) -> &LinkCache {
+        &self.links.0
     }
 
     /// The transparency (Rekor) logs.
