@@ -11,9 +11,7 @@
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use stella_scan::catalog::rpm::{
-    RpmCataloger, parse_header, read_bdb, read_ndb, read_sqlite_wal,
-};
+use stella_scan::catalog::rpm::{RpmCataloger, parse_header, read_bdb, read_ndb, read_sqlite_wal};
 use stella_scan::{CatalogContext, CatalogInput, Cataloger, ExtractedFile};
 
 const PACKAGES: usize = 1000;
@@ -45,7 +43,8 @@ fn sqlite(blobs: &[Vec<u8>]) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
     }
     let db = std::fs::read(&path).unwrap();
     let wal = std::fs::read(dir.join("rpmdb.sqlite-wal")).unwrap();
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+        .unwrap();
     let folded = std::fs::read(&path).unwrap();
     drop(conn);
     let _ = std::fs::remove_dir_all(&dir);

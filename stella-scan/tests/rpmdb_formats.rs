@@ -12,10 +12,14 @@ use std::path::{Path, PathBuf};
 use stella_scan::catalog::rpm::{
     RpmCataloger, RpmHeader, apply_wal, parse_header, read_bdb, read_ndb, read_sqlite_wal,
 };
-use stella_scan::{CatalogContext, CatalogInput, CatalogProblem, Cataloger, ExtractedFile, ScanError};
+use stella_scan::{
+    CatalogContext, CatalogInput, CatalogProblem, Cataloger, ExtractedFile, ScanError,
+};
 
 fn data(rel: &str) -> Vec<u8> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/rpmdb").join(rel);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/rpmdb")
+        .join(rel);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -68,7 +72,11 @@ fn wal_mode_sqlite_with_its_log_is_what_rpm_lists() {
 fn berkeley_db_packages_is_what_rpm_lists_in_both_byte_orders() {
     for dir in BDBS {
         let blobs = read_bdb("Packages", &data(&format!("{dir}/Packages"))).unwrap();
-        assert_eq!(qa(&blobs), expected(&format!("{dir}/expected.txt")), "{dir}");
+        assert_eq!(
+            qa(&blobs),
+            expected(&format!("{dir}/expected.txt")),
+            "{dir}"
+        );
     }
     // The three are the same headers: only the page layout and byte order differ.
     let le = read_bdb("p", &data("bdb-le/Packages")).unwrap();
@@ -131,7 +139,10 @@ fn the_cataloger_reads_each_format_where_rpm_keeps_it() {
         let mut ndb = [file(&format!("{dir}Packages.db"), data("ndb/Packages.db"))];
         assert_eq!(catalog(&mut ndb).unwrap(), full, "{dir}");
         for bdb in BDBS {
-            let mut f = [file(&format!("{dir}Packages"), data(&format!("{bdb}/Packages")))];
+            let mut f = [file(
+                &format!("{dir}Packages"),
+                data(&format!("{bdb}/Packages")),
+            )];
             assert_eq!(catalog(&mut f).unwrap(), full, "{dir} {bdb}");
         }
     }
@@ -278,7 +289,9 @@ fn berkeley_db_chains_that_loop_or_lie_are_refused() {
     let page_type = |p: usize| orig[p * page + 25];
     let last = le32(&orig, 32) as usize;
     // A hash page whose "next page" is itself: a loop.
-    let hash = (1..=last).find(|p| matches!(page_type(*p), 2 | 13)).unwrap();
+    let hash = (1..=last)
+        .find(|p| matches!(page_type(*p), 2 | 13))
+        .unwrap();
     let mut looped = orig.clone();
     looped[hash * page + 16..hash * page + 20].copy_from_slice(&(hash as u32).to_le_bytes());
     let e = read_bdb("Packages", &looped).unwrap_err();

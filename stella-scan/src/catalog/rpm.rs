@@ -164,14 +164,19 @@ const TYPE_STRING: u32 = 6;
 const TYPE_STRING_ARRAY: u32 = 8;
 const TYPE_I18NSTRING: u32 = 9;
 
+/// The `u32` at `at` of `b` in the given byte order (shared by every rpm database format).
+fn u32_at(b: &[u8], at: usize, big_endian: bool) -> Option<u32> {
+    let s: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(if big_endian {
+        u32::from_be_bytes(s)
+    } else {
+        u32::from_le_bytes(s)
+    })
+}
+
+/// Header blobs are big-endian.
 fn be32(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at.checked_add(4)?)?;
-    Some(u32::from_be_bytes([
-        *s.first()?,
-        *s.get(1)?,
-        *s.get(2)?,
-        *s.get(3)?,
-    ]))
+    u32_at(b, at, true)
 }
 
 /// `count` NUL-terminated strings starting at `offset` of the data store.

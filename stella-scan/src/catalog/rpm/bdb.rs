@@ -21,7 +21,7 @@
 
 use crate::error::{CatalogProblem, ScanError};
 
-use super::{MAX_HEADER, NAME};
+use super::{MAX_HEADER, NAME, u32_at};
 
 const HASH_MAGIC: u32 = 0x0006_1561;
 const BTREE_MAGIC: u32 = 0x0005_3162;
@@ -54,22 +54,13 @@ fn rd16(big_endian: bool, b: &[u8], at: usize) -> Option<u16> {
     })
 }
 
-fn rd32(big_endian: bool, b: &[u8], at: usize) -> Option<u32> {
-    let s: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
-    Some(if big_endian {
-        u32::from_be_bytes(s)
-    } else {
-        u32::from_le_bytes(s)
-    })
-}
-
 impl<'a> Db<'a> {
     fn u16(&self, b: &[u8], at: usize) -> Option<u16> {
         rd16(self.big_endian, b, at)
     }
 
     fn u32(&self, b: &[u8], at: usize) -> Option<u32> {
-        rd32(self.big_endian, b, at)
+        u32_at(b, at, self.big_endian)
     }
 
     /// Page `no` (never page 0, the metadata), once: reaching a page twice is refused.
@@ -112,7 +103,9 @@ impl<'a> Db<'a> {
         while out.len() < len {
             let page = self.page(next).map_err(Problem::into_err)?;
             if page.get(25) != Some(&P_OVERFLOW) {
-                return Err(Problem::into_err("overflow chain reaches a page of another type"));
+                return Err(Problem::into_err(
+                    "overflow chain reaches a page of another type",
+                ));
             }
             let used = usize::from(self.u16(page, 22).unwrap_or(0));
             let data = page
@@ -228,7 +221,7 @@ fn read(file: &[u8]) -> Result<Vec<Vec<u8>>, ScanError> {
     let meta = file
         .get(..512)
         .ok_or(Problem::into_err("shorter than a metadata page"))?;
-    let field = |at: usize| rd32(big_endian, meta, at).unwrap_or(0);
+    let field = |at: usize| u32_at(meta, at, big_endian).unwrap_or(0);
     if !(8..=10).contains(&field(16)) {
         return Err(Problem::into_err("unsupported hash version"));
     }
@@ -262,7 +255,9 @@ fn read(file: &[u8]) -> Result<Vec<Vec<u8>>, ScanError> {
         while next != 0 {
             let page = db.page(next).map_err(Problem::into_err)?;
             if !matches!(page.get(25), Some(&(P_HASH_UNSORTED | P_HASH | P_HASHMETA))) {
-                return Err(Problem::into_err("bucket chain reaches a page that is not a hash page"));
+                return Err(Problem::into_err(
+                    "bucket chain reaches a page that is not a hash page",
+                ));
             }
             let entries = usize::from(rd16(big_endian, page, 20).unwrap_or(0));
             if PAGE_HEADER + 2 * entries > page_size {
@@ -291,7 +286,7 @@ fn read(file: &[u8]) -> Result<Vec<Vec<u8>>, ScanError> {
                 let value = db.item(page, v, value_len)?;
                 let instance = <[u8; 4]>::try_from(key.as_slice())
                     .ok()
-                    .and_then(|k| rd32(big_endian, &k, 0))
+                    .and_then(|k| u32_at(&k, 0, big_endian))
                     .unwrap_or(0);
                 if instance != 0 {
                     blobs.push((instance, value));

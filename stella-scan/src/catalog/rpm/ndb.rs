@@ -19,7 +19,7 @@
 use crate::error::{CatalogProblem, ScanError};
 
 use super::super::util::err;
-use super::NAME;
+use super::{NAME, u32_at};
 
 const PKGDB_MAGIC: u32 = u32::from_le_bytes(*b"RpmP");
 const SLOT_MAGIC: u32 = u32::from_le_bytes(*b"Slot");
@@ -33,8 +33,7 @@ const BLOBHEAD_SIZE: u64 = 16;
 const BLOBTAIL_SIZE: u64 = 12;
 
 fn le32(b: &[u8], at: usize) -> Option<u32> {
-    let s: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
-    Some(u32::from_le_bytes(s))
+    u32_at(b, at, false)
 }
 
 /// One used slot.
@@ -110,13 +109,13 @@ pub fn read_ndb(path: &str, file: &[u8]) -> Result<Vec<Vec<u8>>, ScanError> {
         }
     }
     slots.sort_by_key(|s| s.pkgidx);
-    if slots.windows(2).any(|w| matches!(w, [a, b] if a.pkgidx == b.pkgidx)) {
+    if slots
+        .windows(2)
+        .any(|w| matches!(w, [a, b] if a.pkgidx == b.pkgidx))
+    {
         return Err(bad("a package index in two slots"));
     }
-    slots
-        .iter()
-        .map(|s| blob(file, s).map_err(bad))
-        .collect()
+    slots.iter().map(|s| blob(file, s).map_err(bad)).collect()
 }
 
 /// The header blob a slot points at, checked as rpm's `rpmpkgReadBlob` checks it.
@@ -127,7 +126,9 @@ fn blob(file: &[u8], slot: &Slot) -> Result<Vec<u8>, &'static str> {
     // In range: the slot was checked against the file's blocks.
     let start = (slot.blkoff * BLK_SIZE) as usize;
     let end = ((slot.blkoff + slot.blkcnt) * BLK_SIZE) as usize;
-    let region = file.get(start..end).ok_or("blob past the end of the file")?;
+    let region = file
+        .get(start..end)
+        .ok_or("blob past the end of the file")?;
     if le32(region, 0) != Some(BLOBHEAD_MAGIC) {
         return Err("bad blob head magic");
     }

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use crate::error::{CatalogProblem, ScanError};
 
 use super::super::util::err;
-use super::NAME;
+use super::{NAME, be32};
 
 const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
 const WAL_MAGIC_LE: u32 = 0x377f_0682;
@@ -34,11 +34,6 @@ const FRAME_HEADER: usize = 24;
 /// Offset of the file format write/read versions in the database header (1 legacy, 2 WAL).
 const WRITE_VERSION: usize = 18;
 const READ_VERSION: usize = 19;
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    let s: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
-    Some(u32::from_be_bytes(s))
-}
 
 /// SQLite's WAL checksum over `data` (a multiple of 8 bytes), continuing from `s`.
 fn checksum(big_endian: bool, mut s: (u32, u32), data: &[u8]) -> (u32, u32) {
