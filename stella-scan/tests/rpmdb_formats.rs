@@ -347,6 +347,9 @@ fn is_ndb_error(e: &ScanError) -> bool {
     )
 }
 
+/// An edit of a database file.
+type Edit = dyn Fn(&mut Vec<u8>);
+
 #[test]
 fn ndb_slots_that_lie_are_refused() {
     let orig = data("ndb/Packages.db");
@@ -356,7 +359,7 @@ fn ndb_slots_that_lie_are_refused() {
         .collect();
     assert_eq!(used.len(), 5, "five packages, gamma's slot freed");
     let (a, b) = (used[0], used[1]);
-    let edits: [(&str, Box<dyn Fn(&mut Vec<u8>)>); 5] = [
+    let edits: [(&str, Box<Edit>); 5] = [
         ("slot magic", Box::new(move |d| d[b] = b'x')),
         (
             "past the end",

@@ -121,7 +121,7 @@ impl<'a> Db<'a> {
     /// The item at `off` spanning `len` bytes of `page`.
     fn item(&mut self, page: &'a [u8], off: usize, len: usize) -> Result<Vec<u8>, ScanError> {
         let bytes = page
-            .get(off..off.checked_add(len).unwrap_or(usize::MAX))
+            .get(off..off.saturating_add(len))
             .filter(|b| !b.is_empty())
             .ok_or(Problem::into_err("item past the end of its page"))?;
         match bytes.first() {
