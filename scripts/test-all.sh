@@ -20,7 +20,7 @@ fi
 echo "== Rust: cargo test --workspace"
 cargo test --workspace --locked
 
-for script in bindings/*/test.sh tests/interop/test.sh tests/interop/tuf.sh tests/interop/sigstore.sh tests/interop/govulncheck.sh tests/interop/cargo-auditable.sh tests/registry/test.sh tests/registry/referrers.sh tests/report/test.sh tests/interop/versions.sh; do
+for script in bindings/*/test.sh tests/interop/test.sh tests/interop/tuf.sh tests/interop/sigstore.sh tests/interop/govulncheck.sh tests/interop/cargo-auditable.sh tests/registry/test.sh tests/registry/referrers.sh tests/report/test.sh tests/interop/versions.sh tests/interop/rpmdb.sh; do
     [ -x "$script" ] || { echo "FAIL: $script is missing or not executable" >&2; exit 1; }
     echo "== $script"
     "$script"

@@ -283,10 +283,10 @@ pub enum CatalogProblem {
         /// What is wrong with it (`truncated`, `a tag listed twice`, …).
         problem: &'static str,
     },
-    /// An rpm database in a format not read (only `rpmdb.sqlite` is).
-    #[error("the {format} rpm database format is not supported (only rpmdb.sqlite)")]
+    /// An rpm database in a format not read (a Berkeley DB btree where rpm keeps a hash).
+    #[error("the {format} rpm database format is not supported")]
     RpmDatabaseFormat {
-        /// `ndb` or `Berkeley DB`.
+        /// The format (`Berkeley DB btree`).
         format: &'static str,
     },
     /// SQLite refused the rpm database or a query over it.
@@ -317,6 +317,24 @@ pub enum CatalogProblem {
     RpmMissingColumn {
         /// `hnum` or `blob`.
         column: &'static str,
+    },
+    /// The write-ahead log beside an `rpmdb.sqlite` (`rpmdb.sqlite-wal`) cannot be applied.
+    #[error("rpmdb.sqlite write-ahead log: {problem}")]
+    RpmWal {
+        /// What is wrong with it (`page size differs from the database's`, …).
+        problem: &'static str,
+    },
+    /// A Berkeley DB `Packages` file is malformed (or uses a feature rpm's reader lacks).
+    #[error("Berkeley DB rpm database: {problem}")]
+    RpmBdb {
+        /// What is wrong with it (`page chain loops`, `overflow page past the end`, …).
+        problem: &'static str,
+    },
+    /// An ndb `Packages.db` file is malformed.
+    #[error("ndb rpm database: {problem}")]
+    RpmNdb {
+        /// What is wrong with it (`bad slot magic`, `blob past the end of the file`, …).
+        problem: &'static str,
     },
     /// A cataloger outside this crate (a [`crate::Cataloger`] implementation) refused the
     /// file; its own message.

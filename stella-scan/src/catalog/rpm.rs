@@ -1,7 +1,18 @@
-//! RPM packages from the SQLite rpm database of current Fedora / RHEL 9+ / UBI 9+ / CentOS
-//! Stream 9+ / openSUSE (`var/lib/rpm/rpmdb.sqlite`, `usr/lib/sysimage/rpm/rpmdb.sqlite`).
+//! RPM packages from the rpm database, in each of its three formats, looked for where rpm
+//! keeps it (`var/lib/rpm/`, `usr/lib/sysimage/rpm/`) and read in rpm's own order of
+//! preference when an image holds more than one (rpm's `dbDetectBackend`: sqlite, ndb,
+//! Berkeley DB):
 //!
-//! The database bytes are opened in memory, read-only, with SQLite itself (`rusqlite`,
+//! - `rpmdb.sqlite` of current Fedora / RHEL 9+ / UBI 9+ / Rocky / Alma / Amazon Linux 2023 /
+//!   openSUSE, in WAL mode since rpm 4.16, with the committed frames of the
+//!   `rpmdb.sqlite-wal` beside it folded in as SQLite folds them ([`apply_wal`]);
+//! - `Packages.db`, SUSE's ndb ([`read_ndb`]);
+//! - `Packages`, the Berkeley DB hash database of RHEL/CentOS ≤ 8, Amazon Linux 2 and older
+//!   SUSE, parsed directly, both byte orders ([`read_bdb`]).
+//!
+//! Each yields the same RPM header blobs, parsed by [`parse_header`].
+//!
+//! An `rpmdb.sqlite` is opened in memory, read-only, with SQLite itself (`rusqlite`,
 //! bundled, `serialize` feature for `sqlite3_deserialize`): SQLite is the reference reader of
 //! its own format and is hardened against corrupt files, which a hand-written b-tree reader
 //! would have to earn; no file is opened, so the crate stays free of IO.
@@ -19,14 +30,10 @@
 //!
 //! The file list of a header is expanded from directory indexes (one directory name shared
 //! by many files), so its size is bounded as expanded: at most [`MAX_FILES_EXPANSION`] times
-//! the header's size (or 4 MiB for a small header). Each row of the
-//! `Packages` table is an RPM header blob (`il`, `dl`, `il` 16-byte index entries, data store);
+//! the header's size (or 4 MiB for a small header). Each header blob (a row of the sqlite
+//! `Packages` table, an ndb blob, a Berkeley DB value) is an RPM header (`il`, `dl`, `il` 16-byte index entries, data store);
 //! we read NAME, VERSION, RELEASE, EPOCH, ARCH, LICENSE, VENDOR, SOURCERPM, the file list
 //! (DIRNAMES / BASENAMES / DIRINDEXES), REQUIRENAME and PROVIDENAME.
-//!
-//! Not read: the Berkeley DB `var/lib/rpm/Packages` of RHEL/CentOS ≤ 8 and older Fedora, and
-//! the `Packages.db` ndb format of SUSE; finding one gives a typed "not supported" error naming
-//! the file, so the scan notes it instead of silently reporting nothing.
 
 use std::collections::BTreeMap;
 
@@ -35,17 +42,46 @@ use crate::package::{CatalogInput, Cataloger, Package, PackageKind, SourcePackag
 
 use super::util::{cpe, distro_qualifier, err, evidence, finish, license, package, purl};
 
+mod bdb;
+mod ndb;
+mod wal;
+
+pub use bdb::read_bdb;
+pub use ndb::read_ndb;
+pub use wal::apply_wal;
+
 const NAME: &str = "rpm";
-const SQLITE_PATHS: [&str; 2] = [
-    "var/lib/rpm/rpmdb.sqlite",
-    "usr/lib/sysimage/rpm/rpmdb.sqlite",
-];
-const UNSUPPORTED: [&str; 4] = [
-    "var/lib/rpm/Packages",
-    "var/lib/rpm/Packages.db",
-    "usr/lib/sysimage/rpm/Packages",
-    "usr/lib/sysimage/rpm/Packages.db",
-];
+/// The directories rpm keeps its database in (`%_dbpath`).
+const DB_DIRS: [&str; 2] = ["var/lib/rpm/", "usr/lib/sysimage/rpm/"];
+const SQLITE: &str = "rpmdb.sqlite";
+const WAL_SUFFIX: &str = "-wal";
+const NDB: &str = "Packages.db";
+const BDB: &str = "Packages";
+
+/// An rpm database format, in rpm's order of preference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Format {
+    Sqlite,
+    Ndb,
+    Bdb,
+}
+
+/// The format of the database at `path`, if it is one (a `-wal` log is not).
+fn format(path: &str) -> Option<Format> {
+    let name = DB_DIRS.iter().find_map(|d| path.strip_prefix(d))?;
+    match name {
+        SQLITE => Some(Format::Sqlite),
+        NDB => Some(Format::Ndb),
+        BDB => Some(Format::Bdb),
+        _ => None,
+    }
+}
+
+/// Whether `path` is the write-ahead log of an `rpmdb.sqlite`.
+fn is_wal(path: &str) -> bool {
+    path.strip_suffix(WAL_SUFFIX)
+        .is_some_and(|db| format(db) == Some(Format::Sqlite))
+}
 /// Largest header blob read (rpm itself caps headers at 256 MiB; real ones are < 1 MiB).
 const MAX_HEADER: usize = 64 << 20;
 /// How many times its header's size the expanded file list of a package may be (a directory
@@ -128,14 +164,19 @@ const TYPE_STRING: u32 = 6;
 const TYPE_STRING_ARRAY: u32 = 8;
 const TYPE_I18NSTRING: u32 = 9;
 
+/// The `u32` at `at` of `b` in the given byte order (shared by every rpm database format).
+fn u32_at(b: &[u8], at: usize, big_endian: bool) -> Option<u32> {
+    let s: [u8; 4] = b.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(if big_endian {
+        u32::from_be_bytes(s)
+    } else {
+        u32::from_le_bytes(s)
+    })
+}
+
+/// Header blobs are big-endian.
 fn be32(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at.checked_add(4)?)?;
-    Some(u32::from_be_bytes([
-        *s.first()?,
-        *s.get(1)?,
-        *s.get(2)?,
-        *s.get(3)?,
-    ]))
+    u32_at(b, at, true)
 }
 
 /// `count` NUL-terminated strings starting at `offset` of the data store.
@@ -276,7 +317,19 @@ pub fn parse_header(path: &str, blob: &[u8]) -> Result<RpmHeader, ScanError> {
 /// statement that runs past [`MAX_SQLITE_STEPS`] is stopped with
 /// [`ScanError::LimitExceeded`].
 pub fn read_sqlite(path: &str, db: &[u8]) -> Result<Vec<Vec<u8>>, ScanError> {
-    let mut conn = open_hardened(path, db)?;
+    read_sqlite_wal(path, db, None)
+}
+
+/// [`read_sqlite`] of the database SQLite sees in `db` and the `-wal` log beside it, if any
+/// (see [`apply_wal`]): a WAL-mode database (rpm ≥ 4.16) opens from memory, and the
+/// transactions still in its log are read.
+pub fn read_sqlite_wal(
+    path: &str,
+    db: &[u8],
+    wal: Option<&[u8]>,
+) -> Result<Vec<Vec<u8>>, ScanError> {
+    let image = apply_wal(path, db, wal)?;
+    let mut conn = open_hardened(path, &image)?;
     check_schema(path, &conn)?;
     let steps = step_budget(&mut conn, path)?;
     let sql = |e: rusqlite::Error| sqlite_err(path, &steps, e);
@@ -443,19 +496,17 @@ impl Cataloger for RpmCataloger {
     }
 
     fn version(&self) -> &'static str {
-        "1"
+        // 2: Berkeley DB, ndb and WAL logs read.
+        "2"
     }
 
     fn wants(&self, path: &str, _mode: u32, _size: u64) -> bool {
-        SQLITE_PATHS.contains(&path) || UNSUPPORTED.contains(&path)
+        format(path).is_some() || is_wal(path)
     }
 
-    fn extract(&self, path: &str, contents: &[u8]) -> Result<Option<Vec<u8>>, ScanError> {
-        if UNSUPPORTED.contains(&path) {
-            // Keep a marker only: phase 2 reports the unsupported format.
-            return Ok(Some(Vec::new()));
-        }
-        Ok(Some(contents.to_vec()))
+    fn path_independent(&self) -> bool {
+        // `extract` keeps every byte, whatever the path.
+        true
     }
 
     fn catalog(&self, input: &CatalogInput<'_>) -> Result<Vec<Package>, ScanError> {
@@ -465,28 +516,23 @@ impl Cataloger for RpmCataloger {
             .os
             .as_ref()
             .map_or("redhat", |o| o.id.as_str());
-        let has_sqlite = input
-            .files
-            .iter()
-            .any(|f| SQLITE_PATHS.contains(&f.path.as_str()));
+        // rpm reads one database: the first format, in its order of preference, found.
+        let chosen = input.files.iter().filter_map(|f| format(&f.path)).min();
         let mut headers = Vec::new();
         for f in input.files {
-            if UNSUPPORTED.contains(&f.path.as_str()) {
-                if has_sqlite {
-                    continue;
+            let Some(kind) = format(&f.path).filter(|k| Some(*k) == chosen) else {
+                continue;
+            };
+            let blobs = match kind {
+                Format::Sqlite => {
+                    let log = format!("{}{WAL_SUFFIX}", f.path);
+                    let wal = input.files.iter().find(|w| w.path == log);
+                    read_sqlite_wal(&f.path, &f.data, wal.map(|w| &*w.data))?
                 }
-                let format = if f.path.ends_with(".db") {
-                    "ndb"
-                } else {
-                    "Berkeley DB"
-                };
-                return Err(err(
-                    NAME,
-                    &f.path,
-                    CatalogProblem::RpmDatabaseFormat { format },
-                ));
-            }
-            for blob in read_sqlite(&f.path, &f.data)? {
+                Format::Ndb => read_ndb(&f.path, &f.data)?,
+                Format::Bdb => read_bdb(&f.path, &f.data)?,
+            };
+            for blob in blobs {
                 headers.push((f, parse_header(&f.path, &blob)?));
             }
         }
@@ -676,7 +722,7 @@ mod tests {
     fn reads_rpmdb_sqlite() {
         let db = build_rpmdb(&[bash(), glibc()]);
         let files = [ExtractedFile {
-            path: SQLITE_PATHS[0].into(),
+            path: "var/lib/rpm/rpmdb.sqlite".into(),
             layer: None,
             mode: 0o644,
             data: db.into(),
@@ -716,7 +762,7 @@ mod tests {
     }
 
     #[test]
-    fn berkeley_db_is_a_typed_not_supported_error() {
+    fn a_berkeley_db_that_is_not_one_is_a_typed_error() {
         let c = RpmCataloger;
         let data = c
             .extract("var/lib/rpm/Packages", b"\0\0\0\0bdb")
@@ -739,12 +785,27 @@ mod tests {
             matches!(
                 &e,
                 ScanError::Catalog {
-                    reason: CatalogProblem::RpmDatabaseFormat { .. },
+                    reason: CatalogProblem::RpmBdb { .. },
+                    path,
                     ..
-                }
+                } if path == "var/lib/rpm/Packages"
             ),
             "{e}"
         );
+    }
+
+    #[test]
+    fn wants_every_database_and_the_log_and_nothing_else() {
+        let c = RpmCataloger;
+        for dir in DB_DIRS {
+            for name in [SQLITE, "rpmdb.sqlite-wal", NDB, BDB] {
+                assert!(c.wants(&format!("{dir}{name}"), 0o644, 1), "{dir}{name}");
+            }
+            for name in ["rpmdb.sqlite-shm", "Index.db", "Name", "Packages.db-wal"] {
+                assert!(!c.wants(&format!("{dir}{name}"), 0o644, 1), "{dir}{name}");
+            }
+        }
+        assert!(!c.wants("opt/var/lib/rpm/Packages", 0o644, 1));
     }
 
     #[test]
