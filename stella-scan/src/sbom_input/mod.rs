@@ -493,6 +493,9 @@ fn read_cdx_legacy(
         .get("specVersion")
         .and_then(|v| v.as_str())
         .and_then(|v| cyclonedx_bom::models::bom::SpecVersion::from_str(v).ok());
+    // The schema's licence choice is one of `license` or `expression`; cyclonedx-bom's model
+    // silently keeps one when an entry has both, so that is checked here.
+    let ambiguous = ambiguous_license_choices(&value);
     let bom = cyclonedx_bom::models::bom::Bom::parse_json_value(value).map_err(|e| {
         SbomInputError::Parse {
             format: "CycloneDX 1.3-1.5",
@@ -503,24 +506,21 @@ fn read_cdx_legacy(
         Some(v) => bom.validate_version(v),
         None => bom.validate(),
     };
-    if result.has_errors() {
-        let found: Vec<crate::error::SchemaViolation> = result
-            .errors()
-            .map(|(field, kind)| {
-                let mut message = format!("{kind:?}");
-                if message.len() > 300 {
-                    let mut end = 300;
-                    while !message.is_char_boundary(end) {
-                        end -= 1;
-                    }
-                    message.truncate(end);
-                    message.push('…');
-                }
-                crate::error::SchemaViolation {
-                    path: format!("/{field}"),
-                    message,
-                }
+    if result.has_errors() || !ambiguous.is_empty() {
+        let found: Vec<crate::error::SchemaViolation> = ambiguous
+            .into_iter()
+            .map(|path| crate::error::SchemaViolation {
+                path,
+                message: "a licence choice has both `license` and `expression`".to_owned(),
             })
+            .chain(
+                result
+                    .errors()
+                    .map(|(field, kind)| crate::error::SchemaViolation {
+                        path: format!("/{field}"),
+                        message: schema::shorten(format!("{kind:?}")),
+                    }),
+            )
             .collect();
         match validation {
             Validation::Lenient => {
@@ -559,6 +559,39 @@ fn read_cdx_legacy(
         skipped: conv.skipped,
         warnings: Vec::new(),
     })
+}
+
+/// JSON pointers of licence-choice entries (items of a `licenses` array) that carry both
+/// `license` and `expression`.
+fn ambiguous_license_choices(value: &serde_json::Value) -> Vec<String> {
+    use serde_json::Value;
+    let mut out = Vec::new();
+    let mut stack: Vec<(&Value, String)> = vec![(value, String::new())];
+    while let Some((v, path)) = stack.pop() {
+        match v {
+            Value::Object(m) => {
+                for (k, child) in m {
+                    let here = format!("{path}/{k}");
+                    if k == "licenses" {
+                        for (i, item) in child.as_array().into_iter().flatten().enumerate() {
+                            if item.get("license").is_some() && item.get("expression").is_some() {
+                                out.push(format!("{here}/{i}"));
+                            }
+                        }
+                    }
+                    stack.push((child, here));
+                }
+            }
+            Value::Array(a) => {
+                for (i, child) in a.iter().enumerate() {
+                    stack.push((child, format!("{path}/{i}")));
+                }
+            }
+            _ => {}
+        }
+    }
+    out.sort();
+    out
 }
 
 // ---- SPDX 2.3 (spdx-rs) ----
@@ -912,7 +945,13 @@ mod tests {
         let doc3 = br#"{"@context":"https://spdx.org/rdf/3.0.1/spdx-context.jsonld","@graph":[
           {"type":"software_Package","spdxId":"urn:a","name":"alpine","software_primaryPurpose":"operatingSystem","software_packageVersion":"3.20.3"},
           {"type":"software_Package","spdxId":"urn:b","name":"musl","software_packageVersion":"1.2.5-r0","software_packageUrl":"pkg:apk/alpine/musl@1.2.5-r0"}]}"#;
-        let s = read_sbom(doc3).unwrap();
+        // No creationInfo: schema-invalid, so refused strictly and read leniently.
+        assert!(matches!(
+            read_sbom(doc3),
+            Err(SbomInputError::Schema { format: "SPDX 3.0.1", .. })
+        ));
+        let s = read_sbom_with(doc3, Validation::Lenient).unwrap();
+        assert!(!s.warnings.is_empty());
         assert_eq!(s.format, SbomFormat::Spdx301);
         assert_eq!(s.os.unwrap().id, "alpine");
         assert_eq!(s.packages[0].kind, PackageKind::Apk);

@@ -66,6 +66,19 @@ fn validator(schema: Schema) -> &'static Compiled {
     cell.get_or_init(|| compile(schema))
 }
 
+/// Cuts a validator message to [`MAX_MESSAGE`] bytes (on a character boundary), marking the cut.
+pub(crate) fn shorten(mut message: String) -> String {
+    if message.len() > MAX_MESSAGE {
+        let mut end = MAX_MESSAGE;
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        message.truncate(end);
+        message.push('…');
+    }
+    message
+}
+
 /// Every violation of `schema` in `doc`, in the validator's order. An embedded schema that does
 /// not compile (it cannot happen with the shipped files; a test compiles each) is reported as
 /// one violation at the root rather than a pass.
@@ -73,20 +86,9 @@ pub(crate) fn violations(schema: Schema, doc: &Value) -> Vec<SchemaViolation> {
     match validator(schema) {
         Ok(v) => v
             .iter_errors(doc)
-            .map(|e| {
-                let mut message = e.masked().to_string();
-                if message.len() > MAX_MESSAGE {
-                    let mut end = MAX_MESSAGE;
-                    while !message.is_char_boundary(end) {
-                        end -= 1;
-                    }
-                    message.truncate(end);
-                    message.push('…');
-                }
-                SchemaViolation {
-                    path: e.instance_path().to_string(),
-                    message,
-                }
+            .map(|e| SchemaViolation {
+                path: e.instance_path().to_string(),
+                message: shorten(e.masked().to_string()),
             })
             .collect(),
         Err(e) => vec![SchemaViolation {
