@@ -237,7 +237,15 @@ fn every_sbom_format_gives_the_findings_of_the_image() {
         let path = t.path().join(file);
         std::fs::write(&path, &sbom.stdout).unwrap();
         let out = stella()
-            .args(["scan", "--sbom", path.to_str().unwrap(), "--db", snap, "-o", "json"])
+            .args([
+                "scan",
+                "--sbom",
+                path.to_str().unwrap(),
+                "--db",
+                snap,
+                "-o",
+                "json",
+            ])
             .output()
             .unwrap();
         assert!(
@@ -246,13 +254,16 @@ fn every_sbom_format_gives_the_findings_of_the_image() {
             String::from_utf8_lossy(&out.stderr)
         );
         // strict reading: nothing was read past
-        assert!(out.stderr.is_empty(), "{format}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.stderr.is_empty(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         if format.starts_with("cyclonedx") {
             assert_eq!(got["findings"], from_image["findings"], "{format}");
             assert_eq!(
-                got["target"]["image_digest"],
-                from_image["target"]["image_digest"],
+                got["target"]["image_digest"], from_image["target"]["image_digest"],
                 "{format}"
             );
         } else {

@@ -435,6 +435,9 @@ pub enum XmlProblem {
     /// More elements than the limit.
     #[error("more than {0} elements")]
     TooManyElements(usize),
+    /// An element with more attributes than the limit.
+    #[error("an element has more than {0} attributes")]
+    TooManyAttributes(usize),
     /// The XML is not well-formed (the parser's message, for people).
     #[error("not well-formed: {0}")]
     Syntax(String),

@@ -301,14 +301,19 @@ fn the_scanned_sbom_as_cyclonedx_xml_validates_against_the_xsd() {
     use stella_scan::sbom::cyclonedx_xml;
     let sbom = scan();
     let xml = cyclonedx_xml::write(&sbom, &formats_options()).unwrap();
-    assert_eq!(xml, cyclonedx_xml::write(&sbom, &formats_options()).unwrap());
+    assert_eq!(
+        xml,
+        cyclonedx_xml::write(&sbom, &formats_options()).unwrap()
+    );
     xmllint_cyclonedx(&xml).unwrap();
     // The validator really checks: a bad hash algorithm, a component without a name.
     let text = String::from_utf8(xml).unwrap();
     let bad = text.replacen(r#"<hash alg="SHA-256">"#, r#"<hash alg="SHA-999">"#, 1);
     assert_ne!(bad, text);
     assert!(xmllint_cyclonedx(bad.as_bytes()).is_err());
-    let bad = text.replacen("<name>", "<nom>", 1).replacen("</name>", "</nom>", 1);
+    let bad = text
+        .replacen("<name>", "<nom>", 1)
+        .replacen("</name>", "</nom>", 1);
     assert!(xmllint_cyclonedx(bad.as_bytes()).is_err());
 }
 
@@ -363,7 +368,10 @@ fn every_field_the_xml_mapping_knows_validates_against_the_xsd() {
     // ... and the reader maps it back to the same JSON.
     let input = stella_scan::sbom_input::read_sbom(&xml).unwrap();
     assert_eq!(input.packages.len(), 1); // `x` and the nested file have no purl
-    assert_eq!(input.skipped, vec!["usr/bin/curl".to_owned(), "x".to_owned()]);
+    assert_eq!(
+        input.skipped,
+        vec!["usr/bin/curl".to_owned(), "x".to_owned()]
+    );
     assert!(input.warnings.is_empty(), "{:?}", input.warnings);
     let mut legacy = doc.clone();
     legacy["metadata"]["tools"] = serde_json::json!([{"vendor": "v", "name": "t", "version": "1"}]);
@@ -425,9 +433,18 @@ fn every_output_reads_back_to_the_same_packages() {
     let s23 = read_sbom(&spdx23::write(&sbom, &o).unwrap()).unwrap();
     assert_eq!(xml.format, SbomFormat::CycloneDxXml);
     assert_eq!(s23.format, SbomFormat::Spdx23);
-    for (name, got) in [("cdx-json", &json), ("cdx-xml", &xml), ("spdx3", &s3), ("spdx2.3", &s23)] {
+    for (name, got) in [
+        ("cdx-json", &json),
+        ("cdx-xml", &xml),
+        ("spdx3", &s3),
+        ("spdx2.3", &s23),
+    ] {
         assert_eq!(key(&got.packages), want, "{name}");
-        assert_eq!(got.os.as_ref().map(|o| &o.id), sbom.os.as_ref().map(|o| &o.id), "{name}");
+        assert_eq!(
+            got.os.as_ref().map(|o| &o.id),
+            sbom.os.as_ref().map(|o| &o.id),
+            "{name}"
+        );
         assert!(got.warnings.is_empty(), "{name}: {:?}", got.warnings);
     }
     // The CycloneDX encodings carry everything the findings show (evidence, cataloger):
@@ -435,5 +452,9 @@ fn every_output_reads_back_to_the_same_packages() {
     assert_eq!(xml.packages, json.packages);
     assert_eq!(xml.image_digest, json.image_digest);
     assert!(sbom.packages.iter().any(|p| p.source.is_some()));
-    assert!(sbom.packages.iter().any(|p| p.kind == stella_scan::PackageKind::GoModule));
+    assert!(
+        sbom.packages
+            .iter()
+            .any(|p| p.kind == stella_scan::PackageKind::GoModule)
+    );
 }

@@ -38,7 +38,10 @@ fn run(version: &str) -> (usize, usize, usize, usize, Vec<String>) {
         if name.starts_with("invalid-") {
             if let Ok(input) = read_sbom_with(&bytes, Validation::Lenient) {
                 lenient_accepted += 1;
-                assert!(!input.warnings.is_empty(), "{version}/{name}: lenient, no warning");
+                assert!(
+                    !input.warnings.is_empty(),
+                    "{version}/{name}: lenient, no warning"
+                );
             }
         }
         let result = read_sbom(&bytes);

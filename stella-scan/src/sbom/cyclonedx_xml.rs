@@ -22,7 +22,7 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::name::QName;
 use serde_json::{Map, Value};
 
-use crate::error::{ScanError, SbomWriteProblem};
+use crate::error::{SbomWriteProblem, ScanError};
 use crate::package::Sbom;
 
 use super::WriteOptions;
@@ -120,21 +120,37 @@ pub(crate) static BOM: Ty = Ty {
         ("serialNumber", "serialNumber", Attr(Str)),
         ("version", "version", Attr(Int)),
         ("metadata", "metadata", Obj(&METADATA)),
-        ("components", "components", Wrapped("component", Item::Obj(&COMPONENT))),
+        (
+            "components",
+            "components",
+            Wrapped("component", Item::Obj(&COMPONENT)),
+        ),
         (
             "externalReferences",
             "externalReferences",
             Wrapped("reference", Item::Obj(&EXTERNAL_REFERENCE)),
         ),
-        ("dependencies", "dependencies", Wrapped("dependency", Item::Obj(&DEPENDENCY))),
-        ("properties", "properties", Wrapped("property", Item::Obj(&PROPERTY))),
+        (
+            "dependencies",
+            "dependencies",
+            Wrapped("dependency", Item::Obj(&DEPENDENCY)),
+        ),
+        (
+            "properties",
+            "properties",
+            Wrapped("property", Item::Obj(&PROPERTY)),
+        ),
     ],
 };
 
 static METADATA: Ty = Ty {
     fields: &[
         ("timestamp", "timestamp", Text(Str)),
-        ("lifecycles", "lifecycles", Wrapped("lifecycle", Item::Obj(&LIFECYCLE))),
+        (
+            "lifecycles",
+            "lifecycles",
+            Wrapped("lifecycle", Item::Obj(&LIFECYCLE)),
+        ),
         ("tools", "tools", Tools),
         ("authors", "authors", Wrapped("author", Item::Obj(&CONTACT))),
         ("component", "component", Obj(&COMPONENT)),
@@ -142,7 +158,11 @@ static METADATA: Ty = Ty {
         ("manufacture", "manufacture", Obj(&ENTITY)),
         ("supplier", "supplier", Obj(&ENTITY)),
         ("licenses", "licenses", Licenses),
-        ("properties", "properties", Wrapped("property", Item::Obj(&PROPERTY))),
+        (
+            "properties",
+            "properties",
+            Wrapped("property", Item::Obj(&PROPERTY)),
+        ),
     ],
 };
 
@@ -156,7 +176,11 @@ static LIFECYCLE: Ty = Ty {
 
 /// The 1.5+ `tools` object.
 pub(crate) static TOOLS: Ty = Ty {
-    fields: &[("components", "components", Wrapped("component", Item::Obj(&COMPONENT)))],
+    fields: &[(
+        "components",
+        "components",
+        Wrapped("component", Item::Obj(&COMPONENT)),
+    )],
 };
 
 /// A legacy (≤ 1.4) `tool`.
@@ -202,8 +226,16 @@ static COMPONENT: Ty = Ty {
             "externalReferences",
             Wrapped("reference", Item::Obj(&EXTERNAL_REFERENCE)),
         ),
-        ("properties", "properties", Wrapped("property", Item::Obj(&PROPERTY))),
-        ("components", "components", Wrapped("component", Item::Obj(&COMPONENT))),
+        (
+            "properties",
+            "properties",
+            Wrapped("property", Item::Obj(&PROPERTY)),
+        ),
+        (
+            "components",
+            "components",
+            Wrapped("component", Item::Obj(&COMPONENT)),
+        ),
         ("evidence", "evidence", Obj(&EVIDENCE)),
     ],
 };
@@ -251,7 +283,11 @@ static DEPENDENCY: Ty = Ty {
 };
 
 static EVIDENCE: Ty = Ty {
-    fields: &[("occurrences", "occurrences", Wrapped("occurrence", Item::Obj(&OCCURRENCE)))],
+    fields: &[(
+        "occurrences",
+        "occurrences",
+        Wrapped("occurrence", Item::Obj(&OCCURRENCE)),
+    )],
 };
 
 static OCCURRENCE: Ty = Ty {
@@ -274,7 +310,11 @@ pub(crate) static LICENSE: Ty = Ty {
         ("name", "name", Text(Str)),
         ("text", "text", Obj(&ATTACHED_TEXT)),
         ("url", "url", Text(Str)),
-        ("properties", "properties", Wrapped("property", Item::Obj(&PROPERTY))),
+        (
+            "properties",
+            "properties",
+            Wrapped("property", Item::Obj(&PROPERTY)),
+        ),
     ],
 };
 
@@ -442,7 +482,13 @@ impl Out {
         self.event(Event::End(BytesEnd::new(name)))
     }
 
-    fn item(&mut self, name: &str, item: Item, v: &Value, path: &str) -> Result<(), SbomWriteProblem> {
+    fn item(
+        &mut self,
+        name: &str,
+        item: Item,
+        v: &Value,
+        path: &str,
+    ) -> Result<(), SbomWriteProblem> {
         match item {
             Item::Text(_) => self.text_element(name, &scalar_text(v, path)?),
             Item::Obj(t) => self.object(name, t, as_object(v, path)?, path, &[]),
@@ -556,7 +602,10 @@ mod tests {
     fn escapes_and_replaces_what_xml_cannot_carry() {
         assert_eq!(escape("a<b>&\"c\"", false), "a&lt;b&gt;&amp;\"c\"");
         assert_eq!(escape("a\"\t\n\r", true), "a&quot;&#9;&#10;&#13;");
-        assert_eq!(escape("x\u{0}\u{1b}\u{FFFE}y", false), "x\u{FFFD}\u{FFFD}\u{FFFD}y");
+        assert_eq!(
+            escape("x\u{0}\u{1b}\u{FFFE}y", false),
+            "x\u{FFFD}\u{FFFD}\u{FFFD}y"
+        );
     }
 
     #[test]
@@ -572,7 +621,11 @@ mod tests {
         assert!(xml.contains(r#"<bom xmlns="http://cyclonedx.org/schema/bom/1.6" version="1">"#));
         assert!(xml.contains(r#"<hash alg="SHA-256">00</hash>"#));
         assert!(xml.contains(r#"<license acknowledgement="declared">"#));
-        assert!(xml.contains(r#"<expression acknowledgement="concluded">MIT OR Apache-2.0</expression>"#));
+        assert!(
+            xml.contains(
+                r#"<expression acknowledgement="concluded">MIT OR Apache-2.0</expression>"#
+            )
+        );
         assert!(xml.contains(r#"<dependency ref="a">"#));
         assert!(xml.contains(r#"<dependency ref="b"/>"#));
     }

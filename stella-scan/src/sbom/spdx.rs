@@ -280,7 +280,12 @@ pub fn write(sbom: &Sbom, options: &WriteOptions) -> Result<Vec<u8>, ScanError> 
             package_version: (!p.version.is_empty()).then(|| p.version.clone()),
             package_url: Some(p.purl.clone()),
             source_info: p.source.as_ref().map(|s| {
-                format!("{}{} {}", super::spdx23::SOURCE_INFO_PREFIX, s.name, s.version)
+                format!(
+                    "{}{} {}",
+                    super::spdx23::SOURCE_INFO_PREFIX,
+                    s.name,
+                    s.version
+                )
             }),
             external_identifier: p
                 .cpes

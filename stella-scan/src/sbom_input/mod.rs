@@ -46,6 +46,9 @@ pub const MAX_SBOM_BYTES: usize = 256 * 1024 * 1024;
 /// Most schema violations carried by one [`SbomInputError::Schema`] (the total is counted).
 pub const MAX_REPORTED_VIOLATIONS: usize = 20;
 
+/// Most entries of [`SbomInput::warnings`] (a last entry counts the rest).
+pub const MAX_WARNINGS: usize = 1000;
+
 /// How strictly SBOM input is checked against its format's schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -486,7 +489,7 @@ fn flatten_legacy(c: &cyclonedx_bom::models::component::Component, out: &mut Vec
 fn read_cdx_legacy(
     value: serde_json::Value,
     validation: Validation,
-    warnings: &mut Vec<String>,
+    warnings: &mut xml::Warnings,
 ) -> Result<SbomInput, SbomInputError> {
     use cyclonedx_bom::validation::Validate;
     let version = value
@@ -524,7 +527,9 @@ fn read_cdx_legacy(
             .collect();
         match validation {
             Validation::Lenient => {
-                warnings.extend(found.iter().map(|v| format!("{}: {}", v.path, v.message)))
+                for v in found {
+                    warnings.push(format!("{}: {}", v.path, v.message));
+                }
             }
             Validation::Strict => {
                 return Err(SbomInputError::Schema {
@@ -599,7 +604,8 @@ fn ambiguous_license_choices(value: &serde_json::Value) -> Vec<String> {
 /// `built package from: NAME VERSION` (SPDX `sourceInfo`, as our writers and trivy put it) as
 /// the `stella:source_*` properties [`convert`] reads.
 fn source_properties(source_info: Option<&str>) -> Vec<(String, String)> {
-    let Some(rest) = source_info.and_then(|s| s.strip_prefix(crate::sbom::spdx23::SOURCE_INFO_PREFIX))
+    let Some(rest) =
+        source_info.and_then(|s| s.strip_prefix(crate::sbom::spdx23::SOURCE_INFO_PREFIX))
     else {
         return Vec::new();
     };
@@ -786,7 +792,7 @@ pub fn read_sbom_with(bytes: &[u8], validation: Validation) -> Result<SbomInput,
         });
     }
     let is_xml = xml::looks_like_xml(bytes);
-    let (value, mut warnings): (serde_json::Value, Vec<String>) = if is_xml {
+    let (value, mut warnings): (serde_json::Value, xml::Warnings) = if is_xml {
         xml::to_json(bytes).map_err(|reason| SbomInputError::Xml { reason })?
     } else {
         // Strict (I-JSON): a duplicate key, a lone surrogate or an out-of-range number is
@@ -796,22 +802,29 @@ pub fn read_sbom_with(bytes: &[u8], validation: Validation) -> Result<SbomInput,
                 reason: SbomFormatProblem::NotStrictJson(e),
             }
         })?;
-        (value, Vec::new())
+        (value, xml::Warnings::default())
     };
     let mut check = |schema: schema::Schema, format: &'static str, value: &serde_json::Value| {
-        let found = schema::violations(schema, value);
-        if found.is_empty() {
+        let keep = match validation {
+            Validation::Lenient => MAX_WARNINGS,
+            Validation::Strict => MAX_REPORTED_VIOLATIONS,
+        };
+        let (found, total) = schema::violations(schema, value, keep);
+        if total == 0 {
             return Ok(());
         }
         match validation {
             Validation::Lenient => {
-                warnings.extend(found.iter().map(|v| format!("{}: {}", v.path, v.message)));
+                for v in found {
+                    warnings.push(format!("{}: {}", v.path, v.message));
+                }
+                warnings.count_more(total.saturating_sub(keep));
                 Ok(())
             }
             Validation::Strict => Err(SbomInputError::Schema {
                 format,
-                total: found.len(),
-                violations: found.into_iter().take(MAX_REPORTED_VIOLATIONS).collect(),
+                total,
+                violations: found,
             }),
         }
     };
@@ -869,7 +882,7 @@ pub fn read_sbom_with(bytes: &[u8], validation: Validation) -> Result<SbomInput,
     if is_xml {
         input.format = SbomFormat::CycloneDxXml;
     }
-    input.warnings = warnings;
+    input.warnings = warnings.into_vec();
     Ok(input)
 }
 
@@ -948,7 +961,10 @@ mod tests {
         // No creationInfo: schema-invalid, so refused strictly and read leniently.
         assert!(matches!(
             read_sbom(doc3),
-            Err(SbomInputError::Schema { format: "SPDX 3.0.1", .. })
+            Err(SbomInputError::Schema {
+                format: "SPDX 3.0.1",
+                ..
+            })
         ));
         let s = read_sbom_with(doc3, Validation::Lenient).unwrap();
         assert!(!s.warnings.is_empty());

@@ -23,7 +23,8 @@ pub(crate) enum Schema {
 
 const CDX16: &str = include_str!("../../../tests/data/schemas/cyclonedx-1.6/bom-1.6.schema.json");
 const CDX_SPDX: &str = include_str!("../../../tests/data/schemas/cyclonedx-1.6/spdx.schema.json");
-const CDX_JSF: &str = include_str!("../../../tests/data/schemas/cyclonedx-1.6/jsf-0.82.schema.json");
+const CDX_JSF: &str =
+    include_str!("../../../tests/data/schemas/cyclonedx-1.6/jsf-0.82.schema.json");
 const SPDX23: &str = include_str!("../../../tests/data/schemas/spdx-2.3/spdx-schema.json");
 const SPDX301: &str = include_str!("../../../tests/data/schemas/spdx-3.0.1/spdx-json-schema.json");
 
@@ -79,22 +80,37 @@ pub(crate) fn shorten(mut message: String) -> String {
     message
 }
 
-/// Every violation of `schema` in `doc`, in the validator's order. An embedded schema that does
-/// not compile (it cannot happen with the shipped files; a test compiles each) is reported as
-/// one violation at the root rather than a pass.
-pub(crate) fn violations(schema: Schema, doc: &Value) -> Vec<SchemaViolation> {
+/// The first `keep` violations of `schema` in `doc` (in the validator's order) and how many
+/// there are in all. An embedded schema that does not compile (it cannot happen with the
+/// shipped files; a test compiles each) is reported as one violation at the root rather than a
+/// pass.
+pub(crate) fn violations(
+    schema: Schema,
+    doc: &Value,
+    keep: usize,
+) -> (Vec<SchemaViolation>, usize) {
     match validator(schema) {
-        Ok(v) => v
-            .iter_errors(doc)
-            .map(|e| SchemaViolation {
-                path: e.instance_path().to_string(),
-                message: shorten(e.masked().to_string()),
-            })
-            .collect(),
-        Err(e) => vec![SchemaViolation {
-            path: String::new(),
-            message: format!("the embedded schema does not compile: {e}"),
-        }],
+        Ok(v) => {
+            let mut kept = Vec::new();
+            let mut total = 0usize;
+            for e in v.iter_errors(doc) {
+                total += 1;
+                if kept.len() < keep {
+                    kept.push(SchemaViolation {
+                        path: e.instance_path().to_string(),
+                        message: shorten(e.masked().to_string()),
+                    });
+                }
+            }
+            (kept, total)
+        }
+        Err(e) => (
+            vec![SchemaViolation {
+                path: String::new(),
+                message: format!("the embedded schema does not compile: {e}"),
+            }],
+            1,
+        ),
     }
 }
 
@@ -105,7 +121,11 @@ mod tests {
     #[test]
     fn every_embedded_schema_compiles() {
         for s in [Schema::CycloneDx16, Schema::Spdx23, Schema::Spdx301] {
-            assert!(validator(s).is_ok(), "{s:?}: {:?}", validator(s).as_ref().err());
+            assert!(
+                validator(s).is_ok(),
+                "{s:?}: {:?}",
+                validator(s).as_ref().err()
+            );
         }
     }
 
@@ -114,7 +134,11 @@ mod tests {
         let doc = serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.6",
             "components": [{"type": "library", "name": "a",
                 "hashes": [{"alg": "SHA-256", "content": "not hex"}]}]});
-        let v = violations(Schema::CycloneDx16, &doc);
-        assert!(v.iter().any(|v| v.path == "/components/0/hashes/0/content"), "{v:?}");
+        let (v, total) = violations(Schema::CycloneDx16, &doc, 10);
+        assert_eq!(total, v.len());
+        assert!(
+            v.iter().any(|v| v.path == "/components/0/hashes/0/content"),
+            "{v:?}"
+        );
     }
 }

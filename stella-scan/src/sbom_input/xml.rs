@@ -23,6 +23,8 @@ use crate::sbom::cyclonedx_xml::{
 pub const MAX_DEPTH: usize = 64;
 /// Most elements accepted in one document.
 pub const MAX_ELEMENTS: usize = 4_000_000;
+/// Most attributes accepted on one element.
+pub const MAX_ATTRIBUTES: usize = 64;
 
 #[derive(Debug, Default)]
 struct Node {
@@ -52,22 +54,24 @@ fn start_node(e: &quick_xml::events::BytesStart<'_>) -> Result<Node, XmlProblem>
     let mut attrs = Vec::new();
     for a in e.attributes() {
         let a = a.map_err(syntax)?;
+        if attrs.len() >= MAX_ATTRIBUTES {
+            return Err(XmlProblem::TooManyAttributes(MAX_ATTRIBUTES));
+        }
         let key = std::str::from_utf8(a.key.as_ref())
             .map_err(|_| XmlProblem::NotUtf8)?
             .to_owned();
         if attrs.iter().any(|(k, _)| *k == key) {
             return Err(XmlProblem::Duplicate(format!("@{key}")));
         }
-        let value = a
-            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .map_err(|e| match e {
-                quick_xml::Error::Escape(quick_xml::escape::EscapeError::UnrecognizedEntity(
-                    _,
-                    name,
-                )) => XmlProblem::UnknownEntity(name),
-                other => syntax(other),
-            })?
-            .into_owned();
+        let value =
+            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|e| match e {
+                    quick_xml::Error::Escape(
+                        quick_xml::escape::EscapeError::UnrecognizedEntity(_, name),
+                    ) => XmlProblem::UnknownEntity(name),
+                    other => syntax(other),
+                })?
+                .into_owned();
         attrs.push((key, value));
     }
     Ok(Node {
@@ -96,8 +100,7 @@ fn parse_tree(text: &str) -> Result<Node, XmlProblem> {
                     }
                 }
             }
-            Event::Start(e) | Event::Empty(e) if root.is_some() => {
-                let _ = e;
+            Event::Start(_) | Event::Empty(_) if root.is_some() => {
                 return Err(XmlProblem::Syntax("content after the root element".into()));
             }
             Event::Start(e) => {
@@ -174,7 +177,36 @@ fn parse_tree(text: &str) -> Result<Node, XmlProblem> {
 struct Converter {
     /// The prefix of CycloneDX elements (`""` when the namespace is the default one).
     prefix: String,
-    warnings: Vec<String>,
+    warnings: Warnings,
+}
+
+/// Warnings, the first [`super::MAX_WARNINGS`] kept and the rest counted.
+#[derive(Default)]
+pub(crate) struct Warnings {
+    kept: Vec<String>,
+    dropped: usize,
+}
+
+impl Warnings {
+    /// Adds one.
+    pub(crate) fn push(&mut self, w: String) {
+        if self.kept.len() < super::MAX_WARNINGS {
+            self.kept.push(w);
+        } else {
+            self.dropped += 1;
+        }
+    }
+    /// Counts `n` more that are not kept.
+    pub(crate) fn count_more(&mut self, n: usize) {
+        self.dropped += n;
+    }
+    /// The kept warnings, with a last line counting the dropped ones.
+    pub(crate) fn into_vec(mut self) -> Vec<String> {
+        if self.dropped > 0 {
+            self.kept.push(format!("… and {} more", self.dropped));
+        }
+        self.kept
+    }
 }
 
 fn scalar(text: &str, s: Scalar) -> Value {
@@ -204,14 +236,25 @@ impl Converter {
         }
     }
 
-    fn set(&self, obj: &mut Map<String, Value>, key: &str, v: Value, path: &str) -> Result<(), XmlProblem> {
+    fn set(
+        &self,
+        obj: &mut Map<String, Value>,
+        key: &str,
+        v: Value,
+        path: &str,
+    ) -> Result<(), XmlProblem> {
         if obj.insert(key.to_owned(), v).is_some() {
             return Err(XmlProblem::Duplicate(format!("{path}/{key}")));
         }
         Ok(())
     }
 
-    fn object(&mut self, node: &Node, ty: &Ty, path: &str) -> Result<Map<String, Value>, XmlProblem> {
+    fn object(
+        &mut self,
+        node: &Node,
+        ty: &Ty,
+        path: &str,
+    ) -> Result<Map<String, Value>, XmlProblem> {
         let mut obj = Map::new();
         for (k, v) in &node.attrs {
             if k == "xmlns" || k.contains(':') {
@@ -221,7 +264,9 @@ impl Converter {
                 Some((key, _, Kind::Attr(s))) => {
                     self.set(&mut obj, key, scalar(v, *s), path)?;
                 }
-                _ => self.warnings.push(format!("{path}/@{k}: attribute not read")),
+                _ => self
+                    .warnings
+                    .push(format!("{path}/@{k}: attribute not read")),
             }
         }
         if let Some((key, s)) = ty.content() {
@@ -235,8 +280,9 @@ impl Converter {
                     .push(format!("{path}/{}: extension element not read", child.name));
                 continue;
             };
-            let Some((key, xml, kind)) = ty.by_element(local) else {
-                self.warnings.push(format!("{path}/{local}: element not read"));
+            let Some((key, _, kind)) = ty.by_element(local) else {
+                self.warnings
+                    .push(format!("{path}/{local}: element not read"));
                 continue;
             };
             let here = format!("{path}/{key}");
@@ -251,10 +297,7 @@ impl Converter {
                     self.set(&mut obj, key, v, path)?;
                 }
                 Kind::Repeated(item) => {
-                    let n = obj
-                        .get(*key)
-                        .and_then(Value::as_array)
-                        .map_or(0, Vec::len);
+                    let n = obj.get(*key).and_then(Value::as_array).map_or(0, Vec::len);
                     let v = self.item(child, *item, &format!("{here}/{n}"))?;
                     match obj
                         .entry((*key).to_owned())
@@ -263,7 +306,6 @@ impl Converter {
                         Value::Array(a) => a.push(v),
                         _ => return Err(XmlProblem::Duplicate(here)),
                     }
-                    let _ = xml;
                 }
                 Kind::Licenses => {
                     let mut out = Vec::new();
@@ -302,7 +344,13 @@ impl Converter {
         Ok(obj)
     }
 
-    fn items(&mut self, wrapper: &Node, item_name: &str, item: Item, path: &str) -> Result<Value, XmlProblem> {
+    fn items(
+        &mut self,
+        wrapper: &Node,
+        item_name: &str,
+        item: Item,
+        path: &str,
+    ) -> Result<Value, XmlProblem> {
         let mut out = Vec::new();
         for c in &wrapper.children {
             if self.local(&c.name) == Some(item_name) {
@@ -332,7 +380,7 @@ impl Converter {
 }
 
 /// Parses CycloneDX XML into its CycloneDX JSON form, with warnings for what was not read.
-pub(crate) fn to_json(bytes: &[u8]) -> Result<(Value, Vec<String>), XmlProblem> {
+pub(crate) fn to_json(bytes: &[u8]) -> Result<(Value, Warnings), XmlProblem> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|_| XmlProblem::NotUtf8)?;
     let root = parse_tree(text)?;
@@ -359,7 +407,7 @@ pub(crate) fn to_json(bytes: &[u8]) -> Result<(Value, Vec<String>), XmlProblem> 
     };
     let mut c = Converter {
         prefix,
-        warnings: Vec::new(),
+        warnings: Warnings::default(),
     };
     let mut obj = Map::new();
     obj.insert("bomFormat".into(), Value::String("CycloneDX".into()));
@@ -380,7 +428,9 @@ mod tests {
             r#"<?xml version="1.0"?><!DOCTYPE bom [<!ENTITY x SYSTEM "file:///etc/passwd">]><bom {NS}><components><component type="library"><name>&x;</name></component></components></bom>"#
         );
         assert!(matches!(to_json(xxe.as_bytes()), Err(XmlProblem::Doctype)));
-        let undefined = format!(r#"<bom {NS}><components><component type="library"><name>&x;</name></component></components></bom>"#);
+        let undefined = format!(
+            r#"<bom {NS}><components><component type="library"><name>&x;</name></component></components></bom>"#
+        );
         assert!(matches!(
             to_json(undefined.as_bytes()),
             Err(XmlProblem::UnknownEntity(n)) if n == "x"
@@ -406,6 +456,7 @@ mod tests {
 </bom>"#
         );
         let (v, warnings) = to_json(xml.as_bytes()).unwrap();
+        let warnings = warnings.into_vec();
         assert_eq!(
             v,
             serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.6",
@@ -416,15 +467,30 @@ mod tests {
                     "properties": [{"name": "k", "value": "v"}]}],
                 "dependencies": [{"ref": "a", "dependsOn": ["b"]}]})
         );
-        assert_eq!(warnings, vec!["/components/0/pedigree: element not read".to_owned()]);
+        assert_eq!(
+            warnings,
+            vec!["/components/0/pedigree: element not read".to_owned()]
+        );
     }
 
     #[test]
     fn bounds_and_shape() {
-        let deep = format!("<bom {NS}>{}{}</bom>", "<a>".repeat(100), "</a>".repeat(100));
-        assert!(matches!(to_json(deep.as_bytes()), Err(XmlProblem::TooDeep(_))));
-        let dup = format!(r#"<bom {NS}><components><component type="library"><name>a</name><name>b</name></component></components></bom>"#);
-        assert!(matches!(to_json(dup.as_bytes()), Err(XmlProblem::Duplicate(_))));
+        let deep = format!(
+            "<bom {NS}>{}{}</bom>",
+            "<a>".repeat(100),
+            "</a>".repeat(100)
+        );
+        assert!(matches!(
+            to_json(deep.as_bytes()),
+            Err(XmlProblem::TooDeep(_))
+        ));
+        let dup = format!(
+            r#"<bom {NS}><components><component type="library"><name>a</name><name>b</name></component></components></bom>"#
+        );
+        assert!(matches!(
+            to_json(dup.as_bytes()),
+            Err(XmlProblem::Duplicate(_))
+        ));
         assert!(matches!(
             to_json(br#"<bom xmlns="http://example.com/"/>"#),
             Err(XmlProblem::NotCycloneDx(_))
