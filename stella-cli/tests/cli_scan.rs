@@ -193,3 +193,129 @@ fn errors_do_not_echo_credentials_in_image_references() {
         }
     }
 }
+
+/// Issue 21 (formats): the image, and its SBOM in every output format (CycloneDX JSON and XML,
+/// SPDX 3.0.1, SPDX 2.3), give the same findings. The CycloneDX encodings give identical
+/// findings documents; the SPDX ones carry what matching uses (purl, version, source package)
+/// but not the evidence paths and cataloger, so the findings are compared without those.
+#[test]
+fn every_sbom_format_gives_the_findings_of_the_image() {
+    let t = tempfile::tempdir().unwrap();
+    let (layout, snap) = fixture(t.path());
+    let (layout, snap) = (layout.to_str().unwrap(), snap.to_str().unwrap());
+    let from_image: serde_json::Value =
+        serde_json::from_slice(&scan(&[layout, "--db", snap, "-o", "json"])).unwrap();
+    let findings = from_image["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 3);
+    let without_evidence = |fs: &serde_json::Value| -> Vec<serde_json::Value> {
+        fs.as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let mut f = f.clone();
+                f.as_object_mut().unwrap().remove("evidence");
+                f
+            })
+            .collect()
+    };
+    for (format, file) in [
+        ("cyclonedx-json", "sbom.cdx.json"),
+        ("cyclonedx-xml", "sbom.cdx.xml"),
+        ("spdx-json", "sbom.spdx.json"),
+        ("spdx-2.3-json", "sbom.spdx23.json"),
+    ] {
+        let sbom = stella()
+            .args(["sbom", layout, "-o", format])
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .output()
+            .unwrap();
+        assert!(
+            sbom.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&sbom.stderr)
+        );
+        let path = t.path().join(file);
+        std::fs::write(&path, &sbom.stdout).unwrap();
+        let out = stella()
+            .args([
+                "scan",
+                "--sbom",
+                path.to_str().unwrap(),
+                "--db",
+                snap,
+                "-o",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // strict reading: nothing was read past
+        assert!(
+            out.stderr.is_empty(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        if format.starts_with("cyclonedx") {
+            assert_eq!(got["findings"], from_image["findings"], "{format}");
+            assert_eq!(
+                got["target"]["image_digest"], from_image["target"]["image_digest"],
+                "{format}"
+            );
+        } else {
+            assert_eq!(
+                without_evidence(&got["findings"]),
+                without_evidence(&from_image["findings"]),
+                "{format}"
+            );
+        }
+    }
+}
+
+/// A schema-invalid SBOM is refused (exit 2, the JSON path named); `--lenient` reads it and
+/// says how much it read past.
+#[test]
+fn an_invalid_sbom_is_refused_unless_lenient() {
+    let t = tempfile::tempdir().unwrap();
+    let (_, snap) = fixture(t.path());
+    let bad = t.path().join("bad.cdx.json");
+    std::fs::write(
+        &bad,
+        br#"{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
+          {"type":"library","name":"requests","version":"2.19.1","purl":"pkg:pypi/requests@2.19.1",
+           "hashes":[{"alg":"SHA-256","content":"not-hex"}]}]}"#,
+    )
+    .unwrap();
+    let args = |lenient: bool| {
+        let mut a = vec![
+            "scan".to_owned(),
+            "--sbom".to_owned(),
+            bad.to_str().unwrap().to_owned(),
+            "--db".to_owned(),
+            snap.to_str().unwrap().to_owned(),
+            "-o".to_owned(),
+            "json".to_owned(),
+        ];
+        if lenient {
+            a.push("--lenient".to_owned());
+        }
+        a
+    };
+    let r = stella().args(args(false)).output().unwrap();
+    assert_eq!(r.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        err.contains("/components/0/hashes/0/content") && err.contains("official schema"),
+        "{err}"
+    );
+    let r = stella().args(args(true)).output().unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains("read past 1 schema violation"), "{err}");
+    let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 2); // the two requests CVEs
+}

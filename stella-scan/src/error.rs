@@ -54,6 +54,33 @@ pub enum ScanError {
     /// Reading an SBOM as scan input.
     #[error(transparent)]
     SbomInput(#[from] SbomInputError),
+    /// Writing an SBOM in a format built from another writer's document (CycloneDX XML).
+    #[error("writing {format}: {reason}")]
+    SbomWrite {
+        /// The format being written.
+        format: &'static str,
+        /// What went wrong.
+        reason: SbomWriteProblem,
+    },
+}
+
+/// Why an SBOM writer failed ([`ScanError::SbomWrite`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SbomWriteProblem {
+    /// The intermediate JSON document could not be built or read back.
+    #[error(transparent)]
+    Json(serde_json::Error),
+    /// The document has a field the XML mapping does not know (a writer gained a field the
+    /// XML table lacks): refused rather than dropped.
+    #[error("no XML mapping for the JSON field at {path}")]
+    NoXmlMapping {
+        /// JSON pointer of the field.
+        path: String,
+    },
+    /// The XML writer failed.
+    #[error(transparent)]
+    Xml(std::io::Error),
 }
 
 /// What went wrong reading an SBOM as scan input ([`crate::sbom_input`]).
@@ -94,6 +121,27 @@ pub enum SbomInputError {
         expected: stella_core::Digest,
         /// The image digest the SBOM states, if any.
         stated: Option<stella_core::Digest>,
+    },
+    /// The document breaks its format's official schema (strict reading; `lenient` reading
+    /// keeps these as warnings instead). The first violations, in document order.
+    #[error(
+        "SBOM input: {format} does not validate against its official schema: {}{}",
+        violations.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+        if *total > violations.len() { format!(" (and {} more)", total - violations.len()) } else { String::new() }
+    )]
+    Schema {
+        /// The format (and version) whose schema was applied.
+        format: &'static str,
+        /// The first violations (at most [`crate::sbom_input::MAX_REPORTED_VIOLATIONS`]).
+        violations: Vec<SchemaViolation>,
+        /// How many violations there are in all.
+        total: usize,
+    },
+    /// A CycloneDX XML document that is refused before or while it is parsed.
+    #[error("SBOM input: CycloneDX XML: {reason}")]
+    Xml {
+        /// What was wrong.
+        reason: XmlProblem,
     },
     /// The document is over a size limit.
     #[error("SBOM input: {what} exceeds the limit of {limit}")]
@@ -366,6 +414,51 @@ pub enum CacheProblem {
     /// A thread panicked while holding the index lock.
     #[error("index lock poisoned")]
     LockPoisoned,
+}
+
+/// One place where an SBOM breaks its schema ([`SbomInputError::Schema`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("at {path}: {message}")]
+pub struct SchemaViolation {
+    /// JSON pointer of the offending value in the document (for XML input: in its JSON form,
+    /// the same path the JSON encoding of the same BOM would have), `""` for the root.
+    pub path: String,
+    /// The validator's message, for people, not for matching.
+    pub message: String,
+}
+
+/// Why a CycloneDX XML document was refused ([`SbomInputError::Xml`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum XmlProblem {
+    /// A document type declaration: DTDs (and so entity declarations, external entities and
+    /// entity expansion) are refused outright.
+    #[error("a DOCTYPE (DTD) is not accepted")]
+    Doctype,
+    /// The bytes are not UTF-8, or the declaration names another encoding.
+    #[error("not UTF-8")]
+    NotUtf8,
+    /// A reference to an entity other than the five predefined ones and character references.
+    #[error("undefined entity &{0};")]
+    UnknownEntity(String),
+    /// The root is not a CycloneDX `bom` element in a CycloneDX namespace we read.
+    #[error("the root element is not a CycloneDX bom (1.3-1.6 namespace): {0}")]
+    NotCycloneDx(String),
+    /// An element that may appear once appears twice.
+    #[error("element {0} appears more than once")]
+    Duplicate(String),
+    /// Elements nest deeper than the limit.
+    #[error("elements nest deeper than {0}")]
+    TooDeep(usize),
+    /// More elements than the limit.
+    #[error("more than {0} elements")]
+    TooManyElements(usize),
+    /// An element with more attributes than the limit.
+    #[error("an element has more than {0} attributes")]
+    TooManyAttributes(usize),
+    /// The XML is not well-formed (the parser's message, for people).
+    #[error("not well-formed: {0}")]
+    Syntax(String),
 }
 
 /// Why a document is not an SBOM we recognise ([`SbomInputError::UnknownFormat`]).

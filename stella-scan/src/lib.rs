@@ -20,6 +20,11 @@
 //! `ruzstd` (zstd layers in pure Rust, no C build), `rayon` (layers walked in parallel; output
 //! is merged in layer order so it does not change), `rustc-demangle` (the Rust symbol names of
 //! cargo-auditable binaries, legacy and v0, for [`symbols`]: the compiler team's own demangler).
+//!
+//! SBOM-side: `quick-xml` (CycloneDX XML output and input: a streaming parser that never
+//! processes DTDs, so a DOCTYPE is refused and no entity is ever expanded, and a writer with
+//! indentation; widely used and maintained), `jsonschema` (SBOM input is validated against the
+//! official CycloneDX 1.6, SPDX 2.3 and SPDX 3.0.1 JSON schemas, embedded, before it is read).
 
 #![forbid(unsafe_code)]
 
@@ -45,6 +50,7 @@ pub use error::{
     CacheProblem, CatalogProblem, ImageError, ImageParseProblem, LayerProblem, SbomFormatProblem,
     SbomInputError, ScanError,
 };
+pub use error::{SbomWriteProblem, SchemaViolation, XmlProblem};
 pub use limits::{ArchiveBudget, ScanLimits};
 pub use package::{
     CatalogContext, CatalogInput, Cataloger, Evidence, ExtractedFile, ImageInfo, OsRelease,

@@ -246,3 +246,215 @@ fn the_scanned_sbom_validates_against_both_schemas() {
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
+
+// ---- CycloneDX XML and SPDX 2.3 outputs, and reading every output back (issue 21, formats) ----
+
+/// Validates an XML document with `xmllint --schema` against the official CycloneDX 1.6 XSD
+/// (a temporary copy whose `spdx` import points at the local `spdx.xsd`). Needs Debian's
+/// `libxml2-utils` (installed by `.ci/run`).
+fn xmllint_cyclonedx(xml: &[u8]) -> Result<(), String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "stella-xsd-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let xsd = std::fs::read_to_string(format!("{SCHEMAS}/cyclonedx-1.6/bom-1.6.xsd")).unwrap();
+    let from = r#"schemaLocation="http://cyclonedx.org/schema/spdx""#;
+    assert!(xsd.contains(from));
+    std::fs::write(
+        dir.join("bom-1.6.xsd"),
+        xsd.replace(from, r#"schemaLocation="spdx.xsd""#),
+    )
+    .unwrap();
+    std::fs::copy(
+        format!("{SCHEMAS}/cyclonedx-1.6/spdx.xsd"),
+        dir.join("spdx.xsd"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("bom.xml"), xml).unwrap();
+    let out = std::process::Command::new("xmllint")
+        .args(["--noout", "--nonet", "--schema", "bom-1.6.xsd", "bom.xml"])
+        .current_dir(&dir)
+        .output()
+        .expect("xmllint (Debian libxml2-utils) must be installed: apt-get install libxml2-utils");
+    let _ = std::fs::remove_dir_all(&dir);
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+fn formats_options() -> WriteOptions {
+    WriteOptions {
+        timestamp: Timestamp::parse_rfc3339("2026-03-04T05:06:07Z").unwrap(),
+        tool_name: "stella".into(),
+        tool_version: "0.1.0".into(),
+    }
+}
+
+#[test]
+fn the_scanned_sbom_as_cyclonedx_xml_validates_against_the_xsd() {
+    use stella_scan::sbom::cyclonedx_xml;
+    let sbom = scan();
+    let xml = cyclonedx_xml::write(&sbom, &formats_options()).unwrap();
+    assert_eq!(
+        xml,
+        cyclonedx_xml::write(&sbom, &formats_options()).unwrap()
+    );
+    xmllint_cyclonedx(&xml).unwrap();
+    // The validator really checks: a bad hash algorithm, a component without a name.
+    let text = String::from_utf8(xml).unwrap();
+    let bad = text.replacen(r#"<hash alg="SHA-256">"#, r#"<hash alg="SHA-999">"#, 1);
+    assert_ne!(bad, text);
+    assert!(xmllint_cyclonedx(bad.as_bytes()).is_err());
+    let bad = text
+        .replacen("<name>", "<nom>", 1)
+        .replacen("</name>", "</nom>", 1);
+    assert!(xmllint_cyclonedx(bad.as_bytes()).is_err());
+}
+
+#[test]
+fn every_field_the_xml_mapping_knows_validates_against_the_xsd() {
+    // A CycloneDX JSON document with the fields a richer writer adds (supplier, authors,
+    // hashes, licences with acknowledgement, external references, legacy and new tools):
+    // its XML must validate too, so those fields reach XML as soon as the JSON writer has
+    // them.
+    let doc = serde_json::json!({
+      "bomFormat": "CycloneDX", "specVersion": "1.6",
+      "serialNumber": "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79", "version": 1,
+      "metadata": {
+        "timestamp": "2026-01-01T00:00:00Z",
+        "lifecycles": [{"phase": "operations"}],
+        "tools": {"components": [{"type": "application", "name": "stella", "version": "0.1.0"}]},
+        "authors": [{"name": "A", "email": "a@example.com"}],
+        "component": {"type": "container", "bom-ref": "image", "name": "registry.example/app",
+          "version": "sha256:00", "purl": "pkg:oci/app@sha256%3A00?repository_url=registry.example/app"},
+        "supplier": {"name": "Example", "url": ["https://example.com"], "contact": [{"name": "Ops"}]},
+        "licenses": [{"license": {"id": "CC0-1.0"}}],
+        "properties": [{"name": "k", "value": "v"}]
+      },
+      "components": [{
+        "type": "library", "bom-ref": "pkg:deb/debian/curl@7.88.1", "supplier": {"name": "Debian"},
+        "authors": [{"name": "Alessandro Ghedini", "email": "ghedo@debian.org"}],
+        "publisher": "Debian", "group": "g", "name": "curl", "version": "7.88.1",
+        "description": "d", "scope": "required",
+        "hashes": [{"alg": "MD5", "content": "d41d8cd98f00b204e9800998ecf8427e"},
+                   {"alg": "SHA-256", "content": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}],
+        "licenses": [{"license": {"id": "curl", "acknowledgement": "declared"}},
+                     {"license": {"name": "Some licence", "acknowledgement": "concluded",
+                        "text": {"content": "text", "contentType": "text/plain"}, "url": "https://example.com/l"}}],
+        "copyright": "c", "cpe": "cpe:2.3:a:haxx:curl:7.88.1:*:*:*:*:*:*:*",
+        "purl": "pkg:deb/debian/curl@7.88.1?arch=amd64",
+        "omniborId": ["gitoid:blob:sha1:261eeb9e9f8b2b4b0d119366dda99c6fd7d35c64"],
+        "swhid": ["swh:1:cnt:94a9ed024d3859793618152ea559a168bbcbb5e2"],
+        "modified": false,
+        "externalReferences": [{"type": "vcs", "url": "https://example.com/curl.git",
+          "hashes": [{"alg": "SHA-1", "content": "da39a3ee5e6b4b0d3255bfef95601890afd80709"}]}],
+        "properties": [{"name": "stella:cataloger", "value": "dpkg"}],
+        "components": [{"type": "file", "name": "usr/bin/curl"}],
+        "evidence": {"occurrences": [{"location": "var/lib/dpkg/status", "line": 3,
+          "additionalContext": "layer sha256:00"}]}
+      }, {"type": "library", "name": "x", "licenses": [{"expression": "MIT OR Apache-2.0", "acknowledgement": "declared"}]}],
+      "externalReferences": [{"type": "website", "url": "https://example.com"}],
+      "dependencies": [{"ref": "pkg:deb/debian/curl@7.88.1", "dependsOn": []}],
+      "properties": [{"name": "a", "value": "b"}]
+    });
+    let xml = stella_scan::sbom::cyclonedx_xml::from_json(&doc).unwrap();
+    xmllint_cyclonedx(&xml).unwrap();
+    // ... and the reader maps it back to the same JSON.
+    let input = stella_scan::sbom_input::read_sbom(&xml).unwrap();
+    assert_eq!(input.packages.len(), 1); // `x` and the nested file have no purl
+    assert_eq!(
+        input.skipped,
+        vec!["usr/bin/curl".to_owned(), "x".to_owned()]
+    );
+    assert!(input.warnings.is_empty(), "{:?}", input.warnings);
+    let mut legacy = doc.clone();
+    legacy["metadata"]["tools"] = serde_json::json!([{"vendor": "v", "name": "t", "version": "1"}]);
+    xmllint_cyclonedx(&stella_scan::sbom::cyclonedx_xml::from_json(&legacy).unwrap()).unwrap();
+}
+
+#[test]
+fn the_scanned_sbom_as_spdx_2_3_validates_against_its_schema() {
+    use stella_scan::sbom::spdx23;
+    let sbom = scan();
+    let bytes = spdx23::write(&sbom, &formats_options()).unwrap();
+    assert_eq!(bytes, spdx23::write(&sbom, &formats_options()).unwrap());
+    let doc: Value = serde_json::from_slice(&bytes).unwrap();
+    let v = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&load("spdx-2.3/spdx-schema.json"))
+        .unwrap();
+    let errors: Vec<String> = v
+        .iter_errors(&doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // image + OS + every package
+    assert_eq!(
+        doc["packages"].as_array().unwrap().len(),
+        sbom.packages.len() + 2
+    );
+    // The validator really checks.
+    let mut bad = doc.clone();
+    bad["packages"][0]["SPDXID"] = "not an SPDXRef".into();
+    assert!(!v.is_valid(&bad));
+}
+
+#[test]
+fn every_output_reads_back_to_the_same_packages() {
+    use stella_scan::sbom::{cyclonedx_xml, spdx23};
+    use stella_scan::sbom_input::{SbomFormat, read_sbom};
+    let sbom = scan();
+    let o = formats_options();
+    // What matching uses: kind, name, version, purl, source package.
+    let key = |ps: &[Package]| {
+        let mut v: Vec<String> = ps
+            .iter()
+            .map(|p| {
+                format!(
+                    "{:?} {} {} {} {:?}",
+                    p.kind, p.name, p.version, p.purl, p.source
+                )
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let want = key(&sbom.packages);
+    let json = read_sbom(&cyclonedx::write(&sbom, &o).unwrap()).unwrap();
+    let xml = read_sbom(&cyclonedx_xml::write(&sbom, &o).unwrap()).unwrap();
+    let s3 = read_sbom(&spdx::write(&sbom, &o).unwrap()).unwrap();
+    let s23 = read_sbom(&spdx23::write(&sbom, &o).unwrap()).unwrap();
+    assert_eq!(xml.format, SbomFormat::CycloneDxXml);
+    assert_eq!(s23.format, SbomFormat::Spdx23);
+    for (name, got) in [
+        ("cdx-json", &json),
+        ("cdx-xml", &xml),
+        ("spdx3", &s3),
+        ("spdx2.3", &s23),
+    ] {
+        assert_eq!(key(&got.packages), want, "{name}");
+        assert_eq!(
+            got.os.as_ref().map(|o| &o.id),
+            sbom.os.as_ref().map(|o| &o.id),
+            "{name}"
+        );
+        assert!(got.warnings.is_empty(), "{name}: {:?}", got.warnings);
+    }
+    // The CycloneDX encodings carry everything the findings show (evidence, cataloger):
+    // JSON and XML read back identically.
+    assert_eq!(xml.packages, json.packages);
+    assert_eq!(xml.image_digest, json.image_digest);
+    assert!(sbom.packages.iter().any(|p| p.source.is_some()));
+    assert!(
+        sbom.packages
+            .iter()
+            .any(|p| p.kind == stella_scan::PackageKind::GoModule)
+    );
+}

@@ -1,4 +1,5 @@
-//! `stella sbom IMAGE [-o cyclonedx-json|spdx-json] [--output-file F] [--platform os/arch]`.
+//! `stella sbom IMAGE [-o cyclonedx-json|cyclonedx-xml|spdx-json|spdx-2.3-json] [--output-file F]
+//! [--platform os/arch]`.
 //!
 //! IMAGE is an OCI layout directory, an OCI or docker-save archive, or a root filesystem
 //! directory (detected), or `oci-dir:P`, `oci-archive:P`, `docker-archive:P`, `dir:P`.
@@ -19,7 +20,7 @@ use stella::scan::{ScanRequest, catalog};
 use stella::store::FsBlobStore;
 use stella_core::{Digest, Timestamp};
 use stella_scan::image::ResolvedImage;
-use stella_scan::sbom::{WriteOptions, cyclonedx, spdx};
+use stella_scan::sbom::{WriteOptions, cyclonedx, cyclonedx_xml, spdx, spdx23};
 use stella_scan::{LayerCache, ScanError};
 
 use super::{CliError, Outcome, write_output};
@@ -33,6 +34,12 @@ pub enum Format {
     /// SPDX 3.0.1 JSON-LD.
     #[value(name = "spdx-json")]
     SpdxJson,
+    /// CycloneDX 1.6 XML (the same document as cyclonedx-json).
+    #[value(name = "cyclonedx-xml")]
+    CycloneDxXml,
+    /// SPDX 2.3 JSON.
+    #[value(name = "spdx-2.3-json")]
+    Spdx23Json,
 }
 
 /// Arguments of `stella sbom`.
@@ -160,6 +167,8 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     let bytes = match args.output {
         Format::CycloneDxJson => cyclonedx::write(cataloged.sbom(), &write_options),
         Format::SpdxJson => spdx::write(cataloged.sbom(), &write_options),
+        Format::CycloneDxXml => cyclonedx_xml::write(cataloged.sbom(), &write_options),
+        Format::Spdx23Json => spdx23::write(cataloged.sbom(), &write_options),
     }
     .map_err(|e| CliError::library(&input, e))?;
     write_output(args.output_file.as_deref(), &bytes)?;

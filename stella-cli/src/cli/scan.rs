@@ -1,8 +1,9 @@
-//! `stella scan IMAGE|--sbom F --db SNAPSHOT [-o json|sarif|table] [--output-file F]
+//! `stella scan IMAGE|--sbom F [--lenient] --db SNAPSHOT [-o json|sarif|table] [--output-file F]
 //! [--manifest M] [--explain ID]`.
 //!
-//! Scans an image (the same inputs as `stella sbom`) or an SBOM (CycloneDX 1.3–1.6, SPDX 2.3,
-//! SPDX 3.0.1) against a DB snapshot. With `--manifest`, also writes the scan manifest that
+//! Scans an image (the same inputs as `stella sbom`) or an SBOM (CycloneDX 1.3–1.6 JSON or XML,
+//! SPDX 2.3, SPDX 3.0.1) against a DB snapshot. An SBOM must validate against its format's
+//! official schema unless `--lenient` is given. With `--manifest`, also writes the scan manifest that
 //! `stella replay` checks: image digest, SBOM digest, scanner version, snapshot digest and
 //! date, config hash and result digest.
 //!
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args as ClapArgs, ValueEnum};
 use stella_core::Digest;
-use stella_scan::sbom_input::read_sbom;
+use stella_scan::sbom_input::{Validation, read_sbom_with};
 use stella_vuln::manifest::{InputLocations, ScanConfig, ScanManifest};
 use stella_vuln::matcher::Finding;
 use stella_vuln::reachability::explain_finding;
@@ -72,6 +73,11 @@ pub struct Args {
     /// Print the entry-trace chain of the finding with this id (or alias) instead of the report.
     #[arg(long)]
     pub explain: Option<String>,
+    /// Read an --sbom that breaks its format's official schema anyway (what can be read is
+    /// read; the number of violations and skipped components is printed on stderr). Without
+    /// it such an SBOM is refused, naming the failing JSON paths.
+    #[arg(long, requires = "sbom")]
+    pub lenient: bool,
 }
 
 /// What one scan produced.
@@ -91,7 +97,7 @@ fn packages_of_image(image: &str, platform: Option<&str>) -> Result<ScannedImage
         .map_err(|e| CliError::library(arg.shown, e))
 }
 
-/// Runs one scan and renders the result (shared with `stella replay`).
+/// Runs one scan and renders the result (shared with `stella replay`); an SBOM is read strictly.
 pub(crate) fn execute(
     image: Option<&str>,
     sbom: Option<&Path>,
@@ -99,12 +105,37 @@ pub(crate) fn execute(
     format: OutputFormat,
     platform: Option<&str>,
 ) -> Result<Executed, CliError> {
+    execute_with(image, sbom, snapshot, format, platform, Validation::Strict)
+}
+
+/// [`execute`] with the SBOM validation to apply.
+fn execute_with(
+    image: Option<&str>,
+    sbom: Option<&Path>,
+    snapshot: &Snapshot,
+    format: OutputFormat,
+    platform: Option<&str>,
+    validation: Validation,
+) -> Result<Executed, CliError> {
     let (name, scanned, sbom_digest) = match (image, sbom) {
         (Some(image), None) => (image.to_owned(), packages_of_image(image, platform)?, None),
         (None, Some(path)) => {
             let bytes = read_input(path)?;
-            let input =
-                read_sbom(&bytes).map_err(|e| CliError::library(path.display().to_string(), e))?;
+            let input = read_sbom_with(&bytes, validation)
+                .map_err(|e| CliError::library(path.display().to_string(), e))?;
+            if validation == Validation::Lenient
+                && !(input.warnings.is_empty() && input.skipped.is_empty())
+            {
+                eprintln!(
+                    "stella: --lenient: {}: read past {} schema violation(s) or unread element(s); skipped {} component(s)",
+                    path.display(),
+                    input.warnings.len(),
+                    input.skipped.len()
+                );
+                for w in input.warnings.iter().take(20) {
+                    eprintln!("  {w}");
+                }
+            }
             let scanned = ScannedImage::from(input);
             (
                 path.display().to_string(),
@@ -144,12 +175,18 @@ pub(crate) fn load_snapshot(path: &Path) -> Result<Snapshot, CliError> {
 pub fn run(args: Args) -> Result<Outcome, CliError> {
     let snapshot = load_snapshot(&args.db)?;
     let format: OutputFormat = args.output.into();
-    let done = execute(
+    let validation = if args.lenient {
+        Validation::Lenient
+    } else {
+        Validation::Strict
+    };
+    let done = execute_with(
         args.image.as_deref(),
         args.sbom.as_deref(),
         &snapshot,
         format,
         args.platform.as_deref(),
+        validation,
     )?;
     match &args.explain {
         Some(id) => {

@@ -17,6 +17,9 @@ use crate::package::{Package, PackageKind, Sbom};
 
 pub mod cyclonedx;
 pub mod spdx;
+// CycloneDX 1.6 XML and SPDX 2.3 JSON (see their module docs).
+pub mod cyclonedx_xml;
+pub mod spdx23;
 
 /// What the writers need besides the [`Sbom`]: the creation time and the tool.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -99,6 +99,12 @@ struct Element {
         skip_serializing_if = "Option::is_none"
     )]
     package_url: Option<String>,
+    /// The source package (`built package from: NAME VERSION`, as in SPDX 2.3 `sourceInfo`).
+    #[serde(
+        rename = "software_sourceInfo",
+        skip_serializing_if = "Option::is_none"
+    )]
+    source_info: Option<String>,
     // LicenseExpression
     #[serde(
         rename = "simplelicensing_licenseExpression",
@@ -273,6 +279,14 @@ pub fn write(sbom: &Sbom, options: &WriteOptions) -> Result<Vec<u8>, ScanError> 
             primary_purpose: Some("library"),
             package_version: (!p.version.is_empty()).then(|| p.version.clone()),
             package_url: Some(p.purl.clone()),
+            source_info: p.source.as_ref().map(|s| {
+                format!(
+                    "{}{} {}",
+                    super::spdx23::SOURCE_INFO_PREFIX,
+                    s.name,
+                    s.version
+                )
+            }),
             external_identifier: p
                 .cpes
                 .iter()

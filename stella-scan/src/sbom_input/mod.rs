@@ -15,6 +15,21 @@
 //!
 //! Scanning our own CycloneDX SBOM of an image gives the same findings as scanning the image:
 //! the writer keeps every field the matcher and the findings use.
+//!
+//! CycloneDX XML (1.3–1.6 namespaces) is read by mapping it to its JSON form ([`xml`]'s rules:
+//! no DTD, bounded) and then exactly like JSON. SPDX 2.3 `sourceInfo` and SPDX 3
+//! `software_sourceInfo` of the form `built package from: NAME VERSION` (our writers and
+//! trivy's) give the source package.
+//!
+//! Validation: [`read_sbom`] is strict: CycloneDX 1.6 (JSON or XML), SPDX 2.3 and SPDX 3.0.1
+//! must validate against their official JSON schemas (embedded), else
+//! [`SbomInputError::Schema`] names the JSON paths that fail. CycloneDX 1.3–1.5 are checked
+//! by the `cyclonedx-bom` crate's typed model and validator. [`read_sbom_with`] with
+//! [`Validation::Lenient`] reads what it can as before and lists the violations in
+//! [`SbomInput::warnings`].
+
+mod schema;
+pub mod xml;
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -28,6 +43,24 @@ use crate::package::{Evidence, OsRelease, Package, PackageKind, SourcePackage};
 /// Largest SBOM accepted (bytes).
 pub const MAX_SBOM_BYTES: usize = 256 * 1024 * 1024;
 
+/// Most schema violations carried by one [`SbomInputError::Schema`] (the total is counted).
+pub const MAX_REPORTED_VIOLATIONS: usize = 20;
+
+/// Most entries of [`SbomInput::warnings`] (a last entry counts the rest).
+pub const MAX_WARNINGS: usize = 1000;
+
+/// How strictly SBOM input is checked against its format's schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Validation {
+    /// Schema-invalid input is refused ([`SbomInputError::Schema`]).
+    #[default]
+    Strict,
+    /// Schema violations are listed in [`SbomInput::warnings`] and whatever can be read is
+    /// read.
+    Lenient,
+}
+
 /// The formats read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
@@ -40,6 +73,8 @@ pub enum SbomFormat {
     Spdx23,
     /// SPDX 3.0.1 JSON-LD.
     Spdx301,
+    /// CycloneDX XML (1.3–1.6 namespaces).
+    CycloneDxXml,
 }
 
 /// Packages and context read from an SBOM.
@@ -58,6 +93,9 @@ pub struct SbomInput {
     /// Components skipped (no purl, or a purl type without an ecosystem here), by purl or name,
     /// sorted.
     pub skipped: Vec<String>,
+    /// What was read past: schema violations under [`Validation::Lenient`], and CycloneDX XML
+    /// elements outside the subset read, each as `path: what`, in document order.
+    pub warnings: Vec<String>,
 }
 
 impl SbomInput {
@@ -391,8 +429,8 @@ fn image_digest_of(c: &Cdx16Component) -> Option<Digest> {
         })
 }
 
-fn read_cdx16(bytes: &[u8]) -> Result<SbomInput, SbomInputError> {
-    let doc: Cdx16 = serde_json::from_slice(bytes).map_err(|e| SbomInputError::Parse {
+fn read_cdx16(value: serde_json::Value) -> Result<SbomInput, SbomInputError> {
+    let doc: Cdx16 = serde_json::from_value(value).map_err(|e| SbomInputError::Parse {
         format: "CycloneDX 1.6",
         parser_message: e.to_string(),
     })?;
@@ -412,6 +450,7 @@ fn read_cdx16(bytes: &[u8]) -> Result<SbomInput, SbomInputError> {
         os: conv.os,
         packages: conv.packages,
         skipped: conv.skipped,
+        warnings: Vec::new(),
     })
 }
 
@@ -447,13 +486,60 @@ fn flatten_legacy(c: &cyclonedx_bom::models::component::Component, out: &mut Vec
     }
 }
 
-fn read_cdx_legacy(value: serde_json::Value) -> Result<SbomInput, SbomInputError> {
+fn read_cdx_legacy(
+    value: serde_json::Value,
+    validation: Validation,
+    warnings: &mut xml::Warnings,
+) -> Result<SbomInput, SbomInputError> {
+    use cyclonedx_bom::validation::Validate;
+    let version = value
+        .get("specVersion")
+        .and_then(|v| v.as_str())
+        .and_then(|v| cyclonedx_bom::models::bom::SpecVersion::from_str(v).ok());
+    // The schema's licence choice is one of `license` or `expression`; cyclonedx-bom's model
+    // silently keeps one when an entry has both, so that is checked here.
+    let ambiguous = ambiguous_license_choices(&value);
     let bom = cyclonedx_bom::models::bom::Bom::parse_json_value(value).map_err(|e| {
         SbomInputError::Parse {
             format: "CycloneDX 1.3-1.5",
             parser_message: e.to_string(),
         }
     })?;
+    let result = match version {
+        Some(v) => bom.validate_version(v),
+        None => bom.validate(),
+    };
+    if result.has_errors() || !ambiguous.is_empty() {
+        let found: Vec<crate::error::SchemaViolation> = ambiguous
+            .into_iter()
+            .map(|path| crate::error::SchemaViolation {
+                path,
+                message: "a licence choice has both `license` and `expression`".to_owned(),
+            })
+            .chain(
+                result
+                    .errors()
+                    .map(|(field, kind)| crate::error::SchemaViolation {
+                        path: format!("/{field}"),
+                        message: schema::shorten(format!("{kind:?}")),
+                    }),
+            )
+            .collect();
+        match validation {
+            Validation::Lenient => {
+                for v in found {
+                    warnings.push(format!("{}: {}", v.path, v.message));
+                }
+            }
+            Validation::Strict => {
+                return Err(SbomInputError::Schema {
+                    format: "CycloneDX 1.3-1.5",
+                    total: found.len(),
+                    violations: found.into_iter().take(MAX_REPORTED_VIOLATIONS).collect(),
+                });
+            }
+        }
+    }
     let mut comps = Vec::new();
     let mut image_digest = None;
     let mut name = None;
@@ -476,14 +562,78 @@ fn read_cdx_legacy(value: serde_json::Value) -> Result<SbomInput, SbomInputError
         os: conv.os,
         packages: conv.packages,
         skipped: conv.skipped,
+        warnings: Vec::new(),
     })
+}
+
+/// JSON pointers of licence-choice entries (items of a `licenses` array) that carry both
+/// `license` and `expression`.
+fn ambiguous_license_choices(value: &serde_json::Value) -> Vec<String> {
+    use serde_json::Value;
+    let mut out = Vec::new();
+    let mut stack: Vec<(&Value, String)> = vec![(value, String::new())];
+    while let Some((v, path)) = stack.pop() {
+        match v {
+            Value::Object(m) => {
+                for (k, child) in m {
+                    let here = format!("{path}/{k}");
+                    if k == "licenses" {
+                        for (i, item) in child.as_array().into_iter().flatten().enumerate() {
+                            if item.get("license").is_some() && item.get("expression").is_some() {
+                                out.push(format!("{here}/{i}"));
+                            }
+                        }
+                    }
+                    stack.push((child, here));
+                }
+            }
+            Value::Array(a) => {
+                for (i, child) in a.iter().enumerate() {
+                    stack.push((child, format!("{path}/{i}")));
+                }
+            }
+            _ => {}
+        }
+    }
+    out.sort();
+    out
 }
 
 // ---- SPDX 2.3 (spdx-rs) ----
 
-fn read_spdx23(bytes: &[u8]) -> Result<SbomInput, SbomInputError> {
+/// `built package from: NAME VERSION` (SPDX `sourceInfo`, as our writers and trivy put it) as
+/// the `stella:source_*` properties [`convert`] reads.
+fn source_properties(source_info: Option<&str>) -> Vec<(String, String)> {
+    let Some(rest) =
+        source_info.and_then(|s| s.strip_prefix(crate::sbom::spdx23::SOURCE_INFO_PREFIX))
+    else {
+        return Vec::new();
+    };
+    let mut words = rest.split_whitespace();
+    let mut out = Vec::new();
+    if let Some(name) = words.next() {
+        out.push(("stella:source_name".to_owned(), name.to_owned()));
+        if let Some(version) = words.next() {
+            out.push(("stella:source_version".to_owned(), version.to_owned()));
+        }
+    }
+    out
+}
+
+fn read_spdx23(mut value: serde_json::Value) -> Result<SbomInput, SbomInputError> {
+    // The official 2.3 schema spells the purpose `OPERATING-SYSTEM`; spdx-rs only knows
+    // `OPERATING_SYSTEM` (and would refuse every schema-valid document that uses it).
+    if let Some(packages) = value.get_mut("packages").and_then(|p| p.as_array_mut()) {
+        for p in packages {
+            if let Some(purpose) = p.get_mut("primaryPackagePurpose") {
+                if purpose.as_str() == Some("OPERATING-SYSTEM") {
+                    *purpose = serde_json::Value::String("OPERATING_SYSTEM".to_owned());
+                }
+            }
+        }
+    }
     let doc: spdx_rs::models::SPDX =
-        serde_json::from_slice(bytes).map_err(|e| SbomInputError::Parse {
+        serde_json::from_value(value).map_err(|e| SbomInputError::Parse {
             format: "SPDX 2.3",
             parser_message: e.to_string(),
         })?;
@@ -507,6 +657,7 @@ fn read_spdx23(bytes: &[u8]) -> Result<SbomInput, SbomInputError> {
             version: p.package_version.clone(),
             purl,
             os,
+            properties: source_properties(p.source_information.as_deref()),
             ..Comp::default()
         });
     }
@@ -518,6 +669,7 @@ fn read_spdx23(bytes: &[u8]) -> Result<SbomInput, SbomInputError> {
         os: conv.os,
         packages: conv.packages,
         skipped: conv.skipped,
+        warnings: Vec::new(),
     })
 }
 
@@ -542,6 +694,8 @@ struct Spdx3Element {
     purl: Option<String>,
     #[serde(rename = "software_primaryPurpose", default)]
     purpose: Option<String>,
+    #[serde(rename = "software_sourceInfo", default)]
+    source_info: Option<String>,
     #[serde(default)]
     external_identifier: Vec<Spdx3ExternalIdentifier>,
 }
@@ -555,8 +709,8 @@ struct Spdx3ExternalIdentifier {
     identifier: String,
 }
 
-fn read_spdx3(bytes: &[u8]) -> Result<SbomInput, SbomInputError> {
-    let doc: Spdx3 = serde_json::from_slice(bytes).map_err(|e| SbomInputError::Parse {
+fn read_spdx3(value: serde_json::Value) -> Result<SbomInput, SbomInputError> {
+    let doc: Spdx3 = serde_json::from_value(value).map_err(|e| SbomInputError::Parse {
         format: "SPDX 3.0.1",
         parser_message: e.to_string(),
     })?;
@@ -576,6 +730,7 @@ fn read_spdx3(bytes: &[u8]) -> Result<SbomInput, SbomInputError> {
             version: e.version,
             purl,
             os: e.purpose.as_deref() == Some("operatingSystem"),
+            properties: source_properties(e.source_info.as_deref()),
             ..Comp::default()
         });
     }
@@ -587,10 +742,12 @@ fn read_spdx3(bytes: &[u8]) -> Result<SbomInput, SbomInputError> {
         os: conv.os,
         packages: conv.packages,
         skipped: conv.skipped,
+        warnings: Vec::new(),
     })
 }
 
-/// Reads an SBOM, detecting the format from the document.
+/// Reads an SBOM, detecting the format from the document, strictly ([`Validation::Strict`]:
+/// see the module docs).
 ///
 /// ```
 /// use stella_scan::sbom_input::{read_sbom, SbomFormat};
@@ -601,60 +758,132 @@ fn read_spdx3(bytes: &[u8]) -> Result<SbomInput, SbomInputError> {
 /// assert_eq!(input.packages[0].name, "requests");
 /// ```
 pub fn read_sbom(bytes: &[u8]) -> Result<SbomInput, SbomInputError> {
+    read_sbom_with(bytes, Validation::Strict)
+}
+
+/// Reads an SBOM (JSON or CycloneDX XML), detecting the format from the document, validated
+/// as `validation` says.
+///
+/// ```
+/// use stella_scan::sbom_input::{read_sbom_with, SbomFormat, Validation};
+/// use stella_scan::SbomInputError;
+/// let bad = br#"{"bomFormat":"CycloneDX","specVersion":"1.6","components":[
+///   {"type":"library","name":"a","purl":"pkg:npm/a@1","hashes":[{"alg":"SHA-256","content":"xyz"}]}]}"#;
+/// match read_sbom_with(bad, Validation::Strict) {
+///     Err(SbomInputError::Schema { violations, .. }) => {
+///         assert_eq!(violations[0].path, "/components/0/hashes/0/content")
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// let input = read_sbom_with(bad, Validation::Lenient)?;
+/// assert_eq!(input.packages.len(), 1);
+/// assert_eq!(input.warnings.len(), 1);
+///
+/// let xml = br#"<bom xmlns="http://cyclonedx.org/schema/bom/1.6" version="1"><components>
+///   <component type="library"><name>a</name><purl>pkg:npm/a@1</purl></component></components></bom>"#;
+/// assert_eq!(read_sbom_with(xml, Validation::Strict)?.format, SbomFormat::CycloneDxXml);
+/// # Ok::<(), SbomInputError>(())
+/// ```
+pub fn read_sbom_with(bytes: &[u8], validation: Validation) -> Result<SbomInput, SbomInputError> {
     if bytes.len() > MAX_SBOM_BYTES {
         return Err(SbomInputError::Limit {
             what: "SBOM size",
             limit: MAX_SBOM_BYTES as u64,
         });
     }
-    // Strict (I-JSON): a duplicate key, a lone surrogate or an out-of-range number is refused,
-    // so no two readers of the same SBOM can disagree on what it lists.
-    let value: serde_json::Value =
-        stella_core::canonical::from_slice_strict(bytes).map_err(|e| {
+    let is_xml = xml::looks_like_xml(bytes);
+    let (value, mut warnings): (serde_json::Value, xml::Warnings) = if is_xml {
+        xml::to_json(bytes).map_err(|reason| SbomInputError::Xml { reason })?
+    } else {
+        // Strict (I-JSON): a duplicate key, a lone surrogate or an out-of-range number is
+        // refused, so no two readers of the same SBOM can disagree on what it lists.
+        let value = stella_core::canonical::from_slice_strict(bytes).map_err(|e| {
             SbomInputError::UnknownFormat {
                 reason: SbomFormatProblem::NotStrictJson(e),
             }
         })?;
-    if value.get("bomFormat").and_then(|v| v.as_str()) == Some("CycloneDX") {
+        (value, xml::Warnings::default())
+    };
+    let mut check = |schema: schema::Schema, format: &'static str, value: &serde_json::Value| {
+        let keep = match validation {
+            Validation::Lenient => MAX_WARNINGS,
+            Validation::Strict => MAX_REPORTED_VIOLATIONS,
+        };
+        let (found, total) = schema::violations(schema, value, keep);
+        if total == 0 {
+            return Ok(());
+        }
+        match validation {
+            Validation::Lenient => {
+                for v in found {
+                    warnings.push(format!("{}: {}", v.path, v.message));
+                }
+                warnings.count_more(total.saturating_sub(keep));
+                Ok(())
+            }
+            Validation::Strict => Err(SbomInputError::Schema {
+                format,
+                total,
+                violations: found,
+            }),
+        }
+    };
+    let mut input = if value.get("bomFormat").and_then(|v| v.as_str()) == Some("CycloneDX") {
         let spec = value
             .get("specVersion")
             .and_then(|v| v.as_str())
             .unwrap_or("")
             .to_owned();
-        return match spec.as_str() {
-            "1.6" => read_cdx16(bytes),
-            "1.3" | "1.4" | "1.5" => read_cdx_legacy(value),
-            _ => Err(SbomInputError::UnsupportedVersion {
-                format: "CycloneDX",
-                version: spec,
-            }),
-        };
-    }
-    if let Some(v) = value.get("spdxVersion").and_then(|v| v.as_str()) {
-        return match v {
-            "SPDX-2.3" => read_spdx23(bytes),
-            other => Err(SbomInputError::UnsupportedVersion {
+        match spec.as_str() {
+            "1.6" => {
+                check(schema::Schema::CycloneDx16, "CycloneDX 1.6", &value)?;
+                read_cdx16(value)?
+            }
+            "1.3" | "1.4" | "1.5" => read_cdx_legacy(value, validation, &mut warnings)?,
+            _ => {
+                return Err(SbomInputError::UnsupportedVersion {
+                    format: "CycloneDX",
+                    version: spec,
+                });
+            }
+        }
+    } else if let Some(v) = value.get("spdxVersion").and_then(|v| v.as_str()) {
+        match v {
+            "SPDX-2.3" => {
+                check(schema::Schema::Spdx23, "SPDX 2.3", &value)?;
+                read_spdx23(value)?
+            }
+            other => {
+                return Err(SbomInputError::UnsupportedVersion {
+                    format: "SPDX",
+                    version: other.to_owned(),
+                });
+            }
+        }
+    } else {
+        let context = value
+            .get("@context")
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        if context.contains("spdx.org/rdf/3.0.1") {
+            check(schema::Schema::Spdx301, "SPDX 3.0.1", &value)?;
+            read_spdx3(value)?
+        } else if context.contains("spdx.org/rdf/3") {
+            return Err(SbomInputError::UnsupportedVersion {
                 format: "SPDX",
-                version: other.to_owned(),
-            }),
-        };
+                version: context,
+            });
+        } else {
+            return Err(SbomInputError::UnknownFormat {
+                reason: SbomFormatProblem::NoFormatMarker,
+            });
+        }
+    };
+    if is_xml {
+        input.format = SbomFormat::CycloneDxXml;
     }
-    let context = value
-        .get("@context")
-        .map(|c| c.to_string())
-        .unwrap_or_default();
-    if context.contains("spdx.org/rdf/3.0.1") {
-        return read_spdx3(bytes);
-    }
-    if context.contains("spdx.org/rdf/3") {
-        return Err(SbomInputError::UnsupportedVersion {
-            format: "SPDX",
-            version: context,
-        });
-    }
-    Err(SbomInputError::UnknownFormat {
-        reason: SbomFormatProblem::NoFormatMarker,
-    })
+    input.warnings = warnings.into_vec();
+    Ok(input)
 }
 
 #[cfg(test)]
@@ -729,7 +958,16 @@ mod tests {
         let doc3 = br#"{"@context":"https://spdx.org/rdf/3.0.1/spdx-context.jsonld","@graph":[
           {"type":"software_Package","spdxId":"urn:a","name":"alpine","software_primaryPurpose":"operatingSystem","software_packageVersion":"3.20.3"},
           {"type":"software_Package","spdxId":"urn:b","name":"musl","software_packageVersion":"1.2.5-r0","software_packageUrl":"pkg:apk/alpine/musl@1.2.5-r0"}]}"#;
-        let s = read_sbom(doc3).unwrap();
+        // No creationInfo: schema-invalid, so refused strictly and read leniently.
+        assert!(matches!(
+            read_sbom(doc3),
+            Err(SbomInputError::Schema {
+                format: "SPDX 3.0.1",
+                ..
+            })
+        ));
+        let s = read_sbom_with(doc3, Validation::Lenient).unwrap();
+        assert!(!s.warnings.is_empty());
         assert_eq!(s.format, SbomFormat::Spdx301);
         assert_eq!(s.os.unwrap().id, "alpine");
         assert_eq!(s.packages[0].kind, PackageKind::Apk);
