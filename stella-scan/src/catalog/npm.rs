@@ -8,15 +8,23 @@
 //! `node_modules` exists in the image, a locked package whose directory is missing (an optional
 //! platform package that was not installed) is not reported. A locked package that is also
 //! installed is reported once, with both files as evidence. A `package.json` or lock that does not parse is skipped.
+//!
+//! Authors and the supplier come from `author` (else the first of `maintainers`), the
+//! package's hash from the lock's `integrity` (or an installed `package.json`'s
+//! `_integrity`): the Subresource Integrity digest of the registry tarball. CPEs are
+//! generated as `cpe:2.3:a:<name>:<name>:<version>:*:*:*:*:node.js:*:*`.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use crate::error::{CatalogProblem, ScanError};
-use crate::package::{CatalogInput, Cataloger, Evidence, ExtractedFile, Package, PackageKind};
+use crate::package::{
+    CatalogInput, Cataloger, Evidence, ExtractedFile, Hash, HashAlgorithm, Package, PackageKind,
+    Party,
+};
 
-use super::util::{err, evidence, finish, license, package, purl};
+use super::util::{cpe_for, err, evidence, finish, license, package, purl};
 
 const NAME: &str = "npm";
 
@@ -78,6 +86,71 @@ fn licenses(v: &Value) -> Vec<String> {
         }
     }
     out
+}
+
+/// A person field: `"Name <email> (url)"` or `{ "name", "email", "url" }`.
+fn person(v: &Value) -> Option<Party> {
+    match v {
+        Value::String(s) => Party::parse(s),
+        Value::Object(o) => {
+            let get = |k: &str| {
+                o.get(k)
+                    .and_then(Value::as_str)
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+            };
+            let email = get("email");
+            let name = get("name").or_else(|| email.clone())?;
+            let mut p = Party::parse(&name)?;
+            p.email = p.email.or(email);
+            p.url = p.url.or_else(|| get("url"));
+            Some(p)
+        }
+        _ => None,
+    }
+}
+
+/// Upstream authors (`author`) and the supplier: the author, else the first of the
+/// `maintainers` the registry wrote into older installs.
+fn people(v: &Value) -> (Vec<Party>, Option<Party>) {
+    let authors: Vec<Party> = v.get("author").and_then(person).into_iter().collect();
+    let supplier = authors.first().cloned().or_else(|| {
+        v.get("maintainers")
+            .and_then(Value::as_array)
+            .and_then(|a| a.iter().find_map(person))
+    });
+    (authors, supplier)
+}
+
+/// The hashes of a Subresource Integrity string (`sha512-<base64> sha1-<base64>`): every
+/// entry whose algorithm CycloneDX names and whose digest has that algorithm's length.
+pub(crate) fn integrity_hashes(sri: &str) -> Vec<Hash> {
+    use base64::Engine as _;
+    sri.split_whitespace()
+        .take(8)
+        .filter_map(|entry| {
+            let (alg, rest) = entry.split_once('-')?;
+            let alg = match alg {
+                "sha1" => HashAlgorithm::Sha1,
+                "sha256" => HashAlgorithm::Sha256,
+                "sha384" => HashAlgorithm::Sha384,
+                "sha512" => HashAlgorithm::Sha512,
+                _ => return None,
+            };
+            // Options after `?` (SRI allows them) are not part of the digest.
+            let b64 = rest.split('?').next()?;
+            let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+            Hash::new(alg, &bytes)
+        })
+        .collect()
+}
+
+/// `cpe:2.3:a:<name>:<name>:<version>:*:*:*:*:node.js:*:*` (the scope dropped), the candidate
+/// syft generates first for npm packages.
+fn npm_cpe(name: &str, version: &str) -> String {
+    let bare = name.rsplit('/').next().unwrap_or(name);
+    cpe_for(bare, bare, version, "node.js")
 }
 
 fn dep_names(v: &Value, key: &str) -> Vec<String> {
@@ -142,6 +215,11 @@ fn from_installed(f: &ExtractedFile, dir: &str) -> Result<Option<Found>, ScanErr
     if let Some(a) = v.get("author").and_then(Value::as_str) {
         pkg.metadata.insert("author".into(), a.to_owned());
     }
+    (pkg.authors, pkg.supplier) = people(&v);
+    pkg.cpes.push(npm_cpe(name, version));
+    if let Some(sri) = v.get("_integrity").and_then(Value::as_str) {
+        pkg.hashes = integrity_hashes(sri);
+    }
     let mut deps = dep_names(&v, "dependencies");
     deps.extend(dep_names(&v, "optionalDependencies"));
     Ok(Some(Found {
@@ -187,6 +265,10 @@ fn from_lock(f: &ExtractedFile, exists: &dyn Fn(&str) -> bool) -> Result<Vec<Fou
             );
             pkg.licenses = licenses(entry);
             pkg.evidence.push(evidence(f));
+            pkg.cpes.push(npm_cpe(name, version));
+            if let Some(sri) = entry.get("integrity").and_then(Value::as_str) {
+                pkg.hashes = integrity_hashes(sri);
+            }
             out.push(Found {
                 pkg,
                 dir: join(rel),
@@ -271,7 +353,7 @@ impl Cataloger for NpmCataloger {
     }
 
     fn version(&self) -> &'static str {
-        "2"
+        "3"
     }
 
     fn path_independent(&self) -> bool {
@@ -313,6 +395,13 @@ impl Cataloger for NpmCataloger {
                                 path: e.path.clone(),
                                 layer: e.layer,
                             }));
+                        // The lock's integrity when the installed manifest had none.
+                        if existing.pkg.hashes.is_empty() {
+                            existing.pkg.hashes = locked.pkg.hashes.clone();
+                        }
+                        if existing.pkg.licenses.is_empty() {
+                            existing.pkg.licenses = locked.pkg.licenses.clone();
+                        }
                     }
                     continue;
                 }
