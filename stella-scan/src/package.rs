@@ -439,7 +439,9 @@ pub trait Cataloger: Send + Sync + Debug {
 /// The image an SBOM describes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageInfo {
-    /// A name for people (the input path or reference as given, or the image's annotation).
+    /// A name for people: the image reference as given, never a local filesystem path when
+    /// the command line names it (a registry reference, an OCI layout's ref.name annotation, a
+    /// docker archive's tag, `--name`), else the manifest digest; `rootfs` for a directory.
     pub name: String,
     /// Digest of the image manifest (the image's identity); `None` for a root filesystem dir.
     pub manifest_digest: Option<Digest>,

@@ -41,7 +41,8 @@ Architecture: all
 Version: 1
 ";
 
-const ZLIB_DEP5: &[u8] = b"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+const ZLIB_DEP5: &[u8] =
+    b"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
 Upstream-Name: zlib
 
 Files: *
@@ -129,11 +130,20 @@ fn find<'a>(sbom: &'a stella_scan::Sbom, name: &str) -> &'a Package {
 fn debian_licences_come_from_copyright_files_as_the_runtime_resolves_them() {
     let sbom = scan(&layers(), ScanLimits::default());
     let zlib = find(&sbom, "zlib1g");
-    assert_eq!(zlib.licenses, ["GPL-2.0-or-later OR Artistic-1.0-Perl", "Zlib"]);
-    assert_eq!(zlib.license_acknowledgement, LicenseAcknowledgement::Declared);
+    assert_eq!(
+        zlib.licenses,
+        ["GPL-2.0-or-later OR Artistic-1.0-Perl", "Zlib"]
+    );
+    assert_eq!(
+        zlib.license_acknowledgement,
+        LicenseAcknowledgement::Declared
+    );
     let sed = find(&sbom, "sed");
     assert_eq!(sed.licenses, ["GPL-3.0-or-later"]);
-    assert_eq!(sed.license_acknowledgement, LicenseAcknowledgement::Concluded);
+    assert_eq!(
+        sed.license_acknowledgement,
+        LicenseAcknowledgement::Concluded
+    );
     // Through the doc directory link to gcc-12-base's.
     let gcc = find(&sbom, "libgcc-s1");
     assert_eq!(gcc.licenses, ["GPL-3.0-or-later"]);

@@ -281,7 +281,9 @@ fn cyclonedx_snapshot_of_key_fields() {
     for c in &comps[1..] {
         let props = c["properties"].as_array().unwrap();
         assert!(
-            props.iter().any(|p| p["name"] == "stella:cpe_source" && p["value"] == "generated"),
+            props
+                .iter()
+                .any(|p| p["name"] == "stella:cpe_source" && p["value"] == "generated"),
             "{c}"
         );
     }
@@ -290,7 +292,7 @@ fn cyclonedx_snapshot_of_key_fields() {
     assert_eq!(
         doc["metadata"]["component"]["purl"],
         format!(
-            "pkg:oci/app@sha256%3A{}?arch=amd64&repository_url=registry.example/example/app&tag=1",
+            "pkg:oci/app@sha256:{}?arch=amd64&repository_url=registry.example%2Fexample%2Fapp&tag=1",
             Digest::of(b"manifest").hex()
         )
     );
@@ -347,7 +349,7 @@ fn spdx_snapshot_of_key_fields() {
         image["software_packageUrl"]
             .as_str()
             .unwrap()
-            .starts_with("pkg:oci/app@sha256%3A")
+            .starts_with("pkg:oci/app@sha256:")
     );
     // every reference points at an element in the graph
     let ids: std::collections::BTreeSet<&str> =

@@ -102,9 +102,9 @@ pub(crate) fn image_name(
     };
     let named =
         stella::image::sbom_image_name(&arg.reference, &arg.opened, manifest.as_ref(), chosen);
-    let name = named.name.unwrap_or_else(|| {
-        manifest.map_or_else(|| "rootfs".to_owned(), |d| d.to_string())
-    });
+    let name = named
+        .name
+        .unwrap_or_else(|| manifest.map_or_else(|| "rootfs".to_owned(), |d| d.to_string()));
     Ok((name, named.repository_url))
 }
 

@@ -781,7 +781,7 @@ pub(super) mod tests {
             (layer.as_str(), chain.as_str(), key.as_str()),
             (
                 "sha256:39d249ee41903ebfc4dc6fb107642ff8ed731a6ce259f7b28bdb82a23813a6e0",
-                "sha256:193fc2f8c5bb9f8194c309fef350eaa85b6f39223d28be0ecd8cb571e1137134",
+                "sha256:a5f693c23283be80c0549c16962034a5976872fac8080917ec812e6f2ea33c10",
                 "sha256:45031a8b75844144c295c158fe2a4467f90568c24f6f16df930b5f340ae688a8"
             )
         );

@@ -108,7 +108,10 @@ impl Cataloger for DpkgCataloger {
         for f in input.files {
             if let Some(owner) = copyright_owner(&f.path) {
                 copyrights.insert(owner, f);
-            } else if f.data.starts_with(super::license::DISTILLED_MAGIC.as_bytes()) {
+            } else if f
+                .data
+                .starts_with(super::license::DISTILLED_MAGIC.as_bytes())
+            {
                 // A copyright record handed over under a database name (a hard link between
                 // the two): not a database.
                 continue;

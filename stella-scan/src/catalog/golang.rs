@@ -19,9 +19,7 @@ use std::collections::BTreeMap;
 use crate::error::{CatalogProblem, ScanError};
 use crate::package::{CatalogInput, Cataloger, Package, PackageKind, Party};
 
-use super::util::{
-    cpe, elf_section, err, evidence, finish, is_elf, is_executable, package, purl,
-};
+use super::util::{cpe, elf_section, err, evidence, finish, is_elf, is_executable, package, purl};
 
 /// Code hosts whose first path component after the host is the owner.
 const CODE_HOSTS: &[&str] = &["bitbucket.org", "codeberg.org", "github.com", "gitlab.com"];
@@ -39,7 +37,11 @@ fn module_attribution(module: &str, version: &str) -> (Option<Party>, Option<Str
     let rest: Vec<&str> = parts.collect();
     let strip_major = |p: &str| -> String {
         let p = match p.rsplit_once(".v") {
-            Some((base, n)) if !base.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => base,
+            Some((base, n))
+                if !base.is_empty() && !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) =>
+            {
+                base
+            }
             _ => p,
         };
         p.to_owned()
@@ -50,7 +52,8 @@ fn module_attribution(module: &str, version: &str) -> (Option<Party>, Option<Str
         .find(|p| {
             !(p.len() > 1
                 && p.starts_with('v')
-                && p.get(1..).is_some_and(|n| n.chars().all(|c| c.is_ascii_digit())))
+                && p.get(1..)
+                    .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit())))
         })
         .map(|p| strip_major(p));
     let party = |name: String| Party {
@@ -62,7 +65,10 @@ fn module_attribution(module: &str, version: &str) -> (Option<Party>, Option<Str
         && let (Some(owner), Some(repo)) = (rest.first(), rest.get(1))
     {
         let supplier = party(format!("{host}/{owner}"));
-        return (Some(supplier), Some(cpe(owner, &strip_major(repo), version)));
+        return (
+            Some(supplier),
+            Some(cpe(owner, &strip_major(repo), version)),
+        );
     }
     let vendor = if host == "golang.org" {
         "golang".to_owned()
@@ -488,6 +494,8 @@ mod attribution_tests {
         let (s, c) = module_attribution("gopkg.in/yaml.v3", "v3.0.1");
         assert_eq!(s.unwrap().name, "gopkg.in");
         assert_eq!(c.unwrap(), "cpe:2.3:a:gopkg:yaml:v3.0.1:*:*:*:*:*:*:*");
+        let (_, c) = module_attribution("example.com/kv.v", "v1");
+        assert_eq!(c.unwrap(), "cpe:2.3:a:example:kv.v:v1:*:*:*:*:*:*:*");
         assert_eq!(module_attribution("example/local", "v1"), (None, None));
         assert_eq!(module_attribution("", ""), (None, None));
     }

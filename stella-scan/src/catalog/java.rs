@@ -359,10 +359,14 @@ impl Cataloger for JavaCataloger {
                         )?);
                     }
                 }
-                let supplier = ["Implementation-Vendor", "Bundle-Vendor", "Specification-Vendor"]
-                    .iter()
-                    .find_map(|k| a.manifest.get(*k))
-                    .and_then(|v| crate::package::Party::parse(v));
+                let supplier = [
+                    "Implementation-Vendor",
+                    "Bundle-Vendor",
+                    "Specification-Vendor",
+                ]
+                .iter()
+                .find_map(|k| a.manifest.get(*k))
+                .and_then(|v| crate::package::Party::parse(v));
                 for mut p in found {
                     p.licenses = licenses.clone();
                     p.supplier = supplier.clone();

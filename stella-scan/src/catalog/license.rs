@@ -109,7 +109,10 @@ fn debian_name(name: &str) -> Option<String> {
         .or_else(|| {
             // Already an SPDX id (`BSD-3-Clause`, `GPL-2.0-or-later`)?
             ::spdx::license_id(name.trim().trim_end_matches('+'))
-                .filter(|l| l.name.eq_ignore_ascii_case(name.trim().trim_end_matches('+')))
+                .filter(|l| {
+                    l.name
+                        .eq_ignore_ascii_case(name.trim().trim_end_matches('+'))
+                })
                 .map(|l| l.name.to_owned())
         })?;
     Some(if plus { or_later(&id) } else { id })
@@ -245,9 +248,7 @@ const TEXT_NEEDLES: &[(&str, &str)] = &[
     ("/usr/share/common-licenses/gpl-2", "gpl-2"),
     ("/usr/share/common-licenses/gpl-3", "gpl-3"),
     ("/usr/share/common-licenses/lgpl-2.1", "lgpl-2.1"),
-    ("/usr/share/common-licenses/lgpl-2'", "lgpl-2"),
-    ("/usr/share/common-licenses/lgpl-2\"", "lgpl-2"),
-    ("/usr/share/common-licenses/lgpl-2.", "lgpl-2"),
+    ("/usr/share/common-licenses/lgpl-2", "lgpl-2"),
     ("/usr/share/common-licenses/lgpl-3", "lgpl-3"),
     ("/usr/share/common-licenses/mpl-1.1", "mpl-1.1"),
     ("/usr/share/common-licenses/mpl-2.0", "mpl-2.0"),
@@ -264,11 +265,30 @@ const TEXT_NEEDLES: &[(&str, &str)] = &[
         "permission to use, copy, modify, and distribute this software for any purpose with or without fee",
         "isc",
     ),
-    ("licensed under the apache license, version 2.0", "apache-2.0"),
+    (
+        "licensed under the apache license, version 2.0",
+        "apache-2.0",
+    ),
     ("apache license, version 2.0", "apache-2.0"),
     ("altered source versions must be plainly marked", "zlib"),
     ("mozilla public license, v. 2.0", "mpl-2.0"),
+    ("python software foundation license version 2", "psf-2"),
 ];
+
+/// Whether `flat` contains `needle` as a whole name: not followed by a letter, a digit, or a
+/// `.` and a digit (`…/LGPL-2` is not `…/LGPL-2.1`).
+fn mentions(flat: &str, needle: &str) -> bool {
+    flat.match_indices(needle).any(|(at, _)| {
+        let rest = flat.get(at + needle.len()..).unwrap_or("");
+        let mut chars = rest.chars();
+        match chars.next() {
+            None => true,
+            Some(c) if c.is_ascii_alphanumeric() => false,
+            Some('.') => !chars.next().is_some_and(|d| d.is_ascii_digit()),
+            Some(_) => true,
+        }
+    })
+}
 
 /// Adds the SPDX id of a Debian short name found in free text (`-or-later` for the GNU family
 /// when the text says "any later version").
@@ -309,7 +329,7 @@ pub(crate) fn detect_texts(text: &str) -> Vec<String> {
     let later = flat.contains("any later version");
     let mut out: Vec<String> = Vec::new();
     for (needle, name) in TEXT_NEEDLES {
-        if flat.contains(needle) {
+        if mentions(&flat, needle) {
             push_text_license(&mut out, name, later);
         }
     }
@@ -394,7 +414,10 @@ mod tests {
             ("GPL-2+", Some("GPL-2.0-or-later")),
             ("GPL-2", Some("GPL-2.0-only")),
             ("LGPL-2.1+", Some("LGPL-2.1-or-later")),
-            ("GPL-2+ or Artistic", Some("GPL-2.0-or-later OR Artistic-1.0-Perl")),
+            (
+                "GPL-2+ or Artistic",
+                Some("GPL-2.0-or-later OR Artistic-1.0-Perl"),
+            ),
             ("BSD-3-clause and Expat", Some("BSD-3-Clause AND MIT")),
             ("Zlib", Some("Zlib")),
             (
@@ -436,7 +459,12 @@ mod tests {
         let only = "see /usr/share/common-licenses/GPL-2 and /usr/share/common-licenses/LGPL-2.1";
         assert_eq!(detect_texts(only), ["GPL-2.0-only", "LGPL-2.1-only"]);
         assert_eq!(detect_texts("all rights reserved"), Vec::<String>::new());
-        assert_eq!(detect_texts("placed in the public domain"), ["public-domain"]);
+        let psf = "PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2\n----\n1. This LICENSE AGREEMENT";
+        assert_eq!(detect_texts(psf), ["PSF-2.0"]);
+        assert_eq!(
+            detect_texts("placed in the public domain"),
+            ["public-domain"]
+        );
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! platform package that was not installed) is not reported. A locked package that is also
 //! installed is reported once, with both files as evidence. A `package.json` or lock that does not parse is skipped.
 //!
-//! Authors and the supplier come from `author` (else the first of `maintainers`), the
+//! Authors and the supplier come from `author` (else the first of `maintainers`, else the
+//! repository's owner on a code host), the
 //! package's hash from the lock's `integrity` (or an installed `package.json`'s
 //! `_integrity`): the Subresource Integrity digest of the registry tarball. CPEs are
 //! generated as `cpe:2.3:a:<name>:<name>:<version>:*:*:*:*:node.js:*:*`.
@@ -112,15 +113,64 @@ fn person(v: &Value) -> Option<Party> {
 }
 
 /// Upstream authors (`author`) and the supplier: the author, else the first of the
-/// `maintainers` the registry wrote into older installs.
+/// `maintainers` the registry wrote into older installs, else the owner of the `repository`
+/// on a code host (`github.com/<owner>`, as for Go modules).
 fn people(v: &Value) -> (Vec<Party>, Option<Party>) {
     let authors: Vec<Party> = v.get("author").and_then(person).into_iter().collect();
-    let supplier = authors.first().cloned().or_else(|| {
-        v.get("maintainers")
-            .and_then(Value::as_array)
-            .and_then(|a| a.iter().find_map(person))
-    });
+    let supplier = authors
+        .first()
+        .cloned()
+        .or_else(|| {
+            v.get("maintainers")
+                .and_then(Value::as_array)
+                .and_then(|a| a.iter().find_map(person))
+        })
+        .or_else(|| repository_owner(v.get("repository")?));
     (authors, supplier)
+}
+
+/// The owner of a `repository` on GitHub, GitLab or Bitbucket: the shorthand `owner/repo`,
+/// `github:owner/repo` (`gitlab:`, `bitbucket:`), or a URL (`https://`, `git+https://`,
+/// `git://`, `git+ssh://git@`, `git@host:owner/repo`), as a string or `{ "url": … }`.
+fn repository_owner(repository: &Value) -> Option<Party> {
+    let text = match repository {
+        Value::String(s) => s.as_str(),
+        Value::Object(o) => o.get("url").and_then(Value::as_str)?,
+        _ => return None,
+    }
+    .trim();
+    let (host, path) = if let Some((prefix, rest)) = text.split_once(':')
+        && let Some(host) = match prefix {
+            "github" => Some("github.com"),
+            "gitlab" => Some("gitlab.com"),
+            "bitbucket" => Some("bitbucket.org"),
+            _ => None,
+        } {
+        (host, rest)
+    } else if let Some((_, rest)) = text.split_once("://") {
+        let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+        rest.split_once('/')?
+    } else if let Some(rest) = text.strip_prefix("git@") {
+        rest.split_once(':')?
+    } else if !text.contains(':') && text.split('/').count() == 2 {
+        ("github.com", text)
+    } else {
+        return None;
+    };
+    let host = host.split(':').next()?.to_ascii_lowercase();
+    if !["github.com", "gitlab.com", "bitbucket.org"].contains(&host.as_str()) {
+        return None;
+    }
+    let owner = path.trim_start_matches('/').split('/').next()?;
+    let valid = !owner.is_empty()
+        && owner
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    valid.then(|| Party {
+        name: format!("{host}/{owner}"),
+        email: None,
+        url: Some(format!("https://{host}/{owner}")),
+    })
 }
 
 /// The hashes of a Subresource Integrity string (`sha512-<base64> sha1-<base64>`): every
@@ -568,5 +618,44 @@ mod tests {
         // Wanted at any size: the engine bounds it (max_file_bytes fails the scan).
         assert!(c.wants("a/package-lock.json", 0o644, 1 << 40));
         assert!(c.must_read_whole());
+    }
+
+    #[test]
+    fn repository_owners_on_code_hosts() {
+        let owner = |v: serde_json::Value| repository_owner(&v).map(|p| p.name);
+        let cases = [
+            (
+                serde_json::json!("jshttp/accepts"),
+                Some("github.com/jshttp"),
+            ),
+            (
+                serde_json::json!("https://github.com/evanw/esbuild"),
+                Some("github.com/evanw"),
+            ),
+            (
+                serde_json::json!("git://github.com/isaacs/inherits"),
+                Some("github.com/isaacs"),
+            ),
+            (
+                serde_json::json!({"type": "git", "url": "git+https://github.com/ljharb/qs.git"}),
+                Some("github.com/ljharb"),
+            ),
+            (
+                serde_json::json!("git+ssh://git@gitlab.com/a/b.git"),
+                Some("gitlab.com/a"),
+            ),
+            (
+                serde_json::json!("git@github.com:o/r.git"),
+                Some("github.com/o"),
+            ),
+            (serde_json::json!("gitlab:grp/proj"), Some("gitlab.com/grp")),
+            (serde_json::json!("https://example.org/a/b"), None),
+            (serde_json::json!("https://github.com/"), None),
+            (serde_json::json!("a/b/c"), None),
+            (serde_json::json!(7), None),
+        ];
+        for (v, want) in cases {
+            assert_eq!(owner(v.clone()).as_deref(), want, "{v}");
+        }
     }
 }

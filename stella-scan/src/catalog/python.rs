@@ -57,7 +57,9 @@ pub struct PythonMetadata {
 /// A party from a core-metadata name field and its `-email` field (`a@x`, `Name <a@x>`, or a
 /// comma-separated list of either: the first is kept).
 fn metadata_party(name: Option<&str>, email: Option<&str>) -> Option<Party> {
-    let name = name.map(str::trim).filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case("unknown"));
+    let name = name
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case("unknown"));
     let from_email = email
         .map(str::trim)
         .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("unknown"))
@@ -293,7 +295,10 @@ impl Cataloger for PythonCataloger {
                 pkg.metadata.insert("author".to_owned(), a.clone());
             }
             pkg.authors.extend(meta.author_party.clone());
-            pkg.supplier = meta.maintainer.clone().or_else(|| meta.author_party.clone());
+            pkg.supplier = meta
+                .maintainer
+                .clone()
+                .or_else(|| meta.author_party.clone());
             let dir = f.path.strip_suffix("/METADATA").unwrap_or(&f.path);
             if let Some(rec) = records.get(dir) {
                 pkg.evidence.push(evidence(rec));

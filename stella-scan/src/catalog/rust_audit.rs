@@ -98,7 +98,8 @@ pub fn parse_dep_v0(path: &str, json: &[u8]) -> Result<Vec<Package>, ScanError> 
                 });
             }
         }
-        pkg.cpes.push(super::util::cpe_for(&d.name, &d.name, &d.version, "rust"));
+        pkg.cpes
+            .push(super::util::cpe_for(&d.name, &d.name, &d.version, "rust"));
         if d.root {
             pkg.metadata.insert("root".into(), "true".into());
         }

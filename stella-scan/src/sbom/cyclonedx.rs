@@ -16,8 +16,7 @@ use crate::package::{LicenseAcknowledgement, Package, PackageKind, Party, Sbom};
 
 use super::{
     CPE_SOURCE_PROPERTY, LicenseForm, WriteOptions, classify_license, contact_email, contact_url,
-    dependency_indexes, document_uuid, image_purl, package_refs, seconds_rfc3339,
-    sorted_packages,
+    dependency_indexes, document_uuid, image_purl, package_refs, seconds_rfc3339, sorted_packages,
 };
 
 fn contact(p: &Party) -> Contact {

@@ -11,7 +11,7 @@
 //! from licence texts, `hasConcludedLicense`) expression. The image's `software_packageUrl` is
 //! its `pkg:oci` purl; a package's supplier is its `suppliedBy` `Agent`, its authors
 //! `originatedBy` agents (one `Agent` element per distinct party, e-mail as an `email`
-//! external reference), its artifact hashes `verifiedUsing`.
+//! external identifier), its artifact hashes `verifiedUsing`.
 //!
 //! `spdxId`s are `urn:stella-ops:spdx:<document uuid>#<kind>-<first 16 hex of SHA-256 of the
 //! element's key>` (package key: its CycloneDX bom-ref; file key: path), so they are stable
@@ -154,7 +154,7 @@ struct ExternalRef {
 }
 
 /// The `Agent` element of a party (one per distinct party, keyed by its fields): its name, an
-/// e-mail address as an `email` external reference.
+/// e-mail address as an `email` external identifier, a URL as an `altWebPage` reference.
 fn agent_element(ids: &Ids, party: &Party) -> (String, Element) {
     let key = format!(
         "{}\n{}\n{}",
@@ -164,13 +164,14 @@ fn agent_element(ids: &Ids, party: &Party) -> (String, Element) {
     );
     let id = ids.of("agent", &key);
     let mut external_ref = Vec::new();
-    if let Some(e) = contact_email(party) {
-        external_ref.push(ExternalRef {
-            kind: "ExternalRef",
-            external_ref_type: "email",
-            locator: vec![e.to_owned()],
-        });
-    }
+    let external_identifier = contact_email(party)
+        .map(|e| ExternalIdentifier {
+            kind: "ExternalIdentifier",
+            external_identifier_type: "email",
+            identifier: e.to_owned(),
+        })
+        .into_iter()
+        .collect();
     if let Some(u) = contact_url(party) {
         external_ref.push(ExternalRef {
             kind: "ExternalRef",
@@ -183,6 +184,7 @@ fn agent_element(ids: &Ids, party: &Party) -> (String, Element) {
         spdx_id: id.clone(),
         creation_info: CREATION_INFO,
         name: Some(party.name.clone()),
+        external_identifier,
         external_ref,
         ..Element::default()
     };
@@ -348,13 +350,8 @@ pub fn write(sbom: &Sbom, options: &WriteOptions) -> Result<Vec<u8>, ScanError> 
             spdx_id: id.clone(),
             creation_info: CREATION_INFO,
             name: Some(p.name.clone()),
-            comment: (!names.is_empty()).then(|| {
-                format!(
-                    "{} licence: {}",
-                    acknowledgement.as_str(),
-                    names.join("; ")
-                )
-            }),
+            comment: (!names.is_empty())
+                .then(|| format!("{} licence: {}", acknowledgement.as_str(), names.join("; "))),
             supplied_by,
             originated_by,
             verified_using: p

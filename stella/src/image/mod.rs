@@ -263,8 +263,9 @@ pub fn sbom_image_name(
         (Some(c), _) => Some(c.to_owned()),
         (None, ImageRef::Registry(r)) => Some(r.to_string()),
         (None, ImageRef::DockerArchive(p)) => match opened {
-            OpenedImage::Image(source) => layout_ref_name(source.as_ref(), manifest)
-                .or_else(|| docker_repo_tag(p)),
+            OpenedImage::Image(source) => {
+                layout_ref_name(source.as_ref(), manifest).or_else(|| docker_repo_tag(p))
+            }
             OpenedImage::Rootfs(_) => None,
         },
         (None, ImageRef::OciDir(_) | ImageRef::OciArchive(_)) => match opened {
