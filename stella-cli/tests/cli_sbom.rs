@@ -402,7 +402,7 @@ fn cache_dir_chain_record_gives_the_same_bytes_and_is_verified() {
         .find(|p| {
             std::fs::read(p)
                 .unwrap()
-                .starts_with(b"stella-scan/chain-result/v2\n")
+                .starts_with(b"stella-scan/chain-result/v3\n")
         })
         .expect("a chain record in the cache");
     let mut bytes = std::fs::read(&record).unwrap();

@@ -19,6 +19,16 @@ use super::{
     dependency_indexes, document_uuid, image_purl, package_refs, seconds_rfc3339, sorted_packages,
 };
 
+/// The SPDX licence ids CycloneDX 1.6's `spdx.schema.json` enumerates (licence list 3.24.0;
+/// copied sorted from the schema in `tests/data/schemas/cyclonedx-1.6`, see its PROVENANCE.md).
+/// `license.id` must be one of them; a newer id (the `spdx` crate follows the current list)
+/// is written as an expression or a name instead.
+const CYCLONEDX_LICENSE_IDS: &str = include_str!("cyclonedx_license_ids.txt");
+
+fn cyclonedx_knows(id: &str) -> bool {
+    CYCLONEDX_LICENSE_IDS.lines().any(|l| l == id)
+}
+
 fn contact(p: &Party) -> Contact {
     Contact {
         name: Some(p.name.clone()),
@@ -182,7 +192,14 @@ fn licenses(texts: &[String], acknowledgement: LicenseAcknowledgement) -> Vec<Li
     let acknowledgement = acknowledgement.as_str();
     let forms: Vec<(LicenseForm, &str)> = texts
         .iter()
-        .map(|t| (classify_license(t), t.as_str()))
+        .map(|t| {
+            let form = match classify_license(t) {
+                // An id newer than the schema's list is still an SPDX expression.
+                LicenseForm::Id(id) if !cyclonedx_knows(&id) => LicenseForm::Expression(id),
+                form => form,
+            };
+            (form, t.as_str())
+        })
         .collect();
     let any_expr = forms
         .iter()
@@ -416,4 +433,24 @@ pub fn write(sbom: &Sbom, options: &WriteOptions) -> Result<Vec<u8>, ScanError> 
     })?;
     out.push(b'\n');
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_the_schema_does_not_list_are_not_written_as_ids() {
+        assert!(cyclonedx_knows("MIT") && cyclonedx_knows("GPL-2.0-or-later"));
+        assert!(!cyclonedx_knows("SMAIL-GPL") && !cyclonedx_knows("mit"));
+        let texts = ["SMAIL-GPL".to_owned(), "public-domain".to_owned()];
+        let list = licenses(&texts, LicenseAcknowledgement::Declared);
+        let json = serde_json::to_string(&list).unwrap();
+        assert_eq!(
+            json,
+            r#"[{"license":{"name":"SMAIL-GPL","acknowledgement":"declared"}},{"license":{"name":"public-domain","acknowledgement":"declared"}}]"#
+        );
+        let lines: Vec<&str> = CYCLONEDX_LICENSE_IDS.lines().collect();
+        assert!(lines.windows(2).all(|w| w[0] < w[1]));
+    }
 }
