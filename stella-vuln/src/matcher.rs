@@ -843,6 +843,10 @@ mod tests {
             dependencies: vec![],
             cataloger: "python".into(),
             metadata: std::collections::BTreeMap::new(),
+            license_acknowledgement: Default::default(),
+            supplier: None,
+            authors: vec![],
+            hashes: vec![],
         }
     }
 
