@@ -102,6 +102,10 @@ fn packages_at(snap: &Snapshot, go_version: &str, py_version: &str) -> Vec<Packa
                 dependencies: vec![],
                 cataloger: "bench".into(),
                 metadata: Default::default(),
+                license_acknowledgement: Default::default(),
+                supplier: None,
+                authors: vec![],
+                hashes: vec![],
             }
         })
         .collect()

@@ -402,7 +402,7 @@ fn cache_dir_chain_record_gives_the_same_bytes_and_is_verified() {
         .find(|p| {
             std::fs::read(p)
                 .unwrap()
-                .starts_with(b"stella-scan/chain-result/v2\n")
+                .starts_with(b"stella-scan/chain-result/v3\n")
         })
         .expect("a chain record in the cache");
     let mut bytes = std::fs::read(&record).unwrap();
@@ -445,4 +445,103 @@ fn an_output_file_that_is_not_a_regular_file_is_written_in_place() {
     let bytes = reader.join().unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(doc["bomFormat"], "CycloneDX");
+}
+
+/// The SBOM names the image without any local path: no byte of the directory the inputs sit
+/// in appears in either format, whatever the input form; `--name` names it and its purl.
+#[test]
+fn no_host_path_appears_in_the_sbom() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = layered_image().build();
+    let forms = write_all_forms(dir.path(), &image);
+    let host = dir.path().display().to_string();
+    let tmp_name = dir.path().file_name().unwrap().to_str().unwrap().to_owned();
+    for form in &forms {
+        for format in ["cyclonedx-json", "spdx-json"] {
+            let out = Command::cargo_bin("stella")
+                .unwrap()
+                .args(["sbom", form, "-o", format])
+                .env("SOURCE_DATE_EPOCH", "1700000000")
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{form}");
+            let text = String::from_utf8(out.stdout).unwrap();
+            assert!(
+                !text.contains(&host),
+                "{form} {format}: host path in the SBOM"
+            );
+            assert!(
+                !text.contains(&tmp_name),
+                "{form} {format}: temp dir name in the SBOM"
+            );
+        }
+        let doc = sbom(&[form]);
+        let name = doc["metadata"]["component"]["name"].as_str().unwrap();
+        assert!(!name.contains('/'), "{form}: {name}");
+        if form.contains("docker") {
+            // A docker archive is named by its RepoTags.
+            assert_eq!(name, "test:latest", "{form}");
+        } else if form.contains("rootfs") {
+            assert_eq!(name, "rootfs", "{form}");
+        }
+    }
+    let layout = format!("oci-dir:{}", dir.path().join("layout").display());
+    let doc = sbom(&[&layout, "--name", "registry.example/team/app:1.2"]);
+    let component = &doc["metadata"]["component"];
+    assert_eq!(component["name"], "registry.example/team/app:1.2");
+    let purl = component["purl"].as_str().unwrap();
+    assert!(
+        purl.starts_with(&format!("pkg:oci/app@{}", image.images[0].manifest.digest)),
+        "{purl}"
+    );
+    assert!(purl.ends_with("?arch=amd64&tag=1.2"), "{purl}");
+
+    // A layout's ref.name annotation names the image (index.json is not content-addressed).
+    let index_path = dir.path().join("layout/index.json");
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&index_path).unwrap()).unwrap();
+    index["manifests"][0]["annotations"] =
+        serde_json::json!({"org.opencontainers.image.ref.name": "stella-test"});
+    std::fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    let doc = sbom(&[&layout]);
+    assert_eq!(doc["metadata"]["component"]["name"], "stella-test");
+    assert!(
+        doc["metadata"]["component"]["purl"]
+            .as_str()
+            .unwrap()
+            .starts_with("pkg:oci/stella-test@sha256:")
+    );
+}
+
+/// `--quality` reports the NTIA minimum elements on stderr and leaves the document alone.
+#[test]
+fn quality_flag_reports_coverage_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, layout) = layered_layout(dir.path());
+    let path = layout.to_str().unwrap();
+    let plain = Command::cargo_bin("stella")
+        .unwrap()
+        .args(["sbom", path])
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap();
+    let out = Command::cargo_bin("stella")
+        .unwrap()
+        .args(["sbom", path, "--quality"])
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(out.stdout, plain.stdout);
+    let report = String::from_utf8(out.stderr).unwrap();
+    assert!(report.contains("over 3 components"), "{report}");
+    // libc6 and zlib1g have a Maintainer; requests names nobody.
+    let supplier: Vec<&str> = report
+        .lines()
+        .find(|l| l.trim_start().starts_with("supplier"))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(supplier.get(1), Some(&"2/3"), "{report}");
+    assert!(report.contains("timestamp"), "{report}");
 }

@@ -19,7 +19,12 @@
 //! `flate2` with the `zlib-rs` backend (gzip layers: about three times GNU gzip's speed),
 //! `ruzstd` (zstd layers in pure Rust, no C build), `rayon` (layers walked in parallel; output
 //! is merged in layer order so it does not change), `rustc-demangle` (the Rust symbol names of
-//! cargo-auditable binaries, legacy and v0, for [`symbols`]: the compiler team's own demangler).
+//! cargo-auditable binaries, legacy and v0, for [`symbols`]: the compiler team's own demangler),
+//! `base64` (the digests of npm's Subresource Integrity strings, decoded to CycloneDX hex
+//! hashes; the RustCrypto-era standard crate the workspace already uses for DSSE). Licences
+//! are classified and validated with `spdx` (Embark's SPDX licence list and expression parser,
+//! kept current with the SPDX list; used instead of a hand-written id table so that ids,
+//! exceptions and expressions are checked against the real list).
 //!
 //! SBOM-side: `quick-xml` (CycloneDX XML output and input: a streaming parser that never
 //! processes DTDs, so a DOCTYPE is refused and no entity is ever expanded, and a writer with
@@ -56,3 +61,4 @@ pub use package::{
     CatalogContext, CatalogInput, Cataloger, Evidence, ExtractedFile, ImageInfo, OsRelease,
     Package, PackageKind, Sbom, SourcePackage,
 };
+pub use package::{Hash, HashAlgorithm, LicenseAcknowledgement, Party};

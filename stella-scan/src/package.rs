@@ -124,6 +124,179 @@ pub struct Package {
     pub cataloger: String,
     /// Other facts worth keeping (architecture, maintainer, Go version, …), sorted by key.
     pub metadata: BTreeMap<String, String>,
+    /// How [`Package::licenses`] were found: stated by the package's metadata (`Declared`:
+    /// dpkg DEP-5 `License:` fields, rpm `License`, apk `L:`, PEP 639, npm `license`, …) or
+    /// inferred from licence texts (`Concluded`: a free-form Debian `copyright` file).
+    pub license_acknowledgement: LicenseAcknowledgement,
+    /// Who supplied (distributed) the package (NTIA "supplier name"): dpkg `Maintainer`, rpm
+    /// `Vendor` (else `Packager`), apk `m:`, Python `Maintainer` (else `Author`), npm
+    /// `author`, Maven `organization`, the Go module path's host (and owner on code hosts).
+    pub supplier: Option<Party>,
+    /// The package's upstream authors where the metadata names them (Python `Author`, npm
+    /// `author`, Maven `developers`), in the metadata's order.
+    pub authors: Vec<Party>,
+    /// Hashes of the package's distributed artifact where its metadata records them (npm
+    /// `integrity`), sorted. Never derived from another algorithm's value.
+    pub hashes: Vec<Hash>,
+}
+
+/// How a package's licences were established (CycloneDX 1.6 `license.acknowledgement`).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum LicenseAcknowledgement {
+    /// Stated by the package's own metadata.
+    #[default]
+    Declared,
+    /// Inferred by the scanner from licence texts it recognised.
+    Concluded,
+}
+
+impl LicenseAcknowledgement {
+    /// The CycloneDX 1.6 spelling (`declared` / `concluded`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Declared => "declared",
+            Self::Concluded => "concluded",
+        }
+    }
+}
+
+/// A person or organisation named by package metadata (`Name <email> (url)` and the like).
+///
+/// ```
+/// let p = stella_scan::Party::parse("Debian Python Team <team+python@tracker.debian.org>").unwrap();
+/// assert_eq!(p.name, "Debian Python Team");
+/// assert_eq!(p.email.as_deref(), Some("team+python@tracker.debian.org"));
+/// assert!(stella_scan::Party::parse("  ").is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Party {
+    /// The name (or, when only an address is given, the address).
+    pub name: String,
+    /// An e-mail address, when given.
+    pub email: Option<String>,
+    /// A URL, when given.
+    pub url: Option<String>,
+}
+
+impl Party {
+    /// Most bytes of a name kept (metadata fields are free text; longer ones are cut at a
+    /// character boundary).
+    pub const MAX_NAME_BYTES: usize = 512;
+
+    /// Parses the common `Name <email> (url)` form (npm's person string, RFC 822 addresses in
+    /// dpkg/apk/rpm/Python metadata). Only the first address of a comma-separated list is
+    /// kept. `None` for text with no name and no address.
+    pub fn parse(text: &str) -> Option<Party> {
+        let mut rest = text.trim();
+        // `A <a@x>, B <b@y>`: the first party.
+        if let Some(end) = rest.find('>')
+            && let Some(after) = rest.get(end + 1..)
+            && after.trim_start().starts_with(',')
+        {
+            rest = rest.get(..=end).unwrap_or(rest);
+        }
+        let mut url = None;
+        if let (Some(open), true) = (rest.rfind('('), rest.ends_with(')')) {
+            let inner = rest.get(open + 1..rest.len() - 1).unwrap_or("").trim();
+            if inner.contains("://") {
+                url = Some(cut(inner));
+                rest = rest.get(..open).unwrap_or("").trim_end();
+            }
+        }
+        let mut email = None;
+        if let (Some(open), true) = (rest.find('<'), rest.ends_with('>')) {
+            let inner = rest.get(open + 1..rest.len() - 1).unwrap_or("").trim();
+            if !inner.is_empty() {
+                email = Some(cut(inner));
+            }
+            rest = rest.get(..open).unwrap_or("").trim_end();
+        }
+        let name = rest.trim().trim_matches('"').trim();
+        let name = match (name.is_empty(), &email) {
+            (false, _) => cut(name),
+            (true, Some(e)) => e.clone(),
+            (true, None) => return None,
+        };
+        Some(Party { name, email, url })
+    }
+}
+
+/// `text` cut to [`Party::MAX_NAME_BYTES`] at a character boundary.
+fn cut(text: &str) -> String {
+    let mut end = text.len().min(Party::MAX_NAME_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or("").to_owned()
+}
+
+/// A hash algorithm, by the name CycloneDX gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum HashAlgorithm {
+    /// MD5.
+    Md5,
+    /// SHA-1.
+    Sha1,
+    /// SHA-256.
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+impl HashAlgorithm {
+    /// The CycloneDX `hash-alg` name (`MD5`, `SHA-1`, `SHA-256`, `SHA-384`, `SHA-512`).
+    pub fn cyclonedx_name(&self) -> &'static str {
+        match self {
+            Self::Md5 => "MD5",
+            Self::Sha1 => "SHA-1",
+            Self::Sha256 => "SHA-256",
+            Self::Sha384 => "SHA-384",
+            Self::Sha512 => "SHA-512",
+        }
+    }
+
+    /// The length of a digest in bytes.
+    pub fn digest_len(&self) -> usize {
+        match self {
+            Self::Md5 => 16,
+            Self::Sha1 => 20,
+            Self::Sha256 => 32,
+            Self::Sha384 => 48,
+            Self::Sha512 => 64,
+        }
+    }
+}
+
+/// One digest of an artifact: the algorithm and the digest in lowercase hex.
+///
+/// ```
+/// use stella_scan::{Hash, HashAlgorithm};
+/// let h = Hash::new(HashAlgorithm::Md5, &[0u8; 16]).unwrap();
+/// assert_eq!(h.hex, "00000000000000000000000000000000");
+/// assert!(Hash::new(HashAlgorithm::Sha256, &[0u8; 16]).is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Hash {
+    /// The algorithm.
+    pub alg: HashAlgorithm,
+    /// The digest, lowercase hex, exactly [`HashAlgorithm::digest_len`] bytes long.
+    pub hex: String,
+}
+
+impl Hash {
+    /// A hash from raw digest bytes; `None` when the length is not the algorithm's.
+    pub fn new(alg: HashAlgorithm, digest: &[u8]) -> Option<Hash> {
+        (digest.len() == alg.digest_len()).then(|| Hash {
+            alg,
+            hex: digest.iter().map(|b| format!("{b:02x}")).collect(),
+        })
+    }
 }
 
 impl Package {
@@ -243,6 +416,22 @@ pub trait Cataloger: Send + Sync + Debug {
     fn must_read_whole(&self) -> bool {
         false
     }
+    /// [`Cataloger::must_read_whole`] for one wanted file: a cataloger that wants both a
+    /// database and auxiliary files (dpkg's `copyright` files) answers `false` for the
+    /// auxiliary ones, which are then skipped with a note when over the limit. The default
+    /// answers [`Cataloger::must_read_whole`] for every path.
+    fn must_read_whole_at(&self, path: &str) -> bool {
+        let _ = path;
+        self.must_read_whole()
+    }
+    /// Whether a wanted file must be handed over under every name it has in the merged image
+    /// (its canonical path and each name through symbolic links that the cataloger wants),
+    /// not only under the first: dpkg's `usr/share/doc/<pkg>/copyright`, where
+    /// `usr/share/doc/<pkg>` is often a link to another package's directory. Default `false`.
+    fn wants_every_name(&self, path: &str) -> bool {
+        let _ = path;
+        false
+    }
     /// Phase 2: packages from the surviving extracted files.
     fn catalog(&self, input: &CatalogInput<'_>) -> Result<Vec<Package>, ScanError>;
 }
@@ -250,7 +439,9 @@ pub trait Cataloger: Send + Sync + Debug {
 /// The image an SBOM describes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageInfo {
-    /// A name for people (the input path or reference as given, or the image's annotation).
+    /// A name for people: the image reference as given, never a local filesystem path when
+    /// the command line names it (a registry reference, an OCI layout's ref.name annotation, a
+    /// docker archive's tag, `--name`), else the manifest digest; `rootfs` for a directory.
     pub name: String,
     /// Digest of the image manifest (the image's identity); `None` for a root filesystem dir.
     pub manifest_digest: Option<Digest>,
@@ -260,6 +451,9 @@ pub struct ImageInfo {
     pub platform: Option<String>,
     /// Layer digests in order, bottom first.
     pub layers: Vec<Digest>,
+    /// Where the image was pulled from (`registry.example/team/app`, no scheme), when known:
+    /// the purl `repository_url` qualifier of the image component.
+    pub repository_url: Option<String>,
 }
 
 /// Everything one cataloging run produced for one image: the input of the SBOM writers.

@@ -127,6 +127,7 @@ fn scan() -> Sbom {
             config_digest: Some(Digest::of(b"c")),
             platform: Some("linux/amd64".into()),
             layers: vec![layer],
+            repository_url: None,
         },
         os,
         packages,

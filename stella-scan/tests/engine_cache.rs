@@ -367,7 +367,7 @@ impl EditableStore {
 
 #[test]
 fn a_tampered_chain_record_is_an_error_and_an_unreadable_one_is_rebuilt() {
-    const CHAIN_MAGIC: &[u8] = b"stella-scan/chain-result/v2\n";
+    const CHAIN_MAGIC: &[u8] = b"stella-scan/chain-result/v3\n";
     let img = image(base_layers());
     let uncached = scan_image(&img.source, &lines(), &ScanOptions::default()).unwrap();
     let store = EditableStore::default();

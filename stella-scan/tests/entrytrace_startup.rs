@@ -37,6 +37,10 @@ fn pkg(kind: PackageKind, name: &str, version: &str, files: &[String]) -> Packag
         dependencies: vec![],
         cataloger: "test".into(),
         metadata: BTreeMap::new(),
+        license_acknowledgement: Default::default(),
+        supplier: None,
+        authors: vec![],
+        hashes: vec![],
     }
 }
 

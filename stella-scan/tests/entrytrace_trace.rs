@@ -32,6 +32,10 @@ fn pkg(kind: PackageKind, name: &str, version: &str, evidence: &str, files: &[&s
         dependencies: vec![],
         cataloger: "test".into(),
         metadata: BTreeMap::new(),
+        license_acknowledgement: Default::default(),
+        supplier: None,
+        authors: vec![],
+        hashes: vec![],
     }
 }
 

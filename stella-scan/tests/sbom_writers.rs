@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use stella_core::{Digest, Timestamp};
 use stella_scan::sbom::{WriteOptions, cyclonedx, spdx};
-use stella_scan::{Evidence, ImageInfo, OsRelease, Package, PackageKind, Sbom, SourcePackage};
+use stella_scan::{
+    Evidence, Hash, HashAlgorithm, ImageInfo, LicenseAcknowledgement, OsRelease, Package,
+    PackageKind, Party, Sbom, SourcePackage,
+};
 
 const SCHEMAS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/schemas");
 
@@ -33,6 +36,10 @@ fn pkg(name: &str, version: &str, kind: PackageKind, purl: &str, licenses: &[&st
         dependencies: vec![],
         cataloger: "test".into(),
         metadata: BTreeMap::new(),
+        license_acknowledgement: Default::default(),
+        supplier: None,
+        authors: vec![],
+        hashes: vec![],
     }
 }
 
@@ -52,6 +59,9 @@ pub fn fixture() -> Sbom {
         version: "7.88.1-10+deb12u5".into(),
     });
     curl.metadata.insert("architecture".into(), "amd64".into());
+    curl.licenses = vec!["curl".into()];
+    curl.license_acknowledgement = LicenseAcknowledgement::Concluded;
+    curl.supplier = Party::parse("Alessandro Ghedini <ghedo@debian.org>");
     let mut libc = pkg(
         "libc6",
         "2.36-9+deb12u4",
@@ -89,6 +99,9 @@ pub fn fixture() -> Sbom {
         &["MIT OR Apache-2.0", "ISC"],
     );
     lodash.evidence[0].path = "app/node_modules/lodash/package.json".into();
+    lodash.authors = vec![Party::parse("John-David Dalton <john.david.dalton@gmail.com>").unwrap()];
+    lodash.supplier = lodash.authors.first().cloned();
+    lodash.hashes = vec![Hash::new(HashAlgorithm::Sha512, &[7u8; 64]).unwrap()];
     // Same purl twice (two copies in different node_modules): bom-refs must stay unique.
     let mut lodash2 = lodash.clone();
     lodash2.evidence[0].path = "app/node_modules/x/node_modules/lodash/package.json".into();
@@ -100,6 +113,7 @@ pub fn fixture() -> Sbom {
             config_digest: Some(Digest::of(b"config")),
             platform: Some("linux/amd64".into()),
             layers: vec![Digest::of(b"layer1"), Digest::of(b"layer2")],
+            repository_url: Some("registry.example/example/app".into()),
         },
         os: Some(OsRelease {
             id: "debian".into(),
@@ -237,15 +251,50 @@ fn cyclonedx_snapshot_of_key_fields() {
     // licences: SPDX id, expression, free text as name — never free text in id
     assert_eq!(
         comps[6]["licenses"],
-        serde_json::json!([{"license": {"id": "MIT"}}])
+        serde_json::json!([{"license": {"id": "MIT", "acknowledgement": "declared"}}])
     );
     assert_eq!(
         comps[5]["licenses"],
-        serde_json::json!([{"license": {"name": "Apache 2.0"}}])
+        serde_json::json!([{"license": {"name": "Apache 2.0", "acknowledgement": "declared"}}])
     );
     assert_eq!(
         comps[3]["licenses"],
-        serde_json::json!([{"expression": "(MIT OR Apache-2.0) AND (ISC)"}])
+        serde_json::json!([{"expression": "(MIT OR Apache-2.0) AND (ISC)", "acknowledgement": "declared"}])
+    );
+    // A licence the scanner concluded from a text says so; `curl` is an SPDX id.
+    assert_eq!(
+        comps[1]["licenses"],
+        serde_json::json!([{"license": {"id": "curl", "acknowledgement": "concluded"}}])
+    );
+    // NTIA supplier and authors, the artifact hash, CPEs marked as generated.
+    assert_eq!(
+        comps[1]["supplier"],
+        serde_json::json!({"name": "Alessandro Ghedini", "contact": [{"email": "ghedo@debian.org"}]})
+    );
+    assert_eq!(
+        comps[3]["authors"],
+        serde_json::json!([{"name": "John-David Dalton", "email": "john.david.dalton@gmail.com"}])
+    );
+    assert_eq!(comps[3]["hashes"][0]["alg"], "SHA-512");
+    assert_eq!(comps[3]["hashes"][0]["content"], "07".repeat(64));
+    assert!(comps[2].get("supplier").is_none());
+    for c in &comps[1..] {
+        let props = c["properties"].as_array().unwrap();
+        assert!(
+            props
+                .iter()
+                .any(|p| p["name"] == "stella:cpe_source" && p["value"] == "generated"),
+            "{c}"
+        );
+    }
+    // The image: its name as given, a pkg:oci purl with where it came from.
+    assert_eq!(doc["metadata"]["component"]["name"], "example/app:1");
+    assert_eq!(
+        doc["metadata"]["component"]["purl"],
+        format!(
+            "pkg:oci/app@sha256:{}?arch=amd64&repository_url=registry.example%2Fexample%2Fapp&tag=1",
+            Digest::of(b"manifest").hex()
+        )
     );
     assert_eq!(
         comps[1]["evidence"]["occurrences"][0]["additionalContext"],
@@ -281,6 +330,27 @@ fn spdx_snapshot_of_key_fields() {
     assert_eq!(count("dependsOn"), 2);
     assert_eq!(count("contains"), 7);
     assert!(count("hasDeclaredLicense") >= 3);
+    // curl's licence was concluded from a text, so it is a concluded licence.
+    assert_eq!(count("hasConcludedLicense"), 1);
+    // Suppliers and authors are agents: curl's maintainer and lodash's author (one agent for
+    // both of lodash's roles), referenced by suppliedBy / originatedBy.
+    assert_eq!(of_type("Agent"), 2);
+    let lodash = graph
+        .iter()
+        .find(|n| n["name"] == "lodash" && n["suppliedBy"].is_string())
+        .unwrap();
+    assert_eq!(lodash["originatedBy"][0], lodash["suppliedBy"]);
+    assert_eq!(lodash["verifiedUsing"][0]["algorithm"], "sha512");
+    let image = graph
+        .iter()
+        .find(|n| n["software_primaryPurpose"] == "container")
+        .unwrap();
+    assert!(
+        image["software_packageUrl"]
+            .as_str()
+            .unwrap()
+            .starts_with("pkg:oci/app@sha256:")
+    );
     // every reference points at an element in the graph
     let ids: std::collections::BTreeSet<&str> =
         graph.iter().filter_map(|n| n["spdxId"].as_str()).collect();

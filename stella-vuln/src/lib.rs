@@ -46,7 +46,7 @@
 //! let pkg = Package { name: "example.com/m".into(), version: "v1.2.0".into(),
 //!   kind: PackageKind::GoModule, purl: "pkg:golang/example.com/m@v1.2.0".into(),
 //!   licenses: vec![], cpes: vec![], source: None, evidence: vec![], files: vec![],
-//!   dependencies: vec![], cataloger: "go-binary".into(), metadata: Default::default() };
+//!   dependencies: vec![], cataloger: "go-binary".into(), metadata: Default::default(), license_acknowledgement: Default::default(), supplier: None, authors: vec![], hashes: vec![] };
 //! let found = matcher::match_packages(&snap, &[pkg], None).unwrap();
 //! let doc = report::FindingsDocument::new(
 //!     report::ScanTarget { name: "demo".into(), image_digest: None, sbom_digest: None, os: None },

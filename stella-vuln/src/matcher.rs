@@ -935,7 +935,7 @@ fn group_severity<'s>(
 /// let pkg = Package { name: "requests".into(), version: "2.31.0".into(), kind: PackageKind::Python,
 ///   purl: "pkg:pypi/requests@2.31.0".into(), licenses: vec![], cpes: vec![], source: None,
 ///   evidence: vec![], files: vec![], dependencies: vec![], cataloger: "python".into(),
-///   metadata: Default::default() };
+///   metadata: Default::default(), license_acknowledgement: Default::default(), supplier: None, authors: vec![], hashes: vec![] };
 /// let report = match_packages(&snap, &[pkg], None).unwrap();
 /// assert_eq!(report.findings[0].id, "CVE-2024-1");
 /// assert_eq!(report.findings[0].fixed_versions, vec!["2.32.0"]);
@@ -1013,6 +1013,10 @@ mod tests {
             dependencies: vec![],
             cataloger: "python".into(),
             metadata: std::collections::BTreeMap::new(),
+            license_acknowledgement: Default::default(),
+            supplier: None,
+            authors: vec![],
+            hashes: vec![],
         }
     }
 

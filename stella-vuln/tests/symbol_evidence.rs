@@ -76,6 +76,10 @@ fn package(kind: PackageKind, name: &str, version: &str, purl: &str, path: &str)
         dependencies: vec![],
         cataloger: "go-binary".into(),
         metadata: Default::default(),
+        license_acknowledgement: Default::default(),
+        supplier: None,
+        authors: vec![],
+        hashes: vec![],
     }
 }
 

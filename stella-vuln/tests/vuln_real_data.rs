@@ -70,6 +70,10 @@ fn pkg(kind: PackageKind, name: &str, version: &str, purl: &str, path: &str) -> 
         dependencies: vec![],
         cataloger: "test".into(),
         metadata: BTreeMap::new(),
+        license_acknowledgement: Default::default(),
+        supplier: None,
+        authors: vec![],
+        hashes: vec![],
     }
 }
 

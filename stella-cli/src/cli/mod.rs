@@ -111,6 +111,8 @@ pub(crate) struct ImageArg {
     /// error about this image names it by this, so a credential pasted into a reference stays
     /// out of logs.
     pub(crate) shown: String,
+    /// The parsed reference (what names the image in an SBOM comes from it).
+    pub(crate) reference: stella::image::ImageRef,
 }
 
 /// Parses and opens an image argument; errors name it redacted (see [`ImageArg::shown`]).
@@ -119,7 +121,11 @@ pub(crate) fn open_image_arg(image: &str) -> Result<ImageArg, CliError> {
     let shown = ImageRef::redacted(image);
     let reference = ImageRef::parse(image).map_err(|e| CliError::library(&shown, e))?;
     let opened = open_image(&reference).map_err(|e| CliError::library(&shown, e))?;
-    Ok(ImageArg { opened, shown })
+    Ok(ImageArg {
+        opened,
+        shown,
+        reference,
+    })
 }
 
 /// Stella Ops: SBOM, attest, scan, VEX and gate container images, offline and deterministically.

@@ -358,11 +358,13 @@ fn run_image(
         None => stella::vex::default_vex_policy(),
     };
     let arg = super::open_image_arg(&image)?;
+    // The name signed into the SBOM: never a local path.
+    let name = super::sbom::image_name(&arg, platform.as_ref(), None)?.0;
     pipeline
         .run(
             RunInputs {
                 image: arg.opened,
-                name: image.clone(),
+                name,
                 platform,
                 snapshot: &snapshot,
                 vex,

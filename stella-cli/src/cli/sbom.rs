@@ -12,6 +12,14 @@
 //! chain of layers, in a write-once blob store under `DIR`: a rescan of the same layers reads
 //! no layer and merges nothing, a rescan of an image sharing some layers reads only the others
 //! (a cache hit never changes the output).
+//!
+//! The image is named in the SBOM without local filesystem paths (`--name`, else the registry
+//! reference, the OCI layout's `org.opencontainers.image.ref.name`, a docker archive's first
+//! `RepoTags` entry, else the manifest digest; `rootfs` for a directory): see
+//! [`stella::image::sbom_image_name`].
+//!
+//! `--quality` prints, on stderr, the NTIA minimum-element coverage of the document
+//! ([`stella_scan::sbom::quality::Quality`]).
 
 use std::path::{Path, PathBuf};
 
@@ -67,6 +75,44 @@ pub struct Args {
     /// read only the new layers.
     #[arg(long = "cache-dir")]
     pub cache_dir: Option<PathBuf>,
+    /// The image's name in the SBOM (`metadata.component.name`), e.g. `registry.example/app:1.2`;
+    /// default: the registry reference, the OCI layout's ref.name annotation, the docker
+    /// archive's tag, else the manifest digest (never a local path).
+    #[arg(long = "name")]
+    pub name: Option<String>,
+    /// Print the NTIA minimum-element coverage of the SBOM on stderr (supplier, name, version,
+    /// unique id, relationships per component; author and timestamp of the document).
+    #[arg(long = "quality")]
+    pub quality: bool,
+}
+
+/// The SBOM's name for an opened image argument ([`stella::image::sbom_image_name`]) and its
+/// repository URL. Without a name of its own, an image is named by its manifest digest
+/// (`manifest`, else resolved now: index and manifest only), a root filesystem `rootfs`.
+pub(crate) fn image_name(
+    arg: &super::ImageArg,
+    platform: Option<&stella_scan::image::Platform>,
+    chosen: Option<&str>,
+) -> Result<(String, Option<String>), CliError> {
+    use stella::image::OpenedImage;
+    let manifest = match &arg.opened {
+        OpenedImage::Image(source) => Some(
+            stella_scan::image::resolve(
+                source.as_ref(),
+                platform,
+                &stella_scan::ScanLimits::default(),
+            )
+            .map_err(|e| CliError::library(&arg.shown, e))?
+            .manifest_digest,
+        ),
+        OpenedImage::Rootfs(_) => None,
+    };
+    let named =
+        stella::image::sbom_image_name(&arg.reference, &arg.opened, manifest.as_ref(), chosen);
+    let name = named
+        .name
+        .unwrap_or_else(|| manifest.map_or_else(|| "rootfs".to_owned(), |d| d.to_string()));
+    Ok((name, named.repository_url))
 }
 
 /// The file in a cache directory that names the current layer-cache index blob.
@@ -126,10 +172,13 @@ fn timestamp(image: Option<&ResolvedImage>) -> Result<Timestamp, CliError> {
 /// Runs `stella sbom`.
 pub fn run(args: Args) -> Result<Outcome, CliError> {
     let platform = super::parse_platform(args.platform.as_deref())?;
+    let arg = super::open_image_arg(&args.image)?;
+    let (name, repository_url) = image_name(&arg, platform.as_ref(), args.name.as_deref())?;
     let super::ImageArg {
         opened,
         shown: input,
-    } = super::open_image_arg(&args.image)?;
+        ..
+    } = arg;
     let store = match &args.cache_dir {
         Some(dir) => Some(
             FsBlobStore::open(dir)
@@ -143,7 +192,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
     };
     // No entry-trace: the merged tree is not needed, so the chain cache can answer.
     let request = ScanRequest {
-        name: args.image.clone(),
+        name,
         platform,
         cache: cache.as_ref(),
         entry_trace: false,
@@ -164,13 +213,27 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         tool_name: "stella".into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
     };
+    let with_url;
+    let sbom = match repository_url {
+        Some(url) => {
+            let mut s = cataloged.sbom().clone();
+            s.image.repository_url = Some(url);
+            with_url = s;
+            &with_url
+        }
+        None => cataloged.sbom(),
+    };
     let bytes = match args.output {
-        Format::CycloneDxJson => cyclonedx::write(cataloged.sbom(), &write_options),
-        Format::SpdxJson => spdx::write(cataloged.sbom(), &write_options),
-        Format::CycloneDxXml => cyclonedx_xml::write(cataloged.sbom(), &write_options),
-        Format::Spdx23Json => spdx23::write(cataloged.sbom(), &write_options),
+        Format::CycloneDxJson => cyclonedx::write(sbom, &write_options),
+        Format::SpdxJson => spdx::write(sbom, &write_options),
+        Format::CycloneDxXml => cyclonedx_xml::write(sbom, &write_options),
+        Format::Spdx23Json => spdx23::write(sbom, &write_options),
     }
     .map_err(|e| CliError::library(&input, e))?;
     write_output(args.output_file.as_deref(), &bytes)?;
+    if args.quality {
+        let q = stella_scan::sbom::quality::Quality::of(sbom);
+        eprint!("{}", q.render());
+    }
     Ok(Outcome::Ok)
 }

@@ -1,5 +1,5 @@
 //! The binary records of the cache: a layer record (v3: fixed-width numbers and
-//! length-prefixed bytes) and a chain record (v2: LEB128 numbers, sorted path lists stored as
+//! length-prefixed bytes) and a chain record (v3: LEB128 numbers, sorted path lists stored as
 //! shared prefixes). A decoder refuses (`None`: a cache miss) anything but a whole, well-formed
 //! record, and never reserves memory the record does not back.
 
@@ -9,11 +9,14 @@ use stella_core::Digest;
 
 use super::policy::{BudgetsUsed, ChainResult, Extracted, LayerResult};
 use crate::image::{EntryKind, TreeEntry};
-use crate::package::{Evidence, OsRelease, Package, PackageKind, SourcePackage};
+use crate::package::{
+    Evidence, Hash, HashAlgorithm, LicenseAcknowledgement, OsRelease, Package, PackageKind, Party,
+    SourcePackage,
+};
 
 /// Format tags of result blobs; bump when an encoding changes.
 const RESULT_MAGIC: &[u8] = b"stella-scan/layer-result/v3\n";
-const CHAIN_MAGIC: &[u8] = b"stella-scan/chain-result/v2\n";
+const CHAIN_MAGIC: &[u8] = b"stella-scan/chain-result/v3\n";
 
 struct Writer(Vec<u8>);
 
@@ -45,6 +48,11 @@ impl Writer {
                 self.var_str(s);
             }
         }
+    }
+    fn party(&mut self, p: &Party) {
+        self.var_str(&p.name);
+        self.var_opt_str(p.email.as_deref());
+        self.var_opt_str(p.url.as_deref());
     }
     fn var_strs(&mut self, list: &[String]) {
         self.var(list.len() as u64);
@@ -128,6 +136,13 @@ impl<'b> Reader<'b> {
             _ => None,
         }
     }
+    fn party(&mut self) -> Option<Party> {
+        Some(Party {
+            name: self.var_string()?,
+            email: self.var_opt_string()?,
+            url: self.var_opt_string()?,
+        })
+    }
     fn var_strings(&mut self) -> Option<Vec<String>> {
         let n = self.count()?;
         let mut list = Vec::with_capacity(n);
@@ -172,6 +187,27 @@ fn kind_tag(kind: PackageKind) -> u64 {
         PackageKind::RustCrate => 6,
         PackageKind::Java => 7,
     }
+}
+
+fn hash_alg_tag(alg: HashAlgorithm) -> u64 {
+    match alg {
+        HashAlgorithm::Md5 => 0,
+        HashAlgorithm::Sha1 => 1,
+        HashAlgorithm::Sha256 => 2,
+        HashAlgorithm::Sha384 => 3,
+        HashAlgorithm::Sha512 => 4,
+    }
+}
+
+fn hash_alg_of(tag: u64) -> Option<HashAlgorithm> {
+    Some(match tag {
+        0 => HashAlgorithm::Md5,
+        1 => HashAlgorithm::Sha1,
+        2 => HashAlgorithm::Sha256,
+        3 => HashAlgorithm::Sha384,
+        4 => HashAlgorithm::Sha512,
+        _ => return None,
+    })
 }
 
 fn kind_of(tag: u64) -> Option<PackageKind> {
@@ -248,6 +284,10 @@ impl ChainResult {
                 dependencies,
                 cataloger,
                 metadata,
+                license_acknowledgement,
+                supplier,
+                authors,
+                hashes,
             } = p;
             w.var_str(name);
             w.var_str(version);
@@ -281,6 +321,26 @@ impl ChainResult {
             for (k, v) in metadata {
                 w.var_str(k);
                 w.var_str(v);
+            }
+            w.var(match license_acknowledgement {
+                LicenseAcknowledgement::Declared => 0,
+                LicenseAcknowledgement::Concluded => 1,
+            });
+            match supplier {
+                None => w.var(0),
+                Some(p) => {
+                    w.var(1);
+                    w.party(p);
+                }
+            }
+            w.var(authors.len() as u64);
+            for a in authors {
+                w.party(a);
+            }
+            w.var(hashes.len() as u64);
+            for h in hashes {
+                w.var(hash_alg_tag(h.alg));
+                w.var_str(&h.hex);
             }
         }
         w.var_strs(notes);
@@ -356,6 +416,30 @@ impl ChainResult {
                 let v = r.var_string()?;
                 metadata.insert(k, v);
             }
+            let license_acknowledgement = match r.var()? {
+                0 => LicenseAcknowledgement::Declared,
+                1 => LicenseAcknowledgement::Concluded,
+                _ => return None,
+            };
+            let supplier = match r.var()? {
+                0 => None,
+                1 => Some(r.party()?),
+                _ => return None,
+            };
+            let n = r.count()?;
+            let mut authors = Vec::with_capacity(n);
+            for _ in 0..n {
+                authors.push(r.party()?);
+            }
+            let n = r.count()?;
+            let mut hashes = Vec::with_capacity(n);
+            for _ in 0..n {
+                let alg = hash_alg_of(r.var()?)?;
+                hashes.push(Hash {
+                    alg,
+                    hex: r.var_string()?,
+                });
+            }
             packages.push(Package {
                 name,
                 version,
@@ -369,6 +453,10 @@ impl ChainResult {
                 dependencies,
                 cataloger,
                 metadata,
+                license_acknowledgement,
+                supplier,
+                authors,
+                hashes,
             });
         }
         let notes = r.var_strings()?;
@@ -565,6 +653,17 @@ pub(super) mod tests {
             dependencies: vec!["libgcc-s1".into()],
             cataloger: "dpkg".into(),
             metadata,
+            license_acknowledgement: LicenseAcknowledgement::Concluded,
+            supplier: Party::parse("GNU Libc Maintainers <debian-glibc@lists.debian.org>"),
+            authors: vec![Party {
+                name: "A".into(),
+                email: None,
+                url: Some("https://a.example".into()),
+            }],
+            hashes: vec![Hash {
+                alg: HashAlgorithm::Sha512,
+                hex: "00ff".into(),
+            }],
         };
         let npm = Package {
             name: "left-pad".into(),
@@ -579,6 +678,10 @@ pub(super) mod tests {
             dependencies: vec![],
             cataloger: "npm".into(),
             metadata: BTreeMap::new(),
+            license_acknowledgement: LicenseAcknowledgement::Declared,
+            supplier: None,
+            authors: vec![],
+            hashes: vec![],
         };
         ChainResult {
             os: Some(OsRelease {
@@ -668,7 +771,7 @@ pub(super) mod tests {
 
     #[test]
     fn records_and_layer_keys_keep_their_bytes() {
-        // The stored formats (layer records v3, chain records v2, layer keys v2) are fixed:
+        // The stored formats (layer records v3, chain records v3, layer keys v2) are fixed:
         // a change of these bytes is a new format, which needs a new version tag.
         let layer = Digest::of(&sample_layer_result().encode()).to_string();
         let chain = Digest::of(&encode(&full_chain_result())).to_string();
@@ -678,7 +781,7 @@ pub(super) mod tests {
             (layer.as_str(), chain.as_str(), key.as_str()),
             (
                 "sha256:39d249ee41903ebfc4dc6fb107642ff8ed731a6ce259f7b28bdb82a23813a6e0",
-                "sha256:193fc2f8c5bb9f8194c309fef350eaa85b6f39223d28be0ecd8cb571e1137134",
+                "sha256:a5f693c23283be80c0549c16962034a5976872fac8080917ec812e6f2ea33c10",
                 "sha256:45031a8b75844144c295c158fe2a4467f90568c24f6f16df930b5f340ae688a8"
             )
         );

@@ -29,7 +29,7 @@
 //! symbolic link of a lower layer, a hard link) is decided when the chain is merged, so a
 //! layer shared by images with different lower layers is read right in each. Format: layer
 //! records v3 (each extraction keeps its file's ordinal in the layer, plus the layer's archive
-//! work), layer keys v2, chain records v2 (plus the image-wide budgets used) and chain keys v2
+//! work), layer keys v2, chain records v3 (plus the image-wide budgets used, and v3 the packages' supplier, authors, hashes and licence acknowledgement) and chain keys v2
 //! (plus the image-wide budgets): records of the scanner before link resolution are never
 //! served.
 //!

@@ -105,7 +105,7 @@ impl Cataloger for ApkCataloger {
     }
 
     fn version(&self) -> &'static str {
-        "1"
+        "2"
     }
 
     fn path_independent(&self) -> bool {
@@ -177,6 +177,7 @@ impl Cataloger for ApkCataloger {
                 });
                 pkg.evidence.push(evidence(db));
                 pkg.files = r.files.clone();
+                pkg.supplier = r.one('m').and_then(crate::package::Party::parse);
                 for (key, meta) in [('A', "architecture"), ('m', "maintainer"), ('c', "commit")] {
                     if let Some(v) = r.one(key) {
                         pkg.metadata.insert(meta.to_owned(), v.to_owned());

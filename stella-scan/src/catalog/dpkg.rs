@@ -6,8 +6,13 @@
 //! `var/lib/dpkg/info/<name>[:<arch>].list`. Directories in a `.list` (entries that are a
 //! prefix of another entry) are not counted as owned files.
 //!
-//! Not read: licences (dpkg keeps none; `usr/share/doc/*/copyright` is free text outside the
-//! database), and packages in states other than installed / triggers-pending /
+//! Licences come from `usr/share/doc/<name>/copyright` as the runtime resolves it (the
+//! directory is often a link to another package's; the engine hands the file over under every
+//! name, see [`Cataloger::wants_every_name`]): a DEP-5 file's `License:` fields (declared), or
+//! licence texts recognised in a free-form one (concluded); see [`super::license`]. Phase 1
+//! keeps only that result. The supplier is the `Maintainer`.
+//!
+//! Not read: packages in states other than installed / triggers-pending /
 //! triggers-awaited (config-files, half-installed, …), which have no complete file set.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,6 +28,15 @@ const NAME: &str = "dpkg";
 const STATUS: &str = "var/lib/dpkg/status";
 const STATUS_D: &str = "var/lib/dpkg/status.d/";
 const INFO: &str = "var/lib/dpkg/info/";
+const DOC: &str = "usr/share/doc/";
+const COPYRIGHT: &str = "/copyright";
+
+/// `usr/share/doc/<name>/copyright` → `<name>`.
+fn copyright_owner(path: &str) -> Option<&str> {
+    path.strip_prefix(DOC)?
+        .strip_suffix(COPYRIGHT)
+        .filter(|n| !n.is_empty() && !n.contains('/'))
+}
 
 /// The dpkg cataloger (see the module docs).
 ///
@@ -51,7 +65,23 @@ impl Cataloger for DpkgCataloger {
     }
 
     fn version(&self) -> &'static str {
-        "1"
+        "2"
+    }
+
+    fn must_read_whole_at(&self, path: &str) -> bool {
+        // A copyright file over the limit loses one package's licence, not the database.
+        copyright_owner(path).is_none()
+    }
+
+    fn wants_every_name(&self, path: &str) -> bool {
+        copyright_owner(path).is_some()
+    }
+
+    fn extract(&self, path: &str, contents: &[u8]) -> Result<Option<Vec<u8>>, ScanError> {
+        if copyright_owner(path).is_some() {
+            return Ok(Some(super::license::distill(contents)));
+        }
+        Ok(Some(contents.to_vec()))
     }
 
     fn path_independent(&self) -> bool {
@@ -67,14 +97,25 @@ impl Cataloger for DpkgCataloger {
             || path
                 .strip_prefix(INFO)
                 .is_some_and(|rest| rest.ends_with(".list") && !rest.contains('/'))
+            || copyright_owner(path).is_some()
     }
 
     fn catalog(&self, input: &CatalogInput<'_>) -> Result<Vec<Package>, ScanError> {
         let mut lists: BTreeMap<&str, &ExtractedFile> = BTreeMap::new();
         let mut md5sums: BTreeMap<&str, &ExtractedFile> = BTreeMap::new();
         let mut dbs = Vec::new();
+        let mut copyrights: BTreeMap<&str, &ExtractedFile> = BTreeMap::new();
         for f in input.files {
-            if let Some(rest) = f.path.strip_prefix(INFO) {
+            if let Some(owner) = copyright_owner(&f.path) {
+                copyrights.insert(owner, f);
+            } else if f
+                .data
+                .starts_with(super::license::DISTILLED_MAGIC.as_bytes())
+            {
+                // A copyright record handed over under a database name (a hard link between
+                // the two): not a database.
+                continue;
+            } else if let Some(rest) = f.path.strip_prefix(INFO) {
                 if let Some(stem) = rest.strip_suffix(".list") {
                     lists.insert(stem, f);
                 }
@@ -142,6 +183,12 @@ impl Cataloger for DpkgCataloger {
                     if let Some(v) = field(&para, key) {
                         pkg.metadata.insert(meta.to_owned(), v.to_owned());
                     }
+                }
+                pkg.supplier = field(&para, "Maintainer").and_then(crate::package::Party::parse);
+                if let Some(c) = copyrights.get(name) {
+                    let (ack, licenses) = super::license::read_distilled(&c.data);
+                    pkg.license_acknowledgement = ack;
+                    pkg.licenses = licenses;
                 }
                 // Ownership: `.list` by name or name:arch; distroless md5sums by name.
                 let owner = [format!("{name}:{arch}"), name.to_owned()]

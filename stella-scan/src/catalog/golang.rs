@@ -10,13 +10,79 @@
 //! Reported: `stdlib` at the Go version, the main module (a `(devel)` build gets the
 //! pseudo-version of its VCS stamp, else no version),
 //! and every `dep` (with `=>` replacements applied); the main module depends on every dep.
+//! Build info names no licence; the supplier and a generated CPE come from the module path
+//! (see `module_attribution`: the code host's owner, the Go project for `golang.org/x/…`
+//! and `stdlib` (`cpe:2.3:a:golang:go:<version>`), else the host).
 
 use std::collections::BTreeMap;
 
 use crate::error::{CatalogProblem, ScanError};
-use crate::package::{CatalogInput, Cataloger, Package, PackageKind};
+use crate::package::{CatalogInput, Cataloger, Package, PackageKind, Party};
 
-use super::util::{elf_section, err, evidence, finish, is_elf, is_executable, package, purl};
+use super::util::{cpe, elf_section, err, evidence, finish, is_elf, is_executable, package, purl};
+
+/// Code hosts whose first path component after the host is the owner.
+const CODE_HOSTS: &[&str] = &["bitbucket.org", "codeberg.org", "github.com", "gitlab.com"];
+
+/// The supplier and the CPE candidate of a module, from its path alone: on a code host the
+/// owner (`github.com/evanw`; vendor `evanw`, product the repository), under `golang.org/x/`
+/// the Go project (vendor `golang`), elsewhere the host (`go.uber.org`; vendor the host's
+/// second-level label). The product drops a major-version suffix (`/v2`, `.v3`).
+fn module_attribution(module: &str, version: &str) -> (Option<Party>, Option<String>) {
+    let mut parts = module.split('/');
+    let host = parts.next().unwrap_or("").to_ascii_lowercase();
+    if host.is_empty() || !host.contains('.') {
+        return (None, None);
+    }
+    let rest: Vec<&str> = parts.collect();
+    let strip_major = |p: &str| -> String {
+        let p = match p.rsplit_once(".v") {
+            Some((base, n))
+                if !base.is_empty() && !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) =>
+            {
+                base
+            }
+            _ => p,
+        };
+        p.to_owned()
+    };
+    let product = rest
+        .iter()
+        .rev()
+        .find(|p| {
+            !(p.len() > 1
+                && p.starts_with('v')
+                && p.get(1..)
+                    .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit())))
+        })
+        .map(|p| strip_major(p));
+    let party = |name: String| Party {
+        url: Some(format!("https://{name}")),
+        name,
+        email: None,
+    };
+    if CODE_HOSTS.contains(&host.as_str())
+        && let (Some(owner), Some(repo)) = (rest.first(), rest.get(1))
+    {
+        let supplier = party(format!("{host}/{owner}"));
+        return (
+            Some(supplier),
+            Some(cpe(owner, &strip_major(repo), version)),
+        );
+    }
+    let vendor = if host == "golang.org" {
+        "golang".to_owned()
+    } else {
+        let labels: Vec<&str> = host.split('.').collect();
+        labels
+            .len()
+            .checked_sub(2)
+            .and_then(|i| labels.get(i))
+            .map_or_else(|| host.clone(), |l| (*l).to_owned())
+    };
+    let cpe = product.map(|p| cpe(&vendor, &p, version));
+    (Some(party(host)), cpe)
+}
 
 const NAME: &str = "go-binary";
 const MAGIC: &[u8] = b"\xff Go buildinf:";
@@ -190,7 +256,7 @@ impl Cataloger for GoBinaryCataloger {
     }
 
     fn version(&self) -> &'static str {
-        "2"
+        "3"
     }
 
     fn path_independent(&self) -> bool {
@@ -225,6 +291,9 @@ impl Cataloger for GoBinaryCataloger {
                     NAME,
                 );
                 p.evidence.push(evidence(f));
+                let (supplier, cpe) = module_attribution(module, v);
+                p.supplier = supplier;
+                p.cpes.extend(cpe);
                 dep_purls.push(p.purl.clone());
                 packages.push(p);
             }
@@ -239,6 +308,12 @@ impl Cataloger for GoBinaryCataloger {
                     NAME,
                 );
                 p.evidence.push(evidence(f));
+                p.supplier = Some(Party {
+                    name: "golang.org".to_owned(),
+                    email: None,
+                    url: Some("https://golang.org".to_owned()),
+                });
+                p.cpes.push(cpe("golang", "go", v.trim_start_matches('v')));
                 packages.push(p);
             }
             if let Some((module, recorded)) = info.main.as_ref() {
@@ -251,6 +326,9 @@ impl Cataloger for GoBinaryCataloger {
                     NAME,
                 );
                 p.evidence.push(evidence(f));
+                let (supplier, cpe) = module_attribution(module, &v);
+                p.supplier = supplier;
+                p.cpes.extend(cpe);
                 p.dependencies = dep_purls.clone();
                 p.metadata
                     .insert("go_version".into(), info.go_version.clone());
@@ -395,5 +473,30 @@ mod tests {
             GoBinaryCataloger.extract("bin/sh", b"#!/bin/sh\n").unwrap(),
             None
         );
+    }
+}
+
+#[cfg(test)]
+mod attribution_tests {
+    use super::*;
+
+    #[test]
+    fn module_paths_give_supplier_and_cpe() {
+        let (s, c) = module_attribution("github.com/evanw/esbuild", "v0.14.54");
+        assert_eq!(s.unwrap().name, "github.com/evanw");
+        assert_eq!(c.unwrap(), "cpe:2.3:a:evanw:esbuild:v0.14.54:*:*:*:*:*:*:*");
+        let (s, c) = module_attribution("github.com/go-yaml/yaml/v3", "v3.0.1");
+        assert_eq!(s.unwrap().name, "github.com/go-yaml");
+        assert_eq!(c.unwrap(), "cpe:2.3:a:go-yaml:yaml:v3.0.1:*:*:*:*:*:*:*");
+        let (s, c) = module_attribution("golang.org/x/sys", "v0.1.0");
+        assert_eq!(s.unwrap().name, "golang.org");
+        assert_eq!(c.unwrap(), "cpe:2.3:a:golang:sys:v0.1.0:*:*:*:*:*:*:*");
+        let (s, c) = module_attribution("gopkg.in/yaml.v3", "v3.0.1");
+        assert_eq!(s.unwrap().name, "gopkg.in");
+        assert_eq!(c.unwrap(), "cpe:2.3:a:gopkg:yaml:v3.0.1:*:*:*:*:*:*:*");
+        let (_, c) = module_attribution("example.com/kv.v", "v1");
+        assert_eq!(c.unwrap(), "cpe:2.3:a:example:kv.v:v1:*:*:*:*:*:*:*");
+        assert_eq!(module_attribution("example/local", "v1"), (None, None));
+        assert_eq!(module_attribution("", ""), (None, None));
     }
 }

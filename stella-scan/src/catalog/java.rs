@@ -8,7 +8,9 @@
 //! top-level archive). Phase 2 reports one Maven package per `pom.properties`; an archive
 //! without one is reported from its manifest (`Implementation-*` / `Bundle-*`) and file name
 //! (`name-1.2.3.jar`). The purl namespace is the group id (`Implementation-Vendor-Id`, else the
-//! artifact name, as syft does); licences from `Bundle-License`.
+//! artifact name, as syft does); licences from `Bundle-License`; the supplier from
+//! `Implementation-Vendor` (else `Bundle-Vendor`, `Specification-Vendor`). The POM itself
+//! (`pom.xml`: licences, organization) is not read.
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
@@ -292,7 +294,7 @@ impl Cataloger for JavaCataloger {
     }
 
     fn version(&self) -> &'static str {
-        "1"
+        "2"
     }
 
     fn wants(&self, path: &str, _mode: u32, size: u64) -> bool {
@@ -357,8 +359,17 @@ impl Cataloger for JavaCataloger {
                         )?);
                     }
                 }
+                let supplier = [
+                    "Implementation-Vendor",
+                    "Bundle-Vendor",
+                    "Specification-Vendor",
+                ]
+                .iter()
+                .find_map(|k| a.manifest.get(*k))
+                .and_then(|v| crate::package::Party::parse(v));
                 for mut p in found {
                     p.licenses = licenses.clone();
+                    p.supplier = supplier.clone();
                     p.evidence.push(evidence(f));
                     packages.push(p);
                 }

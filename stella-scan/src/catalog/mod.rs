@@ -3,7 +3,7 @@
 //!
 //! | cataloger | reads | kind |
 //! |---|---|---|
-//! | [`dpkg::DpkgCataloger`] | `var/lib/dpkg/status`, distroless `var/lib/dpkg/status.d/*`, ownership from `var/lib/dpkg/info/*.list` | deb |
+//! | [`dpkg::DpkgCataloger`] | `var/lib/dpkg/status`, distroless `var/lib/dpkg/status.d/*`, ownership from `var/lib/dpkg/info/*.list`, licences from `usr/share/doc/*/copyright` | deb |
 //! | [`apk::ApkCataloger`] | `lib/apk/db/installed` | apk |
 //! | [`rpm::RpmCataloger`] | `var/lib/rpm/rpmdb.sqlite` (also `usr/lib/sysimage/rpm/rpmdb.sqlite`) | rpm |
 //! | [`python::PythonCataloger`] | `*.dist-info/METADATA` + `RECORD`, `*.egg-info/PKG-INFO` (or an `.egg-info` file) | python |
@@ -25,6 +25,7 @@ pub mod apk;
 pub mod dpkg;
 pub mod golang;
 pub mod java;
+pub(crate) mod license;
 pub mod npm;
 pub mod os_release;
 pub mod python;

@@ -8,15 +8,24 @@
 //! `node_modules` exists in the image, a locked package whose directory is missing (an optional
 //! platform package that was not installed) is not reported. A locked package that is also
 //! installed is reported once, with both files as evidence. A `package.json` or lock that does not parse is skipped.
+//!
+//! Authors and the supplier come from `author` (else the first of `maintainers`, else the
+//! repository's owner on a code host), the
+//! package's hash from the lock's `integrity` (or an installed `package.json`'s
+//! `_integrity`): the Subresource Integrity digest of the registry tarball. CPEs are
+//! generated as `cpe:2.3:a:<name>:<name>:<version>:*:*:*:*:node.js:*:*`.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use crate::error::{CatalogProblem, ScanError};
-use crate::package::{CatalogInput, Cataloger, Evidence, ExtractedFile, Package, PackageKind};
+use crate::package::{
+    CatalogInput, Cataloger, Evidence, ExtractedFile, Hash, HashAlgorithm, Package, PackageKind,
+    Party,
+};
 
-use super::util::{err, evidence, finish, license, package, purl};
+use super::util::{cpe_for, err, evidence, finish, license, package, purl};
 
 const NAME: &str = "npm";
 
@@ -78,6 +87,120 @@ fn licenses(v: &Value) -> Vec<String> {
         }
     }
     out
+}
+
+/// A person field: `"Name <email> (url)"` or `{ "name", "email", "url" }`.
+fn person(v: &Value) -> Option<Party> {
+    match v {
+        Value::String(s) => Party::parse(s),
+        Value::Object(o) => {
+            let get = |k: &str| {
+                o.get(k)
+                    .and_then(Value::as_str)
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+            };
+            let email = get("email");
+            let name = get("name").or_else(|| email.clone())?;
+            let mut p = Party::parse(&name)?;
+            p.email = p.email.or(email);
+            p.url = p.url.or_else(|| get("url"));
+            Some(p)
+        }
+        _ => None,
+    }
+}
+
+/// Upstream authors (`author`) and the supplier: the author, else the first of the
+/// `maintainers` the registry wrote into older installs, else the owner of the `repository`
+/// on a code host (`github.com/<owner>`, as for Go modules).
+fn people(v: &Value) -> (Vec<Party>, Option<Party>) {
+    let authors: Vec<Party> = v.get("author").and_then(person).into_iter().collect();
+    let supplier = authors
+        .first()
+        .cloned()
+        .or_else(|| {
+            v.get("maintainers")
+                .and_then(Value::as_array)
+                .and_then(|a| a.iter().find_map(person))
+        })
+        .or_else(|| repository_owner(v.get("repository")?));
+    (authors, supplier)
+}
+
+/// The owner of a `repository` on GitHub, GitLab or Bitbucket: the shorthand `owner/repo`,
+/// `github:owner/repo` (`gitlab:`, `bitbucket:`), or a URL (`https://`, `git+https://`,
+/// `git://`, `git+ssh://git@`, `git@host:owner/repo`), as a string or `{ "url": … }`.
+fn repository_owner(repository: &Value) -> Option<Party> {
+    let text = match repository {
+        Value::String(s) => s.as_str(),
+        Value::Object(o) => o.get("url").and_then(Value::as_str)?,
+        _ => return None,
+    }
+    .trim();
+    let (host, path) = if let Some((prefix, rest)) = text.split_once(':')
+        && let Some(host) = match prefix {
+            "github" => Some("github.com"),
+            "gitlab" => Some("gitlab.com"),
+            "bitbucket" => Some("bitbucket.org"),
+            _ => None,
+        } {
+        (host, rest)
+    } else if let Some((_, rest)) = text.split_once("://") {
+        let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);
+        rest.split_once('/')?
+    } else if let Some(rest) = text.strip_prefix("git@") {
+        rest.split_once(':')?
+    } else if !text.contains(':') && text.split('/').count() == 2 {
+        ("github.com", text)
+    } else {
+        return None;
+    };
+    let host = host.split(':').next()?.to_ascii_lowercase();
+    if !["github.com", "gitlab.com", "bitbucket.org"].contains(&host.as_str()) {
+        return None;
+    }
+    let owner = path.trim_start_matches('/').split('/').next()?;
+    let valid = !owner.is_empty()
+        && owner
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    valid.then(|| Party {
+        name: format!("{host}/{owner}"),
+        email: None,
+        url: Some(format!("https://{host}/{owner}")),
+    })
+}
+
+/// The hashes of a Subresource Integrity string (`sha512-<base64> sha1-<base64>`): every
+/// entry whose algorithm CycloneDX names and whose digest has that algorithm's length.
+pub(crate) fn integrity_hashes(sri: &str) -> Vec<Hash> {
+    use base64::Engine as _;
+    sri.split_whitespace()
+        .take(8)
+        .filter_map(|entry| {
+            let (alg, rest) = entry.split_once('-')?;
+            let alg = match alg {
+                "sha1" => HashAlgorithm::Sha1,
+                "sha256" => HashAlgorithm::Sha256,
+                "sha384" => HashAlgorithm::Sha384,
+                "sha512" => HashAlgorithm::Sha512,
+                _ => return None,
+            };
+            // Options after `?` (SRI allows them) are not part of the digest.
+            let b64 = rest.split('?').next()?;
+            let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+            Hash::new(alg, &bytes)
+        })
+        .collect()
+}
+
+/// `cpe:2.3:a:<name>:<name>:<version>:*:*:*:*:node.js:*:*` (the scope dropped), the candidate
+/// syft generates first for npm packages.
+fn npm_cpe(name: &str, version: &str) -> String {
+    let bare = name.rsplit('/').next().unwrap_or(name);
+    cpe_for(bare, bare, version, "node.js")
 }
 
 fn dep_names(v: &Value, key: &str) -> Vec<String> {
@@ -142,6 +265,11 @@ fn from_installed(f: &ExtractedFile, dir: &str) -> Result<Option<Found>, ScanErr
     if let Some(a) = v.get("author").and_then(Value::as_str) {
         pkg.metadata.insert("author".into(), a.to_owned());
     }
+    (pkg.authors, pkg.supplier) = people(&v);
+    pkg.cpes.push(npm_cpe(name, version));
+    if let Some(sri) = v.get("_integrity").and_then(Value::as_str) {
+        pkg.hashes = integrity_hashes(sri);
+    }
     let mut deps = dep_names(&v, "dependencies");
     deps.extend(dep_names(&v, "optionalDependencies"));
     Ok(Some(Found {
@@ -187,6 +315,10 @@ fn from_lock(f: &ExtractedFile, exists: &dyn Fn(&str) -> bool) -> Result<Vec<Fou
             );
             pkg.licenses = licenses(entry);
             pkg.evidence.push(evidence(f));
+            pkg.cpes.push(npm_cpe(name, version));
+            if let Some(sri) = entry.get("integrity").and_then(Value::as_str) {
+                pkg.hashes = integrity_hashes(sri);
+            }
             out.push(Found {
                 pkg,
                 dir: join(rel),
@@ -271,7 +403,7 @@ impl Cataloger for NpmCataloger {
     }
 
     fn version(&self) -> &'static str {
-        "2"
+        "3"
     }
 
     fn path_independent(&self) -> bool {
@@ -313,6 +445,13 @@ impl Cataloger for NpmCataloger {
                                 path: e.path.clone(),
                                 layer: e.layer,
                             }));
+                        // The lock's integrity when the installed manifest had none.
+                        if existing.pkg.hashes.is_empty() {
+                            existing.pkg.hashes = locked.pkg.hashes.clone();
+                        }
+                        if existing.pkg.licenses.is_empty() {
+                            existing.pkg.licenses = locked.pkg.licenses.clone();
+                        }
                     }
                     continue;
                 }
@@ -479,5 +618,44 @@ mod tests {
         // Wanted at any size: the engine bounds it (max_file_bytes fails the scan).
         assert!(c.wants("a/package-lock.json", 0o644, 1 << 40));
         assert!(c.must_read_whole());
+    }
+
+    #[test]
+    fn repository_owners_on_code_hosts() {
+        let owner = |v: serde_json::Value| repository_owner(&v).map(|p| p.name);
+        let cases = [
+            (
+                serde_json::json!("jshttp/accepts"),
+                Some("github.com/jshttp"),
+            ),
+            (
+                serde_json::json!("https://github.com/evanw/esbuild"),
+                Some("github.com/evanw"),
+            ),
+            (
+                serde_json::json!("git://github.com/isaacs/inherits"),
+                Some("github.com/isaacs"),
+            ),
+            (
+                serde_json::json!({"type": "git", "url": "git+https://github.com/ljharb/qs.git"}),
+                Some("github.com/ljharb"),
+            ),
+            (
+                serde_json::json!("git+ssh://git@gitlab.com/a/b.git"),
+                Some("gitlab.com/a"),
+            ),
+            (
+                serde_json::json!("git@github.com:o/r.git"),
+                Some("github.com/o"),
+            ),
+            (serde_json::json!("gitlab:grp/proj"), Some("gitlab.com/grp")),
+            (serde_json::json!("https://example.org/a/b"), None),
+            (serde_json::json!("https://github.com/"), None),
+            (serde_json::json!("a/b/c"), None),
+            (serde_json::json!(7), None),
+        ];
+        for (v, want) in cases {
+            assert_eq!(owner(v.clone()).as_deref(), want, "{v}");
+        }
     }
 }

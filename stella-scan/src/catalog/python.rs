@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{CatalogProblem, ScanError};
-use crate::package::{CatalogInput, Cataloger, ExtractedFile, Package, PackageKind};
+use crate::package::{CatalogInput, Cataloger, ExtractedFile, Package, PackageKind, Party};
 
 use super::util::{
     cpe, err, evidence, field, fields, finish, license, package, paragraphs, purl, utf8,
@@ -47,6 +47,44 @@ pub struct PythonMetadata {
     pub requires: Vec<String>,
     /// `Author` / `Author-email`, when present.
     pub author: Option<String>,
+    /// The upstream author: `Author` with the address of `Author-email` (which may also carry
+    /// the name, `Name <address>`).
+    pub author_party: Option<Party>,
+    /// The maintainer, likewise from `Maintainer` / `Maintainer-email`.
+    pub maintainer: Option<Party>,
+}
+
+/// A party from a core-metadata name field and its `-email` field (`a@x`, `Name <a@x>`, or a
+/// comma-separated list of either: the first is kept).
+fn metadata_party(name: Option<&str>, email: Option<&str>) -> Option<Party> {
+    let name = name
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && !n.eq_ignore_ascii_case("unknown"));
+    let from_email = email
+        .map(str::trim)
+        .filter(|e| !e.is_empty() && !e.eq_ignore_ascii_case("unknown"))
+        .and_then(|e| {
+            let first = e.split(',').next().unwrap_or(e).trim();
+            if first.contains('<') {
+                Party::parse(first)
+            } else {
+                Some(Party {
+                    name: first.to_owned(),
+                    email: Some(first.to_owned()),
+                    url: None,
+                })
+            }
+        });
+    match (name, from_email) {
+        (Some(n), e) => {
+            let mut p = Party::parse(n)?;
+            if p.email.is_none() {
+                p.email = e.and_then(|e| e.email);
+            }
+            Some(p)
+        }
+        (None, e) => e,
+    }
 }
 
 /// PEP 503 normalization, as pip compares project names: the name is lower-cased with
@@ -139,12 +177,16 @@ pub fn parse_metadata(path: &str, data: &[u8]) -> Result<PythonMetadata, ScanErr
         .or_else(|| field(head, "Author-email"))
         .filter(|a| !a.is_empty())
         .map(str::to_owned);
+    let author_party = metadata_party(field(head, "Author"), field(head, "Author-email"));
+    let maintainer = metadata_party(field(head, "Maintainer"), field(head, "Maintainer-email"));
     Ok(PythonMetadata {
         name: name.to_owned(),
         version: version.to_owned(),
         licenses,
         requires,
         author,
+        author_party,
+        maintainer,
     })
 }
 
@@ -220,7 +262,7 @@ impl Cataloger for PythonCataloger {
     }
 
     fn version(&self) -> &'static str {
-        "1"
+        "2"
     }
 
     fn path_independent(&self) -> bool {
@@ -252,6 +294,11 @@ impl Cataloger for PythonCataloger {
             if let Some(a) = &meta.author {
                 pkg.metadata.insert("author".to_owned(), a.clone());
             }
+            pkg.authors.extend(meta.author_party.clone());
+            pkg.supplier = meta
+                .maintainer
+                .clone()
+                .or_else(|| meta.author_party.clone());
             let dir = f.path.strip_suffix("/METADATA").unwrap_or(&f.path);
             if let Some(rec) = records.get(dir) {
                 pkg.evidence.push(evidence(rec));

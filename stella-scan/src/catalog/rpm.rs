@@ -589,6 +589,7 @@ impl Cataloger for RpmCataloger {
             pkg.metadata.insert("architecture".into(), h.arch.clone());
             if let Some(v) = &h.vendor {
                 pkg.metadata.insert("vendor".into(), v.clone());
+                pkg.supplier = crate::package::Party::parse(v);
             }
             pkg.dependencies = h
                 .requires

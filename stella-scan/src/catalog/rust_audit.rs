@@ -89,7 +89,17 @@ pub fn parse_dep_v0(path: &str, json: &[u8]) -> Result<Vec<Package>, ScanError> 
             .collect();
         if let Some(s) = &d.source {
             pkg.metadata.insert("source".into(), s.clone());
+            // Built from the crates.io registry: that is who distributed the crate.
+            if s == "crates.io" {
+                pkg.supplier = Some(crate::package::Party {
+                    name: "crates.io".into(),
+                    email: None,
+                    url: Some("https://crates.io".into()),
+                });
+            }
         }
+        pkg.cpes
+            .push(super::util::cpe_for(&d.name, &d.name, &d.version, "rust"));
         if d.root {
             pkg.metadata.insert("root".into(), "true".into());
         }
@@ -104,7 +114,7 @@ impl Cataloger for CargoAuditableCataloger {
     }
 
     fn version(&self) -> &'static str {
-        "1"
+        "2"
     }
 
     fn path_independent(&self) -> bool {

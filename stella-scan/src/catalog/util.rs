@@ -90,6 +90,17 @@ pub(crate) fn cpe(vendor: &str, product: &str, version: &str) -> String {
     )
 }
 
+/// `cpe:2.3:a:VENDOR:PRODUCT:VERSION:*:*:*:*:TARGET_SW:*:*` (`node.js`, `python`, `go`, …).
+pub(crate) fn cpe_for(vendor: &str, product: &str, version: &str, target_sw: &str) -> String {
+    format!(
+        "cpe:2.3:a:{}:{}:{}:*:*:*:*:{}:*:*",
+        cpe_attr(vendor),
+        cpe_attr(product),
+        cpe_attr(version),
+        cpe_attr(target_sw)
+    )
+}
+
 /// Evidence for one extracted file.
 pub(crate) fn evidence(file: &ExtractedFile) -> Evidence {
     Evidence {
@@ -113,6 +124,7 @@ pub(crate) fn finish(mut packages: Vec<Package>) -> Vec<Package> {
         sort_dedup(&mut p.evidence);
         sort_dedup(&mut p.files);
         sort_dedup(&mut p.dependencies);
+        sort_dedup(&mut p.hashes);
     }
     packages.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     packages.dedup_by(|later, kept| {
@@ -148,6 +160,10 @@ pub(crate) fn package(
         dependencies: Vec::new(),
         cataloger: cataloger.to_owned(),
         metadata: BTreeMap::new(),
+        license_acknowledgement: crate::package::LicenseAcknowledgement::Declared,
+        supplier: None,
+        authors: Vec::new(),
+        hashes: Vec::new(),
     }
 }
 

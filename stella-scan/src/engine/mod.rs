@@ -73,6 +73,9 @@ pub struct ScanOptions<'a> {
     pub cache: Option<&'a LayerCache<'a>>,
     /// A name for people (the input as given); default: the manifest digest, or `rootfs`.
     pub name: Option<String>,
+    /// Where the image was pulled from (`registry.example/team/app`), for
+    /// [`ImageInfo::repository_url`].
+    pub repository_url: Option<String>,
 }
 
 /// Counts of a scan, for tests and progress output.
@@ -306,6 +309,7 @@ fn image_info(resolved: &ResolvedImage, options: &ScanOptions<'_>) -> ImageInfo 
         config_digest: Some(resolved.config_digest),
         platform: Some(resolved.platform.to_string()),
         layers: resolved.layers.iter().map(|d| d.digest).collect(),
+        repository_url: options.repository_url.clone(),
     }
 }
 
@@ -380,6 +384,13 @@ impl Who {
         match self {
             Who::Os => OS_RELEASE_PATHS.contains(&path),
             Who::Cataloger(i) => catalogers.get(i).is_some_and(|c| c.wants(path, mode, size)),
+        }
+    }
+
+    fn wants_every_name(self, catalogers: &[Box<dyn Cataloger>], path: &str) -> bool {
+        match self {
+            Who::Os => false,
+            Who::Cataloger(i) => catalogers.get(i).is_some_and(|c| c.wants_every_name(path)),
         }
     }
 
@@ -631,6 +642,7 @@ pub fn scan_rootfs(
         config_digest: None,
         platform: None,
         layers: Vec::new(),
+        repository_url: None,
     };
     let set = cataloger_set(catalogers);
     let (sbom, tree) = finish(
@@ -734,8 +746,10 @@ fn extract_as(
         // A package database over the limit fails the scan: skipped, it would hide its
         // packages. Anything else is skipped with a note (one huge binary should not cost the
         // whole SBOM).
-        let database = requests.iter().find(|(who, _)| match who {
-            Who::Cataloger(i) => catalogers.get(*i).is_some_and(|c| c.must_read_whole()),
+        let database = requests.iter().find(|(who, path)| match who {
+            Who::Cataloger(i) => catalogers
+                .get(*i)
+                .is_some_and(|c| c.must_read_whole_at(path)),
             Who::Os => false,
         });
         if let Some((_, path)) = database {
@@ -954,7 +968,22 @@ fn finish(
         };
         let mut aliases: Option<Vec<String>> = None;
         for &who in &whos {
-            let chosen = if who.wants(catalogers, path, entry.mode, entry.size) {
+            let wanted_here = who.wants(catalogers, path, entry.mode, entry.size);
+            if wanted_here && who.wants_every_name(catalogers, path) {
+                // Every name the cataloger wants: the canonical one and those through links.
+                if aliases.is_none() {
+                    aliases =
+                        Some(index.aliases(path, &mut alias_budget, limits.max_alias_paths)?);
+                }
+                handed.push((who, path.to_owned(), node.layer, content, entry));
+                for a in aliases.iter().flatten() {
+                    if a != path && who.wants(catalogers, a, entry.mode, entry.size) {
+                        handed.push((who, a.clone(), node.layer, content, entry));
+                    }
+                }
+                continue;
+            }
+            let chosen = if wanted_here {
                 Some(path.to_owned())
             } else {
                 if aliases.is_none() {

@@ -12,12 +12,43 @@
 use serde::Serialize;
 
 use crate::error::ScanError;
-use crate::package::{Package, PackageKind, Sbom};
+use crate::package::{LicenseAcknowledgement, Package, PackageKind, Party, Sbom};
 
 use super::{
-    LicenseForm, WriteOptions, classify_license, dependency_indexes, document_uuid, package_refs,
-    seconds_rfc3339, sorted_packages,
+    CPE_SOURCE_PROPERTY, LicenseForm, WriteOptions, classify_license, contact_email, contact_url,
+    dependency_indexes, document_uuid, image_purl, package_refs, seconds_rfc3339, sorted_packages,
 };
+
+/// The SPDX licence ids CycloneDX 1.6's `spdx.schema.json` enumerates (licence list 3.24.0;
+/// copied sorted from the schema in `tests/data/schemas/cyclonedx-1.6`, see its PROVENANCE.md).
+/// `license.id` must be one of them; a newer id (the `spdx` crate follows the current list)
+/// is written as an expression or a name instead.
+const CYCLONEDX_LICENSE_IDS: &str = include_str!("cyclonedx_license_ids.txt");
+
+fn cyclonedx_knows(id: &str) -> bool {
+    CYCLONEDX_LICENSE_IDS.lines().any(|l| l == id)
+}
+
+fn contact(p: &Party) -> Contact {
+    Contact {
+        name: Some(p.name.clone()),
+        email: contact_email(p).map(str::to_owned),
+    }
+}
+
+fn supplier(p: &Party) -> Supplier {
+    Supplier {
+        name: p.name.clone(),
+        url: contact_url(p).map(str::to_owned).into_iter().collect(),
+        contact: contact_email(p)
+            .map(|e| Contact {
+                name: None,
+                email: Some(e.to_owned()),
+            })
+            .into_iter()
+            .collect(),
+    }
+}
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -53,6 +84,10 @@ struct Component<'a> {
     #[serde(rename = "bom-ref", skip_serializing_if = "Option::is_none")]
     bom_ref: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    supplier: Option<Supplier>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<Contact>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     author: Option<&'a str>,
     name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -77,11 +112,35 @@ struct Hash {
     content: String,
 }
 
+/// `organizationalEntity`: a supplier.
+#[derive(Serialize)]
+struct Supplier {
+    name: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    url: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    contact: Vec<Contact>,
+}
+
+/// `organizationalContact`: an author or a supplier's contact.
+#[derive(Serialize)]
+struct Contact {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+}
+
 #[derive(Serialize)]
 #[serde(untagged)]
 enum LicenseChoice<'a> {
-    License { license: License<'a> },
-    Expression { expression: String },
+    License {
+        license: License<'a>,
+    },
+    Expression {
+        expression: String,
+        acknowledgement: &'static str,
+    },
 }
 
 #[derive(Serialize)]
@@ -90,6 +149,7 @@ struct License<'a> {
     id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<&'a str>,
+    acknowledgement: &'static str,
 }
 
 #[derive(Serialize)]
@@ -128,10 +188,18 @@ fn prop(name: &str, value: impl Into<String>) -> Property {
 
 /// CycloneDX licences: all SPDX ids / named licences as a list, or — when any is a compound
 /// expression and every entry is SPDX — one expression joining them with `AND`.
-fn licenses(texts: &[String]) -> Vec<LicenseChoice<'_>> {
+fn licenses(texts: &[String], acknowledgement: LicenseAcknowledgement) -> Vec<LicenseChoice<'_>> {
+    let acknowledgement = acknowledgement.as_str();
     let forms: Vec<(LicenseForm, &str)> = texts
         .iter()
-        .map(|t| (classify_license(t), t.as_str()))
+        .map(|t| {
+            let form = match classify_license(t) {
+                // An id newer than the schema's list is still an SPDX expression.
+                LicenseForm::Id(id) if !cyclonedx_knows(&id) => LicenseForm::Expression(id),
+                form => form,
+            };
+            (form, t.as_str())
+        })
         .collect();
     let any_expr = forms
         .iter()
@@ -154,6 +222,7 @@ fn licenses(texts: &[String]) -> Vec<LicenseChoice<'_>> {
             .collect();
         return vec![LicenseChoice::Expression {
             expression: parts.join(" AND "),
+            acknowledgement,
         }];
     }
     forms
@@ -163,10 +232,12 @@ fn licenses(texts: &[String]) -> Vec<LicenseChoice<'_>> {
                 LicenseForm::Id(id) => License {
                     id: Some(id),
                     name: None,
+                    acknowledgement,
                 },
                 LicenseForm::Expression(_) | LicenseForm::Name(_) => License {
                     id: None,
                     name: Some(raw),
+                    acknowledgement,
                 },
             },
         })
@@ -198,6 +269,12 @@ fn component<'a>(p: &'a Package, bom_ref: String) -> Component<'a> {
     for cpe in p.cpes.iter().skip(1) {
         properties.push(prop("cpe", cpe.clone()));
     }
+    if !p.cpes.is_empty() {
+        properties.push(Property {
+            name: CPE_SOURCE_PROPERTY.to_owned(),
+            value: "generated".to_owned(),
+        });
+    }
     if !p.files.is_empty() {
         properties.push(prop("owned_file_count", p.files.len().to_string()));
     }
@@ -211,7 +288,17 @@ fn component<'a>(p: &'a Package, bom_ref: String) -> Component<'a> {
         bom_ref: Some(bom_ref),
         name: &p.name,
         version: (!p.version.is_empty()).then_some(p.version.as_str()),
-        licenses: licenses(&p.licenses),
+        supplier: p.supplier.as_ref().map(supplier),
+        authors: p.authors.iter().map(contact).collect(),
+        hashes: p
+            .hashes
+            .iter()
+            .map(|h| Hash {
+                alg: h.alg.cyclonedx_name(),
+                content: h.hex.clone(),
+            })
+            .collect(),
+        licenses: licenses(&p.licenses, p.license_acknowledgement),
         cpe: p.cpes.first().map(String::as_str),
         purl: Some(&p.purl),
         evidence: (!occurrences.is_empty()).then_some(Evidence { occurrences }),
@@ -228,7 +315,7 @@ fn component<'a>(p: &'a Package, bom_ref: String) -> Component<'a> {
 /// use stella_scan::sbom::{WriteOptions, cyclonedx};
 ///
 /// let sbom = Sbom {
-///     image: ImageInfo { name: "demo".into(), manifest_digest: None, config_digest: None, platform: None, layers: vec![] },
+///     image: ImageInfo { name: "demo".into(), manifest_digest: None, config_digest: None, platform: None, layers: vec![], repository_url: None },
 ///     os: None, packages: vec![], catalogers: vec![], notes: vec![], scanner_version: "0.1.0".into(),
 /// };
 /// let opts = WriteOptions {
@@ -257,7 +344,9 @@ pub fn write(sbom: &Sbom, options: &WriteOptions) -> Result<Vec<u8>, ScanError> 
     }
     image_props.sort();
     let manifest = sbom.image.manifest_digest.map(|d| d.to_string());
+    let oci_purl = image_purl(&sbom.image);
     let image = Component {
+        purl: oci_purl.as_deref(),
         kind: "container",
         bom_ref: Some("image".to_owned()),
         name: &sbom.image.name,
@@ -344,4 +433,24 @@ pub fn write(sbom: &Sbom, options: &WriteOptions) -> Result<Vec<u8>, ScanError> 
     })?;
     out.push(b'\n');
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_the_schema_does_not_list_are_not_written_as_ids() {
+        assert!(cyclonedx_knows("MIT") && cyclonedx_knows("GPL-2.0-or-later"));
+        assert!(!cyclonedx_knows("SMAIL-GPL") && !cyclonedx_knows("mit"));
+        let texts = ["SMAIL-GPL".to_owned(), "public-domain".to_owned()];
+        let list = licenses(&texts, LicenseAcknowledgement::Declared);
+        let json = serde_json::to_string(&list).unwrap();
+        assert_eq!(
+            json,
+            r#"[{"license":{"name":"SMAIL-GPL","acknowledgement":"declared"}},{"license":{"name":"public-domain","acknowledgement":"declared"}}]"#
+        );
+        let lines: Vec<&str> = CYCLONEDX_LICENSE_IDS.lines().collect();
+        assert!(lines.windows(2).all(|w| w[0] < w[1]));
+    }
 }

@@ -7,15 +7,90 @@
 //! [`Package::sort_key`](crate::Package::sort_key), files by path, relationships by their
 //! source then type); identifiers are derived from content, never random.
 //!
+//! Licences carry how they were found (CycloneDX 1.6 `acknowledgement`, SPDX 3
+//! `hasDeclaredLicense` / `hasConcludedLicense`, from [`Package::license_acknowledgement`]).
+//! Suppliers, authors and artifact hashes come from the package model too; CPEs are marked as
+//! generated ([`CPE_SOURCE_PROPERTY`]). The image component carries its `pkg:oci` purl
+//! ([`image_purl`]).
+//!
 //! Licences: a string that is one SPDX licence id is written as an id, a valid SPDX expression
 //! as an expression, anything else as a named licence (CycloneDX `license.name`; SPDX 3 has no
 //! place for free text outside `LicenseRef-`, so it is kept as a `comment` on the package).
 
 use stella_core::{Digest, Timestamp};
 
-use crate::package::{Package, PackageKind, Sbom};
+use crate::package::{ImageInfo, Package, PackageKind, Party, Sbom};
+
+/// The CycloneDX property that says where a component's CPEs (`cpe` and every `stella:cpe`
+/// property) came from. Its one value today is `generated`: the scanner derived them from the
+/// package's name, version and ecosystem (vendor / product candidates, as syft does), no
+/// metadata stated them, so they may name a product the NVD spells otherwise.
+pub const CPE_SOURCE_PROPERTY: &str = "stella:cpe_source";
+
+/// A party's e-mail address when it is one (`local@domain`, no spaces or brackets): what the
+/// CycloneDX `idn-email` format and SPDX `email` references accept.
+pub(crate) fn contact_email(p: &Party) -> Option<&str> {
+    let e = p.email.as_deref()?;
+    let (local, domain) = e.split_once('@')?;
+    let ok = !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && e.chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[]\\,;:\"".contains(c));
+    ok.then_some(e)
+}
+
+/// A party's URL when it is an absolute `http(s)` URL without spaces (the `iri-reference`
+/// format).
+pub(crate) fn contact_url(p: &Party) -> Option<&str> {
+    let u = p.url.as_deref()?;
+    let ok = (u.starts_with("https://") || u.starts_with("http://"))
+        && u.len() > "https://".len()
+        && u.chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && !"<>\"{}|\\^`".contains(c));
+    ok.then_some(u)
+}
+
+/// The image's purl, `pkg:oci/<name>@sha256:…` (purl-spec `oci` type), with the
+/// `repository_url`, `tag` and `arch` qualifiers where known. The name is the last path
+/// component of [`ImageInfo::name`] without tag or digest, lower-cased. `None` without a
+/// manifest digest (a root filesystem) or a usable name.
+pub fn image_purl(image: &ImageInfo) -> Option<String> {
+    let digest = image.manifest_digest?;
+    let reference = image.name.split('@').next().unwrap_or("");
+    let last = reference.rsplit('/').next().unwrap_or("");
+    let (name, tag) = match last.split_once(':') {
+        Some((n, t)) => (n, Some(t)),
+        None => (last, None),
+    };
+    let name = name.to_ascii_lowercase();
+    // A digest given as the name (`sha256:…`) names nothing.
+    if name.is_empty() || name == "sha256" || name.contains(char::is_whitespace) {
+        return None;
+    }
+    let mut p = packageurl::PackageUrl::new("oci", name).ok()?;
+    p.with_version(digest.to_string()).ok()?;
+    if let Some(arch) = image
+        .platform
+        .as_deref()
+        .and_then(|pl| pl.split('/').nth(1))
+        .filter(|a| !a.is_empty())
+    {
+        p.add_qualifier("arch", arch).ok()?;
+    }
+    if let Some(url) = image.repository_url.as_deref().filter(|u| !u.is_empty()) {
+        p.add_qualifier("repository_url", url).ok()?;
+    }
+    if let Some(t) = tag.filter(|t| !t.is_empty()) {
+        p.add_qualifier("tag", t).ok()?;
+    }
+    Some(p.to_string())
+}
 
 pub mod cyclonedx;
+pub mod quality;
 pub mod spdx;
 // CycloneDX 1.6 XML and SPDX 2.3 JSON (see their module docs).
 pub mod cyclonedx_xml;

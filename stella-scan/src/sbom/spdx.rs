@@ -7,7 +7,11 @@
 //! `container`), the OS and every package (`software_Package`), every evidence and owned file
 //! (`software_File`, by path), licence expressions (`simplelicensing_LicenseExpression`) and
 //! relationships: image `contains` OS and packages, package `contains` its files, package
-//! `dependsOn` packages, package `hasDeclaredLicense` expression.
+//! `dependsOn` packages, package `hasDeclaredLicense` (or, for licences the scanner concluded
+//! from licence texts, `hasConcludedLicense`) expression. The image's `software_packageUrl` is
+//! its `pkg:oci` purl; a package's supplier is its `suppliedBy` `Agent`, its authors
+//! `originatedBy` agents (one `Agent` element per distinct party, e-mail as an `email`
+//! external identifier), its artifact hashes `verifiedUsing`.
 //!
 //! `spdxId`s are `urn:stella-ops:spdx:<document uuid>#<kind>-<first 16 hex of SHA-256 of the
 //! element's key>` (package key: its CycloneDX bom-ref; file key: path), so they are stable
@@ -20,11 +24,11 @@ use serde::Serialize;
 use stella_core::Digest;
 
 use crate::error::ScanError;
-use crate::package::Sbom;
+use crate::package::{HashAlgorithm, LicenseAcknowledgement, Party, Sbom};
 
 use super::{
-    LicenseForm, WriteOptions, classify_license, dependency_indexes, document_uuid, package_refs,
-    seconds_rfc3339, sorted_packages,
+    LicenseForm, WriteOptions, classify_license, contact_email, contact_url, dependency_indexes,
+    document_uuid, image_purl, package_refs, seconds_rfc3339, sorted_packages,
 };
 
 /// The JSON-LD context every SPDX 3.0.1 document names.
@@ -74,6 +78,14 @@ struct Element {
     verified_using: Vec<Hash>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     external_identifier: Vec<ExternalIdentifier>,
+    // Artifact
+    #[serde(skip_serializing_if = "Option::is_none")]
+    supplied_by: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    originated_by: Vec<String>,
+    // Agent
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    external_ref: Vec<ExternalRef>,
     // SpdxDocument / Sbom
     #[serde(skip_serializing_if = "Vec::is_empty")]
     profile_conformance: Vec<&'static str>,
@@ -138,6 +150,63 @@ struct ExternalIdentifier {
     identifier: String,
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExternalRef {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    external_ref_type: &'static str,
+    locator: Vec<String>,
+}
+
+/// The `Agent` element of a party (one per distinct party, keyed by its fields): its name, an
+/// e-mail address as an `email` external identifier, a URL as an `altWebPage` reference.
+fn agent_element(ids: &Ids, party: &Party) -> (String, Element) {
+    let key = format!(
+        "{}\n{}\n{}",
+        party.name,
+        party.email.as_deref().unwrap_or(""),
+        party.url.as_deref().unwrap_or("")
+    );
+    let id = ids.of("agent", &key);
+    let mut external_ref = Vec::new();
+    let external_identifier = contact_email(party)
+        .map(|e| ExternalIdentifier {
+            kind: "ExternalIdentifier",
+            external_identifier_type: "email",
+            identifier: e.to_owned(),
+        })
+        .into_iter()
+        .collect();
+    if let Some(u) = contact_url(party) {
+        external_ref.push(ExternalRef {
+            kind: "ExternalRef",
+            external_ref_type: "altWebPage",
+            locator: vec![u.to_owned()],
+        });
+    }
+    let element = Element {
+        kind: "Agent",
+        spdx_id: id.clone(),
+        creation_info: CREATION_INFO,
+        name: Some(party.name.clone()),
+        external_identifier,
+        external_ref,
+        ..Element::default()
+    };
+    (id, element)
+}
+
+fn spdx_hash_alg(alg: HashAlgorithm) -> &'static str {
+    match alg {
+        HashAlgorithm::Md5 => "md5",
+        HashAlgorithm::Sha1 => "sha1",
+        HashAlgorithm::Sha256 => "sha256",
+        HashAlgorithm::Sha384 => "sha384",
+        HashAlgorithm::Sha512 => "sha512",
+    }
+}
+
 struct Ids {
     base: String,
 }
@@ -174,7 +243,7 @@ fn relationship(ids: &Ids, from: &str, ty: &'static str, mut to: Vec<String>) ->
 /// use stella_scan::sbom::{WriteOptions, spdx};
 ///
 /// let sbom = Sbom {
-///     image: ImageInfo { name: "demo".into(), manifest_digest: None, config_digest: None, platform: None, layers: vec![] },
+///     image: ImageInfo { name: "demo".into(), manifest_digest: None, config_digest: None, platform: None, layers: vec![], repository_url: None },
 ///     os: None, packages: vec![], catalogers: vec![], notes: vec![], scanner_version: "0.1.0".into(),
 /// };
 /// let opts = WriteOptions {
@@ -221,6 +290,7 @@ pub fn write(sbom: &Sbom, options: &WriteOptions) -> Result<Vec<u8>, ScanError> 
         name: Some(sbom.image.name.clone()),
         primary_purpose: Some("container"),
         package_version: sbom.image.manifest_digest.map(|d| d.to_string()),
+        package_url: image_purl(&sbom.image),
         verified_using: sbom
             .image
             .manifest_digest
@@ -253,6 +323,7 @@ pub fn write(sbom: &Sbom, options: &WriteOptions) -> Result<Vec<u8>, ScanError> 
     let pkg_ids: Vec<String> = refs.iter().map(|r| ids.of("package", r)).collect();
     let mut files: BTreeMap<&str, String> = BTreeMap::new();
     let mut licenses: BTreeMap<String, String> = BTreeMap::new();
+    let mut agents: BTreeMap<String, Element> = BTreeMap::new();
     let mut relationships = Vec::new();
     for ((p, id), dep) in packages.iter().zip(&pkg_ids).zip(&deps) {
         image_contains.push(id.clone());
@@ -270,12 +341,34 @@ pub fn write(sbom: &Sbom, options: &WriteOptions) -> Result<Vec<u8>, ScanError> 
                 LicenseForm::Name(n) => names.push(n),
             }
         }
+        let mut agent = |party: &Party| {
+            let (aid, element) = agent_element(&ids, party);
+            agents.entry(aid.clone()).or_insert(element);
+            aid
+        };
+        let supplied_by = p.supplier.as_ref().map(&mut agent);
+        let mut originated_by: Vec<String> = p.authors.iter().map(&mut agent).collect();
+        originated_by.sort();
+        originated_by.dedup();
+        let acknowledgement = p.license_acknowledgement;
         elements.push(Element {
             kind: "software_Package",
             spdx_id: id.clone(),
             creation_info: CREATION_INFO,
             name: Some(p.name.clone()),
-            comment: (!names.is_empty()).then(|| format!("declared licence: {}", names.join("; "))),
+            comment: (!names.is_empty())
+                .then(|| format!("{} licence: {}", acknowledgement.as_str(), names.join("; "))),
+            supplied_by,
+            originated_by,
+            verified_using: p
+                .hashes
+                .iter()
+                .map(|h| Hash {
+                    kind: "Hash",
+                    algorithm: spdx_hash_alg(h.alg),
+                    hash_value: h.hex.clone(),
+                })
+                .collect(),
             primary_purpose: Some("library"),
             package_version: (!p.version.is_empty()).then(|| p.version.clone()),
             package_url: Some(p.purl.clone()),
@@ -322,7 +415,11 @@ pub fn write(sbom: &Sbom, options: &WriteOptions) -> Result<Vec<u8>, ScanError> 
             relationships.push(relationship(&ids, id, "dependsOn", on));
         }
         if !declared.is_empty() {
-            relationships.push(relationship(&ids, id, "hasDeclaredLicense", declared));
+            let ty = match acknowledgement {
+                LicenseAcknowledgement::Declared => "hasDeclaredLicense",
+                LicenseAcknowledgement::Concluded => "hasConcludedLicense",
+            };
+            relationships.push(relationship(&ids, id, ty, declared));
         }
     }
     if !image_contains.is_empty() {
@@ -337,6 +434,7 @@ pub fn write(sbom: &Sbom, options: &WriteOptions) -> Result<Vec<u8>, ScanError> 
             ..Element::default()
         });
     }
+    elements.extend(agents.into_values());
     for (expr, id) in licenses {
         elements.push(Element {
             kind: "simplelicensing_LicenseExpression",

@@ -309,6 +309,10 @@ fn convert(comps: Vec<Comp>) -> Converted {
             dependencies: Vec::new(),
             cataloger,
             metadata: BTreeMap::new(),
+            license_acknowledgement: crate::package::LicenseAcknowledgement::Declared,
+            supplier: None,
+            authors: Vec::new(),
+            hashes: Vec::new(),
         });
     }
     packages.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

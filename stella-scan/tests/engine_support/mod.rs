@@ -58,6 +58,10 @@ impl Cataloger for Lines {
                     dependencies: vec![],
                     cataloger: "lines".into(),
                     metadata,
+                    license_acknowledgement: Default::default(),
+                    supplier: None,
+                    authors: vec![],
+                    hashes: vec![],
                 }
             })
             .collect())

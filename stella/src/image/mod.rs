@@ -216,3 +216,109 @@ pub(crate) fn io_err(context: impl Into<String>, source: std::io::Error) -> Core
         source,
     }
 }
+
+/// The OCI annotation naming an image in a layout's `index.json`.
+pub const REF_NAME_ANNOTATION: &str = "org.opencontainers.image.ref.name";
+
+/// What an SBOM calls an image: a name that is never a local filesystem path, and where it was
+/// pulled from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SbomImageName {
+    /// The image reference as given, without local paths: `--name`, else the registry
+    /// reference (`HOST/REPOSITORY[:TAG][@DIGEST]`), else the OCI layout's
+    /// `org.opencontainers.image.ref.name` of the manifest scanned, else a docker archive's
+    /// first `RepoTags` entry, else `None` (the writers then use the manifest digest, or
+    /// `rootfs` for a directory).
+    pub name: Option<String>,
+    /// `HOST/REPOSITORY` of a registry image (the purl `repository_url` qualifier).
+    pub repository_url: Option<String>,
+}
+
+/// Names an image for its SBOM (see [`SbomImageName`]): `chosen` (a `--name` flag) wins;
+/// `manifest` is the digest of the manifest the scan resolved (it picks the layout's index
+/// entry). Reads only `index.json` (already in memory) or a docker archive's `manifest.json`.
+///
+/// ```
+/// use stella::image::{ImageRef, OpenedImage, RootfsDir, sbom_image_name};
+/// let dir = std::env::temp_dir();
+/// let opened = OpenedImage::Rootfs(RootfsDir::open(&dir).unwrap());
+/// let reference = ImageRef::Dir(dir.clone());
+/// // A root filesystem has no name of its own: never its path.
+/// assert_eq!(sbom_image_name(&reference, &opened, None, None).name, None);
+/// let named = sbom_image_name(&reference, &opened, None, Some("team/app:1"));
+/// assert_eq!(named.name.as_deref(), Some("team/app:1"));
+/// ```
+pub fn sbom_image_name(
+    reference: &ImageRef,
+    opened: &OpenedImage,
+    manifest: Option<&stella_core::Digest>,
+    chosen: Option<&str>,
+) -> SbomImageName {
+    let repository_url = match reference {
+        ImageRef::Registry(r) => Some(format!("{}/{}", r.registry, r.repository)),
+        _ => None,
+    };
+    let chosen = chosen.map(str::trim).filter(|c| !c.is_empty());
+    let name = match (chosen, reference) {
+        (Some(c), _) => Some(c.to_owned()),
+        (None, ImageRef::Registry(r)) => Some(r.to_string()),
+        (None, ImageRef::DockerArchive(p)) => match opened {
+            OpenedImage::Image(source) => {
+                layout_ref_name(source.as_ref(), manifest).or_else(|| docker_repo_tag(p))
+            }
+            OpenedImage::Rootfs(_) => None,
+        },
+        (None, ImageRef::OciDir(_) | ImageRef::OciArchive(_)) => match opened {
+            OpenedImage::Image(source) => layout_ref_name(source.as_ref(), manifest),
+            OpenedImage::Rootfs(_) => None,
+        },
+        (None, ImageRef::Dir(_)) => None,
+    };
+    SbomImageName {
+        name,
+        repository_url,
+    }
+}
+
+/// The `org.opencontainers.image.ref.name` of the index entry for `manifest` (or of the only
+/// entry), when the source's root is an index.
+fn layout_ref_name(
+    source: &dyn ImageSource,
+    manifest: Option<&stella_core::Digest>,
+) -> Option<String> {
+    let root = source.root().ok()?;
+    let bytes = source.index(&root.digest).ok()?;
+    let index: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let entries = index.get("manifests")?.as_array()?;
+    let name_of = |e: &serde_json::Value| {
+        e.get("annotations")?
+            .get(REF_NAME_ANNOTATION)?
+            .as_str()
+            .map(str::trim)
+            .filter(|n| !n.is_empty() && !n.contains(char::is_control))
+            .map(str::to_owned)
+    };
+    let matching = manifest.and_then(|m| {
+        let m = m.to_string();
+        entries
+            .iter()
+            .find(|e| e.get("digest").and_then(|d| d.as_str()) == Some(m.as_str()))
+            .and_then(name_of)
+    });
+    matching.or_else(|| match entries.as_slice() {
+        [only] => name_of(only),
+        _ => None,
+    })
+}
+
+/// The first `RepoTags` entry of a docker archive.
+fn docker_repo_tag(path: &Path) -> Option<String> {
+    let files = TarFiles::index(path).ok()?;
+    let archive = DockerArchive::open(files).ok()?;
+    archive
+        .tags()
+        .iter()
+        .map(|t| t.trim())
+        .find(|t| !t.is_empty() && !t.contains(char::is_control))
+        .map(str::to_owned)
+}
