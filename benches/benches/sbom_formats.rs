@@ -66,6 +66,10 @@ fn sbom(n: usize) -> Sbom {
                 },
                 cataloger: "bench".into(),
                 metadata,
+                license_acknowledgement: Default::default(),
+                supplier: None,
+                authors: vec![],
+                hashes: vec![],
             }
         })
         .collect();
@@ -76,6 +80,7 @@ fn sbom(n: usize) -> Sbom {
             config_digest: Some(Digest::of(b"config")),
             platform: Some("linux/amd64".into()),
             layers: vec![layer],
+            repository_url: None,
         },
         os: Some(OsRelease {
             id: "debian".into(),

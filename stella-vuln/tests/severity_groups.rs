@@ -76,6 +76,10 @@ fn pkg(kind: PackageKind, name: &str, version: &str, purl: &str) -> Package {
         dependencies: vec![],
         cataloger: "test".into(),
         metadata: BTreeMap::new(),
+        license_acknowledgement: Default::default(),
+        supplier: None,
+        authors: vec![],
+        hashes: vec![],
     }
 }
 

@@ -54,6 +54,10 @@ fn findings() -> Vec<stella_vuln::matcher::Finding> {
         dependencies: vec![],
         cataloger: "python".into(),
         metadata: Default::default(),
+        license_acknowledgement: Default::default(),
+        supplier: None,
+        authors: vec![],
+        hashes: vec![],
     };
     match_packages(&snap, &[pkg], None).unwrap().findings
 }
