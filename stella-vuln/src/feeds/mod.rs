@@ -287,6 +287,19 @@ impl FeedRecords {
         Ok(())
     }
 
+    /// The latest `modified` among the records held (RFC 3339 as written), if any parses.
+    pub fn latest_modified(&self) -> Option<String> {
+        self.records
+            .values()
+            .filter_map(|r| {
+                stella_core::Timestamp::parse_rfc3339(&r.modified)
+                    .ok()
+                    .map(|t| (t.unix_nanos(), r.modified.clone()))
+            })
+            .max()
+            .map(|(_, m)| m)
+    }
+
     /// The records, sorted by id, each validated (an invalid record is an error naming it).
     pub fn into_records(self) -> Result<Vec<OsvRecord>, FeedError> {
         let mut out = Vec::with_capacity(self.records.len());
