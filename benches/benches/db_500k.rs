@@ -58,7 +58,14 @@ fn templates() -> Vec<OsvRecord> {
     }
     let limits = FeedLimits::default();
     let mut set = FeedRecords::new();
-    debian::import("json", &read("debian/tracker-vunnel.json"), DATE, &limits, &mut set).unwrap();
+    debian::import(
+        "json",
+        &read("debian/tracker-vunnel.json"),
+        DATE,
+        &limits,
+        &mut set,
+    )
+    .unwrap();
     for f in ["alpine/v3.11/main.json", "alpine/v3.15/main.yaml"] {
         alpine::import(f, &read(f), DATE, &limits, &mut set).unwrap();
     }
@@ -149,10 +156,12 @@ fn main() {
     show("load (digest + tables)", &load_times);
     assert_eq!(snap.len(), n);
 
-    let key = PrivateKey::generate(SignatureAlgorithm::EcdsaP256Sha256, &SystemRandom::new()).unwrap();
+    let key =
+        PrivateKey::generate(SignatureAlgorithm::EcdsaP256Sha256, &SystemRandom::new()).unwrap();
     let mut ring = Keyring::new();
     ring.add(key.public_key().clone()).unwrap();
-    let envelope = sign_snapshot(&snap, &LocalSigner::new(key, SystemRandom::new()).unwrap()).unwrap();
+    let envelope =
+        sign_snapshot(&snap, &LocalSigner::new(key, SystemRandom::new()).unwrap()).unwrap();
     let (verify_times, _) = time(runs, || verify_snapshot(&snap, &envelope, &ring).unwrap());
     show("verify signature (hash + DSSE)", &verify_times);
 
@@ -174,7 +183,11 @@ fn main() {
             };
             Package {
                 name: name.clone(),
-                version: if eco == "Go" { "v0.0.1".into() } else { "0.0.1".into() },
+                version: if eco == "Go" {
+                    "v0.0.1".into()
+                } else {
+                    "0.0.1".into()
+                },
                 kind,
                 purl,
                 licenses: vec![],

@@ -33,10 +33,7 @@ fn keypair(dir: &Path, name: &str) -> (String, String) {
         .arg(&public)
         .output()
         .unwrap());
-    (
-        private.display().to_string(),
-        public.display().to_string(),
-    )
+    (private.display().to_string(), public.display().to_string())
 }
 
 fn build(dir: &Path, out: &str, date: &str, key: Option<&str>) -> serde_json::Value {
@@ -44,7 +41,10 @@ fn build(dir: &Path, out: &str, date: &str, key: Option<&str>) -> serde_json::Va
     let mut cmd = stella();
     cmd.args(["db", "build"])
         .arg(&osv)
-        .args(["--feed", &format!("debian={FEEDS}/debian/tracker-vunnel.json")])
+        .args([
+            "--feed",
+            &format!("debian={FEEDS}/debian/tracker-vunnel.json"),
+        ])
         .args(["--feed", &format!("alpine={FEEDS}/alpine")])
         .args(["--feed", &format!("ghsa={FEEDS}/ghsa")])
         .args(["--date", date, "--output"])

@@ -146,7 +146,11 @@ fn debian_tracker_real_fixture() {
     let os11 = debian_os("11");
     let hit = match_packages(
         &snap,
-        &[deb_package("chromium-driver", "chromium", "90.0.4430.212-1")],
+        &[deb_package(
+            "chromium-driver",
+            "chromium",
+            "90.0.4430.212-1",
+        )],
         Some(&os11),
     )
     .unwrap();
@@ -166,7 +170,11 @@ fn debian_tracker_real_fixture() {
     // buster: unfixed, so even the newest buster-security version is affected.
     let open = match_packages(
         &snap,
-        &[deb_package("chromium", "chromium", "90.0.4430.212-1~deb10u1")],
+        &[deb_package(
+            "chromium",
+            "chromium",
+            "90.0.4430.212-1~deb10u1",
+        )],
         Some(&debian_os("10")),
     )
     .unwrap();
@@ -296,11 +304,18 @@ fn osv_all_zip_of_real_records() {
 #[test]
 fn csaf_vex_real_suse_document() {
     let bytes = std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/csaf/suse-vex-cve-2024-7264.json"),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/vectors/csaf/suse-vex-cve-2024-7264.json"),
     )
     .unwrap();
     let mut set = FeedRecords::new();
-    csaf::import("suse-vex-cve-2024-7264.json", &bytes, &FeedLimits::default(), &mut set).unwrap();
+    csaf::import(
+        "suse-vex-cve-2024-7264.json",
+        &bytes,
+        &FeedLimits::default(),
+        &mut set,
+    )
+    .unwrap();
     let records = set.into_records().unwrap();
     assert_eq!(records.len(), 1);
     let r = &records[0];
@@ -357,7 +372,12 @@ fn csaf_red_hat_shape_epoch_and_not_affected() {
     );
     // Not CSAF at all: a typed error from the VEX crate's reader.
     assert!(matches!(
-        csaf::import("x.json", b"{}", &FeedLimits::default(), &mut FeedRecords::new()),
+        csaf::import(
+            "x.json",
+            b"{}",
+            &FeedLimits::default(),
+            &mut FeedRecords::new()
+        ),
         Err(FeedError::Csaf { .. })
     ));
 }

@@ -40,7 +40,8 @@ const GO1: &str = r#"{"id":"GO-1","modified":"2024-01-01T00:00:00Z"}"#;
 const GO2: &str = r#"{"id":"GO-2","modified":"2024-01-01T00:00:00Z"}"#;
 
 fn key() -> (PrivateKey, Keyring) {
-    let k = PrivateKey::generate(SignatureAlgorithm::EcdsaP256Sha256, &SystemRandom::new()).unwrap();
+    let k =
+        PrivateKey::generate(SignatureAlgorithm::EcdsaP256Sha256, &SystemRandom::new()).unwrap();
     let mut ring = Keyring::new();
     ring.add(k.public_key().clone()).unwrap();
     (k, ring)
@@ -129,11 +130,13 @@ fn rollback_is_refused_and_an_allowed_one_is_audited() {
     let old = snapshot("2024-05-01T00:00:00Z", &[GO1]);
     let date = |s: &Snapshot| t(&s.info().date);
     assert_eq!(
-        pin.check_and_record(&date(&new), new.digest(), None).unwrap(),
+        pin.check_and_record(&date(&new), new.digest(), None)
+            .unwrap(),
         PinOutcome::First
     );
     assert_eq!(
-        pin.check_and_record(&date(&new), new.digest(), None).unwrap(),
+        pin.check_and_record(&date(&new), new.digest(), None)
+            .unwrap(),
         PinOutcome::Same
     );
     let err = pin
@@ -161,7 +164,10 @@ fn rollback_is_refused_and_an_allowed_one_is_audited() {
     assert_eq!(rec.inputs["pinned_digest"], new.digest().to_string());
     drop(audit);
     assert_eq!(pin.pinned().unwrap().unwrap().digest, new.digest());
-    assert!(pin.check_and_record(&date(&old), old.digest(), None).is_err());
+    assert!(
+        pin.check_and_record(&date(&old), old.digest(), None)
+            .is_err()
+    );
     // A newer one advances the record.
     let newer = snapshot("2024-07-01T00:00:00Z", &[GO1]);
     assert_eq!(
@@ -170,11 +176,12 @@ fn rollback_is_refused_and_an_allowed_one_is_audited() {
         PinOutcome::Advanced
     );
     // An edited record is reported, not trusted.
-    std::fs::write(store.path().join(stella::store::DB_PIN_FILE), b"{\"date\":1}").unwrap();
-    assert!(matches!(
-        pin.pinned(),
-        Err(RollbackError::Corrupt { .. })
-    ));
+    std::fs::write(
+        store.path().join(stella::store::DB_PIN_FILE),
+        b"{\"date\":1}",
+    )
+    .unwrap();
+    assert!(matches!(pin.pinned(), Err(RollbackError::Corrupt { .. })));
 }
 
 #[test]
@@ -211,7 +218,10 @@ fn diff_is_deterministic() {
     assert_eq!(d.withdrawn, ["GO-1"]);
     assert_eq!(d.changed.len(), 1);
     assert_eq!(d.changed[0].new_modified, "2024-02-01T00:00:00Z");
-    assert_eq!(d.to_json().unwrap(), diff(&old, &new).unwrap().to_json().unwrap());
+    assert_eq!(
+        d.to_json().unwrap(),
+        diff(&old, &new).unwrap().to_json().unwrap()
+    );
     assert_eq!(
         d.to_text().lines().skip(2).collect::<Vec<_>>(),
         [

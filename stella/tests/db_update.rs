@@ -37,8 +37,11 @@ fn suse_vex() -> Vec<u8> {
 fn go_all_zip() -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for id in ["GO-2020-0012", "GO-2022-0636", "GO-2022-0649"] {
-        w.start_file(format!("{id}.json"), zip::write::SimpleFileOptions::default())
-            .unwrap();
+        w.start_file(
+            format!("{id}.json"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
         w.write_all(&read(&format!("osv/{id}.json"))).unwrap();
     }
     w.finish().unwrap().into_inner()
@@ -181,7 +184,12 @@ fn update_over_http_reads_every_published_layout() {
     // The CSAF document's published SHA-256 was checked; its OpenPGP signature was not.
     let csaf = reports.iter().find(|r| r.feed == "csaf").unwrap();
     assert_eq!(
-        (csaf.documents, csaf.digests_verified, csaf.unverified, csaf.signatures_not_checked),
+        (
+            csaf.documents,
+            csaf.digests_verified,
+            csaf.unverified,
+            csaf.signatures_not_checked
+        ),
         (1, 1, 0, 1)
     );
     let csaf_source = sources.iter().find(|s| s.feed == "csaf").unwrap();
@@ -268,7 +276,11 @@ fn a_csaf_document_that_does_not_match_its_digest_is_refused() {
 
 #[test]
 fn an_index_escaping_its_distribution_is_refused() {
-    for bad in ["../../etc/passwd\n", "/etc/passwd\n", "http://evil.example/x.json\n"] {
+    for bad in [
+        "../../etc/passwd\n",
+        "/etc/passwd\n",
+        "http://evil.example/x.json\n",
+    ] {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", l.local_addr().unwrap());
         let mut files = layout(&base);

@@ -237,7 +237,8 @@ fn finish_build(
                 stella_attest::keys::SystemRandom::new(),
             )
             .map_err(|e| CliError::library("--sign-key", e))?;
-            stella::db::sign::sign_snapshot(&snap, &signer).map_err(|e| CliError::library(&shown, e))
+            stella::db::sign::sign_snapshot(&snap, &signer)
+                .map_err(|e| CliError::library(&shown, e))
         })
         .transpose()?;
     write_output(Some(output), &built.snapshot)?;

@@ -112,11 +112,7 @@ pub struct Args {
 fn db_keys(flags: &[KeyRef]) -> Vec<KeyRef> {
     let mut keys = flags.to_vec();
     if let Ok(env) = std::env::var("STELLA_DB_KEYS") {
-        keys.extend(
-            env.split(':')
-                .filter(|s| !s.is_empty())
-                .map(KeyRef::parse),
-        );
+        keys.extend(env.split(':').filter(|s| !s.is_empty()).map(KeyRef::parse));
     }
     keys
 }

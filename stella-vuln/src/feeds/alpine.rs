@@ -56,7 +56,8 @@ fn valid_branch(s: &str) -> bool {
         || s.strip_prefix('v').is_some_and(|v| {
             !v.is_empty()
                 && v.len() <= 16
-                && v.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                && v.split('.')
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
         })
 }
 
@@ -139,14 +140,7 @@ pub fn import(
     Ok(())
 }
 
-fn record(
-    id: &str,
-    date: &str,
-    ecosystem: &str,
-    name: &str,
-    fixed: &str,
-    db: &Secdb,
-) -> OsvRecord {
+fn record(id: &str, date: &str, ecosystem: &str, name: &str, fixed: &str, db: &Secdb) -> OsvRecord {
     let mut specific = serde_json::Map::new();
     if let Some(r) = &db.reponame {
         specific.insert("repository".into(), serde_json::Value::String(r.clone()));

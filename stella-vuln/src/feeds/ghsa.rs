@@ -55,7 +55,9 @@ pub fn id_of_path(path: &str) -> Result<Option<&str>, FeedError> {
     let rel = path.get(at + REVIEWED_DIR.len()..).unwrap_or_default();
     let parts: Vec<&str> = rel.split('/').collect();
     let [year, month, dir, file] = parts.as_slice() else {
-        return Err(layout("not YYYY/MM/GHSA-id/GHSA-id.json under github-reviewed"));
+        return Err(layout(
+            "not YYYY/MM/GHSA-id/GHSA-id.json under github-reviewed",
+        ));
     };
     let numeric = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
     if !numeric(year, 4) || !numeric(month, 2) {

@@ -172,7 +172,9 @@ pub enum FeedError {
         source: zip::result::ZipError,
     },
     /// An archive entry inflates far more than its compressed size: a zip bomb.
-    #[error("{source_name}!{entry}: {uncompressed} bytes from {compressed} compressed (ratio over {limit})")]
+    #[error(
+        "{source_name}!{entry}: {uncompressed} bytes from {compressed} compressed (ratio over {limit})"
+    )]
     ZipBomb {
         /// The archive.
         source_name: String,
@@ -339,7 +341,12 @@ mod tests {
 
     #[test]
     fn vuln_ids() {
-        for ok in ["CVE-2024-1", "XSA-252", "TEMP-0000000-1F2A", "GHSA-abcd-efgh-ijkl"] {
+        for ok in [
+            "CVE-2024-1",
+            "XSA-252",
+            "TEMP-0000000-1F2A",
+            "GHSA-abcd-efgh-ijkl",
+        ] {
             assert!(is_vuln_id(ok), "{ok}");
         }
         for bad in ["", "CVE", "-1", "CVE-", "C1-2", "CVE-1 XSA-2", "CVE-1/2"] {

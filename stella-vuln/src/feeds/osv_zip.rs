@@ -156,7 +156,12 @@ mod tests {
         assert!(matches!(err, FeedError::ZipBomb { .. }), "{err}");
         // The same bytes stored (ratio 1) are read.
         let z = zip_of(&[("a.json", &big)], zip::CompressionMethod::Stored);
-        assert_eq!(entries("all.zip", &z, &FeedLimits::default()).unwrap()[0].1.len(), 4 << 20);
+        assert_eq!(
+            entries("all.zip", &z, &FeedLimits::default()).unwrap()[0]
+                .1
+                .len(),
+            4 << 20
+        );
     }
 
     #[test]

@@ -16,7 +16,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use stella_core::{Digest, Timestamp};
-use stella_vuln::feeds::{FeedKind, FeedLimits, FeedRecords, FeedStats, alpine, csaf, debian, ghsa};
+use stella_vuln::feeds::{
+    FeedKind, FeedLimits, FeedRecords, FeedStats, alpine, csaf, debian, ghsa,
+};
 use stella_vuln::import::{ImportMode, Importer};
 use stella_vuln::osv::ImportStats;
 use stella_vuln::snapshot::SnapshotSource;
@@ -176,7 +178,12 @@ impl DbBuild {
     /// Adds one file of a tree by its path in it. OSV: `.zip` exports and OSV documents;
     /// GHSA: files of the published layout (others are counted as skipped); CSAF: `.json`
     /// documents; Debian, Alpine: `.json` (and Alpine `.yaml`) files.
-    pub fn tree_file(&mut self, tree: &Tree, rel: &str, bytes: Vec<u8>) -> Result<(), DbImportError> {
+    pub fn tree_file(
+        &mut self,
+        tree: &Tree,
+        rel: &str,
+        bytes: Vec<u8>,
+    ) -> Result<(), DbImportError> {
         let mut tree_latest = None;
         let lower = rel.to_ascii_lowercase();
         match tree.feed {
@@ -203,10 +210,11 @@ impl DbBuild {
                 }
             }
         }
-        self.tree_listing
-            .entry(tree.index)
-            .or_default()
-            .push((rel.to_owned(), Digest::of(&bytes), tree_latest));
+        self.tree_listing.entry(tree.index).or_default().push((
+            rel.to_owned(),
+            Digest::of(&bytes),
+            tree_latest,
+        ));
         Ok(())
     }
 

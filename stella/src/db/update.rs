@@ -283,7 +283,9 @@ fn safe_relative(rel: &str) -> bool {
         && !rel.contains("://")
         && !rel.contains('\\')
         && !rel.chars().any(char::is_control)
-        && rel.split('/').all(|p| !p.is_empty() && p != ".." && p != ".")
+        && rel
+            .split('/')
+            .all(|p| !p.is_empty() && p != ".." && p != ".")
 }
 
 /// Reads one source into `build` (see the module docs).
@@ -522,7 +524,15 @@ mod tests {
             assert!(bad.parse::<SourceSpec>().is_err(), "{bad}");
         }
         assert!(safe_relative("2024/cve-2024-1.json"));
-        for bad in ["", "/etc/passwd", "../x", "a/../../x", "http://evil/x", "a//b", "a\\b"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "http://evil/x",
+            "a//b",
+            "a\\b",
+        ] {
             assert!(!safe_relative(bad), "{bad}");
         }
     }

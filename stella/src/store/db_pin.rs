@@ -196,10 +196,8 @@ impl DbPin {
                     ("snapshot_date".to_owned(), date.to_rfc3339()),
                     ("snapshot_digest".to_owned(), digest.to_string()),
                 ]);
-                let versions = BTreeMap::from([(
-                    "stella".to_owned(),
-                    env!("CARGO_PKG_VERSION").to_owned(),
-                )]);
+                let versions =
+                    BTreeMap::from([("stella".to_owned(), env!("CARGO_PKG_VERSION").to_owned())]);
                 let result =
                     BTreeMap::from([("decision".to_owned(), "rollback allowed".to_owned())]);
                 audit.append(time, actor, "db-rollback", inputs, versions, result)?;
@@ -216,11 +214,12 @@ impl DbPin {
             path: path.display().to_string(),
             source,
         };
-        let bytes =
-            stella_core::canonical::to_canonical_vec(pinned).map_err(|e| RollbackError::Corrupt {
+        let bytes = stella_core::canonical::to_canonical_vec(pinned).map_err(|e| {
+            RollbackError::Corrupt {
                 path: path.display().to_string(),
                 message: e.to_string(),
-            })?;
+            }
+        })?;
         let tmp = path.with_extension("json.tmp");
         let mut f = std::fs::File::create(&tmp).map_err(io)?;
         f.write_all(&bytes).map_err(io)?;
