@@ -7,7 +7,15 @@ use stella_vuln::feeds::{FeedLimits, FeedRecords, debian};
 
 fuzz_target!(|data: &[u8]| {
     let mut set = FeedRecords::new();
-    if debian::import("json", data, "2024-01-01T00:00:00Z", &FeedLimits::default(), &mut set).is_ok() {
+    if debian::import(
+        "json",
+        data,
+        "2024-01-01T00:00:00Z",
+        &FeedLimits::default(),
+        &mut set,
+    )
+    .is_ok()
+    {
         for r in set.into_records().unwrap() {
             r.validate("fuzz").unwrap();
         }
