@@ -44,7 +44,7 @@ pub fn import(
     };
     let imported = import_csaf(bytes, &options).map_err(|source| FeedError::Csaf {
         source_name: source_name.to_owned(),
-        source,
+        source: Box::new(source),
     })?;
     out.stats_mut().documents += 1;
     let doc = &imported.document;

@@ -204,8 +204,8 @@ pub enum FeedError {
     Csaf {
         /// The document.
         source_name: String,
-        /// The VEX crate's error.
-        source: stella_vex::VexError,
+        /// The VEX crate's error (boxed: it is large).
+        source: Box<stella_vex::VexError>,
     },
 }
 

@@ -162,9 +162,15 @@ pub enum UpdateError {
         /// The error.
         source: std::io::Error,
     },
-    /// Importing what was read failed.
+    /// Importing what was read failed (boxed: it is large).
     #[error(transparent)]
-    Import(#[from] DbImportError),
+    Import(Box<DbImportError>),
+}
+
+impl From<DbImportError> for UpdateError {
+    fn from(e: DbImportError) -> Self {
+        Self::Import(Box::new(e))
+    }
 }
 
 /// What one source gave.
