@@ -19,7 +19,7 @@ use stella::db::sign::{sign_snapshot, verify_snapshot};
 use stella_attest::dsse::Keyring;
 use stella_attest::keys::{LocalSigner, PrivateKey, SystemRandom};
 use stella_core::{Digest, SignatureAlgorithm, Timestamp};
-use stella_scan::{Package, PackageKind};
+use stella_scan::Package;
 use stella_vuln::feeds::{FeedLimits, FeedRecords, alpine, csaf, debian};
 use stella_vuln::matcher::match_packages;
 use stella_vuln::osv::{OsvRecord, parse_record};
@@ -35,24 +35,11 @@ fn read(rel: &str) -> Vec<u8> {
     std::fs::read(feeds().join(rel)).unwrap()
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            walk(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
 /// The real records every generated one is cloned from.
 fn templates() -> Vec<OsvRecord> {
     let mut out = Vec::new();
-    let mut files = Vec::new();
-    walk(&feeds().join("osv"), &mut files);
-    walk(&feeds().join("ghsa"), &mut files);
-    files.sort();
+    let mut files = stella_benches::files_under(&feeds().join("osv"));
+    files.extend(stella_benches::files_under(&feeds().join("ghsa")));
     for f in files {
         out.push(parse_record("t.json", &std::fs::read(&f).unwrap()).unwrap());
     }
@@ -176,29 +163,18 @@ fn main() {
     let packages: Vec<Package> = (0..2000)
         .map(|i| {
             let (eco, name) = &keys[(i * 7919) % keys.len()];
-            let (kind, purl) = if eco == "Go" {
-                (PackageKind::GoModule, format!("pkg:golang/{name}@v0.0.1"))
+            let (kind, version, purl) = if eco == "Go" {
+                ("go-module", "v0.0.1", format!("pkg:golang/{name}@v0.0.1"))
             } else {
-                (PackageKind::Npm, format!("pkg:npm/{name}@0.0.1"))
+                ("npm", "0.0.1", format!("pkg:npm/{name}@0.0.1"))
             };
-            Package {
-                name: name.clone(),
-                version: if eco == "Go" {
-                    "v0.0.1".into()
-                } else {
-                    "0.0.1".into()
-                },
-                kind,
-                purl,
-                licenses: vec![],
-                cpes: vec![],
-                source: None,
-                evidence: vec![],
-                files: vec![],
-                dependencies: vec![],
-                cataloger: "bench".into(),
-                metadata: Default::default(),
-            }
+            // Through the package model's own JSON form, as an SBOM reader would give it.
+            serde_json::from_value(serde_json::json!({
+                "name": name, "version": version, "kind": kind, "purl": purl,
+                "licenses": [], "cpes": [], "source": null, "evidence": [], "files": [],
+                "dependencies": [], "cataloger": "bench", "metadata": {}
+            }))
+            .unwrap()
         })
         .collect();
     let (cold, report) = time(1, || {
