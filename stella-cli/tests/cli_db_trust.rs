@@ -99,15 +99,17 @@ fn signed_snapshots_rollback_and_freshness() {
 
     // Verified under the configured key, by flag or by STELLA_DB_KEYS.
     ok(&scan(&layout, &new, &["--db-key", &public]));
-    let r = stella()
-        .env("STELLA_DB_KEYS", &public)
-        .arg("scan")
-        .arg(&layout)
-        .arg("--db")
-        .arg(&new)
-        .output()
-        .unwrap();
-    ok(&r);
+    let configured = |keys: &str| {
+        stella()
+            .env("STELLA_DB_KEYS", keys)
+            .arg("scan")
+            .arg(&layout)
+            .arg("--db")
+            .arg(&new)
+            .output()
+            .unwrap()
+    };
+    ok(&configured(&public));
     // Another key: refused, by flag or configuration.
     let r = scan(&layout, &new, &["--db-key", &other_public]);
     assert_eq!(r.status.code(), Some(2));
@@ -116,15 +118,7 @@ fn signed_snapshots_rollback_and_freshness() {
         "{}",
         String::from_utf8_lossy(&r.stderr)
     );
-    let r = stella()
-        .env("STELLA_DB_KEYS", &other_public)
-        .arg("scan")
-        .arg(&layout)
-        .arg("--db")
-        .arg(&new)
-        .output()
-        .unwrap();
-    assert_eq!(r.status.code(), Some(2));
+    assert_eq!(configured(&other_public).status.code(), Some(2));
     // Unsigned: refused when keys are configured, scanned when none are.
     let bare = t.path().join("bare.db");
     std::fs::copy(&new, &bare).unwrap();

@@ -63,18 +63,9 @@ pub enum DbCommand {
         /// distribution directory).
         #[arg(long = "source", value_name = "KIND=URL|DIR", required = true)]
         sources: Vec<String>,
-        /// The snapshot file to write (atomically).
-        #[arg(long)]
-        output: PathBuf,
-        /// The snapshot date (RFC 3339); default: the latest `modified` of the records.
-        #[arg(long)]
-        date: Option<String>,
-        /// Skip (and count) OSV records that break the schema instead of failing.
-        #[arg(long)]
-        lenient: bool,
-        /// Sign the snapshot with this key; the envelope is written to `<output>.dsse.json`.
-        #[arg(long = "sign-key")]
-        sign_key: Option<KeyRef>,
+        /// Output, date, lenient mode and signing key, as for `build`.
+        #[command(flatten)]
+        out: UpdateOutput,
         /// Most documents read from one CSAF distribution.
         #[arg(long = "max-documents", default_value_t = 500_000)]
         max_documents: usize,
@@ -107,6 +98,23 @@ pub enum DbCommand {
     },
 }
 
+/// The snapshot options `stella db update` shares with `build`.
+#[derive(Debug, ClapArgs)]
+pub struct UpdateOutput {
+    /// The snapshot file to write (atomically).
+    #[arg(long)]
+    output: PathBuf,
+    /// The snapshot date (RFC 3339); default: the latest `modified` of the records.
+    #[arg(long)]
+    date: Option<String>,
+    /// Skip (and count) OSV records that break the schema instead of failing.
+    #[arg(long)]
+    lenient: bool,
+    /// Sign the snapshot with this key; the envelope is written to `<output>.dsse.json`.
+    #[arg(long = "sign-key")]
+    sign_key: Option<KeyRef>,
+}
+
 /// `stella db diff` output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DiffFormat {
@@ -136,17 +144,14 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         ),
         DbCommand::Update {
             sources,
-            output,
-            date,
-            lenient,
-            sign_key,
+            out,
             max_documents,
         } => update(
             &sources,
-            &output,
-            date.as_deref(),
-            lenient,
-            sign_key.as_ref(),
+            &out.output,
+            out.date.as_deref(),
+            out.lenient,
+            out.sign_key.as_ref(),
             max_documents,
         ),
         DbCommand::Sign {
