@@ -42,7 +42,7 @@ pub fn entries(
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(zerr)?;
     if zip.len() as u64 > limits.max_entries {
         return Err(FeedError::TooLarge {
-            what: "zip entry count",
+            what: "zip entries",
             limit: limits.max_entries,
         });
     }
@@ -56,7 +56,7 @@ pub fn entries(
         let name = entry.name().map_err(zerr)?.into_owned();
         if stated > MAX_RECORD_BYTES as u64 {
             return Err(FeedError::TooLarge {
-                what: "zip entry size",
+                what: "OSV document size",
                 limit: MAX_RECORD_BYTES as u64,
             });
         }
@@ -95,7 +95,7 @@ pub fn entries(
         total += data.len() as u64;
         if total > limits.max_total_bytes {
             return Err(FeedError::TooLarge {
-                what: "zip uncompressed total",
+                what: "archive uncompressed size",
                 limit: limits.max_total_bytes,
             });
         }
