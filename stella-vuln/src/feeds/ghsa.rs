@@ -11,9 +11,9 @@
 //!
 //! ```
 //! use stella_vuln::feeds::{FeedLimits, FeedRecords, ghsa};
-//! let doc = br#"{"id":"GHSA-aaaa-bbbb-cccc","modified":"2024-01-01T00:00:00Z","published":"2023-05-02T00:00:00Z"}"#;
+//! let doc = br#"{"id":"GHSA-cfgh-jmpq-rvwx","modified":"2024-01-01T00:00:00Z","published":"2023-05-02T00:00:00Z"}"#;
 //! let mut set = FeedRecords::new();
-//! ghsa::import_file("advisories/github-reviewed/2023/05/GHSA-aaaa-bbbb-cccc/GHSA-aaaa-bbbb-cccc.json",
+//! ghsa::import_file("advisories/github-reviewed/2023/05/GHSA-cfgh-jmpq-rvwx/GHSA-cfgh-jmpq-rvwx.json",
 //!     doc, &FeedLimits::default(), &mut set)?;
 //! assert_eq!(set.len(), 1);
 //! # Ok::<(), stella_vuln::feeds::FeedError>(())
