@@ -327,7 +327,7 @@ pub(crate) fn is_vuln_id(s: &str) -> bool {
         return false;
     };
     !prefix.is_empty()
-        && prefix.chars().all(|c| c.is_ascii_alphabetic())
+        && prefix.chars().all(|c| c.is_ascii_uppercase())
         && !rest.is_empty()
         && s.len() <= 128
         && rest
