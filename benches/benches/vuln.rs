@@ -30,22 +30,8 @@ fn data_dir() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            walk(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
 fn documents(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files = Vec::new();
-    walk(dir, &mut files);
-    files.sort();
-    files
+    stella_benches::files_under(dir)
         .into_iter()
         .map(|f| (f.display().to_string(), std::fs::read(&f).unwrap()))
         .collect()

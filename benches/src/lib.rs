@@ -148,3 +148,22 @@ pub fn sbom_like(target_bytes: usize) -> SbomLike {
         dependencies,
     }
 }
+
+/// Every file under `dir` (recursively), sorted: the record sets the vulnerability benchmarks
+/// read.
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut out);
+    out.sort();
+    out
+}

@@ -8,7 +8,7 @@
 //! Archives are bounded: entry count, per-entry size ([`MAX_RECORD_BYTES`]) and total
 //! uncompressed size ([`ImportLimits`]).
 
-use std::io::{Cursor, Read};
+use std::io::Read;
 
 use crate::error::{ArchiveProblem, VulnError};
 use crate::osv::{ImportStats, MAX_RECORD_BYTES, Syntax, parse_record_as};
@@ -85,6 +85,11 @@ impl Importer {
         &self.builder
     }
 
+    /// The builder, to add records of other feeds and the snapshot's sources.
+    pub fn builder_mut(&mut self) -> &mut SnapshotBuilder {
+        &mut self.builder
+    }
+
     /// Adds one document by name (`.json`, `.yaml`, `.yml`; other names are counted as skipped).
     pub fn add_document(&mut self, source_name: &str, bytes: &[u8]) -> Result<(), VulnError> {
         let Some(syntax) = Syntax::from_name(source_name) else {
@@ -157,46 +162,36 @@ impl Importer {
         }
     }
 
-    /// Adds every record of a zip archive.
+    /// Adds every record of a zip archive, read within the limits of
+    /// [`crate::feeds::osv_zip::entries`] (entry count, sizes, compression ratio).
     pub fn add_zip(&mut self, source_name: &str, bytes: &[u8]) -> Result<(), VulnError> {
-        let err = |reason: ArchiveProblem| VulnError::Archive {
-            source_name: source_name.to_owned(),
-            reason,
+        use crate::feeds::{FeedError, FeedLimits};
+        let limits = FeedLimits {
+            max_entries: self.limits.max_entries,
+            max_total_bytes: self.limits.max_total_bytes,
+            ..FeedLimits::default()
         };
-        let mut zip =
-            zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| err(ArchiveProblem::Zip(e)))?;
-        if zip.len() as u64 > self.limits.max_entries {
-            return Err(VulnError::Limit {
-                what: "zip entries",
-                limit: self.limits.max_entries,
-            });
-        }
-        let mut names: Vec<(String, usize)> = Vec::with_capacity(zip.len());
-        for i in 0..zip.len() {
-            if let Some(n) = zip.name_for_index(i) {
-                let n = n.map_err(|e| {
-                    err(ArchiveProblem::ZipEntryName {
-                        index: i,
-                        source: e,
-                    })
-                })?;
-                names.push((n.to_string(), i));
-            }
-        }
-        names.sort();
-        let mut total = 0u64;
-        for (name, i) in names {
-            let mut entry = zip.by_index(i).map_err(|e| {
-                err(ArchiveProblem::ZipEntry {
-                    name: name.clone(),
-                    source: e,
-                })
+        let entries =
+            crate::feeds::osv_zip::entries(source_name, bytes, &limits).map_err(|e| match e {
+                FeedError::Zip { source, .. } => VulnError::Archive {
+                    source_name: source_name.to_owned(),
+                    reason: ArchiveProblem::Zip(source),
+                },
+                FeedError::TooLarge { what, limit } => VulnError::Limit { what, limit },
+                FeedError::ZipBomb { limit, .. } => VulnError::Limit {
+                    what: "zip entry compression ratio",
+                    limit,
+                },
+                FeedError::Record(e) => e,
+                other => VulnError::Archive {
+                    source_name: source_name.to_owned(),
+                    reason: ArchiveProblem::ReadEntry {
+                        name: String::new(),
+                        source: std::io::Error::other(other.to_string()),
+                    },
+                },
             })?;
-            if entry.is_dir() {
-                continue;
-            }
-            let data = read_bounded(&mut entry, &name, &mut total, self.limits, source_name)?;
-            drop(entry);
+        for (name, data) in entries {
             self.add_document(&format!("{source_name}!{name}"), &data)?;
         }
         Ok(())
@@ -298,7 +293,7 @@ fn read_bounded<R: Read>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use std::io::{Cursor, Write};
 
     const GO1: &[u8] = br#"{"id":"GO-1","modified":"2024-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Go","name":"m"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.0.0"}]}]}]}"#;
     const BAD: &[u8] = br#"{"id":"GO-2","modified":"not a time"}"#;

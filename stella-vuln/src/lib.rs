@@ -81,6 +81,8 @@
 //!   "CVE-2024-1"`) and string literals cost no allocation. They serialize as plain strings.
 //! - `packageurl`: npm scopes and Maven groups read from a package's purl.
 //! - `rayon`: matching packages in parallel; results are collected in order and sorted.
+//! - `stella-vex`: [`feeds::csaf`] reads CSAF documents with the VEX crate's CSAF reader, the
+//!   one `stella vex` uses (no second CSAF parser).
 //!
 //! ## Limits
 //! - Only the ecosystems in [`version`] are ordered; others are reported, never "not affected".
@@ -93,6 +95,7 @@
 
 mod compiled;
 mod error;
+pub mod feeds;
 pub mod import;
 pub mod manifest;
 pub mod matcher;

@@ -85,6 +85,10 @@ pub struct SnapshotInfo {
     /// the header when zero.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub alias_keys: u64,
+    /// The sources the snapshot was built from, sorted (feed, name); absent from snapshots
+    /// built without [`SnapshotBuilder::add_source`], whose bytes are unchanged by it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SnapshotSource>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -100,6 +104,35 @@ pub(crate) fn group_ids(rec: &OsvRecord) -> impl Iterator<Item = &str> {
         .chain(rec.aliases.iter().map(String::as_str))
         .chain(rec.upstream.iter().map(String::as_str))
         .filter(|id| !id.is_empty() && id.len() <= MAX_ALIAS_KEY_BYTES)
+}
+
+/// One source of a snapshot, as recorded in its header: which feed, which file (or tree), its
+/// digest and date, and how many records it gave.
+///
+/// ```
+/// use stella_core::{Digest, Timestamp};
+/// use stella_vuln::snapshot::{Snapshot, SnapshotBuilder, SnapshotSource};
+/// let mut b = SnapshotBuilder::new();
+/// b.add_source(SnapshotSource { feed: "debian".into(), name: "tracker/data/json".into(),
+///     digest: Digest::of(b"{}"), date: "2024-07-01T00:00:00Z".into(), records: 0 });
+/// let snap = Snapshot::load(b.build(&Timestamp::parse_rfc3339("2024-07-01T00:00:00Z").unwrap()).unwrap()).unwrap();
+/// assert_eq!(snap.info().sources[0].feed, "debian");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SnapshotSource {
+    /// The feed kind (`osv`, `ghsa`, `debian`, `alpine`, `csaf`; see `feeds::FeedKind`).
+    pub feed: String,
+    /// The file, directory or URL as given (a directory's digest covers its listing).
+    pub name: String,
+    /// SHA-256 of the source's bytes (of a directory: of its sorted `digest  path` listing).
+    pub digest: Digest,
+    /// The source's date (RFC 3339): its latest record `modified`, the date it was fetched, or
+    /// the snapshot date for feeds that carry none.
+    pub date: String,
+    /// Records it contributed: OSV documents accepted, or for the other feeds the record ids
+    /// it added (an id an earlier source of the same build already gave is merged, not
+    /// counted again).
+    pub records: u64,
 }
 
 /// Collects records for a snapshot.
@@ -122,6 +155,7 @@ pub(crate) fn group_ids(rec: &OsvRecord) -> impl Iterator<Item = &str> {
 pub struct SnapshotBuilder {
     records: BTreeMap<String, (String, OsvRecord)>,
     duplicates: u64,
+    sources: Vec<SnapshotSource>,
 }
 
 impl SnapshotBuilder {
@@ -147,6 +181,11 @@ impl SnapshotBuilder {
                     .insert(record.id.clone(), (source_name.to_owned(), record));
             }
         }
+    }
+
+    /// Records a source in the header ([`SnapshotInfo::sources`]).
+    pub fn add_source(&mut self, source: SnapshotSource) {
+        self.sources.push(source);
     }
 
     /// Records added so far (after de-duplication).
@@ -199,6 +238,11 @@ impl SnapshotBuilder {
             git_ranges: 0,
             withdrawn: 0,
             alias_keys: 0,
+            sources: {
+                let mut s = self.sources.clone();
+                s.sort();
+                s
+            },
         };
         // id → the records carrying it (in index order), for the alias-group keys.
         let mut carriers: BTreeMap<&str, Vec<u32>> = BTreeMap::new();

@@ -133,6 +133,15 @@ impl GateInputBuilder {
         self
     }
 
+    /// Adds the DB snapshot's freshness to the scan manifest as `input.scan.db_freshness`
+    /// (`date`, `age_days`, `max_age_days`, `stale`; see [`crate::db::freshness`]).
+    pub fn db_freshness(mut self, freshness: &crate::db::freshness::Freshness) -> Self {
+        if let Ok(v) = serde_json::to_value(freshness) {
+            self.input.scan.insert("db_freshness".to_owned(), v);
+        }
+        self
+    }
+
     /// Adds the scan's findings, each with the VEX status `applied` gives it (a finding VEX
     /// does not cover is `under_investigation`).
     pub fn findings(mut self, findings: &[matcher::Finding], applied: &[AppliedFinding]) -> Self {

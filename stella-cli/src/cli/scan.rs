@@ -10,6 +10,19 @@
 //! An image scan also runs the entry-trace (`stella_scan::entrytrace`): each finding gets its
 //! reachability from the image's entrypoint and, when reachable, the chain (JSON `trace`, SARIF
 //! `codeFlows`). `--explain ID` prints that chain for one finding (by id or alias) for a person.
+//!
+//! The DB as a pinned artifact:
+//! - **Signature.** With DB keys configured (`--db-key K`, repeatable, or the `STELLA_DB_KEYS`
+//!   environment variable: key files separated by `:`), the snapshot must carry a DSSE envelope
+//!   (`--db-signature F`, default `<db>.dsse.json`) that one of them signed, about this file
+//!   (`stella::db::sign`); an unsigned snapshot, a wrong key or a tampered file is refused
+//!   before anything is scanned. Without keys the signature is not checked.
+//! - **Rollback.** With `--store DIR`, the scan records the snapshot's date and digest in the
+//!   store (`stella::store::DbPin`) and a later scan with an older snapshot is refused;
+//!   `--allow-rollback` uses it anyway and appends a `db-rollback` record to the store's audit
+//!   log.
+//! - **Freshness.** `--max-db-age-days N` (or `STELLA_DB_MAX_AGE_DAYS`) warns on stderr when
+//!   the snapshot is older than N days.
 
 use std::path::{Path, PathBuf};
 
@@ -22,7 +35,7 @@ use stella_vuln::reachability::explain_finding;
 use stella_vuln::report::OutputFormat;
 use stella_vuln::snapshot::Snapshot;
 
-use super::{CliError, Outcome, read_input, write_output};
+use super::{CliError, KeyRef, Outcome, read_input, write_output};
 use stella::scan::{ScanRequest, ScannedImage, catalog, findings_document};
 
 /// Output formats.
@@ -78,6 +91,111 @@ pub struct Args {
     /// it such an SBOM is refused, naming the failing JSON paths.
     #[arg(long, requires = "sbom")]
     pub lenient: bool,
+
+    /// A public key trusted to sign DB snapshots (repeatable; also `STELLA_DB_KEYS`, key files
+    /// separated by `:`). With any key configured, an unsigned or wrongly signed snapshot is
+    /// refused.
+    #[arg(long = "db-key")]
+    pub db_keys: Vec<KeyRef>,
+    /// The snapshot's DSSE envelope (default: `<db>.dsse.json`).
+    #[arg(long = "db-signature")]
+    pub db_signature: Option<PathBuf>,
+    /// A store directory: the snapshot's date and digest are recorded there, and a later scan
+    /// with an older snapshot is refused.
+    #[arg(long)]
+    pub store: Option<PathBuf>,
+    /// Scan with a snapshot older than the store's record (appends an audit record).
+    #[arg(long = "allow-rollback", requires = "store")]
+    pub allow_rollback: bool,
+    /// Who runs the scan (the audit record of --allow-rollback names it).
+    #[arg(long, default_value = "stella-cli")]
+    pub actor: String,
+    /// Warn when the snapshot is older than this many days (also `STELLA_DB_MAX_AGE_DAYS`).
+    #[arg(long = "max-db-age-days")]
+    pub max_db_age_days: Option<u64>,
+}
+
+/// The DB keys of `--db-key` and `STELLA_DB_KEYS`.
+fn db_keys(flags: &[KeyRef]) -> Vec<KeyRef> {
+    let mut keys = flags.to_vec();
+    if let Ok(env) = std::env::var("STELLA_DB_KEYS") {
+        keys.extend(env.split(':').filter(|s| !s.is_empty()).map(KeyRef::parse));
+    }
+    keys
+}
+
+/// Checks the snapshot's signature (when keys are configured), its freshness and the store's
+/// rollback record, before anything is scanned.
+fn check_db(args: &Args, snapshot: &Snapshot) -> Result<(), CliError> {
+    let shown = args.db.display().to_string();
+    let keys = db_keys(&args.db_keys);
+    if !keys.is_empty() {
+        let mut keyring = stella_attest::dsse::Keyring::new();
+        for k in &keys {
+            keyring
+                .add(super::key::read_public_key(k)?)
+                .map_err(|e| CliError::library("--db-key", e))?;
+        }
+        let env_path = args
+            .db_signature
+            .clone()
+            .unwrap_or_else(|| stella::db::sign::envelope_path(&args.db));
+        let envelope = match std::fs::metadata(&env_path) {
+            Ok(_) => read_input(&env_path)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(CliError::library(
+                    &shown,
+                    stella::db::sign::DbTrustError::Unsigned {
+                        path: env_path.display().to_string(),
+                    },
+                ));
+            }
+            Err(source) => {
+                return Err(CliError::Io {
+                    path: env_path.display().to_string(),
+                    source,
+                });
+            }
+        };
+        stella::db::sign::verify_snapshot(snapshot, &envelope, &keyring)
+            .map_err(|e| CliError::library(&shown, e))?;
+    }
+    let now = stella_core::Clock::now(&stella::store::SystemClock);
+    let max_age = match args.max_db_age_days {
+        Some(d) => Some(d),
+        None => match std::env::var("STELLA_DB_MAX_AGE_DAYS") {
+            Ok(v) => Some(v.parse::<u64>().map_err(|e| CliError::Usage {
+                what: "STELLA_DB_MAX_AGE_DAYS",
+                value: v.clone(),
+                reason: e.to_string(),
+            })?),
+            Err(_) => None,
+        },
+    };
+    if let Some(max) = max_age {
+        let f = stella::db::freshness::Freshness::of(&snapshot.info().date, &now, max)
+            .map_err(|e| CliError::library(&shown, e))?;
+        if let Some(w) = f.warning() {
+            eprintln!("stella: warning: {w}");
+        }
+    }
+    if let Some(store) = &args.store {
+        let date = stella_core::Timestamp::parse_rfc3339(&snapshot.info().date)
+            .map_err(|e| CliError::library(&shown, e))?;
+        let pin = stella::store::DbPin::open(store)
+            .map_err(|e| CliError::library(store.display().to_string(), e))?;
+        let allow = args.allow_rollback.then_some((args.actor.as_str(), now));
+        let outcome = pin
+            .check_and_record(&date, snapshot.digest(), allow)
+            .map_err(|e| CliError::library(&shown, e))?;
+        if outcome == stella::store::PinOutcome::RollbackAllowed {
+            eprintln!(
+                "stella: warning: DB rollback allowed (--allow-rollback): {shown} is older than the snapshot the store recorded; audited in {}",
+                store.join("audit/audit.log").display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// What one scan produced.
@@ -174,6 +292,7 @@ pub(crate) fn load_snapshot(path: &Path) -> Result<Snapshot, CliError> {
 /// Runs `stella scan`.
 pub fn run(args: Args) -> Result<Outcome, CliError> {
     let snapshot = load_snapshot(&args.db)?;
+    check_db(&args, &snapshot)?;
     let format: OutputFormat = args.output.into();
     let validation = if args.lenient {
         Validation::Lenient

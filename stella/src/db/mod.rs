@@ -9,6 +9,12 @@
 //! response, a 2.0 feed file `nvdcve-2.0-<year>.json.gz`, or one CVE) or a directory of such
 //! files; see [`stella_vuln::nvd`].
 
+pub mod build;
+pub mod diff;
+pub mod freshness;
+pub mod sign;
+pub mod update;
+
 use std::fs;
 use std::path::Path;
 
@@ -32,9 +38,15 @@ pub enum DbImportError {
     /// The importer refused a record or archive.
     #[error(transparent)]
     Vuln(#[from] VulnError),
+    /// A feed importer refused a document.
+    #[error(transparent)]
+    Feed(#[from] stella_vuln::feeds::FeedError),
+    /// No snapshot date was given and no record carries a `modified` date to take it from.
+    #[error("no snapshot date: give one (--date); no imported record has a modified date")]
+    NoDate,
 }
 
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DbImportError + '_ {
+pub(crate) fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DbImportError + '_ {
     move |source| DbImportError::Io {
         path: path.display().to_string(),
         source,
@@ -63,7 +75,7 @@ pub fn import_source(importer: &mut Importer, path: &Path) -> Result<(), DbImpor
     Ok(())
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), DbImportError> {
+pub(crate) fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), DbImportError> {
     for entry in fs::read_dir(dir).map_err(io(dir))? {
         let entry = entry.map_err(io(dir))?;
         let path = entry.path();

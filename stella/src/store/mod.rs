@@ -3,10 +3,12 @@
 //! as one store directory ([`Store`]), and the [`SystemClock`].
 
 mod audit;
+mod db_pin;
 mod fs;
 mod tlog;
 
 pub use audit::{AuditError, AuditLog, AuditRecord, AuditRecordProblem};
+pub use db_pin::{DB_PIN_FILE, DbPin, PinOutcome, PinnedSnapshot, RollbackError};
 pub use fs::FsBlobStore;
 pub use tlog::{
     DEFAULT_ORIGIN as DEFAULT_LOG_ORIGIN, FileLog, HEAD_FILE, LOCK_FILE, LOG_FILE, STORE_DIR,
