@@ -70,6 +70,10 @@ fn deb_package(binary: &str, source: &str, version: &str) -> Package {
         dependencies: vec![],
         cataloger: "dpkg".into(),
         metadata: Default::default(),
+        license_acknowledgement: Default::default(),
+        supplier: None,
+        authors: vec![],
+        hashes: vec![],
     }
 }
 

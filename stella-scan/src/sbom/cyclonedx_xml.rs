@@ -560,7 +560,7 @@ pub fn from_json(doc: &Value) -> Result<Vec<u8>, ScanError> {
 /// use stella_scan::sbom::{WriteOptions, cyclonedx_xml};
 ///
 /// let sbom = Sbom {
-///     image: ImageInfo { name: "demo".into(), manifest_digest: None, config_digest: None, platform: None, layers: vec![] },
+///     image: ImageInfo { name: "demo".into(), manifest_digest: None, config_digest: None, platform: None, layers: vec![], repository_url: None },
 ///     os: None, packages: vec![], catalogers: vec![], notes: vec![], scanner_version: "0.1.0".into(),
 /// };
 /// let opts = WriteOptions {

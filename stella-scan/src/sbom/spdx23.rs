@@ -164,7 +164,7 @@ fn declared(texts: &[String], extracted: &mut BTreeMap<String, ExtractedLicense>
 /// use stella_scan::sbom::{WriteOptions, spdx23};
 ///
 /// let sbom = Sbom {
-///     image: ImageInfo { name: "demo".into(), manifest_digest: None, config_digest: None, platform: None, layers: vec![] },
+///     image: ImageInfo { name: "demo".into(), manifest_digest: None, config_digest: None, platform: None, layers: vec![], repository_url: None },
 ///     os: None, packages: vec![], catalogers: vec![], notes: vec![], scanner_version: "0.1.0".into(),
 /// };
 /// let opts = WriteOptions {
