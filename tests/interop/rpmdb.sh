@@ -20,31 +20,12 @@ fail() {
     exit 1
 }
 
-INSTALL="sudo apt-get install -y rpm db5.3-util"
 missing=()
 command -v rpmbuild >/dev/null 2>&1 || missing+=(rpm)
 command -v db5.3_load >/dev/null 2>&1 || missing+=(db5.3-util)
 command -v python3 >/dev/null 2>&1 || fail "python3 not found (a documented prerequisite)"
-if [ "${#missing[@]}" -gt 0 ]; then
-    if [ "${CI:-}" = true ]; then
-        [ -z "${STELLA_SKIP_RPMDB:-}" ] || echo "STELLA_SKIP_RPMDB is ignored under CI=true" >&2
-        command -v apt-get >/dev/null 2>&1 ||
-            fail "${missing[*]} not installed and apt-get is unavailable (install Debian's ${missing[*]} packages)"
-        [ "$(id -u)" = 0 ] || fail "${missing[*]} not installed; install them before CI runs: $INSTALL"
-        echo "== CI: installing ${missing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get install -y -q "${missing[@]}" >/dev/null ||
-            { apt-get update -q >/dev/null && apt-get install -y -q "${missing[@]}" >/dev/null; } ||
-            fail "apt-get install ${missing[*]} failed"
-    elif [ "${STELLA_SKIP_RPMDB:-}" = 1 ]; then
-        echo "!!!!!! SKIPPED tests/interop/rpmdb.sh: ${missing[*]} not installed (STELLA_SKIP_RPMDB=1)." >&2
-        echo "!!!!!! The rpm databases were NOT checked against rpm. Install with: $INSTALL" >&2
-        exit 0
-    else
-        fail "${missing[*]} not installed. Install with: $INSTALL
-    (or set STELLA_SKIP_RPMDB=1 to skip this suite, loudly, outside CI)"
-    fi
-fi
+# shellcheck source=tests/interop/require-debian.sh
+. tests/interop/require-debian.sh tests/interop/rpmdb.sh STELLA_SKIP_RPMDB "The rpm databases (against rpm itself) were"
 
 cargo build --quiet --locked -p stella-cli
 STELLA="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/stella"

@@ -8,31 +8,12 @@ fail() {
     exit 1
 }
 
-INSTALL="sudo apt-get install -y docker-registry skopeo"
 missing=()
 command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
 command -v python3 >/dev/null 2>&1 || fail "python3 not found (a documented prerequisite)"
-if [ "${#missing[@]}" -gt 0 ]; then
-    if [ "${CI:-}" = true ]; then
-        [ -z "${STELLA_SKIP_REGISTRY:-}" ] || echo "STELLA_SKIP_REGISTRY is ignored under CI=true" >&2
-        command -v apt-get >/dev/null 2>&1 ||
-            fail "${missing[*]} not installed and apt-get is unavailable (install Debian's ${missing[*]} packages)"
-        [ "$(id -u)" = 0 ] || fail "${missing[*]} not installed; install them before CI runs: $INSTALL"
-        echo "== CI: installing ${missing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get install -y -q "${missing[@]}" >/dev/null ||
-            { apt-get update -q >/dev/null && apt-get install -y -q "${missing[@]}" >/dev/null; } ||
-            fail "apt-get install ${missing[*]} failed"
-    elif [ "${STELLA_SKIP_REGISTRY:-}" = 1 ]; then
-        echo "!!!!!! SKIPPED ${SUITE}: ${missing[*]} not installed (STELLA_SKIP_REGISTRY=1)." >&2
-        echo "!!!!!! The registry client was NOT tested. Install with: $INSTALL" >&2
-        exit 0
-    else
-        fail "${missing[*]} not installed. Install with: $INSTALL
-    (or set STELLA_SKIP_REGISTRY=1 to skip this suite, loudly, outside CI)"
-    fi
-fi
+# shellcheck source=tests/interop/require-debian.sh
+. tests/interop/require-debian.sh "$SUITE" STELLA_SKIP_REGISTRY "The registry client was"
 
 WORK="$(mktemp -d)"
 REGISTRY_PIDS=()
