@@ -534,6 +534,9 @@ fn verify_found(
         .iter()
         .map(super::key::read_public_key)
         .collect::<Result<Vec<_>, _>>()?;
+    // The bundle options, with the TUF mirror's trusted root resolved once for every bundle
+    // (a refresh reads the mirror and writes the cache), and only when a bundle is met.
+    let bundle_args = std::cell::OnceCell::new();
     let mut verdicts = Vec::new();
     for f in found {
         let signed_kind = f.source == "cosign-att"
@@ -553,7 +556,7 @@ fn verify_found(
         };
         if let Some(payload) = &f.payload {
             let name = format!("{} {}", named(shown, &digest), f.digest);
-            match verify_one(args, &name, payload, &keys, &constraints) {
+            match verify_one(args, &bundle_args, &name, payload, &keys, &constraints) {
                 Ok(key_ids) => {
                     verdict.passed = true;
                     verdict.key_ids = key_ids;
@@ -613,6 +616,7 @@ fn verify_found(
 /// Verifies one payload (a DSSE envelope or a Sigstore bundle): the verified key ids, or why not.
 fn verify_one(
     args: &super::verify::Args,
+    bundle_args: &std::cell::OnceCell<super::verify_bundle::BundleArgs>,
     name: &str,
     payload: &[u8],
     keys: &[stella_attest::keys::PublicKey],
@@ -632,14 +636,17 @@ fn verify_one(
             }
         }
         Input::Bundle(bundle) => {
-            let mut bundle_args = args.bundle.clone();
-            if let Ok(Some(path)) = super::tuf::trusted_root_file(&args.tuf) {
-                bundle_args.trusted_root = Some(path);
-            }
+            let bundle_args = bundle_args.get_or_init(|| {
+                let mut bundle_args = args.bundle.clone();
+                if let Ok(Some(path)) = super::tuf::trusted_root_file(&args.tuf) {
+                    bundle_args.trusted_root = Some(path);
+                }
+                bundle_args
+            });
             match super::verify_bundle::run(
                 &bundle,
                 keys,
-                &bundle_args,
+                bundle_args,
                 constraints,
                 args.json,
                 name,
