@@ -54,27 +54,14 @@ fn intro() -> Event {
 }
 
 fn deb_package(binary: &str, source: &str, version: &str) -> Package {
-    Package {
-        name: binary.into(),
+    let purl = format!("pkg:deb/debian/{binary}@{version}");
+    let mut p = stella_scan::testing::package(PackageKind::Deb, binary, version, &purl);
+    p.source = Some(SourcePackage {
+        name: source.into(),
         version: version.into(),
-        kind: PackageKind::Deb,
-        purl: format!("pkg:deb/debian/{binary}@{version}"),
-        licenses: vec![],
-        cpes: vec![],
-        source: Some(SourcePackage {
-            name: source.into(),
-            version: version.into(),
-        }),
-        evidence: vec![],
-        files: vec![],
-        dependencies: vec![],
-        cataloger: "dpkg".into(),
-        metadata: Default::default(),
-        license_acknowledgement: Default::default(),
-        supplier: None,
-        authors: vec![],
-        hashes: vec![],
-    }
+    });
+    p.cataloger = "dpkg".into();
+    p
 }
 
 fn debian_os(version: &str) -> OsRelease {

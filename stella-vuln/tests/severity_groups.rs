@@ -8,7 +8,6 @@
 //! package is taken from its own purl `distro` qualifier (a debian-12 component after a debian-7
 //! one is matched as Debian 12).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use stella_core::Timestamp;
@@ -63,24 +62,7 @@ fn snapshot(with_nvd: bool) -> Snapshot {
 }
 
 fn pkg(kind: PackageKind, name: &str, version: &str, purl: &str) -> Package {
-    Package {
-        name: name.into(),
-        version: version.into(),
-        kind,
-        purl: purl.into(),
-        licenses: vec![],
-        cpes: vec![],
-        source: None,
-        evidence: vec![],
-        files: vec![],
-        dependencies: vec![],
-        cataloger: "test".into(),
-        metadata: BTreeMap::new(),
-        license_acknowledgement: Default::default(),
-        supplier: None,
-        authors: vec![],
-        hashes: vec![],
-    }
+    stella_scan::testing::package(kind, name, version, purl)
 }
 
 /// Packages of the bench image (their installed versions) that the records name.

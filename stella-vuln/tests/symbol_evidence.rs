@@ -60,27 +60,13 @@ fn snapshot() -> Snapshot {
 }
 
 fn package(kind: PackageKind, name: &str, version: &str, purl: &str, path: &str) -> Package {
-    Package {
-        name: name.into(),
-        version: version.into(),
-        kind,
-        purl: purl.into(),
-        licenses: vec![],
-        cpes: vec![],
-        source: None,
-        evidence: vec![Evidence {
-            path: path.into(),
-            layer: None,
-        }],
-        files: vec![],
-        dependencies: vec![],
-        cataloger: "go-binary".into(),
-        metadata: Default::default(),
-        license_acknowledgement: Default::default(),
-        supplier: None,
-        authors: vec![],
-        hashes: vec![],
-    }
+    let mut p = stella_scan::testing::package(kind, name, version, purl);
+    p.evidence = vec![Evidence {
+        path: path.into(),
+        layer: None,
+    }];
+    p.cataloger = "go-binary".into();
+    p
 }
 
 fn stdlib(path: &str) -> Package {

@@ -11,7 +11,6 @@
 //! database and a 361-record Go vulndb selection), so the expected findings are the ones that
 //! corpus gives, next to records of neighbouring and look-alike packages that must not match.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -54,27 +53,12 @@ fn real_snapshot() -> &'static Snapshot {
 }
 
 fn pkg(kind: PackageKind, name: &str, version: &str, purl: &str, path: &str) -> Package {
-    Package {
-        name: name.into(),
-        version: version.into(),
-        kind,
-        purl: purl.into(),
-        licenses: vec![],
-        cpes: vec![],
-        source: None,
-        evidence: vec![Evidence {
-            path: path.into(),
-            layer: Some(stella_core::Digest::of(b"layer-1")),
-        }],
-        files: vec![],
-        dependencies: vec![],
-        cataloger: "test".into(),
-        metadata: BTreeMap::new(),
-        license_acknowledgement: Default::default(),
-        supplier: None,
-        authors: vec![],
-        hashes: vec![],
-    }
+    let mut p = stella_scan::testing::package(kind, name, version, purl);
+    p.evidence = vec![Evidence {
+        path: path.into(),
+        layer: Some(stella_core::Digest::of(b"layer-1")),
+    }];
+    p
 }
 
 fn packages() -> Vec<Package> {

@@ -8,7 +8,7 @@ use stella::gate_input::GateInputBuilder;
 use stella_core::{Digest, Timestamp};
 use stella_policy::input::ScoreKind;
 use stella_policy::{Bundle, GATE_INPUT_SCHEMA, Gate, GateInput, GateOptions, Severity};
-use stella_scan::{Package, PackageKind};
+use stella_scan::PackageKind;
 use stella_vuln::import::{ImportMode, Importer};
 use stella_vuln::matcher::match_packages;
 use stella_vuln::snapshot::Snapshot;
@@ -41,24 +41,8 @@ fn findings() -> Vec<stella_vuln::matcher::Finding> {
     .unwrap();
     let date = Timestamp::parse_rfc3339("2024-06-01T00:00:00Z").unwrap();
     let snap = Snapshot::load(imp.builder().build(&date).unwrap()).unwrap();
-    let pkg = Package {
-        name: "a".into(),
-        version: "1.0".into(),
-        kind: PackageKind::Python,
-        purl: "pkg:pypi/a@1.0".into(),
-        licenses: vec![],
-        cpes: vec![],
-        source: None,
-        evidence: vec![],
-        files: vec![],
-        dependencies: vec![],
-        cataloger: "python".into(),
-        metadata: Default::default(),
-        license_acknowledgement: Default::default(),
-        supplier: None,
-        authors: vec![],
-        hashes: vec![],
-    };
+    let mut pkg = stella_scan::testing::package(PackageKind::Python, "a", "1.0", "pkg:pypi/a@1.0");
+    pkg.cataloger = "python".into();
     match_packages(&snap, &[pkg], None).unwrap().findings
 }
 

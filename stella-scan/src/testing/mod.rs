@@ -25,10 +25,41 @@ use stella_core::{
     MemoryImageSource,
 };
 
+use crate::package::{Package, PackageKind};
+
 use crate::image::{
     ContainerConfig, History, ImageConfig, ImageIndex, ImageManifest, IndexEntry, Platform,
     PlatformSpec, RootFs,
 };
+
+/// A package with this identity, cataloger `test` and every other field empty: for tests that
+/// match, score or write packages without scanning an image (set the fields a test needs).
+///
+/// ```
+/// use stella_scan::package::PackageKind;
+/// let p = stella_scan::testing::package(PackageKind::Python, "a", "1.0", "pkg:pypi/a@1.0");
+/// assert!(p.evidence.is_empty() && p.source.is_none());
+/// ```
+pub fn package(kind: PackageKind, name: &str, version: &str, purl: &str) -> Package {
+    Package {
+        name: name.into(),
+        version: version.into(),
+        kind,
+        purl: purl.into(),
+        licenses: vec![],
+        cpes: vec![],
+        source: None,
+        evidence: vec![],
+        files: vec![],
+        dependencies: vec![],
+        cataloger: "test".into(),
+        metadata: BTreeMap::new(),
+        license_acknowledgement: Default::default(),
+        supplier: None,
+        authors: vec![],
+        hashes: vec![],
+    }
+}
 
 /// Media type of an uncompressed OCI layer.
 pub const MEDIA_TYPE_LAYER_TAR: &str = "application/vnd.oci.image.layer.v1.tar";
