@@ -60,6 +60,9 @@ pub struct ScanRequest<'a> {
     /// get symbol-level evidence (`stella_vuln::symbols`). Without it an image's SBOM may be
     /// answered by the cache's chain entry without merging any layer.
     pub entry_trace: bool,
+    /// `HOST/REPOSITORY` of a registry image, recorded in the SBOM's image (the purl
+    /// `repository_url` qualifier); `None` when the image did not come from a registry.
+    pub repository_url: Option<String>,
 }
 
 impl ScanRequest<'_> {
@@ -70,6 +73,7 @@ impl ScanRequest<'_> {
             platform,
             cache: None,
             entry_trace: true,
+            repository_url: None,
         }
     }
 }
@@ -112,7 +116,7 @@ pub fn catalog(input: &OpenedImage, request: &ScanRequest<'_>) -> Result<Catalog
         cache: request.cache,
         ..ScanOptions::default()
     };
-    let inner = match input {
+    let mut inner = match input {
         // Without the trace the merged tree is not needed, so the chain cache may answer.
         OpenedImage::Image(source) if collector.is_none() => {
             Inner::Sbom(scan_image_sbom(source.as_ref(), &catalogers, &options)?)
@@ -128,6 +132,13 @@ pub fn catalog(input: &OpenedImage, request: &ScanRequest<'_>) -> Result<Catalog
             symbols,
         },
     };
+    if let Some(url) = &request.repository_url {
+        let sbom = match &mut inner {
+            Inner::Detailed { scan, .. } => &mut scan.sbom,
+            Inner::Sbom(s) => &mut s.sbom,
+        };
+        sbom.image.repository_url = Some(url.clone());
+    }
     Ok(Cataloged { inner })
 }
 

@@ -382,6 +382,7 @@ fn scan_for_sbom(
         platform: platform(&options.platform)?,
         cache: None,
         entry_trace: false,
+        repository_url: None,
     };
     let scan = catalog(opened, &request)?;
     let created = scan

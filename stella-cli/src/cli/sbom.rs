@@ -196,6 +196,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         platform,
         cache: cache.as_ref(),
         entry_trace: false,
+        repository_url,
     };
     let cataloged = catalog(&opened, &request).map_err(|e| CliError::library(&input, e))?;
     if let (Some(dir), Some(cache)) = (&args.cache_dir, &cache) {
@@ -213,16 +214,7 @@ pub fn run(args: Args) -> Result<Outcome, CliError> {
         tool_name: "stella".into(),
         tool_version: env!("CARGO_PKG_VERSION").into(),
     };
-    let with_url;
-    let sbom = match repository_url {
-        Some(url) => {
-            let mut s = cataloged.sbom().clone();
-            s.image.repository_url = Some(url);
-            with_url = s;
-            &with_url
-        }
-        None => cataloged.sbom(),
-    };
+    let sbom = cataloged.sbom();
     let bytes = match args.output {
         Format::CycloneDxJson => cyclonedx::write(sbom, &write_options),
         Format::SpdxJson => spdx::write(sbom, &write_options),
